@@ -1,0 +1,31 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres lint demo clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/waypoint migrate --no-input
+	$(BIN)/waypoint demo --if-empty
+	$(BIN)/waypoint collectstatic --no-input --verbosity 0
+	$(BIN)/waypoint runserver 127.0.0.1:$(PORT)
+
+# The whole suite on SQLite, then again on PostgreSQL (required when CI=true).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m waypoint.testrun
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3

@@ -1,0 +1,175 @@
+"""Test personas and clients, shared by every test module.
+
+Personas: `nurse` (on the patient's care team), `counselor_off_team` (same program, not on the team),
+`intake` (program-wide role), `north_nurse` (another program), `anonymous` (no session, no token).
+"""
+
+import os
+import shutil
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from waypoint.accounts.models import ApiToken, CareTeam, Membership, Program, ProgramLevel, User
+from waypoint.accounts.roles import Role
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside live_server
+
+PASSWORD = "correct-horse-battery-9"
+CHROMIUM = os.environ.get("WAYPOINT_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = os.path.join(os.path.dirname(__file__), "docs", "screenshots")
+
+
+def make_program(slug, name, levels=(("3.7-WM", 10), ("3.5", 20), ("2.1", 30), ("1", 50))):
+    program = Program.objects.create(slug=slug, name=name, time_zone="America/New_York")
+    for code, capacity in levels:
+        ProgramLevel.objects.create(program=program, code=code, capacity=capacity)
+    return program
+
+
+def make_user(username, program, role, team=None):
+    user = User.objects.create_user(username=username, password=PASSWORD, first_name=username.title())
+    Membership.objects.create(user=user, program=program, role=role)
+    if team is not None:
+        team.members.add(user)
+    return user
+
+
+@pytest.fixture
+def program(db):
+    return make_program("harbor", "Harbor Recovery")
+
+
+@pytest.fixture
+def north(db):
+    return make_program("north", "North Ridge", levels=(("3.7-WM", 5), ("1", 10)))
+
+
+@pytest.fixture
+def team(program):
+    return CareTeam.objects.create(program=program, name="Harbor team")
+
+
+@pytest.fixture
+def other_team(program):
+    return CareTeam.objects.create(program=program, name="Bridge team")
+
+
+@pytest.fixture
+def nurse(program, team):
+    return make_user("nurse", program, Role.NURSE, team)
+
+
+@pytest.fixture
+def counselor_off_team(program, other_team):
+    return make_user("counselor", program, Role.COUNSELOR, other_team)
+
+
+@pytest.fixture
+def intake(program):
+    return make_user("intake", program, Role.INTAKE)
+
+
+@pytest.fixture
+def privacy_officer(program):
+    return make_user("privacy", program, Role.PRIVACY)
+
+
+@pytest.fixture
+def north_nurse(north):
+    north_team = CareTeam.objects.create(program=north, name="North team")
+    return make_user("north-nurse", north, Role.NURSE, north_team)
+
+
+def patient_fields(**overrides):
+    fields = {
+        "mrn": "W-1001", "given_name": "Maria", "family_name": "Rivera", "birth_date": date(1988, 4, 12),
+        "sex_at_birth": "female", "pronouns": "she/her",
+    }
+    return fields | overrides
+
+
+@pytest.fixture
+def patient(program, team, nurse):
+    from waypoint.patients import services
+
+    return services.register_patient(acting_user=nurse, program=program, care_team=team, **patient_fields())
+
+
+@pytest.fixture
+def admitted(patient, nurse):
+    """The patient, admitted three days ago to 3.7-WM; returns the open episode."""
+    from waypoint.patients import services
+
+    return services.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=3),
+                          level_code="3.7-WM")
+
+
+@pytest.fixture
+def north_patient(north, north_nurse):
+    from waypoint.patients import services
+
+    return services.register_patient(acting_user=north_nurse, program=north, **patient_fields(mrn="N-1"))
+
+
+def api_client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        _, raw = ApiToken.issue(user)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+@pytest.fixture
+def api():
+    """api(user) -> an APIClient that authenticates as that user with a bearer token (None: anonymous)."""
+    return api_client_for
+
+
+@pytest.fixture
+def page():
+    """page(user) -> a Django test client signed in as that user (None: anonymous)."""
+    from django.test import Client
+
+    def signed_in(user):
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return signed_in
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        message = f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + ": browser tests are required in CI")
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture
+def browser_page(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 860})
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def screenshot(page, name: str) -> str:
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    path = os.path.join(SCREENSHOTS, f"{name}.png")
+    page.screenshot(path=path, full_page=True)
+    return path

@@ -1,0 +1,1 @@
+"""Waypoint: the clinical system of a heroin/opioid addiction treatment program."""

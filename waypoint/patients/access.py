@@ -1,0 +1,56 @@
+"""Who may see which patients. Every query of patient data starts here; deny by default.
+
+A user sees the patients of a program they belong to when their role may read charts there, and:
+program-wide roles (intake coordinator, program director) see all of that program's patients;
+everyone else sees the patients of the care teams they are on. Anything else is not found (404).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from waypoint.accounts.models import Membership, Program
+from waypoint.accounts.roles import CHART_READ, PROGRAM_WIDE, role_allows
+
+from .models import Patient
+
+
+def memberships(user) -> list[Membership]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cache = getattr(user, "_waypoint_memberships", None)
+    if cache is None:
+        cache = list(Membership.objects.filter(user=user).select_related("program"))
+        user._waypoint_memberships = cache
+    return cache
+
+
+def visible_patients(user, program: Program | None = None) -> QuerySet[Patient]:
+    """The patients this user may see, optionally narrowed to one program."""
+    rule = Q(pk__in=[])
+    team_ids = None
+    for membership in memberships(user):
+        if program is not None and membership.program_id != program.pk:
+            continue
+        if not role_allows(membership.role, CHART_READ):
+            continue
+        if membership.role in PROGRAM_WIDE:
+            rule |= Q(program_id=membership.program_id)
+        else:
+            if team_ids is None:
+                team_ids = list(user.care_teams.values_list("id", flat=True))
+            rule |= Q(program_id=membership.program_id, care_team_id__in=team_ids)
+    return Patient.objects.filter(rule)
+
+
+def role_in(user, program_id: int) -> str | None:
+    return next((m.role for m in memberships(user) if m.program_id == program_id), None)
+
+
+def has_permission(user, program_id: int, permission: str) -> bool:
+    role = role_in(user, program_id)
+    return role is not None and role_allows(role, permission)
+
+
+def require(user, program_id: int, permission: str) -> None:
+    if not has_permission(user, program_id, permission):
+        raise PermissionDenied(f"Your role in this program does not allow {permission}.")

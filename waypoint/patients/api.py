@@ -1,0 +1,251 @@
+"""REST API for patients and episodes: /api/v1/patients/ ... Same services and access scope as the pages."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from waypoint.accounts.models import CareTeam, Program
+from waypoint.accounts.roles import CENSUS_READ, CHART_READ, PATIENT_REGISTER
+from waypoint.web.api import ApiView, StrictSerializer
+
+from . import queries, services
+from .access import memberships, require, role_in, visible_patients
+from .models import Episode, LevelOfCareStay, Patient, not_in_the_future
+
+
+class PatientSerializer(StrictSerializer):
+    id = serializers.IntegerField(read_only=True)
+    program = serializers.SlugRelatedField(slug_field="slug", queryset=Program.objects.all(), required=False)
+    mrn = serializers.CharField(max_length=32)
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    preferred_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    birth_date = serializers.DateField(validators=[not_in_the_future])
+    sex_at_birth = serializers.ChoiceField(choices=Patient.SexAtBirth.choices)
+    gender_identity = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    pronouns = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    preferred_language = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    address_line = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    state = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    emergency_contact_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    emergency_contact_relationship = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    emergency_contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    allergies = serializers.CharField(required=False, allow_blank=True)
+    alerts = serializers.CharField(required=False, allow_blank=True)
+    care_team = serializers.PrimaryKeyRelatedField(queryset=CareTeam.objects.all(), required=False, allow_null=True)
+    age = serializers.IntegerField(read_only=True)
+    current_episode = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def get_current_episode(self, patient) -> dict | None:
+        episodes = getattr(patient, "open_episodes", None)
+        if episodes is None:
+            episodes = list(patient.episodes.filter(discharged_at__isnull=True).prefetch_related("stays"))
+        return EpisodeSerializer(episodes[0]).data if episodes else None
+
+
+class StaySerializer(serializers.ModelSerializer):
+    level_of_care = serializers.CharField(source="level_code")
+    level_name = serializers.CharField(source="level.name")
+
+    class Meta:
+        model = LevelOfCareStay
+        fields = ["id", "level_of_care", "level_name", "asam_edition", "started_at", "ended_at", "reason"]
+
+
+class EpisodeSerializer(serializers.ModelSerializer):
+    stays = StaySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Episode
+        fields = ["id", "patient", "admitted_at", "discharged_at", "discharge_reason", "discharge_note", "stays"]
+
+
+class AdmitSerializer(StrictSerializer):
+    admitted_at = serializers.DateTimeField()
+    level_of_care = serializers.CharField(max_length=16)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TransferSerializer(StrictSerializer):
+    at = serializers.DateTimeField()
+    level_of_care = serializers.CharField(max_length=16)
+    reason = serializers.CharField()
+
+
+class DischargeSerializer(StrictSerializer):
+    discharged_at = serializers.DateTimeField()
+    reason = serializers.ChoiceField(choices=Episode.DischargeReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NamePagination(CursorPagination):
+    ordering = ("family_name", "given_name", "id")
+    page_size = 50
+
+
+def find_patient(request, pk) -> Patient:
+    return get_object_or_404(visible_patients(request.user).select_related("program"), pk=pk)
+
+
+def find_episode(request, pk, episode_id) -> Episode:
+    patient = find_patient(request, pk)
+    return get_object_or_404(Episode.objects.select_related("patient"), pk=episode_id, patient=patient)
+
+
+def chosen_program(request, chosen: Program | None) -> Program:
+    """The program named in the body, or the user's only program."""
+    if chosen is not None:
+        if role_in(request.user, chosen.pk) is None:
+            raise ValidationError({"program": ["You are not a member of this program."]})
+        return chosen
+    mine = memberships(request.user)
+    if len(mine) != 1:
+        raise ValidationError({"program": ["Name the program (its slug): you belong to several or none."]})
+    return mine[0].program
+
+
+class PatientListView(ApiView):
+    @extend_schema(
+        responses=PatientSerializer(many=True),
+        parameters=[OpenApiParameter("q", str, description="Name, MRN or birth date (YYYY-MM-DD)")],
+    )
+    def get(self, request):
+        """Patients you may see; `q` searches name, MRN or birth date."""
+        patients = queries.search(visible_patients(request.user), request.query_params.get("q", ""))
+        patients = queries.with_current_care(patients.select_related("program"))
+        paginator = NamePagination()
+        page = paginator.paginate_queryset(patients, request, view=self)
+        services.record_read(request.user, "patient.list", detail={"count": len(page)})
+        return paginator.get_paginated_response(PatientSerializer(page, many=True).data)
+
+    @extend_schema(request=PatientSerializer, responses={201: PatientSerializer})
+    def post(self, request):
+        """Register a patient. 400 names every offending field; a duplicate MRN is one of them."""
+        serializer = PatientSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        program = chosen_program(request, data.pop("program", None))
+        require(request.user, program.pk, PATIENT_REGISTER)
+        patient = services.register_patient(acting_user=request.user, program=program, **data)
+        return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
+
+
+class PatientDetailView(ApiView):
+    @extend_schema(responses=PatientSerializer)
+    def get(self, request, pk):
+        patient = find_patient(request, pk)
+        require(request.user, patient.program_id, CHART_READ)
+        services.record_read(request.user, "patient.read", patient=patient, obj=patient)
+        return Response(PatientSerializer(patient).data)
+
+    @extend_schema(request=PatientSerializer, responses=PatientSerializer)
+    def patch(self, request, pk):
+        return self._update(request, pk, partial=True)
+
+    @extend_schema(request=PatientSerializer, responses=PatientSerializer)
+    def put(self, request, pk):
+        return self._update(request, pk, partial=False)
+
+    def _update(self, request, pk, *, partial):
+        patient = find_patient(request, pk)
+        serializer = PatientSerializer(patient, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "program" in data and data.pop("program") != patient.program:
+            raise ValidationError({"program": ["A patient cannot be moved to another program."]})
+        patient = services.update_patient(acting_user=request.user, patient=patient, **data)
+        return Response(PatientSerializer(patient).data)
+
+
+class EpisodeListView(ApiView):
+    @extend_schema(responses=EpisodeSerializer(many=True))
+    def get(self, request, pk):
+        patient = find_patient(request, pk)
+        require(request.user, patient.program_id, CHART_READ)
+        episodes = patient.episodes.prefetch_related("stays")
+        services.record_read(request.user, "episode.list", patient=patient)
+        return Response(EpisodeSerializer(episodes, many=True).data)
+
+    @extend_schema(request=AdmitSerializer, responses={201: EpisodeSerializer})
+    def post(self, request, pk):
+        """Admit: open an episode of care at a level of care the program offers."""
+        patient = find_patient(request, pk)
+        serializer = AdmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        episode = services.admit(acting_user=request.user, patient=patient, admitted_at=data["admitted_at"],
+                                 level_code=data["level_of_care"], reason=data["reason"])
+        return Response(EpisodeSerializer(episode).data, status=status.HTTP_201_CREATED)
+
+
+class EpisodeDetailView(ApiView):
+    @extend_schema(responses=EpisodeSerializer)
+    def get(self, request, pk, episode_id):
+        episode = find_episode(request, pk, episode_id)
+        require(request.user, episode.program_id, CHART_READ)
+        services.record_read(request.user, "episode.read", patient=episode.patient, obj=episode)
+        return Response(EpisodeSerializer(episode).data)
+
+
+class EpisodeTransferView(ApiView):
+    @extend_schema(request=TransferSerializer, responses={201: StaySerializer})
+    def post(self, request, pk, episode_id):
+        """Move the patient to another level of care (e.g. residential to outpatient step-down)."""
+        episode = find_episode(request, pk, episode_id)
+        serializer = TransferSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        stay = services.transfer(acting_user=request.user, episode=episode, at=data["at"],
+                                 level_code=data["level_of_care"], reason=data["reason"])
+        return Response(StaySerializer(stay).data, status=status.HTTP_201_CREATED)
+
+
+class EpisodeDischargeView(ApiView):
+    @extend_schema(request=DischargeSerializer, responses=EpisodeSerializer)
+    def post(self, request, pk, episode_id):
+        episode = find_episode(request, pk, episode_id)
+        serializer = DischargeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        episode = services.discharge(acting_user=request.user, episode=episode, discharged_at=data["discharged_at"],
+                                     reason=data["reason"], note=data["note"])
+        return Response(EpisodeSerializer(episode).data)
+
+
+class CensusView(ApiView):
+    @extend_schema(
+        parameters=[OpenApiParameter("program", str, description="Program slug (default: your only program)")],
+        responses={200: dict},
+    )
+    def get(self, request):
+        """Patients in care now by level of care; names only of the patients you may see."""
+        slug = request.query_params.get("program")
+        chosen = get_object_or_404(Program, slug=slug) if slug else None
+        if chosen is not None and role_in(request.user, chosen.pk) is None:
+            raise Http404
+        program = chosen_program(request, chosen)
+        require(request.user, program.pk, CENSUS_READ)
+        rows = queries.census(program, visible_patients(request.user, program))
+        services.record_read(request.user, "program.census.read", program=program)
+        return Response({
+            "program": program.slug,
+            "total": sum(r["count"] for r in rows),
+            "levels": [
+                {
+                    "level_of_care": r["level"].code, "name": r["level"].name, "count": r["count"],
+                    "capacity": r["capacity"],
+                    "patients": [{"id": s.patient_id, "name": s.patient.display_name, "since": s.started_at}
+                                 for s in r["stays"]],
+                }
+                for r in rows
+            ],
+        })

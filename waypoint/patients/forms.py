@@ -1,0 +1,68 @@
+from django import forms
+
+from waypoint.accounts.models import CareTeam, ProgramLevel
+
+from .models import Episode, Patient
+from .services import EDITABLE_FIELDS
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = EDITABLE_FIELDS
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            "allergies": forms.Textarea(attrs={"rows": 2}),
+            "alerts": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["care_team"].queryset = CareTeam.objects.filter(program=program)
+        self.fields["care_team"].empty_label = "— my care team —"
+
+    def _post_clean(self):
+        """Model rules are the service's to check, in its transaction (the form only parses)."""
+
+
+def level_choices(program):
+    offered = ProgramLevel.objects.filter(program=program, active=True)
+    levels = sorted((row.level for row in offered), key=lambda lvl: lvl.position)
+    return [("", "— choose —")] + [(lvl.code, lvl.label) for lvl in levels]
+
+
+class AdmitForm(forms.Form):
+    admitted_at = forms.DateTimeField(label="Admitted at", widget=DateTimeInput())
+    level_of_care = forms.ChoiceField(label="Level of care")
+    reason = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level_of_care"].choices = level_choices(program)
+
+
+class TransferForm(forms.Form):
+    at = forms.DateTimeField(label="Moved at", widget=DateTimeInput())
+    level_of_care = forms.ChoiceField(label="New level of care")
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level_of_care"].choices = level_choices(program)
+
+
+class DischargeForm(forms.Form):
+    discharged_at = forms.DateTimeField(label="Discharged at", widget=DateTimeInput())
+    reason = forms.ChoiceField(choices=[("", "— choose —"), *Episode.DischargeReason.choices])
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, label="Name, MRN or birth date", max_length=100)

@@ -1,0 +1,34 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from waypoint.accounts.models import Program
+from waypoint.patients import demo
+from waypoint.privacy import audit
+
+
+class Command(BaseCommand):
+    help = "Create the demo programs with synthetic staff and patients (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true",
+                            help="run even though the database holds programs other than the demo ones")
+        parser.add_argument("--if-empty", action="store_true",
+                            help="do nothing when the database already holds any program")
+        parser.add_argument("--patients", type=int, default=40)
+
+    def handle(self, *args, force, if_empty, patients, **options):
+        audit.current_channel.set("command")
+        if if_empty and Program.objects.exists():
+            if Program.objects.filter(slug="demo").exists():
+                self.print_logins()
+            return
+        if not demo.is_demo_only() and not force:
+            raise CommandError("This database holds programs other than the demo ones (real data?). "
+                               "Refusing to add demo data; pass --force if you really mean it.")
+        created = demo.build(patients=patients)
+        self.stdout.write("Demo data created." if created else "Demo data already present.")
+        self.print_logins()
+
+    def print_logins(self):
+        self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
+        for username, role, program in demo.logins():
+            self.stdout.write(f"  {username:<12} {role:<20} {program}")

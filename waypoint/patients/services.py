@@ -1,0 +1,208 @@
+"""Every change to a patient's record: one function each, atomic, with its audit event and timeline line.
+
+Views and API views parse input, call these, and render; the demo command calls them too.
+Rule violations raise django.core.exceptions.ValidationError keyed by the offending field.
+"""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from waypoint.accounts.models import CareTeam, Program, ProgramLevel
+from waypoint.accounts.roles import EPISODE_MANAGE, PATIENT_EDIT, PATIENT_REGISTER
+from waypoint.privacy import audit
+
+from .access import require
+from .models import Episode, LevelOfCareStay, Patient, TimelineEntry
+
+# A timestamp a few minutes ahead of the server's clock is a device's clock drift, not a future event.
+CLOCK_SKEW = timedelta(minutes=5)
+
+EDITABLE_FIELDS = (
+    "mrn", "given_name", "family_name", "preferred_name", "birth_date", "sex_at_birth", "gender_identity",
+    "pronouns", "preferred_language", "phone", "address_line", "city", "state", "postal_code",
+    "emergency_contact_name", "emergency_contact_relationship", "emergency_contact_phone", "allergies",
+    "alerts", "care_team",
+)
+
+
+def _not_future(value: datetime, field: str) -> None:
+    if value > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({field: "This time is in the future."})
+
+
+def _timeline(patient, kind, summary, *, at, by, episode=None) -> None:
+    TimelineEntry.objects.create(
+        program_id=patient.program_id, patient=patient, episode=episode, occurred_at=at, kind=kind,
+        summary=summary, recorded_by=by,
+    )
+
+
+def _check_team(program: Program, team: CareTeam | None) -> None:
+    if team is not None and team.program_id != program.pk:
+        raise ValidationError({"care_team": "This care team belongs to another program."})
+
+
+def _check_mrn(program: Program, mrn: str, exclude_pk=None) -> None:
+    clash = Patient.objects.filter(program=program, mrn=mrn).exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"mrn": f"MRN {mrn} is already in use in this program."})
+
+
+def _save(obj, field_on_clash: str, message: str) -> None:
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:  # lost a race with a concurrent save: same rule, same answer
+        raise ValidationError({field_on_clash: message}) from exc
+
+
+def offered_level(program: Program, code: str) -> ProgramLevel:
+    found = ProgramLevel.objects.filter(program=program, code=code, active=True).first()
+    if found is None:
+        raise ValidationError({"level_of_care": f"{code!r} is not a level of care this program offers."})
+    return found
+
+
+@transaction.atomic
+def register_patient(*, acting_user, program: Program, **fields) -> Patient:
+    require(acting_user, program.pk, PATIENT_REGISTER)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    if fields.get("care_team") is None:  # a new patient joins the registering clinician's team
+        fields["care_team"] = CareTeam.objects.filter(program=program, members=acting_user).first()
+    patient = Patient(program=program, **fields)
+    patient.full_clean(exclude=["program"], validate_constraints=False)
+    _check_team(program, patient.care_team)
+    _check_mrn(program, patient.mrn)
+    _save(patient, "mrn", f"MRN {patient.mrn} is already in use in this program.")
+    _timeline(patient, "registered", "Registered", at=patient.created_at, by=acting_user)
+    audit.record(acting_user, "patient.create", patient=patient, obj=patient)
+    return patient
+
+
+@transaction.atomic
+def update_patient(*, acting_user, patient: Patient, **changes) -> Patient:
+    require(acting_user, patient.program_id, PATIENT_EDIT)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    changed = sorted(name for name, value in changes.items() if getattr(patient, name) != value)
+    for name in changed:
+        setattr(patient, name, changes[name])
+    if not changed:
+        return patient
+    patient.full_clean(exclude=["program"], validate_constraints=False)
+    _check_team(patient.program, patient.care_team)
+    if "mrn" in changed:
+        _check_mrn(patient.program, patient.mrn, exclude_pk=patient.pk)
+    patient.updated_at = timezone.now()
+    _save(patient, "mrn", f"MRN {patient.mrn} is already in use in this program.")
+    # The audit event names the fields that changed, not their values: the trail holds no extra PHI.
+    audit.record(acting_user, "patient.update", patient=patient, obj=patient, detail={"fields": changed})
+    return patient
+
+
+@transaction.atomic
+def admit(*, acting_user, patient: Patient, admitted_at: datetime, level_code: str, reason: str = "") -> Episode:
+    """Open an episode of care at a level the program offers."""
+    require(acting_user, patient.program_id, EPISODE_MANAGE)
+    patient = Patient.objects.select_for_update().select_related("program").get(pk=patient.pk)
+    _not_future(admitted_at, "admitted_at")
+    if admitted_at.date() < patient.birth_date:
+        raise ValidationError({"admitted_at": "The admission is before the patient's birth date."})
+    if patient.episodes.filter(discharged_at__isnull=True).exists():
+        raise ValidationError({"admitted_at": "This patient already has an open episode of care."})
+    last = patient.episodes.order_by("-discharged_at").first()
+    if last is not None and admitted_at < last.discharged_at:
+        raise ValidationError({"admitted_at": "The admission overlaps the previous episode of care."})
+    offered = offered_level(patient.program, level_code)
+    episode = Episode(program_id=patient.program_id, patient=patient, admitted_at=admitted_at, admitted_by=acting_user)
+    _save(episode, "admitted_at", "This patient already has an open episode of care.")
+    stay = LevelOfCareStay.objects.create(
+        program_id=patient.program_id, patient=patient, episode=episode, level_code=offered.code,
+        asam_edition=patient.program.asam_edition, started_at=admitted_at, reason=reason, recorded_by=acting_user,
+    )
+    _timeline(patient, "admitted", f"Admitted to {stay.level.label}", at=admitted_at, by=acting_user, episode=episode)
+    audit.record(acting_user, "episode.admit", patient=patient, obj=episode, detail={"level": offered.code})
+    return episode
+
+
+def _open_episode(episode: Episode) -> Episode:
+    episode = Episode.objects.select_for_update().select_related("patient", "program").get(pk=episode.pk)
+    if not episode.is_open:
+        raise ValidationError({"episode": "This episode of care is already closed."})
+    return episode
+
+
+@transaction.atomic
+def transfer(*, acting_user, episode: Episode, at: datetime, level_code: str, reason: str) -> LevelOfCareStay:
+    """Move a patient to another level of care (step-down or step-up) within the open episode."""
+    require(acting_user, episode.program_id, EPISODE_MANAGE)
+    episode = _open_episode(episode)
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for the change of level of care."})
+    _not_future(at, "at")
+    current = LevelOfCareStay.objects.select_for_update().get(episode=episode, ended_at__isnull=True)
+    if at < current.started_at:
+        began = timezone.localtime(current.started_at).strftime("%Y-%m-%d %H:%M")
+        raise ValidationError({"at": f"The transfer is before the current stay began ({began})."})
+    offered = offered_level(episode.program, level_code)
+    if offered.code == current.level_code:
+        raise ValidationError({"level_of_care": "The patient is already at this level of care."})
+    current.ended_at = at
+    current.save(update_fields=["ended_at"])
+    stay = LevelOfCareStay.objects.create(
+        program_id=episode.program_id, patient=episode.patient, episode=episode, level_code=offered.code,
+        asam_edition=episode.program.asam_edition, started_at=at, reason=reason, recorded_by=acting_user,
+    )
+    _timeline(
+        episode.patient, "transferred", f"Moved from {current.level.label} to {stay.level.label}: {reason}",
+        at=at, by=acting_user, episode=episode,
+    )
+    audit.record(
+        acting_user, "episode.transfer", patient=episode.patient, obj=stay,
+        detail={"from": current.level_code, "to": offered.code},
+    )
+    return stay
+
+
+@transaction.atomic
+def discharge(*, acting_user, episode: Episode, discharged_at: datetime, reason: str, note: str = "") -> Episode:
+    """Close the episode and its open level-of-care stay."""
+    require(acting_user, episode.program_id, EPISODE_MANAGE)
+    episode = _open_episode(episode)
+    if reason not in Episode.DischargeReason.values:
+        raise ValidationError({"reason": f"Choose one of: {', '.join(Episode.DischargeReason.values)}."})
+    if reason == Episode.DischargeReason.OTHER and not note.strip():
+        raise ValidationError({"note": "Describe the reason when it is 'other'."})
+    _not_future(discharged_at, "discharged_at")
+    if discharged_at < episode.admitted_at:
+        raise ValidationError({"discharged_at": "The discharge cannot be before the admission."})
+    current = LevelOfCareStay.objects.select_for_update().filter(episode=episode, ended_at__isnull=True).first()
+    if current is not None:
+        if discharged_at < current.started_at:
+            raise ValidationError({"discharged_at": "The discharge cannot be before the current level of care began."})
+        current.ended_at = discharged_at
+        current.save(update_fields=["ended_at"])
+    episode.discharged_at = discharged_at
+    episode.discharge_reason = reason
+    episode.discharge_note = note
+    episode.discharged_by = acting_user
+    episode.save(update_fields=["discharged_at", "discharge_reason", "discharge_note", "discharged_by"])
+    _timeline(
+        episode.patient, "discharged", f"Discharged: {episode.get_discharge_reason_display()}",
+        at=discharged_at, by=acting_user, episode=episode,
+    )
+    audit.record(acting_user, "episode.discharge", patient=episode.patient, obj=episode, detail={"reason": reason})
+    return episode
+
+
+def record_read(acting_user, action: str, *, patient: Patient | None = None, program: Program | None = None,
+                obj=None, detail: dict | None = None) -> None:
+    """Reads of patient data are audited too (HIPAA audit controls)."""
+    audit.record(acting_user, action, patient=patient, program=program, obj=obj, detail=detail)

@@ -1,0 +1,165 @@
+"""Pages: parse the form, find the patient through the access scope, call the service, render."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, PATIENT_EDIT, PATIENT_REGISTER
+
+from . import queries, services
+from .access import has_permission, require, visible_patients
+from .forms import AdmitForm, DischargeForm, PatientForm, SearchForm, TransferForm
+from .models import Episode
+
+
+def program_or_403(request):
+    if request.program is None:
+        raise PermissionDenied("You are not a member of any program.")
+    return request.program
+
+
+def add_errors(form, error: ValidationError) -> None:
+    """Put a service's field errors next to the fields (or on top when the form has no such field)."""
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+def chart_patient(request, pk):
+    return get_object_or_404(visible_patients(request.user).select_related("program", "care_team"), pk=pk)
+
+
+@require_GET
+def patient_list(request):
+    program = program_or_403(request)
+    require(request.user, program.pk, CHART_READ)
+    form = SearchForm(request.GET)
+    text = form.cleaned_data["q"] if form.is_valid() else ""
+    patients = queries.with_current_care(queries.search(visible_patients(request.user, program), text))
+    page = Paginator(patients, 25).get_page(request.GET.get("page"))
+    services.record_read(request.user, "patient.list", program=program, detail={"count": len(page.object_list)})
+    template = "patients/_rows.html" if request.htmx else "patients/list.html"
+    return render(request, template, {
+        "form": form, "page": page, "q": text,
+        "can_register": has_permission(request.user, program.pk, PATIENT_REGISTER),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def patient_register(request):
+    program = program_or_403(request)
+    require(request.user, program.pk, PATIENT_REGISTER)
+    form = PatientForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.register_patient(acting_user=request.user, program=program, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"{patient.display_name} registered with MRN {patient.mrn}.")
+            return redirect(patient)
+    return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
+
+
+@require_http_methods(["GET", "POST"])
+def patient_edit(request, pk):
+    patient = chart_patient(request, pk)
+    require(request.user, patient.program_id, PATIENT_EDIT)
+    form = PatientForm(request.POST or None, instance=patient, program=patient.program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_patient(acting_user=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Demographics saved.")
+            return redirect(patient)
+    return render(request, "patients/form.html", {"form": form, "patient": patient, "title": "Edit demographics"})
+
+
+@require_GET
+def patient_chart(request, pk):
+    patient = chart_patient(request, pk)
+    require(request.user, patient.program_id, CHART_READ)
+    episode = patient.episodes.filter(discharged_at__isnull=True).prefetch_related("stays").first()
+    timeline = patient.timeline.select_related("recorded_by")[:200]
+    services.record_read(request.user, "patient.chart.read", patient=patient, obj=patient)
+    return render(request, "patients/chart.html", {
+        "patient": patient, "episode": episode, "stay": episode.current_stay if episode else None,
+        "timeline": timeline, "episodes": patient.episodes.prefetch_related("stays"),
+        "can_manage": has_permission(request.user, patient.program_id, EPISODE_MANAGE),
+        "can_edit": has_permission(request.user, patient.program_id, PATIENT_EDIT),
+    })
+
+
+def _episode_form(request, pk, form_class, *, episode_id=None):
+    patient = chart_patient(request, pk)
+    require(request.user, patient.program_id, EPISODE_MANAGE)
+    episode = None
+    if episode_id is not None:
+        episode = get_object_or_404(Episode, pk=episode_id, patient=patient)
+    kwargs = {} if form_class is DischargeForm else {"program": patient.program}
+    return patient, episode, form_class(request.POST or None, **kwargs)
+
+
+@require_http_methods(["GET", "POST"])
+def episode_admit(request, pk):
+    patient, _, form = _episode_form(request, pk, AdmitForm)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.admit(acting_user=request.user, patient=patient, admitted_at=data["admitted_at"],
+                           level_code=data["level_of_care"], reason=data["reason"])
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"{patient.display_name} admitted.")
+            return redirect(patient)
+    return render(request, "patients/episode_form.html",
+                  {"form": form, "patient": patient, "title": "Admit", "submit": "Admit"})
+
+
+@require_http_methods(["GET", "POST"])
+def episode_transfer(request, pk, episode_id):
+    patient, episode, form = _episode_form(request, pk, TransferForm, episode_id=episode_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            stay = services.transfer(acting_user=request.user, episode=episode, at=data["at"],
+                                     level_code=data["level_of_care"], reason=data["reason"])
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"{patient.display_name} moved to {stay.level.label}.")
+            return redirect(patient)
+    return render(request, "patients/episode_form.html", {
+        "form": form, "patient": patient, "episode": episode, "title": "Change level of care", "submit": "Move",
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def episode_discharge(request, pk, episode_id):
+    patient, episode, form = _episode_form(request, pk, DischargeForm, episode_id=episode_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.discharge(acting_user=request.user, episode=episode, discharged_at=data["discharged_at"],
+                               reason=data["reason"], note=data["note"])
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"{patient.display_name} discharged.")
+            return redirect(patient)
+    return render(request, "patients/episode_form.html", {
+        "form": form, "patient": patient, "episode": episode, "title": "Discharge", "submit": "Discharge",
+    })
+
+
+@require_GET
+def census(request):
+    program = program_or_403(request)
+    require(request.user, program.pk, CENSUS_READ)
+    rows = queries.census(program, visible_patients(request.user, program))
+    services.record_read(request.user, "program.census.read", program=program)
+    return render(request, "patients/census.html", {"rows": rows, "total": sum(r["count"] for r in rows)})

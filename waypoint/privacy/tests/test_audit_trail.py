@@ -1,0 +1,83 @@
+"""The audit trail: every read and change is recorded, the chain verifies, and tampering is detected."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+
+from waypoint.privacy import audit
+from waypoint.privacy.models import AppendOnlyError, AuditEvent
+
+
+def test_reading_a_chart_is_audited_with_who_what_and_channel(page, nurse, patient):
+    page(nurse).get(patient.get_absolute_url())
+    event = AuditEvent.objects.filter(action="patient.chart.read").get()
+    assert (event.actor, event.patient_id, event.program_id, event.channel) == (nurse, patient.pk, patient.program_id,
+                                                                               "page")
+
+
+def test_reading_through_the_api_is_audited_as_api(api, nurse, patient):
+    api(nurse).get(f"/api/v1/patients/{patient.pk}/")
+    assert AuditEvent.objects.filter(action="patient.read", patient_id=patient.pk, channel="api").count() == 1
+
+
+def test_a_change_and_its_event_roll_back_together(nurse, patient):
+    before = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit.record(nurse, "patient.update", patient=patient, obj=patient)
+        raise RuntimeError("the change failed after its event was written")
+    assert AuditEvent.objects.count() == before
+
+
+def test_the_chain_verifies_when_intact(nurse, patient, admitted, capsys):
+    call_command("audit", "verify")
+    assert "audit chain intact" in capsys.readouterr().out
+
+
+def test_each_event_links_to_the_previous_one(nurse, patient, admitted):
+    events = list(AuditEvent.objects.order_by("id"))
+    assert events[0].prev_hash == audit.GENESIS
+    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
+
+
+def test_the_application_refuses_to_change_or_delete_an_event(nurse, patient):
+    event = AuditEvent.objects.first()
+    event.action = "patient.read"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+
+
+def test_the_database_refuses_to_update_an_event(nurse, patient):
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=AuditEvent.objects.first().pk).update(action="tampered")
+
+
+def without_guard(sql: str, params=()):
+    """What an attacker with the table owner's rights would do: drop the guard, then tamper."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")  # superuser: triggers off
+            cursor.execute(sql, params)
+            cursor.execute("SET session_replication_role = DEFAULT")
+        else:
+            cursor.execute("DROP TRIGGER privacy_auditevent_no_update")
+            cursor.execute("DROP TRIGGER privacy_auditevent_no_delete")
+            cursor.execute(sql, params)
+
+
+def test_altering_one_event_is_detected_and_named(nurse, patient, admitted):
+    victim = AuditEvent.objects.order_by("id")[1]
+    without_guard("UPDATE privacy_auditevent SET actor_name = %s WHERE id = %s", ["someone-else", victim.pk])
+    with pytest.raises(CommandError, match=f"BROKEN at event #{victim.pk}: its content does not match"):
+        call_command("audit", "verify")
+
+
+def test_removing_one_event_is_detected_at_the_next_one(page, nurse, patient, admitted):
+    page(nurse).get(patient.get_absolute_url())
+    events = list(AuditEvent.objects.order_by("id"))
+    without_guard("DELETE FROM privacy_auditevent WHERE id = %s", [events[1].pk])
+    with pytest.raises(CommandError, match=f"BROKEN at event #{events[2].pk}: its link"):
+        call_command("audit", "verify")

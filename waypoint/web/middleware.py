@@ -1,0 +1,36 @@
+"""Per-request context: the program being worked in, its time zone, and the audit channel."""
+
+from django.utils import timezone
+
+from waypoint.patients.access import memberships
+from waypoint.privacy import audit
+
+PROGRAM_SESSION_KEY = "program_id"
+
+
+def current_program(request):
+    """The program the user is working in: the one chosen in the session, else their first."""
+    mine = memberships(request.user)
+    if not mine:
+        return None
+    chosen = request.session.get(PROGRAM_SESSION_KEY) if hasattr(request, "session") else None
+    for membership in mine:
+        if membership.program_id == chosen:
+            return membership.program
+    return mine[0].program
+
+
+class ProgramContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        channel = audit.current_channel.set("api" if request.path.startswith(("/api/", "/fhir/")) else "page")
+        request.program = current_program(request)
+        if request.program is not None:
+            timezone.activate(request.program.tz)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+            audit.current_channel.reset(channel)

@@ -1,0 +1,36 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
+
+from waypoint.patients.access import memberships
+
+from .middleware import PROGRAM_SESSION_KEY
+
+
+@require_GET
+def home(request):
+    return redirect("patients:list")
+
+
+@require_POST
+def switch_program(request):
+    """Work in another of the user's programs (unknown or foreign programs are ignored)."""
+    wanted = request.POST.get("program")
+    for membership in memberships(request.user):
+        if str(membership.program_id) == wanted:
+            request.session[PROGRAM_SESSION_KEY] = membership.program_id
+    return redirect("patients:list")
+
+
+@login_not_required
+@require_GET
+def healthz(request):
+    """Liveness and database reachability, for load balancers and `make run` checks."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return JsonResponse({"status": "ok", "database": "ok"})
+    except Exception:  # noqa: BLE001 - any database failure means "not ready"
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
