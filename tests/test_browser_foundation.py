@@ -1,0 +1,69 @@
+"""A nurse at work in a real browser: sign in, find a patient, admit, step down. Screenshots in docs/screenshots."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import PASSWORD, screenshot
+from waypoint.patients.models import LevelOfCareStay
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def test_a_nurse_finds_a_patient_admits_and_steps_them_down(browser_page, live_server, nurse, patient):
+    page = browser_page
+    sign_in(page, live_server, "nurse")
+    expect(page.locator("h1")).to_have_text(re.compile("Patients"))
+    page.fill("#id_q", "rivera")
+    expect(page.locator("#patient-rows")).to_contain_text("Rivera, Maria")  # found by the live search (htmx)
+    screenshot(page, "patient-list")
+    page.click("text=Rivera, Maria")
+    expect(page.locator("h1")).to_have_text("Maria Rivera")
+
+    page.click("text=Admit")
+    page.fill("#id_admitted_at", "2026-01-05T09:30")
+    page.select_option("#id_level_of_care", "3.7-WM")
+    page.click("button:has-text('Admit')")
+    expect(page.locator(".messages")).to_contain_text("admitted")
+    expect(page.locator(".chart-header")).to_contain_text("3.7-WM")
+
+    page.click("text=Change level of care")
+    page.fill("#id_at", "2026-01-04T10:00")  # before the admission: refused next to the field
+    page.select_option("#id_level_of_care", "3.5")
+    page.fill("#id_reason", "Withdrawal complete, stable on buprenorphine")
+    page.click("button:has-text('Move')")
+    expect(page.locator("#id_at_error")).to_contain_text("before the current stay began")
+    page.fill("#id_at", "2026-01-10T10:00")
+    page.click("button:has-text('Move')")
+    expect(page.locator(".chart-header")).to_contain_text("3.5 Clinically Managed High-Intensity Residential")
+    expect(page.locator(".timeline")).to_contain_text("Moved from 3.7-WM")
+    screenshot(page, "patient-chart")
+
+    stays = list(LevelOfCareStay.objects.filter(patient=patient).order_by("started_at"))
+    assert [s.level_code for s in stays] == ["3.7-WM", "3.5"]
+    assert stays[1].started_at.isoformat() == "2026-01-10T15:00:00+00:00"  # 10:00 New York is stored as UTC
+
+
+def test_the_census_page_shows_occupancy(browser_page, live_server, nurse, admitted):
+    page = browser_page
+    sign_in(page, live_server, "nurse")
+    page.click("nav >> text=Census")
+    expect(page.locator("h1")).to_contain_text("1 in care now")
+    screenshot(page, "census")
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(browser_page, live_server, nurse):
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "nurse")
+    page.fill("#id_password", "not-the-password")
+    page.click("button[type=submit]")
+    expect(page.locator(".errors")).to_contain_text("Please enter a correct username and password")
