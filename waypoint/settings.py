@@ -1,5 +1,6 @@
 """One settings module, driven by the environment. SQLite under var/ unless DATABASE_URL says otherwise."""
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -97,6 +98,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # One test database per checkout, so that two clones can run their suites at once.
+    checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
+    DATABASES["default"]["TEST"] = {"NAME": f"test_waypoint_{checkout}"}
+if env_bool("WAYPOINT_TESTING"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # live-server threads must not hold the test database open
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

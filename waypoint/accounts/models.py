@@ -135,3 +135,17 @@ class ApiToken(models.Model):
             expires_at=timezone.now() + timedelta(days=days),
         )
         return token, raw
+
+
+class ProgramSettingValue(models.Model):
+    """A program's own value for a declared setting (waypoint.accounts.program_settings)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="setting_values")
+    key = models.CharField(max_length=80)
+    value = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "key"], name="one_value_per_setting")]
+
+    def __str__(self) -> str:
+        return f"{self.program.slug}: {self.key} = {self.value}"
