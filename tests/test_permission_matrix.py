@@ -2,23 +2,31 @@
 
 A new URL fails `test_every_url_pattern_is_in_the_matrix` until it gets its rows here: each needs at least
 one allowed persona and one denied persona. Personas: `nurse` (on the patient's care team),
-`counselor_off_team` (same program, other team), `north_nurse` (other program), `anonymous`.
+`counselor_off_team` (same program, other team), `north_nurse` (other program), `kiosk` (a patient
+self-report session opened on a device for the care-team patient), `anonymous`.
 """
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from waypoint.privacy.models import AuditEvent
+from waypoint.withdrawal.models import Assessment
 
 # Reachable by anyone by design: signing in, the health check, the API's own description.
 PUBLIC = {"login", "logout", "healthz", "api-schema"}
 
-PAGE_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "anonymous": 302}
-API_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "anonymous": 401}
+PAGE_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 302, "anonymous": 302}
+API_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 401, "anonymous": 401}
+SOWS = dict.fromkeys(("anxious", "yawning", "perspiring", "tearing", "nose_running", "goose_flesh", "shaking",
+                      "hot_flashes", "cold_flashes", "aches", "restless", "nauseous", "vomiting", "twitching",
+                      "stomach_cramps", "urge_to_use"), 1)
+COWS = {"resting_pulse": 1, "sweating": 1, "restlessness": 1, "pupil_size": 1, "bone_joint_aches": 1,
+        "runny_nose_tearing": 1, "gi_upset": 1, "tremor": 1, "yawning": 1, "anxiety_irritability": 0, "gooseflesh": 0}
 
 
 def now_local(ctx):
@@ -42,6 +50,14 @@ def patient_url(name, *extra):
 
 def episode_url(name):
     return lambda ctx: reverse(name, args=[ctx.patient.pk, ctx.episode.pk])
+
+
+def assessment_url(name):
+    return lambda ctx: reverse(name, args=[ctx.patient.pk, ctx.assessment.pk])
+
+
+def api_assessment(suffix=""):
+    return lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/assessments/{ctx.assessment.pk}/{suffix}"
 
 
 MATRIX = {
@@ -82,6 +98,38 @@ MATRIX = {
                                            data=lambda ctx: {"discharged_at": timezone.now().isoformat(),
                                                              "reason": "completed"}),
     "patients-api:census": Case("GET", lambda ctx: "/api/v1/census/", {"nurse": 200}, {"anonymous": 401}, api=True),
+    "withdrawal:board": Case("GET", lambda ctx: reverse("withdrawal:board"), {"nurse": 200, "counselor_off_team": 200},
+                             {"kiosk": 302, "anonymous": 302}),
+    "withdrawal:flowsheet": Case("GET", patient_url("withdrawal:flowsheet"), {"nurse": 200}, PAGE_DENIED),
+    "withdrawal:record": Case("POST", patient_url("withdrawal:record", "cows"), {"nurse": 302}, PAGE_DENIED,
+                              data=lambda ctx: {"taken_at": now_local(ctx), **COWS}),
+    "withdrawal:amend": Case("POST", assessment_url("withdrawal:amend"), {"nurse": 302}, PAGE_DENIED,
+                             data=lambda ctx: {"taken_at": now_local(ctx), **COWS, "gooseflesh": 3,
+                                               "reason": "rescored", "version": 1}),
+    "withdrawal:entered-in-error": Case("POST", assessment_url("withdrawal:entered-in-error"), {"nurse": 302},
+                                        PAGE_DENIED, data=lambda ctx: {"reason": "wrong patient", "version": 1}),
+    "withdrawal:kiosk-open": Case("POST", patient_url("withdrawal:kiosk-open"), {"nurse": 302}, PAGE_DENIED),
+    "kiosk:start": Case("GET", lambda ctx: reverse("kiosk:start"), {"kiosk": 200}, {"nurse": 403, "anonymous": 403}),
+    "kiosk:report": Case("POST", lambda ctx: reverse("kiosk:report", args=["sows-handelsman"]), {"kiosk": 302},
+                         {"nurse": 403, "north_nurse": 403, "anonymous": 403}, data=lambda ctx: SOWS),
+    "kiosk:finish": Case("POST", lambda ctx: reverse("kiosk:finish"), {"kiosk": 302, "anonymous": 302},
+                         {"nurse": 302}),
+    "withdrawal-api:assessment-list": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/assessments/",
+                                           {"nurse": 201}, API_DENIED, api=True,
+                                           data=lambda ctx: {"instrument": "cows", "responses": COWS,
+                                                             "taken_at": timezone.now().isoformat()}),
+    "withdrawal-api:assessment-detail": Case("GET", api_assessment(), {"nurse": 200}, API_DENIED, api=True),
+    "withdrawal-api:amend": Case("POST", api_assessment("amend/"), {"nurse": 201}, API_DENIED, api=True,
+                                 data=lambda ctx: {"responses": COWS, "reason": "rescored", "version": 1}),
+    "withdrawal-api:entered-in-error": Case("POST", api_assessment("entered-in-error/"), {"nurse": 200}, API_DENIED,
+                                            api=True, data=lambda ctx: {"reason": "wrong patient", "version": 1}),
+    "withdrawal-api:instrument-list": Case("GET", lambda ctx: "/api/v1/instruments/", {"nurse": 200},
+                                           {"kiosk": 401, "anonymous": 401}, api=True),
+    "withdrawal-api:instrument-detail": Case("GET", lambda ctx: "/api/v1/instruments/cows/", {"nurse": 200},
+                                             {"kiosk": 401, "anonymous": 401}, api=True),
+    "withdrawal-api:board": Case("GET", lambda ctx: "/api/v1/withdrawal/board/", {"nurse": 200},
+                                 {"north_nurse": 404, "kiosk": 401, "anonymous": 401}, api=True,
+                                 extra=["?program=harbor"]),
 }
 
 
@@ -110,15 +158,28 @@ class Context:
     program: object
     patient: object
     episode: object
+    assessment: object
+    nurse: object
 
 
 @pytest.fixture
 def ctx(program, patient, nurse, counselor_off_team, north_nurse):
     from waypoint.patients import services
+    from waypoint.withdrawal import services as withdrawal
 
     episode = services.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=2),
                              level_code="3.7-WM")
-    return Context(program, patient, episode)
+    assessment = withdrawal.record_assessment(acting_user=nurse, patient=patient, instrument="cows", responses=COWS,
+                                              taken_at=timezone.now() - timedelta(hours=1))
+    return Context(program, patient, episode, assessment, nurse)
+
+
+def kiosk_device(ctx):
+    """A device on which the care-team nurse opened the kiosk for the patient (no staff session left on it)."""
+    device = Client()
+    device.force_login(ctx.nurse)
+    device.post(reverse("withdrawal:kiosk-open", args=[ctx.patient.pk]))
+    return device
 
 
 def rows(kind):
@@ -129,11 +190,15 @@ def rows(kind):
 
 def request_as(persona, name, ctx, request, api, page):
     case = MATRIX[name]
-    user = None if persona == "anonymous" else request.getfixturevalue(persona)
-    client = api(user) if case.api else page(user)
+    if persona == "kiosk":
+        client = kiosk_device(ctx)
+    else:
+        user = None if persona == "anonymous" else request.getfixturevalue(persona)
+        client = api(user) if case.api else page(user)
     data = case.data(ctx) if case.data else None
     kwargs = {"format": "json"} if case.api and data is not None else {}
-    return getattr(client, case.method.lower())(case.url(ctx), data, **kwargs)
+    url = case.url(ctx) + (case.extra[0] if case.extra and persona == "north_nurse" else "")
+    return getattr(client, case.method.lower())(url, data, **kwargs)
 
 
 @pytest.mark.parametrize(("name", "persona", "status"), list(rows("allowed")))
@@ -144,11 +209,13 @@ def test_allowed_persona_reaches_the_url(name, persona, status, ctx, request, ap
 
 @pytest.mark.parametrize(("name", "persona", "status"), list(rows("denied")))
 def test_denied_persona_is_turned_away_and_nothing_is_written(name, persona, status, ctx, request, api, page):
-    before = AuditEvent.objects.exclude(outcome="denied").count()
+    before = AuditEvent.objects.count()
     response = request_as(persona, name, ctx, request, api, page)
     assert response.status_code == status
     if status == 302:
         assert response["Location"].startswith(reverse("login"))
-    assert AuditEvent.objects.exclude(outcome="denied").count() == before
+    assert AuditEvent.objects.count() == before + (1 if persona == "kiosk" else 0)  # kiosk.open
     ctx.episode.refresh_from_db()
+    ctx.assessment.refresh_from_db()
     assert ctx.episode.is_open and ctx.episode.stays.count() == 1
+    assert ctx.assessment.status == "final" and Assessment.objects.count() == 1

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "waypoint.accounts",
     "waypoint.privacy",
     "waypoint.patients",
+    "waypoint.withdrawal",
     "waypoint.web",
 ]
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from waypoint.web import views as web
+from waypoint.withdrawal.urls import kiosk_patterns
 
 schema_view = SpectacularAPIView.as_view()
 schema_view.login_required = False  # public description of the API; the data behind it is not
@@ -15,6 +16,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("program/", web.switch_program, name="switch-program"),
     path("", include("waypoint.patients.urls")),
+    path("", include("waypoint.withdrawal.urls")),
+    path("kiosk/", include(kiosk_patterns)),
     path("api/v1/schema/", schema_view, name="api-schema"),
     path("api/v1/", include("waypoint.patients.api_urls")),
+    path("api/v1/", include("waypoint.withdrawal.api_urls")),
 ]

@@ -113,6 +113,15 @@ def chosen_program(request, chosen: Program | None) -> Program:
     return mine[0].program
 
 
+def program_from_query(request) -> Program:
+    """`?program=<slug>` among the user's programs (another program's slug is 404), or their only one."""
+    slug = request.query_params.get("program")
+    chosen = get_object_or_404(Program, slug=slug) if slug else None
+    if chosen is not None and role_in(request.user, chosen.pk) is None:
+        raise Http404
+    return chosen_program(request, chosen)
+
+
 class PatientListView(ApiView):
     @extend_schema(
         responses=PatientSerializer(many=True),
@@ -228,11 +237,7 @@ class CensusView(ApiView):
     )
     def get(self, request):
         """Patients in care now by level of care; names only of the patients you may see."""
-        slug = request.query_params.get("program")
-        chosen = get_object_or_404(Program, slug=slug) if slug else None
-        if chosen is not None and role_in(request.user, chosen.pk) is None:
-            raise Http404
-        program = chosen_program(request, chosen)
+        program = program_from_query(request)
         require(request.user, program.pk, CENSUS_READ)
         rows = queries.census(program, visible_patients(request.user, program))
         services.record_read(request.user, "program.census.read", program=program)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from waypoint.accounts.models import CareTeam, Membership, Program, ProgramLevel, User
 from waypoint.accounts.roles import Role
+from waypoint.placement.levels import level
 
 from . import services
 from .models import Patient
@@ -81,11 +82,16 @@ PATHS = (
 
 def _patients(program: Program, users: dict[str, User], count: int, rng: random.Random, mrn_prefix: str) -> None:
     clinician = users.get("intake") or next(iter(users.values()))
-    teams = list(CareTeam.objects.filter(program=program).order_by("name"))
+    teams = {team.name: team for team in CareTeam.objects.filter(program=program)}
+    any_team = next(iter(teams.values()))
+    # The residential team (the demo nurse's) looks after 24-hour care; the Bridge team after outpatients.
+    residential, outpatient = teams.get("Harbor team", any_team), teams.get("Bridge team", any_team)
     now = timezone.now().replace(second=0, microsecond=0)
     offered = set(ProgramLevel.objects.filter(program=program).values_list("code", flat=True))
     paths = [p for p in PATHS if p[0] is None or all(code in offered for code, _ in p[0])]
     for n in range(count):
+        steps, discharge = paths[n % len(paths)]
+        in_24h_care = steps is None or level(program.asam_edition, steps[-1][0]).has_beds
         sex = rng.choice(("female", "male"))
         patient = services.register_patient(
             acting_user=clinician, program=program,
@@ -97,9 +103,8 @@ def _patients(program: Program, users: dict[str, User], count: int, rng: random.
             alerts=rng.choice(("", "", "", "Prior overdose (2024)", "Fall risk")),
             emergency_contact_name=rng.choice(("Lena", "Mark", "Gloria", "Sam")) + " " + rng.choice(FAMILY),
             emergency_contact_relationship=rng.choice(("mother", "partner", "brother", "friend")),
-            care_team=teams[n % len(teams)] if n % 4 else teams[0],
+            care_team=residential if in_24h_care else outpatient,
         )
-        steps, discharge = paths[n % len(paths)]
         if steps is None:
             continue
         length = max(day for _, day in steps) + (discharge[0] if discharge else rng.randrange(1, 20))

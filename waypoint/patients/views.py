@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, PATIENT_EDIT, PATIENT_REGISTER
 
-from . import queries, services
+from . import chart_sections, queries, services
 from .access import has_permission, require, visible_patients
 from .forms import AdmitForm, DischargeForm, PatientForm, SearchForm, TransferForm
 from .models import Episode
@@ -88,6 +88,8 @@ def patient_chart(request, pk):
     return render(request, "patients/chart.html", {
         "patient": patient, "episode": episode, "stay": episode.current_stay if episode else None,
         "timeline": timeline, "episodes": patient.episodes.prefetch_related("stays"),
+        "header_sections": chart_sections.render_sections(chart_sections.HEADER, request, patient),
+        "body_sections": chart_sections.render_sections(chart_sections.BODY, request, patient),
         "can_manage": has_permission(request.user, patient.program_id, EPISODE_MANAGE),
         "can_edit": has_permission(request.user, patient.program_id, PATIENT_EDIT),
     })

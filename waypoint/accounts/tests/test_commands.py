@@ -1,4 +1,4 @@
-"""The `waypoint` command's own subcommands: demo, adduser, apitoken."""
+"""The `waypoint` command's staff subcommands: adduser, apitoken."""
 
 import io
 import subprocess
@@ -10,9 +10,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from waypoint.accounts.models import ApiToken, Membership, Program, User
-from waypoint.patients.models import Episode, Patient
-from waypoint.privacy.audit import verify
+from waypoint.accounts.models import ApiToken, User
 
 
 def run(*args, stdin=""):
@@ -24,41 +22,6 @@ def run(*args, stdin=""):
     finally:
         sys.stdin = old_stdin
     return out.getvalue()
-
-
-def test_demo_creates_both_programs_staff_and_about_forty_patients(db):
-    output = run("demo")
-    assert "nurse" in output and "north-nurse" in output and "password" in output
-    assert set(Program.objects.values_list("slug", flat=True)) == {"demo", "demo-north"}
-    assert Patient.objects.filter(program__slug="demo").count() == 40
-    roles = dict(Membership.objects.filter(program__slug="demo").values_list("user__username", "role"))
-    assert roles == {"nurse": "nurse", "prescriber": "prescriber", "counselor": "counselor", "intake": "intake",
-                     "director": "director", "privacy": "privacy", "admin": "admin"}
-    open_levels = set(Episode.objects.filter(discharged_at__isnull=True, program__slug="demo")
-                      .values_list("stays__level_code", flat=True))
-    assert {"3.7-WM", "3.5", "2.1", "1", "OTP"} <= open_levels
-    assert Episode.objects.filter(discharged_at__isnull=False).exists()
-    assert verify().intact
-
-
-def test_demo_is_idempotent(db):
-    run("demo")
-    before = (Patient.objects.count(), User.objects.count(), Episode.objects.count())
-    assert "already present" in run("demo")
-    assert (Patient.objects.count(), User.objects.count(), Episode.objects.count()) == before
-
-
-def test_demo_refuses_a_database_with_other_programs_unless_forced(program):
-    with pytest.raises(CommandError, match="real data"):
-        run("demo")
-    assert not Program.objects.filter(slug="demo").exists()
-    run("demo", "--force")
-    assert Program.objects.filter(slug="demo").exists()
-
-
-def test_demo_if_empty_leaves_an_existing_database_alone(program):
-    run("demo", "--if-empty")
-    assert not Program.objects.filter(slug="demo").exists()
 
 
 def test_adduser_reads_the_password_from_stdin(program, team):

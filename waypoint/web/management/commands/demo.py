@@ -1,8 +1,12 @@
+import random
+
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from waypoint.accounts.models import Program
 from waypoint.patients import demo
 from waypoint.privacy import audit
+from waypoint.withdrawal import demo as withdrawal_demo
 
 
 class Command(BaseCommand):
@@ -24,9 +28,19 @@ class Command(BaseCommand):
         if not demo.is_demo_only() and not force:
             raise CommandError("This database holds programs other than the demo ones (real data?). "
                                "Refusing to add demo data; pass --force if you really mean it.")
-        created = demo.build(patients=patients)
+        with transaction.atomic():
+            created = self.build(patients)
         self.stdout.write("Demo data created." if created else "Demo data already present.")
         self.print_logins()
+
+    def build(self, patients: int) -> bool:
+        created = demo.build(patients=patients)
+        if created:
+            rng = random.Random(2026)
+            for program in Program.objects.filter(slug__in=demo.DEMO_SLUGS):
+                nurse = program.memberships.filter(role="nurse").first().user
+                withdrawal_demo.build(program, nurse, rng)
+        return created
 
     def print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")

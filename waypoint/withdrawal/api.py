@@ -1,0 +1,207 @@
+"""REST API for withdrawal assessments, the instruments' definitions and the board."""
+
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from waypoint.accounts.roles import CHART_READ
+from waypoint.patients.access import require, visible_patients
+from waypoint.patients.api import find_patient, program_from_query
+from waypoint.patients.services import record_read
+from waypoint.scales import INSTRUMENTS, get_instrument
+from waypoint.web.api import ApiView, StrictSerializer
+
+from . import board, services
+from .models import Assessment
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username")
+    severity = serializers.SerializerMethodField()
+    severity_label = serializers.CharField()
+    vitals = serializers.DictField()
+    replaces = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "patient", "episode", "instrument", "instrument_version", "taken_at", "responses", "total",
+                  "severity", "severity_label", "derived", "vitals", "note", "reporter", "source",
+                  "late_entry_reason", "recorded_by", "recorded_at", "status", "version", "replaces",
+                  "change_reason"]
+
+    def get_severity(self, assessment) -> str | None:
+        return assessment.severity or None
+
+
+class RecordSerializer(StrictSerializer):
+    instrument = serializers.CharField()
+    taken_at = serializers.DateTimeField()
+    responses = serializers.JSONField()
+    vitals = serializers.JSONField(required=False, default=dict)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    late_entry_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AmendSerializer(StrictSerializer):
+    responses = serializers.JSONField()
+    vitals = serializers.JSONField(required=False, default=dict)
+    taken_at = serializers.DateTimeField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField()
+    version = serializers.IntegerField(min_value=1)
+
+
+class ErrorSerializer(StrictSerializer):
+    reason = serializers.CharField()
+    version = serializers.IntegerField(min_value=1)
+
+
+class NewestFirst(CursorPagination):
+    ordering = ("-taken_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def conflict(stale) -> Response:
+    return Response({"version": [str(stale)]}, status=status.HTTP_409_CONFLICT)
+
+
+class AssessmentListView(ApiView):
+    @extend_schema(responses=AssessmentSerializer(many=True), parameters=[
+        OpenApiParameter("instrument", str), OpenApiParameter("since", str, description="ISO-8601, inclusive"),
+        OpenApiParameter("until", str, description="ISO-8601, exclusive"),
+        OpenApiParameter("status", str, description="final (default), amended, entered_in_error, or all"),
+    ])
+    def get(self, request, pk):
+        """A patient's assessments, newest first."""
+        patient = find_patient(request, pk)
+        require(request.user, patient.program_id, CHART_READ)
+        rows = Assessment.objects.filter(patient=patient).select_related("recorded_by")
+        params = request.query_params
+        unknown = sorted(set(params) - {"instrument", "since", "until", "status", "cursor", "page_size"})
+        if unknown:
+            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+        if "instrument" in params:
+            if params["instrument"] not in INSTRUMENTS:
+                raise ValidationError({"instrument": [f"Unknown instrument; known: {', '.join(INSTRUMENTS)}."]})
+            rows = rows.filter(instrument=params["instrument"])
+        for name, lookup in (("since", "taken_at__gte"), ("until", "taken_at__lt")):
+            if name in params:
+                when = parse_datetime(params[name])
+                if when is None or when.tzinfo is None:
+                    raise ValidationError({name: ["Expected an ISO-8601 date-time with a UTC offset."]})
+                rows = rows.filter(**{lookup: when})
+        wanted = params.get("status", "final")
+        if wanted != "all":
+            if wanted not in Assessment.Status.values:
+                raise ValidationError({"status": ["Expected final, amended, entered_in_error or all."]})
+            rows = rows.filter(status=wanted)
+        paginator = NewestFirst()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        record_read(request.user, "assessment.list", patient=patient, detail={"count": len(page)})
+        return paginator.get_paginated_response(AssessmentSerializer(page, many=True).data)
+
+    @extend_schema(request=RecordSerializer, responses={201: AssessmentSerializer})
+    def post(self, request, pk):
+        """Score and record an assessment. 400 names every offending key (`responses.<item>`, `vitals.<sign>`)."""
+        patient = find_patient(request, pk)
+        serializer = RecordSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assessment = services.record_assessment(acting_user=request.user, patient=patient,
+                                                **serializer.validated_data)
+        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+
+
+def find_assessment(request, pk, assessment_id) -> Assessment:
+    patient = find_patient(request, pk)
+    return get_object_or_404(Assessment.objects.select_related("patient__program", "recorded_by"),
+                             pk=assessment_id, patient=patient)
+
+
+class AssessmentDetailView(ApiView):
+    @extend_schema(responses=AssessmentSerializer)
+    def get(self, request, pk, assessment_id):
+        assessment = find_assessment(request, pk, assessment_id)
+        require(request.user, assessment.program_id, CHART_READ)
+        record_read(request.user, "assessment.read", patient=assessment.patient, obj=assessment)
+        return Response(AssessmentSerializer(assessment).data)
+
+
+class AmendView(ApiView):
+    @extend_schema(request=AmendSerializer, responses={201: AssessmentSerializer, 409: dict})
+    def post(self, request, pk, assessment_id):
+        """Amend: a new version replaces this one. 409 when `version` is not the current one."""
+        assessment = find_assessment(request, pk, assessment_id)
+        serializer = AmendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            new = services.amend_assessment(acting_user=request.user, assessment=assessment,
+                                            **serializer.validated_data)
+        except services.StaleVersion as stale:
+            return conflict(stale)
+        return Response(AssessmentSerializer(new).data, status=status.HTTP_201_CREATED)
+
+
+class EnteredInErrorView(ApiView):
+    @extend_schema(request=ErrorSerializer, responses={200: AssessmentSerializer, 409: dict})
+    def post(self, request, pk, assessment_id):
+        assessment = find_assessment(request, pk, assessment_id)
+        serializer = ErrorSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            marked = services.mark_entered_in_error(acting_user=request.user, assessment=assessment,
+                                                    **serializer.validated_data)
+        except services.StaleVersion as stale:
+            return conflict(stale)
+        return Response(AssessmentSerializer(marked).data)
+
+
+def instrument_json(instrument) -> dict:
+    return {
+        "code": instrument.code, "version": instrument.version, "title": instrument.title,
+        "short_title": instrument.short_title, "source": instrument.source, "reporter": instrument.reporter,
+        "instructions": instrument.instructions, "min_total": instrument.min_total,
+        "max_total": instrument.max_total,
+        "items": [{"key": item.key, "label": item.label, "help": item.help,
+                   "choices": [{"score": s, "text": t} for s, t in item.choices]} for item in instrument.items],
+        "bands": [{"code": b.code, "low": b.low, "high": b.high, "label": b.label} for b in instrument.bands],
+    }
+
+
+class InstrumentListView(ApiView):
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        """The instruments' definitions: items, allowed scores with their anchors, bands."""
+        return Response([instrument_json(i) for i in INSTRUMENTS.values()])
+
+
+class InstrumentDetailView(ApiView):
+    @extend_schema(responses={200: dict})
+    def get(self, request, code):
+        if code not in INSTRUMENTS:
+            raise NotFound("Unknown instrument.")
+        return Response(instrument_json(get_instrument(code)))
+
+
+class BoardView(ApiView):
+    @extend_schema(responses={200: dict}, parameters=[OpenApiParameter("program", str)])
+    def get(self, request):
+        """The withdrawal board of a program: patients in withdrawal management, most urgent first."""
+        program = program_from_query(request)
+        require(request.user, program.pk, CHART_READ)
+        rows = board.build(program, visible_patients(request.user, program))
+        record_read(request.user, "withdrawal.board.read", program=program, detail={"count": len(rows)})
+        return Response({"program": program.slug, "patients": [{
+            "patient": row.patient.pk, "name": row.patient.display_name, "level_of_care": row.stay.level_code,
+            "latest_cows": row.latest.total if row.latest else None,
+            "severity": row.latest.severity if row.latest else None,
+            "taken_at": row.latest.taken_at if row.latest else None, "change": row.change,
+            "next_due": row.next_due, "overdue": row.overdue,
+            "alerts": [{"code": a.code, "text": a.text} for a in row.alerts],
+            "induction_flag": row.meets_induction or None,
+        } for row in rows]})

@@ -1,0 +1,122 @@
+"""The withdrawal board: who in withdrawal management needs a nurse now.
+
+A fixed number of queries whatever the number of patients: the stays on the board (one query), the
+last two current COWS of each of those patients (one window query), the program's settings (one).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from waypoint.patients.models import LevelOfCareStay
+from waypoint.placement.levels import levels_of
+
+from . import settings as protocol
+from .models import Assessment
+
+
+@dataclass
+class Alert:
+    code: str  # severe, rise, overdue, induction
+    text: str
+
+
+@dataclass
+class BoardRow:
+    stay: LevelOfCareStay
+    latest: Assessment | None
+    previous: Assessment | None
+    next_due: datetime
+    overdue: bool
+    alerts: list[Alert] = field(default_factory=list)
+    meets_induction: str = ""  # the setting that produced the flag, shown with it
+
+    @property
+    def patient(self):
+        return self.stay.patient
+
+    @property
+    def change(self) -> int | None:
+        if self.latest is None or self.previous is None:
+            return None
+        return self.latest.total - self.previous.total
+
+
+def board_levels(program) -> list[str]:
+    chosen = protocol.BOARD_LEVELS.get(program)
+    if chosen:
+        return chosen
+    return [level.code for level in levels_of(program.asam_edition) if level.is_withdrawal_management]
+
+
+def latest_two_cows(patient_ids) -> dict[int, list[Assessment]]:
+    ranked = (
+        Assessment.objects.current()
+        .filter(patient_id__in=patient_ids, instrument="cows")
+        .annotate(rank=Window(RowNumber(), partition_by=[F("patient_id")], order_by=[F("taken_at").desc(),
+                                                                                     F("id").desc()]))
+        .filter(rank__lte=2)
+        .select_related("recorded_by")
+    )
+    found: dict[int, list[Assessment]] = {}
+    for assessment in ranked:
+        found.setdefault(assessment.patient_id, []).append(assessment)
+    for rows in found.values():
+        rows.sort(key=lambda a: a.rank)
+    return found
+
+
+def alerts_for(program, latest: Assessment | None, previous: Assessment | None, overdue: bool,
+               next_due: datetime) -> tuple[list[Alert], str]:
+    alerts = []
+    if overdue:
+        alerts.append(Alert("overdue", f"COWS overdue since {timezone.localtime(next_due):%H:%M}"))
+    if latest is not None and latest.severity == "severe":
+        alerts.append(Alert("severe", f"Severe withdrawal (COWS {latest.total})"))
+    rise = protocol.RISE_ALERT_POINTS.get(program)
+    if rise and latest is not None and previous is not None and latest.total - previous.total >= rise:
+        alerts.append(Alert("rise", f"COWS up {latest.total - previous.total} points "
+                                    f"({protocol.RISE_ALERT_POINTS.describe(rise)})"))
+    threshold = protocol.INDUCTION_THRESHOLD_COWS.get(program)
+    induction = ""
+    if threshold is not None and latest is not None and latest.total >= threshold:
+        induction = f"Meets program induction threshold ({protocol.INDUCTION_THRESHOLD_COWS.describe(threshold)})"
+    return alerts, induction
+
+
+def row_for(program, stay, cows: list[Assessment], now: datetime, interval: timedelta) -> BoardRow:
+    latest = cows[0] if cows else None
+    previous = cows[1] if len(cows) > 1 else None
+    # No COWS yet in this stay: the baseline ("time zero") is due at once.
+    next_due = latest.taken_at + interval if latest and latest.taken_at >= stay.started_at else stay.started_at
+    overdue = now > next_due
+    alerts, induction = alerts_for(program, latest, previous, overdue, next_due)
+    return BoardRow(stay, latest, previous, next_due, overdue, alerts, induction)
+
+
+def build(program, visible_patients, now: datetime | None = None) -> list[BoardRow]:
+    now = now or timezone.now()
+    interval = timedelta(hours=protocol.ASSESSMENT_INTERVAL_HOURS.get(program))
+    stays = list(
+        LevelOfCareStay.objects.filter(program=program, ended_at__isnull=True, level_code__in=board_levels(program),
+                                       patient__in=visible_patients)
+        .select_related("patient")
+    )
+    cows = latest_two_cows([stay.patient_id for stay in stays])
+    rows = [row_for(program, stay, cows.get(stay.patient_id, []), now, interval) for stay in stays]
+    rows.sort(key=lambda row: (not row.overdue, row.next_due if row.overdue else now,
+                               -(row.latest.total if row.latest else 0), row.next_due))
+    return rows
+
+
+def for_patient(program, patient, now: datetime | None = None) -> BoardRow | None:
+    """The board's view of one patient (for the chart header), or None when not in withdrawal management."""
+    stay = (LevelOfCareStay.objects.filter(patient=patient, ended_at__isnull=True,
+                                           level_code__in=board_levels(program)).select_related("patient").first())
+    if stay is None:
+        return None
+    interval = timedelta(hours=protocol.ASSESSMENT_INTERVAL_HOURS.get(program))
+    return row_for(program, stay, latest_two_cows([patient.pk]).get(patient.pk, []), now or timezone.now(), interval)

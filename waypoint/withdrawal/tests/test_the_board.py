@@ -1,0 +1,137 @@
+"""The withdrawal board: who needs a nurse now, with a fixed number of queries whatever the census."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from waypoint.accounts import program_settings
+from waypoint.patients import services as patients
+from waypoint.patients.access import visible_patients
+from waypoint.withdrawal import board
+
+from .conftest import COWS_MILD, COWS_SEVERE, cows
+
+
+def admit_many(program, team, nurse, count, record, first=0):
+    people = []
+    for n in range(first, first + count):
+        patient = patients.register_patient(acting_user=nurse, program=program, care_team=team, mrn=f"B-{n}",
+                                            given_name=f"P{n}", family_name="Board", birth_date=date(1990, 1, 1),
+                                            sex_at_birth="male")
+        patients.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=1),
+                       level_code="3.7-WM")
+        record(patient, hours_ago=5)
+        record(patient, COWS_SEVERE, hours_ago=1)
+        people.append(patient)
+    return people
+
+
+def board_queries(client):
+    """Queries of one whole request of the board page (session, access, board, audit, template)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/withdrawal/board/")
+    assert response.status_code == 200
+    return len(queries), response.content.decode().count(">Score COWS<")
+
+
+def test_the_board_runs_the_same_queries_for_5_and_50_patients(program, team, nurse, record, page):
+    client = page(nurse)
+    admit_many(program, team, nurse, 5, record)
+    few, five = board_queries(client)
+    admit_many(program, team, nurse, 45, record, first=5)
+    many, fifty = board_queries(client)
+    assert (five, fifty) == (5, 50)
+    assert few == many
+
+
+def test_only_patients_in_withdrawal_management_are_on_the_board(program, nurse, admitted, patient, record):
+    patients.transfer(acting_user=nurse, episode=admitted, at=timezone.now(), level_code="3.5", reason="done")
+    assert board.build(program, visible_patients(nurse, program)) == []
+
+
+def test_a_patient_without_a_cows_is_due_for_a_baseline_at_once(program, nurse, admitted):
+    [row] = board.build(program, visible_patients(nurse, program))
+    assert row.latest is None and row.overdue and row.next_due == admitted.admitted_at
+
+
+def test_next_due_follows_the_program_interval(program, nurse, admitted, patient, record):
+    latest = record(patient, hours_ago=1)
+    [row] = board.build(program, visible_patients(nurse, program))
+    assert row.next_due == latest.taken_at + timedelta(hours=4) and not row.overdue
+    program_settings.change(program, "withdrawal.assessment_interval_hours", 1, acting_user=nurse)
+    [row] = board.build(program, visible_patients(nurse, program))
+    assert row.overdue and [a.code for a in row.alerts] == ["overdue"]
+
+
+def test_severe_withdrawal_and_a_rise_raise_alerts(program, nurse, admitted, patient, record):
+    record(patient, hours_ago=2)
+    record(patient, COWS_SEVERE, hours_ago=1)
+    [row] = board.build(program, visible_patients(nurse, program))
+    assert row.change == 29 and [a.code for a in row.alerts] == ["severe"]  # no rise alert: not set by the program
+    program_settings.change(program, "withdrawal.rise_alert_points", 10, acting_user=nurse)
+    [row] = board.build(program, visible_patients(nurse, program))
+    assert [a.code for a in row.alerts] == ["severe", "rise"]
+    assert "withdrawal.rise_alert_points = 10" in row.alerts[1].text
+
+
+def test_the_induction_flag_names_the_setting_that_produced_it(program, nurse, admitted, patient, record):
+    record(patient, cows(COWS_MILD, anxiety_irritability=1), hours_ago=1)  # COWS 10
+    [row] = board.build(program, visible_patients(nurse, program))
+    assert row.meets_induction == ""  # no threshold set: no flag
+    program_settings.change(program, "withdrawal.induction_threshold_cows", 10, acting_user=nurse)
+    [row] = board.build(program, visible_patients(nurse, program))
+    assert row.meets_induction == "Meets program induction threshold (withdrawal.induction_threshold_cows = 10)"
+    program_settings.change(program, "withdrawal.induction_threshold_cows", 11, acting_user=nurse)
+    [row] = board.build(program, visible_patients(nurse, program))
+    assert row.meets_induction == ""
+
+
+def test_an_amended_score_counts_in_its_corrected_form(program, nurse, admitted, patient, record):
+    from waypoint.withdrawal import services
+
+    first = record(patient, COWS_SEVERE, hours_ago=1)
+    services.amend_assessment(acting_user=nurse, assessment=first, responses=COWS_MILD, reason="misread", version=1)
+    [row] = board.build(program, visible_patients(nurse, program))
+    assert row.latest.total == 9 and row.previous is None
+
+
+def test_overdue_patients_come_first_then_the_highest_scores(program, team, nurse, record):
+    calm, severe, overdue = admit_many(program, team, nurse, 3, record)
+    record(calm, COWS_MILD, hours_ago=0.5)
+    record(overdue, COWS_MILD, hours_ago=9)
+    from waypoint.withdrawal.models import Assessment
+
+    Assessment.objects.filter(patient=overdue).exclude(taken_at__lt=timezone.now() - timedelta(hours=8)).update(
+        status="entered_in_error")
+    rows = board.build(program, visible_patients(nurse, program))
+    assert [row.patient for row in rows] == [overdue, severe, calm]
+
+
+@pytest.mark.parametrize("setting", ["withdrawal.assessment_interval_hours", "withdrawal.rise_alert_points"])
+def test_a_setting_outside_its_range_is_refused(program, nurse, setting):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        program_settings.change(program, setting, 0, acting_user=nurse)
+
+
+def test_the_board_page_and_api_show_the_rows(page, api, nurse, admitted, patient, record):
+    record(patient, COWS_SEVERE, hours_ago=1)
+    html = page(nurse).get("/withdrawal/board/").content.decode()
+    assert patient.display_name in html and "Severe withdrawal (COWS 38)" in html
+    data = api(nurse).get("/api/v1/withdrawal/board/").json()
+    assert data["patients"][0]["latest_cows"] == 38 and data["patients"][0]["severity"] == "severe"
+
+
+def test_the_chart_header_carries_the_withdrawal_alerts(page, nurse, admitted, patient, record):
+    record(patient, COWS_SEVERE, hours_ago=1)
+    html = page(nurse).get(patient.get_absolute_url()).content.decode()
+    assert "Severe withdrawal (COWS 38)" in html
+
+
+def test_the_board_refreshes_in_place_with_htmx(page, nurse, admitted):
+    response = page(nurse).get("/withdrawal/board/", headers={"HX-Request": "true"})
+    assert b"<html" not in response.content and b"<table class=\"board\">" in response.content

@@ -1,0 +1,196 @@
+"""Withdrawal pages: the flowsheet, recording and correcting scores, the board, and the patient kiosk."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE
+from waypoint.patients.access import has_permission, require, visible_patients
+from waypoint.patients.services import record_read
+from waypoint.patients.views import chart_patient, program_or_403
+from waypoint.scales import INSTRUMENTS, get_instrument
+
+from . import board, charts_data, services
+from .forms import ReasonForm, assessment_form, field_name, item_fields, split
+from .models import Assessment, KioskSession
+
+KIOSK_SESSION_KEY = "kiosk_session_id"
+
+
+def add_errors(form, error: ValidationError) -> None:
+    for key, messages_ in error.message_dict.items():
+        name = field_name(key)
+        form.add_error(name if name in form.fields else None, [f"{key}: {m}" if name not in form.fields else m
+                                                               for m in messages_])
+
+
+def find_assessment(request, pk, assessment_id) -> Assessment:
+    patient = chart_patient(request, pk)
+    return get_object_or_404(Assessment.objects.select_related("patient__program"), pk=assessment_id,
+                             patient=patient)
+
+
+@require_GET
+def flowsheet(request, pk):
+    patient = chart_patient(request, pk)
+    require(request.user, patient.program_id, CHART_READ)
+    assessments = list(Assessment.objects.filter(patient=patient).select_related("recorded_by", "replaces"))
+    record_read(request.user, "assessment.flowsheet.read", patient=patient)
+    return render(request, "withdrawal/flowsheet.html", {
+        "patient": patient, "assessments": assessments,
+        "chart": charts_data.flowsheet_chart(patient, [a for a in assessments if a.status == "final"]),
+        "status": board.for_patient(patient.program, patient),
+        "instruments": INSTRUMENTS.values(),
+        "can_record": has_permission(request.user, patient.program_id, EPISODE_MANAGE),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def record(request, pk, instrument):
+    patient = chart_patient(request, pk)
+    require(request.user, patient.program_id, EPISODE_MANAGE)
+    if instrument not in INSTRUMENTS:
+        raise Http404
+    definition = get_instrument(instrument)
+    form_class = assessment_form(definition, with_vitals=definition.reporter == "clinician")
+    form = form_class(request.POST or None, initial={"taken_at": timezone.localtime().replace(second=0,
+                                                                                               microsecond=0)})
+    if request.method == "POST" and form.is_valid():
+        responses, vitals = split(definition, form.cleaned_data)
+        try:
+            assessment = services.record_assessment(
+                acting_user=request.user, patient=patient, instrument=instrument, responses=responses,
+                vitals=vitals, taken_at=form.cleaned_data["taken_at"], note=form.cleaned_data["note"],
+                late_entry_reason=form.cleaned_data["late_entry_reason"])
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"{definition.short_title} {assessment.total} recorded"
+                             + (f" ({assessment.severity_label})." if assessment.severity else "."))
+            return redirect("withdrawal:flowsheet", pk=patient.pk)
+    return render(request, "withdrawal/record.html", {"patient": patient, "form": form, "instrument": definition,
+                                                      "title": f"Record {definition.short_title}"})
+
+
+@require_http_methods(["GET", "POST"])
+def amend(request, pk, assessment_id):
+    assessment = find_assessment(request, pk, assessment_id)
+    patient = assessment.patient
+    require(request.user, patient.program_id, EPISODE_MANAGE)
+    definition = assessment.definition
+    form_class = assessment_form(definition, with_vitals=definition.reporter == "clinician", amending=True)
+    initial = {"taken_at": timezone.localtime(assessment.taken_at), "note": assessment.note,
+               "version": assessment.version, **assessment.responses, **assessment.vitals}
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        responses, vitals = split(definition, form.cleaned_data)
+        try:
+            services.amend_assessment(acting_user=request.user, assessment=assessment, responses=responses,
+                                      vitals=vitals, taken_at=form.cleaned_data["taken_at"],
+                                      note=form.cleaned_data["note"], reason=form.cleaned_data["reason"],
+                                      version=form.cleaned_data["version"])
+        except ValidationError as error:
+            add_errors(form, error)
+        except services.StaleVersion as stale:
+            form.add_error(None, str(stale) + " Reload the flowsheet to see the other change.")
+        else:
+            messages.success(request, f"{definition.short_title} amended.")
+            return redirect("withdrawal:flowsheet", pk=patient.pk)
+    return render(request, "withdrawal/record.html", {"patient": patient, "form": form, "instrument": definition,
+                                                      "title": f"Amend {definition.short_title}",
+                                                      "amending": assessment})
+
+
+@require_http_methods(["GET", "POST"])
+def entered_in_error(request, pk, assessment_id):
+    assessment = find_assessment(request, pk, assessment_id)
+    require(request.user, assessment.program_id, EPISODE_MANAGE)
+    form = ReasonForm(request.POST or None, initial={"version": assessment.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mark_entered_in_error(acting_user=request.user, assessment=assessment,
+                                           reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
+        except ValidationError as error:
+            add_errors(form, error)
+        except services.StaleVersion as stale:
+            form.add_error(None, str(stale))
+        else:
+            messages.success(request, "Marked as entered in error.")
+            return redirect("withdrawal:flowsheet", pk=assessment.patient_id)
+    return render(request, "withdrawal/entered_in_error.html", {"patient": assessment.patient, "form": form,
+                                                                "assessment": assessment})
+
+
+@require_GET
+def board_page(request):
+    program = program_or_403(request)
+    require(request.user, program.pk, CHART_READ)
+    rows = board.build(program, visible_patients(request.user, program))
+    record_read(request.user, "withdrawal.board.read", program=program, detail={"count": len(rows)})
+    template = "withdrawal/_board_rows.html" if request.htmx else "withdrawal/board.html"
+    return render(request, template, {"rows": rows, "now": timezone.now(), "levels": board.board_levels(program)})
+
+
+# The kiosk: a staff member opens it for one patient; the device then holds no staff session at all.
+
+@require_POST
+def kiosk_open(request, pk):
+    patient = chart_patient(request, pk)
+    kiosk = services.open_kiosk(acting_user=request.user, patient=patient)
+    logout(request)  # the tablet is handed to the patient: no staff session stays on it
+    request.session[KIOSK_SESSION_KEY] = kiosk.pk
+    return redirect("kiosk:start")
+
+
+def current_kiosk(request) -> KioskSession:
+    kiosk_id = request.session.get(KIOSK_SESSION_KEY)
+    kiosk = KioskSession.objects.select_related("patient", "opened_by").filter(pk=kiosk_id).first()
+    if kiosk is None or not kiosk.is_open:
+        raise PermissionDenied("This kiosk session has ended. Please hand the device back to staff.")
+    return kiosk
+
+
+@login_not_required
+@require_GET
+def kiosk_start(request):
+    kiosk = current_kiosk(request)
+    return render(request, "withdrawal/kiosk_start.html", {
+        "kiosk": kiosk, "instruments": [get_instrument(code) for code in services.KIOSK_INSTRUMENTS],
+    })
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def kiosk_report(request, instrument):
+    kiosk = current_kiosk(request)
+    if instrument not in services.KIOSK_INSTRUMENTS:
+        raise Http404
+    definition = get_instrument(instrument)
+    form = type("KioskForm", (forms.Form,), item_fields(definition, plain=True))(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        responses = {k: v for k, v in form.cleaned_data.items() if v is not None}
+        try:
+            services.record_self_report(kiosk=kiosk, instrument=instrument, responses=responses)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return redirect(reverse("kiosk:start") + "?thanks=1")
+    return render(request, "withdrawal/kiosk_report.html", {"kiosk": kiosk, "form": form, "instrument": definition})
+
+
+@login_not_required
+@require_POST
+def kiosk_finish(request):
+    kiosk_id = request.session.pop(KIOSK_SESSION_KEY, None)
+    kiosk = KioskSession.objects.filter(pk=kiosk_id).first()
+    if kiosk is not None:
+        services.close_kiosk(kiosk)
+    request.session.flush()
+    return redirect("login")
