@@ -1,7 +1,13 @@
 """The withdrawal board: who in withdrawal management needs a nurse now.
 
 A fixed number of queries whatever the number of patients: the stays on the board (one query), the
-last two current COWS of each of those patients (one window query), the program's settings (one).
+last two current COWS of each of those patients (one window query), the program's settings (one), and
+one query per registered dose source.
+
+Doses: medication records live in another area (MOUD administrations). That area registers a function in
+DOSE_SOURCES: `(patient_ids) -> {patient_id: [Dose, ...]}` returning each patient's recent doses, newest
+first, in one query. The board then shortens the interval after a dose (program settings
+withdrawal.post_dose_interval_hours / withdrawal.post_dose_window_hours) and the flowsheet chart marks them.
 """
 
 from dataclasses import dataclass, field
@@ -16,6 +22,41 @@ from waypoint.placement.levels import levels_of
 
 from . import settings as protocol
 from .models import Assessment
+
+
+@dataclass(frozen=True)
+class Dose:
+    at: datetime
+    label: str  # e.g. "buprenorphine 4 mg SL"
+
+
+DOSE_SOURCES: list = []
+
+
+def recent_doses(patient_ids) -> dict[int, list[Dose]]:
+    found: dict[int, list[Dose]] = {}
+    for source in DOSE_SOURCES:
+        for patient_id, doses in source(patient_ids).items():
+            found.setdefault(patient_id, []).extend(doses)
+    for doses in found.values():
+        doses.sort(key=lambda dose: dose.at, reverse=True)
+    return found
+
+
+def due_at(*, stay_started: datetime, last_cows: datetime | None, last_dose: datetime | None, now: datetime,
+           interval: timedelta, post_dose_interval: timedelta | None, post_dose_window: timedelta | None) -> datetime:
+    """When the next COWS is due.
+
+    No COWS yet in this stay: the baseline ("time zero") is due at the start of the stay. Otherwise the
+    program's interval after the last COWS; but within the post-dose window after the latest dose, the
+    shorter post-dose interval counts from the later of that dose and the last COWS.
+    """
+    if last_cows is None or last_cows < stay_started:
+        return stay_started
+    due = last_cows + interval
+    if last_dose is not None and post_dose_interval and post_dose_window and now < last_dose + post_dose_window:
+        due = min(due, max(last_dose, last_cows) + post_dose_interval)
+    return due
 
 
 @dataclass
@@ -87,11 +128,21 @@ def alerts_for(program, latest: Assessment | None, previous: Assessment | None, 
     return alerts, induction
 
 
-def row_for(program, stay, cows: list[Assessment], now: datetime, interval: timedelta) -> BoardRow:
+def hours(setting, program) -> timedelta | None:
+    value = setting.get(program)
+    return timedelta(hours=value) if value else None
+
+
+def row_for(program, stay, cows: list[Assessment], doses: list[Dose], now: datetime) -> BoardRow:
     latest = cows[0] if cows else None
     previous = cows[1] if len(cows) > 1 else None
-    # No COWS yet in this stay: the baseline ("time zero") is due at once.
-    next_due = latest.taken_at + interval if latest and latest.taken_at >= stay.started_at else stay.started_at
+    next_due = due_at(
+        stay_started=stay.started_at, last_cows=latest.taken_at if latest else None,
+        last_dose=doses[0].at if doses else None, now=now,
+        interval=hours(protocol.ASSESSMENT_INTERVAL_HOURS, program),
+        post_dose_interval=hours(protocol.POST_DOSE_INTERVAL_HOURS, program),
+        post_dose_window=hours(protocol.POST_DOSE_WINDOW_HOURS, program),
+    )
     overdue = now > next_due
     alerts, induction = alerts_for(program, latest, previous, overdue, next_due)
     return BoardRow(stay, latest, previous, next_due, overdue, alerts, induction)
@@ -99,14 +150,15 @@ def row_for(program, stay, cows: list[Assessment], now: datetime, interval: time
 
 def build(program, visible_patients, now: datetime | None = None) -> list[BoardRow]:
     now = now or timezone.now()
-    interval = timedelta(hours=protocol.ASSESSMENT_INTERVAL_HOURS.get(program))
     stays = list(
         LevelOfCareStay.objects.filter(program=program, ended_at__isnull=True, level_code__in=board_levels(program),
                                        patient__in=visible_patients)
         .select_related("patient")
     )
-    cows = latest_two_cows([stay.patient_id for stay in stays])
-    rows = [row_for(program, stay, cows.get(stay.patient_id, []), now, interval) for stay in stays]
+    ids = [stay.patient_id for stay in stays]
+    cows, doses = latest_two_cows(ids), recent_doses(ids)
+    rows = [row_for(program, stay, cows.get(stay.patient_id, []), doses.get(stay.patient_id, []), now)
+            for stay in stays]
     rows.sort(key=lambda row: (not row.overdue, row.next_due if row.overdue else now,
                                -(row.latest.total if row.latest else 0), row.next_due))
     return rows
@@ -118,5 +170,5 @@ def for_patient(program, patient, now: datetime | None = None) -> BoardRow | Non
                                            level_code__in=board_levels(program)).select_related("patient").first())
     if stay is None:
         return None
-    interval = timedelta(hours=protocol.ASSESSMENT_INTERVAL_HOURS.get(program))
-    return row_for(program, stay, latest_two_cows([patient.pk]).get(patient.pk, []), now or timezone.now(), interval)
+    return row_for(program, stay, latest_two_cows([patient.pk]).get(patient.pk, []),
+                   recent_doses([patient.pk]).get(patient.pk, []), now or timezone.now())

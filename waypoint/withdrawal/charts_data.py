@@ -4,7 +4,8 @@ from django.utils.safestring import mark_safe
 
 from waypoint.scales import get_instrument
 
-from .charts import Point, Series, Zone, trend_chart
+from .board import recent_doses
+from .charts import Marker, Point, Series, Zone, trend_chart
 
 SELF_REPORTS = ("sows-handelsman", "sows-gossop", "craving-nrs")
 
@@ -28,6 +29,7 @@ def flowsheet_chart(patient, current_assessments):
     """Inline SVG (escaped inside the chart module) for the current versions of the patient's scores."""
     secondary = tuple(series_of(code, current_assessments) for code in SELF_REPORTS
                       if any(a.instrument == code for a in current_assessments))
+    markers = tuple(Marker(dose.at, dose.label) for dose in recent_doses([patient.pk]).get(patient.pk, []))
     svg = trend_chart(primary=series_of("cows", current_assessments), zones=cows_zones(), secondary=secondary,
-                      tz=patient.program.tz, title=f"Withdrawal scores of {patient.display_name}")
+                      markers=markers, tz=patient.program.tz, title=f"Withdrawal scores of {patient.display_name}")
     return mark_safe(svg)  # noqa: S308 - the chart module escapes every text it draws

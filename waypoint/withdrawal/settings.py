@@ -40,3 +40,15 @@ BOARD_LEVELS = ProgramSetting(
     "program, where withdrawal management is part of each level, lists its own.",
     origin="Program configuration.",
 )
+POST_DOSE_INTERVAL_HOURS = ProgramSetting(
+    "withdrawal.post_dose_interval_hours", default=None, validate=whole_number(1, 12),
+    help="During induction: hours from a dose to the next COWS (shorter than the usual interval). Empty: the "
+    "usual interval applies after doses too.",
+    origin="Program protocol. The PCSS COWS form repeats the scale 1-2 h after the first dose and as further "
+    "doses are given; the exact interval is the program's choice, so no default.",
+)
+POST_DOSE_WINDOW_HOURS = ProgramSetting(
+    "withdrawal.post_dose_window_hours", default=None, validate=whole_number(1, 72),
+    help="For how many hours after a dose the post-dose interval applies. Empty: the post-dose interval is off.",
+    origin="Program protocol; no published standard, so no default.",
+)
