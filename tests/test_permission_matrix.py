@@ -98,6 +98,11 @@ MATRIX = {
                                            data=lambda ctx: {"discharged_at": timezone.now().isoformat(),
                                                              "reason": "completed"}),
     "patients-api:census": Case("GET", lambda ctx: "/api/v1/census/", {"nurse": 200}, {"anonymous": 401}, api=True),
+    "privacy:break-glass": Case("POST", lambda ctx: reverse("privacy:break-glass"), {"counselor_off_team": 302},
+                                {"north_nurse": 200, "kiosk": 302, "anonymous": 302},
+                                data=lambda ctx: {"mrn": ctx.patient.mrn, "reason": "unresponsive, need the chart"}),
+    "privacy:break-glass-report": Case("GET", lambda ctx: reverse("privacy:break-glass-report"),
+                                       {"privacy_officer": 200}, {"nurse": 403, "kiosk": 302, "anonymous": 302}),
     "withdrawal:board": Case("GET", lambda ctx: reverse("withdrawal:board"), {"nurse": 200, "counselor_off_team": 200},
                              {"kiosk": 302, "anonymous": 302}),
     "withdrawal:flowsheet": Case("GET", patient_url("withdrawal:flowsheet"), {"nurse": 200}, PAGE_DENIED),
@@ -163,7 +168,7 @@ class Context:
 
 
 @pytest.fixture
-def ctx(program, patient, nurse, counselor_off_team, north_nurse):
+def ctx(program, patient, nurse, counselor_off_team, north_nurse, privacy_officer):
     from waypoint.patients import services
     from waypoint.withdrawal import services as withdrawal
 

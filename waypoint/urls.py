@@ -17,6 +17,7 @@ urlpatterns = [
     path("program/", web.switch_program, name="switch-program"),
     path("", include("waypoint.patients.urls")),
     path("", include("waypoint.withdrawal.urls")),
+    path("", include("waypoint.privacy.urls")),
     path("kiosk/", include(kiosk_patterns)),
     path("api/v1/schema/", schema_view, name="api-schema"),
     path("api/v1/", include("waypoint.patients.api_urls")),

@@ -22,8 +22,10 @@ PATIENT_REGISTER = "patient.record:create"
 PATIENT_EDIT = "patient.record:update"
 EPISODE_MANAGE = "patient.episode:write"
 CENSUS_READ = "program.census:read"
+BREAK_GLASS = "patient.chart:emergency"  # open a chart outside one's care team, with a reason, audited
+PRIVACY_REPORTS = "privacy.reports:read"
 
-CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ}
+CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ, BREAK_GLASS}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.NURSE: frozenset(CLINICAL | {PATIENT_REGISTER}),
@@ -31,8 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNSELOR: frozenset(CLINICAL),
     Role.INTAKE: frozenset(CLINICAL | {PATIENT_REGISTER}),
     Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER}),
-    # The privacy officer audits access; charts only through break-the-glass.
-    Role.PRIVACY: frozenset({CENSUS_READ}),
+    # The privacy officer audits access (reports of who opened what); does not open charts.
+    Role.PRIVACY: frozenset({CENSUS_READ, PRIVACY_REPORTS}),
     # The administrator manages staff and settings, not charts.
     Role.ADMIN: frozenset({CENSUS_READ}),
 }

@@ -2,14 +2,17 @@
 
 A user sees the patients of a program they belong to when their role may read charts there, and:
 program-wide roles (intake coordinator, program director) see all of that program's patients;
-everyone else sees the patients of the care teams they are on. Anything else is not found (404).
+everyone else sees the patients of the care teams they are on, plus any patient they opened through
+break-the-glass emergency access while it lasts. Anything else is not found (404).
 """
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from waypoint.accounts.models import Membership, Program
 from waypoint.accounts.roles import CHART_READ, PROGRAM_WIDE, role_allows
+from waypoint.privacy.models import EmergencyAccess
 
 from .models import Patient
 
@@ -39,6 +42,9 @@ def visible_patients(user, program: Program | None = None) -> QuerySet[Patient]:
             if team_ids is None:
                 team_ids = list(user.care_teams.values_list("id", flat=True))
             rule |= Q(program_id=membership.program_id, care_team_id__in=team_ids)
+            emergency = EmergencyAccess.objects.filter(user=user, program_id=membership.program_id,
+                                                       expires_at__gt=timezone.now()).values("patient_id")
+            rule |= Q(program_id=membership.program_id, pk__in=emergency)
     return Patient.objects.filter(rule)
 
 
