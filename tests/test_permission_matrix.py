@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from waypoint.privacy.models import AuditEvent
+from waypoint.privacy.models import AuditEvent, Consent, Disclosure
+from waypoint.privacy.services import record_consent
 from waypoint.withdrawal.models import Assessment
 
 # Reachable by anyone by design: signing in, the health check, the API's own description.
@@ -27,6 +28,10 @@ SOWS = dict.fromkeys(("anxious", "yawning", "perspiring", "tearing", "nose_runni
                       "stomach_cramps", "urge_to_use"), 1)
 COWS = {"resting_pulse": 1, "sweating": 1, "restlessness": 1, "pupil_size": 1, "bone_joint_aches": 1,
         "runny_nose_tearing": 1, "gi_upset": 1, "tremor": 1, "yawning": 1, "anxiety_irritability": 0, "gooseflesh": 0}
+
+
+def today_local(ctx):
+    return timezone.localdate(timezone=ctx.program.tz).isoformat()
 
 
 def now_local(ctx):
@@ -103,6 +108,16 @@ MATRIX = {
                                 data=lambda ctx: {"mrn": ctx.patient.mrn, "reason": "unresponsive, need the chart"}),
     "privacy:break-glass-report": Case("GET", lambda ctx: reverse("privacy:break-glass-report"),
                                        {"privacy_officer": 200}, {"nurse": 403, "kiosk": 302, "anonymous": 302}),
+    "privacy:patient": Case("GET", patient_url("privacy:patient"), {"nurse": 200}, PAGE_DENIED),
+    "privacy:consent-new": Case("GET", patient_url("privacy:consent-new"), {"nurse": 200}, PAGE_DENIED),
+    "privacy:consent-revoke": Case("POST", lambda ctx: reverse("privacy:consent-revoke",
+                                                              args=[ctx.patient.pk, ctx.consent.pk]),
+                                   {"nurse": 302}, PAGE_DENIED,
+                                   data=lambda ctx: {"revoked_on": today_local(ctx), "revocation_note": "letter"}),
+    "privacy:disclose": Case("POST", patient_url("privacy:disclose"), {"nurse": 200}, PAGE_DENIED,
+                             data=lambda ctx: {"recipient": "Riverside Primary Care", "purpose": "treatment",
+                                               "information": ["episodes"]}),
+    "privacy:accounting-csv": Case("GET", patient_url("privacy:accounting-csv"), {"nurse": 200}, PAGE_DENIED),
     "withdrawal:board": Case("GET", lambda ctx: reverse("withdrawal:board"), {"nurse": 200, "counselor_off_team": 200},
                              {"kiosk": 302, "anonymous": 302}),
     "withdrawal:flowsheet": Case("GET", patient_url("withdrawal:flowsheet"), {"nurse": 200}, PAGE_DENIED),
@@ -165,6 +180,7 @@ class Context:
     episode: object
     assessment: object
     nurse: object
+    consent: object
 
 
 @pytest.fixture
@@ -176,7 +192,11 @@ def ctx(program, patient, nurse, counselor_off_team, north_nurse, privacy_office
                              level_code="3.7-WM")
     assessment = withdrawal.record_assessment(acting_user=nurse, patient=patient, instrument="cows", responses=COWS,
                                               taken_at=timezone.now() - timedelta(hours=1))
-    return Context(program, patient, episode, assessment, nurse)
+    consent = record_consent(acting_user=nurse, patient=patient, disclosing_party="Harbor", information=["episodes"],
+                             information_description="admissions", recipients=["Riverside Primary Care"],
+                             purposes=["treatment"], expiry="none", signed_by="Maria Rivera",
+                             signed_on=timezone.localdate(), right_to_revoke_explained=True)
+    return Context(program, patient, episode, assessment, nurse, consent)
 
 
 def kiosk_device(ctx):
@@ -224,3 +244,4 @@ def test_denied_persona_is_turned_away_and_nothing_is_written(name, persona, sta
     ctx.assessment.refresh_from_db()
     assert ctx.episode.is_open and ctx.episode.stays.count() == 1
     assert ctx.assessment.status == "final" and Assessment.objects.count() == 1
+    assert not Disclosure.objects.exists() and Consent.objects.get().revoked_on is None

@@ -24,15 +24,16 @@ EPISODE_MANAGE = "patient.episode:write"
 CENSUS_READ = "program.census:read"
 BREAK_GLASS = "patient.chart:emergency"  # open a chart outside one's care team, with a reason, audited
 PRIVACY_REPORTS = "privacy.reports:read"
+CONSENT_MANAGE = "patient.consent:write"  # record and revoke consents, disclose under them
 
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ, BREAK_GLASS}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.NURSE: frozenset(CLINICAL | {PATIENT_REGISTER}),
-    Role.PRESCRIBER: frozenset(CLINICAL),
-    Role.COUNSELOR: frozenset(CLINICAL),
-    Role.INTAKE: frozenset(CLINICAL | {PATIENT_REGISTER}),
-    Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER}),
+    Role.NURSE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE}),
+    Role.PRESCRIBER: frozenset(CLINICAL | {CONSENT_MANAGE}),
+    Role.COUNSELOR: frozenset(CLINICAL | {CONSENT_MANAGE}),
+    Role.INTAKE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE}),
+    Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE}),
     # The privacy officer audits access (reports of who opened what); does not open charts.
     Role.PRIVACY: frozenset({CENSUS_READ, PRIVACY_REPORTS}),
     # The administrator manages staff and settings, not charts.

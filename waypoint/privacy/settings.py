@@ -6,3 +6,15 @@ BREAK_GLASS_HOURS = ProgramSetting(
     origin="Program privacy policy. HIPAA 45 CFR 164.312(a)(2)(ii) requires an emergency access procedure but "
     "sets no duration.",
 )
+
+SHORT_NOTICE = "42 CFR part 2 prohibits unauthorized disclosure of these records."
+PART2_NOTICE = ProgramSetting(
+    "privacy.part2_notice", default=SHORT_NOTICE,
+    help="The notice every disclosure carries (42 CFR 2.32). Default: the short form; the 2024 long form begins "
+    "'This record which has been disclosed to you is protected by Federal confidentiality rules (42 CFR part 2)...'.",
+    origin="42 CFR 2.32 (short form, 2018 wording).",
+)
+REDISCLOSURE_STATEMENT = (
+    "Records disclosed under this consent may be redisclosed as the HIPAA regulations allow, except that they may "
+    "not be used in civil, criminal, administrative or legislative proceedings against the patient (42 CFR 2.33)."
+)

@@ -1,4 +1,4 @@
-"""Privacy pages: break-the-glass access and the privacy officer's break-the-glass report."""
+"""Privacy pages: break-the-glass access and its report; Part 2 consents, disclosures and their accounting."""
 
 import csv
 from datetime import datetime, time, timedelta
@@ -6,17 +6,18 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from waypoint.accounts.roles import BREAK_GLASS, PRIVACY_REPORTS
-from waypoint.patients.access import require
-from waypoint.patients.views import add_errors, program_or_403
+from waypoint.accounts.roles import BREAK_GLASS, CHART_READ, CONSENT_MANAGE, PRIVACY_REPORTS
+from waypoint.patients.access import has_permission, require
+from waypoint.patients.views import add_errors, chart_patient, program_or_403
+from waypoint.withdrawal.models import Assessment
 
 from . import audit, services
-from .forms import BreakGlassForm, DateRangeForm
-from .models import EmergencyAccess
+from .forms import BreakGlassForm, ConsentForm, DateRangeForm, DiscloseForm, RevokeForm
+from .models import Consent, EmergencyAccess
 
 
 @require_http_methods(["GET", "POST"])
@@ -70,3 +71,101 @@ def break_glass_report(request):
                              row.patient.mrn, row.reason])
         return response
     return render(request, "privacy/break_glass_report.html", {"form": form, "rows": rows})
+
+
+# Consents, disclosures and their accounting (42 CFR Part 2), per patient.
+
+@require_GET
+def patient_privacy(request, pk):
+    patient = chart_patient(request, pk)
+    require(request.user, patient.program_id, CHART_READ)
+    audit.record(request.user, "consent.list.read", patient=patient)
+    return render(request, "privacy/patient_privacy.html", {
+        "patient": patient, "consents": patient.consents.select_related("recorded_by"),
+        "disclosures": services.accounting(patient),
+        "can_manage": has_permission(request.user, patient.program_id, CONSENT_MANAGE),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def consent_new(request, pk):
+    patient = chart_patient(request, pk)
+    require(request.user, patient.program_id, CONSENT_MANAGE)
+    form = ConsentForm(request.POST or None, initial={"disclosing_party": patient.program.name,
+                                                      "signed_by": f"{patient.given_name} {patient.family_name}",
+                                                      "signed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_consent(acting_user=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Consent recorded.")
+            return redirect("privacy:patient", pk=patient.pk)
+    return render(request, "privacy/form.html", {"patient": patient, "form": form, "title": "Record a consent",
+                                                 "submit": "Record consent"})
+
+
+@require_http_methods(["GET", "POST"])
+def consent_revoke(request, pk, consent_id):
+    patient = chart_patient(request, pk)
+    consent = get_object_or_404(Consent, pk=consent_id, patient=patient)
+    require(request.user, patient.program_id, CONSENT_MANAGE)
+    form = RevokeForm(request.POST or None, initial={"revoked_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.revoke_consent(acting_user=request.user, consent=consent,
+                                    revoked_on=form.cleaned_data["revoked_on"],
+                                    note=form.cleaned_data["revocation_note"])
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Consent revoked: no further disclosure may rely on it.")
+            return redirect("privacy:patient", pk=patient.pk)
+    return render(request, "privacy/form.html", {"patient": patient, "form": form, "title": "Revoke a consent",
+                                                 "submit": "Revoke"})
+
+
+@require_http_methods(["GET", "POST"])
+def disclose(request, pk):
+    """Print a record for a recipient outside the program, only under a covering consent, with the notice."""
+    patient = chart_patient(request, pk)
+    require(request.user, patient.program_id, CONSENT_MANAGE)
+    form = DiscloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            disclosure = services.disclose(acting_user=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return render(request, "privacy/disclosed_record.html", {
+                "patient": patient, "disclosure": disclosure, **disclosed_content(patient, disclosure.information)})
+    return render(request, "privacy/form.html", {"patient": patient, "form": form,
+                                                 "title": "Disclose a record outside the program",
+                                                 "submit": "Check consent and print"})
+
+
+def disclosed_content(patient, information) -> dict:
+    """Only what the disclosure names: never SUD counseling notes unless named (none are kept yet)."""
+    everything = "all_sud_records" in information
+    return {
+        "show_demographics": everything or "demographics" in information,
+        "episodes": patient.episodes.prefetch_related("stays") if everything or "episodes" in information else None,
+        "assessments": Assessment.objects.current().filter(patient=patient)
+        if everything or "withdrawal_assessments" in information else None,
+    }
+
+
+@require_GET
+def accounting_csv(request, pk):
+    patient = chart_patient(request, pk)
+    require(request.user, patient.program_id, CHART_READ)
+    audit.record(request.user, "disclosure.accounting.read", patient=patient)
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="disclosures-{patient.mrn}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["date", "recipient", "information", "purpose", "disclosed_by"])
+    for row in services.accounting(patient):
+        writer.writerow([row.disclosed_at.isoformat(), row.recipient, "; ".join(row.information), row.purpose,
+                         row.disclosed_by.username])
+    return response
