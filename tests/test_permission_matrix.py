@@ -7,15 +7,14 @@ self-report session opened on a device for the care-team patient), `anonymous`.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests.conftest import COWS
 from waypoint.privacy.models import AuditEvent, Consent, Disclosure
-from waypoint.privacy.services import record_consent
 from waypoint.withdrawal.models import Assessment
 
 # Reachable by anyone by design: signing in, the health check, the API's own description.
@@ -26,8 +25,6 @@ API_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 401, "anon
 SOWS = dict.fromkeys(("anxious", "yawning", "perspiring", "tearing", "nose_running", "goose_flesh", "shaking",
                       "hot_flashes", "cold_flashes", "aches", "restless", "nauseous", "vomiting", "twitching",
                       "stomach_cramps", "urge_to_use"), 1)
-COWS = {"resting_pulse": 1, "sweating": 1, "restlessness": 1, "pupil_size": 1, "bone_joint_aches": 1,
-        "runny_nose_tearing": 1, "gi_upset": 1, "tremor": 1, "yawning": 1, "anxiety_irritability": 0, "gooseflesh": 0}
 
 
 def today_local(ctx):
@@ -171,32 +168,6 @@ def test_every_url_pattern_is_in_the_matrix():
 def test_every_row_has_an_allowed_and_a_denied_persona():
     for name, case in MATRIX.items():
         assert case.allowed and case.denied, name
-
-
-@dataclass
-class Context:
-    program: object
-    patient: object
-    episode: object
-    assessment: object
-    nurse: object
-    consent: object
-
-
-@pytest.fixture
-def ctx(program, patient, nurse, counselor_off_team, north_nurse, privacy_officer):
-    from waypoint.patients import services
-    from waypoint.withdrawal import services as withdrawal
-
-    episode = services.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=2),
-                             level_code="3.7-WM")
-    assessment = withdrawal.record_assessment(acting_user=nurse, patient=patient, instrument="cows", responses=COWS,
-                                              taken_at=timezone.now() - timedelta(hours=1))
-    consent = record_consent(acting_user=nurse, patient=patient, disclosing_party="Harbor", information=["episodes"],
-                             information_description="admissions", recipients=["Riverside Primary Care"],
-                             purposes=["treatment"], expiry="none", signed_by="Maria Rivera",
-                             signed_on=timezone.localdate(), right_to_revoke_explained=True)
-    return Context(program, patient, episode, assessment, nurse, consent)
 
 
 def kiosk_device(ctx):
