@@ -130,6 +130,15 @@ MATRIX = {
     "withdrawal-api:board": Case("GET", lambda ctx: "/api/v1/withdrawal/board/", {"nurse": 200},
                                  {"north_nurse": 404, "kiosk": 401, "anonymous": 401}, api=True,
                                  extra=["?program=harbor"]),
+    "placements:placement": Case("POST", patient_url("placements:placement"), {"nurse": 302}, PAGE_DENIED,
+                                 data=lambda ctx: {"at": now_local(ctx), **{f"rating_d{n}": 1 for n in range(1, 7)}}),
+    "placements:rule-table": Case("GET", lambda ctx: reverse("placements:rule-table"),
+                                  {"nurse": 200, "counselor_off_team": 200}, {"kiosk": 302, "anonymous": 302}),
+    "placements-api:placement-list": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/placements/",
+                                          {"nurse": 201}, API_DENIED, api=True,
+                                          data=lambda ctx: {"ratings": {f"d{n}": 1 for n in range(1, 7)}}),
+    "placements-api:rule-table": Case("GET", lambda ctx: "/api/v1/placement/rules/", {"nurse": 200},
+                                      {"kiosk": 401, "anonymous": 401}, api=True),
 }
 
 

@@ -1,0 +1,38 @@
+from django import forms
+
+from waypoint.patients.forms import DateTimeInput
+from waypoint.placement.levels import levels_of
+from waypoint.placement.rules import DIMENSIONS
+
+from .models import PlacementAssessment
+from .services import KEYS
+
+RATING_CHOICES = [(str(n), str(n)) for n in range(5)]
+
+
+def placement_form(edition: int):
+    fields = {}
+    for key, name in zip(KEYS, DIMENSIONS[edition], strict=True):
+        fields[f"rating_{key}"] = forms.TypedChoiceField(
+            label=f"{key[1]}. {name}", choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect,
+            required=False)
+        fields[f"note_{key}"] = forms.CharField(label="Note", required=False,
+                                                widget=forms.Textarea(attrs={"rows": 2}))
+    fields["at"] = forms.DateTimeField(label="Assessed at", widget=DateTimeInput())
+    fields["decided_level"] = forms.ChoiceField(
+        label="Level decided", required=False,
+        choices=[("", "Follow the recommendation")] + [(lvl.code, lvl.label) for lvl in levels_of(edition)])
+    fields["reason"] = forms.ChoiceField(label="Reason (when the decision differs)", required=False,
+                                         choices=PlacementAssessment.Reason.choices)
+    fields["reason_text"] = forms.CharField(label="Reason in words", required=False,
+                                            widget=forms.Textarea(attrs={"rows": 2}))
+    return type("PlacementForm", (forms.Form,), fields)
+
+
+def field_for(key: str) -> str:
+    """A service error key (ratings.d1, notes.d1, reason...) as the form field's name."""
+    if key.startswith("ratings."):
+        return "rating_" + key.split(".", 1)[1]
+    if key.startswith("notes."):
+        return "note_" + key.split(".", 1)[1]
+    return key
