@@ -60,6 +60,23 @@ def api_assessment(suffix=""):
     return lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/assessments/{ctx.assessment.pk}/{suffix}"
 
 
+
+def referral_id(ctx):
+    """A referral in screening in the care-team nurse's program (made once per test, without an audit line so
+    that the denied rows can count the audit trail)."""
+    if getattr(ctx, "referral", None) is None:
+        from waypoint.placements.models import Referral
+
+        ctx.referral = Referral.objects.create(program=ctx.program, name="Sam Lee", contact="555", source="self",
+                                               received_at=timezone.now() - timedelta(days=1),
+                                               requested_level="3.5", created_by=ctx.nurse)
+    return ctx.referral.pk
+
+
+REFERRAL_PAGE_DENIED = {"north_nurse": 404, "kiosk": 302, "anonymous": 302}
+REFERRAL_API_DENIED = {"north_nurse": 404, "kiosk": 401, "anonymous": 401}
+
+
 MATRIX = {
     "home": Case("GET", lambda ctx: reverse("home"), {"nurse": 302}, {"anonymous": 302}),
     "switch-program": Case("POST", lambda ctx: reverse("switch-program"), {"nurse": 302}, {"anonymous": 302},
@@ -139,6 +156,35 @@ MATRIX = {
                                           data=lambda ctx: {"ratings": {f"d{n}": 1 for n in range(1, 7)}}),
     "placements-api:rule-table": Case("GET", lambda ctx: "/api/v1/placement/rules/", {"nurse": 200},
                                       {"kiosk": 401, "anonymous": 401}, api=True),
+    "placements:waitlist": Case("GET", lambda ctx: reverse("placements:waitlist"),
+                                {"nurse": 200, "counselor_off_team": 200}, {"kiosk": 302, "anonymous": 302}),
+    "placements:referral-new": Case("POST", lambda ctx: reverse("placements:referral-new"), {"nurse": 302},
+                                    {"counselor_off_team": 403, "kiosk": 302, "anonymous": 302},
+                                    data=lambda ctx: {"name": "Ana", "contact": "555", "source": "self",
+                                                      "received_at": now_local(ctx), "urgency": "routine",
+                                                      "requested_level": "1"}),
+    "placements:referral": Case("GET", lambda ctx: reverse("placements:referral", args=[referral_id(ctx)]),
+                                {"nurse": 200, "counselor_off_team": 200}, REFERRAL_PAGE_DENIED),
+    "placements:referral-admit": Case("POST", lambda ctx: reverse("placements:referral-admit",
+                                                                  args=[referral_id(ctx)]),
+                                      {"nurse": 400}, REFERRAL_PAGE_DENIED | {"counselor_off_team": 403},
+                                      data=lambda ctx: {"mrn": ctx.patient.mrn, "admitted_at": now_local(ctx)}),
+    "placements:referral-close": Case("POST", lambda ctx: reverse("placements:referral-close",
+                                                                  args=[referral_id(ctx)]),
+                                      {"nurse": 302}, REFERRAL_PAGE_DENIED | {"counselor_off_team": 403},
+                                      data=lambda ctx: {"status": "closed", "reason": "no answer"}),
+    "placements-api:referral-list": Case("GET", lambda ctx: "/api/v1/referrals/",
+                                         {"nurse": 200, "counselor_off_team": 200},
+                                         {"kiosk": 401, "anonymous": 401}, api=True),
+    "placements-api:referral-detail": Case("GET", lambda ctx: f"/api/v1/referrals/{referral_id(ctx)}/",
+                                           {"nurse": 200, "counselor_off_team": 200}, REFERRAL_API_DENIED, api=True),
+    "placements-api:referral-admit": Case("POST", lambda ctx: f"/api/v1/referrals/{referral_id(ctx)}/admit/",
+                                          {"nurse": 400}, REFERRAL_API_DENIED | {"counselor_off_team": 403},
+                                          api=True, data=lambda ctx: {"patient": ctx.patient.pk,
+                                                                      "admitted_at": timezone.now().isoformat()}),
+    "placements-api:referral-close": Case("POST", lambda ctx: f"/api/v1/referrals/{referral_id(ctx)}/close/",
+                                          {"nurse": 200}, REFERRAL_API_DENIED | {"counselor_off_team": 403},
+                                          api=True, data=lambda ctx: {"status": "closed", "reason": "no answer"}),
 }
 
 

@@ -22,15 +22,17 @@ PATIENT_REGISTER = "patient.record:create"
 PATIENT_EDIT = "patient.record:update"
 EPISODE_MANAGE = "patient.episode:write"
 CENSUS_READ = "program.census:read"
+REFERRAL_READ = "program.referral:read"  # the waitlist: people who asked for care, not yet patients
+REFERRAL_WRITE = "program.referral:write"
 
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.NURSE: frozenset(CLINICAL | {PATIENT_REGISTER}),
-    Role.PRESCRIBER: frozenset(CLINICAL),
-    Role.COUNSELOR: frozenset(CLINICAL),
-    Role.INTAKE: frozenset(CLINICAL | {PATIENT_REGISTER}),
-    Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER}),
+    Role.NURSE: frozenset(CLINICAL | {PATIENT_REGISTER, REFERRAL_READ, REFERRAL_WRITE}),
+    Role.PRESCRIBER: frozenset(CLINICAL | {REFERRAL_READ}),
+    Role.COUNSELOR: frozenset(CLINICAL | {REFERRAL_READ}),
+    Role.INTAKE: frozenset(CLINICAL | {PATIENT_REGISTER, REFERRAL_READ, REFERRAL_WRITE}),
+    Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER, REFERRAL_READ, REFERRAL_WRITE}),
     # The privacy officer audits access; charts only through break-the-glass.
     Role.PRIVACY: frozenset({CENSUS_READ}),
     # The administrator manages staff and settings, not charts.

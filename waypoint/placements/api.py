@@ -1,17 +1,20 @@
 """REST API for placement assessments and the program's rule table."""
 
-from drf_spectacular.utils import extend_schema
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from waypoint.accounts.roles import CENSUS_READ, CHART_READ
-from waypoint.patients.access import require
+from waypoint.accounts.roles import CENSUS_READ, CHART_READ, REFERRAL_READ, REFERRAL_WRITE
+from waypoint.patients.access import has_permission, require, visible_patients
 from waypoint.patients.api import find_patient, program_from_query
 from waypoint.patients.services import record_read
+from waypoint.privacy import audit
 from waypoint.web.api import ApiView, StrictSerializer
 
-from . import services
-from .models import PlacementAssessment
+from . import referrals, services
+from .models import PlacementAssessment, Referral
 from .settings import table_for
 
 
@@ -75,3 +78,103 @@ class RuleTableView(ApiView):
         program = program_from_query(request)
         require(request.user, program.pk, CENSUS_READ)
         return Response(table_for(program))
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Referral
+        fields = ["id", "name", "contact", "source", "source_detail", "received_at", "urgency", "requested_level",
+                  "priority_flags", "note", "status", "outcome_at", "outcome_reason", "patient", "episode",
+                  "created_at"]
+
+
+class ReferralCreateSerializer(StrictSerializer):
+    name = serializers.CharField()
+    contact = serializers.CharField()
+    source = serializers.CharField()
+    source_detail = serializers.CharField(required=False, allow_blank=True, default="")
+    received_at = serializers.DateTimeField()
+    urgency = serializers.CharField(required=False, default="routine")
+    requested_level = serializers.CharField()
+    priority_flags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReferralAdmitSerializer(StrictSerializer):
+    patient = serializers.IntegerField()
+    admitted_at = serializers.DateTimeField()
+    level_code = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReferralCloseSerializer(StrictSerializer):
+    status = serializers.CharField()
+    reason = serializers.CharField()
+
+
+def find_referral(request, referral_id) -> Referral:
+    programs = [m.program_id for m in request.user.memberships.all()
+                if has_permission(request.user, m.program_id, REFERRAL_READ)]
+    return get_object_or_404(Referral, pk=referral_id, program_id__in=programs)
+
+
+class ReferralListView(ApiView):
+    @extend_schema(responses=ReferralSerializer(many=True),
+                   parameters=[OpenApiParameter("status", str, description="screening (default), admitted, "
+                                                "referred_elsewhere, closed, or all")])
+    def get(self, request):
+        """The program's referrals (the waitlist by default: status screening), oldest first."""
+        program = program_from_query(request)
+        require(request.user, program.pk, REFERRAL_READ)
+        rows = Referral.objects.filter(program=program)
+        wanted = request.query_params.get("status", "screening")
+        if wanted != "all":
+            if wanted not in Referral.Status.values:
+                raise ValidationError({"status": ["Expected " + ", ".join(Referral.Status.values) + " or all."]})
+            rows = rows.filter(status=wanted)
+        rows = list(rows[:500])
+        audit.record(request.user, "referral.list", program=program, detail={"count": len(rows)})
+        return Response({"results": ReferralSerializer(rows, many=True).data})
+
+    @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer})
+    def post(self, request):
+        """Record a referral (first contact). `?program=<slug>` when you work in several programs."""
+        program = program_from_query(request)
+        serializer = ReferralCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        referral = referrals.create_referral(acting_user=request.user, program=program, **serializer.validated_data)
+        return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
+
+
+class ReferralDetailView(ApiView):
+    @extend_schema(responses=ReferralSerializer)
+    def get(self, request, referral_id):
+        referral = find_referral(request, referral_id)
+        audit.record(request.user, "referral.read", program=referral.program, obj=referral)
+        return Response(ReferralSerializer(referral).data)
+
+
+class ReferralAdmitView(ApiView):
+    @extend_schema(request=ReferralAdmitSerializer, responses={200: ReferralSerializer})
+    def post(self, request, referral_id):
+        """Admit the referred person (a registered patient you can see) at the requested or given level."""
+        referral = find_referral(request, referral_id)
+        require(request.user, referral.program_id, REFERRAL_WRITE)
+        serializer = ReferralAdmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        patient = visible_patients(request.user).filter(pk=data.pop("patient")).first()
+        if patient is None:
+            raise ValidationError({"patient": ["No such patient that you can see."]})
+        referral = referrals.admit_referral(acting_user=request.user, referral=referral, patient=patient, **data)
+        return Response(ReferralSerializer(referral).data)
+
+
+class ReferralCloseView(ApiView):
+    @extend_schema(request=ReferralCloseSerializer, responses={200: ReferralSerializer})
+    def post(self, request, referral_id):
+        """Referred elsewhere or closed, with the reason."""
+        referral = find_referral(request, referral_id)
+        serializer = ReferralCloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        referral = referrals.close_referral(acting_user=request.user, referral=referral, **serializer.validated_data)
+        return Response(ReferralSerializer(referral).data)

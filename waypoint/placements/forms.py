@@ -36,3 +36,36 @@ def field_for(key: str) -> str:
     if key.startswith("notes."):
         return "note_" + key.split(".", 1)[1]
     return key
+
+
+def referral_form(program):
+    from . import referrals
+    from .models import Referral
+
+    class ReferralForm(forms.Form):
+        name = forms.CharField(label="Name")
+        contact = forms.CharField(label="Contact (phone, e-mail)")
+        source = forms.ChoiceField(label="Source", choices=Referral.Source.choices)
+        source_detail = forms.CharField(label="Referred by (person, organisation)", required=False)
+        received_at = forms.DateTimeField(label="First contact", widget=DateTimeInput())
+        urgency = forms.ChoiceField(label="Urgency", choices=Referral.Urgency.choices)
+        requested_level = forms.ChoiceField(label="Requested level",
+                                            choices=[(lvl.code, lvl.label) for lvl in levels_of(program.asam_edition)])
+        priority_flags = forms.MultipleChoiceField(label="Priority flags", required=False,
+                                                   choices=referrals.flag_choices(program),
+                                                   widget=forms.CheckboxSelectMultiple)
+        note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    return ReferralForm
+
+
+class AdmitReferralForm(forms.Form):
+    mrn = forms.CharField(label="Patient MRN (register the patient first)")
+    admitted_at = forms.DateTimeField(label="Admitted at", widget=DateTimeInput())
+    level_code = forms.CharField(label="Level (empty: the requested level)", required=False)
+
+
+class CloseReferralForm(forms.Form):
+    status = forms.ChoiceField(label="Outcome", choices=[("referred_elsewhere", "Referred elsewhere"),
+                                                         ("closed", "Closed")])
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))

@@ -68,3 +68,54 @@ class PlacementAssessment(models.Model):
     def dimensions(self) -> list[dict]:
         return [{"number": i + 1, "name": name, "rating": self.ratings[i], "note": self.notes[i]}
                 for i, name in enumerate(DIMENSIONS[self.edition])]
+
+
+class Referral(models.Model):
+    """Someone asking for care (or referred), from first contact through screening to an outcome."""
+
+    class Source(models.TextChoices):
+        SELF = "self", "Self"
+        FAMILY = "family", "Family"
+        HOSPITAL = "hospital", "Hospital"
+        COURT = "court", "Court"
+        OTHER_PROVIDER = "other_provider", "Other provider"
+
+    class Urgency(models.TextChoices):
+        ROUTINE = "routine", "Routine"
+        URGENT = "urgent", "Urgent"
+        EMERGENT = "emergent", "Emergent"
+
+    class Status(models.TextChoices):
+        SCREENING = "screening", "Screening"
+        ADMITTED = "admitted", "Admitted"
+        REFERRED_ELSEWHERE = "referred_elsewhere", "Referred elsewhere"
+        CLOSED = "closed", "Closed"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=200)
+    contact = models.CharField(max_length=200, help_text="Phone, e-mail or how to reach them")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    source_detail = models.CharField(max_length=200, blank=True, help_text="Referring person or organisation")
+    received_at = models.DateTimeField(help_text="First contact")
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
+    requested_level = models.CharField(max_length=16)
+    priority_flags = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCREENING)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    outcome_reason = models.TextField(blank=True)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        indexes = [models.Index(fields=["program", "status", "received_at"], name="referral_waitlist")]
+
+    def __str__(self) -> str:
+        return f"Referral of {self.name} ({self.get_status_display()})"
+
+    @property
+    def waiting_for(self):
+        return (self.outcome_at or timezone.now()) - self.received_at

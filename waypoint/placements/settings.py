@@ -26,3 +26,23 @@ RULE_TABLE = ProgramSetting(
 
 def table_for(program) -> dict:
     return RULE_TABLE.get(program) or rules.default_table(program.asam_edition)
+
+
+def priority_flags(value):
+    if not isinstance(value, list) or not value or not all(
+            isinstance(f, dict) and set(f) == {"code", "label"} and isinstance(f["code"], str) and f["code"]
+            and isinstance(f["label"], str) and f["label"] for f in value):
+        raise ValidationError('Give a list of {"code": ..., "label": ...} flags.')
+    codes = [f["code"] for f in value]
+    if len(set(codes)) != len(codes):
+        raise ValidationError("Each flag code once.")
+
+
+PRIORITY_FLAGS = ProgramSetting(
+    "placement.priority_flags", validate=priority_flags,
+    default=[{"code": "pregnant", "label": "Pregnant"}, {"code": "injects", "label": "Injects drugs"},
+             {"code": "recent_overdose", "label": "Recent overdose survivor"}],
+    help="Flags that put a referral forward for priority admission; the waitlist lists flagged referrals first.",
+    origin="The project's issue 5 (pregnant patients, people who inject, recent overdose survivors); the "
+    "program edits the list.",
+)

@@ -4,16 +4,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE
+from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, REFERRAL_READ, REFERRAL_WRITE
 from waypoint.patients.access import has_permission, require
 from waypoint.patients.services import record_read
 from waypoint.patients.views import chart_patient, program_or_403
 from waypoint.placement import rules
+from waypoint.privacy import audit
 
-from . import services
-from .forms import field_for, placement_form
+from . import referrals, services
+from .forms import AdmitReferralForm, CloseReferralForm, field_for, placement_form, referral_form
 from .models import PlacementAssessment
 from .settings import RULE_TABLE, table_for
 
@@ -73,3 +74,109 @@ def rule_table(request):
         "customised": RULE_TABLE.get(program) is not None, "setting": RULE_TABLE,
         "problem": rules.validate(table),
     })
+
+
+def find_referral(request, referral_id):
+    from django.shortcuts import get_object_or_404
+
+    from .models import Referral
+
+    program = program_or_403(request)
+    require(request.user, program.pk, REFERRAL_READ)
+    return get_object_or_404(Referral.objects.select_related("program", "patient"), pk=referral_id, program=program)
+
+
+@require_GET
+def waitlist_page(request):
+    from waypoint.placement.waitlist import in_words
+
+    program = program_or_403(request)
+    require(request.user, program.pk, REFERRAL_READ)
+    rows = referrals.waiting(program)
+    flags = dict(referrals.flag_choices(program))
+    figures = referrals.waitlist_figures(program)
+    from .models import Referral
+
+    recent = Referral.objects.filter(program=program).exclude(status=Referral.Status.SCREENING).order_by(
+        "-outcome_at")[:20]
+    audit.record(request.user, "referral.waitlist.read", program=program, detail={"count": len(rows)})
+    return render(request, "placements/waitlist.html", {
+        "program": program, "rows": [(r, [flags.get(f, f) for f in r.priority_flags]) for r in rows],
+        "figures": [(f, in_words(f.median), in_words(f.p90)) for f in figures], "recent": recent,
+        "can_write": has_permission(request.user, program.pk, REFERRAL_WRITE),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def referral_new(request):
+    program = program_or_403(request)
+    require(request.user, program.pk, REFERRAL_WRITE)
+    form = referral_form(program)(request.POST or None,
+                                  initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = referrals.create_referral(acting_user=request.user, program=program, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Referral of {referral.name} recorded.")
+            return redirect("placements:referral", referral_id=referral.pk)
+    return render(request, "placements/referral_new.html", {"form": form})
+
+
+@require_GET
+def referral_detail(request, referral_id):
+    referral = find_referral(request, referral_id)
+    audit.record(request.user, "referral.read", program=referral.program, obj=referral)
+    return render(request, "placements/referral.html", _detail_context(request, referral))
+
+
+def _detail_context(request, referral, admit_form=None, close_form=None):
+    flags = dict(referrals.flag_choices(referral.program))
+    return {"referral": referral, "flags": [flags.get(f, f) for f in referral.priority_flags],
+            "admit_form": admit_form or AdmitReferralForm(
+                initial={"admitted_at": timezone.localtime().replace(second=0, microsecond=0)}),
+            "close_form": close_form or CloseReferralForm(),
+            "can_write": has_permission(request.user, referral.program_id, REFERRAL_WRITE)}
+
+
+@require_POST
+def referral_admit(request, referral_id):
+    from waypoint.patients.access import visible_patients
+
+    referral = find_referral(request, referral_id)
+    require(request.user, referral.program_id, REFERRAL_WRITE)
+    form = AdmitReferralForm(request.POST)
+    if form.is_valid():
+        patient = visible_patients(request.user, referral.program).filter(mrn=form.cleaned_data["mrn"]).first()
+        if patient is None:
+            form.add_error("mrn", "No patient with this MRN that you can see in this program.")
+        else:
+            try:
+                referrals.admit_referral(acting_user=request.user, referral=referral, patient=patient,
+                                         admitted_at=form.cleaned_data["admitted_at"],
+                                         level_code=form.cleaned_data["level_code"])
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, f"{patient.display_name} admitted from the referral.")
+                return redirect("patients:chart", pk=patient.pk)
+    return render(request, "placements/referral.html", _detail_context(request, referral, admit_form=form),
+                  status=400)
+
+
+@require_POST
+def referral_close(request, referral_id):
+    referral = find_referral(request, referral_id)
+    require(request.user, referral.program_id, REFERRAL_WRITE)
+    form = CloseReferralForm(request.POST)
+    if form.is_valid():
+        try:
+            referrals.close_referral(acting_user=request.user, referral=referral, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Referral closed.")
+            return redirect("placements:waitlist")
+    return render(request, "placements/referral.html", _detail_context(request, referral, close_form=form),
+                  status=400)
