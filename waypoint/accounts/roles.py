@@ -24,6 +24,7 @@ EPISODE_MANAGE = "patient.episode:write"
 CENSUS_READ = "program.census:read"
 REFERRAL_READ = "program.referral:read"  # the waitlist: people who asked for care, not yet patients
 REFERRAL_WRITE = "program.referral:write"
+CAPACITY_OVERRIDE = "program.capacity:override"  # admit or transfer into a full level, with a reason
 
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ}
 
@@ -32,11 +33,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PRESCRIBER: frozenset(CLINICAL | {REFERRAL_READ}),
     Role.COUNSELOR: frozenset(CLINICAL | {REFERRAL_READ}),
     Role.INTAKE: frozenset(CLINICAL | {PATIENT_REGISTER, REFERRAL_READ, REFERRAL_WRITE}),
-    Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER, REFERRAL_READ, REFERRAL_WRITE}),
+    Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER, REFERRAL_READ, REFERRAL_WRITE, CAPACITY_OVERRIDE}),
     # The privacy officer audits access; charts only through break-the-glass.
     Role.PRIVACY: frozenset({CENSUS_READ}),
     # The administrator manages staff and settings, not charts.
-    Role.ADMIN: frozenset({CENSUS_READ}),
+    Role.ADMIN: frozenset({CENSUS_READ, CAPACITY_OVERRIDE}),
 }
 
 # Roles that see every patient of their program; the others see the patients of their care teams.
