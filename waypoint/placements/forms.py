@@ -16,8 +16,8 @@ def placement_form(edition: int):
         fields[f"rating_{key}"] = forms.TypedChoiceField(
             label=f"{key[1]}. {name}", choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect,
             required=False)
-        fields[f"note_{key}"] = forms.CharField(label="Note", required=False,
-                                                widget=forms.Textarea(attrs={"rows": 2}))
+        fields[f"note_{key}"] = forms.CharField(label=f"Note on dimension {key[1]}", required=False,
+                                                widget=forms.TextInput(attrs={"placeholder": "Note"}))
     fields["at"] = forms.DateTimeField(label="Assessed at", widget=DateTimeInput())
     fields["decided_level"] = forms.ChoiceField(
         label="Level decided", required=False,
