@@ -1,5 +1,7 @@
 """Placement pages: rate and decide beside the chart, and the program's rule table."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -72,8 +74,23 @@ def rule_table(request):
     return render(request, "placements/rule_table.html", {
         "table": table, "rows": rows, "dimensions": rules.DIMENSIONS[edition], "program": program,
         "customised": RULE_TABLE.get(program) is not None, "setting": RULE_TABLE,
-        "problem": rules.validate(table),
+        "problem": rules.validate(table), "report": indicated_versus_decided(program),
     })
+
+
+def indicated_versus_decided(program, days: int = 90) -> dict:
+    """Counts only (no names): placements of the last `days` days, how many differ, by reason and by pair."""
+    from collections import Counter
+
+    since = timezone.now() - timedelta(days=days)
+    rows = list(PlacementAssessment.objects.filter(program=program, at__gte=since)
+                .values_list("recommended_level", "decided_level", "reason"))
+    differing = [(rec, dec, reason) for rec, dec, reason in rows if rec != dec]
+    labels = dict(PlacementAssessment.Reason.choices)
+    return {"days": days, "total": len(rows), "differing": len(differing),
+            "by_reason": sorted(((labels.get(r, r), n) for r, n in Counter(r for *_, r in differing).items()),
+                                key=lambda item: -item[1]),
+            "by_pair": sorted(Counter((rec, dec) for rec, dec, _ in differing).items(), key=lambda item: -item[1])}
 
 
 def find_referral(request, referral_id):

@@ -151,3 +151,18 @@ def test_the_rule_table_page_shows_the_rules_and_says_it_is_not_the_asam_algorit
     body = page(nurse).get(reverse("placements:rule-table")).content.decode()
     assert "NOT the ASAM Criteria decision algorithm" in body
     assert "rule-D1-3" in body and "Readiness to Change" in body
+
+
+def test_the_rule_table_page_reports_indicated_versus_decided(page, nurse, patient, program):
+    from waypoint.placements.views import indicated_versus_decided
+
+    record(nurse, patient)  # follows the recommendation (1)
+    record(nurse, patient, decided_level="2.1", reason="patient_preference")
+    record(nurse, patient, decided_level="2.1", reason="patient_preference")
+    record(nurse, patient, decided_level="3.5", reason="payer_decision")
+    report = indicated_versus_decided(program)
+    assert (report["total"], report["differing"]) == (4, 3)
+    assert report["by_reason"] == [("Patient preference", 2), ("Payer decision", 1)]
+    assert report["by_pair"] == [(("1", "2.1"), 2), (("1", "3.5"), 1)]
+    body = page(nurse).get(reverse("placements:rule-table")).content.decode()
+    assert "3 decided a level other than the recommendation" in body
