@@ -185,6 +185,8 @@ MATRIX = {
     "placements-api:referral-close": Case("POST", lambda ctx: f"/api/v1/referrals/{referral_id(ctx)}/close/",
                                           {"nurse": 200}, REFERRAL_API_DENIED | {"counselor_off_team": 403},
                                           api=True, data=lambda ctx: {"status": "closed", "reason": "no answer"}),
+    "placements:due": Case("GET", lambda ctx: reverse("placements:due"), {"nurse": 200, "counselor_off_team": 200},
+                           {"kiosk": 302, "anonymous": 302}),
 }
 
 

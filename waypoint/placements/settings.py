@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 
-from waypoint.accounts.program_settings import ProgramSetting
+from waypoint.accounts.program_settings import ProgramSetting, whole_number
 from waypoint.placement import rules
 
 
@@ -45,4 +45,18 @@ PRIORITY_FLAGS = ProgramSetting(
     help="Flags that put a referral forward for priority admission; the waitlist lists flagged referrals first.",
     origin="The project's issue 5 (pregnant patients, people who inject, recent overdose survivors); the "
     "program edits the list.",
+)
+
+
+REASSESSMENT_INTERVAL_DAYS = ProgramSetting(
+    "placement.reassessment_interval_days", default=None, validate=whole_number(1, 365),
+    help="Days after a placement assessment when the next one is due (it is also due at every admission and "
+    "change of level of care). Empty: only at admissions and transitions.",
+    origin="Program protocol; no published standard interval, so no default.",
+)
+OVERDUE_AFTER_DAYS = ProgramSetting(
+    "placement.overdue_after_days", default=None, validate=whole_number(0, 90),
+    help="A due placement assessment counts as overdue this many days after it fell due. Empty: shown as due, "
+    "never as overdue.",
+    origin="Program protocol; no published standard, so no default.",
 )

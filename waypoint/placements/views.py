@@ -197,3 +197,16 @@ def referral_close(request, referral_id):
             return redirect("placements:waitlist")
     return render(request, "placements/referral.html", _detail_context(request, referral, close_form=form),
                   status=400)
+
+
+@require_GET
+def due_page(request):
+    from waypoint.patients.access import visible_patients
+
+    from .due import due_for
+
+    program = program_or_403(request)
+    require(request.user, program.pk, CHART_READ)
+    rows = due_for(program, visible_patients(request.user, program))
+    record_read(request.user, "placement.due.list", program=program, detail={"count": len(rows)})
+    return render(request, "placements/due.html", {"program": program, "rows": rows})
