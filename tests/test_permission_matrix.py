@@ -7,6 +7,7 @@ self-report session opened on a device for the care-team patient), `anonymous`.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -14,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests.conftest import COWS
+from waypoint.placements.models import Referral
 from waypoint.privacy.models import AuditEvent, Consent, Disclosure
 from waypoint.withdrawal.models import Assessment
 
@@ -60,6 +62,20 @@ def assessment_url(name):
 
 def api_assessment(suffix=""):
     return lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/assessments/{ctx.assessment.pk}/{suffix}"
+
+
+def referral_id(ctx):
+    """A referral in screening in the care-team nurse's program (made once per test, without an audit line so
+    that the denied rows can count the audit trail)."""
+    if getattr(ctx, "referral", None) is None:
+        ctx.referral = Referral.objects.create(program=ctx.program, name="Sam Lee", contact="555", source="self",
+                                               received_at=timezone.now() - timedelta(days=1),
+                                               requested_level="3.5", created_by=ctx.nurse)
+    return ctx.referral.pk
+
+
+REFERRAL_PAGE_DENIED = {"north_nurse": 404, "kiosk": 302, "anonymous": 302}
+REFERRAL_API_DENIED = {"north_nurse": 404, "kiosk": 401, "anonymous": 401}
 
 
 MATRIX = {
@@ -147,6 +163,46 @@ MATRIX = {
     "withdrawal-api:board": Case("GET", lambda ctx: "/api/v1/withdrawal/board/", {"nurse": 200},
                                  {"north_nurse": 404, "kiosk": 401, "anonymous": 401}, api=True,
                                  extra=["?program=harbor"]),
+    "placements:placement": Case("POST", patient_url("placements:placement"), {"nurse": 302}, PAGE_DENIED,
+                                 data=lambda ctx: {"at": now_local(ctx), **{f"rating_d{n}": 1 for n in range(1, 7)}}),
+    "placements:rule-table": Case("GET", lambda ctx: reverse("placements:rule-table"),
+                                  {"nurse": 200, "counselor_off_team": 200}, {"kiosk": 302, "anonymous": 302}),
+    "placements-api:placement-list": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/placements/",
+                                          {"nurse": 201}, API_DENIED, api=True,
+                                          data=lambda ctx: {"ratings": {f"d{n}": 1 for n in range(1, 7)}}),
+    "placements-api:rule-table": Case("GET", lambda ctx: "/api/v1/placement/rules/", {"nurse": 200},
+                                      {"kiosk": 401, "anonymous": 401}, api=True),
+    "placements:waitlist": Case("GET", lambda ctx: reverse("placements:waitlist"),
+                                {"nurse": 200, "counselor_off_team": 200}, {"kiosk": 302, "anonymous": 302}),
+    "placements:referral-new": Case("POST", lambda ctx: reverse("placements:referral-new"), {"nurse": 302},
+                                    {"counselor_off_team": 403, "kiosk": 302, "anonymous": 302},
+                                    data=lambda ctx: {"name": "Ana", "contact": "555", "source": "self",
+                                                      "received_at": now_local(ctx), "urgency": "routine",
+                                                      "requested_level": "1"}),
+    "placements:referral": Case("GET", lambda ctx: reverse("placements:referral", args=[referral_id(ctx)]),
+                                {"nurse": 200, "counselor_off_team": 200}, REFERRAL_PAGE_DENIED),
+    "placements:referral-admit": Case("POST", lambda ctx: reverse("placements:referral-admit",
+                                                                  args=[referral_id(ctx)]),
+                                      {"nurse": 400}, REFERRAL_PAGE_DENIED | {"counselor_off_team": 403},
+                                      data=lambda ctx: {"mrn": ctx.patient.mrn, "admitted_at": now_local(ctx)}),
+    "placements:referral-close": Case("POST", lambda ctx: reverse("placements:referral-close",
+                                                                  args=[referral_id(ctx)]),
+                                      {"nurse": 302}, REFERRAL_PAGE_DENIED | {"counselor_off_team": 403},
+                                      data=lambda ctx: {"status": "closed", "reason": "no answer"}),
+    "placements-api:referral-list": Case("GET", lambda ctx: "/api/v1/referrals/",
+                                         {"nurse": 200, "counselor_off_team": 200},
+                                         {"kiosk": 401, "anonymous": 401}, api=True),
+    "placements-api:referral-detail": Case("GET", lambda ctx: f"/api/v1/referrals/{referral_id(ctx)}/",
+                                           {"nurse": 200, "counselor_off_team": 200}, REFERRAL_API_DENIED, api=True),
+    "placements-api:referral-admit": Case("POST", lambda ctx: f"/api/v1/referrals/{referral_id(ctx)}/admit/",
+                                          {"nurse": 400}, REFERRAL_API_DENIED | {"counselor_off_team": 403},
+                                          api=True, data=lambda ctx: {"patient": ctx.patient.pk,
+                                                                      "admitted_at": timezone.now().isoformat()}),
+    "placements-api:referral-close": Case("POST", lambda ctx: f"/api/v1/referrals/{referral_id(ctx)}/close/",
+                                          {"nurse": 200}, REFERRAL_API_DENIED | {"counselor_off_team": 403},
+                                          api=True, data=lambda ctx: {"status": "closed", "reason": "no answer"}),
+    "placements:due": Case("GET", lambda ctx: reverse("placements:due"), {"nurse": 200, "counselor_off_team": 200},
+                           {"kiosk": 302, "anonymous": 302}),
 }
 
 

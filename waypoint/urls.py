@@ -18,8 +18,10 @@ urlpatterns = [
     path("", include("waypoint.patients.urls")),
     path("", include("waypoint.withdrawal.urls")),
     path("", include("waypoint.privacy.urls")),
+    path("", include("waypoint.placements.urls")),
     path("kiosk/", include(kiosk_patterns)),
     path("api/v1/schema/", schema_view, name="api-schema"),
     path("api/v1/", include("waypoint.patients.api_urls")),
     path("api/v1/", include("waypoint.withdrawal.api_urls")),
+    path("api/v1/", include("waypoint.placements.api_urls")),
 ]

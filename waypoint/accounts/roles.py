@@ -25,19 +25,23 @@ CENSUS_READ = "program.census:read"
 BREAK_GLASS = "patient.chart:emergency"  # open a chart outside one's care team, with a reason, audited
 PRIVACY_REPORTS = "privacy.reports:read"
 CONSENT_MANAGE = "patient.consent:write"  # record and revoke consents, disclose under them
+REFERRAL_READ = "program.referral:read"  # the waitlist: people who asked for care, not yet patients
+REFERRAL_WRITE = "program.referral:write"
+CAPACITY_OVERRIDE = "program.capacity:override"  # admit or transfer into a full level, with a reason
 
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ, BREAK_GLASS}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.NURSE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE}),
-    Role.PRESCRIBER: frozenset(CLINICAL | {CONSENT_MANAGE}),
-    Role.COUNSELOR: frozenset(CLINICAL | {CONSENT_MANAGE}),
-    Role.INTAKE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE}),
-    Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE}),
+    Role.NURSE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE}),
+    Role.PRESCRIBER: frozenset(CLINICAL | {CONSENT_MANAGE, REFERRAL_READ}),
+    Role.COUNSELOR: frozenset(CLINICAL | {CONSENT_MANAGE, REFERRAL_READ}),
+    Role.INTAKE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE}),
+    Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE,
+                                         CAPACITY_OVERRIDE}),
     # The privacy officer audits access (reports of who opened what); does not open charts.
     Role.PRIVACY: frozenset({CENSUS_READ, PRIVACY_REPORTS}),
     # The administrator manages staff and settings, not charts.
-    Role.ADMIN: frozenset({CENSUS_READ}),
+    Role.ADMIN: frozenset({CENSUS_READ, CAPACITY_OVERRIDE}),
 }
 
 # Roles that see every patient of their program; the others see the patients of their care teams.

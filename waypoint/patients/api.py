@@ -73,12 +73,14 @@ class AdmitSerializer(StrictSerializer):
     admitted_at = serializers.DateTimeField()
     level_of_care = serializers.CharField(max_length=16)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+    capacity_override_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class TransferSerializer(StrictSerializer):
     at = serializers.DateTimeField()
     level_of_care = serializers.CharField(max_length=16)
     reason = serializers.CharField()
+    capacity_override_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class DischargeSerializer(StrictSerializer):
@@ -192,7 +194,8 @@ class EpisodeListView(ApiView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         episode = services.admit(acting_user=request.user, patient=patient, admitted_at=data["admitted_at"],
-                                 level_code=data["level_of_care"], reason=data["reason"])
+                                 level_code=data["level_of_care"], reason=data["reason"],
+                                 capacity_override_reason=data["capacity_override_reason"])
         return Response(EpisodeSerializer(episode).data, status=status.HTTP_201_CREATED)
 
 
@@ -214,7 +217,8 @@ class EpisodeTransferView(ApiView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         stay = services.transfer(acting_user=request.user, episode=episode, at=data["at"],
-                                 level_code=data["level_of_care"], reason=data["reason"])
+                                 level_code=data["level_of_care"], reason=data["reason"],
+                                 capacity_override_reason=data["capacity_override_reason"])
         return Response(StaySerializer(stay).data, status=status.HTTP_201_CREATED)
 
 

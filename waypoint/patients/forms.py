@@ -42,6 +42,9 @@ class AdmitForm(forms.Form):
     admitted_at = forms.DateTimeField(label="Admitted at", widget=DateTimeInput())
     level_of_care = forms.ChoiceField(label="Level of care")
     reason = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    capacity_override_reason = forms.CharField(
+        label="Over capacity: override reason", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when the level is full; program directors and administrators only.")
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,6 +55,9 @@ class TransferForm(forms.Form):
     at = forms.DateTimeField(label="Moved at", widget=DateTimeInput())
     level_of_care = forms.ChoiceField(label="New level of care")
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+    capacity_override_reason = forms.CharField(
+        label="Over capacity: override reason", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when the level is full; program directors and administrators only.")
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)

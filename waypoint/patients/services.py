@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from waypoint.accounts.models import CareTeam, Program, ProgramLevel
-from waypoint.accounts.roles import EPISODE_MANAGE, PATIENT_EDIT, PATIENT_REGISTER
+from waypoint.accounts.roles import CAPACITY_OVERRIDE, EPISODE_MANAGE, PATIENT_EDIT, PATIENT_REGISTER
 from waypoint.privacy import audit
 
-from .access import require
+from .access import has_permission, require
 from .models import Episode, LevelOfCareStay, Patient, TimelineEntry
 
 # A timestamp a few minutes ahead of the server's clock is a device's clock drift, not a future event.
@@ -66,6 +66,29 @@ def offered_level(program: Program, code: str) -> ProgramLevel:
     return found
 
 
+def check_capacity(acting_user, offered: ProgramLevel, at: datetime, override_reason: str,
+                   episode: Episode | None = None) -> dict:
+    """Refuse a level at capacity (beds or slots in use at `at`) unless a director/administrator overrides with a
+    reason. Returns the audit detail of an override ({} when none was needed)."""
+    if offered.capacity is None:
+        return {}
+    ProgramLevel.objects.select_for_update().get(pk=offered.pk)  # one capacity decision at a time per level
+    occupied = (LevelOfCareStay.objects.filter(program_id=offered.program_id, level_code=offered.code,
+                                               started_at__lte=at).exclude(ended_at__lte=at))
+    if episode is not None:
+        occupied = occupied.exclude(episode=episode)
+    in_use = occupied.count()
+    if in_use < offered.capacity:
+        return {}
+    if not override_reason.strip():
+        raise ValidationError({"level_of_care": f"{offered.code} is full ({in_use} of {offered.capacity} in use). "
+                               "A program director or administrator may override with a reason."})
+    if not has_permission(acting_user, offered.program_id, CAPACITY_OVERRIDE):
+        raise ValidationError({"capacity_override_reason": "Only a program director or administrator may place "
+                               "a patient in a full level of care."})
+    return {"capacity_override": override_reason.strip(), "in_use": in_use, "capacity": offered.capacity}
+
+
 @transaction.atomic
 def register_patient(*, acting_user, program: Program, **fields) -> Patient:
     require(acting_user, program.pk, PATIENT_REGISTER)
@@ -108,7 +131,8 @@ def update_patient(*, acting_user, patient: Patient, **changes) -> Patient:
 
 
 @transaction.atomic
-def admit(*, acting_user, patient: Patient, admitted_at: datetime, level_code: str, reason: str = "") -> Episode:
+def admit(*, acting_user, patient: Patient, admitted_at: datetime, level_code: str, reason: str = "",
+          capacity_override_reason: str = "") -> Episode:
     """Open an episode of care at a level the program offers."""
     require(acting_user, patient.program_id, EPISODE_MANAGE)
     patient = Patient.objects.select_for_update().select_related("program").get(pk=patient.pk)
@@ -121,6 +145,7 @@ def admit(*, acting_user, patient: Patient, admitted_at: datetime, level_code: s
     if last is not None and admitted_at < last.discharged_at:
         raise ValidationError({"admitted_at": "The admission overlaps the previous episode of care."})
     offered = offered_level(patient.program, level_code)
+    override = check_capacity(acting_user, offered, admitted_at, capacity_override_reason)
     episode = Episode(program_id=patient.program_id, patient=patient, admitted_at=admitted_at, admitted_by=acting_user)
     _save(episode, "admitted_at", "This patient already has an open episode of care.")
     stay = LevelOfCareStay.objects.create(
@@ -128,7 +153,7 @@ def admit(*, acting_user, patient: Patient, admitted_at: datetime, level_code: s
         asam_edition=patient.program.asam_edition, started_at=admitted_at, reason=reason, recorded_by=acting_user,
     )
     _timeline(patient, "admitted", f"Admitted to {stay.level.label}", at=admitted_at, by=acting_user, episode=episode)
-    audit.record(acting_user, "episode.admit", patient=patient, obj=episode, detail={"level": offered.code})
+    audit.record(acting_user, "episode.admit", patient=patient, obj=episode, detail={"level": offered.code, **override})
     return episode
 
 
@@ -140,7 +165,8 @@ def _open_episode(episode: Episode) -> Episode:
 
 
 @transaction.atomic
-def transfer(*, acting_user, episode: Episode, at: datetime, level_code: str, reason: str) -> LevelOfCareStay:
+def transfer(*, acting_user, episode: Episode, at: datetime, level_code: str, reason: str,
+             capacity_override_reason: str = "") -> LevelOfCareStay:
     """Move a patient to another level of care (step-down or step-up) within the open episode."""
     require(acting_user, episode.program_id, EPISODE_MANAGE)
     episode = _open_episode(episode)
@@ -154,6 +180,7 @@ def transfer(*, acting_user, episode: Episode, at: datetime, level_code: str, re
     offered = offered_level(episode.program, level_code)
     if offered.code == current.level_code:
         raise ValidationError({"level_of_care": "The patient is already at this level of care."})
+    override = check_capacity(acting_user, offered, at, capacity_override_reason, episode=episode)
     current.ended_at = at
     current.save(update_fields=["ended_at"])
     stay = LevelOfCareStay.objects.create(
@@ -166,7 +193,7 @@ def transfer(*, acting_user, episode: Episode, at: datetime, level_code: str, re
     )
     audit.record(
         acting_user, "episode.transfer", patient=episode.patient, obj=stay,
-        detail={"from": current.level_code, "to": offered.code},
+        detail={"from": current.level_code, "to": offered.code, **override},
     )
     return stay
 

@@ -112,7 +112,8 @@ def episode_admit(request, pk):
         data = form.cleaned_data
         try:
             services.admit(acting_user=request.user, patient=patient, admitted_at=data["admitted_at"],
-                           level_code=data["level_of_care"], reason=data["reason"])
+                           level_code=data["level_of_care"], reason=data["reason"],
+                                 capacity_override_reason=data["capacity_override_reason"])
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -129,7 +130,8 @@ def episode_transfer(request, pk, episode_id):
         data = form.cleaned_data
         try:
             stay = services.transfer(acting_user=request.user, episode=episode, at=data["at"],
-                                     level_code=data["level_of_care"], reason=data["reason"])
+                                     level_code=data["level_of_care"], reason=data["reason"],
+                                 capacity_override_reason=data["capacity_override_reason"])
         except ValidationError as error:
             add_errors(form, error)
         else:

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from waypoint.accounts import program_settings
+from waypoint.accounts.models import ProgramLevel
 from waypoint.patients import services as patients
 from waypoint.patients.access import visible_patients
 from waypoint.withdrawal import board
@@ -16,6 +17,7 @@ from .conftest import COWS_MILD, COWS_SEVERE, cows
 
 
 def admit_many(program, team, nurse, count, record, first=0):
+    ProgramLevel.objects.filter(program=program, code="3.7-WM").update(capacity=None)  # more than the beds
     people = []
     for n in range(first, first + count):
         patient = patients.register_patient(acting_user=nurse, program=program, care_team=team, mrn=f"B-{n}",

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from waypoint.accounts.models import Program
 from waypoint.patients import demo
+from waypoint.placements import demo as placements_demo
 from waypoint.privacy import audit
 from waypoint.withdrawal import demo as withdrawal_demo
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             for program in Program.objects.filter(slug__in=demo.DEMO_SLUGS):
                 nurse = program.memberships.filter(role="nurse").first().user
                 withdrawal_demo.build(program, nurse, rng)
+                placements_demo.build(program, nurse, rng)
         return created
 
     def print_logins(self):

@@ -1,0 +1,71 @@
+from django import forms
+
+from waypoint.patients.forms import DateTimeInput
+from waypoint.placement.levels import levels_of
+from waypoint.placement.rules import DIMENSIONS
+
+from .models import PlacementAssessment
+from .services import KEYS
+
+RATING_CHOICES = [(str(n), str(n)) for n in range(5)]
+
+
+def placement_form(edition: int):
+    fields = {}
+    for key, name in zip(KEYS, DIMENSIONS[edition], strict=True):
+        fields[f"rating_{key}"] = forms.TypedChoiceField(
+            label=f"{key[1]}. {name}", choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect,
+            required=False)
+        fields[f"note_{key}"] = forms.CharField(label=f"Note on dimension {key[1]}", required=False,
+                                                widget=forms.TextInput(attrs={"placeholder": "Note"}))
+    fields["at"] = forms.DateTimeField(label="Assessed at", widget=DateTimeInput())
+    fields["decided_level"] = forms.ChoiceField(
+        label="Level decided", required=False,
+        choices=[("", "Follow the recommendation")] + [(lvl.code, lvl.label) for lvl in levels_of(edition)])
+    fields["reason"] = forms.ChoiceField(label="Reason (when the decision differs)", required=False,
+                                         choices=PlacementAssessment.Reason.choices)
+    fields["reason_text"] = forms.CharField(label="Reason in words", required=False,
+                                            widget=forms.Textarea(attrs={"rows": 2}))
+    return type("PlacementForm", (forms.Form,), fields)
+
+
+def field_for(key: str) -> str:
+    """A service error key (ratings.d1, notes.d1, reason...) as the form field's name."""
+    if key.startswith("ratings."):
+        return "rating_" + key.split(".", 1)[1]
+    if key.startswith("notes."):
+        return "note_" + key.split(".", 1)[1]
+    return key
+
+
+def referral_form(program):
+    from . import referrals
+    from .models import Referral
+
+    class ReferralForm(forms.Form):
+        name = forms.CharField(label="Name")
+        contact = forms.CharField(label="Contact (phone, e-mail)")
+        source = forms.ChoiceField(label="Source", choices=Referral.Source.choices)
+        source_detail = forms.CharField(label="Referred by (person, organisation)", required=False)
+        received_at = forms.DateTimeField(label="First contact", widget=DateTimeInput())
+        urgency = forms.ChoiceField(label="Urgency", choices=Referral.Urgency.choices)
+        requested_level = forms.ChoiceField(label="Requested level",
+                                            choices=[(lvl.code, lvl.label) for lvl in levels_of(program.asam_edition)])
+        priority_flags = forms.MultipleChoiceField(label="Priority flags", required=False,
+                                                   choices=referrals.flag_choices(program),
+                                                   widget=forms.CheckboxSelectMultiple)
+        note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    return ReferralForm
+
+
+class AdmitReferralForm(forms.Form):
+    mrn = forms.CharField(label="Patient MRN (register the patient first)")
+    admitted_at = forms.DateTimeField(label="Admitted at", widget=DateTimeInput())
+    level_code = forms.CharField(label="Level (empty: the requested level)", required=False)
+
+
+class CloseReferralForm(forms.Form):
+    status = forms.ChoiceField(label="Outcome", choices=[("referred_elsewhere", "Referred elsewhere"),
+                                                         ("closed", "Closed")])
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))

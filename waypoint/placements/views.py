@@ -1,0 +1,212 @@
+"""Placement pages: rate and decide beside the chart, and the program's rule table."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, REFERRAL_READ, REFERRAL_WRITE
+from waypoint.patients.access import has_permission, require
+from waypoint.patients.services import record_read
+from waypoint.patients.views import chart_patient, program_or_403
+from waypoint.placement import rules
+from waypoint.privacy import audit
+
+from . import referrals, services
+from .forms import AdmitReferralForm, CloseReferralForm, field_for, placement_form, referral_form
+from .models import PlacementAssessment
+from .settings import RULE_TABLE, table_for
+
+
+def add_errors(form, error: ValidationError) -> None:
+    for key, messages_ in error.message_dict.items():
+        name = field_for(key)
+        form.add_error(name if name in form.fields else None, messages_)
+
+
+@require_http_methods(["GET", "POST"])
+def placement(request, pk):
+    patient = chart_patient(request, pk)
+    require(request.user, patient.program_id, CHART_READ)
+    can_record = has_permission(request.user, patient.program_id, EPISODE_MANAGE)
+    edition = patient.program.asam_edition
+    form_class = placement_form(edition)
+    form = form_class(request.POST or None,
+                      initial={"at": timezone.localtime().replace(second=0, microsecond=0)})
+    if request.method == "POST":
+        require(request.user, patient.program_id, EPISODE_MANAGE)
+        if form.is_valid():
+            data = form.cleaned_data
+            ratings = {key: data[f"rating_{key}"] for key in services.KEYS if data[f"rating_{key}"] not in ("", None)}
+            notes = {key: data[f"note_{key}"] for key in services.KEYS}
+            try:
+                saved = services.record_placement(
+                    acting_user=request.user, patient=patient, ratings=ratings, notes=notes,
+                    decided_level=data["decided_level"], reason=data["reason"], reason_text=data["reason_text"],
+                    at=data["at"])
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, f"Placement recorded: level {saved.decided_level} (recommended "
+                                 f"{saved.recommended_level}).")
+                return redirect("placements:placement", pk=patient.pk)
+    history = list(PlacementAssessment.objects.filter(patient=patient).select_related("decided_by")[:20])
+    record_read(request.user, "placement.list", patient=patient, detail={"count": len(history)})
+    rating_rows = [(form[f"rating_{key}"], form[f"note_{key}"]) for key in services.KEYS]
+    return render(request, "placements/placement.html", {
+        "patient": patient, "form": form, "rating_rows": rating_rows, "history": history,
+        "latest": history[0] if history else None, "can_record": can_record,
+    })
+
+
+@require_GET
+def rule_table(request):
+    program = program_or_403(request)
+    require(request.user, program.pk, CENSUS_READ)
+    table = table_for(program)
+    edition = table["edition"]
+    rows = [{"id": rule["id"], "when": [rules.describe(c, edition) for c in rule["when"]],
+             "level": rule.get("level") or "", "withdrawal": rule.get("withdrawal") or "", "why": rule.get("why", "")}
+            for rule in table["rules"]]
+    return render(request, "placements/rule_table.html", {
+        "table": table, "rows": rows, "dimensions": rules.DIMENSIONS[edition], "program": program,
+        "customised": RULE_TABLE.get(program) is not None, "setting": RULE_TABLE,
+        "problem": rules.validate(table), "report": indicated_versus_decided(program),
+    })
+
+
+def indicated_versus_decided(program, days: int = 90) -> dict:
+    """Counts only (no names): placements of the last `days` days, how many differ, by reason and by pair."""
+    from collections import Counter
+
+    since = timezone.now() - timedelta(days=days)
+    rows = list(PlacementAssessment.objects.filter(program=program, at__gte=since)
+                .values_list("recommended_level", "decided_level", "reason"))
+    differing = [(rec, dec, reason) for rec, dec, reason in rows if rec != dec]
+    labels = dict(PlacementAssessment.Reason.choices)
+    return {"days": days, "total": len(rows), "differing": len(differing),
+            "by_reason": sorted(((labels.get(r, r), n) for r, n in Counter(r for *_, r in differing).items()),
+                                key=lambda item: -item[1]),
+            "by_pair": sorted(Counter((rec, dec) for rec, dec, _ in differing).items(), key=lambda item: -item[1])}
+
+
+def find_referral(request, referral_id):
+    from django.shortcuts import get_object_or_404
+
+    from .models import Referral
+
+    program = program_or_403(request)
+    require(request.user, program.pk, REFERRAL_READ)
+    return get_object_or_404(Referral.objects.select_related("program", "patient"), pk=referral_id, program=program)
+
+
+@require_GET
+def waitlist_page(request):
+    from waypoint.placement.waitlist import in_words
+
+    program = program_or_403(request)
+    require(request.user, program.pk, REFERRAL_READ)
+    rows = referrals.waiting(program)
+    flags = dict(referrals.flag_choices(program))
+    figures = referrals.waitlist_figures(program)
+    from .models import Referral
+
+    recent = Referral.objects.filter(program=program).exclude(status=Referral.Status.SCREENING).order_by(
+        "-outcome_at")[:20]
+    audit.record(request.user, "referral.waitlist.read", program=program, detail={"count": len(rows)})
+    return render(request, "placements/waitlist.html", {
+        "program": program, "rows": [(r, [flags.get(f, f) for f in r.priority_flags]) for r in rows],
+        "figures": [(f, in_words(f.median), in_words(f.p90)) for f in figures], "recent": recent,
+        "can_write": has_permission(request.user, program.pk, REFERRAL_WRITE),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def referral_new(request):
+    program = program_or_403(request)
+    require(request.user, program.pk, REFERRAL_WRITE)
+    form = referral_form(program)(request.POST or None,
+                                  initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = referrals.create_referral(acting_user=request.user, program=program, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Referral of {referral.name} recorded.")
+            return redirect("placements:referral", referral_id=referral.pk)
+    return render(request, "placements/referral_new.html", {"form": form})
+
+
+@require_GET
+def referral_detail(request, referral_id):
+    referral = find_referral(request, referral_id)
+    audit.record(request.user, "referral.read", program=referral.program, obj=referral)
+    return render(request, "placements/referral.html", _detail_context(request, referral))
+
+
+def _detail_context(request, referral, admit_form=None, close_form=None):
+    flags = dict(referrals.flag_choices(referral.program))
+    return {"referral": referral, "flags": [flags.get(f, f) for f in referral.priority_flags],
+            "admit_form": admit_form or AdmitReferralForm(
+                initial={"admitted_at": timezone.localtime().replace(second=0, microsecond=0)}),
+            "close_form": close_form or CloseReferralForm(),
+            "can_write": has_permission(request.user, referral.program_id, REFERRAL_WRITE)}
+
+
+@require_POST
+def referral_admit(request, referral_id):
+    from waypoint.patients.access import visible_patients
+
+    referral = find_referral(request, referral_id)
+    require(request.user, referral.program_id, REFERRAL_WRITE)
+    form = AdmitReferralForm(request.POST)
+    if form.is_valid():
+        patient = visible_patients(request.user, referral.program).filter(mrn=form.cleaned_data["mrn"]).first()
+        if patient is None:
+            form.add_error("mrn", "No patient with this MRN that you can see in this program.")
+        else:
+            try:
+                referrals.admit_referral(acting_user=request.user, referral=referral, patient=patient,
+                                         admitted_at=form.cleaned_data["admitted_at"],
+                                         level_code=form.cleaned_data["level_code"])
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, f"{patient.display_name} admitted from the referral.")
+                return redirect("patients:chart", pk=patient.pk)
+    return render(request, "placements/referral.html", _detail_context(request, referral, admit_form=form),
+                  status=400)
+
+
+@require_POST
+def referral_close(request, referral_id):
+    referral = find_referral(request, referral_id)
+    require(request.user, referral.program_id, REFERRAL_WRITE)
+    form = CloseReferralForm(request.POST)
+    if form.is_valid():
+        try:
+            referrals.close_referral(acting_user=request.user, referral=referral, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Referral closed.")
+            return redirect("placements:waitlist")
+    return render(request, "placements/referral.html", _detail_context(request, referral, close_form=form),
+                  status=400)
+
+
+@require_GET
+def due_page(request):
+    from waypoint.patients.access import visible_patients
+
+    from .due import due_for
+
+    program = program_or_403(request)
+    require(request.user, program.pk, CHART_READ)
+    rows = due_for(program, visible_patients(request.user, program))
+    record_read(request.user, "placement.due.list", program=program, detail={"count": len(rows)})
+    return render(request, "placements/due.html", {"program": program, "rows": rows})
