@@ -130,6 +130,9 @@ MATRIX = {
     "withdrawal-api:board": Case("GET", lambda ctx: "/api/v1/withdrawal/board/", {"nurse": 200},
                                  {"north_nurse": 404, "kiosk": 401, "anonymous": 401}, api=True,
                                  extra=["?program=harbor"]),
+    "audit:trail": Case("GET", lambda ctx: reverse("audit:trail"), {"privacy_officer": 200},
+                        {"nurse": 403, "counselor_off_team": 403, "north_nurse": 403, "kiosk": 302,
+                         "anonymous": 302}),
 }
 
 

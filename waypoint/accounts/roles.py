@@ -22,6 +22,8 @@ PATIENT_REGISTER = "patient.record:create"
 PATIENT_EDIT = "patient.record:update"
 EPISODE_MANAGE = "patient.episode:write"
 CENSUS_READ = "program.census:read"
+AUDIT_READ = "audit.trail:read"
+STAFF_MANAGE = "staff.account:write"
 
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ}
 
@@ -32,9 +34,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.INTAKE: frozenset(CLINICAL | {PATIENT_REGISTER}),
     Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER}),
     # The privacy officer audits access; charts only through break-the-glass.
-    Role.PRIVACY: frozenset({CENSUS_READ}),
+    Role.PRIVACY: frozenset({CENSUS_READ, AUDIT_READ}),
     # The administrator manages staff and settings, not charts.
-    Role.ADMIN: frozenset({CENSUS_READ}),
+    Role.ADMIN: frozenset({CENSUS_READ, STAFF_MANAGE}),
 }
 
 # Roles that see every patient of their program; the others see the patients of their care teams.
