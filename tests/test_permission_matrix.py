@@ -203,6 +203,9 @@ MATRIX = {
                                           api=True, data=lambda ctx: {"status": "closed", "reason": "no answer"}),
     "placements:due": Case("GET", lambda ctx: reverse("placements:due"), {"nurse": 200, "counselor_off_team": 200},
                            {"kiosk": 302, "anonymous": 302}),
+    "audit:trail": Case("GET", lambda ctx: reverse("audit:trail"), {"privacy_officer": 200},
+                        {"nurse": 403, "counselor_off_team": 403, "north_nurse": 403, "kiosk": 302,
+                         "anonymous": 302}),
 }
 
 

@@ -1,8 +1,8 @@
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from waypoint.accounts import views as accounts
 from waypoint.web import views as web
 from waypoint.withdrawal.urls import kiosk_patterns
 
@@ -12,14 +12,15 @@ schema_view.login_required = False  # public description of the API; the data be
 urlpatterns = [
     path("", web.home, name="home"),
     path("healthz", web.healthz, name="healthz"),
-    path("login/", login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", login_not_required(accounts.SignInView.as_view()), name="login"),
+    path("logout/", accounts.SignOutView.as_view(), name="logout"),
     path("program/", web.switch_program, name="switch-program"),
     path("", include("waypoint.patients.urls")),
     path("", include("waypoint.withdrawal.urls")),
     path("", include("waypoint.privacy.urls")),
     path("", include("waypoint.placements.urls")),
     path("kiosk/", include(kiosk_patterns)),
+    path("", include("waypoint.privacy.audit_urls")),
     path("api/v1/schema/", schema_view, name="api-schema"),
     path("api/v1/", include("waypoint.patients.api_urls")),
     path("api/v1/", include("waypoint.withdrawal.api_urls")),

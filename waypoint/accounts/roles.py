@@ -28,6 +28,8 @@ CONSENT_MANAGE = "patient.consent:write"  # record and revoke consents, disclose
 REFERRAL_READ = "program.referral:read"  # the waitlist: people who asked for care, not yet patients
 REFERRAL_WRITE = "program.referral:write"
 CAPACITY_OVERRIDE = "program.capacity:override"  # admit or transfer into a full level, with a reason
+AUDIT_READ = "audit.trail:read"
+STAFF_MANAGE = "staff.account:write"
 
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ, BREAK_GLASS}
 
@@ -39,9 +41,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE,
                                          CAPACITY_OVERRIDE}),
     # The privacy officer audits access (reports of who opened what); does not open charts.
-    Role.PRIVACY: frozenset({CENSUS_READ, PRIVACY_REPORTS}),
+    Role.PRIVACY: frozenset({CENSUS_READ, PRIVACY_REPORTS, AUDIT_READ}),
     # The administrator manages staff and settings, not charts.
-    Role.ADMIN: frozenset({CENSUS_READ, CAPACITY_OVERRIDE}),
+    Role.ADMIN: frozenset({CENSUS_READ, CAPACITY_OVERRIDE, STAFF_MANAGE}),
 }
 
 # Roles that see every patient of their program; the others see the patients of their care teams.

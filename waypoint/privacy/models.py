@@ -168,3 +168,20 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"Disclosure to {self.recipient} on {self.disclosed_at:%Y-%m-%d}"
+
+
+class AuditVerification(models.Model):
+    """One run of `waypoint audit verify`: when, how many events it checked, and whether the chain held."""
+
+    at = models.DateTimeField(default=timezone.now)
+    checked = models.PositiveIntegerField()
+    intact = models.BooleanField()
+    first_bad_id = models.BigIntegerField(null=True, blank=True)
+    problem = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        get_latest_by = "at"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {'intact' if self.intact else 'BROKEN'} ({self.checked})"

@@ -4,13 +4,19 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from waypoint.patients.access import memberships
+from waypoint.accounts.roles import AUDIT_READ, CHART_READ
+from waypoint.patients.access import has_permission, memberships
 
 from .middleware import PROGRAM_SESSION_KEY
 
 
 @require_GET
 def home(request):
+    """The clinical staff's patient list; the privacy officer (no chart access) lands on the audit trail."""
+    program = getattr(request, "program", None)
+    if program is not None and not has_permission(request.user, program.pk, CHART_READ) \
+            and has_permission(request.user, program.pk, AUDIT_READ):
+        return redirect("audit:trail")
     return redirect("patients:list")
 
 

@@ -1,0 +1,82 @@
+"""Session lifetime: an idle timeout and an absolute lifetime per program, and the audit of signing in and out.
+
+HIPAA 45 CFR 164.312(a)(2)(iii) automatic logoff. Each signed-in session carries the time of sign-in and of
+its last request; a request past either limit finds the session ended (flushed, audited) and is treated as
+anonymous, so pages send it to the sign-in page and the API answers 401.
+"""
+
+import time
+
+from django.contrib.auth.models import AnonymousUser
+
+from waypoint.privacy import audit
+
+from .settings import IDLE_TIMEOUT_MINUTES, SESSION_MAX_HOURS
+
+SIGNED_IN_AT = "waypoint_signed_in_at"
+SEEN_AT = "waypoint_seen_at"
+TOUCH_EVERY = 30  # seconds: the last-request time is rewritten at most this often
+
+
+def limits(program) -> tuple[int, int]:
+    """(idle seconds, absolute seconds) for a session working in this program (None: the defaults)."""
+    if program is None:
+        return IDLE_TIMEOUT_MINUTES.default * 60, SESSION_MAX_HOURS.default * 3600
+    return IDLE_TIMEOUT_MINUTES.get(program) * 60, SESSION_MAX_HOURS.get(program) * 3600
+
+
+def expiry_reason(session, program, now: float) -> str | None:
+    idle, absolute = limits(program)
+    signed_in = session.get(SIGNED_IN_AT)
+    seen = session.get(SEEN_AT, signed_in)
+    if signed_in is None:
+        return None
+    if now - signed_in >= absolute:
+        return "absolute"
+    if seen is not None and now - seen >= idle:
+        return "idle"
+    return None
+
+
+class SessionTimeoutMiddleware:
+    """After ProgramContextMiddleware (the program's settings decide the limits)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = time.time()
+            session = request.session
+            if SIGNED_IN_AT not in session:  # a session from before these limits: start counting now
+                session[SIGNED_IN_AT] = now
+                session[SEEN_AT] = now
+            reason = expiry_reason(session, getattr(request, "program", None), now)
+            if reason is not None:
+                audit.record(user, "auth.session.timeout", program=getattr(request, "program", None),
+                             detail={"reason": reason})
+                session.flush()
+                request.user = AnonymousUser()
+                request.program = None
+            elif now - session.get(SEEN_AT, 0) >= TOUCH_EVERY:
+                session[SEEN_AT] = now
+        return self.get_response(request)
+
+
+def on_signed_in(sender, request, user, **kwargs):
+    """Start the session's clocks (the sign-in itself is audited by accounts.views.SignInView)."""
+    now = time.time()
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT] = now
+        request.session[SEEN_AT] = now
+
+
+def on_sign_in_failed(sender, credentials, request=None, **kwargs):
+    username = str(credentials.get("username", ""))[:150]
+    audit.record(None, "auth.sign_in", outcome="failed", detail={"username": username})
+
+
+def on_locked_out(sender, request, username=None, ip_address=None, **kwargs):
+    audit.record(None, "auth.lockout", outcome="denied", detail={"username": str(username or "")[:150],
+                                                                 "ip_address": ip_address or ""})

@@ -1,0 +1,140 @@
+"""The privacy officer's audit page: who did what to which patient, filtered, sorted, exported as CSV.
+
+Only roles with audit.trail:read (the privacy officer) reach it, and only for the program they work in.
+Unknown query parameters and unknown sort keys are refused with 400. Reading the trail is itself audited.
+"""
+
+import csv
+from datetime import datetime, time, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from waypoint.accounts.roles import AUDIT_READ
+from waypoint.patients.access import require
+from waypoint.patients.models import Patient
+
+from . import audit
+from .audit_forms import PARAMETERS, SORT_KEYS, AuditFilterForm
+from .models import AuditEvent, AuditVerification
+
+CSV_COLUMNS = ["id", "at_utc", "user", "action", "patient_id", "mrn", "object_type", "object_id", "outcome",
+               "channel", "detail"]
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+def local_start(day, tz):
+    return timezone.make_aware(datetime.combine(day, time.min), tz)
+
+
+def filtered(program, data):
+    """The program's events matching the form's cleaned data, in the chosen order."""
+    events = AuditEvent.objects.filter(program_id=program.pk)
+    if data.get("date_from"):
+        events = events.filter(at__gte=local_start(data["date_from"], program.tz))
+    if data.get("date_to"):
+        events = events.filter(at__lt=local_start(data["date_to"] + timedelta(days=1), program.tz))
+    if data.get("user"):
+        events = events.filter(actor_name=data["user"])
+    if data.get("patient"):
+        ids = Patient.objects.filter(program=program, mrn=data["patient"]).values_list("pk", flat=True)
+        events = events.filter(patient_id__in=list(ids))
+    if data.get("action"):
+        events = events.filter(action=data["action"])
+    if data.get("outcome"):
+        events = events.filter(outcome=data["outcome"])
+    sort = data.get("sort") or "-at"
+    column = SORT_KEYS[sort.lstrip("-")]
+    return events.order_by(f"-{column}" if sort.startswith("-") else column, "-id")
+
+
+def mrns_for(program, events) -> dict[int, str]:
+    ids = {event.patient_id for event in events if event.patient_id}
+    return dict(Patient.objects.filter(program=program, pk__in=ids).values_list("pk", "mrn"))
+
+
+def csv_rows(program, events):
+    writer = csv.writer(Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    batch = []
+    for event in events.iterator(chunk_size=1000):
+        batch.append(event)
+        if len(batch) == 1000:
+            yield from csv_batch(writer, program, batch)
+            batch = []
+    yield from csv_batch(writer, program, batch)
+
+
+def csv_batch(writer, program, batch):
+    mrns = mrns_for(program, batch)
+    for event in batch:
+        yield writer.writerow([event.pk, event.at.isoformat(), event.actor_name, event.action, event.patient_id or "",
+                               mrns.get(event.patient_id, ""), event.object_type, event.object_id, event.outcome,
+                               event.channel, audit_detail(event.detail)])
+
+
+def audit_detail(detail) -> str:
+    text = ", ".join(f"{key}={value}" for key, value in sorted((detail or {}).items()))
+    return "'" + text if text[:1] in "=+-@" else text  # no formula injection in a spreadsheet
+
+
+@require_GET
+def audit_trail(request):
+    program = request.program
+    if program is None:
+        raise PermissionDenied("You are not a member of any program.")
+    require(request.user, program.pk, AUDIT_READ)
+    unknown = sorted(set(request.GET) - PARAMETERS)
+    if unknown:
+        return HttpResponseBadRequest(f"Unknown parameter(s): {', '.join(unknown)}", content_type="text/plain")
+    form = AuditFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        verification = AuditVerification.objects.first()
+        return render(request, "privacy/audit_trail.html", {"form": form, "page": None,
+                                                             "verification": verification}, status=400)
+    data = form.cleaned_data if request.GET else {}
+    events = filtered(program, data)
+    criteria = {key: str(value) for key, value in data.items() if value}
+    if data.get("format") == "csv":
+        audit.record(request.user, "audit.trail.export", program=program, detail=criteria)
+        response = StreamingHttpResponse(csv_rows(program, events), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="audit-{program.slug}.csv"'
+        return response
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    mrns = mrns_for(program, page.object_list)
+    for event in page.object_list:
+        event.mrn = mrns.get(event.patient_id, "")
+    audit.record(request.user, "audit.trail.read", program=program, detail=criteria)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("sort", None)
+    return render(request, "privacy/audit_trail.html", {
+        "form": form, "page": page, "sort": data.get("sort") or "-at",
+        "verification": AuditVerification.objects.first(), "query": query.urlencode(),
+        "columns": sort_links(query.urlencode(), data.get("sort") or "-at"),
+    })
+
+
+COLUMNS = [("at", "When"), ("user", "User"), ("action", "Action"), ("patient", "Patient"), ("object", "Object"),
+           ("outcome", "Outcome"), ("channel", "Channel")]
+
+
+def sort_links(query: str, current: str) -> list[dict]:
+    links = []
+    for key, label in COLUMNS:
+        wanted = f"-{key}" if current == key else key
+        marker = "▲" if current == key else "▼" if current == f"-{key}" else ""
+        links.append({"label": label, "href": f"?{query}&sort={wanted}" if query else f"?sort={wanted}",
+                      "marker": marker})
+    return links
+
+
