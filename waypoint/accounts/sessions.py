@@ -38,6 +38,12 @@ def expiry_reason(session, program, now: float) -> str | None:
     return None
 
 
+def is_automatic_poll(request) -> bool:
+    """A page refreshing itself (htmx `every` trigger, e.g. the withdrawal board) is not a person at work:
+    it must not keep an unattended workstation signed in."""
+    return request.headers.get("X-Waypoint-Poll") == "1"
+
+
 class SessionTimeoutMiddleware:
     """After ProgramContextMiddleware (the program's settings decide the limits)."""
 
@@ -59,7 +65,7 @@ class SessionTimeoutMiddleware:
                 session.flush()
                 request.user = AnonymousUser()
                 request.program = None
-            elif now - session.get(SEEN_AT, 0) >= TOUCH_EVERY:
+            elif now - session.get(SEEN_AT, 0) >= TOUCH_EVERY and not is_automatic_poll(request):
                 session[SEEN_AT] = now
         return self.get_response(request)
 

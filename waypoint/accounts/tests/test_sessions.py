@@ -136,3 +136,21 @@ def test_opening_the_kiosk_on_a_tablet_ends_only_that_session_not_the_nurses_oth
     assert tablet.post(f"/patients/{patient.pk}/kiosk/").status_code == 302
     assert workstation.get("/patients/").status_code == 200
     assert api.get("/api/v1/patients/").status_code == 200
+
+
+def test_the_boards_automatic_refresh_does_not_keep_an_unattended_session_alive(nurse):
+    client = signed_in(nurse)
+    move_clock(client, seen_ago=14 * 60)
+    poll = {"HX-Request": "true", "X-Waypoint-Poll": "1"}
+    assert client.get("/withdrawal/board/", headers=poll).status_code == 200  # still within 15 minutes
+    assert time.time() - client.session[SEEN_AT] >= 14 * 60 - 5  # the poll did not count as activity
+    move_clock(client, seen_ago=15 * 60 + 1)
+    response = client.get("/withdrawal/board/", headers=poll)
+    assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_a_click_on_the_board_counts_as_activity(nurse):
+    client = signed_in(nurse)
+    move_clock(client, seen_ago=14 * 60)
+    assert client.get("/withdrawal/board/").status_code == 200
+    assert time.time() - client.session[SEEN_AT] < 5
