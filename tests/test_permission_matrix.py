@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from conftest import naloxone_and_education
 from waypoint.privacy.models import AuditEvent
 from waypoint.withdrawal.models import Assessment
 
@@ -54,6 +55,10 @@ def episode_url(name):
 
 def assessment_url(name):
     return lambda ctx: reverse(name, args=[ctx.patient.pk, ctx.assessment.pk])
+
+
+def api_patient(suffix):
+    return lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/{suffix}"
 
 
 def api_assessment(suffix=""):
@@ -130,6 +135,26 @@ MATRIX = {
     "withdrawal-api:board": Case("GET", lambda ctx: "/api/v1/withdrawal/board/", {"nurse": 200},
                                  {"north_nurse": 404, "kiosk": 401, "anonymous": 401}, api=True,
                                  extra=["?program=harbor"]),
+    "screening:history": Case("GET", patient_url("screening:history"), {"nurse": 200}, PAGE_DENIED),
+    "screening:screen": Case("GET", patient_url("screening:screen"), {"nurse": 200}, PAGE_DENIED),
+    "screening:follow-up": Case("POST", lambda ctx: reverse("screening:follow-up", args=[ctx.patient.pk,
+                                                                                          ctx.follow_up.pk]),
+                                {"nurse": 302}, PAGE_DENIED, data=lambda ctx: {"status": "ordered"}),
+    "screening:naloxone": Case("GET", patient_url("screening:naloxone"), {"nurse": 200}, PAGE_DENIED),
+    "screening:events": Case("GET", patient_url("screening:events"), {"nurse": 200}, PAGE_DENIED),
+    "screening:risk": Case("GET", patient_url("screening:risk"), {"nurse": 200}, PAGE_DENIED),
+    "screening:handout": Case("GET", patient_url("screening:handout"), {"nurse": 200}, PAGE_DENIED),
+    "screening:worklist": Case("GET", lambda ctx: reverse("screening:worklist"),
+                               {"nurse": 200, "counselor_off_team": 200}, {"kiosk": 302, "anonymous": 302}),
+    "screening-api:history": Case("GET", api_patient("history/"), {"nurse": 200}, API_DENIED, api=True),
+    "screening-api:screens": Case("GET", api_patient("screens/"), {"nurse": 200}, API_DENIED, api=True),
+    "screening-api:follow-ups": Case("GET", api_patient("follow-ups/"), {"nurse": 200}, API_DENIED, api=True),
+    "screening-api:follow-up": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/follow-ups/"
+                                    f"{ctx.follow_up.pk}/", {"nurse": 200}, API_DENIED, api=True,
+                                    data=lambda ctx: {"status": "ordered"}),
+    "screening-api:overdose-risk": Case("GET", api_patient("overdose-risk/"), {"nurse": 200}, API_DENIED, api=True),
+    "screening-api:naloxone": Case("GET", api_patient("naloxone/"), {"nurse": 200}, API_DENIED, api=True),
+    "screening-api:events": Case("GET", api_patient("events/"), {"nurse": 200}, API_DENIED, api=True),
 }
 
 
@@ -160,6 +185,7 @@ class Context:
     episode: object
     assessment: object
     nurse: object
+    follow_up: object = None
 
 
 @pytest.fixture
@@ -171,7 +197,20 @@ def ctx(program, patient, nurse, counselor_off_team, north_nurse):
                              level_code="3.7-WM")
     assessment = withdrawal.record_assessment(acting_user=nurse, patient=patient, instrument="cows", responses=COWS,
                                               taken_at=timezone.now() - timedelta(hours=1))
-    return Context(program, patient, episode, assessment, nurse)
+    naloxone_and_education(patient, nurse, timezone.now() - timedelta(hours=2))
+    follow_up = screening_follow_up(patient, nurse)
+    return Context(program, patient, episode, assessment, nurse, follow_up)
+
+
+def screening_follow_up(patient, nurse):
+    from waypoint.screening import services as screening
+    from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
+
+    screening.record_history(acting_user=nurse, patient=patient,
+                             uses=[{"substance": "heroin", "routes": ["injection"]}])
+    screening.record_screen(acting_user=nurse, patient=patient, taken_at=timezone.now() - timedelta(hours=1),
+                            answers=dict.fromkeys(HEROIN_COMPLICATIONS.keys, "absent"))
+    return patient.follow_ups.first()
 
 
 def kiosk_device(ctx):

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "waypoint.privacy",
     "waypoint.patients",
     "waypoint.withdrawal",
+    "waypoint.screening",
     "waypoint.web",
 ]
 

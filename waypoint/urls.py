@@ -17,8 +17,10 @@ urlpatterns = [
     path("program/", web.switch_program, name="switch-program"),
     path("", include("waypoint.patients.urls")),
     path("", include("waypoint.withdrawal.urls")),
+    path("", include("waypoint.screening.urls")),
     path("kiosk/", include(kiosk_patterns)),
     path("api/v1/schema/", schema_view, name="api-schema"),
     path("api/v1/", include("waypoint.patients.api_urls")),
     path("api/v1/", include("waypoint.withdrawal.api_urls")),
+    path("api/v1/", include("waypoint.screening.api_urls")),
 ]

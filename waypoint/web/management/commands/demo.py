@@ -6,6 +6,7 @@ from django.db import transaction
 from waypoint.accounts.models import Program
 from waypoint.patients import demo
 from waypoint.privacy import audit
+from waypoint.screening import demo as screening_demo
 from waypoint.withdrawal import demo as withdrawal_demo
 
 
@@ -34,6 +35,8 @@ class Command(BaseCommand):
         self.print_logins()
 
     def build(self, patients: int) -> bool:
+        if screening_demo.after_admit not in demo.AFTER_ADMIT:
+            demo.AFTER_ADMIT.append(screening_demo.after_admit)
         created = demo.build(patients=patients)
         if created:
             rng = random.Random(2026)
