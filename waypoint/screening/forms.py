@@ -39,7 +39,7 @@ class HistoryForm(forms.Form):
                 ("routes", forms.MultipleChoiceField(
                     choices=[r for r in ROUTES if r[0] in ROUTES_FOR[code]], required=False,
                     widget=forms.CheckboxSelectMultiple)),
-                ("frequency", forms.ChoiceField(choices=FREQUENCIES, initial="unknown")),
+                ("frequency", forms.ChoiceField(choices=FREQUENCIES, initial="unknown", required=False)),
                 ("amount", forms.CharField(required=False)),
                 ("age_first_use", forms.IntegerField(label="Age at first use", required=False)),
                 ("last_use", forms.DateTimeField(label="Last use", required=False, widget=DateTimeInput())),
@@ -61,7 +61,7 @@ class HistoryForm(forms.Form):
         for code, _ in SUBSTANCES:
             if not data.get(f"{code}_used"):
                 continue
-            use = {"substance": code, "routes": list(data[f"{code}_routes"]), "frequency": data[f"{code}_frequency"],
+            use = {"substance": code, "routes": list(data[f"{code}_routes"]), "frequency": data[f"{code}_frequency"] or "unknown",
                    "amount": data[f"{code}_amount"], "age_first_use": data[f"{code}_age_first_use"],
                    "last_use": data[f"{code}_last_use"]}
             if code == "other":
