@@ -61,7 +61,8 @@ class HistoryForm(forms.Form):
         for code, _ in SUBSTANCES:
             if not data.get(f"{code}_used"):
                 continue
-            use = {"substance": code, "routes": list(data[f"{code}_routes"]), "frequency": data[f"{code}_frequency"] or "unknown",
+            use = {"substance": code, "routes": list(data[f"{code}_routes"]),
+                   "frequency": data[f"{code}_frequency"] or "unknown",
                    "amount": data[f"{code}_amount"], "age_first_use": data[f"{code}_age_first_use"],
                    "last_use": data[f"{code}_last_use"]}
             if code == "other":
