@@ -92,3 +92,15 @@ def test_the_discharge_page_shows_what_is_missing(patient, nurse, page):
 def test_a_nurse_of_another_program_gets_404_on_every_screening_api(patient, north_nurse, api):
     for suffix in ("history/", "screens/", "follow-ups/", "overdose-risk/", "naloxone/", "events/"):
         assert api(north_nurse).get(f"/api/v1/patients/{patient.pk}/{suffix}").status_code == 404
+
+
+def test_after_withdrawal_management_the_chart_and_discharge_screen_say_reduced_tolerance(admitted, patient, nurse,
+                                                                                          page):
+    from waypoint.patients import services as patients
+
+    patients.transfer(acting_user=nurse, episode=admitted, at=timezone.now() - timedelta(hours=1), level_code="2.1",
+                      reason="withdrawal complete")
+    client = page(nurse)
+    for url in (reverse("patients:chart", args=[patient.pk]),
+                reverse("patients:discharge", args=[patient.pk, admitted.pk])):
+        assert "High overdose risk: reduced tolerance" in client.get(url).content.decode()
