@@ -98,13 +98,25 @@ def patient(program, team, nurse):
     return services.register_patient(acting_user=nurse, program=program, care_team=team, **patient_fields())
 
 
+def naloxone_and_education(patient, nurse, at):
+    """What every discharge and change of level of care requires (screening's transition check)."""
+    from waypoint.screening import services as screening
+
+    screening.dispense_naloxone(acting_user=nurse, patient=patient, dispensed_at=at, formulation="nasal_4mg",
+                                strength="4 mg per spray", quantity=2)
+    screening.record_education(acting_user=nurse, patient=patient, given_at=at)
+
+
 @pytest.fixture
 def admitted(patient, nurse):
-    """The patient, admitted three days ago to 3.7-WM; returns the open episode."""
+    """The patient, admitted three days ago to 3.7-WM, with naloxone and education recorded an hour later;
+    returns the open episode."""
     from waypoint.patients import services
 
-    return services.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=3),
-                          level_code="3.7-WM")
+    episode = services.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=3),
+                             level_code="3.7-WM")
+    naloxone_and_education(patient, nurse, episode.admitted_at + timedelta(hours=1))
+    return episode
 
 
 @pytest.fixture

@@ -6,8 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from conftest import naloxone_and_education
 from waypoint.patients import services
 from waypoint.privacy.services import record_consent
+from waypoint.screening import services as screening
+from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
 from waypoint.withdrawal import services as withdrawal
 
 COWS = {"resting_pulse": 1, "sweating": 1, "restlessness": 1, "pupil_size": 1, "bone_joint_aches": 1,
@@ -22,6 +25,7 @@ class Context:
     assessment: object
     nurse: object
     consent: object
+    follow_up: object
 
 
 @pytest.fixture
@@ -34,4 +38,13 @@ def ctx(program, patient, nurse, counselor_off_team, north_nurse, privacy_office
                              information_description="admissions", recipients=["Riverside Primary Care"],
                              purposes=["treatment"], expiry="none", signed_by="Maria Rivera",
                              signed_on=timezone.localdate(), right_to_revoke_explained=True)
-    return Context(program, patient, episode, assessment, nurse, consent)
+    naloxone_and_education(patient, nurse, timezone.now() - timedelta(hours=2))  # transitions require them
+    return Context(program, patient, episode, assessment, nurse, consent, screening_follow_up(patient, nurse))
+
+
+def screening_follow_up(patient, nurse):
+    screening.record_history(acting_user=nurse, patient=patient,
+                             uses=[{"substance": "heroin", "routes": ["injection"]}])
+    screening.record_screen(acting_user=nurse, patient=patient, taken_at=timezone.now() - timedelta(hours=1),
+                            answers=dict.fromkeys(HEROIN_COMPLICATIONS.keys, "absent"))
+    return patient.follow_ups.first()

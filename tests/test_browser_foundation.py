@@ -1,11 +1,12 @@
 """A nurse at work in a real browser: sign in, find a patient, admit, step down. Screenshots in docs/screenshots."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, screenshot
+from conftest import PASSWORD, naloxone_and_education, screenshot
 from waypoint.patients.models import LevelOfCareStay
 
 pytestmark = pytest.mark.browser
@@ -34,6 +35,8 @@ def test_a_nurse_finds_a_patient_admits_and_steps_them_down(browser_page, live_s
     page.click("button:has-text('Admit')")
     expect(page.locator(".messages")).to_contain_text("admitted")
     expect(page.locator(".chart-header")).to_contain_text("3.7-WM")
+    episode = patient.episodes.get()  # every change of level of care needs naloxone and education first
+    naloxone_and_education(patient, nurse, episode.admitted_at + timedelta(hours=1))
 
     page.click("text=Change level of care")
     page.fill("#id_at", "2026-01-04T10:00")  # before the admission: refused next to the field

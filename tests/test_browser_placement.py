@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from conftest import screenshot
+from conftest import naloxone_and_education, screenshot
 from tests.test_browser_foundation import sign_in
 from waypoint.placements import referrals
 from waypoint.placements.models import PlacementAssessment, Referral
@@ -84,6 +84,7 @@ def test_a_referral_is_admitted_placed_and_stepped_down(browser_page, live_serve
     page.fill("#id_at", local(program, now - timedelta(hours=2)))
     page.click("button:has-text('Save placement')")
     expect(page.locator(".placement-side")).to_contain_text("2.1 Intensive Outpatient")
+    naloxone_and_education(patient, nurse, now - timedelta(hours=3))  # required before any change of level
     page.click("text=Back to the chart")
     page.click("text=Change level of care")
     page.fill("#id_at", local(program, now - timedelta(hours=1)))

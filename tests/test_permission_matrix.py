@@ -60,6 +60,10 @@ def assessment_url(name):
     return lambda ctx: reverse(name, args=[ctx.patient.pk, ctx.assessment.pk])
 
 
+def api_patient(suffix):
+    return lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/{suffix}"
+
+
 def api_assessment(suffix=""):
     return lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/assessments/{ctx.assessment.pk}/{suffix}"
 
@@ -206,6 +210,26 @@ MATRIX = {
     "audit:trail": Case("GET", lambda ctx: reverse("audit:trail"), {"privacy_officer": 200},
                         {"nurse": 403, "counselor_off_team": 403, "north_nurse": 403, "kiosk": 302,
                          "anonymous": 302}),
+    "screening:history": Case("GET", patient_url("screening:history"), {"nurse": 200}, PAGE_DENIED),
+    "screening:screen": Case("GET", patient_url("screening:screen"), {"nurse": 200}, PAGE_DENIED),
+    "screening:follow-up": Case("POST", lambda ctx: reverse("screening:follow-up", args=[ctx.patient.pk,
+                                                                                          ctx.follow_up.pk]),
+                                {"nurse": 302}, PAGE_DENIED, data=lambda ctx: {"status": "ordered"}),
+    "screening:naloxone": Case("GET", patient_url("screening:naloxone"), {"nurse": 200}, PAGE_DENIED),
+    "screening:events": Case("GET", patient_url("screening:events"), {"nurse": 200}, PAGE_DENIED),
+    "screening:risk": Case("GET", patient_url("screening:risk"), {"nurse": 200}, PAGE_DENIED),
+    "screening:handout": Case("GET", patient_url("screening:handout"), {"nurse": 200}, PAGE_DENIED),
+    "screening:worklist": Case("GET", lambda ctx: reverse("screening:worklist"),
+                               {"nurse": 200, "counselor_off_team": 200}, {"kiosk": 302, "anonymous": 302}),
+    "screening-api:history": Case("GET", api_patient("history/"), {"nurse": 200}, API_DENIED, api=True),
+    "screening-api:screens": Case("GET", api_patient("screens/"), {"nurse": 200}, API_DENIED, api=True),
+    "screening-api:follow-ups": Case("GET", api_patient("follow-ups/"), {"nurse": 200}, API_DENIED, api=True),
+    "screening-api:follow-up": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/follow-ups/"
+                                    f"{ctx.follow_up.pk}/", {"nurse": 200}, API_DENIED, api=True,
+                                    data=lambda ctx: {"status": "ordered"}),
+    "screening-api:overdose-risk": Case("GET", api_patient("overdose-risk/"), {"nurse": 200}, API_DENIED, api=True),
+    "screening-api:naloxone": Case("GET", api_patient("naloxone/"), {"nurse": 200}, API_DENIED, api=True),
+    "screening-api:events": Case("GET", api_patient("events/"), {"nurse": 200}, API_DENIED, api=True),
 }
 
 

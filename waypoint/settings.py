@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "waypoint.patients",
     "waypoint.withdrawal",
     "waypoint.placements",
+    "waypoint.screening",
     "waypoint.web",
 ]
 

@@ -19,10 +19,12 @@ urlpatterns = [
     path("", include("waypoint.withdrawal.urls")),
     path("", include("waypoint.privacy.urls")),
     path("", include("waypoint.placements.urls")),
+    path("", include("waypoint.screening.urls")),
     path("kiosk/", include(kiosk_patterns)),
     path("", include("waypoint.privacy.audit_urls")),
     path("api/v1/schema/", schema_view, name="api-schema"),
     path("api/v1/", include("waypoint.patients.api_urls")),
     path("api/v1/", include("waypoint.withdrawal.api_urls")),
     path("api/v1/", include("waypoint.placements.api_urls")),
+    path("api/v1/", include("waypoint.screening.api_urls")),
 ]

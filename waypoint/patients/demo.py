@@ -80,6 +80,11 @@ PATHS = (
 )
 
 
+# Other areas' demo steps right after an admission (e.g. screening records naloxone and education, which
+# every later transition requires); the demo command appends them. Each: (episode, user, rng) -> None.
+AFTER_ADMIT: list = []
+
+
 def _patients(program: Program, users: dict[str, User], count: int, rng: random.Random, mrn_prefix: str) -> None:
     clinician = users.get("intake") or next(iter(users.values()))
     teams = {team.name: team for team in CareTeam.objects.filter(program=program)}
@@ -111,6 +116,8 @@ def _patients(program: Program, users: dict[str, User], count: int, rng: random.
         admitted = now - timedelta(days=length, hours=rng.randrange(0, 12))
         episode = services.admit(acting_user=clinician, patient=patient, admitted_at=admitted,
                                  level_code=steps[0][0], reason="Demo admission")
+        for step in AFTER_ADMIT:
+            step(episode, clinician, rng)
         for code, day in steps[1:]:
             services.transfer(acting_user=users.get("nurse", clinician), episode=episode,
                               at=admitted + timedelta(days=day), level_code=code,

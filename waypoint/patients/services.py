@@ -14,6 +14,7 @@ from waypoint.accounts.models import CareTeam, Program, ProgramLevel
 from waypoint.accounts.roles import CAPACITY_OVERRIDE, EPISODE_MANAGE, PATIENT_EDIT, PATIENT_REGISTER
 from waypoint.privacy import audit
 
+from . import transition_checks
 from .access import has_permission, require
 from .models import Episode, LevelOfCareStay, Patient, TimelineEntry
 
@@ -174,6 +175,7 @@ def transfer(*, acting_user, episode: Episode, at: datetime, level_code: str, re
         raise ValidationError({"reason": "Give the reason for the change of level of care."})
     _not_future(at, "at")
     current = LevelOfCareStay.objects.select_for_update().get(episode=episode, ended_at__isnull=True)
+    transition_checks.run(episode, "transfer")
     if at < current.started_at:
         began = timezone.localtime(current.started_at).strftime("%Y-%m-%d %H:%M")
         raise ValidationError({"at": f"The transfer is before the current stay began ({began})."})
@@ -210,6 +212,7 @@ def discharge(*, acting_user, episode: Episode, discharged_at: datetime, reason:
     _not_future(discharged_at, "discharged_at")
     if discharged_at < episode.admitted_at:
         raise ValidationError({"discharged_at": "The discharge cannot be before the admission."})
+    transition_checks.run(episode, "discharge")
     current = LevelOfCareStay.objects.select_for_update().filter(episode=episode, ended_at__isnull=True).first()
     if current is not None:
         if discharged_at < current.started_at:

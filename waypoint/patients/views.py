@@ -139,6 +139,7 @@ def episode_transfer(request, pk, episode_id):
             return redirect(patient)
     return render(request, "patients/episode_form.html", {
         "form": form, "patient": patient, "episode": episode, "title": "Change level of care", "submit": "Move",
+        "header_sections": chart_sections.render_sections(chart_sections.HEADER, request, patient),
     })
 
 
@@ -157,6 +158,7 @@ def episode_discharge(request, pk, episode_id):
             return redirect(patient)
     return render(request, "patients/episode_form.html", {
         "form": form, "patient": patient, "episode": episode, "title": "Discharge", "submit": "Discharge",
+        "header_sections": chart_sections.render_sections(chart_sections.HEADER, request, patient),
     })
 
 

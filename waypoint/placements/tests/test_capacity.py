@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from conftest import make_user, patient_fields
+from conftest import make_user, naloxone_and_education, patient_fields
 from waypoint.accounts.models import ProgramLevel
 from waypoint.accounts.roles import Role
 from waypoint.patients import services
@@ -26,6 +26,7 @@ def full_residential(program, team, nurse):
                                       **patient_fields(mrn="W-2", given_name="Ana"))
     services.admit(acting_user=nurse, patient=other, admitted_at=timezone.now() - timedelta(days=5),
                    level_code="3.5")
+    naloxone_and_education(other, nurse, timezone.now() - timedelta(days=4))  # required before a step-down
     return other
 
 

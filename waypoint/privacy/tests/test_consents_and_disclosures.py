@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from conftest import naloxone_and_education
 from waypoint.patients import services as patients
 from waypoint.privacy import services
 from waypoint.privacy.models import AuditEvent, Consent, Disclosure
@@ -104,6 +105,7 @@ def test_end_of_treatment_expires_the_consent_at_discharge(nurse, patient, conse
     episode = patients.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(hours=5),
                              level_code="3.5")
     assert consent.is_active()
+    naloxone_and_education(patient, nurse, timezone.now() - timedelta(hours=4))
     patients.discharge(acting_user=nurse, episode=episode, discharged_at=timezone.now(), reason="completed")
     assert not Consent.objects.get(pk=consent.pk).is_active()
 

@@ -7,6 +7,7 @@ from waypoint.accounts.models import Program
 from waypoint.patients import demo
 from waypoint.placements import demo as placements_demo
 from waypoint.privacy import audit
+from waypoint.screening import demo as screening_demo
 from waypoint.withdrawal import demo as withdrawal_demo
 
 
@@ -35,6 +36,8 @@ class Command(BaseCommand):
         self.print_logins()
 
     def build(self, patients: int) -> bool:
+        if screening_demo.after_admit not in demo.AFTER_ADMIT:
+            demo.AFTER_ADMIT.append(screening_demo.after_admit)
         created = demo.build(patients=patients)
         if created:
             rng = random.Random(2026)
