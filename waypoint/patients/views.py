@@ -20,10 +20,16 @@ def program_or_403(request):
     return request.program
 
 
-def add_errors(form, error: ValidationError) -> None:
-    """Put a service's field errors next to the fields (or on top when the form has no such field)."""
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
+def add_errors(form, error: ValidationError, field_of=lambda key: key) -> None:
+    """Put a service's errors next to their fields; `field_of` maps an error key to a form field's name
+    (e.g. `responses.gooseflesh` -> `gooseflesh`). An error with no such field goes on top, keeping its
+    key when that differs from a plain field name, so the message still says what it is about."""
+    for key, messages_ in error.message_dict.items():
+        name = field_of(key)
+        if name in form.fields:
+            form.add_error(name, messages_)
+        else:
+            form.add_error(None, [f"{key}: {m}" if name != key else m for m in messages_])
 
 
 def chart_patient(request, pk):

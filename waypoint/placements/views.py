@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, REFERRAL_READ, REFERRAL_WRITE
+from waypoint.patients import views as patient_views
 from waypoint.patients.access import has_permission, require
 from waypoint.patients.services import record_read
 from waypoint.patients.views import chart_patient, program_or_403
@@ -22,9 +23,7 @@ from .settings import RULE_TABLE, table_for
 
 
 def add_errors(form, error: ValidationError) -> None:
-    for key, messages_ in error.message_dict.items():
-        name = field_for(key)
-        form.add_error(name if name in form.fields else None, messages_)
+    patient_views.add_errors(form, error, field_of=field_for)
 
 
 @require_http_methods(["GET", "POST"])

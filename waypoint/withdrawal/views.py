@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE
+from waypoint.patients import views as patient_views
 from waypoint.patients.access import has_permission, require, visible_patients
 from waypoint.patients.services import record_read
 from waypoint.patients.views import chart_patient, program_or_403
@@ -25,10 +26,7 @@ KIOSK_SESSION_KEY = "kiosk_session_id"
 
 
 def add_errors(form, error: ValidationError) -> None:
-    for key, messages_ in error.message_dict.items():
-        name = field_name(key)
-        form.add_error(name if name in form.fields else None, [f"{key}: {m}" if name not in form.fields else m
-                                                               for m in messages_])
+    patient_views.add_errors(form, error, field_of=field_name)
 
 
 def find_assessment(request, pk, assessment_id) -> Assessment:
