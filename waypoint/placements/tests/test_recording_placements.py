@@ -151,6 +151,8 @@ def test_the_rule_table_page_shows_the_rules_and_says_it_is_not_the_asam_algorit
     body = page(nurse).get(reverse("placements:rule-table")).content.decode()
     assert "NOT the ASAM Criteria decision algorithm" in body
     assert "rule-D1-3" in body and "Readiness to Change" in body
+    assert "<title>Placement rule table · Waypoint</title>" in body
+    assert body.count("Indicated versus decided, last") == 1
 
 
 def test_the_rule_table_page_reports_indicated_versus_decided(page, nurse, patient, program):
