@@ -1,0 +1,48 @@
+"""What the FHIR facade and the bulk export can emit, declared once per kind of record.
+
+Each area that has records to expose registers a `ResourceKind`: where its rows live, how a row
+becomes FHIR resources, and whether those resources hold substance use disorder information (42 CFR
+Part 2). The read/search API (`waypoint.fhir.views`) and the bulk export (`waypoint.bulk`) both read
+this registry, so a record type is mapped once and exported the same way it is served.
+
+Rows are read in primary-key order, a page at a time (keyset paging: `pk > last`), so any kind must
+have a queryset that can be filtered by program, by patient and by last-updated time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    key: str                                        # unique name of this mapping, e.g. "cows-total"
+    resource_type: str                              # the FHIR resource type it emits, e.g. "Observation"
+    queryset: Callable[[], QuerySet]                # every row, all programs: callers scope it
+    to_resources: Callable[[object], Iterable[dict]]  # one row -> one or more FHIR resources (JSON dicts)
+    program_field: str                              # lookup from the row to its Program id, e.g. "patient__program"
+    patient_field: str | None                       # lookup to the Patient ("" for Patient itself; None: no patient)
+    updated_field: str                              # lookup to the row's last-updated time (_since, _lastUpdated)
+    part2: bool                                     # holds SUD information: security-labelled, consent-gated
+    information_kind: str | None = None             # the consent's kind of information that covers it
+
+
+KINDS: dict[str, ResourceKind] = {}
+
+
+def register(kind: ResourceKind) -> ResourceKind:
+    if kind.key in KINDS:
+        raise ValueError(f"FHIR resource kind {kind.key!r} is registered twice")
+    KINDS[kind.key] = kind
+    return kind
+
+
+def kinds_for(resource_type: str) -> list[ResourceKind]:
+    return [kind for kind in KINDS.values() if kind.resource_type == resource_type]
+
+
+def resource_types() -> list[str]:
+    return sorted({kind.resource_type for kind in KINDS.values()})
