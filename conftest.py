@@ -140,15 +140,55 @@ def api():
     return api_client_for
 
 
+def authenticator_of(user):
+    """The user's confirmed TOTP authenticator (django-otp), made if they have none yet."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(name="pending").first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def verified_login(client, user):
+    """Sign the test client in as `user` with both steps passed: Django's force_login for the password step,
+    then django_otp.login with the user's real TOTP device for the second factor."""
+    import django_otp
+    from django.http import HttpRequest
+
+    client.force_login(user)
+    session = client.session
+    request = HttpRequest()
+    request.session, request.user = session, user
+    django_otp.login(request, authenticator_of(user))
+    session.save()
+    return client
+
+
+def totp_code(device) -> str:
+    """A code the device accepts now, made with django-otp's own TOTP function from the device's key: the current
+    time step, or the next one if the current step was already used (django-otp refuses a step twice)."""
+    import time
+
+    from django_otp.oath import totp
+
+    while True:
+        device.refresh_from_db()
+        for ahead in range(device.tolerance + 1):
+            at = totp(device.bin_key, device.step, device.t0, device.digits, device.drift + ahead)
+            step = (int(time.time()) - device.t0) // device.step + device.drift + ahead
+            if step > device.last_t:
+                return f"{at:0{device.digits}d}"
+        time.sleep(1)
+
+
 @pytest.fixture
 def page():
-    """page(user) -> a Django test client signed in as that user (None: anonymous)."""
+    """page(user) -> a Django test client signed in as that user, second factor passed (None: anonymous)."""
     from django.test import Client
 
-    def signed_in(user):
-        client = Client()
+    def signed_in(user, **client_kwargs):
+        client = Client(**client_kwargs)
         if user is not None:
-            client.force_login(user)
+            verified_login(client, user)
         return client
 
     return signed_in

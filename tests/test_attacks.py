@@ -1,5 +1,6 @@
 """Attacks a clinical system must shrug off: stored XSS in every free-text field, cross-site request forgery."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -7,9 +8,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import PASSWORD, authenticator_of, verified_login
 from tests.test_permission_matrix import MATRIX
 from waypoint.patients import services as patients
 from waypoint.privacy import services as privacy
+from waypoint.privacy.models import AuditEvent
 from waypoint.withdrawal import services as withdrawal
 
 PAYLOAD = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
@@ -85,7 +88,28 @@ def state_changing_pages():
 @pytest.mark.parametrize("name", list(state_changing_pages()))
 def test_every_state_changing_page_refuses_a_forged_request(name, ctx, nurse):
     case = MATRIX[name]
-    forger = Client(enforce_csrf_checks=True)
-    forger.force_login(nurse)
+    forger = verified_login(Client(enforce_csrf_checks=True), nurse)
     response = forger.post(case.url(ctx), case.data(ctx) if case.data else {})
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_a_password_only_session_reaches_no_page_and_no_api(name, ctx, nurse):
+    """After the password but before the second factor: every page sends the session to the code step, the
+    API treats it as anonymous, and nothing is written."""
+    case = MATRIX[name]
+    authenticator_of(nurse)
+    client = Client()
+    assert client.post(reverse("login"), {"username": "nurse", "password": PASSWORD}).status_code == 302
+    before = AuditEvent.objects.count()
+    data = case.data(ctx) if case.data else None
+    kwargs = {"content_type": "application/json", "data": json.dumps(data)} if case.api and data else (
+        {"data": data} if data else {})
+    response = getattr(client, case.method.lower())(case.url(ctx), **kwargs)
+    if case.api:
+        assert response.status_code == 401
+    elif name in ("two-factor-verify", "two-factor-enrol"):
+        assert response.status_code in (200, 302) and "/account/two-factor/enrol/" not in response.get("Location", "")
+    else:
+        assert response.status_code == 302 and response["Location"].startswith(reverse("two-factor-verify"))
+    assert AuditEvent.objects.count() == before

@@ -6,17 +6,25 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, naloxone_and_education, screenshot
+from conftest import PASSWORD, authenticator_of, naloxone_and_education, screenshot, totp_code
+from waypoint.accounts.models import User
 from waypoint.patients.models import LevelOfCareStay
 
 pytestmark = pytest.mark.browser
 
 
 def sign_in(page, live_server, username):
+    """Both steps: the password, then a code from the user's authenticator (made for them if they have none),
+    computed from the device's key with django-otp's TOTP function."""
+    device = authenticator_of(User.objects.get(username=username))
     page.goto(f"{live_server.url}/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_selector("#id_token")
+    page.fill("#id_token", totp_code(device))
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
 
 
 def test_a_nurse_finds_a_patient_admits_and_steps_them_down(browser_page, live_server, nurse, patient):

@@ -6,9 +6,10 @@ import io
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from conftest import screenshot
+from conftest import PASSWORD, authenticator_of, screenshot, totp_code
 from tests.test_browser_foundation import sign_in
 from waypoint.privacy import audit
 
@@ -46,3 +47,45 @@ def test_a_guesser_is_locked_out(browser_page, live_server, nurse):
         page.click("button[type=submit]")
     expect(page.locator("h1")).to_have_text("Sign-in locked")
     screenshot(page, "sign-in-locked")
+
+
+def test_a_new_nurse_sets_up_two_factor_sign_in_and_then_signs_in_with_a_code(browser_page, live_server, nurse):
+    page = browser_page
+    violations = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.goto(f"{live_server.url}/")
+    page.fill("#id_username", "nurse")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Set up two-factor sign-in")
+    expect(page.locator("figure.qr svg")).to_be_visible()  # QR code drawn in the page, no image service
+    expect(page.locator("nav")).to_have_count(0)  # nothing else is reachable yet
+    screenshot(page, "two-factor-enrol")
+    pending = TOTPDevice.objects.get(user=nurse, confirmed=False)
+    page.fill("#id_token", totp_code(pending))
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Your recovery codes")
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    screenshot(page, "two-factor-recovery-codes")
+    page.click("text=I have kept them, continue")
+    expect(page.locator("h1")).to_contain_text("Patients")
+    page.click("text=Sign out")
+
+    page.fill("#id_username", "nurse")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Enter your code")
+    page.fill("#id_token", "000000" if totp_code(pending) != "000000" else "111111")
+    page.click("button[type=submit]")
+    expect(page.locator("#id_token_error")).to_contain_text("not right")
+    screenshot(page, "two-factor-code")
+    page.wait_for_timeout(1100)  # django-otp's throttle: 1 s after a wrong code
+    sign_in_code = totp_code(authenticator_of(nurse))
+    page.fill("#id_token", sign_in_code)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Patients")
+    page.click("text=Two-factor")
+    expect(page.locator("h1")).to_have_text("Two-factor sign-in")
+    screenshot(page, "two-factor-manage")
+    assert violations == []

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from conftest import verified_login
 from tests.conftest import COWS
 from waypoint.placements.models import Referral
 from waypoint.privacy.models import AuditEvent, Consent, Disclosure
@@ -230,6 +231,14 @@ MATRIX = {
     "screening-api:overdose-risk": Case("GET", api_patient("overdose-risk/"), {"nurse": 200}, API_DENIED, api=True),
     "screening-api:naloxone": Case("GET", api_patient("naloxone/"), {"nurse": 200}, API_DENIED, api=True),
     "screening-api:events": Case("GET", api_patient("events/"), {"nurse": 200}, API_DENIED, api=True),
+    # Two-factor sign-in: a signed-in staff member's own account pages (a password-only session is covered by
+    # accounts/tests/test_two_factor.py::test_a_password_only_session_reaches_no_page_of_the_matrix).
+    "two-factor": Case("GET", lambda ctx: reverse("two-factor"), {"nurse": 200, "north_nurse": 200},
+                       {"kiosk": 302, "anonymous": 302}),
+    "two-factor-enrol": Case("GET", lambda ctx: reverse("two-factor-enrol"), {"nurse": 302},
+                             {"kiosk": 302, "anonymous": 302}),
+    "two-factor-verify": Case("GET", lambda ctx: reverse("two-factor-verify"), {"nurse": 302},
+                              {"kiosk": 302, "anonymous": 302}),
 }
 
 
@@ -255,8 +264,7 @@ def test_every_row_has_an_allowed_and_a_denied_persona():
 
 def kiosk_device(ctx):
     """A device on which the care-team nurse opened the kiosk for the patient (no staff session left on it)."""
-    device = Client()
-    device.force_login(ctx.nurse)
+    device = verified_login(Client(), ctx.nurse)
     device.post(reverse("withdrawal:kiosk-open", args=[ctx.patient.pk]))
     return device
 

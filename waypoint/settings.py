@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "waypoint.accounts",
     "waypoint.privacy",
     "waypoint.patients",
@@ -62,8 +64,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "waypoint.web.middleware.ProgramContextMiddleware",
     "waypoint.accounts.sessions.SessionTimeoutMiddleware",
+    "waypoint.accounts.two_factor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -139,9 +143,15 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("WAYPOINT_LOCKOUT_FAILURES", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("WAYPOINT_LOCKOUT_HOURS", "0.25"))  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_RESET_ON_SUCCESS = True
+# The count is reset only when the second factor is passed too (accounts/two_factor.py): a right password alone
+# must not wipe the failures of the TOTP step, which count against the same username.
+AXES_RESET_ON_SUCCESS = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "token"]
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Two-factor sign-in (django-otp, TOTP): every staff account enrols an authenticator app; see accounts/two_factor.py.
+OTP_TOTP_ISSUER = "Waypoint"
+OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubling after each failed code (django-otp), besides the lockout
 # axes.W006 asks for ip_address among the lockout parameters; the lock here is per username on purpose (above).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from waypoint.placement.levels import EDITIONS, level
 
@@ -149,3 +150,65 @@ class ProgramSettingValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program.slug}: {self.key} = {self.value}"
+
+
+def recovery_digest(code: str) -> str:
+    """Recovery codes are 80 random bits; only their SHA-256 is stored (like API tokens)."""
+    normal = "".join(ch for ch in code.lower() if ch.isalnum())
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """One-time recovery codes for the second factor, a django-otp device of its own.
+
+    django-otp's StaticDevice keeps its tokens in clear text; here only each code's SHA-256 is kept, the codes
+    themselves are shown once when they are made. A used code is marked used and never accepted again.
+    """
+
+    COUNT = 10
+
+    class Meta(Device.Meta):
+        verbose_name = "recovery code set"
+
+    def get_throttle_factor(self) -> int:
+        from django.conf import settings
+
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        code = self.codes.filter(digest=recovery_digest(str(token)), used_at__isnull=True).first()
+        if code is None:
+            self.throttle_increment(commit=True)
+            return False
+        code.used_at = timezone.now()
+        code.save(update_fields=["used_at"])
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+    def remaining(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+    def replace_codes(self) -> list[str]:
+        """Void every earlier code and make COUNT new ones; returns them (the only time they exist in clear)."""
+        self.codes.all().delete()
+        alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+        made = []
+        for _ in range(self.COUNT):
+            raw = "".join(secrets.choice(alphabet) for _ in range(16))
+            made.append("-".join(raw[i:i + 4] for i in range(0, 16, 4)))
+        RecoveryCode.objects.bulk_create([RecoveryCode(device=self, digest=recovery_digest(c)) for c in made])
+        return made
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64, db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.device.user} ({'used' if self.used_at else 'unused'})"

@@ -80,7 +80,10 @@ def on_signed_in(sender, request, user, **kwargs):
 
 def on_sign_in_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
-    audit.record(None, "auth.sign_in", outcome="failed", detail={"username": username})
+    detail = {"username": username}
+    if credentials.get("step"):  # a wrong second-factor code (accounts/two_factor.py)
+        detail["step"] = str(credentials["step"])
+    audit.record(None, "auth.sign_in", outcome="failed", detail=detail)
 
 
 def on_locked_out(sender, request, username=None, ip_address=None, **kwargs):

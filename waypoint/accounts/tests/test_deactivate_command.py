@@ -7,13 +7,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from conftest import api_client_for
+from conftest import api_client_for, verified_login
 from waypoint.privacy.models import AuditEvent
 
 
 def test_deactivate_ends_the_accounts_sessions_and_tokens_and_is_audited(nurse):
-    ward = Client()
-    ward.force_login(nurse)
+    ward = verified_login(Client(), nurse)
     api = api_client_for(nurse)
     out = io.StringIO()
     call_command("deactivate", "nurse", "--reason", "left the program", stdout=out)

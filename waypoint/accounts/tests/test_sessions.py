@@ -8,7 +8,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 
-from conftest import PASSWORD, api_client_for, make_user
+from conftest import PASSWORD, api_client_for, make_user, verified_login
 from waypoint.accounts import program_settings, services
 from waypoint.accounts.models import ApiToken
 from waypoint.accounts.roles import Role
@@ -27,8 +27,7 @@ def move_clock(client, *, signed_in_ago=None, seen_ago=None):
 
 
 def signed_in(user):
-    client = Client()
-    client.force_login(user)
+    client = verified_login(Client(), user)
     assert client.get("/patients/").status_code == 200
     return client
 

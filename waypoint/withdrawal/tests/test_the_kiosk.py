@@ -2,6 +2,7 @@
 
 from django.test import Client
 
+from conftest import verified_login
 from waypoint.privacy.models import AuditEvent
 from waypoint.withdrawal.models import Assessment, KioskSession
 
@@ -9,8 +10,7 @@ from .conftest import SOWS_ALL_1
 
 
 def open_kiosk(nurse, patient) -> Client:
-    device = Client()
-    device.force_login(nurse)
+    device = verified_login(Client(), nurse)
     response = device.post(f"/patients/{patient.pk}/kiosk/")
     assert response.status_code == 302 and response["Location"] == "/kiosk/"
     return device
@@ -60,7 +60,6 @@ def test_a_kiosk_without_a_session_is_refused(db):
 
 
 def test_only_staff_who_can_see_the_patient_can_open_a_kiosk(counselor_off_team, patient):
-    device = Client()
-    device.force_login(counselor_off_team)
+    device = verified_login(Client(), counselor_off_team)
     assert device.post(f"/patients/{patient.pk}/kiosk/").status_code == 404
     assert not KioskSession.objects.exists()

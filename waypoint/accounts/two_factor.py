@@ -1,0 +1,213 @@
+"""Two-factor sign-in for every staff account: TOTP (django-otp) with one-time recovery codes.
+
+HIPAA 45 CFR 164.312(d) person authentication. Signing in is two steps: the password (Django's login, a new
+session id) and then a code from the user's authenticator app, or one of their recovery codes. Until the
+second step is passed the session reaches nothing but the code page (or, for an account without an
+authenticator yet, the enrolment page) and sign-out; the API treats such a session as anonymous. Bearer
+tokens are unaffected (they are issued to a person by an operator and are revocable).
+
+Failed codes count against the username in django-axes like failed passwords: past the limit the session
+ends and the account is locked out for the cool-off time (and django-otp's own throttle doubles the wait
+after each wrong code). The count is reset only when both steps pass.
+
+Changing the second factor (a new authenticator, new recovery codes, removing it) needs the password and a
+current code again.
+"""
+
+from urllib.parse import urlencode
+
+import django_otp
+import segno
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from waypoint.privacy import audit
+
+from .models import RecoveryCodeDevice
+
+AUTHENTICATOR_NAME = "Authenticator app"
+PENDING_NAME = "pending"
+# Pages an authenticated session may reach before its second factor: the two-factor steps and sign-out.
+OPEN_TO_UNVERIFIED = {"two-factor-verify", "two-factor-enrol", "logout", "login", "healthz", "api-schema"}
+
+
+def authenticator(user) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exclude(name=PENDING_NAME).first()
+
+
+def pending_authenticator(user) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=False, name=PENDING_NAME).first()
+
+
+def recovery_codes(user) -> RecoveryCodeDevice | None:
+    return RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def is_verified(user) -> bool:
+    check = getattr(user, "is_verified", None)
+    return bool(check and check())
+
+
+class TwoFactorRequiredMiddleware:
+    """After OTPMiddleware and the session timeout: a signed-in session without its second factor is sent to
+    the code page (or to enrol); on the API it counts as anonymous (401)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not is_verified(user):
+            if request.path.startswith(("/api/", "/fhir/")):
+                request.user = AnonymousUser()
+                request.program = None
+            elif url_name(request) not in OPEN_TO_UNVERIFIED:
+                target = reverse("two-factor-verify" if authenticator(user) else "two-factor-enrol")
+                if request.method == "GET" and not request.headers.get("HX-Request"):
+                    target += "?" + urlencode({"next": request.get_full_path()})
+                return redirect(target)
+        return self.get_response(request)
+
+
+def url_name(request) -> str | None:
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return None
+
+
+def safe_next(request, fallback=None) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return fallback or reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def qr_svg(device: TOTPDevice) -> str:
+    """The otpauth:// URL as an inline SVG QR code, made here (no outside service sees the secret)."""
+    return segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff",
+                                                               title="QR code for your authenticator app")
+
+
+def secret_text(device: TOTPDevice) -> str:
+    from base64 import b32encode
+
+    key = b32encode(device.bin_key).decode()
+    return " ".join(key[i:i + 4] for i in range(0, len(key), 4))
+
+
+def is_locked(request, user) -> bool:
+    return AxesProxyHandler.is_locked(request, {"username": user.get_username()})
+
+
+def count_failure(request, user, step: str) -> bool:
+    """A wrong code counts like a wrong password (django-axes, per username). True when it locked the account."""
+    user_login_failed.send(sender=__name__, credentials={"username": user.get_username(), "step": step},
+                           request=request)
+    return bool(getattr(request, "axes_locked_out", False))
+
+
+def end_locked_session(request) -> None:
+    logout(request)
+
+
+def check_code(user, token: str):
+    """The device (authenticator or recovery codes) that accepts this code, or None."""
+    token = (token or "").strip()
+    compact = token.replace(" ", "")
+    device = authenticator(user)
+    if device is not None and compact.isdigit() and len(compact) == device.digits:
+        return device if device.verify_token(compact) else None
+    codes = recovery_codes(user)
+    if codes is not None and len(compact) >= 16 and codes.verify_token(compact):
+        return codes
+    return None
+
+
+def passed(request, user, device) -> None:
+    """The second step passed: remember the device in the session and clear the failure count."""
+    django_otp.login(request, device)
+    AxesProxyHandler.reset_attempts(username=user.get_username())
+
+
+@transaction.atomic
+def start_enrolment(*, acting_user) -> TOTPDevice:
+    """The authenticator being set up (kept across reloads of the page until confirmed)."""
+    device = pending_authenticator(acting_user)
+    if device is None:
+        device = TOTPDevice.objects.create(user=acting_user, name=PENDING_NAME, confirmed=False)
+        audit.record(acting_user, "account.two_factor.start", obj=acting_user,
+                     detail={"replacing": authenticator(acting_user) is not None})
+    return device
+
+
+def confirm_enrolment(request, *, acting_user, token: str) -> list[str] | None:
+    """Confirm the pending authenticator with a code from it. Replaces the earlier authenticator if any.
+
+    Returns the new recovery codes when the account had none (first enrolment), else None."""
+    device = pending_authenticator(acting_user)
+    if device is None:
+        raise ValidationError({"token": "Start again: there is no authenticator being set up."})
+    compact = (token or "").replace(" ", "")
+    if not (compact.isdigit() and len(compact) == device.digits and device.verify_token(compact)):
+        raise ValidationError({"token": "That code is not right. Check the time on your phone and try the next code."})
+    with transaction.atomic():
+        replaced = TOTPDevice.objects.filter(user=acting_user).exclude(pk=device.pk).delete()[0] > 0
+        device.name = AUTHENTICATOR_NAME
+        device.confirmed = True
+        device.save(update_fields=["name", "confirmed"])
+        codes = None
+        if recovery_codes(acting_user) is None:
+            recovery = RecoveryCodeDevice.objects.create(user=acting_user, name="Recovery codes", confirmed=True)
+            codes = recovery.replace_codes()
+        audit.record(acting_user, "account.two_factor.enrol", obj=acting_user, detail={"replaced": replaced})
+    passed(request, acting_user, device)
+    return codes
+
+
+def reauthenticate(request, *, acting_user, password: str, token: str) -> None:
+    """Password and a current code, before any change to the second factor. Failures count toward the lockout."""
+    errors = {}
+    if not acting_user.check_password(password or ""):
+        errors["password"] = "The password is not right."
+    elif check_code(acting_user, token) is None:
+        errors["token"] = "The code is not right."
+    if errors:
+        audit.record(acting_user, "account.two_factor.reauthenticate", obj=acting_user, outcome="failed")
+        if count_failure(request, acting_user, "re-authentication"):
+            end_locked_session(request)
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def new_recovery_codes(*, acting_user) -> list[str]:
+    recovery = recovery_codes(acting_user)
+    if recovery is None:
+        recovery = RecoveryCodeDevice.objects.create(user=acting_user, name="Recovery codes", confirmed=True)
+    codes = recovery.replace_codes()
+    audit.record(acting_user, "account.two_factor.recovery_codes", obj=acting_user)
+    return codes
+
+
+@transaction.atomic
+def remove(*, acting_user, user, reason: str) -> None:
+    """Remove the authenticator and the recovery codes: the account must enrol again at its next request.
+    Every other session of the user ends (their second factor was this one)."""
+    from .services import sessions_of
+
+    TOTPDevice.objects.filter(user=user).delete()
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    audit.record(acting_user, "account.two_factor.remove", obj=user, detail={"user": user.username,
+                                                                              "reason": reason})
+    for session in sessions_of(user):
+        session.delete()
