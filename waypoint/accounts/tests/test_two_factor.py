@@ -205,3 +205,17 @@ def test_reauthentication_failures_count_toward_the_lockout(nurse):
 def test_the_two_factor_pages_are_not_for_anonymous_visitors(db, path):
     response = Client().get(path)
     assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_an_operator_resets_a_lost_second_factor_from_the_command_line(nurse):
+    import io
+
+    from django.core.management import call_command
+
+    ward = verified_login(Client(), nurse)
+    call_command("reset_two_factor", "nurse", "--reason", "lost phone, identity checked in person",
+                 stdout=io.StringIO())
+    assert not TOTPDevice.objects.filter(user=nurse).exists()
+    assert ward.get("/patients/").status_code == 302
+    assert AuditEvent.objects.filter(action="account.two_factor.remove", actor=None,
+                                     detail__reason__startswith="lost phone").exists()
