@@ -6,6 +6,7 @@ from waypoint.accounts import views as accounts
 from waypoint.web import views as web
 from waypoint.withdrawal.urls import kiosk_patterns
 
+handler404 = "waypoint.web.views.not_found"
 schema_view = SpectacularAPIView.as_view()
 schema_view.login_required = False  # public description of the API; the data behind it is not
 

@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth import signals
 
-        from . import settings  # noqa: F401 - declares the program settings
+        from . import schema, settings  # noqa: F401 - the OpenAPI bearer scheme; declares the program settings
         from .sessions import on_locked_out, on_sign_in_failed, on_signed_in
 
         signals.user_logged_in.connect(on_signed_in, dispatch_uid="waypoint-signed-in")

@@ -125,6 +125,8 @@ def program_from_query(request) -> Program:
 
 
 class PatientListView(ApiView):
+    pagination_class = NamePagination  # documents the cursor envelope of the GET (drf-spectacular)
+
     @extend_schema(
         responses=PatientSerializer(many=True),
         parameters=[OpenApiParameter("q", str, description="Name, MRN or birth date (YYYY-MM-DD)")],

@@ -1,7 +1,7 @@
 """REST API for placement assessments and the program's rule table."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -41,6 +41,7 @@ class PlacementSerializer(serializers.ModelSerializer):
                 "table_version": placement.table_version}
 
 
+@extend_schema_serializer(component_name="PlacementRecord")  # withdrawal has a RecordSerializer too
 class RecordSerializer(StrictSerializer):
     ratings = serializers.JSONField(help_text="Object d1..d6, each a whole number 0-4.")
     notes = serializers.JSONField(required=False, default=dict)
@@ -118,9 +119,11 @@ def find_referral(request, referral_id) -> Referral:
 
 
 class ReferralListView(ApiView):
-    @extend_schema(responses=ReferralSerializer(many=True),
+    @extend_schema(responses=inline_serializer("ReferralList", {"results": ReferralSerializer(many=True)}),
                    parameters=[OpenApiParameter("status", str, description="screening (default), admitted, "
-                                                "referred_elsewhere, closed, or all")])
+                                                "referred_elsewhere, closed, or all"),
+                               OpenApiParameter("program", str, description="program slug (needed when the "
+                                                "user belongs to several)")])
     def get(self, request):
         """The program's referrals (the waitlist by default: status screening), oldest first."""
         program = program_from_query(request)

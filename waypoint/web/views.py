@@ -40,3 +40,12 @@ def healthz(request):
         return JsonResponse({"status": "ok", "database": "ok"})
     except Exception:  # noqa: BLE001 - any database failure means "not ready"
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+
+
+def not_found(request, exception=None):
+    """404 for a URL that matches no route: JSON under /api/ (what the API documents), the page otherwise."""
+    if request.path.startswith(("/api/", "/fhir/")):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

@@ -72,6 +72,8 @@ def conflict(stale) -> Response:
 
 
 class AssessmentListView(ApiView):
+    pagination_class = NewestFirst  # documents the cursor envelope of the GET (drf-spectacular)
+
     @extend_schema(responses=AssessmentSerializer(many=True), parameters=[
         OpenApiParameter("instrument", str), OpenApiParameter("since", str, description="ISO-8601, inclusive"),
         OpenApiParameter("until", str, description="ISO-8601, exclusive"),
@@ -174,7 +176,7 @@ def instrument_json(instrument) -> dict:
 
 
 class InstrumentListView(ApiView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: {"type": "array", "items": {"type": "object"}}})
     def get(self, request):
         """The instruments' definitions: items, allowed scores with their anchors, bands."""
         return Response([instrument_json(i) for i in INSTRUMENTS.values()])

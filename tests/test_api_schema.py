@@ -1,0 +1,63 @@
+"""Schemathesis against the API's own OpenAPI description (/api/v1/schema/), through the WSGI application.
+
+Every operation is called with generated data, as a signed-in care-team nurse with a real bearer token over a
+small real record (so that some calls reach real patients, episodes and assessments, not only 404s):
+no answer may be a server error, every status must be one the description documents, and every body must
+match its documented content type and schema. Errors statuses are documented by waypoint/web/schema.py.
+"""
+
+from datetime import timedelta
+
+import pytest
+import schemathesis
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from conftest import api_client_for
+from waypoint.accounts.models import ApiToken
+from waypoint.patients import services
+from waypoint.wsgi import application
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@pytest.fixture
+def bearer(nurse, patient):
+    """A care-team nurse's token, over one admitted patient (ids 1 and up exist, so generated ids can hit them)."""
+    services.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=1),
+                   level_code="3.7-WM")
+    _, raw = ApiToken.issue(nurse, label="schemathesis")
+    return {"Authorization": f"Bearer {raw}"}
+
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)  # the description needs no database
+
+
+@schema.parametrize()
+@settings(max_examples=10, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_every_operation_answers_as_documented(case, bearer):
+    case.call_and_validate(headers=bearer, checks=CHECKS)
+
+
+def test_the_description_names_the_bearer_token_and_every_error_status(db):
+    response = api_client_for(None).get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    import yaml
+
+    description = yaml.safe_load(response.content)
+    assert description["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer", "description": description["components"]["securitySchemes"][
+            "bearerAuth"]["description"]}
+    operations = [(path, method, op) for path, item in description["paths"].items()
+                  for method, op in item.items()]
+    assert len(operations) >= 30
+    for path, method, op in operations:
+        assert {"400", "401", "403", "404"} <= set(op["responses"]), (path, method)
+        assert {"bearerAuth": []} in op["security"], (path, method)
