@@ -231,6 +231,14 @@ MATRIX = {
     "screening-api:overdose-risk": Case("GET", api_patient("overdose-risk/"), {"nurse": 200}, API_DENIED, api=True),
     "screening-api:naloxone": Case("GET", api_patient("naloxone/"), {"nurse": 200}, API_DENIED, api=True),
     "screening-api:events": Case("GET", api_patient("events/"), {"nurse": 200}, API_DENIED, api=True),
+    "privacy-api:consent-list": Case("GET", api_patient("consents/"), {"nurse": 200}, API_DENIED, api=True),
+    "privacy-api:consent-revoke": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/consents/"
+                                       f"{ctx.consent.pk}/revoke/", {"nurse": 200}, API_DENIED, api=True,
+                                       data=lambda ctx: {"revoked_on": today_local(ctx),
+                                                         "revocation_note": "letter of 1 May"}),
+    "privacy-api:disclosure-list": Case("POST", api_patient("disclosures/"), {"nurse": 201}, API_DENIED, api=True,
+                                        data=lambda ctx: {"recipient": "Riverside Primary Care",
+                                                          "purpose": "treatment", "information": ["episodes"]}),
     # Two-factor sign-in: a signed-in staff member's own account pages (a password-only session is covered by
     # accounts/tests/test_two_factor.py::test_a_password_only_session_reaches_no_page_of_the_matrix).
     "two-factor": Case("GET", lambda ctx: reverse("two-factor"), {"nurse": 200, "north_nurse": 200},

@@ -1,0 +1,160 @@
+"""REST API for 42 CFR Part 2 consents and disclosures: /api/v1/patients/{id}/consents/ (list, record),
+/consents/{consent_id}/revoke/, /disclosures/ (GET: the accounting of the last three years; POST: disclose).
+Same services, validation and access as the pages (privacy/views.py)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from waypoint.accounts.roles import CHART_READ, CONSENT_MANAGE
+from waypoint.patients.access import require
+from waypoint.patients.api import find_patient
+from waypoint.web.api import ApiView, StrictSerializer
+from waypoint.withdrawal.models import Assessment
+
+from . import audit, services
+from .models import Consent, Disclosure, InformationKind, Purpose
+
+
+class ConsentOut(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+    active = serializers.SerializerMethodField()
+    is_tpo = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Consent
+        fields = ["id", "patient", "disclosing_party", "information", "information_description", "recipients",
+                  "general_designation", "purposes", "purpose_description", "expiry", "expires_on", "expiry_event",
+                  "signed_by", "signer_is_patient", "representative_authority", "signed_on",
+                  "right_to_revoke_explained", "redisclosure_statement", "is_tpo", "active", "recorded_by",
+                  "recorded_at", "revoked_on", "revocation_note"]
+
+    def get_active(self, consent) -> bool:
+        return consent.is_active()
+
+
+class ConsentIn(StrictSerializer):
+    """Every element 42 CFR 2.31 requires; the service names each one missing."""
+
+    disclosing_party = serializers.CharField(max_length=200)
+    information = serializers.ListField(child=serializers.ChoiceField(InformationKind.choices), max_length=10)
+    information_description = serializers.CharField(max_length=4000)
+    recipients = serializers.ListField(child=serializers.CharField(max_length=200), max_length=50)
+    general_designation = serializers.BooleanField(default=False)
+    purposes = serializers.ListField(child=serializers.ChoiceField(Purpose.choices), max_length=10)
+    purpose_description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    expiry = serializers.ChoiceField(Consent.Expiry.choices)
+    expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+    expiry_event = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    signed_by = serializers.CharField(max_length=200)
+    signer_is_patient = serializers.BooleanField(default=True)
+    representative_authority = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    signed_on = serializers.DateField()
+    right_to_revoke_explained = serializers.BooleanField()
+
+
+class RevokeIn(StrictSerializer):
+    revoked_on = serializers.DateField(help_text="Date of the patient's written revocation (not in the future).")
+    revocation_note = serializers.CharField(max_length=4000, help_text="How the patient revoked it in writing.")
+
+
+class DiscloseIn(StrictSerializer):
+    recipient = serializers.CharField(max_length=200)
+    purpose = serializers.ChoiceField(Purpose.choices)
+    information = serializers.ListField(child=serializers.ChoiceField(InformationKind.choices), max_length=10)
+
+
+class DisclosureOut(serializers.ModelSerializer):
+    disclosed_by = serializers.CharField(source="disclosed_by.username", read_only=True)
+
+    class Meta:
+        model = Disclosure
+        fields = ["id", "patient", "consent", "recipient", "purpose", "information", "notice", "disclosed_at",
+                  "disclosed_by", "channel"]
+
+
+class DisclosedRecordOut(serializers.Serializer):
+    disclosure = DisclosureOut()
+    notice = serializers.CharField(help_text="The 42 CFR 2.32 notice that must travel with the record.")
+    record = serializers.DictField(help_text="Only the kinds of information the disclosure names.")
+
+
+def disclosed_record(patient, information) -> dict:
+    """The record itself, limited to the kinds disclosed (never SUD counseling notes unless named)."""
+    everything = InformationKind.ALL_SUD_RECORDS in information
+    record = {}
+    if everything or InformationKind.DEMOGRAPHICS in information:
+        record["demographics"] = {"mrn": patient.mrn, "given_name": patient.given_name,
+                                  "family_name": patient.family_name, "birth_date": patient.birth_date.isoformat(),
+                                  "sex_at_birth": patient.sex_at_birth}
+    if everything or InformationKind.EPISODES in information:
+        record["episodes"] = [
+            {"admitted_at": e.admitted_at.isoformat(),
+             "discharged_at": e.discharged_at.isoformat() if e.discharged_at else None,
+             "levels_of_care": [s.level_code for s in e.stays.all()]}
+            for e in patient.episodes.prefetch_related("stays")]
+    if everything or InformationKind.WITHDRAWAL in information:
+        record["withdrawal_assessments"] = [
+            {"instrument": a.instrument, "taken_at": a.taken_at.isoformat(), "total": a.total}
+            for a in Assessment.objects.current().filter(patient=patient)]
+    return record
+
+
+class ConsentListView(ApiView):
+    @extend_schema(responses=ConsentOut(many=True))
+    def get(self, request, pk):
+        """The patient's consents, newest signature first, each with whether it is active today."""
+        patient = find_patient(request, pk)
+        require(request.user, patient.program_id, CHART_READ)
+        audit.record(request.user, "consent.list.read", patient=patient)
+        return Response(ConsentOut(patient.consents.select_related("recorded_by", "patient"), many=True).data)
+
+    @extend_schema(request=ConsentIn, responses={201: ConsentOut})
+    def post(self, request, pk):
+        """Record a written consent. 400 names each missing 42 CFR 2.31 element by field."""
+        patient = find_patient(request, pk)
+        require(request.user, patient.program_id, CONSENT_MANAGE)
+        serializer = ConsentIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        consent = services.record_consent(acting_user=request.user, patient=patient, **serializer.validated_data)
+        return Response(ConsentOut(consent).data, status=status.HTTP_201_CREATED)
+
+
+class ConsentRevokeView(ApiView):
+    @extend_schema(request=RevokeIn, responses=ConsentOut)
+    def post(self, request, pk, consent_id):
+        """A written, dated revocation: no disclosure may rely on the consent from that date."""
+        patient = find_patient(request, pk)
+        consent = get_object_or_404(Consent, pk=consent_id, patient=patient)
+        require(request.user, patient.program_id, CONSENT_MANAGE)
+        serializer = RevokeIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        consent = services.revoke_consent(acting_user=request.user, consent=consent,
+                                          revoked_on=serializer.validated_data["revoked_on"],
+                                          note=serializer.validated_data["revocation_note"])
+        return Response(ConsentOut(consent).data)
+
+
+class DisclosureListView(ApiView):
+    @extend_schema(responses=DisclosureOut(many=True))
+    def get(self, request, pk):
+        """The accounting of disclosures (42 CFR 2.25): the last three years, newest first."""
+        patient = find_patient(request, pk)
+        require(request.user, patient.program_id, CHART_READ)
+        audit.record(request.user, "disclosure.accounting.read", patient=patient)
+        return Response(DisclosureOut(services.accounting(patient), many=True).data)
+
+    @extend_schema(request=DiscloseIn, responses={201: DisclosedRecordOut})
+    def post(self, request, pk):
+        """Disclose outside the program: only under an active consent covering the recipient, purpose and
+        information (400 `consent` names what is missing); logged, and carrying the Part 2 notice."""
+        patient = find_patient(request, pk)
+        require(request.user, patient.program_id, CONSENT_MANAGE)
+        serializer = DiscloseIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        disclosure = services.disclose(acting_user=request.user, patient=patient, channel="api",
+                                       **serializer.validated_data)
+        return Response({"disclosure": DisclosureOut(disclosure).data, "notice": disclosure.notice,
+                         "record": disclosed_record(patient, disclosure.information)},
+                        status=status.HTTP_201_CREATED)
