@@ -1,0 +1,267 @@
+"""Cross-patient and cross-program leaks: no list a user reads, page or API, shows another team's or another
+program's patient.
+
+Three patients with the same kinds of records: Rivera (the care-team nurse's patient, Harbor), Whitlock
+(Harbor, another care team) and Okonkwo (North Ridge). Each patient's records carry the patient's own marker in
+their free text, so a leaked row shows up even where names are not printed. Every URL pattern of the project
+is either in LISTS (read by the personas, searched for the other patients' MRNs, names and markers, with a
+check that the reader's own patient is really there) or in NOT_LISTS with the reason: a new endpoint fails
+`test_every_url_pattern_is_classified` until it is covered here.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import make_user, naloxone_and_education, patient_fields
+from tests.conftest import COWS
+from tests.test_permission_matrix import PUBLIC, url_names
+from waypoint.accounts.models import CareTeam
+from waypoint.accounts.roles import Role
+from waypoint.patients import services as patients
+from waypoint.placements.referrals import create_referral
+from waypoint.placements.services import record_placement
+from waypoint.privacy import services as privacy
+from waypoint.screening import services as screening
+from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
+from waypoint.withdrawal import services as withdrawal
+
+
+@dataclass
+class Someone:
+    patient: object
+    markers: tuple  # strings that only this patient's data contains
+
+
+@dataclass
+class World:
+    rivera: Someone
+    whitlock: Someone
+    okonkwo: Someone
+
+
+def rich_record(patient, user, marker):
+    """Everything the lists show, with `marker` in the free text."""
+    now = timezone.now()
+    episode = patients.admit(acting_user=user, patient=patient, admitted_at=now - timedelta(days=3),
+                             level_code="3.7-WM", reason=f"admitted {marker}")
+    naloxone_and_education(patient, user, episode.admitted_at + timedelta(hours=1))
+    withdrawal.record_assessment(acting_user=user, patient=patient, instrument="cows", responses=COWS,
+                                 taken_at=now - timedelta(hours=1), note=f"note {marker}")
+    record_placement(acting_user=user, patient=patient, ratings={f"d{n}": 1 for n in range(1, 7)},
+                     at=now - timedelta(days=2), decided_level="3.7-WM", reason="other",
+                     reason_text=f"placed {marker}")
+    privacy.record_consent(
+        acting_user=user, patient=patient, disclosing_party=patient.program.name, information=["episodes"],
+        information_description=f"admissions {marker}", recipients=[f"Clinic {marker}"], purposes=["treatment"],
+        expiry="none", signed_by=f"{patient.given_name} {patient.family_name}", signed_on=timezone.localdate(),
+        right_to_revoke_explained=True)
+    privacy.disclose(acting_user=user, patient=patient, recipient=f"Clinic {marker}", purpose="treatment",
+                     information=["episodes"])
+    screening.record_history(acting_user=user, patient=patient,
+                             uses=[{"substance": "heroin", "routes": ["injection"], "amount": f"bags {marker}"}])
+    screening.record_screen(acting_user=user, patient=patient, taken_at=now - timedelta(hours=1),
+                            answers=dict.fromkeys(HEROIN_COMPLICATIONS.keys, "absent"))
+    step_down = "3.5" if patient.program.slug == "harbor" else "1"  # North Ridge offers 3.7-WM and 1
+    patients.transfer(acting_user=user, episode=episode, at=now - timedelta(days=1), level_code=step_down,
+                      reason=f"stepped down {marker}")
+    patients.transfer(acting_user=user, episode=episode, at=now - timedelta(hours=12), level_code="3.7-WM",
+                      reason=f"back to withdrawal management {marker}")  # on the board; due for a new placement
+    screening.record_event(acting_user=user, patient=patient, kind="overdose", occurred_at=now - timedelta(days=5),
+                           place=f"street {marker}", outcome="recovered", note=f"event {marker}")
+    if patient.care_team.name != "Bridge team":  # the waitlist is program-wide: one referral per program
+        create_referral(acting_user=user, program=patient.program, name=f"Referral {marker}", contact="555-0199",
+                        source="self", received_at=now - timedelta(days=1), requested_level="3.5")
+
+
+@pytest.fixture
+def world(program, team, other_team, nurse, intake, north, north_nurse, privacy_officer, counselor_off_team):
+    north_intake = make_user("north-intake", north, Role.INTAKE)
+    make_user("north-privacy", north, Role.PRIVACY)
+    rivera = patients.register_patient(acting_user=intake, program=program, care_team=team, **patient_fields())
+    whitlock = patients.register_patient(acting_user=intake, program=program, care_team=other_team,
+                                         **patient_fields(mrn="W-2002", given_name="Olwen", family_name="Whitlock"))
+    north_team = CareTeam.objects.get(program=north)
+    okonkwo = patients.register_patient(acting_user=north_intake, program=north, care_team=north_team,
+                                        **patient_fields(mrn="N-7007", given_name="Nadia", family_name="Okonkwo"))
+    for patient, marker in ((rivera, "Zephyrine"), (whitlock, "Quillfeather"), (okonkwo, "Marrowdale")):
+        rich_record(patient, intake if patient.program == program else north_intake, marker)
+    privacy.break_the_glass(acting_user=counselor_off_team, program=program, mrn="W-1001",
+                            reason="Zephyrine collapsed in the hall")
+    north_counselor = make_user("north-counselor", north, Role.COUNSELOR, CareTeam.objects.create(
+        program=north, name="North bridge"))
+    privacy.break_the_glass(acting_user=north_counselor, program=north, mrn="N-7007",
+                            reason="Marrowdale collapsed in the hall")
+    return World(Someone(rivera, ("W-1001", "Zephyrine", "Maria Rivera", "Rivera, Maria")),  # not "Rivera" alone:
+                 # it is the search box's example
+                 Someone(whitlock, ("W-2002", "Whitlock", "Quillfeather")),
+                 Someone(okonkwo, ("N-7007", "Okonkwo", "Marrowdale")))
+
+
+def program_list(name, query=""):
+    return lambda own: reverse(name) + query
+
+
+def patient_list(name):
+    return lambda own: reverse(name, args=[own.patient.pk])
+
+
+def api(path):
+    return lambda own: path.format(pk=own.patient.pk)
+
+
+# name -> (how to build the URL for the reader's own patient, is it an API answer)
+LISTS = {
+    "patients:list": (program_list("patients:list"), False),
+    "patients:census": (program_list("patients:census"), False),
+    "withdrawal:board": (program_list("withdrawal:board"), False),
+    "placements:waitlist": (program_list("placements:waitlist"), False),
+    "placements:due": (program_list("placements:due"), False),
+    "screening:worklist": (program_list("screening:worklist"), False),
+    "audit:trail": (program_list("audit:trail"), False),
+    "privacy:break-glass-report": (program_list("privacy:break-glass-report"), False),
+    "patients:chart": (patient_list("patients:chart"), False),
+    "withdrawal:flowsheet": (patient_list("withdrawal:flowsheet"), False),
+    "privacy:patient": (patient_list("privacy:patient"), False),
+    "privacy:accounting-csv": (patient_list("privacy:accounting-csv"), False),
+    "screening:history": (patient_list("screening:history"), False),
+    "screening:screen": (patient_list("screening:screen"), False),
+    "screening:naloxone": (patient_list("screening:naloxone"), False),
+    "screening:events": (patient_list("screening:events"), False),
+    "screening:risk": (patient_list("screening:risk"), False),
+    "screening:handout": (patient_list("screening:handout"), False),
+    "placements:placement": (patient_list("placements:placement"), False),
+    "patients-api:patient-list": (api("/api/v1/patients/"), True),
+    "patients-api:census": (api("/api/v1/census/"), True),
+    "patients-api:episode-list": (api("/api/v1/patients/{pk}/episodes/"), True),
+    "withdrawal-api:assessment-list": (api("/api/v1/patients/{pk}/assessments/?status=all"), True),
+    "withdrawal-api:board": (api("/api/v1/withdrawal/board/"), True),
+    "placements-api:placement-list": (api("/api/v1/patients/{pk}/placements/"), True),
+    "placements-api:referral-list": (api("/api/v1/referrals/"), True),
+    "screening-api:history": (api("/api/v1/patients/{pk}/history/"), True),
+    "screening-api:screens": (api("/api/v1/patients/{pk}/screens/"), True),
+    "screening-api:follow-ups": (api("/api/v1/patients/{pk}/follow-ups/"), True),
+    "screening-api:naloxone": (api("/api/v1/patients/{pk}/naloxone/"), True),
+    "screening-api:events": (api("/api/v1/patients/{pk}/events/"), True),
+    "privacy-api:consent-list": (api("/api/v1/patients/{pk}/consents/"), True),
+    "privacy-api:disclosure-list": (api("/api/v1/patients/{pk}/disclosures/"), True),
+}
+
+# Searches: the other patients' MRN and name typed into the search box must find nothing.
+SEARCHES = ["patients:list", "patients-api:patient-list"]
+
+NOT_LISTS = {
+    "home": "redirect", "switch-program": "state change", "two-factor": "own account",
+    "two-factor-verify": "own account", "two-factor-enrol": "own account",
+    "patients:register": "empty form", "patients:edit": "one patient's form (matrix: 404 elsewhere)",
+    "patients:admit": "one patient's form", "patients:transfer": "state change",
+    "patients:discharge": "state change", "withdrawal:record": "form", "withdrawal:amend": "form",
+    "withdrawal:entered-in-error": "form", "withdrawal:kiosk-open": "state change",
+    "privacy:break-glass": "form", "privacy:consent-new": "form", "privacy:consent-revoke": "form",
+    "privacy:disclose": "form; the printed record: test_the_disclosed_record_shows_only_its_patient",
+    "placements:rule-table": "no patient data", "placements:referral-new": "form",
+    "placements:referral": "one referral (matrix: other program 404)", "placements:referral-admit": "state change",
+    "placements:referral-close": "state change", "screening:follow-up": "state change",
+    "kiosk:start": "one patient's self-report", "kiosk:report": "form", "kiosk:finish": "state change",
+    "patients-api:patient-detail": "one patient (matrix)", "patients-api:episode-detail": "one record (matrix)",
+    "patients-api:episode-transfer": "state change", "patients-api:episode-discharge": "state change",
+    "withdrawal-api:assessment-detail": "one record (matrix)", "withdrawal-api:amend": "state change",
+    "withdrawal-api:entered-in-error": "state change", "withdrawal-api:instrument-list": "no patient data",
+    "withdrawal-api:instrument-detail": "no patient data", "placements-api:rule-table": "no patient data",
+    "placements-api:referral-detail": "one referral (matrix)", "placements-api:referral-admit": "state change",
+    "placements-api:referral-close": "state change", "screening-api:follow-up": "state change",
+    "screening-api:overdose-risk": "one patient's risk flags, no free text (matrix: 404 elsewhere)",
+    "privacy-api:consent-revoke": "state change",
+}
+
+# Who reads each list, whose patient is theirs, and whose patients they must never see in it.
+READERS = {
+    "nurse": ("rivera", ("whitlock", "okonkwo")),  # care-team nurse: not the other team, not North
+    "north_nurse": ("okonkwo", ("rivera", "whitlock")),
+}
+OFFICER_READERS = {  # program-wide readers: the other program only
+    "privacy_officer": ("rivera", ("okonkwo",)),
+    "north-privacy": ("okonkwo", ("rivera", "whitlock")),
+}
+OFFICER_LISTS = {"audit:trail", "privacy:break-glass-report"}
+# Lists that show no patient name, MRN or free text of the reader's own patient either (checked non-empty).
+NAMELESS = {"screening:risk", "screening:naloxone", "screening:events", "screening-api:naloxone",
+            "screening-api:events", "screening-api:screens", "screening-api:follow-ups",
+            "withdrawal:board", "withdrawal-api:board", "patients-api:census", "patients:census"}
+
+
+def test_every_url_pattern_is_classified():
+    names = set(url_names()) - PUBLIC
+    assert names - set(LISTS) - set(NOT_LISTS) == set(), "URLs without a leak test or a reason"
+    assert (set(LISTS) | set(NOT_LISTS)) - names == set(), "rows for URLs that no longer exist"
+    assert set(LISTS).isdisjoint(NOT_LISTS)
+
+
+def reader_client(username, page, api_client, is_api):
+    from waypoint.accounts.models import User
+
+    user = User.objects.get(username=username)
+    return api_client(user) if is_api else page(user)
+
+
+def read_every_list(world, reader, names, page, api) -> list[str]:
+    """Read each list as `reader`; returns what went wrong (empty: nothing leaked, every list really answered)."""
+    readers = OFFICER_READERS if reader in OFFICER_READERS else READERS
+    own_key, others = readers[reader]
+    own = getattr(world, own_key)
+    username = {"nurse": "nurse", "north_nurse": "north-nurse", "privacy_officer": "privacy"}.get(reader, reader)
+    problems = []
+    for name in names:
+        build, is_api = LISTS[name]
+        response = reader_client(username, page, api, is_api).get(build(own))
+        if response.status_code != 200:
+            problems.append(f"{name}: status {response.status_code}")
+            continue
+        body = response.content.decode()
+        problems += [f"{name} shows {other}'s {marker}" for other in others
+                     for marker in getattr(world, other).markers if marker in body]
+        if name in NAMELESS:
+            if len(body) <= 200:
+                problems.append(f"{name}: an empty answer proves nothing")
+        elif not any(marker in body for marker in own.markers):
+            problems.append(f"{name}: the reader's own patient is not shown")
+    return problems
+
+
+@pytest.mark.parametrize("reader", list(READERS))
+def test_no_list_shows_another_teams_or_programs_patient(reader, world, page, api):
+    assert read_every_list(world, reader, [n for n in LISTS if n not in OFFICER_LISTS], page, api) == []
+
+
+@pytest.mark.parametrize("reader", list(OFFICER_READERS))
+def test_the_privacy_officers_lists_show_only_their_program(reader, world, page, api):
+    assert read_every_list(world, reader, sorted(OFFICER_LISTS), page, api) == []
+
+
+@pytest.mark.parametrize("name", SEARCHES)
+def test_searching_for_another_teams_or_programs_patient_finds_nothing(name, world, page, api):
+    build, is_api = LISTS[name]
+    client = reader_client("nurse", page, api, is_api)
+    for term in ["W-2002", "Whitlock", "N-7007", "Okonkwo", "1988-04-12"]:
+        search_finds_only_own(client.get(build(world.rivera), {"q": term}).content.decode(), term, world)
+
+
+def search_finds_only_own(body, term, world):
+    # the page repeats the term itself (search box, "no patient matches ...", next-page links): not a leak
+    for echo in (f'value="{term}"', f"matches “{term}”", f"q={term}", f"?mrn={term}"):
+        body = body.replace(echo, "")
+    for marker in world.whitlock.markers + world.okonkwo.markers:
+        assert marker not in body
+    if term == "1988-04-12":  # everybody's birth date: only the nurse's own patient comes back
+        assert "W-1001" in body
+
+
+def test_the_disclosed_record_shows_only_its_patient(world, page, nurse):
+    html = page(nurse).post(reverse("privacy:disclose", args=[world.rivera.patient.pk]), {
+        "recipient": "Clinic Zephyrine", "purpose": "treatment", "information": ["episodes"]}).content.decode()
+    assert "Zephyrine" in html or "W-1001" in html
+    for marker in world.whitlock.markers + world.okonkwo.markers:
+        assert marker not in html
