@@ -1,11 +1,12 @@
 """Attacks a clinical system must shrug off: stored XSS in every free-text field, cross-site request forgery."""
 
+import inspect
 import json
 from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from conftest import PASSWORD, authenticator_of, verified_login
@@ -113,3 +114,57 @@ def test_a_password_only_session_reaches_no_page_and_no_api(name, ctx, nurse):
     else:
         assert response.status_code == 302 and response["Location"].startswith(reverse("two-factor-verify"))
     assert AuditEvent.objects.count() == before
+
+
+def views_reading_the_query():
+    """(name, view) of every page view whose code reads request.GET (the API is covered by ApiView itself)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, namespace=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, namespace + (f"{entry.namespace}:" if entry.namespace else ""))
+            elif isinstance(entry, URLPattern):
+                yield f"{namespace}{entry.name}", entry.callback
+
+    for name, callback in walk(get_resolver().url_patterns):
+        if getattr(callback, "view_class", None) is not None:
+            continue  # class-based: ApiView refuses undocumented parameters; the sign-in views take `next`
+        if "request.GET" in inspect.getsource(inspect.unwrap(callback)):
+            yield name, callback
+
+
+def test_every_page_that_reads_the_query_declares_its_parameters():
+    found = dict(views_reading_the_query())
+    assert {"patients:list", "audit:trail", "privacy:break-glass-report"} <= set(found)
+    assert [name for name, view in found.items() if not hasattr(view, "query_parameters")] == []
+
+
+def list_cases():
+    from tests.test_leaks import LISTS
+
+    for name, (build, is_api) in LISTS.items():
+        yield pytest.param(name, build, is_api, id=name)
+
+
+@pytest.mark.parametrize(("name", "build", "is_api"), list(list_cases()))
+def test_an_unknown_sort_or_filter_parameter_is_refused_on_every_list(name, build, is_api, ctx, nurse,
+                                                                     privacy_officer, page, api):
+    from tests.test_leaks import OFFICER_LISTS, Someone
+
+    user = privacy_officer if name in OFFICER_LISTS else nurse
+    url = build(Someone(ctx.patient, ()))
+    joiner = "&" if "?" in url else "?"
+    if is_api:
+        response = api(user).get(f"{url}{joiner}sort=-mrn&program_id__in=1,2")
+        assert response.status_code == 400
+        assert set(response.json()) == {"sort", "program_id__in"}
+        return
+    view = resolve(url.split("?")[0]).func
+    response = page(user).get(f"{url}{joiner}sort=-mrn&program_id__in=1,2")
+    if hasattr(view, "query_parameters"):
+        assert response.status_code == 400 and b"program_id__in" in response.content
+        if "sort" in view.query_parameters:  # a page that sorts: an unknown sort key is refused too
+            assert page(user).get(f"{url}{joiner}sort=-mrn").status_code == 400
+    else:  # a page that reads no query parameter at all: nothing to misspell, nothing filtered
+        assert response.status_code == 200

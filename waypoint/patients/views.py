@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, PATIENT_EDIT, PATIENT_REGISTER
+from waypoint.web.query import query_parameters
 
 from . import chart_sections, queries, services
 from .access import has_permission, require, visible_patients
@@ -37,6 +38,7 @@ def chart_patient(request, pk):
 
 
 @require_GET
+@query_parameters("q", "page")
 def patient_list(request):
     program = program_or_403(request)
     require(request.user, program.pk, CHART_READ)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from waypoint.accounts.roles import AUDIT_READ
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
+from waypoint.web.query import query_parameters
 
 from . import audit
 from .audit_forms import PARAMETERS, SORT_KEYS, AuditFilterForm
@@ -87,6 +88,7 @@ def audit_detail(detail) -> str:
 
 
 @require_GET
+@query_parameters(*PARAMETERS)
 def audit_trail(request):
     program = request.program
     if program is None:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from waypoint.accounts.roles import BREAK_GLASS, CHART_READ, CONSENT_MANAGE, PRIVACY_REPORTS
 from waypoint.patients.access import has_permission, require
 from waypoint.patients.views import add_errors, chart_patient, program_or_403
+from waypoint.web.query import query_parameters
 from waypoint.withdrawal.models import Assessment
 
 from . import audit, services
@@ -21,6 +22,7 @@ from .models import Consent, EmergencyAccess
 
 
 @require_http_methods(["GET", "POST"])
+@query_parameters("mrn")
 def break_glass(request):
     program = program_or_403(request)
     require(request.user, program.pk, BREAK_GLASS)
@@ -51,6 +53,7 @@ def _range(request):
 
 
 @require_GET
+@query_parameters("since", "until", "format")
 def break_glass_report(request):
     program = program_or_403(request)
     require(request.user, program.pk, PRIVACY_REPORTS)

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -21,6 +22,28 @@ def exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)
+
+
+_DOCUMENTED: dict[tuple[type, str], frozenset[str]] = {}
+
+
+def documented_query_parameters(view, method: str) -> frozenset[str]:
+    """The query parameters an operation documents (drf-spectacular's extend_schema, the pagination cursor)."""
+    key = (type(view), method)
+    if key not in _DOCUMENTED:
+        names = set()
+        schema_class = getattr(getattr(view, method.lower(), None), "kwargs", {}).get("schema")
+        if schema_class is not None:
+            schema = schema_class()
+            schema.view, schema.method = view, method
+            for parameter in schema.get_override_parameters():
+                if isinstance(parameter, OpenApiParameter) and parameter.location == OpenApiParameter.QUERY:
+                    names.add(parameter.name)
+        pagination = getattr(view, "pagination_class", None)
+        if pagination is not None and method == "GET":
+            names.add(pagination.cursor_query_param)
+        _DOCUMENTED[key] = frozenset(names)
+    return _DOCUMENTED[key]
 
 
 class StrictSerializer(serializers.Serializer):
@@ -42,7 +65,18 @@ class StrictSerializer(serializers.Serializer):
 
 
 class ApiView(APIView):
-    """Base of every API view: authenticated by DRF (bearer token or session), not by the page middleware."""
+    """Base of every API view: authenticated by DRF (bearer token or session), not by the page middleware.
+
+    Query parameters are refused (400, naming each) unless the operation documents them: the parameters of its
+    extend_schema, and the cursor of its pagination_class. An unknown filter or sort key must not be ignored
+    silently (a misspelt filter would return everything).
+    """
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication and permissions first: 401 before 400
+        unknown = sorted(set(request.query_params) - documented_query_parameters(self, request.method))
+        if unknown:
+            raise exceptions.ValidationError({name: ["Unknown query parameter."] for name in unknown})
 
     @classmethod
     def as_view(cls, **initkwargs):
