@@ -33,7 +33,9 @@ class SignInView(auth_views.LoginView):
 
 class SignOutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
+        # A session that has not passed the second factor ends alone: knowing a password must not be enough
+        # to sign the real person out everywhere and revoke their tokens.
+        if request.user.is_authenticated and two_factor.is_verified(request.user):
             end_all_sessions(acting_user=request.user, user=request.user, reason="signed out")
         return super().post(request, *args, **kwargs)
 

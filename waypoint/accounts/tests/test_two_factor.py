@@ -219,3 +219,14 @@ def test_an_operator_resets_a_lost_second_factor_from_the_command_line(nurse):
     assert ward.get("/patients/").status_code == 302
     assert AuditEvent.objects.filter(action="account.two_factor.remove", actor=None,
                                      detail__reason__startswith="lost phone").exists()
+
+
+def test_signing_out_before_the_second_factor_ends_only_that_session(nurse, api):
+    authenticator_of(nurse)
+    ward = verified_login(Client(), nurse)
+    token_client = api(nurse)
+    guesser = password_step()
+    assert guesser.post("/logout/").status_code == 302
+    assert guesser.get("/patients/").status_code == 302
+    assert ward.get("/patients/").status_code == 200  # the real person's session and token live on
+    assert token_client.get("/api/v1/patients/").status_code == 200
