@@ -28,7 +28,21 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def bearer(nurse, patient):
+def wsgi_keeps_the_test_connection():
+    """Schemathesis calls the WSGI application itself, whose request signals would close the database connection
+    holding the test's transaction (PostgreSQL); Django's own test client unhooks them the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def bearer(nurse, patient, wsgi_keeps_the_test_connection):
     """A care-team nurse's token, over one admitted patient (ids 1 and up exist, so generated ids can hit them)."""
     services.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=1),
                    level_code="3.7-WM")
