@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -234,19 +235,65 @@ class EpisodeDischargeView(ApiView):
         return Response(EpisodeSerializer(episode).data)
 
 
+class CensusPatientSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    since = serializers.DateTimeField()
+
+
+class CensusLevelSerializer(serializers.Serializer):
+    level_of_care = serializers.CharField()
+    name = serializers.CharField()
+    count = serializers.IntegerField(help_text="Patients at this level now (everyone, seen or not).")
+    capacity = serializers.IntegerField(allow_null=True, help_text="Beds or slots; null: no set capacity.")
+    patients = CensusPatientSerializer(many=True, help_text="Only the patients you may see, by name.")
+
+
+class CensusDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    total = serializers.IntegerField()
+    levels = serializers.DictField(child=serializers.IntegerField(), help_text="Level code -> midnight count.")
+
+
+class CensusHistorySerializer(serializers.Serializer):
+    definition = serializers.CharField()
+    time_zone = serializers.CharField()
+    capacity = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    days = CensusDaySerializer(many=True)
+
+
+class CensusSerializer(serializers.Serializer):
+    program = serializers.CharField()
+    now = serializers.DateTimeField()
+    total = serializers.IntegerField()
+    levels = CensusLevelSerializer(many=True)
+    history = CensusHistorySerializer(help_text=queries.CENSUS_DEFINITION)
+
+
 class CensusView(ApiView):
     @extend_schema(
-        parameters=[OpenApiParameter("program", str, description="Program slug (default: your only program)")],
-        responses={200: dict},
+        parameters=[OpenApiParameter("program", str, description="Program slug (default: your only program)"),
+                    OpenApiParameter("from", str, description="First date of the history, YYYY-MM-DD (default: 29 "
+                                     "days before `to`)"),
+                    OpenApiParameter("to", str, description="Last date of the history, YYYY-MM-DD (default: today "
+                                     f"in the program's time zone); at most {queries.MAX_HISTORY_DAYS} days")],
+        responses={200: CensusSerializer, 400: dict},
+        description="Occupancy now by level of care (names only of the patients you may see) and over time. "
+        + queries.CENSUS_DEFINITION,
     )
     def get(self, request):
-        """Patients in care now by level of care; names only of the patients you may see."""
+        """Patients in care now by level of care, and the daily midnight census over a date range."""
         program = program_from_query(request)
         require(request.user, program.pk, CENSUS_READ)
+        start, end = queries.census_range(program, request.query_params.get("from"), request.query_params.get("to"))
         rows = queries.census(program, visible_patients(request.user, program))
-        services.record_read(request.user, "program.census.read", program=program)
+        history = queries.census_history(program, start, end)
+        services.record_read(request.user, "program.census.read", program=program,
+                             detail={"from": start.isoformat(), "to": end.isoformat()})
+        codes = [row["level"].code for row in history["levels"]]
         return Response({
             "program": program.slug,
+            "now": timezone.now(),
             "total": sum(r["count"] for r in rows),
             "levels": [
                 {
@@ -257,4 +304,12 @@ class CensusView(ApiView):
                 }
                 for r in rows
             ],
+            "history": {
+                "definition": history["definition"], "time_zone": program.time_zone,
+                "capacity": {row["level"].code: row["capacity"] for row in history["levels"]},
+                "days": [{"date": day, "total": sum(row["counts"][i] for row in history["levels"]),
+                          "levels": {code: row["counts"][i] for code, row in zip(codes, history["levels"],
+                                                                                  strict=True)}}
+                         for i, day in enumerate(history["days"])],
+            },
         })

@@ -72,3 +72,15 @@ class DischargeForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, label="Name, MRN or birth date", max_length=100)
+
+
+class CensusRangeForm(forms.Form):
+    """Only renders the range fields; `queries.census_range` parses and checks them (page and API alike)."""
+
+    from_ = forms.CharField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    to = forms.CharField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = self.fields.pop("from_")
+        self.fields["to"] = self.fields.pop("to")

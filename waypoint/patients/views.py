@@ -10,7 +10,7 @@ from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, PAT
 
 from . import chart_sections, queries, services
 from .access import has_permission, require, visible_patients
-from .forms import AdmitForm, DischargeForm, PatientForm, SearchForm, TransferForm
+from .forms import AdmitForm, CensusRangeForm, DischargeForm, PatientForm, SearchForm, TransferForm
 from .models import Episode
 
 
@@ -170,8 +170,31 @@ def episode_discharge(request, pk, episode_id):
 
 @require_GET
 def census(request):
+    from django.utils.safestring import mark_safe
+
+    from .census_chart import occupancy_chart
+
     program = program_or_403(request)
     require(request.user, program.pk, CENSUS_READ)
     rows = queries.census(program, visible_patients(request.user, program))
-    services.record_read(request.user, "program.census.read", program=program)
-    return render(request, "patients/census.html", {"rows": rows, "total": sum(r["count"] for r in rows)})
+    status = 200
+    try:
+        start, end = queries.census_range(program, request.GET.get("from"), request.GET.get("to"))
+        form = CensusRangeForm(initial={"from": start.isoformat(), "to": end.isoformat()})
+    except ValidationError as error:
+        form = CensusRangeForm(request.GET)
+        add_errors(form, error)
+        start, end = queries.census_range(program, None, None)  # the chart shows the default range meanwhile
+        status = 400
+    history = queries.census_history(program, start, end)
+    charts = [{"level": row["level"], "capacity": row["capacity"], "now": row["counts"][-1] if row["counts"] else 0,
+               "peak": max(row["counts"], default=0),
+               "svg": mark_safe(occupancy_chart(row["level"].label, history["days"], row["counts"],  # noqa: S308
+                                                row["capacity"]))}  # the chart module escapes every text it draws
+              for row in history["levels"]]
+    services.record_read(request.user, "program.census.read", program=program,
+                         detail={"from": start.isoformat(), "to": end.isoformat()})
+    return render(request, "patients/census.html", {
+        "rows": rows, "total": sum(r["count"] for r in rows), "form": form, "start": start, "end": end,
+        "charts": charts, "definition": history["definition"], "program": program,
+    }, status=status)
