@@ -56,10 +56,16 @@ class PatientSerializer(StrictSerializer):
 class StaySerializer(serializers.ModelSerializer):
     level_of_care = serializers.CharField(source="level_code")
     level_name = serializers.CharField(source="level.name")
+    placement = serializers.IntegerField(source="placement_id", allow_null=True,
+                                         help_text="The placement assessment the move rests on, if named.")
+    latest_recommendation = serializers.CharField(
+        help_text="Recommended level of the patient's latest placement when the stay began (empty: none).")
+    against_recommendation = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = LevelOfCareStay
-        fields = ["id", "level_of_care", "level_name", "asam_edition", "started_at", "ended_at", "reason"]
+        fields = ["id", "level_of_care", "level_name", "asam_edition", "started_at", "ended_at", "reason",
+                  "placement", "latest_recommendation", "against_recommendation"]
 
 
 class EpisodeSerializer(serializers.ModelSerializer):
@@ -82,6 +88,8 @@ class TransferSerializer(StrictSerializer):
     level_of_care = serializers.CharField(max_length=16)
     reason = serializers.CharField()
     capacity_override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    placement = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                         help_text="Id of the patient's placement assessment that supports the move.")
 
 
 class DischargeSerializer(StrictSerializer):
@@ -219,7 +227,8 @@ class EpisodeTransferView(ApiView):
         data = serializer.validated_data
         stay = services.transfer(acting_user=request.user, episode=episode, at=data["at"],
                                  level_code=data["level_of_care"], reason=data["reason"],
-                                 capacity_override_reason=data["capacity_override_reason"])
+                                 capacity_override_reason=data["capacity_override_reason"],
+                                 placement_id=data["placement"])
         return Response(StaySerializer(stay).data, status=status.HTTP_201_CREATED)
 
 

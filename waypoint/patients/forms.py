@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from waypoint.accounts.models import CareTeam, ProgramLevel
 
@@ -55,13 +56,19 @@ class TransferForm(forms.Form):
     at = forms.DateTimeField(label="Moved at", widget=DateTimeInput())
     level_of_care = forms.ChoiceField(label="New level of care")
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+    placement = forms.TypedChoiceField(
+        label="Supporting placement assessment", required=False, coerce=int, empty_value=None,
+        help_text="The placement assessment this move rests on (optional).")
     capacity_override_reason = forms.CharField(
         label="Over capacity: override reason", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Only when the level is full; program directors and administrators only.")
 
-    def __init__(self, *args, program, **kwargs):
+    def __init__(self, *args, program, placements=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level_of_care"].choices = level_choices(program)
+        self.fields["placement"].choices = [("", "— none —")] + [
+            (p.pk, f"{timezone.localtime(p.at):%Y-%m-%d %H:%M}: recommended {p.recommended_level}, decided "
+                   f"{p.decided_level}") for p in placements]
 
 
 class DischargeForm(forms.Form):
