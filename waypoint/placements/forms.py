@@ -73,7 +73,8 @@ class CloseReferralForm(forms.Form):
 
 class RuleTableForm(forms.Form):
     table = forms.CharField(
-        label="Rule table (JSON)", widget=forms.Textarea(attrs={"rows": 28, "spellcheck": "false", "class": "code"}),
+        label="Rule table (JSON)",
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "wrap": "off", "class": "code"}),
         help_text="Shape: intensity ranks least to most intensive, default_level, withdrawal needs least to most, "
         "default_withdrawal, rules (id, when, level and/or withdrawal, why). The version number is set on saving.")
     note = forms.CharField(label="Note: what changed and why", max_length=2000,

@@ -57,6 +57,18 @@ def problem_of(program, table) -> str | None:
     return f"{problem}."
 
 
+def pretty(table: dict) -> str:
+    """The table as JSON for the editor: one key per line, and one line per rule."""
+    lines = []
+    for key, value in table.items():
+        if key == "rules" and isinstance(value, list):
+            rules_text = ",\n".join(f"    {json.dumps(rule, ensure_ascii=False)}" for rule in value)
+            lines.append(f'  "rules": [\n{rules_text}\n  ]')
+        else:
+            lines.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(lines) + "\n}"
+
+
 def parse(text: str) -> dict:
     try:
         table = json.loads(text)

@@ -1,6 +1,5 @@
 """Placement pages: rate and decide beside the chart, and the program's rule table."""
 
-import json
 from datetime import timedelta
 
 from django.contrib import messages
@@ -130,7 +129,7 @@ def rule_table_edit(request):
     program = program_or_403(request)
     require(request.user, program.pk, SETTINGS_MANAGE)
     table, version = rule_tables.table_in_force(program)
-    form = RuleTableForm(request.POST or None, initial={"table": json.dumps(table, indent=2)})
+    form = RuleTableForm(request.POST or None, initial={"table": rule_tables.pretty(table)})
     if request.method == "POST" and form.is_valid():
         try:
             saved = rule_tables.save_version(acting_user=request.user, program=program,
