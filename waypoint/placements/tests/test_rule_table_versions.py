@@ -57,6 +57,16 @@ def test_a_placement_records_the_version_it_used(administrator, nurse, patient, 
     assert placement.rule_table == version and placement.table_version == 1
 
 
+def test_the_placement_page_and_api_name_the_table_version(administrator, nurse, patient, program, page, api):
+    save(administrator, program, harbor_table())
+    services.record_placement(acting_user=nurse, patient=patient, ratings=LOW)
+    body = page(nurse).get(reverse("placements:placement", args=[patient.pk])).content.decode()
+    assert 'href="/placement/rules/versions/1/">program version 1</a>' in body
+    recommendation = api(nurse).get(f"/api/v1/patients/{patient.pk}/placements/").json()["results"][0][
+        "recommendation"]
+    assert recommendation["table_version"] == 1 and recommendation["program_table"] is True
+
+
 def test_a_table_that_breaks_monotonicity_is_refused_with_the_first_counterexample(administrator, program):
     with pytest.raises(ValidationError) as caught:
         save(administrator, program, broken_table())
