@@ -98,23 +98,37 @@ def offered_level(program: Program, code: str) -> ProgramLevel:
     return found
 
 
+def _peak_use(offered: ProgramLevel, at: datetime, episode: Episode | None) -> tuple[int, datetime]:
+    """The most stays open at once in the level from `at` on (a backdated stay is open from then until now), and
+    the first moment it is reached."""
+    occupied = (LevelOfCareStay.objects.filter(program_id=offered.program_id, level_code=offered.code)
+                .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at)))
+    if episode is not None:
+        occupied = occupied.exclude(episode=episode)
+    intervals = list(occupied.values_list("started_at", "ended_at"))
+    peak, when = 0, at
+    for instant in sorted({at, *(start for start, _ in intervals if start > at)}):
+        in_use = sum(1 for start, end in intervals if start <= instant and (end is None or end > instant))
+        if in_use > peak:
+            peak, when = in_use, instant
+    return peak, when
+
+
 def check_capacity(acting_user, offered: ProgramLevel, at: datetime, override_reason: str,
                    episode: Episode | None = None) -> dict:
-    """Refuse a level at capacity (beds or slots in use at `at`) unless a director/administrator overrides with a
-    reason. Returns the audit detail of an override ({} when none was needed)."""
+    """Refuse a level at capacity (beds or slots in use at `at`, or at any later moment, since the new stay stays
+    open from `at` on) unless a director/administrator overrides with a reason. Returns the audit detail of an
+    override ({} when none was needed)."""
     if offered.capacity is None:
         return {}
     ProgramLevel.objects.select_for_update().get(pk=offered.pk)  # one capacity decision at a time per level
-    occupied = (LevelOfCareStay.objects.filter(program_id=offered.program_id, level_code=offered.code,
-                                               started_at__lte=at).exclude(ended_at__lte=at))
-    if episode is not None:
-        occupied = occupied.exclude(episode=episode)
-    in_use = occupied.count()
+    in_use, when = _peak_use(offered, at, episode)
     if in_use < offered.capacity:
         return {}
+    moment = "" if when == at else f" on {_day(when)}"
     if not override_reason.strip():
-        raise ValidationError({"level_of_care": f"{offered.code} is full ({in_use} of {offered.capacity} in use). "
-                               "A program director or administrator may override with a reason."})
+        raise ValidationError({"level_of_care": f"{offered.code} is full{moment} ({in_use} of {offered.capacity} in "
+                               "use). A program director or administrator may override with a reason."})
     if not has_permission(acting_user, offered.program_id, CAPACITY_OVERRIDE):
         raise ValidationError({"capacity_override_reason": "Only a program director or administrator may place "
                                "a patient in a full level of care."})
