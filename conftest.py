@@ -1,7 +1,8 @@
 """Test personas and clients, shared by every test module.
 
 Personas: `nurse` (on the patient's care team), `counselor_off_team` (same program, not on the team),
-`intake` (program-wide role), `north_nurse` (another program), `anonymous` (no session, no token).
+`intake` (program-wide role), `administrator` (settings, no charts), `north_nurse` (another program),
+`anonymous` (no session, no token).
 """
 
 import os
@@ -75,6 +76,12 @@ def intake(program):
 @pytest.fixture
 def privacy_officer(program):
     return make_user("privacy", program, Role.PRIVACY)
+
+
+@pytest.fixture
+def administrator(program):
+    """Manages staff and settings (program settings, rule table versions); opens no chart."""
+    return make_user("admin", program, Role.ADMIN)
 
 
 @pytest.fixture

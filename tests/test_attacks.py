@@ -19,8 +19,19 @@ from waypoint.withdrawal import services as withdrawal
 PAYLOAD = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
 
 
+def poisoned_rule_table(administrator, program):
+    """A rule table version whose note, name, notice and a rule's id and 'why' carry the payload."""
+    from waypoint.placement.rules import default_table
+    from waypoint.placements import rule_tables
+
+    table = default_table(program.asam_edition)
+    table.update(name=PAYLOAD, notice=PAYLOAD)
+    table["rules"].append({"id": PAYLOAD, "when": [{"dimension": 1, "at_least": 4}], "level": "3.7", "why": PAYLOAD})
+    return rule_tables.save_version(acting_user=administrator, program=program, table=table, note=PAYLOAD)
+
+
 @pytest.fixture
-def poisoned(ctx, nurse, counselor_off_team):
+def poisoned(ctx, nurse, counselor_off_team, administrator):
     """Every free-text field a user can type, filled with a script payload."""
     text_fields = ("given_name", "family_name", "preferred_name", "gender_identity", "pronouns",
                    "preferred_language", "phone", "address_line", "city", "state", "emergency_contact_name",
@@ -43,6 +54,10 @@ def poisoned(ctx, nurse, counselor_off_team):
                      information=["demographics"])
     privacy.break_the_glass(acting_user=counselor_off_team, program=ctx.program, mrn=ctx.patient.mrn,
                             reason=PAYLOAD)
+    poisoned_rule_table(administrator, ctx.program)
+    from waypoint.accounts import program_settings
+
+    program_settings.change(ctx.program, "privacy.part2_notice", PAYLOAD, acting_user=administrator)
     return ctx, consent
 
 
@@ -50,7 +65,17 @@ def pages_showing_the_payload(ctx):
     pk = ctx.patient.pk
     return [reverse("patients:list"), reverse("patients:chart", args=[pk]), reverse("patients:edit", args=[pk]),
             reverse("patients:census"), reverse("withdrawal:board"), reverse("withdrawal:flowsheet", args=[pk]),
-            reverse("privacy:patient", args=[pk])]
+            reverse("privacy:patient", args=[pk]), reverse("placements:rule-table"),
+            reverse("placements:rule-table-version", args=[1]), reverse("patients:transfer", args=[pk, ctx.episode.pk])]
+
+
+def test_the_administrator_pages_escape_stored_text(page, administrator, poisoned):
+    """The settings page shows a text setting's value; the rule table editor shows the table as JSON text."""
+    for url in (reverse("accounts:settings"), reverse("placements:rule-table-edit"),
+                reverse("placements:rule-table-version", args=[1])):
+        html = page(administrator).get(url).content.decode()
+        assert "<script>alert" not in html and "<img src=x" not in html, url
+        assert "&lt;script&gt;alert" in html, url
 
 
 def test_no_page_runs_a_stored_script(page, nurse, privacy_officer, counselor_off_team, poisoned):
@@ -64,7 +89,7 @@ def test_no_page_runs_a_stored_script(page, nurse, privacy_officer, counselor_of
     assert "<script>alert" not in report and "&lt;script&gt;alert" in report
     banner = page(counselor_off_team).get(ctx.patient.get_absolute_url()).content.decode()
     assert "<script>alert" not in banner and "&lt;script&gt;alert" in banner
-    assert checked >= 5  # the payload was really on those pages, escaped
+    assert checked >= 8  # the payload was really on those pages, escaped
 
 
 def test_the_print_view_of_a_disclosure_escapes_user_text(page, nurse, poisoned):

@@ -6,6 +6,7 @@ one allowed persona and one denied persona. Personas: `nurse` (on the patient's 
 self-report session opened on a device for the care-team patient), `anonymous`.
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -16,7 +17,8 @@ from django.utils import timezone
 
 from conftest import verified_login
 from tests.conftest import COWS
-from waypoint.placements.models import Referral
+from waypoint.placement.rules import default_table
+from waypoint.placements.models import Referral, RuleTableVersion
 from waypoint.privacy.models import AuditEvent, Consent, Disclosure
 from waypoint.withdrawal.models import Assessment
 
@@ -78,6 +80,22 @@ def referral_id(ctx):
                                                requested_level="3.5", created_by=ctx.nurse)
     return ctx.referral.pk
 
+
+def rule_version(ctx):
+    """Versions 1 (the program's own rule) and 2 (back to the default) of the rule table, made without audit lines."""
+    if not RuleTableVersion.objects.filter(program=ctx.program).exists():
+        RuleTableVersion.objects.create(program=ctx.program, number=1, table=harbor_table(), note="Harbor")
+        RuleTableVersion.objects.create(program=ctx.program, number=2, table=default_table(3), note="Back")
+    return 1
+
+
+def harbor_table():
+    table = default_table(3)
+    table["rules"].append({"id": "D5-2", "when": [{"dimension": 5, "at_least": 2}], "level": "2.5"})
+    return table
+
+
+ADMIN_PAGE_DENIED = {"nurse": 403, "north_nurse": 403, "kiosk": 302, "anonymous": 302}
 
 REFERRAL_PAGE_DENIED = {"north_nurse": 404, "kiosk": 302, "anonymous": 302}
 REFERRAL_API_DENIED = {"north_nurse": 404, "kiosk": 401, "anonymous": 401}
@@ -172,6 +190,24 @@ MATRIX = {
                                  data=lambda ctx: {"at": now_local(ctx), **{f"rating_d{n}": 1 for n in range(1, 7)}}),
     "placements:rule-table": Case("GET", lambda ctx: reverse("placements:rule-table"),
                                   {"nurse": 200, "counselor_off_team": 200}, {"kiosk": 302, "anonymous": 302}),
+    "placements:rule-table-edit": Case("POST", lambda ctx: reverse("placements:rule-table-edit"),
+                                       {"administrator": 302}, ADMIN_PAGE_DENIED | {"counselor_off_team": 403},
+                                       data=lambda ctx: {"table": json.dumps(harbor_table()), "note": "review"}),
+    "placements:rule-table-version": Case("GET", lambda ctx: reverse("placements:rule-table-version",
+                                                                     args=[rule_version(ctx)]),
+                                          {"nurse": 200, "counselor_off_team": 200, "administrator": 200},
+                                          {"north_nurse": 404, "kiosk": 302, "anonymous": 302}),
+    "placements:rule-table-restore": Case("POST", lambda ctx: reverse("placements:rule-table-restore",
+                                                                      args=[rule_version(ctx)]),
+                                          {"administrator": 302},
+                                          {"nurse": 403, "north_nurse": 404, "kiosk": 302, "anonymous": 302},
+                                          data=lambda ctx: {"note": "undo"}),
+    "accounts:settings": Case("GET", lambda ctx: reverse("accounts:settings"), {"administrator": 200},
+                              ADMIN_PAGE_DENIED | {"privacy_officer": 403}),
+    "accounts:setting-change": Case("POST", lambda ctx: reverse("accounts:setting-change",
+                                                                args=["withdrawal.late_entry_days"]),
+                                    {"administrator": 302}, ADMIN_PAGE_DENIED | {"counselor_off_team": 403},
+                                    data=lambda ctx: {"value": "3"}),
     "placements-api:placement-list": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/placements/",
                                           {"nurse": 201}, API_DENIED, api=True,
                                           data=lambda ctx: {"ratings": {f"d{n}": 1 for n in range(1, 7)}}),

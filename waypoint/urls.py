@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("waypoint.screening.urls")),
     path("kiosk/", include(kiosk_patterns)),
     path("", include("waypoint.privacy.audit_urls")),
+    path("", include("waypoint.accounts.urls")),
     path("api/v1/schema/", schema_view, name="api-schema"),
     path("api/v1/", include("waypoint.patients.api_urls")),
     path("api/v1/", include("waypoint.withdrawal.api_urls")),

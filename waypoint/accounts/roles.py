@@ -30,6 +30,7 @@ REFERRAL_WRITE = "program.referral:write"
 CAPACITY_OVERRIDE = "program.capacity:override"  # admit or transfer into a full level, with a reason
 AUDIT_READ = "audit.trail:read"
 STAFF_MANAGE = "staff.account:write"
+SETTINGS_MANAGE = "program.settings:write"  # program settings and the placement rule table (new versions)
 
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ, BREAK_GLASS}
 
@@ -43,7 +44,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # The privacy officer audits access (reports of who opened what); does not open charts.
     Role.PRIVACY: frozenset({CENSUS_READ, PRIVACY_REPORTS, AUDIT_READ}),
     # The administrator manages staff and settings, not charts.
-    Role.ADMIN: frozenset({CENSUS_READ, CAPACITY_OVERRIDE, STAFF_MANAGE}),
+    Role.ADMIN: frozenset({CENSUS_READ, CAPACITY_OVERRIDE, STAFF_MANAGE, SETTINGS_MANAGE}),
 }
 
 # Roles that see every patient of their program; the others see the patients of their care teams.

@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -55,10 +56,16 @@ class PatientSerializer(StrictSerializer):
 class StaySerializer(serializers.ModelSerializer):
     level_of_care = serializers.CharField(source="level_code")
     level_name = serializers.CharField(source="level.name")
+    placement = serializers.IntegerField(source="placement_id", allow_null=True,
+                                         help_text="The placement assessment the move rests on, if named.")
+    latest_recommendation = serializers.CharField(
+        help_text="Recommended level of the patient's latest placement when the stay began (empty: none).")
+    against_recommendation = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = LevelOfCareStay
-        fields = ["id", "level_of_care", "level_name", "asam_edition", "started_at", "ended_at", "reason"]
+        fields = ["id", "level_of_care", "level_name", "asam_edition", "started_at", "ended_at", "reason",
+                  "placement", "latest_recommendation", "against_recommendation"]
 
 
 class EpisodeSerializer(serializers.ModelSerializer):
@@ -81,6 +88,8 @@ class TransferSerializer(StrictSerializer):
     level_of_care = serializers.CharField(max_length=16)
     reason = serializers.CharField()
     capacity_override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    placement = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                         help_text="Id of the patient's placement assessment that supports the move.")
 
 
 class DischargeSerializer(StrictSerializer):
@@ -220,7 +229,8 @@ class EpisodeTransferView(ApiView):
         data = serializer.validated_data
         stay = services.transfer(acting_user=request.user, episode=episode, at=data["at"],
                                  level_code=data["level_of_care"], reason=data["reason"],
-                                 capacity_override_reason=data["capacity_override_reason"])
+                                 capacity_override_reason=data["capacity_override_reason"],
+                                 placement_id=data["placement"])
         return Response(StaySerializer(stay).data, status=status.HTTP_201_CREATED)
 
 
@@ -236,19 +246,65 @@ class EpisodeDischargeView(ApiView):
         return Response(EpisodeSerializer(episode).data)
 
 
+class CensusPatientSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    since = serializers.DateTimeField()
+
+
+class CensusLevelSerializer(serializers.Serializer):
+    level_of_care = serializers.CharField()
+    name = serializers.CharField()
+    count = serializers.IntegerField(help_text="Patients at this level now (everyone, seen or not).")
+    capacity = serializers.IntegerField(allow_null=True, help_text="Beds or slots; null: no set capacity.")
+    patients = CensusPatientSerializer(many=True, help_text="Only the patients you may see, by name.")
+
+
+class CensusDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    total = serializers.IntegerField()
+    levels = serializers.DictField(child=serializers.IntegerField(), help_text="Level code -> midnight count.")
+
+
+class CensusHistorySerializer(serializers.Serializer):
+    definition = serializers.CharField()
+    time_zone = serializers.CharField()
+    capacity = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    days = CensusDaySerializer(many=True)
+
+
+class CensusSerializer(serializers.Serializer):
+    program = serializers.CharField()
+    now = serializers.DateTimeField()
+    total = serializers.IntegerField()
+    levels = CensusLevelSerializer(many=True)
+    history = CensusHistorySerializer(help_text=queries.CENSUS_DEFINITION)
+
+
 class CensusView(ApiView):
     @extend_schema(
-        parameters=[OpenApiParameter("program", str, description="Program slug (default: your only program)")],
-        responses={200: dict},
+        parameters=[OpenApiParameter("program", str, description="Program slug (default: your only program)"),
+                    OpenApiParameter("from", str, description="First date of the history, YYYY-MM-DD (default: 29 "
+                                     "days before `to`)"),
+                    OpenApiParameter("to", str, description="Last date of the history, YYYY-MM-DD (default: today "
+                                     f"in the program's time zone); at most {queries.MAX_HISTORY_DAYS} days")],
+        responses={200: CensusSerializer, 400: dict},
+        description="Occupancy now by level of care (names only of the patients you may see) and over time. "
+        + queries.CENSUS_DEFINITION,
     )
     def get(self, request):
-        """Patients in care now by level of care; names only of the patients you may see."""
+        """Patients in care now by level of care, and the daily midnight census over a date range."""
         program = program_from_query(request)
         require(request.user, program.pk, CENSUS_READ)
+        start, end = queries.census_range(program, request.query_params.get("from"), request.query_params.get("to"))
         rows = queries.census(program, visible_patients(request.user, program))
-        services.record_read(request.user, "program.census.read", program=program)
+        history = queries.census_history(program, start, end)
+        services.record_read(request.user, "program.census.read", program=program,
+                             detail={"from": start.isoformat(), "to": end.isoformat()})
+        codes = [row["level"].code for row in history["levels"]]
         return Response({
             "program": program.slug,
+            "now": timezone.now(),
             "total": sum(r["count"] for r in rows),
             "levels": [
                 {
@@ -259,4 +315,12 @@ class CensusView(ApiView):
                 }
                 for r in rows
             ],
+            "history": {
+                "definition": history["definition"], "time_zone": program.time_zone,
+                "capacity": {row["level"].code: row["capacity"] for row in history["levels"]},
+                "days": [{"date": day, "total": sum(row["counts"][i] for row in history["levels"]),
+                          "levels": {code: row["counts"][i] for code, row in zip(codes, history["levels"],
+                                                                                  strict=True)}}
+                         for i, day in enumerate(history["days"])],
+            },
         })

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from waypoint.accounts.models import CareTeam, ProgramLevel
 
@@ -55,13 +56,19 @@ class TransferForm(forms.Form):
     at = forms.DateTimeField(label="Moved at", widget=DateTimeInput())
     level_of_care = forms.ChoiceField(label="New level of care")
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+    placement = forms.TypedChoiceField(
+        label="Supporting placement assessment", required=False, coerce=int, empty_value=None,
+        help_text="The placement assessment this move rests on (optional).")
     capacity_override_reason = forms.CharField(
         label="Over capacity: override reason", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Only when the level is full; program directors and administrators only.")
 
-    def __init__(self, *args, program, **kwargs):
+    def __init__(self, *args, program, placements=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level_of_care"].choices = level_choices(program)
+        self.fields["placement"].choices = [("", "— none —")] + [
+            (p.pk, f"{timezone.localtime(p.at):%Y-%m-%d %H:%M}: recommended {p.recommended_level}, decided "
+                   f"{p.decided_level}") for p in placements]
 
 
 class DischargeForm(forms.Form):
@@ -72,3 +79,15 @@ class DischargeForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, label="Name, MRN or birth date", max_length=100)
+
+
+class CensusRangeForm(forms.Form):
+    """Only renders the range fields; `queries.census_range` parses and checks them (page and API alike)."""
+
+    from_ = forms.CharField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    to = forms.CharField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = self.fields.pop("from_")
+        self.fields["to"] = self.fields.pop("to")

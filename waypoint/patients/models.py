@@ -130,12 +130,21 @@ class LevelOfCareStay(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The placement assessment the move rests on (optional), and the recommended level of the patient's latest
+    # placement when the stay began (blank: none yet), so that a move against it shows.
+    placement = models.ForeignKey("placements.PlacementAssessment", on_delete=models.PROTECT, null=True,
+                                  blank=True, related_name="supported_stays")
+    latest_recommendation = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["started_at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["episode"], condition=models.Q(ended_at__isnull=True), name="one_open_stay_per_episode"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gte=models.F("started_at")),
+                name="stay_ends_after_it_starts",
             ),
         ]
         indexes = [models.Index(fields=["program", "ended_at", "level_code"], name="stay_census")]
@@ -146,6 +155,10 @@ class LevelOfCareStay(models.Model):
     @property
     def level(self):
         return level(self.asam_edition, self.level_code)
+
+    @property
+    def against_recommendation(self) -> bool:
+        return bool(self.latest_recommendation) and self.latest_recommendation != self.level_code
 
 
 class TimelineEntry(models.Model):

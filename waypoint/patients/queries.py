@@ -1,6 +1,7 @@
 """Read-side helpers for patient lists, charts and the census (no writes, no audit: callers audit)."""
 
-from datetime import date, datetime
+from bisect import bisect_left
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -76,3 +77,84 @@ def census(program, visible: QuerySet[Patient]) -> list[dict]:
             "capacity": capacity,
         })
     return rows
+
+
+CENSUS_DEFINITION = (
+    "Midnight census: for each date, the patients in each level of care at 00:00 at the start of that date in the "
+    "program's time zone (a stay counts when it began at or before that midnight and had not ended by it). Someone "
+    "admitted and discharged between two midnights is not counted; the table above shows who is in care now."
+)
+MAX_HISTORY_DAYS = 366
+
+
+def midnight(day: date, tz) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz)
+
+
+def census_history(program, start: date, end: date) -> dict:
+    """Daily midnight counts by level from `start` to `end` (inclusive), program time zone.
+
+    Returns {"days": [date...], "levels": [{"level": Level, "capacity": int|None, "counts": [int...]}]} with every
+    level the program offers (and any level a stay in the range used) in display order.
+    """
+    tz = program.tz
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    midnights = [midnight(day, tz) for day in days]
+    stays = (LevelOfCareStay.objects.filter(program=program, started_at__lte=midnights[-1])
+             .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=midnights[0]))
+             .values_list("level_code", "started_at", "ended_at"))
+    deltas: dict[str, list[int]] = {}
+    for code, started, ended in stays:
+        first = bisect_left(midnights, started)  # the first midnight at or after the start
+        last = len(midnights) if ended is None else bisect_left(midnights, ended)  # midnights before the end
+        if first >= last:
+            continue
+        row = deltas.setdefault(code, [0] * (len(days) + 1))
+        row[first] += 1
+        row[last] -= 1
+    offered = {row.code: row for row in ProgramLevel.objects.filter(program=program)}
+    levels = []
+    for code in sorted(set(offered) | set(deltas), key=lambda c: level(program.asam_edition, c).position):
+        running, counts = 0, []
+        for change in deltas.get(code, [0] * (len(days) + 1))[:-1]:
+            running += change
+            counts.append(running)
+        levels.append({"level": level(program.asam_edition, code),
+                       "capacity": offered[code].capacity if code in offered else None, "counts": counts})
+    return {"days": days, "levels": levels, "definition": CENSUS_DEFINITION}
+
+
+def census_range(program, start_text: str | None, end_text: str | None) -> tuple[date, date]:
+    """The date range asked for (YYYY-MM-DD), by default the last 30 days to today in the program's time zone.
+
+    Refused under `from` / `to`: a date that does not parse, a range that ends before it starts, ends after
+    today, or spans more than MAX_HISTORY_DAYS days.
+    """
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    today = timezone.localdate(timezone=program.tz)
+    errors = {}
+    parsed = {}
+    for key, text, fallback in (("to", end_text, today), ("from", start_text, None)):
+        text = (text or "").strip()
+        if not text:
+            parsed[key] = fallback
+            continue
+        try:
+            parsed[key] = date.fromisoformat(text)
+        except ValueError:
+            errors[key] = "Give a date as YYYY-MM-DD."
+    if errors:
+        raise ValidationError(errors)
+    end = parsed["to"]
+    start = parsed["from"] or end - timedelta(days=29)
+    if end > today:
+        errors["to"] = f"The range cannot end after today ({today:%Y-%m-%d})."
+    elif start > end:
+        errors["from"] = "The range starts after it ends."
+    elif (end - start).days + 1 > MAX_HISTORY_DAYS:
+        errors["from"] = f"At most {MAX_HISTORY_DAYS} days at a time."
+    if errors:
+        raise ValidationError(errors)
+    return start, end

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from waypoint.accounts.models import CareTeam, Program, ProgramLevel
@@ -60,6 +61,36 @@ def _save(obj, field_on_clash: str, message: str) -> None:
         raise ValidationError({field_on_clash: message}) from exc
 
 
+def _day(value: datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def check_no_overlap(patient: Patient, start: datetime, end: datetime | None, *, field: str, what: str,
+                     episode: Episode | None = None) -> None:
+    """Refuse an admission or stay [start, end) (end None: still open) that overlaps another episode of care of
+    the patient or a level-of-care stay outside `episode`; touching (one ends when the next begins) is allowed.
+    The message names the period it collides with."""
+    episodes = Episode.objects.filter(patient=patient).filter(
+        Q(discharged_at__isnull=True) | Q(discharged_at__gt=start))
+    stays = LevelOfCareStay.objects.filter(patient=patient).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+    if end is not None:
+        episodes = episodes.filter(admitted_at__lt=end)
+        stays = stays.filter(started_at__lt=end)
+    if episode is not None:
+        episodes = episodes.exclude(pk=episode.pk)
+        stays = stays.exclude(episode=episode)
+    clash = episodes.order_by("admitted_at").first()
+    if clash is not None:
+        until = f"to {_day(clash.discharged_at)}" if clash.discharged_at else "still open"
+        raise ValidationError({field: f"{what} overlaps the episode of care from {_day(clash.admitted_at)} ({until}); "
+                                      "episodes and stays of a patient may not overlap."})
+    stay = stays.order_by("started_at").first()
+    if stay is not None:
+        until = f"to {_day(stay.ended_at)}" if stay.ended_at else "still open"
+        raise ValidationError({field: f"{what} overlaps the stay at {stay.level_code} from {_day(stay.started_at)} "
+                                      f"({until}); episodes and stays of a patient may not overlap."})
+
+
 def offered_level(program: Program, code: str) -> ProgramLevel:
     found = ProgramLevel.objects.filter(program=program, code=code, active=True).first()
     if found is None:
@@ -67,23 +98,37 @@ def offered_level(program: Program, code: str) -> ProgramLevel:
     return found
 
 
+def _peak_use(offered: ProgramLevel, at: datetime, episode: Episode | None) -> tuple[int, datetime]:
+    """The most stays open at once in the level from `at` on (a backdated stay is open from then until now), and
+    the first moment it is reached."""
+    occupied = (LevelOfCareStay.objects.filter(program_id=offered.program_id, level_code=offered.code)
+                .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at)))
+    if episode is not None:
+        occupied = occupied.exclude(episode=episode)
+    intervals = list(occupied.values_list("started_at", "ended_at"))
+    peak, when = 0, at
+    for instant in sorted({at, *(start for start, _ in intervals if start > at)}):
+        in_use = sum(1 for start, end in intervals if start <= instant and (end is None or end > instant))
+        if in_use > peak:
+            peak, when = in_use, instant
+    return peak, when
+
+
 def check_capacity(acting_user, offered: ProgramLevel, at: datetime, override_reason: str,
                    episode: Episode | None = None) -> dict:
-    """Refuse a level at capacity (beds or slots in use at `at`) unless a director/administrator overrides with a
-    reason. Returns the audit detail of an override ({} when none was needed)."""
+    """Refuse a level at capacity (beds or slots in use at `at`, or at any later moment, since the new stay stays
+    open from `at` on) unless a director/administrator overrides with a reason. Returns the audit detail of an
+    override ({} when none was needed)."""
     if offered.capacity is None:
         return {}
     ProgramLevel.objects.select_for_update().get(pk=offered.pk)  # one capacity decision at a time per level
-    occupied = (LevelOfCareStay.objects.filter(program_id=offered.program_id, level_code=offered.code,
-                                               started_at__lte=at).exclude(ended_at__lte=at))
-    if episode is not None:
-        occupied = occupied.exclude(episode=episode)
-    in_use = occupied.count()
+    in_use, when = _peak_use(offered, at, episode)
     if in_use < offered.capacity:
         return {}
+    moment = "" if when == at else f" on {_day(when)}"
     if not override_reason.strip():
-        raise ValidationError({"level_of_care": f"{offered.code} is full ({in_use} of {offered.capacity} in use). "
-                               "A program director or administrator may override with a reason."})
+        raise ValidationError({"level_of_care": f"{offered.code} is full{moment} ({in_use} of {offered.capacity} in "
+                               "use). A program director or administrator may override with a reason."})
     if not has_permission(acting_user, offered.program_id, CAPACITY_OVERRIDE):
         raise ValidationError({"capacity_override_reason": "Only a program director or administrator may place "
                                "a patient in a full level of care."})
@@ -142,9 +187,7 @@ def admit(*, acting_user, patient: Patient, admitted_at: datetime, level_code: s
         raise ValidationError({"admitted_at": "The admission is before the patient's birth date."})
     if patient.episodes.filter(discharged_at__isnull=True).exists():
         raise ValidationError({"admitted_at": "This patient already has an open episode of care."})
-    last = patient.episodes.order_by("-discharged_at").first()
-    if last is not None and admitted_at < last.discharged_at:
-        raise ValidationError({"admitted_at": "The admission overlaps the previous episode of care."})
+    check_no_overlap(patient, admitted_at, None, field="admitted_at", what="The admission")
     offered = offered_level(patient.program, level_code)
     override = check_capacity(acting_user, offered, admitted_at, capacity_override_reason)
     episode = Episode(program_id=patient.program_id, patient=patient, admitted_at=admitted_at, admitted_by=acting_user)
@@ -165,10 +208,40 @@ def _open_episode(episode: Episode) -> Episode:
     return episode
 
 
+def _placements():
+    """The placement assessments' model, reached through the stay's link (the patients app imports no later app)."""
+    return LevelOfCareStay._meta.get_field("placement").related_model
+
+
+def latest_placement(patient: Patient, at: datetime, episode: Episode | None = None):
+    """The patient's most recent placement assessment at or before `at` (with `episode`: not from before the
+    previous discharge, so an earlier episode's placement does not count), or None."""
+    placements = _placements().objects.filter(patient=patient, at__lte=at)
+    if episode is not None:
+        previous = (Episode.objects.filter(patient=patient, discharged_at__lte=episode.admitted_at)
+                    .order_by("-discharged_at").values_list("discharged_at", flat=True).first())
+        if previous is not None:
+            placements = placements.filter(at__gte=previous)
+    return placements.order_by("-at", "-id").first()
+
+
+def _supporting_placement(patient: Patient, placement_id, at: datetime):
+    if placement_id in (None, ""):
+        return None
+    found = _placements().objects.filter(patient=patient, pk=placement_id).first()
+    if found is None:
+        raise ValidationError({"placement": "Not a placement assessment of this patient."})
+    if found.at > at:
+        raise ValidationError({"placement": f"This placement was assessed after the transfer ({_day(found.at)})."})
+    return found
+
+
 @transaction.atomic
 def transfer(*, acting_user, episode: Episode, at: datetime, level_code: str, reason: str,
-             capacity_override_reason: str = "") -> LevelOfCareStay:
-    """Move a patient to another level of care (step-down or step-up) within the open episode."""
+             capacity_override_reason: str = "", placement_id: int | None = None) -> LevelOfCareStay:
+    """Move a patient to another level of care (step-down or step-up) within the open episode, optionally naming
+    the placement assessment that supports the move. The recommendation of the latest placement at that time is
+    kept with the stay, so a move against it shows."""
     require(acting_user, episode.program_id, EPISODE_MANAGE)
     episode = _open_episode(episode)
     if not reason.strip():
@@ -179,23 +252,30 @@ def transfer(*, acting_user, episode: Episode, at: datetime, level_code: str, re
     if at < current.started_at:
         began = timezone.localtime(current.started_at).strftime("%Y-%m-%d %H:%M")
         raise ValidationError({"at": f"The transfer is before the current stay began ({began})."})
+    check_no_overlap(episode.patient, at, None, field="at", what="The new stay", episode=episode)
     offered = offered_level(episode.program, level_code)
     if offered.code == current.level_code:
         raise ValidationError({"level_of_care": "The patient is already at this level of care."})
+    supporting = _supporting_placement(episode.patient, placement_id, at)
     override = check_capacity(acting_user, offered, at, capacity_override_reason, episode=episode)
+    latest = latest_placement(episode.patient, at, episode)
     current.ended_at = at
     current.save(update_fields=["ended_at"])
     stay = LevelOfCareStay.objects.create(
         program_id=episode.program_id, patient=episode.patient, episode=episode, level_code=offered.code,
         asam_edition=episode.program.asam_edition, started_at=at, reason=reason, recorded_by=acting_user,
+        placement=supporting, latest_recommendation=latest.recommended_level if latest else "",
     )
-    _timeline(
-        episode.patient, "transferred", f"Moved from {current.level.label} to {stay.level.label}: {reason}",
-        at=at, by=acting_user, episode=episode,
-    )
+    summary = f"Moved from {current.level.label} to {stay.level.label}: {reason}"
+    if supporting is not None:
+        summary += f" · placement of {_day(supporting.at)}"
+    if stay.against_recommendation:
+        summary += f" · against the latest placement's recommendation ({stay.latest_recommendation})"
+    _timeline(episode.patient, "transferred", summary[:300], at=at, by=acting_user, episode=episode)
     audit.record(
         acting_user, "episode.transfer", patient=episode.patient, obj=stay,
-        detail={"from": current.level_code, "to": offered.code, **override},
+        detail={"from": current.level_code, "to": offered.code, "placement": supporting.pk if supporting else None,
+                "against_recommendation": stay.against_recommendation, **override},
     )
     return stay
 

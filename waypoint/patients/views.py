@@ -3,7 +3,9 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, PATIENT_EDIT, PATIENT_REGISTER
@@ -11,8 +13,8 @@ from waypoint.web.query import query_parameters
 
 from . import chart_sections, queries, services
 from .access import has_permission, require, visible_patients
-from .forms import AdmitForm, DischargeForm, PatientForm, SearchForm, TransferForm
-from .models import Episode
+from .forms import AdmitForm, CensusRangeForm, DischargeForm, PatientForm, SearchForm, TransferForm
+from .models import Episode, LevelOfCareStay
 
 
 def program_or_403(request):
@@ -95,7 +97,9 @@ def patient_chart(request, pk):
     services.record_read(request.user, "patient.chart.read", patient=patient, obj=patient)
     return render(request, "patients/chart.html", {
         "patient": patient, "episode": episode, "stay": episode.current_stay if episode else None,
-        "timeline": timeline, "episodes": patient.episodes.prefetch_related("stays"),
+        "timeline": timeline,
+        "episodes": patient.episodes.prefetch_related(Prefetch("stays", LevelOfCareStay.objects.select_related(
+            "placement"))),
         "header_sections": chart_sections.render_sections(chart_sections.HEADER, request, patient),
         "body_sections": chart_sections.render_sections(chart_sections.BODY, request, patient),
         "can_manage": has_permission(request.user, patient.program_id, EPISODE_MANAGE),
@@ -110,6 +114,8 @@ def _episode_form(request, pk, form_class, *, episode_id=None):
     if episode_id is not None:
         episode = get_object_or_404(Episode, pk=episode_id, patient=patient)
     kwargs = {} if form_class is DischargeForm else {"program": patient.program}
+    if form_class is TransferForm:
+        kwargs["placements"] = patient.placements.order_by("-at", "-id")[:50]
     return patient, episode, form_class(request.POST or None, **kwargs)
 
 
@@ -139,14 +145,19 @@ def episode_transfer(request, pk, episode_id):
         try:
             stay = services.transfer(acting_user=request.user, episode=episode, at=data["at"],
                                      level_code=data["level_of_care"], reason=data["reason"],
-                                 capacity_override_reason=data["capacity_override_reason"])
+                                     capacity_override_reason=data["capacity_override_reason"],
+                                     placement_id=data["placement"])
         except ValidationError as error:
             add_errors(form, error)
         else:
             messages.success(request, f"{patient.display_name} moved to {stay.level.label}.")
+            if stay.against_recommendation:
+                messages.warning(request, f"This move is against the latest placement's recommendation "
+                                 f"({stay.latest_recommendation}).")
             return redirect(patient)
     return render(request, "patients/episode_form.html", {
         "form": form, "patient": patient, "episode": episode, "title": "Change level of care", "submit": "Move",
+        "latest_placement": services.latest_placement(patient, timezone.now(), episode),
         "header_sections": chart_sections.render_sections(chart_sections.HEADER, request, patient),
     })
 
@@ -172,8 +183,31 @@ def episode_discharge(request, pk, episode_id):
 
 @require_GET
 def census(request):
+    from django.utils.safestring import mark_safe
+
+    from .census_chart import occupancy_chart
+
     program = program_or_403(request)
     require(request.user, program.pk, CENSUS_READ)
     rows = queries.census(program, visible_patients(request.user, program))
-    services.record_read(request.user, "program.census.read", program=program)
-    return render(request, "patients/census.html", {"rows": rows, "total": sum(r["count"] for r in rows)})
+    status = 200
+    try:
+        start, end = queries.census_range(program, request.GET.get("from"), request.GET.get("to"))
+        form = CensusRangeForm(initial={"from": start.isoformat(), "to": end.isoformat()})
+    except ValidationError as error:
+        form = CensusRangeForm(request.GET)
+        add_errors(form, error)
+        start, end = queries.census_range(program, None, None)  # the chart shows the default range meanwhile
+        status = 400
+    history = queries.census_history(program, start, end)
+    charts = [{"level": row["level"], "capacity": row["capacity"], "now": row["counts"][-1] if row["counts"] else 0,
+               "peak": max(row["counts"], default=0),
+               "svg": mark_safe(occupancy_chart(row["level"].label, history["days"], row["counts"],  # noqa: S308
+                                                row["capacity"]))}  # the chart module escapes every text it draws
+              for row in history["levels"]]
+    services.record_read(request.user, "program.census.read", program=program,
+                         detail={"from": start.isoformat(), "to": end.isoformat()})
+    return render(request, "patients/census.html", {
+        "rows": rows, "total": sum(r["count"] for r in rows), "form": form, "start": start, "end": end,
+        "charts": charts, "definition": history["definition"], "program": program,
+    }, status=status)

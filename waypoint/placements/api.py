@@ -38,7 +38,8 @@ class PlacementSerializer(serializers.ModelSerializer):
     def get_recommendation(self, placement) -> dict:
         return {"level": placement.recommended_level, "withdrawal": placement.recommended_withdrawal or None,
                 "rules_fired": placement.rules_fired, "table": placement.table_name,
-                "table_version": placement.table_version}
+                "table_version": placement.table_version,
+                "program_table": placement.rule_table_id is not None}  # false: Waypoint's default table
 
 
 @extend_schema_serializer(component_name="PlacementRecord")  # withdrawal has a RecordSerializer too

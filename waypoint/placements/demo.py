@@ -6,9 +6,10 @@ from datetime import timedelta
 from django.utils import timezone
 
 from waypoint.patients.models import Episode
+from waypoint.placement import rules
 from waypoint.placement.levels import levels_of
 
-from . import referrals, services
+from . import referrals, rule_tables, services
 from .models import Referral
 
 NAMES = ("Alex Moreno", "Jordan Blake", "Casey Nguyen", "Riley Adams", "Sam Ortiz", "Taylor Brooks", "Morgan Reed",
@@ -20,6 +21,13 @@ def build(program, nurse, rng: random.Random) -> None:
     codes = [lvl.code for lvl in levels_of(program.asam_edition)]
     offered = [lvl.code for lvl in program.levels.filter(active=True)] or codes[:1]
     flag_codes = [code for code, _ in referrals.flag_choices(program)]
+    # The program adopts Waypoint's default rule table as its version 1 (saved by its administrator).
+    admin = program.memberships.filter(role="admin").select_related("user").first()
+    if admin is not None:
+        table = rules.default_table(program.asam_edition)
+        table["name"] = f"{program.name} placement rules (Waypoint's default, adopted)"
+        rule_tables.save_version(acting_user=admin.user, program=program, table=table,
+                                 note="Adopted Waypoint's default table after review by the clinical committee.")
     # Placement assessments for the patients in care, most following the recommendation.
     for episode in Episode.objects.filter(program=program, discharged_at__isnull=True).select_related("patient")[:12]:
         ratings = {f"d{n}": rng.choice((0, 1, 1, 2, 2, 3)) for n in range(1, 7)}

@@ -69,3 +69,13 @@ class CloseReferralForm(forms.Form):
     status = forms.ChoiceField(label="Outcome", choices=[("referred_elsewhere", "Referred elsewhere"),
                                                          ("closed", "Closed")])
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RuleTableForm(forms.Form):
+    table = forms.CharField(
+        label="Rule table (JSON)",
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "wrap": "off", "class": "code"}),
+        help_text="Shape: intensity ranks least to most intensive, default_level, withdrawal needs least to most, "
+        "default_withdrawal, rules (id, when, level and/or withdrawal, why). The version number is set on saving.")
+    note = forms.CharField(label="Note: what changed and why", max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))

@@ -8,6 +8,27 @@ from waypoint.placement.levels import LEVELS
 from waypoint.placement.rules import DIMENSIONS
 
 
+class RuleTableVersion(models.Model):
+    """One saved version of a program's placement rule table. Never edited: saving (or restoring an older one)
+    adds a new version, and the newest is the one in force. No version yet: Waypoint's default table."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField()
+    table = models.JSONField()
+    note = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+")  # null: carried over from the former program setting
+    created_at = models.DateTimeField(default=timezone.now)
+    restored_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["program", "number"], name="one_rule_table_version_number")]
+
+    def __str__(self) -> str:
+        return f"Rule table version {self.number} of {self.program}"
+
+
 class PlacementAssessment(models.Model):
     """Six dimension ratings (0-4, each with a note), the rule table's recommendation and the level decided.
 
@@ -30,6 +51,9 @@ class PlacementAssessment(models.Model):
     notes = models.JSONField()  # [d1..d6] text
     table_name = models.CharField(max_length=200)
     table_version = models.PositiveIntegerField()
+    # The program's rule table version used; null: Waypoint's default table (table_name/table_version say which).
+    rule_table = models.ForeignKey(RuleTableVersion, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="placements")
     recommended_level = models.CharField(max_length=16)
     recommended_withdrawal = models.CharField(max_length=40, blank=True)
     rules_fired = models.JSONField(default=list)

@@ -18,7 +18,7 @@ from waypoint.placement import rules
 from waypoint.placement.levels import EDITIONS, LEVELS
 
 from .models import PlacementAssessment
-from .settings import table_for
+from .rule_tables import table_in_force
 
 KEYS = tuple(f"d{n}" for n in range(1, rules.DIMENSION_COUNT + 1))
 
@@ -50,9 +50,9 @@ def clean_ratings(ratings, notes) -> tuple[list[int], list[str]]:
     return clean, [notes.get(key, "").strip() for key in KEYS]
 
 
-def recommendation_for(program, ratings) -> tuple[dict, rules.Recommendation]:
-    table = table_for(program)
-    return table, rules.recommend(table, ratings)
+def _recommend(program, ratings):
+    table, version = table_in_force(program)
+    return table, version, rules.recommend(table, ratings)
 
 
 def _episode_at(patient: Patient, at: datetime) -> Episode | None:
@@ -73,7 +73,7 @@ def record_placement(*, acting_user, patient: Patient, ratings, notes=None, deci
     at = at or timezone.now()
     if at > timezone.now() + CLOCK_SKEW:
         raise ValidationError({"at": "The assessment time is in the future."})
-    table, result = recommendation_for(program, clean)
+    table, version, result = _recommend(program, clean)
     decided_level = (decided_level or "").strip() or result.level
     errors = {}
     if (edition, decided_level) not in LEVELS:
@@ -93,6 +93,7 @@ def record_placement(*, acting_user, patient: Patient, ratings, notes=None, deci
     placement = PlacementAssessment.objects.create(
         program=program, patient=patient, episode=_episode_at(patient, at), edition=edition, ratings=clean,
         notes=clean_notes, table_name=table.get("name", ""), table_version=table.get("version", 1),
+        rule_table=version,
         recommended_level=result.level, recommended_withdrawal=result.withdrawal or "",
         rules_fired=list(result.fired), decided_level=decided_level, reason=reason, reason_text=reason_text.strip(),
         decided_by=acting_user, at=at)

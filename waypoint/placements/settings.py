@@ -3,29 +3,14 @@
 from django.core.exceptions import ValidationError
 
 from waypoint.accounts.program_settings import ProgramSetting, whole_number
-from waypoint.placement import rules
-
-
-def rule_table(value):
-    """Refuse a table that is malformed or breaks a guarantee, showing the first counterexample."""
-    problem = rules.validate(value)
-    if problem is not None:
-        raise ValidationError(str(problem))
-
-
-RULE_TABLE = ProgramSetting(
-    "placement.rule_table", default=None, validate=rule_table,
-    help="The placement rule table (JSON: intensity ranks, default level, withdrawal needs, rules). Empty: "
-    "Waypoint's own default table for the program's edition. A table where some combination of ratings gets no "
-    "recommendation or two, or where raising a rating lowers the recommendation, is refused with the first "
-    "counterexample.",
-    origin="Waypoint's own default (waypoint/placement/default_rules.json); not the ASAM Criteria algorithm, "
-    "whose tables are proprietary.",
-)
 
 
 def table_for(program) -> dict:
-    return RULE_TABLE.get(program) or rules.default_table(program.asam_edition)
+    """The rule table in force: the program's newest saved version (placements.rule_tables), else Waypoint's
+    own default for the program's edition."""
+    from .rule_tables import table_in_force
+
+    return table_in_force(program)[0]
 
 
 def priority_flags(value):

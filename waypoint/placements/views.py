@@ -8,7 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, REFERRAL_READ, REFERRAL_WRITE
+from waypoint.accounts.roles import (
+    CENSUS_READ,
+    CHART_READ,
+    EPISODE_MANAGE,
+    REFERRAL_READ,
+    REFERRAL_WRITE,
+    SETTINGS_MANAGE,
+)
 from waypoint.patients import views as patient_views
 from waypoint.patients.access import has_permission, require
 from waypoint.patients.services import record_read
@@ -16,10 +23,9 @@ from waypoint.patients.views import chart_patient, program_or_403
 from waypoint.placement import rules
 from waypoint.privacy import audit
 
-from . import referrals, services
-from .forms import AdmitReferralForm, CloseReferralForm, field_for, placement_form, referral_form
-from .models import PlacementAssessment
-from .settings import RULE_TABLE, table_for
+from . import referrals, rule_tables, services
+from .forms import AdmitReferralForm, CloseReferralForm, RuleTableForm, field_for, placement_form, referral_form
+from .models import PlacementAssessment, RuleTableVersion
 
 
 def add_errors(form, error: ValidationError) -> None:
@@ -61,19 +67,80 @@ def placement(request, pk):
     })
 
 
-@require_GET
-def rule_table(request):
-    program = program_or_403(request)
-    require(request.user, program.pk, CENSUS_READ)
-    table = table_for(program)
+def _table_context(table) -> dict:
     edition = table["edition"]
     rows = [{"id": rule["id"], "when": [rules.describe(c, edition) for c in rule["when"]],
              "level": rule.get("level") or "", "withdrawal": rule.get("withdrawal") or "", "why": rule.get("why", "")}
             for rule in table["rules"]]
+    return {"table": table, "rows": rows, "dimensions": rules.DIMENSIONS[edition], "problem": rules.validate(table)}
+
+
+@require_GET
+def rule_table(request):
+    program = program_or_403(request)
+    require(request.user, program.pk, CENSUS_READ)
+    table, version = rule_tables.table_in_force(program)
     return render(request, "placements/rule_table.html", {
-        "table": table, "rows": rows, "dimensions": rules.DIMENSIONS[edition], "program": program,
-        "customised": RULE_TABLE.get(program) is not None, "setting": RULE_TABLE,
-        "problem": rules.validate(table), "report": indicated_versus_decided(program),
+        **_table_context(table), "program": program, "version": version,
+        "versions": RuleTableVersion.objects.filter(program=program).select_related("author", "restored_from"),
+        "can_edit": has_permission(request.user, program.pk, SETTINGS_MANAGE),
+        "report": indicated_versus_decided(program),
+    })
+
+
+def _version(request, number):
+    from django.shortcuts import get_object_or_404
+
+    program = program_or_403(request)
+    require(request.user, program.pk, CENSUS_READ)
+    return program, get_object_or_404(RuleTableVersion.objects.select_related("author", "restored_from"),
+                                      program=program, number=number)
+
+
+@require_GET
+def rule_table_version(request, number):
+    program, version = _version(request, number)
+    active = rule_tables.active_version(program)
+    return render(request, "placements/rule_table_version.html", {
+        **_table_context(version.table), "program": program, "version": version,
+        "is_active": active is not None and active.pk == version.pk,
+        "can_edit": has_permission(request.user, program.pk, SETTINGS_MANAGE),
+        "placements_used": version.placements.count(),
+    })
+
+
+@require_POST
+def rule_table_restore(request, number):
+    program, version = _version(request, number)
+    require(request.user, program.pk, SETTINGS_MANAGE)
+    try:
+        saved = rule_tables.restore(acting_user=request.user, program=program, version=version,
+                                    note=request.POST.get("note", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("placements:rule-table-version", number=number)
+    messages.success(request, f"Version {version.number} restored as version {saved.number}, now in force.")
+    return redirect("placements:rule-table")
+
+
+@require_http_methods(["GET", "POST"])
+def rule_table_edit(request):
+    program = program_or_403(request)
+    require(request.user, program.pk, SETTINGS_MANAGE)
+    table, version = rule_tables.table_in_force(program)
+    form = RuleTableForm(request.POST or None, initial={"table": rule_tables.pretty(table)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = rule_tables.save_version(acting_user=request.user, program=program,
+                                             table=form.cleaned_data["table"], note=form.cleaned_data["note"])
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Rule table version {saved.number} saved; it is in force from now on.")
+            return redirect("placements:rule-table")
+    return render(request, "placements/rule_table_edit.html", {
+        "form": form, "program": program, "version": version, "table": table,
     })
 
 

@@ -4,7 +4,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from waypoint.accounts.roles import AUDIT_READ, CHART_READ
+from waypoint.accounts.roles import AUDIT_READ, CHART_READ, SETTINGS_MANAGE
 from waypoint.patients.access import has_permission, memberships
 
 from .middleware import PROGRAM_SESSION_KEY
@@ -12,11 +12,14 @@ from .middleware import PROGRAM_SESSION_KEY
 
 @require_GET
 def home(request):
-    """The clinical staff's patient list; the privacy officer (no chart access) lands on the audit trail."""
+    """The clinical staff's patient list; the privacy officer (no chart access) lands on the audit trail, the
+    administrator (no chart access either) on the program settings."""
     program = getattr(request, "program", None)
-    if program is not None and not has_permission(request.user, program.pk, CHART_READ) \
-            and has_permission(request.user, program.pk, AUDIT_READ):
-        return redirect("audit:trail")
+    if program is not None and not has_permission(request.user, program.pk, CHART_READ):
+        if has_permission(request.user, program.pk, AUDIT_READ):
+            return redirect("audit:trail")
+        if has_permission(request.user, program.pk, SETTINGS_MANAGE):
+            return redirect("accounts:settings")
     return redirect("patients:list")
 
 

@@ -74,3 +74,32 @@ def test_the_api_refuses_a_transfer_into_a_full_level_naming_the_level(api, nurs
                                {"at": timezone.now().isoformat(), "level_of_care": "3.5", "reason": "stable"},
                                format="json")
     assert response.status_code == 400 and "level_of_care" in response.json()
+
+
+def test_a_backdated_admission_is_refused_when_the_level_filled_up_after_that_time(nurse, patient, program, team):
+    """The bed was free five days ago, but another patient took it two days ago: a stay backdated to five days ago
+    would still be open today, two patients in one bed."""
+    ProgramLevel.objects.filter(program=program, code="3.5").update(capacity=1)
+    other = services.register_patient(acting_user=nurse, program=program, care_team=team,
+                                      **patient_fields(mrn="W-3", given_name="Ana"))
+    services.admit(acting_user=nurse, patient=other, admitted_at=timezone.now() - timedelta(days=2), level_code="3.5")
+    with pytest.raises(ValidationError) as caught:
+        services.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=5),
+                       level_code="3.5")
+    message = caught.value.message_dict["level_of_care"][0]
+    assert message.startswith("3.5 is full on ") and "(1 of 1 in use)" in message
+    assert not patient.episodes.exists()
+
+
+def test_a_backdated_admission_into_a_bed_freed_since_is_allowed(nurse, patient, program, team):
+    ProgramLevel.objects.filter(program=program, code="3.5").update(capacity=1)
+    other = services.register_patient(acting_user=nurse, program=program, care_team=team,
+                                      **patient_fields(mrn="W-3", given_name="Ana"))
+    episode = services.admit(acting_user=nurse, patient=other, admitted_at=timezone.now() - timedelta(days=9),
+                             level_code="3.5")
+    naloxone_and_education(other, nurse, timezone.now() - timedelta(days=8))
+    services.discharge(acting_user=nurse, episode=episode, discharged_at=timezone.now() - timedelta(days=6),
+                       reason="completed")
+    services.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=5),
+                   level_code="3.5")
+    assert patient.episodes.count() == 1

@@ -4,9 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from waypoint.accounts import program_settings
 from waypoint.patients.models import TimelineEntry
-from waypoint.placement.rules import default_table
 from waypoint.placements import services
 from waypoint.placements.models import PlacementAssessment
 from waypoint.privacy.models import AuditEvent
@@ -61,24 +59,6 @@ def test_an_unknown_level_is_refused(nurse, patient):
     with pytest.raises(ValidationError) as caught:
         record(nurse, patient, decided_level="3.9", reason="clinical_judgement")
     assert "decided_level" in caught.value.message_dict
-
-
-def test_a_program_may_not_save_a_rule_table_that_breaks_a_guarantee(nurse, patient, program):
-    table = default_table(3)
-    table["rules"].append({"id": "BAD", "when": [{"dimension": 4, "at_most": 1}], "level": "3.1"})
-    with pytest.raises(ValidationError) as caught:
-        program_settings.change(program, "placement.rule_table", table, acting_user=nurse)
-    assert "raising dimension 4 from 1 to 2" in str(caught.value)
-
-
-def test_a_program_s_own_table_drives_the_recommendation(nurse, patient, program):
-    table = default_table(3)
-    table["name"], table["version"] = "Harbor table", 2
-    table["rules"].append({"id": "D5-2", "when": [{"dimension": 5, "at_least": 2}], "level": "2.5"})
-    program_settings.change(program, "placement.rule_table", table, acting_user=nurse)
-    placement = record(nurse, patient, ratings=LOW | {"d5": 2})
-    assert placement.recommended_level == "2.5" and "D5-2" in placement.rules_fired
-    assert (placement.table_name, placement.table_version) == ("Harbor table", 2)
 
 
 def test_the_api_answers_201_with_the_recommendation(api, nurse, patient):
