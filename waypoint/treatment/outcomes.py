@@ -32,7 +32,7 @@ def attendance_rate_by_modality(program, start: datetime, end: datetime) -> list
                     .values_list("id", "modality", "modality_label"))
     modality_of = {sid: code for sid, code, _ in sessions}
     rows: dict[str, dict] = {}
-    for sid, code, label in sessions:
+    for _sid, code, label in sessions:
         row = rows.setdefault(code, {"modality": code, "label": label, "sessions": 0, "marked": 0, "attended": 0,
                                      "absent_excused": 0, "absent_unexcused": 0, "unmarked": 0, "rate": None})
         row["sessions"] += 1

@@ -203,8 +203,9 @@ def from_template(body: dict, start: date) -> dict:
         interventions = [{"id": new_id(), "modality": i["modality"], "modality_label": i.get("modality_label", ""),
                           "frequency": i.get("frequency", ""), "responsible": None, "responsible_name": ""}
                          for i in problem.get("interventions", [])]
-        problems.append({"id": new_id(), "description": problem["description"], "diagnosis": problem.get("diagnosis", ""),
-                         "screen_findings": [], "goals": goals, "interventions": interventions})
+        problems.append({"id": new_id(), "description": problem["description"],
+                         "diagnosis": problem.get("diagnosis", ""), "screen_findings": [], "goals": goals,
+                         "interventions": interventions})
     return {"problems": problems}
 
 
