@@ -44,6 +44,8 @@ class ProblemForm(forms.Form):
     def __init__(self, *args, findings: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["screen_findings"].choices = list(findings.items())
+        if not findings:
+            self.fields["screen_findings"].help_text = "None present on the latest complication screen."
 
 
 class GoalForm(forms.Form):
@@ -77,6 +79,12 @@ class InterventionForm(forms.Form):
         self.fields["problem"].choices = problems
         self.fields["modality"].choices = _modality_choices(program)
         self.fields["responsible"].choices = _staff_choices(staff)
+
+
+class UpdateGoalForm(forms.Form):
+    item = forms.CharField(widget=forms.HiddenInput)
+    text = forms.CharField(label="Goal", max_length=2000, widget=forms.TextInput(
+        attrs={"placeholder": "In the patient's own words"}))
 
 
 class UpdateInterventionForm(forms.Form):

@@ -133,7 +133,8 @@ class Cleaner:
         if not isinstance(objectives, list):
             self.error(f"{key}.objectives", f"{where}: a list of objectives expected.")
             objectives = []
-        goal = {"id": self._id(item, key), "text": self._text(item, "text", key, where),
+        goal = {"id": self._id(item, key),
+                "text": self._text(item, "text", key, where, required=self.complete and not self.template),
                 "objectives": [self.objective(o, f"{key}.objectives.{n}", f"{where}, objective {n + 1}")
                                for n, o in enumerate(objectives)]}
         if self.complete and not goal["objectives"]:
@@ -196,7 +197,7 @@ def from_template(body: dict, start: date) -> dict:
     """A plan body from a template's: target dates from target_days, fresh ids, no responsible staff yet."""
     problems = []
     for problem in body.get("problems", []):
-        goals = [{"id": new_id(), "text": goal["text"], "objectives": [
+        goals = [{"id": new_id(), "text": "", "objectives": [  # the patient's own words, written with them
             {"id": new_id(), "text": o["text"],
              "target_date": (start + timedelta(days=o["target_days"])).isoformat() if o.get("target_days") else None}
             for o in goal.get("objectives", [])]} for goal in problem.get("goals", [])]
@@ -278,6 +279,14 @@ def add_intervention(body, *, problem, modality, frequency, responsible):
         raise ValidationError({"problem": "Choose a problem."})
     found["interventions"].append({"id": new_id(), "modality": modality, "frequency": frequency,
                                    "responsible": responsible, "responsible_name": ""})
+    return body
+
+
+def update_goal(body, *, item, text):
+    kind, found, _ = _find(body, item)
+    if kind != "goal":
+        raise ValidationError({"item": "Not a goal."})
+    found["text"] = text
     return body
 
 

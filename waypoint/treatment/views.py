@@ -87,6 +87,9 @@ def _plan_context(request, patient, plan=None, bound=None, start_form=None):
     update_forms = []
     if plan is not None and plan.is_draft:
         for problem in plan.body.get("problems", []):
+            for goal in problem["goals"]:
+                update_forms.append((goal["id"], forms.UpdateGoalForm(
+                    prefix=f"u-{goal['id']}", initial={"item": goal["id"], "text": goal["text"]})))
             for intervention in problem["interventions"]:
                 update_forms.append((intervention["id"], forms.UpdateInterventionForm(
                     staff=staff, prefix=f"u-{intervention['id']}",
@@ -192,6 +195,16 @@ def plan_version(request, pk, plan_id):
                     messages.success(request, "Intervention updated.")
                     return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
                 messages.error(request, "Give the intervention's frequency.")
+                return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
+            elif action == "update_goal":
+                item = request.POST.get("item", "")
+                form = forms.UpdateGoalForm(request.POST, prefix=f"u-{item}")
+                if form.is_valid():
+                    services.save_draft(acting_user=request.user, plan=plan, revision=revision, body=plans.update_goal(
+                        body, item=form.cleaned_data["item"], text=form.cleaned_data["text"]))
+                    messages.success(request, "Goal saved.")
+                    return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
+                messages.error(request, "Write the goal in the patient's own words.")
                 return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
             elif action == "remove":
                 services.save_draft(acting_user=request.user, plan=plan, revision=revision,
