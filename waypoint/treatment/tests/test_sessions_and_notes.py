@@ -167,6 +167,27 @@ def test_counseling_notes_are_disclosed_only_under_a_consent_naming_them(signed_
                            recipients=["Dr. Chen"], purposes=["treatment"], expiry="none", signed_by="Maria Rivera",
                            signed_on=timezone.localdate(), right_to_revoke_explained=True)
     with pytest.raises(ValidationError) as caught:
-        privacy.disclose(acting_user=nurse, patient=patient, recipient="Dr. Chen", purpose="treatment",
+        privacy.disclose(acting_user=counselor, patient=patient, recipient="Dr. Chen", purpose="treatment",
                          information=["counseling_notes"])
     assert "counseling_notes" in caught.value.message_dict["consent"][0]
+
+
+def test_the_disclosed_record_prints_counseling_notes_only_when_the_disclosure_names_them(counselor, nurse, patient,
+                                                                                         admitted, page):
+    services.write_counseling_note(acting_user=counselor, patient=patient, body="Processing grief",
+                                   occurred_at=hours_ago(1))
+    for information in (["all_sud_records"], ["all_sud_records", "counseling_notes"]):
+        privacy.record_consent(acting_user=nurse, patient=patient, disclosing_party="Harbor", information=information,
+                               information_description="records", recipients=["Dr. Chen"], purposes=["treatment"],
+                               expiry="none", signed_by="Maria Rivera", signed_on=timezone.localdate(),
+                               right_to_revoke_explained=True)
+    url = reverse("privacy:disclose", args=[patient.pk])
+    general = page(nurse).post(url, {"recipient": "Dr. Chen", "purpose": "treatment",
+                                     "information": ["all_sud_records"]}).content.decode()
+    assert "Episodes of care" in general and "Processing grief" not in general
+    refused = page(nurse).post(url, {"recipient": "Dr. Chen", "purpose": "treatment",
+                                     "information": ["counseling_notes"]}).content.decode()
+    assert "neither keeps nor reads SUD counseling notes" in refused and "Processing grief" not in refused
+    named = page(counselor).post(url, {"recipient": "Dr. Chen", "purpose": "treatment",
+                                       "information": ["counseling_notes"]}).content.decode()
+    assert "Processing grief" in named and "42 CFR part 2 prohibits" in named
