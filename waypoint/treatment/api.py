@@ -1,9 +1,12 @@
 """REST API for plans, interventions, sessions, attendance and notes: the same services, the same rules."""
 
 import copy
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -319,9 +322,6 @@ class SessionListView(ApiView):
         OpenApiParameter("end", str, description="ISO date-time (exclusive)")])
     def get(self, request):
         """The program's sessions between `start` and `end` (default: the coming 7 days)."""
-        from django.utils import timezone
-        from django.utils.dateparse import parse_datetime
-
         program = program_from_query(request)
         require(request.user, program.pk, CHART_READ)
         start = parse_datetime(request.query_params.get("start", "")) if request.query_params.get("start") else None
@@ -329,7 +329,7 @@ class SessionListView(ApiView):
         if ("start" in request.query_params and start is None) or ("end" in request.query_params and end is None):
             raise ValidationError({"start": ["Give ISO date-times for start and end."]})
         start = start or timezone.now()
-        end = end or start + timezone.timedelta(days=7)
+        end = end or start + timedelta(days=7)
         rows = Session.objects.filter(program=program, starts_at__gte=start, starts_at__lt=end).select_related(
             "facilitator")[:500]
         return Response({"results": SessionSerializer(rows, many=True).data})

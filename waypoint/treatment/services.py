@@ -153,7 +153,10 @@ def start_plan(*, acting_user, patient: Patient, template: PlanTemplate | None =
     body = clean_plan_body(patient, body, previous=template.body if template else None)
     plan = TreatmentPlan(program_id=patient.program_id, patient=patient, episode=episode, body=body,
                          template_name=template.name if template else "", created_by=acting_user)
-    _save(plan, "template", "Another plan was started for this episode at the same time.")
+    try:
+        _save(plan, "template", "Another plan was started for this episode at the same time.")
+    except StaleVersion as race:
+        raise ValidationError({"template": str(race)}) from race
     _timeline(patient, "plan.start", "Treatment plan v1 started" + (f" from the template {template.name}"
               if template else ""), at=plan.created_at, by=acting_user, episode=episode)
     audit.record(acting_user, "plan.create", patient=patient, obj=plan,

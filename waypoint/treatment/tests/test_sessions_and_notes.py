@@ -191,3 +191,25 @@ def test_the_disclosed_record_prints_counseling_notes_only_when_the_disclosure_n
     named = page(counselor).post(url, {"recipient": "Dr. Chen", "purpose": "treatment",
                                        "information": ["counseling_notes"]}).content.decode()
     assert "Processing grief" in named and "42 CFR part 2 prohibits" in named
+
+
+def test_an_individual_session_has_its_one_patient_and_a_progress_note_can_cite_it(counselor, program, admitted,
+                                                                                  patient, second):
+    start = hours_ago(1)
+    session = services.schedule_session(acting_user=counselor, program=program, kind="individual",
+                                        modality="motivational_interviewing", topic="Ambivalence about MOUD",
+                                        facilitator=counselor, room="Office 3", starts_at=start,
+                                        ends_at=start + timedelta(minutes=50), patient=patient)
+    with pytest.raises(ValidationError) as caught:
+        services.add_to_roster(acting_user=counselor, session=session, patient=second)
+    assert caught.value.message_dict["patient"] == ["An individual session has one patient."]
+    with pytest.raises(ValidationError) as caught:
+        services.write_progress_note(acting_user=counselor, patient=second, body="x", occurred_at=start,
+                                     session=session)
+    assert list(caught.value.message_dict) == ["session"]
+    note = services.write_progress_note(acting_user=counselor, patient=patient, body="Weighed pros and cons",
+                                        occurred_at=start, session=session)
+    assert note.session == session
+    with pytest.raises(ValidationError) as caught:
+        services.write_group_note(acting_user=counselor, session=session, body="x", entries={})
+    assert "progress note" in caught.value.message_dict["session"][0]
