@@ -81,7 +81,8 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(browser_pa
     screenshot(page, "treatment-plan-draft")
 
     page.click("button:has-text('Sign as clinician')")  # problem 2's goal is not written yet
-    expect(page.locator("#sign_errors")).to_contain_text("Problem 2, goal 1: this cannot be empty.")
+    expect(page.locator("#sign_errors")).to_contain_text(
+        "Problem 2, goal 1: write the goal in the patient's own words.")
     screenshot(page, "treatment-plan-sign-refused")
     goals = page.locator("form.goal-update")
     goals.nth(1).locator("input[type=text]").fill("Not die if I slip. Keep Narcan on me.")

@@ -39,17 +39,17 @@ class PlanSerializer(serializers.ModelSerializer):
                   "patient_signed_name", "patient_signed_at", "patient_witnessed_by", "superseded_at"]
 
 
-class StartSerializer(StrictSerializer):
+class PlanStartSerializer(StrictSerializer):
     template = serializers.IntegerField(required=False, allow_null=True, default=None)
     responsible = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
-class DraftSerializer(StrictSerializer):
+class PlanDraftSerializer(StrictSerializer):
     body = serializers.JSONField(help_text='{"problems": [...]}: see waypoint/treatment/plans.py for the shape.')
     revision = serializers.IntegerField(min_value=1)
 
 
-class SignSerializer(StrictSerializer):
+class PlanSignSerializer(StrictSerializer):
     revision = serializers.IntegerField(min_value=1)
 
 
@@ -58,12 +58,12 @@ class AcknowledgeSerializer(StrictSerializer):
     attested = serializers.BooleanField()
 
 
-class AmendSerializer(StrictSerializer):
+class PlanAmendSerializer(StrictSerializer):
     version = serializers.IntegerField(min_value=1)
     reason = serializers.CharField()
 
 
-class ReviewSerializer(StrictSerializer):
+class PlanReviewSerializer(StrictSerializer):
     note = serializers.CharField()
     reviewed_at = serializers.DateTimeField(required=False, default=None)
 
@@ -93,11 +93,11 @@ class PlanListView(ApiView):
         record_read(request.user, "plan.list", patient=patient, detail={"count": len(rows)})
         return Response({"results": PlanSerializer(rows, many=True).data})
 
-    @extend_schema(request=StartSerializer, responses={201: PlanSerializer, 400: dict, 403: dict, 404: dict})
+    @extend_schema(request=PlanStartSerializer, responses={201: PlanSerializer, 400: dict, 403: dict, 404: dict})
     def post(self, request, pk):
         """Start the open episode's plan as a draft, empty or from a program template."""
         patient = find_patient(request, pk)
-        serializer = StartSerializer(data=request.data)
+        serializer = PlanStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         template = None
@@ -118,11 +118,11 @@ class PlanDetailView(ApiView):
         record_read(request.user, "plan.read", patient=plan.patient, obj=plan)
         return Response(PlanSerializer(plan).data)
 
-    @extend_schema(request=DraftSerializer, responses={200: PlanSerializer, 400: dict, 409: dict})
+    @extend_schema(request=PlanDraftSerializer, responses={200: PlanSerializer, 400: dict, 409: dict})
     def put(self, request, pk, plan_id):
         """Replace a draft's body. 409 when the plan is signed (never edited) or `revision` is not the current one."""
         plan = find_plan(request, pk, plan_id)
-        serializer = DraftSerializer(data=request.data)
+        serializer = PlanDraftSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             plan = services.save_draft(acting_user=request.user, plan=plan, **serializer.validated_data)
@@ -132,11 +132,11 @@ class PlanDetailView(ApiView):
 
 
 class PlanSignView(ApiView):
-    @extend_schema(request=SignSerializer, responses={200: PlanSerializer, 400: dict, 409: dict})
+    @extend_schema(request=PlanSignSerializer, responses={200: PlanSerializer, 400: dict, 409: dict})
     def post(self, request, pk, plan_id):
         """The clinician's electronic signature; 400 names each gap of an incomplete plan."""
         plan = find_plan(request, pk, plan_id)
-        serializer = SignSerializer(data=request.data)
+        serializer = PlanSignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             plan = services.sign_plan(acting_user=request.user, plan=plan, **serializer.validated_data)
@@ -157,11 +157,11 @@ class PlanAcknowledgeView(ApiView):
 
 
 class PlanAmendView(ApiView):
-    @extend_schema(request=AmendSerializer, responses={201: PlanSerializer, 400: dict, 409: dict})
+    @extend_schema(request=PlanAmendSerializer, responses={201: PlanSerializer, 400: dict, 409: dict})
     def post(self, request, pk, plan_id):
         """A new draft version of the signed plan. 409 when `version` is not the newest signed version."""
         plan = find_plan(request, pk, plan_id)
-        serializer = AmendSerializer(data=request.data)
+        serializer = PlanAmendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             draft = services.amend_plan(acting_user=request.user, plan=plan, **serializer.validated_data)
@@ -171,11 +171,11 @@ class PlanAmendView(ApiView):
 
 
 class PlanReviewView(ApiView):
-    @extend_schema(request=ReviewSerializer, responses={201: dict, 400: dict})
+    @extend_schema(request=PlanReviewSerializer, responses={201: dict, 400: dict})
     def post(self, request, pk, plan_id):
         """Record a review that keeps the signed plan unchanged."""
         plan = find_plan(request, pk, plan_id)
-        serializer = ReviewSerializer(data=request.data)
+        serializer = PlanReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         review = services.review_plan(acting_user=request.user, plan=plan, **serializer.validated_data)
         return Response({"id": review.pk, "plan": plan.pk, "reviewed_at": review.reviewed_at,

@@ -53,7 +53,7 @@ class Cleaner:
         self.ids.add(value)
         return value
 
-    def _text(self, item, name, key, where, *, required=True):
+    def _text(self, item, name, key, where, *, required=True, missing="this cannot be empty."):
         value = item.get(name, "")
         if value is None:
             value = ""
@@ -62,7 +62,7 @@ class Cleaner:
             return ""
         value = value.strip()
         if required and not value:
-            self.error(f"{key}.{name}", f"{where}: this cannot be empty.")
+            self.error(f"{key}.{name}", f"{where}: {missing}")
         if len(value) > TEXT_LIMIT:
             self.error(f"{key}.{name}", f"{where}: at most {TEXT_LIMIT} characters.")
         return value
@@ -134,7 +134,8 @@ class Cleaner:
             self.error(f"{key}.objectives", f"{where}: a list of objectives expected.")
             objectives = []
         goal = {"id": self._id(item, key),
-                "text": self._text(item, "text", key, where, required=self.complete and not self.template),
+                "text": self._text(item, "text", key, where, required=self.complete and not self.template,
+                                   missing="write the goal in the patient's own words."),
                 "objectives": [self.objective(o, f"{key}.objectives.{n}", f"{where}, objective {n + 1}")
                                for n, o in enumerate(objectives)]}
         if self.complete and not goal["objectives"]:
