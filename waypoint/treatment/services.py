@@ -278,6 +278,8 @@ def review_plan(*, acting_user, plan: TreatmentPlan, note: str, reviewed_at: dat
     require(acting_user, plan.program_id, PLAN_WRITE)
     if plan.status != TreatmentPlan.Status.SIGNED:
         raise ValidationError({"plan": "Only the signed plan in force is reviewed."})
+    if not plan.episode.is_open:
+        raise ValidationError({"episode": "The episode of care is closed."})
     if not note.strip():
         raise ValidationError({"note": "Summarise the review (progress, why the plan stays as it is)."})
     reviewed_at = reviewed_at or timezone.now()
