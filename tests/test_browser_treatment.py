@@ -93,6 +93,7 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(browser_pa
     page.fill("#id_patient_name", "Maria Rivera")
     page.click("button:has-text(\"Record the patient's acknowledgement\")")
     expect(page.locator("#id_attested_error")).to_contain_text("reviewed the plan")
+    screenshot(page, "treatment-plan-acknowledge")
     page.check("#id_attested")
     page.fill("#id_patient_name", "Maria Rivera")
     page.click("button:has-text(\"Record the patient's acknowledgement\")")
