@@ -48,3 +48,20 @@ def screening_follow_up(patient, nurse):
     screening.record_screen(acting_user=nurse, patient=patient, taken_at=timezone.now() - timedelta(hours=1),
                             answers=dict.fromkeys(HEROIN_COMPLICATIONS.keys, "absent"))
     return patient.follow_ups.first()
+
+
+@pytest.fixture
+def director(program):
+    from conftest import make_user
+    from waypoint.accounts.roles import Role
+
+    return make_user("director", program, Role.DIRECTOR)
+
+
+@pytest.fixture
+def team_counselor(program, team):
+    """A counselor on the patient's care team (may keep and read SUD counseling notes)."""
+    from conftest import make_user
+    from waypoint.accounts.roles import Role
+
+    return make_user("team-counselor", program, Role.COUNSELOR, team)

@@ -193,3 +193,55 @@ def test_an_unknown_sort_or_filter_parameter_is_refused_on_every_list(name, buil
             assert page(user).get(f"{url}{joiner}sort=-mrn").status_code == 400
     else:  # a page that reads no query parameter at all: nothing to misspell, nothing filtered
         assert response.status_code == 200
+
+@pytest.fixture
+def poisoned_treatment(ctx, nurse, team_counselor, director):
+    """Every free-text field of the treatment area, filled with the payload."""
+    from waypoint.accounts import program_settings
+    from waypoint.treatment import services as treatment
+    from waypoint.treatment.settings import DEFAULT_MODALITIES
+
+    program_settings.change(ctx.program, "treatment.modalities", [
+        *DEFAULT_MODALITIES, {"code": "xss", "label": PAYLOAD, "category": "experiential"}], acting_user=director)
+    body = {"problems": [{"description": PAYLOAD, "diagnosis": "F11.20", "goals": [{"text": PAYLOAD, "objectives": [
+        {"id": "o1", "text": PAYLOAD, "target_date": "2027-01-31"}]}], "interventions": [
+        {"modality": "xss", "frequency": PAYLOAD, "responsible": nurse.pk}]}]}
+    patients.update_patient(acting_user=nurse, patient=ctx.patient, given_name=PAYLOAD, family_name=PAYLOAD)
+    plan = treatment.start_plan(acting_user=nurse, patient=ctx.patient)
+    plan = treatment.save_draft(acting_user=nurse, plan=plan, body=body, revision=plan.revision)
+    plan = treatment.sign_plan(acting_user=nurse, plan=plan, revision=plan.revision)
+    treatment.acknowledge_plan(acting_user=nurse, plan=plan, patient_name=f"{PAYLOAD} {PAYLOAD}", attested=True)
+    treatment.review_plan(acting_user=nurse, plan=plan, note=PAYLOAD)
+    treatment.template_from_plan(acting_user=director, plan=plan, name=PAYLOAD[:100], level_codes=["3.5"])
+    treatment.amend_plan(acting_user=nurse, plan=plan, version=1, reason=PAYLOAD)
+    patients.transfer(acting_user=nurse, episode=ctx.episode, at=timezone.now(), level_code="3.5",
+                      reason="step-down")  # the plan review falls due: the work list names the patient
+    start = timezone.now() - timedelta(minutes=30)
+    session = treatment.schedule_session(acting_user=nurse, program=ctx.program, kind="group", modality="xss",
+                                         topic=PAYLOAD, facilitator=nurse, room=PAYLOAD[:80], starts_at=start,
+                                         ends_at=start + timedelta(hours=1))
+    treatment.add_to_roster(acting_user=nurse, session=session, patient=ctx.patient)
+    treatment.mark_attendance(acting_user=nurse, session=session, patient=ctx.patient, status="present")
+    treatment.write_group_note(acting_user=nurse, session=session, body=PAYLOAD, entries={ctx.patient.pk: PAYLOAD})
+    treatment.write_progress_note(acting_user=nurse, patient=ctx.patient, body=PAYLOAD,
+                                  occurred_at=timezone.now() - timedelta(minutes=5), session=session,
+                                  objective_updates=[{"objective": "o1", "status": "in_progress", "comment": PAYLOAD}])
+    treatment.write_counseling_note(acting_user=team_counselor, patient=ctx.patient, body=PAYLOAD,
+                                    occurred_at=timezone.now() - timedelta(minutes=5))
+    return ctx, session
+
+
+def test_no_treatment_page_runs_a_stored_script(page, nurse, team_counselor, director, poisoned_treatment):
+    ctx, session = poisoned_treatment
+    pk = ctx.patient.pk
+    pages = [(nurse, reverse("patients:chart", args=[pk])), (nurse, reverse("treatment:plan", args=[pk])),
+             (nurse, reverse("treatment:plan-version", args=[pk, ctx.patient.treatment_plans.get(version=1).pk])),
+             (nurse, reverse("treatment:notes", args=[pk])), (nurse, reverse("treatment:patient-schedule", args=[pk])),
+             (nurse, reverse("treatment:session", args=[session.pk])), (nurse, reverse("treatment:schedule")),
+             (nurse, reverse("treatment:due")), (director, reverse("treatment:templates")),
+             (director, reverse("treatment:modalities")), (nurse, reverse("treatment:session-new")),
+             (team_counselor, reverse("treatment:counseling-notes", args=[pk]))]
+    for user, url in pages:
+        html = page(user).get(url).content.decode()
+        assert "<script>alert" not in html and "<img src=x" not in html, url
+        assert "&lt;script&gt;alert" in html, url  # the payload was really there, escaped

@@ -20,6 +20,7 @@ from tests.conftest import COWS
 from waypoint.placement.rules import default_table
 from waypoint.placements.models import Referral, RuleTableVersion
 from waypoint.privacy.models import AuditEvent, Consent, Disclosure
+from waypoint.treatment.models import Attendance, RosterEntry, Session, TreatmentPlan
 from waypoint.withdrawal.models import Assessment
 
 # Reachable by anyone by design: signing in, the health check, the API's own description.
@@ -38,6 +39,10 @@ def today_local(ctx):
 
 def now_local(ctx):
     return timezone.localtime(timezone=ctx.program.tz).strftime("%Y-%m-%dT%H:%M")
+
+
+def later_local(ctx, **delta):
+    return timezone.localtime(timezone.now() + timedelta(**delta), timezone=ctx.program.tz).strftime("%Y-%m-%dT%H:%M")
 
 
 @dataclass
@@ -96,6 +101,51 @@ def harbor_table():
 
 
 ADMIN_PAGE_DENIED = {"nurse": 403, "north_nurse": 403, "kiosk": 302, "anonymous": 302}
+
+def treatment(ctx):
+    """A signed plan (v1), its draft amendment (v2), a started group session with the patient marked present, and an
+    empty session; made once per test through the ORM, without audit lines (the denied rows count the trail)."""
+    if getattr(ctx, "treatment", None) is None:
+        body = {"problems": [{"id": "p1", "description": "Opioid use", "diagnosis": "F11.20", "screen_findings": [],
+                              "goals": [{"id": "g1", "text": "Stay alive", "objectives": [
+                                  {"id": "o1", "text": "Attend groups", "target_date": "2027-01-31"}]}],
+                              "interventions": [{"id": "i1", "modality": "group_therapy", "modality_label": "Group "
+                                                 "therapy", "frequency": "daily", "responsible": ctx.nurse.pk,
+                                                 "responsible_name": "Nurse"}]}]}
+        now = timezone.now()
+        v1 = TreatmentPlan.objects.create(program=ctx.program, patient=ctx.patient, episode=ctx.episode, body=body,
+                                          status="signed", created_by=ctx.nurse, clinician_signed_by=ctx.nurse,
+                                          clinician_signed_at=now - timedelta(hours=1))
+        v2 = TreatmentPlan.objects.create(program=ctx.program, patient=ctx.patient, episode=ctx.episode, body=body,
+                                          version=2, replaces=v1, created_by=ctx.nurse, change_reason="update")
+        started = Session.objects.create(program=ctx.program, kind="group", modality="group_therapy",
+                                         modality_label="Group therapy", topic="Triggers", facilitator=ctx.nurse,
+                                         starts_at=now - timedelta(hours=1), ends_at=now, created_by=ctx.nurse)
+        RosterEntry.objects.create(program=ctx.program, session=started, patient=ctx.patient, added_by=ctx.nurse)
+        Attendance.objects.create(program=ctx.program, session=started, patient=ctx.patient, status="present",
+                                  recorded_by=ctx.nurse)
+        empty = Session.objects.create(program=ctx.program, kind="group", modality="art", modality_label="Art",
+                                       topic="Collage", facilitator=ctx.nurse, starts_at=now - timedelta(minutes=5),
+                                       ends_at=now + timedelta(hours=1), created_by=ctx.nurse)
+        ctx.treatment = {"v1": v1, "v2": v2, "started": started, "empty": empty}
+    return ctx.treatment
+
+
+def plan_url(name, version="v1"):
+    return lambda ctx: reverse(name, args=[ctx.patient.pk, treatment(ctx)[version].pk])
+
+
+def session_url(name, which="started"):
+    return lambda ctx: reverse(name, args=[treatment(ctx)[which].pk])
+
+
+def api_plan(version, suffix=""):
+    return lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/plans/{treatment(ctx)[version].pk}/{suffix}"
+
+
+def api_session(which, suffix=""):
+    return lambda ctx: f"/api/v1/sessions/{treatment(ctx)[which].pk}/{suffix}"
+
 
 REFERRAL_PAGE_DENIED = {"north_nurse": 404, "kiosk": 302, "anonymous": 302}
 REFERRAL_API_DENIED = {"north_nurse": 404, "kiosk": 401, "anonymous": 401}
@@ -284,6 +334,102 @@ MATRIX = {
     "two-factor-verify": Case("GET", lambda ctx: reverse("two-factor-verify"), {"nurse": 302},
                               {"kiosk": 302, "anonymous": 302}),
 }
+
+TREATMENT_MATRIX = {
+    "treatment:plan": Case("GET", patient_url("treatment:plan"), {"nurse": 200}, PAGE_DENIED),
+    "treatment:plan-version": Case("POST", plan_url("treatment:plan-version", "v2"), {"nurse": 302}, PAGE_DENIED,
+                                   data=lambda ctx: {"action": "add_goal", "revision": 1, "goal-problem": "p1",
+                                                     "goal-text": "Get my job back"}),
+    "treatment:plan-sign": Case("POST", plan_url("treatment:plan-sign", "v2"), {"nurse": 302}, PAGE_DENIED,
+                                data=lambda ctx: {"revision": 1}),
+    "treatment:plan-acknowledge": Case("POST", plan_url("treatment:plan-acknowledge"), {"nurse": 302}, PAGE_DENIED,
+                                       data=lambda ctx: {"patient_name": "Maria Rivera", "attested": "on"}),
+    "treatment:plan-amend": Case("POST", plan_url("treatment:plan-amend"), {"nurse": 302}, PAGE_DENIED,
+                                 data=lambda ctx: {"version": 1, "reason": "new goal"}),
+    "treatment:plan-review": Case("POST", plan_url("treatment:plan-review"), {"nurse": 302}, PAGE_DENIED,
+                                  data=lambda ctx: {"note": "still fits"}),
+    "treatment:plan-save-template": Case("POST", plan_url("treatment:plan-save-template"), {"director": 302},
+                                         PAGE_DENIED | {"nurse": 403},
+                                         data=lambda ctx: {"name": "Residential", "level_codes": ["3.5"]}),
+    "treatment:notes": Case("POST", patient_url("treatment:notes"), {"nurse": 302}, PAGE_DENIED,
+                            data=lambda ctx: {"occurred_at": now_local(ctx), "body": "Doing better",
+                                              "status_o1": "in_progress"}),
+    "treatment:counseling-notes": Case("POST", patient_url("treatment:counseling-notes"), {"team_counselor": 302},
+                                       PAGE_DENIED | {"nurse": 403},
+                                       data=lambda ctx: {"occurred_at": now_local(ctx), "body": "grief work"}),
+    "treatment:patient-schedule": Case("GET", patient_url("treatment:patient-schedule"), {"nurse": 200},
+                                       PAGE_DENIED),
+    "treatment:due": Case("GET", lambda ctx: reverse("treatment:due"), {"nurse": 200, "counselor_off_team": 200},
+                          {"kiosk": 302, "anonymous": 302}),
+    "treatment:templates": Case("GET", lambda ctx: reverse("treatment:templates"), {"nurse": 200},
+                                {"kiosk": 302, "anonymous": 302}),
+    "treatment:modalities": Case("POST", lambda ctx: reverse("treatment:modalities"), {"director": 302},
+                                 {"nurse": 403, "kiosk": 302, "anonymous": 302},
+                                 data=lambda ctx: {"code": "yoga", "label": "Yoga", "category": "experiential"}),
+    "treatment:schedule": Case("GET", lambda ctx: reverse("treatment:schedule"), {"nurse": 200},
+                               {"kiosk": 302, "anonymous": 302}),
+    "treatment:session-new": Case("POST", lambda ctx: reverse("treatment:session-new"), {"nurse": 302},
+                                  {"intake": 403, "kiosk": 302, "anonymous": 302},
+                                  data=lambda ctx: {"kind": "group", "modality": "art", "topic": "Masks",
+                                                    "facilitator": ctx.nurse.pk, "starts_at": now_local(ctx),
+                                                    "ends_at": later_local(ctx, hours=1)}),
+    "treatment:session": Case("GET", session_url("treatment:session"), {"nurse": 200, "counselor_off_team": 200},
+                              {"north_nurse": 404, "kiosk": 302, "anonymous": 302}),
+    "treatment:session-roster": Case("POST", session_url("treatment:session-roster", "empty"), {"nurse": 302},
+                                     {"counselor_off_team": 400, "intake": 403, "north_nurse": 404, "kiosk": 302,
+                                      "anonymous": 302}, data=lambda ctx: {"mrn": ctx.patient.mrn}),
+    "treatment:session-attendance": Case("POST", session_url("treatment:session-attendance"), {"nurse": 302},
+                                         {"counselor_off_team": 400, "intake": 403, "north_nurse": 404, "kiosk": 302,
+                                          "anonymous": 302},
+                                         data=lambda ctx: {"patient": ctx.patient.pk, "status": "late"}),
+    "treatment:session-note": Case("POST", session_url("treatment:session-note"), {"nurse": 302},
+                                   {"intake": 403, "north_nurse": 404, "kiosk": 302, "anonymous": 302},
+                                   data=lambda ctx: {"body": "Group mapped triggers",
+                                                     f"entry_{ctx.patient.pk}": "Named work stress"}),
+    "treatment-api:plan-list": Case("GET", api_patient("plans/"), {"nurse": 200}, API_DENIED, api=True),
+    "treatment-api:plan-detail": Case("PUT", api_plan("v2"), {"nurse": 200}, API_DENIED, api=True,
+                                      data=lambda ctx: {"body": treatment(ctx)["v2"].body, "revision": 1}),
+    "treatment-api:plan-sign": Case("POST", api_plan("v2", "sign/"), {"nurse": 200}, API_DENIED, api=True,
+                                    data=lambda ctx: {"revision": 1}),
+    "treatment-api:plan-acknowledge": Case("POST", api_plan("v1", "acknowledge/"), {"nurse": 200}, API_DENIED,
+                                           api=True, data=lambda ctx: {"patient_name": "Maria Rivera",
+                                                                       "attested": True}),
+    "treatment-api:plan-amend": Case("POST", api_plan("v1", "amend/"), {"nurse": 409}, API_DENIED, api=True,
+                                     data=lambda ctx: {"version": 1, "reason": "new goal"}),
+    "treatment-api:plan-review": Case("POST", api_plan("v1", "reviews/"), {"nurse": 201}, API_DENIED, api=True,
+                                      data=lambda ctx: {"note": "still fits"}),
+    "treatment-api:intervention-list": Case("POST", api_plan("v2", "interventions/"), {"nurse": 201}, API_DENIED,
+                                            api=True, data=lambda ctx: {"problem": "p1", "modality": "cbt",
+                                                                        "frequency": "weekly",
+                                                                        "responsible": ctx.nurse.pk, "revision": 1}),
+    "treatment-api:objective-status": Case("GET", api_patient("objective-status/"), {"nurse": 200}, API_DENIED,
+                                           api=True),
+    "treatment-api:progress-note-list": Case("POST", api_patient("progress-notes/"), {"nurse": 201}, API_DENIED,
+                                             api=True, data=lambda ctx: {"body": "Better",
+                                                                         "occurred_at": timezone.now().isoformat()}),
+    "treatment-api:counseling-note-list": Case("GET", api_patient("counseling-notes/"), {"team_counselor": 200},
+                                               API_DENIED | {"nurse": 403}, api=True),
+    "treatment-api:template-list": Case("GET", lambda ctx: "/api/v1/treatment/templates/", {"nurse": 200},
+                                        {"kiosk": 401, "anonymous": 401}, api=True),
+    "treatment-api:session-list": Case("GET", lambda ctx: "/api/v1/sessions/", {"nurse": 200},
+                                       {"north_nurse": 404, "kiosk": 401, "anonymous": 401}, api=True,
+                                       extra=["?program=harbor"]),
+    "treatment-api:session-detail": Case("GET", api_session("started"), {"nurse": 200},
+                                         {"north_nurse": 404, "kiosk": 401, "anonymous": 401}, api=True),
+    "treatment-api:session-roster": Case("POST", api_session("empty", "roster/"), {"nurse": 201},
+                                         {"counselor_off_team": 400, "intake": 403, "north_nurse": 404, "kiosk": 401,
+                                          "anonymous": 401}, api=True,
+                                         data=lambda ctx: {"patient": ctx.patient.pk}),
+    "treatment-api:session-attendance": Case("POST", api_session("started", "attendance/"), {"nurse": 200},
+                                             {"counselor_off_team": 400, "intake": 403, "north_nurse": 404,
+                                              "kiosk": 401, "anonymous": 401}, api=True,
+                                             data=lambda ctx: {"patient": ctx.patient.pk, "status": "late"}),
+    "treatment-api:session-group-note": Case("POST", api_session("started", "group-note/"), {"nurse": 201},
+                                             {"intake": 403, "north_nurse": 404, "kiosk": 401, "anonymous": 401},
+                                             api=True, data=lambda ctx: {"body": "Group",
+                                                                         "entries": {str(ctx.patient.pk): "ok"}}),
+}
+MATRIX |= TREATMENT_MATRIX
 
 
 def url_names(patterns=None, namespace=""):

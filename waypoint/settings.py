@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "waypoint.withdrawal",
     "waypoint.placements",
     "waypoint.screening",
+    "waypoint.treatment",
     "waypoint.web",
 ]
 

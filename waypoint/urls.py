@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("waypoint.privacy.urls")),
     path("", include("waypoint.placements.urls")),
     path("", include("waypoint.screening.urls")),
+    path("", include("waypoint.treatment.urls")),
     path("kiosk/", include(kiosk_patterns)),
     path("", include("waypoint.privacy.audit_urls")),
     path("", include("waypoint.accounts.urls")),
@@ -33,4 +34,6 @@ urlpatterns = [
     path("api/v1/", include("waypoint.placements.api_urls")),
     path("api/v1/", include("waypoint.screening.api_urls")),
     path("api/v1/", include("waypoint.privacy.api_urls")),
+
+    path("api/v1/", include("waypoint.treatment.api_urls")),
 ]

@@ -31,20 +31,29 @@ CAPACITY_OVERRIDE = "program.capacity:override"  # admit or transfer into a full
 AUDIT_READ = "audit.trail:read"
 STAFF_MANAGE = "staff.account:write"
 SETTINGS_MANAGE = "program.settings:write"  # program settings and the placement rule table (new versions)
+# Treatment (issue 6): plans, sessions, notes.
+PLAN_WRITE = "patient.plan:write"  # draft, amend, sign and review treatment plans; progress notes
+SESSION_WRITE = "program.session:write"  # schedule group/individual sessions, roster, attendance, group notes
+COUNSELING_NOTE_WRITE = "patient.counseling_note:write"  # write SUD counseling notes (kept apart from the chart)
+COUNSELING_NOTE_READ = "patient.counseling_note:read"  # read others' counseling notes of care-team patients
+TREATMENT_CONFIGURE = "program.treatment:configure"  # the program's modality list and plan templates
 
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ, BREAK_GLASS}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.NURSE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE}),
-    Role.PRESCRIBER: frozenset(CLINICAL | {CONSENT_MANAGE, REFERRAL_READ}),
-    Role.COUNSELOR: frozenset(CLINICAL | {CONSENT_MANAGE, REFERRAL_READ}),
+    Role.NURSE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE,
+                                      PLAN_WRITE, SESSION_WRITE}),
+    Role.PRESCRIBER: frozenset(CLINICAL | {CONSENT_MANAGE, REFERRAL_READ, PLAN_WRITE, SESSION_WRITE,
+                                           COUNSELING_NOTE_WRITE}),
+    Role.COUNSELOR: frozenset(CLINICAL | {CONSENT_MANAGE, REFERRAL_READ, PLAN_WRITE, SESSION_WRITE,
+                                          COUNSELING_NOTE_WRITE, COUNSELING_NOTE_READ}),
     Role.INTAKE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE}),
     Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE,
-                                         CAPACITY_OVERRIDE}),
+                                         CAPACITY_OVERRIDE, TREATMENT_CONFIGURE}),
     # The privacy officer audits access (reports of who opened what); does not open charts.
     Role.PRIVACY: frozenset({CENSUS_READ, PRIVACY_REPORTS, AUDIT_READ}),
     # The administrator manages staff and settings, not charts.
-    Role.ADMIN: frozenset({CENSUS_READ, CAPACITY_OVERRIDE, STAFF_MANAGE, SETTINGS_MANAGE}),
+    Role.ADMIN: frozenset({CENSUS_READ, CAPACITY_OVERRIDE, STAFF_MANAGE, SETTINGS_MANAGE, TREATMENT_CONFIGURE}),
 }
 
 # Roles that see every patient of their program; the others see the patients of their care teams.

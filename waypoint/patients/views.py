@@ -182,6 +182,7 @@ def episode_discharge(request, pk, episode_id):
 
 
 @require_GET
+@query_parameters("from", "to")
 def census(request):
     from django.utils.safestring import mark_safe
 

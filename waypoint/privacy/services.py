@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from waypoint.accounts.roles import BREAK_GLASS, CONSENT_MANAGE
-from waypoint.patients.access import require, visible_patients
+from waypoint.accounts.roles import BREAK_GLASS, CONSENT_MANAGE, COUNSELING_NOTE_READ, COUNSELING_NOTE_WRITE
+from waypoint.patients.access import has_permission, require, visible_patients
 from waypoint.patients.models import Patient
 
 from . import audit
@@ -182,6 +182,10 @@ def disclose(*, acting_user, patient: Patient, recipient: str, purpose: str, inf
         errors["purpose"] = f"Choose one of: {', '.join(Purpose.values)}."
     if not information or not set(information) <= set(InformationKind.values):
         errors["information"] = f"Choose from: {', '.join(InformationKind.values)}."
+    elif InformationKind.COUNSELING_NOTES in information and not any(
+            has_permission(acting_user, patient.program_id, p) for p in (COUNSELING_NOTE_READ, COUNSELING_NOTE_WRITE)):
+        errors["information"] = ("Your role neither keeps nor reads SUD counseling notes: their author or a care-team "
+                                 "counselor discloses them.")
     if errors:
         raise ValidationError(errors)
     consent = covering_consent(patient, recipient.strip(), purpose, set(information))

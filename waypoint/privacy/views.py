@@ -142,16 +142,22 @@ def disclose(request, pk):
             add_errors(form, error)
         else:
             return render(request, "privacy/disclosed_record.html", {
-                "patient": patient, "disclosure": disclosure, **disclosed_content(patient, disclosure.information)})
+                "patient": patient, "disclosure": disclosure,
+                **disclosed_content(patient, disclosure.information, request.user)})
     return render(request, "privacy/form.html", {"patient": patient, "form": form,
                                                  "title": "Disclose a record outside the program",
                                                  "submit": "Check consent and print"})
 
 
-def disclosed_content(patient, information) -> dict:
-    """Only what the disclosure names: never SUD counseling notes unless named (none are kept yet)."""
+def disclosed_content(patient, information, user=None) -> dict:
+    """Only what the disclosure names: SUD counseling notes only when named (disclose() has checked that the
+    consent names them too), and only those the disclosing user may read; "all SUD records" never includes them."""
+    from waypoint.treatment.services import readable_counseling_notes
+
     everything = "all_sud_records" in information
     return {
+        "counseling_notes": readable_counseling_notes(user, patient).select_related("written_by")
+        if "counseling_notes" in information and user is not None else None,
         "show_demographics": everything or "demographics" in information,
         "episodes": patient.episodes.prefetch_related("stays") if everything or "episodes" in information else None,
         "assessments": Assessment.objects.current().filter(patient=patient)

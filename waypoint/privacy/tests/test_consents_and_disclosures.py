@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from conftest import naloxone_and_education
+from conftest import make_user, naloxone_and_education
+from waypoint.accounts.roles import Role
 from waypoint.patients import services as patients
 from waypoint.privacy import services
 from waypoint.privacy.models import AuditEvent, Consent, Disclosure
@@ -66,8 +67,9 @@ def test_a_covered_disclosure_is_logged_with_the_part2_notice(nurse, patient, co
 ])
 def test_an_uncovered_disclosure_is_refused_naming_what_is_missing(nurse, patient, consent, recipient, purpose,
                                                                     information, missing):
+    counselor = make_user("team-counselor", patient.program, Role.COUNSELOR, patient.care_team)  # keeps such notes
     with pytest.raises(ValidationError) as refused:
-        services.disclose(acting_user=nurse, patient=patient, recipient=recipient, purpose=purpose,
+        services.disclose(acting_user=counselor, patient=patient, recipient=recipient, purpose=purpose,
                           information=information)
     assert missing in refused.value.message_dict["consent"][0]
     assert not Disclosure.objects.exists()
@@ -82,7 +84,11 @@ def test_without_any_consent_nothing_is_disclosed(nurse, patient):
 def test_counseling_notes_are_disclosed_only_when_the_consent_names_them(nurse, patient):
     services.record_consent(acting_user=nurse, patient=patient,
                             **consent_data(information=["all_sud_records", "counseling_notes"]))
-    disclosure = services.disclose(acting_user=nurse, patient=patient, recipient="Riverside Primary Care",
+    with pytest.raises(ValidationError, match="neither keeps nor reads SUD counseling notes"):
+        services.disclose(acting_user=nurse, patient=patient, recipient="Riverside Primary Care",
+                          purpose="treatment", information=["counseling_notes"])
+    counselor = make_user("team-counselor", patient.program, Role.COUNSELOR, patient.care_team)
+    disclosure = services.disclose(acting_user=counselor, patient=patient, recipient="Riverside Primary Care",
                                    purpose="treatment", information=["counseling_notes"])
     assert disclosure.information == ["counseling_notes"]
 

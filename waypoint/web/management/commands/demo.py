@@ -8,6 +8,7 @@ from waypoint.patients import demo
 from waypoint.placements import demo as placements_demo
 from waypoint.privacy import audit
 from waypoint.screening import demo as screening_demo
+from waypoint.treatment import demo as treatment_demo
 from waypoint.withdrawal import demo as withdrawal_demo
 
 
@@ -45,6 +46,9 @@ class Command(BaseCommand):
                 nurse = program.memberships.filter(role="nurse").first().user
                 withdrawal_demo.build(program, nurse, rng)
                 placements_demo.build(program, nurse, rng)
+            demo_program = Program.objects.get(slug="demo")
+            treatment_demo.build(demo_program, {m.user.username: m.user for m in demo_program.memberships.all()},
+                                 rng)
         return created
 
     def print_logins(self):
