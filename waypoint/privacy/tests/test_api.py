@@ -64,11 +64,13 @@ def test_a_disclosure_needs_a_covering_consent_and_carries_the_notice(api, nurse
     assert refused.status_code == 400 and "No active consent" in refused.json()["consent"][0]
     client.post(consents_url(patient), body(), format="json")
     uncovered = client.post(disclosures_url(patient), {"recipient": "County Court", "purpose": "payment",
-                                                       "information": ["counseling_notes"]}, format="json")
+                                                       "information": ["demographics"]}, format="json")
     message = uncovered.json()["consent"][0]
     assert uncovered.status_code == 400
     assert "recipient 'County Court'" in message and "purpose 'payment'" in message
-    assert "counseling_notes" in message  # never implied by "all SUD records"
+    notes = client.post(disclosures_url(patient), {"recipient": "Riverside Primary Care", "purpose": "treatment",
+                                                   "information": ["counseling_notes"]}, format="json")
+    assert notes.status_code == 400 and "counseling notes" in notes.json()["information"][0]  # a nurse keeps none
     made = client.post(disclosures_url(patient), {"recipient": "Riverside Primary Care", "purpose": "treatment",
                                                   "information": ["demographics"]}, format="json")
     assert made.status_code == 201
