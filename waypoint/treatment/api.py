@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -22,6 +22,11 @@ from . import plans, services
 from .models import CounselingNote, GroupNote, PlanTemplate, ProgressNote, Session, TreatmentPlan
 from .outcomes import plan_objective_status
 from .settings import modalities
+
+
+def results_of(name: str, serializer):
+    """The schema of a list answer: {"results": [...]}."""
+    return inline_serializer(f"{name}List", {"results": serializer(many=True)})
 
 
 def conflict(stale) -> Response:
@@ -83,7 +88,7 @@ def find_plan(request, pk, plan_id) -> TreatmentPlan:
 
 
 class PlanListView(ApiView):
-    @extend_schema(responses=PlanSerializer(many=True))
+    @extend_schema(responses=results_of("Plan", PlanSerializer))
     def get(self, request, pk):
         """Every version of the patient's plans, newest episode and version first."""
         patient = find_patient(request, pk)
@@ -235,7 +240,8 @@ class TemplateCreateSerializer(StrictSerializer):
 
 
 class TemplateListView(ApiView):
-    @extend_schema(responses=TemplateSerializer(many=True))
+    @extend_schema(responses=inline_serializer("TemplateList", {
+        "results": TemplateSerializer(many=True), "modalities": serializers.ListField(child=serializers.DictField())}))
     def get(self, request):
         """The program's plan templates and its modality list."""
         program = program_from_query(request)
@@ -317,7 +323,7 @@ def session_data(request, session) -> dict:
 
 
 class SessionListView(ApiView):
-    @extend_schema(responses=SessionSerializer(many=True), parameters=[
+    @extend_schema(responses=results_of("Session", SessionSerializer), parameters=[
         OpenApiParameter("program", str, description="Program slug (default: your only program)"),
         OpenApiParameter("start", str, description="ISO date-time (inclusive)"),
         OpenApiParameter("end", str, description="ISO date-time (exclusive)")])
@@ -427,7 +433,7 @@ class ProgressNoteInSerializer(StrictSerializer):
 
 
 class ProgressNoteListView(ApiView):
-    @extend_schema(responses=ProgressNoteSerializer(many=True))
+    @extend_schema(responses=results_of("ProgressNote", ProgressNoteSerializer))
     def get(self, request, pk):
         patient = find_patient(request, pk)
         require(request.user, patient.program_id, CHART_READ)
@@ -466,7 +472,7 @@ class CounselingNoteInSerializer(StrictSerializer):
 
 
 class CounselingNoteListView(ApiView):
-    @extend_schema(responses=CounselingNoteSerializer(many=True))
+    @extend_schema(responses=results_of("CounselingNote", CounselingNoteSerializer))
     def get(self, request, pk):
         """SUD counseling notes this user may read (their own; a care-team counselor's: the team's)."""
         patient = find_patient(request, pk)
