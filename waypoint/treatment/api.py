@@ -29,10 +29,6 @@ def results_of(name: str, serializer):
     return inline_serializer(f"{name}List", {"results": serializer(many=True)})
 
 
-def conflict(stale) -> Response:
-    return Response({"version": [str(stale)]}, status=status.HTTP_409_CONFLICT)
-
-
 class PlanSerializer(serializers.ModelSerializer):
     clinician_signed_by = serializers.CharField(source="clinician_signed_by.username", default=None)
     patient_witnessed_by = serializers.CharField(source="patient_witnessed_by.username", default=None)
@@ -129,10 +125,7 @@ class PlanDetailView(ApiView):
         plan = find_plan(request, pk, plan_id)
         serializer = PlanDraftSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            plan = services.save_draft(acting_user=request.user, plan=plan, **serializer.validated_data)
-        except services.StaleVersion as stale:
-            return conflict(stale)
+        plan = services.save_draft(acting_user=request.user, plan=plan, **serializer.validated_data)
         return Response(PlanSerializer(plan).data)
 
 
@@ -143,10 +136,7 @@ class PlanSignView(ApiView):
         plan = find_plan(request, pk, plan_id)
         serializer = PlanSignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            plan = services.sign_plan(acting_user=request.user, plan=plan, **serializer.validated_data)
-        except services.StaleVersion as stale:
-            return conflict(stale)
+        plan = services.sign_plan(acting_user=request.user, plan=plan, **serializer.validated_data)
         return Response(PlanSerializer(plan).data)
 
 
@@ -168,10 +158,7 @@ class PlanAmendView(ApiView):
         plan = find_plan(request, pk, plan_id)
         serializer = PlanAmendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            draft = services.amend_plan(acting_user=request.user, plan=plan, **serializer.validated_data)
-        except services.StaleVersion as stale:
-            return conflict(stale)
+        draft = services.amend_plan(acting_user=request.user, plan=plan, **serializer.validated_data)
         return Response(PlanSerializer(draft).data, status=status.HTTP_201_CREATED)
 
 
@@ -204,13 +191,10 @@ class InterventionListView(ApiView):
         serializer = InterventionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            body = plans.add_intervention(copy.deepcopy(plan.body), problem=data["problem"],
-                                          modality=data["modality"], frequency=data["frequency"],
-                                          responsible=data["responsible"])
-            plan = services.save_draft(acting_user=request.user, plan=plan, body=body, revision=data["revision"])
-        except services.StaleVersion as stale:
-            return conflict(stale)
+        body = plans.add_intervention(copy.deepcopy(plan.body), problem=data["problem"],
+                                      modality=data["modality"], frequency=data["frequency"],
+                                      responsible=data["responsible"])
+        plan = services.save_draft(acting_user=request.user, plan=plan, body=body, revision=data["revision"])
         return Response(PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
 

@@ -24,6 +24,7 @@ from waypoint.patients.access import has_permission, require
 from waypoint.patients.models import Episode, Patient, TimelineEntry
 from waypoint.patients.services import CLOCK_SKEW
 from waypoint.privacy import audit
+from waypoint.web.errors import StaleVersion
 
 from . import plans
 from .models import (
@@ -43,9 +44,6 @@ from .settings import modality_labels
 
 SESSION_MAX = timedelta(hours=12)
 
-
-class StaleVersion(Exception):
-    """The plan changed since the client read it (HTTP 409)."""
 
 
 def _timeline(patient, kind, summary, *, at, by, episode=None) -> None:

@@ -4,13 +4,18 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from waypoint.web.errors import StaleVersion
+
 
 def exception_handler(exc, context):
-    """Service-layer ValidationErrors become 400s keyed by field, like serializer errors."""
+    """Service-layer ValidationErrors become 400s keyed by field, like serializer errors; a stale version is 409."""
+    if isinstance(exc, StaleVersion):
+        return Response({"version": [str(exc)]}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = {field: [m for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}

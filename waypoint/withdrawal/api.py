@@ -67,10 +67,6 @@ class NewestFirst(CursorPagination):
     max_page_size = 500
 
 
-def conflict(stale) -> Response:
-    return Response({"version": [str(stale)]}, status=status.HTTP_409_CONFLICT)
-
-
 class AssessmentListView(ApiView):
     pagination_class = NewestFirst  # documents the cursor envelope of the GET (drf-spectacular)
 
@@ -141,11 +137,8 @@ class AmendView(ApiView):
         assessment = find_assessment(request, pk, assessment_id)
         serializer = AmendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            new = services.amend_assessment(acting_user=request.user, assessment=assessment,
-                                            **serializer.validated_data)
-        except services.StaleVersion as stale:
-            return conflict(stale)
+        new = services.amend_assessment(acting_user=request.user, assessment=assessment,
+                                        **serializer.validated_data)
         return Response(AssessmentSerializer(new).data, status=status.HTTP_201_CREATED)
 
 
@@ -155,11 +148,8 @@ class EnteredInErrorView(ApiView):
         assessment = find_assessment(request, pk, assessment_id)
         serializer = ErrorSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            marked = services.mark_entered_in_error(acting_user=request.user, assessment=assessment,
-                                                    **serializer.validated_data)
-        except services.StaleVersion as stale:
-            return conflict(stale)
+        marked = services.mark_entered_in_error(acting_user=request.user, assessment=assessment,
+                                                **serializer.validated_data)
         return Response(AssessmentSerializer(marked).data)
 
 

@@ -16,6 +16,7 @@ from waypoint.patients.models import Episode, Patient, TimelineEntry
 from waypoint.patients.services import CLOCK_SKEW
 from waypoint.privacy import audit
 from waypoint.scales import INSTRUMENTS, ScoreError, get_instrument, score
+from waypoint.web.errors import StaleVersion
 
 from . import settings as protocol
 from .models import Assessment, KioskSession
@@ -24,9 +25,6 @@ from .vitals import VitalsError, clean_vitals
 KIOSK_INSTRUMENTS = ("sows-handelsman", "sows-gossop", "craving-nrs")
 KIOSK_MINUTES = 30
 
-
-class StaleVersion(Exception):
-    """The record was amended or marked in error since the client read it (HTTP 409)."""
 
 
 def _instrument(code):
