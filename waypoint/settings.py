@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "waypoint.withdrawal",
     "waypoint.placements",
     "waypoint.screening",
+    "waypoint.fhir",
     "waypoint.web",
 ]
 

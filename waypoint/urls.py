@@ -27,4 +27,5 @@ urlpatterns = [
     path("api/v1/", include("waypoint.withdrawal.api_urls")),
     path("api/v1/", include("waypoint.placements.api_urls")),
     path("api/v1/", include("waypoint.screening.api_urls")),
+    path("fhir/", include("waypoint.fhir.urls")),
 ]

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     DIRECTOR = "director", "Program director"
     PRIVACY = "privacy", "Privacy officer"
     ADMIN = "admin", "Administrator"
+    EXTERNAL_SYSTEM = "external_system", "External system (FHIR client)"
 
 
 CHART_READ = "patient.chart:read"
@@ -30,6 +31,9 @@ REFERRAL_WRITE = "program.referral:write"
 CAPACITY_OVERRIDE = "program.capacity:override"  # admit or transfer into a full level, with a reason
 AUDIT_READ = "audit.trail:read"
 STAFF_MANAGE = "staff.account:write"
+# A registered external system (a hospital, an HIE) receiving records over the FHIR API: only what an active
+# 42 CFR Part 2 consent of each patient covers for it, each release recorded as a disclosure.
+FHIR_RECEIVE = "fhir.records:receive"
 
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ, BREAK_GLASS}
 
@@ -44,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PRIVACY: frozenset({CENSUS_READ, PRIVACY_REPORTS, AUDIT_READ}),
     # The administrator manages staff and settings, not charts.
     Role.ADMIN: frozenset({CENSUS_READ, CAPACITY_OVERRIDE, STAFF_MANAGE}),
+    # Not staff: no chart, no census; the FHIR facade alone, under consent (waypoint.fhir.access).
+    Role.EXTERNAL_SYSTEM: frozenset({FHIR_RECEIVE}),
 }
 
 # Roles that see every patient of their program; the others see the patients of their care teams.
