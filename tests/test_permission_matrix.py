@@ -20,7 +20,7 @@ from waypoint.privacy.models import AuditEvent, Consent, Disclosure
 from waypoint.withdrawal.models import Assessment
 
 # Reachable by anyone by design: signing in, the health check, the API's own description.
-PUBLIC = {"login", "logout", "healthz", "api-schema"}
+PUBLIC = {"login", "logout", "healthz", "api-schema", "fhir:metadata"}  # metadata: the FHIR CapabilityStatement
 
 PAGE_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 302, "anonymous": 302}
 API_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 401, "anonymous": 401}
@@ -230,6 +230,9 @@ MATRIX = {
     "screening-api:overdose-risk": Case("GET", api_patient("overdose-risk/"), {"nurse": 200}, API_DENIED, api=True),
     "screening-api:naloxone": Case("GET", api_patient("naloxone/"), {"nurse": 200}, API_DENIED, api=True),
     "screening-api:events": Case("GET", api_patient("events/"), {"nurse": 200}, API_DENIED, api=True),
+    "fhir:search": Case("GET", lambda ctx: "/fhir/Observation", {"nurse": 200, "counselor_off_team": 200},
+                        {"privacy_officer": 403, "kiosk": 401, "anonymous": 401}, api=True),
+    "fhir:read": Case("GET", lambda ctx: f"/fhir/Patient/{ctx.patient.pk}", {"nurse": 200}, API_DENIED, api=True),
 }
 
 
