@@ -23,6 +23,8 @@ from waypoint.withdrawal.models import Assessment
 RECIPIENT = "Riverside Primary Care"
 ADMITTED = datetime(2026, 1, 10, 14, 0, tzinfo=UTC)
 RECORDED = datetime(2026, 1, 12, 9, 30, tzinfo=UTC)
+VITALS = {"pulse_bpm": 96, "systolic_mmhg": 138, "diastolic_mmhg": 88, "respiratory_rate": 18, "temperature_c": "37.2",
+          "spo2_percent": 97}
 
 
 def lowest(instrument):
@@ -44,10 +46,7 @@ def build_record(patient, nurse):
     reason = "entered from the paper flowsheet"
     made = {}
     for n, (code, instrument) in enumerate(INSTRUMENTS.items()):
-        vitals = None
-        if code == "cows":
-            vitals = {"pulse_bpm": 96, "systolic_mmhg": 138, "diastolic_mmhg": 88, "respiratory_rate": 18,
-                      "temperature_c": "37.2", "spo2_percent": 97}
+        vitals = VITALS if code == "cows" else None
         responses = lowest(instrument)
         if vitals:
             responses.pop("resting_pulse")
@@ -57,7 +56,7 @@ def build_record(patient, nurse):
             late_entry_reason=reason)
     cows = made["cows"]
     amended = withdrawal.amend_assessment(acting_user=nurse, assessment=cows, responses=lowest(INSTRUMENTS["cows"])
-                                          | {"gooseflesh": 3}, vitals={"pulse_bpm": 96}, reason="gooseflesh rescored")
+                                          | {"gooseflesh": 3}, vitals=VITALS, reason="gooseflesh rescored")
     wrong = withdrawal.record_assessment(acting_user=nurse, patient=patient, instrument="craving-nrs",
                                          responses={"craving": 7}, taken_at=ADMITTED + timedelta(hours=8),
                                          late_entry_reason=reason)
