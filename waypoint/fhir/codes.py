@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-
 # The project's canonical base for its own CodeSystems, Questionnaires and identifier systems. It names
 # Waypoint's definitions (not a server): every deployment emits the same URLs.
 CANONICAL = "https://waypoint.example.org/fhir"
