@@ -155,5 +155,5 @@ class ReadView(FhirView):
         if kind is not None:
             release(reader, {kind.key: (kind, {patient_id} if patient_id else set())})
             if kind.part2 and reader.external:
-                headers["X-Part2-Notice"] = notice_for(reader.program)
+                headers["X-Part2-Notice"] = " ".join(notice_for(reader.program).split())  # one header line
         return fhir_response(resource, headers=headers)

@@ -2,6 +2,7 @@
 covers it (recipient, purpose, kind of information); each release is a disclosure with the 2.32 notice."""
 
 import json
+from email.header import decode_header
 from datetime import date
 
 import pytest
@@ -119,3 +120,16 @@ def test_reader_for_gives_the_bulk_export_the_same_rules(external, record, progr
     made = reader.record_release(KINDS["vital-signs"], {record["patient"].pk})
     assert [d.information for d in made] == [["withdrawal_assessments"]]
     assert reader_for(nurse, program).rows(KINDS["patient"]).count() == 1
+
+
+def test_the_programs_own_notice_travels_with_a_read_and_is_kept_on_the_disclosure(api, external, record, program):
+    from waypoint.accounts.models import ProgramSettingValue
+
+    long_form = ("This record which has been disclosed to you is protected by Federal confidentiality rules\n"
+                 "(42 CFR part 2) — §2.32.")
+    ProgramSettingValue.objects.create(program=program, key="privacy.part2_notice", value=long_form)
+    response = api(external).get(f"/fhir/Patient/{record['patient'].pk}")
+    assert response.status_code == 200
+    (raw, charset), = decode_header(response["X-Part2-Notice"])  # RFC 2047: the notice is not Latin-1
+    assert raw.decode(charset) == " ".join(long_form.split())
+    assert Disclosure.objects.filter(channel="fhir").latest("disclosed_at").notice == long_form
