@@ -2,8 +2,8 @@
 covers it (recipient, purpose, kind of information); each release is a disclosure with the 2.32 notice."""
 
 import json
-from email.header import decode_header
 from datetime import date
+from email.header import decode_header
 
 import pytest
 
