@@ -25,7 +25,10 @@ def screen_system(code: str) -> str:
 def finding_resources(screen: Screen) -> list[dict]:
     declaration = SCREENS.get(screen.screen_code)
     out = []
-    for key, answer in screen.answers.items():
+    order = list(declaration.keys) if declaration else []
+    keys = [k for k in order if k in screen.answers] + sorted(set(screen.answers) - set(order))
+    for key in keys:  # the screen's item order: jsonb (PostgreSQL) does not keep the stored key order
+        answer = screen.answers[key]
         if answer.get("status") != PRESENT:
             continue
         label = declaration.item(key).label if declaration and key in declaration.keys else key

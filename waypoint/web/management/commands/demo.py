@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from waypoint.accounts.models import Program
+from waypoint.fhir import demo as fhir_demo
 from waypoint.patients import demo
 from waypoint.placements import demo as placements_demo
 from waypoint.privacy import audit
@@ -45,9 +46,12 @@ class Command(BaseCommand):
                 nurse = program.memberships.filter(role="nurse").first().user
                 withdrawal_demo.build(program, nurse, rng)
                 placements_demo.build(program, nurse, rng)
+                fhir_demo.build(program, nurse, rng)
         return created
 
     def print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
         for username, role, program in demo.logins():
             self.stdout.write(f"  {username:<12} {role:<20} {program}")
+        self.stdout.write(f"FHIR external system (no password; token: waypoint apitoken {fhir_demo.DEMO_CLIENT}): "
+                          f"{fhir_demo.DEMO_CLIENT}, recipient {fhir_demo.DEMO_RECIPIENT!r}, demo")
