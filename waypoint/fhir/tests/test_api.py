@@ -150,3 +150,18 @@ def test_the_fhir_pages_do_not_change_anything(api, nurse, record):
     client.get("/fhir/Observation")
     after = set(AuditEvent.objects.values_list("action", flat=True))
     assert after - before <= {"fhir.read"}
+
+
+def test_search_by_id_and_last_updated(api, nurse, record):
+    client = api(nurse)
+    episode = record["episode"]
+    wanted = sorted([f"episode-{episode.pk}", f"stay-{record['stays'][0].pk}"])
+    assert sorted(ids(body(client.get(f"/fhir/Encounter?_id={','.join(wanted)}")))) == wanted
+    assert ids(body(client.get("/fhir/Encounter?_id=episode-999999"))) == []
+    # assessments were last updated 2026-01-12T09:30Z (conftest.RECORDED)
+    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=2026-01-12")))) == 10
+    assert ids(body(client.get("/fhir/Observation?_lastUpdated=gt2026-01-12T09:30:00Z"))) == []
+    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=ge2026-01-12T09:30:00Z")))) == 10
+    assert ids(body(client.get("/fhir/Observation?_lastUpdated=lt2026-01-12T09:30:00%2B00:00"))) == []
+    assert ids(body(client.get(f"/fhir/Patient?_lastUpdated=le2026-01&_id={record['patient'].pk}"))) == [
+        str(record["patient"].pk)]
