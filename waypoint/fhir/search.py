@@ -61,6 +61,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
     "QuestionnaireResponse": (ID, LAST_UPDATED, PATIENT, date_param("authored", "When the assessment was taken")),
     "Condition": (ID, LAST_UPDATED, PATIENT, CODE, date_param("recorded-date", "When the screen was taken")),
     "Consent": (ID, LAST_UPDATED, PATIENT, date_param("date", "The date the consent was signed")),
+    "Provenance": (ID, LAST_UPDATED, PATIENT),
     "Questionnaire": (ID, Param("url", "uri", "The Questionnaire's canonical URL.")),
 }
 CONTROLS = ("_count", "_cursor", "_format")

@@ -239,3 +239,56 @@ register(ResourceKind(key="vital-signs", resource_type="Observation", queryset=w
                       to_resources=vitals_resources, parse_id=by_vitals_key, code_q=vital_code, **SHARED))
 register(ResourceKind(key="assessment-response", resource_type="QuestionnaireResponse", queryset=assessments,
                       to_resources=response_resource, parse_id=by_instrument_key, **SHARED))
+
+
+# Provenance: who recorded each version of an assessment, why it was amended or marked in error.
+DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
+PROVENANCE_ID = re.compile(r"assessment-(?P<pk>[1-9][0-9]{0,17})(-error)?")
+
+
+def provenance_resources(assessment: Assessment) -> list[dict]:
+    instrument = assessment.definition
+    key = f"{instrument.code}-{first_version_pk(assessment)}"
+    targets = [reference("Observation", key), reference("QuestionnaireResponse", key)]
+    if assessment.vitals:
+        targets += [reference("Observation", r["id"]) for r in vitals_resources(assessment)]
+
+    def provenance(suffix, recorded, operation, display, who, reason):
+        return prune({
+            "resourceType": "Provenance",
+            "id": f"assessment-{assessment.pk}{suffix}",
+            "meta": meta(recorded, part2=True),
+            "target": targets,
+            "recorded": instant(recorded),
+            "activity": concept(DATA_OPERATION, operation, display),
+            "agent": [{"who": who}],
+            "reason": [{"text": reason}] if reason else [],
+        })
+
+    if assessment.reporter == "patient" and assessment.source == Assessment.Source.KIOSK:
+        author = reference("Patient", assessment.patient_id)
+    else:
+        author = {"display": str(assessment.recorded_by)}
+    first = assessment.replaces_id is None
+    out = [provenance("", assessment.recorded_at, "CREATE" if first else "UPDATE", "create" if first else "update",
+                      author, assessment.late_entry_reason if first else assessment.change_reason)]
+    if assessment.status == Assessment.Status.ENTERED_IN_ERROR:
+        out.append(provenance("-error", assessment.status_changed_at or assessment.recorded_at, "NULLIFY", "nullify",
+                              {"display": str(assessment.status_changed_by or assessment.recorded_by)},
+                              assessment.change_reason))
+    return out
+
+
+def by_provenance_key(resource_id: str) -> Q | None:
+    match = PROVENANCE_ID.fullmatch(resource_id)
+    return Q(pk=int(match.group("pk"))) if match else None
+
+
+register(ResourceKind(
+    key="assessment-provenance", resource_type="Provenance",
+    queryset=lambda: Assessment.objects.select_related("recorded_by", "status_changed_by").annotate(
+        last_updated=Coalesce("status_changed_at", "recorded_at")),
+    to_resources=provenance_resources, program_field="program", patient_field="patient",
+    updated_field="last_updated", part2=True, information_kind=InformationKind.WITHDRAWAL,
+    parse_id=by_provenance_key,
+))

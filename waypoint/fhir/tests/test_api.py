@@ -36,7 +36,7 @@ def test_metadata_is_public_and_lists_every_served_type_with_its_parameters(clie
     assert statement["fhirVersion"] == "4.0.1"
     served = {r["type"]: {p["name"] for p in r["searchParam"]} for r in statement["rest"][0]["resource"]}
     assert set(served) == {"Patient", "Encounter", "Observation", "QuestionnaireResponse", "Questionnaire",
-                           "Condition", "Consent"}
+                           "Condition", "Consent", "Provenance"}
     assert served["Observation"] == {"_id", "_lastUpdated", "patient", "code", "date"}
 
 

@@ -16,7 +16,7 @@ from waypoint.privacy.settings import SHORT_NOTICE
 from .conftest import RECIPIENT, register_external
 from .validation import assert_valid
 
-TYPES = ("Patient", "Encounter", "Observation", "QuestionnaireResponse", "Condition", "Consent")
+TYPES = ("Patient", "Encounter", "Observation", "QuestionnaireResponse", "Condition", "Consent", "Provenance")
 
 
 def get(client, url):
