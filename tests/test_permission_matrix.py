@@ -24,7 +24,7 @@ from waypoint.treatment.models import Attendance, RosterEntry, Session, Treatmen
 from waypoint.withdrawal.models import Assessment
 
 # Reachable by anyone by design: signing in, the health check, the API's own description.
-PUBLIC = {"login", "logout", "healthz", "api-schema"}
+PUBLIC = {"login", "logout", "healthz", "api-schema", "fhir:metadata"}  # metadata: the FHIR CapabilityStatement
 
 PAGE_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 302, "anonymous": 302}
 API_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 401, "anonymous": 401}
@@ -333,6 +333,10 @@ MATRIX = {
                              {"kiosk": 302, "anonymous": 302}),
     "two-factor-verify": Case("GET", lambda ctx: reverse("two-factor-verify"), {"nurse": 302},
                               {"kiosk": 302, "anonymous": 302}),
+
+    "fhir:search": Case("GET", lambda ctx: "/fhir/Observation", {"nurse": 200, "counselor_off_team": 200},
+                        {"privacy_officer": 403, "kiosk": 401, "anonymous": 401}, api=True),
+    "fhir:read": Case("GET", lambda ctx: f"/fhir/Patient/{ctx.patient.pk}", {"nurse": 200}, API_DENIED, api=True),
 }
 
 TREATMENT_MATRIX = {

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "waypoint.placements",
     "waypoint.screening",
     "waypoint.treatment",
+
+    "waypoint.fhir",
     "waypoint.web",
 ]
 

@@ -36,4 +36,6 @@ urlpatterns = [
     path("api/v1/", include("waypoint.privacy.api_urls")),
 
     path("api/v1/", include("waypoint.treatment.api_urls")),
+
+    path("fhir/", include("waypoint.fhir.urls")),
 ]
