@@ -58,6 +58,7 @@ def outcome(message: str, code: str, severity: str = "error") -> dict:
 
 
 class FhirView(ApiView):
+    checks_own_query_parameters = True  # search.parse names unknown parameters in an OperationOutcome
     schema = None  # not part of the /api/v1/ OpenAPI document: the CapabilityStatement describes it
     renderer_classes = [FhirRenderer]
     content_negotiation_class = FirstRenderer
