@@ -156,6 +156,7 @@ BULK_EXPORT_DIR = Path(os.environ.get("WAYPOINT_EXPORT_DIR", VAR_DIR / "exports"
 BULK_PAGE_SIZE = int(os.environ.get("WAYPOINT_EXPORT_PAGE_SIZE", "1000"))
 BULK_LEASE_SECONDS = int(os.environ.get("WAYPOINT_EXPORT_LEASE_SECONDS", "120"))
 BULK_RETENTION_HOURS = float(os.environ.get("WAYPOINT_EXPORT_RETENTION_HOURS", "24"))
+BULK_MAX_ACTIVE_PER_USER = int(os.environ.get("WAYPOINT_EXPORT_MAX_ACTIVE", "3"))  # more: 429 until one ends
 BULK_FSYNC = env_bool("WAYPOINT_EXPORT_FSYNC", True)  # each page reaches the disk before its checkpoint commits
 
 LANGUAGE_CODE = "en-us"

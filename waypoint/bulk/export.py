@@ -180,9 +180,11 @@ def export_kind(job, file, kind, reader, group, out, *, worker_id, lease, page_s
 
 
 def fail(job: ExportJob, worker_id: str, message: str) -> None:
-    ExportJob.objects.filter(pk=job.pk, lease_owner=worker_id, status=ExportJob.Status.RUNNING).update(
+    """Mark the job failed (its status URL then answers 500 with the message) and drop its partial files."""
+    failed = ExportJob.objects.filter(pk=job.pk, lease_owner=worker_id, status=ExportJob.Status.RUNNING).update(
         status=ExportJob.Status.FAILED, error=message, finished_at=timezone.now(), lease_expires_at=None)
-    storage.remove(job)
+    if failed:
+        storage.remove(job)
 
 
 def run(job: ExportJob, *, page_size: int | None = None, pause: float = 0.0, worker_id: str | None = None,

@@ -14,7 +14,7 @@ from waypoint.web.api import ApiView
 
 FHIR_JSON = "application/fhir+json"
 ISSUE_CODE = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
-              406: "not-supported", 415: "not-supported", 500: "exception"}
+              406: "not-supported", 415: "not-supported", 429: "throttled", 500: "exception"}
 
 
 class FhirJsonRenderer(JSONRenderer):

@@ -19,11 +19,20 @@ from .models import ExportJob
 from .params import ExportRequest
 
 
+class TooManyExports(Exception):
+    """A client may have only settings.BULK_MAX_ACTIVE_PER_USER exports queued or running (429)."""
+
+
 @transaction.atomic
 def kick_off(*, acting_user, program, level: str, request: ExportRequest, request_url: str,
              group_id: str = "") -> ExportJob:
     """Queue an export of what the client may receive in the program (PermissionDenied if nothing)."""
     reader_for(acting_user, program)  # raises PermissionDenied for a user who may read no FHIR data here
+    active = ExportJob.objects.filter(owner=acting_user, status__in=[ExportJob.Status.QUEUED,
+                                                                     ExportJob.Status.RUNNING]).count()
+    if active >= settings.BULK_MAX_ACTIVE_PER_USER:
+        raise TooManyExports(f"You have {active} exports queued or running; wait for one to finish or cancel "
+                             f"one (DELETE its status URL).")
     job = ExportJob.objects.create(program=program, owner=acting_user, level=level, group_id=group_id,
                                    types=request.types, since=request.since, output_format=request.output_format,
                                    request_url=request_url)

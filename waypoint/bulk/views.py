@@ -15,7 +15,7 @@ from . import groups, params, services, storage
 from .http import FhirView, error_response, fhir_response
 from .models import ExportJob
 
-SCHEMA = {"responses": {202: None, 400: dict, 401: dict, 403: dict, 404: dict}, "tags": ["fhir-bulk"]}
+SCHEMA = {"responses": {202: None, 400: dict, 401: dict, 403: dict, 404: dict, 429: dict}, "tags": ["fhir-bulk"]}
 
 
 def program_of(request):
@@ -45,8 +45,12 @@ class KickOffView(FhirView):
         """Start a Bulk Data export (Prefer: respond-async); answers 202 with the status URL in Content-Location."""
         program, group = self.program_and_group(request, group_id)
         export_request = params.parse(request.GET, request.headers.get("Prefer", ""), self.level)
-        job = services.kick_off(acting_user=request.user, program=program, level=self.level,
-                                request=export_request, request_url=request.build_absolute_uri(), group_id=group)
+        try:
+            job = services.kick_off(acting_user=request.user, program=program, level=self.level,
+                                    request=export_request, request_url=request.build_absolute_uri(),
+                                    group_id=group)
+        except services.TooManyExports as exc:
+            return error_response(429, [str(exc)], Retry_After="60")
         location = request.build_absolute_uri(f"/fhir/bulk-status/{job.pk}")
         return fhir_response({"resourceType": "OperationOutcome", "issue": [
             {"severity": "information", "code": "informational",
@@ -116,7 +120,7 @@ class FileView(FhirView):
 
 
 class GroupReadView(FhirView):
-    @extend_schema(responses={200: dict, 404: dict}, tags=["fhir-bulk"])
+    @extend_schema(responses={200: dict, 404: dict}, tags=["fhir-bulk"], operation_id="fhir_group_read")
     def get(self, request, group_id):
         """A Group (a program, or a level of care in it) with the number of its patients the client may see."""
         group = groups.find_group(request.user, group_id)
@@ -124,7 +128,7 @@ class GroupReadView(FhirView):
 
 
 class GroupSearchView(FhirView):
-    @extend_schema(responses={200: dict, 400: dict}, tags=["fhir-bulk"])
+    @extend_schema(responses={200: dict, 400: dict}, tags=["fhir-bulk"], operation_id="fhir_group_search")
     def get(self, request):
         """Groups of the client's programs; `_id` (comma-separated) and `name` (starts with, any case)."""
         unknown = sorted(set(request.GET) - {"_id", "name"})

@@ -234,3 +234,19 @@ def test_a_job_whose_requester_lost_access_fails_with_an_operation_outcome(api, 
     failed = client.get(status_url(started))
     assert failed.status_code == 500
     assert failed.json()["issue"][0]["diagnostics"].startswith("The export failed")
+
+
+def test_finished_files_are_removed_after_their_retention_and_the_status_is_then_404(api, intake, population,
+                                                                                     export_dir, settings):
+    from waypoint.bulk import queue
+
+    client = api(intake)
+    started = kick_off(client, "/fhir/$export")
+    run_queued()
+    job = ExportJob.objects.get()
+    assert queue.housekeeping() == 0  # still within its retention
+    assert (export_dir / str(job.pk)).exists()
+    later = job.finished_at + timedelta(hours=settings.BULK_RETENTION_HOURS, seconds=1)
+    assert queue.housekeeping(now=later) == 1
+    assert not (export_dir / str(job.pk)).exists()
+    assert client.get(status_url(started)).status_code == 404

@@ -125,3 +125,14 @@ def test_a_session_delete_without_the_csrf_token_is_refused(api, nurse):
     assert response.status_code == 403 and response.json()["resourceType"] == "OperationOutcome"
     job.refresh_from_db()
     assert job.status == "queued"
+
+
+def test_a_client_with_three_exports_in_progress_gets_429_until_one_ends(api, nurse, settings):
+    client = api(nurse)
+    for _ in range(settings.BULK_MAX_ACTIVE_PER_USER):
+        assert kick_off(client, "/fhir/$export").status_code == 202
+    refused = kick_off(client, "/fhir/$export")
+    assert refused.status_code == 429 and refused.json()["issue"][0]["code"] == "throttled"
+    assert ExportJob.objects.count() == settings.BULK_MAX_ACTIVE_PER_USER
+    client.delete(f"/fhir/bulk-status/{ExportJob.objects.first().pk}")
+    assert kick_off(client, "/fhir/$export").status_code == 202
