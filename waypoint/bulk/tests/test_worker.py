@@ -187,3 +187,16 @@ def test_a_job_cancelled_while_the_worker_runs_it_stops_and_its_files_are_gone(a
     assert not (export_dir / str(job.pk)).exists()
     assert worker.poll() is None  # the worker itself goes on, waiting for the next job
     assert client.get(status_url(started)).status_code == 404
+
+
+def test_two_workers_share_the_queue_without_claiming_a_job_twice(api, intake, program, many, start_worker):
+    client = api(intake)
+    started = [kick_off(client, f"/fhir/$export?_type={types}") for types in ("Patient", "Observation",
+                                                                              "Patient,Observation")]
+    workers = [start_worker("--page-size", "10", "--pause", "0.02") for _ in range(2)]
+    wait_for(lambda: all(job.status == "complete" for job in ExportJob.objects.all()), what="three exports")
+    assert [job.attempts for job in ExportJob.objects.all()] == [1, 1, 1]
+    expected = expected_counts(program)
+    assert [manifest_counts(manifest(client, response)) for response in started] == [
+        {"Patient": expected["Patient"]}, {"Observation": expected["Observation"]}, expected]
+    assert all(worker.poll() is None for worker in workers)
