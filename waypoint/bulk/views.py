@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
@@ -36,6 +37,7 @@ def program_of(request):
 
 class KickOffView(FhirView):
     level = ExportJob.Level.SYSTEM
+    http_method_names = ["get", "options"]  # not HEAD: a kick-off starts a job
 
     def program_and_group(self, request, group_id):
         return program_of(request), ""
@@ -51,7 +53,7 @@ class KickOffView(FhirView):
                                     group_id=group)
         except services.TooManyExports as exc:
             return error_response(429, [str(exc)], Retry_After="60")
-        location = request.build_absolute_uri(f"/fhir/bulk-status/{job.pk}")
+        location = request.build_absolute_uri(reverse("bulk:status", args=[job.pk]))
         return fhir_response({"resourceType": "OperationOutcome", "issue": [
             {"severity": "information", "code": "informational",
              "diagnostics": "Export queued; poll the Content-Location URL for its status."}]},
@@ -148,7 +150,7 @@ class GroupSearchView(FhirView):
                 resource = services.group_resource(request.user, group)
             except PermissionDenied:
                 continue  # a program where the client may read nothing
-            entries.append({"fullUrl": request.build_absolute_uri(f"/fhir/Group/{group.id}"),
+            entries.append({"fullUrl": request.build_absolute_uri(reverse("bulk:group-read", args=[group.id])),
                                 "resource": resource, "search": {"mode": "match"}})
         return fhir_response({"resourceType": "Bundle", "type": "searchset", "total": len(entries),
                               "link": [{"relation": "self", "url": request.build_absolute_uri()}],

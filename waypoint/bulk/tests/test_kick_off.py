@@ -136,3 +136,8 @@ def test_a_client_with_three_exports_in_progress_gets_429_until_one_ends(api, nu
     assert ExportJob.objects.count() == settings.BULK_MAX_ACTIVE_PER_USER
     client.delete(f"/fhir/bulk-status/{ExportJob.objects.first().pk}")
     assert kick_off(client, "/fhir/$export").status_code == 202
+
+
+def test_head_and_post_do_not_start_an_export(api, nurse):
+    assert api(nurse).head("/fhir/$export", headers=ASYNC).status_code == 405
+    assert_outcome(api(nurse).post("/fhir/$export", headers=ASYNC), 405)
