@@ -250,3 +250,18 @@ def test_finished_files_are_removed_after_their_retention_and_the_status_is_then
     assert queue.housekeeping(now=later) == 1
     assert not (export_dir / str(job.pk)).exists()
     assert client.get(status_url(started)).status_code == 404
+
+
+def test_rows_are_read_by_keyset_pages_without_offset(api, intake, population):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    kick_off(api(intake), "/fhir/$export?_type=Patient")
+    job = ExportJob.objects.get()
+    with CaptureQueriesContext(connection) as queries:
+        export.run(job, page_size=2)
+    pages = [q["sql"] for q in queries.captured_queries
+             if q["sql"].startswith("SELECT") and '"patients_patient"."id" >' in q["sql"] and "LIMIT 2" in q["sql"]]
+    patients = len(population.on_team + population.off_team)
+    assert len(pages) == patients // 2 + 1  # full pages, then the empty one that ends the type
+    assert not [sql for sql in pages if "OFFSET" in sql]
