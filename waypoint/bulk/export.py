@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from waypoint.accounts.models import ProgramLevel
 from waypoint.fhir import registry
-from waypoint.fhir.access import patient_lookup, reader_for
+from waypoint.fhir.access import reader_for
 
 from . import queue, storage
 from .groups import GROUP_ID, Group
@@ -57,6 +57,11 @@ class Busy(Exception):
 
 class JobError(Exception):
     """The job cannot be completed (reported in the status as an OperationOutcome)."""
+
+
+def patient_lookup(kind: registry.ResourceKind) -> str:
+    """The ORM lookup from a row of this kind to its patient's id ("pk" for Patient itself)."""
+    return kind.patient_field or "pk"
 
 
 def kinds_of(job: ExportJob, resource_type: str) -> list[registry.ResourceKind]:
