@@ -68,6 +68,7 @@ def messages_of(exc) -> dict[str, str] | list[str]:
 
 
 class FhirView(ApiView):
+    checks_own_query_parameters = True  # the kick-off names unsupported parameters in an OperationOutcome
     renderer_classes = [FhirJsonRenderer]
     content_negotiation_class = AnyAccept
 
