@@ -13,10 +13,15 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
+# The server and, beside it, the worker that runs FHIR Bulk Data exports. Ctrl-C (or the server exiting) stops
+# both: the worker gets SIGTERM, finishes its current page and hands its job back.
 run: $(STAMP)
 	$(BIN)/waypoint migrate --no-input
 	$(BIN)/waypoint demo --if-empty
 	$(BIN)/waypoint collectstatic --no-input --verbosity 0
+	@$(BIN)/waypoint worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/waypoint runserver 127.0.0.1:$(PORT)
 
 # The whole suite on SQLite, then again on PostgreSQL (required when CI=true).

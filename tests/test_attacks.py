@@ -105,6 +105,17 @@ def test_the_api_returns_user_text_as_data_not_markup(api, nurse, poisoned):
     assert response["Content-Type"] == "application/json" and response.json()["alerts"] == PAYLOAD
 
 
+def test_the_fhir_api_returns_user_text_as_json_data_not_markup(api, nurse, poisoned):
+    ctx, _ = poisoned
+    response = api(nurse).get(f"/fhir/Encounter?patient={ctx.patient.pk}")
+    assert response["Content-Type"].startswith("application/fhir+json")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    reasons = [r["text"] for e in response.json()["entry"] for r in e["resource"].get("reasonCode", [])]
+    assert PAYLOAD in reasons
+    consents = api(nurse).get("/fhir/Consent").json()["entry"]
+    assert any(a["reference"]["display"] == PAYLOAD for e in consents for a in e["resource"]["provision"]["actor"])
+
+
 def state_changing_pages():
     for name, case in MATRIX.items():
         if case.method == "POST" and not case.api:

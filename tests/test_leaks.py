@@ -115,6 +115,7 @@ def api(path):
 
 # name -> (how to build the URL for the reader's own patient, is it an API answer)
 LISTS = {
+    "fhir:search": (api("/fhir/Patient"), True),
     "patients:list": (program_list("patients:list"), False),
     "patients:census": (program_list("patients:census"), False),
     "withdrawal:board": (program_list("withdrawal:board"), False),
@@ -217,6 +218,7 @@ NOT_LISTS = {
     "placements-api:referral-close": "state change", "screening-api:follow-up": "state change",
     "screening-api:overdose-risk": "one patient's risk flags, no free text (matrix: 404 elsewhere)",
     "privacy-api:consent-revoke": "state change",
+    "fhir:read": "one resource (matrix: other team/program 404)",
 }
 
 # Who reads each list, whose patient is theirs, and whose patients they must never see in it.

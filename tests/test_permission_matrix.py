@@ -24,7 +24,7 @@ from waypoint.treatment.models import Attendance, RosterEntry, Session, Treatmen
 from waypoint.withdrawal.models import Assessment
 
 # Reachable by anyone by design: signing in, the health check, the API's own description.
-PUBLIC = {"login", "logout", "healthz", "api-schema"}
+PUBLIC = {"login", "logout", "healthz", "api-schema", "fhir:metadata"}  # metadata: the FHIR CapabilityStatement
 
 PAGE_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 302, "anonymous": 302}
 API_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 401, "anonymous": 401}
@@ -54,6 +54,7 @@ class Case:
     data: callable = None
     api: bool = False
     extra: list = field(default_factory=list)
+    headers: dict = field(default_factory=dict)
 
 
 def patient_url(name, *extra):
@@ -145,6 +146,36 @@ def api_plan(version, suffix=""):
 
 def api_session(which, suffix=""):
     return lambda ctx: f"/api/v1/sessions/{treatment(ctx)[which].pk}/{suffix}"
+
+ASYNC = {"Prefer": "respond-async"}  # what every Bulk Data kick-off must send
+
+
+def bulk_job(ctx, done=False):
+    """An export the care-team nurse started (made once per test without an audit line, like referral_id);
+    `done`: complete, with its Patient file written."""
+    if getattr(ctx, "bulk_job", None) is None:
+        from django.conf import settings
+
+        from waypoint.bulk.models import ExportFile, ExportJob
+
+        now = timezone.now()
+        ctx.bulk_job = ExportJob.objects.create(
+            program=ctx.program, owner=ctx.nurse, level="system", types=["Patient"],
+            request_url="http://testserver/fhir/$export", status="complete" if done else "queued",
+            transaction_time=now if done else None, finished_at=now if done else None)
+        if done:
+            line = b'{"resourceType":"Patient","id":"%d"}\n' % ctx.patient.pk
+            directory = settings.BULK_EXPORT_DIR / str(ctx.bulk_job.pk)
+            directory.mkdir(parents=True)
+            (directory / "Patient.ndjson").write_bytes(line)
+            ExportFile.objects.create(job=ctx.bulk_job, position=0, resource_type="Patient", count=1,
+                                      bytes_written=len(line), done=True)
+    return ctx.bulk_job
+
+
+@pytest.fixture(autouse=True)
+def export_dir(tmp_path, settings):
+    settings.BULK_EXPORT_DIR = tmp_path / "exports"
 
 
 REFERRAL_PAGE_DENIED = {"north_nurse": 404, "kiosk": 302, "anonymous": 302}
@@ -333,6 +364,27 @@ MATRIX = {
                              {"kiosk": 302, "anonymous": 302}),
     "two-factor-verify": Case("GET", lambda ctx: reverse("two-factor-verify"), {"nurse": 302},
                               {"kiosk": 302, "anonymous": 302}),
+
+    "fhir:search": Case("GET", lambda ctx: "/fhir/Observation", {"nurse": 200, "counselor_off_team": 200},
+                        {"privacy_officer": 403, "kiosk": 401, "anonymous": 401}, api=True),
+    "fhir:read": Case("GET", lambda ctx: f"/fhir/Patient/{ctx.patient.pk}", {"nurse": 200}, API_DENIED, api=True),
+
+    "bulk:export": Case("GET", lambda ctx: "/fhir/$export", {"nurse": 202, "counselor_off_team": 202},
+                        {"privacy_officer": 403, "kiosk": 401, "anonymous": 401}, api=True, headers=ASYNC),
+    "bulk:patient-export": Case("GET", lambda ctx: "/fhir/Patient/$export", {"nurse": 202},
+                                {"privacy_officer": 403, "kiosk": 401, "anonymous": 401}, api=True, headers=ASYNC),
+    "bulk:group-export": Case("GET", lambda ctx: f"/fhir/Group/program-{ctx.program.pk}/$export", {"nurse": 202},
+                              {"north_nurse": 404, "privacy_officer": 403, "kiosk": 401, "anonymous": 401},
+                              api=True, headers=ASYNC),
+    "bulk:group-read": Case("GET", lambda ctx: f"/fhir/Group/program-{ctx.program.pk}-level-3.7-WM",
+                            {"nurse": 200}, {"north_nurse": 404, "privacy_officer": 403, "kiosk": 401,
+                                             "anonymous": 401}, api=True),
+    "bulk:group-search": Case("GET", lambda ctx: "/fhir/Group", {"nurse": 200, "north_nurse": 200},
+                              {"kiosk": 401, "anonymous": 401}, api=True),
+    "bulk:status": Case("GET", lambda ctx: f"/fhir/bulk-status/{bulk_job(ctx).pk}", {"nurse": 202},
+                        API_DENIED, api=True),
+    "bulk:file": Case("GET", lambda ctx: f"/fhir/bulk-files/{bulk_job(ctx, done=True).pk}/Patient.ndjson",
+                      {"nurse": 200}, API_DENIED, api=True),
 }
 
 TREATMENT_MATRIX = {
@@ -474,6 +526,8 @@ def request_as(persona, name, ctx, request, api, page):
         client = api(user) if case.api else page(user)
     data = case.data(ctx) if case.data else None
     kwargs = {"format": "json"} if case.api and data is not None else {}
+    if case.headers:
+        kwargs["headers"] = case.headers
     url = case.url(ctx) + (case.extra[0] if case.extra and persona == "north_nurse" else "")
     return getattr(client, case.method.lower())(url, data, **kwargs)
 

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "waypoint.placements",
     "waypoint.screening",
     "waypoint.treatment",
+    "waypoint.fhir",
+    "waypoint.bulk",
     "waypoint.web",
 ]
 
@@ -116,6 +118,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["TEST"] = {"NAME": f"test_waypoint_{checkout}"}
 if env_bool("WAYPOINT_TESTING"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # live-server threads must not hold the test database open
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The SQLite test database is a file, not memory, so that a `waypoint worker` started by a test as a
+    # separate process works on the same data (tests/…/test_worker*.py).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_waypoint.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -155,6 +161,15 @@ OTP_TOTP_ISSUER = "Waypoint"
 OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubling after each failed code (django-otp), besides the lockout
 # axes.W006 asks for ip_address among the lockout parameters; the lock here is per username on purpose (above).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# FHIR Bulk Data export (waypoint.bulk): where the NDJSON files are written, rows per keyset page, how long a
+# worker's lease on a job lasts without a committed page, and how long finished files are kept.
+BULK_EXPORT_DIR = Path(os.environ.get("WAYPOINT_EXPORT_DIR", VAR_DIR / "exports"))
+BULK_PAGE_SIZE = int(os.environ.get("WAYPOINT_EXPORT_PAGE_SIZE", "1000"))
+BULK_LEASE_SECONDS = int(os.environ.get("WAYPOINT_EXPORT_LEASE_SECONDS", "120"))
+BULK_RETENTION_HOURS = float(os.environ.get("WAYPOINT_EXPORT_RETENTION_HOURS", "24"))
+BULK_MAX_ACTIVE_PER_USER = int(os.environ.get("WAYPOINT_EXPORT_MAX_ACTIVE", "3"))  # more: 429 until one ends
+BULK_FSYNC = env_bool("WAYPOINT_EXPORT_FSYNC", True)  # each page reaches the disk before its checkpoint commits
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -34,6 +34,9 @@ urlpatterns = [
     path("api/v1/", include("waypoint.placements.api_urls")),
     path("api/v1/", include("waypoint.screening.api_urls")),
     path("api/v1/", include("waypoint.privacy.api_urls")),
-
     path("api/v1/", include("waypoint.treatment.api_urls")),
+    # FHIR: the Bulk Data export (and its Groups) first; the facade's read/search patterns go BELOW this line,
+    # so that its generic [type]/[id] routes do not shadow $export, Group and the bulk status/file URLs.
+    path("fhir/", include("waypoint.bulk.urls")),
+    path("fhir/", include("waypoint.fhir.urls")),
 ]

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     DIRECTOR = "director", "Program director"
     PRIVACY = "privacy", "Privacy officer"
     ADMIN = "admin", "Administrator"
+    EXTERNAL_SYSTEM = "external_system", "External system (FHIR client)"
 
 
 CHART_READ = "patient.chart:read"
@@ -37,6 +38,9 @@ SESSION_WRITE = "program.session:write"  # schedule group/individual sessions, r
 COUNSELING_NOTE_WRITE = "patient.counseling_note:write"  # write SUD counseling notes (kept apart from the chart)
 COUNSELING_NOTE_READ = "patient.counseling_note:read"  # read others' counseling notes of care-team patients
 TREATMENT_CONFIGURE = "program.treatment:configure"  # the program's modality list and plan templates
+# A registered external system (a hospital, an HIE) receiving records over the FHIR API: only what an active
+# 42 CFR Part 2 consent of each patient covers for it, each release recorded as a disclosure.
+FHIR_RECEIVE = "fhir.records:receive"
 
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ, BREAK_GLASS}
 
@@ -54,6 +58,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PRIVACY: frozenset({CENSUS_READ, PRIVACY_REPORTS, AUDIT_READ}),
     # The administrator manages staff and settings, not charts.
     Role.ADMIN: frozenset({CENSUS_READ, CAPACITY_OVERRIDE, STAFF_MANAGE, SETTINGS_MANAGE, TREATMENT_CONFIGURE}),
+    # Not staff: no chart, no census; the FHIR facade alone, under consent (waypoint.fhir.access).
+    Role.EXTERNAL_SYSTEM: frozenset({FHIR_RECEIVE}),
 }
 
 # Roles that see every patient of their program; the others see the patients of their care teams.

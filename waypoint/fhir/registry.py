@@ -11,10 +11,22 @@ have a queryset that can be filtered by program, by patient and by last-updated 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+
+
+def by_pk(prefix: str = "") -> Callable[[str], Q | None]:
+    """`parse_id` for ids made of a prefix and the row's primary key, e.g. "episode-12" (prefix "episode-")."""
+    pattern = re.compile(re.escape(prefix) + r"([1-9][0-9]{0,17})")
+
+    def parse(resource_id: str) -> Q | None:
+        match = pattern.fullmatch(resource_id)
+        return Q(pk=int(match.group(1))) if match else None
+
+    return parse
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,10 @@ class ResourceKind:
     updated_field: str                              # lookup to the row's last-updated time (_since, _lastUpdated)
     part2: bool                                     # holds SUD information: security-labelled, consent-gated
     information_kind: str | None = None             # the consent's kind of information that covers it
+    # Used by the read/search API (waypoint.fhir.search); the bulk export needs none of them.
+    parse_id: Callable[[str], Q | None] = by_pk()   # resource id -> the row(s) that may emit it (None: not ours)
+    date_field: str | None = None                   # lookup for the `date` search parameter (None: unsupported)
+    code_q: Callable[[str | None, str], Q | None] | None = None  # (system, code) -> rows that may match; None: none
 
 
 KINDS: dict[str, ResourceKind] = {}

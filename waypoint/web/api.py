@@ -77,8 +77,12 @@ class ApiView(APIView):
     silently (a misspelt filter would return everything).
     """
 
+    checks_own_query_parameters = False  # True: the view refuses unknown parameters itself (the FHIR facade)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication and permissions first: 401 before 400
+        if self.checks_own_query_parameters:
+            return
         unknown = sorted(set(request.query_params) - documented_query_parameters(self, request.method))
         if unknown:
             raise exceptions.ValidationError({name: ["Unknown query parameter."] for name in unknown})

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from waypoint.accounts.models import Program
+from waypoint.fhir import demo as fhir_demo
 from waypoint.patients import demo
 from waypoint.placements import demo as placements_demo
 from waypoint.privacy import audit
@@ -46,6 +47,7 @@ class Command(BaseCommand):
                 nurse = program.memberships.filter(role="nurse").first().user
                 withdrawal_demo.build(program, nurse, rng)
                 placements_demo.build(program, nurse, rng)
+                fhir_demo.build(program, nurse, rng)
             demo_program = Program.objects.get(slug="demo")
             treatment_demo.build(demo_program, {m.user.username: m.user for m in demo_program.memberships.all()},
                                  rng)
@@ -55,3 +57,5 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
         for username, role, program in demo.logins():
             self.stdout.write(f"  {username:<12} {role:<20} {program}")
+        self.stdout.write(f"FHIR external system (no password; token: waypoint apitoken {fhir_demo.DEMO_CLIENT}): "
+                          f"{fhir_demo.DEMO_CLIENT}, recipient {fhir_demo.DEMO_RECIPIENT!r}, demo")

@@ -1,0 +1,260 @@
+"""The export itself: stream each resource type's rows into its NDJSON file, a keyset page at a time.
+
+`run(job)` is the whole core (the worker calls it; so can a benchmark). Memory stays constant: one page of
+rows (`pk > last ORDER BY pk LIMIT page_size`) is read, written, flushed to disk, and then its checkpoint (the
+file's last pk and byte offset, its count, the release record, the renewed lease) is committed in one
+transaction. After a crash the next run truncates each file to its committed offset and goes on from the
+committed pk, so no resource is lost or written twice. Rows are bounded by the job's transactionTime
+(`updated <= transactionTime`, and `> _since`), so the set exported does not move while the job runs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from waypoint.accounts.models import ProgramLevel
+from waypoint.fhir import registry
+from waypoint.fhir.access import reader_for
+
+from . import queue, storage
+from .groups import GROUP_ID, Group
+from .models import ExportFile, ExportJob
+
+log = logging.getLogger(__name__)
+PATIENT_ANNOTATION = "wp_bulk_patient"
+
+
+class Stop(Exception):
+    """The job must not go on in this run: cancelled, or its lease went to another worker."""
+
+
+class Cancelled(Stop):
+    pass
+
+
+class LeaseLost(Stop):
+    pass
+
+
+class Interrupted(Stop):
+    """The worker was asked to stop; the job stays resumable from its last committed page."""
+
+
+class Busy(Exception):
+    """Another process on this host still holds the job's file lock."""
+
+
+class JobError(Exception):
+    """The job cannot be completed (reported in the status as an OperationOutcome)."""
+
+
+def patient_lookup(kind: registry.ResourceKind) -> str:
+    """The ORM lookup from a row of this kind to its patient's id ("pk" for Patient itself)."""
+    return kind.patient_field or "pk"
+
+
+def kinds_of(job: ExportJob, resource_type: str) -> list[registry.ResourceKind]:
+    kinds = registry.kinds_for(resource_type)
+    if job.level != ExportJob.Level.SYSTEM:
+        kinds = [kind for kind in kinds if kind.patient_field is not None]
+    return sorted(kinds, key=lambda kind: kind.key)
+
+
+def group_of(job: ExportJob) -> Group | None:
+    if job.level != ExportJob.Level.GROUP:
+        return None
+    match = GROUP_ID.match(job.group_id)
+    if match is None or match["program"] != str(job.program_id):
+        raise JobError(f"Group {job.group_id} is not a group of this program.")
+    if match["level"] is None:
+        return Group(job.program)
+    level = ProgramLevel.objects.filter(program=job.program, code=match["level"]).first()
+    if level is None:
+        raise JobError(f"Group {job.group_id} no longer exists.")
+    return Group(job.program, level)
+
+
+def plan(job: ExportJob) -> list[ExportFile]:
+    """The job's files, one per resource type, created on the first run and kept for every resume."""
+    if not job.files.exists():
+        ExportFile.objects.bulk_create(ExportFile(job=job, position=n, resource_type=resource_type)
+                                       for n, resource_type in enumerate(job.types))
+    return list(job.files.order_by("position"))
+
+
+def page_query(job, reader, kind, group):
+    rows = reader.rows(kind).filter(**{f"{kind.updated_field}__lte": job.transaction_time})
+    if job.since is not None:
+        rows = rows.filter(**{f"{kind.updated_field}__gt": job.since})
+    if group is not None:
+        rows = rows.filter(**{f"{patient_lookup(kind)}__in": group.members().values("pk")})
+    if kind.patient_field is not None:
+        rows = rows.annotate(**{PATIENT_ANNOTATION: F(patient_lookup(kind))})
+    return rows.order_by("pk")
+
+
+def encode(resources) -> tuple[bytes, int]:
+    lines = []
+    for resource in resources:
+        if not isinstance(resource, dict) or not resource.get("resourceType"):
+            raise JobError("A mapping produced something that is not a FHIR resource.")
+        lines.append(json.dumps(resource, ensure_ascii=False, separators=(",", ":")))
+    if not lines:
+        return b"", 0
+    return ("\n".join(lines) + "\n").encode(), len(lines)
+
+
+def stopped(job) -> Stop:
+    """Why this run may not go on: the job was cancelled, or another worker holds it now."""
+    status = ExportJob.objects.filter(pk=job.pk).values_list("status", flat=True).first()
+    return Cancelled() if status in (ExportJob.Status.CANCELLED, None) else LeaseLost()
+
+
+def commit(job, worker_id, lease, file, *, changes, release=None):
+    """Move the checkpoint of one file, in one transaction with the release record and the lease renewal."""
+    with transaction.atomic():
+        renewed = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING,
+                                           lease_owner=worker_id).update(
+            lease_expires_at=timezone.now() + timedelta(seconds=lease))
+        if not renewed:
+            raise stopped(job)
+        ExportFile.objects.filter(pk=file.pk).update(**changes)
+        if release is not None:
+            release()
+    for name, value in changes.items():
+        setattr(file, name, value)
+
+
+def export_file(job, file, reader, group, *, worker_id, lease, page_size, pause, fsync, should_stop):
+    path = storage.file_path(job, file.filename)
+    kinds = kinds_of(job, file.resource_type)
+    keys = [kind.key for kind in kinds]
+    if file.kind_key and file.kind_key not in keys:
+        raise JobError(f"The server's mapping {file.kind_key!r} changed during the export; start a new export.")
+    with open(path, "r+b" if path.exists() else "w+b") as out:
+        if os.fstat(out.fileno()).st_size < file.bytes_written:
+            # The file lost bytes that were committed (the machine went down before they reached the disk):
+            # write this file again from the start.
+            log.warning("export %s: %s is shorter than its checkpoint; rewriting it", job.pk, file.filename)
+            commit(job, worker_id, lease, file, changes={"kind_key": "", "last_pk": 0, "bytes_written": 0,
+                                                         "count": 0})
+        out.truncate(file.bytes_written)
+        out.seek(file.bytes_written)
+        start = keys.index(file.kind_key) if file.kind_key else 0
+        for position in range(start, len(kinds)):
+            kind = kinds[position]
+            if file.kind_key != kind.key:
+                commit(job, worker_id, lease, file, changes={"kind_key": kind.key, "last_pk": 0})
+            if reader.may_receive(kind):
+                export_kind(job, file, kind, reader, group, out, worker_id=worker_id, lease=lease,
+                            page_size=page_size, pause=pause, fsync=fsync, should_stop=should_stop)
+        commit(job, worker_id, lease, file, changes={"done": True})
+
+
+def export_kind(job, file, kind, reader, group, out, *, worker_id, lease, page_size, pause, fsync, should_stop):
+    rows = page_query(job, reader, kind, group)
+    while True:
+        if should_stop is not None and should_stop():
+            raise Interrupted()
+        page = list(rows.filter(pk__gt=file.last_pk)[:page_size])
+        if not page:
+            return
+        data, count = encode(resource for row in page for resource in kind.to_resources(row))
+        out.write(data)
+        out.flush()
+        if fsync:
+            os.fsync(out.fileno())
+        if pause:
+            time.sleep(pause)  # throttle (spares the database); also widens the crash window in tests
+        patients = {getattr(row, PATIENT_ANNOTATION) for row in page} if kind.patient_field is not None else set()
+        commit(job, worker_id, lease, file,
+               changes={"last_pk": page[-1].pk, "bytes_written": file.bytes_written + len(data),
+                        "count": file.count + count},
+               release=lambda kind=kind, patients=patients: reader.record_release(kind, patients))
+
+
+def fail(job: ExportJob, worker_id: str, message: str) -> None:
+    """Mark the job failed (its status URL then answers 500 with the message) and drop its partial files."""
+    failed = ExportJob.objects.filter(pk=job.pk, lease_owner=worker_id, status=ExportJob.Status.RUNNING).update(
+        status=ExportJob.Status.FAILED, error=message, finished_at=timezone.now(), lease_expires_at=None)
+    if failed:
+        storage.remove(job)
+
+
+def run(job: ExportJob, *, page_size: int | None = None, pause: float = 0.0, worker_id: str | None = None,
+        lease: int | None = None, fsync: bool | None = None, should_stop=None) -> str:
+    """Run (or resume) one export job to its end; returns the job's status afterwards.
+
+    `worker_id`: the lease the caller already holds (the worker); without it the job is claimed here.
+    `page_size`: rows per keyset page (settings.BULK_PAGE_SIZE by default). `pause`: seconds slept after
+    each page is written, before its checkpoint is committed. `should_stop()`: asked before each page; when
+    it says yes the run stops there and the job stays resumable (status "running").
+    """
+    page_size = page_size or settings.BULK_PAGE_SIZE
+    lease = lease or queue.lease_seconds()
+    fsync = settings.BULK_FSYNC if fsync is None else fsync
+    if worker_id is None:
+        worker_id = queue.new_worker_id()
+        claimed = queue.claim(job, worker_id, lease)
+        if claimed is None:
+            raise Busy(f"export {job.pk} is not claimable (finished, or leased by a live worker)")
+        job = claimed
+    directory = storage.job_dir(job)
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            queue.release(job, worker_id)
+            raise Busy(f"export {job.pk} is still being written by another process") from None
+        return _run_locked(job, worker_id, lease, page_size, pause, fsync, should_stop)
+
+
+def _run_locked(job, worker_id, lease, page_size, pause, fsync, should_stop) -> str:
+    try:
+        if job.transaction_time is None:
+            ExportJob.objects.filter(pk=job.pk, transaction_time__isnull=True).update(transaction_time=timezone.now())
+            job.refresh_from_db()
+        try:
+            reader = reader_for(job.owner, job.program)
+        except PermissionDenied as exc:
+            raise JobError(f"The requester may no longer export this program's records: {exc}") from None
+        group = group_of(job)
+        for file in plan(job):
+            if not file.done:
+                export_file(job, file, reader, group, worker_id=worker_id, lease=lease, page_size=page_size,
+                            pause=pause, fsync=fsync, should_stop=should_stop)
+        with transaction.atomic():
+            finished = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING,
+                                                lease_owner=worker_id).update(
+                status=ExportJob.Status.COMPLETE, finished_at=timezone.now(), lease_expires_at=None)
+        if not finished:
+            raise stopped(job)
+        for file in job.files.filter(count=0):
+            storage.file_path(job, file.filename).unlink(missing_ok=True)
+        return ExportJob.Status.COMPLETE
+    except LeaseLost:
+        log.warning("export %s: lease lost to another worker; stopping", job.pk)
+        return ExportJob.Status.RUNNING
+    except Interrupted:
+        return ExportJob.Status.RUNNING
+    except (Cancelled, FileNotFoundError):
+        status = ExportJob.objects.filter(pk=job.pk).values_list("status", flat=True).first()
+        if status in (ExportJob.Status.CANCELLED, None):
+            storage.remove(job)
+            return ExportJob.Status.CANCELLED
+        raise
+    except JobError as exc:
+        fail(job, worker_id, str(exc))
+        return ExportJob.Status.FAILED

@@ -1,0 +1,107 @@
+"""Code systems, security labels and small builders shared by every mapping.
+
+Standard systems only where the code is verified: the HL7 v3 Confidentiality and ActCode labels named in
+shared/reference/privacy-rules.md, ICD-10-CM codes of shared/reference/clinical-scales.md, and the LOINC
+vital-sign codes and UCUM units that the FHIR R4 (4.0.1) specification itself binds for vital signs
+(http://hl7.org/fhir/R4/observation-vitalsigns.html). Everything of Waypoint's own (instruments, severity
+bands, screen items, levels of care) uses the project's CodeSystem URLs under `CANONICAL`; no LOINC code is
+claimed for any instrument total (none is verified for COWS).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+# The project's canonical base for its own CodeSystems, Questionnaires and identifier systems. It names
+# Waypoint's definitions (not a server): every deployment emits the same URLs.
+CANONICAL = "https://waypoint.example.org/fhir"
+FHIR_VERSION = "4.0.1"
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+PURPOSE_OF_USE = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
+PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+BIRTH_SEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
+
+
+def own(path: str) -> str:
+    """A URL of the project's own (CodeSystem/..., Questionnaire/..., NamingSystem/...)."""
+    return f"{CANONICAL}/{path}"
+
+
+INSTRUMENTS_SYSTEM = own("CodeSystem/instruments")
+
+
+# 42 CFR Part 2: resources holding substance use disorder information carry both labels
+# (privacy-rules.md: "v3-Confidentiality R = restricted; the ActCode 42CFRPart2 policy code").
+PART2_SECURITY = (
+    {"system": CONFIDENTIALITY, "code": "R", "display": "restricted"},
+    {"system": ACT_CODE, "code": "42CFRPart2", "display": "42 CFR Part2"},
+)
+
+
+def instant(value: datetime) -> str:
+    """A FHIR instant/dateTime in UTC with seconds (the stored value is UTC)."""
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def day(value: date) -> str:
+    return value.isoformat()
+
+
+def meta(updated: datetime, *, part2: bool, version: int | None = None) -> dict:
+    out: dict = {}
+    if version is not None:
+        out["versionId"] = str(version)
+    out["lastUpdated"] = instant(updated)
+    if part2:
+        out["security"] = [dict(label) for label in PART2_SECURITY]
+    return out
+
+
+def coding(system: str, code: str, display: str = "") -> dict:
+    out = {"system": system, "code": code}
+    if display:
+        out["display"] = display
+    return out
+
+
+def concept(system: str, code: str, display: str = "", text: str = "") -> dict:
+    out: dict = {"coding": [coding(system, code, display)]}
+    if text:
+        out["text"] = text
+    return out
+
+
+def reference(resource_type: str, resource_id, display: str = "") -> dict:
+    out = {"reference": f"{resource_type}/{resource_id}"}
+    if display:
+        out["display"] = display
+    return out
+
+
+def prune(value):
+    """Drop empty strings, lists, dicts and None values: FHIR JSON allows none of them."""
+    if isinstance(value, dict):
+        cleaned = {k: prune(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        cleaned = [prune(v) for v in value]
+        return [v for v in cleaned if v not in (None, "", [], {})]
+    return value
+
+
+def slug(key: str) -> str:
+    """An item key as a FHIR id part: ids allow [A-Za-z0-9-.] only (keys have no '-', so '_' -> '-' is reversible)."""
+    return key.replace("_", "-")
+
+
+def unslug(part: str) -> str:
+    return part.replace("-", "_")

@@ -1,0 +1,338 @@
+"""Search parameters, keyset paging and read by id, over the registered resource kinds.
+
+Paging is by keyset, never OFFSET: a page resumes at (kind, row key, resources of that row already sent), which
+travels in the `_cursor` of the next link, signed (opaque, tamper-evident) and bound to the query it continues.
+A Bundle carries no total: counting a large set exactly would cost a scan on every page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core import signing
+from django.db.models import Q
+from django.utils import timezone
+
+from .access import Reader
+from .questionnaires import all_questionnaires
+from .registry import ResourceKind, kinds_for, resource_types
+
+DEFAULT_COUNT = 50
+MAX_COUNT = 500
+CURSOR_SALT = "waypoint.fhir.cursor"
+
+
+class SearchError(ValueError):
+    """A request the server cannot honour: answered 400 with this message in an OperationOutcome."""
+
+    def __init__(self, message: str, code: str = "invalid"):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str  # FHIR search parameter type: token, reference, date
+    documentation: str
+
+
+ID = Param("_id", "token", "Logical id; several ids separated by commas.")
+LAST_UPDATED = Param("_lastUpdated", "date", "meta.lastUpdated, with prefixes eq (default), ge, gt, le, lt; repeat "
+                                             "for a range.")
+PATIENT = Param("patient", "reference", "The patient: an id or Patient/id.")
+CODE = Param("code", "token", "system|code, or code alone; several separated by commas.")
+
+
+def date_param(name: str, what: str) -> Param:
+    return Param(name, "date", f"{what}, with prefixes eq (default), ge, gt, le, lt; repeat for a range. A date "
+                               "without a time is a day in the program's time zone.")
+
+
+# The search parameters of each resource type, beyond _count, _cursor and _format (result and paging controls).
+PARAMS: dict[str, tuple[Param, ...]] = {
+    "Patient": (ID, LAST_UPDATED),
+    "Encounter": (ID, LAST_UPDATED, PATIENT, date_param("date", "Start of the episode or level-of-care stay")),
+    "Observation": (ID, LAST_UPDATED, PATIENT, CODE, date_param("date", "When the assessment was taken")),
+    "QuestionnaireResponse": (ID, LAST_UPDATED, PATIENT, date_param("authored", "When the assessment was taken")),
+    "Condition": (ID, LAST_UPDATED, PATIENT, CODE, date_param("recorded-date", "When the screen was taken")),
+    "Consent": (ID, LAST_UPDATED, PATIENT, date_param("date", "The date the consent was signed")),
+    "Provenance": (ID, LAST_UPDATED, PATIENT),
+    "Questionnaire": (ID, Param("url", "uri", "The Questionnaire's canonical URL.")),
+}
+CONTROLS = ("_count", "_cursor", "_format")
+FORMATS = {"json", "application/json", "application/fhir+json"}
+DATE_PREFIXES = {"eq", "ge", "gt", "le", "lt"}
+DATE = re.compile(r"(?P<y>\d{4})(-(?P<m>\d{2})(-(?P<d>\d{2})(T(?P<H>\d{2}):(?P<M>\d{2})(:(?P<S>\d{2})(\.\d+)?)?"
+                  r"(?P<tz>Z|[+-]\d{2}:\d{2}))?)?)?")
+
+
+def supported_types() -> list[str]:
+    return sorted(set(resource_types()) | {"Questionnaire"})
+
+
+@dataclass
+class DateBound:
+    prefix: str
+    start: datetime
+    end: datetime  # exclusive
+
+    def q(self, lookup: str, as_date: bool) -> Q:
+        start, end = (self.start, self.end)
+        if as_date:  # a DateField: whole days in the program's time zone
+            start = timezone.localtime(start).date()
+            local_end = timezone.localtime(end)
+            end = local_end.date() if local_end.time() == datetime.min.time() else local_end.date() + timedelta(1)
+        return {
+            "eq": Q(**{f"{lookup}__gte": start, f"{lookup}__lt": end}),
+            "ge": Q(**{f"{lookup}__gte": start}),
+            "gt": Q(**{f"{lookup}__gte": end}),
+            "le": Q(**{f"{lookup}__lt": end}),
+            "lt": Q(**{f"{lookup}__lt": start}),
+        }[self.prefix]
+
+
+@dataclass
+class Query:
+    resource_type: str
+    ids: list[str] = field(default_factory=list)
+    patient: int | None = None
+    codes: list[tuple[str | None, str]] = field(default_factory=list)
+    dates: list[DateBound] = field(default_factory=list)
+    updated: list[DateBound] = field(default_factory=list)
+    url: str | None = None
+    count: int = DEFAULT_COUNT
+    cursor: str | None = None
+    fingerprint: str = ""
+
+
+def parse_date(name: str, raw: str, tz) -> DateBound:
+    prefix, value = ("eq", raw)
+    if raw[:2].isalpha():
+        prefix, value = raw[:2], raw[2:]
+        if prefix not in DATE_PREFIXES:
+            raise SearchError(f"Parameter {name}: the prefix {prefix!r} is not supported; use one of "
+                              f"{', '.join(sorted(DATE_PREFIXES))}.", "not-supported")
+    match = DATE.fullmatch(value)
+    if not match:
+        raise SearchError(f"Parameter {name}: {value!r} is not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD, or a "
+                          "date and time with a time zone such as 2026-01-31T08:00:00Z).")
+    parts = match.groupdict()
+    if parts["H"] is not None and parts["tz"] is None:
+        raise SearchError(f"Parameter {name}: a time must carry a time zone (Z or +hh:mm).")
+    try:
+        if parts["H"] is not None:
+            start = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            step = timedelta(seconds=1) if parts["S"] is not None else timedelta(minutes=1)
+            start = start.replace(microsecond=0)
+            return DateBound(prefix, start, start + step)
+        year, month, day_ = int(parts["y"]), int(parts["m"] or 1), int(parts["d"] or 1)
+        first = date(year, month, day_)
+    except ValueError:
+        raise SearchError(f"Parameter {name}: {value!r} is not a valid date.") from None
+    if parts["d"] is not None:
+        after = first + timedelta(days=1)
+    elif parts["m"] is not None:
+        after = date(year + (month == 12), month % 12 + 1, 1)
+    else:
+        after = date(year + 1, 1, 1)
+    return DateBound(prefix, datetime.combine(first, datetime.min.time(), tz),
+                     datetime.combine(after, datetime.min.time(), tz))
+
+
+def parse_patient(raw: str) -> int:
+    match = re.fullmatch(r"(?:Patient/)?([1-9][0-9]{0,17})", raw)
+    if not match:
+        raise SearchError(f"Parameter patient: {raw!r} is not a patient id (e.g. 12 or Patient/12).")
+    return int(match.group(1))
+
+
+def parse_codes(raw: str) -> list[tuple[str | None, str]]:
+    out = []
+    for token in raw.split(","):
+        system, bar, code = token.rpartition("|")
+        if not code or (bar and not system):
+            raise SearchError(f"Parameter code: {token!r} is not a code (system|code, or code).")
+        out.append((system if bar else None, code))
+    return out
+
+
+def parse(resource_type: str, params, tz) -> Query:
+    """Check every parameter against those the type supports (unknown ones are refused, naming them)."""
+    allowed = {p.name: p for p in PARAMS[resource_type]}
+    unknown = sorted(set(params) - set(allowed) - set(CONTROLS))
+    if unknown:
+        raise SearchError(f"Unknown or unsupported search parameter(s) for {resource_type}: {', '.join(unknown)}. "
+                          f"Supported: {', '.join(sorted(allowed) + list(CONTROLS))}.", "not-supported")
+    query = Query(resource_type)
+    for name in params:
+        values = params.getlist(name)
+        if name not in {"date", "authored", "recorded-date", "_lastUpdated"} and len(values) > 1:
+            raise SearchError(f"Parameter {name} is given more than once.")
+        if any(v == "" for v in values):
+            raise SearchError(f"Parameter {name} has no value.")
+        value = values[0]
+        if name == "_id":
+            query.ids = value.split(",")
+        elif name == "patient":
+            query.patient = parse_patient(value)
+        elif name == "code":
+            query.codes = parse_codes(value)
+        elif name == "url":
+            query.url = value
+        elif name == "_lastUpdated":
+            query.updated = [parse_date(name, v, tz) for v in values]
+        elif name in {"date", "authored", "recorded-date"}:
+            query.dates = [parse_date(name, v, tz) for v in values]
+        elif name == "_count":
+            if not re.fullmatch(r"[0-9]{1,6}", value) or not 1 <= int(value) <= MAX_COUNT:
+                raise SearchError(f"Parameter _count must be a whole number from 1 to {MAX_COUNT}.")
+            query.count = int(value)
+        elif name == "_cursor":
+            query.cursor = value
+        elif name == "_format" and value not in FORMATS:
+            raise SearchError(f"Parameter _format: only JSON is served ({', '.join(sorted(FORMATS))}).",
+                              "not-supported")
+    canonical = sorted((k, tuple(params.getlist(k))) for k in params if k not in {"_cursor", "_format"})
+    query.fingerprint = hashlib.sha256(repr((resource_type, canonical)).encode()).hexdigest()[:16]
+    return query
+
+
+# Running a search.
+
+@dataclass
+class Page:
+    resources: list[tuple[ResourceKind | None, dict]]
+    next_cursor: str | None
+    released: dict[str, tuple[ResourceKind, set[int]]]
+
+
+def patient_of(kind: ResourceKind, row) -> int | None:
+    if kind.patient_field is None:
+        return None
+    if kind.patient_field == "":
+        return row.pk
+    *path, last = kind.patient_field.split("__")
+    for step in path:
+        row = getattr(row, step)
+    return getattr(row, f"{last}_id")
+
+
+def code_matches(resource: dict, codes: list[tuple[str | None, str]]) -> bool:
+    codings = resource.get("code", {}).get("coding", [])
+    return any(c.get("code") == code and system in (None, c.get("system")) for system, code in codes
+               for c in codings)
+
+
+def resource_filter(query: Query) -> Callable[[dict], bool]:
+    def keep(resource: dict) -> bool:
+        if query.ids and resource["id"] not in query.ids:
+            return False
+        return not (query.codes and not code_matches(resource, query.codes))
+
+    return keep
+
+
+def filtered_rows(reader: Reader, kind: ResourceKind, query: Query):
+    """The kind's rows this reader may receive that may match the query; None when none can."""
+    rows = reader.rows(kind)
+    if query.ids:
+        matches = [q for q in (kind.parse_id(i) for i in query.ids) if q is not None]
+        if not matches:
+            return None
+        combined = Q(pk__in=[])
+        for q in matches:
+            combined |= q
+        rows = rows.filter(combined)
+    if query.patient is not None:
+        if kind.patient_field is None:
+            return None
+        rows = rows.filter(**{kind.patient_field or "pk": query.patient})
+    if query.codes:
+        if kind.code_q is None:
+            return None
+        matches = [q for q in (kind.code_q(system, code) for system, code in query.codes) if q is not None]
+        if not matches:
+            return None
+        combined = Q(pk__in=[])
+        for q in matches:
+            combined |= q
+        rows = rows.filter(combined)
+    if query.dates:
+        if kind.date_field is None:
+            return None
+        as_date = rows.model._meta.get_field(kind.date_field).get_internal_type() == "DateField"
+        for bound in query.dates:
+            rows = rows.filter(bound.q(kind.date_field, as_date))
+    for bound in query.updated:
+        rows = rows.filter(bound.q(kind.updated_field, False))
+    return rows
+
+
+def encode_cursor(query: Query, kind_index: int, pk: int, skip: int) -> str:
+    return signing.dumps({"k": kind_index, "p": pk, "s": skip, "q": query.fingerprint}, salt=CURSOR_SALT)
+
+
+def decode_cursor(query: Query) -> tuple[int, int, int]:
+    if query.cursor is None:
+        return 0, 0, 0
+    try:
+        data = signing.loads(query.cursor, salt=CURSOR_SALT)
+    except signing.BadSignature:
+        raise SearchError("Parameter _cursor is not a cursor this server issued.") from None
+    if data.get("q") != query.fingerprint:
+        raise SearchError("Parameter _cursor belongs to another search: keep the other parameters of the next link.")
+    return int(data["k"]), int(data["p"]), int(data["s"])
+
+
+def search(reader: Reader, query: Query) -> Page:
+    if query.resource_type == "Questionnaire":
+        return Page([(None, q) for q in all_questionnaires() if (not query.ids or q["id"] in query.ids)
+                     and (query.url is None or q["url"] == query.url)][:query.count], None, {})
+    kinds = [k for k in kinds_for(query.resource_type) if reader.may_receive(k)]
+    kind_index, position, skip = decode_cursor(query)
+    keep = resource_filter(query)
+    out: list[tuple[ResourceKind, dict]] = []
+    released: dict[str, tuple[ResourceKind, set[int]]] = {}
+    batch = max(query.count, 20)
+    while kind_index < len(kinds):
+        kind = kinds[kind_index]
+        rows = filtered_rows(reader, kind, query)
+        while rows is not None:
+            chunk = list(rows.filter(pk__gte=position).order_by("pk")[:batch])
+            for row in chunk:
+                resources = [r for r in kind.to_resources(row) if keep(r)]
+                first = skip if row.pk == position else 0
+                for index in range(first, len(resources)):
+                    if len(out) == query.count:
+                        return Page(out, encode_cursor(query, kind_index, row.pk, index), released)
+                    out.append((kind, resources[index]))
+                    patient = patient_of(kind, row)
+                    released.setdefault(kind.key, (kind, set()))[1].update([] if patient is None else [patient])
+                position, skip = row.pk + 1, 0
+            if len(chunk) < batch:
+                break
+        kind_index, position, skip = kind_index + 1, 0, 0
+    return Page(out, None, released)
+
+
+def read(reader: Reader, resource_type: str, resource_id: str):
+    """(kind, resource, patient id) of the resource with this id that this reader may receive, or None."""
+    if resource_type == "Questionnaire":
+        found = next((q for q in all_questionnaires() if q["id"] == resource_id), None)
+        return (None, found, None) if found else None
+    for kind in kinds_for(resource_type):
+        if not reader.may_receive(kind):
+            continue
+        q = kind.parse_id(resource_id)
+        if q is None:
+            continue
+        for row in reader.rows(kind).filter(q).order_by("pk")[:10]:
+            for resource in kind.to_resources(row):
+                if resource["id"] == resource_id:
+                    return kind, resource, patient_of(kind, row)
+    return None

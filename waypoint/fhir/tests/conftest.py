@@ -1,0 +1,99 @@
+"""A patient with a record of every kind the FHIR facade emits, at fixed times (for the golden files), and a
+registered external system."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from conftest import naloxone_and_education
+from waypoint.accounts.models import Membership, User
+from waypoint.accounts.roles import Role
+from waypoint.fhir.models import ExternalClient
+from waypoint.patients import services
+from waypoint.patients.models import LevelOfCareStay, Patient
+from waypoint.privacy.models import Consent
+from waypoint.privacy.services import record_consent
+from waypoint.scales import INSTRUMENTS
+from waypoint.screening import services as screening
+from waypoint.screening.models import Screen
+from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
+from waypoint.withdrawal import services as withdrawal
+from waypoint.withdrawal.models import Assessment
+
+RECIPIENT = "Riverside Primary Care"
+ADMITTED = datetime(2026, 1, 10, 14, 0, tzinfo=UTC)
+RECORDED = datetime(2026, 1, 12, 9, 30, tzinfo=UTC)
+VITALS = {"pulse_bpm": 96, "systolic_mmhg": 138, "diastolic_mmhg": 88, "respiratory_rate": 18, "temperature_c": "37.2",
+          "spo2_percent": 97}
+
+
+def lowest(instrument):
+    return {item.key: item.scores[1] if len(item.scores) > 1 else item.scores[0] for item in instrument.items}
+
+
+def build_record(patient, nurse):
+    """Admitted to 3.7-WM, stepped down to 3.5; every instrument scored (COWS with every vital sign, one COWS
+    amended, one entered in error); a complication screen with two findings; a consent. Times are fixed; the
+    times rows stamp themselves with (recorded_at, updated_at) are set to RECORDED afterwards."""
+    Patient.objects.filter(pk=patient.pk).update(phone="555-0100", address_line="1 Harbor Way", city="Portland",
+                                                 state="ME", postal_code="04101", preferred_name="Mia",
+                                                 emergency_contact_name="Ana Rivera",
+                                                 emergency_contact_relationship="sister",
+                                                 emergency_contact_phone="555-0101")
+    patient.refresh_from_db()
+    episode = services.admit(acting_user=nurse, patient=patient, admitted_at=ADMITTED, level_code="3.7-WM")
+    naloxone_and_education(patient, nurse, ADMITTED + timedelta(hours=1))
+    reason = "entered from the paper flowsheet"
+    made = {}
+    for n, (code, instrument) in enumerate(INSTRUMENTS.items()):
+        vitals = VITALS if code == "cows" else None
+        responses = lowest(instrument)
+        if vitals:
+            responses.pop("resting_pulse")
+        made[code] = withdrawal.record_assessment(
+            acting_user=nurse, patient=patient, instrument=code, responses=responses, vitals=vitals,
+            taken_at=ADMITTED + timedelta(hours=2 + n), note="tolerating fluids" if code == "cows" else "",
+            late_entry_reason=reason)
+    cows = made["cows"]
+    amended = withdrawal.amend_assessment(acting_user=nurse, assessment=cows, responses=lowest(INSTRUMENTS["cows"])
+                                          | {"gooseflesh": 3}, vitals=VITALS, reason="gooseflesh rescored")
+    wrong = withdrawal.record_assessment(acting_user=nurse, patient=patient, instrument="craving-nrs",
+                                         responses={"craving": 7}, taken_at=ADMITTED + timedelta(hours=8),
+                                         late_entry_reason=reason)
+    withdrawal.mark_entered_in_error(acting_user=nurse, assessment=wrong, reason="wrong patient")
+    answers = dict.fromkeys(HEROIN_COMPLICATIONS.keys, "absent")
+    answers["injection_site_infection"] = {"status": "present", "since": "2025-12-20", "note": "left forearm"}
+    answers["loss_of_consciousness"] = "present"
+    screening.record_screen(acting_user=nurse, patient=patient, answers=answers,
+                            taken_at=ADMITTED + timedelta(hours=3))
+    services.transfer(acting_user=nurse, episode=episode, at=ADMITTED + timedelta(days=1), level_code="3.5",
+                      reason="withdrawal resolved")
+    consent = record_consent(acting_user=nurse, patient=patient, disclosing_party="Harbor Recovery",
+                             information=["all_sud_records"], information_description="all treatment records",
+                             recipients=[RECIPIENT], purposes=["treatment"], expiry="none", signed_by="Maria Rivera",
+                             signed_on=date(2026, 1, 11), right_to_revoke_explained=True)
+    for model, name in ((Patient, "updated_at"), (Assessment, "recorded_at"), (Screen, "recorded_at"),
+                        (Consent, "recorded_at")):
+        model.objects.filter(**({"pk": patient.pk} if model is Patient else {"patient": patient})).update(
+            **{name: RECORDED})
+    Assessment.objects.filter(patient=patient, status_changed_at__isnull=False).update(status_changed_at=RECORDED)
+    episode.refresh_from_db()
+    return {"episode": episode, "amended": amended, "consent": consent, "patient": patient,
+            "stays": list(LevelOfCareStay.objects.filter(episode=episode))}
+
+
+@pytest.fixture
+def record(patient, nurse):
+    return build_record(patient, nurse)
+
+
+def register_external(program, username="riverside-hie", recipient=RECIPIENT, purpose="treatment"):
+    user = User.objects.create_user(username=username, password=None)
+    Membership.objects.create(user=user, program=program, role=Role.EXTERNAL_SYSTEM)
+    ExternalClient.objects.create(program=program, user=user, recipient=recipient, purpose=purpose)
+    return user
+
+
+@pytest.fixture
+def external(program):
+    return register_external(program)

@@ -1,0 +1,167 @@
+"""The read/search API over HTTP: content type, search parameters, keyset paging, OperationOutcome errors,
+scoping to the program and care team, and the audit of every read."""
+
+import json
+
+from waypoint.privacy.models import AuditEvent
+
+from .validation import assert_valid
+
+FHIR_JSON = "application/fhir+json"
+
+
+def body(response):
+    assert response["Content-Type"].startswith(FHIR_JSON), response["Content-Type"]
+    data = json.loads(response.content)
+    assert_valid(data)
+    return data
+
+
+def ids(bundle):
+    return [e["resource"]["id"] for e in bundle.get("entry", []) if e["search"]["mode"] == "match"]
+
+
+def issue(response, status, code):
+    assert response.status_code == status, response.content
+    data = body(response)
+    assert data["resourceType"] == "OperationOutcome"
+    assert data["issue"][0]["code"] == code
+    return data["issue"][0]["diagnostics"]
+
+
+def test_metadata_is_public_and_lists_every_served_type_with_its_parameters(client):
+    response = client.get("/fhir/metadata")
+    assert response.status_code == 200
+    statement = body(response)
+    assert statement["fhirVersion"] == "4.0.1"
+    served = {r["type"]: {p["name"] for p in r["searchParam"]} for r in statement["rest"][0]["resource"]}
+    assert set(served) == {"Patient", "Encounter", "Observation", "QuestionnaireResponse", "Questionnaire",
+                           "Condition", "Consent", "Provenance"}
+    assert served["Observation"] == {"_id", "_lastUpdated", "patient", "code", "date"}
+
+
+def test_a_nurse_reads_the_patient_and_the_read_is_audited(api, nurse, record):
+    patient = record["patient"]
+    before = AuditEvent.objects.filter(action="fhir.read").count()
+    response = api(nurse).get(f"/fhir/Patient/{patient.pk}")
+    assert response.status_code == 200
+    resource = body(response)
+    assert resource["identifier"][0]["value"] == patient.mrn
+    event = AuditEvent.objects.filter(action="fhir.read").last()
+    assert AuditEvent.objects.filter(action="fhir.read").count() == before + 1
+    assert event.patient_id == patient.pk and event.detail["kind"] == "patient"
+
+
+def test_search_observations_by_patient_code_and_date(api, nurse, record):
+    patient = record["patient"]
+    client = api(nurse)
+    cows = body(client.get(f"/fhir/Observation?patient=Patient/{patient.pk}&code=cows"))
+    assert [e["resource"]["valueInteger"] for e in cows["entry"]] == [record["amended"].total]
+    assert cows["entry"][0]["resource"]["status"] == "amended"
+    assert cows["entry"][0]["resource"]["interpretation"][0]["coding"][0]["code"] == record["amended"].severity
+    pulse = body(client.get(f"/fhir/Observation?patient={patient.pk}&code=http://loinc.org|8867-4"))
+    assert [e["resource"]["valueQuantity"] for e in pulse["entry"]] == [
+        {"value": 96, "unit": "beats/minute", "system": "http://unitsofmeasure.org", "code": "/min"}]
+    assert ids(body(client.get("/fhir/Observation?date=ge2026-01-11"))) == []
+    assert len(ids(body(client.get("/fhir/Observation?date=ge2026-01-10&date=le2026-01-10")))) > 5
+    assert ids(body(client.get("/fhir/Observation?date=lt2026-01-10"))) == []
+
+
+def test_search_encounters_conditions_consents_and_responses(api, nurse, record):
+    client = api(nurse)
+    episode = record["episode"]
+    stays = record["stays"]
+    assert sorted(ids(body(client.get("/fhir/Encounter")))) == sorted(
+        [f"episode-{episode.pk}"] + [f"stay-{s.pk}" for s in stays])
+    findings = ids(body(client.get("/fhir/Condition?code=injection_site_infection")))
+    assert len(findings) == 1 and findings[0].endswith("-injection-site-infection")
+    assert len(ids(body(client.get("/fhir/Condition")))) == 2
+    assert ids(body(client.get("/fhir/Consent"))) == [f"consent-{record['consent'].pk}"]
+    responses = body(client.get("/fhir/QuestionnaireResponse?authored=2026-01-10"))
+    assert {e["resource"]["questionnaire"].split("|")[0].rsplit("/", 1)[1] for e in responses["entry"]} == {
+        "cows", "sows-handelsman", "sows-gossop", "craving-nrs"}
+    assert ids(body(client.get("/fhir/Questionnaire?_id=cows"))) == ["cows"]
+
+
+def test_keyset_paging_walks_every_resource_once_with_an_opaque_cursor(api, nurse, record):
+    client = api(nurse)
+    everything = ids(body(client.get("/fhir/Observation?_count=500")))
+    seen, url, pages = [], "/fhir/Observation?_count=3", 0
+    while url:
+        bundle = body(client.get(url))
+        assert "total" not in bundle
+        assert len(ids(bundle)) <= 3
+        seen += ids(bundle)
+        pages += 1
+        url = next((link["url"] for link in bundle["link"] if link["relation"] == "next"), None)
+        assert url is None or "_cursor=" in url and "offset" not in url
+    assert seen == everything and len(seen) == len(set(seen)) and pages == -(-len(seen) // 3)
+
+
+def test_a_read_by_id_of_an_amended_assessment_gives_the_version_in_force(api, nurse, record):
+    first = record["amended"].replaces_id
+    resource = body(api(nurse).get(f"/fhir/Observation/cows-{first}"))
+    assert resource["meta"]["versionId"] == "2" and resource["valueInteger"] == record["amended"].total
+
+
+def test_entered_in_error_assessments_say_so(api, nurse, record):
+    statuses = {e["resource"]["status"] for e in body(api(nurse).get("/fhir/Observation?code=craving-nrs"))["entry"]}
+    assert statuses == {"final", "entered-in-error"}
+
+
+def test_errors_are_operation_outcomes(api, nurse, record, client):
+    nurse_client = api(nurse)
+    assert "nickname" in issue(nurse_client.get("/fhir/Patient?nickname=Mia"), 400, "not-supported")
+    assert "_count" in issue(nurse_client.get("/fhir/Patient?_count=0"), 400, "invalid")
+    assert "date" in issue(nurse_client.get("/fhir/Observation?date=12/01/2026"), 400, "invalid")
+    assert "time zone" in issue(nurse_client.get("/fhir/Observation?date=2026-01-10T10:00"), 400, "invalid")
+    assert "prefix" in issue(nurse_client.get("/fhir/Observation?date=ne2026-01-10"), 400, "not-supported")
+    assert "patient" in issue(nurse_client.get("/fhir/Observation?patient=Maria"), 400, "invalid")
+    assert "cursor" in issue(nurse_client.get("/fhir/Observation?_cursor=forged"), 400, "invalid")
+    assert "Medication" in issue(nurse_client.get("/fhir/MedicationRequest"), 404, "not-found")
+    issue(nurse_client.get("/fhir/Patient/999999"), 404, "not-found")
+    issue(nurse_client.post("/fhir/Patient", {}, format="json"), 405, "not-supported")
+    issue(nurse_client.get("/fhir/Patient", HTTP_ACCEPT="application/xml"), 406, "not-supported")
+    response = client.get("/fhir/Patient")
+    issue(response, 401, "login")
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_cursor_cannot_be_replayed_on_another_search(api, nurse, record):
+    client = api(nurse)
+    bundle = body(client.get("/fhir/Observation?_count=2"))
+    cursor = next(link["url"] for link in bundle["link"] if link["relation"] == "next").split("_cursor=")[1]
+    assert "another search" in issue(client.get(f"/fhir/Observation?_count=2&code=cows&_cursor={cursor}"), 400,
+                                     "invalid")
+
+
+def test_another_program_or_team_finds_nothing(api, north_nurse, counselor_off_team, privacy_officer, record):
+    patient = record["patient"]
+    for user in (north_nurse, counselor_off_team):
+        issue(api(user).get(f"/fhir/Patient/{patient.pk}"), 404, "not-found")
+        assert ids(body(api(user).get("/fhir/Observation"))) == []
+        assert ids(body(api(user).get(f"/fhir/Encounter?patient={patient.pk}"))) == []
+    issue(api(privacy_officer).get("/fhir/Patient"), 403, "forbidden")
+
+
+def test_the_fhir_pages_do_not_change_anything(api, nurse, record):
+    client = api(nurse)
+    before = {action for action in AuditEvent.objects.values_list("action", flat=True)}
+    client.get("/fhir/Observation")
+    after = set(AuditEvent.objects.values_list("action", flat=True))
+    assert after - before <= {"fhir.read"}
+
+
+def test_search_by_id_and_last_updated(api, nurse, record):
+    client = api(nurse)
+    episode = record["episode"]
+    wanted = sorted([f"episode-{episode.pk}", f"stay-{record['stays'][0].pk}"])
+    assert sorted(ids(body(client.get(f"/fhir/Encounter?_id={','.join(wanted)}")))) == wanted
+    assert ids(body(client.get("/fhir/Encounter?_id=episode-999999"))) == []
+    # assessments were last updated 2026-01-12T09:30Z (conftest.RECORDED)
+    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=2026-01-12")))) == 10
+    assert ids(body(client.get("/fhir/Observation?_lastUpdated=gt2026-01-12T09:30:00Z"))) == []
+    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=ge2026-01-12T09:30:00Z")))) == 10
+    assert ids(body(client.get("/fhir/Observation?_lastUpdated=lt2026-01-12T09:30:00%2B00:00"))) == []
+    assert ids(body(client.get(f"/fhir/Patient?_lastUpdated=le2026-01&_id={record['patient'].pk}"))) == [
+        str(record["patient"].pk)]
