@@ -219,6 +219,14 @@ NOT_LISTS = {
     "screening-api:overdose-risk": "one patient's risk flags, no free text (matrix: 404 elsewhere)",
     "privacy-api:consent-revoke": "state change",
     "fhir:read": "one resource (matrix: other team/program 404)",
+    "bulk:export": "starts an export: what it writes is leak-tested in waypoint/bulk/tests/test_export.py "
+                   "(no other program's resource; a care-team nurse exports only her team)",
+    "bulk:patient-export": "starts an export (waypoint/bulk/tests/test_export.py, as bulk:export)",
+    "bulk:group-export": "starts an export of a Group of the client's own programs (test_groups.py)",
+    "bulk:status": "one export job, only to the client that started it (matrix: others 404)",
+    "bulk:file": "one export file, only to the client that started it (matrix: others 404)",
+    "bulk:group-read": "one Group, no patient data: a program or level with a count (matrix)",
+    "bulk:group-search": "Groups of the client's own programs, no patient data (test_groups.py)",
 }
 
 # Who reads each list, whose patient is theirs, and whose patients they must never see in it.

@@ -9,11 +9,11 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
+from waypoint.fhir.http import FhirView, error_response, fhir_response
 from waypoint.patients.access import memberships
 from waypoint.web.middleware import PROGRAM_SESSION_KEY
 
 from . import groups, params, services, storage
-from .http import FhirView, error_response, fhir_response
 from .models import ExportJob
 
 SCHEMA = {"responses": {202: None, 400: dict, 401: dict, 403: dict, 404: dict, 429: dict}, "tags": ["fhir-bulk"]}
@@ -36,6 +36,7 @@ def program_of(request):
 
 
 class KickOffView(FhirView):
+    checks_accept = False  # the specification lets a server process a kick-off whatever Accept says
     level = ExportJob.Level.SYSTEM
     http_method_names = ["get", "options"]  # not HEAD: a kick-off starts a job
 
@@ -52,12 +53,12 @@ class KickOffView(FhirView):
                                     request=export_request, request_url=request.build_absolute_uri(),
                                     group_id=group)
         except services.TooManyExports as exc:
-            return error_response(429, [str(exc)], Retry_After="60")
+            return error_response(429, str(exc), {"Retry-After": "60"})
         location = request.build_absolute_uri(reverse("bulk:status", args=[job.pk]))
         return fhir_response({"resourceType": "OperationOutcome", "issue": [
             {"severity": "information", "code": "informational",
              "diagnostics": "Export queued; poll the Content-Location URL for its status."}]},
-            202, Content_Location=location)
+            202, {"Content-Location": location})
 
 
 class PatientKickOffView(KickOffView):
@@ -73,6 +74,7 @@ class GroupKickOffView(KickOffView):
 
 
 class StatusView(FhirView):
+    checks_accept = False
     def job(self, request, job_id) -> ExportJob:
         job = services.owned_job(request.user, job_id)
         if job is None or job.status == ExportJob.Status.CANCELLED or job.files_removed_at is not None:
@@ -84,7 +86,7 @@ class StatusView(FhirView):
         """Status: 202 with X-Progress while it runs, 200 with the manifest when done, 500 if it failed."""
         job = self.job(request, job_id)
         if job.status == ExportJob.Status.FAILED:
-            return error_response(500, [f"The export failed: {job.error}"])
+            return error_response(500, f"The export failed: {job.error}")
         if job.status != ExportJob.Status.COMPLETE:
             response = HttpResponse(status=202)
             response["X-Progress"] = services.progress(job)
@@ -105,6 +107,7 @@ class StatusView(FhirView):
 
 
 class FileView(FhirView):
+    checks_accept = False  # the files are NDJSON
     @extend_schema(responses={200: None, 404: dict}, tags=["fhir-bulk"])
     def get(self, request, job_id, filename):
         """One NDJSON output file, only to the client that started the export."""

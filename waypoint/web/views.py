@@ -46,8 +46,13 @@ def healthz(request):
 
 
 def not_found(request, exception=None):
-    """404 for a URL that matches no route: JSON under /api/ (what the API documents), the page otherwise."""
-    if request.path.startswith(("/api/", "/fhir/")):
+    """404 for a URL that matches no route: an OperationOutcome under /fhir/, JSON under /api/ (what each
+    documents), the page otherwise."""
+    if request.path.startswith("/fhir/"):
+        from waypoint.fhir.http import error_response
+
+        return error_response(404, f"No FHIR endpoint at {request.path} (see /fhir/metadata).")
+    if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     from django.views.defaults import page_not_found
 

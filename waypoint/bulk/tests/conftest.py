@@ -3,7 +3,7 @@ export over HTTP, run it the way the worker does (`export.run`), and read the ma
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -15,6 +15,9 @@ from waypoint.bulk import export
 from waypoint.bulk.models import ExportJob
 from waypoint.fhir import registry
 from waypoint.patients import services
+from waypoint.privacy.services import record_consent
+from waypoint.screening import services as screening
+from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
 from waypoint.withdrawal import services as withdrawal
 
 ASYNC = {"Prefer": "respond-async", "Accept": "application/fhir+json"}
@@ -45,6 +48,17 @@ def admit_with_assessments(nurse, patient, level, count):
     return episode
 
 
+def screen_finding_and_consent(patient, nurse):
+    """A complication screen with one finding (a Condition) and a consent (a Consent)."""
+    answers = dict.fromkeys(HEROIN_COMPLICATIONS.keys, "absent") | {"loss_of_consciousness": "present"}
+    screening.record_screen(acting_user=nurse, patient=patient, answers=answers,
+                            taken_at=timezone.now() - timedelta(hours=3))
+    record_consent(acting_user=nurse, patient=patient, disclosing_party="Harbor Recovery",
+                   information=["all_sud_records"], information_description="all treatment records",
+                   recipients=["Riverside Primary Care"], purposes=["treatment"], expiry="none",
+                   signed_by="Ana Rivera", signed_on=date(2026, 1, 11), right_to_revoke_explained=True)
+
+
 @pytest.fixture
 def population(program, north, team, other_team, nurse, north_nurse):
     other_nurse = make_user("bridge-nurse", program, Role.NURSE, other_team)
@@ -54,6 +68,7 @@ def population(program, north, team, other_team, nurse, north_nurse):
                                             **patient_fields(mrn=f"W-{n}", given_name=f"Ana{n}"))
         admit_with_assessments(nurse, patient, level, count=n + 1)
         on_team.append(patient)
+    screen_finding_and_consent(on_team[0], nurse)
     on_team.append(services.register_patient(acting_user=nurse, program=program, care_team=team,
                                              **patient_fields(mrn="W-9", given_name="Never-admitted")))
     off_team = []

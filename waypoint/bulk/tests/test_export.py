@@ -144,12 +144,12 @@ def test_the_page_size_changes_nothing_in_the_output(api, intake, population):
 def test_every_page_released_is_audited_with_its_patients(api, intake, population):
     client = api(intake)
     kick_off(client, "/fhir/$export?_type=Patient")
-    before = AuditEvent.objects.filter(action="fhir.release").count()
+    before = AuditEvent.objects.filter(action="fhir.read").count()
     run_queued(page_size=2)
-    releases = AuditEvent.objects.filter(action="fhir.release").order_by("id")[before:]
-    released = [pk for event in releases for pk in event.detail["patients"]]
+    releases = AuditEvent.objects.filter(action="fhir.read").order_by("id")[before:]
+    released = [event.patient_id for event in releases]
     assert sorted(released) == sorted(p.pk for p in population.on_team + population.off_team)
-    assert all(event.actor == intake and event.program_id == population.program.pk for event in releases)
+    assert all(event.actor == intake and event.detail["resource_type"] == "Patient" for event in releases)
 
 
 def test_status_is_202_with_progress_until_the_job_is_done(api, intake, population):

@@ -7,7 +7,7 @@ pytestmark = pytest.mark.django_db
 
 def test_search_lists_the_program_group_and_one_group_per_level_offered(api, nurse, program, north):
     response = api(nurse).get("/fhir/Group")
-    assert response.status_code == 200 and response["Content-Type"] == "application/fhir+json"
+    assert response.status_code == 200 and response["Content-Type"] == "application/fhir+json; charset=utf-8"
     bundle = response.json()
     assert bundle["resourceType"] == "Bundle" and bundle["type"] == "searchset"
     ids = [entry["resource"]["id"] for entry in bundle["entry"]]

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def assert_outcome(response, status, expression=None):
     assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/fhir+json"
+    assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
     body = response.json()
     assert body["resourceType"] == "OperationOutcome" and body["issue"]
     assert all(issue["severity"] == "error" and issue["diagnostics"] for issue in body["issue"])
@@ -117,10 +117,11 @@ def test_a_forged_cross_site_kick_off_cannot_send_the_prefer_header_and_starts_n
 def test_a_session_delete_without_the_csrf_token_is_refused(api, nurse):
     from django.test import Client
 
+    from conftest import verified_login
+
     kick_off(api(nurse), "/fhir/$export")
     job = ExportJob.objects.get()
-    forger = Client(enforce_csrf_checks=True)
-    forger.force_login(nurse)
+    forger = verified_login(Client(enforce_csrf_checks=True), nurse)
     response = forger.delete(f"/fhir/bulk-status/{job.pk}")
     assert response.status_code == 403 and response.json()["resourceType"] == "OperationOutcome"
     job.refresh_from_db()
