@@ -78,6 +78,18 @@ def privacy_officer(program):
 
 
 @pytest.fixture
+def prescriber(program, team):
+    """A prescriber on the patient's care team (the only role that orders MOUD)."""
+    return make_user("prescriber", program, Role.PRESCRIBER, team)
+
+
+@pytest.fixture
+def director(program):
+    """The program director: program-wide, reads the outcome figures."""
+    return make_user("director", program, Role.DIRECTOR)
+
+
+@pytest.fixture
 def north_nurse(north):
     north_team = CareTeam.objects.create(program=north, name="North team")
     return make_user("north-nurse", north, Role.NURSE, north_team)

@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "waypoint.withdrawal",
     "waypoint.placements",
     "waypoint.screening",
+    "waypoint.drug_screens",
+    "waypoint.medication",
+    "waypoint.outcomes",
     "waypoint.web",
 ]
 

@@ -20,6 +20,9 @@ urlpatterns = [
     path("", include("waypoint.privacy.urls")),
     path("", include("waypoint.placements.urls")),
     path("", include("waypoint.screening.urls")),
+    path("", include("waypoint.medication.urls")),
+    path("", include("waypoint.drug_screens.urls")),
+    path("", include("waypoint.outcomes.urls")),
     path("kiosk/", include(kiosk_patterns)),
     path("", include("waypoint.privacy.audit_urls")),
     path("api/v1/schema/", schema_view, name="api-schema"),
@@ -27,4 +30,7 @@ urlpatterns = [
     path("api/v1/", include("waypoint.withdrawal.api_urls")),
     path("api/v1/", include("waypoint.placements.api_urls")),
     path("api/v1/", include("waypoint.screening.api_urls")),
+    path("api/v1/", include("waypoint.medication.api_urls")),
+    path("api/v1/", include("waypoint.drug_screens.api_urls")),
+    path("api/v1/", include("waypoint.outcomes.api_urls")),
 ]

@@ -30,16 +30,22 @@ REFERRAL_WRITE = "program.referral:write"
 CAPACITY_OVERRIDE = "program.capacity:override"  # admit or transfer into a full level, with a reason
 AUDIT_READ = "audit.trail:read"
 STAFF_MANAGE = "staff.account:write"
+MOUD_ORDER = "patient.moud:order"  # write and stop MOUD orders: prescribers only
+MOUD_ADMINISTER = "patient.moud:administer"  # record a dose given, held, refused or missed
+DRUG_SCREEN_WRITE = "patient.drug_screen:write"  # record a urine drug screen's collection and results
+OUTCOMES_READ = "program.outcomes:read"  # the program's outcome figures (aggregate counts, no names)
 
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ, BREAK_GLASS}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.NURSE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE}),
-    Role.PRESCRIBER: frozenset(CLINICAL | {CONSENT_MANAGE, REFERRAL_READ}),
-    Role.COUNSELOR: frozenset(CLINICAL | {CONSENT_MANAGE, REFERRAL_READ}),
+    Role.NURSE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE,
+                                      MOUD_ADMINISTER, DRUG_SCREEN_WRITE}),
+    Role.PRESCRIBER: frozenset(CLINICAL | {CONSENT_MANAGE, REFERRAL_READ, MOUD_ORDER, MOUD_ADMINISTER,
+                                           DRUG_SCREEN_WRITE}),
+    Role.COUNSELOR: frozenset(CLINICAL | {CONSENT_MANAGE, REFERRAL_READ, DRUG_SCREEN_WRITE}),
     Role.INTAKE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE}),
     Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE,
-                                         CAPACITY_OVERRIDE}),
+                                         CAPACITY_OVERRIDE, OUTCOMES_READ}),
     # The privacy officer audits access (reports of who opened what); does not open charts.
     Role.PRIVACY: frozenset({CENSUS_READ, PRIVACY_REPORTS, AUDIT_READ}),
     # The administrator manages staff and settings, not charts.
