@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from waypoint.accounts.models import Program
+from waypoint.medication import demo as medication_demo
 from waypoint.patients import demo
 from waypoint.placements import demo as placements_demo
 from waypoint.privacy import audit
@@ -45,6 +46,7 @@ class Command(BaseCommand):
                 nurse = program.memberships.filter(role="nurse").first().user
                 withdrawal_demo.build(program, nurse, rng)
                 placements_demo.build(program, nurse, rng)
+                medication_demo.build(program, rng)
         return created
 
     def print_logins(self):
