@@ -78,6 +78,14 @@ class ReadScreen:
         return [f for f in self.findings if f.kind == "expected_absent"]
 
     @property
+    def positives(self) -> list[rules.Finding]:
+        return [f for f in self.findings if f.result == "positive"]
+
+    @property
+    def negatives(self) -> list[rules.Finding]:
+        return [f for f in self.findings if f.kind == "negative"]
+
+    @property
     def tested(self) -> list[rules.Finding]:
         return [f for f in self.findings if f.kind != "not_tested"]
 

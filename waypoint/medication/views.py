@@ -14,7 +14,7 @@ from waypoint.patients.views import add_errors, chart_patient
 from waypoint.withdrawal import charts_data
 from waypoint.withdrawal.models import Assessment
 
-from . import services, settings
+from . import catalog, services, settings
 from .doses import induction_doses
 from .forms import AdministrationForm, OrderForm, StopForm
 from .models import Administration, MedicationOrder
@@ -25,7 +25,8 @@ def _now_local():
 
 
 def _ceilings(program):
-    return [(code, settings.ceiling(settings.MAX_DOSE, program, code), settings.MAX_DOSE[code].key,
+    return [(catalog.MEDICATIONS[code].name,
+             settings.ceiling(settings.MAX_DOSE, program, code), settings.MAX_DOSE[code].key,
              settings.ceiling(settings.MAX_DAILY, program, code), settings.MAX_DAILY[code].key)
             for code in settings.MAX_DOSE]
 

@@ -102,7 +102,8 @@ def line_chart(points: list[tuple[date, float]], *, title: str, what: str, width
         if n % every == 0:
             labels.append(f'<text class="x-tick" x="{_n(left + n * step)}" y="{bottom + 16}" text-anchor="middle" '
                           f'fill="#5b6370">{_t(_day(day))}</text>')
-    dots = "".join(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="2.5" fill="{LINE}"><title>{_t(f"{_day(d)}: {_n(v)}")}'
+    radius = 2.5 if len(points) <= 40 else 1.5
+    dots = "".join(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{radius}" fill="{LINE}"><title>{_t(f"{_day(d)}: {_n(v)}")}'
                    f'</title></circle>' for (x, y), (d, v) in zip(coordinates, points, strict=True))
     desc = (f"{what} at the end of each day, {len(points)} days"
             + (f", from {_n(points[0][1])} on {_day(points[0][0])} to {_n(points[-1][1])} on {_day(points[-1][0])}, "

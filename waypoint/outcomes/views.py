@@ -36,21 +36,21 @@ def shown(figure, result) -> str:
 @require_GET
 def dashboard(request):
     program, form, period = _period(request)
-    rows, charts, rates = [], {}, []
+    rows, charts, rates = [], [], []
     if period is not None:
         for figure, result in figures.compute_all(period):
             rows.append({"figure": figure, "result": result, "shown": shown(figure, result)})
             if figure.chart == "bars":
-                charts[figure.key] = mark_safe(svg.column_chart(  # noqa: S308 - svg escapes every text
-                    result.series, title=f"{figure.title} by week", what=figure.title))
+                charts.append((f"{figure.title} by week", mark_safe(svg.column_chart(  # noqa: S308 - escaped
+                    result.series, title=f"{figure.title} by week", what=figure.title))))
             elif figure.chart == "line":
-                charts[figure.key] = mark_safe(svg.line_chart(  # noqa: S308 - svg escapes every text
-                    result.series, title=f"{figure.title} by day", what=figure.title))
+                charts.append((f"{figure.title} at the end of each day", mark_safe(svg.line_chart(  # noqa: S308
+                    result.series, title=f"{figure.title} by day", what=figure.title))))
             elif figure.kind == "rate" and not result.breakdown:
                 rates.append((figure.title, result.value, result.numerator, result.denominator))
             if result.breakdown:
-                charts[figure.key] = mark_safe(svg.rate_bars(  # noqa: S308 - svg escapes every text
-                    [(label, n / d if d else None, n, d) for label, n, d in result.breakdown], title=figure.title))
+                charts.append((figure.title, mark_safe(svg.rate_bars(  # noqa: S308 - svg escapes every text
+                    [(label, n / d if d else None, n, d) for label, n, d in result.breakdown], title=figure.title))))
         record_read(request.user, "outcomes.read", program=program,
                     detail={"start": period.start.isoformat(), "end": period.end.isoformat()})
     rates_chart = mark_safe(svg.rate_bars(rates, title="Rates in the period")) if rates else None  # noqa: S308

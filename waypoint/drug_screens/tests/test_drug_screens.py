@@ -101,7 +101,8 @@ def test_the_api_records_and_lists_with_the_same_rules(api, nurse, prescriber, a
 def test_the_page_records_a_screen_and_shows_an_error_next_to_the_analyte(page, nurse, admitted):
     patient = admitted.patient
     url = f"/patients/{patient.pk}/drug-screens/"
-    data = {"collected_at": timezone.localtime(NOW() - timedelta(minutes=5), timezone=patient.program.tz).strftime("%Y-%m-%dT%H:%M"),
+    collected = timezone.localtime(NOW() - timedelta(minutes=5), timezone=patient.program.tz)
+    data = {"collected_at": collected.strftime("%Y-%m-%dT%H:%M"),
             "observed": "yes", **{f"result_{a}": "not_tested" for a in rules.ANALYTES}}
     refused = page(nurse).post(url, data)
     assert refused.status_code == 200 and "Give the result of at least one analyte" in refused.content.decode()

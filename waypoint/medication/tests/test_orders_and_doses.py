@@ -131,7 +131,8 @@ def test_a_dose_above_the_single_dose_ceiling_set_after_the_order_is_refused(pre
 
 def test_the_daily_ceiling_counts_the_24_hours_up_to_the_dose(prescriber, nurse, admitted):
     patient = admitted.patient
-    program_settings.change(admitted.patient.program, "medication.max_daily_mg.buprenorphine", 12, acting_user=prescriber)
+    program_settings.change(admitted.patient.program, "medication.max_daily_mg.buprenorphine", 12,
+                            acting_user=prescriber)
     made = order(prescriber, patient, start_at=NOW() - timedelta(hours=30))
     give(nurse, patient, made, at=NOW() - timedelta(hours=25))  # outside the 24 hours before the next ones
     give(nurse, patient, made, at=NOW() - timedelta(hours=5))
