@@ -30,7 +30,7 @@ def screen_out(read: services.ReadScreen) -> dict:
     }
 
 
-class ScreenIn(StrictSerializer):
+class DrugScreenIn(StrictSerializer):
     collected_at = serializers.DateTimeField()
     observed = serializers.BooleanField()
     results = serializers.DictField(child=serializers.CharField())
@@ -49,13 +49,13 @@ class DrugScreenListView(ApiView):
                                               .select_related("recorded_by")))
         return Response([screen_out(r) for r in screens])
 
-    @extend_schema(request=ScreenIn, responses={201: OpenApiResponse(description="The screen recorded."),
+    @extend_schema(request=DrugScreenIn, responses={201: OpenApiResponse(description="The screen recorded."),
                                                 **ERRORS})
     def post(self, request, pk):
         """Record a screen: results {analyte: positive|negative|not_tested}; analytes left out are not tested.
         400 names `results.<analyte>`, `results` (none tested), `collected_at`."""
         patient = find_patient(request, pk)
-        serializer = ScreenIn(data=request.data)
+        serializer = DrugScreenIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         screen = services.record_screen(acting_user=request.user, patient=patient, **serializer.validated_data)
         return Response(screen_out(services.with_findings([screen])[0]), status=status.HTTP_201_CREATED)

@@ -21,7 +21,7 @@ ERRORS = {400: OpenApiResponse(description="Refused: the body names each field a
           404: OpenApiResponse(description="No such patient (or not visible to you).")}
 
 
-class OrderOut(serializers.ModelSerializer):
+class MoudOrderOut(serializers.ModelSerializer):
     label = serializers.CharField()
     prescriber = serializers.CharField(source="prescriber.username")
     stopped_by = serializers.CharField(source="stopped_by.username", default=None)
@@ -42,7 +42,7 @@ class AdministrationOut(serializers.ModelSerializer):
                   "episode", "recorded_at"]
 
 
-class OrderIn(StrictSerializer):
+class MoudOrderIn(StrictSerializer):
     medication = serializers.ChoiceField(choices=catalog.CHOICES)
     dose = serializers.DecimalField(max_digits=7, decimal_places=2)
     unit = serializers.CharField(required=False, default="mg")
@@ -54,7 +54,7 @@ class OrderIn(StrictSerializer):
     stop_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class StopIn(StrictSerializer):
+class MoudStopIn(StrictSerializer):
     stop_at = serializers.DateTimeField()
     reason = serializers.CharField()
 
@@ -69,36 +69,36 @@ class AdministrationIn(StrictSerializer):
 
 
 class OrderListView(ApiView):
-    @extend_schema(responses={200: OrderOut(many=True), **ERRORS})
+    @extend_schema(responses={200: MoudOrderOut(many=True), **ERRORS})
     def get(self, request, pk):
         """The patient's MOUD orders, newest start first."""
         patient = find_patient(request, pk)
         require(request.user, patient.program_id, CHART_READ)
         record_read(request.user, "medication.order.read", patient=patient)
         rows = MedicationOrder.objects.filter(patient=patient).select_related("prescriber", "stopped_by")
-        return Response(OrderOut(rows, many=True).data)
+        return Response(MoudOrderOut(rows, many=True).data)
 
-    @extend_schema(request=OrderIn, responses={201: OrderOut, **ERRORS})
+    @extend_schema(request=MoudOrderIn, responses={201: MoudOrderOut, **ERRORS})
     def post(self, request, pk):
         """Order a MOUD medication (prescribers only). 400 names `dose` when above the program's ceiling
         (medication.max_dose_mg.<medication>), `medication` when an order of it overlaps."""
         patient = find_patient(request, pk)
-        serializer = OrderIn(data=request.data)
+        serializer = MoudOrderIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = services.order_medication(acting_user=request.user, patient=patient, **serializer.validated_data)
-        return Response(OrderOut(order).data, status=status.HTTP_201_CREATED)
+        return Response(MoudOrderOut(order).data, status=status.HTTP_201_CREATED)
 
 
 class OrderStopView(ApiView):
-    @extend_schema(request=StopIn, responses={200: OrderOut, **ERRORS})
+    @extend_schema(request=MoudStopIn, responses={200: MoudOrderOut, **ERRORS})
     def post(self, request, pk, order_id):
         """Stop an order (prescribers only), with the reason."""
         patient = find_patient(request, pk)
         order = get_object_or_404(MedicationOrder, pk=order_id, patient=patient)
-        serializer = StopIn(data=request.data)
+        serializer = MoudStopIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = services.stop_order(acting_user=request.user, order=order, **serializer.validated_data)
-        return Response(OrderOut(order).data)
+        return Response(MoudOrderOut(order).data)
 
 
 class AdministrationListView(ApiView):
