@@ -94,6 +94,31 @@ def moud_order(ctx):
     return ctx.moud_order.pk
 
 
+def moud_dose(ctx):
+    """A given dose against that order (no audit line)."""
+    from decimal import Decimal
+
+    from waypoint.medication.models import Administration
+
+    if getattr(ctx, "moud_dose", None) is None:
+        moud_order(ctx)
+        ctx.moud_dose = Administration.objects.create(
+            program=ctx.program, patient=ctx.patient, order=ctx.moud_order, status="given", dose=Decimal("4"),
+            at=timezone.now() - timedelta(hours=1), given_by=ctx.nurse)
+    return ctx.moud_dose.pk
+
+
+def drug_screen(ctx):
+    """A urine drug screen of the patient (no audit line)."""
+    from waypoint.drug_screens.models import DrugScreen
+
+    if getattr(ctx, "drug_screen", None) is None:
+        ctx.drug_screen = DrugScreen.objects.create(
+            program=ctx.program, patient=ctx.patient, collected_at=timezone.now() - timedelta(hours=1),
+            observed=True, results={"fentanyl": "positive"}, recorded_by=ctx.nurse)
+    return ctx.drug_screen.pk
+
+
 OUTCOMES_DENIED = {"nurse": 403, "counselor_off_team": 403, "north_nurse": 403, "kiosk": 302, "anonymous": 302}
 REFERRAL_PAGE_DENIED = {"north_nurse": 404, "kiosk": 302, "anonymous": 302}
 REFERRAL_API_DENIED = {"north_nurse": 404, "kiosk": 401, "anonymous": 401}
@@ -265,6 +290,21 @@ MATRIX = {
     "drug_screens:page": Case("POST", patient_url("drug_screens:page"), {"nurse": 302}, PAGE_DENIED | {"intake": 403},
                               data=lambda ctx: {"collected_at": now_local(ctx), "observed": "yes",
                                                 "result_fentanyl": "positive"}),
+    "medication:entered-in-error": Case("POST", lambda ctx: reverse("medication:entered-in-error",
+                                                                    args=[ctx.patient.pk, moud_dose(ctx)]),
+                                        {"nurse": 302}, PAGE_DENIED | {"intake": 403},
+                                        data=lambda ctx: {"reason": "wrong patient"}),
+    "drug_screens:entered-in-error": Case("POST", lambda ctx: reverse("drug_screens:entered-in-error",
+                                                                      args=[ctx.patient.pk, drug_screen(ctx)]),
+                                          {"nurse": 302}, PAGE_DENIED | {"intake": 403},
+                                          data=lambda ctx: {"reason": "wrong specimen label"}),
+    "medication-api:administration-error": Case(
+        "POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/moud-administrations/{moud_dose(ctx)}/"
+                            "entered-in-error/",
+        {"nurse": 200}, API_DENIED | {"intake": 403}, api=True, data=lambda ctx: {"reason": "wrong patient"}),
+    "drug-screens-api:entered-in-error": Case(
+        "POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/drug-screens/{drug_screen(ctx)}/entered-in-error/",
+        {"nurse": 200}, API_DENIED | {"intake": 403}, api=True, data=lambda ctx: {"reason": "wrong label"}),
     "outcomes:dashboard": Case("GET", lambda ctx: reverse("outcomes:dashboard"), {"director": 200}, OUTCOMES_DENIED),
     "outcomes:csv": Case("GET", lambda ctx: reverse("outcomes:csv"), {"director": 200}, OUTCOMES_DENIED),
     "medication-api:orders": Case("POST", api_patient("moud-orders/"), {"prescriber": 201},

@@ -1,5 +1,6 @@
 """REST API: /api/v1/patients/{id}/drug-screens/ (list with expected / unexpected findings, record)."""
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -23,7 +24,8 @@ def screen_out(read: services.ReadScreen) -> dict:
     return {
         "id": screen.pk, "collected_at": screen.collected_at, "observed": screen.observed, "results": screen.results,
         "note": screen.note, "episode": screen.episode_id, "recorded_by": screen.recorded_by.username,
-        "recorded_at": screen.recorded_at,
+        "recorded_at": screen.recorded_at, "entered_in_error_at": screen.entered_in_error_at,
+        "error_reason": screen.error_reason,
         "findings": [{"analyte": f.analyte, "result": f.result, "kind": f.kind, "why": f.why}
                      for f in read.findings if f.kind != "not_tested"],
         "unexpected": [f.analyte for f in read.unexpected],
@@ -59,3 +61,20 @@ class DrugScreenListView(ApiView):
         serializer.is_valid(raise_exception=True)
         screen = services.record_screen(acting_user=request.user, patient=patient, **serializer.validated_data)
         return Response(screen_out(services.with_findings([screen])[0]), status=status.HTTP_201_CREATED)
+
+
+class ScreenReasonIn(StrictSerializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class DrugScreenErrorView(ApiView):
+    @extend_schema(request=ScreenReasonIn, responses={200: OpenApiResponse(description="The screen, marked."),
+                                                      **ERRORS})
+    def post(self, request, pk, screen_id):
+        """Mark a screen entered in error, with the reason; it stays, but counts in no figure."""
+        patient = find_patient(request, pk)
+        screen = get_object_or_404(DrugScreen, pk=screen_id, patient=patient)
+        serializer = ScreenReasonIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        screen = services.mark_screen_in_error(acting_user=request.user, screen=screen, **serializer.validated_data)
+        return Response(screen_out(services.with_findings([screen])[0]))

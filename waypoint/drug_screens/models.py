@@ -9,6 +9,12 @@ from waypoint.accounts.models import Program
 from waypoint.patients.models import Episode, Patient
 
 
+class InForceQuerySet(models.QuerySet):
+    def in_force(self):
+        """The records not marked entered-in-error."""
+        return self.filter(entered_in_error_at__isnull=True)
+
+
 class DrugScreen(models.Model):
     """One urine specimen: when it was collected, whether collection was observed, and a result per analyte
     (positive / negative / not tested; see rules.ANALYTES). Expected and unexpected are derived on reading from
@@ -23,6 +29,12 @@ class DrugScreen(models.Model):
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)  # kept, but out of every figure and check
+    entered_in_error_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                            blank=True, related_name="+")
+    error_reason = models.TextField(blank=True)
+
+    objects = InForceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-collected_at", "-id"]

@@ -64,6 +64,27 @@ def record_screen(*, acting_user, patient: Patient, collected_at: datetime, obse
     return screen
 
 
+@transaction.atomic
+def mark_screen_in_error(*, acting_user, screen: DrugScreen, reason: str) -> DrugScreen:
+    """A screen recorded by mistake stays, marked entered-in-error with the reason, out of every figure."""
+    require(acting_user, screen.program_id, DRUG_SCREEN_WRITE)
+    screen = DrugScreen.objects.select_for_update().select_related("patient").get(pk=screen.pk)
+    if screen.entered_in_error_at is not None:
+        raise ValidationError({"reason": "This screen is already marked entered in error."})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why this screen is in error."})
+    screen.entered_in_error_at, screen.entered_in_error_by, screen.error_reason = (timezone.now(), acting_user,
+                                                                                   reason.strip())
+    screen.save(update_fields=["entered_in_error_at", "entered_in_error_by", "error_reason"])
+    local = timezone.localtime(screen.collected_at)
+    TimelineEntry.objects.create(program_id=screen.program_id, patient=screen.patient, episode=screen.episode,
+                                 occurred_at=screen.entered_in_error_at, kind="drug_screen.error",
+                                 summary=f"Urine drug screen of {local:%Y-%m-%d %H:%M} entered in error "
+                                         f"({screen.error_reason})"[:300], recorded_by=acting_user)
+    audit.record(acting_user, "drug_screen.entered_in_error", patient=screen.patient, obj=screen)
+    return screen
+
+
 @dataclass
 class ReadScreen:
     screen: DrugScreen

@@ -2,9 +2,9 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from waypoint.accounts.roles import CHART_READ, DRUG_SCREEN_WRITE
 from waypoint.patients.access import has_permission, require
@@ -40,3 +40,17 @@ def screens_page(request, pk):
         "patient": patient, "form": form, "screens": screens, "can_record": can_record, "rules": rules.EXPECTED,
         "analytes": rules.ANALYTES,
     })
+
+
+@require_POST
+def screen_in_error(request, pk, screen_id):
+    patient = chart_patient(request, pk)
+    screen = get_object_or_404(DrugScreen, pk=screen_id, patient=patient)
+    try:
+        services.mark_screen_in_error(acting_user=request.user, screen=screen, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, f"Screen of {timezone.localtime(screen.collected_at):%Y-%m-%d %H:%M}: {message}")
+    else:
+        messages.success(request, "Screen marked entered in error.")
+    return redirect("drug_screens:page", pk=patient.pk)

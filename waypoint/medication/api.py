@@ -39,7 +39,7 @@ class AdministrationOut(serializers.ModelSerializer):
     class Meta:
         model = Administration
         fields = ["id", "order", "medication", "status", "dose", "unit", "at", "reason", "note", "given_by",
-                  "episode", "recorded_at"]
+                  "episode", "recorded_at", "entered_in_error_at", "error_reason"]
 
 
 class MoudOrderIn(StrictSerializer):
@@ -131,3 +131,20 @@ class AdministrationListView(ApiView):
             return Response({"order": ["No such order for this patient."]}, status=status.HTTP_400_BAD_REQUEST)
         record = services.record_administration(acting_user=request.user, patient=patient, order=order, **data)
         return Response(AdministrationOut(record).data, status=status.HTTP_201_CREATED)
+
+
+class ReasonIn(StrictSerializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class AdministrationErrorView(ApiView):
+    @extend_schema(request=ReasonIn, responses={200: AdministrationOut, **ERRORS})
+    def post(self, request, pk, administration_id):
+        """Mark a dose record entered in error, with the reason; it stays, but counts nowhere."""
+        patient = find_patient(request, pk)
+        record = get_object_or_404(Administration, pk=administration_id, patient=patient)
+        serializer = ReasonIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = services.mark_administration_in_error(acting_user=request.user, administration=record,
+                                                       **serializer.validated_data)
+        return Response(AdministrationOut(record).data)

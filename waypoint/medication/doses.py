@@ -20,8 +20,9 @@ RECENT = timedelta(days=30)  # how far back the board and flowsheet look for dos
 def given_doses(patient_ids) -> dict[int, list[Dose]]:
     """Each patient's doses given in the last 30 days, newest first (one query)."""
     found: dict[int, list[Dose]] = {}
-    rows = (Administration.objects.filter(patient_id__in=list(patient_ids), status=Administration.Status.GIVEN,
-                                          at__gte=timezone.now() - RECENT)
+    rows = (Administration.objects.in_force()
+            .filter(patient_id__in=list(patient_ids), status=Administration.Status.GIVEN,
+                    at__gte=timezone.now() - RECENT)
             .select_related("order").order_by("-at", "-id"))
     for row in rows:
         found.setdefault(row.patient_id, []).append(Dose(row.at, row.label))
@@ -72,8 +73,8 @@ def pair_with_cows(doses: list[Administration], cows: list[Assessment]) -> list[
 
 def induction_doses(patient) -> list[InductionDose]:
     """The patient's given doses on induction-phase orders, each with the COWS around it (current versions)."""
-    doses = list(Administration.objects.filter(patient=patient, status=Administration.Status.GIVEN,
-                                               order__phase=Phase.INDUCTION)
+    doses = list(Administration.objects.in_force()
+                 .filter(patient=patient, status=Administration.Status.GIVEN, order__phase=Phase.INDUCTION)
                  .select_related("order", "given_by"))
     if not doses:
         return []

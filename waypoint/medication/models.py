@@ -67,6 +67,13 @@ class MedicationOrder(models.Model):
         return self.start_at <= at and (self.stop_at is None or self.stop_at > at)
 
 
+
+class InForceQuerySet(models.QuerySet):
+    def in_force(self):
+        """The records not marked entered-in-error."""
+        return self.filter(entered_in_error_at__isnull=True)
+
+
 class Administration(models.Model):
     """One scheduled or requested dose: given (with the dose), held (with the reason), refused or missed."""
 
@@ -88,6 +95,12 @@ class Administration(models.Model):
     note = models.TextField(blank=True)
     given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)  # kept, but out of every figure and check
+    entered_in_error_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                            blank=True, related_name="+")
+    error_reason = models.TextField(blank=True)
+
+    objects = InForceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -10,7 +10,7 @@ def moud_body(request, patient):
     """The chart's MOUD section: active orders, the last dose record, links."""
     return ("medication/_chart_moud.html", {
         "patient": patient, "active": list(active_orders(patient)),
-        "last": Administration.objects.filter(patient=patient).select_related("order").first(),
+        "last": Administration.objects.in_force().filter(patient=patient).select_related("order").first(),
     })
 
 
@@ -18,7 +18,8 @@ def moud_progress(request, patient):
     """The progress page's MOUD section: active orders and the last 14 days of the dose record by status."""
     since = timezone.now() - timedelta(days=14)
     counts = dict.fromkeys(Administration.Status.values, 0)
-    for status in Administration.objects.filter(patient=patient, at__gte=since).values_list("status", flat=True):
+    in_force = Administration.objects.in_force().filter(patient=patient, at__gte=since)
+    for status in in_force.values_list("status", flat=True):
         counts[status] += 1
     return ("medication/_progress_moud.html", {"patient": patient, "active": list(active_orders(patient)),
                                                "counts": counts})

@@ -126,7 +126,7 @@ def stop_order(*, acting_user, order: MedicationOrder, stop_at: datetime, reason
     elif order.stop_at is not None and order.stop_at <= stop_at:
         errors["stop_at"] = f"This order already stopped at {_local(order.stop_at)}."
     else:
-        later = order.administrations.filter(at__gte=stop_at).order_by("at").first()
+        later = order.administrations.in_force().filter(at__gte=stop_at).order_by("at").first()
         if later is not None:
             errors["stop_at"] = f"A dose record at {_local(later.at)} comes after this stop."
     if errors:
@@ -143,7 +143,7 @@ def stop_order(*, acting_user, order: MedicationOrder, stop_at: datetime, reason
 
 def given_in_24h(order: MedicationOrder, at: datetime) -> Decimal:
     """Milligrams of the order's medication recorded as given to the patient in the 24 hours up to `at`."""
-    total = (Administration.objects.filter(patient_id=order.patient_id, order__medication=order.medication,
+    total = (Administration.objects.in_force().filter(patient_id=order.patient_id, order__medication=order.medication,
                                            status=Administration.Status.GIVEN, at__gt=at - DAY, at__lte=at)
              .aggregate(total=Sum("dose"))["total"])
     return total or Decimal(0)
@@ -210,6 +210,26 @@ def record_administration(*, acting_user, patient: Patient, order: MedicationOrd
     _timeline(patient, f"medication.{status}", summary, at=at, by=acting_user, episode=record.episode)
     audit.record(acting_user, f"medication.administration.{status}", patient=patient, obj=record,
                  detail={"order": order.pk, "dose": str(amount) if amount is not None else None})
+    return record
+
+
+@transaction.atomic
+def mark_administration_in_error(*, acting_user, administration: Administration, reason: str) -> Administration:
+    """A dose record made by mistake (wrong patient, wrong time) stays, marked entered-in-error with the reason;
+    it no longer counts as a dose anywhere (board, daily ceiling, induction table)."""
+    require(acting_user, administration.program_id, MOUD_ADMINISTER)
+    record = Administration.objects.select_for_update().select_related("patient", "order").get(pk=administration.pk)
+    if record.entered_in_error_at is not None:
+        raise ValidationError({"reason": "This dose record is already marked entered in error."})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why this dose record is in error."})
+    record.entered_in_error_at, record.entered_in_error_by, record.error_reason = (timezone.now(), acting_user,
+                                                                                  reason.strip())
+    record.save(update_fields=["entered_in_error_at", "entered_in_error_by", "error_reason"])
+    _timeline(record.patient, "medication.error", f"Dose record entered in error: {record.get_status_display()} "
+              f"{record.label} at {_local(record.at)} ({record.error_reason})", at=record.entered_in_error_at,
+              by=acting_user, episode=record.episode)
+    audit.record(acting_user, "medication.administration.entered_in_error", patient=record.patient, obj=record)
     return record
 
 

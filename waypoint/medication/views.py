@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from waypoint.accounts.roles import CHART_READ, MOUD_ADMINISTER, MOUD_ORDER
 from waypoint.patients.access import has_permission, require
@@ -110,3 +110,18 @@ def administer(request, pk):
             return redirect("medication:page", pk=patient.pk)
     return render(request, "medication/form.html", {"patient": patient, "form": form, "title": "Record a dose",
                                                     "button": "Record", "no_active": not active})
+
+
+@require_POST
+def administration_in_error(request, pk, administration_id):
+    patient = chart_patient(request, pk)
+    record = get_object_or_404(Administration, pk=administration_id, patient=patient)
+    try:
+        services.mark_administration_in_error(acting_user=request.user, administration=record,
+                                              reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, f"Dose record of {timezone.localtime(record.at):%Y-%m-%d %H:%M}: {message}")
+    else:
+        messages.success(request, "Dose record marked entered in error.")
+    return redirect("medication:page", pk=patient.pk)

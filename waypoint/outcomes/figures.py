@@ -163,7 +163,7 @@ def naloxone_at_discharge(period: Period) -> Result:
 
 
 def unexpected_positives(period: Period) -> Result:
-    screens = list(DrugScreen.objects.filter(program=period.program, collected_at__gte=period.start_at,
+    screens = list(DrugScreen.objects.in_force().filter(program=period.program, collected_at__gte=period.start_at,
                                              collected_at__lt=period.end_at))
     read = [r for r in with_findings(screens) if r.tested]
     return rate(sum(1 for r in read if r.unexpected), len(read))
@@ -199,7 +199,8 @@ FIGURES: list[Figure] = [
     Figure("unexpected_positives", "Unexpected-positive screens", "rate",
            "Of the urine drug screens collected in the period with at least one analyte tested, the share with at "
            "least one unexpected positive result (a positive is expected only for an analyte whose MOUD order was "
-           "active at collection: the rule table in waypoint/drug_screens/rules.py).", unexpected_positives),
+           "active at collection: the rule table in waypoint/drug_screens/rules.py). Screens marked entered in "
+           "error are left out.", unexpected_positives),
 ]
 
 

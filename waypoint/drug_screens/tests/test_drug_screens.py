@@ -110,3 +110,17 @@ def test_the_page_records_a_screen_and_shows_an_error_next_to_the_analyte(page, 
     assert done.status_code == 302
     html = page(nurse).get(url).content.decode()
     assert '<strong class="unexpected">Fentanyl</strong>' in html
+
+
+def test_a_screen_entered_in_error_stays_listed_but_leaves_the_figures(nurse, admitted, page):
+    from waypoint.outcomes import figures
+
+    patient = admitted.patient
+    screen = record(nurse, patient, fentanyl="positive")
+    services.mark_screen_in_error(acting_user=nurse, screen=screen, reason="another patient's specimen")
+    today = timezone.localdate(timezone=patient.program.tz)
+    period = figures.Period(patient.program, today - timedelta(days=1), today, NOW())
+    assert figures.unexpected_positives(period).denominator == 0
+    html = page(nurse).get(f"/patients/{patient.pk}/drug-screens/").content.decode()
+    assert 'class="in-error"' in html and "another patient&#x27;s specimen" in html
+    assert patient.timeline.filter(kind="drug_screen.error").exists()

@@ -217,3 +217,20 @@ def test_given_doses_reach_the_withdrawal_board_and_shorten_the_next_cows(prescr
     assert [(d.at, d.label) for d in doses] == [(given.at, "buprenorphine 4 mg SL")]  # held is not a dose
     row = board.for_patient(program, patient)
     assert row.next_due == given.at + timedelta(hours=1)
+
+
+def test_a_dose_entered_in_error_stays_but_counts_nowhere(prescriber, nurse, admitted):
+    patient = admitted.patient
+    program_settings.change(patient.program, "medication.max_daily_mg.buprenorphine", 4, acting_user=prescriber)
+    made = order(prescriber, patient)
+    wrong = give(nurse, patient, made, at=NOW() - timedelta(hours=2))
+    with pytest.raises(ValidationError) as excinfo:
+        services.mark_administration_in_error(acting_user=nurse, administration=wrong, reason=" ")
+    assert set(errors_of(excinfo)) == {"reason"}
+    services.mark_administration_in_error(acting_user=nurse, administration=wrong, reason="wrong patient")
+    assert board.recent_doses([patient.pk]) == {} and induction_doses(patient) == []
+    give(nurse, patient, made, at=NOW() - timedelta(hours=1))  # the 4 mg daily ceiling no longer counts it
+    assert Administration.objects.count() == 2
+    with pytest.raises(ValidationError):
+        services.mark_administration_in_error(acting_user=nurse, administration=wrong, reason="again")
+    assert AuditEvent.objects.filter(action="medication.administration.entered_in_error").count() == 1
