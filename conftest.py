@@ -82,6 +82,15 @@ def privacy_officer(program):
 def administrator(program):
     """Manages staff and settings (program settings, rule table versions); opens no chart."""
     return make_user("admin", program, Role.ADMIN)
+def prescriber(program, team):
+    """A prescriber on the patient's care team (the only role that orders MOUD)."""
+    return make_user("prescriber", program, Role.PRESCRIBER, team)
+
+
+@pytest.fixture
+def director(program):
+    """The program director: program-wide, reads the outcome figures."""
+    return make_user("director", program, Role.DIRECTOR)
 
 
 @pytest.fixture

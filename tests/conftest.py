@@ -51,14 +51,6 @@ def screening_follow_up(patient, nurse):
 
 
 @pytest.fixture
-def director(program):
-    from conftest import make_user
-    from waypoint.accounts.roles import Role
-
-    return make_user("director", program, Role.DIRECTOR)
-
-
-@pytest.fixture
 def team_counselor(program, team):
     """A counselor on the patient's care team (may keep and read SUD counseling notes)."""
     from conftest import make_user

@@ -256,3 +256,35 @@ def test_no_treatment_page_runs_a_stored_script(page, nurse, team_counselor, dir
         html = page(user).get(url).content.decode()
         assert "<script>alert" not in html and "<img src=x" not in html, url
         assert "&lt;script&gt;alert" in html, url  # the payload was really there, escaped
+def test_moud_and_drug_screen_free_text_is_escaped_on_every_page_that_shows_it(page, api, ctx, nurse, request):
+    """Order frequency, instructions and stop reason; dose reason and note; drug screen note."""
+    from decimal import Decimal
+
+    from waypoint.drug_screens import services as drug_screens
+    from waypoint.medication import services as medication
+
+    prescriber = request.getfixturevalue("prescriber")
+    patient = ctx.patient
+    order = medication.order_medication(acting_user=prescriber, patient=patient, medication="buprenorphine",
+                                        dose=Decimal("4"), route="sublingual", frequency=PAYLOAD, phase="induction",
+                                        instructions=PAYLOAD, start_at=timezone.now() - timedelta(hours=3))
+    medication.record_administration(acting_user=nurse, patient=patient, order=order, status="given", dose="4",
+                                     at=timezone.now() - timedelta(hours=2), note=PAYLOAD)
+    medication.record_administration(acting_user=nurse, patient=patient, order=order, status="held",
+                                     at=timezone.now() - timedelta(hours=1), reason=PAYLOAD)
+    stopped = medication.order_medication(acting_user=prescriber, patient=patient, medication="methadone",
+                                          dose=Decimal("30"), route="oral", frequency="daily",
+                                          start_at=timezone.now() - timedelta(hours=3))
+    medication.stop_order(acting_user=prescriber, order=stopped, stop_at=timezone.now() - timedelta(minutes=5),
+                          reason=PAYLOAD)
+    drug_screens.record_screen(acting_user=nurse, patient=patient, collected_at=timezone.now(), observed=True,
+                               results={"fentanyl": "positive"}, note=PAYLOAD)
+    pk = patient.pk
+    for url in (reverse("medication:page", args=[pk]), reverse("drug_screens:page", args=[pk]),
+                reverse("patients:progress", args=[pk]), reverse("patients:chart", args=[pk]),
+                reverse("medication:administer", args=[pk])):
+        html = page(prescriber).get(url).content.decode()
+        assert "<script>alert" not in html and "<img src=x" not in html, url
+        assert "&lt;script&gt;alert" in html, url
+    body = api(nurse).get(f"/api/v1/patients/{pk}/moud-orders/")
+    assert body["Content-Type"] == "application/json" and PAYLOAD in {o["frequency"] for o in body.json()}

@@ -178,6 +178,48 @@ def export_dir(tmp_path, settings):
     settings.BULK_EXPORT_DIR = tmp_path / "exports"
 
 
+def moud_order(ctx):
+    """An active buprenorphine order for the patient (made once per test, without an audit line, like the
+    referral above)."""
+    from decimal import Decimal
+
+    from waypoint.medication.models import MedicationOrder
+
+    if getattr(ctx, "moud_order", None) is None:
+        prescriber = type(ctx.nurse).objects.filter(memberships__role="prescriber").first() or ctx.nurse
+        ctx.moud_order = MedicationOrder.objects.create(
+            program=ctx.program, patient=ctx.patient, medication="buprenorphine", dose=Decimal("8"),
+            route="sublingual", frequency="once daily", start_at=timezone.now() - timedelta(days=1),
+            prescriber=prescriber)
+    return ctx.moud_order.pk
+
+
+def moud_dose(ctx):
+    """A given dose against that order (no audit line)."""
+    from decimal import Decimal
+
+    from waypoint.medication.models import Administration
+
+    if getattr(ctx, "moud_dose", None) is None:
+        moud_order(ctx)
+        ctx.moud_dose = Administration.objects.create(
+            program=ctx.program, patient=ctx.patient, order=ctx.moud_order, status="given", dose=Decimal("4"),
+            at=timezone.now() - timedelta(hours=1), given_by=ctx.nurse)
+    return ctx.moud_dose.pk
+
+
+def drug_screen(ctx):
+    """A urine drug screen of the patient (no audit line)."""
+    from waypoint.drug_screens.models import DrugScreen
+
+    if getattr(ctx, "drug_screen", None) is None:
+        ctx.drug_screen = DrugScreen.objects.create(
+            program=ctx.program, patient=ctx.patient, collected_at=timezone.now() - timedelta(hours=1),
+            observed=True, results={"fentanyl": "positive"}, recorded_by=ctx.nurse)
+    return ctx.drug_screen.pk
+
+
+OUTCOMES_DENIED = {"nurse": 403, "counselor_off_team": 403, "north_nurse": 403, "kiosk": 302, "anonymous": 302}
 REFERRAL_PAGE_DENIED = {"north_nurse": 404, "kiosk": 302, "anonymous": 302}
 REFERRAL_API_DENIED = {"north_nurse": 404, "kiosk": 401, "anonymous": 401}
 
@@ -385,6 +427,60 @@ MATRIX = {
                         API_DENIED, api=True),
     "bulk:file": Case("GET", lambda ctx: f"/fhir/bulk-files/{bulk_job(ctx, done=True).pk}/Patient.ndjson",
                       {"nurse": 200}, API_DENIED, api=True),
+    "patients:progress": Case("GET", patient_url("patients:progress"), {"nurse": 200, "intake": 200}, PAGE_DENIED),
+    "medication:page": Case("GET", patient_url("medication:page"), {"nurse": 200, "prescriber": 200}, PAGE_DENIED),
+    "medication:order-new": Case("POST", patient_url("medication:order-new"), {"prescriber": 302},
+                                 PAGE_DENIED | {"nurse": 403},
+                                 data=lambda ctx: {"medication": "buprenorphine_naloxone", "dose": "8",
+                                                   "route": "sublingual", "frequency": "once daily",
+                                                   "phase": "maintenance", "start_at": now_local(ctx)}),
+    "medication:order-stop": Case("POST", lambda ctx: reverse("medication:order-stop",
+                                                              args=[ctx.patient.pk, moud_order(ctx)]),
+                                  {"prescriber": 302}, PAGE_DENIED | {"nurse": 403},
+                                  data=lambda ctx: {"stop_at": now_local(ctx), "reason": "switched"}),
+    "medication:administer": Case("POST", patient_url("medication:administer"), {"nurse": 302, "prescriber": 302},
+                                  PAGE_DENIED | {"intake": 403},
+                                  data=lambda ctx: {"order": moud_order(ctx), "status": "given", "dose": "4",
+                                                    "at": now_local(ctx)}),
+    "drug_screens:page": Case("POST", patient_url("drug_screens:page"), {"nurse": 302}, PAGE_DENIED | {"intake": 403},
+                              data=lambda ctx: {"collected_at": now_local(ctx), "observed": "yes",
+                                                "result_fentanyl": "positive"}),
+    "medication:entered-in-error": Case("POST", lambda ctx: reverse("medication:entered-in-error",
+                                                                    args=[ctx.patient.pk, moud_dose(ctx)]),
+                                        {"nurse": 302}, PAGE_DENIED | {"intake": 403},
+                                        data=lambda ctx: {"reason": "wrong patient"}),
+    "drug_screens:entered-in-error": Case("POST", lambda ctx: reverse("drug_screens:entered-in-error",
+                                                                      args=[ctx.patient.pk, drug_screen(ctx)]),
+                                          {"nurse": 302}, PAGE_DENIED | {"intake": 403},
+                                          data=lambda ctx: {"reason": "wrong specimen label"}),
+    "medication-api:administration-error": Case(
+        "POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/moud-administrations/{moud_dose(ctx)}/"
+                            "entered-in-error/",
+        {"nurse": 200}, API_DENIED | {"intake": 403}, api=True, data=lambda ctx: {"reason": "wrong patient"}),
+    "drug-screens-api:entered-in-error": Case(
+        "POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/drug-screens/{drug_screen(ctx)}/entered-in-error/",
+        {"nurse": 200}, API_DENIED | {"intake": 403}, api=True, data=lambda ctx: {"reason": "wrong label"}),
+    "outcomes:dashboard": Case("GET", lambda ctx: reverse("outcomes:dashboard"), {"director": 200}, OUTCOMES_DENIED),
+    "outcomes:csv": Case("GET", lambda ctx: reverse("outcomes:csv"), {"director": 200}, OUTCOMES_DENIED),
+    "medication-api:orders": Case("POST", api_patient("moud-orders/"), {"prescriber": 201},
+                                  API_DENIED | {"nurse": 403}, api=True,
+                                  data=lambda ctx: {"medication": "methadone", "dose": "30", "route": "oral",
+                                                    "frequency": "once daily",
+                                                    "start_at": timezone.now().isoformat()}),
+    "medication-api:order-stop": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/moud-orders/"
+                                      f"{moud_order(ctx)}/stop/", {"prescriber": 200}, API_DENIED | {"nurse": 403},
+                                      api=True, data=lambda ctx: {"stop_at": timezone.now().isoformat(),
+                                                                  "reason": "switched"}),
+    "medication-api:administrations": Case("POST", api_patient("moud-administrations/"), {"nurse": 201},
+                                           API_DENIED | {"intake": 403}, api=True,
+                                           data=lambda ctx: {"order": moud_order(ctx), "status": "given",
+                                                             "dose": "4", "at": timezone.now().isoformat()}),
+    "drug-screens-api:screens": Case("POST", api_patient("drug-screens/"), {"nurse": 201},
+                                     API_DENIED | {"intake": 403}, api=True,
+                                     data=lambda ctx: {"collected_at": timezone.now().isoformat(), "observed": True,
+                                                       "results": {"fentanyl": "negative"}}),
+    "outcomes-api:outcomes": Case("GET", lambda ctx: "/api/v1/outcomes/", {"director": 200},
+                                  {"nurse": 403, "north_nurse": 403, "kiosk": 401, "anonymous": 401}, api=True),
 }
 
 TREATMENT_MATRIX = {

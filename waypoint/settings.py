@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "waypoint.treatment",
     "waypoint.fhir",
     "waypoint.bulk",
+    "waypoint.drug_screens",
+    "waypoint.medication",
+    "waypoint.outcomes",
     "waypoint.web",
 ]
 

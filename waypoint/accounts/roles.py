@@ -41,19 +41,23 @@ TREATMENT_CONFIGURE = "program.treatment:configure"  # the program's modality li
 # A registered external system (a hospital, an HIE) receiving records over the FHIR API: only what an active
 # 42 CFR Part 2 consent of each patient covers for it, each release recorded as a disclosure.
 FHIR_RECEIVE = "fhir.records:receive"
+MOUD_ORDER = "patient.moud:order"  # write and stop MOUD orders: prescribers only
+MOUD_ADMINISTER = "patient.moud:administer"  # record a dose given, held, refused or missed
+DRUG_SCREEN_WRITE = "patient.drug_screen:write"  # record a urine drug screen's collection and results
+OUTCOMES_READ = "program.outcomes:read"  # the program's outcome figures (aggregate counts, no names)
 
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ, BREAK_GLASS}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.NURSE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE,
-                                      PLAN_WRITE, SESSION_WRITE}),
+                                      PLAN_WRITE, SESSION_WRITE, MOUD_ADMINISTER, DRUG_SCREEN_WRITE}),
     Role.PRESCRIBER: frozenset(CLINICAL | {CONSENT_MANAGE, REFERRAL_READ, PLAN_WRITE, SESSION_WRITE,
-                                           COUNSELING_NOTE_WRITE}),
+                                           COUNSELING_NOTE_WRITE, MOUD_ORDER, MOUD_ADMINISTER, DRUG_SCREEN_WRITE}),
     Role.COUNSELOR: frozenset(CLINICAL | {CONSENT_MANAGE, REFERRAL_READ, PLAN_WRITE, SESSION_WRITE,
-                                          COUNSELING_NOTE_WRITE, COUNSELING_NOTE_READ}),
+                                          COUNSELING_NOTE_WRITE, COUNSELING_NOTE_READ, DRUG_SCREEN_WRITE}),
     Role.INTAKE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE}),
     Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE,
-                                         CAPACITY_OVERRIDE, TREATMENT_CONFIGURE}),
+                                         CAPACITY_OVERRIDE, TREATMENT_CONFIGURE, OUTCOMES_READ}),
     # The privacy officer audits access (reports of who opened what); does not open charts.
     Role.PRIVACY: frozenset({CENSUS_READ, PRIVACY_REPORTS, AUDIT_READ}),
     # The administrator manages staff and settings, not charts.

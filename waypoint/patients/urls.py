@@ -8,6 +8,7 @@ urlpatterns = [
     path("patients/new/", views.patient_register, name="register"),
     path("patients/<int:pk>/", views.patient_chart, name="chart"),
     path("patients/<int:pk>/edit/", views.patient_edit, name="edit"),
+    path("patients/<int:pk>/progress/", views.progress, name="progress"),
     path("patients/<int:pk>/admit/", views.episode_admit, name="admit"),
     path("patients/<int:pk>/episodes/<int:episode_id>/transfer/", views.episode_transfer, name="transfer"),
     path("patients/<int:pk>/episodes/<int:episode_id>/discharge/", views.episode_discharge, name="discharge"),

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, PATIENT_EDIT, PATIENT_REGISTER
 from waypoint.web.query import query_parameters
 
-from . import chart_sections, queries, services
+from . import chart_sections, progress_sections, queries, services
 from .access import has_permission, require, visible_patients
 from .forms import AdmitForm, CensusRangeForm, DischargeForm, PatientForm, SearchForm, TransferForm
 from .models import Episode, LevelOfCareStay
@@ -104,6 +104,19 @@ def patient_chart(request, pk):
         "body_sections": chart_sections.render_sections(chart_sections.BODY, request, patient),
         "can_manage": has_permission(request.user, patient.program_id, EPISODE_MANAGE),
         "can_edit": has_permission(request.user, patient.program_id, PATIENT_EDIT),
+    })
+
+
+@require_GET
+def progress(request, pk):
+    """The patient's progress page: the sections other areas register (cravings, drug screens, MOUD, and later
+    attendance and objective status)."""
+    patient = chart_patient(request, pk)
+    require(request.user, patient.program_id, CHART_READ)
+    services.record_read(request.user, "patient.progress.read", patient=patient, obj=patient)
+    return render(request, "patients/progress.html", {
+        "patient": patient,
+        "sections": chart_sections.render_sections(progress_sections.SECTIONS, request, patient),
     })
 
 

@@ -80,6 +80,8 @@ class InformationKind(models.TextChoices):
     DEMOGRAPHICS = "demographics", "Identification and demographics"
     EPISODES = "episodes", "Admissions, levels of care and discharges"
     WITHDRAWAL = "withdrawal_assessments", "Withdrawal assessments (COWS, SOWS) and vital signs"
+    MEDICATION = "moud", "Medication for opioid use disorder: orders and doses given, held, refused or missed"
+    DRUG_SCREENS = "drug_screens", "Urine drug screen results"
     COUNSELING_NOTES = "counseling_notes", "SUD counseling notes"
 
 

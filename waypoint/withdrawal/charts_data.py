@@ -33,3 +33,11 @@ def flowsheet_chart(patient, current_assessments):
     svg = trend_chart(primary=series_of("cows", current_assessments), zones=cows_zones(), secondary=secondary,
                       markers=markers, tz=patient.program.tz, title=f"Withdrawal scores of {patient.display_name}")
     return mark_safe(svg)  # noqa: S308 - the chart module escapes every text it draws
+
+
+def craving_chart(patient, cravings):
+    """The craving scores (0-10) as the primary series of the trend chart, with the MOUD doses marked."""
+    markers = tuple(Marker(dose.at, dose.label) for dose in recent_doses([patient.pk]).get(patient.pk, []))
+    svg = trend_chart(primary=series_of("craving-nrs", cravings), markers=markers, tz=patient.program.tz,
+                      title=f"Craving scores of {patient.display_name}", height=260)
+    return mark_safe(svg)  # noqa: S308 - the chart module escapes every text it draws

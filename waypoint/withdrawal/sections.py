@@ -5,3 +5,14 @@ def withdrawal_status(request, patient):
     """The chart header's withdrawal line: latest COWS, next due, alerts (only while in withdrawal management)."""
     row = board.for_patient(patient.program, patient)
     return ("withdrawal/_chart_status.html", row) if row is not None else None
+
+
+def cravings_progress(request, patient):
+    """The progress page's cravings: the craving scores (0-10) in force, newest first, with their trend chart."""
+    from .charts_data import craving_chart
+    from .models import Assessment
+
+    scores = list(Assessment.objects.current().filter(patient=patient, instrument="craving-nrs")[:60])
+    return ("withdrawal/_progress_cravings.html",
+            {"patient": patient, "scores": scores[:10], "count": len(scores),
+             "chart": craving_chart(patient, scores) if scores else None})

@@ -15,11 +15,6 @@ def counselor(program, team):
     return make_user("team-counselor", program, Role.COUNSELOR, team)
 
 
-@pytest.fixture
-def director(program):
-    return make_user("director", program, Role.DIRECTOR)
-
-
 def body(responsible, *, target="2026-12-31"):
     return {"problems": [{
         "id": "p1", "description": "Daily heroin injection with two overdoses this year", "diagnosis": "F11.20",

@@ -63,3 +63,18 @@ def test_demo_refuses_a_database_with_other_programs_unless_forced(program):
 def test_demo_if_empty_leaves_an_existing_database_alone(program):
     run("demo", "--if-empty")
     assert not Program.objects.filter(slug="demo").exists()
+
+
+def test_demo_has_inductions_with_cows_around_doses_methadone_maintenance_and_screens(db):
+    from waypoint.drug_screens.models import DrugScreen
+    from waypoint.medication.doses import induction_doses
+    from waypoint.medication.models import Administration, MedicationOrder
+
+    run("demo")
+    inducted = MedicationOrder.objects.filter(program__slug="demo", phase="induction")
+    assert inducted.exists()
+    rows = induction_doses(inducted.first().patient)
+    assert rows and all(row.before is not None and row.before.total >= 8 for row in rows)
+    assert Administration.objects.filter(order__medication="methadone", status="missed").exists()
+    assert DrugScreen.objects.filter(program__slug="demo").count() >= 3
+    assert verify().intact

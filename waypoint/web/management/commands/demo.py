@@ -5,6 +5,7 @@ from django.db import transaction
 
 from waypoint.accounts.models import Program
 from waypoint.fhir import demo as fhir_demo
+from waypoint.medication import demo as medication_demo
 from waypoint.patients import demo
 from waypoint.placements import demo as placements_demo
 from waypoint.privacy import audit
@@ -47,6 +48,7 @@ class Command(BaseCommand):
                 nurse = program.memberships.filter(role="nurse").first().user
                 withdrawal_demo.build(program, nurse, rng)
                 placements_demo.build(program, nurse, rng)
+                medication_demo.build(program, rng)
                 fhir_demo.build(program, nurse, rng)
             demo_program = Program.objects.get(slug="demo")
             treatment_demo.build(demo_program, {m.user.username: m.user for m in demo_program.memberships.all()},

@@ -1,0 +1,48 @@
+"""Urine drug screens. `program` on every row (sharding key); a screen is never edited or deleted."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from waypoint.accounts.models import Program
+from waypoint.patients.models import Episode, Patient
+
+
+class InForceQuerySet(models.QuerySet):
+    def in_force(self):
+        """The records not marked entered-in-error."""
+        return self.filter(entered_in_error_at__isnull=True)
+
+
+class DrugScreen(models.Model):
+    """One urine specimen: when it was collected, whether collection was observed, and a result per analyte
+    (positive / negative / not tested; see rules.ANALYTES). Expected and unexpected are derived on reading from
+    the MOUD orders active at the collection time (rules.EXPECTED), so an order entered late still counts."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="drug_screens")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    collected_at = models.DateTimeField()
+    observed = models.BooleanField()
+    results = models.JSONField()  # {analyte: "positive" | "negative" | "not_tested"} for every analyte
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)  # kept, but out of every figure and check
+    entered_in_error_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                            blank=True, related_name="+")
+    error_reason = models.TextField(blank=True)
+
+    objects = InForceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-collected_at", "-id"]
+        indexes = [models.Index(fields=["patient", "collected_at"], name="drug_screen_patient"),
+                   models.Index(fields=["program", "collected_at"], name="drug_screen_program")]
+
+    def __str__(self) -> str:
+        return f"Urine drug screen {self.collected_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("drug_screens:page", args=[self.patient_id]) + f"#screen-{self.pk}"

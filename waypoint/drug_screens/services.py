@@ -1,0 +1,130 @@
+"""Recording a urine drug screen (one atomic, audited function) and reading screens with their expected and
+unexpected results."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from waypoint.accounts.roles import DRUG_SCREEN_WRITE
+from waypoint.medication.models import MedicationOrder
+from waypoint.patients.access import require
+from waypoint.patients.models import Episode, Patient, TimelineEntry
+from waypoint.patients.services import CLOCK_SKEW
+from waypoint.privacy import audit
+
+from . import rules
+from .models import DrugScreen
+
+
+def _episode_at(patient: Patient, at: datetime) -> Episode | None:
+    return (Episode.objects.filter(patient=patient, admitted_at__lte=at)
+            .exclude(discharged_at__lt=at).order_by("-admitted_at").first())
+
+
+@transaction.atomic
+def record_screen(*, acting_user, patient: Patient, collected_at: datetime, observed: bool, results: dict,
+                  note: str = "") -> DrugScreen:
+    """Errors: `collected_at`, `observed`, `results` (none tested), `results.<analyte>` (unknown analyte or
+    result)."""
+    require(acting_user, patient.program_id, DRUG_SCREEN_WRITE)
+    errors: dict[str, str] = {}
+    if collected_at > timezone.now() + CLOCK_SKEW:
+        errors["collected_at"] = "The collection time is in the future."
+    if not isinstance(observed, bool):
+        errors["observed"] = "Say whether the collection was observed (true or false)."
+    if not isinstance(results, dict):
+        raise ValidationError({"results": "Give the results as an object of analyte: result."})
+    for analyte, result in results.items():
+        if analyte not in rules.ANALYTES:
+            errors[f"results.{analyte}"] = f"Unknown analyte; choose from: {', '.join(rules.ANALYTES)}."
+        elif result not in rules.RESULTS:
+            errors[f"results.{analyte}"] = f"Choose one of: {', '.join(rules.RESULTS)}."
+    complete = {analyte: results.get(analyte, "not_tested") for analyte in rules.ANALYTES}
+    if not errors and all(value == "not_tested" for value in complete.values()):
+        errors["results"] = "Give the result of at least one analyte."
+    if errors:
+        raise ValidationError(errors)
+    screen = DrugScreen.objects.create(program_id=patient.program_id, patient=patient,
+                                       episode=_episode_at(patient, collected_at), collected_at=collected_at,
+                                       observed=observed, results=complete, note=note, recorded_by=acting_user)
+    read = with_findings([screen])[0]
+    positives = [f.label for f in read.findings if f.result == "positive"]
+    summary = (f"Urine drug screen ({'observed' if observed else 'unobserved'}): "
+               + (f"positive for {', '.join(positives)}" if positives else "no positive result")
+               + (f"; unexpected: {', '.join(f.label for f in read.unexpected)}" if read.unexpected else ""))
+    TimelineEntry.objects.create(program_id=patient.program_id, patient=patient, episode=screen.episode,
+                                 occurred_at=collected_at, kind="drug_screen", summary=summary[:300],
+                                 recorded_by=acting_user)
+    audit.record(acting_user, "drug_screen.create", patient=patient, obj=screen,
+                 detail={"unexpected": [f.analyte for f in read.unexpected]})
+    return screen
+
+
+@transaction.atomic
+def mark_screen_in_error(*, acting_user, screen: DrugScreen, reason: str) -> DrugScreen:
+    """A screen recorded by mistake stays, marked entered-in-error with the reason, out of every figure."""
+    require(acting_user, screen.program_id, DRUG_SCREEN_WRITE)
+    screen = DrugScreen.objects.select_for_update().select_related("patient").get(pk=screen.pk)
+    if screen.entered_in_error_at is not None:
+        raise ValidationError({"reason": "This screen is already marked entered in error."})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why this screen is in error."})
+    screen.entered_in_error_at, screen.entered_in_error_by, screen.error_reason = (timezone.now(), acting_user,
+                                                                                   reason.strip())
+    screen.save(update_fields=["entered_in_error_at", "entered_in_error_by", "error_reason"])
+    local = timezone.localtime(screen.collected_at)
+    TimelineEntry.objects.create(program_id=screen.program_id, patient=screen.patient, episode=screen.episode,
+                                 occurred_at=screen.entered_in_error_at, kind="drug_screen.error",
+                                 summary=f"Urine drug screen of {local:%Y-%m-%d %H:%M} entered in error "
+                                         f"({screen.error_reason})"[:300], recorded_by=acting_user)
+    audit.record(acting_user, "drug_screen.entered_in_error", patient=screen.patient, obj=screen)
+    return screen
+
+
+@dataclass
+class ReadScreen:
+    screen: DrugScreen
+    findings: list[rules.Finding]
+
+    @property
+    def unexpected(self) -> list[rules.Finding]:
+        return rules.unexpected(self.findings)
+
+    @property
+    def expected_absent(self) -> list[rules.Finding]:
+        return [f for f in self.findings if f.kind == "expected_absent"]
+
+    @property
+    def positives(self) -> list[rules.Finding]:
+        return [f for f in self.findings if f.result == "positive"]
+
+    @property
+    def negatives(self) -> list[rules.Finding]:
+        return [f for f in self.findings if f.kind == "negative"]
+
+    @property
+    def tested(self) -> list[rules.Finding]:
+        return [f for f in self.findings if f.kind != "not_tested"]
+
+
+def with_findings(screens: list[DrugScreen]) -> list[ReadScreen]:
+    """Each screen classified against the MOUD orders of its patient active at its collection time (one query
+    for all the orders of the screens' patients)."""
+    if not screens:
+        return []
+    patient_ids = {s.patient_id for s in screens}
+    earliest, latest = min(s.collected_at for s in screens), max(s.collected_at for s in screens)
+    orders = list(MedicationOrder.objects.filter(patient_id__in=patient_ids, start_at__lte=latest)
+                  .filter(Q(stop_at__isnull=True) | Q(stop_at__gt=earliest))
+                  .values_list("patient_id", "medication", "start_at", "stop_at"))
+    read = []
+    for screen in screens:
+        active = {medication for patient_id, medication, start, stop in orders
+                  if patient_id == screen.patient_id and start <= screen.collected_at
+                  and (stop is None or stop > screen.collected_at)}
+        read.append(ReadScreen(screen, rules.classify(screen.results, active)))
+    return read

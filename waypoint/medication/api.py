@@ -1,0 +1,150 @@
+"""REST API: /api/v1/patients/{id}/moud-orders/ (list, order), .../moud-orders/{order}/stop/,
+/api/v1/patients/{id}/moud-administrations/ (list, record). Same services and access scope as the pages."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from waypoint.accounts.roles import CHART_READ
+from waypoint.patients.access import require
+from waypoint.patients.api import find_patient
+from waypoint.patients.services import record_read
+from waypoint.web.api import ApiView, StrictSerializer
+
+from . import catalog, services
+from .doses import induction_doses
+from .models import Administration, MedicationOrder, Phase
+
+ERRORS = {400: OpenApiResponse(description="Refused: the body names each field and why."),
+          403: OpenApiResponse(description="Your role may not do this."),
+          404: OpenApiResponse(description="No such patient (or not visible to you).")}
+
+
+class MoudOrderOut(serializers.ModelSerializer):
+    label = serializers.CharField()
+    prescriber = serializers.CharField(source="prescriber.username")
+    stopped_by = serializers.CharField(source="stopped_by.username", default=None)
+
+    class Meta:
+        model = MedicationOrder
+        fields = ["id", "medication", "label", "dose", "unit", "route", "frequency", "phase", "instructions",
+                  "start_at", "stop_at", "stop_reason", "stopped_by", "prescriber", "episode", "recorded_at"]
+
+
+class AdministrationOut(serializers.ModelSerializer):
+    given_by = serializers.CharField(source="given_by.username")
+    medication = serializers.CharField(source="order.medication")
+
+    class Meta:
+        model = Administration
+        fields = ["id", "order", "medication", "status", "dose", "unit", "at", "reason", "note", "given_by",
+                  "episode", "recorded_at", "entered_in_error_at", "error_reason"]
+
+
+class MoudOrderIn(StrictSerializer):
+    medication = serializers.ChoiceField(choices=catalog.CHOICES)
+    dose = serializers.DecimalField(max_digits=7, decimal_places=2)
+    unit = serializers.CharField(required=False, default="mg")
+    route = serializers.ChoiceField(choices=list(catalog.ROUTE_NAMES.items()))
+    frequency = serializers.CharField()
+    phase = serializers.ChoiceField(choices=Phase.choices, required=False, default=Phase.MAINTENANCE)
+    instructions = serializers.CharField(required=False, allow_blank=True, default="")
+    start_at = serializers.DateTimeField()
+    stop_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class MoudStopIn(StrictSerializer):
+    stop_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+
+
+class AdministrationIn(StrictSerializer):
+    order = serializers.IntegerField(required=False, allow_null=True, default=None)
+    status = serializers.ChoiceField(choices=Administration.Status.choices)
+    dose = serializers.DecimalField(max_digits=7, decimal_places=2, required=False, allow_null=True, default=None)
+    at = serializers.DateTimeField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OrderListView(ApiView):
+    @extend_schema(responses={200: MoudOrderOut(many=True), **ERRORS})
+    def get(self, request, pk):
+        """The patient's MOUD orders, newest start first."""
+        patient = find_patient(request, pk)
+        require(request.user, patient.program_id, CHART_READ)
+        record_read(request.user, "medication.order.read", patient=patient)
+        rows = MedicationOrder.objects.filter(patient=patient).select_related("prescriber", "stopped_by")
+        return Response(MoudOrderOut(rows, many=True).data)
+
+    @extend_schema(request=MoudOrderIn, responses={201: MoudOrderOut, **ERRORS})
+    def post(self, request, pk):
+        """Order a MOUD medication (prescribers only). 400 names `dose` when above the program's ceiling
+        (medication.max_dose_mg.<medication>), `medication` when an order of it overlaps."""
+        patient = find_patient(request, pk)
+        serializer = MoudOrderIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.order_medication(acting_user=request.user, patient=patient, **serializer.validated_data)
+        return Response(MoudOrderOut(order).data, status=status.HTTP_201_CREATED)
+
+
+class OrderStopView(ApiView):
+    @extend_schema(request=MoudStopIn, responses={200: MoudOrderOut, **ERRORS})
+    def post(self, request, pk, order_id):
+        """Stop an order (prescribers only), with the reason."""
+        patient = find_patient(request, pk)
+        order = get_object_or_404(MedicationOrder, pk=order_id, patient=patient)
+        serializer = MoudStopIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.stop_order(acting_user=request.user, order=order, **serializer.validated_data)
+        return Response(MoudOrderOut(order).data)
+
+
+class AdministrationListView(ApiView):
+    @extend_schema(responses={200: AdministrationOut(many=True), **ERRORS})
+    def get(self, request, pk):
+        """The dose record, newest first, and the induction doses with the COWS before and after each."""
+        patient = find_patient(request, pk)
+        require(request.user, patient.program_id, CHART_READ)
+        record_read(request.user, "medication.administration.read", patient=patient)
+        rows = Administration.objects.filter(patient=patient).select_related("order", "given_by")
+        induction = [{"administration": row.dose.pk,
+                      "cows_before": ({"assessment": row.before.pk, "total": row.before.total,
+                                       "taken_at": row.before.taken_at} if row.before else None),
+                      "cows_after": ({"assessment": row.after.pk, "total": row.after.total,
+                                      "taken_at": row.after.taken_at} if row.after else None),
+                      "change": row.change} for row in induction_doses(patient)]
+        return Response({"administrations": AdministrationOut(rows, many=True).data, "induction": induction})
+
+    @extend_schema(request=AdministrationIn, responses={201: AdministrationOut, **ERRORS})
+    def post(self, request, pk):
+        """Record a dose given / held / refused / missed against an order active at `at`. 400 names `order`
+        (no active order), `dose` (above the order or the program's ceilings), `reason` (held without one)."""
+        patient = find_patient(request, pk)
+        serializer = AdministrationIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        order_id = data.pop("order")
+        order = MedicationOrder.objects.filter(pk=order_id, patient=patient).first() if order_id else None
+        if order_id and order is None:
+            return Response({"order": ["No such order for this patient."]}, status=status.HTTP_400_BAD_REQUEST)
+        record = services.record_administration(acting_user=request.user, patient=patient, order=order, **data)
+        return Response(AdministrationOut(record).data, status=status.HTTP_201_CREATED)
+
+
+class ReasonIn(StrictSerializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class AdministrationErrorView(ApiView):
+    @extend_schema(request=ReasonIn, responses={200: AdministrationOut, **ERRORS})
+    def post(self, request, pk, administration_id):
+        """Mark a dose record entered in error, with the reason; it stays, but counts nowhere."""
+        patient = find_patient(request, pk)
+        record = get_object_or_404(Administration, pk=administration_id, patient=patient)
+        serializer = ReasonIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = services.mark_administration_in_error(acting_user=request.user, administration=record,
+                                                       **serializer.validated_data)
+        return Response(AdministrationOut(record).data)

@@ -1,0 +1,117 @@
+"""MOUD orders and the administration record. Every table has `program` (sharding key); nothing is deleted:
+an order ends by being stopped (with its reason), and a dose record is never edited."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from waypoint.accounts.models import Program
+from waypoint.patients.models import Episode, Patient
+
+from . import catalog
+
+
+class Phase(models.TextChoices):
+    INDUCTION = "induction", "Induction"
+    MAINTENANCE = "maintenance", "Maintenance"
+    TAPER = "taper", "Taper"
+
+
+class OrderQuerySet(models.QuerySet):
+    def active_at(self, at):
+        """Orders in force at `at`: started at or before it, and not stopped by then."""
+        return self.filter(start_at__lte=at).filter(models.Q(stop_at__isnull=True) | models.Q(stop_at__gt=at))
+
+
+class MedicationOrder(models.Model):
+    """A prescriber's order: medication, dose with unit, route, frequency, start and (optional) stop."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medication_orders")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    medication = models.CharField(max_length=32, choices=catalog.CHOICES)
+    dose = models.DecimalField(max_digits=7, decimal_places=2)
+    unit = models.CharField(max_length=8, default="mg")
+    route = models.CharField(max_length=16, choices=list(catalog.ROUTE_NAMES.items()))
+    frequency = models.CharField(max_length=120)
+    phase = models.CharField(max_length=12, choices=Phase.choices, default=Phase.MAINTENANCE)
+    instructions = models.TextField(blank=True)
+    start_at = models.DateTimeField()
+    stop_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.TextField(blank=True)
+    prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    stopped_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_at", "-id"]
+        indexes = [models.Index(fields=["patient", "medication", "start_at"], name="moud_order_patient"),
+                   models.Index(fields=["program", "start_at"], name="moud_order_program")]
+
+    def __str__(self) -> str:
+        return f"{self.label}, {self.frequency}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("medication:page", args=[self.patient_id]) + f"#order-{self.pk}"
+
+    @property
+    def label(self) -> str:
+        return catalog.label(self.medication, self.dose, self.unit, self.route)
+
+    def is_active(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.start_at <= at and (self.stop_at is None or self.stop_at > at)
+
+
+
+class InForceQuerySet(models.QuerySet):
+    def in_force(self):
+        """The records not marked entered-in-error."""
+        return self.filter(entered_in_error_at__isnull=True)
+
+
+class Administration(models.Model):
+    """One scheduled or requested dose: given (with the dose), held (with the reason), refused or missed."""
+
+    class Status(models.TextChoices):
+        GIVEN = "given", "Given"
+        HELD = "held", "Held"
+        REFUSED = "refused", "Refused by the patient"
+        MISSED = "missed", "Missed"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="administrations")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    order = models.ForeignKey(MedicationOrder, on_delete=models.PROTECT, related_name="administrations")
+    status = models.CharField(max_length=8, choices=Status.choices)
+    dose = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)  # given doses only
+    unit = models.CharField(max_length=8, default="mg")
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True)  # required when held
+    note = models.TextField(blank=True)
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)  # kept, but out of every figure and check
+    entered_in_error_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                            blank=True, related_name="+")
+    error_reason = models.TextField(blank=True)
+
+    objects = InForceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient", "status", "at"], name="moud_admin_patient"),
+                   models.Index(fields=["order", "at"], name="moud_admin_order")]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.label} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self) -> str:
+        order = self.order
+        dose = self.dose if self.dose is not None else order.dose
+        return catalog.label(order.medication, dose, self.unit, order.route)

@@ -1,0 +1,127 @@
+"""MOUD pages: the medication page (orders, dose record, induction doses with the COWS around them, the chart),
+ordering and stopping (prescribers), recording a dose (nurses and prescribers)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from waypoint.accounts.roles import CHART_READ, MOUD_ADMINISTER, MOUD_ORDER
+from waypoint.patients.access import has_permission, require
+from waypoint.patients.services import record_read
+from waypoint.patients.views import add_errors, chart_patient
+from waypoint.withdrawal import charts_data
+from waypoint.withdrawal.models import Assessment
+
+from . import catalog, services, settings
+from .doses import induction_doses
+from .forms import AdministrationForm, OrderForm, StopForm
+from .models import Administration, MedicationOrder
+
+
+def _now_local():
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+def _ceilings(program):
+    return [(catalog.MEDICATIONS[code].name,
+             settings.ceiling(settings.MAX_DOSE, program, code), settings.MAX_DOSE[code].key,
+             settings.ceiling(settings.MAX_DAILY, program, code), settings.MAX_DAILY[code].key)
+            for code in settings.MAX_DOSE]
+
+
+@require_GET
+def medication_page(request, pk):
+    patient = chart_patient(request, pk)
+    require(request.user, patient.program_id, CHART_READ)
+    orders = list(MedicationOrder.objects.filter(patient=patient).select_related("prescriber", "stopped_by"))
+    administrations = list(Administration.objects.filter(patient=patient).select_related("order", "given_by")[:100])
+    induction = induction_doses(patient)
+    chart = None
+    if induction:
+        current = list(Assessment.objects.current().filter(patient=patient))
+        chart = charts_data.flowsheet_chart(patient, current)
+    record_read(request.user, "medication.read", patient=patient)
+    return render(request, "medication/page.html", {
+        "patient": patient, "orders": orders, "administrations": administrations, "induction": induction,
+        "chart": chart, "now": timezone.now(), "ceilings": _ceilings(patient.program),
+        "can_order": has_permission(request.user, patient.program_id, MOUD_ORDER),
+        "can_administer": has_permission(request.user, patient.program_id, MOUD_ADMINISTER),
+        "stop_form": StopForm(initial={"stop_at": _now_local()}),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def order_new(request, pk):
+    patient = chart_patient(request, pk)
+    require(request.user, patient.program_id, MOUD_ORDER)
+    form = OrderForm(request.POST or None, initial={"start_at": _now_local()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.order_medication(acting_user=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Ordered: {order.label}, {order.frequency}.")
+            return redirect("medication:page", pk=patient.pk)
+    return render(request, "medication/form.html", {"patient": patient, "form": form, "title": "Order MOUD",
+                                                    "button": "Sign the order", "ceilings": _ceilings(patient.program)})
+
+
+@require_http_methods(["GET", "POST"])
+def order_stop(request, pk, order_id):
+    patient = chart_patient(request, pk)
+    order = get_object_or_404(MedicationOrder, pk=order_id, patient=patient)
+    require(request.user, patient.program_id, MOUD_ORDER)
+    form = StopForm(request.POST or None, initial={"stop_at": _now_local()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stop_order(acting_user=request.user, order=order, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Stopped: {order.label}.")
+            return redirect("medication:page", pk=patient.pk)
+    return render(request, "medication/form.html", {"patient": patient, "form": form,
+                                                    "title": f"Stop {order.label}", "button": "Stop the order"})
+
+
+@require_http_methods(["GET", "POST"])
+def administer(request, pk):
+    patient = chart_patient(request, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    orders = MedicationOrder.objects.filter(patient=patient).order_by("-start_at", "-id")
+    active = [o for o in orders if o.is_active()]
+    initial = {"at": _now_local()}
+    if len(active) == 1:
+        initial |= {"order": str(active[0].pk), "dose": active[0].dose}
+    form = AdministrationForm(request.POST or None, orders=orders, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("order")
+        try:
+            record = services.record_administration(acting_user=request.user, patient=patient,
+                                                    order=form.chosen_order(), **data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"{record.get_status_display()}: {record.label}.")
+            return redirect("medication:page", pk=patient.pk)
+    return render(request, "medication/form.html", {"patient": patient, "form": form, "title": "Record a dose",
+                                                    "button": "Record", "no_active": not active})
+
+
+@require_POST
+def administration_in_error(request, pk, administration_id):
+    patient = chart_patient(request, pk)
+    record = get_object_or_404(Administration, pk=administration_id, patient=patient)
+    try:
+        services.mark_administration_in_error(acting_user=request.user, administration=record,
+                                              reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, f"Dose record of {timezone.localtime(record.at):%Y-%m-%d %H:%M}: {message}")
+    else:
+        messages.success(request, "Dose record marked entered in error.")
+    return redirect("medication:page", pk=patient.pk)
