@@ -82,6 +82,9 @@ def privacy_officer(program):
 def administrator(program):
     """Manages staff and settings (program settings, rule table versions); opens no chart."""
     return make_user("admin", program, Role.ADMIN)
+
+
+@pytest.fixture
 def prescriber(program, team):
     """A prescriber on the patient's care team (the only role that orders MOUD)."""
     return make_user("prescriber", program, Role.PRESCRIBER, team)

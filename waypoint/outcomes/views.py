@@ -12,6 +12,7 @@ from waypoint.accounts.roles import OUTCOMES_READ
 from waypoint.patients.access import require
 from waypoint.patients.services import record_read
 from waypoint.patients.views import program_or_403
+from waypoint.web.query import query_parameters
 
 from . import figures, svg
 from .forms import period_from
@@ -34,6 +35,7 @@ def shown(figure, result) -> str:
 
 
 @require_GET
+@query_parameters("start", "end")
 def dashboard(request):
     program, form, period = _period(request)
     rows, charts, rates = [], [], []
@@ -61,6 +63,7 @@ def dashboard(request):
 
 
 @require_GET
+@query_parameters("start", "end")
 def export_csv(request):
     program, form, period = _period(request)
     if period is None:
