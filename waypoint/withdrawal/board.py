@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from waypoint.patients.models import LevelOfCareStay, Patient
 from waypoint.placement.levels import levels_of
+from waypoint.scales import INSTRUMENTS
 
 from . import settings as protocol
 from .models import Assessment
@@ -66,9 +67,9 @@ class Alert:
 
 @dataclass
 class BoardRow:
-    stay: LevelOfCareStay
-    latest: Assessment | None
-    previous: Assessment | None
+    stay: "LevelOfCareStay | BoardStay"
+    latest: "Score | None"
+    previous: "Score | None"
     next_due: datetime
     overdue: bool
     alerts: list[Alert] = field(default_factory=list)
@@ -93,9 +94,47 @@ def board_levels(program) -> list[str]:
 
 
 BOARD_FIELDS = ("id", "patient_id", "instrument", "taken_at", "total", "severity")
-STAY_FIELDS = ("id", "program_id", "patient_id", "episode_id", "level_code", "asam_edition", "started_at",
-               "ended_at", "patient__id", "patient__program_id", "patient__mrn", "patient__given_name",
-               "patient__preferred_name", "patient__family_name", "patient__care_team_id")
+STAY_FIELDS = ("id", "patient_id", "level_code", "started_at", "patient__mrn", "patient__given_name",
+               "patient__preferred_name", "patient__family_name")
+_BAND_LABELS = {(code, band.code): band.label for code, instrument in INSTRUMENTS.items() for band in instrument.bands}
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """What the board and the chart header show of one COWS (read with `.values()`: no model instance)."""
+
+    id: int
+    patient_id: int
+    instrument: str
+    taken_at: datetime
+    total: int
+    severity: str
+
+    @property
+    def severity_label(self) -> str:
+        return _BAND_LABELS.get((self.instrument, self.severity), "")
+
+
+@dataclass(frozen=True, slots=True)
+class BoardPatient:
+    pk: int
+    mrn: str
+    given_name: str
+    preferred_name: str
+    family_name: str
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.preferred_name or self.given_name} {self.family_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class BoardStay:
+    id: int
+    patient_id: int
+    level_code: str
+    started_at: datetime
+    patient: BoardPatient
 
 
 def _newest_cows(patient):
@@ -109,13 +148,14 @@ def _newest_cows(patient):
             .order_by("-taken_at", "-id").values("pk"))
 
 
-def _by_patient(assessment_ids) -> dict[int, list[Assessment]]:
-    """Those assessments (only the columns the board shows), grouped by patient, newest first."""
-    found: dict[int, list[Assessment]] = {}
+def _by_patient(assessment_ids) -> dict[int, list[Score]]:
+    """Those assessments, grouped by patient, newest first."""
+    found: dict[int, list[Score]] = {}
     if assessment_ids:
-        for assessment in (Assessment.objects.filter(pk__in=assessment_ids).only(*BOARD_FIELDS)
-                           .order_by("-taken_at", "-id")):
-            found.setdefault(assessment.patient_id, []).append(assessment)
+        for values in (Assessment.objects.filter(pk__in=assessment_ids).order_by("-taken_at", "-id")
+                       .values_list(*BOARD_FIELDS)):
+            score = Score(*values)
+            found.setdefault(score.patient_id, []).append(score)
     return found
 
 
@@ -191,14 +231,19 @@ def row_for(program, stay, cows: list[Assessment], doses: list[Dose], now: datet
 def build(program, visible_patients, now: datetime | None = None) -> list[BoardRow]:
     now = now or timezone.now()
     newest = _newest_cows(OuterRef("patient_id"))
-    stays = list(
+    found = (
         LevelOfCareStay.objects.filter(program=program, ended_at__isnull=True, level_code__in=board_levels(program),
                                        patient__in=visible_patients)
-        .select_related("patient").only(*STAY_FIELDS)
-        .annotate(cows_first=Subquery(newest[:1]), cows_second=Subquery(newest[1:2]))
+        .order_by("started_at", "id").annotate(cows_first=Subquery(newest[:1]), cows_second=Subquery(newest[1:2]))
+        .values_list(*STAY_FIELDS, "cows_first", "cows_second")
     )
+    stays, wanted = [], []
+    for pk, patient_id, level_code, started_at, mrn, given, preferred, family, first, second in found:
+        stays.append(BoardStay(pk, patient_id, level_code, started_at,
+                               BoardPatient(patient_id, mrn, given, preferred, family)))
+        wanted += [id_ for id_ in (first, second) if id_ is not None]
     ids = [stay.patient_id for stay in stays]
-    cows = _by_patient([pk for stay in stays for pk in (stay.cows_first, stay.cows_second) if pk is not None])
+    cows = _by_patient(wanted)
     doses, rules = recent_doses(ids), Rules.of(program)
     rows = [row_for(program, stay, cows.get(stay.patient_id, []), doses.get(stay.patient_id, []), now, rules)
             for stay in stays]
