@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -44,6 +45,7 @@ class Server:
     workers: int
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    log: object = None
 
     @property
     def url(self) -> str:
@@ -54,11 +56,13 @@ class Server:
                    PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).parents[2]),
                                                             os.environ.get("PYTHONPATH")])))
         env.pop("WAYPOINT_TESTING", None)
+        # The server's own output goes to a file: a pipe nobody reads would fill and stall the workers.
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="waypoint-bench-gunicorn-", suffix=".log")  # noqa: SIM115
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [sys.executable, "-m", "gunicorn", "waypoint.wsgi", "--workers", str(self.workers),
              "--bind", f"127.0.0.1:{self.port}", "--worker-class", "sync", "--log-level", "warning",
              "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            env=env, stdout=subprocess.DEVNULL, stderr=self.log, text=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -68,10 +72,16 @@ class Server:
             except OSError:
                 pass
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.process.stderr.read()[-2000:]}")
+                raise RuntimeError(f"gunicorn exited: {self.output()[-2000:]}")
             time.sleep(0.3)
         self.stop()
         raise RuntimeError("gunicorn did not answer /healthz within 30 s")
+
+    def output(self) -> str:
+        """What the server wrote to stderr so far (warnings, errors)."""
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
 
     def worker_pids(self) -> list[int]:
         if self.process is None:
@@ -90,6 +100,9 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if getattr(self, "log", None) is not None:
+            self.log.close()
+            self.log = None
 
 
 def rss_kib(pid: int) -> int | None:

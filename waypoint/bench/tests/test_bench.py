@@ -6,6 +6,7 @@ when wrk is installed (.ci/run installs it), gunicorn driven by wrk for the mix,
 
 import json
 import shutil
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -18,8 +19,11 @@ POSTGRES = connection.vendor == "postgresql"
 
 
 def database_url() -> str:
+    """The test database, for the gunicorn the test starts (it reads committed rows: transactional tests)."""
     settings = connection.settings_dict
-    return f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    password = f":{quote(settings['PASSWORD'])}" if settings.get("PASSWORD") else ""
+    return (f"postgres://{quote(settings['USER'])}{password}@{settings['HOST'] or '127.0.0.1'}:"
+            f"{settings['PORT'] or 5432}/{settings['NAME']}")
 
 
 def tiny_root(tmp_path):
