@@ -176,9 +176,8 @@ def seed(slug: str, *, patients: int, days: int, seed: int = 1, in_withdrawal: i
     `in_withdrawal` patients (default: 5 %) are in withdrawal management now; `assessment_target` stops
     after the chunk in which that many assessments have been loaded (the benchmarks size by rows).
     """
+    areas.register_core()  # first (idempotent), so that a later area can place its generator after a core one
     autodiscover_modules("seeding")
-    if not GENERATORS:
-        areas.register_core()
     started = time.monotonic()
     now = (now or datetime.now(UTC)).astimezone(UTC)
     in_withdrawal = round(patients * 0.05) if in_withdrawal is None else min(in_withdrawal, patients)

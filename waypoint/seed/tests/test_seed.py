@@ -145,8 +145,7 @@ def test_the_command_reports_what_it_loaded_and_refuses_bad_arguments(program):
 
 @pytest.mark.django_db
 def test_a_later_area_plugs_in_a_generator_after_the_one_it_depends_on():
-    if not registry.GENERATORS:
-        register_core()
+    register_core()
 
     def extra(ctx, patient):
         for episode in patient.episodes:
