@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint demo clean
+.PHONY: run test test-sqlite test-postgres lint demo clean bench soak
+SCALE  ?= small
+SOAK_MINUTES ?= 10
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +30,17 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m waypoint.testrun
+
+# Benchmarks against PostgreSQL (a database of their own, created and dropped): SCALE=small (< 5 min) or
+# SCALE=full (10 million assessments). Results: bench/results/$(SCALE).json and docs/performance.md.
+bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { echo "== installing Debian's wrk"; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m waypoint.bench run --scale $(SCALE)
+
+# The soak: SOAK_MINUTES (10) of the benchmark's read-write mix; results in docs/reliability.md.
+soak: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { echo "== installing Debian's wrk"; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m waypoint.bench soak --minutes $(SOAK_MINUTES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

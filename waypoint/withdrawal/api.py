@@ -1,6 +1,7 @@
 """REST API for withdrawal assessments, the instruments' definitions and the board."""
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -17,6 +18,7 @@ from waypoint.web.api import ApiView, StrictSerializer
 
 from . import board, services
 from .models import Assessment
+from .vitals import VITALS
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -35,6 +37,38 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     def get_severity(self, assessment) -> str | None:
         return assessment.severity or None
+
+
+LIST_COLUMNS = ("id", "patient_id", "episode_id", "instrument", "instrument_version", "taken_at", "responses", "total",
+                "severity", "derived", *(vital.key for vital in VITALS), "note", "reporter", "source",
+                "late_entry_reason", "recorded_by__username", "recorded_at", "status", "version", "replaces_id",
+                "change_reason")
+_BAND_LABELS = {(code, band.code): band.label for code, instrument in INSTRUMENTS.items() for band in instrument.bands}
+
+
+def _iso(value, tz) -> str:
+    """DRF's DateTimeField output (ISO 8601 in the active time zone, "Z" for UTC) at a fraction of its cost."""
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def assessment_json(row: dict, tz=None) -> dict:
+    """AssessmentSerializer's output for one row of `.values(*LIST_COLUMNS)`, without building a model instance.
+
+    A list of 200 scores spent most of its time in the ModelSerializer; this writes the same keys, in the same
+    order, with the same values (a test compares the two on every kind of row)."""
+    tz = tz or timezone.get_current_timezone()
+    return {
+        "id": row["id"], "patient": row["patient_id"], "episode": row["episode_id"], "instrument": row["instrument"],
+        "instrument_version": row["instrument_version"], "taken_at": _iso(row["taken_at"], tz),
+        "responses": row["responses"], "total": row["total"], "severity": row["severity"] or None,
+        "severity_label": _BAND_LABELS.get((row["instrument"], row["severity"]), ""), "derived": row["derived"],
+        "vitals": {vital.key: row[vital.key] for vital in VITALS if row[vital.key] is not None},
+        "note": row["note"], "reporter": row["reporter"], "source": row["source"],
+        "late_entry_reason": row["late_entry_reason"], "recorded_by": row["recorded_by__username"],
+        "recorded_at": _iso(row["recorded_at"], tz), "status": row["status"], "version": row["version"],
+        "replaces": row["replaces_id"], "change_reason": row["change_reason"],
+    }
 
 
 class RecordSerializer(StrictSerializer):
@@ -79,7 +113,7 @@ class AssessmentListView(ApiView):
         """A patient's assessments, newest first."""
         patient = find_patient(request, pk)
         require(request.user, patient.program_id, CHART_READ)
-        rows = Assessment.objects.filter(patient=patient).select_related("recorded_by")
+        rows = Assessment.objects.filter(patient=patient).values(*LIST_COLUMNS)
         params = request.query_params
         unknown = sorted(set(params) - {"instrument", "since", "until", "status", "cursor", "page_size"})
         if unknown:
@@ -102,7 +136,8 @@ class AssessmentListView(ApiView):
         paginator = NewestFirst()
         page = paginator.paginate_queryset(rows, request, view=self)
         record_read(request.user, "assessment.list", patient=patient, detail={"count": len(page)})
-        return paginator.get_paginated_response(AssessmentSerializer(page, many=True).data)
+        tz = timezone.get_current_timezone()
+        return paginator.get_paginated_response([assessment_json(row, tz) for row in page])
 
     @extend_schema(request=RecordSerializer, responses={201: AssessmentSerializer})
     def post(self, request, pk):

@@ -1,8 +1,8 @@
 """The withdrawal board: who in withdrawal management needs a nurse now.
 
-A fixed number of queries whatever the number of patients: the stays on the board (one query), the
-last two current COWS of each of those patients (one window query), the program's settings (one), and
-one query per registered dose source.
+A fixed number of queries whatever the number of patients and however long their histories: the stays on
+the board with the ids of each patient's last two current COWS (one query, two index probes per patient),
+those COWS (one), the program's settings (one), and one query per registered dose source.
 
 Doses: medication records live in another area (MOUD administrations). That area registers a function in
 DOSE_SOURCES: `(patient_ids) -> {patient_id: [Dose, ...]}` returning each patient's recent doses, newest
@@ -13,12 +13,12 @@ withdrawal.post_dose_interval_hours / withdrawal.post_dose_window_hours) and the
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from waypoint.patients.models import LevelOfCareStay
+from waypoint.patients.models import LevelOfCareStay, Patient
 from waypoint.placement.levels import levels_of
+from waypoint.scales import INSTRUMENTS
 
 from . import settings as protocol
 from .models import Assessment
@@ -67,9 +67,9 @@ class Alert:
 
 @dataclass
 class BoardRow:
-    stay: LevelOfCareStay
-    latest: Assessment | None
-    previous: Assessment | None
+    stay: "LevelOfCareStay | BoardStay"
+    latest: "Score | None"
+    previous: "Score | None"
     next_due: datetime
     overdue: bool
     alerts: list[Alert] = field(default_factory=list)
@@ -93,35 +93,115 @@ def board_levels(program) -> list[str]:
     return [level.code for level in levels_of(program.asam_edition) if level.is_withdrawal_management]
 
 
-def latest_two_cows(patient_ids) -> dict[int, list[Assessment]]:
-    ranked = (
-        Assessment.objects.current()
-        .filter(patient_id__in=patient_ids, instrument="cows")
-        .annotate(rank=Window(RowNumber(), partition_by=[F("patient_id")], order_by=[F("taken_at").desc(),
-                                                                                     F("id").desc()]))
-        .filter(rank__lte=2)
-        .select_related("recorded_by")
-    )
-    found: dict[int, list[Assessment]] = {}
-    for assessment in ranked:
-        found.setdefault(assessment.patient_id, []).append(assessment)
-    for rows in found.values():
-        rows.sort(key=lambda a: a.rank)
+BOARD_FIELDS = ("id", "patient_id", "instrument", "taken_at", "total", "severity")
+STAY_FIELDS = ("id", "patient_id", "level_code", "started_at", "patient__mrn", "patient__given_name",
+               "patient__preferred_name", "patient__family_name")
+_BAND_LABELS = {(code, band.code): band.label for code, instrument in INSTRUMENTS.items() for band in instrument.bands}
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """What the board and the chart header show of one COWS (read with `.values()`: no model instance)."""
+
+    id: int
+    patient_id: int
+    instrument: str
+    taken_at: datetime
+    total: int
+    severity: str
+
+    @property
+    def severity_label(self) -> str:
+        return _BAND_LABELS.get((self.instrument, self.severity), "")
+
+
+@dataclass(frozen=True, slots=True)
+class BoardPatient:
+    pk: int
+    mrn: str
+    given_name: str
+    preferred_name: str
+    family_name: str
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.preferred_name or self.given_name} {self.family_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class BoardStay:
+    id: int
+    patient_id: int
+    level_code: str
+    started_at: datetime
+    patient: BoardPatient
+
+
+def _newest_cows(patient):
+    """The ids of a patient's COWS in force, newest first, correlated to `patient` (an OuterRef).
+
+    `ORDER BY taken_at DESC, id DESC LIMIT 1 (OFFSET 1)` walks the index `assessment_series`
+    (patient, instrument, status, taken_at, id) backwards and stops after two rows: two index probes per
+    patient, whatever the length of the patient's history (a window over all their scores would grow).
+    """
+    return (Assessment.objects.current().filter(patient_id=patient, instrument="cows")
+            .order_by("-taken_at", "-id").values("pk"))
+
+
+def _by_patient(assessment_ids) -> dict[int, list[Score]]:
+    """Those assessments, grouped by patient, newest first."""
+    found: dict[int, list[Score]] = {}
+    if assessment_ids:
+        for values in (Assessment.objects.filter(pk__in=assessment_ids).order_by("-taken_at", "-id")
+                       .values_list(*BOARD_FIELDS)):
+            score = Score(*values)
+            found.setdefault(score.patient_id, []).append(score)
     return found
 
 
+def latest_two_cows(patient_ids) -> dict[int, list[Assessment]]:
+    """Each patient's two newest COWS in force, newest first."""
+    ids = list(patient_ids)
+    if not ids:
+        return {}
+    newest = _newest_cows(OuterRef("pk"))
+    pairs = (Patient.objects.filter(pk__in=ids).order_by()
+             .annotate(first=Subquery(newest[:1]), second=Subquery(newest[1:2])).values_list("first", "second"))
+    return _by_patient([pk for pair in pairs for pk in pair if pk is not None])
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The program's protocol settings the board applies, read once per board rather than once per row."""
+
+    interval: timedelta | None
+    post_dose_interval: timedelta | None
+    post_dose_window: timedelta | None
+    rise: int | None
+    threshold: int | None
+
+    @classmethod
+    def of(cls, program) -> "Rules":
+        return cls(interval=hours(protocol.ASSESSMENT_INTERVAL_HOURS, program),
+                   post_dose_interval=hours(protocol.POST_DOSE_INTERVAL_HOURS, program),
+                   post_dose_window=hours(protocol.POST_DOSE_WINDOW_HOURS, program),
+                   rise=protocol.RISE_ALERT_POINTS.get(program),
+                   threshold=protocol.INDUCTION_THRESHOLD_COWS.get(program))
+
+
 def alerts_for(program, latest: Assessment | None, previous: Assessment | None, overdue: bool,
-               next_due: datetime) -> tuple[list[Alert], str]:
+               next_due: datetime, rules: Rules | None = None) -> tuple[list[Alert], str]:
+    rules = rules or Rules.of(program)
     alerts = []
     if overdue:
         alerts.append(Alert("overdue", f"COWS overdue since {timezone.localtime(next_due):%H:%M}"))
     if latest is not None and latest.severity == "severe":
         alerts.append(Alert("severe", f"Severe withdrawal (COWS {latest.total})"))
-    rise = protocol.RISE_ALERT_POINTS.get(program)
+    rise = rules.rise
     if rise and latest is not None and previous is not None and latest.total - previous.total >= rise:
         alerts.append(Alert("rise", f"COWS up {latest.total - previous.total} points "
                                     f"({protocol.RISE_ALERT_POINTS.describe(rise)})"))
-    threshold = protocol.INDUCTION_THRESHOLD_COWS.get(program)
+    threshold = rules.threshold
     induction = ""
     if threshold is not None and latest is not None and latest.total >= threshold:
         induction = f"Meets program induction threshold ({protocol.INDUCTION_THRESHOLD_COWS.describe(threshold)})"
@@ -133,31 +213,39 @@ def hours(setting, program) -> timedelta | None:
     return timedelta(hours=value) if value else None
 
 
-def row_for(program, stay, cows: list[Assessment], doses: list[Dose], now: datetime) -> BoardRow:
+def row_for(program, stay, cows: list[Assessment], doses: list[Dose], now: datetime,
+            rules: Rules | None = None) -> BoardRow:
+    rules = rules or Rules.of(program)
     latest = cows[0] if cows else None
     previous = cows[1] if len(cows) > 1 else None
     next_due = due_at(
         stay_started=stay.started_at, last_cows=latest.taken_at if latest else None,
-        last_dose=doses[0].at if doses else None, now=now,
-        interval=hours(protocol.ASSESSMENT_INTERVAL_HOURS, program),
-        post_dose_interval=hours(protocol.POST_DOSE_INTERVAL_HOURS, program),
-        post_dose_window=hours(protocol.POST_DOSE_WINDOW_HOURS, program),
+        last_dose=doses[0].at if doses else None, now=now, interval=rules.interval,
+        post_dose_interval=rules.post_dose_interval, post_dose_window=rules.post_dose_window,
     )
     overdue = now > next_due
-    alerts, induction = alerts_for(program, latest, previous, overdue, next_due)
+    alerts, induction = alerts_for(program, latest, previous, overdue, next_due, rules)
     return BoardRow(stay, latest, previous, next_due, overdue, alerts, induction)
 
 
 def build(program, visible_patients, now: datetime | None = None) -> list[BoardRow]:
     now = now or timezone.now()
-    stays = list(
+    newest = _newest_cows(OuterRef("patient_id"))
+    found = (
         LevelOfCareStay.objects.filter(program=program, ended_at__isnull=True, level_code__in=board_levels(program),
                                        patient__in=visible_patients)
-        .select_related("patient")
+        .order_by("started_at", "id").annotate(cows_first=Subquery(newest[:1]), cows_second=Subquery(newest[1:2]))
+        .values_list(*STAY_FIELDS, "cows_first", "cows_second")
     )
+    stays, wanted = [], []
+    for pk, patient_id, level_code, started_at, mrn, given, preferred, family, first, second in found:
+        stays.append(BoardStay(pk, patient_id, level_code, started_at,
+                               BoardPatient(patient_id, mrn, given, preferred, family)))
+        wanted += [id_ for id_ in (first, second) if id_ is not None]
     ids = [stay.patient_id for stay in stays]
-    cows, doses = latest_two_cows(ids), recent_doses(ids)
-    rows = [row_for(program, stay, cows.get(stay.patient_id, []), doses.get(stay.patient_id, []), now)
+    cows = _by_patient(wanted)
+    doses, rules = recent_doses(ids), Rules.of(program)
+    rows = [row_for(program, stay, cows.get(stay.patient_id, []), doses.get(stay.patient_id, []), now, rules)
             for stay in stays]
     rows.sort(key=lambda row: (not row.overdue, row.next_due if row.overdue else now,
                                -(row.latest.total if row.latest else 0), row.next_due))

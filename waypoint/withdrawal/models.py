@@ -32,8 +32,9 @@ class Assessment(models.Model):
         STAFF = "staff", "Entered by staff"
         KIOSK = "kiosk", "Patient kiosk"
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assessments")
+    # program and patient need no index of their own: they lead `assessment_program_time` and `assessment_series`
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+", db_index=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assessments", db_index=False)
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     instrument = models.CharField(max_length=32)
     instrument_version = models.CharField(max_length=16)
@@ -68,7 +69,8 @@ class Assessment(models.Model):
     class Meta:
         ordering = ["-taken_at", "-id"]
         indexes = [
-            models.Index(fields=["patient", "instrument", "status", "taken_at"], name="assessment_series"),
+            # id last: the board's "newest two" (ORDER BY taken_at DESC, id DESC LIMIT 2) is a backward index walk
+            models.Index(fields=["patient", "instrument", "status", "taken_at", "id"], name="assessment_series"),
             models.Index(fields=["program", "taken_at"], name="assessment_program_time"),
         ]
 

@@ -18,7 +18,7 @@ from waypoint.patients.services import record_read
 from waypoint.patients.views import chart_patient, program_or_403
 from waypoint.scales import INSTRUMENTS, get_instrument
 
-from . import board, charts_data, services
+from . import board, board_html, charts_data, services
 from .forms import ReasonForm, assessment_form, field_name, item_fields, split
 from .models import Assessment, KioskSession
 
@@ -133,7 +133,8 @@ def board_page(request):
     rows = board.build(program, visible_patients(request.user, program))
     record_read(request.user, "withdrawal.board.read", program=program, detail={"count": len(rows)})
     template = "withdrawal/_board_rows.html" if request.htmx else "withdrawal/board.html"
-    return render(request, template, {"rows": rows, "now": timezone.now(), "levels": board.board_levels(program)})
+    return render(request, template, {"rows": rows, "rows_html": board_html.rows_html(rows), "now": timezone.now(),
+                                      "levels": board.board_levels(program)})
 
 
 # The kiosk: a staff member opens it for one patient; the device then holds no staff session at all.

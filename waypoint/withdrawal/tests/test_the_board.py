@@ -109,7 +109,7 @@ def test_overdue_patients_come_first_then_the_highest_scores(program, team, nurs
     Assessment.objects.filter(patient=overdue).exclude(taken_at__lt=timezone.now() - timedelta(hours=8)).update(
         status="entered_in_error")
     rows = board.build(program, visible_patients(nurse, program))
-    assert [row.patient for row in rows] == [overdue, severe, calm]
+    assert [row.patient.pk for row in rows] == [overdue.pk, severe.pk, calm.pk]
 
 
 @pytest.mark.parametrize("setting", ["withdrawal.assessment_interval_hours", "withdrawal.rise_alert_points"])

@@ -1,0 +1,227 @@
+"""In-process benchmarks: each figure is measured beside its floor in the same run.
+
+Server time is measured in-process: the Django test client drives the full WSGI stack (middleware,
+authentication, view, database, template or serializer, audit event) against the real database, and the
+clock runs around `client.get`, so no network or HTTP parsing is counted.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import time
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.test import Client
+
+from waypoint.accounts.models import ApiToken, User
+from waypoint.withdrawal.models import Assessment
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (share in 0..1)."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), int(-(-share * len(ordered) // 1))))
+    return ordered[rank - 1]
+
+
+@dataclass
+class Figure:
+    """One benchmark result: the figure, its floor, their ratio and the target it is held to."""
+
+    key: str
+    figure: float | None
+    floor: float | None
+    unit: str
+    target: str
+    met: bool | None
+    ratio: float | None = None
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return {"figure": self.figure, "floor": self.floor, "ratio": self.ratio, "unit": self.unit,
+                "target": self.target, "met": self.met, "note": self.note}
+
+
+def timed_ms(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def bench_user(program) -> User:
+    """The seed's first nurse: on the care team of every seeded patient."""
+    return User.objects.get(username=f"seed-nurse-1@{program.slug}")
+
+
+def board_times(program, *, requests: int, warmup: int = 3) -> tuple[list[float], int]:
+    """Server times (ms) of the withdrawal board page for the seed nurse, and the number of rows shown."""
+    client = Client()
+    client.force_login(bench_user(program))
+    path = f"/withdrawal/board/?program={program.slug}"
+    rows = 0
+    for _ in range(warmup):
+        response = client.get(path)
+        assert response.status_code == 200, response.status_code
+        rows = response.content.count(b"Score COWS")
+    return [timed_ms(lambda: client.get(path)) for _ in range(requests)], rows
+
+
+def flowsheet_patient(program, size: int) -> int | None:
+    """A patient with at least `size` assessments in force (the flowsheet's page)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT patient_id FROM withdrawal_assessment WHERE program_id = %s AND status = 'final' "
+                       "GROUP BY patient_id HAVING count(*) >= %s ORDER BY patient_id LIMIT 1", [program.pk, size])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def api_client(program) -> Client:
+    _, token = ApiToken.issue(bench_user(program), days=1, label="benchmark")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def flowsheet_api_p50(program, patient_id: int | None, *, size: int, requests: int) -> float:
+    """p50 (ms) of the flowsheet API alone (SQLite runs of the benchmark code, which have no psycopg floor)."""
+    if patient_id is None:
+        patient_id = Assessment.objects.filter(program=program).values_list("patient_id", flat=True).first()
+    client = api_client(program)
+    path = f"/api/v1/patients/{patient_id}/assessments/?page_size={size}"
+    assert client.get(path).status_code == 200
+    return statistics.median(timed_ms(lambda: client.get(path)) for _ in range(requests))
+
+
+RAW_FLOWSHEET = (
+    "SELECT a.id, a.patient_id, a.episode_id, a.instrument, a.instrument_version, a.taken_at, a.responses, "
+    "a.total, a.severity, a.derived, a.pulse_bpm, a.systolic_mmhg, a.diastolic_mmhg, a.respiratory_rate, "
+    "a.temperature_c, a.spo2_percent, a.note, a.reporter, a.source, a.late_entry_reason, u.username, "
+    "a.recorded_at, a.status, a.version, a.replaces_id, a.change_reason "
+    "FROM withdrawal_assessment a JOIN accounts_user u ON u.id = a.recorded_by_id "
+    "WHERE a.patient_id = %s AND a.status = 'final' ORDER BY a.taken_at DESC, a.id DESC LIMIT %s"
+)
+
+
+def flowsheet_vs_raw(program, patient_id: int, *, size: int, requests: int, raw_connect) -> dict:
+    """p50 of the flowsheet API (`size` assessments, bearer token) against a raw psycopg query of the same rows.
+
+    `raw_connect()` opens a psycopg connection of its own (the floor: the driver and the database only)."""
+    client = api_client(program)
+    path = f"/api/v1/patients/{patient_id}/assessments/?page_size={size}"
+    first = client.get(path)
+    assert first.status_code == 200, first.content[:300]
+    count = len(first.json()["results"])
+    api, raw = [], []
+    with raw_connect() as conn:
+        params = (patient_id, size + 1)  # the cursor pagination reads one row more than the page
+        for _ in range(3):
+            conn.execute(RAW_FLOWSHEET, params).fetchall()
+        for _ in range(requests):
+            api.append(timed_ms(lambda: client.get(path)))
+            raw.append(timed_ms(lambda: conn.execute(RAW_FLOWSHEET, params).fetchall()))
+    return {"api_p50_ms": statistics.median(api), "raw_p50_ms": statistics.median(raw), "rows": count}
+
+
+COPY_COLUMNS = ("program_id", "patient_id", "episode_id", "instrument", "instrument_version", "taken_at",
+                "responses", "total", "severity", "derived", "pulse_bpm", "systolic_mmhg", "diastolic_mmhg",
+                "respiratory_rate", "temperature_c", "spo2_percent", "note", "reporter", "source",
+                "late_entry_reason", "recorded_by_id", "recorded_at", "status", "version", "replaces_id",
+                "change_reason", "status_changed_by_id", "status_changed_at")
+
+
+def raw_copy_rate(after_id: int, limit: int) -> dict:
+    """Rows/s of a raw COPY FROM STDIN of already generated assessment rows into the same indexed table.
+
+    The rows (ids above `after_id`, at most `limit`) are first read out with COPY TO; the timed COPY FROM
+    runs in a transaction that is rolled back, with constraints checked immediately as the seed does."""
+    columns = ", ".join(COPY_COLUMNS)
+    buffer = io.BytesIO()
+    connection.ensure_connection()
+    raw = connection.connection
+    query = (f"COPY (SELECT {columns} FROM withdrawal_assessment WHERE id > {int(after_id)} "  # noqa: S608
+             f"ORDER BY id LIMIT {int(limit)}) TO STDOUT")
+    with raw.cursor() as cursor, cursor.copy(query) as copy:
+        for block in copy:
+            buffer.write(block)
+    data = buffer.getvalue()
+    rows = data.count(b"\n")
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            with raw.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                with cursor.copy(f"COPY withdrawal_assessment ({columns}) FROM STDIN") as copy:
+                    view = memoryview(data)
+                    for start in range(0, len(view), 1 << 20):
+                        copy.write(view[start:start + (1 << 20)])
+            seconds = time.perf_counter() - started
+            raise _Rollback
+    except _Rollback:
+        pass
+    return {"rows": rows, "seconds": seconds, "rows_per_second": rows / seconds if seconds else 0.0}
+
+
+class _Rollback(Exception):
+    pass
+
+
+def observation_copy_rate(program, limit: int) -> dict:
+    """The export floor: rows/s of a raw `COPY (SELECT ...) TO STDOUT` of the program's assessments."""
+    connection.ensure_connection()
+    started, size, rows = time.perf_counter(), 0, 0
+    with connection.connection.cursor() as cursor, cursor.copy(
+            f"COPY (SELECT {', '.join(COPY_COLUMNS)}, id FROM withdrawal_assessment "  # noqa: S608
+            f"WHERE program_id = {int(program.pk)} LIMIT {int(limit)}) TO STDOUT") as copy:
+        for block in copy:
+            size += len(block)
+            rows += bytes(block).count(b"\n")
+    seconds = time.perf_counter() - started
+    return {"rows": rows, "bytes": size, "seconds": seconds, "rows_per_second": rows / seconds if seconds else 0.0}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# BULK EXPORT HOOK (issue 8's waypoint.bulk). Not merged on this branch: the figures below say
+# "not measured" until it is. After the merge, make `run_bulk_export` build a job the way waypoint.bulk
+# does (resource type Observation, this program) and call `waypoint.bulk.export.run(job)`; it must return
+# how many resources it wrote. `export_figures` then measures the export rate against the COPY floor and
+# the peak memory of exporting `large` vs `small` resources (each export in a fresh subprocess, peak RSS
+# from getrusage), with no other change.
+# ---------------------------------------------------------------------------------------------------------
+NOT_MERGED = "not measured: bulk export not merged"
+
+
+def run_bulk_export(program, limit: int) -> int:  # pragma: no cover - filled in at merge time
+    from waypoint.bulk import export  # noqa: F401 - ImportError until issue 8 lands
+
+    raise NotImplementedError("adapt run_bulk_export to waypoint.bulk's job API (see the comment above)")
+
+
+def export_figures(program, *, small: int, large: int) -> list[Figure]:
+    try:
+        import waypoint.bulk.export  # noqa: F401
+    except ImportError:
+        floor = observation_copy_rate(program, large)
+        note = f"{NOT_MERGED}; COPY floor measured: {floor['rows_per_second']:,.0f} rows/s over {floor['rows']} rows"
+        return [Figure("export_vs_copy_ratio", None, floor["rows_per_second"], "resources/s", ">= 0.05", None,
+                       note=note),
+                Figure("export_memory_growth_ratio", None, None, "peak RSS MiB", "<= 1.2", None, note=NOT_MERGED)]
+    floor = observation_copy_rate(program, large)
+    started = time.perf_counter()
+    written = run_bulk_export(program, large)
+    rate = written / (time.perf_counter() - started)
+    ratio = rate / floor["rows_per_second"]
+    return [Figure("export_vs_copy_ratio", rate, floor["rows_per_second"], "resources/s", ">= 0.05", ratio >= 0.05,
+                   ratio=ratio),
+            Figure("export_memory_growth_ratio", None, None, "peak RSS MiB", "<= 1.2", None,
+                   note="peak-memory subprocess run to be wired with run_bulk_export")]
+
+
+def assessment_count(program=None) -> int:
+    rows = Assessment.objects.all()
+    if program is not None:
+        rows = rows.filter(program=program)
+    return rows.count()
+
+
+def max_assessment_id() -> int:
+    return Assessment.objects.order_by("-id").values_list("id", flat=True).first() or 0

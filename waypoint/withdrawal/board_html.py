@@ -1,0 +1,83 @@
+"""The board's table rows as HTML, built in Python: the board is the page that must stay fast at 500 patients.
+
+The template engine spent about a millisecond per row here (two `{% url %}` reversals, three `date` filters
+and some twenty variable lookups), far more than the database; this writes the same markup with one
+escaped f-string per row. Every text that comes from data is escaped with the standard library's
+`html.escape` (the function behind `django.utils.html.escape`, without its lazy-string wrapper): & < > " '.
+"""
+
+from datetime import datetime
+from html import escape
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
+from django.utils.safestring import SafeString, mark_safe
+
+_PLACEHOLDER = 987654321
+
+
+def _url_maker(name: str, *extra):
+    """reverse() once with a placeholder id, then substitute each row's id (reverse costs ~30 us a call)."""
+    pattern = reverse(name, args=[_PLACEHOLDER, *extra])
+    head, tail = pattern.split(str(_PLACEHOLDER), 1)
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+class _Dates:
+    """The `date` filter's "M j H:i" and "H:i" in the active time zone, without the filter's overhead."""
+
+    def __init__(self):
+        self.months = {number: str(name).title() for number, name in MONTHS_3.items()}
+        self.tz = timezone.get_current_timezone()
+
+    def day_time(self, value: datetime) -> str:
+        local = value.astimezone(self.tz)
+        return f"{self.months[local.month]} {local.day} {local:%H:%M}"
+
+    def time(self, value: datetime) -> str:
+        return f"{value.astimezone(self.tz):%H:%M}"
+
+
+def rows_html(rows) -> SafeString:
+    if not rows:
+        return mark_safe('<tr><td colspan="8" class="muted">Nobody in withdrawal management.</td></tr>')
+    flowsheet = _url_maker("withdrawal:flowsheet")
+    record = _url_maker("withdrawal:record", "cows")
+    dates = _Dates()
+    out = []
+    for row in rows:
+        patient, latest = row.patient, row.latest
+        if latest is not None:
+            score = (f'<span class="score sev-{escape(latest.severity)}">{latest.total}</span> '
+                     f"{escape(latest.severity_label)}")
+            taken = dates.day_time(latest.taken_at)
+        else:
+            score, taken = '<span class="muted">none yet</span>', ""
+        change = row.change
+        if change is None:
+            change_text = ""
+        elif change > 0:
+            change_text = f"▲ +{change}"
+        elif change < 0:
+            change_text = f"▼ {change}"
+        else:
+            change_text = "= 0"
+        if row.overdue:
+            due = f'<strong class="overdue-label">overdue since {dates.time(row.next_due)}</strong>'
+        else:
+            due = dates.day_time(row.next_due)
+        alerts = "".join(f'<li class="alert-{escape(alert.code)}">{escape(alert.text)}</li>'
+                         for alert in row.alerts if alert.code != "overdue")
+        if row.meets_induction:
+            alerts += f'<li class="alert-induction">{escape(row.meets_induction)}</li>'
+        out.append(
+            f'<tr class="{"overdue" if row.overdue else ""}">'
+            f'<td><a href="{flowsheet(patient.pk)}">{escape(patient.display_name)}</a><br>'
+            f'<span class="muted">{escape(patient.mrn)}</span></td>'
+            f"<td>{escape(row.stay.level_code)}</td><td>{score}</td>"
+            f'<td class="num">{change_text}</td><td>{taken}</td><td>{due}</td>'
+            f'<td><ul class="alerts">{alerts}</ul></td>'
+            f'<td><a class="button" href="{record(patient.pk)}">Score COWS</a></td></tr>'
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 - every data-derived text above is escaped
