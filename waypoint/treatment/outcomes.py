@@ -13,9 +13,9 @@ from .models import OBJECTIVE_STATUS_LABELS, Attendance, ProgressNote, RosterEnt
 ATTENDED = tuple(Attendance.ATTENDED)
 
 
-def attendance_rate_by_modality(program, start: datetime, end: datetime) -> list[dict]:
+def attendance_rate_by_modality(program, start: datetime, end: datetime, patient=None) -> list[dict]:
     """Attendance rate per modality over the program's sessions (group and individual) that start in
-    [start, end).
+    [start, end); with `patient`, that patient's sessions and marks only (the progress page).
 
     Definition: rate = attended / marked, where
       attended = attendance marks "present", "late" or "left early" (the patient took part);
@@ -28,8 +28,12 @@ def attendance_rate_by_modality(program, start: datetime, end: datetime) -> list
     Returns rows sorted by label: {modality, label, sessions, marked, attended, absent_excused, absent_unexcused,
     unmarked, rate}.
     """
-    sessions = list(Session.objects.filter(program=program, starts_at__gte=start, starts_at__lt=end)
-                    .values_list("id", "modality", "modality_label"))
+    sessions = Session.objects.filter(program=program, starts_at__gte=start, starts_at__lt=end)
+    marks, roster = Attendance.objects.all(), RosterEntry.objects.all()
+    if patient is not None:
+        sessions = sessions.filter(roster__patient=patient)
+        marks, roster = marks.filter(patient=patient), roster.filter(patient=patient)
+    sessions = list(sessions.values_list("id", "modality", "modality_label"))
     modality_of = {sid: code for sid, code, _ in sessions}
     rows: dict[str, dict] = {}
     for _sid, code, label in sessions:
@@ -37,7 +41,7 @@ def attendance_rate_by_modality(program, start: datetime, end: datetime) -> list
                                      "absent_excused": 0, "absent_unexcused": 0, "unmarked": 0, "rate": None})
         row["sessions"] += 1
     marked_pairs = set()
-    for sid, patient_id, status in Attendance.objects.filter(session_id__in=modality_of).values_list(
+    for sid, patient_id, status in marks.filter(session_id__in=modality_of).values_list(
             "session_id", "patient_id", "status"):
         row = rows[modality_of[sid]]
         row["marked"] += 1
@@ -48,8 +52,7 @@ def attendance_rate_by_modality(program, start: datetime, end: datetime) -> list
             row["absent_excused"] += 1
         else:
             row["absent_unexcused"] += 1
-    for sid, patient_id in RosterEntry.objects.filter(session_id__in=modality_of).values_list("session_id",
-                                                                                              "patient_id"):
+    for sid, patient_id in roster.filter(session_id__in=modality_of).values_list("session_id", "patient_id"):
         if (sid, patient_id) not in marked_pairs:
             rows[modality_of[sid]]["unmarked"] += 1
     for row in rows.values():
@@ -91,3 +94,22 @@ def plan_objective_status(patient, today=None) -> dict:
                            "status_label": OBJECTIVE_STATUS_LABELS[status], "status_at": at, "overdue": overdue})
         counts[status] += 1
     return {"plan": plan, "objectives": objectives, "counts": dict(counts)}
+
+
+ATTENDANCE_DEFINITION = (
+    "Of the attendance marks of the program's sessions (group and individual) that started in the period, the share "
+    "where the patient took part: present, late or left early. Absences, excused or not, count as marks not "
+    "attended; rostered patients never marked are left out (the session page shows them). By modality, with the "
+    "label the sessions were scheduled with.")
+
+
+def attendance_figure():
+    """The outcomes dashboard's figure (waypoint.outcomes.figures.FIGURES), built on the function above."""
+    from waypoint.outcomes.figures import Figure, rate
+
+    def compute(period):
+        rows = attendance_rate_by_modality(period.program, period.start_at, period.end_at)
+        return rate(sum(row["attended"] for row in rows), sum(row["marked"] for row in rows),
+                    breakdown=[(row["label"], row["attended"], row["marked"]) for row in rows if row["marked"]])
+
+    return Figure("attendance_by_modality", "Session attendance by modality", "rate", ATTENDANCE_DEFINITION, compute)

@@ -8,7 +8,7 @@ from waypoint.patients.access import has_permission
 
 from .due import due_for
 from .models import GroupNoteEntry, ProgressNote, Session, TreatmentPlan
-from .outcomes import plan_objective_status
+from .outcomes import attendance_rate_by_modality, plan_objective_status
 from .services import may_keep_counseling_notes
 
 
@@ -35,3 +35,18 @@ def treatment_body(request, patient):
     return "treatment/_chart_section.html", {
         "patient": patient, "episode": episode, "plan": plan, "status": status, "upcoming": upcoming,
         "group_parts": parts, "notes": notes, "can_counsel": may_keep_counseling_notes(request.user, patient)}
+
+
+def treatment_progress(request, patient):
+    """The progress page's attendance (this episode's sessions, by modality) and where each plan objective
+    stands. Counseling notes are not part of it."""
+    if not has_permission(request.user, patient.program_id, CHART_READ):
+        return None
+    episode = (patient.episodes.filter(discharged_at__isnull=True).first()
+               or patient.episodes.order_by("-admitted_at").first())
+    attendance = []
+    if episode is not None:
+        attendance = attendance_rate_by_modality(patient.program, episode.admitted_at,
+                                                 episode.discharged_at or timezone.now(), patient=patient)
+    return "treatment/_progress.html", {"patient": patient, "episode": episode, "attendance": attendance,
+                                        "status": plan_objective_status(patient)}

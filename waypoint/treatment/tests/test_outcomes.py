@@ -86,3 +86,40 @@ def test_objective_status_takes_the_latest_report_and_flags_past_targets(counsel
 def test_a_draft_plan_has_no_objectives_in_force(counselor, program, three):
     services.start_plan(acting_user=counselor, patient=three[1])
     assert plan_objective_status(three[1]) == {"plan": None, "objectives": [], "counts": {}}
+
+
+def test_for_one_patient_only_that_patients_marks_count(counselor, program, three):
+    week = datetime(2026, 3, 2, 10, tzinfo=NY)
+    run(counselor, program, three, "relapse_prevention", week, ["present", "absent_unexcused", "late"])
+    run(counselor, program, three[1:], "art", week + timedelta(days=1), ["present", None])
+    rows = attendance_rate_by_modality(program, week, week + timedelta(days=7), patient=three[1])
+    assert [(r["modality"], r["sessions"], r["marked"], r["attended"], r["unmarked"]) for r in rows] == [
+        ("art", 1, 1, 1, 0), ("relapse_prevention", 1, 1, 0, 0)]
+    assert attendance_rate_by_modality(program, week, week + timedelta(days=7), patient=three[0])[0]["rate"] == 1
+
+
+def test_the_outcomes_dashboard_figure_is_attendance_by_modality_over_the_period(counselor, program, three):
+    from waypoint.outcomes.figures import FIGURES, Period
+
+    [figure] = [f for f in FIGURES if f.key == "attendance_by_modality"]
+    week = datetime(2026, 3, 2, 10, tzinfo=NY)
+    run(counselor, program, three, "relapse_prevention", week, ["present", "absent_excused", "late"])
+    run(counselor, program, three, "art", week + timedelta(days=1), ["absent_unexcused", None, None])
+    run(counselor, program, three, "art", week + timedelta(days=20), ["present"] * 3)  # after the period
+    result = figure.compute(Period(program, date(2026, 3, 1), date(2026, 3, 8), timezone.now()))
+    assert (result.numerator, result.denominator) == (2, 4)
+    assert result.breakdown == [("Art", 0, 1), ("Relapse prevention", 2, 3)]
+
+
+def test_the_progress_page_shows_attendance_and_objective_status(page, counselor, nurse, program, three):
+    patient = three[0]
+    plan = services.start_plan(acting_user=counselor, patient=patient)
+    plan = services.save_draft(acting_user=counselor, plan=plan, body=body(counselor), revision=plan.revision)
+    services.sign_plan(acting_user=counselor, plan=plan, revision=plan.revision)
+    services.write_progress_note(acting_user=counselor, patient=patient, body="b", occurred_at=timezone.now(),
+                                 objective_updates=[{"objective": "o1", "status": "met"}])
+    run(counselor, program, three[:1], "relapse_prevention", timezone.now() - timedelta(hours=2), ["present"])
+    run(counselor, program, three[:1], "relapse_prevention", timezone.now() - timedelta(hours=1), ["absent_unexcused"])
+    html = page(nurse).get(f"/patients/{patient.pk}/progress/").content.decode()
+    assert "Session attendance" in html and "Relapse prevention" in html and "50%" in html
+    assert "Attend 4 of 5 relapse-prevention groups each week" in html and "Met" in html
