@@ -16,11 +16,13 @@ from urllib.parse import urlsplit, urlunsplit
 SCALES = {
     # board: patients in withdrawal management; history: assessments to reach; requests per timing.
     "tiny": {"board_patients": 20, "history": 3_000, "requests": 5, "flowsheet": 50, "wrk_seconds": 3,
-             "copy_sample": 2_000, "export_small": 500},
+             "copy_sample": 2_000, "export_small": 500, "export_large": 3_000},
     "small": {"board_patients": 500, "history": 300_000, "requests": 40, "flowsheet": 200, "wrk_seconds": 10,
-              "copy_sample": 100_000, "export_small": 10_000},
+              "copy_sample": 100_000, "export_small": 10_000,
+              "export_large": 100_000},
     "full": {"board_patients": 500, "history": 10_000_000, "requests": 60, "flowsheet": 200, "wrk_seconds": 30,
-             "copy_sample": 1_000_000, "export_small": 100_000},
+             "copy_sample": 1_000_000, "export_small": 100_000,
+             "export_large": 10_000_000},
 }
 HISTORY_DAYS = 1095
 
@@ -56,6 +58,28 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+def export_once(slug: str, limit: int) -> int:
+    """Run one export on the database of DATABASE_URL and print {resources, seconds, peak_rss_mib} as JSON."""
+    import json
+    import resource
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "waypoint.settings")
+    import django
+
+    django.setup()
+    from waypoint.accounts.models import Program
+
+    from . import measure
+
+    program = Program.objects.get(slug=slug)
+    started = time.perf_counter()
+    written = measure.run_bulk_export(program, limit)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(json.dumps({"resources": written, "seconds": seconds, "peak_rss_mib": peak}))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m waypoint.bench")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -66,7 +90,12 @@ def main(argv=None) -> int:
     soak = sub.add_parser("soak", help="the soak test (make soak)")
     soak.add_argument("--minutes", type=float, default=float(os.environ.get("SOAK_MINUTES", 10)))
     soak.add_argument("--keep", action="store_true")
+    once = sub.add_parser("export-once", help="one bulk export in this process (export_figures runs it)")
+    once.add_argument("--program", required=True)
+    once.add_argument("--limit", type=int, required=True)
     args = parser.parse_args(argv)
+    if args.command == "export-once":
+        return export_once(args.program, args.limit)
     name = os.environ.get("BENCH_DATABASE", "waypoint_bench" if args.command == "run" else "waypoint_soak")
     admin, url = database_urls(name)
     recreate(admin, name)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from waypoint.accounts.models import ApiToken, User
 from waypoint.withdrawal.models import Assessment
@@ -55,10 +56,28 @@ def bench_user(program) -> User:
     return User.objects.get(username=f"seed-nurse-1@{program.slug}")
 
 
+def signed_in(user) -> Client:
+    """A client with both sign-in steps passed: the password step (force_login) and the second factor, by
+    django-otp's own login with the user's TOTP authenticator (made for the benchmark if they have none)."""
+    import django_otp
+    from django.http import HttpRequest
+
+    from waypoint.accounts.two_factor import authenticator
+
+    client = Client()
+    client.force_login(user)
+    device = authenticator(user) or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    session = client.session
+    request = HttpRequest()
+    request.session, request.user = session, user
+    django_otp.login(request, device)
+    session.save()
+    return client
+
+
 def board_times(program, *, requests: int, warmup: int = 3) -> tuple[list[float], int]:
     """Server times (ms) of the withdrawal board page for the seed nurse, and the number of rows shown."""
-    client = Client()
-    client.force_login(bench_user(program))
+    client = signed_in(bench_user(program))
     path = f"/withdrawal/board/?program={program.slug}"
     rows = 0
     for _ in range(warmup):
@@ -180,40 +199,57 @@ def observation_copy_rate(program, limit: int) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# BULK EXPORT HOOK (issue 8's waypoint.bulk). Not merged on this branch: the figures below say
-# "not measured" until it is. After the merge, make `run_bulk_export` build a job the way waypoint.bulk
-# does (resource type Observation, this program) and call `waypoint.bulk.export.run(job)`; it must return
-# how many resources it wrote. `export_figures` then measures the export rate against the COPY floor and
-# the peak memory of exporting `large` vs `small` resources (each export in a fresh subprocess, peak RSS
-# from getrusage), with no other change.
+# Bulk export (issue 8's waypoint.bulk): the program's Observations, exported the way the worker does
+# (`waypoint.bulk.export.run`), each size in a fresh subprocess so that its peak RSS is its own.
 # ---------------------------------------------------------------------------------------------------------
-NOT_MERGED = "not measured: bulk export not merged"
 
+def run_bulk_export(program, limit: int) -> int:
+    """Export the Observations of the program's newest `limit` assessments (chosen with `_since`, as a client
+    would) with the bench nurse as the client; returns the resources written. The files are removed after."""
+    from datetime import timedelta
 
-def run_bulk_export(program, limit: int) -> int:  # pragma: no cover - filled in at merge time
-    from waypoint.bulk import export  # noqa: F401 - ImportError until issue 8 lands
+    from waypoint.bulk import export, storage
+    from waypoint.bulk.models import ExportJob
 
-    raise NotImplementedError("adapt run_bulk_export to waypoint.bulk's job API (see the comment above)")
-
-
-def export_figures(program, *, small: int, large: int) -> list[Figure]:
+    newest = (Assessment.objects.filter(program=program).order_by("-recorded_at")
+              .values_list("recorded_at", flat=True)[limit - 1:limit].first())
+    job = ExportJob.objects.create(program=program, owner=bench_user(program), level=ExportJob.Level.SYSTEM,
+                                   types=["Observation"], request_url="bench",
+                                   since=newest - timedelta(microseconds=1) if newest else None)
     try:
-        import waypoint.bulk.export  # noqa: F401
-    except ImportError:
-        floor = observation_copy_rate(program, large)
-        note = f"{NOT_MERGED}; COPY floor measured: {floor['rows_per_second']:,.0f} rows/s over {floor['rows']} rows"
-        return [Figure("export_vs_copy_ratio", None, floor["rows_per_second"], "resources/s", ">= 0.05", None,
-                       note=note),
-                Figure("export_memory_growth_ratio", None, None, "peak RSS MiB", "<= 1.2", None, note=NOT_MERGED)]
+        export.run(job)
+        return sum(file.count for file in job.files.all())
+    finally:
+        storage.remove(job)
+
+
+def export_in_subprocess(program, limit: int, database_url: str) -> dict:
+    """`python -m waypoint.bench export-once`: {resources, seconds, peak_rss_mib} of one export."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, DATABASE_URL=database_url)
+    out = subprocess.run([sys.executable, "-m", "waypoint.bench", "export-once", "--program", program.slug,
+                          "--limit", str(limit)], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def export_figures(program, *, small: int, large: int, database_url: str) -> list[Figure]:
     floor = observation_copy_rate(program, large)
-    started = time.perf_counter()
-    written = run_bulk_export(program, large)
-    rate = written / (time.perf_counter() - started)
-    ratio = rate / floor["rows_per_second"]
-    return [Figure("export_vs_copy_ratio", rate, floor["rows_per_second"], "resources/s", ">= 0.05", ratio >= 0.05,
-                   ratio=ratio),
-            Figure("export_memory_growth_ratio", None, None, "peak RSS MiB", "<= 1.2", None,
-                   note="peak-memory subprocess run to be wired with run_bulk_export")]
+    big = export_in_subprocess(program, large, database_url)
+    little = export_in_subprocess(program, small, database_url)
+    rate = big["resources"] / big["seconds"] if big["seconds"] else 0.0
+    ratio = rate / floor["rows_per_second"] if floor["rows_per_second"] else None
+    growth = big["peak_rss_mib"] / little["peak_rss_mib"]
+    return [Figure("export_vs_copy_ratio", rate, floor["rows_per_second"], "resources/s", ">= 0.05",
+                   ratio is not None and ratio >= 0.05, ratio,
+                   note=f"{big['resources']:,} Observations (COWS/SOWS totals and vital signs) of the newest "
+                        f"{large:,} assessments in {big['seconds']:.1f} s; floor: COPY of {floor['rows']:,} rows"),
+            Figure("export_memory_growth_ratio", big["peak_rss_mib"], little["peak_rss_mib"], "peak RSS MiB",
+                   "<= 1.2", growth <= 1.2, growth,
+                   note=f"{big['resources']:,} vs {little['resources']:,} resources, each export in its own process")]
 
 
 def assessment_count(program=None) -> int:

@@ -124,7 +124,8 @@ def run(scale: str, params: dict, *, database_url: str, log, profile: bool = Fal
     if serving and postgres:
         results.update(_serving(program, params, database_url, log))
     if postgres:
-        for figure in measure.export_figures(program, small=params["export_small"], large=params["copy_sample"]):
+        for figure in measure.export_figures(program, small=params["export_small"], large=params["export_large"],
+                                             database_url=database_url):
             results[figure.key] = figure
 
     payload = {"scale": scale, "date": report.stamp(), "machine": report.machine(),

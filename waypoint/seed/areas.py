@@ -41,7 +41,8 @@ def stay_rows(ctx, p):
     for e in p.episodes:
         for i, s in enumerate(e.stays):
             reason = "" if i == 0 else "Step-down as planned"
-            yield (s.id, ctx.program.pk, p.id, e.id, s.level, ctx.edition, s.start, s.end, reason, ctx.nurse(p))
+            yield (s.id, ctx.program.pk, p.id, e.id, s.level, ctx.edition, s.start, s.end, reason, ctx.nurse(p),
+                   "")  # latest_recommendation: the seed records no placement before a move
 
 
 def timeline_rows(ctx, p):
@@ -188,7 +189,7 @@ def register_core() -> None:
                         "discharge_note", "admitted_by_id", "discharged_by_id"), episode_rows))
     register(Generator("stays", "patients.LevelOfCareStay",
                        ("id", "program_id", "patient_id", "episode_id", "level_code", "asam_edition", "started_at",
-                        "ended_at", "reason", "recorded_by_id"), stay_rows))
+                        "ended_at", "reason", "recorded_by_id", "latest_recommendation"), stay_rows))
     register(Generator("timeline", "patients.TimelineEntry",
                        ("program_id", "patient_id", "episode_id", "occurred_at", "kind", "summary", "recorded_by_id",
                         "recorded_at"), timeline_rows))

@@ -47,6 +47,8 @@ def documented_query_parameters(view, method: str) -> frozenset[str]:
         pagination = getattr(view, "pagination_class", None)
         if pagination is not None and method == "GET":
             names.add(pagination.cursor_query_param)
+            if getattr(pagination, "page_size_query_param", None):  # documented by the paginator's schema too
+                names.add(pagination.page_size_query_param)
         _DOCUMENTED[key] = frozenset(names)
     return _DOCUMENTED[key]
 
@@ -73,7 +75,7 @@ class ApiView(APIView):
     """Base of every API view: authenticated by DRF (bearer token or session), not by the page middleware.
 
     Query parameters are refused (400, naming each) unless the operation documents them: the parameters of its
-    extend_schema, and the cursor of its pagination_class. An unknown filter or sort key must not be ignored
+    extend_schema, and the cursor (and page size, where it may be chosen) of its pagination_class. An unknown filter or sort key must not be ignored
     silently (a misspelt filter would return everything).
     """
 

@@ -46,9 +46,9 @@ def test_every_benchmark_runs_at_tiny_scale_and_writes_its_results(tmp_path):
     if POSTGRES:
         for key in ("board_growth_ratio", "flowsheet_vs_raw_ratio", "seed_vs_copy_ratio"):
             assert results[key]["floor"] > 0 and results[key]["met"] in (True, False), key
-        export = results["export_vs_copy_ratio"]
-        assert export["figure"] is None and export["met"] is None and "bulk export not merged" in export["note"]
-        assert export["floor"] > 0
+        export, memory = results["export_vs_copy_ratio"], results["export_memory_growth_ratio"]
+        assert export["figure"] > 0 and export["floor"] > 0 and export["met"] in (True, False)
+        assert memory["figure"] > 0 and memory["floor"] > 0 and memory["ratio"] > 0
     if serving:
         mix = results["mix_vs_healthz_ratio"]
         assert mix["figure"] > 0 and mix["floor"] > 0
