@@ -22,7 +22,7 @@ SCALES = {
               "export_large": 100_000},
     "full": {"board_patients": 500, "history": 10_000_000, "requests": 60, "flowsheet": 200, "wrk_seconds": 30,
              "copy_sample": 1_000_000, "export_small": 100_000,
-             "export_large": 10_000_000},
+             "export_large": 1_000_000},
 }
 HISTORY_DAYS = 1095
 
