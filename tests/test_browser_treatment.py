@@ -162,3 +162,17 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(browser_pa
     screenshot(page, "treatment-weekly-schedule")
     page.goto(f"{live_server.url}/patients/{patient.pk}/schedule/")
     expect(page.locator("h1")).to_have_text(re.compile("Weekly schedule · Maria Rivera"))
+
+    # Progress: this episode's attendance by modality and where each objective stands.
+    page.goto(f"{live_server.url}/patients/{patient.pk}/progress/")
+    expect(page.locator(".attendance-by-modality")).to_contain_text("Relapse prevention")
+    expect(page.locator(".progress-treatment .objective-status")).to_contain_text("Not started")
+    screenshot(page, "treatment-progress")
+    page.click("button:has-text('Sign out')")
+
+    # The director's outcomes: attendance by modality (Maria present, James left early: both took part).
+    sign_in(page, live_server, director.username)
+    page.click("nav a:has-text('Outcomes')")
+    expect(page.locator("#figure-attendance_by_modality .value")).to_have_text("100% (2 of 2)")
+    expect(page.locator("section[aria-label='Session attendance by modality'] svg")).to_be_visible()
+    screenshot(page, "treatment-outcomes-attendance")
