@@ -7,15 +7,10 @@ from django.utils import timezone
 
 from waypoint.accounts.models import Program
 from waypoint.patients.models import Episode, Patient
+from waypoint.patients.records import EnteredInError
 
 
-class InForceQuerySet(models.QuerySet):
-    def in_force(self):
-        """The records not marked entered-in-error."""
-        return self.filter(entered_in_error_at__isnull=True)
-
-
-class DrugScreen(models.Model):
+class DrugScreen(EnteredInError):
     """One urine specimen: when it was collected, whether collection was observed, and a result per analyte
     (positive / negative / not tested; see rules.ANALYTES). Expected and unexpected are derived on reading from
     the MOUD orders active at the collection time (rules.EXPECTED), so an order entered late still counts."""
@@ -29,13 +24,6 @@ class DrugScreen(models.Model):
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
-    entered_in_error_at = models.DateTimeField(null=True, blank=True)  # kept, but out of every figure and check
-    entered_in_error_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                            blank=True, related_name="+")
-    error_reason = models.TextField(blank=True)
-
-    objects = InForceQuerySet.as_manager()
-
     class Meta:
         ordering = ["-collected_at", "-id"]
         indexes = [models.Index(fields=["patient", "collected_at"], name="drug_screen_patient"),

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from waypoint.accounts.models import Program
 from waypoint.patients.models import Episode, Patient
+from waypoint.patients.records import EnteredInError
 
 from . import catalog
 
@@ -68,13 +69,7 @@ class MedicationOrder(models.Model):
 
 
 
-class InForceQuerySet(models.QuerySet):
-    def in_force(self):
-        """The records not marked entered-in-error."""
-        return self.filter(entered_in_error_at__isnull=True)
-
-
-class Administration(models.Model):
+class Administration(EnteredInError):
     """One scheduled or requested dose: given (with the dose), held (with the reason), refused or missed."""
 
     class Status(models.TextChoices):
@@ -95,13 +90,6 @@ class Administration(models.Model):
     note = models.TextField(blank=True)
     given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
-    entered_in_error_at = models.DateTimeField(null=True, blank=True)  # kept, but out of every figure and check
-    entered_in_error_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                            blank=True, related_name="+")
-    error_reason = models.TextField(blank=True)
-
-    objects = InForceQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["patient", "status", "at"], name="moud_admin_patient"),

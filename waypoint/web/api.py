@@ -75,8 +75,8 @@ class ApiView(APIView):
     """Base of every API view: authenticated by DRF (bearer token or session), not by the page middleware.
 
     Query parameters are refused (400, naming each) unless the operation documents them: the parameters of its
-    extend_schema, and the cursor (and page size, where it may be chosen) of its pagination_class. An unknown filter or sort key must not be ignored
-    silently (a misspelt filter would return everything).
+    extend_schema, and the cursor (and page size, where it may be chosen) of its pagination_class. An unknown
+    filter or sort key must not be ignored silently (a misspelt filter would return everything).
     """
 
     checks_own_query_parameters = False  # True: the view refuses unknown parameters itself (the FHIR facade)
