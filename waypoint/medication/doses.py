@@ -12,6 +12,7 @@ from django.utils import timezone
 from waypoint.withdrawal.board import Dose
 from waypoint.withdrawal.models import Assessment
 
+from . import catalog
 from .models import Administration, Phase
 
 RECENT = timedelta(days=30)  # how far back the board and flowsheet look for doses
@@ -23,9 +24,11 @@ def given_doses(patient_ids) -> dict[int, list[Dose]]:
     rows = (Administration.objects.in_force()
             .filter(patient_id__in=list(patient_ids), status=Administration.Status.GIVEN,
                     at__gte=timezone.now() - RECENT)
-            .select_related("order").order_by("-at", "-id"))
-    for row in rows:
-        found.setdefault(row.patient_id, []).append(Dose(row.at, row.label))
+            .order_by("-at", "-id")  # plain tuples, not models: the board reads this for every patient
+            .values_list("patient_id", "at", "order__medication", "dose", "order__dose", "unit", "order__route"))
+    for patient_id, at, medication, dose, ordered, unit, route in rows:
+        label = catalog.label(medication, dose if dose is not None else ordered, unit, route)  # = Administration.label
+        found.setdefault(patient_id, []).append(Dose(at, label))
     return found
 
 
