@@ -40,7 +40,7 @@ def visible_patients(user, program: Program | None = None) -> QuerySet[Patient]:
             rule |= Q(program_id=membership.program_id)
         else:
             if team_ids is None:
-                team_ids = list(user.care_teams.values_list("id", flat=True))
+                team_ids = user.care_teams.values("id")  # a subquery: no round trip of its own
             rule |= Q(program_id=membership.program_id, care_team_id__in=team_ids)
             emergency = EmergencyAccess.objects.filter(user=user, program_id=membership.program_id,
                                                        expires_at__gt=timezone.now()).values("patient_id")
