@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "waypoint.drug_screens",
     "waypoint.medication",
     "waypoint.outcomes",
+    "waypoint.reliability",
     "waypoint.web",
 ]
 
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "waypoint.accounts.sessions.SessionTimeoutMiddleware",
     "waypoint.accounts.two_factor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "waypoint.reliability.middleware.FormTokenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -220,6 +222,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "waypoint.web.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# How long an Idempotency-Key (API) or form token (pages) is remembered: the window in which a retry is
+# recognised as one. 24 hours covers a client that lost its connection overnight (waypoint.reliability).
+IDEMPOTENCY_KEY_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24"))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Waypoint API",
     "DESCRIPTION": "The clinical records of an opioid addiction treatment program. "
@@ -227,6 +233,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "waypoint.reliability.schema.document_idempotency_key"],
 }
 
 LOGGING = {

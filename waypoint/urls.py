@@ -7,6 +7,7 @@ from waypoint.web import views as web
 from waypoint.withdrawal.urls import kiosk_patterns
 
 handler404 = "waypoint.web.views.not_found"
+handler500 = "waypoint.reliability.views.handler500"
 schema_view = SpectacularAPIView.as_view()
 schema_view.login_required = False  # public description of the API; the data behind it is not
 

@@ -20,7 +20,7 @@ from .search import SearchError
 FHIR_JSON = "application/fhir+json"
 ACCEPTED = {"application/fhir+json", "application/json", "application/*", "*/*", "application/json+fhir"}
 ISSUE_CODE = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
-              406: "not-supported", 415: "not-supported", 429: "throttled", 500: "exception"}
+              406: "not-supported", 415: "not-supported", 429: "throttled", 500: "exception", 503: "transient"}
 
 
 class FhirRenderer(BaseRenderer):

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers, status
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from waypoint.reliability import idempotency
 from waypoint.web.errors import StaleVersion
 
 
@@ -53,6 +55,13 @@ def documented_query_parameters(view, method: str) -> frozenset[str]:
     return _DOCUMENTED[key]
 
 
+class KeyReusedError(exceptions.APIException):
+    status_code = 422
+    default_detail = {idempotency.HEADER: ["This key was used for a different request: send a new key for a new "
+                                           "entry, or the same body to repeat the first one."]}
+    default_code = "idempotency_key_reused"
+
+
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know, naming each one (a typo must not pass silently)."""
 
@@ -80,9 +89,51 @@ class ApiView(APIView):
     """
 
     checks_own_query_parameters = False  # True: the view refuses unknown parameters itself (the FHIR facade)
+    submission = None  # the Idempotency-Key's row while this request holds it
+    replayed = False
+
+    def dispatch(self, request, *args, **kwargs):
+        """A POST with an Idempotency-Key runs in one transaction with its key (waypoint.reliability): an
+        answer that is not a fresh 2xx rolls back, key included."""
+        if request.method != "POST" or idempotency.HEADER not in request.headers:
+            return super().dispatch(request, *args, **kwargs)
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if self.replayed or not 200 <= response.status_code < 300:
+                transaction.set_rollback(True)
+            return response
+
+    def claim_idempotency_key(self, request) -> None:
+        key = request.headers[idempotency.HEADER]
+        if not idempotency.KEY_PATTERN.fullmatch(key):
+            raise exceptions.ValidationError({idempotency.HEADER: [
+                "Give 1 to 255 visible ASCII characters (a UUID is a good key)."]})
+        digest = idempotency.request_hash(request.method, request.get_full_path(), request._request.body)
+        try:
+            self.submission = idempotency.claim(request.user, f"api:{key}", digest)
+        except idempotency.KeyReused:
+            raise KeyReusedError() from None
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.Replay):
+            self.replayed = True
+            stored = exc.submission
+            response = Response(stored.body, status=stored.status_code)
+            response["Idempotent-Replayed"] = "true"
+            return response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.submission is not None and not self.replayed and 200 <= response.status_code < 300:
+            idempotency.remember(self.submission, status_code=response.status_code,
+                                 body=getattr(response, "data", None))
+        return response
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication and permissions first: 401 before 400
+        if request.method == "POST" and idempotency.HEADER in request.headers and request.user.is_authenticated:
+            self.claim_idempotency_key(request)
         if self.checks_own_query_parameters:
             return
         unknown = sorted(set(request.query_params) - documented_query_parameters(self, request.method))
