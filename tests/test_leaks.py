@@ -77,6 +77,51 @@ def rich_record(patient, user, marker):
                         source="self", received_at=now - timedelta(days=1), requested_level="3.5")
 
 
+def treatment_record(patient, marker):
+    """A signed plan, an individual session with attendance and a progress note, a MOUD order with a dose and a
+    drug screen, each with `marker` in its free text, by clinicians on the patient's own care team."""
+    from decimal import Decimal
+
+    from waypoint.drug_screens import services as drug_screens
+    from waypoint.medication import services as medication
+    from waypoint.treatment import services as treatment
+
+    program, team = patient.program, patient.care_team
+    counselor = make_user(f"counselor-p{patient.pk}", program, Role.COUNSELOR, team)
+    prescriber = make_user(f"prescriber-p{patient.pk}", program, Role.PRESCRIBER, team)
+    body = {"problems": [{"description": f"problem {marker}", "diagnosis": "F11.20", "goals": [
+        {"text": f"goal {marker}", "objectives": [{"id": "o1", "text": f"objective {marker}",
+                                                    "target_date": "2027-01-31"}]}],
+        "interventions": [{"modality": "relapse_prevention", "frequency": f"daily {marker}",
+                           "responsible": counselor.pk}]}]}
+    plan = treatment.start_plan(acting_user=counselor, patient=patient)
+    plan = treatment.save_draft(acting_user=counselor, plan=plan, body=body, revision=plan.revision)
+    treatment.sign_plan(acting_user=counselor, plan=plan, revision=plan.revision)
+    episode = patient.episodes.get(discharged_at__isnull=True)  # a change of level makes the plan due for review
+    step_down = "3.5" if program.slug == "harbor" else "1"
+    patients.transfer(acting_user=counselor, episode=episode, at=timezone.now(), level_code=step_down,
+                      reason="stepped down")  # after the signature
+    patients.transfer(acting_user=counselor, episode=episode, at=timezone.now(), level_code="3.7-WM",
+                      reason="back to withdrawal management")
+    start = timezone.now() - timedelta(hours=2)
+    session = treatment.schedule_session(acting_user=counselor, program=program, kind="individual",
+                                         modality="relapse_prevention", topic="Relapse prevention, one to one",
+                                         facilitator=counselor, starts_at=start, ends_at=start + timedelta(hours=1),
+                                         patient=patient)
+    treatment.mark_attendance(acting_user=counselor, session=session, patient=patient, status="present")
+    treatment.write_progress_note(acting_user=counselor, patient=patient, body=f"progress {marker}",
+                                  occurred_at=start + timedelta(minutes=50), session=session,
+                                  objective_updates=[{"objective": "o1", "status": "in_progress"}])
+    order = medication.order_medication(acting_user=prescriber, patient=patient, medication="buprenorphine",
+                                        dose=Decimal("4"), route="sublingual", frequency="once daily",
+                                        phase="induction", instructions=f"instructions {marker}",
+                                        start_at=timezone.now() - timedelta(hours=3))
+    medication.record_administration(acting_user=prescriber, patient=patient, order=order, status="given", dose="4",
+                                     at=timezone.now() - timedelta(hours=2), note=f"dose {marker}")
+    drug_screens.record_screen(acting_user=prescriber, patient=patient, collected_at=timezone.now(), observed=True,
+                               results={"fentanyl": "positive"}, note=f"screen {marker}")
+
+
 @pytest.fixture
 def world(program, team, other_team, nurse, intake, north, north_nurse, privacy_officer, counselor_off_team):
     north_intake = make_user("north-intake", north, Role.INTAKE)
@@ -89,6 +134,7 @@ def world(program, team, other_team, nurse, intake, north, north_nurse, privacy_
                                         **patient_fields(mrn="N-7007", given_name="Nadia", family_name="Okonkwo"))
     for patient, marker in ((rivera, "Zephyrine"), (whitlock, "Quillfeather"), (okonkwo, "Marrowdale")):
         rich_record(patient, intake if patient.program == program else north_intake, marker)
+        treatment_record(patient, marker)
     privacy.break_the_glass(acting_user=counselor_off_team, program=program, mrn="W-1001",
                             reason="Zephyrine collapsed in the hall")
     north_counselor = make_user("north-counselor", north, Role.COUNSELOR, CareTeam.objects.create(
@@ -111,6 +157,11 @@ def patient_list(name):
 
 def api(path):
     return lambda own: path.format(pk=own.patient.pk)
+
+
+def plan_url(own, suffix):
+    plan = own.patient.treatment_plans.first()
+    return f"/api/v1/patients/{own.patient.pk}/plans/{plan.pk if plan else 0}/{suffix}"
 
 
 # name -> (how to build the URL for the reader's own patient, is it an API answer)
@@ -148,45 +199,52 @@ LISTS = {
     "screening-api:naloxone": (api("/api/v1/patients/{pk}/naloxone/"), True),
     "screening-api:events": (api("/api/v1/patients/{pk}/events/"), True),
     "privacy-api:consent-list": (api("/api/v1/patients/{pk}/consents/"), True),
+    "treatment-api:plan-list": (api("/api/v1/patients/{pk}/plans/"), True),
+    "treatment-api:intervention-list": (lambda own: plan_url(own, "interventions/"), True),
+    "treatment-api:progress-note-list": (api("/api/v1/patients/{pk}/progress-notes/"), True),
+    "treatment:notes": (patient_list("treatment:notes"), False),
+    "treatment:patient-schedule": (patient_list("treatment:patient-schedule"), False),
+    "treatment:due": (program_list("treatment:due"), False),
+    "medication-api:orders": (api("/api/v1/patients/{pk}/moud-orders/"), True),
+    "medication-api:administrations": (api("/api/v1/patients/{pk}/moud-administrations/"), True),
+    "medication:page": (patient_list("medication:page"), False),
+    "drug-screens-api:screens": (api("/api/v1/patients/{pk}/drug-screens/"), True),
+    "drug_screens:page": (patient_list("drug_screens:page"), False),
+    "patients:progress": (patient_list("patients:progress"), False),
     "privacy-api:disclosure-list": (api("/api/v1/patients/{pk}/disclosures/"), True),
 }
 
 # Searches: the other patients' MRN and name typed into the search box must find nothing.
 SEARCHES = ["patients:list", "patients-api:patient-list"]
 
-# Lists of the treatment area that landed after this suite: not yet leak-tested here (their own tests check
-# another program's 404). Move each to LISTS with a builder.
-PENDING = "pending leak test (treatment, MOUD, drug screen and outcome lists, issue 6)"
+SCHEDULE = "the program's schedule, no patient names (roster counts): test_sessions_are_listed_only_in_their_program"
 
 NOT_LISTS = {
-    "drug-screens-api:screens": PENDING, "drug_screens:page": PENDING, "medication-api:administrations": PENDING,
-    "medication-api:orders": PENDING, "medication:page": PENDING, "outcomes-api:outcomes": PENDING,
-    "outcomes:csv": PENDING, "outcomes:dashboard": PENDING, "patients:progress": PENDING,
+
+    "outcomes-api:outcomes": "aggregates, no names: test_the_outcome_figures_count_only_the_readers_program",
+    "outcomes:csv": "aggregates, no names: test_the_outcome_figures_count_only_the_readers_program",
+    "outcomes:dashboard": "aggregates, no names: test_the_outcome_figures_count_only_the_readers_program",
     "drug-screens-api:entered-in-error": "state change", "drug_screens:entered-in-error": "state change",
     "medication-api:administration-error": "state change", "medication-api:order-stop": "state change",
     "medication:administer": "form", "medication:entered-in-error": "state change", "medication:order-new": "form",
     "medication:order-stop": "state change",
-    "treatment-api:counseling-note-list": PENDING,
-    "treatment-api:intervention-list": PENDING,
+    "treatment-api:counseling-note-list": "read by the care team's counselors only: "
+                                          "test_counseling_notes_show_only_the_readers_patient",
     "treatment-api:objective-status": "one record or a state change (matrix: other team/program 404)",
     "treatment-api:plan-acknowledge": "one record or a state change (matrix: other team/program 404)",
     "treatment-api:plan-amend": "one record or a state change (matrix: other team/program 404)",
     "treatment-api:plan-detail": "one record or a state change (matrix: other team/program 404)",
-    "treatment-api:plan-list": PENDING,
     "treatment-api:plan-review": "one record or a state change (matrix: other team/program 404)",
     "treatment-api:plan-sign": "one record or a state change (matrix: other team/program 404)",
-    "treatment-api:progress-note-list": PENDING,
     "treatment-api:session-attendance": "one record or a state change (matrix: other team/program 404)",
     "treatment-api:session-detail": "one record or a state change (matrix: other team/program 404)",
     "treatment-api:session-group-note": "one record or a state change (matrix: other team/program 404)",
-    "treatment-api:session-list": PENDING,
+    "treatment-api:session-list": SCHEDULE,
     "treatment-api:session-roster": "one record or a state change (matrix: other team/program 404)",
-    "treatment-api:template-list": PENDING,
-    "treatment:counseling-notes": PENDING,
-    "treatment:due": PENDING,
+    "treatment-api:template-list": "the program's plan templates: no patient data (matrix: other program 404)",
+    "treatment:counseling-notes": "read by the care team's counselors only: "
+                                  "test_counseling_notes_show_only_the_readers_patient",
     "treatment:modalities": "one record or a state change (matrix: other team/program 404)",
-    "treatment:notes": PENDING,
-    "treatment:patient-schedule": PENDING,
     "treatment:plan": "one record or a state change (matrix: other team/program 404)",
     "treatment:plan-acknowledge": "one record or a state change (matrix: other team/program 404)",
     "treatment:plan-amend": "one record or a state change (matrix: other team/program 404)",
@@ -194,7 +252,7 @@ NOT_LISTS = {
     "treatment:plan-save-template": "one record or a state change (matrix: other team/program 404)",
     "treatment:plan-sign": "one record or a state change (matrix: other team/program 404)",
     "treatment:plan-version": "one record or a state change (matrix: other team/program 404)",
-    "treatment:schedule": PENDING,
+    "treatment:schedule": SCHEDULE,
     "treatment:session": "one record or a state change (matrix: other team/program 404)",
     "treatment:session-attendance": "one record or a state change (matrix: other team/program 404)",
     "treatment:session-new": "one record or a state change (matrix: other team/program 404)",
@@ -316,6 +374,65 @@ def search_finds_only_own(body, term, world):
         assert marker not in body
     if term == "1988-04-12":  # everybody's birth date: only the nurse's own patient comes back
         assert "W-1001" in body
+
+
+def test_the_outcome_figures_count_only_the_readers_program(world, program, director, page, api):
+    """North Ridge's admissions, screens and doses change no figure of Harbor's director: each figure equals the
+    same figure computed from Harbor's rows alone."""
+    from waypoint.drug_screens.models import DrugScreen
+    from waypoint.patients.models import Episode
+
+    today = timezone.localdate()
+    query = {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()}
+    body = api(director).get("/api/v1/outcomes/", query).json()
+    figures = {figure["key"]: figure for figure in body["figures"]}
+    assert body["program"] == "harbor"
+    assert figures["admissions"]["value"] == Episode.objects.filter(program=program).count() == 2
+    assert Episode.objects.exclude(program=program).count() == 1  # North Ridge's, left out
+    assert figures["unexpected_positives"]["denominator"] == DrugScreen.objects.filter(program=program).count() == 2
+    csv = page(director).get(reverse("outcomes:csv"), query).content.decode()
+    dashboard = page(director).get(reverse("outcomes:dashboard"), query).content.decode()
+    for text in (csv, dashboard, str(body)):
+        assert not [m for other in (world.rivera, world.whitlock, world.okonkwo) for m in other.markers if m in text]
+
+
+def test_sessions_are_listed_only_in_their_program(world, nurse, north_nurse, page, api):
+    from waypoint.treatment.models import Session
+
+    for reader, program_slug in ((nurse, "harbor"), (north_nurse, "north")):
+        since = {"start": (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        listed = {row["id"] for row in api(reader).get("/api/v1/sessions/", since).json()["results"]}
+        assert listed and listed <= set(Session.objects.filter(program__slug=program_slug).values_list("pk", flat=True))
+        week = page(reader).get(reverse("treatment:schedule")).content.decode()
+        assert "Relapse prevention, one to one" in week
+        assert not [m for other in (world.rivera, world.whitlock, world.okonkwo) for m in other.markers if m in week]
+
+
+def marker_of(someone) -> str:
+    return next(m for m in someone.markers if m in ("Zephyrine", "Quillfeather", "Marrowdale"))
+
+
+def test_counseling_notes_show_only_the_readers_patient(world, page, api):
+    """SUD counseling notes are kept apart: read by the counselors of the patient's own care team."""
+    from waypoint.accounts.models import User
+    from waypoint.treatment import services as treatment
+
+    for someone, others in ((world.rivera, (world.whitlock, world.okonkwo)),
+                            (world.okonkwo, (world.rivera, world.whitlock))):
+        marker = marker_of(someone)
+        counselor = User.objects.get(username=f"counselor-p{someone.patient.pk}")
+        treatment.write_counseling_note(acting_user=counselor, patient=someone.patient, body=f"counseling {marker}",
+                                        occurred_at=timezone.now() - timedelta(minutes=5))
+        for other in others:
+            other_counselor = User.objects.get(username=f"counselor-p{other.patient.pk}")
+            treatment.write_counseling_note(acting_user=other_counselor, patient=other.patient,
+                                            body=f"counseling {marker_of(other)}",
+                                            occurred_at=timezone.now() - timedelta(minutes=4))
+        pk = someone.patient.pk
+        for body in (page(counselor).get(reverse("treatment:counseling-notes", args=[pk])).content.decode(),
+                     api(counselor).get(f"/api/v1/patients/{pk}/counseling-notes/").content.decode()):
+            assert f"counseling {marker}" in body
+            assert not [m for other in others for m in other.markers if m in body]
 
 
 def test_the_disclosed_record_shows_only_its_patient(world, page, nurse):
