@@ -41,6 +41,9 @@ class PatientSerializer(StrictSerializer):
     allergies = serializers.CharField(required=False, allow_blank=True)
     alerts = serializers.CharField(required=False, allow_blank=True)
     care_team = serializers.PrimaryKeyRelatedField(queryset=CareTeam.objects.all(), required=False, allow_null=True)
+    version = serializers.IntegerField(min_value=1, required=False,
+                                       help_text="On a change: the version you read. A record changed since is "
+                                                 "refused with 409 (nothing saved).")
     age = serializers.IntegerField(read_only=True)
     current_episode = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
@@ -156,6 +159,7 @@ class PatientListView(ApiView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         program = chosen_program(request, data.pop("program", None))
+        data.pop("version", None)  # a new record starts at version 1
         require(request.user, program.pk, PATIENT_REGISTER)
         patient = services.register_patient(acting_user=request.user, program=program, **data)
         return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
@@ -169,11 +173,11 @@ class PatientDetailView(ApiView):
         services.record_read(request.user, "patient.read", patient=patient, obj=patient)
         return Response(PatientSerializer(patient).data)
 
-    @extend_schema(request=PatientSerializer, responses=PatientSerializer)
+    @extend_schema(request=PatientSerializer, responses={200: PatientSerializer, 409: dict})
     def patch(self, request, pk):
         return self._update(request, pk, partial=True)
 
-    @extend_schema(request=PatientSerializer, responses=PatientSerializer)
+    @extend_schema(request=PatientSerializer, responses={200: PatientSerializer, 409: dict})
     def put(self, request, pk):
         return self._update(request, pk, partial=False)
 

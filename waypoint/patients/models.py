@@ -46,6 +46,7 @@ class Patient(models.Model):
     care_team = models.ForeignKey(CareTeam, on_delete=models.PROTECT, null=True, blank=True, related_name="patients")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)  # +1 at each change of the demographics: stale edits are refused
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]

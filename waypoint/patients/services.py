@@ -14,6 +14,7 @@ from django.utils import timezone
 from waypoint.accounts.models import CareTeam, Program, ProgramLevel
 from waypoint.accounts.roles import CAPACITY_OVERRIDE, EPISODE_MANAGE, PATIENT_EDIT, PATIENT_REGISTER
 from waypoint.privacy import audit
+from waypoint.web.errors import StaleVersion
 
 from . import transition_checks
 from .access import has_permission, require
@@ -154,12 +155,16 @@ def register_patient(*, acting_user, program: Program, **fields) -> Patient:
 
 
 @transaction.atomic
-def update_patient(*, acting_user, patient: Patient, **changes) -> Patient:
+def update_patient(*, acting_user, patient: Patient, version: int | None = None, **changes) -> Patient:
+    """Change demographics. With `version` (the one the editor read), a record changed since is refused with
+    StaleVersion naming who changed which fields, so nobody overwrites another clinician's edit unseen."""
     require(acting_user, patient.program_id, PATIENT_EDIT)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if version is not None and version != patient.version:
+        raise StaleVersion(changed_since(patient, version))
     changed = sorted(name for name, value in changes.items() if getattr(patient, name) != value)
     for name in changed:
         setattr(patient, name, changes[name])
@@ -170,10 +175,26 @@ def update_patient(*, acting_user, patient: Patient, **changes) -> Patient:
     if "mrn" in changed:
         _check_mrn(patient.program, patient.mrn, exclude_pk=patient.pk)
     patient.updated_at = timezone.now()
+    patient.version += 1
     _save(patient, "mrn", f"MRN {patient.mrn} is already in use in this program.")
     # The audit event names the fields that changed, not their values: the trail holds no extra PHI.
     audit.record(acting_user, "patient.update", patient=patient, obj=patient, detail={"fields": changed})
     return patient
+
+
+def changed_since(patient: Patient, version: int) -> str:
+    """Who changed which fields of the demographics after `version` (from the audit trail, which names the
+    fields but not their values)."""
+    from waypoint.privacy.models import AuditEvent
+
+    later = (AuditEvent.objects.filter(action="patient.update", patient_id=patient.pk).select_related("actor")
+             .order_by("-id")[:max(patient.version - version, 0)])
+    fields = sorted({field for event in later for field in event.detail.get("fields", [])})
+    people = sorted({event.actor.get_full_name() or event.actor.username for event in later if event.actor})
+    labels = ", ".join(Patient._meta.get_field(f).verbose_name for f in fields) or "some fields"
+    return (f"These demographics were changed by {', '.join(people) or 'someone else'} since you opened them "
+            f"(now version {patient.version}; changed: {labels}). Nothing of yours was saved: the form below "
+            f"shows your entries; compare them with the chart and save again to keep them.")
 
 
 @transaction.atomic

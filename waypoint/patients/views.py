@@ -9,12 +9,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, PATIENT_EDIT, PATIENT_REGISTER
+from waypoint.web.errors import StaleVersion
 from waypoint.web.query import query_parameters
 
 from . import chart_sections, progress_sections, queries, services
 from .access import has_permission, require, visible_patients
 from .forms import AdmitForm, CensusRangeForm, DischargeForm, PatientForm, SearchForm, TransferForm
-from .models import Episode, LevelOfCareStay
+from .models import Episode, LevelOfCareStay, Patient
 
 
 def program_or_403(request):
@@ -76,16 +77,32 @@ def patient_register(request):
 def patient_edit(request, pk):
     patient = chart_patient(request, pk)
     require(request.user, patient.program_id, PATIENT_EDIT)
+    read_version = patient.version  # the version this form was opened at (the POST carries it back)
     form = PatientForm(request.POST or None, instance=patient, program=patient.program)
+    status = 200
+    if request.method == "POST":
+        read_version = _int_or_none(request.POST.get("version"))
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_patient(acting_user=request.user, patient=patient, **form.cleaned_data)
+            services.update_patient(acting_user=request.user, patient=patient, version=read_version,
+                                    **form.cleaned_data)
         except ValidationError as error:
             add_errors(form, error)
+        except StaleVersion as stale:
+            form.add_error(None, str(stale))
+            read_version, status = Patient.objects.get(pk=patient.pk).version, 409  # saving again is deliberate
         else:
             messages.success(request, "Demographics saved.")
             return redirect(patient)
-    return render(request, "patients/form.html", {"form": form, "patient": patient, "title": "Edit demographics"})
+    return render(request, "patients/form.html", {"form": form, "patient": patient, "title": "Edit demographics",
+                                                  "version": read_version}, status=status)
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @require_GET

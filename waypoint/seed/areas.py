@@ -22,13 +22,14 @@ from .registry import Generator, register
 PATIENT_COLUMNS = ("id", "program_id", "mrn", "given_name", "family_name", "preferred_name", "birth_date",
                    "sex_at_birth", "gender_identity", "pronouns", "preferred_language", "phone", "address_line",
                    "city", "state", "postal_code", "emergency_contact_name", "emergency_contact_relationship",
-                   "emergency_contact_phone", "allergies", "alerts", "care_team_id", "created_at", "updated_at")
+                   "emergency_contact_phone", "allergies", "alerts", "care_team_id", "created_at", "updated_at",
+                   "version")
 
 
 def patient_rows(ctx, p):
     phone = f"555-01{p.number % 100:02d}"  # 555-0100..0199: numbers reserved for fiction
     yield (p.id, ctx.program.pk, p.mrn, p.given, p.family, "", p.birth_date, p.sex, "", "", "English", phone,
-           "", "", "", "", "", "", "", "No known allergies", "", ctx.team_id, p.created, p.created)
+           "", "", "", "", "", "", "", "No known allergies", "", ctx.team_id, p.created, p.created, 1)
 
 
 def episode_rows(ctx, p):
