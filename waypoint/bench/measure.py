@@ -232,7 +232,9 @@ def export_in_subprocess(program, limit: int, database_url: str) -> dict:
 
     env = dict(os.environ, DATABASE_URL=database_url)
     out = subprocess.run([sys.executable, "-m", "waypoint.bench", "export-once", "--program", program.slug,
-                          "--limit", str(limit)], env=env, capture_output=True, text=True, check=True)
+                          "--limit", str(limit)], env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"export-once --limit {limit} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
