@@ -57,11 +57,16 @@ def date_param(name: str, what: str) -> Param:
 PARAMS: dict[str, tuple[Param, ...]] = {
     "Patient": (ID, LAST_UPDATED),
     "Encounter": (ID, LAST_UPDATED, PATIENT, date_param("date", "Start of the episode or level-of-care stay")),
-    "Observation": (ID, LAST_UPDATED, PATIENT, CODE, date_param("date", "When the assessment was taken")),
+    "Observation": (ID, LAST_UPDATED, PATIENT, CODE, date_param("date", "When the assessment was taken or the "
+                                                                         "urine specimen collected")),
     "QuestionnaireResponse": (ID, LAST_UPDATED, PATIENT, date_param("authored", "When the assessment was taken")),
     "Condition": (ID, LAST_UPDATED, PATIENT, CODE, date_param("recorded-date", "When the screen was taken")),
     "Consent": (ID, LAST_UPDATED, PATIENT, date_param("date", "The date the consent was signed")),
     "Provenance": (ID, LAST_UPDATED, PATIENT),
+    "CarePlan": (ID, LAST_UPDATED, PATIENT, date_param("date", "When the plan version was started")),
+    "MedicationRequest": (ID, LAST_UPDATED, PATIENT, date_param("authoredon", "When the order was written")),
+    "MedicationAdministration": (ID, LAST_UPDATED, PATIENT, date_param("effective-time", "When the dose was due "
+                                                                                         "or given")),
     "Questionnaire": (ID, Param("url", "uri", "The Questionnaire's canonical URL.")),
 }
 CONTROLS = ("_count", "_cursor", "_format")
@@ -171,7 +176,8 @@ def parse(resource_type: str, params, tz) -> Query:
     query = Query(resource_type)
     for name in params:
         values = params.getlist(name)
-        if name not in {"date", "authored", "recorded-date", "_lastUpdated"} and len(values) > 1:
+        is_date = name in allowed and allowed[name].type == "date"  # the type's date parameter, or _lastUpdated
+        if not is_date and len(values) > 1:
             raise SearchError(f"Parameter {name} is given more than once.")
         if any(v == "" for v in values):
             raise SearchError(f"Parameter {name} has no value.")
@@ -186,7 +192,7 @@ def parse(resource_type: str, params, tz) -> Query:
             query.url = value
         elif name == "_lastUpdated":
             query.updated = [parse_date(name, v, tz) for v in values]
-        elif name in {"date", "authored", "recorded-date"}:
+        elif is_date:
             query.dates = [parse_date(name, v, tz) for v in values]
         elif name == "_count":
             if not re.fullmatch(r"[0-9]{1,6}", value) or not 1 <= int(value) <= MAX_COUNT:

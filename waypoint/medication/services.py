@@ -132,7 +132,8 @@ def stop_order(*, acting_user, order: MedicationOrder, stop_at: datetime, reason
     if errors:
         raise ValidationError(errors)
     order.stop_at, order.stop_reason, order.stopped_by = stop_at, reason.strip(), acting_user
-    order.save(update_fields=["stop_at", "stop_reason", "stopped_by"])
+    order.updated_at = timezone.now()
+    order.save(update_fields=["stop_at", "stop_reason", "stopped_by", "updated_at"])
     _timeline(order.patient, "medication.stop", f"MOUD stopped: {order.label} ({order.stop_reason})", at=stop_at,
               by=acting_user, episode=order.episode)
     audit.record(acting_user, "medication.order.stop", patient=order.patient, obj=order)

@@ -204,9 +204,10 @@ def sign_plan(*, acting_user, plan: TreatmentPlan, revision: int | None) -> Trea
     now = timezone.now()
     if plan.replaces_id:
         TreatmentPlan.objects.filter(pk=plan.replaces_id).update(status=TreatmentPlan.Status.SUPERSEDED,
-                                                                 superseded_at=now)
+                                                                 superseded_at=now, updated_at=now)
     plan.status, plan.clinician_signed_by, plan.clinician_signed_at = TreatmentPlan.Status.SIGNED, acting_user, now
-    plan.save(update_fields=["body", "status", "clinician_signed_by", "clinician_signed_at"])
+    plan.updated_at = now
+    plan.save(update_fields=["body", "status", "clinician_signed_by", "clinician_signed_at", "updated_at"])
     _timeline(plan.patient, "plan.sign", f"Treatment plan v{plan.version} signed by "
               f"{acting_user.get_full_name() or acting_user.username}", at=now, by=acting_user, episode=plan.episode)
     audit.record(acting_user, "plan.sign", patient=plan.patient, obj=plan,
@@ -240,7 +241,8 @@ def acknowledge_plan(*, acting_user, plan: TreatmentPlan, patient_name: str, att
     now = timezone.now()
     plan.patient_signed_name, plan.patient_signed_at, plan.patient_witnessed_by = " ".join(patient_name.split()), now, \
         acting_user
-    plan.save(update_fields=["patient_signed_name", "patient_signed_at", "patient_witnessed_by"])
+    plan.updated_at = now
+    plan.save(update_fields=["patient_signed_name", "patient_signed_at", "patient_witnessed_by", "updated_at"])
     _timeline(plan.patient, "plan.acknowledge", f"Treatment plan v{plan.version} acknowledged by the patient",
               at=now, by=acting_user, episode=plan.episode)
     audit.record(acting_user, "plan.acknowledge", patient=plan.patient, obj=plan, detail={"version": plan.version})

@@ -1,4 +1,5 @@
-"""Fixtures of the bulk export tests: a small population in two programs, and helpers that kick off an
+"""Fixtures of the bulk export tests: a small population in two programs (one patient with a record of every
+kind: plans, MOUD, drug screens, a screen finding and a consent), and helpers that kick off an
 export over HTTP, run it the way the worker does (`export.run`), and read the manifest and files back."""
 
 import json
@@ -14,6 +15,8 @@ from waypoint.accounts.roles import Role
 from waypoint.bulk import export
 from waypoint.bulk.models import ExportJob
 from waypoint.fhir import registry
+from waypoint.fhir.tests.conftest import moud, treatment_plans
+from waypoint.fhir.tests.validation import assert_valid
 from waypoint.patients import services
 from waypoint.privacy.services import record_consent
 from waypoint.screening import services as screening
@@ -69,6 +72,8 @@ def population(program, north, team, other_team, nurse, north_nurse):
         admit_with_assessments(nurse, patient, level, count=n + 1)
         on_team.append(patient)
     screen_finding_and_consent(on_team[0], nurse)
+    treatment_plans(on_team[0], nurse)
+    moud(on_team[0], nurse, start=timezone.now() - timedelta(days=1))
     on_team.append(services.register_patient(acting_user=nurse, program=program, care_team=team,
                                              **patient_fields(mrn="W-9", given_name="Never-admitted")))
     off_team = []
@@ -107,7 +112,7 @@ def manifest(client, kick_off_response) -> dict:
 
 
 def fetch_resources(client, manifest_body) -> dict[str, list[dict]]:
-    """Every output file, parsed line by line; every line must be one JSON resource of the file's type."""
+    """Every output file, parsed line by line; every line must be one valid JSON resource of the file's type."""
     found = {}
     for item in manifest_body["output"]:
         response = client.get(item["url"].removeprefix("http://testserver"))
@@ -117,6 +122,8 @@ def fetch_resources(client, manifest_body) -> dict[str, list[dict]]:
         assert text.endswith("\n")
         lines = [json.loads(line) for line in text.splitlines()]
         assert all(resource["resourceType"] == item["type"] for resource in lines)
+        for resource in lines:
+            assert_valid(resource)  # strict FHIR R4, as the read API serves it
         assert len(lines) == item["count"]
         found[item["type"]] = lines
     return found

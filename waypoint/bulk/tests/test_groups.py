@@ -2,6 +2,8 @@
 
 import pytest
 
+from waypoint.fhir.tests.validation import assert_valid
+
 pytestmark = pytest.mark.django_db
 
 
@@ -9,6 +11,7 @@ def test_search_lists_the_program_group_and_one_group_per_level_offered(api, nur
     response = api(nurse).get("/fhir/Group")
     assert response.status_code == 200 and response["Content-Type"] == "application/fhir+json; charset=utf-8"
     bundle = response.json()
+    assert_valid(bundle)  # strict FHIR R4: the Bundle and every Group in it
     assert bundle["resourceType"] == "Bundle" and bundle["type"] == "searchset"
     ids = [entry["resource"]["id"] for entry in bundle["entry"]]
     levels = sorted(program.levels.values_list("code", flat=True))
@@ -27,12 +30,14 @@ def test_search_by_id_and_name(api, nurse, program):
 
 def test_an_unknown_search_parameter_is_a_400_operation_outcome(api, nurse):
     response = api(nurse).get("/fhir/Group?member=Patient/1")
+    assert_valid(response.json())
     assert response.status_code == 400 and response.json()["issue"][0]["expression"] == ["member"]
 
 
 def test_read_counts_the_members_the_client_may_see(api, nurse, intake, population):
     level = f"/fhir/Group/program-{population.program.pk}-level-3.7-WM"
     group = api(intake).get(level).json()
+    assert_valid(group)
     assert group["resourceType"] == "Group" and group["type"] == "person" and group["actual"] is True
     assert group["quantity"] == 4  # two on the nurse's team, two on the other team
     assert group["code"]["text"].startswith("3.7-WM")
@@ -43,6 +48,7 @@ def test_read_counts_the_members_the_client_may_see(api, nurse, intake, populati
 
 def test_another_programs_group_is_404_and_absent_from_search(api, nurse, north):
     response = api(nurse).get(f"/fhir/Group/program-{north.pk}")
+    assert_valid(response.json())
     assert response.status_code == 404 and response.json()["resourceType"] == "OperationOutcome"
     ids = [e["resource"]["id"] for e in api(nurse).get("/fhir/Group").json()["entry"]]
     assert not [i for i in ids if i.startswith(f"program-{north.pk}")]

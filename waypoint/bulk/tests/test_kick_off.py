@@ -5,6 +5,7 @@ import pytest
 from conftest import make_user
 from waypoint.accounts.roles import Role
 from waypoint.bulk.models import ExportJob
+from waypoint.fhir.tests.validation import assert_valid
 from waypoint.privacy.models import AuditEvent
 
 from .conftest import ASYNC, kick_off
@@ -16,6 +17,7 @@ def assert_outcome(response, status, expression=None):
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
     body = response.json()
+    assert_valid(body)  # strict FHIR R4
     assert body["resourceType"] == "OperationOutcome" and body["issue"]
     assert all(issue["severity"] == "error" and issue["diagnostics"] for issue in body["issue"])
     if expression:

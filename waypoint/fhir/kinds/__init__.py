@@ -1,7 +1,12 @@
 """Every kind of record the FHIR facade and the bulk export can emit: importing this package registers them.
 
-One module per area. A later area (e.g. MOUD: CarePlan, MedicationRequest, MedicationAdministration) adds its
-module here and registers its kinds; nothing else changes.
+One module per area; a later area adds its module here and registers its kinds (and the search parameters of a
+new resource type in waypoint.fhir.search.PARAMS).
 """
 
-from . import patients, privacy, screening, withdrawal  # noqa: F401
+from importlib import import_module
+
+# In this order: the search API serves the kinds of one resource type in registration order.
+AREAS = ("patients", "privacy", "screening", "withdrawal", "drug_screens", "treatment", "medication")
+for area in AREAS:
+    import_module(f"{__name__}.{area}")

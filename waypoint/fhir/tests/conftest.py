@@ -5,10 +5,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from conftest import naloxone_and_education
+from conftest import make_user, naloxone_and_education
 from waypoint.accounts.models import Membership, User
 from waypoint.accounts.roles import Role
+from waypoint.drug_screens import services as drug_screens
+from waypoint.drug_screens.models import DrugScreen
 from waypoint.fhir.models import ExternalClient
+from waypoint.medication import services as medication
+from waypoint.medication.models import Administration, MedicationOrder
 from waypoint.patients import services
 from waypoint.patients.models import LevelOfCareStay, Patient
 from waypoint.privacy.models import Consent
@@ -17,6 +21,9 @@ from waypoint.scales import INSTRUMENTS
 from waypoint.screening import services as screening
 from waypoint.screening.models import Screen
 from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
+from waypoint.treatment import services as treatment
+from waypoint.treatment.demo import RESIDENTIAL
+from waypoint.treatment.models import TreatmentPlan
 from waypoint.withdrawal import services as withdrawal
 from waypoint.withdrawal.models import Assessment
 
@@ -31,10 +38,59 @@ def lowest(instrument):
     return {item.key: item.scores[1] if len(item.scores) > 1 else item.scores[0] for item in instrument.items}
 
 
+def treatment_plans(patient, nurse):
+    """Version 1 signed and acknowledged, superseded by a signed version 2; version 3 a draft amendment."""
+    director = make_user("fhir-director", patient.program, Role.DIRECTOR)
+    template = treatment.save_template(acting_user=director, program=patient.program, name="Residential",
+                                       level_codes=["3.5"], body=RESIDENTIAL)
+    plan = treatment.start_plan(acting_user=nurse, patient=patient, template=template, responsible=nurse.pk)
+    body = plan.body
+    body["problems"][0]["goals"][0]["text"] = "Stop waking up sick every morning"
+    body["problems"][1]["goals"][0]["text"] = "Never use alone again"
+    body["problems"][0]["screen_findings"] = list(treatment.present_findings(patient))[:1]
+    plan = treatment.save_draft(acting_user=nurse, plan=plan, body=body, revision=plan.revision)
+    plan = treatment.sign_plan(acting_user=nurse, plan=plan, revision=plan.revision)
+    treatment.acknowledge_plan(acting_user=nurse, plan=plan, attested=True,
+                               patient_name=f"{patient.given_name} {patient.family_name}")
+    second = treatment.amend_plan(acting_user=nurse, plan=plan, version=1, reason="added family therapy")
+    body = second.body
+    body["problems"][1]["interventions"].append({"modality": "family_therapy", "frequency": "weekly",
+                                                 "responsible": nurse.pk})
+    second = treatment.save_draft(acting_user=nurse, plan=second, body=body, revision=second.revision)
+    second = treatment.sign_plan(acting_user=nurse, plan=second, revision=second.revision)
+    treatment.amend_plan(acting_user=nurse, plan=second, version=2, reason="level of care changed")
+
+
+def moud(patient, nurse, start=ADMITTED + timedelta(hours=1)):
+    """A buprenorphine-naloxone order, stopped; a dose given, one held, one recorded in error; two urine drug
+    screens, one with an expected and an unexpected positive, one entered in error."""
+    prescriber = make_user("fhir-prescriber", patient.program, Role.PRESCRIBER, patient.care_team)
+    order = medication.order_medication(acting_user=prescriber, patient=patient, medication="buprenorphine_naloxone",
+                                        dose="8", route="sublingual", frequency="once daily", start_at=start,
+                                        phase="induction", instructions="Hold if sedated.")
+    medication.record_administration(acting_user=nurse, patient=patient, order=order, status="given",
+                                     at=start + timedelta(hours=1), dose="8", note="COWS 9 before the dose")
+    medication.record_administration(acting_user=nurse, patient=patient, order=order, status="held",
+                                     at=start + timedelta(hours=12), reason="sedated at the morning check")
+    wrong = medication.record_administration(acting_user=nurse, patient=patient, order=order, status="missed",
+                                             at=start + timedelta(hours=18))
+    medication.mark_administration_in_error(acting_user=nurse, administration=wrong, reason="wrong day")
+    medication.stop_order(acting_user=prescriber, order=order, stop_at=start + timedelta(hours=20),
+                          reason="switched to methadone")
+    drug_screens.record_screen(acting_user=nurse, patient=patient, collected_at=start + timedelta(hours=13),
+                               observed=True, note="temperature in range",
+                               results={"buprenorphine": "positive", "fentanyl": "positive", "methadone": "negative",
+                                        "cocaine": "negative"})
+    wrong = drug_screens.record_screen(acting_user=nurse, patient=patient, collected_at=start + timedelta(hours=16),
+                                       observed=False, results={"opiates": "negative"})
+    drug_screens.mark_screen_in_error(acting_user=nurse, screen=wrong, reason="another patient's specimen")
+
+
 def build_record(patient, nurse):
     """Admitted to 3.7-WM, stepped down to 3.5; every instrument scored (COWS with every vital sign, one COWS
-    amended, one entered in error); a complication screen with two findings; a consent. Times are fixed; the
-    times rows stamp themselves with (recorded_at, updated_at) are set to RECORDED afterwards."""
+    amended, one entered in error); a complication screen with two findings; a consent; treatment plans in three
+    versions; a MOUD order with doses and drug screens. Times are fixed; the times rows stamp themselves with
+    (recorded_at, updated_at, signatures) are set to RECORDED afterwards."""
     Patient.objects.filter(pk=patient.pk).update(phone="555-0100", address_line="1 Harbor Way", city="Portland",
                                                  state="ME", postal_code="04101", preferred_name="Mia",
                                                  emergency_contact_name="Ana Rivera",
@@ -72,11 +128,19 @@ def build_record(patient, nurse):
                              information=["all_sud_records"], information_description="all treatment records",
                              recipients=[RECIPIENT], purposes=["treatment"], expiry="none", signed_by="Maria Rivera",
                              signed_on=date(2026, 1, 11), right_to_revoke_explained=True)
-    for model, name in ((Patient, "updated_at"), (Assessment, "recorded_at"), (Screen, "recorded_at"),
-                        (Consent, "recorded_at")):
+    treatment_plans(patient, nurse)
+    moud(patient, nurse)
+    for model, names in ((Patient, ["updated_at"]), (Assessment, ["recorded_at"]), (Screen, ["recorded_at"]),
+                         (Consent, ["recorded_at"]), (TreatmentPlan, ["created_at", "updated_at"]),
+                         (MedicationOrder, ["recorded_at", "updated_at"]), (Administration, ["recorded_at"]),
+                         (DrugScreen, ["recorded_at"])):
         model.objects.filter(**({"pk": patient.pk} if model is Patient else {"patient": patient})).update(
-            **{name: RECORDED})
+            **dict.fromkeys(names, RECORDED))
     Assessment.objects.filter(patient=patient, status_changed_at__isnull=False).update(status_changed_at=RECORDED)
+    for model, name in ((TreatmentPlan, "clinician_signed_at"), (TreatmentPlan, "patient_signed_at"),
+                        (TreatmentPlan, "superseded_at"), (Administration, "entered_in_error_at"),
+                        (DrugScreen, "entered_in_error_at")):
+        model.objects.filter(patient=patient, **{f"{name}__isnull": False}).update(**{name: RECORDED})
     episode.refresh_from_db()
     return {"episode": episode, "amended": amended, "consent": consent, "patient": patient,
             "stays": list(LevelOfCareStay.objects.filter(episode=episode))}

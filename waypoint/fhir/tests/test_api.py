@@ -36,8 +36,11 @@ def test_metadata_is_public_and_lists_every_served_type_with_its_parameters(clie
     assert statement["fhirVersion"] == "4.0.1"
     served = {r["type"]: {p["name"] for p in r["searchParam"]} for r in statement["rest"][0]["resource"]}
     assert set(served) == {"Patient", "Encounter", "Observation", "QuestionnaireResponse", "Questionnaire",
-                           "Condition", "Consent", "Provenance"}
+                           "Condition", "Consent", "Provenance", "CarePlan", "MedicationRequest",
+                           "MedicationAdministration"}
     assert served["Observation"] == {"_id", "_lastUpdated", "patient", "code", "date"}
+    assert served["MedicationRequest"] == {"_id", "_lastUpdated", "patient", "authoredon"}
+    assert served["MedicationAdministration"] == {"_id", "_lastUpdated", "patient", "effective-time"}
 
 
 def test_a_nurse_reads_the_patient_and_the_read_is_audited(api, nurse, record):
@@ -62,7 +65,10 @@ def test_search_observations_by_patient_code_and_date(api, nurse, record):
     pulse = body(client.get(f"/fhir/Observation?patient={patient.pk}&code=http://loinc.org|8867-4"))
     assert [e["resource"]["valueQuantity"] for e in pulse["entry"]] == [
         {"value": 96, "unit": "beats/minute", "system": "http://unitsofmeasure.org", "code": "/min"}]
-    assert ids(body(client.get("/fhir/Observation?date=ge2026-01-11"))) == []
+    # from 2026-01-11 (program time): only the drug screen collected at 02:00 that day, marked in error
+    later = body(client.get("/fhir/Observation?date=ge2026-01-11"))["entry"]
+    assert [(e["resource"]["code"]["text"], e["resource"]["status"]) for e in later] == [
+        ("Urine drug screen", "entered-in-error")]
     assert len(ids(body(client.get("/fhir/Observation?date=ge2026-01-10&date=le2026-01-10")))) > 5
     assert ids(body(client.get("/fhir/Observation?date=lt2026-01-10"))) == []
 
@@ -81,6 +87,47 @@ def test_search_encounters_conditions_consents_and_responses(api, nurse, record)
     assert {e["resource"]["questionnaire"].split("|")[0].rsplit("/", 1)[1] for e in responses["entry"]} == {
         "cows", "sows-handelsman", "sows-gossop", "craving-nrs"}
     assert ids(body(client.get("/fhir/Questionnaire?_id=cows"))) == ["cows"]
+
+
+def test_search_plans_medication_and_drug_screens(api, nurse, record):
+    client = api(nurse)
+    patient = record["patient"]
+    plans = [e["resource"] for e in body(client.get(f"/fhir/CarePlan?patient={patient.pk}"))["entry"]]
+    assert [(p["title"], p["status"]) for p in plans] == [
+        ("Treatment plan, version 1", "revoked"), ("Treatment plan, version 2", "active"),
+        ("Treatment plan, version 3", "draft")]
+    assert plans[1]["replaces"] == [{"reference": f"CarePlan/{plans[0]['id']}"}]
+    assert plans[0]["contributor"] == [{"reference": f"Patient/{patient.pk}"}]  # acknowledged by the patient
+    diagnosis = plans[1]["contained"][0]["code"]["coding"]
+    assert diagnosis == [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F11.20",
+                          "display": "Opioid dependence, uncomplicated"}]
+    goals = [c for c in plans[1]["contained"] if c["resourceType"] == "Goal"]
+    assert goals[0]["description"]["text"] == "Stop waking up sick every morning"
+    assert {a["detail"]["code"]["coding"][0]["code"] for a in plans[1]["activity"]} >= {"family_therapy", "moud"}
+
+    (order,) = [e["resource"] for e in body(client.get("/fhir/MedicationRequest?authoredon=2026-01-12"))["entry"]]
+    assert order["status"] == "stopped" and order["statusReason"]["text"] == "switched to methadone"
+    assert order["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 8
+    doses = [e["resource"] for e in body(client.get("/fhir/MedicationAdministration"))["entry"]]
+    assert [(d["status"], d.get("dosage", {}).get("dose", {}).get("value")) for d in doses] == [
+        ("completed", 8), ("not-done", None), ("entered-in-error", None)]
+    assert doses[1]["statusReason"][0]["text"] == "Held: sedated at the morning check"
+    assert all(d["request"] == {"reference": f"MedicationRequest/{order['id']}"} for d in doses)
+    evening = body(client.get("/fhir/MedicationAdministration?effective-time=ge2026-01-11"))["entry"]
+    assert [e["resource"]["status"] for e in evening] == ["entered-in-error"]  # the missed dose, 2026-01-11 04:00
+
+    screens = body(client.get(f"/fhir/Observation?patient={patient.pk}&code=urine-drug-screen"))["entry"]
+    screen = screens[0]["resource"]
+    results = {c["code"]["coding"][0]["code"]: c.get("interpretation", [{}])[0].get("text") for c in
+               screen["component"]}
+    assert results["buprenorphine"].startswith("Expected positive")
+    assert results["fentanyl"].startswith("Unexpected positive")
+    assert results["opiates"] is None  # not tested: a data-absent reason, no interpretation
+    assert screen["method"]["text"] == "Observed collection"
+    read = body(client.get(f"/fhir/Observation/{screen['id']}"))
+    assert read["id"] == screen["id"] and read["component"] == screen["component"]
+    assert client.get(f"/fhir/CarePlan/{plans[0]['id']}").status_code == 200
+    assert client.get("/fhir/CarePlan/plan-999999").status_code == 404
 
 
 def test_keyset_paging_walks_every_resource_once_with_an_opaque_cursor(api, nurse, record):
@@ -118,7 +165,7 @@ def test_errors_are_operation_outcomes(api, nurse, record, client):
     assert "prefix" in issue(nurse_client.get("/fhir/Observation?date=ne2026-01-10"), 400, "not-supported")
     assert "patient" in issue(nurse_client.get("/fhir/Observation?patient=Maria"), 400, "invalid")
     assert "cursor" in issue(nurse_client.get("/fhir/Observation?_cursor=forged"), 400, "invalid")
-    assert "Medication" in issue(nurse_client.get("/fhir/MedicationRequest"), 404, "not-found")
+    assert "AllergyIntolerance" in issue(nurse_client.get("/fhir/AllergyIntolerance"), 404, "not-found")
     issue(nurse_client.get("/fhir/Patient/999999"), 404, "not-found")
     issue(nurse_client.post("/fhir/Patient", {}, format="json"), 405, "not-supported")
     issue(nurse_client.get("/fhir/Patient", HTTP_ACCEPT="application/xml"), 406, "not-supported")
@@ -158,10 +205,10 @@ def test_search_by_id_and_last_updated(api, nurse, record):
     wanted = sorted([f"episode-{episode.pk}", f"stay-{record['stays'][0].pk}"])
     assert sorted(ids(body(client.get(f"/fhir/Encounter?_id={','.join(wanted)}")))) == wanted
     assert ids(body(client.get("/fhir/Encounter?_id=episode-999999"))) == []
-    # assessments were last updated 2026-01-12T09:30Z (conftest.RECORDED)
-    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=2026-01-12")))) == 10
+    # assessments (10 Observations) and drug screens (2) were last updated 2026-01-12T09:30Z (conftest.RECORDED)
+    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=2026-01-12")))) == 12
     assert ids(body(client.get("/fhir/Observation?_lastUpdated=gt2026-01-12T09:30:00Z"))) == []
-    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=ge2026-01-12T09:30:00Z")))) == 10
+    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=ge2026-01-12T09:30:00Z")))) == 12
     assert ids(body(client.get("/fhir/Observation?_lastUpdated=lt2026-01-12T09:30:00%2B00:00"))) == []
     assert ids(body(client.get(f"/fhir/Patient?_lastUpdated=le2026-01&_id={record['patient'].pk}"))) == [
         str(record["patient"].pk)]

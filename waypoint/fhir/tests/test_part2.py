@@ -16,7 +16,8 @@ from waypoint.privacy.settings import SHORT_NOTICE
 from .conftest import RECIPIENT, register_external
 from .validation import assert_valid
 
-TYPES = ("Patient", "Encounter", "Observation", "QuestionnaireResponse", "Condition", "Consent", "Provenance")
+TYPES = ("Patient", "Encounter", "Observation", "QuestionnaireResponse", "Condition", "Consent", "Provenance",
+         "CarePlan", "MedicationRequest", "MedicationAdministration")
 
 
 def get(client, url):
@@ -74,7 +75,8 @@ def test_with_consent_it_receives_them_labelled_and_every_release_is_a_disclosur
         assert bundle["meta"]["security"][0]["code"] == "R"
     disclosures = Disclosure.objects.filter(patient=patient, recipient=RECIPIENT, channel="fhir")
     kinds_released = {d.information[0] for d in disclosures}
-    assert kinds_released == {"demographics", "episodes", "withdrawal_assessments", "all_sud_records"}
+    assert kinds_released == {"demographics", "episodes", "withdrawal_assessments", "all_sud_records", "moud",
+                              "drug_screens"}
     assert all(d.notice == SHORT_NOTICE and d.consent_id == record["consent"].pk and d.disclosed_by == external
                and d.purpose == "treatment" for d in disclosures)
     assert disclosures.count() == AuditEvent.objects.filter(action="disclosure.create", actor=external).count()
@@ -88,7 +90,8 @@ def test_a_consent_for_some_kinds_releases_only_those(api, external, unconsented
     client = api(external)
     assert len(matches(get(client, "/fhir/Patient")[1])) == 1
     assert len(matches(get(client, "/fhir/Encounter")[1])) == 3
-    for resource_type in ("Observation", "QuestionnaireResponse", "Condition", "Consent"):
+    for resource_type in ("Observation", "QuestionnaireResponse", "Condition", "Consent", "CarePlan",
+                          "MedicationRequest", "MedicationAdministration"):
         assert matches(get(client, f"/fhir/{resource_type}")[1]) == [], resource_type
 
 

@@ -1,0 +1,82 @@
+"""42 CFR Part 2 in the bulk export: a registered external system exports only the records an active consent
+covering it (recipient, purpose, kind of information) allows, and every patient's release is a disclosure."""
+
+from datetime import date
+
+import pytest
+
+from waypoint.fhir.tests.conftest import RECIPIENT, register_external
+from waypoint.privacy.models import Consent, Disclosure
+from waypoint.privacy.services import record_consent, revoke_consent
+from waypoint.privacy.settings import SHORT_NOTICE
+
+from .conftest import expected_counts, fetch_resources, kick_off, manifest, manifest_counts, run_queued
+
+pytestmark = pytest.mark.django_db
+
+
+def subjects(resources: dict[str, list[dict]]) -> set[str]:
+    """The patient of every exported resource (the Patient itself, or its subject / patient reference)."""
+    out = set()
+    for resource_type, lines in resources.items():
+        for resource in lines:
+            if resource_type == "Patient":
+                out.add(resource["id"])
+            elif resource_type == "Provenance":  # its targets are the patient's Observations, counted above
+                continue
+            else:
+                ref = (resource.get("subject") or resource.get("patient") or {}).get("reference", "")
+                out.add(ref.removeprefix("Patient/"))
+    return out
+
+
+def revoke_all(nurse):
+    for consent in Consent.objects.all():
+        revoke_consent(acting_user=nurse, consent=consent, revoked_on=date.today(), note="written revocation")
+
+
+def test_without_consent_an_external_system_exports_no_part2_resource(api, nurse, population):
+    revoke_all(nurse)
+    external = register_external(population.program)
+    client = api(external)
+    started = kick_off(client, "/fhir/$export")
+    assert started.status_code == 202
+    run_queued(page_size=2)
+    body = manifest(client, started)
+    assert body["output"] == [] and body["error"] == []
+    assert not Disclosure.objects.filter(disclosed_by=external).exists()
+
+
+def test_with_consent_only_the_consenting_patients_records_are_exported_and_disclosed(api, nurse, population):
+    consented = population.on_team[0]  # signed a consent for Riverside Primary Care, treatment, all SUD records
+    external = register_external(population.program)
+    client = api(external)
+    started = kick_off(client, "/fhir/$export")
+    run_queued(page_size=2)
+    body = manifest(client, started)
+    assert manifest_counts(body) == expected_counts(population.program, patient_ids=[consented.pk],
+                                                    patient_compartment=True)
+    resources = fetch_resources(client, body)
+    assert subjects(resources) == {str(consented.pk)}
+    assert {"Patient", "Encounter", "Observation", "CarePlan", "MedicationRequest", "MedicationAdministration",
+            "Condition", "Consent"} <= set(resources)
+    for lines in resources.values():
+        assert all("42CFRPart2" in {s["code"] for s in r["meta"]["security"]} for r in lines)
+    disclosures = Disclosure.objects.filter(disclosed_by=external)
+    assert disclosures.exists()
+    assert {d.patient_id for d in disclosures} == {consented.pk}
+    assert all(d.recipient == RECIPIENT and d.purpose == "treatment" and d.channel == "fhir"
+               and d.notice == SHORT_NOTICE for d in disclosures)
+
+
+def test_a_consent_naming_only_medication_exports_only_orders_and_doses(api, nurse, population):
+    revoke_all(nurse)
+    patient = population.on_team[0]
+    record_consent(acting_user=nurse, patient=patient, disclosing_party="Harbor Recovery", information=["moud"],
+                   information_description="MOUD orders and doses", recipients=[RECIPIENT], purposes=["treatment"],
+                   expiry="none", signed_by="Ana Rivera", signed_on=date.today(), right_to_revoke_explained=True)
+    external = register_external(population.program)
+    client = api(external)
+    started = kick_off(client, "/fhir/$export")
+    run_queued()
+    assert manifest_counts(manifest(client, started)) == {"MedicationRequest": 1, "MedicationAdministration": 3}

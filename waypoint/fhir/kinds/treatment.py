@@ -1,0 +1,147 @@
+"""Treatment plans (waypoint.treatment) as CarePlan resources, one per version of an episode's plan.
+
+A plan version is self-contained, as it was signed: its problems are contained Conditions (a diagnosis cited as
+its ICD-10-CM code, from shared/reference/clinical-scales.md only; linked screen findings as evidence), its goals
+contained Goals (the patient's own words, each objective a target with its date), and each intervention an
+activity coded in the program's own modality CodeSystem (the modality list is the program's to edit).
+
+Status follows the plan's: a draft is "draft"; the signed plan in force is "active"; a version superseded by a
+signed amendment is "revoked" (no longer in force) and the amendment `replaces` it. Goals of a draft are
+"proposed", of the plan in force "active", of a superseded version "cancelled" (their continuation is in the
+amendment). The clinician's signature is `author` and the start of `period`; the patient's acknowledgement
+makes the patient a `contributor` and is stated in a note.
+"""
+
+from __future__ import annotations
+
+from waypoint.privacy.models import InformationKind
+from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
+from waypoint.treatment.codes import DIAGNOSES
+from waypoint.treatment.models import TreatmentPlan
+
+from ..codes import (
+    CONDITION_CATEGORY,
+    CONDITION_CLINICAL,
+    CONDITION_VERIFICATION,
+    ICD10CM,
+    coding,
+    concept,
+    instant,
+    meta,
+    own,
+    prune,
+    reference,
+)
+from ..registry import ResourceKind, by_pk, register
+from .screening import screen_system
+
+PLAN_STATUS = {TreatmentPlan.Status.DRAFT: "draft", TreatmentPlan.Status.SIGNED: "active",
+               TreatmentPlan.Status.SUPERSEDED: "revoked"}
+GOAL_STATUS = {TreatmentPlan.Status.DRAFT: "proposed", TreatmentPlan.Status.SIGNED: "active",
+               TreatmentPlan.Status.SUPERSEDED: "cancelled"}
+ACTIVITY_STATUS = {TreatmentPlan.Status.DRAFT: "not-started", TreatmentPlan.Status.SIGNED: "in-progress",
+                   TreatmentPlan.Status.SUPERSEDED: "stopped"}
+
+
+def modality_system(program) -> str:
+    return own(f"CodeSystem/treatment-modalities/{program.slug}")
+
+
+def name_of(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+def problem_condition(plan: TreatmentPlan, n: int, problem: dict) -> dict:
+    code = problem.get("diagnosis") or ""
+    description = problem.get("description", "")
+    findings = [concept(screen_system(HEROIN_COMPLICATIONS.code), key, HEROIN_COMPLICATIONS.item(key).label)
+                for key in problem.get("screen_findings") or [] if key in HEROIN_COMPLICATIONS.keys]
+    return prune({
+        "resourceType": "Condition",
+        "id": f"problem-{n}",
+        "clinicalStatus": concept(CONDITION_CLINICAL, "active", "Active"),
+        "verificationStatus": concept(CONDITION_VERIFICATION, "provisional", "Provisional") if plan.is_draft
+        else concept(CONDITION_VERIFICATION, "confirmed", "Confirmed"),
+        "category": [concept(CONDITION_CATEGORY, "problem-list-item", "Problem List Item")],
+        "code": {"coding": [coding(ICD10CM, code, DIAGNOSES[code])] if code in DIAGNOSES else [],
+                 "text": description},
+        "subject": reference("Patient", plan.patient_id),
+        "evidence": [{"code": findings}] if findings else [],
+    })
+
+
+def goal(plan: TreatmentPlan, n: int, m: int, problem: dict, item: dict) -> dict:
+    return prune({
+        "resourceType": "Goal",
+        "id": f"goal-{n}-{m}",
+        "lifecycleStatus": GOAL_STATUS[plan.status],
+        "description": {"text": item.get("text") or problem.get("description", "")},
+        "subject": reference("Patient", plan.patient_id),
+        "expressedBy": reference("Patient", plan.patient_id) if item.get("text") else None,
+        "target": [{"measure": {"text": objective.get("text", "")}, "dueDate": objective.get("target_date")}
+                   for objective in item.get("objectives", [])],
+        "addresses": [{"reference": f"#problem-{n}"}],
+    })
+
+
+def activity(plan: TreatmentPlan, n: int, goals: list[str], intervention: dict) -> dict:
+    label = intervention.get("modality_label") or intervention.get("modality", "")
+    return {"detail": {
+        "code": concept(modality_system(plan.program), intervention.get("modality", ""), label, text=label),
+        "reasonReference": [{"reference": f"#problem-{n}"}],
+        "goal": [{"reference": f"#{ident}"} for ident in goals],
+        "status": ACTIVITY_STATUS[plan.status],
+        "scheduledString": intervention.get("frequency"),
+        "performer": [{"display": intervention["responsible_name"]}] if intervention.get("responsible_name") else [],
+    }}
+
+
+def plan_resource(plan: TreatmentPlan) -> list[dict]:
+    contained, addresses, goals, activities = [], [], [], []
+    for n, problem in enumerate(plan.body.get("problems", []), start=1):
+        contained.append(problem_condition(plan, n, problem))
+        addresses.append({"reference": f"#problem-{n}"})
+        problem_goals = []
+        for m, item in enumerate(problem.get("goals", []), start=1):
+            contained.append(goal(plan, n, m, problem, item))
+            problem_goals.append(f"goal-{n}-{m}")
+        goals += [{"reference": f"#{ident}"} for ident in problem_goals]
+        activities += [activity(plan, n, problem_goals, i) for i in problem.get("interventions", [])]
+    notes = []
+    if plan.change_reason:
+        notes.append({"text": f"Amends version {plan.version - 1}: {plan.change_reason}"})
+    if plan.patient_signed_at:
+        notes.append({"time": instant(plan.patient_signed_at),
+                      "text": f"Acknowledged by the patient ({plan.patient_signed_name}), witnessed by "
+                              f"{name_of(plan.patient_witnessed_by)}."})
+    return [prune({
+        "resourceType": "CarePlan",
+        "id": f"plan-{plan.pk}",
+        "meta": meta(plan.updated_at, part2=True),
+        "contained": contained,
+        "replaces": [reference("CarePlan", f"plan-{plan.replaces_id}")] if plan.replaces_id else [],
+        "status": PLAN_STATUS[plan.status],
+        "intent": "plan",
+        "title": f"Treatment plan, version {plan.version}",
+        "description": f"Started from the program's template “{plan.template_name}”." if plan.template_name else None,
+        "subject": reference("Patient", plan.patient_id),
+        "encounter": reference("Encounter", f"episode-{plan.episode_id}"),
+        "period": {"start": instant(plan.clinician_signed_at) if plan.clinician_signed_at else None,
+                   "end": instant(plan.superseded_at) if plan.superseded_at else None},
+        "created": instant(plan.created_at),
+        "author": {"display": name_of(plan.clinician_signed_by or plan.created_by)},
+        "contributor": [reference("Patient", plan.patient_id)] if plan.patient_signed_at else [],
+        "addresses": addresses,
+        "goal": goals,
+        "activity": activities,
+        "note": notes,
+    })]
+
+
+register(ResourceKind(
+    key="treatment-plan", resource_type="CarePlan",
+    queryset=lambda: TreatmentPlan.objects.select_related("program", "created_by", "clinician_signed_by",
+                                                          "patient_witnessed_by"),
+    to_resources=plan_resource, program_field="program", patient_field="patient", updated_field="updated_at",
+    part2=True, information_kind=InformationKind.ALL_SUD_RECORDS, parse_id=by_pk("plan-"), date_field="created_at",
+))
