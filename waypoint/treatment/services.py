@@ -80,7 +80,8 @@ def present_findings(patient) -> dict[str, str]:
     screen = Screen.objects.filter(patient=patient).first()
     if screen is None:
         return {}
-    return {key: HEROIN_COMPLICATIONS.item(key).label for key in screen.present if key in HEROIN_COMPLICATIONS.keys}
+    present = set(screen.present)  # in the screen's item order: jsonb (PostgreSQL) does not keep the stored order
+    return {key: HEROIN_COMPLICATIONS.item(key).label for key in HEROIN_COMPLICATIONS.keys if key in present}
 
 
 def _known_modalities(program, *bodies) -> dict[str, str]:

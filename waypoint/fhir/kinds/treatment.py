@@ -10,9 +10,16 @@ signed amendment is "revoked" (no longer in force) and the amendment `replaces` 
 "proposed", of the plan in force "active", of a superseded version "cancelled" (their continuation is in the
 amendment). The clinician's signature is `author` and the start of `period`; the patient's acknowledgement
 makes the patient a `contributor` and is stated in a note.
+
+The F11.x diagnoses of the plan in force are also served as Conditions of their own ("plan-diagnosis"), so that
+a receiver searching Condition by ICD-10-CM code finds them; they follow the plan in force (ids name its key).
 """
 
 from __future__ import annotations
+
+import re
+
+from django.db.models import Q
 
 from waypoint.privacy.models import InformationKind
 from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
@@ -35,6 +42,7 @@ from ..codes import (
 from ..registry import ResourceKind, by_pk, register
 from .screening import screen_system
 
+DIAGNOSIS_ID = re.compile(r"plan-(?P<pk>[1-9][0-9]{0,17})-problem-[1-9][0-9]{0,3}")
 PLAN_STATUS = {TreatmentPlan.Status.DRAFT: "draft", TreatmentPlan.Status.SIGNED: "active",
                TreatmentPlan.Status.SUPERSEDED: "revoked"}
 GOAL_STATUS = {TreatmentPlan.Status.DRAFT: "proposed", TreatmentPlan.Status.SIGNED: "active",
@@ -138,10 +146,47 @@ def plan_resource(plan: TreatmentPlan) -> list[dict]:
     })]
 
 
+def diagnosis_resources(plan: TreatmentPlan) -> list[dict]:
+    """The diagnoses of the plan in force as Conditions of their own (searchable by ICD-10-CM code): one per
+    problem that cites one, recorded when the plan was signed. A superseding plan's own take their place."""
+    out = []
+    for n, problem in enumerate(plan.body.get("problems", []), start=1):
+        if problem.get("diagnosis") not in DIAGNOSES:
+            continue
+        condition = problem_condition(plan, n, problem)
+        out.append(prune(condition | {
+            "id": f"plan-{plan.pk}-problem-{n}",
+            "meta": meta(plan.updated_at, part2=True),
+            "encounter": reference("Encounter", f"episode-{plan.episode_id}"),
+            "recordedDate": instant(plan.clinician_signed_at),
+            "recorder": {"display": name_of(plan.clinician_signed_by)},
+            "note": [{"text": f"Problem {n} of the treatment plan in force (version {plan.version})"}],
+        }))
+    return out
+
+
+def by_diagnosis_key(resource_id: str) -> Q | None:
+    match = DIAGNOSIS_ID.fullmatch(resource_id)
+    return Q(pk=int(match.group("pk"))) if match else None
+
+
+def diagnosis_code(system: str | None, code: str) -> Q | None:
+    """Plans in force that may cite it (the exact problem is matched on the emitted resource)."""
+    return Q(pk__isnull=False) if system in (None, ICD10CM) and code in DIAGNOSES else None
+
+
 register(ResourceKind(
     key="treatment-plan", resource_type="CarePlan",
     queryset=lambda: TreatmentPlan.objects.select_related("program", "created_by", "clinician_signed_by",
                                                           "patient_witnessed_by"),
     to_resources=plan_resource, program_field="program", patient_field="patient", updated_field="updated_at",
     part2=True, information_kind=InformationKind.ALL_SUD_RECORDS, parse_id=by_pk("plan-"), date_field="created_at",
+))
+register(ResourceKind(
+    key="plan-diagnosis", resource_type="Condition",
+    queryset=lambda: TreatmentPlan.objects.filter(status=TreatmentPlan.Status.SIGNED).select_related(
+        "clinician_signed_by"),
+    to_resources=diagnosis_resources, program_field="program", patient_field="patient", updated_field="updated_at",
+    part2=True, information_kind=InformationKind.ALL_SUD_RECORDS, parse_id=by_diagnosis_key,
+    date_field="clinician_signed_at", code_q=diagnosis_code,
 ))

@@ -81,7 +81,10 @@ def test_search_encounters_conditions_consents_and_responses(api, nurse, record)
         [f"episode-{episode.pk}"] + [f"stay-{s.pk}" for s in stays])
     findings = ids(body(client.get("/fhir/Condition?code=injection_site_infection")))
     assert len(findings) == 1 and findings[0].endswith("-injection-site-infection")
-    assert len(ids(body(client.get("/fhir/Condition")))) == 2
+    assert len(ids(body(client.get("/fhir/Condition")))) == 3  # two screen findings, one plan diagnosis
+    (diagnosis,) = body(client.get("/fhir/Condition?code=http://hl7.org/fhir/sid/icd-10-cm|F11.20"))["entry"]
+    assert diagnosis["resource"]["verificationStatus"]["coding"][0]["code"] == "confirmed"
+    assert ids(body(client.get("/fhir/Condition?code=F11.23"))) == []  # cited by no problem
     assert ids(body(client.get("/fhir/Consent"))) == [f"consent-{record['consent'].pk}"]
     responses = body(client.get("/fhir/QuestionnaireResponse?authored=2026-01-10"))
     assert {e["resource"]["questionnaire"].split("|")[0].rsplit("/", 1)[1] for e in responses["entry"]} == {
