@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -22,6 +23,7 @@ from ..codes import (
     INSTRUMENTS_SYSTEM,
     LOINC,
     OBSERVATION_CATEGORY,
+    PART2_SECURITY,
     UCUM,
     coding,
     concept,
@@ -114,24 +116,65 @@ def performer(assessment: Assessment) -> dict:
     return {"display": str(assessment.recorded_by)}
 
 
+class Shared:
+    """What every resource of one assessment repeats, built once per row (the bulk export maps millions).
+
+    The builders below write no empty value, so they need no `prune`: a field that can be empty is added only
+    when it is not. The constant parts (codes, categories, labels) are built once per instrument and shared
+    between resources, which nothing mutates after mapping."""
+
+    __slots__ = ("meta", "subject", "encounter", "status", "effective", "issued", "performer")
+
+    def __init__(self, assessment: Assessment):
+        self.meta = {"versionId": str(assessment.version),
+                     "lastUpdated": instant(assessment.status_changed_at or assessment.recorded_at),
+                     "security": SECURITY}
+        self.subject = {"reference": f"Patient/{assessment.patient_id}"}
+        self.encounter = {"reference": f"Encounter/episode-{assessment.episode_id}"} if assessment.episode_id else None
+        self.status = status(assessment)
+        self.effective = instant(assessment.taken_at)
+        self.issued = instant(assessment.recorded_at)
+        self.performer = [{"display": str(assessment.recorded_by)}]
+
+    def head(self, resource_id: str, meta: dict | None = None) -> dict:
+        out = {"resourceType": "Observation", "id": resource_id, "meta": meta or self.meta, "subject": self.subject}
+        if self.encounter is not None:
+            out["encounter"] = self.encounter
+        return out
+
+
+SECURITY = [dict(label) for label in PART2_SECURITY]
+
+
+@cache
+def total_codes(code: str) -> tuple[dict, dict[str, list[dict]]]:
+    """An instrument's total code and its severity bands as interpretations (built once, shared)."""
+    instrument = INSTRUMENTS[code]
+    total = concept(INSTRUMENTS_SYSTEM, instrument.code, f"{instrument.title} total",
+                    text=f"{instrument.short_title} total")
+    system = own(f"CodeSystem/{instrument.code}-severity")
+    return total, {band.code: [concept(system, band.code, band.label, text=band.label)] for band in instrument.bands}
+
+
 def total_resource(assessment: Assessment) -> list[dict]:
-    instrument = assessment.definition
-    key = f"{instrument.code}-{first_version_pk(assessment)}"
-    band = next((b for b in instrument.bands if b.code == assessment.severity), None)
-    return [prune(common(assessment, "Observation", key) | {
-        "status": status(assessment),
-        "category": [SURVEY],
-        "code": concept(INSTRUMENTS_SYSTEM, instrument.code, f"{instrument.title} total",
-                        text=f"{instrument.short_title} total"),
-        "effectiveDateTime": instant(assessment.taken_at),
-        "issued": instant(assessment.recorded_at),
-        "performer": [performer(assessment)],
-        "valueInteger": assessment.total,
-        "interpretation": [concept(own(f"CodeSystem/{instrument.code}-severity"), band.code, band.label,
-                                   text=band.label)] if band else [],
-        "note": [{"text": assessment.note}] if assessment.note else [],
-        "derivedFrom": [reference("QuestionnaireResponse", key)],
-    })]
+    shared = Shared(assessment)
+    key = f"{assessment.instrument}-{first_version_pk(assessment)}"
+    code, bands = total_codes(assessment.instrument)
+    out = shared.head(key)
+    out["status"] = shared.status
+    out["category"] = [SURVEY]
+    out["code"] = code
+    out["effectiveDateTime"] = shared.effective
+    out["issued"] = shared.issued
+    out["performer"] = ([{"reference": f"Patient/{assessment.patient_id}"}] if assessment.reporter == "patient"
+                        else shared.performer)
+    out["valueInteger"] = assessment.total
+    if assessment.severity in bands:
+        out["interpretation"] = bands[assessment.severity]
+    if assessment.note:
+        out["note"] = [{"text": assessment.note}]
+    out["derivedFrom"] = [{"reference": f"QuestionnaireResponse/{key}"}]
+    return [out]
 
 
 def response_resource(assessment: Assessment) -> list[dict]:
@@ -161,33 +204,38 @@ def quantity(value, vital: VitalCode | None = None, *, unit: str = "mm[Hg]", dis
     return {"value": number, "unit": display, "system": UCUM, "code": unit}
 
 
+VITAL_CODES = {vital.part: {"coding": [coding(LOINC, c, d) for c, d in vital.codes], "text": vital.codes[0][1]}
+               for vital in VITALS}
+BP_CODE = {"coding": [coding(LOINC, *BP_PANEL)], "text": BP_PANEL[1]}
+BP_PARTS = ((SYSTOLIC, "systolic_mmhg", {"coding": [coding(LOINC, *SYSTOLIC)], "text": SYSTOLIC[1]}),
+            (DIASTOLIC, "diastolic_mmhg", {"coding": [coding(LOINC, *DIASTOLIC)], "text": DIASTOLIC[1]}))
+
+
 def vitals_resources(assessment: Assessment) -> list[dict]:
+    shared = Shared(assessment)
     first = first_version_pk(assessment)
     out = []
 
-    def observation(part, codes, profile, extra):
-        base = common(assessment, "Observation", f"vitals-{first}-{part}")
-        base["meta"]["profile"] = [profile]
-        return prune(base | {
-            "status": status(assessment),
-            "category": [VITAL_SIGNS],
-            "code": {"coding": [coding(LOINC, c, d) for c, d in codes], "text": codes[0][1]},
-            "effectiveDateTime": instant(assessment.taken_at),
-            "issued": instant(assessment.recorded_at),
-            "performer": [{"display": str(assessment.recorded_by)}],
-        } | extra)
+    def observation(part, code, profile, name, value):
+        resource = shared.head(f"vitals-{first}-{part}", shared.meta | {"profile": [profile]})
+        resource["status"] = shared.status
+        resource["category"] = [VITAL_SIGNS]
+        resource["code"] = code
+        resource["effectiveDateTime"] = shared.effective
+        resource["issued"] = shared.issued
+        resource["performer"] = shared.performer
+        resource[name] = value
+        return resource
 
     for vital in VITALS:
         value = getattr(assessment, vital.field)
         if value is not None:
-            out.append(observation(vital.part, vital.codes, vital.profile, {"valueQuantity": quantity(value, vital)}))
-    components = [
-        {"code": {"coding": [coding(LOINC, *code)], "text": code[1]}, "valueQuantity": quantity(value)}
-        for code, value in ((SYSTOLIC, assessment.systolic_mmhg), (DIASTOLIC, assessment.diastolic_mmhg))
-        if value is not None
-    ]
+            out.append(observation(vital.part, VITAL_CODES[vital.part], vital.profile, "valueQuantity",
+                                   quantity(value, vital)))
+    components = [{"code": code, "valueQuantity": quantity(value)}
+                  for _, field, code in BP_PARTS if (value := getattr(assessment, field)) is not None]
     if components:
-        out.append(observation("bp", (BP_PANEL,), BP_PROFILE, {"component": components}))
+        out.append(observation("bp", BP_CODE, BP_PROFILE, "component", components))
     return out
 
 
@@ -224,8 +272,20 @@ def assessments():
             .annotate(last_updated=Coalesce("status_changed_at", "recorded_at")))
 
 
+# What the Observations (totals and vital signs) read of a row: not the item answers (JSON, decoded per row)
+# nor the rest of the recording user.
+OBSERVATION_FIELDS = ("program_id", "patient_id", "episode_id", "instrument", "taken_at", "total", "severity", "note",
+                      "reporter", "recorded_at", "status", "status_changed_at", "version", "replaces_id",
+                      *(vital.field for vital in VITALS), "systolic_mmhg", "diastolic_mmhg",
+                      "recorded_by__username", "recorded_by__first_name", "recorded_by__last_name")  # str(user)
+
+
+def observed():
+    return assessments().only(*OBSERVATION_FIELDS)
+
+
 def with_vitals():
-    return assessments().filter(Q(pulse_bpm__isnull=False) | Q(systolic_mmhg__isnull=False)
+    return observed().filter(Q(pulse_bpm__isnull=False) | Q(systolic_mmhg__isnull=False)
                                 | Q(diastolic_mmhg__isnull=False) | Q(respiratory_rate__isnull=False)
                                 | Q(temperature_c__isnull=False) | Q(spo2_percent__isnull=False))
 
@@ -233,7 +293,7 @@ def with_vitals():
 SHARED = {"program_field": "program", "patient_field": "patient", "updated_field": "last_updated", "part2": True,
           "information_kind": InformationKind.WITHDRAWAL, "date_field": "taken_at"}
 
-register(ResourceKind(key="assessment-total", resource_type="Observation", queryset=assessments,
+register(ResourceKind(key="assessment-total", resource_type="Observation", queryset=observed,
                       to_resources=total_resource, parse_id=by_instrument_key, code_q=instrument_code, **SHARED))
 register(ResourceKind(key="vital-signs", resource_type="Observation", queryset=with_vitals,
                       to_resources=vitals_resources, parse_id=by_vitals_key, code_q=vital_code, **SHARED))

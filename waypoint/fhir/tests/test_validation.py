@@ -66,3 +66,20 @@ def test_ids_are_unique_per_resource_type(record, nurse, program):
 
 def test_the_capability_statement_is_valid():
     assert_valid(capability_statement("http://testserver/fhir/"))
+
+
+def test_mapping_a_row_of_an_observation_kind_reads_nothing_more(record, nurse, program):
+    """The bulk export maps millions of rows: the Observations of assessments need nothing beyond their row (no
+    recording user, no item answers fetched per row). Only an amended assessment looks up its first version."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    reader = StaffReader(nurse, program)
+    for key in ("assessment-total", "vital-signs"):
+        rows = list(reader.rows(KINDS[key]).order_by("pk"))
+        assert rows, key
+        with CaptureQueriesContext(connection) as queries:
+            for row in rows:
+                KINDS[key].to_resources(row)
+        amended = sum(1 for row in rows if row.replaces_id is not None)
+        assert len(queries) == amended, (key, [q["sql"][:120] for q in queries])
