@@ -5,3 +5,8 @@ class WebConfig(AppConfig):
     name = "waypoint.web"
     label = "web"
     verbose_name = "Pages shared by every area: layout, sign-in, health check"
+
+    def ready(self) -> None:
+        from . import postgres
+
+        postgres.connect()
