@@ -71,8 +71,9 @@ class StaffReader(Reader):
         detail = {"kind": kind.key, "resource_type": kind.resource_type}
         if not patient_ids:
             return
-        for patient in Patient.objects.filter(pk__in=patient_ids, program=self.program).order_by("pk"):
-            audit.record(self.user, "fhir.read", patient=patient, detail=detail)
+        ids = list(Patient.objects.filter(pk__in=patient_ids, program=self.program).order_by("pk")
+                   .values_list("pk", flat=True))
+        audit.record_many(self.user, "fhir.read", patient_ids=ids, program=self.program, detail=detail)
 
 
 class ExternalReader(Reader):

@@ -82,3 +82,19 @@ def test_removing_one_event_is_detected_at_the_next_one(page, nurse, patient, ad
     without_guard("DELETE FROM privacy_auditevent WHERE id = %s", [events[1].pk])
     with pytest.raises(CommandError, match=f"BROKEN at event #{events[2].pk}: its link"):
         call_command("audit", "verify")
+
+
+def test_many_events_appended_at_once_link_in_order_and_verify(nurse, patient, admitted, program):
+    from conftest import patient_fields
+    from waypoint.patients import services
+
+    others = [services.register_patient(acting_user=nurse, program=program, care_team=patient.care_team,
+                                        **patient_fields(mrn=f"M-{n}", given_name=f"Many{n}")) for n in range(3)]
+    before = AuditEvent.objects.order_by("-id").first()
+    ids = [patient.pk] + [p.pk for p in others]
+    made = audit.record_many(nurse, "fhir.read", patient_ids=ids, program=program, detail={"kind": "patient"})
+    events = list(AuditEvent.objects.filter(pk__gt=before.pk).order_by("id"))
+    assert [e.patient_id for e in events] == ids == [e.patient_id for e in made]
+    assert events[0].prev_hash == before.hash
+    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
+    assert audit.verify().first_bad_id is None
