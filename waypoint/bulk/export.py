@@ -11,12 +11,12 @@ committed pk, so no resource is lost or written twice. Rows are bounded by the j
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import time
 from datetime import timedelta
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -105,14 +105,15 @@ def page_query(job, reader, kind, group):
 
 
 def encode(resources) -> tuple[bytes, int]:
+    """NDJSON: one compact UTF-8 JSON resource per line (orjson: a fifth of the export's time with json.dumps)."""
     lines = []
     for resource in resources:
         if not isinstance(resource, dict) or not resource.get("resourceType"):
             raise JobError("A mapping produced something that is not a FHIR resource.")
-        lines.append(json.dumps(resource, ensure_ascii=False, separators=(",", ":")))
+        lines.append(orjson.dumps(resource))
     if not lines:
         return b"", 0
-    return ("\n".join(lines) + "\n").encode(), len(lines)
+    return b"\n".join(lines) + b"\n", len(lines)
 
 
 def stopped(job) -> Stop:
