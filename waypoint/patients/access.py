@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from waypoint.accounts.models import Membership, Program
+from waypoint.accounts.models import CareTeam, Membership, Program
 from waypoint.accounts.roles import CHART_READ, PROGRAM_WIDE, role_allows
 from waypoint.privacy.models import EmergencyAccess
 
@@ -40,7 +40,9 @@ def visible_patients(user, program: Program | None = None) -> QuerySet[Patient]:
             rule |= Q(program_id=membership.program_id)
         else:
             if team_ids is None:
-                team_ids = user.care_teams.values("id")  # a subquery: no round trip of its own
+                # a subquery (no round trip of its own) on the membership table itself: `user.care_teams` would
+                # build a related manager on every call, which cost as much as the patient query it narrows
+                team_ids = CareTeam.members.through.objects.filter(user_id=user.pk).values("careteam_id")
             rule |= Q(program_id=membership.program_id, care_team_id__in=team_ids)
             emergency = EmergencyAccess.objects.filter(user=user, program_id=membership.program_id,
                                                        expires_at__gt=timezone.now()).values("patient_id")
