@@ -42,10 +42,6 @@ def dose(value, unit: str) -> dict | None:
     return {"value": int(number) if number.is_integer() else number, "unit": unit, "system": UCUM, "code": unit}
 
 
-def name_of(user) -> str:
-    return (user.get_full_name() or user.username) if user else ""
-
-
 def order_resource(order: MedicationOrder) -> list[dict]:
     phase = order.get_phase_display()
     return [prune({
@@ -60,7 +56,7 @@ def order_resource(order: MedicationOrder) -> list[dict]:
         "subject": reference("Patient", order.patient_id),
         "encounter": reference("Encounter", f"episode-{order.episode_id}") if order.episode_id else None,
         "authoredOn": instant(order.recorded_at),
-        "requester": {"display": name_of(order.prescriber)},
+        "requester": {"display": str(order.prescriber)},
         "dosageInstruction": [{
             "text": f"{order.label}, {order.frequency}",
             "patientInstruction": order.instructions,
@@ -99,7 +95,7 @@ def administration_resource(dose_record: Administration) -> list[dict]:
         "subject": reference("Patient", dose_record.patient_id),
         "context": reference("Encounter", f"episode-{dose_record.episode_id}") if dose_record.episode_id else None,
         "effectiveDateTime": instant(dose_record.at),
-        "performer": [{"actor": {"display": name_of(dose_record.given_by)}}],
+        "performer": [{"actor": {"display": str(dose_record.given_by)}}],
         "request": reference("MedicationRequest", f"moud-order-{order.pk}"),
         "note": notes,
         "dosage": {"route": route(order.route), "dose": dose(dose_record.dose, dose_record.unit)} if given else None,

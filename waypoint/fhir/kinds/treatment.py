@@ -55,10 +55,6 @@ def modality_system(program) -> str:
     return own(f"CodeSystem/treatment-modalities/{program.slug}")
 
 
-def name_of(user) -> str:
-    return (user.get_full_name() or user.username) if user else ""
-
-
 def problem_condition(plan: TreatmentPlan, n: int, problem: dict) -> dict:
     code = problem.get("diagnosis") or ""
     description = problem.get("description", "")
@@ -121,7 +117,7 @@ def plan_resource(plan: TreatmentPlan) -> list[dict]:
     if plan.patient_signed_at:
         notes.append({"time": instant(plan.patient_signed_at),
                       "text": f"Acknowledged by the patient ({plan.patient_signed_name}), witnessed by "
-                              f"{name_of(plan.patient_witnessed_by)}."})
+                              f"{plan.patient_witnessed_by}."})
     return [prune({
         "resourceType": "CarePlan",
         "id": f"plan-{plan.pk}",
@@ -137,7 +133,7 @@ def plan_resource(plan: TreatmentPlan) -> list[dict]:
         "period": {"start": instant(plan.clinician_signed_at) if plan.clinician_signed_at else None,
                    "end": instant(plan.superseded_at) if plan.superseded_at else None},
         "created": instant(plan.created_at),
-        "author": {"display": name_of(plan.clinician_signed_by or plan.created_by)},
+        "author": {"display": str(plan.clinician_signed_by or plan.created_by)},
         "contributor": [reference("Patient", plan.patient_id)] if plan.patient_signed_at else [],
         "addresses": addresses,
         "goal": goals,
@@ -159,7 +155,7 @@ def diagnosis_resources(plan: TreatmentPlan) -> list[dict]:
             "meta": meta(plan.updated_at, part2=True),
             "encounter": reference("Encounter", f"episode-{plan.episode_id}"),
             "recordedDate": instant(plan.clinician_signed_at),
-            "recorder": {"display": name_of(plan.clinician_signed_by)},
+            "recorder": {"display": str(plan.clinician_signed_by)},
             "note": [{"text": f"Problem {n} of the treatment plan in force (version {plan.version})"}],
         }))
     return out
