@@ -39,6 +39,15 @@ def _digest(event: AuditEvent) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _chain_head() -> str:
+    """Take the chain's lock (PostgreSQL; SQLite has one writer) for the rest of the transaction, and return the
+    newest event's hash: the link of the next event."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+    return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+
+
 def record(
     actor,
     action: str,
@@ -51,10 +60,7 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain, in the current transaction (one is opened if none is)."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        last = _chain_head()
         program_id = program.pk if program is not None else getattr(patient, "program_id", None)
         event = AuditEvent(
             at=timezone.now(),
@@ -68,7 +74,7 @@ def record(
             outcome=outcome,
             channel=current_channel.get(),
             detail=detail or {},
-            prev_hash=last or GENESIS,
+            prev_hash=last,
         )
         event.hash = _digest(event)
         event.save()
@@ -79,10 +85,7 @@ def record_many(actor, action: str, *, patient_ids, program, detail: dict | None
     """One event per patient (in the order given), appended to the chain in one statement: the chain lock and
     head are read once, not once per patient. For releases of many patients at a time (a bulk export page)."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+        last = _chain_head()
         at, channel = timezone.now(), current_channel.get()
         events = []
         for patient_id in patient_ids:
