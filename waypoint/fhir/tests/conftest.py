@@ -4,6 +4,7 @@ registered external system."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 
 from conftest import make_user, naloxone_and_education
 from waypoint.accounts.models import Membership, User
@@ -89,8 +90,14 @@ def moud(patient, nurse, start=ADMITTED + timedelta(hours=1)):
 def build_record(patient, nurse):
     """Admitted to 3.7-WM, stepped down to 3.5; every instrument scored (COWS with every vital sign, one COWS
     amended, one entered in error); a complication screen with two findings; a consent; treatment plans in three
-    versions; a MOUD order with doses and drug screens. Times are fixed; the times rows stamp themselves with
-    (recorded_at, updated_at, signatures) are set to RECORDED afterwards."""
+    versions; a MOUD order with doses and drug screens. Times are fixed and the record is built with the clock
+    stopped at RECORDED, so what services derive from "today" (a plan's goal due dates) is the same on any day
+    the suite runs; the times rows stamp themselves with are set to RECORDED afterwards as well."""
+    with time_machine.travel(RECORDED, tick=False):
+        return _build_record(patient, nurse)
+
+
+def _build_record(patient, nurse):
     Patient.objects.filter(pk=patient.pk).update(phone="555-0100", address_line="1 Harbor Way", city="Portland",
                                                  state="ME", postal_code="04101", preferred_name="Mia",
                                                  emergency_contact_name="Ana Rivera",
