@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint demo clean bench soak
+.PHONY: run test lint clean bench soak
 SCALE  ?= small
 SOAK_MINUTES ?= 10
 
@@ -29,6 +29,7 @@ run: $(STAMP)
 # The whole suite on SQLite, then again on PostgreSQL (required when CI=true).
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m waypoint.testrun
 
 # Benchmarks against PostgreSQL (a database of their own, created and dropped): SCALE=small (< 5 min) or
@@ -44,6 +45,7 @@ soak: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3

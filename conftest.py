@@ -104,8 +104,12 @@ def north_nurse(north):
 
 def patient_fields(**overrides):
     fields = {
-        "mrn": "W-1001", "given_name": "Maria", "family_name": "Rivera", "birth_date": date(1988, 4, 12),
-        "sex_at_birth": "female", "pronouns": "she/her",
+        "mrn": "W-1001",
+        "given_name": "Maria",
+        "family_name": "Rivera",
+        "birth_date": date(1988, 4, 12),
+        "sex_at_birth": "female",
+        "pronouns": "she/her",
     }
     return fields | overrides
 
@@ -121,8 +125,14 @@ def naloxone_and_education(patient, nurse, at):
     """What every discharge and change of level of care requires (screening's transition check)."""
     from waypoint.screening import services as screening
 
-    screening.dispense_naloxone(acting_user=nurse, patient=patient, dispensed_at=at, formulation="nasal_4mg",
-                                strength="4 mg per spray", quantity=2)
+    screening.dispense_naloxone(
+        acting_user=nurse,
+        patient=patient,
+        dispensed_at=at,
+        formulation="nasal_4mg",
+        strength="4 mg per spray",
+        quantity=2,
+    )
     screening.record_education(acting_user=nurse, patient=patient, given_at=at)
 
 
@@ -132,8 +142,9 @@ def admitted(patient, nurse):
     returns the open episode."""
     from waypoint.patients import services
 
-    episode = services.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=3),
-                             level_code="3.7-WM")
+    episode = services.admit(
+        acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=3), level_code="3.7-WM"
+    )
     naloxone_and_education(patient, nurse, episode.admitted_at + timedelta(hours=1))
     return episode
 
@@ -230,8 +241,15 @@ def browser_page(chromium_path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         context = browser.new_context(viewport={"width": 1280, "height": 860})
         yield context.new_page()

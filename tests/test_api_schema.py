@@ -44,8 +44,9 @@ def wsgi_keeps_the_test_connection():
 @pytest.fixture
 def bearer(nurse, patient, wsgi_keeps_the_test_connection):
     """A care-team nurse's token, over one admitted patient (ids 1 and up exist, so generated ids can hit them)."""
-    services.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=1),
-                   level_code="3.7-WM")
+    services.admit(
+        acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=1), level_code="3.7-WM"
+    )
     _, raw = ApiToken.issue(nurse, label="schemathesis")
     return {"Authorization": f"Bearer {raw}"}
 
@@ -54,8 +55,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)  # the d
 
 
 @schema.parametrize()
-@settings(max_examples=10, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case, bearer):
     case.call_and_validate(headers=bearer, checks=CHECKS)
 
@@ -67,10 +67,11 @@ def test_the_description_names_the_bearer_token_and_every_error_status(db):
 
     description = yaml.safe_load(response.content)
     assert description["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "description": description["components"]["securitySchemes"][
-            "bearerAuth"]["description"]}
-    operations = [(path, method, op) for path, item in description["paths"].items()
-                  for method, op in item.items()]
+        "type": "http",
+        "scheme": "bearer",
+        "description": description["components"]["securitySchemes"]["bearerAuth"]["description"],
+    }
+    operations = [(path, method, op) for path, item in description["paths"].items() for method, op in item.items()]
     assert len(operations) >= 30
     for path, method, op in operations:
         assert {"400", "401", "403", "404"} <= set(op["responses"]), (path, method)

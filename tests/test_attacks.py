@@ -33,27 +33,70 @@ def poisoned_rule_table(administrator, program):
 @pytest.fixture
 def poisoned(ctx, nurse, counselor_off_team, administrator):
     """Every free-text field a user can type, filled with a script payload."""
-    text_fields = ("given_name", "family_name", "preferred_name", "gender_identity", "pronouns",
-                   "preferred_language", "phone", "address_line", "city", "state", "emergency_contact_name",
-                   "emergency_contact_relationship", "emergency_contact_phone", "allergies", "alerts")
-    patients.update_patient(acting_user=nurse, patient=ctx.patient, **{f: PAYLOAD[:30] if f in (
-        "pronouns", "phone", "emergency_contact_phone", "state", "preferred_language") else PAYLOAD
-        for f in text_fields})
-    patients.transfer(acting_user=nurse, episode=ctx.episode, at=timezone.now() - timedelta(minutes=30),
-                      level_code="3.5", reason=PAYLOAD)
-    withdrawal.record_assessment(acting_user=nurse, patient=ctx.patient, instrument="craving-nrs",
-                                 responses={"craving": 4}, taken_at=timezone.now() - timedelta(minutes=20),
-                                 note=PAYLOAD, late_entry_reason=PAYLOAD)
+    text_fields = (
+        "given_name",
+        "family_name",
+        "preferred_name",
+        "gender_identity",
+        "pronouns",
+        "preferred_language",
+        "phone",
+        "address_line",
+        "city",
+        "state",
+        "emergency_contact_name",
+        "emergency_contact_relationship",
+        "emergency_contact_phone",
+        "allergies",
+        "alerts",
+    )
+    patients.update_patient(
+        acting_user=nurse,
+        patient=ctx.patient,
+        **{
+            f: PAYLOAD[:30]
+            if f in ("pronouns", "phone", "emergency_contact_phone", "state", "preferred_language")
+            else PAYLOAD
+            for f in text_fields
+        },
+    )
+    patients.transfer(
+        acting_user=nurse,
+        episode=ctx.episode,
+        at=timezone.now() - timedelta(minutes=30),
+        level_code="3.5",
+        reason=PAYLOAD,
+    )
+    withdrawal.record_assessment(
+        acting_user=nurse,
+        patient=ctx.patient,
+        instrument="craving-nrs",
+        responses={"craving": 4},
+        taken_at=timezone.now() - timedelta(minutes=20),
+        note=PAYLOAD,
+        late_entry_reason=PAYLOAD,
+    )
     withdrawal.mark_entered_in_error(acting_user=nurse, assessment=ctx.assessment, reason=PAYLOAD)
     consent = privacy.record_consent(
-        acting_user=nurse, patient=ctx.patient, disclosing_party=PAYLOAD, information=["all_sud_records"],
-        information_description=PAYLOAD, recipients=[PAYLOAD], purposes=["treatment"], expiry="event",
-        expiry_event=PAYLOAD, signed_by=PAYLOAD, signer_is_patient=False, representative_authority=PAYLOAD,
-        signed_on=timezone.localdate(), right_to_revoke_explained=True)
-    privacy.disclose(acting_user=nurse, patient=ctx.patient, recipient=PAYLOAD, purpose="treatment",
-                     information=["demographics"])
-    privacy.break_the_glass(acting_user=counselor_off_team, program=ctx.program, mrn=ctx.patient.mrn,
-                            reason=PAYLOAD)
+        acting_user=nurse,
+        patient=ctx.patient,
+        disclosing_party=PAYLOAD,
+        information=["all_sud_records"],
+        information_description=PAYLOAD,
+        recipients=[PAYLOAD],
+        purposes=["treatment"],
+        expiry="event",
+        expiry_event=PAYLOAD,
+        signed_by=PAYLOAD,
+        signer_is_patient=False,
+        representative_authority=PAYLOAD,
+        signed_on=timezone.localdate(),
+        right_to_revoke_explained=True,
+    )
+    privacy.disclose(
+        acting_user=nurse, patient=ctx.patient, recipient=PAYLOAD, purpose="treatment", information=["demographics"]
+    )
+    privacy.break_the_glass(acting_user=counselor_off_team, program=ctx.program, mrn=ctx.patient.mrn, reason=PAYLOAD)
     poisoned_rule_table(administrator, ctx.program)
     from waypoint.accounts import program_settings
 
@@ -63,16 +106,27 @@ def poisoned(ctx, nurse, counselor_off_team, administrator):
 
 def pages_showing_the_payload(ctx):
     pk = ctx.patient.pk
-    return [reverse("patients:list"), reverse("patients:chart", args=[pk]), reverse("patients:edit", args=[pk]),
-            reverse("patients:census"), reverse("withdrawal:board"), reverse("withdrawal:flowsheet", args=[pk]),
-            reverse("privacy:patient", args=[pk]), reverse("placements:rule-table"),
-            reverse("placements:rule-table-version", args=[1]), reverse("patients:transfer", args=[pk, ctx.episode.pk])]
+    return [
+        reverse("patients:list"),
+        reverse("patients:chart", args=[pk]),
+        reverse("patients:edit", args=[pk]),
+        reverse("patients:census"),
+        reverse("withdrawal:board"),
+        reverse("withdrawal:flowsheet", args=[pk]),
+        reverse("privacy:patient", args=[pk]),
+        reverse("placements:rule-table"),
+        reverse("placements:rule-table-version", args=[1]),
+        reverse("patients:transfer", args=[pk, ctx.episode.pk]),
+    ]
 
 
 def test_the_administrator_pages_escape_stored_text(page, administrator, poisoned):
     """The settings page shows a text setting's value; the rule table editor shows the table as JSON text."""
-    for url in (reverse("accounts:settings"), reverse("placements:rule-table-edit"),
-                reverse("placements:rule-table-version", args=[1])):
+    for url in (
+        reverse("accounts:settings"),
+        reverse("placements:rule-table-edit"),
+        reverse("placements:rule-table-version", args=[1]),
+    ):
         html = page(administrator).get(url).content.decode()
         assert "<script>alert" not in html and "<img src=x" not in html, url
         assert "&lt;script&gt;alert" in html, url
@@ -94,8 +148,14 @@ def test_no_page_runs_a_stored_script(page, nurse, privacy_officer, counselor_of
 
 def test_the_print_view_of_a_disclosure_escapes_user_text(page, nurse, poisoned):
     ctx, _ = poisoned
-    html = page(nurse).post(reverse("privacy:disclose", args=[ctx.patient.pk]), {
-        "recipient": PAYLOAD, "purpose": "treatment", "information": ["all_sud_records"]}).content.decode()
+    html = (
+        page(nurse)
+        .post(
+            reverse("privacy:disclose", args=[ctx.patient.pk]),
+            {"recipient": PAYLOAD, "purpose": "treatment", "information": ["all_sud_records"]},
+        )
+        .content.decode()
+    )
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
 
 
@@ -140,8 +200,11 @@ def test_a_password_only_session_reaches_no_page_and_no_api(name, ctx, nurse):
     assert client.post(reverse("login"), {"username": "nurse", "password": PASSWORD}).status_code == 302
     before = AuditEvent.objects.count()
     data = case.data(ctx) if case.data else None
-    kwargs = {"content_type": "application/json", "data": json.dumps(data)} if case.api and data else (
-        {"data": data} if data else {})
+    kwargs = (
+        {"content_type": "application/json", "data": json.dumps(data)}
+        if case.api and data
+        else ({"data": data} if data else {})
+    )
     response = getattr(client, case.method.lower())(case.url(ctx), **kwargs)
     if case.api:
         assert response.status_code == 401
@@ -184,8 +247,9 @@ def list_cases():
 
 
 @pytest.mark.parametrize(("name", "build", "is_api"), list(list_cases()))
-def test_an_unknown_sort_or_filter_parameter_is_refused_on_every_list(name, build, is_api, ctx, nurse,
-                                                                     privacy_officer, page, api):
+def test_an_unknown_sort_or_filter_parameter_is_refused_on_every_list(
+    name, build, is_api, ctx, nurse, privacy_officer, page, api
+):
     from tests.test_leaks import OFFICER_LISTS, Someone
 
     user = privacy_officer if name in OFFICER_LISTS else nurse
@@ -209,6 +273,7 @@ def test_an_unknown_sort_or_filter_parameter_is_refused_on_every_list(name, buil
     else:  # a page that reads no query parameter at all: nothing to misspell, nothing filtered
         assert response.status_code == 200
 
+
 @pytest.fixture
 def poisoned_treatment(ctx, nurse, team_counselor, director):
     """Every free-text field of the treatment area, filled with the payload."""
@@ -216,11 +281,24 @@ def poisoned_treatment(ctx, nurse, team_counselor, director):
     from waypoint.treatment import services as treatment
     from waypoint.treatment.settings import DEFAULT_MODALITIES
 
-    program_settings.change(ctx.program, "treatment.modalities", [
-        *DEFAULT_MODALITIES, {"code": "xss", "label": PAYLOAD, "category": "experiential"}], acting_user=director)
-    body = {"problems": [{"description": PAYLOAD, "diagnosis": "F11.20", "goals": [{"text": PAYLOAD, "objectives": [
-        {"id": "o1", "text": PAYLOAD, "target_date": "2027-01-31"}]}], "interventions": [
-        {"modality": "xss", "frequency": PAYLOAD, "responsible": nurse.pk}]}]}
+    program_settings.change(
+        ctx.program,
+        "treatment.modalities",
+        [*DEFAULT_MODALITIES, {"code": "xss", "label": PAYLOAD, "category": "experiential"}],
+        acting_user=director,
+    )
+    body = {
+        "problems": [
+            {
+                "description": PAYLOAD,
+                "diagnosis": "F11.20",
+                "goals": [
+                    {"text": PAYLOAD, "objectives": [{"id": "o1", "text": PAYLOAD, "target_date": "2027-01-31"}]}
+                ],
+                "interventions": [{"modality": "xss", "frequency": PAYLOAD, "responsible": nurse.pk}],
+            }
+        ]
+    }
     patients.update_patient(acting_user=nurse, patient=ctx.patient, given_name=PAYLOAD, family_name=PAYLOAD)
     plan = treatment.start_plan(acting_user=nurse, patient=ctx.patient)
     plan = treatment.save_draft(acting_user=nurse, plan=plan, body=body, revision=plan.revision)
@@ -229,37 +307,61 @@ def poisoned_treatment(ctx, nurse, team_counselor, director):
     treatment.review_plan(acting_user=nurse, plan=plan, note=PAYLOAD)
     treatment.template_from_plan(acting_user=director, plan=plan, name=PAYLOAD[:100], level_codes=["3.5"])
     treatment.amend_plan(acting_user=nurse, plan=plan, version=1, reason=PAYLOAD)
-    patients.transfer(acting_user=nurse, episode=ctx.episode, at=timezone.now(), level_code="3.5",
-                      reason="step-down")  # the plan review falls due: the work list names the patient
+    patients.transfer(
+        acting_user=nurse, episode=ctx.episode, at=timezone.now(), level_code="3.5", reason="step-down"
+    )  # the plan review falls due: the work list names the patient
     start = timezone.now() - timedelta(minutes=30)
-    session = treatment.schedule_session(acting_user=nurse, program=ctx.program, kind="group", modality="xss",
-                                         topic=PAYLOAD, facilitator=nurse, room=PAYLOAD[:80], starts_at=start,
-                                         ends_at=start + timedelta(hours=1))
+    session = treatment.schedule_session(
+        acting_user=nurse,
+        program=ctx.program,
+        kind="group",
+        modality="xss",
+        topic=PAYLOAD,
+        facilitator=nurse,
+        room=PAYLOAD[:80],
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
     treatment.add_to_roster(acting_user=nurse, session=session, patient=ctx.patient)
     treatment.mark_attendance(acting_user=nurse, session=session, patient=ctx.patient, status="present")
     treatment.write_group_note(acting_user=nurse, session=session, body=PAYLOAD, entries={ctx.patient.pk: PAYLOAD})
-    treatment.write_progress_note(acting_user=nurse, patient=ctx.patient, body=PAYLOAD,
-                                  occurred_at=timezone.now() - timedelta(minutes=5), session=session,
-                                  objective_updates=[{"objective": "o1", "status": "in_progress", "comment": PAYLOAD}])
-    treatment.write_counseling_note(acting_user=team_counselor, patient=ctx.patient, body=PAYLOAD,
-                                    occurred_at=timezone.now() - timedelta(minutes=5))
+    treatment.write_progress_note(
+        acting_user=nurse,
+        patient=ctx.patient,
+        body=PAYLOAD,
+        occurred_at=timezone.now() - timedelta(minutes=5),
+        session=session,
+        objective_updates=[{"objective": "o1", "status": "in_progress", "comment": PAYLOAD}],
+    )
+    treatment.write_counseling_note(
+        acting_user=team_counselor, patient=ctx.patient, body=PAYLOAD, occurred_at=timezone.now() - timedelta(minutes=5)
+    )
     return ctx, session
 
 
 def test_no_treatment_page_runs_a_stored_script(page, nurse, team_counselor, director, poisoned_treatment):
     ctx, session = poisoned_treatment
     pk = ctx.patient.pk
-    pages = [(nurse, reverse("patients:chart", args=[pk])), (nurse, reverse("treatment:plan", args=[pk])),
-             (nurse, reverse("treatment:plan-version", args=[pk, ctx.patient.treatment_plans.get(version=1).pk])),
-             (nurse, reverse("treatment:notes", args=[pk])), (nurse, reverse("treatment:patient-schedule", args=[pk])),
-             (nurse, reverse("treatment:session", args=[session.pk])), (nurse, reverse("treatment:schedule")),
-             (nurse, reverse("treatment:due")), (director, reverse("treatment:templates")),
-             (director, reverse("treatment:modalities")), (nurse, reverse("treatment:session-new")),
-             (team_counselor, reverse("treatment:counseling-notes", args=[pk]))]
+    pages = [
+        (nurse, reverse("patients:chart", args=[pk])),
+        (nurse, reverse("treatment:plan", args=[pk])),
+        (nurse, reverse("treatment:plan-version", args=[pk, ctx.patient.treatment_plans.get(version=1).pk])),
+        (nurse, reverse("treatment:notes", args=[pk])),
+        (nurse, reverse("treatment:patient-schedule", args=[pk])),
+        (nurse, reverse("treatment:session", args=[session.pk])),
+        (nurse, reverse("treatment:schedule")),
+        (nurse, reverse("treatment:due")),
+        (director, reverse("treatment:templates")),
+        (director, reverse("treatment:modalities")),
+        (nurse, reverse("treatment:session-new")),
+        (team_counselor, reverse("treatment:counseling-notes", args=[pk])),
+    ]
     for user, url in pages:
         html = page(user).get(url).content.decode()
         assert "<script>alert" not in html and "<img src=x" not in html, url
         assert "&lt;script&gt;alert" in html, url  # the payload was really there, escaped
+
+
 def test_moud_and_drug_screen_free_text_is_escaped_on_every_page_that_shows_it(page, api, ctx, nurse, request):
     """Order frequency, instructions and stop reason; dose reason and note; drug screen note."""
     from decimal import Decimal
@@ -269,24 +371,62 @@ def test_moud_and_drug_screen_free_text_is_escaped_on_every_page_that_shows_it(p
 
     prescriber = request.getfixturevalue("prescriber")
     patient = ctx.patient
-    order = medication.order_medication(acting_user=prescriber, patient=patient, medication="buprenorphine",
-                                        dose=Decimal("4"), route="sublingual", frequency=PAYLOAD, phase="induction",
-                                        instructions=PAYLOAD, start_at=timezone.now() - timedelta(hours=3))
-    medication.record_administration(acting_user=nurse, patient=patient, order=order, status="given", dose="4",
-                                     at=timezone.now() - timedelta(hours=2), note=PAYLOAD)
-    medication.record_administration(acting_user=nurse, patient=patient, order=order, status="held",
-                                     at=timezone.now() - timedelta(hours=1), reason=PAYLOAD)
-    stopped = medication.order_medication(acting_user=prescriber, patient=patient, medication="methadone",
-                                          dose=Decimal("30"), route="oral", frequency="daily",
-                                          start_at=timezone.now() - timedelta(hours=3))
-    medication.stop_order(acting_user=prescriber, order=stopped, stop_at=timezone.now() - timedelta(minutes=5),
-                          reason=PAYLOAD)
-    drug_screens.record_screen(acting_user=nurse, patient=patient, collected_at=timezone.now(), observed=True,
-                               results={"fentanyl": "positive"}, note=PAYLOAD)
+    order = medication.order_medication(
+        acting_user=prescriber,
+        patient=patient,
+        medication="buprenorphine",
+        dose=Decimal("4"),
+        route="sublingual",
+        frequency=PAYLOAD,
+        phase="induction",
+        instructions=PAYLOAD,
+        start_at=timezone.now() - timedelta(hours=3),
+    )
+    medication.record_administration(
+        acting_user=nurse,
+        patient=patient,
+        order=order,
+        status="given",
+        dose="4",
+        at=timezone.now() - timedelta(hours=2),
+        note=PAYLOAD,
+    )
+    medication.record_administration(
+        acting_user=nurse,
+        patient=patient,
+        order=order,
+        status="held",
+        at=timezone.now() - timedelta(hours=1),
+        reason=PAYLOAD,
+    )
+    stopped = medication.order_medication(
+        acting_user=prescriber,
+        patient=patient,
+        medication="methadone",
+        dose=Decimal("30"),
+        route="oral",
+        frequency="daily",
+        start_at=timezone.now() - timedelta(hours=3),
+    )
+    medication.stop_order(
+        acting_user=prescriber, order=stopped, stop_at=timezone.now() - timedelta(minutes=5), reason=PAYLOAD
+    )
+    drug_screens.record_screen(
+        acting_user=nurse,
+        patient=patient,
+        collected_at=timezone.now(),
+        observed=True,
+        results={"fentanyl": "positive"},
+        note=PAYLOAD,
+    )
     pk = patient.pk
-    for url in (reverse("medication:page", args=[pk]), reverse("drug_screens:page", args=[pk]),
-                reverse("patients:progress", args=[pk]), reverse("patients:chart", args=[pk]),
-                reverse("medication:administer", args=[pk])):
+    for url in (
+        reverse("medication:page", args=[pk]),
+        reverse("drug_screens:page", args=[pk]),
+        reverse("patients:progress", args=[pk]),
+        reverse("patients:chart", args=[pk]),
+        reverse("medication:administer", args=[pk]),
+    ):
         html = page(prescriber).get(url).content.decode()
         assert "<script>alert" not in html and "<img src=x" not in html, url
         assert "&lt;script&gt;alert" in html, url

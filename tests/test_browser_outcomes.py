@@ -26,14 +26,19 @@ def sign_out(page):
     page.click("button:has-text('Sign out')")
 
 
-def test_a_dose_is_recorded_between_cows_and_the_director_opens_outcomes(browser_page, live_server, nurse,
-                                                                        prescriber, director, admitted):
+def test_a_dose_is_recorded_between_cows_and_the_director_opens_outcomes(
+    browser_page, live_server, nurse, prescriber, director, admitted
+):
     patient, program = admitted.patient, admitted.program
     program_settings.change(program, "medication.max_dose_mg.buprenorphine", 8, acting_user=director)
     now = timezone.now().replace(second=0, microsecond=0)
-    withdrawal.record_assessment(acting_user=nurse, patient=patient, instrument="cows",
-                                 responses=COWS | {"gooseflesh": 5, "anxiety_irritability": 2},
-                                 taken_at=now - timedelta(hours=3))
+    withdrawal.record_assessment(
+        acting_user=nurse,
+        patient=patient,
+        instrument="cows",
+        responses=COWS | {"gooseflesh": 5, "anxiety_irritability": 2},
+        taken_at=now - timedelta(hours=3),
+    )
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 1000})
 
@@ -68,8 +73,9 @@ def test_a_dose_is_recorded_between_cows_and_the_director_opens_outcomes(browser
     screenshot(page, "medication-dose-refused")
     assert Administration.objects.count() == 1
 
-    withdrawal.record_assessment(acting_user=nurse, patient=patient, instrument="cows", responses=COWS,
-                                 taken_at=now - timedelta(hours=1))
+    withdrawal.record_assessment(
+        acting_user=nurse, patient=patient, instrument="cows", responses=COWS, taken_at=now - timedelta(hours=1)
+    )
     page.goto(f"{live_server.url}/patients/{patient.pk}/medication/")
     expect(page.locator(".induction-table")).to_contain_text("30 min before")
     expect(page.locator(".induction-table")).to_contain_text("1 h 30 min after")
@@ -86,8 +92,13 @@ def test_a_dose_is_recorded_between_cows_and_the_director_opens_outcomes(browser
     expect(page.locator(".drug-screens .unexpected")).to_have_text("Fentanyl")
     expect(page.locator(".drug-screens")).to_contain_text("Buprenorphine (expected)")
     for hours, craving in ((3, 8), (2, 6), (1, 4)):
-        withdrawal.record_assessment(acting_user=nurse, patient=patient, instrument="craving-nrs",
-                                     responses={"craving": craving}, taken_at=now - timedelta(hours=hours, minutes=5))
+        withdrawal.record_assessment(
+            acting_user=nurse,
+            patient=patient,
+            instrument="craving-nrs",
+            responses={"craving": craving},
+            taken_at=now - timedelta(hours=hours, minutes=5),
+        )
     page.goto(f"{live_server.url}/patients/{patient.pk}/progress/")
     expect(page.locator(".progress-cravings svg.trend-chart")).to_be_visible()
     expect(page.locator(".progress-moud")).to_contain_text("buprenorphine 4 mg SL")

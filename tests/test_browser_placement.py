@@ -31,17 +31,32 @@ def seed_census_history(program, nurse):
     now = timezone.now()
     path = (("3.7-WM", 5), ("3.5", 14), ("2.1", None))  # days at each level; None: still there
     for n in range(14):
-        patient = services.register_patient(acting_user=nurse, program=program, care_team=team, mrn=f"H-{n}",
-                                            given_name=f"Pat{n}", family_name="Census", birth_date=date(1990, 1, 1),
-                                            sex_at_birth="unknown")
+        patient = services.register_patient(
+            acting_user=nurse,
+            program=program,
+            care_team=team,
+            mrn=f"H-{n}",
+            given_name=f"Pat{n}",
+            family_name="Census",
+            birth_date=date(1990, 1, 1),
+            sex_at_birth="unknown",
+        )
         start = now - timedelta(days=34 - 2 * n, hours=n)
         episode = Episode.objects.create(program=program, patient=patient, admitted_at=start, admitted_by=nurse)
         for code, days in path:
             end = start + timedelta(days=days) if days is not None else None
             if end is not None and end > now:
                 end = None
-            LevelOfCareStay.objects.create(program=program, patient=patient, episode=episode, level_code=code,
-                                           asam_edition=3, started_at=start, ended_at=end, recorded_by=nurse)
+            LevelOfCareStay.objects.create(
+                program=program,
+                patient=patient,
+                episode=episode,
+                level_code=code,
+                asam_edition=3,
+                started_at=start,
+                ended_at=end,
+                recorded_by=nurse,
+            )
             if end is None:
                 break
             start = end
@@ -53,11 +68,25 @@ def local(program, when):
 
 def test_a_referral_is_admitted_placed_and_stepped_down(browser_page, live_server, nurse, patient, program):
     now = timezone.now()
-    referrals.create_referral(acting_user=nurse, program=program, name="Dee Park", contact="555-0142",
-                              source="self", received_at=now - timedelta(days=6), requested_level="2.1")
-    referrals.create_referral(acting_user=nurse, program=program, name="Luis Ortega", contact="555-0177",
-                              source="court", received_at=now - timedelta(days=3), requested_level="3.5",
-                              urgency="urgent")
+    referrals.create_referral(
+        acting_user=nurse,
+        program=program,
+        name="Dee Park",
+        contact="555-0142",
+        source="self",
+        received_at=now - timedelta(days=6),
+        requested_level="2.1",
+    )
+    referrals.create_referral(
+        acting_user=nurse,
+        program=program,
+        name="Luis Ortega",
+        contact="555-0177",
+        source="court",
+        received_at=now - timedelta(days=3),
+        requested_level="3.5",
+        urgency="urgent",
+    )
     page = browser_page
     sign_in(page, live_server, "nurse")
 
@@ -145,8 +174,7 @@ def test_a_referral_is_admitted_placed_and_stepped_down(browser_page, live_serve
     screenshot(page, "placement-rule-table")
 
 
-def test_an_administrator_versions_the_rule_table_and_edits_settings(browser_page, live_server, administrator,
-                                                                      program):
+def test_an_administrator_versions_the_rule_table_and_edits_settings(browser_page, live_server, administrator, program):
     from waypoint.placement.rules import default_table
     from waypoint.placements.models import RuleTableVersion
     from waypoint.placements.rule_tables import pretty  # the editor's own layout: one line per rule
@@ -170,8 +198,14 @@ def test_an_administrator_versions_the_rule_table_and_edits_settings(browser_pag
 
     table = default_table(3)
     table["name"] = "Harbor Recovery placement rules"
-    table["rules"].append({"id": "D5-2", "when": [{"dimension": 5, "at_least": 2}], "level": "2.5",
-                           "why": "Harbor: continued-use risk 2 or more starts at partial hospitalization"})
+    table["rules"].append(
+        {
+            "id": "D5-2",
+            "when": [{"dimension": 5, "at_least": 2}],
+            "level": "2.5",
+            "why": "Harbor: continued-use risk 2 or more starts at partial hospitalization",
+        }
+    )
     page.fill("#id_table", pretty(table))
     page.fill("#id_note", "Clinical committee, November: continued-use risk 2 starts at 2.5")
     page.click("button:has-text('Check and save')")

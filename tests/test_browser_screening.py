@@ -19,11 +19,11 @@ def local(dt, program):
     return timezone.localtime(dt, timezone=program.tz).strftime("%Y-%m-%dT%H:%M")
 
 
-def test_an_intake_walks_through_history_screen_and_naloxone_to_the_handout(browser_page, live_server, nurse,
-                                                                            patient):
+def test_an_intake_walks_through_history_screen_and_naloxone_to_the_handout(browser_page, live_server, nurse, patient):
     program = patient.program
-    patients.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(hours=6),
-                   level_code="3.7-WM")
+    patients.admit(
+        acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(hours=6), level_code="3.7-WM"
+    )
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 1000})
     sign_in(page, live_server, nurse.username)

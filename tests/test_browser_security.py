@@ -16,14 +16,17 @@ from waypoint.privacy import audit
 pytestmark = pytest.mark.browser
 
 
-def test_the_privacy_officer_filters_and_sorts_the_audit_trail(browser_page, live_server, privacy_officer, nurse,
-                                                               intake, patient):
+def test_the_privacy_officer_filters_and_sorts_the_audit_trail(
+    browser_page, live_server, privacy_officer, nurse, intake, patient
+):
     audit.record(intake, "patient.chart.read", patient=patient)
     call_command("audit", "verify", stdout=io.StringIO())
     page = browser_page
     violations = []
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     sign_in(page, live_server, "privacy")
     page.click("text=Audit trail")
     expect(page.locator("h1")).to_contain_text("Audit trail")
@@ -52,8 +55,10 @@ def test_a_guesser_is_locked_out(browser_page, live_server, nurse):
 def test_a_new_nurse_sets_up_two_factor_sign_in_and_then_signs_in_with_a_code(browser_page, live_server, nurse):
     page = browser_page
     violations = []
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     page.goto(f"{live_server.url}/")
     page.fill("#id_username", "nurse")
     page.fill("#id_password", PASSWORD)

@@ -17,34 +17,65 @@ from waypoint.treatment.models import Attendance, GroupNoteEntry, TreatmentPlan
 
 pytestmark = pytest.mark.browser
 
-TEMPLATE = {"problems": [
-    {"description": "Opioid use disorder: daily heroin/fentanyl injection", "diagnosis": "F11.23",
-     "goals": [{"text": "(in the patient's words)", "objectives": [
-         {"text": "Attend at least 4 of 5 relapse-prevention groups each week", "target_days": 14},
-         {"text": "Write a relapse-prevention plan naming three triggers", "target_days": 21}]}],
-     "interventions": [{"modality": "relapse_prevention", "frequency": "5 times a week, 60 minutes"},
-                       {"modality": "individual_therapy", "frequency": "weekly, 50 minutes"},
-                       {"modality": "moud", "frequency": "daily dosing"}]},
-    {"description": "Overdose risk after loss of tolerance", "diagnosis": "",
-     "goals": [{"text": "(in the patient's words)", "objectives": [
-         {"text": "Carry naloxone and tell one person where it is", "target_days": 7}]}],
-     "interventions": [{"modality": "case_management", "frequency": "twice a week"}]}]}
+TEMPLATE = {
+    "problems": [
+        {
+            "description": "Opioid use disorder: daily heroin/fentanyl injection",
+            "diagnosis": "F11.23",
+            "goals": [
+                {
+                    "text": "(in the patient's words)",
+                    "objectives": [
+                        {"text": "Attend at least 4 of 5 relapse-prevention groups each week", "target_days": 14},
+                        {"text": "Write a relapse-prevention plan naming three triggers", "target_days": 21},
+                    ],
+                }
+            ],
+            "interventions": [
+                {"modality": "relapse_prevention", "frequency": "5 times a week, 60 minutes"},
+                {"modality": "individual_therapy", "frequency": "weekly, 50 minutes"},
+                {"modality": "moud", "frequency": "daily dosing"},
+            ],
+        },
+        {
+            "description": "Overdose risk after loss of tolerance",
+            "diagnosis": "",
+            "goals": [
+                {
+                    "text": "(in the patient's words)",
+                    "objectives": [{"text": "Carry naloxone and tell one person where it is", "target_days": 7}],
+                }
+            ],
+            "interventions": [{"modality": "case_management", "frequency": "twice a week"}],
+        },
+    ]
+}
 
 
 def local(program, when):
     return timezone.localtime(when, program.tz).strftime("%Y-%m-%dT%H:%M")
 
 
-def test_a_plan_from_the_template_and_a_group_session_with_attendance(browser_page, live_server, nurse, patient,
-                                                                      program, team, admitted):
+def test_a_plan_from_the_template_and_a_group_session_with_attendance(
+    browser_page, live_server, nurse, patient, program, team, admitted
+):
     director = make_user("director", program, Role.DIRECTOR)
-    services.save_template(acting_user=director, program=program, name="Residential", level_codes=["3.7-WM", "3.5"],
-                           body=TEMPLATE)
-    services.save_template(acting_user=director, program=program, name="Intensive outpatient", level_codes=["2.1"],
-                           body={"problems": TEMPLATE["problems"][:1]})
-    james = patients.register_patient(acting_user=nurse, program=program, care_team=team,
-                                      **patient_fields(mrn="W-1002", given_name="James", family_name="Okoro",
-                                                       pronouns="he/him"))
+    services.save_template(
+        acting_user=director, program=program, name="Residential", level_codes=["3.7-WM", "3.5"], body=TEMPLATE
+    )
+    services.save_template(
+        acting_user=director,
+        program=program,
+        name="Intensive outpatient",
+        level_codes=["2.1"],
+        body={"problems": TEMPLATE["problems"][:1]},
+    )
+    james = patients.register_patient(
+        acting_user=nurse,
+        program=program,
+        care_team=team,
+        **patient_fields(mrn="W-1002", given_name="James", family_name="Okoro", pronouns="he/him"),
+    )
     patients.admit(acting_user=nurse, patient=james, admitted_at=timezone.now() - timedelta(days=2), level_code="3.5")
     page = browser_page
     sign_in(page, live_server, "nurse")
@@ -82,7 +113,8 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(browser_pa
 
     page.click("button:has-text('Sign as clinician')")  # problem 2's goal is not written yet
     expect(page.locator("#sign_errors")).to_contain_text(
-        "Problem 2, goal 1: write the goal in the patient's own words.")
+        "Problem 2, goal 1: write the goal in the patient's own words."
+    )
     screenshot(page, "treatment-plan-sign-refused")
     goals = page.locator("form.goal-update")
     goals.nth(1).locator("input[type=text]").fill("Not die if I slip. Keep Narcan on me.")
@@ -91,12 +123,12 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(browser_pa
     page.click("button:has-text('Sign as clinician')")
     expect(page.locator(".clinician-signature")).to_contain_text("Signed electronically by Nurse")
     page.fill("#id_patient_name", "Maria Rivera")
-    page.click("button:has-text(\"Record the patient's acknowledgement\")")
+    page.click('button:has-text("Record the patient\'s acknowledgement")')
     expect(page.locator("#id_attested_error")).to_contain_text("reviewed the plan")
     screenshot(page, "treatment-plan-acknowledge")
     page.check("#id_attested")
     page.fill("#id_patient_name", "Maria Rivera")
-    page.click("button:has-text(\"Record the patient's acknowledgement\")")
+    page.click('button:has-text("Record the patient\'s acknowledgement")')
     expect(page.locator(".patient-signature")).to_contain_text("Acknowledged by “Maria Rivera”")
     screenshot(page, "treatment-plan-signed")
     plan = TreatmentPlan.objects.get(patient=patient)
@@ -125,8 +157,11 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(browser_pa
     james_row.locator("select").select_option("left_early")
     james_row.locator("button:has-text('Save')").click()
     expect(page.locator(".messages")).to_contain_text("Attendance of James Okoro recorded")
-    page.fill("#id_body", "The group mapped personal triggers and practised urge surfing; each member named one "
-                          "person to call this weekend.")
+    page.fill(
+        "#id_body",
+        "The group mapped personal triggers and practised urge surfing; each member named one "
+        "person to call this weekend.",
+    )
     page.fill(f"#id_entry_{patient.pk}", "Named payday and her old street as triggers; will call her sister.")
     page.click("button:has-text('Save the group note')")
     expect(page.locator(f"#id_entry_{james.pk}").locator("xpath=..")).to_contain_text("James Okoro")
@@ -138,9 +173,17 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(browser_pa
     assert GroupNoteEntry.objects.count() == 2 and Attendance.objects.count() == 2
 
     # A session that has not started: attendance is refused, naming the session.
-    later = services.schedule_session(acting_user=nurse, program=program, kind="group", modality="art",
-                                      topic="Collage: my recovery map", facilitator=nurse, room="Art studio",
-                                      starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=1, hours=1))
+    later = services.schedule_session(
+        acting_user=nurse,
+        program=program,
+        kind="group",
+        modality="art",
+        topic="Collage: my recovery map",
+        facilitator=nurse,
+        room="Art studio",
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=1, hours=1),
+    )
     services.add_to_roster(acting_user=nurse, session=later, patient=patient)
     page.goto(f"{live_server.url}/treatment/sessions/{later.pk}/")
     page.locator("tr.roster-row", has_text="Maria Rivera").locator("select").select_option("present")

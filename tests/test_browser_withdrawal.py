@@ -16,51 +16,136 @@ from waypoint.withdrawal.models import Assessment
 
 pytestmark = pytest.mark.browser
 
-SCORES = {"resting_pulse": 2, "sweating": 2, "restlessness": 3, "pupil_size": 2, "bone_joint_aches": 2,
-          "runny_nose_tearing": 2, "gi_upset": 2, "tremor": 1, "yawning": 2, "anxiety_irritability": 2,
-          "gooseflesh": 3}  # total 23: moderate
+SCORES = {
+    "resting_pulse": 2,
+    "sweating": 2,
+    "restlessness": 3,
+    "pupil_size": 2,
+    "bone_joint_aches": 2,
+    "runny_nose_tearing": 2,
+    "gi_upset": 2,
+    "tremor": 1,
+    "yawning": 2,
+    "anxiety_irritability": 2,
+    "gooseflesh": 3,
+}  # total 23: moderate
 
 
 ZERO = dict.fromkeys(SCORES, 0)
 EARLIER = (  # hours ago, responses: totals 5, 9, 12
     (15, ZERO | {"resting_pulse": 1, "sweating": 1, "restlessness": 1, "yawning": 1, "anxiety_irritability": 1}),
-    (11, ZERO | {"resting_pulse": 1, "sweating": 2, "restlessness": 1, "pupil_size": 1, "yawning": 2,
-                 "anxiety_irritability": 2}),
-    (7, ZERO | {"resting_pulse": 2, "sweating": 2, "restlessness": 1, "pupil_size": 2, "yawning": 2,
-                "anxiety_irritability": 2, "tremor": 1}),
+    (
+        11,
+        ZERO
+        | {
+            "resting_pulse": 1,
+            "sweating": 2,
+            "restlessness": 1,
+            "pupil_size": 1,
+            "yawning": 2,
+            "anxiety_irritability": 2,
+        },
+    ),
+    (
+        7,
+        ZERO
+        | {
+            "resting_pulse": 2,
+            "sweating": 2,
+            "restlessness": 1,
+            "pupil_size": 2,
+            "yawning": 2,
+            "anxiety_irritability": 2,
+            "tremor": 1,
+        },
+    ),
 )
-SOWS_KEYS = ("anxious", "yawning", "perspiring", "tearing", "nose_running", "goose_flesh", "shaking", "hot_flashes",
-             "cold_flashes", "aches", "restless", "nauseous", "vomiting", "twitching", "stomach_cramps", "urge_to_use")
+SOWS_KEYS = (
+    "anxious",
+    "yawning",
+    "perspiring",
+    "tearing",
+    "nose_running",
+    "goose_flesh",
+    "shaking",
+    "hot_flashes",
+    "cold_flashes",
+    "aches",
+    "restless",
+    "nauseous",
+    "vomiting",
+    "twitching",
+    "stomach_cramps",
+    "urge_to_use",
+)
 
 
 def history(nurse, patient):
     for hours, responses in EARLIER:
-        services.record_assessment(acting_user=nurse, patient=patient, instrument="cows", responses=responses,
-                                   taken_at=timezone.now() - timedelta(hours=hours))
+        services.record_assessment(
+            acting_user=nurse,
+            patient=patient,
+            instrument="cows",
+            responses=responses,
+            taken_at=timezone.now() - timedelta(hours=hours),
+        )
     for hours, level in ((13, 1), (6, 2)):
-        services.record_assessment(acting_user=nurse, patient=patient, instrument="sows-handelsman",
-                                   responses=dict.fromkeys(SOWS_KEYS, level), source="kiosk",
-                                   taken_at=timezone.now() - timedelta(hours=hours))
-    services.record_assessment(acting_user=nurse, patient=patient, instrument="craving-nrs", responses={"craving": 7},
-                               taken_at=timezone.now() - timedelta(hours=6), source="kiosk")
+        services.record_assessment(
+            acting_user=nurse,
+            patient=patient,
+            instrument="sows-handelsman",
+            responses=dict.fromkeys(SOWS_KEYS, level),
+            source="kiosk",
+            taken_at=timezone.now() - timedelta(hours=hours),
+        )
+    services.record_assessment(
+        acting_user=nurse,
+        patient=patient,
+        instrument="craving-nrs",
+        responses={"craving": 7},
+        taken_at=timezone.now() - timedelta(hours=6),
+        source="kiosk",
+    )
 
 
 def more_patients(nurse, program):
     """One patient overdue for a COWS, one waiting for a baseline score."""
-    overdue = patients.register_patient(acting_user=nurse, program=program, mrn="W-1002", given_name="James",
-                                        family_name="Okoro", birth_date=date(1979, 3, 2), sex_at_birth="male")
-    patients.admit(acting_user=nurse, patient=overdue, admitted_at=timezone.now() - timedelta(days=1),
-                   level_code="3.7-WM")
-    services.record_assessment(acting_user=nurse, patient=overdue, instrument="cows", responses=EARLIER[1][1],
-                               taken_at=timezone.now() - timedelta(hours=6))
-    new = patients.register_patient(acting_user=nurse, program=program, mrn="W-1003", given_name="Aisha",
-                                    family_name="Nguyen", birth_date=date(1995, 8, 20), sex_at_birth="female")
-    patients.admit(acting_user=nurse, patient=new, admitted_at=timezone.now() - timedelta(minutes=20),
-                   level_code="3.7-WM")
+    overdue = patients.register_patient(
+        acting_user=nurse,
+        program=program,
+        mrn="W-1002",
+        given_name="James",
+        family_name="Okoro",
+        birth_date=date(1979, 3, 2),
+        sex_at_birth="male",
+    )
+    patients.admit(
+        acting_user=nurse, patient=overdue, admitted_at=timezone.now() - timedelta(days=1), level_code="3.7-WM"
+    )
+    services.record_assessment(
+        acting_user=nurse,
+        patient=overdue,
+        instrument="cows",
+        responses=EARLIER[1][1],
+        taken_at=timezone.now() - timedelta(hours=6),
+    )
+    new = patients.register_patient(
+        acting_user=nurse,
+        program=program,
+        mrn="W-1003",
+        given_name="Aisha",
+        family_name="Nguyen",
+        birth_date=date(1995, 8, 20),
+        sex_at_birth="female",
+    )
+    patients.admit(
+        acting_user=nurse, patient=new, admitted_at=timezone.now() - timedelta(minutes=20), level_code="3.7-WM"
+    )
 
 
-def test_a_nurse_scores_a_cows_and_sees_it_on_the_board_and_the_flowsheet(browser_page, live_server, nurse,
-                                                                        admitted, patient, program):
+def test_a_nurse_scores_a_cows_and_sees_it_on_the_board_and_the_flowsheet(
+    browser_page, live_server, nurse, admitted, patient, program
+):
     program_settings.change(program, "withdrawal.induction_threshold_cows", 8, acting_user=nurse)
     program_settings.change(program, "withdrawal.rise_alert_points", 5, acting_user=nurse)
     history(nurse, patient)
@@ -97,8 +182,9 @@ def test_a_nurse_scores_a_cows_and_sees_it_on_the_board_and_the_flowsheet(browse
     expect(page.locator(".withdrawal-status")).to_contain_text("latest COWS 23")
 
 
-def test_a_patient_answers_the_short_ows_on_the_kiosk_and_the_device_returns_to_sign_in(browser_page, live_server,
-                                                                                  nurse, admitted, patient):
+def test_a_patient_answers_the_short_ows_on_the_kiosk_and_the_device_returns_to_sign_in(
+    browser_page, live_server, nurse, admitted, patient
+):
     page = browser_page
     sign_in(page, live_server, "nurse")
     page.goto(f"{live_server.url}/patients/{patient.pk}/withdrawal/")
@@ -106,8 +192,20 @@ def test_a_patient_answers_the_short_ows_on_the_kiosk_and_the_device_returns_to_
     expect(page.locator("h1")).to_have_text("Hello Maria")
     screenshot(page, "kiosk-start")
     page.click("text=Short Opiate Withdrawal Scale")
-    for index, key in enumerate(("feeling_sick", "stomach_cramps", "muscle_spasms", "feeling_cold", "heart_pounding",
-                                 "muscle_tension", "aches_pains", "yawning", "runny_eyes", "insomnia")):
+    for index, key in enumerate(
+        (
+            "feeling_sick",
+            "stomach_cramps",
+            "muscle_spasms",
+            "feeling_cold",
+            "heart_pounding",
+            "muscle_tension",
+            "aches_pains",
+            "yawning",
+            "runny_eyes",
+            "insomnia",
+        )
+    ):
         page.check(f"input[name={key}][value='{index % 4}']")
     screenshot(page, "kiosk-short-ows")
     page.click("button:has-text('Send my answers')")

@@ -46,35 +46,92 @@ class World:
 def rich_record(patient, user, marker):
     """Everything the lists show, with `marker` in the free text."""
     now = timezone.now()
-    episode = patients.admit(acting_user=user, patient=patient, admitted_at=now - timedelta(days=3),
-                             level_code="3.7-WM", reason=f"admitted {marker}")
+    episode = patients.admit(
+        acting_user=user,
+        patient=patient,
+        admitted_at=now - timedelta(days=3),
+        level_code="3.7-WM",
+        reason=f"admitted {marker}",
+    )
     naloxone_and_education(patient, user, episode.admitted_at + timedelta(hours=1))
-    withdrawal.record_assessment(acting_user=user, patient=patient, instrument="cows", responses=COWS,
-                                 taken_at=now - timedelta(hours=1), note=f"note {marker}")
-    record_placement(acting_user=user, patient=patient, ratings={f"d{n}": 1 for n in range(1, 7)},
-                     at=now - timedelta(days=2), decided_level="3.7-WM", reason="other",
-                     reason_text=f"placed {marker}")
+    withdrawal.record_assessment(
+        acting_user=user,
+        patient=patient,
+        instrument="cows",
+        responses=COWS,
+        taken_at=now - timedelta(hours=1),
+        note=f"note {marker}",
+    )
+    record_placement(
+        acting_user=user,
+        patient=patient,
+        ratings={f"d{n}": 1 for n in range(1, 7)},
+        at=now - timedelta(days=2),
+        decided_level="3.7-WM",
+        reason="other",
+        reason_text=f"placed {marker}",
+    )
     privacy.record_consent(
-        acting_user=user, patient=patient, disclosing_party=patient.program.name, information=["episodes"],
-        information_description=f"admissions {marker}", recipients=[f"Clinic {marker}"], purposes=["treatment"],
-        expiry="none", signed_by=f"{patient.given_name} {patient.family_name}", signed_on=timezone.localdate(),
-        right_to_revoke_explained=True)
-    privacy.disclose(acting_user=user, patient=patient, recipient=f"Clinic {marker}", purpose="treatment",
-                     information=["episodes"])
-    screening.record_history(acting_user=user, patient=patient,
-                             uses=[{"substance": "heroin", "routes": ["injection"], "amount": f"bags {marker}"}])
-    screening.record_screen(acting_user=user, patient=patient, taken_at=now - timedelta(hours=1),
-                            answers=dict.fromkeys(HEROIN_COMPLICATIONS.keys, "absent"))
+        acting_user=user,
+        patient=patient,
+        disclosing_party=patient.program.name,
+        information=["episodes"],
+        information_description=f"admissions {marker}",
+        recipients=[f"Clinic {marker}"],
+        purposes=["treatment"],
+        expiry="none",
+        signed_by=f"{patient.given_name} {patient.family_name}",
+        signed_on=timezone.localdate(),
+        right_to_revoke_explained=True,
+    )
+    privacy.disclose(
+        acting_user=user, patient=patient, recipient=f"Clinic {marker}", purpose="treatment", information=["episodes"]
+    )
+    screening.record_history(
+        acting_user=user,
+        patient=patient,
+        uses=[{"substance": "heroin", "routes": ["injection"], "amount": f"bags {marker}"}],
+    )
+    screening.record_screen(
+        acting_user=user,
+        patient=patient,
+        taken_at=now - timedelta(hours=1),
+        answers=dict.fromkeys(HEROIN_COMPLICATIONS.keys, "absent"),
+    )
     step_down = "3.5" if patient.program.slug == "harbor" else "1"  # North Ridge offers 3.7-WM and 1
-    patients.transfer(acting_user=user, episode=episode, at=now - timedelta(days=1), level_code=step_down,
-                      reason=f"stepped down {marker}")
-    patients.transfer(acting_user=user, episode=episode, at=now - timedelta(hours=12), level_code="3.7-WM",
-                      reason=f"back to withdrawal management {marker}")  # on the board; due for a new placement
-    screening.record_event(acting_user=user, patient=patient, kind="overdose", occurred_at=now - timedelta(days=5),
-                           place=f"street {marker}", outcome="recovered", note=f"event {marker}")
+    patients.transfer(
+        acting_user=user,
+        episode=episode,
+        at=now - timedelta(days=1),
+        level_code=step_down,
+        reason=f"stepped down {marker}",
+    )
+    patients.transfer(
+        acting_user=user,
+        episode=episode,
+        at=now - timedelta(hours=12),
+        level_code="3.7-WM",
+        reason=f"back to withdrawal management {marker}",
+    )  # on the board; due for a new placement
+    screening.record_event(
+        acting_user=user,
+        patient=patient,
+        kind="overdose",
+        occurred_at=now - timedelta(days=5),
+        place=f"street {marker}",
+        outcome="recovered",
+        note=f"event {marker}",
+    )
     if patient.care_team.name != "Bridge team":  # the waitlist is program-wide: one referral per program
-        create_referral(acting_user=user, program=patient.program, name=f"Referral {marker}", contact="555-0199",
-                        source="self", received_at=now - timedelta(days=1), requested_level="3.5")
+        create_referral(
+            acting_user=user,
+            program=patient.program,
+            name=f"Referral {marker}",
+            contact="555-0199",
+            source="self",
+            received_at=now - timedelta(days=1),
+            requested_level="3.5",
+        )
 
 
 def treatment_record(patient, marker):
@@ -89,37 +146,87 @@ def treatment_record(patient, marker):
     program, team = patient.program, patient.care_team
     counselor = make_user(f"counselor-p{patient.pk}", program, Role.COUNSELOR, team)
     prescriber = make_user(f"prescriber-p{patient.pk}", program, Role.PRESCRIBER, team)
-    body = {"problems": [{"description": f"problem {marker}", "diagnosis": "F11.20", "goals": [
-        {"text": f"goal {marker}", "objectives": [{"id": "o1", "text": f"objective {marker}",
-                                                    "target_date": "2027-01-31"}]}],
-        "interventions": [{"modality": "relapse_prevention", "frequency": f"daily {marker}",
-                           "responsible": counselor.pk}]}]}
+    body = {
+        "problems": [
+            {
+                "description": f"problem {marker}",
+                "diagnosis": "F11.20",
+                "goals": [
+                    {
+                        "text": f"goal {marker}",
+                        "objectives": [{"id": "o1", "text": f"objective {marker}", "target_date": "2027-01-31"}],
+                    }
+                ],
+                "interventions": [
+                    {"modality": "relapse_prevention", "frequency": f"daily {marker}", "responsible": counselor.pk}
+                ],
+            }
+        ]
+    }
     plan = treatment.start_plan(acting_user=counselor, patient=patient)
     plan = treatment.save_draft(acting_user=counselor, plan=plan, body=body, revision=plan.revision)
     treatment.sign_plan(acting_user=counselor, plan=plan, revision=plan.revision)
     episode = patient.episodes.get(discharged_at__isnull=True)  # a change of level makes the plan due for review
     step_down = "3.5" if program.slug == "harbor" else "1"
-    patients.transfer(acting_user=counselor, episode=episode, at=timezone.now(), level_code=step_down,
-                      reason="stepped down")  # after the signature
-    patients.transfer(acting_user=counselor, episode=episode, at=timezone.now(), level_code="3.7-WM",
-                      reason="back to withdrawal management")
+    patients.transfer(
+        acting_user=counselor, episode=episode, at=timezone.now(), level_code=step_down, reason="stepped down"
+    )  # after the signature
+    patients.transfer(
+        acting_user=counselor,
+        episode=episode,
+        at=timezone.now(),
+        level_code="3.7-WM",
+        reason="back to withdrawal management",
+    )
     start = timezone.now() - timedelta(hours=2)
-    session = treatment.schedule_session(acting_user=counselor, program=program, kind="individual",
-                                         modality="relapse_prevention", topic="Relapse prevention, one to one",
-                                         facilitator=counselor, starts_at=start, ends_at=start + timedelta(hours=1),
-                                         patient=patient)
+    session = treatment.schedule_session(
+        acting_user=counselor,
+        program=program,
+        kind="individual",
+        modality="relapse_prevention",
+        topic="Relapse prevention, one to one",
+        facilitator=counselor,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        patient=patient,
+    )
     treatment.mark_attendance(acting_user=counselor, session=session, patient=patient, status="present")
-    treatment.write_progress_note(acting_user=counselor, patient=patient, body=f"progress {marker}",
-                                  occurred_at=start + timedelta(minutes=50), session=session,
-                                  objective_updates=[{"objective": "o1", "status": "in_progress"}])
-    order = medication.order_medication(acting_user=prescriber, patient=patient, medication="buprenorphine",
-                                        dose=Decimal("4"), route="sublingual", frequency="once daily",
-                                        phase="induction", instructions=f"instructions {marker}",
-                                        start_at=timezone.now() - timedelta(hours=3))
-    medication.record_administration(acting_user=prescriber, patient=patient, order=order, status="given", dose="4",
-                                     at=timezone.now() - timedelta(hours=2), note=f"dose {marker}")
-    drug_screens.record_screen(acting_user=prescriber, patient=patient, collected_at=timezone.now(), observed=True,
-                               results={"fentanyl": "positive"}, note=f"screen {marker}")
+    treatment.write_progress_note(
+        acting_user=counselor,
+        patient=patient,
+        body=f"progress {marker}",
+        occurred_at=start + timedelta(minutes=50),
+        session=session,
+        objective_updates=[{"objective": "o1", "status": "in_progress"}],
+    )
+    order = medication.order_medication(
+        acting_user=prescriber,
+        patient=patient,
+        medication="buprenorphine",
+        dose=Decimal("4"),
+        route="sublingual",
+        frequency="once daily",
+        phase="induction",
+        instructions=f"instructions {marker}",
+        start_at=timezone.now() - timedelta(hours=3),
+    )
+    medication.record_administration(
+        acting_user=prescriber,
+        patient=patient,
+        order=order,
+        status="given",
+        dose="4",
+        at=timezone.now() - timedelta(hours=2),
+        note=f"dose {marker}",
+    )
+    drug_screens.record_screen(
+        acting_user=prescriber,
+        patient=patient,
+        collected_at=timezone.now(),
+        observed=True,
+        results={"fentanyl": "positive"},
+        note=f"screen {marker}",
+    )
 
 
 @pytest.fixture
@@ -127,24 +234,37 @@ def world(program, team, other_team, nurse, intake, north, north_nurse, privacy_
     north_intake = make_user("north-intake", north, Role.INTAKE)
     make_user("north-privacy", north, Role.PRIVACY)
     rivera = patients.register_patient(acting_user=intake, program=program, care_team=team, **patient_fields())
-    whitlock = patients.register_patient(acting_user=intake, program=program, care_team=other_team,
-                                         **patient_fields(mrn="W-2002", given_name="Olwen", family_name="Whitlock"))
+    whitlock = patients.register_patient(
+        acting_user=intake,
+        program=program,
+        care_team=other_team,
+        **patient_fields(mrn="W-2002", given_name="Olwen", family_name="Whitlock"),
+    )
     north_team = CareTeam.objects.get(program=north)
-    okonkwo = patients.register_patient(acting_user=north_intake, program=north, care_team=north_team,
-                                        **patient_fields(mrn="N-7007", given_name="Nadia", family_name="Okonkwo"))
+    okonkwo = patients.register_patient(
+        acting_user=north_intake,
+        program=north,
+        care_team=north_team,
+        **patient_fields(mrn="N-7007", given_name="Nadia", family_name="Okonkwo"),
+    )
     for patient, marker in ((rivera, "Zephyrine"), (whitlock, "Quillfeather"), (okonkwo, "Marrowdale")):
         rich_record(patient, intake if patient.program == program else north_intake, marker)
         treatment_record(patient, marker)
-    privacy.break_the_glass(acting_user=counselor_off_team, program=program, mrn="W-1001",
-                            reason="Zephyrine collapsed in the hall")
-    north_counselor = make_user("north-counselor", north, Role.COUNSELOR, CareTeam.objects.create(
-        program=north, name="North bridge"))
-    privacy.break_the_glass(acting_user=north_counselor, program=north, mrn="N-7007",
-                            reason="Marrowdale collapsed in the hall")
-    return World(Someone(rivera, ("W-1001", "Zephyrine", "Maria Rivera", "Rivera, Maria")),  # not "Rivera" alone:
-                 # it is the search box's example
-                 Someone(whitlock, ("W-2002", "Whitlock", "Quillfeather")),
-                 Someone(okonkwo, ("N-7007", "Okonkwo", "Marrowdale")))
+    privacy.break_the_glass(
+        acting_user=counselor_off_team, program=program, mrn="W-1001", reason="Zephyrine collapsed in the hall"
+    )
+    north_counselor = make_user(
+        "north-counselor", north, Role.COUNSELOR, CareTeam.objects.create(program=north, name="North bridge")
+    )
+    privacy.break_the_glass(
+        acting_user=north_counselor, program=north, mrn="N-7007", reason="Marrowdale collapsed in the hall"
+    )
+    return World(
+        Someone(rivera, ("W-1001", "Zephyrine", "Maria Rivera", "Rivera, Maria")),  # not "Rivera" alone:
+        # it is the search box's example
+        Someone(whitlock, ("W-2002", "Whitlock", "Quillfeather")),
+        Someone(okonkwo, ("N-7007", "Okonkwo", "Marrowdale")),
+    )
 
 
 def program_list(name, query=""):
@@ -220,16 +340,19 @@ SEARCHES = ["patients:list", "patients-api:patient-list"]
 SCHEDULE = "the program's schedule, no patient names (roster counts): test_sessions_are_listed_only_in_their_program"
 
 NOT_LISTS = {
-
     "outcomes-api:outcomes": "aggregates, no names: test_the_outcome_figures_count_only_the_readers_program",
     "outcomes:csv": "aggregates, no names: test_the_outcome_figures_count_only_the_readers_program",
     "outcomes:dashboard": "aggregates, no names: test_the_outcome_figures_count_only_the_readers_program",
-    "drug-screens-api:entered-in-error": "state change", "drug_screens:entered-in-error": "state change",
-    "medication-api:administration-error": "state change", "medication-api:order-stop": "state change",
-    "medication:administer": "form", "medication:entered-in-error": "state change", "medication:order-new": "form",
+    "drug-screens-api:entered-in-error": "state change",
+    "drug_screens:entered-in-error": "state change",
+    "medication-api:administration-error": "state change",
+    "medication-api:order-stop": "state change",
+    "medication:administer": "form",
+    "medication:entered-in-error": "state change",
+    "medication:order-new": "form",
     "medication:order-stop": "state change",
     "treatment-api:counseling-note-list": "read by the care team's counselors only: "
-                                          "test_counseling_notes_show_only_the_readers_patient",
+    "test_counseling_notes_show_only_the_readers_patient",
     "treatment-api:objective-status": "one record or a state change (matrix: other team/program 404)",
     "treatment-api:plan-acknowledge": "one record or a state change (matrix: other team/program 404)",
     "treatment-api:plan-amend": "one record or a state change (matrix: other team/program 404)",
@@ -243,7 +366,7 @@ NOT_LISTS = {
     "treatment-api:session-roster": "one record or a state change (matrix: other team/program 404)",
     "treatment-api:template-list": "the program's plan templates: no patient data (matrix: other program 404)",
     "treatment:counseling-notes": "read by the care team's counselors only: "
-                                  "test_counseling_notes_show_only_the_readers_patient",
+    "test_counseling_notes_show_only_the_readers_patient",
     "treatment:modalities": "one record or a state change (matrix: other team/program 404)",
     "treatment:plan": "one record or a state change (matrix: other team/program 404)",
     "treatment:plan-acknowledge": "one record or a state change (matrix: other team/program 404)",
@@ -259,33 +382,57 @@ NOT_LISTS = {
     "treatment:session-note": "one record or a state change (matrix: other team/program 404)",
     "treatment:session-roster": "one record or a state change (matrix: other team/program 404)",
     "treatment:templates": "one record or a state change (matrix: other team/program 404)",
-    "home": "redirect", "switch-program": "state change", "two-factor": "own account",
-    "two-factor-verify": "own account", "two-factor-enrol": "own account",
-    "patients:register": "empty form", "patients:edit": "one patient's form (matrix: 404 elsewhere)",
-    "patients:admit": "one patient's form", "patients:transfer": "state change",
-    "patients:discharge": "state change", "withdrawal:record": "form", "withdrawal:amend": "form",
-    "withdrawal:entered-in-error": "form", "withdrawal:kiosk-open": "state change",
-    "privacy:break-glass": "form", "privacy:consent-new": "form", "privacy:consent-revoke": "form",
+    "home": "redirect",
+    "switch-program": "state change",
+    "two-factor": "own account",
+    "two-factor-verify": "own account",
+    "two-factor-enrol": "own account",
+    "patients:register": "empty form",
+    "patients:edit": "one patient's form (matrix: 404 elsewhere)",
+    "patients:admit": "one patient's form",
+    "patients:transfer": "state change",
+    "patients:discharge": "state change",
+    "withdrawal:record": "form",
+    "withdrawal:amend": "form",
+    "withdrawal:entered-in-error": "form",
+    "withdrawal:kiosk-open": "state change",
+    "privacy:break-glass": "form",
+    "privacy:consent-new": "form",
+    "privacy:consent-revoke": "form",
     "privacy:disclose": "form; the printed record: test_the_disclosed_record_shows_only_its_patient",
-    "placements:rule-table": "no patient data", "placements:rule-table-edit": "no patient data",
-    "placements:rule-table-version": "no patient data", "placements:rule-table-restore": "state change",
-    "accounts:settings": "program settings, no patient data", "accounts:setting-change": "state change",
+    "placements:rule-table": "no patient data",
+    "placements:rule-table-edit": "no patient data",
+    "placements:rule-table-version": "no patient data",
+    "placements:rule-table-restore": "state change",
+    "accounts:settings": "program settings, no patient data",
+    "accounts:setting-change": "state change",
     "placements:referral-new": "form",
-    "placements:referral": "one referral (matrix: other program 404)", "placements:referral-admit": "state change",
-    "placements:referral-close": "state change", "screening:follow-up": "state change",
-    "kiosk:start": "one patient's self-report", "kiosk:report": "form", "kiosk:finish": "state change",
-    "patients-api:patient-detail": "one patient (matrix)", "patients-api:episode-detail": "one record (matrix)",
-    "patients-api:episode-transfer": "state change", "patients-api:episode-discharge": "state change",
-    "withdrawal-api:assessment-detail": "one record (matrix)", "withdrawal-api:amend": "state change",
-    "withdrawal-api:entered-in-error": "state change", "withdrawal-api:instrument-list": "no patient data",
-    "withdrawal-api:instrument-detail": "no patient data", "placements-api:rule-table": "no patient data",
-    "placements-api:referral-detail": "one referral (matrix)", "placements-api:referral-admit": "state change",
-    "placements-api:referral-close": "state change", "screening-api:follow-up": "state change",
+    "placements:referral": "one referral (matrix: other program 404)",
+    "placements:referral-admit": "state change",
+    "placements:referral-close": "state change",
+    "screening:follow-up": "state change",
+    "kiosk:start": "one patient's self-report",
+    "kiosk:report": "form",
+    "kiosk:finish": "state change",
+    "patients-api:patient-detail": "one patient (matrix)",
+    "patients-api:episode-detail": "one record (matrix)",
+    "patients-api:episode-transfer": "state change",
+    "patients-api:episode-discharge": "state change",
+    "withdrawal-api:assessment-detail": "one record (matrix)",
+    "withdrawal-api:amend": "state change",
+    "withdrawal-api:entered-in-error": "state change",
+    "withdrawal-api:instrument-list": "no patient data",
+    "withdrawal-api:instrument-detail": "no patient data",
+    "placements-api:rule-table": "no patient data",
+    "placements-api:referral-detail": "one referral (matrix)",
+    "placements-api:referral-admit": "state change",
+    "placements-api:referral-close": "state change",
+    "screening-api:follow-up": "state change",
     "screening-api:overdose-risk": "one patient's risk flags, no free text (matrix: 404 elsewhere)",
     "privacy-api:consent-revoke": "state change",
     "fhir:read": "one resource (matrix: other team/program 404)",
     "bulk:export": "starts an export: what it writes is leak-tested in waypoint/bulk/tests/test_export.py "
-                   "(no other program's resource; a care-team nurse exports only her team)",
+    "(no other program's resource; a care-team nurse exports only her team)",
     "bulk:patient-export": "starts an export (waypoint/bulk/tests/test_export.py, as bulk:export)",
     "bulk:group-export": "starts an export of a Group of the client's own programs (test_groups.py)",
     "bulk:status": "one export job, only to the client that started it (matrix: others 404)",
@@ -305,9 +452,19 @@ OFFICER_READERS = {  # program-wide readers: the other program only
 }
 OFFICER_LISTS = {"audit:trail", "privacy:break-glass-report"}
 # Lists that show no patient name, MRN or free text of the reader's own patient either (checked non-empty).
-NAMELESS = {"screening:risk", "screening:naloxone", "screening:events", "screening-api:naloxone",
-            "screening-api:events", "screening-api:screens", "screening-api:follow-ups",
-            "withdrawal:board", "withdrawal-api:board", "patients-api:census", "patients:census"}
+NAMELESS = {
+    "screening:risk",
+    "screening:naloxone",
+    "screening:events",
+    "screening-api:naloxone",
+    "screening-api:events",
+    "screening-api:screens",
+    "screening-api:follow-ups",
+    "withdrawal:board",
+    "withdrawal-api:board",
+    "patients-api:census",
+    "patients:census",
+}
 
 
 def test_every_url_pattern_is_classified():
@@ -338,8 +495,12 @@ def read_every_list(world, reader, names, page, api) -> list[str]:
             problems.append(f"{name}: status {response.status_code}")
             continue
         body = response.content.decode()
-        problems += [f"{name} shows {other}'s {marker}" for other in others
-                     for marker in getattr(world, other).markers if marker in body]
+        problems += [
+            f"{name} shows {other}'s {marker}"
+            for other in others
+            for marker in getattr(world, other).markers
+            if marker in body
+        ]
         if name in NAMELESS:
             if len(body) <= 200:
                 problems.append(f"{name}: an empty answer proves nothing")
@@ -417,27 +578,44 @@ def test_counseling_notes_show_only_the_readers_patient(world, page, api):
     from waypoint.accounts.models import User
     from waypoint.treatment import services as treatment
 
-    for someone, others in ((world.rivera, (world.whitlock, world.okonkwo)),
-                            (world.okonkwo, (world.rivera, world.whitlock))):
+    for someone, others in (
+        (world.rivera, (world.whitlock, world.okonkwo)),
+        (world.okonkwo, (world.rivera, world.whitlock)),
+    ):
         marker = marker_of(someone)
         counselor = User.objects.get(username=f"counselor-p{someone.patient.pk}")
-        treatment.write_counseling_note(acting_user=counselor, patient=someone.patient, body=f"counseling {marker}",
-                                        occurred_at=timezone.now() - timedelta(minutes=5))
+        treatment.write_counseling_note(
+            acting_user=counselor,
+            patient=someone.patient,
+            body=f"counseling {marker}",
+            occurred_at=timezone.now() - timedelta(minutes=5),
+        )
         for other in others:
             other_counselor = User.objects.get(username=f"counselor-p{other.patient.pk}")
-            treatment.write_counseling_note(acting_user=other_counselor, patient=other.patient,
-                                            body=f"counseling {marker_of(other)}",
-                                            occurred_at=timezone.now() - timedelta(minutes=4))
+            treatment.write_counseling_note(
+                acting_user=other_counselor,
+                patient=other.patient,
+                body=f"counseling {marker_of(other)}",
+                occurred_at=timezone.now() - timedelta(minutes=4),
+            )
         pk = someone.patient.pk
-        for body in (page(counselor).get(reverse("treatment:counseling-notes", args=[pk])).content.decode(),
-                     api(counselor).get(f"/api/v1/patients/{pk}/counseling-notes/").content.decode()):
+        for body in (
+            page(counselor).get(reverse("treatment:counseling-notes", args=[pk])).content.decode(),
+            api(counselor).get(f"/api/v1/patients/{pk}/counseling-notes/").content.decode(),
+        ):
             assert f"counseling {marker}" in body
             assert not [m for other in others for m in other.markers if m in body]
 
 
 def test_the_disclosed_record_shows_only_its_patient(world, page, nurse):
-    html = page(nurse).post(reverse("privacy:disclose", args=[world.rivera.patient.pk]), {
-        "recipient": "Clinic Zephyrine", "purpose": "treatment", "information": ["episodes"]}).content.decode()
+    html = (
+        page(nurse)
+        .post(
+            reverse("privacy:disclose", args=[world.rivera.patient.pk]),
+            {"recipient": "Clinic Zephyrine", "purpose": "treatment", "information": ["episodes"]},
+        )
+        .content.decode()
+    )
     assert "Zephyrine" in html or "W-1001" in html
     for marker in world.whitlock.markers + world.okonkwo.markers:
         assert marker not in html

@@ -28,9 +28,27 @@ PUBLIC = {"login", "logout", "healthz", "api-schema", "fhir:metadata"}  # metada
 
 PAGE_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 302, "anonymous": 302}
 API_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 401, "anonymous": 401}
-SOWS = dict.fromkeys(("anxious", "yawning", "perspiring", "tearing", "nose_running", "goose_flesh", "shaking",
-                      "hot_flashes", "cold_flashes", "aches", "restless", "nauseous", "vomiting", "twitching",
-                      "stomach_cramps", "urge_to_use"), 1)
+SOWS = dict.fromkeys(
+    (
+        "anxious",
+        "yawning",
+        "perspiring",
+        "tearing",
+        "nose_running",
+        "goose_flesh",
+        "shaking",
+        "hot_flashes",
+        "cold_flashes",
+        "aches",
+        "restless",
+        "nauseous",
+        "vomiting",
+        "twitching",
+        "stomach_cramps",
+        "urge_to_use",
+    ),
+    1,
+)
 
 
 def today_local(ctx):
@@ -81,9 +99,15 @@ def referral_id(ctx):
     """A referral in screening in the care-team nurse's program (made once per test, without an audit line so
     that the denied rows can count the audit trail)."""
     if getattr(ctx, "referral", None) is None:
-        ctx.referral = Referral.objects.create(program=ctx.program, name="Sam Lee", contact="555", source="self",
-                                               received_at=timezone.now() - timedelta(days=1),
-                                               requested_level="3.5", created_by=ctx.nurse)
+        ctx.referral = Referral.objects.create(
+            program=ctx.program,
+            name="Sam Lee",
+            contact="555",
+            source="self",
+            received_at=timezone.now() - timedelta(days=1),
+            requested_level="3.5",
+            created_by=ctx.nurse,
+        )
     return ctx.referral.pk
 
 
@@ -103,31 +127,85 @@ def harbor_table():
 
 ADMIN_PAGE_DENIED = {"nurse": 403, "north_nurse": 403, "kiosk": 302, "anonymous": 302}
 
+
 def treatment(ctx):
     """A signed plan (v1), its draft amendment (v2), a started group session with the patient marked present, and an
     empty session; made once per test through the ORM, without audit lines (the denied rows count the trail)."""
     if getattr(ctx, "treatment", None) is None:
-        body = {"problems": [{"id": "p1", "description": "Opioid use", "diagnosis": "F11.20", "screen_findings": [],
-                              "goals": [{"id": "g1", "text": "Stay alive", "objectives": [
-                                  {"id": "o1", "text": "Attend groups", "target_date": "2027-01-31"}]}],
-                              "interventions": [{"id": "i1", "modality": "group_therapy", "modality_label": "Group "
-                                                 "therapy", "frequency": "daily", "responsible": ctx.nurse.pk,
-                                                 "responsible_name": "Nurse"}]}]}
+        body = {
+            "problems": [
+                {
+                    "id": "p1",
+                    "description": "Opioid use",
+                    "diagnosis": "F11.20",
+                    "screen_findings": [],
+                    "goals": [
+                        {
+                            "id": "g1",
+                            "text": "Stay alive",
+                            "objectives": [{"id": "o1", "text": "Attend groups", "target_date": "2027-01-31"}],
+                        }
+                    ],
+                    "interventions": [
+                        {
+                            "id": "i1",
+                            "modality": "group_therapy",
+                            "modality_label": "Group therapy",
+                            "frequency": "daily",
+                            "responsible": ctx.nurse.pk,
+                            "responsible_name": "Nurse",
+                        }
+                    ],
+                }
+            ]
+        }
         now = timezone.now()
-        v1 = TreatmentPlan.objects.create(program=ctx.program, patient=ctx.patient, episode=ctx.episode, body=body,
-                                          status="signed", created_by=ctx.nurse, clinician_signed_by=ctx.nurse,
-                                          clinician_signed_at=now - timedelta(hours=1))
-        v2 = TreatmentPlan.objects.create(program=ctx.program, patient=ctx.patient, episode=ctx.episode, body=body,
-                                          version=2, replaces=v1, created_by=ctx.nurse, change_reason="update")
-        started = Session.objects.create(program=ctx.program, kind="group", modality="group_therapy",
-                                         modality_label="Group therapy", topic="Triggers", facilitator=ctx.nurse,
-                                         starts_at=now - timedelta(hours=1), ends_at=now, created_by=ctx.nurse)
+        v1 = TreatmentPlan.objects.create(
+            program=ctx.program,
+            patient=ctx.patient,
+            episode=ctx.episode,
+            body=body,
+            status="signed",
+            created_by=ctx.nurse,
+            clinician_signed_by=ctx.nurse,
+            clinician_signed_at=now - timedelta(hours=1),
+        )
+        v2 = TreatmentPlan.objects.create(
+            program=ctx.program,
+            patient=ctx.patient,
+            episode=ctx.episode,
+            body=body,
+            version=2,
+            replaces=v1,
+            created_by=ctx.nurse,
+            change_reason="update",
+        )
+        started = Session.objects.create(
+            program=ctx.program,
+            kind="group",
+            modality="group_therapy",
+            modality_label="Group therapy",
+            topic="Triggers",
+            facilitator=ctx.nurse,
+            starts_at=now - timedelta(hours=1),
+            ends_at=now,
+            created_by=ctx.nurse,
+        )
         RosterEntry.objects.create(program=ctx.program, session=started, patient=ctx.patient, added_by=ctx.nurse)
-        Attendance.objects.create(program=ctx.program, session=started, patient=ctx.patient, status="present",
-                                  recorded_by=ctx.nurse)
-        empty = Session.objects.create(program=ctx.program, kind="group", modality="art", modality_label="Art",
-                                       topic="Collage", facilitator=ctx.nurse, starts_at=now - timedelta(minutes=5),
-                                       ends_at=now + timedelta(hours=1), created_by=ctx.nurse)
+        Attendance.objects.create(
+            program=ctx.program, session=started, patient=ctx.patient, status="present", recorded_by=ctx.nurse
+        )
+        empty = Session.objects.create(
+            program=ctx.program,
+            kind="group",
+            modality="art",
+            modality_label="Art",
+            topic="Collage",
+            facilitator=ctx.nurse,
+            starts_at=now - timedelta(minutes=5),
+            ends_at=now + timedelta(hours=1),
+            created_by=ctx.nurse,
+        )
         ctx.treatment = {"v1": v1, "v2": v2, "started": started, "empty": empty}
     return ctx.treatment
 
@@ -147,6 +225,7 @@ def api_plan(version, suffix=""):
 def api_session(which, suffix=""):
     return lambda ctx: f"/api/v1/sessions/{treatment(ctx)[which].pk}/{suffix}"
 
+
 ASYNC = {"Prefer": "respond-async"}  # what every Bulk Data kick-off must send
 
 
@@ -160,16 +239,23 @@ def bulk_job(ctx, done=False):
 
         now = timezone.now()
         ctx.bulk_job = ExportJob.objects.create(
-            program=ctx.program, owner=ctx.nurse, level="system", types=["Patient"],
-            request_url="http://testserver/fhir/$export", status="complete" if done else "queued",
-            transaction_time=now if done else None, finished_at=now if done else None)
+            program=ctx.program,
+            owner=ctx.nurse,
+            level="system",
+            types=["Patient"],
+            request_url="http://testserver/fhir/$export",
+            status="complete" if done else "queued",
+            transaction_time=now if done else None,
+            finished_at=now if done else None,
+        )
         if done:
             line = b'{"resourceType":"Patient","id":"%d"}\n' % ctx.patient.pk
             directory = settings.BULK_EXPORT_DIR / str(ctx.bulk_job.pk)
             directory.mkdir(parents=True)
             (directory / "Patient.ndjson").write_bytes(line)
-            ExportFile.objects.create(job=ctx.bulk_job, position=0, resource_type="Patient", count=1,
-                                      bytes_written=len(line), done=True)
+            ExportFile.objects.create(
+                job=ctx.bulk_job, position=0, resource_type="Patient", count=1, bytes_written=len(line), done=True
+            )
     return ctx.bulk_job
 
 
@@ -188,9 +274,15 @@ def moud_order(ctx):
     if getattr(ctx, "moud_order", None) is None:
         prescriber = type(ctx.nurse).objects.filter(memberships__role="prescriber").first() or ctx.nurse
         ctx.moud_order = MedicationOrder.objects.create(
-            program=ctx.program, patient=ctx.patient, medication="buprenorphine", dose=Decimal("8"),
-            route="sublingual", frequency="once daily", start_at=timezone.now() - timedelta(days=1),
-            prescriber=prescriber)
+            program=ctx.program,
+            patient=ctx.patient,
+            medication="buprenorphine",
+            dose=Decimal("8"),
+            route="sublingual",
+            frequency="once daily",
+            start_at=timezone.now() - timedelta(days=1),
+            prescriber=prescriber,
+        )
     return ctx.moud_order.pk
 
 
@@ -203,8 +295,14 @@ def moud_dose(ctx):
     if getattr(ctx, "moud_dose", None) is None:
         moud_order(ctx)
         ctx.moud_dose = Administration.objects.create(
-            program=ctx.program, patient=ctx.patient, order=ctx.moud_order, status="given", dose=Decimal("4"),
-            at=timezone.now() - timedelta(hours=1), given_by=ctx.nurse)
+            program=ctx.program,
+            patient=ctx.patient,
+            order=ctx.moud_order,
+            status="given",
+            dose=Decimal("4"),
+            at=timezone.now() - timedelta(hours=1),
+            given_by=ctx.nurse,
+        )
     return ctx.moud_dose.pk
 
 
@@ -214,8 +312,13 @@ def drug_screen(ctx):
 
     if getattr(ctx, "drug_screen", None) is None:
         ctx.drug_screen = DrugScreen.objects.create(
-            program=ctx.program, patient=ctx.patient, collected_at=timezone.now() - timedelta(hours=1),
-            observed=True, results={"fentanyl": "positive"}, recorded_by=ctx.nurse)
+            program=ctx.program,
+            patient=ctx.patient,
+            collected_at=timezone.now() - timedelta(hours=1),
+            observed=True,
+            results={"fentanyl": "positive"},
+            recorded_by=ctx.nurse,
+        )
     return ctx.drug_screen.pk
 
 
@@ -226,356 +329,780 @@ REFERRAL_API_DENIED = {"north_nurse": 404, "kiosk": 401, "anonymous": 401}
 
 MATRIX = {
     "home": Case("GET", lambda ctx: reverse("home"), {"nurse": 302}, {"anonymous": 302}),
-    "switch-program": Case("POST", lambda ctx: reverse("switch-program"), {"nurse": 302}, {"anonymous": 302},
-                           data=lambda ctx: {"program": ctx.program.pk}),
-    "patients:list": Case("GET", lambda ctx: reverse("patients:list"), {"nurse": 200, "counselor_off_team": 200},
-                          {"anonymous": 302}),
-    "patients:register": Case("GET", lambda ctx: reverse("patients:register"), {"nurse": 200},
-                              {"counselor_off_team": 403, "anonymous": 302}),
+    "switch-program": Case(
+        "POST",
+        lambda ctx: reverse("switch-program"),
+        {"nurse": 302},
+        {"anonymous": 302},
+        data=lambda ctx: {"program": ctx.program.pk},
+    ),
+    "patients:list": Case(
+        "GET", lambda ctx: reverse("patients:list"), {"nurse": 200, "counselor_off_team": 200}, {"anonymous": 302}
+    ),
+    "patients:register": Case(
+        "GET", lambda ctx: reverse("patients:register"), {"nurse": 200}, {"counselor_off_team": 403, "anonymous": 302}
+    ),
     "patients:census": Case("GET", lambda ctx: reverse("patients:census"), {"nurse": 200}, {"anonymous": 302}),
     "patients:chart": Case("GET", patient_url("patients:chart"), {"nurse": 200}, PAGE_DENIED),
-    "patients:edit": Case("POST", patient_url("patients:edit"), {"nurse": 302}, PAGE_DENIED,
-                          data=lambda ctx: {"mrn": ctx.patient.mrn, "given_name": "Maria", "family_name": "Rivera",
-                                            "birth_date": "1988-04-12", "sex_at_birth": "female",
-                                            "phone": "555-0100"}),
+    "patients:edit": Case(
+        "POST",
+        patient_url("patients:edit"),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {
+            "mrn": ctx.patient.mrn,
+            "given_name": "Maria",
+            "family_name": "Rivera",
+            "birth_date": "1988-04-12",
+            "sex_at_birth": "female",
+            "phone": "555-0100",
+        },
+    ),
     "patients:admit": Case("GET", patient_url("patients:admit"), {"nurse": 200}, PAGE_DENIED),
-    "patients:transfer": Case("POST", episode_url("patients:transfer"), {"nurse": 302}, PAGE_DENIED,
-                              data=lambda ctx: {"at": now_local(ctx), "level_of_care": "3.5", "reason": "stable"}),
-    "patients:discharge": Case("POST", episode_url("patients:discharge"), {"nurse": 302}, PAGE_DENIED,
-                               data=lambda ctx: {"discharged_at": now_local(ctx), "reason": "completed"}),
-    "patients-api:patient-list": Case("GET", lambda ctx: "/api/v1/patients/", {"nurse": 200},
-                                      {"anonymous": 401}, api=True),
-    "patients-api:patient-detail": Case("GET", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/", {"nurse": 200},
-                                        API_DENIED, api=True),
-    "patients-api:episode-list": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/episodes/",
-                                      {"nurse": 400}, API_DENIED, api=True,
-                                      data=lambda ctx: {"admitted_at": timezone.now().isoformat(),
-                                                        "level_of_care": "3.5"}),
-    "patients-api:episode-detail": Case("GET", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/episodes/"
-                                        f"{ctx.episode.pk}/", {"nurse": 200}, API_DENIED, api=True),
-    "patients-api:episode-transfer": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/episodes/"
-                                          f"{ctx.episode.pk}/transfer/", {"nurse": 201}, API_DENIED, api=True,
-                                          data=lambda ctx: {"at": timezone.now().isoformat(),
-                                                            "level_of_care": "3.5", "reason": "stable"}),
-    "patients-api:episode-discharge": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/episodes/"
-                                           f"{ctx.episode.pk}/discharge/", {"nurse": 200}, API_DENIED, api=True,
-                                           data=lambda ctx: {"discharged_at": timezone.now().isoformat(),
-                                                             "reason": "completed"}),
+    "patients:transfer": Case(
+        "POST",
+        episode_url("patients:transfer"),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"at": now_local(ctx), "level_of_care": "3.5", "reason": "stable"},
+    ),
+    "patients:discharge": Case(
+        "POST",
+        episode_url("patients:discharge"),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"discharged_at": now_local(ctx), "reason": "completed"},
+    ),
+    "patients-api:patient-list": Case(
+        "GET", lambda ctx: "/api/v1/patients/", {"nurse": 200}, {"anonymous": 401}, api=True
+    ),
+    "patients-api:patient-detail": Case(
+        "GET", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/", {"nurse": 200}, API_DENIED, api=True
+    ),
+    "patients-api:episode-list": Case(
+        "POST",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/episodes/",
+        {"nurse": 400},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"admitted_at": timezone.now().isoformat(), "level_of_care": "3.5"},
+    ),
+    "patients-api:episode-detail": Case(
+        "GET",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/episodes/{ctx.episode.pk}/",
+        {"nurse": 200},
+        API_DENIED,
+        api=True,
+    ),
+    "patients-api:episode-transfer": Case(
+        "POST",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/episodes/{ctx.episode.pk}/transfer/",
+        {"nurse": 201},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"at": timezone.now().isoformat(), "level_of_care": "3.5", "reason": "stable"},
+    ),
+    "patients-api:episode-discharge": Case(
+        "POST",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/episodes/{ctx.episode.pk}/discharge/",
+        {"nurse": 200},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"discharged_at": timezone.now().isoformat(), "reason": "completed"},
+    ),
     "patients-api:census": Case("GET", lambda ctx: "/api/v1/census/", {"nurse": 200}, {"anonymous": 401}, api=True),
-    "privacy:break-glass": Case("POST", lambda ctx: reverse("privacy:break-glass"), {"counselor_off_team": 302},
-                                {"north_nurse": 200, "kiosk": 302, "anonymous": 302},
-                                data=lambda ctx: {"mrn": ctx.patient.mrn, "reason": "unresponsive, need the chart"}),
-    "privacy:break-glass-report": Case("GET", lambda ctx: reverse("privacy:break-glass-report"),
-                                       {"privacy_officer": 200}, {"nurse": 403, "kiosk": 302, "anonymous": 302}),
+    "privacy:break-glass": Case(
+        "POST",
+        lambda ctx: reverse("privacy:break-glass"),
+        {"counselor_off_team": 302},
+        {"north_nurse": 200, "kiosk": 302, "anonymous": 302},
+        data=lambda ctx: {"mrn": ctx.patient.mrn, "reason": "unresponsive, need the chart"},
+    ),
+    "privacy:break-glass-report": Case(
+        "GET",
+        lambda ctx: reverse("privacy:break-glass-report"),
+        {"privacy_officer": 200},
+        {"nurse": 403, "kiosk": 302, "anonymous": 302},
+    ),
     "privacy:patient": Case("GET", patient_url("privacy:patient"), {"nurse": 200}, PAGE_DENIED),
     "privacy:consent-new": Case("GET", patient_url("privacy:consent-new"), {"nurse": 200}, PAGE_DENIED),
-    "privacy:consent-revoke": Case("POST", lambda ctx: reverse("privacy:consent-revoke",
-                                                              args=[ctx.patient.pk, ctx.consent.pk]),
-                                   {"nurse": 302}, PAGE_DENIED,
-                                   data=lambda ctx: {"revoked_on": today_local(ctx), "revocation_note": "letter"}),
-    "privacy:disclose": Case("POST", patient_url("privacy:disclose"), {"nurse": 200}, PAGE_DENIED,
-                             data=lambda ctx: {"recipient": "Riverside Primary Care", "purpose": "treatment",
-                                               "information": ["episodes"]}),
+    "privacy:consent-revoke": Case(
+        "POST",
+        lambda ctx: reverse("privacy:consent-revoke", args=[ctx.patient.pk, ctx.consent.pk]),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"revoked_on": today_local(ctx), "revocation_note": "letter"},
+    ),
+    "privacy:disclose": Case(
+        "POST",
+        patient_url("privacy:disclose"),
+        {"nurse": 200},
+        PAGE_DENIED,
+        data=lambda ctx: {"recipient": "Riverside Primary Care", "purpose": "treatment", "information": ["episodes"]},
+    ),
     "privacy:accounting-csv": Case("GET", patient_url("privacy:accounting-csv"), {"nurse": 200}, PAGE_DENIED),
-    "withdrawal:board": Case("GET", lambda ctx: reverse("withdrawal:board"), {"nurse": 200, "counselor_off_team": 200},
-                             {"kiosk": 302, "anonymous": 302}),
+    "withdrawal:board": Case(
+        "GET",
+        lambda ctx: reverse("withdrawal:board"),
+        {"nurse": 200, "counselor_off_team": 200},
+        {"kiosk": 302, "anonymous": 302},
+    ),
     "withdrawal:flowsheet": Case("GET", patient_url("withdrawal:flowsheet"), {"nurse": 200}, PAGE_DENIED),
-    "withdrawal:record": Case("POST", patient_url("withdrawal:record", "cows"), {"nurse": 302}, PAGE_DENIED,
-                              data=lambda ctx: {"taken_at": now_local(ctx), **COWS}),
-    "withdrawal:amend": Case("POST", assessment_url("withdrawal:amend"), {"nurse": 302}, PAGE_DENIED,
-                             data=lambda ctx: {"taken_at": now_local(ctx), **COWS, "gooseflesh": 3,
-                                               "reason": "rescored", "version": 1}),
-    "withdrawal:entered-in-error": Case("POST", assessment_url("withdrawal:entered-in-error"), {"nurse": 302},
-                                        PAGE_DENIED, data=lambda ctx: {"reason": "wrong patient", "version": 1}),
+    "withdrawal:record": Case(
+        "POST",
+        patient_url("withdrawal:record", "cows"),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"taken_at": now_local(ctx), **COWS},
+    ),
+    "withdrawal:amend": Case(
+        "POST",
+        assessment_url("withdrawal:amend"),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"taken_at": now_local(ctx), **COWS, "gooseflesh": 3, "reason": "rescored", "version": 1},
+    ),
+    "withdrawal:entered-in-error": Case(
+        "POST",
+        assessment_url("withdrawal:entered-in-error"),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"reason": "wrong patient", "version": 1},
+    ),
     "withdrawal:kiosk-open": Case("POST", patient_url("withdrawal:kiosk-open"), {"nurse": 302}, PAGE_DENIED),
     "kiosk:start": Case("GET", lambda ctx: reverse("kiosk:start"), {"kiosk": 200}, {"nurse": 403, "anonymous": 403}),
-    "kiosk:report": Case("POST", lambda ctx: reverse("kiosk:report", args=["sows-handelsman"]), {"kiosk": 302},
-                         {"nurse": 403, "north_nurse": 403, "anonymous": 403}, data=lambda ctx: SOWS),
-    "kiosk:finish": Case("POST", lambda ctx: reverse("kiosk:finish"), {"kiosk": 302, "anonymous": 302},
-                         {"nurse": 302}),
-    "withdrawal-api:assessment-list": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/assessments/",
-                                           {"nurse": 201}, API_DENIED, api=True,
-                                           data=lambda ctx: {"instrument": "cows", "responses": COWS,
-                                                             "taken_at": timezone.now().isoformat()}),
+    "kiosk:report": Case(
+        "POST",
+        lambda ctx: reverse("kiosk:report", args=["sows-handelsman"]),
+        {"kiosk": 302},
+        {"nurse": 403, "north_nurse": 403, "anonymous": 403},
+        data=lambda ctx: SOWS,
+    ),
+    "kiosk:finish": Case("POST", lambda ctx: reverse("kiosk:finish"), {"kiosk": 302, "anonymous": 302}, {"nurse": 302}),
+    "withdrawal-api:assessment-list": Case(
+        "POST",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/assessments/",
+        {"nurse": 201},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"instrument": "cows", "responses": COWS, "taken_at": timezone.now().isoformat()},
+    ),
     "withdrawal-api:assessment-detail": Case("GET", api_assessment(), {"nurse": 200}, API_DENIED, api=True),
-    "withdrawal-api:amend": Case("POST", api_assessment("amend/"), {"nurse": 201}, API_DENIED, api=True,
-                                 data=lambda ctx: {"responses": COWS, "reason": "rescored", "version": 1}),
-    "withdrawal-api:entered-in-error": Case("POST", api_assessment("entered-in-error/"), {"nurse": 200}, API_DENIED,
-                                            api=True, data=lambda ctx: {"reason": "wrong patient", "version": 1}),
-    "withdrawal-api:instrument-list": Case("GET", lambda ctx: "/api/v1/instruments/", {"nurse": 200},
-                                           {"kiosk": 401, "anonymous": 401}, api=True),
-    "withdrawal-api:instrument-detail": Case("GET", lambda ctx: "/api/v1/instruments/cows/", {"nurse": 200},
-                                             {"kiosk": 401, "anonymous": 401}, api=True),
-    "withdrawal-api:board": Case("GET", lambda ctx: "/api/v1/withdrawal/board/", {"nurse": 200},
-                                 {"north_nurse": 404, "kiosk": 401, "anonymous": 401}, api=True,
-                                 extra=["?program=harbor"]),
-    "placements:placement": Case("POST", patient_url("placements:placement"), {"nurse": 302}, PAGE_DENIED,
-                                 data=lambda ctx: {"at": now_local(ctx), **{f"rating_d{n}": 1 for n in range(1, 7)}}),
-    "placements:rule-table": Case("GET", lambda ctx: reverse("placements:rule-table"),
-                                  {"nurse": 200, "counselor_off_team": 200}, {"kiosk": 302, "anonymous": 302}),
-    "placements:rule-table-edit": Case("POST", lambda ctx: reverse("placements:rule-table-edit"),
-                                       {"administrator": 302}, ADMIN_PAGE_DENIED | {"counselor_off_team": 403},
-                                       data=lambda ctx: {"table": json.dumps(harbor_table()), "note": "review"}),
-    "placements:rule-table-version": Case("GET", lambda ctx: reverse("placements:rule-table-version",
-                                                                     args=[rule_version(ctx)]),
-                                          {"nurse": 200, "counselor_off_team": 200, "administrator": 200},
-                                          {"north_nurse": 404, "kiosk": 302, "anonymous": 302}),
-    "placements:rule-table-restore": Case("POST", lambda ctx: reverse("placements:rule-table-restore",
-                                                                      args=[rule_version(ctx)]),
-                                          {"administrator": 302},
-                                          {"nurse": 403, "north_nurse": 404, "kiosk": 302, "anonymous": 302},
-                                          data=lambda ctx: {"note": "undo"}),
-    "accounts:settings": Case("GET", lambda ctx: reverse("accounts:settings"), {"administrator": 200},
-                              ADMIN_PAGE_DENIED | {"privacy_officer": 403}),
-    "accounts:setting-change": Case("POST", lambda ctx: reverse("accounts:setting-change",
-                                                                args=["withdrawal.late_entry_days"]),
-                                    {"administrator": 302}, ADMIN_PAGE_DENIED | {"counselor_off_team": 403},
-                                    data=lambda ctx: {"value": "3"}),
-    "placements-api:placement-list": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/placements/",
-                                          {"nurse": 201}, API_DENIED, api=True,
-                                          data=lambda ctx: {"ratings": {f"d{n}": 1 for n in range(1, 7)}}),
-    "placements-api:rule-table": Case("GET", lambda ctx: "/api/v1/placement/rules/", {"nurse": 200},
-                                      {"kiosk": 401, "anonymous": 401}, api=True),
-    "placements:waitlist": Case("GET", lambda ctx: reverse("placements:waitlist"),
-                                {"nurse": 200, "counselor_off_team": 200}, {"kiosk": 302, "anonymous": 302}),
-    "placements:referral-new": Case("POST", lambda ctx: reverse("placements:referral-new"), {"nurse": 302},
-                                    {"counselor_off_team": 403, "kiosk": 302, "anonymous": 302},
-                                    data=lambda ctx: {"name": "Ana", "contact": "555", "source": "self",
-                                                      "received_at": now_local(ctx), "urgency": "routine",
-                                                      "requested_level": "1"}),
-    "placements:referral": Case("GET", lambda ctx: reverse("placements:referral", args=[referral_id(ctx)]),
-                                {"nurse": 200, "counselor_off_team": 200}, REFERRAL_PAGE_DENIED),
-    "placements:referral-admit": Case("POST", lambda ctx: reverse("placements:referral-admit",
-                                                                  args=[referral_id(ctx)]),
-                                      {"nurse": 400}, REFERRAL_PAGE_DENIED | {"counselor_off_team": 403},
-                                      data=lambda ctx: {"mrn": ctx.patient.mrn, "admitted_at": now_local(ctx)}),
-    "placements:referral-close": Case("POST", lambda ctx: reverse("placements:referral-close",
-                                                                  args=[referral_id(ctx)]),
-                                      {"nurse": 302}, REFERRAL_PAGE_DENIED | {"counselor_off_team": 403},
-                                      data=lambda ctx: {"status": "closed", "reason": "no answer"}),
-    "placements-api:referral-list": Case("GET", lambda ctx: "/api/v1/referrals/",
-                                         {"nurse": 200, "counselor_off_team": 200},
-                                         {"kiosk": 401, "anonymous": 401}, api=True),
-    "placements-api:referral-detail": Case("GET", lambda ctx: f"/api/v1/referrals/{referral_id(ctx)}/",
-                                           {"nurse": 200, "counselor_off_team": 200}, REFERRAL_API_DENIED, api=True),
-    "placements-api:referral-admit": Case("POST", lambda ctx: f"/api/v1/referrals/{referral_id(ctx)}/admit/",
-                                          {"nurse": 400}, REFERRAL_API_DENIED | {"counselor_off_team": 403},
-                                          api=True, data=lambda ctx: {"patient": ctx.patient.pk,
-                                                                      "admitted_at": timezone.now().isoformat()}),
-    "placements-api:referral-close": Case("POST", lambda ctx: f"/api/v1/referrals/{referral_id(ctx)}/close/",
-                                          {"nurse": 200}, REFERRAL_API_DENIED | {"counselor_off_team": 403},
-                                          api=True, data=lambda ctx: {"status": "closed", "reason": "no answer"}),
-    "placements:due": Case("GET", lambda ctx: reverse("placements:due"), {"nurse": 200, "counselor_off_team": 200},
-                           {"kiosk": 302, "anonymous": 302}),
-    "audit:trail": Case("GET", lambda ctx: reverse("audit:trail"), {"privacy_officer": 200},
-                        {"nurse": 403, "counselor_off_team": 403, "north_nurse": 403, "kiosk": 302,
-                         "anonymous": 302}),
+    "withdrawal-api:amend": Case(
+        "POST",
+        api_assessment("amend/"),
+        {"nurse": 201},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"responses": COWS, "reason": "rescored", "version": 1},
+    ),
+    "withdrawal-api:entered-in-error": Case(
+        "POST",
+        api_assessment("entered-in-error/"),
+        {"nurse": 200},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"reason": "wrong patient", "version": 1},
+    ),
+    "withdrawal-api:instrument-list": Case(
+        "GET", lambda ctx: "/api/v1/instruments/", {"nurse": 200}, {"kiosk": 401, "anonymous": 401}, api=True
+    ),
+    "withdrawal-api:instrument-detail": Case(
+        "GET", lambda ctx: "/api/v1/instruments/cows/", {"nurse": 200}, {"kiosk": 401, "anonymous": 401}, api=True
+    ),
+    "withdrawal-api:board": Case(
+        "GET",
+        lambda ctx: "/api/v1/withdrawal/board/",
+        {"nurse": 200},
+        {"north_nurse": 404, "kiosk": 401, "anonymous": 401},
+        api=True,
+        extra=["?program=harbor"],
+    ),
+    "placements:placement": Case(
+        "POST",
+        patient_url("placements:placement"),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"at": now_local(ctx), **{f"rating_d{n}": 1 for n in range(1, 7)}},
+    ),
+    "placements:rule-table": Case(
+        "GET",
+        lambda ctx: reverse("placements:rule-table"),
+        {"nurse": 200, "counselor_off_team": 200},
+        {"kiosk": 302, "anonymous": 302},
+    ),
+    "placements:rule-table-edit": Case(
+        "POST",
+        lambda ctx: reverse("placements:rule-table-edit"),
+        {"administrator": 302},
+        ADMIN_PAGE_DENIED | {"counselor_off_team": 403},
+        data=lambda ctx: {"table": json.dumps(harbor_table()), "note": "review"},
+    ),
+    "placements:rule-table-version": Case(
+        "GET",
+        lambda ctx: reverse("placements:rule-table-version", args=[rule_version(ctx)]),
+        {"nurse": 200, "counselor_off_team": 200, "administrator": 200},
+        {"north_nurse": 404, "kiosk": 302, "anonymous": 302},
+    ),
+    "placements:rule-table-restore": Case(
+        "POST",
+        lambda ctx: reverse("placements:rule-table-restore", args=[rule_version(ctx)]),
+        {"administrator": 302},
+        {"nurse": 403, "north_nurse": 404, "kiosk": 302, "anonymous": 302},
+        data=lambda ctx: {"note": "undo"},
+    ),
+    "accounts:settings": Case(
+        "GET",
+        lambda ctx: reverse("accounts:settings"),
+        {"administrator": 200},
+        ADMIN_PAGE_DENIED | {"privacy_officer": 403},
+    ),
+    "accounts:setting-change": Case(
+        "POST",
+        lambda ctx: reverse("accounts:setting-change", args=["withdrawal.late_entry_days"]),
+        {"administrator": 302},
+        ADMIN_PAGE_DENIED | {"counselor_off_team": 403},
+        data=lambda ctx: {"value": "3"},
+    ),
+    "placements-api:placement-list": Case(
+        "POST",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/placements/",
+        {"nurse": 201},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"ratings": {f"d{n}": 1 for n in range(1, 7)}},
+    ),
+    "placements-api:rule-table": Case(
+        "GET", lambda ctx: "/api/v1/placement/rules/", {"nurse": 200}, {"kiosk": 401, "anonymous": 401}, api=True
+    ),
+    "placements:waitlist": Case(
+        "GET",
+        lambda ctx: reverse("placements:waitlist"),
+        {"nurse": 200, "counselor_off_team": 200},
+        {"kiosk": 302, "anonymous": 302},
+    ),
+    "placements:referral-new": Case(
+        "POST",
+        lambda ctx: reverse("placements:referral-new"),
+        {"nurse": 302},
+        {"counselor_off_team": 403, "kiosk": 302, "anonymous": 302},
+        data=lambda ctx: {
+            "name": "Ana",
+            "contact": "555",
+            "source": "self",
+            "received_at": now_local(ctx),
+            "urgency": "routine",
+            "requested_level": "1",
+        },
+    ),
+    "placements:referral": Case(
+        "GET",
+        lambda ctx: reverse("placements:referral", args=[referral_id(ctx)]),
+        {"nurse": 200, "counselor_off_team": 200},
+        REFERRAL_PAGE_DENIED,
+    ),
+    "placements:referral-admit": Case(
+        "POST",
+        lambda ctx: reverse("placements:referral-admit", args=[referral_id(ctx)]),
+        {"nurse": 400},
+        REFERRAL_PAGE_DENIED | {"counselor_off_team": 403},
+        data=lambda ctx: {"mrn": ctx.patient.mrn, "admitted_at": now_local(ctx)},
+    ),
+    "placements:referral-close": Case(
+        "POST",
+        lambda ctx: reverse("placements:referral-close", args=[referral_id(ctx)]),
+        {"nurse": 302},
+        REFERRAL_PAGE_DENIED | {"counselor_off_team": 403},
+        data=lambda ctx: {"status": "closed", "reason": "no answer"},
+    ),
+    "placements-api:referral-list": Case(
+        "GET",
+        lambda ctx: "/api/v1/referrals/",
+        {"nurse": 200, "counselor_off_team": 200},
+        {"kiosk": 401, "anonymous": 401},
+        api=True,
+    ),
+    "placements-api:referral-detail": Case(
+        "GET",
+        lambda ctx: f"/api/v1/referrals/{referral_id(ctx)}/",
+        {"nurse": 200, "counselor_off_team": 200},
+        REFERRAL_API_DENIED,
+        api=True,
+    ),
+    "placements-api:referral-admit": Case(
+        "POST",
+        lambda ctx: f"/api/v1/referrals/{referral_id(ctx)}/admit/",
+        {"nurse": 400},
+        REFERRAL_API_DENIED | {"counselor_off_team": 403},
+        api=True,
+        data=lambda ctx: {"patient": ctx.patient.pk, "admitted_at": timezone.now().isoformat()},
+    ),
+    "placements-api:referral-close": Case(
+        "POST",
+        lambda ctx: f"/api/v1/referrals/{referral_id(ctx)}/close/",
+        {"nurse": 200},
+        REFERRAL_API_DENIED | {"counselor_off_team": 403},
+        api=True,
+        data=lambda ctx: {"status": "closed", "reason": "no answer"},
+    ),
+    "placements:due": Case(
+        "GET",
+        lambda ctx: reverse("placements:due"),
+        {"nurse": 200, "counselor_off_team": 200},
+        {"kiosk": 302, "anonymous": 302},
+    ),
+    "audit:trail": Case(
+        "GET",
+        lambda ctx: reverse("audit:trail"),
+        {"privacy_officer": 200},
+        {"nurse": 403, "counselor_off_team": 403, "north_nurse": 403, "kiosk": 302, "anonymous": 302},
+    ),
     "screening:history": Case("GET", patient_url("screening:history"), {"nurse": 200}, PAGE_DENIED),
     "screening:screen": Case("GET", patient_url("screening:screen"), {"nurse": 200}, PAGE_DENIED),
-    "screening:follow-up": Case("POST", lambda ctx: reverse("screening:follow-up", args=[ctx.patient.pk,
-                                                                                          ctx.follow_up.pk]),
-                                {"nurse": 302}, PAGE_DENIED, data=lambda ctx: {"status": "ordered"}),
+    "screening:follow-up": Case(
+        "POST",
+        lambda ctx: reverse("screening:follow-up", args=[ctx.patient.pk, ctx.follow_up.pk]),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"status": "ordered"},
+    ),
     "screening:naloxone": Case("GET", patient_url("screening:naloxone"), {"nurse": 200}, PAGE_DENIED),
     "screening:events": Case("GET", patient_url("screening:events"), {"nurse": 200}, PAGE_DENIED),
     "screening:risk": Case("GET", patient_url("screening:risk"), {"nurse": 200}, PAGE_DENIED),
     "screening:handout": Case("GET", patient_url("screening:handout"), {"nurse": 200}, PAGE_DENIED),
-    "screening:worklist": Case("GET", lambda ctx: reverse("screening:worklist"),
-                               {"nurse": 200, "counselor_off_team": 200}, {"kiosk": 302, "anonymous": 302}),
+    "screening:worklist": Case(
+        "GET",
+        lambda ctx: reverse("screening:worklist"),
+        {"nurse": 200, "counselor_off_team": 200},
+        {"kiosk": 302, "anonymous": 302},
+    ),
     "screening-api:history": Case("GET", api_patient("history/"), {"nurse": 200}, API_DENIED, api=True),
     "screening-api:screens": Case("GET", api_patient("screens/"), {"nurse": 200}, API_DENIED, api=True),
     "screening-api:follow-ups": Case("GET", api_patient("follow-ups/"), {"nurse": 200}, API_DENIED, api=True),
-    "screening-api:follow-up": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/follow-ups/"
-                                    f"{ctx.follow_up.pk}/", {"nurse": 200}, API_DENIED, api=True,
-                                    data=lambda ctx: {"status": "ordered"}),
+    "screening-api:follow-up": Case(
+        "POST",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/follow-ups/{ctx.follow_up.pk}/",
+        {"nurse": 200},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"status": "ordered"},
+    ),
     "screening-api:overdose-risk": Case("GET", api_patient("overdose-risk/"), {"nurse": 200}, API_DENIED, api=True),
     "screening-api:naloxone": Case("GET", api_patient("naloxone/"), {"nurse": 200}, API_DENIED, api=True),
     "screening-api:events": Case("GET", api_patient("events/"), {"nurse": 200}, API_DENIED, api=True),
     "privacy-api:consent-list": Case("GET", api_patient("consents/"), {"nurse": 200}, API_DENIED, api=True),
-    "privacy-api:consent-revoke": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/consents/"
-                                       f"{ctx.consent.pk}/revoke/", {"nurse": 200}, API_DENIED, api=True,
-                                       data=lambda ctx: {"revoked_on": today_local(ctx),
-                                                         "revocation_note": "letter of 1 May"}),
-    "privacy-api:disclosure-list": Case("POST", api_patient("disclosures/"), {"nurse": 201}, API_DENIED, api=True,
-                                        data=lambda ctx: {"recipient": "Riverside Primary Care",
-                                                          "purpose": "treatment", "information": ["episodes"]}),
+    "privacy-api:consent-revoke": Case(
+        "POST",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/consents/{ctx.consent.pk}/revoke/",
+        {"nurse": 200},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"revoked_on": today_local(ctx), "revocation_note": "letter of 1 May"},
+    ),
+    "privacy-api:disclosure-list": Case(
+        "POST",
+        api_patient("disclosures/"),
+        {"nurse": 201},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"recipient": "Riverside Primary Care", "purpose": "treatment", "information": ["episodes"]},
+    ),
     # Two-factor sign-in: a signed-in staff member's own account pages (a password-only session is covered by
     # accounts/tests/test_two_factor.py::test_a_password_only_session_reaches_no_page_of_the_matrix).
-    "two-factor": Case("GET", lambda ctx: reverse("two-factor"), {"nurse": 200, "north_nurse": 200},
-                       {"kiosk": 302, "anonymous": 302}),
-    "two-factor-enrol": Case("GET", lambda ctx: reverse("two-factor-enrol"), {"nurse": 302},
-                             {"kiosk": 302, "anonymous": 302}),
-    "two-factor-verify": Case("GET", lambda ctx: reverse("two-factor-verify"), {"nurse": 302},
-                              {"kiosk": 302, "anonymous": 302}),
-
-    "fhir:search": Case("GET", lambda ctx: "/fhir/Observation", {"nurse": 200, "counselor_off_team": 200},
-                        {"privacy_officer": 403, "kiosk": 401, "anonymous": 401}, api=True),
+    "two-factor": Case(
+        "GET", lambda ctx: reverse("two-factor"), {"nurse": 200, "north_nurse": 200}, {"kiosk": 302, "anonymous": 302}
+    ),
+    "two-factor-enrol": Case(
+        "GET", lambda ctx: reverse("two-factor-enrol"), {"nurse": 302}, {"kiosk": 302, "anonymous": 302}
+    ),
+    "two-factor-verify": Case(
+        "GET", lambda ctx: reverse("two-factor-verify"), {"nurse": 302}, {"kiosk": 302, "anonymous": 302}
+    ),
+    "fhir:search": Case(
+        "GET",
+        lambda ctx: "/fhir/Observation",
+        {"nurse": 200, "counselor_off_team": 200},
+        {"privacy_officer": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+    ),
     "fhir:read": Case("GET", lambda ctx: f"/fhir/Patient/{ctx.patient.pk}", {"nurse": 200}, API_DENIED, api=True),
-
-    "bulk:export": Case("GET", lambda ctx: "/fhir/$export", {"nurse": 202, "counselor_off_team": 202},
-                        {"privacy_officer": 403, "kiosk": 401, "anonymous": 401}, api=True, headers=ASYNC),
-    "bulk:patient-export": Case("GET", lambda ctx: "/fhir/Patient/$export", {"nurse": 202},
-                                {"privacy_officer": 403, "kiosk": 401, "anonymous": 401}, api=True, headers=ASYNC),
-    "bulk:group-export": Case("GET", lambda ctx: f"/fhir/Group/program-{ctx.program.pk}/$export", {"nurse": 202},
-                              {"north_nurse": 404, "privacy_officer": 403, "kiosk": 401, "anonymous": 401},
-                              api=True, headers=ASYNC),
-    "bulk:group-read": Case("GET", lambda ctx: f"/fhir/Group/program-{ctx.program.pk}-level-3.7-WM",
-                            {"nurse": 200}, {"north_nurse": 404, "privacy_officer": 403, "kiosk": 401,
-                                             "anonymous": 401}, api=True),
-    "bulk:group-search": Case("GET", lambda ctx: "/fhir/Group", {"nurse": 200, "north_nurse": 200},
-                              {"kiosk": 401, "anonymous": 401}, api=True),
-    "bulk:status": Case("GET", lambda ctx: f"/fhir/bulk-status/{bulk_job(ctx).pk}", {"nurse": 202},
-                        API_DENIED, api=True),
-    "bulk:file": Case("GET", lambda ctx: f"/fhir/bulk-files/{bulk_job(ctx, done=True).pk}/Patient.ndjson",
-                      {"nurse": 200}, API_DENIED, api=True),
+    "bulk:export": Case(
+        "GET",
+        lambda ctx: "/fhir/$export",
+        {"nurse": 202, "counselor_off_team": 202},
+        {"privacy_officer": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+        headers=ASYNC,
+    ),
+    "bulk:patient-export": Case(
+        "GET",
+        lambda ctx: "/fhir/Patient/$export",
+        {"nurse": 202},
+        {"privacy_officer": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+        headers=ASYNC,
+    ),
+    "bulk:group-export": Case(
+        "GET",
+        lambda ctx: f"/fhir/Group/program-{ctx.program.pk}/$export",
+        {"nurse": 202},
+        {"north_nurse": 404, "privacy_officer": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+        headers=ASYNC,
+    ),
+    "bulk:group-read": Case(
+        "GET",
+        lambda ctx: f"/fhir/Group/program-{ctx.program.pk}-level-3.7-WM",
+        {"nurse": 200},
+        {"north_nurse": 404, "privacy_officer": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+    ),
+    "bulk:group-search": Case(
+        "GET", lambda ctx: "/fhir/Group", {"nurse": 200, "north_nurse": 200}, {"kiosk": 401, "anonymous": 401}, api=True
+    ),
+    "bulk:status": Case(
+        "GET", lambda ctx: f"/fhir/bulk-status/{bulk_job(ctx).pk}", {"nurse": 202}, API_DENIED, api=True
+    ),
+    "bulk:file": Case(
+        "GET",
+        lambda ctx: f"/fhir/bulk-files/{bulk_job(ctx, done=True).pk}/Patient.ndjson",
+        {"nurse": 200},
+        API_DENIED,
+        api=True,
+    ),
     "patients:progress": Case("GET", patient_url("patients:progress"), {"nurse": 200, "intake": 200}, PAGE_DENIED),
     "medication:page": Case("GET", patient_url("medication:page"), {"nurse": 200, "prescriber": 200}, PAGE_DENIED),
-    "medication:order-new": Case("POST", patient_url("medication:order-new"), {"prescriber": 302},
-                                 PAGE_DENIED | {"nurse": 403},
-                                 data=lambda ctx: {"medication": "buprenorphine_naloxone", "dose": "8",
-                                                   "route": "sublingual", "frequency": "once daily",
-                                                   "phase": "maintenance", "start_at": now_local(ctx)}),
-    "medication:order-stop": Case("POST", lambda ctx: reverse("medication:order-stop",
-                                                              args=[ctx.patient.pk, moud_order(ctx)]),
-                                  {"prescriber": 302}, PAGE_DENIED | {"nurse": 403},
-                                  data=lambda ctx: {"stop_at": now_local(ctx), "reason": "switched"}),
-    "medication:administer": Case("POST", patient_url("medication:administer"), {"nurse": 302, "prescriber": 302},
-                                  PAGE_DENIED | {"intake": 403},
-                                  data=lambda ctx: {"order": moud_order(ctx), "status": "given", "dose": "4",
-                                                    "at": now_local(ctx)}),
-    "drug_screens:page": Case("POST", patient_url("drug_screens:page"), {"nurse": 302}, PAGE_DENIED | {"intake": 403},
-                              data=lambda ctx: {"collected_at": now_local(ctx), "observed": "yes",
-                                                "result_fentanyl": "positive"}),
-    "medication:entered-in-error": Case("POST", lambda ctx: reverse("medication:entered-in-error",
-                                                                    args=[ctx.patient.pk, moud_dose(ctx)]),
-                                        {"nurse": 302}, PAGE_DENIED | {"intake": 403},
-                                        data=lambda ctx: {"reason": "wrong patient"}),
-    "drug_screens:entered-in-error": Case("POST", lambda ctx: reverse("drug_screens:entered-in-error",
-                                                                      args=[ctx.patient.pk, drug_screen(ctx)]),
-                                          {"nurse": 302}, PAGE_DENIED | {"intake": 403},
-                                          data=lambda ctx: {"reason": "wrong specimen label"}),
+    "medication:order-new": Case(
+        "POST",
+        patient_url("medication:order-new"),
+        {"prescriber": 302},
+        PAGE_DENIED | {"nurse": 403},
+        data=lambda ctx: {
+            "medication": "buprenorphine_naloxone",
+            "dose": "8",
+            "route": "sublingual",
+            "frequency": "once daily",
+            "phase": "maintenance",
+            "start_at": now_local(ctx),
+        },
+    ),
+    "medication:order-stop": Case(
+        "POST",
+        lambda ctx: reverse("medication:order-stop", args=[ctx.patient.pk, moud_order(ctx)]),
+        {"prescriber": 302},
+        PAGE_DENIED | {"nurse": 403},
+        data=lambda ctx: {"stop_at": now_local(ctx), "reason": "switched"},
+    ),
+    "medication:administer": Case(
+        "POST",
+        patient_url("medication:administer"),
+        {"nurse": 302, "prescriber": 302},
+        PAGE_DENIED | {"intake": 403},
+        data=lambda ctx: {"order": moud_order(ctx), "status": "given", "dose": "4", "at": now_local(ctx)},
+    ),
+    "drug_screens:page": Case(
+        "POST",
+        patient_url("drug_screens:page"),
+        {"nurse": 302},
+        PAGE_DENIED | {"intake": 403},
+        data=lambda ctx: {"collected_at": now_local(ctx), "observed": "yes", "result_fentanyl": "positive"},
+    ),
+    "medication:entered-in-error": Case(
+        "POST",
+        lambda ctx: reverse("medication:entered-in-error", args=[ctx.patient.pk, moud_dose(ctx)]),
+        {"nurse": 302},
+        PAGE_DENIED | {"intake": 403},
+        data=lambda ctx: {"reason": "wrong patient"},
+    ),
+    "drug_screens:entered-in-error": Case(
+        "POST",
+        lambda ctx: reverse("drug_screens:entered-in-error", args=[ctx.patient.pk, drug_screen(ctx)]),
+        {"nurse": 302},
+        PAGE_DENIED | {"intake": 403},
+        data=lambda ctx: {"reason": "wrong specimen label"},
+    ),
     "medication-api:administration-error": Case(
-        "POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/moud-administrations/{moud_dose(ctx)}/"
-                            "entered-in-error/",
-        {"nurse": 200}, API_DENIED | {"intake": 403}, api=True, data=lambda ctx: {"reason": "wrong patient"}),
+        "POST",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/moud-administrations/{moud_dose(ctx)}/entered-in-error/",
+        {"nurse": 200},
+        API_DENIED | {"intake": 403},
+        api=True,
+        data=lambda ctx: {"reason": "wrong patient"},
+    ),
     "drug-screens-api:entered-in-error": Case(
-        "POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/drug-screens/{drug_screen(ctx)}/entered-in-error/",
-        {"nurse": 200}, API_DENIED | {"intake": 403}, api=True, data=lambda ctx: {"reason": "wrong label"}),
+        "POST",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/drug-screens/{drug_screen(ctx)}/entered-in-error/",
+        {"nurse": 200},
+        API_DENIED | {"intake": 403},
+        api=True,
+        data=lambda ctx: {"reason": "wrong label"},
+    ),
     "outcomes:dashboard": Case("GET", lambda ctx: reverse("outcomes:dashboard"), {"director": 200}, OUTCOMES_DENIED),
     "outcomes:csv": Case("GET", lambda ctx: reverse("outcomes:csv"), {"director": 200}, OUTCOMES_DENIED),
-    "medication-api:orders": Case("POST", api_patient("moud-orders/"), {"prescriber": 201},
-                                  API_DENIED | {"nurse": 403}, api=True,
-                                  data=lambda ctx: {"medication": "methadone", "dose": "30", "route": "oral",
-                                                    "frequency": "once daily",
-                                                    "start_at": timezone.now().isoformat()}),
-    "medication-api:order-stop": Case("POST", lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/moud-orders/"
-                                      f"{moud_order(ctx)}/stop/", {"prescriber": 200}, API_DENIED | {"nurse": 403},
-                                      api=True, data=lambda ctx: {"stop_at": timezone.now().isoformat(),
-                                                                  "reason": "switched"}),
-    "medication-api:administrations": Case("POST", api_patient("moud-administrations/"), {"nurse": 201},
-                                           API_DENIED | {"intake": 403}, api=True,
-                                           data=lambda ctx: {"order": moud_order(ctx), "status": "given",
-                                                             "dose": "4", "at": timezone.now().isoformat()}),
-    "drug-screens-api:screens": Case("POST", api_patient("drug-screens/"), {"nurse": 201},
-                                     API_DENIED | {"intake": 403}, api=True,
-                                     data=lambda ctx: {"collected_at": timezone.now().isoformat(), "observed": True,
-                                                       "results": {"fentanyl": "negative"}}),
-    "outcomes-api:outcomes": Case("GET", lambda ctx: "/api/v1/outcomes/", {"director": 200},
-                                  {"nurse": 403, "north_nurse": 403, "kiosk": 401, "anonymous": 401}, api=True),
+    "medication-api:orders": Case(
+        "POST",
+        api_patient("moud-orders/"),
+        {"prescriber": 201},
+        API_DENIED | {"nurse": 403},
+        api=True,
+        data=lambda ctx: {
+            "medication": "methadone",
+            "dose": "30",
+            "route": "oral",
+            "frequency": "once daily",
+            "start_at": timezone.now().isoformat(),
+        },
+    ),
+    "medication-api:order-stop": Case(
+        "POST",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/moud-orders/{moud_order(ctx)}/stop/",
+        {"prescriber": 200},
+        API_DENIED | {"nurse": 403},
+        api=True,
+        data=lambda ctx: {"stop_at": timezone.now().isoformat(), "reason": "switched"},
+    ),
+    "medication-api:administrations": Case(
+        "POST",
+        api_patient("moud-administrations/"),
+        {"nurse": 201},
+        API_DENIED | {"intake": 403},
+        api=True,
+        data=lambda ctx: {"order": moud_order(ctx), "status": "given", "dose": "4", "at": timezone.now().isoformat()},
+    ),
+    "drug-screens-api:screens": Case(
+        "POST",
+        api_patient("drug-screens/"),
+        {"nurse": 201},
+        API_DENIED | {"intake": 403},
+        api=True,
+        data=lambda ctx: {
+            "collected_at": timezone.now().isoformat(),
+            "observed": True,
+            "results": {"fentanyl": "negative"},
+        },
+    ),
+    "outcomes-api:outcomes": Case(
+        "GET",
+        lambda ctx: "/api/v1/outcomes/",
+        {"director": 200},
+        {"nurse": 403, "north_nurse": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+    ),
 }
 
 TREATMENT_MATRIX = {
     "treatment:plan": Case("GET", patient_url("treatment:plan"), {"nurse": 200}, PAGE_DENIED),
-    "treatment:plan-version": Case("POST", plan_url("treatment:plan-version", "v2"), {"nurse": 302}, PAGE_DENIED,
-                                   data=lambda ctx: {"action": "add_goal", "revision": 1, "goal-problem": "p1",
-                                                     "goal-text": "Get my job back"}),
-    "treatment:plan-sign": Case("POST", plan_url("treatment:plan-sign", "v2"), {"nurse": 302}, PAGE_DENIED,
-                                data=lambda ctx: {"revision": 1}),
-    "treatment:plan-acknowledge": Case("POST", plan_url("treatment:plan-acknowledge"), {"nurse": 302}, PAGE_DENIED,
-                                       data=lambda ctx: {"patient_name": "Maria Rivera", "attested": "on"}),
-    "treatment:plan-amend": Case("POST", plan_url("treatment:plan-amend"), {"nurse": 302}, PAGE_DENIED,
-                                 data=lambda ctx: {"version": 1, "reason": "new goal"}),
-    "treatment:plan-review": Case("POST", plan_url("treatment:plan-review"), {"nurse": 302}, PAGE_DENIED,
-                                  data=lambda ctx: {"note": "still fits"}),
-    "treatment:plan-save-template": Case("POST", plan_url("treatment:plan-save-template"), {"director": 302},
-                                         PAGE_DENIED | {"nurse": 403},
-                                         data=lambda ctx: {"name": "Residential", "level_codes": ["3.5"]}),
-    "treatment:notes": Case("POST", patient_url("treatment:notes"), {"nurse": 302}, PAGE_DENIED,
-                            data=lambda ctx: {"occurred_at": now_local(ctx), "body": "Doing better",
-                                              "status_o1": "in_progress"}),
-    "treatment:counseling-notes": Case("POST", patient_url("treatment:counseling-notes"), {"team_counselor": 302},
-                                       PAGE_DENIED | {"nurse": 403},
-                                       data=lambda ctx: {"occurred_at": now_local(ctx), "body": "grief work"}),
-    "treatment:patient-schedule": Case("GET", patient_url("treatment:patient-schedule"), {"nurse": 200},
-                                       PAGE_DENIED),
-    "treatment:due": Case("GET", lambda ctx: reverse("treatment:due"), {"nurse": 200, "counselor_off_team": 200},
-                          {"kiosk": 302, "anonymous": 302}),
-    "treatment:templates": Case("GET", lambda ctx: reverse("treatment:templates"), {"nurse": 200},
-                                {"kiosk": 302, "anonymous": 302}),
-    "treatment:modalities": Case("POST", lambda ctx: reverse("treatment:modalities"), {"director": 302},
-                                 {"nurse": 403, "kiosk": 302, "anonymous": 302},
-                                 data=lambda ctx: {"code": "yoga", "label": "Yoga", "category": "experiential"}),
-    "treatment:schedule": Case("GET", lambda ctx: reverse("treatment:schedule"), {"nurse": 200},
-                               {"kiosk": 302, "anonymous": 302}),
-    "treatment:session-new": Case("POST", lambda ctx: reverse("treatment:session-new"), {"nurse": 302},
-                                  {"intake": 403, "kiosk": 302, "anonymous": 302},
-                                  data=lambda ctx: {"kind": "group", "modality": "art", "topic": "Masks",
-                                                    "facilitator": ctx.nurse.pk, "starts_at": now_local(ctx),
-                                                    "ends_at": later_local(ctx, hours=1)}),
-    "treatment:session": Case("GET", session_url("treatment:session"), {"nurse": 200, "counselor_off_team": 200},
-                              {"north_nurse": 404, "kiosk": 302, "anonymous": 302}),
-    "treatment:session-roster": Case("POST", session_url("treatment:session-roster", "empty"), {"nurse": 302},
-                                     {"counselor_off_team": 400, "intake": 403, "north_nurse": 404, "kiosk": 302,
-                                      "anonymous": 302}, data=lambda ctx: {"mrn": ctx.patient.mrn}),
-    "treatment:session-attendance": Case("POST", session_url("treatment:session-attendance"), {"nurse": 302},
-                                         {"counselor_off_team": 400, "intake": 403, "north_nurse": 404, "kiosk": 302,
-                                          "anonymous": 302},
-                                         data=lambda ctx: {"patient": ctx.patient.pk, "status": "late"}),
-    "treatment:session-note": Case("POST", session_url("treatment:session-note"), {"nurse": 302},
-                                   {"intake": 403, "north_nurse": 404, "kiosk": 302, "anonymous": 302},
-                                   data=lambda ctx: {"body": "Group mapped triggers",
-                                                     f"entry_{ctx.patient.pk}": "Named work stress"}),
+    "treatment:plan-version": Case(
+        "POST",
+        plan_url("treatment:plan-version", "v2"),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"action": "add_goal", "revision": 1, "goal-problem": "p1", "goal-text": "Get my job back"},
+    ),
+    "treatment:plan-sign": Case(
+        "POST", plan_url("treatment:plan-sign", "v2"), {"nurse": 302}, PAGE_DENIED, data=lambda ctx: {"revision": 1}
+    ),
+    "treatment:plan-acknowledge": Case(
+        "POST",
+        plan_url("treatment:plan-acknowledge"),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"patient_name": "Maria Rivera", "attested": "on"},
+    ),
+    "treatment:plan-amend": Case(
+        "POST",
+        plan_url("treatment:plan-amend"),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"version": 1, "reason": "new goal"},
+    ),
+    "treatment:plan-review": Case(
+        "POST", plan_url("treatment:plan-review"), {"nurse": 302}, PAGE_DENIED, data=lambda ctx: {"note": "still fits"}
+    ),
+    "treatment:plan-save-template": Case(
+        "POST",
+        plan_url("treatment:plan-save-template"),
+        {"director": 302},
+        PAGE_DENIED | {"nurse": 403},
+        data=lambda ctx: {"name": "Residential", "level_codes": ["3.5"]},
+    ),
+    "treatment:notes": Case(
+        "POST",
+        patient_url("treatment:notes"),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"occurred_at": now_local(ctx), "body": "Doing better", "status_o1": "in_progress"},
+    ),
+    "treatment:counseling-notes": Case(
+        "POST",
+        patient_url("treatment:counseling-notes"),
+        {"team_counselor": 302},
+        PAGE_DENIED | {"nurse": 403},
+        data=lambda ctx: {"occurred_at": now_local(ctx), "body": "grief work"},
+    ),
+    "treatment:patient-schedule": Case("GET", patient_url("treatment:patient-schedule"), {"nurse": 200}, PAGE_DENIED),
+    "treatment:due": Case(
+        "GET",
+        lambda ctx: reverse("treatment:due"),
+        {"nurse": 200, "counselor_off_team": 200},
+        {"kiosk": 302, "anonymous": 302},
+    ),
+    "treatment:templates": Case(
+        "GET", lambda ctx: reverse("treatment:templates"), {"nurse": 200}, {"kiosk": 302, "anonymous": 302}
+    ),
+    "treatment:modalities": Case(
+        "POST",
+        lambda ctx: reverse("treatment:modalities"),
+        {"director": 302},
+        {"nurse": 403, "kiosk": 302, "anonymous": 302},
+        data=lambda ctx: {"code": "yoga", "label": "Yoga", "category": "experiential"},
+    ),
+    "treatment:schedule": Case(
+        "GET", lambda ctx: reverse("treatment:schedule"), {"nurse": 200}, {"kiosk": 302, "anonymous": 302}
+    ),
+    "treatment:session-new": Case(
+        "POST",
+        lambda ctx: reverse("treatment:session-new"),
+        {"nurse": 302},
+        {"intake": 403, "kiosk": 302, "anonymous": 302},
+        data=lambda ctx: {
+            "kind": "group",
+            "modality": "art",
+            "topic": "Masks",
+            "facilitator": ctx.nurse.pk,
+            "starts_at": now_local(ctx),
+            "ends_at": later_local(ctx, hours=1),
+        },
+    ),
+    "treatment:session": Case(
+        "GET",
+        session_url("treatment:session"),
+        {"nurse": 200, "counselor_off_team": 200},
+        {"north_nurse": 404, "kiosk": 302, "anonymous": 302},
+    ),
+    "treatment:session-roster": Case(
+        "POST",
+        session_url("treatment:session-roster", "empty"),
+        {"nurse": 302},
+        {"counselor_off_team": 400, "intake": 403, "north_nurse": 404, "kiosk": 302, "anonymous": 302},
+        data=lambda ctx: {"mrn": ctx.patient.mrn},
+    ),
+    "treatment:session-attendance": Case(
+        "POST",
+        session_url("treatment:session-attendance"),
+        {"nurse": 302},
+        {"counselor_off_team": 400, "intake": 403, "north_nurse": 404, "kiosk": 302, "anonymous": 302},
+        data=lambda ctx: {"patient": ctx.patient.pk, "status": "late"},
+    ),
+    "treatment:session-note": Case(
+        "POST",
+        session_url("treatment:session-note"),
+        {"nurse": 302},
+        {"intake": 403, "north_nurse": 404, "kiosk": 302, "anonymous": 302},
+        data=lambda ctx: {"body": "Group mapped triggers", f"entry_{ctx.patient.pk}": "Named work stress"},
+    ),
     "treatment-api:plan-list": Case("GET", api_patient("plans/"), {"nurse": 200}, API_DENIED, api=True),
-    "treatment-api:plan-detail": Case("PUT", api_plan("v2"), {"nurse": 200}, API_DENIED, api=True,
-                                      data=lambda ctx: {"body": treatment(ctx)["v2"].body, "revision": 1}),
-    "treatment-api:plan-sign": Case("POST", api_plan("v2", "sign/"), {"nurse": 200}, API_DENIED, api=True,
-                                    data=lambda ctx: {"revision": 1}),
-    "treatment-api:plan-acknowledge": Case("POST", api_plan("v1", "acknowledge/"), {"nurse": 200}, API_DENIED,
-                                           api=True, data=lambda ctx: {"patient_name": "Maria Rivera",
-                                                                       "attested": True}),
-    "treatment-api:plan-amend": Case("POST", api_plan("v1", "amend/"), {"nurse": 409}, API_DENIED, api=True,
-                                     data=lambda ctx: {"version": 1, "reason": "new goal"}),
-    "treatment-api:plan-review": Case("POST", api_plan("v1", "reviews/"), {"nurse": 201}, API_DENIED, api=True,
-                                      data=lambda ctx: {"note": "still fits"}),
-    "treatment-api:intervention-list": Case("POST", api_plan("v2", "interventions/"), {"nurse": 201}, API_DENIED,
-                                            api=True, data=lambda ctx: {"problem": "p1", "modality": "cbt",
-                                                                        "frequency": "weekly",
-                                                                        "responsible": ctx.nurse.pk, "revision": 1}),
-    "treatment-api:objective-status": Case("GET", api_patient("objective-status/"), {"nurse": 200}, API_DENIED,
-                                           api=True),
-    "treatment-api:progress-note-list": Case("POST", api_patient("progress-notes/"), {"nurse": 201}, API_DENIED,
-                                             api=True, data=lambda ctx: {"body": "Better",
-                                                                         "occurred_at": timezone.now().isoformat()}),
-    "treatment-api:counseling-note-list": Case("GET", api_patient("counseling-notes/"), {"team_counselor": 200},
-                                               API_DENIED | {"nurse": 403}, api=True),
-    "treatment-api:template-list": Case("GET", lambda ctx: "/api/v1/treatment/templates/", {"nurse": 200},
-                                        {"kiosk": 401, "anonymous": 401}, api=True),
-    "treatment-api:session-list": Case("GET", lambda ctx: "/api/v1/sessions/", {"nurse": 200},
-                                       {"north_nurse": 404, "kiosk": 401, "anonymous": 401}, api=True,
-                                       extra=["?program=harbor"]),
-    "treatment-api:session-detail": Case("GET", api_session("started"), {"nurse": 200},
-                                         {"north_nurse": 404, "kiosk": 401, "anonymous": 401}, api=True),
-    "treatment-api:session-roster": Case("POST", api_session("empty", "roster/"), {"nurse": 201},
-                                         {"counselor_off_team": 400, "intake": 403, "north_nurse": 404, "kiosk": 401,
-                                          "anonymous": 401}, api=True,
-                                         data=lambda ctx: {"patient": ctx.patient.pk}),
-    "treatment-api:session-attendance": Case("POST", api_session("started", "attendance/"), {"nurse": 200},
-                                             {"counselor_off_team": 400, "intake": 403, "north_nurse": 404,
-                                              "kiosk": 401, "anonymous": 401}, api=True,
-                                             data=lambda ctx: {"patient": ctx.patient.pk, "status": "late"}),
-    "treatment-api:session-group-note": Case("POST", api_session("started", "group-note/"), {"nurse": 201},
-                                             {"intake": 403, "north_nurse": 404, "kiosk": 401, "anonymous": 401},
-                                             api=True, data=lambda ctx: {"body": "Group",
-                                                                         "entries": {str(ctx.patient.pk): "ok"}}),
+    "treatment-api:plan-detail": Case(
+        "PUT",
+        api_plan("v2"),
+        {"nurse": 200},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"body": treatment(ctx)["v2"].body, "revision": 1},
+    ),
+    "treatment-api:plan-sign": Case(
+        "POST", api_plan("v2", "sign/"), {"nurse": 200}, API_DENIED, api=True, data=lambda ctx: {"revision": 1}
+    ),
+    "treatment-api:plan-acknowledge": Case(
+        "POST",
+        api_plan("v1", "acknowledge/"),
+        {"nurse": 200},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"patient_name": "Maria Rivera", "attested": True},
+    ),
+    "treatment-api:plan-amend": Case(
+        "POST",
+        api_plan("v1", "amend/"),
+        {"nurse": 409},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"version": 1, "reason": "new goal"},
+    ),
+    "treatment-api:plan-review": Case(
+        "POST",
+        api_plan("v1", "reviews/"),
+        {"nurse": 201},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"note": "still fits"},
+    ),
+    "treatment-api:intervention-list": Case(
+        "POST",
+        api_plan("v2", "interventions/"),
+        {"nurse": 201},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {
+            "problem": "p1",
+            "modality": "cbt",
+            "frequency": "weekly",
+            "responsible": ctx.nurse.pk,
+            "revision": 1,
+        },
+    ),
+    "treatment-api:objective-status": Case(
+        "GET", api_patient("objective-status/"), {"nurse": 200}, API_DENIED, api=True
+    ),
+    "treatment-api:progress-note-list": Case(
+        "POST",
+        api_patient("progress-notes/"),
+        {"nurse": 201},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"body": "Better", "occurred_at": timezone.now().isoformat()},
+    ),
+    "treatment-api:counseling-note-list": Case(
+        "GET", api_patient("counseling-notes/"), {"team_counselor": 200}, API_DENIED | {"nurse": 403}, api=True
+    ),
+    "treatment-api:template-list": Case(
+        "GET", lambda ctx: "/api/v1/treatment/templates/", {"nurse": 200}, {"kiosk": 401, "anonymous": 401}, api=True
+    ),
+    "treatment-api:session-list": Case(
+        "GET",
+        lambda ctx: "/api/v1/sessions/",
+        {"nurse": 200},
+        {"north_nurse": 404, "kiosk": 401, "anonymous": 401},
+        api=True,
+        extra=["?program=harbor"],
+    ),
+    "treatment-api:session-detail": Case(
+        "GET", api_session("started"), {"nurse": 200}, {"north_nurse": 404, "kiosk": 401, "anonymous": 401}, api=True
+    ),
+    "treatment-api:session-roster": Case(
+        "POST",
+        api_session("empty", "roster/"),
+        {"nurse": 201},
+        {"counselor_off_team": 400, "intake": 403, "north_nurse": 404, "kiosk": 401, "anonymous": 401},
+        api=True,
+        data=lambda ctx: {"patient": ctx.patient.pk},
+    ),
+    "treatment-api:session-attendance": Case(
+        "POST",
+        api_session("started", "attendance/"),
+        {"nurse": 200},
+        {"counselor_off_team": 400, "intake": 403, "north_nurse": 404, "kiosk": 401, "anonymous": 401},
+        api=True,
+        data=lambda ctx: {"patient": ctx.patient.pk, "status": "late"},
+    ),
+    "treatment-api:session-group-note": Case(
+        "POST",
+        api_session("started", "group-note/"),
+        {"nurse": 201},
+        {"intake": 403, "north_nurse": 404, "kiosk": 401, "anonymous": 401},
+        api=True,
+        data=lambda ctx: {"body": "Group", "entries": {str(ctx.patient.pk): "ok"}},
+    ),
 }
 MATRIX |= TREATMENT_MATRIX
 

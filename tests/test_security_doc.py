@@ -13,6 +13,9 @@ def test_every_test_named_in_the_security_notes_exists():
         last_file = match.group(1) or last_file  # `::test_x` continues the file named just before
         named.append((last_file, match.group(2)))
     assert len(named) >= 60
-    missing = [f"{file}::{test}" for file, test in named
-               if not re.search(rf"^def {test}\(", (ROOT / file).read_text(), re.MULTILINE)]
+    missing = [
+        f"{file}::{test}"
+        for file, test in named
+        if not re.search(rf"^def {test}\(", (ROOT / file).read_text(), re.MULTILINE)
+    ]
     assert missing == []

@@ -200,7 +200,7 @@ class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
         made = []
         for _ in range(self.COUNT):
             raw = "".join(secrets.choice(alphabet) for _ in range(16))
-            made.append("-".join(raw[i:i + 4] for i in range(0, 16, 4)))
+            made.append("-".join(raw[i : i + 4] for i in range(0, 16, 4)))
         RecoveryCode.objects.bulk_create([RecoveryCode(device=self, digest=recovery_digest(c)) for c in made])
         return made
 

@@ -49,15 +49,57 @@ OUTCOMES_READ = "program.outcomes:read"  # the program's outcome figures (aggreg
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ, BREAK_GLASS}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.NURSE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE,
-                                      PLAN_WRITE, SESSION_WRITE, MOUD_ADMINISTER, DRUG_SCREEN_WRITE}),
-    Role.PRESCRIBER: frozenset(CLINICAL | {CONSENT_MANAGE, REFERRAL_READ, PLAN_WRITE, SESSION_WRITE,
-                                           COUNSELING_NOTE_WRITE, MOUD_ORDER, MOUD_ADMINISTER, DRUG_SCREEN_WRITE}),
-    Role.COUNSELOR: frozenset(CLINICAL | {CONSENT_MANAGE, REFERRAL_READ, PLAN_WRITE, SESSION_WRITE,
-                                          COUNSELING_NOTE_WRITE, COUNSELING_NOTE_READ, DRUG_SCREEN_WRITE}),
+    Role.NURSE: frozenset(
+        CLINICAL
+        | {
+            PATIENT_REGISTER,
+            CONSENT_MANAGE,
+            REFERRAL_READ,
+            REFERRAL_WRITE,
+            PLAN_WRITE,
+            SESSION_WRITE,
+            MOUD_ADMINISTER,
+            DRUG_SCREEN_WRITE,
+        }
+    ),
+    Role.PRESCRIBER: frozenset(
+        CLINICAL
+        | {
+            CONSENT_MANAGE,
+            REFERRAL_READ,
+            PLAN_WRITE,
+            SESSION_WRITE,
+            COUNSELING_NOTE_WRITE,
+            MOUD_ORDER,
+            MOUD_ADMINISTER,
+            DRUG_SCREEN_WRITE,
+        }
+    ),
+    Role.COUNSELOR: frozenset(
+        CLINICAL
+        | {
+            CONSENT_MANAGE,
+            REFERRAL_READ,
+            PLAN_WRITE,
+            SESSION_WRITE,
+            COUNSELING_NOTE_WRITE,
+            COUNSELING_NOTE_READ,
+            DRUG_SCREEN_WRITE,
+        }
+    ),
     Role.INTAKE: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE}),
-    Role.DIRECTOR: frozenset(CLINICAL | {PATIENT_REGISTER, CONSENT_MANAGE, REFERRAL_READ, REFERRAL_WRITE,
-                                         CAPACITY_OVERRIDE, TREATMENT_CONFIGURE, OUTCOMES_READ}),
+    Role.DIRECTOR: frozenset(
+        CLINICAL
+        | {
+            PATIENT_REGISTER,
+            CONSENT_MANAGE,
+            REFERRAL_READ,
+            REFERRAL_WRITE,
+            CAPACITY_OVERRIDE,
+            TREATMENT_CONFIGURE,
+            OUTCOMES_READ,
+        }
+    ),
     # The privacy officer audits access (reports of who opened what); does not open charts.
     Role.PRIVACY: frozenset({CENSUS_READ, PRIVACY_REPORTS, AUDIT_READ}),
     # The administrator manages staff and settings, not charts.

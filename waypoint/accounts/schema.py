@@ -8,5 +8,8 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer",
-                "description": "An API token (`waypoint apitoken USERNAME`): stored hashed, expires, revocable."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token (`waypoint apitoken USERNAME`): stored hashed, expires, revocable.",
+        }

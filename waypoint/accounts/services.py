@@ -29,8 +29,9 @@ def end_all_sessions(*, acting_user, user, reason: str) -> dict:
     Session.objects.filter(session_key__in=[s.session_key for s in sessions]).delete()
     tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     counts = {"sessions": len(sessions), "tokens": tokens}
-    audit.record(acting_user, "account.sessions.end", obj=user, detail={"user": user.username, "reason": reason,
-                                                                       **counts})
+    audit.record(
+        acting_user, "account.sessions.end", obj=user, detail={"user": user.username, "reason": reason, **counts}
+    )
     return counts
 
 

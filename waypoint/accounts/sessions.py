@@ -60,8 +60,9 @@ class SessionTimeoutMiddleware:
                 session[SEEN_AT] = now
             reason = expiry_reason(session, getattr(request, "program", None), now)
             if reason is not None:
-                audit.record(user, "auth.session.timeout", program=getattr(request, "program", None),
-                             detail={"reason": reason})
+                audit.record(
+                    user, "auth.session.timeout", program=getattr(request, "program", None), detail={"reason": reason}
+                )
                 session.flush()
                 request.user = AnonymousUser()
                 request.program = None
@@ -87,5 +88,9 @@ def on_sign_in_failed(sender, credentials, request=None, **kwargs):
 
 
 def on_locked_out(sender, request, username=None, ip_address=None, **kwargs):
-    audit.record(None, "auth.lockout", outcome="denied", detail={"username": str(username or "")[:150],
-                                                                 "ip_address": ip_address or ""})
+    audit.record(
+        None,
+        "auth.lockout",
+        outcome="denied",
+        detail={"username": str(username or "")[:150], "ip_address": ip_address or ""},
+    )

@@ -3,13 +3,17 @@
 from waypoint.accounts.program_settings import ProgramSetting, whole_number
 
 IDLE_TIMEOUT_MINUTES = ProgramSetting(
-    "security.idle_timeout_minutes", default=15, validate=whole_number(1, 240),
+    "security.idle_timeout_minutes",
+    default=15,
+    validate=whole_number(1, 240),
     help="Minutes without a request after which a signed-in session ends and the user signs in again.",
     origin="HIPAA 45 CFR 164.312(a)(2)(iii) automatic logoff (addressable); 15 minutes is the project's "
     "issue 7 default, not a regulatory number.",
 )
 SESSION_MAX_HOURS = ProgramSetting(
-    "security.session_max_hours", default=12, validate=whole_number(1, 24),
+    "security.session_max_hours",
+    default=12,
+    validate=whole_number(1, 24),
     help="Hours after sign-in at which a session ends however active it is (one clinical shift).",
     origin="Program policy; 12 h is the project's issue 7 default, not a regulatory number.",
 )

@@ -42,8 +42,9 @@ def parse_value(setting, text: str):
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValidationError({"value": "Give a number, true or false, or a JSON list or object "
-                                        f"({error.msg} at column {error.colno})."}) from error
+        raise ValidationError(
+            {"value": f"Give a number, true or false, or a JSON list or object ({error.msg} at column {error.colno})."}
+        ) from error
 
 
 def set_from_page(*, acting_user, program, key: str, text: str):
@@ -83,18 +84,26 @@ def rows(program, errors: dict | None = None, typed: dict | None = None) -> list
         setting = program_settings.REGISTRY[key]
         area = key.split(".", 1)[0]
         is_set = key in stored
-        grouped.setdefault(area, []).append({
-            "setting": setting, "key": key, "anchor": key.replace(".", "-"), "is_set": is_set,
-            "value": stored.get(key, setting.default), "default_shown": shown(setting.default) or "none",
-            "input": (typed or {}).get(key, shown(stored[key]) if is_set else ""),
-            "multiline": not isinstance(setting.default, int | bool) or isinstance(stored.get(key), list | dict),
-            "changed": changes.get(key), "errors": (errors or {}).get(key, []),
-            "current_shown": shown(stored.get(key, setting.default)) or "none",
-        })
+        grouped.setdefault(area, []).append(
+            {
+                "setting": setting,
+                "key": key,
+                "anchor": key.replace(".", "-"),
+                "is_set": is_set,
+                "value": stored.get(key, setting.default),
+                "default_shown": shown(setting.default) or "none",
+                "input": (typed or {}).get(key, shown(stored[key]) if is_set else ""),
+                "multiline": not isinstance(setting.default, int | bool) or isinstance(stored.get(key), list | dict),
+                "changed": changes.get(key),
+                "errors": (errors or {}).get(key, []),
+                "current_shown": shown(stored.get(key, setting.default)) or "none",
+            }
+        )
     order = list(AREAS)
-    return [(AREAS.get(area, area.replace("_", " ").capitalize()), items)
-            for area, items in sorted(grouped.items(), key=lambda a: (order.index(a[0]) if a[0] in order else 99,
-                                                                        a[0]))]
+    return [
+        (AREAS.get(area, area.replace("_", " ").capitalize()), items)
+        for area, items in sorted(grouped.items(), key=lambda a: (order.index(a[0]) if a[0] in order else 99, a[0]))
+    ]
 
 
 @require_GET
@@ -115,9 +124,16 @@ def setting_change(request, key):
         value = set_from_page(acting_user=request.user, program=program, key=key, text=text)
     except ValidationError as error:
         messages_ = [m for ms in error.message_dict.values() for m in ms]
-        return render(request, "accounts/settings.html", {
-            "program": program, "areas": rows(program, errors={key: messages_}, typed={key: text}),
-        }, status=400)
-    messages.success(request, f"{key} set to {shown(value)}." if value is not None else f"{key} is back to its "
-                     "default.")
+        return render(
+            request,
+            "accounts/settings.html",
+            {
+                "program": program,
+                "areas": rows(program, errors={key: messages_}, typed={key: text}),
+            },
+            status=400,
+        )
+    messages.success(
+        request, f"{key} set to {shown(value)}." if value is not None else f"{key} is back to its default."
+    )
     return redirect(reverse("accounts:settings") + f"#{key.replace('.', '-')}")

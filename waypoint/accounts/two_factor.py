@@ -87,23 +87,25 @@ def url_name(request) -> str | None:
 
 def safe_next(request, fallback=None) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback or reverse(settings.LOGIN_REDIRECT_URL)
 
 
 def qr_svg(device: TOTPDevice) -> str:
     """The otpauth:// URL as an inline SVG QR code, made here (no outside service sees the secret)."""
-    return segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff",
-                                                               title="QR code for your authenticator app")
+    return segno.make(device.config_url, error="m").svg_inline(
+        scale=5, dark="#000", light="#fff", title="QR code for your authenticator app"
+    )
 
 
 def secret_text(device: TOTPDevice) -> str:
     from base64 import b32encode
 
     key = b32encode(device.bin_key).decode()
-    return " ".join(key[i:i + 4] for i in range(0, len(key), 4))
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
 
 def is_locked(request, user) -> bool:
@@ -112,8 +114,9 @@ def is_locked(request, user) -> bool:
 
 def count_failure(request, user, step: str) -> bool:
     """A wrong code counts like a wrong password (django-axes, per username). True when it locked the account."""
-    user_login_failed.send(sender=__name__, credentials={"username": user.get_username(), "step": step},
-                           request=request)
+    user_login_failed.send(
+        sender=__name__, credentials={"username": user.get_username(), "step": step}, request=request
+    )
     return bool(getattr(request, "axes_locked_out", False))
 
 
@@ -146,8 +149,12 @@ def start_enrolment(*, acting_user) -> TOTPDevice:
     device = pending_authenticator(acting_user)
     if device is None:
         device = TOTPDevice.objects.create(user=acting_user, name=PENDING_NAME, confirmed=False)
-        audit.record(acting_user, "account.two_factor.start", obj=acting_user,
-                     detail={"replacing": authenticator(acting_user) is not None})
+        audit.record(
+            acting_user,
+            "account.two_factor.start",
+            obj=acting_user,
+            detail={"replacing": authenticator(acting_user) is not None},
+        )
     return device
 
 
@@ -207,7 +214,6 @@ def remove(*, acting_user, user, reason: str) -> None:
 
     TOTPDevice.objects.filter(user=user).delete()
     RecoveryCodeDevice.objects.filter(user=user).delete()
-    audit.record(acting_user, "account.two_factor.remove", obj=user, detail={"user": user.username,
-                                                                              "reason": reason})
+    audit.record(acting_user, "account.two_factor.remove", obj=user, detail={"user": user.username, "reason": reason})
     for session in sessions_of(user):
         session.delete()

@@ -9,8 +9,11 @@ class MaximumLengthValidator:
 
     def validate(self, password, user=None):
         if len(password) > self.max_length:
-            raise ValidationError(f"This password is too long. It must contain at most {self.max_length} characters.",
-                                  code="password_too_long", params={"max_length": self.max_length})
+            raise ValidationError(
+                f"This password is too long. It must contain at most {self.max_length} characters.",
+                code="password_too_long",
+                params={"max_length": self.max_length},
+            )
 
     def get_help_text(self):
         return f"Your password must contain at most {self.max_length} characters."

@@ -42,20 +42,33 @@ class SignOutView(auth_views.LogoutView):
 
 # Two-factor sign-in: the code step, enrolment and changes (accounts/two_factor.py).
 
+
 class CodeForm(forms.Form):
-    token = forms.CharField(label="Code", max_length=40, strip=True,
-                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
-                                                          "inputmode": "text", "spellcheck": "false"}))
+    token = forms.CharField(
+        label="Code",
+        max_length=40,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text", "spellcheck": "false"}
+        ),
+    )
 
 
 class ReauthenticateForm(forms.Form):
-    ACTIONS = [("replace", "Set up a new authenticator app"), ("recovery", "Make new recovery codes"),
-               ("remove", "Remove the second factor (you will be signed out and must set it up again)")]
+    ACTIONS = [
+        ("replace", "Set up a new authenticator app"),
+        ("recovery", "Make new recovery codes"),
+        ("remove", "Remove the second factor (you will be signed out and must set it up again)"),
+    ]
     action = forms.ChoiceField(choices=ACTIONS, widget=forms.RadioSelect, initial="replace")
-    password = forms.CharField(label="Your password", widget=forms.PasswordInput(
-        attrs={"autocomplete": "current-password"}), strip=False)
-    token = forms.CharField(label="A current code (authenticator app or recovery code)", max_length=40,
-                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}))
+    password = forms.CharField(
+        label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), strip=False
+    )
+    token = forms.CharField(
+        label="A current code (authenticator app or recovery code)",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
 
 
 def show_error(form, error: ValidationError) -> None:
@@ -86,8 +99,11 @@ def two_factor_verify(request):
             two_factor.passed(request, user, device)
             audit.record(user, "auth.two_factor", detail={"device": device.__class__.__name__})
             if isinstance(device, RecoveryCodeDevice):
-                messages.warning(request, f"You used a recovery code; {device.remaining()} left. "
-                                          "Make new ones under Two-factor sign-in if you are running out.")
+                messages.warning(
+                    request,
+                    f"You used a recovery code; {device.remaining()} left. "
+                    "Make new ones under Two-factor sign-in if you are running out.",
+                )
             return redirect(two_factor.safe_next(request))
         if two_factor.count_failure(request, user, "second factor"):
             two_factor.end_locked_session(request)
@@ -115,14 +131,24 @@ def two_factor_enrol(request):
             show_error(form, error)
         else:
             if codes:
-                return render(request, "accounts/recovery_codes.html", {"codes": codes, "first": True,
-                                                                        "next": two_factor.safe_next(request)})
+                return render(
+                    request,
+                    "accounts/recovery_codes.html",
+                    {"codes": codes, "first": True, "next": two_factor.safe_next(request)},
+                )
             messages.success(request, "Your new authenticator app is set up; the old one no longer works.")
             return redirect("two-factor")
-    return render(request, "accounts/two_factor_enrol.html", {
-        "form": form, "qr": mark_safe(two_factor.qr_svg(device)),  # noqa: S308 - SVG made by segno from our URL
-        "secret": two_factor.secret_text(device), "replacing": current is not None,
-        "next": two_factor.safe_next(request)})
+    return render(
+        request,
+        "accounts/two_factor_enrol.html",
+        {
+            "form": form,
+            "qr": mark_safe(two_factor.qr_svg(device)),  # noqa: S308 - SVG made by segno from our URL
+            "secret": two_factor.secret_text(device),
+            "replacing": current is not None,
+            "next": two_factor.safe_next(request),
+        },
+    )
 
 
 @never_cache
@@ -152,6 +178,8 @@ def two_factor_manage(request):
                 two_factor.start_enrolment(acting_user=user)
             return redirect("two-factor-enrol")
     recovery = two_factor.recovery_codes(user)
-    return render(request, "accounts/two_factor_manage.html", {
-        "form": form, "device": two_factor.authenticator(user),
-        "remaining": recovery.remaining() if recovery else 0})
+    return render(
+        request,
+        "accounts/two_factor_manage.html",
+        {"form": form, "device": two_factor.authenticator(user), "remaining": recovery.remaining() if recovery else 0},
+    )

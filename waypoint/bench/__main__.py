@@ -15,14 +15,36 @@ from urllib.parse import urlsplit, urlunsplit
 
 SCALES = {
     # board: patients in withdrawal management; history: assessments to reach; requests per timing.
-    "tiny": {"board_patients": 20, "history": 3_000, "requests": 5, "flowsheet": 50, "wrk_seconds": 3,
-             "copy_sample": 2_000, "export_small": 500, "export_large": 3_000},
-    "small": {"board_patients": 500, "history": 300_000, "requests": 40, "flowsheet": 200, "wrk_seconds": 10,
-              "copy_sample": 100_000, "export_small": 10_000,
-              "export_large": 100_000},
-    "full": {"board_patients": 500, "history": 10_000_000, "requests": 60, "flowsheet": 200, "wrk_seconds": 30,
-             "copy_sample": 1_000_000, "export_small": 100_000,
-             "export_large": 1_000_000},
+    "tiny": {
+        "board_patients": 20,
+        "history": 3_000,
+        "requests": 5,
+        "flowsheet": 50,
+        "wrk_seconds": 3,
+        "copy_sample": 2_000,
+        "export_small": 500,
+        "export_large": 3_000,
+    },
+    "small": {
+        "board_patients": 500,
+        "history": 300_000,
+        "requests": 40,
+        "flowsheet": 200,
+        "wrk_seconds": 10,
+        "copy_sample": 100_000,
+        "export_small": 10_000,
+        "export_large": 100_000,
+    },
+    "full": {
+        "board_patients": 500,
+        "history": 10_000_000,
+        "requests": 60,
+        "flowsheet": 200,
+        "wrk_seconds": 30,
+        "copy_sample": 1_000_000,
+        "export_small": 100_000,
+        "export_large": 1_000_000,
+    },
 }
 HISTORY_DAYS = 1095
 

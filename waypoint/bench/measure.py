@@ -41,8 +41,15 @@ class Figure:
     note: str = ""
 
     def as_dict(self) -> dict:
-        return {"figure": self.figure, "floor": self.floor, "ratio": self.ratio, "unit": self.unit,
-                "target": self.target, "met": self.met, "note": self.note}
+        return {
+            "figure": self.figure,
+            "floor": self.floor,
+            "ratio": self.ratio,
+            "unit": self.unit,
+            "target": self.target,
+            "met": self.met,
+            "note": self.note,
+        }
 
 
 def timed_ms(fn) -> float:
@@ -90,8 +97,11 @@ def board_times(program, *, requests: int, warmup: int = 3) -> tuple[list[float]
 def flowsheet_patient(program, size: int) -> int | None:
     """A patient with at least `size` assessments in force (the flowsheet's page)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT patient_id FROM withdrawal_assessment WHERE program_id = %s AND status = 'final' "
-                       "GROUP BY patient_id HAVING count(*) >= %s ORDER BY patient_id LIMIT 1", [program.pk, size])
+        cursor.execute(
+            "SELECT patient_id FROM withdrawal_assessment WHERE program_id = %s AND status = 'final' "
+            "GROUP BY patient_id HAVING count(*) >= %s ORDER BY patient_id LIMIT 1",
+            [program.pk, size],
+        )
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -141,11 +151,36 @@ def flowsheet_vs_raw(program, patient_id: int, *, size: int, requests: int, raw_
     return {"api_p50_ms": statistics.median(api), "raw_p50_ms": statistics.median(raw), "rows": count}
 
 
-COPY_COLUMNS = ("program_id", "patient_id", "episode_id", "instrument", "instrument_version", "taken_at",
-                "responses", "total", "severity", "derived", "pulse_bpm", "systolic_mmhg", "diastolic_mmhg",
-                "respiratory_rate", "temperature_c", "spo2_percent", "note", "reporter", "source",
-                "late_entry_reason", "recorded_by_id", "recorded_at", "status", "version", "replaces_id",
-                "change_reason", "status_changed_by_id", "status_changed_at")
+COPY_COLUMNS = (
+    "program_id",
+    "patient_id",
+    "episode_id",
+    "instrument",
+    "instrument_version",
+    "taken_at",
+    "responses",
+    "total",
+    "severity",
+    "derived",
+    "pulse_bpm",
+    "systolic_mmhg",
+    "diastolic_mmhg",
+    "respiratory_rate",
+    "temperature_c",
+    "spo2_percent",
+    "note",
+    "reporter",
+    "source",
+    "late_entry_reason",
+    "recorded_by_id",
+    "recorded_at",
+    "status",
+    "version",
+    "replaces_id",
+    "change_reason",
+    "status_changed_by_id",
+    "status_changed_at",
+)
 
 
 def raw_copy_rate(after_id: int, limit: int) -> dict:
@@ -157,8 +192,10 @@ def raw_copy_rate(after_id: int, limit: int) -> dict:
     buffer = io.BytesIO()
     connection.ensure_connection()
     raw = connection.connection
-    query = (f"COPY (SELECT {columns} FROM withdrawal_assessment WHERE id > {int(after_id)} "  # noqa: S608
-             f"ORDER BY id LIMIT {int(limit)}) TO STDOUT")
+    query = (
+        f"COPY (SELECT {columns} FROM withdrawal_assessment WHERE id > {int(after_id)} "  # noqa: S608
+        f"ORDER BY id LIMIT {int(limit)}) TO STDOUT"
+    )
     with raw.cursor() as cursor, cursor.copy(query) as copy:
         for block in copy:
             buffer.write(block)
@@ -172,7 +209,7 @@ def raw_copy_rate(after_id: int, limit: int) -> dict:
                 with cursor.copy(f"COPY withdrawal_assessment ({columns}) FROM STDIN") as copy:
                     view = memoryview(data)
                     for start in range(0, len(view), 1 << 20):
-                        copy.write(view[start:start + (1 << 20)])
+                        copy.write(view[start : start + (1 << 20)])
             seconds = time.perf_counter() - started
             raise _Rollback
     except _Rollback:
@@ -188,9 +225,13 @@ def observation_copy_rate(program, limit: int) -> dict:
     """The export floor: rows/s of a raw `COPY (SELECT ...) TO STDOUT` of the program's assessments."""
     connection.ensure_connection()
     started, size, rows = time.perf_counter(), 0, 0
-    with connection.connection.cursor() as cursor, cursor.copy(
+    with (
+        connection.connection.cursor() as cursor,
+        cursor.copy(
             f"COPY (SELECT {', '.join(COPY_COLUMNS)}, id FROM withdrawal_assessment "  # noqa: S608
-            f"WHERE program_id = {int(program.pk)} LIMIT {int(limit)}) TO STDOUT") as copy:
+            f"WHERE program_id = {int(program.pk)} LIMIT {int(limit)}) TO STDOUT"
+        ) as copy,
+    ):
         for block in copy:
             size += len(block)
             rows += bytes(block).count(b"\n")
@@ -203,6 +244,7 @@ def observation_copy_rate(program, limit: int) -> dict:
 # (`waypoint.bulk.export.run`), each size in a fresh subprocess so that its peak RSS is its own.
 # ---------------------------------------------------------------------------------------------------------
 
+
 def run_bulk_export(program, limit: int) -> int:
     """Export the Observations of the program's newest `limit` assessments (chosen with `_since`, as a client
     would) with the bench nurse as the client; returns the resources written. The files are removed after."""
@@ -211,11 +253,20 @@ def run_bulk_export(program, limit: int) -> int:
     from waypoint.bulk import export, storage
     from waypoint.bulk.models import ExportJob
 
-    newest = (Assessment.objects.filter(program=program).order_by("-recorded_at")
-              .values_list("recorded_at", flat=True)[limit - 1:limit].first())
-    job = ExportJob.objects.create(program=program, owner=bench_user(program), level=ExportJob.Level.SYSTEM,
-                                   types=["Observation"], request_url="bench",
-                                   since=newest - timedelta(microseconds=1) if newest else None)
+    newest = (
+        Assessment.objects.filter(program=program)
+        .order_by("-recorded_at")
+        .values_list("recorded_at", flat=True)[limit - 1 : limit]
+        .first()
+    )
+    job = ExportJob.objects.create(
+        program=program,
+        owner=bench_user(program),
+        level=ExportJob.Level.SYSTEM,
+        types=["Observation"],
+        request_url="bench",
+        since=newest - timedelta(microseconds=1) if newest else None,
+    )
     try:
         export.run(job)
         return sum(file.count for file in job.files.all())
@@ -231,8 +282,12 @@ def export_in_subprocess(program, limit: int, database_url: str) -> dict:
     import sys
 
     env = dict(os.environ, DATABASE_URL=database_url)
-    out = subprocess.run([sys.executable, "-m", "waypoint.bench", "export-once", "--program", program.slug,
-                          "--limit", str(limit)], env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "waypoint.bench", "export-once", "--program", program.slug, "--limit", str(limit)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if out.returncode != 0:
         raise RuntimeError(f"export-once --limit {limit} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -245,13 +300,29 @@ def export_figures(program, *, small: int, large: int, database_url: str) -> lis
     rate = big["resources"] / big["seconds"] if big["seconds"] else 0.0
     ratio = rate / floor["rows_per_second"] if floor["rows_per_second"] else None
     growth = big["peak_rss_mib"] / little["peak_rss_mib"]
-    return [Figure("export_vs_copy_ratio", rate, floor["rows_per_second"], "resources/s", ">= 0.05",
-                   ratio is not None and ratio >= 0.05, ratio,
-                   note=f"{big['resources']:,} Observations (COWS/SOWS totals and vital signs) of the newest "
-                        f"{large:,} assessments in {big['seconds']:.1f} s; floor: COPY of {floor['rows']:,} rows"),
-            Figure("export_memory_growth_ratio", big["peak_rss_mib"], little["peak_rss_mib"], "peak RSS MiB",
-                   "<= 1.2", growth <= 1.2, growth,
-                   note=f"{big['resources']:,} vs {little['resources']:,} resources, each export in its own process")]
+    return [
+        Figure(
+            "export_vs_copy_ratio",
+            rate,
+            floor["rows_per_second"],
+            "resources/s",
+            ">= 0.05",
+            ratio is not None and ratio >= 0.05,
+            ratio,
+            note=f"{big['resources']:,} Observations (COWS/SOWS totals and vital signs) of the newest "
+            f"{large:,} assessments in {big['seconds']:.1f} s; floor: COPY of {floor['rows']:,} rows",
+        ),
+        Figure(
+            "export_memory_growth_ratio",
+            big["peak_rss_mib"],
+            little["peak_rss_mib"],
+            "peak RSS MiB",
+            "<= 1.2",
+            growth <= 1.2,
+            growth,
+            note=f"{big['resources']:,} vs {little['resources']:,} resources, each export in its own process",
+        ),
+    ]
 
 
 def assessment_count(program=None) -> int:

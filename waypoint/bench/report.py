@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PUBLISHED = ("Aidbox about 500 and HAPI FHIR about 490 CRUD requests/s per vCPU (Health Samurai 2025 "
-             "benchmark); Medplum about 110 per vCPU for its authenticated read+write+search mix")
+PUBLISHED = (
+    "Aidbox about 500 and HAPI FHIR about 490 CRUD requests/s per vCPU (Health Samurai 2025 "
+    "benchmark); Medplum about 110 per vCPU for its authenticated read+write+search mix"
+)
 
 
 def machine() -> dict:
@@ -33,8 +35,13 @@ def machine() -> dict:
         memory = f"{kib / 1024 / 1024:.0f} GiB"
     except (OSError, ValueError, IndexError):
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory": memory, "python": platform.python_version(),
-            "system": platform.platform()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
 
 
 def write_json(scale: str, payload: dict, root: Path = ROOT) -> Path:
@@ -66,8 +73,10 @@ def table(payload: dict) -> str:
     for key, result in payload["results"].items():
         met = {True: "yes", False: "**no**", None: "not measured"}[result["met"]]
         figure = f"{_fmt(result['figure'])} {result['unit']}" if result["figure"] is not None else "—"
-        lines.append(f"| `{key}` | {figure} | {_fmt(result['floor'])} | {_fmt(result['ratio'], 3)} | "
-                     f"{result['target']} | {met} | {result.get('note', '')} |")
+        lines.append(
+            f"| `{key}` | {figure} | {_fmt(result['floor'])} | {_fmt(result['ratio'], 3)} | "
+            f"{result['target']} | {met} | {result.get('note', '')} |"
+        )
     return "\n".join(lines)
 
 
@@ -84,25 +93,38 @@ def replace_section(path: Path, marker: str, body: str, heading: str) -> None:
 
 
 def write_performance(payload: dict, root: Path = ROOT) -> None:
-    replace_section(root / "docs" / "performance.md", f"bench-{payload['scale']}", table(payload),
-                    f"## Results: scale {payload['scale']}")
+    replace_section(
+        root / "docs" / "performance.md",
+        f"bench-{payload['scale']}",
+        table(payload),
+        f"## Results: scale {payload['scale']}",
+    )
 
 
 def write_soak(payload: dict, root: Path = ROOT) -> None:
-    lines = [f"Run {payload['date']} on {payload['machine']['cpu']} ({payload['machine']['cores']} cores): "
-             f"{payload['minutes']} minutes of the benchmark's read-write mix (record a COWS, read a flowsheet page, "
-             f"read a patient; each audited) through gunicorn ({payload['workers']} sync workers) on loopback, "
-             f"wrk with {payload['connections']} connections.", "",
-             f"- requests: {payload['requests']:,} ({payload['requests_per_second']:,.0f}/s); errors "
-             f"(non-2xx and socket errors): **{payload['errors']}**",
-             f"- worker memory (RSS from /proc, baseline after {payload['warmup_seconds']} s of warm-up):", ""]
+    lines = [
+        f"Run {payload['date']} on {payload['machine']['cpu']} ({payload['machine']['cores']} cores): "
+        f"{payload['minutes']} minutes of the benchmark's read-write mix (record a COWS, read a flowsheet page, "
+        f"read a patient; each audited) through gunicorn ({payload['workers']} sync workers) on loopback, "
+        f"wrk with {payload['connections']} connections.",
+        "",
+        f"- requests: {payload['requests']:,} ({payload['requests_per_second']:,.0f}/s); errors "
+        f"(non-2xx and socket errors): **{payload['errors']}**",
+        f"- worker memory (RSS from /proc, baseline after {payload['warmup_seconds']} s of warm-up):",
+        "",
+    ]
     lines += ["| worker | baseline MiB | final MiB | peak MiB | growth | < 10 %? |", "|---|---|---|---|---|---|"]
     for pid, w in payload["workers_rss"].items():
         ok = "yes" if w["growth"] < 0.10 else "**no**"
-        lines.append(f"| {pid} | {w['baseline_kib'] / 1024:.1f} | {w['final_kib'] / 1024:.1f} | "
-                     f"{w['peak_kib'] / 1024:.1f} | {w['growth'] * 100:+.1f} % | {ok} |")
-    lines += ["", f"Verdict: **{'passed' if payload['passed'] else 'FAILED'}** (zero errors and every worker's "
-              "growth under 10 %)."]
+        lines.append(
+            f"| {pid} | {w['baseline_kib'] / 1024:.1f} | {w['final_kib'] / 1024:.1f} | "
+            f"{w['peak_kib'] / 1024:.1f} | {w['growth'] * 100:+.1f} % | {ok} |"
+        )
+    lines += [
+        "",
+        f"Verdict: **{'passed' if payload['passed'] else 'FAILED'}** (zero errors and every worker's "
+        "growth under 10 %).",
+    ]
     replace_section(root / "docs" / "reliability.md", "soak", "\n".join(lines), "## Soak")
 
 

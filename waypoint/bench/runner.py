@@ -42,15 +42,23 @@ def _profile(label: str, fn, root: Path) -> None:
     profiler.start()
     fn()
     profiler.stop()
-    (root / "bench" / "results" / f"profile-{label}.txt").write_text(
-        profiler.output_text(unicode=False, color=False))
+    (root / "bench" / "results" / f"profile-{label}.txt").write_text(profiler.output_text(unicode=False, color=False))
 
 
 PG_ONLY = "not measured: PostgreSQL only (raw COPY / psycopg floor)"
 
 
-def run(scale: str, params: dict, *, database_url: str, log, profile: bool = False, root: Path = report.ROOT,
-        write_docs: bool = True, serving: bool = True) -> dict:
+def run(
+    scale: str,
+    params: dict,
+    *,
+    database_url: str,
+    log,
+    profile: bool = False,
+    root: Path = report.ROOT,
+    write_docs: bool = True,
+    serving: bool = True,
+) -> dict:
     """Every benchmark; on SQLite (the tiny test) the PostgreSQL-only floors are reported as not measured."""
     started = time.monotonic()
     postgres = connection.vendor == "postgresql"
@@ -58,20 +66,37 @@ def run(scale: str, params: dict, *, database_url: str, log, profile: bool = Fal
     detail: dict = {}
 
     log(f"seeding {params['board_patients']} patients in withdrawal management")
-    first = seeding.seed(PROGRAM, patients=params["board_patients"], days=7, seed=9,
-                         in_withdrawal=params["board_patients"], progress=False)
+    first = seeding.seed(
+        PROGRAM,
+        patients=params["board_patients"],
+        days=7,
+        seed=9,
+        in_withdrawal=params["board_patients"],
+        progress=False,
+    )
     program = Program.objects.get(slug=PROGRAM)
     _analyze()
     small_count = measure.assessment_count(program)
     small_p95, rows_small, _ = _board(program, params["requests"])
     log(f"board with {small_count} assessments: p95 {small_p95:.1f} ms, {rows_small} rows")
-    detail["board_small"] = {"assessments": small_count, "p95_ms": small_p95, "rows": rows_small,
-                             "seed_rows_per_second": first.rows_per_second}
+    detail["board_small"] = {
+        "assessments": small_count,
+        "p95_ms": small_p95,
+        "rows": rows_small,
+        "seed_rows_per_second": first.rows_per_second,
+    }
 
     log(f"seeding history up to {params['history']:,} assessments")
     before = measure.max_assessment_id()
-    history = seeding.seed(PROGRAM, patients=10_000_000, days=3 * 365, seed=11, in_withdrawal=0,
-                           assessment_target=params["history"] - small_count, progress=True)
+    history = seeding.seed(
+        PROGRAM,
+        patients=10_000_000,
+        days=3 * 365,
+        seed=11,
+        in_withdrawal=0,
+        assessment_target=params["history"] - small_count,
+        progress=True,
+    )
     _analyze()
     seed_rate = history.rows_per_second
     detail["seed"] = {"rows": history.rows, "seconds": history.seconds}
@@ -79,59 +104,110 @@ def run(scale: str, params: dict, *, database_url: str, log, profile: bool = Fal
         copy = measure.raw_copy_rate(before, params["copy_sample"])
         ratio = seed_rate / copy["rows_per_second"]
         results["seed_vs_copy_ratio"] = measure.Figure(
-            "seed_vs_copy_ratio", seed_rate, copy["rows_per_second"], "rows/s", ">= 0.25", ratio >= 0.25, ratio,
+            "seed_vs_copy_ratio",
+            seed_rate,
+            copy["rows_per_second"],
+            "rows/s",
+            ">= 0.25",
+            ratio >= 0.25,
+            ratio,
             note=f"{history.total_rows:,} generated rows (all tables) vs raw COPY of {copy['rows']:,} of the same "
-                 "assessment rows into the same indexed table")
+            "assessment rows into the same indexed table",
+        )
         log(f"seed {seed_rate:,.0f} rows/s vs raw COPY {copy['rows_per_second']:,.0f} rows/s")
         detail["seed"]["copy"] = copy
     else:
-        results["seed_vs_copy_ratio"] = measure.Figure("seed_vs_copy_ratio", seed_rate, None, "rows/s", ">= 0.25",
-                                                       None, note=PG_ONLY)
+        results["seed_vs_copy_ratio"] = measure.Figure(
+            "seed_vs_copy_ratio", seed_rate, None, "rows/s", ">= 0.25", None, note=PG_ONLY
+        )
 
     large_count = measure.assessment_count(program)
     large_p95, rows_large, _ = _board(program, params["requests"])
     growth = large_p95 / small_p95
     log(f"board with {large_count:,} assessments: p95 {large_p95:.1f} ms, {rows_large} rows")
     results["board_growth_ratio"] = measure.Figure(
-        "board_growth_ratio", large_p95, small_p95, "ms p95", "<= 1.5", growth <= 1.5, growth,
-        note=f"{rows_large} patients on the board; {large_count:,} vs {small_count:,} assessments")
-    results["board_p95_ms"] = measure.Figure("board_p95_ms", large_p95, None, "ms", "< 50", large_p95 < 50,
-                                             note="server time in-process (Django test client, full stack)")
+        "board_growth_ratio",
+        large_p95,
+        small_p95,
+        "ms p95",
+        "<= 1.5",
+        growth <= 1.5,
+        growth,
+        note=f"{rows_large} patients on the board; {large_count:,} vs {small_count:,} assessments",
+    )
+    results["board_p95_ms"] = measure.Figure(
+        "board_p95_ms",
+        large_p95,
+        None,
+        "ms",
+        "< 50",
+        large_p95 < 50,
+        note="server time in-process (Django test client, full stack)",
+    )
     if profile:
         _profile("board", lambda: measure.board_times(program, requests=5, warmup=0), root)
 
     patient_id = measure.flowsheet_patient(program, params["flowsheet"])
     if not postgres:
         flows = measure.flowsheet_api_p50(program, patient_id, size=params["flowsheet"], requests=params["requests"])
-        results["flowsheet_vs_raw_ratio"] = measure.Figure("flowsheet_vs_raw_ratio", flows, None, "ms p50", "<= 3",
-                                                           None, note=PG_ONLY)
+        results["flowsheet_vs_raw_ratio"] = measure.Figure(
+            "flowsheet_vs_raw_ratio", flows, None, "ms p50", "<= 3", None, note=PG_ONLY
+        )
     elif patient_id is None:
-        results["flowsheet_vs_raw_ratio"] = measure.Figure("flowsheet_vs_raw_ratio", None, None, "ms p50", "<= 3",
-                                                           None, note="no patient with enough assessments")
+        results["flowsheet_vs_raw_ratio"] = measure.Figure(
+            "flowsheet_vs_raw_ratio", None, None, "ms p50", "<= 3", None, note="no patient with enough assessments"
+        )
     else:
-        flows = measure.flowsheet_vs_raw(program, patient_id, size=params["flowsheet"], requests=params["requests"],
-                                         raw_connect=lambda: psycopg.connect(database_url))
+        flows = measure.flowsheet_vs_raw(
+            program,
+            patient_id,
+            size=params["flowsheet"],
+            requests=params["requests"],
+            raw_connect=lambda: psycopg.connect(database_url),
+        )
         ratio = flows["api_p50_ms"] / flows["raw_p50_ms"]
         results["flowsheet_vs_raw_ratio"] = measure.Figure(
-            "flowsheet_vs_raw_ratio", flows["api_p50_ms"], flows["raw_p50_ms"], "ms p50", "<= 3", ratio <= 3, ratio,
-            note=f"{flows['rows']} assessments per page, bearer token, audited read")
+            "flowsheet_vs_raw_ratio",
+            flows["api_p50_ms"],
+            flows["raw_p50_ms"],
+            "ms p50",
+            "<= 3",
+            ratio <= 3,
+            ratio,
+            note=f"{flows['rows']} assessments per page, bearer token, audited read",
+        )
         log(f"flowsheet {flows['api_p50_ms']:.2f} ms vs raw {flows['raw_p50_ms']:.2f} ms")
         if profile:
-            _profile("flowsheet", lambda: measure.flowsheet_vs_raw(
-                program, patient_id, size=params["flowsheet"], requests=5,
-                raw_connect=lambda: psycopg.connect(database_url)), root)
+            _profile(
+                "flowsheet",
+                lambda: measure.flowsheet_vs_raw(
+                    program,
+                    patient_id,
+                    size=params["flowsheet"],
+                    requests=5,
+                    raw_connect=lambda: psycopg.connect(database_url),
+                ),
+                root,
+            )
 
     if serving and postgres:
         results.update(_serving(program, params, database_url, log))
     if postgres:
-        for figure in measure.export_figures(program, small=params["export_small"], large=params["export_large"],
-                                             database_url=database_url):
+        for figure in measure.export_figures(
+            program, small=params["export_small"], large=params["export_large"], database_url=database_url
+        ):
             results[figure.key] = figure
 
-    payload = {"scale": scale, "date": report.stamp(), "machine": report.machine(),
-               "postgresql": _postgres_version() if postgres else None, "assessments": measure.assessment_count(),
-               "seconds": time.monotonic() - started,
-               "results": {key: figure.as_dict() for key, figure in results.items()}, "detail": detail}
+    payload = {
+        "scale": scale,
+        "date": report.stamp(),
+        "machine": report.machine(),
+        "postgresql": _postgres_version() if postgres else None,
+        "assessments": measure.assessment_count(),
+        "seconds": time.monotonic() - started,
+        "results": {key: figure.as_dict() for key, figure in results.items()},
+        "detail": detail,
+    }
     if write_docs:
         report.write_json(scale, payload, root)
         report.write_performance(payload, root)
@@ -140,8 +216,17 @@ def run(scale: str, params: dict, *, database_url: str, log, profile: bool = Fal
 
 def _serving(program, params, database_url, log) -> dict:
     if not serve.wrk_available():
-        return {"mix_vs_healthz_ratio": measure.Figure("mix_vs_healthz_ratio", None, None, "requests/s", ">= 0.35",
-                                                       None, note="not measured: wrk is not installed")}
+        return {
+            "mix_vs_healthz_ratio": measure.Figure(
+                "mix_vs_healthz_ratio",
+                None,
+                None,
+                "requests/s",
+                ">= 0.35",
+                None,
+                note="not measured: wrk is not installed",
+            )
+        }
     cores = os.cpu_count() or 1
     server = serve.Server(database_url, workers=2 * cores)
     server.start()
@@ -153,16 +238,34 @@ def _serving(program, params, database_url, log) -> dict:
     ratio = mix.requests_per_second / healthz.requests_per_second
     zero = mix.errors == 0 and healthz.errors == 0
     log(f"mix {mix.requests_per_second:,.0f}/s ({mix.errors} errors) vs healthz {healthz.requests_per_second:,.0f}/s")
-    note = (f"{mix.requests_per_second / cores:,.0f} mix requests/s per core ({cores} cores shared by server, "
-            f"wrk and PostgreSQL); errors: mix {mix.errors}, healthz {healthz.errors}; published: "
-            f"{report.PUBLISHED}")
-    return {"mix_vs_healthz_ratio": measure.Figure("mix_vs_healthz_ratio", mix.requests_per_second,
-                                                   healthz.requests_per_second, "requests/s", ">= 0.35, zero errors",
-                                                   ratio >= 0.35 and zero, ratio, note=note)}
+    note = (
+        f"{mix.requests_per_second / cores:,.0f} mix requests/s per core ({cores} cores shared by server, "
+        f"wrk and PostgreSQL); errors: mix {mix.errors}, healthz {healthz.errors}; published: "
+        f"{report.PUBLISHED}"
+    )
+    return {
+        "mix_vs_healthz_ratio": measure.Figure(
+            "mix_vs_healthz_ratio",
+            mix.requests_per_second,
+            healthz.requests_per_second,
+            "requests/s",
+            ">= 0.35, zero errors",
+            ratio >= 0.35 and zero,
+            ratio,
+            note=note,
+        )
+    }
 
 
-def soak(minutes: float, *, database_url: str, log, root: Path = report.ROOT, write_docs: bool = True,
-         warmup_seconds: float | None = None) -> dict:
+def soak(
+    minutes: float,
+    *,
+    database_url: str,
+    log,
+    root: Path = report.ROOT,
+    write_docs: bool = True,
+    warmup_seconds: float | None = None,
+) -> dict:
     seeding.seed(PROGRAM, patients=500, days=365, seed=13, in_withdrawal=200, progress=False)
     program = Program.objects.get(slug=PROGRAM)
     _analyze()
@@ -176,20 +279,30 @@ def soak(minutes: float, *, database_url: str, log, root: Path = report.ROOT, wr
         env = serve.mix_environment(program)
         sampler.start()
         log(f"soak: {seconds} s of the mix")
-        result = serve.run_wrk(server.url, seconds=seconds, connections=2 * cores * 2, script=serve.MIX_SCRIPT,
-                               env=env)
+        result = serve.run_wrk(server.url, seconds=seconds, connections=2 * cores * 2, script=serve.MIX_SCRIPT, env=env)
         time.sleep(sampler.every)
     finally:
         sampler.stop()
         server.stop()
     growth = sampler.growth(warmup)
     passed = result.errors == 0 and all(w["growth"] < 0.10 for w in growth.values())
-    payload = {"date": report.stamp(), "machine": report.machine(), "minutes": minutes, "workers": 2 * cores,
-               "connections": 2 * cores * 2, "warmup_seconds": warmup, "requests": result.requests,
-               "requests_per_second": result.requests_per_second, "errors": result.errors,
-               "workers_rss": {str(pid): w for pid, w in growth.items()}, "passed": passed}
-    log(f"soak: {result.requests:,} requests, {result.errors} errors, growth "
-        + ", ".join(f"{w['growth'] * 100:+.1f} %" for w in growth.values()))
+    payload = {
+        "date": report.stamp(),
+        "machine": report.machine(),
+        "minutes": minutes,
+        "workers": 2 * cores,
+        "connections": 2 * cores * 2,
+        "warmup_seconds": warmup,
+        "requests": result.requests,
+        "requests_per_second": result.requests_per_second,
+        "errors": result.errors,
+        "workers_rss": {str(pid): w for pid, w in growth.items()},
+        "passed": passed,
+    }
+    log(
+        f"soak: {result.requests:,} requests, {result.errors} errors, growth "
+        + ", ".join(f"{w['growth'] * 100:+.1f} %" for w in growth.values())
+    )
     if write_docs:
         report.write_json("soak", payload, root)
         report.write_soak(payload, root)

@@ -52,17 +52,37 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        env = dict(os.environ, DATABASE_URL=self.database_url, DJANGO_SETTINGS_MODULE="waypoint.settings",
-                   PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).parents[2]),
-                                                            os.environ.get("PYTHONPATH")])))
+        env = dict(
+            os.environ,
+            DATABASE_URL=self.database_url,
+            DJANGO_SETTINGS_MODULE="waypoint.settings",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH")])),
+        )
         env.pop("WAYPOINT_TESTING", None)
         # The server's own output goes to a file: a pipe nobody reads would fill and stall the workers.
         self.log = tempfile.NamedTemporaryFile("w+", prefix="waypoint-bench-gunicorn-", suffix=".log")  # noqa: SIM115
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, "-m", "gunicorn", "waypoint.wsgi", "--workers", str(self.workers),
-             "--bind", f"127.0.0.1:{self.port}", "--worker-class", "sync", "--log-level", "warning",
-             "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null"],
-            env=env, stdout=subprocess.DEVNULL, stderr=self.log, text=True)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "waypoint.wsgi",
+                "--workers",
+                str(self.workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--worker-class",
+                "sync",
+                "--log-level",
+                "warning",
+                "--access-logfile",
+                "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            text=True,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -124,8 +144,12 @@ class WrkResult:
     detail: str
 
     def as_dict(self) -> dict:
-        return {"requests": self.requests, "seconds": self.seconds, "requests_per_second": self.requests_per_second,
-                "errors": self.errors}
+        return {
+            "requests": self.requests,
+            "seconds": self.seconds,
+            "requests_per_second": self.requests_per_second,
+            "errors": self.errors,
+        }
 
 
 def parse_wrk(output: str) -> WrkResult:
@@ -143,13 +167,20 @@ def parse_wrk(output: str) -> WrkResult:
     return WrkResult(requests, seconds, rps, errors, output)
 
 
-def run_wrk(url: str, *, seconds: int, connections: int, threads: int = 2, script: Path | None = None,
-            env: dict | None = None) -> WrkResult:
+def run_wrk(
+    url: str, *, seconds: int, connections: int, threads: int = 2, script: Path | None = None, env: dict | None = None
+) -> WrkResult:
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
     if script is not None:
         command += ["-s", str(script)]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True,  # noqa: S603
-                            env=dict(os.environ, **(env or {})), timeout=seconds + 60).stdout
+    output = subprocess.run(
+        [*command, url],
+        capture_output=True,
+        text=True,
+        check=True,  # noqa: S603
+        env=dict(os.environ, **(env or {})),
+        timeout=seconds + 60,
+    ).stdout
     return parse_wrk(output)
 
 
@@ -157,9 +188,13 @@ def mix_environment(program, *, tokens: int = 4) -> dict:
     """Bearer tokens for the seed nurse and the patients on the board (the mix records COWS for them)."""
     user = bench_user(program)
     raw = [ApiToken.issue(user, days=1, label="benchmark mix")[1] for _ in range(tokens)]
-    patients = list(LevelOfCareStay.objects.filter(program=program, ended_at__isnull=True,
-                                                   level_code__in=board.board_levels(program))
-                    .order_by("patient_id").values_list("patient_id", flat=True)[:200])
+    patients = list(
+        LevelOfCareStay.objects.filter(
+            program=program, ended_at__isnull=True, level_code__in=board.board_levels(program)
+        )
+        .order_by("patient_id")
+        .values_list("patient_id", flat=True)[:200]
+    )
     if not patients:
         raise RuntimeError("no patient in withdrawal management to record scores for")
     cows = get_instrument("cows")
@@ -206,6 +241,11 @@ class RssSampler(threading.Thread):
         for pid, samples in self.samples.items():
             after = [kib for at, kib in samples if at >= warmup_seconds] or [kib for _, kib in samples]
             base, last = after[0], after[-1]
-            found[pid] = {"baseline_kib": base, "final_kib": last, "peak_kib": max(after),
-                          "growth": (last - base) / base if base else 0.0, "samples": len(samples)}
+            found[pid] = {
+                "baseline_kib": base,
+                "final_kib": last,
+                "peak_kib": max(after),
+                "growth": (last - base) / base if base else 0.0,
+                "samples": len(samples),
+            }
         return found

@@ -88,8 +88,9 @@ def group_of(job: ExportJob) -> Group | None:
 def plan(job: ExportJob) -> list[ExportFile]:
     """The job's files, one per resource type, created on the first run and kept for every resume."""
     if not job.files.exists():
-        ExportFile.objects.bulk_create(ExportFile(job=job, position=n, resource_type=resource_type)
-                                       for n, resource_type in enumerate(job.types))
+        ExportFile.objects.bulk_create(
+            ExportFile(job=job, position=n, resource_type=resource_type) for n, resource_type in enumerate(job.types)
+        )
     return list(job.files.order_by("position"))
 
 
@@ -125,9 +126,9 @@ def stopped(job) -> Stop:
 def commit(job, worker_id, lease, file, *, changes, release=None):
     """Move the checkpoint of one file, in one transaction with the release record and the lease renewal."""
     with transaction.atomic():
-        renewed = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING,
-                                           lease_owner=worker_id).update(
-            lease_expires_at=timezone.now() + timedelta(seconds=lease))
+        renewed = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING, lease_owner=worker_id).update(
+            lease_expires_at=timezone.now() + timedelta(seconds=lease)
+        )
         if not renewed:
             raise stopped(job)
         ExportFile.objects.filter(pk=file.pk).update(**changes)
@@ -148,8 +149,7 @@ def export_file(job, file, reader, group, *, worker_id, lease, page_size, pause,
             # The file lost bytes that were committed (the machine went down before they reached the disk):
             # write this file again from the start.
             log.warning("export %s: %s is shorter than its checkpoint; rewriting it", job.pk, file.filename)
-            commit(job, worker_id, lease, file, changes={"kind_key": "", "last_pk": 0, "bytes_written": 0,
-                                                         "count": 0})
+            commit(job, worker_id, lease, file, changes={"kind_key": "", "last_pk": 0, "bytes_written": 0, "count": 0})
         out.truncate(file.bytes_written)
         out.seek(file.bytes_written)
         start = keys.index(file.kind_key) if file.kind_key else 0
@@ -158,8 +158,20 @@ def export_file(job, file, reader, group, *, worker_id, lease, page_size, pause,
             if file.kind_key != kind.key:
                 commit(job, worker_id, lease, file, changes={"kind_key": kind.key, "last_pk": 0})
             if reader.may_receive(kind):
-                export_kind(job, file, kind, reader, group, out, worker_id=worker_id, lease=lease,
-                            page_size=page_size, pause=pause, fsync=fsync, should_stop=should_stop)
+                export_kind(
+                    job,
+                    file,
+                    kind,
+                    reader,
+                    group,
+                    out,
+                    worker_id=worker_id,
+                    lease=lease,
+                    page_size=page_size,
+                    pause=pause,
+                    fsync=fsync,
+                    should_stop=should_stop,
+                )
         commit(job, worker_id, lease, file, changes={"done": True})
 
 
@@ -179,22 +191,39 @@ def export_kind(job, file, kind, reader, group, out, *, worker_id, lease, page_s
         if pause:
             time.sleep(pause)  # throttle (spares the database); also widens the crash window in tests
         patients = {getattr(row, PATIENT_ANNOTATION) for row in page} if kind.patient_field is not None else set()
-        commit(job, worker_id, lease, file,
-               changes={"last_pk": page[-1].pk, "bytes_written": file.bytes_written + len(data),
-                        "count": file.count + count},
-               release=lambda kind=kind, patients=patients: reader.record_release(kind, patients))
+        commit(
+            job,
+            worker_id,
+            lease,
+            file,
+            changes={
+                "last_pk": page[-1].pk,
+                "bytes_written": file.bytes_written + len(data),
+                "count": file.count + count,
+            },
+            release=lambda kind=kind, patients=patients: reader.record_release(kind, patients),
+        )
 
 
 def fail(job: ExportJob, worker_id: str, message: str) -> None:
     """Mark the job failed (its status URL then answers 500 with the message) and drop its partial files."""
     failed = ExportJob.objects.filter(pk=job.pk, lease_owner=worker_id, status=ExportJob.Status.RUNNING).update(
-        status=ExportJob.Status.FAILED, error=message, finished_at=timezone.now(), lease_expires_at=None)
+        status=ExportJob.Status.FAILED, error=message, finished_at=timezone.now(), lease_expires_at=None
+    )
     if failed:
         storage.remove(job)
 
 
-def run(job: ExportJob, *, page_size: int | None = None, pause: float = 0.0, worker_id: str | None = None,
-        lease: int | None = None, fsync: bool | None = None, should_stop=None) -> str:
+def run(
+    job: ExportJob,
+    *,
+    page_size: int | None = None,
+    pause: float = 0.0,
+    worker_id: str | None = None,
+    lease: int | None = None,
+    fsync: bool | None = None,
+    should_stop=None,
+) -> str:
     """Run (or resume) one export job to its end; returns the job's status afterwards.
 
     `worker_id`: the lease the caller already holds (the worker); without it the job is claimed here.
@@ -234,12 +263,22 @@ def _run_locked(job, worker_id, lease, page_size, pause, fsync, should_stop) -> 
         group = group_of(job)
         for file in plan(job):
             if not file.done:
-                export_file(job, file, reader, group, worker_id=worker_id, lease=lease, page_size=page_size,
-                            pause=pause, fsync=fsync, should_stop=should_stop)
+                export_file(
+                    job,
+                    file,
+                    reader,
+                    group,
+                    worker_id=worker_id,
+                    lease=lease,
+                    page_size=page_size,
+                    pause=pause,
+                    fsync=fsync,
+                    should_stop=should_stop,
+                )
         with transaction.atomic():
-            finished = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING,
-                                                lease_owner=worker_id).update(
-                status=ExportJob.Status.COMPLETE, finished_at=timezone.now(), lease_expires_at=None)
+            finished = ExportJob.objects.filter(
+                pk=job.pk, status=ExportJob.Status.RUNNING, lease_owner=worker_id
+            ).update(status=ExportJob.Status.COMPLETE, finished_at=timezone.now(), lease_expires_at=None)
         if not finished:
             raise stopped(job)
         for file in job.files.filter(count=0):

@@ -38,13 +38,21 @@ class Group:
         patients = Patient.objects.filter(program=self.program)
         if self.level is None:
             return patients
-        current = LevelOfCareStay.objects.filter(program=self.program, level_code=self.level.code,
-                                                 ended_at__isnull=True).values("patient_id")
+        current = LevelOfCareStay.objects.filter(
+            program=self.program, level_code=self.level.code, ended_at__isnull=True
+        ).values("patient_id")
         return patients.filter(pk__in=current)
 
     def resource(self, quantity: int) -> dict:
-        resource = {"resourceType": "Group", "id": self.id, "active": True, "type": "person", "actual": True,
-                    "name": self.name, "quantity": quantity}
+        resource = {
+            "resourceType": "Group",
+            "id": self.id,
+            "active": True,
+            "type": "person",
+            "actual": True,
+            "name": self.name,
+            "quantity": quantity,
+        }
         if self.level is not None:
             resource["code"] = {"text": self.level.level.label}
         return resource

@@ -14,8 +14,15 @@ from waypoint.fhir import registry
 OUTPUT_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
 SUPPORTED = {"_outputFormat", "_since", "_type"}
 # Defined by the specification but not supported here: refused unless the client prefers lenient handling.
-NOT_SUPPORTED = {"_until", "_elements", "patient", "includeAssociatedData", "_typeFilter", "organizeOutputBy",
-                 "allowPartialManifests"}
+NOT_SUPPORTED = {
+    "_until",
+    "_elements",
+    "patient",
+    "includeAssociatedData",
+    "_typeFilter",
+    "organizeOutputBy",
+    "allowPartialManifests",
+}
 INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -60,8 +67,9 @@ def parse(query, prefer: str, level: str) -> ExportRequest:
 
     output_format = query.get("_outputFormat", "application/fhir+ndjson")
     if output_format not in OUTPUT_FORMATS:
-        errors["_outputFormat"] = ("_outputFormat must be application/fhir+ndjson, application/ndjson or ndjson; "
-                                   "no other format is supported.")
+        errors["_outputFormat"] = (
+            "_outputFormat must be application/fhir+ndjson, application/ndjson or ndjson; no other format is supported."
+        )
 
     since = None
     if "_since" in query:
@@ -78,8 +86,9 @@ def parse(query, prefer: str, level: str) -> ExportRequest:
         if "" in asked:
             errors["_type"] = "_type is a comma-separated list of resource types, without empty entries."
         elif unknown and not lenient:
-            errors["_type"] = (f"Not exported at this level: {', '.join(unknown)}. "
-                               f"Resource types available: {', '.join(available)}.")
+            errors["_type"] = (
+                f"Not exported at this level: {', '.join(unknown)}. Resource types available: {', '.join(available)}."
+            )
         types = [name for name in available if name in set(asked)]
     if errors:
         raise ValidationError(errors)

@@ -28,7 +28,8 @@ def new_worker_id() -> str:
 def claimable(now=None):
     now = now or timezone.now()
     return ExportJob.objects.filter(status__in=ACTIVE).filter(
-        Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+        Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+    )
 
 
 def lease_seconds() -> int:
@@ -58,10 +59,14 @@ def claim(job: ExportJob, worker_id: str, lease: int | None = None) -> ExportJob
 
 def _take(job: ExportJob, worker_id: str, lease: int) -> ExportJob | None:
     now = timezone.now()
-    taken = ExportJob.objects.filter(pk=job.pk, status__in=ACTIVE, lease_owner=job.lease_owner,
-                                     lease_expires_at=job.lease_expires_at).update(
-        status=ExportJob.Status.RUNNING, lease_owner=worker_id, lease_expires_at=now + timedelta(seconds=lease),
-        attempts=job.attempts + 1)
+    taken = ExportJob.objects.filter(
+        pk=job.pk, status__in=ACTIVE, lease_owner=job.lease_owner, lease_expires_at=job.lease_expires_at
+    ).update(
+        status=ExportJob.Status.RUNNING,
+        lease_owner=worker_id,
+        lease_expires_at=now + timedelta(seconds=lease),
+        attempts=job.attempts + 1,
+    )
     if not taken:
         return None
     job.refresh_from_db()
@@ -71,7 +76,8 @@ def _take(job: ExportJob, worker_id: str, lease: int) -> ExportJob | None:
 def release(job: ExportJob, worker_id: str) -> None:
     """Give the job back at once (a worker stopping cleanly): the next worker resumes it without waiting."""
     ExportJob.objects.filter(pk=job.pk, lease_owner=worker_id, status=ExportJob.Status.RUNNING).update(
-        lease_owner="", lease_expires_at=None)
+        lease_owner="", lease_expires_at=None
+    )
 
 
 def housekeeping(now=None) -> int:
@@ -79,7 +85,8 @@ def housekeeping(now=None) -> int:
     now = now or timezone.now()
     retention = timedelta(hours=settings.BULK_RETENTION_HOURS)
     stale = ExportJob.objects.filter(files_removed_at__isnull=True).filter(
-        Q(status=ExportJob.Status.CANCELLED) | Q(status=ExportJob.Status.COMPLETE, finished_at__lt=now - retention))
+        Q(status=ExportJob.Status.CANCELLED) | Q(status=ExportJob.Status.COMPLETE, finished_at__lt=now - retention)
+    )
     removed = 0
     for job in stale:
         storage.remove(job)

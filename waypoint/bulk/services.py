@@ -24,21 +24,41 @@ class TooManyExports(Exception):
 
 
 @transaction.atomic
-def kick_off(*, acting_user, program, level: str, request: ExportRequest, request_url: str,
-             group_id: str = "") -> ExportJob:
+def kick_off(
+    *, acting_user, program, level: str, request: ExportRequest, request_url: str, group_id: str = ""
+) -> ExportJob:
     """Queue an export of what the client may receive in the program (PermissionDenied if nothing)."""
     reader_for(acting_user, program)  # raises PermissionDenied for a user who may read no FHIR data here
-    active = ExportJob.objects.filter(owner=acting_user, status__in=[ExportJob.Status.QUEUED,
-                                                                     ExportJob.Status.RUNNING]).count()
+    active = ExportJob.objects.filter(
+        owner=acting_user, status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]
+    ).count()
     if active >= settings.BULK_MAX_ACTIVE_PER_USER:
-        raise TooManyExports(f"You have {active} exports queued or running; wait for one to finish or cancel "
-                             f"one (DELETE its status URL).")
-    job = ExportJob.objects.create(program=program, owner=acting_user, level=level, group_id=group_id,
-                                   types=request.types, since=request.since, output_format=request.output_format,
-                                   request_url=request_url)
-    audit.record(acting_user, "fhir.bulk.kickoff", program=program, obj=job,
-                 detail={"level": level, "group": group_id, "types": request.types,
-                         "since": request.since.isoformat() if request.since else None})
+        raise TooManyExports(
+            f"You have {active} exports queued or running; wait for one to finish or cancel "
+            f"one (DELETE its status URL)."
+        )
+    job = ExportJob.objects.create(
+        program=program,
+        owner=acting_user,
+        level=level,
+        group_id=group_id,
+        types=request.types,
+        since=request.since,
+        output_format=request.output_format,
+        request_url=request_url,
+    )
+    audit.record(
+        acting_user,
+        "fhir.bulk.kickoff",
+        program=program,
+        obj=job,
+        detail={
+            "level": level,
+            "group": group_id,
+            "types": request.types,
+            "since": request.since.isoformat() if request.since else None,
+        },
+    )
     return job
 
 
@@ -51,10 +71,10 @@ def cancel(*, acting_user, job: ExportJob) -> None:
     """DELETE on the status URL: stop the job if it runs and remove its files (a worker running it stops at
     its next page)."""
     with transaction.atomic():
-        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.CANCELLED, lease_expires_at=None,
-                                                   finished_at=job.finished_at or timezone.now())
-        audit.record(acting_user, "fhir.bulk.cancel", program=job.program, obj=job,
-                     detail={"was": job.status})
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.CANCELLED, lease_expires_at=None, finished_at=job.finished_at or timezone.now()
+        )
+        audit.record(acting_user, "fhir.bulk.cancel", program=job.program, obj=job, detail={"was": job.status})
     storage.remove(job)
     ExportJob.objects.filter(pk=job.pk).update(files_removed_at=timezone.now())
 
@@ -78,9 +98,15 @@ def total_written(job: ExportJob) -> int:
 
 def manifest(job: ExportJob, build_uri) -> dict:
     """The completion manifest of FHIR Bulk Data Access: one output entry per non-empty NDJSON file."""
-    output = [{"type": file.resource_type, "count": file.count,
-               "url": build_uri(reverse("bulk:file", args=[job.pk, file.filename]))}
-              for file in job.files.order_by("position") if file.count]
+    output = [
+        {
+            "type": file.resource_type,
+            "count": file.count,
+            "url": build_uri(reverse("bulk:file", args=[job.pk, file.filename])),
+        }
+        for file in job.files.order_by("position")
+        if file.count
+    ]
     return {
         "transactionTime": job.transaction_time.isoformat().replace("+00:00", "Z"),
         "request": job.request_url,
@@ -91,8 +117,9 @@ def manifest(job: ExportJob, build_uri) -> dict:
 
 
 def record_download(user, job: ExportJob, file) -> None:
-    audit.record(user, "fhir.bulk.download", program=job.program, obj=job,
-                 detail={"file": file.filename, "count": file.count})
+    audit.record(
+        user, "fhir.bulk.download", program=job.program, obj=job, detail={"file": file.filename, "count": file.count}
+    )
 
 
 def group_resource(user, group) -> dict | None:

@@ -31,8 +31,9 @@ def program_of(request):
             return membership.program
     if not mine:
         raise Http404
-    raise ApiValidationError({"program": "You work in several programs: export one of them through its Group "
-                                         "(GET /fhir/Group lists them)."})
+    raise ApiValidationError(
+        {"program": "You work in several programs: export one of them through its Group (GET /fhir/Group lists them)."}
+    )
 
 
 class KickOffView(FhirView):
@@ -49,16 +50,31 @@ class KickOffView(FhirView):
         program, group = self.program_and_group(request, group_id)
         export_request = params.parse(request.GET, request.headers.get("Prefer", ""), self.level)
         try:
-            job = services.kick_off(acting_user=request.user, program=program, level=self.level,
-                                    request=export_request, request_url=request.build_absolute_uri(),
-                                    group_id=group)
+            job = services.kick_off(
+                acting_user=request.user,
+                program=program,
+                level=self.level,
+                request=export_request,
+                request_url=request.build_absolute_uri(),
+                group_id=group,
+            )
         except services.TooManyExports as exc:
             return error_response(429, str(exc), {"Retry-After": "60"})
         location = request.build_absolute_uri(reverse("bulk:status", args=[job.pk]))
-        return fhir_response({"resourceType": "OperationOutcome", "issue": [
-            {"severity": "information", "code": "informational",
-             "diagnostics": "Export queued; poll the Content-Location URL for its status."}]},
-            202, {"Content-Location": location})
+        return fhir_response(
+            {
+                "resourceType": "OperationOutcome",
+                "issue": [
+                    {
+                        "severity": "information",
+                        "code": "informational",
+                        "diagnostics": "Export queued; poll the Content-Location URL for its status.",
+                    }
+                ],
+            },
+            202,
+            {"Content-Location": location},
+        )
 
 
 class PatientKickOffView(KickOffView):
@@ -75,6 +91,7 @@ class GroupKickOffView(KickOffView):
 
 class StatusView(FhirView):
     checks_accept = False
+
     def job(self, request, job_id) -> ExportJob:
         job = services.owned_job(request.user, job_id)
         if job is None or job.status == ExportJob.Status.CANCELLED or job.files_removed_at is not None:
@@ -101,13 +118,24 @@ class StatusView(FhirView):
         """Cancel the export (or discard a finished one): its files are removed; the status URL then says 404."""
         job = self.job(request, job_id)
         services.cancel(acting_user=request.user, job=job)
-        return fhir_response({"resourceType": "OperationOutcome", "issue": [
-            {"severity": "information", "code": "informational", "diagnostics": "Export cancelled; files removed."}]},
-            202)
+        return fhir_response(
+            {
+                "resourceType": "OperationOutcome",
+                "issue": [
+                    {
+                        "severity": "information",
+                        "code": "informational",
+                        "diagnostics": "Export cancelled; files removed.",
+                    }
+                ],
+            },
+            202,
+        )
 
 
 class FileView(FhirView):
     checks_accept = False  # the files are NDJSON
+
     @extend_schema(responses={200: None, 404: dict}, tags=["fhir-bulk"])
     def get(self, request, job_id, filename):
         """One NDJSON output file, only to the client that started the export."""
@@ -138,8 +166,9 @@ class GroupSearchView(FhirView):
         """Groups of the client's programs; `_id` (comma-separated) and `name` (starts with, any case)."""
         unknown = sorted(set(request.GET) - {"_id", "name"})
         if unknown:
-            return error_response(400, {name: f"{name} is not a search parameter of Group here (_id, name)."
-                                        for name in unknown})
+            return error_response(
+                400, {name: f"{name} is not a search parameter of Group here (_id, name)." for name in unknown}
+            )
         found = groups.groups_for(request.user)
         if "_id" in request.GET:
             ids = set(request.GET["_id"].split(","))
@@ -153,8 +182,19 @@ class GroupSearchView(FhirView):
                 resource = services.group_resource(request.user, group)
             except PermissionDenied:
                 continue  # a program where the client may read nothing
-            entries.append({"fullUrl": request.build_absolute_uri(reverse("bulk:group-read", args=[group.id])),
-                                "resource": resource, "search": {"mode": "match"}})
-        return fhir_response({"resourceType": "Bundle", "type": "searchset", "total": len(entries),
-                              "link": [{"relation": "self", "url": request.build_absolute_uri()}],
-                              "entry": entries})
+            entries.append(
+                {
+                    "fullUrl": request.build_absolute_uri(reverse("bulk:group-read", args=[group.id])),
+                    "resource": resource,
+                    "search": {"mode": "match"},
+                }
+            )
+        return fhir_response(
+            {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "total": len(entries),
+                "link": [{"relation": "self", "url": request.build_absolute_uri()}],
+                "entry": entries,
+            }
+        )

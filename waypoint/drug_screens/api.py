@@ -14,20 +14,31 @@ from waypoint.web.api import ApiView, StrictSerializer
 from . import services
 from .models import DrugScreen
 
-ERRORS = {400: OpenApiResponse(description="Refused: the body names each field and why."),
-          403: OpenApiResponse(description="Your role may not record drug screens."),
-          404: OpenApiResponse(description="No such patient (or not visible to you).")}
+ERRORS = {
+    400: OpenApiResponse(description="Refused: the body names each field and why."),
+    403: OpenApiResponse(description="Your role may not record drug screens."),
+    404: OpenApiResponse(description="No such patient (or not visible to you)."),
+}
 
 
 def screen_out(read: services.ReadScreen) -> dict:
     screen = read.screen
     return {
-        "id": screen.pk, "collected_at": screen.collected_at, "observed": screen.observed, "results": screen.results,
-        "note": screen.note, "episode": screen.episode_id, "recorded_by": screen.recorded_by.username,
-        "recorded_at": screen.recorded_at, "entered_in_error_at": screen.entered_in_error_at,
+        "id": screen.pk,
+        "collected_at": screen.collected_at,
+        "observed": screen.observed,
+        "results": screen.results,
+        "note": screen.note,
+        "episode": screen.episode_id,
+        "recorded_by": screen.recorded_by.username,
+        "recorded_at": screen.recorded_at,
+        "entered_in_error_at": screen.entered_in_error_at,
         "error_reason": screen.error_reason,
-        "findings": [{"analyte": f.analyte, "result": f.result, "kind": f.kind, "why": f.why}
-                     for f in read.findings if f.kind != "not_tested"],
+        "findings": [
+            {"analyte": f.analyte, "result": f.result, "kind": f.kind, "why": f.why}
+            for f in read.findings
+            if f.kind != "not_tested"
+        ],
         "unexpected": [f.analyte for f in read.unexpected],
     }
 
@@ -40,19 +51,24 @@ class DrugScreenIn(StrictSerializer):
 
 
 class DrugScreenListView(ApiView):
-    @extend_schema(responses={200: OpenApiResponse(description="The screens, newest first, each with findings: "
-                                                   "kind expected_positive / unexpected_positive / expected_absent "
-                                                   "/ negative."), **ERRORS})
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(
+                description="The screens, newest first, each with findings: "
+                "kind expected_positive / unexpected_positive / expected_absent "
+                "/ negative."
+            ),
+            **ERRORS,
+        }
+    )
     def get(self, request, pk):
         patient = find_patient(request, pk)
         require(request.user, patient.program_id, CHART_READ)
         record_read(request.user, "drug_screen.read", patient=patient)
-        screens = services.with_findings(list(DrugScreen.objects.filter(patient=patient)
-                                              .select_related("recorded_by")))
+        screens = services.with_findings(list(DrugScreen.objects.filter(patient=patient).select_related("recorded_by")))
         return Response([screen_out(r) for r in screens])
 
-    @extend_schema(request=DrugScreenIn, responses={201: OpenApiResponse(description="The screen recorded."),
-                                                **ERRORS})
+    @extend_schema(request=DrugScreenIn, responses={201: OpenApiResponse(description="The screen recorded."), **ERRORS})
     def post(self, request, pk):
         """Record a screen: results {analyte: positive|negative|not_tested}; analytes left out are not tested.
         400 names `results.<analyte>`, `results` (none tested), `collected_at`."""
@@ -68,8 +84,9 @@ class ScreenReasonIn(StrictSerializer):
 
 
 class DrugScreenErrorView(ApiView):
-    @extend_schema(request=ScreenReasonIn, responses={200: OpenApiResponse(description="The screen, marked."),
-                                                      **ERRORS})
+    @extend_schema(
+        request=ScreenReasonIn, responses={200: OpenApiResponse(description="The screen, marked."), **ERRORS}
+    )
     def post(self, request, pk, screen_id):
         """Mark a screen entered in error, with the reason; it stays, but counts in no figure."""
         patient = find_patient(request, pk)

@@ -16,16 +16,24 @@ class ScreenForm(forms.Form):
         super().__init__(*args, **kwargs)
         for analyte, label in rules.ANALYTES.items():
             self.fields[f"result_{analyte}"] = forms.ChoiceField(
-                label=label, choices=list(rules.RESULTS.items()), initial="not_tested", required=False,
-                widget=forms.RadioSelect)
+                label=label,
+                choices=list(rules.RESULTS.items()),
+                initial="not_tested",
+                required=False,
+                widget=forms.RadioSelect,
+            )
 
     def analyte_fields(self):
         return [self[f"result_{analyte}"] for analyte in rules.ANALYTES]
 
     def screen(self) -> dict:
         data = self.cleaned_data
-        return {"collected_at": data["collected_at"], "observed": data["observed"] == "yes", "note": data["note"],
-                "results": {a: data[f"result_{a}"] or "not_tested" for a in rules.ANALYTES}}
+        return {
+            "collected_at": data["collected_at"],
+            "observed": data["observed"] == "yes",
+            "note": data["note"],
+            "results": {a: data[f"result_{a}"] or "not_tested" for a in rules.ANALYTES},
+        }
 
 
 def field_of(key: str) -> str:

@@ -24,10 +24,13 @@ class DrugScreen(EnteredInError):
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+
     class Meta:
         ordering = ["-collected_at", "-id"]
-        indexes = [models.Index(fields=["patient", "collected_at"], name="drug_screen_patient"),
-                   models.Index(fields=["program", "collected_at"], name="drug_screen_program")]
+        indexes = [
+            models.Index(fields=["patient", "collected_at"], name="drug_screen_patient"),
+            models.Index(fields=["program", "collected_at"], name="drug_screen_program"),
+        ]
 
     def __str__(self) -> str:
         return f"Urine drug screen {self.collected_at:%Y-%m-%d %H:%M}"

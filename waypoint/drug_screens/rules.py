@@ -37,10 +37,16 @@ class ExpectedRule:
 
 
 EXPECTED: tuple[ExpectedRule, ...] = (
-    ExpectedRule("buprenorphine", frozenset({"buprenorphine", "buprenorphine_naloxone"}),
-                 "Issue 6: buprenorphine positive while on an active buprenorphine order is expected."),
-    ExpectedRule("methadone", frozenset({"methadone"}),
-                 "Issue 6: methadone positive while on an active methadone order is expected."),
+    ExpectedRule(
+        "buprenorphine",
+        frozenset({"buprenorphine", "buprenorphine_naloxone"}),
+        "Issue 6: buprenorphine positive while on an active buprenorphine order is expected.",
+    ),
+    ExpectedRule(
+        "methadone",
+        frozenset({"methadone"}),
+        "Issue 6: methadone positive while on an active methadone order is expected.",
+    ),
 )
 RULE_BY_ANALYTE = {rule.analyte: rule for rule in EXPECTED}
 
@@ -66,15 +72,26 @@ def classify(results: dict[str, str], active_medications: set[str]) -> list[Find
         covering = sorted(active_medications & rule.medications) if rule else []
         if result == "positive":
             if covering:
-                findings.append(Finding(analyte, result, "expected_positive",
-                                        f"active order: {', '.join(covering)}"))
+                findings.append(Finding(analyte, result, "expected_positive", f"active order: {', '.join(covering)}"))
             else:
-                findings.append(Finding(analyte, result, "unexpected_positive",
-                                        "no active order that explains it" if rule else "no rule makes it expected"))
+                findings.append(
+                    Finding(
+                        analyte,
+                        result,
+                        "unexpected_positive",
+                        "no active order that explains it" if rule else "no rule makes it expected",
+                    )
+                )
         elif result == "negative":
             if covering:
-                findings.append(Finding(analyte, result, "expected_absent",
-                                        f"negative although on an active order: {', '.join(covering)}"))
+                findings.append(
+                    Finding(
+                        analyte,
+                        result,
+                        "expected_absent",
+                        f"negative although on an active order: {', '.join(covering)}",
+                    )
+                )
             else:
                 findings.append(Finding(analyte, result, "negative", ""))
         else:

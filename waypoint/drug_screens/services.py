@@ -21,13 +21,18 @@ from .models import DrugScreen
 
 
 def _episode_at(patient: Patient, at: datetime) -> Episode | None:
-    return (Episode.objects.filter(patient=patient, admitted_at__lte=at)
-            .exclude(discharged_at__lt=at).order_by("-admitted_at").first())
+    return (
+        Episode.objects.filter(patient=patient, admitted_at__lte=at)
+        .exclude(discharged_at__lt=at)
+        .order_by("-admitted_at")
+        .first()
+    )
 
 
 @transaction.atomic
-def record_screen(*, acting_user, patient: Patient, collected_at: datetime, observed: bool, results: dict,
-                  note: str = "") -> DrugScreen:
+def record_screen(
+    *, acting_user, patient: Patient, collected_at: datetime, observed: bool, results: dict, note: str = ""
+) -> DrugScreen:
     """Errors: `collected_at`, `observed`, `results` (none tested), `results.<analyte>` (unknown analyte or
     result)."""
     require(acting_user, patient.program_id, DRUG_SCREEN_WRITE)
@@ -48,19 +53,39 @@ def record_screen(*, acting_user, patient: Patient, collected_at: datetime, obse
         errors["results"] = "Give the result of at least one analyte."
     if errors:
         raise ValidationError(errors)
-    screen = DrugScreen.objects.create(program_id=patient.program_id, patient=patient,
-                                       episode=_episode_at(patient, collected_at), collected_at=collected_at,
-                                       observed=observed, results=complete, note=note, recorded_by=acting_user)
+    screen = DrugScreen.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        episode=_episode_at(patient, collected_at),
+        collected_at=collected_at,
+        observed=observed,
+        results=complete,
+        note=note,
+        recorded_by=acting_user,
+    )
     read = with_findings([screen])[0]
     positives = [f.label for f in read.findings if f.result == "positive"]
-    summary = (f"Urine drug screen ({'observed' if observed else 'unobserved'}): "
-               + (f"positive for {', '.join(positives)}" if positives else "no positive result")
-               + (f"; unexpected: {', '.join(f.label for f in read.unexpected)}" if read.unexpected else ""))
-    TimelineEntry.objects.create(program_id=patient.program_id, patient=patient, episode=screen.episode,
-                                 occurred_at=collected_at, kind="drug_screen", summary=summary[:300],
-                                 recorded_by=acting_user)
-    audit.record(acting_user, "drug_screen.create", patient=patient, obj=screen,
-                 detail={"unexpected": [f.analyte for f in read.unexpected]})
+    summary = (
+        f"Urine drug screen ({'observed' if observed else 'unobserved'}): "
+        + (f"positive for {', '.join(positives)}" if positives else "no positive result")
+        + (f"; unexpected: {', '.join(f.label for f in read.unexpected)}" if read.unexpected else "")
+    )
+    TimelineEntry.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        episode=screen.episode,
+        occurred_at=collected_at,
+        kind="drug_screen",
+        summary=summary[:300],
+        recorded_by=acting_user,
+    )
+    audit.record(
+        acting_user,
+        "drug_screen.create",
+        patient=patient,
+        obj=screen,
+        detail={"unexpected": [f.analyte for f in read.unexpected]},
+    )
     return screen
 
 
@@ -73,14 +98,22 @@ def mark_screen_in_error(*, acting_user, screen: DrugScreen, reason: str) -> Dru
         raise ValidationError({"reason": "This screen is already marked entered in error."})
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why this screen is in error."})
-    screen.entered_in_error_at, screen.entered_in_error_by, screen.error_reason = (timezone.now(), acting_user,
-                                                                                   reason.strip())
+    screen.entered_in_error_at, screen.entered_in_error_by, screen.error_reason = (
+        timezone.now(),
+        acting_user,
+        reason.strip(),
+    )
     screen.save(update_fields=["entered_in_error_at", "entered_in_error_by", "error_reason"])
     local = timezone.localtime(screen.collected_at)
-    TimelineEntry.objects.create(program_id=screen.program_id, patient=screen.patient, episode=screen.episode,
-                                 occurred_at=screen.entered_in_error_at, kind="drug_screen.error",
-                                 summary=f"Urine drug screen of {local:%Y-%m-%d %H:%M} entered in error "
-                                         f"({screen.error_reason})"[:300], recorded_by=acting_user)
+    TimelineEntry.objects.create(
+        program_id=screen.program_id,
+        patient=screen.patient,
+        episode=screen.episode,
+        occurred_at=screen.entered_in_error_at,
+        kind="drug_screen.error",
+        summary=f"Urine drug screen of {local:%Y-%m-%d %H:%M} entered in error ({screen.error_reason})"[:300],
+        recorded_by=acting_user,
+    )
     audit.record(acting_user, "drug_screen.entered_in_error", patient=screen.patient, obj=screen)
     return screen
 
@@ -118,13 +151,19 @@ def with_findings(screens: list[DrugScreen]) -> list[ReadScreen]:
         return []
     patient_ids = {s.patient_id for s in screens}
     earliest, latest = min(s.collected_at for s in screens), max(s.collected_at for s in screens)
-    orders = list(MedicationOrder.objects.filter(patient_id__in=patient_ids, start_at__lte=latest)
-                  .filter(Q(stop_at__isnull=True) | Q(stop_at__gt=earliest))
-                  .values_list("patient_id", "medication", "start_at", "stop_at"))
+    orders = list(
+        MedicationOrder.objects.filter(patient_id__in=patient_ids, start_at__lte=latest)
+        .filter(Q(stop_at__isnull=True) | Q(stop_at__gt=earliest))
+        .values_list("patient_id", "medication", "start_at", "stop_at")
+    )
     read = []
     for screen in screens:
-        active = {medication for patient_id, medication, start, stop in orders
-                  if patient_id == screen.patient_id and start <= screen.collected_at
-                  and (stop is None or stop > screen.collected_at)}
+        active = {
+            medication
+            for patient_id, medication, start, stop in orders
+            if patient_id == screen.patient_id
+            and start <= screen.collected_at
+            and (stop is None or stop > screen.collected_at)
+        }
         read.append(ReadScreen(screen, rules.classify(screen.results, active)))
     return read

@@ -21,8 +21,9 @@ def screens_page(request, pk):
     patient = chart_patient(request, pk)
     require(request.user, patient.program_id, CHART_READ)
     can_record = has_permission(request.user, patient.program_id, DRUG_SCREEN_WRITE)
-    form = ScreenForm(request.POST or None,
-                      initial={"collected_at": timezone.localtime().replace(second=0, microsecond=0)})
+    form = ScreenForm(
+        request.POST or None, initial={"collected_at": timezone.localtime().replace(second=0, microsecond=0)}
+    )
     if request.method == "POST":
         require(request.user, patient.program_id, DRUG_SCREEN_WRITE)
         if form.is_valid():
@@ -36,10 +37,18 @@ def screens_page(request, pk):
     else:
         record_read(request.user, "drug_screen.read", patient=patient)
     screens = services.with_findings(list(DrugScreen.objects.filter(patient=patient).select_related("recorded_by")))
-    return render(request, "drug_screens/page.html", {
-        "patient": patient, "form": form, "screens": screens, "can_record": can_record, "rules": rules.EXPECTED,
-        "analytes": rules.ANALYTES,
-    })
+    return render(
+        request,
+        "drug_screens/page.html",
+        {
+            "patient": patient,
+            "form": form,
+            "screens": screens,
+            "can_record": can_record,
+            "rules": rules.EXPECTED,
+            "analytes": rules.ANALYTES,
+        },
+    )
 
 
 @require_POST

@@ -71,8 +71,9 @@ class StaffReader(Reader):
         detail = {"kind": kind.key, "resource_type": kind.resource_type}
         if not patient_ids:
             return
-        ids = list(Patient.objects.filter(pk__in=patient_ids, program=self.program).order_by("pk")
-                   .values_list("pk", flat=True))
+        ids = list(
+            Patient.objects.filter(pk__in=patient_ids, program=self.program).order_by("pk").values_list("pk", flat=True)
+        )
         audit.record_many(self.user, "fhir.read", patient_ids=ids, program=self.program, detail=detail)
 
 
@@ -125,18 +126,40 @@ class ExternalReader(Reader):
         made = []
         patients = Patient.objects.filter(pk__in=patient_ids, program=self.program).order_by("pk")
         for patient in patients:
-            consent = next((c for c in patient.consents.order_by("pk")
-                            if c.is_active() and not _covers(c, self.recipient, self.purpose, {information})), None)
+            consent = next(
+                (
+                    c
+                    for c in patient.consents.order_by("pk")
+                    if c.is_active() and not _covers(c, self.recipient, self.purpose, {information})
+                ),
+                None,
+            )
             if consent is None:  # the rows were scoped by consent: a revocation since then refuses the release
                 raise PermissionDenied(f"No active consent covers the release of {kind.key} of patient {patient.pk}.")
             disclosure = Disclosure.objects.create(
-                program=self.program, patient=patient, consent=consent, recipient=self.recipient,
-                purpose=self.purpose, information=[information], notice=notice, disclosed_by=self.user,
+                program=self.program,
+                patient=patient,
+                consent=consent,
+                recipient=self.recipient,
+                purpose=self.purpose,
+                information=[information],
+                notice=notice,
+                disclosed_by=self.user,
                 channel=DISCLOSURE_CHANNEL,
             )
-            audit.record(self.user, "disclosure.create", patient=patient, obj=disclosure,
-                         detail={"recipient": self.recipient, "purpose": self.purpose, "consent": consent.pk,
-                                 "kind": kind.key, "channel": DISCLOSURE_CHANNEL})
+            audit.record(
+                self.user,
+                "disclosure.create",
+                patient=patient,
+                obj=disclosure,
+                detail={
+                    "recipient": self.recipient,
+                    "purpose": self.purpose,
+                    "consent": consent.pk,
+                    "kind": kind.key,
+                    "channel": DISCLOSURE_CHANNEL,
+                },
+            )
             made.append(disclosure)
         return made
 

@@ -20,9 +20,16 @@ def build(program, nurse, rng, consents: int = 3) -> None:
     register_external_client(acting_user=None, program=program, username=DEMO_CLIENT, recipient=DEMO_RECIPIENT)
     patients = list(visible_patients(nurse, program).order_by("pk")[:consents])
     for patient in patients:
-        record_consent(acting_user=nurse, patient=patient, disclosing_party=program.name,
-                       information=["all_sud_records"], information_description="All treatment records",
-                       recipients=[DEMO_RECIPIENT], purposes=["treatment"], expiry="none",
-                       signed_by=f"{patient.given_name} {patient.family_name}",
-                       signed_on=timezone.localdate() - timedelta(days=rng.randint(0, 5)),
-                       right_to_revoke_explained=True)
+        record_consent(
+            acting_user=nurse,
+            patient=patient,
+            disclosing_party=program.name,
+            information=["all_sud_records"],
+            information_description="All treatment records",
+            recipients=[DEMO_RECIPIENT],
+            purposes=["treatment"],
+            expiry="none",
+            signed_by=f"{patient.given_name} {patient.family_name}",
+            signed_on=timezone.localdate() - timedelta(days=rng.randint(0, 5)),
+            right_to_revoke_explained=True,
+        )

@@ -19,8 +19,18 @@ from .search import SearchError
 
 FHIR_JSON = "application/fhir+json"
 ACCEPTED = {"application/fhir+json", "application/json", "application/*", "*/*", "application/json+fhir"}
-ISSUE_CODE = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
-              406: "not-supported", 415: "not-supported", 429: "throttled", 500: "exception", 503: "transient"}
+ISSUE_CODE = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    406: "not-supported",
+    415: "not-supported",
+    429: "throttled",
+    500: "exception",
+    503: "transient",
+}
 
 
 class FhirRenderer(BaseRenderer):
@@ -42,8 +52,9 @@ class FirstRenderer(BaseContentNegotiation):
 
 
 def fhir_response(body: dict, status: int = 200, headers: dict | None = None) -> HttpResponse:
-    response = HttpResponse(json.dumps(body, ensure_ascii=False), status=status,
-                            content_type=f"{FHIR_JSON}; charset=utf-8")
+    response = HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=status, content_type=f"{FHIR_JSON}; charset=utf-8"
+    )
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -63,8 +74,9 @@ def outcome(messages: str | list[str] | dict[str, str], code: str, severity: str
     return {"resourceType": "OperationOutcome", "issue": issues}
 
 
-def error_response(status: int, messages: str | list[str] | dict[str, str],
-                   headers: dict | None = None) -> HttpResponse:
+def error_response(
+    status: int, messages: str | list[str] | dict[str, str], headers: dict | None = None
+) -> HttpResponse:
     return fhir_response(outcome(messages, ISSUE_CODE.get(status, "processing")), status, headers)
 
 
@@ -75,8 +87,10 @@ def messages_of(exc) -> dict[str, str] | list[str]:
         return list(exc.messages)
     detail = getattr(exc, "detail", None) or str(exc)
     if isinstance(detail, dict):
-        return {field: " ".join(map(str, value)) if isinstance(value, list) else str(value)
-                for field, value in detail.items()}
+        return {
+            field: " ".join(map(str, value)) if isinstance(value, list) else str(value)
+            for field, value in detail.items()
+        }
     if isinstance(detail, list):
         return [str(item) for item in detail]
     return [str(detail)]
@@ -92,24 +106,31 @@ class FhirView(ApiView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         accept = request.headers.get("Accept", "")
-        if self.checks_accept and accept and not (
-                {part.split(";")[0].strip().lower() for part in accept.split(",")} & ACCEPTED):
+        if (
+            self.checks_accept
+            and accept
+            and not ({part.split(";")[0].strip().lower() for part in accept.split(",")} & ACCEPTED)
+        ):
             raise exceptions.NotAcceptable("Only application/fhir+json (or application/json) is served.")
 
     def handle_exception(self, exc):
         if isinstance(exc, SearchError):
             return fhir_response(outcome(str(exc), exc.code), 400)
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-            message = str(exc.detail) if isinstance(exc, exceptions.AuthenticationFailed) else (
-                "Authentication required: send Authorization: Bearer <API token>.")
+            message = (
+                str(exc.detail)
+                if isinstance(exc, exceptions.AuthenticationFailed)
+                else ("Authentication required: send Authorization: Bearer <API token>.")
+            )
             return error_response(401, message, {"WWW-Authenticate": "Bearer"})
         if isinstance(exc, exceptions.PermissionDenied | DjangoPermissionDenied):
             return error_response(403, str(getattr(exc, "detail", exc)) or "Your role does not allow this.")
         if isinstance(exc, Http404):
             return error_response(404, "Not found.")
         if isinstance(exc, exceptions.MethodNotAllowed):
-            return error_response(405, f"{exc.detail} {self.read_only_message}".strip(),
-                                  {"Allow": ", ".join(self.allowed_methods)})
+            return error_response(
+                405, f"{exc.detail} {self.read_only_message}".strip(), {"Allow": ", ".join(self.allowed_methods)}
+            )
         if isinstance(exc, DjangoValidationError | exceptions.APIException):
             status = getattr(exc, "status_code", 400)
             return error_response(status, messages_of(exc))

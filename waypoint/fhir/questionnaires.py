@@ -54,26 +54,33 @@ def _item(instrument: Instrument, item: Item) -> dict:
 
 def questionnaire(instrument: Instrument) -> dict:
     bands = "; ".join(f"{b.low}-{b.high} {b.label}" for b in instrument.bands)
-    description = " ".join(filter(None, [
-        f"{instrument.title}. Source: {instrument.source}.",
-        f"Answered by the {instrument.reporter}.",
-        f"Total {instrument.min_total}-{instrument.max_total}.",
-        f"Severity bands: {bands}." if bands else "No severity bands.",
-        instrument.instructions,
-    ]))
-    return prune({
-        "resourceType": "Questionnaire",
-        "id": instrument.code,
-        "url": questionnaire_url(instrument),
-        "version": instrument.version,
-        "name": re.sub(r"[^A-Za-z0-9]", "", instrument.title.title()),
-        "title": instrument.title,
-        "status": "active",
-        "subjectType": ["Patient"],
-        "publisher": "Waypoint",
-        "description": description,
-        "item": [_item(instrument, item) for item in instrument.items],
-    })
+    description = " ".join(
+        filter(
+            None,
+            [
+                f"{instrument.title}. Source: {instrument.source}.",
+                f"Answered by the {instrument.reporter}.",
+                f"Total {instrument.min_total}-{instrument.max_total}.",
+                f"Severity bands: {bands}." if bands else "No severity bands.",
+                instrument.instructions,
+            ],
+        )
+    )
+    return prune(
+        {
+            "resourceType": "Questionnaire",
+            "id": instrument.code,
+            "url": questionnaire_url(instrument),
+            "version": instrument.version,
+            "name": re.sub(r"[^A-Za-z0-9]", "", instrument.title.title()),
+            "title": instrument.title,
+            "status": "active",
+            "subjectType": ["Patient"],
+            "publisher": "Waypoint",
+            "description": description,
+            "item": [_item(instrument, item) for item in instrument.items],
+        }
+    )
 
 
 def all_questionnaires() -> list[dict]:

@@ -31,18 +31,18 @@ def by_pk(prefix: str = "") -> Callable[[str], Q | None]:
 
 @dataclass(frozen=True)
 class ResourceKind:
-    key: str                                        # unique name of this mapping, e.g. "cows-total"
-    resource_type: str                              # the FHIR resource type it emits, e.g. "Observation"
-    queryset: Callable[[], QuerySet]                # every row, all programs: callers scope it
+    key: str  # unique name of this mapping, e.g. "cows-total"
+    resource_type: str  # the FHIR resource type it emits, e.g. "Observation"
+    queryset: Callable[[], QuerySet]  # every row, all programs: callers scope it
     to_resources: Callable[[object], Iterable[dict]]  # one row -> one or more FHIR resources (JSON dicts)
-    program_field: str                              # lookup from the row to its Program id, e.g. "patient__program"
-    patient_field: str | None                       # lookup to the Patient ("" for Patient itself; None: no patient)
-    updated_field: str                              # lookup to the row's last-updated time (_since, _lastUpdated)
-    part2: bool                                     # holds SUD information: security-labelled, consent-gated
-    information_kind: str | None = None             # the consent's kind of information that covers it
+    program_field: str  # lookup from the row to its Program id, e.g. "patient__program"
+    patient_field: str | None  # lookup to the Patient ("" for Patient itself; None: no patient)
+    updated_field: str  # lookup to the row's last-updated time (_since, _lastUpdated)
+    part2: bool  # holds SUD information: security-labelled, consent-gated
+    information_kind: str | None = None  # the consent's kind of information that covers it
     # Used by the read/search API (waypoint.fhir.search); the bulk export needs none of them.
-    parse_id: Callable[[str], Q | None] = by_pk()   # resource id -> the row(s) that may emit it (None: not ours)
-    date_field: str | None = None                   # lookup for the `date` search parameter (None: unsupported)
+    parse_id: Callable[[str], Q | None] = by_pk()  # resource id -> the row(s) that may emit it (None: not ours)
+    date_field: str | None = None  # lookup for the `date` search parameter (None: unsupported)
     code_q: Callable[[str | None, str], Q | None] | None = None  # (system, code) -> rows that may match; None: none
 
 

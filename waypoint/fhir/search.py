@@ -42,38 +42,54 @@ class Param:
 
 
 ID = Param("_id", "token", "Logical id; several ids separated by commas.")
-LAST_UPDATED = Param("_lastUpdated", "date", "meta.lastUpdated, with prefixes eq (default), ge, gt, le, lt; repeat "
-                                             "for a range.")
+LAST_UPDATED = Param(
+    "_lastUpdated", "date", "meta.lastUpdated, with prefixes eq (default), ge, gt, le, lt; repeat for a range."
+)
 PATIENT = Param("patient", "reference", "The patient: an id or Patient/id.")
 CODE = Param("code", "token", "system|code, or code alone; several separated by commas.")
 
 
 def date_param(name: str, what: str) -> Param:
-    return Param(name, "date", f"{what}, with prefixes eq (default), ge, gt, le, lt; repeat for a range. A date "
-                               "without a time is a day in the program's time zone.")
+    return Param(
+        name,
+        "date",
+        f"{what}, with prefixes eq (default), ge, gt, le, lt; repeat for a range. A date "
+        "without a time is a day in the program's time zone.",
+    )
 
 
 # The search parameters of each resource type, beyond _count, _cursor and _format (result and paging controls).
 PARAMS: dict[str, tuple[Param, ...]] = {
     "Patient": (ID, LAST_UPDATED),
     "Encounter": (ID, LAST_UPDATED, PATIENT, date_param("date", "Start of the episode or level-of-care stay")),
-    "Observation": (ID, LAST_UPDATED, PATIENT, CODE, date_param("date", "When the assessment was taken or the "
-                                                                         "urine specimen collected")),
+    "Observation": (
+        ID,
+        LAST_UPDATED,
+        PATIENT,
+        CODE,
+        date_param("date", "When the assessment was taken or the urine specimen collected"),
+    ),
     "QuestionnaireResponse": (ID, LAST_UPDATED, PATIENT, date_param("authored", "When the assessment was taken")),
     "Condition": (ID, LAST_UPDATED, PATIENT, CODE, date_param("recorded-date", "When the screen was taken")),
     "Consent": (ID, LAST_UPDATED, PATIENT, date_param("date", "The date the consent was signed")),
     "Provenance": (ID, LAST_UPDATED, PATIENT),
     "CarePlan": (ID, LAST_UPDATED, PATIENT, date_param("date", "When the plan version was started")),
     "MedicationRequest": (ID, LAST_UPDATED, PATIENT, date_param("authoredon", "When the order was written")),
-    "MedicationAdministration": (ID, LAST_UPDATED, PATIENT, date_param("effective-time", "When the dose was due "
-                                                                                         "or given")),
+    "MedicationAdministration": (
+        ID,
+        LAST_UPDATED,
+        PATIENT,
+        date_param("effective-time", "When the dose was due or given"),
+    ),
     "Questionnaire": (ID, Param("url", "uri", "The Questionnaire's canonical URL.")),
 }
 CONTROLS = ("_count", "_cursor", "_format")
 FORMATS = {"json", "application/json", "application/fhir+json"}
 DATE_PREFIXES = {"eq", "ge", "gt", "le", "lt"}
-DATE = re.compile(r"(?P<y>\d{4})(-(?P<m>\d{2})(-(?P<d>\d{2})(T(?P<H>\d{2}):(?P<M>\d{2})(:(?P<S>\d{2})(\.\d+)?)?"
-                  r"(?P<tz>Z|[+-]\d{2}:\d{2}))?)?)?")
+DATE = re.compile(
+    r"(?P<y>\d{4})(-(?P<m>\d{2})(-(?P<d>\d{2})(T(?P<H>\d{2}):(?P<M>\d{2})(:(?P<S>\d{2})(\.\d+)?)?"
+    r"(?P<tz>Z|[+-]\d{2}:\d{2}))?)?)?"
+)
 
 
 def supported_types() -> list[str]:
@@ -120,12 +136,17 @@ def parse_date(name: str, raw: str, tz) -> DateBound:
     if raw[:2].isalpha():
         prefix, value = raw[:2], raw[2:]
         if prefix not in DATE_PREFIXES:
-            raise SearchError(f"Parameter {name}: the prefix {prefix!r} is not supported; use one of "
-                              f"{', '.join(sorted(DATE_PREFIXES))}.", "not-supported")
+            raise SearchError(
+                f"Parameter {name}: the prefix {prefix!r} is not supported; use one of "
+                f"{', '.join(sorted(DATE_PREFIXES))}.",
+                "not-supported",
+            )
     match = DATE.fullmatch(value)
     if not match:
-        raise SearchError(f"Parameter {name}: {value!r} is not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD, or a "
-                          "date and time with a time zone such as 2026-01-31T08:00:00Z).")
+        raise SearchError(
+            f"Parameter {name}: {value!r} is not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD, or a "
+            "date and time with a time zone such as 2026-01-31T08:00:00Z)."
+        )
     parts = match.groupdict()
     if parts["H"] is not None and parts["tz"] is None:
         raise SearchError(f"Parameter {name}: a time must carry a time zone (Z or +hh:mm).")
@@ -145,8 +166,9 @@ def parse_date(name: str, raw: str, tz) -> DateBound:
         after = date(year + (month == 12), month % 12 + 1, 1)
     else:
         after = date(year + 1, 1, 1)
-    return DateBound(prefix, datetime.combine(first, datetime.min.time(), tz),
-                     datetime.combine(after, datetime.min.time(), tz))
+    return DateBound(
+        prefix, datetime.combine(first, datetime.min.time(), tz), datetime.combine(after, datetime.min.time(), tz)
+    )
 
 
 def parse_patient(raw: str) -> int:
@@ -171,8 +193,11 @@ def parse(resource_type: str, params, tz) -> Query:
     allowed = {p.name: p for p in PARAMS[resource_type]}
     unknown = sorted(set(params) - set(allowed) - set(CONTROLS))
     if unknown:
-        raise SearchError(f"Unknown or unsupported search parameter(s) for {resource_type}: {', '.join(unknown)}. "
-                          f"Supported: {', '.join(sorted(allowed) + list(CONTROLS))}.", "not-supported")
+        raise SearchError(
+            f"Unknown or unsupported search parameter(s) for {resource_type}: {', '.join(unknown)}. "
+            f"Supported: {', '.join(sorted(allowed) + list(CONTROLS))}.",
+            "not-supported",
+        )
     query = Query(resource_type)
     for name in params:
         values = params.getlist(name)
@@ -201,14 +226,16 @@ def parse(resource_type: str, params, tz) -> Query:
         elif name == "_cursor":
             query.cursor = value
         elif name == "_format" and value not in FORMATS:
-            raise SearchError(f"Parameter _format: only JSON is served ({', '.join(sorted(FORMATS))}).",
-                              "not-supported")
+            raise SearchError(
+                f"Parameter _format: only JSON is served ({', '.join(sorted(FORMATS))}).", "not-supported"
+            )
     canonical = sorted((k, tuple(params.getlist(k))) for k in params if k not in {"_cursor", "_format"})
     query.fingerprint = hashlib.sha256(repr((resource_type, canonical)).encode()).hexdigest()[:16]
     return query
 
 
 # Running a search.
+
 
 @dataclass
 class Page:
@@ -230,8 +257,7 @@ def patient_of(kind: ResourceKind, row) -> int | None:
 
 def code_matches(resource: dict, codes: list[tuple[str | None, str]]) -> bool:
     codings = resource.get("code", {}).get("coding", [])
-    return any(c.get("code") == code and system in (None, c.get("system")) for system, code in codes
-               for c in codings)
+    return any(c.get("code") == code and system in (None, c.get("system")) for system, code in codes for c in codings)
 
 
 def resource_filter(query: Query) -> Callable[[dict], bool]:
@@ -297,8 +323,15 @@ def decode_cursor(query: Query) -> tuple[int, int, int]:
 
 def search(reader: Reader, query: Query) -> Page:
     if query.resource_type == "Questionnaire":
-        return Page([(None, q) for q in all_questionnaires() if (not query.ids or q["id"] in query.ids)
-                     and (query.url is None or q["url"] == query.url)][:query.count], None, {})
+        return Page(
+            [
+                (None, q)
+                for q in all_questionnaires()
+                if (not query.ids or q["id"] in query.ids) and (query.url is None or q["url"] == query.url)
+            ][: query.count],
+            None,
+            {},
+        )
     kinds = [k for k in kinds_for(query.resource_type) if reader.may_receive(k)]
     kind_index, position, skip = decode_cursor(query)
     keep = resource_filter(query)

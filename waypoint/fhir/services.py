@@ -13,8 +13,9 @@ from .models import ExternalClient
 
 
 @transaction.atomic
-def register_external_client(*, acting_user, program, username: str, recipient: str,
-                             purpose: str = Purpose.TREATMENT) -> ExternalClient:
+def register_external_client(
+    *, acting_user, program, username: str, recipient: str, purpose: str = Purpose.TREATMENT
+) -> ExternalClient:
     """A new account with the role `external_system` in the program (no password: it signs in with API tokens
     only) and its recipient name and purpose, which a patient's consent must name for anything to reach it.
 
@@ -32,8 +33,14 @@ def register_external_client(*, acting_user, program, username: str, recipient: 
         raise ValidationError(errors)
     user = User.objects.create_user(username=username.strip(), password=None, first_name=recipient.strip()[:150])
     Membership.objects.create(user=user, program=program, role=Role.EXTERNAL_SYSTEM)
-    client = ExternalClient.objects.create(program=program, user=user, recipient=recipient.strip(), purpose=purpose,
-                                           registered_by=acting_user)
-    audit.record(acting_user, "fhir.client.register", program=program, obj=client,
-                 detail={"username": user.username, "recipient": client.recipient, "purpose": purpose})
+    client = ExternalClient.objects.create(
+        program=program, user=user, recipient=recipient.strip(), purpose=purpose, registered_by=acting_user
+    )
+    audit.record(
+        acting_user,
+        "fhir.client.register",
+        program=program,
+        obj=client,
+        detail={"username": user.username, "recipient": client.recipient, "purpose": purpose},
+    )
     return client

@@ -9,6 +9,9 @@ app_name = "fhir"
 urlpatterns = [
     path("metadata", views.MetadataView.as_view(), name="metadata"),
     re_path(r"^(?P<resource_type>[A-Z][A-Za-z]{1,63})$", views.SearchView.as_view(), name="search"),
-    re_path(r"^(?P<resource_type>[A-Z][A-Za-z]{1,63})/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$",
-            views.ReadView.as_view(), name="read"),
+    re_path(
+        r"^(?P<resource_type>[A-Z][A-Za-z]{1,63})/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$",
+        views.ReadView.as_view(),
+        name="read",
+    ),
 ]

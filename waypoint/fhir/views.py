@@ -32,8 +32,10 @@ class FhirView(http.FhirView):
     @staticmethod
     def known_type(resource_type: str) -> None:
         if resource_type not in supported_types():
-            raise exceptions.NotFound(f"The resource type {resource_type!r} is not served here; served: "
-                                      f"{', '.join(supported_types())} (see /fhir/metadata).")
+            raise exceptions.NotFound(
+                f"The resource type {resource_type!r} is not served here; served: "
+                f"{', '.join(supported_types())} (see /fhir/metadata)."
+            )
 
 
 class MetadataView(FhirView):
@@ -63,16 +65,29 @@ class SearchView(FhirView):
             params = request.GET.copy()
             params["_cursor"] = page.next_cursor
             links.append({"relation": "next", "url": f"{base}{resource_type}?{params.urlencode()}"})
-        entries = [{"fullUrl": f"{base}{resource['resourceType']}/{resource['id']}", "resource": resource,
-                    "search": {"mode": "match"}} for _, resource in page.resources]
+        entries = [
+            {
+                "fullUrl": f"{base}{resource['resourceType']}/{resource['id']}",
+                "resource": resource,
+                "search": {"mode": "match"},
+            }
+            for _, resource in page.resources
+        ]
         part2 = any(kind is not None and kind.part2 for kind, _ in page.resources)
         if part2 and reader.external:
-            entries.append({"resource": outcome(notice_for(reader.program), "informational", "information"),
-                            "search": {"mode": "outcome"}})
-        bundle = {"resourceType": "Bundle",
-                  "meta": {"lastUpdated": instant(timezone.now())} | (
-                      {"security": [dict(s) for s in PART2_SECURITY]} if part2 else {}),
-                  "type": "searchset", "link": links}
+            entries.append(
+                {
+                    "resource": outcome(notice_for(reader.program), "informational", "information"),
+                    "search": {"mode": "outcome"},
+                }
+            )
+        bundle = {
+            "resourceType": "Bundle",
+            "meta": {"lastUpdated": instant(timezone.now())}
+            | ({"security": [dict(s) for s in PART2_SECURITY]} if part2 else {}),
+            "type": "searchset",
+            "link": links,
+        }
         if entries:
             bundle["entry"] = entries
         return fhir_response(bundle)

@@ -16,9 +16,11 @@ from . import catalog, services
 from .doses import induction_doses
 from .models import Administration, MedicationOrder, Phase
 
-ERRORS = {400: OpenApiResponse(description="Refused: the body names each field and why."),
-          403: OpenApiResponse(description="Your role may not do this."),
-          404: OpenApiResponse(description="No such patient (or not visible to you).")}
+ERRORS = {
+    400: OpenApiResponse(description="Refused: the body names each field and why."),
+    403: OpenApiResponse(description="Your role may not do this."),
+    404: OpenApiResponse(description="No such patient (or not visible to you)."),
+}
 
 
 class MoudOrderOut(serializers.ModelSerializer):
@@ -28,8 +30,24 @@ class MoudOrderOut(serializers.ModelSerializer):
 
     class Meta:
         model = MedicationOrder
-        fields = ["id", "medication", "label", "dose", "unit", "route", "frequency", "phase", "instructions",
-                  "start_at", "stop_at", "stop_reason", "stopped_by", "prescriber", "episode", "recorded_at"]
+        fields = [
+            "id",
+            "medication",
+            "label",
+            "dose",
+            "unit",
+            "route",
+            "frequency",
+            "phase",
+            "instructions",
+            "start_at",
+            "stop_at",
+            "stop_reason",
+            "stopped_by",
+            "prescriber",
+            "episode",
+            "recorded_at",
+        ]
 
 
 class AdministrationOut(serializers.ModelSerializer):
@@ -38,8 +56,22 @@ class AdministrationOut(serializers.ModelSerializer):
 
     class Meta:
         model = Administration
-        fields = ["id", "order", "medication", "status", "dose", "unit", "at", "reason", "note", "given_by",
-                  "episode", "recorded_at", "entered_in_error_at", "error_reason"]
+        fields = [
+            "id",
+            "order",
+            "medication",
+            "status",
+            "dose",
+            "unit",
+            "at",
+            "reason",
+            "note",
+            "given_by",
+            "episode",
+            "recorded_at",
+            "entered_in_error_at",
+            "error_reason",
+        ]
 
 
 class MoudOrderIn(StrictSerializer):
@@ -109,12 +141,23 @@ class AdministrationListView(ApiView):
         require(request.user, patient.program_id, CHART_READ)
         record_read(request.user, "medication.administration.read", patient=patient)
         rows = Administration.objects.filter(patient=patient).select_related("order", "given_by")
-        induction = [{"administration": row.dose.pk,
-                      "cows_before": ({"assessment": row.before.pk, "total": row.before.total,
-                                       "taken_at": row.before.taken_at} if row.before else None),
-                      "cows_after": ({"assessment": row.after.pk, "total": row.after.total,
-                                      "taken_at": row.after.taken_at} if row.after else None),
-                      "change": row.change} for row in induction_doses(patient)]
+        induction = [
+            {
+                "administration": row.dose.pk,
+                "cows_before": (
+                    {"assessment": row.before.pk, "total": row.before.total, "taken_at": row.before.taken_at}
+                    if row.before
+                    else None
+                ),
+                "cows_after": (
+                    {"assessment": row.after.pk, "total": row.after.total, "taken_at": row.after.taken_at}
+                    if row.after
+                    else None
+                ),
+                "change": row.change,
+            }
+            for row in induction_doses(patient)
+        ]
         return Response({"administrations": AdministrationOut(rows, many=True).data, "induction": induction})
 
     @extend_schema(request=AdministrationIn, responses={201: AdministrationOut, **ERRORS})
@@ -145,6 +188,7 @@ class AdministrationErrorView(ApiView):
         record = get_object_or_404(Administration, pk=administration_id, patient=patient)
         serializer = ReasonIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        record = services.mark_administration_in_error(acting_user=request.user, administration=record,
-                                                       **serializer.validated_data)
+        record = services.mark_administration_in_error(
+            acting_user=request.user, administration=record, **serializer.validated_data
+        )
         return Response(AdministrationOut(record).data)

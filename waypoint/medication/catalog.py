@@ -20,14 +20,24 @@ class Medication:
 ROUTES = {"sublingual": "SL", "oral": "PO", "intramuscular": "IM"}
 ROUTE_NAMES = {"sublingual": "Sublingual", "oral": "Oral", "intramuscular": "Intramuscular"}
 
-MEDICATIONS: dict[str, Medication] = {m.code: m for m in (
-    Medication("buprenorphine", "Buprenorphine", ("sublingual",), ("mg",), induction=True),
-    Medication("buprenorphine_naloxone", "Buprenorphine-naloxone", ("sublingual",), ("mg",), induction=True,
-               note="Dose is the buprenorphine component (e.g. 8 mg for an 8 mg/2 mg film)."),
-    Medication("methadone", "Methadone", ("oral",), ("mg",), induction=True),
-    Medication("naltrexone_er", "Naltrexone, extended-release injectable", ("intramuscular",), ("mg",),
-               induction=False),
-)}
+MEDICATIONS: dict[str, Medication] = {
+    m.code: m
+    for m in (
+        Medication("buprenorphine", "Buprenorphine", ("sublingual",), ("mg",), induction=True),
+        Medication(
+            "buprenorphine_naloxone",
+            "Buprenorphine-naloxone",
+            ("sublingual",),
+            ("mg",),
+            induction=True,
+            note="Dose is the buprenorphine component (e.g. 8 mg for an 8 mg/2 mg film).",
+        ),
+        Medication("methadone", "Methadone", ("oral",), ("mg",), induction=True),
+        Medication(
+            "naltrexone_er", "Naltrexone, extended-release injectable", ("intramuscular",), ("mg",), induction=False
+        ),
+    )
+}
 
 CHOICES = [(m.code, m.name) for m in MEDICATIONS.values()]
 BUPRENORPHINES = frozenset({"buprenorphine", "buprenorphine_naloxone"})

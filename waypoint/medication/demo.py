@@ -22,36 +22,72 @@ def _induction(prescriber, nurse, patient) -> int:
     if not pairs:
         return 0
     start = pairs[0][0].taken_at + timedelta(minutes=5)
-    order = services.order_medication(acting_user=prescriber, patient=patient, medication="buprenorphine",
-                                      dose=Decimal("4"), route="sublingual", frequency="every 2 hours as needed",
-                                      phase="induction", start_at=start,
-                                      instructions="Give when COWS is at or above the program threshold.")
+    order = services.order_medication(
+        acting_user=prescriber,
+        patient=patient,
+        medication="buprenorphine",
+        dose=Decimal("4"),
+        route="sublingual",
+        frequency="every 2 hours as needed",
+        phase="induction",
+        start_at=start,
+        instructions="Give when COWS is at or above the program threshold.",
+    )
     for before, _after in pairs:
-        services.record_administration(acting_user=nurse, patient=patient, order=order, status="given", dose="4",
-                                       at=before.taken_at + timedelta(minutes=15))
+        services.record_administration(
+            acting_user=nurse,
+            patient=patient,
+            order=order,
+            status="given",
+            dose="4",
+            at=before.taken_at + timedelta(minutes=15),
+        )
     return len(pairs)
 
 
 def _maintenance(prescriber, nurse, patient, rng: random.Random) -> None:
     now = timezone.now().replace(second=0, microsecond=0)
-    order = services.order_medication(acting_user=prescriber, patient=patient, medication="methadone",
-                                      dose=Decimal(rng.choice((60, 80, 90))), route="oral", frequency="once daily",
-                                      phase="maintenance", start_at=now - timedelta(days=9, hours=2))
+    order = services.order_medication(
+        acting_user=prescriber,
+        patient=patient,
+        medication="methadone",
+        dose=Decimal(rng.choice((60, 80, 90))),
+        route="oral",
+        frequency="once daily",
+        phase="maintenance",
+        start_at=now - timedelta(days=9, hours=2),
+    )
     missed = rng.randrange(1, 7)
     for days in range(8, 0, -1):
         at = now - timedelta(days=days) + timedelta(minutes=rng.randint(-40, 40))
         if days == missed:
-            services.record_administration(acting_user=nurse, patient=patient, order=order, status="missed", at=at,
-                                           note="Did not come to the dosing window.")
+            services.record_administration(
+                acting_user=nurse,
+                patient=patient,
+                order=order,
+                status="missed",
+                at=at,
+                note="Did not come to the dosing window.",
+            )
         else:
-            services.record_administration(acting_user=nurse, patient=patient, order=order, status="given",
-                                           dose=order.dose, at=at)
+            services.record_administration(
+                acting_user=nurse, patient=patient, order=order, status="given", dose=order.dose, at=at
+            )
     unexpected = rng.random() < 0.5
-    drug_screens.record_screen(acting_user=nurse, patient=patient, collected_at=now - timedelta(days=3, hours=1),
-                               observed=True, results={"methadone": "positive", "fentanyl":
-                                                       "positive" if unexpected else "negative",
-                                                       "opiates": "negative", "cocaine": "negative",
-                                                       "benzodiazepines": "negative", "xylazine": "negative"})
+    drug_screens.record_screen(
+        acting_user=nurse,
+        patient=patient,
+        collected_at=now - timedelta(days=3, hours=1),
+        observed=True,
+        results={
+            "methadone": "positive",
+            "fentanyl": "positive" if unexpected else "negative",
+            "opiates": "negative",
+            "cocaine": "negative",
+            "benzodiazepines": "negative",
+            "xylazine": "negative",
+        },
+    )
 
 
 def build(program, rng: random.Random) -> None:
@@ -59,22 +95,35 @@ def build(program, rng: random.Random) -> None:
     prescriber, nurse = users.get("prescriber"), users.get("nurse")
     if prescriber is None or nurse is None:
         return
-    stays = list(LevelOfCareStay.objects.filter(program=program, ended_at__isnull=True,
-                                                level_code__in=board.board_levels(program))
-                 .select_related("patient").order_by("started_at"))
+    stays = list(
+        LevelOfCareStay.objects.filter(
+            program=program, ended_at__isnull=True, level_code__in=board.board_levels(program)
+        )
+        .select_related("patient")
+        .order_by("started_at")
+    )
     inducted = 0
     for stay in stays:
         if inducted >= 3 or stay.patient.care_team_id not in set(prescriber.care_teams.values_list("id", flat=True)):
             continue
         if _induction(prescriber, nurse, stay.patient):
             inducted += 1
-            drug_screens.record_screen(acting_user=nurse, patient=stay.patient, collected_at=stay.started_at
-                                       + timedelta(hours=1), observed=True,
-                                       results={"opiates": "positive", "fentanyl": "positive",
-                                                "xylazine": rng.choice(("positive", "negative")),
-                                                "buprenorphine": "negative", "cocaine": "negative",
-                                                "benzodiazepines": "negative"})
-    otp = LevelOfCareStay.objects.filter(program=program, ended_at__isnull=True, level_code="OTP",
-                                         started_at__lte=timezone.now() - timedelta(days=10)).select_related("patient")
+            drug_screens.record_screen(
+                acting_user=nurse,
+                patient=stay.patient,
+                collected_at=stay.started_at + timedelta(hours=1),
+                observed=True,
+                results={
+                    "opiates": "positive",
+                    "fentanyl": "positive",
+                    "xylazine": rng.choice(("positive", "negative")),
+                    "buprenorphine": "negative",
+                    "cocaine": "negative",
+                    "benzodiazepines": "negative",
+                },
+            )
+    otp = LevelOfCareStay.objects.filter(
+        program=program, ended_at__isnull=True, level_code="OTP", started_at__lte=timezone.now() - timedelta(days=10)
+    ).select_related("patient")
     for stay in otp[:3]:
         _maintenance(prescriber, nurse, stay.patient, rng)

@@ -21,11 +21,12 @@ RECENT = timedelta(days=30)  # how far back the board and flowsheet look for dos
 def given_doses(patient_ids) -> dict[int, list[Dose]]:
     """Each patient's doses given in the last 30 days, newest first (one query)."""
     found: dict[int, list[Dose]] = {}
-    rows = (Administration.objects.in_force()
-            .filter(patient_id__in=list(patient_ids), status=Administration.Status.GIVEN,
-                    at__gte=timezone.now() - RECENT)
-            .order_by("-at", "-id")  # plain tuples, not models: the board reads this for every patient
-            .values_list("patient_id", "at", "order__medication", "dose", "order__dose", "unit", "order__route"))
+    rows = (
+        Administration.objects.in_force()
+        .filter(patient_id__in=list(patient_ids), status=Administration.Status.GIVEN, at__gte=timezone.now() - RECENT)
+        .order_by("-at", "-id")  # plain tuples, not models: the board reads this for every patient
+        .values_list("patient_id", "at", "order__medication", "dose", "order__dose", "unit", "order__route")
+    )
     for patient_id, at, medication, dose, ordered, unit, route in rows:
         label = catalog.label(medication, dose if dose is not None else ordered, unit, route)  # = Administration.label
         found.setdefault(patient_id, []).append(Dose(at, label))
@@ -76,9 +77,11 @@ def pair_with_cows(doses: list[Administration], cows: list[Assessment]) -> list[
 
 def induction_doses(patient) -> list[InductionDose]:
     """The patient's given doses on induction-phase orders, each with the COWS around it (current versions)."""
-    doses = list(Administration.objects.in_force()
-                 .filter(patient=patient, status=Administration.Status.GIVEN, order__phase=Phase.INDUCTION)
-                 .select_related("order", "given_by"))
+    doses = list(
+        Administration.objects.in_force()
+        .filter(patient=patient, status=Administration.Status.GIVEN, order__phase=Phase.INDUCTION)
+        .select_related("order", "given_by")
+    )
     if not doses:
         return []
     cows = list(Assessment.objects.current().filter(patient=patient, instrument="cows"))

@@ -10,8 +10,13 @@ ROUTE_CHOICES = list(catalog.ROUTE_NAMES.items())
 
 class OrderForm(forms.Form):
     medication = forms.ChoiceField(choices=catalog.CHOICES)
-    dose = forms.DecimalField(label="Dose (mg)", min_value=0, max_digits=7, decimal_places=2,
-                              help_text="Buprenorphine-naloxone: the buprenorphine component.")
+    dose = forms.DecimalField(
+        label="Dose (mg)",
+        min_value=0,
+        max_digits=7,
+        decimal_places=2,
+        help_text="Buprenorphine-naloxone: the buprenorphine component.",
+    )
     route = forms.ChoiceField(choices=ROUTE_CHOICES)
     frequency = forms.CharField(max_length=120, help_text="e.g. once daily; every 2 hours as needed")
     phase = forms.ChoiceField(choices=Phase.choices, initial=Phase.MAINTENANCE)
@@ -28,8 +33,9 @@ class StopForm(forms.Form):
 class AdministrationForm(forms.Form):
     order = forms.ChoiceField(label="Order", required=False)
     status = forms.ChoiceField(choices=Administration.Status.choices, initial=Administration.Status.GIVEN)
-    dose = forms.DecimalField(label="Dose given (mg)", required=False, max_digits=7, decimal_places=2,
-                              help_text="Only when given.")
+    dose = forms.DecimalField(
+        label="Dose given (mg)", required=False, max_digits=7, decimal_places=2, help_text="Only when given."
+    )
     at = forms.DateTimeField(label="Time", widget=DateTimeInput())
     reason = forms.CharField(label="Reason held", required=False, max_length=300)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -39,7 +45,8 @@ class AdministrationForm(forms.Form):
         self.orders = {str(order.pk): order for order in orders}
         self.fields["order"].choices = [("", "— choose the order —")] + [
             (key, f"{order.label}, {order.frequency}" + ("" if order.is_active() else " (not active now)"))
-            for key, order in self.orders.items()]
+            for key, order in self.orders.items()
+        ]
 
     def chosen_order(self):
         return self.orders.get(self.cleaned_data.get("order") or "")

@@ -44,15 +44,18 @@ class MedicationOrder(models.Model):
     prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)  # when the order was written or stopped
-    stopped_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = OrderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start_at", "-id"]
-        indexes = [models.Index(fields=["patient", "medication", "start_at"], name="moud_order_patient"),
-                   models.Index(fields=["program", "start_at"], name="moud_order_program")]
+        indexes = [
+            models.Index(fields=["patient", "medication", "start_at"], name="moud_order_patient"),
+            models.Index(fields=["program", "start_at"], name="moud_order_program"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.label}, {self.frequency}"
@@ -67,7 +70,6 @@ class MedicationOrder(models.Model):
     def is_active(self, at=None) -> bool:
         at = at or timezone.now()
         return self.start_at <= at and (self.stop_at is None or self.stop_at > at)
-
 
 
 class Administration(EnteredInError):
@@ -91,10 +93,13 @@ class Administration(EnteredInError):
     note = models.TextField(blank=True)
     given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["patient", "status", "at"], name="moud_admin_patient"),
-                   models.Index(fields=["order", "at"], name="moud_admin_order")]
+        indexes = [
+            models.Index(fields=["patient", "status", "at"], name="moud_admin_patient"),
+            models.Index(fields=["order", "at"], name="moud_admin_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} {self.label} at {self.at:%Y-%m-%d %H:%M}"

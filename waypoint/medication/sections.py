@@ -8,10 +8,14 @@ from .services import active_orders
 
 def moud_body(request, patient):
     """The chart's MOUD section: active orders, the last dose record, links."""
-    return ("medication/_chart_moud.html", {
-        "patient": patient, "active": list(active_orders(patient)),
-        "last": Administration.objects.in_force().filter(patient=patient).select_related("order").first(),
-    })
+    return (
+        "medication/_chart_moud.html",
+        {
+            "patient": patient,
+            "active": list(active_orders(patient)),
+            "last": Administration.objects.in_force().filter(patient=patient).select_related("order").first(),
+        },
+    )
 
 
 def moud_progress(request, patient):
@@ -21,5 +25,7 @@ def moud_progress(request, patient):
     in_force = Administration.objects.in_force().filter(patient=patient, at__gte=since)
     for status in in_force.values_list("status", flat=True):
         counts[status] += 1
-    return ("medication/_progress_moud.html", {"patient": patient, "active": list(active_orders(patient)),
-                                               "counts": counts})
+    return (
+        "medication/_progress_moud.html",
+        {"patient": patient, "active": list(active_orders(patient)), "counts": counts},
+    )

@@ -19,20 +19,30 @@ def milligrams(value):
         raise ValidationError("Give a dose in mg, more than 0 and at most 5000.")
 
 
-ORIGIN = ("Program protocol. shared/reference/ publishes no maximum dose for this medication, so no default: "
-          "no ceiling applies until the program sets one.")
+ORIGIN = (
+    "Program protocol. shared/reference/ publishes no maximum dose for this medication, so no default: "
+    "no ceiling applies until the program sets one."
+)
 
 MAX_DOSE: dict[str, ProgramSetting] = {}
 MAX_DAILY: dict[str, ProgramSetting] = {}
 for _code, _medication in MEDICATIONS.items():
     MAX_DOSE[_code] = ProgramSetting(
-        f"medication.max_dose_mg.{_code}", default=None, validate=milligrams, origin=ORIGIN,
+        f"medication.max_dose_mg.{_code}",
+        default=None,
+        validate=milligrams,
+        origin=ORIGIN,
         help=f"{_medication.name}: the largest single dose (mg) that may be ordered or recorded as given. "
-        "Empty: no single-dose ceiling.")
+        "Empty: no single-dose ceiling.",
+    )
     MAX_DAILY[_code] = ProgramSetting(
-        f"medication.max_daily_mg.{_code}", default=None, validate=milligrams, origin=ORIGIN,
+        f"medication.max_daily_mg.{_code}",
+        default=None,
+        validate=milligrams,
+        origin=ORIGIN,
         help=f"{_medication.name}: the most (mg) that may be recorded as given in any 24 hours, this dose "
-        "included. Empty: no daily ceiling.")
+        "included. Empty: no daily ceiling.",
+    )
 
 
 def ceiling(table: dict[str, ProgramSetting], program, medication: str) -> Decimal | None:

@@ -9,5 +9,10 @@ urlpatterns = [
     path("patients/<int:pk>/medication/orders/<int:order_id>/stop/", views.order_stop, name="order-stop"),
     path("patients/<int:pk>/medication/administer/", views.administer, name="administer"),
 ]
-urlpatterns.append(path("patients/<int:pk>/medication/doses/<int:administration_id>/entered-in-error/",
-                        views.administration_in_error, name="entered-in-error"))
+urlpatterns.append(
+    path(
+        "patients/<int:pk>/medication/doses/<int:administration_id>/entered-in-error/",
+        views.administration_in_error,
+        name="entered-in-error",
+    )
+)

@@ -25,10 +25,16 @@ def _now_local():
 
 
 def _ceilings(program):
-    return [(catalog.MEDICATIONS[code].name,
-             settings.ceiling(settings.MAX_DOSE, program, code), settings.MAX_DOSE[code].key,
-             settings.ceiling(settings.MAX_DAILY, program, code), settings.MAX_DAILY[code].key)
-            for code in settings.MAX_DOSE]
+    return [
+        (
+            catalog.MEDICATIONS[code].name,
+            settings.ceiling(settings.MAX_DOSE, program, code),
+            settings.MAX_DOSE[code].key,
+            settings.ceiling(settings.MAX_DAILY, program, code),
+            settings.MAX_DAILY[code].key,
+        )
+        for code in settings.MAX_DOSE
+    ]
 
 
 @require_GET
@@ -43,13 +49,22 @@ def medication_page(request, pk):
         current = list(Assessment.objects.current().filter(patient=patient))
         chart = charts_data.flowsheet_chart(patient, current)
     record_read(request.user, "medication.read", patient=patient)
-    return render(request, "medication/page.html", {
-        "patient": patient, "orders": orders, "administrations": administrations, "induction": induction,
-        "chart": chart, "now": timezone.now(), "ceilings": _ceilings(patient.program),
-        "can_order": has_permission(request.user, patient.program_id, MOUD_ORDER),
-        "can_administer": has_permission(request.user, patient.program_id, MOUD_ADMINISTER),
-        "stop_form": StopForm(initial={"stop_at": _now_local()}),
-    })
+    return render(
+        request,
+        "medication/page.html",
+        {
+            "patient": patient,
+            "orders": orders,
+            "administrations": administrations,
+            "induction": induction,
+            "chart": chart,
+            "now": timezone.now(),
+            "ceilings": _ceilings(patient.program),
+            "can_order": has_permission(request.user, patient.program_id, MOUD_ORDER),
+            "can_administer": has_permission(request.user, patient.program_id, MOUD_ADMINISTER),
+            "stop_form": StopForm(initial={"stop_at": _now_local()}),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -65,8 +80,17 @@ def order_new(request, pk):
         else:
             messages.success(request, f"Ordered: {order.label}, {order.frequency}.")
             return redirect("medication:page", pk=patient.pk)
-    return render(request, "medication/form.html", {"patient": patient, "form": form, "title": "Order MOUD",
-                                                    "button": "Sign the order", "ceilings": _ceilings(patient.program)})
+    return render(
+        request,
+        "medication/form.html",
+        {
+            "patient": patient,
+            "form": form,
+            "title": "Order MOUD",
+            "button": "Sign the order",
+            "ceilings": _ceilings(patient.program),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -83,8 +107,11 @@ def order_stop(request, pk, order_id):
         else:
             messages.success(request, f"Stopped: {order.label}.")
             return redirect("medication:page", pk=patient.pk)
-    return render(request, "medication/form.html", {"patient": patient, "form": form,
-                                                    "title": f"Stop {order.label}", "button": "Stop the order"})
+    return render(
+        request,
+        "medication/form.html",
+        {"patient": patient, "form": form, "title": f"Stop {order.label}", "button": "Stop the order"},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -101,15 +128,19 @@ def administer(request, pk):
         data = dict(form.cleaned_data)
         data.pop("order")
         try:
-            record = services.record_administration(acting_user=request.user, patient=patient,
-                                                    order=form.chosen_order(), **data)
+            record = services.record_administration(
+                acting_user=request.user, patient=patient, order=form.chosen_order(), **data
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
             messages.success(request, f"{record.get_status_display()}: {record.label}.")
             return redirect("medication:page", pk=patient.pk)
-    return render(request, "medication/form.html", {"patient": patient, "form": form, "title": "Record a dose",
-                                                    "button": "Record", "no_active": not active})
+    return render(
+        request,
+        "medication/form.html",
+        {"patient": patient, "form": form, "title": "Record a dose", "button": "Record", "no_active": not active},
+    )
 
 
 @require_POST
@@ -117,8 +148,9 @@ def administration_in_error(request, pk, administration_id):
     patient = chart_patient(request, pk)
     record = get_object_or_404(Administration, pk=administration_id, patient=patient)
     try:
-        services.mark_administration_in_error(acting_user=request.user, administration=record,
-                                              reason=request.POST.get("reason", ""))
+        services.mark_administration_in_error(
+            acting_user=request.user, administration=record, reason=request.POST.get("reason", "")
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, f"Dose record of {timezone.localtime(record.at):%Y-%m-%d %H:%M}: {message}")

@@ -15,12 +15,19 @@ from .forms import period_from
 
 
 class OutcomesView(ApiView):
-    @extend_schema(parameters=[OpenApiParameter("start", str), OpenApiParameter("end", str),
-                               OpenApiParameter("program", str, description="slug; default: your only program")],
-                   responses={200: OpenApiResponse(description="The figures."),
-                              400: OpenApiResponse(description="Bad period; the body names the field."),
-                              403: OpenApiResponse(description="Your role may not read outcomes."),
-                              404: OpenApiResponse(description="No such program of yours.")})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", str),
+            OpenApiParameter("end", str),
+            OpenApiParameter("program", str, description="slug; default: your only program"),
+        ],
+        responses={
+            200: OpenApiResponse(description="The figures."),
+            400: OpenApiResponse(description="Bad period; the body names the field."),
+            403: OpenApiResponse(description="Your role may not read outcomes."),
+            404: OpenApiResponse(description="No such program of yours."),
+        },
+    )
     def get(self, request):
         from django.http import Http404
         from django.utils import timezone
@@ -40,12 +47,25 @@ class OutcomesView(ApiView):
         period = figures.Period(program, period_data["start"], period_data["end"], timezone.now())
         body = {"program": program.slug, "start": period.start, "end": period.end, "figures": []}
         for figure, result in figures.compute_all(period):
-            body["figures"].append({
-                "key": figure.key, "title": figure.title, "kind": figure.kind, "definition": figure.definition,
-                "value": result.value, "numerator": result.numerator, "denominator": result.denominator,
-                "series": [{"date": day, "value": value} for day, value in result.series],
-                "breakdown": [{"label": label, "numerator": n, "denominator": d} for label, n, d in result.breakdown],
-            })
-        record_read(request.user, "outcomes.read", program=program,
-                    detail={"start": period.start.isoformat(), "end": period.end.isoformat()})
+            body["figures"].append(
+                {
+                    "key": figure.key,
+                    "title": figure.title,
+                    "kind": figure.kind,
+                    "definition": figure.definition,
+                    "value": result.value,
+                    "numerator": result.numerator,
+                    "denominator": result.denominator,
+                    "series": [{"date": day, "value": value} for day, value in result.series],
+                    "breakdown": [
+                        {"label": label, "numerator": n, "denominator": d} for label, n, d in result.breakdown
+                    ],
+                }
+            )
+        record_read(
+            request.user,
+            "outcomes.read",
+            program=program,
+            detail={"start": period.start.isoformat(), "end": period.end.isoformat()},
+        )
         return Response(body)

@@ -30,9 +30,11 @@ def _day(day: date) -> str:
 
 def _svg(width, height, title, desc, body, css) -> str:
     key = hashlib.sha256(f"{title}|{desc}".encode()).hexdigest()[:10]
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="outcome-chart {css}" viewBox="0 0 {width} {height}" '
-            f'role="img" aria-labelledby="oc{key}t oc{key}d" font-family="sans-serif" font-size="11">'
-            f'<title id="oc{key}t">{_t(title)}</title><desc id="oc{key}d">{_t(desc)}</desc>{body}</svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="outcome-chart {css}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-labelledby="oc{key}t oc{key}d" font-family="sans-serif" font-size="11">'
+        f'<title id="oc{key}t">{_t(title)}</title><desc id="oc{key}d">{_t(desc)}</desc>{body}</svg>'
+    )
 
 
 def _ticks(top: float) -> list[int]:
@@ -48,8 +50,9 @@ def _axes(ticks, left, right, y_of) -> str:
     for value in ticks:
         y = y_of(value)
         parts.append(f'<line class="grid" x1="{left}" y1="{_n(y)}" x2="{right}" y2="{_n(y)}" stroke="#e3e6ea"/>')
-        parts.append(f'<text class="y-tick" x="{left - 6}" y="{_n(y + 4)}" text-anchor="end" fill="#5b6370">'
-                     f'{value}</text>')
+        parts.append(
+            f'<text class="y-tick" x="{left - 6}" y="{_n(y + 4)}" text-anchor="end" fill="#5b6370">{value}</text>'
+        )
     return "".join(parts)
 
 
@@ -69,17 +72,26 @@ def column_chart(points: list[tuple[date, float]], *, title: str, what: str, wid
     for n, (day, value) in enumerate(points):
         x = left + n * slot + slot * 0.15
         y = y_of(value)
-        bars.append(f'<g class="bar"><title>{_t(f"{what} week of {_day(day)}: {_n(value)}")}</title>'
-                    f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(slot * 0.7)}" height="{_n(bottom - y)}" '
-                    f'fill="{BAR}"/></g>')
+        bars.append(
+            f'<g class="bar"><title>{_t(f"{what} week of {_day(day)}: {_n(value)}")}</title>'
+            f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(slot * 0.7)}" height="{_n(bottom - y)}" '
+            f'fill="{BAR}"/></g>'
+        )
         if n % every == 0:
-            labels.append(f'<text class="x-tick" x="{_n(x + slot * 0.35)}" y="{bottom + 16}" text-anchor="middle" '
-                          f'fill="#5b6370">{_t(_day(day))}</text>')
+            labels.append(
+                f'<text class="x-tick" x="{_n(x + slot * 0.35)}" y="{bottom + 16}" text-anchor="middle" '
+                f'fill="#5b6370">{_t(_day(day))}</text>'
+            )
     total = sum(v for _, v in points)
-    desc = (f"{what} by week: {len(points)} weeks, {_n(total)} in all, at most {_n(high)} in a week. "
-            + "; ".join(f"week of {_day(d)}: {_n(v)}" for d, v in points[:26]))
-    body = (_axes(ticks, left, right, y_of) + "".join(bars) + "".join(labels)
-            + f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#8a919c"/>')
+    desc = f"{what} by week: {len(points)} weeks, {_n(total)} in all, at most {_n(high)} in a week. " + "; ".join(
+        f"week of {_day(d)}: {_n(v)}" for d, v in points[:26]
+    )
+    body = (
+        _axes(ticks, left, right, y_of)
+        + "".join(bars)
+        + "".join(labels)
+        + f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#8a919c"/>'
+    )
     return _svg(width, height, title, desc, body, "columns")
 
 
@@ -100,19 +112,33 @@ def line_chart(points: list[tuple[date, float]], *, title: str, what: str, width
     every = max(1, round(len(points) / 8))
     for n, (day, _) in enumerate(points):
         if n % every == 0:
-            labels.append(f'<text class="x-tick" x="{_n(left + n * step)}" y="{bottom + 16}" text-anchor="middle" '
-                          f'fill="#5b6370">{_t(_day(day))}</text>')
+            labels.append(
+                f'<text class="x-tick" x="{_n(left + n * step)}" y="{bottom + 16}" text-anchor="middle" '
+                f'fill="#5b6370">{_t(_day(day))}</text>'
+            )
     radius = 2.5 if len(points) <= 40 else 1.5
-    dots = "".join(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{radius}" fill="{LINE}"><title>{_t(f"{_day(d)}: {_n(v)}")}'
-                   f'</title></circle>' for (x, y), (d, v) in zip(coordinates, points, strict=True))
-    desc = (f"{what} at the end of each day, {len(points)} days"
-            + (f", from {_n(points[0][1])} on {_day(points[0][0])} to {_n(points[-1][1])} on {_day(points[-1][0])}, "
-               f"highest {_n(high)}." if points else ": no days."))
-    body = (_axes(ticks, left, right, y_of)
-            + (f'<polyline class="line" points="{line}" fill="none" stroke="{LINE}" stroke-width="2"/>'
-               if len(points) > 1 else "")
-            + dots + "".join(labels)
-            + f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#8a919c"/>')
+    dots = "".join(
+        f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{radius}" fill="{LINE}"><title>{_t(f"{_day(d)}: {_n(v)}")}'
+        f"</title></circle>"
+        for (x, y), (d, v) in zip(coordinates, points, strict=True)
+    )
+    desc = f"{what} at the end of each day, {len(points)} days" + (
+        f", from {_n(points[0][1])} on {_day(points[0][0])} to {_n(points[-1][1])} on {_day(points[-1][0])}, "
+        f"highest {_n(high)}."
+        if points
+        else ": no days."
+    )
+    body = (
+        _axes(ticks, left, right, y_of)
+        + (
+            f'<polyline class="line" points="{line}" fill="none" stroke="{LINE}" stroke-width="2"/>'
+            if len(points) > 1
+            else ""
+        )
+        + dots
+        + "".join(labels)
+        + f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#8a919c"/>'
+    )
     return _svg(width, height, title, desc, body, "line")
 
 
@@ -124,20 +150,25 @@ def rate_bars(rows: list[tuple[str, float | None, int | None, int | None]], *, t
     parts = []
     for pct in (0, 25, 50, 75, 100):
         x = x0 + (x1 - x0) * pct / 100
-        parts.append(f'<line class="grid" x1="{_n(x)}" y1="8" x2="{_n(x)}" y2="{height - 18}" stroke="#e3e6ea"/>'
-                     f'<text class="x-tick" x="{_n(x)}" y="{height - 5}" text-anchor="middle" fill="#5b6370">'
-                     f'{pct}%</text>')
+        parts.append(
+            f'<line class="grid" x1="{_n(x)}" y1="8" x2="{_n(x)}" y2="{height - 18}" stroke="#e3e6ea"/>'
+            f'<text class="x-tick" x="{_n(x)}" y="{height - 5}" text-anchor="middle" fill="#5b6370">'
+            f"{pct}%</text>"
+        )
     sentences = []
     for n, (label, value, numerator, denominator) in enumerate(rows):
         y = 10 + n * row_height
-        shown = (f"{round(value * 100)}% ({numerator} of {denominator})" if value is not None
-                 else "no cases in the period")
+        shown = (
+            f"{round(value * 100)}% ({numerator} of {denominator})" if value is not None else "no cases in the period"
+        )
         sentences.append(f"{label}: {shown}")
         parts.append(f'<text class="rate-label" x="{left_pad}" y="{_n(y + 15)}" fill="#222">{_t(label)}</text>')
         if value is not None:
             w = (x1 - x0) * value
-            parts.append(f'<g class="bar"><title>{_t(f"{label}: {shown}")}</title><rect x="{x0}" y="{_n(y + 3)}" '
-                         f'width="{_n(w)}" height="{row_height - 10}" fill="{BAR}"/></g>')
+            parts.append(
+                f'<g class="bar"><title>{_t(f"{label}: {shown}")}</title><rect x="{x0}" y="{_n(y + 3)}" '
+                f'width="{_n(w)}" height="{row_height - 10}" fill="{BAR}"/></g>'
+            )
         short = "none" if value is None else f"{round(value * 100)}% ({numerator}/{denominator})"
         parts.append(f'<text class="rate-value" x="{_n(x1 + 6)}" y="{_n(y + 15)}" fill="#222">{_t(short)}</text>')
     return _svg(width, height, title, ". ".join(sentences) + ".", "".join(parts), "rates")

@@ -43,23 +43,60 @@ def dashboard(request):
         for figure, result in figures.compute_all(period):
             rows.append({"figure": figure, "result": result, "shown": shown(figure, result)})
             if figure.chart == "bars":
-                charts.append((f"{figure.title} by week", mark_safe(svg.column_chart(  # noqa: S308 - escaped
-                    result.series, title=f"{figure.title} by week", what=figure.title))))
+                charts.append(
+                    (
+                        f"{figure.title} by week",
+                        mark_safe(
+                            svg.column_chart(  # noqa: S308 - escaped
+                                result.series, title=f"{figure.title} by week", what=figure.title
+                            )
+                        ),
+                    )
+                )
             elif figure.chart == "line":
-                charts.append((f"{figure.title} at the end of each day", mark_safe(svg.line_chart(  # noqa: S308
-                    result.series, title=f"{figure.title} by day", what=figure.title))))
+                charts.append(
+                    (
+                        f"{figure.title} at the end of each day",
+                        mark_safe(
+                            svg.line_chart(  # noqa: S308
+                                result.series, title=f"{figure.title} by day", what=figure.title
+                            )
+                        ),
+                    )
+                )
             elif figure.kind == "rate" and not result.breakdown:
                 rates.append((figure.title, result.value, result.numerator, result.denominator))
             if result.breakdown:
-                charts.append((figure.title, mark_safe(svg.rate_bars(  # noqa: S308 - svg escapes every text
-                    [(label, n / d if d else None, n, d) for label, n, d in result.breakdown], title=figure.title))))
-        record_read(request.user, "outcomes.read", program=program,
-                    detail={"start": period.start.isoformat(), "end": period.end.isoformat()})
+                charts.append(
+                    (
+                        figure.title,
+                        mark_safe(
+                            svg.rate_bars(  # noqa: S308 - svg escapes every text
+                                [(label, n / d if d else None, n, d) for label, n, d in result.breakdown],
+                                title=figure.title,
+                            )
+                        ),
+                    )
+                )
+        record_read(
+            request.user,
+            "outcomes.read",
+            program=program,
+            detail={"start": period.start.isoformat(), "end": period.end.isoformat()},
+        )
     rates_chart = mark_safe(svg.rate_bars(rates, title="Rates in the period")) if rates else None  # noqa: S308
-    return render(request, "outcomes/dashboard.html", {
-        "form": form, "period": period, "rows": rows, "charts": charts, "rates_chart": rates_chart,
-        "query": request.GET.urlencode(),
-    })
+    return render(
+        request,
+        "outcomes/dashboard.html",
+        {
+            "form": form,
+            "period": period,
+            "rows": rows,
+            "charts": charts,
+            "rates_chart": rates_chart,
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @require_GET
@@ -67,22 +104,45 @@ def dashboard(request):
 def export_csv(request):
     program, form, period = _period(request)
     if period is None:
-        return HttpResponse("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()), status=400,
-                            content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (f'attachment; filename="outcomes-{program.slug}-{period.start}-'
-                                       f'{period.end}.csv"')
+    response["Content-Disposition"] = f'attachment; filename="outcomes-{program.slug}-{period.start}-{period.end}.csv"'
     writer = csv.writer(response)
     writer.writerow(["figure", "title", "part", "value", "numerator", "denominator", "definition"])
     for figure, result in figures.compute_all(period):
-        writer.writerow([figure.key, figure.title, "total", "" if result.value is None else round(result.value, 4),
-                         result.numerator if result.numerator is not None else "",
-                         result.denominator if result.denominator is not None else "", figure.definition])
+        writer.writerow(
+            [
+                figure.key,
+                figure.title,
+                "total",
+                "" if result.value is None else round(result.value, 4),
+                result.numerator if result.numerator is not None else "",
+                result.denominator if result.denominator is not None else "",
+                figure.definition,
+            ]
+        )
         for day, value in result.series:
             writer.writerow([figure.key, figure.title, day.isoformat(), value, "", "", ""])
         for label, numerator, denominator in result.breakdown:
-            writer.writerow([figure.key, figure.title, label,
-                             round(numerator / denominator, 4) if denominator else "", numerator, denominator, ""])
-    record_read(request.user, "outcomes.export", program=program,
-                detail={"start": period.start.isoformat(), "end": period.end.isoformat()})
+            writer.writerow(
+                [
+                    figure.key,
+                    figure.title,
+                    label,
+                    round(numerator / denominator, 4) if denominator else "",
+                    numerator,
+                    denominator,
+                    "",
+                ]
+            )
+    record_read(
+        request.user,
+        "outcomes.export",
+        program=program,
+        detail={"start": period.start.isoformat(), "end": period.end.isoformat()},
+    )
     return response

@@ -44,8 +44,9 @@ def visible_patients(user, program: Program | None = None) -> QuerySet[Patient]:
                 # build a related manager on every call, which cost as much as the patient query it narrows
                 team_ids = CareTeam.members.through.objects.filter(user_id=user.pk).values("careteam_id")
             rule |= Q(program_id=membership.program_id, care_team_id__in=team_ids)
-            emergency = EmergencyAccess.objects.filter(user=user, program_id=membership.program_id,
-                                                       expires_at__gt=timezone.now()).values("patient_id")
+            emergency = EmergencyAccess.objects.filter(
+                user=user, program_id=membership.program_id, expires_at__gt=timezone.now()
+            ).values("patient_id")
             rule |= Q(program_id=membership.program_id, pk__in=emergency)
     return Patient.objects.filter(rule)
 

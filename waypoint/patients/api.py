@@ -41,9 +41,11 @@ class PatientSerializer(StrictSerializer):
     allergies = serializers.CharField(required=False, allow_blank=True)
     alerts = serializers.CharField(required=False, allow_blank=True)
     care_team = serializers.PrimaryKeyRelatedField(queryset=CareTeam.objects.all(), required=False, allow_null=True)
-    version = serializers.IntegerField(min_value=1, required=False,
-                                       help_text="On a change: the version you read. A record changed since is "
-                                                 "refused with 409 (nothing saved).")
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="On a change: the version you read. A record changed since is refused with 409 (nothing saved).",
+    )
     age = serializers.IntegerField(read_only=True)
     current_episode = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
@@ -59,16 +61,28 @@ class PatientSerializer(StrictSerializer):
 class StaySerializer(serializers.ModelSerializer):
     level_of_care = serializers.CharField(source="level_code")
     level_name = serializers.CharField(source="level.name")
-    placement = serializers.IntegerField(source="placement_id", allow_null=True,
-                                         help_text="The placement assessment the move rests on, if named.")
+    placement = serializers.IntegerField(
+        source="placement_id", allow_null=True, help_text="The placement assessment the move rests on, if named."
+    )
     latest_recommendation = serializers.CharField(
-        help_text="Recommended level of the patient's latest placement when the stay began (empty: none).")
+        help_text="Recommended level of the patient's latest placement when the stay began (empty: none)."
+    )
     against_recommendation = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = LevelOfCareStay
-        fields = ["id", "level_of_care", "level_name", "asam_edition", "started_at", "ended_at", "reason",
-                  "placement", "latest_recommendation", "against_recommendation"]
+        fields = [
+            "id",
+            "level_of_care",
+            "level_name",
+            "asam_edition",
+            "started_at",
+            "ended_at",
+            "reason",
+            "placement",
+            "latest_recommendation",
+            "against_recommendation",
+        ]
 
 
 class EpisodeSerializer(serializers.ModelSerializer):
@@ -91,8 +105,12 @@ class TransferSerializer(StrictSerializer):
     level_of_care = serializers.CharField(max_length=16)
     reason = serializers.CharField()
     capacity_override_reason = serializers.CharField(required=False, allow_blank=True, default="")
-    placement = serializers.IntegerField(required=False, allow_null=True, default=None,
-                                         help_text="Id of the patient's placement assessment that supports the move.")
+    placement = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Id of the patient's placement assessment that supports the move.",
+    )
 
 
 class DischargeSerializer(StrictSerializer):
@@ -208,9 +226,14 @@ class EpisodeListView(ApiView):
         serializer = AdmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        episode = services.admit(acting_user=request.user, patient=patient, admitted_at=data["admitted_at"],
-                                 level_code=data["level_of_care"], reason=data["reason"],
-                                 capacity_override_reason=data["capacity_override_reason"])
+        episode = services.admit(
+            acting_user=request.user,
+            patient=patient,
+            admitted_at=data["admitted_at"],
+            level_code=data["level_of_care"],
+            reason=data["reason"],
+            capacity_override_reason=data["capacity_override_reason"],
+        )
         return Response(EpisodeSerializer(episode).data, status=status.HTTP_201_CREATED)
 
 
@@ -231,10 +254,15 @@ class EpisodeTransferView(ApiView):
         serializer = TransferSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        stay = services.transfer(acting_user=request.user, episode=episode, at=data["at"],
-                                 level_code=data["level_of_care"], reason=data["reason"],
-                                 capacity_override_reason=data["capacity_override_reason"],
-                                 placement_id=data["placement"])
+        stay = services.transfer(
+            acting_user=request.user,
+            episode=episode,
+            at=data["at"],
+            level_code=data["level_of_care"],
+            reason=data["reason"],
+            capacity_override_reason=data["capacity_override_reason"],
+            placement_id=data["placement"],
+        )
         return Response(StaySerializer(stay).data, status=status.HTTP_201_CREATED)
 
 
@@ -245,8 +273,13 @@ class EpisodeDischargeView(ApiView):
         serializer = DischargeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        episode = services.discharge(acting_user=request.user, episode=episode, discharged_at=data["discharged_at"],
-                                     reason=data["reason"], note=data["note"])
+        episode = services.discharge(
+            acting_user=request.user,
+            episode=episode,
+            discharged_at=data["discharged_at"],
+            reason=data["reason"],
+            note=data["note"],
+        )
         return Response(EpisodeSerializer(episode).data)
 
 
@@ -287,11 +320,18 @@ class CensusSerializer(serializers.Serializer):
 
 class CensusView(ApiView):
     @extend_schema(
-        parameters=[OpenApiParameter("program", str, description="Program slug (default: your only program)"),
-                    OpenApiParameter("from", str, description="First date of the history, YYYY-MM-DD (default: 29 "
-                                     "days before `to`)"),
-                    OpenApiParameter("to", str, description="Last date of the history, YYYY-MM-DD (default: today "
-                                     f"in the program's time zone); at most {queries.MAX_HISTORY_DAYS} days")],
+        parameters=[
+            OpenApiParameter("program", str, description="Program slug (default: your only program)"),
+            OpenApiParameter(
+                "from", str, description="First date of the history, YYYY-MM-DD (default: 29 days before `to`)"
+            ),
+            OpenApiParameter(
+                "to",
+                str,
+                description="Last date of the history, YYYY-MM-DD (default: today "
+                f"in the program's time zone); at most {queries.MAX_HISTORY_DAYS} days",
+            ),
+        ],
         responses={200: CensusSerializer, 400: dict},
         description="Occupancy now by level of care (names only of the patients you may see) and over time. "
         + queries.CENSUS_DEFINITION,
@@ -303,28 +343,45 @@ class CensusView(ApiView):
         start, end = queries.census_range(program, request.query_params.get("from"), request.query_params.get("to"))
         rows = queries.census(program, visible_patients(request.user, program))
         history = queries.census_history(program, start, end)
-        services.record_read(request.user, "program.census.read", program=program,
-                             detail={"from": start.isoformat(), "to": end.isoformat()})
+        services.record_read(
+            request.user,
+            "program.census.read",
+            program=program,
+            detail={"from": start.isoformat(), "to": end.isoformat()},
+        )
         codes = [row["level"].code for row in history["levels"]]
-        return Response({
-            "program": program.slug,
-            "now": timezone.now(),
-            "total": sum(r["count"] for r in rows),
-            "levels": [
-                {
-                    "level_of_care": r["level"].code, "name": r["level"].name, "count": r["count"],
-                    "capacity": r["capacity"],
-                    "patients": [{"id": s.patient_id, "name": s.patient.display_name, "since": s.started_at}
-                                 for s in r["stays"]],
-                }
-                for r in rows
-            ],
-            "history": {
-                "definition": history["definition"], "time_zone": program.time_zone,
-                "capacity": {row["level"].code: row["capacity"] for row in history["levels"]},
-                "days": [{"date": day, "total": sum(row["counts"][i] for row in history["levels"]),
-                          "levels": {code: row["counts"][i] for code, row in zip(codes, history["levels"],
-                                                                                  strict=True)}}
-                         for i, day in enumerate(history["days"])],
-            },
-        })
+        return Response(
+            {
+                "program": program.slug,
+                "now": timezone.now(),
+                "total": sum(r["count"] for r in rows),
+                "levels": [
+                    {
+                        "level_of_care": r["level"].code,
+                        "name": r["level"].name,
+                        "count": r["count"],
+                        "capacity": r["capacity"],
+                        "patients": [
+                            {"id": s.patient_id, "name": s.patient.display_name, "since": s.started_at}
+                            for s in r["stays"]
+                        ],
+                    }
+                    for r in rows
+                ],
+                "history": {
+                    "definition": history["definition"],
+                    "time_zone": program.time_zone,
+                    "capacity": {row["level"].code: row["capacity"] for row in history["levels"]},
+                    "days": [
+                        {
+                            "date": day,
+                            "total": sum(row["counts"][i] for row in history["levels"]),
+                            "levels": {
+                                code: row["counts"][i] for code, row in zip(codes, history["levels"], strict=True)
+                            },
+                        }
+                        for i, day in enumerate(history["days"])
+                    ],
+                },
+            }
+        )

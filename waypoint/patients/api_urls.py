@@ -8,9 +8,15 @@ urlpatterns = [
     path("patients/<int:pk>/", api.PatientDetailView.as_view(), name="patient-detail"),
     path("patients/<int:pk>/episodes/", api.EpisodeListView.as_view(), name="episode-list"),
     path("patients/<int:pk>/episodes/<int:episode_id>/", api.EpisodeDetailView.as_view(), name="episode-detail"),
-    path("patients/<int:pk>/episodes/<int:episode_id>/transfer/", api.EpisodeTransferView.as_view(),
-         name="episode-transfer"),
-    path("patients/<int:pk>/episodes/<int:episode_id>/discharge/", api.EpisodeDischargeView.as_view(),
-         name="episode-discharge"),
+    path(
+        "patients/<int:pk>/episodes/<int:episode_id>/transfer/",
+        api.EpisodeTransferView.as_view(),
+        name="episode-transfer",
+    ),
+    path(
+        "patients/<int:pk>/episodes/<int:episode_id>/discharge/",
+        api.EpisodeDischargeView.as_view(),
+        name="episode-discharge",
+    ),
     path("census/", api.CensusView.as_view(), name="census"),
 ]

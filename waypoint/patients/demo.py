@@ -31,11 +31,60 @@ NORTH_STAFF = (("north-nurse", "Noah", "Berg", Role.NURSE, "North team"),)
 DEMO_LEVELS = (("3.7-WM", 12), ("3.5", 24), ("2.5", 20), ("2.1", 30), ("1", 60), ("OTP", 80))
 NORTH_LEVELS = (("3.7-WM", 8), ("3.5", 16), ("1", 40))
 
-GIVEN = ("Maria", "James", "Aisha", "Daniel", "Keisha", "Tyler", "Rosa", "Marcus", "Emily", "Luis", "Hannah",
-         "Jamal", "Sofia", "Kevin", "Brianna", "Andre", "Megan", "Jose", "Tanya", "Cody", "Alicia", "Derek",
-         "Nicole", "Ramon", "Crystal", "Shawn", "Amber", "Victor", "Jasmine", "Travis")
-FAMILY = ("Rivera", "Johnson", "Nguyen", "Smith", "Okoro", "Miller", "Garcia", "Brooks", "Walker", "Hernandez",
-          "Carter", "Lopez", "Reed", "Patel", "Coleman", "Diaz", "Foster", "Jenkins", "Morales", "Price")
+GIVEN = (
+    "Maria",
+    "James",
+    "Aisha",
+    "Daniel",
+    "Keisha",
+    "Tyler",
+    "Rosa",
+    "Marcus",
+    "Emily",
+    "Luis",
+    "Hannah",
+    "Jamal",
+    "Sofia",
+    "Kevin",
+    "Brianna",
+    "Andre",
+    "Megan",
+    "Jose",
+    "Tanya",
+    "Cody",
+    "Alicia",
+    "Derek",
+    "Nicole",
+    "Ramon",
+    "Crystal",
+    "Shawn",
+    "Amber",
+    "Victor",
+    "Jasmine",
+    "Travis",
+)
+FAMILY = (
+    "Rivera",
+    "Johnson",
+    "Nguyen",
+    "Smith",
+    "Okoro",
+    "Miller",
+    "Garcia",
+    "Brooks",
+    "Walker",
+    "Hernandez",
+    "Carter",
+    "Lopez",
+    "Reed",
+    "Patel",
+    "Coleman",
+    "Diaz",
+    "Foster",
+    "Jenkins",
+    "Morales",
+    "Price",
+)
 PRONOUNS = ("she/her", "he/him", "they/them")
 
 
@@ -99,11 +148,17 @@ def _patients(program: Program, users: dict[str, User], count: int, rng: random.
         in_24h_care = steps is None or level(program.asam_edition, steps[-1][0]).has_beds
         sex = rng.choice(("female", "male"))
         patient = services.register_patient(
-            acting_user=clinician, program=program,
-            mrn=f"{mrn_prefix}-{1000 + n}", given_name=rng.choice(GIVEN), family_name=rng.choice(FAMILY),
+            acting_user=clinician,
+            program=program,
+            mrn=f"{mrn_prefix}-{1000 + n}",
+            given_name=rng.choice(GIVEN),
+            family_name=rng.choice(FAMILY),
             birth_date=date(1965, 1, 1) + timedelta(days=rng.randrange(0, 365 * 38)),
-            sex_at_birth=sex, pronouns=rng.choice(PRONOUNS), phone=f"555-01{rng.randrange(10, 99)}",
-            city=rng.choice(("Springfield", "Riverton", "Fairview")), state="OH",
+            sex_at_birth=sex,
+            pronouns=rng.choice(PRONOUNS),
+            phone=f"555-01{rng.randrange(10, 99)}",
+            city=rng.choice(("Springfield", "Riverton", "Fairview")),
+            state="OH",
             allergies=rng.choice(("No known allergies", "Penicillin (rash)", "No known allergies", "Sulfa")),
             alerts=rng.choice(("", "", "", "Prior overdose (2024)", "Fall risk")),
             emergency_contact_name=rng.choice(("Lena", "Mark", "Gloria", "Sam")) + " " + rng.choice(FAMILY),
@@ -114,17 +169,30 @@ def _patients(program: Program, users: dict[str, User], count: int, rng: random.
             continue
         length = max(day for _, day in steps) + (discharge[0] if discharge else rng.randrange(1, 20))
         admitted = now - timedelta(days=length, hours=rng.randrange(0, 12))
-        episode = services.admit(acting_user=clinician, patient=patient, admitted_at=admitted,
-                                 level_code=steps[0][0], reason="Demo admission")
+        episode = services.admit(
+            acting_user=clinician,
+            patient=patient,
+            admitted_at=admitted,
+            level_code=steps[0][0],
+            reason="Demo admission",
+        )
         for step in AFTER_ADMIT:
             step(episode, clinician, rng)
         for code, day in steps[1:]:
-            services.transfer(acting_user=users.get("nurse", clinician), episode=episode,
-                              at=admitted + timedelta(days=day), level_code=code,
-                              reason="Step-down: withdrawal complete, stable")
+            services.transfer(
+                acting_user=users.get("nurse", clinician),
+                episode=episode,
+                at=admitted + timedelta(days=day),
+                level_code=code,
+                reason="Step-down: withdrawal complete, stable",
+            )
         if discharge:
-            services.discharge(acting_user=clinician, episode=episode,
-                               discharged_at=admitted + timedelta(days=discharge[0]), reason=discharge[1])
+            services.discharge(
+                acting_user=clinician,
+                episode=episode,
+                discharged_at=admitted + timedelta(days=discharge[0]),
+                reason=discharge[1],
+            )
 
 
 @transaction.atomic

@@ -44,8 +44,11 @@ class AdmitForm(forms.Form):
     level_of_care = forms.ChoiceField(label="Level of care")
     reason = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     capacity_override_reason = forms.CharField(
-        label="Over capacity: override reason", required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Only when the level is full; program directors and administrators only.")
+        label="Over capacity: override reason",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when the level is full; program directors and administrators only.",
+    )
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,18 +60,30 @@ class TransferForm(forms.Form):
     level_of_care = forms.ChoiceField(label="New level of care")
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
     placement = forms.TypedChoiceField(
-        label="Supporting placement assessment", required=False, coerce=int, empty_value=None,
-        help_text="The placement assessment this move rests on (optional).")
+        label="Supporting placement assessment",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text="The placement assessment this move rests on (optional).",
+    )
     capacity_override_reason = forms.CharField(
-        label="Over capacity: override reason", required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Only when the level is full; program directors and administrators only.")
+        label="Over capacity: override reason",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when the level is full; program directors and administrators only.",
+    )
 
     def __init__(self, *args, program, placements=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level_of_care"].choices = level_choices(program)
         self.fields["placement"].choices = [("", "— none —")] + [
-            (p.pk, f"{timezone.localtime(p.at):%Y-%m-%d %H:%M}: recommended {p.recommended_level}, decided "
-                   f"{p.decided_level}") for p in placements]
+            (
+                p.pk,
+                f"{timezone.localtime(p.at):%Y-%m-%d %H:%M}: recommended {p.recommended_level}, decided "
+                f"{p.decided_level}",
+            )
+            for p in placements
+        ]
 
 
 class DischargeForm(forms.Form):

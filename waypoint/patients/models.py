@@ -133,8 +133,13 @@ class LevelOfCareStay(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # The placement assessment the move rests on (optional), and the recommended level of the patient's latest
     # placement when the stay began (blank: none yet), so that a move against it shows.
-    placement = models.ForeignKey("placements.PlacementAssessment", on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="supported_stays")
+    placement = models.ForeignKey(
+        "placements.PlacementAssessment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supported_stays",
+    )
     latest_recommendation = models.CharField(max_length=16, blank=True)
 
     class Meta:

@@ -14,7 +14,7 @@ from .models import Episode, LevelOfCareStay, Patient
 def parse_birth_date(text: str) -> date | None:
     for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
         try:
-            return datetime.strptime(text, fmt).date()
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 (only the calendar date is kept)
         except ValueError:
             continue
     return None
@@ -30,7 +30,9 @@ def search(patients: QuerySet[Patient], text: str) -> QuerySet[Patient]:
         return patients.filter(birth_date=born)
     for word in text.split():
         patients = patients.filter(
-            Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(preferred_name__icontains=word)
+            Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(preferred_name__icontains=word)
             | Q(mrn__iexact=word)
         )
     return patients
@@ -69,13 +71,15 @@ def census(program, visible: QuerySet[Patient]) -> list[dict]:
         capacity = offered[code].capacity if code in offered else None
         here = by_level.get(code, [])
         listed = [stay for stay in here if stay.patient_id in visible_ids]
-        rows.append({
-            "level": level(program.asam_edition, code),
-            "stays": listed,
-            "unlisted": len(here) - len(listed),
-            "count": len(here),
-            "capacity": capacity,
-        })
+        rows.append(
+            {
+                "level": level(program.asam_edition, code),
+                "stays": listed,
+                "unlisted": len(here) - len(listed),
+                "count": len(here),
+                "capacity": capacity,
+            }
+        )
     return rows
 
 
@@ -100,9 +104,11 @@ def census_history(program, start: date, end: date) -> dict:
     tz = program.tz
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     midnights = [midnight(day, tz) for day in days]
-    stays = (LevelOfCareStay.objects.filter(program=program, started_at__lte=midnights[-1])
-             .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=midnights[0]))
-             .values_list("level_code", "started_at", "ended_at"))
+    stays = (
+        LevelOfCareStay.objects.filter(program=program, started_at__lte=midnights[-1])
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=midnights[0]))
+        .values_list("level_code", "started_at", "ended_at")
+    )
     deltas: dict[str, list[int]] = {}
     for code, started, ended in stays:
         first = bisect_left(midnights, started)  # the first midnight at or after the start
@@ -119,8 +125,13 @@ def census_history(program, start: date, end: date) -> dict:
         for change in deltas.get(code, [0] * (len(days) + 1))[:-1]:
             running += change
             counts.append(running)
-        levels.append({"level": level(program.asam_edition, code),
-                       "capacity": offered[code].capacity if code in offered else None, "counts": counts})
+        levels.append(
+            {
+                "level": level(program.asam_edition, code),
+                "capacity": offered[code].capacity if code in offered else None,
+                "counts": counts,
+            }
+        )
     return {"days": days, "levels": levels, "definition": CENSUS_DEFINITION}
 
 

@@ -13,8 +13,9 @@ class InForceQuerySet(models.QuerySet):
 
 class EnteredInError(models.Model):
     entered_in_error_at = models.DateTimeField(null=True, blank=True)  # kept, but out of every figure and check
-    entered_in_error_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                            blank=True, related_name="+")
+    entered_in_error_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     error_reason = models.TextField(blank=True)
 
     objects = InForceQuerySet.as_manager()

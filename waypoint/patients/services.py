@@ -24,10 +24,26 @@ from .models import Episode, LevelOfCareStay, Patient, TimelineEntry
 CLOCK_SKEW = timedelta(minutes=5)
 
 EDITABLE_FIELDS = (
-    "mrn", "given_name", "family_name", "preferred_name", "birth_date", "sex_at_birth", "gender_identity",
-    "pronouns", "preferred_language", "phone", "address_line", "city", "state", "postal_code",
-    "emergency_contact_name", "emergency_contact_relationship", "emergency_contact_phone", "allergies",
-    "alerts", "care_team",
+    "mrn",
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "birth_date",
+    "sex_at_birth",
+    "gender_identity",
+    "pronouns",
+    "preferred_language",
+    "phone",
+    "address_line",
+    "city",
+    "state",
+    "postal_code",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "allergies",
+    "alerts",
+    "care_team",
 )
 
 
@@ -38,8 +54,13 @@ def _not_future(value: datetime, field: str) -> None:
 
 def _timeline(patient, kind, summary, *, at, by, episode=None) -> None:
     TimelineEntry.objects.create(
-        program_id=patient.program_id, patient=patient, episode=episode, occurred_at=at, kind=kind,
-        summary=summary, recorded_by=by,
+        program_id=patient.program_id,
+        patient=patient,
+        episode=episode,
+        occurred_at=at,
+        kind=kind,
+        summary=summary,
+        recorded_by=by,
     )
 
 
@@ -66,13 +87,15 @@ def _day(value: datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
-def check_no_overlap(patient: Patient, start: datetime, end: datetime | None, *, field: str, what: str,
-                     episode: Episode | None = None) -> None:
+def check_no_overlap(
+    patient: Patient, start: datetime, end: datetime | None, *, field: str, what: str, episode: Episode | None = None
+) -> None:
     """Refuse an admission or stay [start, end) (end None: still open) that overlaps another episode of care of
     the patient or a level-of-care stay outside `episode`; touching (one ends when the next begins) is allowed.
     The message names the period it collides with."""
     episodes = Episode.objects.filter(patient=patient).filter(
-        Q(discharged_at__isnull=True) | Q(discharged_at__gt=start))
+        Q(discharged_at__isnull=True) | Q(discharged_at__gt=start)
+    )
     stays = LevelOfCareStay.objects.filter(patient=patient).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
     if end is not None:
         episodes = episodes.filter(admitted_at__lt=end)
@@ -83,13 +106,21 @@ def check_no_overlap(patient: Patient, start: datetime, end: datetime | None, *,
     clash = episodes.order_by("admitted_at").first()
     if clash is not None:
         until = f"to {_day(clash.discharged_at)}" if clash.discharged_at else "still open"
-        raise ValidationError({field: f"{what} overlaps the episode of care from {_day(clash.admitted_at)} ({until}); "
-                                      "episodes and stays of a patient may not overlap."})
+        raise ValidationError(
+            {
+                field: f"{what} overlaps the episode of care from {_day(clash.admitted_at)} ({until}); "
+                "episodes and stays of a patient may not overlap."
+            }
+        )
     stay = stays.order_by("started_at").first()
     if stay is not None:
         until = f"to {_day(stay.ended_at)}" if stay.ended_at else "still open"
-        raise ValidationError({field: f"{what} overlaps the stay at {stay.level_code} from {_day(stay.started_at)} "
-                                      f"({until}); episodes and stays of a patient may not overlap."})
+        raise ValidationError(
+            {
+                field: f"{what} overlaps the stay at {stay.level_code} from {_day(stay.started_at)} "
+                f"({until}); episodes and stays of a patient may not overlap."
+            }
+        )
 
 
 def offered_level(program: Program, code: str) -> ProgramLevel:
@@ -102,8 +133,9 @@ def offered_level(program: Program, code: str) -> ProgramLevel:
 def _peak_use(offered: ProgramLevel, at: datetime, episode: Episode | None) -> tuple[int, datetime]:
     """The most stays open at once in the level from `at` on (a backdated stay is open from then until now), and
     the first moment it is reached."""
-    occupied = (LevelOfCareStay.objects.filter(program_id=offered.program_id, level_code=offered.code)
-                .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at)))
+    occupied = LevelOfCareStay.objects.filter(program_id=offered.program_id, level_code=offered.code).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=at)
+    )
     if episode is not None:
         occupied = occupied.exclude(episode=episode)
     intervals = list(occupied.values_list("started_at", "ended_at"))
@@ -115,8 +147,9 @@ def _peak_use(offered: ProgramLevel, at: datetime, episode: Episode | None) -> t
     return peak, when
 
 
-def check_capacity(acting_user, offered: ProgramLevel, at: datetime, override_reason: str,
-                   episode: Episode | None = None) -> dict:
+def check_capacity(
+    acting_user, offered: ProgramLevel, at: datetime, override_reason: str, episode: Episode | None = None
+) -> dict:
     """Refuse a level at capacity (beds or slots in use at `at`, or at any later moment, since the new stay stays
     open from `at` on) unless a director/administrator overrides with a reason. Returns the audit detail of an
     override ({} when none was needed)."""
@@ -128,11 +161,19 @@ def check_capacity(acting_user, offered: ProgramLevel, at: datetime, override_re
         return {}
     moment = "" if when == at else f" on {_day(when)}"
     if not override_reason.strip():
-        raise ValidationError({"level_of_care": f"{offered.code} is full{moment} ({in_use} of {offered.capacity} in "
-                               "use). A program director or administrator may override with a reason."})
+        raise ValidationError(
+            {
+                "level_of_care": f"{offered.code} is full{moment} ({in_use} of {offered.capacity} in "
+                "use). A program director or administrator may override with a reason."
+            }
+        )
     if not has_permission(acting_user, offered.program_id, CAPACITY_OVERRIDE):
-        raise ValidationError({"capacity_override_reason": "Only a program director or administrator may place "
-                               "a patient in a full level of care."})
+        raise ValidationError(
+            {
+                "capacity_override_reason": "Only a program director or administrator may place "
+                "a patient in a full level of care."
+            }
+        )
     return {"capacity_override": override_reason.strip(), "in_use": in_use, "capacity": offered.capacity}
 
 
@@ -187,19 +228,31 @@ def changed_since(patient: Patient, version: int) -> str:
     fields but not their values)."""
     from waypoint.privacy.models import AuditEvent
 
-    later = (AuditEvent.objects.filter(action="patient.update", patient_id=patient.pk).select_related("actor")
-             .order_by("-id")[:max(patient.version - version, 0)])
+    later = (
+        AuditEvent.objects.filter(action="patient.update", patient_id=patient.pk)
+        .select_related("actor")
+        .order_by("-id")[: max(patient.version - version, 0)]
+    )
     fields = sorted({field for event in later for field in event.detail.get("fields", [])})
     people = sorted({event.actor.get_full_name() or event.actor.username for event in later if event.actor})
     labels = ", ".join(Patient._meta.get_field(f).verbose_name for f in fields) or "some fields"
-    return (f"These demographics were changed by {', '.join(people) or 'someone else'} since you opened them "
-            f"(now version {patient.version}; changed: {labels}). Nothing of yours was saved: the form below "
-            f"shows your entries; compare them with the chart and save again to keep them.")
+    return (
+        f"These demographics were changed by {', '.join(people) or 'someone else'} since you opened them "
+        f"(now version {patient.version}; changed: {labels}). Nothing of yours was saved: the form below "
+        f"shows your entries; compare them with the chart and save again to keep them."
+    )
 
 
 @transaction.atomic
-def admit(*, acting_user, patient: Patient, admitted_at: datetime, level_code: str, reason: str = "",
-          capacity_override_reason: str = "") -> Episode:
+def admit(
+    *,
+    acting_user,
+    patient: Patient,
+    admitted_at: datetime,
+    level_code: str,
+    reason: str = "",
+    capacity_override_reason: str = "",
+) -> Episode:
     """Open an episode of care at a level the program offers."""
     require(acting_user, patient.program_id, EPISODE_MANAGE)
     patient = Patient.objects.select_for_update().select_related("program").get(pk=patient.pk)
@@ -214,8 +267,14 @@ def admit(*, acting_user, patient: Patient, admitted_at: datetime, level_code: s
     episode = Episode(program_id=patient.program_id, patient=patient, admitted_at=admitted_at, admitted_by=acting_user)
     _save(episode, "admitted_at", "This patient already has an open episode of care.")
     stay = LevelOfCareStay.objects.create(
-        program_id=patient.program_id, patient=patient, episode=episode, level_code=offered.code,
-        asam_edition=patient.program.asam_edition, started_at=admitted_at, reason=reason, recorded_by=acting_user,
+        program_id=patient.program_id,
+        patient=patient,
+        episode=episode,
+        level_code=offered.code,
+        asam_edition=patient.program.asam_edition,
+        started_at=admitted_at,
+        reason=reason,
+        recorded_by=acting_user,
     )
     _timeline(patient, "admitted", f"Admitted to {stay.level.label}", at=admitted_at, by=acting_user, episode=episode)
     audit.record(acting_user, "episode.admit", patient=patient, obj=episode, detail={"level": offered.code, **override})
@@ -239,8 +298,12 @@ def latest_placement(patient: Patient, at: datetime, episode: Episode | None = N
     previous discharge, so an earlier episode's placement does not count), or None."""
     placements = _placements().objects.filter(patient=patient, at__lte=at)
     if episode is not None:
-        previous = (Episode.objects.filter(patient=patient, discharged_at__lte=episode.admitted_at)
-                    .order_by("-discharged_at").values_list("discharged_at", flat=True).first())
+        previous = (
+            Episode.objects.filter(patient=patient, discharged_at__lte=episode.admitted_at)
+            .order_by("-discharged_at")
+            .values_list("discharged_at", flat=True)
+            .first()
+        )
         if previous is not None:
             placements = placements.filter(at__gte=previous)
     return placements.order_by("-at", "-id").first()
@@ -258,8 +321,16 @@ def _supporting_placement(patient: Patient, placement_id, at: datetime):
 
 
 @transaction.atomic
-def transfer(*, acting_user, episode: Episode, at: datetime, level_code: str, reason: str,
-             capacity_override_reason: str = "", placement_id: int | None = None) -> LevelOfCareStay:
+def transfer(
+    *,
+    acting_user,
+    episode: Episode,
+    at: datetime,
+    level_code: str,
+    reason: str,
+    capacity_override_reason: str = "",
+    placement_id: int | None = None,
+) -> LevelOfCareStay:
     """Move a patient to another level of care (step-down or step-up) within the open episode, optionally naming
     the placement assessment that supports the move. The recommendation of the latest placement at that time is
     kept with the stay, so a move against it shows."""
@@ -283,9 +354,16 @@ def transfer(*, acting_user, episode: Episode, at: datetime, level_code: str, re
     current.ended_at = at
     current.save(update_fields=["ended_at"])
     stay = LevelOfCareStay.objects.create(
-        program_id=episode.program_id, patient=episode.patient, episode=episode, level_code=offered.code,
-        asam_edition=episode.program.asam_edition, started_at=at, reason=reason, recorded_by=acting_user,
-        placement=supporting, latest_recommendation=latest.recommended_level if latest else "",
+        program_id=episode.program_id,
+        patient=episode.patient,
+        episode=episode,
+        level_code=offered.code,
+        asam_edition=episode.program.asam_edition,
+        started_at=at,
+        reason=reason,
+        recorded_by=acting_user,
+        placement=supporting,
+        latest_recommendation=latest.recommended_level if latest else "",
     )
     summary = f"Moved from {current.level.label} to {stay.level.label}: {reason}"
     if supporting is not None:
@@ -294,9 +372,17 @@ def transfer(*, acting_user, episode: Episode, at: datetime, level_code: str, re
         summary += f" · against the latest placement's recommendation ({stay.latest_recommendation})"
     _timeline(episode.patient, "transferred", summary[:300], at=at, by=acting_user, episode=episode)
     audit.record(
-        acting_user, "episode.transfer", patient=episode.patient, obj=stay,
-        detail={"from": current.level_code, "to": offered.code, "placement": supporting.pk if supporting else None,
-                "against_recommendation": stay.against_recommendation, **override},
+        acting_user,
+        "episode.transfer",
+        patient=episode.patient,
+        obj=stay,
+        detail={
+            "from": current.level_code,
+            "to": offered.code,
+            "placement": supporting.pk if supporting else None,
+            "against_recommendation": stay.against_recommendation,
+            **override,
+        },
     )
     return stay
 
@@ -326,14 +412,25 @@ def discharge(*, acting_user, episode: Episode, discharged_at: datetime, reason:
     episode.discharged_by = acting_user
     episode.save(update_fields=["discharged_at", "discharge_reason", "discharge_note", "discharged_by"])
     _timeline(
-        episode.patient, "discharged", f"Discharged: {episode.get_discharge_reason_display()}",
-        at=discharged_at, by=acting_user, episode=episode,
+        episode.patient,
+        "discharged",
+        f"Discharged: {episode.get_discharge_reason_display()}",
+        at=discharged_at,
+        by=acting_user,
+        episode=episode,
     )
     audit.record(acting_user, "episode.discharge", patient=episode.patient, obj=episode, detail={"reason": reason})
     return episode
 
 
-def record_read(acting_user, action: str, *, patient: Patient | None = None, program: Program | None = None,
-                obj=None, detail: dict | None = None) -> None:
+def record_read(
+    acting_user,
+    action: str,
+    *,
+    patient: Patient | None = None,
+    program: Program | None = None,
+    obj=None,
+    detail: dict | None = None,
+) -> None:
     """Reads of patient data are audited too (HIPAA audit controls)."""
     audit.record(acting_user, action, patient=patient, program=program, obj=obj, detail=detail)

@@ -51,10 +51,16 @@ def patient_list(request):
     page = Paginator(patients, 25).get_page(request.GET.get("page"))
     services.record_read(request.user, "patient.list", program=program, detail={"count": len(page.object_list)})
     template = "patients/_rows.html" if request.htmx else "patients/list.html"
-    return render(request, template, {
-        "form": form, "page": page, "q": text,
-        "can_register": has_permission(request.user, program.pk, PATIENT_REGISTER),
-    })
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "q": text,
+            "can_register": has_permission(request.user, program.pk, PATIENT_REGISTER),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -84,8 +90,9 @@ def patient_edit(request, pk):
         read_version = _int_or_none(request.POST.get("version"))
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_patient(acting_user=request.user, patient=patient, version=read_version,
-                                    **form.cleaned_data)
+            services.update_patient(
+                acting_user=request.user, patient=patient, version=read_version, **form.cleaned_data
+            )
         except ValidationError as error:
             add_errors(form, error)
         except StaleVersion as stale:
@@ -94,8 +101,12 @@ def patient_edit(request, pk):
         else:
             messages.success(request, "Demographics saved.")
             return redirect(patient)
-    return render(request, "patients/form.html", {"form": form, "patient": patient, "title": "Edit demographics",
-                                                  "version": read_version}, status=status)
+    return render(
+        request,
+        "patients/form.html",
+        {"form": form, "patient": patient, "title": "Edit demographics", "version": read_version},
+        status=status,
+    )
 
 
 def _int_or_none(value):
@@ -112,16 +123,23 @@ def patient_chart(request, pk):
     episode = patient.episodes.filter(discharged_at__isnull=True).prefetch_related("stays").first()
     timeline = patient.timeline.select_related("recorded_by")[:200]
     services.record_read(request.user, "patient.chart.read", patient=patient, obj=patient)
-    return render(request, "patients/chart.html", {
-        "patient": patient, "episode": episode, "stay": episode.current_stay if episode else None,
-        "timeline": timeline,
-        "episodes": patient.episodes.prefetch_related(Prefetch("stays", LevelOfCareStay.objects.select_related(
-            "placement"))),
-        "header_sections": chart_sections.render_sections(chart_sections.HEADER, request, patient),
-        "body_sections": chart_sections.render_sections(chart_sections.BODY, request, patient),
-        "can_manage": has_permission(request.user, patient.program_id, EPISODE_MANAGE),
-        "can_edit": has_permission(request.user, patient.program_id, PATIENT_EDIT),
-    })
+    return render(
+        request,
+        "patients/chart.html",
+        {
+            "patient": patient,
+            "episode": episode,
+            "stay": episode.current_stay if episode else None,
+            "timeline": timeline,
+            "episodes": patient.episodes.prefetch_related(
+                Prefetch("stays", LevelOfCareStay.objects.select_related("placement"))
+            ),
+            "header_sections": chart_sections.render_sections(chart_sections.HEADER, request, patient),
+            "body_sections": chart_sections.render_sections(chart_sections.BODY, request, patient),
+            "can_manage": has_permission(request.user, patient.program_id, EPISODE_MANAGE),
+            "can_edit": has_permission(request.user, patient.program_id, PATIENT_EDIT),
+        },
+    )
 
 
 @require_GET
@@ -131,10 +149,14 @@ def progress(request, pk):
     patient = chart_patient(request, pk)
     require(request.user, patient.program_id, CHART_READ)
     services.record_read(request.user, "patient.progress.read", patient=patient, obj=patient)
-    return render(request, "patients/progress.html", {
-        "patient": patient,
-        "sections": chart_sections.render_sections(progress_sections.SECTIONS, request, patient),
-    })
+    return render(
+        request,
+        "patients/progress.html",
+        {
+            "patient": patient,
+            "sections": chart_sections.render_sections(progress_sections.SECTIONS, request, patient),
+        },
+    )
 
 
 def _episode_form(request, pk, form_class, *, episode_id=None):
@@ -155,16 +177,22 @@ def episode_admit(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.admit(acting_user=request.user, patient=patient, admitted_at=data["admitted_at"],
-                           level_code=data["level_of_care"], reason=data["reason"],
-                                 capacity_override_reason=data["capacity_override_reason"])
+            services.admit(
+                acting_user=request.user,
+                patient=patient,
+                admitted_at=data["admitted_at"],
+                level_code=data["level_of_care"],
+                reason=data["reason"],
+                capacity_override_reason=data["capacity_override_reason"],
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
             messages.success(request, f"{patient.display_name} admitted.")
             return redirect(patient)
-    return render(request, "patients/episode_form.html",
-                  {"form": form, "patient": patient, "title": "Admit", "submit": "Admit"})
+    return render(
+        request, "patients/episode_form.html", {"form": form, "patient": patient, "title": "Admit", "submit": "Admit"}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -173,23 +201,38 @@ def episode_transfer(request, pk, episode_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            stay = services.transfer(acting_user=request.user, episode=episode, at=data["at"],
-                                     level_code=data["level_of_care"], reason=data["reason"],
-                                     capacity_override_reason=data["capacity_override_reason"],
-                                     placement_id=data["placement"])
+            stay = services.transfer(
+                acting_user=request.user,
+                episode=episode,
+                at=data["at"],
+                level_code=data["level_of_care"],
+                reason=data["reason"],
+                capacity_override_reason=data["capacity_override_reason"],
+                placement_id=data["placement"],
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
             messages.success(request, f"{patient.display_name} moved to {stay.level.label}.")
             if stay.against_recommendation:
-                messages.warning(request, f"This move is against the latest placement's recommendation "
-                                 f"({stay.latest_recommendation}).")
+                messages.warning(
+                    request,
+                    f"This move is against the latest placement's recommendation ({stay.latest_recommendation}).",
+                )
             return redirect(patient)
-    return render(request, "patients/episode_form.html", {
-        "form": form, "patient": patient, "episode": episode, "title": "Change level of care", "submit": "Move",
-        "latest_placement": services.latest_placement(patient, timezone.now(), episode),
-        "header_sections": chart_sections.render_sections(chart_sections.HEADER, request, patient),
-    })
+    return render(
+        request,
+        "patients/episode_form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "episode": episode,
+            "title": "Change level of care",
+            "submit": "Move",
+            "latest_placement": services.latest_placement(patient, timezone.now(), episode),
+            "header_sections": chart_sections.render_sections(chart_sections.HEADER, request, patient),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -198,17 +241,30 @@ def episode_discharge(request, pk, episode_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.discharge(acting_user=request.user, episode=episode, discharged_at=data["discharged_at"],
-                               reason=data["reason"], note=data["note"])
+            services.discharge(
+                acting_user=request.user,
+                episode=episode,
+                discharged_at=data["discharged_at"],
+                reason=data["reason"],
+                note=data["note"],
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
             messages.success(request, f"{patient.display_name} discharged.")
             return redirect(patient)
-    return render(request, "patients/episode_form.html", {
-        "form": form, "patient": patient, "episode": episode, "title": "Discharge", "submit": "Discharge",
-        "header_sections": chart_sections.render_sections(chart_sections.HEADER, request, patient),
-    })
+    return render(
+        request,
+        "patients/episode_form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "episode": episode,
+            "title": "Discharge",
+            "submit": "Discharge",
+            "header_sections": chart_sections.render_sections(chart_sections.HEADER, request, patient),
+        },
+    )
 
 
 @require_GET
@@ -231,14 +287,38 @@ def census(request):
         start, end = queries.census_range(program, None, None)  # the chart shows the default range meanwhile
         status = 400
     history = queries.census_history(program, start, end)
-    charts = [{"level": row["level"], "capacity": row["capacity"], "now": row["counts"][-1] if row["counts"] else 0,
-               "peak": max(row["counts"], default=0),
-               "svg": mark_safe(occupancy_chart(row["level"].label, history["days"], row["counts"],  # noqa: S308
-                                                row["capacity"]))}  # the chart module escapes every text it draws
-              for row in history["levels"]]
-    services.record_read(request.user, "program.census.read", program=program,
-                         detail={"from": start.isoformat(), "to": end.isoformat()})
-    return render(request, "patients/census.html", {
-        "rows": rows, "total": sum(r["count"] for r in rows), "form": form, "start": start, "end": end,
-        "charts": charts, "definition": history["definition"], "program": program,
-    }, status=status)
+    charts = [
+        {
+            "level": row["level"],
+            "capacity": row["capacity"],
+            "now": row["counts"][-1] if row["counts"] else 0,
+            "peak": max(row["counts"], default=0),
+            "svg": mark_safe(
+                occupancy_chart(
+                    row["level"].label,
+                    history["days"],
+                    row["counts"],  # noqa: S308
+                    row["capacity"],
+                )
+            ),
+        }  # the chart module escapes every text it draws
+        for row in history["levels"]
+    ]
+    services.record_read(
+        request.user, "program.census.read", program=program, detail={"from": start.isoformat(), "to": end.isoformat()}
+    )
+    return render(
+        request,
+        "patients/census.html",
+        {
+            "rows": rows,
+            "total": sum(r["count"] for r in rows),
+            "form": form,
+            "start": start,
+            "end": end,
+            "charts": charts,
+            "definition": history["definition"],
+            "program": program,
+        },
+        status=status,
+    )

@@ -27,8 +27,9 @@ def nearest_rank(values: list, fraction: float):
 def waits(pairs, now: datetime, days: int | None) -> Waits:
     """pairs: (first contact, admitted at) of admitted referrals."""
     since = now - timedelta(days=days) if days is not None else None
-    durations = [admitted - contact for contact, admitted in pairs
-                 if admitted <= now and (since is None or admitted > since)]
+    durations = [
+        admitted - contact for contact, admitted in pairs if admitted <= now and (since is None or admitted > since)
+    ]
     if not durations:
         return Waits(days, 0, None, None)
     return Waits(days, len(durations), median(durations), nearest_rank(durations, 0.9))

@@ -26,8 +26,21 @@ class PlacementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PlacementAssessment
-        fields = ["id", "patient", "episode", "edition", "ratings", "notes", "recommendation", "decided_level",
-                  "reason", "reason_text", "decided_by", "at", "recorded_at"]
+        fields = [
+            "id",
+            "patient",
+            "episode",
+            "edition",
+            "ratings",
+            "notes",
+            "recommendation",
+            "decided_level",
+            "reason",
+            "reason_text",
+            "decided_by",
+            "at",
+            "recorded_at",
+        ]
 
     def get_ratings(self, placement) -> dict:
         return dict(zip(services.KEYS, placement.ratings, strict=True))
@@ -36,18 +49,23 @@ class PlacementSerializer(serializers.ModelSerializer):
         return dict(zip(services.KEYS, placement.notes, strict=True))
 
     def get_recommendation(self, placement) -> dict:
-        return {"level": placement.recommended_level, "withdrawal": placement.recommended_withdrawal or None,
-                "rules_fired": placement.rules_fired, "table": placement.table_name,
-                "table_version": placement.table_version,
-                "program_table": placement.rule_table_id is not None}  # false: Waypoint's default table
+        return {
+            "level": placement.recommended_level,
+            "withdrawal": placement.recommended_withdrawal or None,
+            "rules_fired": placement.rules_fired,
+            "table": placement.table_name,
+            "table_version": placement.table_version,
+            "program_table": placement.rule_table_id is not None,
+        }  # false: Waypoint's default table
 
 
 @extend_schema_serializer(component_name="PlacementRecord")  # withdrawal has a RecordSerializer too
 class RecordSerializer(StrictSerializer):
     ratings = serializers.JSONField(help_text="Object d1..d6, each a whole number 0-4.")
     notes = serializers.JSONField(required=False, default=dict)
-    decided_level = serializers.CharField(required=False, allow_blank=True, default="",
-                                          help_text="Empty: the recommended level.")
+    decided_level = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Empty: the recommended level."
+    )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     reason_text = serializers.CharField(required=False, allow_blank=True, default="")
     at = serializers.DateTimeField(required=False, default=None)
@@ -69,8 +87,7 @@ class PlacementListView(ApiView):
         patient = find_patient(request, pk)
         serializer = RecordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        placement = services.record_placement(acting_user=request.user, patient=patient,
-                                              **serializer.validated_data)
+        placement = services.record_placement(acting_user=request.user, patient=patient, **serializer.validated_data)
         return Response(PlacementSerializer(placement).data, status=status.HTTP_201_CREATED)
 
 
@@ -85,9 +102,24 @@ class RuleTableView(ApiView):
 class ReferralSerializer(serializers.ModelSerializer):
     class Meta:
         model = Referral
-        fields = ["id", "name", "contact", "source", "source_detail", "received_at", "urgency", "requested_level",
-                  "priority_flags", "note", "status", "outcome_at", "outcome_reason", "patient", "episode",
-                  "created_at"]
+        fields = [
+            "id",
+            "name",
+            "contact",
+            "source",
+            "source_detail",
+            "received_at",
+            "urgency",
+            "requested_level",
+            "priority_flags",
+            "note",
+            "status",
+            "outcome_at",
+            "outcome_reason",
+            "patient",
+            "episode",
+            "created_at",
+        ]
 
 
 class ReferralCreateSerializer(StrictSerializer):
@@ -114,17 +146,24 @@ class ReferralCloseSerializer(StrictSerializer):
 
 
 def find_referral(request, referral_id) -> Referral:
-    programs = [m.program_id for m in request.user.memberships.all()
-                if has_permission(request.user, m.program_id, REFERRAL_READ)]
+    programs = [
+        m.program_id
+        for m in request.user.memberships.all()
+        if has_permission(request.user, m.program_id, REFERRAL_READ)
+    ]
     return get_object_or_404(Referral, pk=referral_id, program_id__in=programs)
 
 
 class ReferralListView(ApiView):
-    @extend_schema(responses=inline_serializer("ReferralList", {"results": ReferralSerializer(many=True)}),
-                   parameters=[OpenApiParameter("status", str, description="screening (default), admitted, "
-                                                "referred_elsewhere, closed, or all"),
-                               OpenApiParameter("program", str, description="program slug (needed when the "
-                                                "user belongs to several)")])
+    @extend_schema(
+        responses=inline_serializer("ReferralList", {"results": ReferralSerializer(many=True)}),
+        parameters=[
+            OpenApiParameter(
+                "status", str, description="screening (default), admitted, referred_elsewhere, closed, or all"
+            ),
+            OpenApiParameter("program", str, description="program slug (needed when the user belongs to several)"),
+        ],
+    )
     def get(self, request):
         """The program's referrals (the waitlist by default: status screening), oldest first."""
         program = program_from_query(request)

@@ -27,8 +27,12 @@ def due_for(program, patients, now=None) -> list[Due]:
     now = now or timezone.now()
     interval = REASSESSMENT_INTERVAL_DAYS.get(program)
     overdue_after = OVERDUE_AFTER_DAYS.get(program)
-    stays = {s.patient_id: s for s in LevelOfCareStay.objects.filter(
-        program=program, ended_at__isnull=True, patient__in=patients).select_related("patient")}
+    stays = {
+        s.patient_id: s
+        for s in LevelOfCareStay.objects.filter(
+            program=program, ended_at__isnull=True, patient__in=patients
+        ).select_related("patient")
+    }
     latest = {}
     for placement in PlacementAssessment.objects.filter(patient_id__in=stays).order_by("patient_id", "-at", "-id"):
         latest.setdefault(placement.patient_id, placement)

@@ -14,18 +14,23 @@ def placement_form(edition: int):
     fields = {}
     for key, name in zip(KEYS, DIMENSIONS[edition], strict=True):
         fields[f"rating_{key}"] = forms.TypedChoiceField(
-            label=f"{key[1]}. {name}", choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect,
-            required=False)
-        fields[f"note_{key}"] = forms.CharField(label=f"Note on dimension {key[1]}", required=False,
-                                                widget=forms.TextInput(attrs={"placeholder": "Note"}))
+            label=f"{key[1]}. {name}", choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect, required=False
+        )
+        fields[f"note_{key}"] = forms.CharField(
+            label=f"Note on dimension {key[1]}", required=False, widget=forms.TextInput(attrs={"placeholder": "Note"})
+        )
     fields["at"] = forms.DateTimeField(label="Assessed at", widget=DateTimeInput())
     fields["decided_level"] = forms.ChoiceField(
-        label="Level decided", required=False,
-        choices=[("", "Follow the recommendation")] + [(lvl.code, lvl.label) for lvl in levels_of(edition)])
-    fields["reason"] = forms.ChoiceField(label="Reason (when the decision differs)", required=False,
-                                         choices=PlacementAssessment.Reason.choices)
-    fields["reason_text"] = forms.CharField(label="Reason in words", required=False,
-                                            widget=forms.Textarea(attrs={"rows": 2}))
+        label="Level decided",
+        required=False,
+        choices=[("", "Follow the recommendation")] + [(lvl.code, lvl.label) for lvl in levels_of(edition)],
+    )
+    fields["reason"] = forms.ChoiceField(
+        label="Reason (when the decision differs)", required=False, choices=PlacementAssessment.Reason.choices
+    )
+    fields["reason_text"] = forms.CharField(
+        label="Reason in words", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     return type("PlacementForm", (forms.Form,), fields)
 
 
@@ -49,11 +54,15 @@ def referral_form(program):
         source_detail = forms.CharField(label="Referred by (person, organisation)", required=False)
         received_at = forms.DateTimeField(label="First contact", widget=DateTimeInput())
         urgency = forms.ChoiceField(label="Urgency", choices=Referral.Urgency.choices)
-        requested_level = forms.ChoiceField(label="Requested level",
-                                            choices=[(lvl.code, lvl.label) for lvl in levels_of(program.asam_edition)])
-        priority_flags = forms.MultipleChoiceField(label="Priority flags", required=False,
-                                                   choices=referrals.flag_choices(program),
-                                                   widget=forms.CheckboxSelectMultiple)
+        requested_level = forms.ChoiceField(
+            label="Requested level", choices=[(lvl.code, lvl.label) for lvl in levels_of(program.asam_edition)]
+        )
+        priority_flags = forms.MultipleChoiceField(
+            label="Priority flags",
+            required=False,
+            choices=referrals.flag_choices(program),
+            widget=forms.CheckboxSelectMultiple,
+        )
         note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     return ReferralForm
@@ -66,8 +75,9 @@ class AdmitReferralForm(forms.Form):
 
 
 class CloseReferralForm(forms.Form):
-    status = forms.ChoiceField(label="Outcome", choices=[("referred_elsewhere", "Referred elsewhere"),
-                                                         ("closed", "Closed")])
+    status = forms.ChoiceField(
+        label="Outcome", choices=[("referred_elsewhere", "Referred elsewhere"), ("closed", "Closed")]
+    )
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -76,6 +86,8 @@ class RuleTableForm(forms.Form):
         label="Rule table (JSON)",
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "wrap": "off", "class": "code"}),
         help_text="Shape: intensity ranks least to most intensive, default_level, withdrawal needs least to most, "
-        "default_withdrawal, rules (id, when, level and/or withdrawal, why). The version number is set on saving.")
-    note = forms.CharField(label="Note: what changed and why", max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+        "default_withdrawal, rules (id, when, level and/or withdrawal, why). The version number is set on saving.",
+    )
+    note = forms.CharField(
+        label="Note: what changed and why", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -16,8 +16,9 @@ class RuleTableVersion(models.Model):
     number = models.PositiveIntegerField()
     table = models.JSONField()
     note = models.TextField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="+")  # null: carried over from the former program setting
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )  # null: carried over from the former program setting
     created_at = models.DateTimeField(default=timezone.now)
     restored_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
@@ -52,8 +53,9 @@ class PlacementAssessment(models.Model):
     table_name = models.CharField(max_length=200)
     table_version = models.PositiveIntegerField()
     # The program's rule table version used; null: Waypoint's default table (table_name/table_version say which).
-    rule_table = models.ForeignKey(RuleTableVersion, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="placements")
+    rule_table = models.ForeignKey(
+        RuleTableVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="placements"
+    )
     recommended_level = models.CharField(max_length=16)
     recommended_withdrawal = models.CharField(max_length=40, blank=True)
     rules_fired = models.JSONField(default=list)
@@ -66,8 +68,10 @@ class PlacementAssessment(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["patient", "at"], name="placement_patient_time"),
-                   models.Index(fields=["program", "at"], name="placement_program_time")]
+        indexes = [
+            models.Index(fields=["patient", "at"], name="placement_patient_time"),
+            models.Index(fields=["program", "at"], name="placement_program_time"),
+        ]
 
     def __str__(self) -> str:
         return f"Placement {self.decided_level} (recommended {self.recommended_level}) at {self.at:%Y-%m-%d}"
@@ -90,8 +94,10 @@ class PlacementAssessment(models.Model):
 
     @property
     def dimensions(self) -> list[dict]:
-        return [{"number": i + 1, "name": name, "rating": self.ratings[i], "note": self.notes[i]}
-                for i, name in enumerate(DIMENSIONS[self.edition])]
+        return [
+            {"number": i + 1, "name": name, "rating": self.ratings[i], "note": self.notes[i]}
+            for i, name in enumerate(DIMENSIONS[self.edition])
+        ]
 
 
 class Referral(models.Model):

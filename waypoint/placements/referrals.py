@@ -29,9 +29,20 @@ def flag_choices(program) -> list[tuple[str, str]]:
 
 
 @transaction.atomic
-def create_referral(*, acting_user, program: Program, name: str, contact: str, source: str, received_at: datetime,
-                    requested_level: str, urgency: str = Referral.Urgency.ROUTINE, priority_flags=(),
-                    source_detail: str = "", note: str = "") -> Referral:
+def create_referral(
+    *,
+    acting_user,
+    program: Program,
+    name: str,
+    contact: str,
+    source: str,
+    received_at: datetime,
+    requested_level: str,
+    urgency: str = Referral.Urgency.ROUTINE,
+    priority_flags=(),
+    source_detail: str = "",
+    note: str = "",
+) -> Referral:
     require(acting_user, program.pk, REFERRAL_WRITE)
     errors = {}
     if not name.strip():
@@ -43,8 +54,9 @@ def create_referral(*, acting_user, program: Program, name: str, contact: str, s
     if urgency not in Referral.Urgency.values:
         errors["urgency"] = "Expected one of " + ", ".join(Referral.Urgency.values) + "."
     if (program.asam_edition, requested_level) not in LEVELS:
-        errors["requested_level"] = (f"{requested_level!r} is not a level of care of the "
-                                     f"{EDITIONS[program.asam_edition]}.")
+        errors["requested_level"] = (
+            f"{requested_level!r} is not a level of care of the {EDITIONS[program.asam_edition]}."
+        )
     known = dict(flag_choices(program))
     flags = list(priority_flags or [])
     unknown = [f for f in flags if f not in known]
@@ -55,11 +67,25 @@ def create_referral(*, acting_user, program: Program, name: str, contact: str, s
     if errors:
         raise ValidationError(errors)
     referral = Referral.objects.create(
-        program=program, name=name.strip(), contact=contact.strip(), source=source, source_detail=source_detail,
-        received_at=received_at, urgency=urgency, requested_level=requested_level,
-        priority_flags=list(dict.fromkeys(flags)), note=note, created_by=acting_user)
-    audit.record(acting_user, "referral.create", program=program, obj=referral,
-                 detail={"source": source, "level": requested_level})
+        program=program,
+        name=name.strip(),
+        contact=contact.strip(),
+        source=source,
+        source_detail=source_detail,
+        received_at=received_at,
+        urgency=urgency,
+        requested_level=requested_level,
+        priority_flags=list(dict.fromkeys(flags)),
+        note=note,
+        created_by=acting_user,
+    )
+    audit.record(
+        acting_user,
+        "referral.create",
+        program=program,
+        obj=referral,
+        detail={"source": source, "level": requested_level},
+    )
     return referral
 
 
@@ -71,8 +97,9 @@ def _screening(referral: Referral) -> Referral:
 
 
 @transaction.atomic
-def admit_referral(*, acting_user, referral: Referral, patient: Patient, admitted_at: datetime,
-                   level_code: str = "") -> Referral:
+def admit_referral(
+    *, acting_user, referral: Referral, patient: Patient, admitted_at: datetime, level_code: str = ""
+) -> Referral:
     """Admit the referred person (registered as `patient`) at the requested level unless another is given."""
     require(acting_user, referral.program_id, REFERRAL_WRITE)
     referral = _screening(referral)
@@ -80,9 +107,13 @@ def admit_referral(*, acting_user, referral: Referral, patient: Patient, admitte
         raise ValidationError({"patient": "The patient belongs to another program."})
     if admitted_at < referral.received_at:
         raise ValidationError({"admitted_at": "The admission is before the first contact."})
-    episode = patient_services.admit(acting_user=acting_user, patient=patient, admitted_at=admitted_at,
-                                     level_code=level_code or referral.requested_level,
-                                     reason=f"Referral ({referral.get_source_display().lower()})")
+    episode = patient_services.admit(
+        acting_user=acting_user,
+        patient=patient,
+        admitted_at=admitted_at,
+        level_code=level_code or referral.requested_level,
+        reason=f"Referral ({referral.get_source_display().lower()})",
+    )
     referral.status, referral.outcome_at = Referral.Status.ADMITTED, admitted_at
     referral.patient, referral.episode = patient, episode
     referral.save(update_fields=["status", "outcome_at", "patient", "episode"])
@@ -91,8 +122,9 @@ def admit_referral(*, acting_user, referral: Referral, patient: Patient, admitte
 
 
 @transaction.atomic
-def close_referral(*, acting_user, referral: Referral, status: str, reason: str,
-                   at: datetime | None = None) -> Referral:
+def close_referral(
+    *, acting_user, referral: Referral, status: str, reason: str, at: datetime | None = None
+) -> Referral:
     """Referred elsewhere or closed, with the reason."""
     require(acting_user, referral.program_id, REFERRAL_WRITE)
     if status not in (Referral.Status.REFERRED_ELSEWHERE, Referral.Status.CLOSED):
@@ -109,8 +141,11 @@ def close_referral(*, acting_user, referral: Referral, status: str, reason: str,
 
 def waitlist_figures(program, now=None) -> list[waitlist.Waits]:
     now = now or timezone.now()
-    pairs = list(Referral.objects.filter(program=program, status=Referral.Status.ADMITTED)
-                 .values_list("received_at", "outcome_at"))
+    pairs = list(
+        Referral.objects.filter(program=program, status=Referral.Status.ADMITTED).values_list(
+            "received_at", "outcome_at"
+        )
+    )
     return [waitlist.waits(pairs, now, days) for days in (30, 90)]
 
 

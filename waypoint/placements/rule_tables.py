@@ -44,16 +44,17 @@ def counterexample_text(ratings) -> str:
 def problem_of(program, table) -> str | None:
     """Why this table may not be saved for the program, in words (with the first counterexample), or None."""
     if isinstance(table, dict) and table.get("edition") != program.asam_edition:
-        return (f"This table is written for edition {table.get('edition')!r}; the program uses the "
-                f"{EDITIONS[program.asam_edition]} (edition {program.asam_edition}).")
+        return (
+            f"This table is written for edition {table.get('edition')!r}; the program uses the "
+            f"{EDITIONS[program.asam_edition]} (edition {program.asam_edition})."
+        )
     problem = rules.validate(table)
     if problem is None:
         return None
     if problem.counterexample is not None:
         result = rules.recommend(table, problem.counterexample)
         fired = ", ".join(result.fired) or "none"
-        return (f"{problem}. First counterexample: {counterexample_text(problem.counterexample)} "
-                f"(rules fired: {fired}).")
+        return f"{problem}. First counterexample: {counterexample_text(problem.counterexample)} (rules fired: {fired})."
     return f"{problem}."
 
 
@@ -73,16 +74,18 @@ def parse(text: str) -> dict:
     try:
         table = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValidationError({"table": f"Not valid JSON: {error.msg} at line {error.lineno}, "
-                                        f"column {error.colno}."}) from error
+        raise ValidationError(
+            {"table": f"Not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."}
+        ) from error
     if not isinstance(table, dict):
         raise ValidationError({"table": "A rule table is a JSON object."})
     return table
 
 
 @transaction.atomic
-def save_version(*, acting_user, program: Program, table, note: str,
-                 restored_from: RuleTableVersion | None = None) -> RuleTableVersion:
+def save_version(
+    *, acting_user, program: Program, table, note: str, restored_from: RuleTableVersion | None = None
+) -> RuleTableVersion:
     """Save a new version of the program's rule table (it is in force from now on), audited."""
     require(acting_user, program.pk, SETTINGS_MANAGE)
     if isinstance(table, str):
@@ -104,10 +107,16 @@ def save_version(*, acting_user, program: Program, table, note: str,
     table["version"] = number
     if _same_rules(table, current):
         raise ValidationError({"table": "This table is the same as the one in force; nothing to save."})
-    version = RuleTableVersion.objects.create(program=program, number=number, table=table, note=note,
-                                              author=acting_user, restored_from=restored_from)
-    audit.record(acting_user, "placement.rule_table.save", program=program, obj=version,
-                 detail={"version": number, "restored_from": restored_from.number if restored_from else None})
+    version = RuleTableVersion.objects.create(
+        program=program, number=number, table=table, note=note, author=acting_user, restored_from=restored_from
+    )
+    audit.record(
+        acting_user,
+        "placement.rule_table.save",
+        program=program,
+        obj=version,
+        detail={"version": number, "restored_from": restored_from.number if restored_from else None},
+    )
     return version
 
 
@@ -121,5 +130,4 @@ def _same_rules(table: dict, other: dict) -> bool:
 def restore(*, acting_user, program: Program, version: RuleTableVersion, note: str = "") -> RuleTableVersion:
     """Put an older version back in force, as a new version that records where it came from."""
     note = (note or "").strip() or f"Restored version {version.number}."
-    return save_version(acting_user=acting_user, program=program, table=version.table, note=note,
-                        restored_from=version)
+    return save_version(acting_user=acting_user, program=program, table=version.table, note=note, restored_from=version)

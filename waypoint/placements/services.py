@@ -56,13 +56,26 @@ def _recommend(program, ratings):
 
 
 def _episode_at(patient: Patient, at: datetime) -> Episode | None:
-    return (Episode.objects.filter(patient=patient, admitted_at__lte=at)
-            .exclude(discharged_at__lt=at).order_by("-admitted_at").first())
+    return (
+        Episode.objects.filter(patient=patient, admitted_at__lte=at)
+        .exclude(discharged_at__lt=at)
+        .order_by("-admitted_at")
+        .first()
+    )
 
 
 @transaction.atomic
-def record_placement(*, acting_user, patient: Patient, ratings, notes=None, decided_level: str = "",
-                     reason: str = "", reason_text: str = "", at: datetime | None = None) -> PlacementAssessment:
+def record_placement(
+    *,
+    acting_user,
+    patient: Patient,
+    ratings,
+    notes=None,
+    decided_level: str = "",
+    reason: str = "",
+    reason_text: str = "",
+    at: datetime | None = None,
+) -> PlacementAssessment:
     """Rate, recommend and record the decision; when the decision differs from the recommendation a reason."""
     from waypoint.privacy import audit
 
@@ -79,11 +92,14 @@ def record_placement(*, acting_user, patient: Patient, ratings, notes=None, deci
     if (edition, decided_level) not in LEVELS:
         errors["decided_level"] = f"{decided_level!r} is not a level of care of the {EDITIONS[edition]}."
     if reason and reason not in PlacementAssessment.Reason.values:
-        errors["reason"] = "Unknown reason; expected one of " + ", ".join(
-            v for v in PlacementAssessment.Reason.values if v) + "."
+        errors["reason"] = (
+            "Unknown reason; expected one of " + ", ".join(v for v in PlacementAssessment.Reason.values if v) + "."
+        )
     elif decided_level != result.level and not reason:
-        errors["reason"] = (f"The decided level differs from the recommendation ({result.level}): give the reason "
-                            "(patient preference, level not available, payer decision, clinical judgement, other).")
+        errors["reason"] = (
+            f"The decided level differs from the recommendation ({result.level}): give the reason "
+            "(patient preference, level not available, payer decision, clinical judgement, other)."
+        )
     elif decided_level == result.level and reason:
         errors["reason"] = "The decision follows the recommendation: no reason is needed."
     if reason == PlacementAssessment.Reason.OTHER and not reason_text.strip():
@@ -91,16 +107,39 @@ def record_placement(*, acting_user, patient: Patient, ratings, notes=None, deci
     if errors:
         raise ValidationError(errors)
     placement = PlacementAssessment.objects.create(
-        program=program, patient=patient, episode=_episode_at(patient, at), edition=edition, ratings=clean,
-        notes=clean_notes, table_name=table.get("name", ""), table_version=table.get("version", 1),
+        program=program,
+        patient=patient,
+        episode=_episode_at(patient, at),
+        edition=edition,
+        ratings=clean,
+        notes=clean_notes,
+        table_name=table.get("name", ""),
+        table_version=table.get("version", 1),
         rule_table=version,
-        recommended_level=result.level, recommended_withdrawal=result.withdrawal or "",
-        rules_fired=list(result.fired), decided_level=decided_level, reason=reason, reason_text=reason_text.strip(),
-        decided_by=acting_user, at=at)
+        recommended_level=result.level,
+        recommended_withdrawal=result.withdrawal or "",
+        rules_fired=list(result.fired),
+        decided_level=decided_level,
+        reason=reason,
+        reason_text=reason_text.strip(),
+        decided_by=acting_user,
+        at=at,
+    )
     differs = f" (recommended {result.level}: {placement.get_reason_display().lower()})" if placement.differs else ""
     TimelineEntry.objects.create(
-        program=program, patient=patient, episode=placement.episode, occurred_at=at, kind="placement.create",
-        recorded_by=acting_user, summary=f"Placement: level {decided_level} decided{differs}")
-    audit.record(acting_user, "placement.create", patient=patient, obj=placement,
-                 detail={"recommended": result.level, "decided": decided_level, "reason": reason})
+        program=program,
+        patient=patient,
+        episode=placement.episode,
+        occurred_at=at,
+        kind="placement.create",
+        recorded_by=acting_user,
+        summary=f"Placement: level {decided_level} decided{differs}",
+    )
+    audit.record(
+        acting_user,
+        "placement.create",
+        patient=patient,
+        obj=placement,
+        detail={"recommended": result.level, "decided": decided_level, "reason": reason},
+    )
     return placement

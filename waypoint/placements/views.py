@@ -39,8 +39,7 @@ def placement(request, pk):
     can_record = has_permission(request.user, patient.program_id, EPISODE_MANAGE)
     edition = patient.program.asam_edition
     form_class = placement_form(edition)
-    form = form_class(request.POST or None,
-                      initial={"at": timezone.localtime().replace(second=0, microsecond=0)})
+    form = form_class(request.POST or None, initial={"at": timezone.localtime().replace(second=0, microsecond=0)})
     if request.method == "POST":
         require(request.user, patient.program_id, EPISODE_MANAGE)
         if form.is_valid():
@@ -49,29 +48,51 @@ def placement(request, pk):
             notes = {key: data[f"note_{key}"] for key in services.KEYS}
             try:
                 saved = services.record_placement(
-                    acting_user=request.user, patient=patient, ratings=ratings, notes=notes,
-                    decided_level=data["decided_level"], reason=data["reason"], reason_text=data["reason_text"],
-                    at=data["at"])
+                    acting_user=request.user,
+                    patient=patient,
+                    ratings=ratings,
+                    notes=notes,
+                    decided_level=data["decided_level"],
+                    reason=data["reason"],
+                    reason_text=data["reason_text"],
+                    at=data["at"],
+                )
             except ValidationError as error:
                 add_errors(form, error)
             else:
-                messages.success(request, f"Placement recorded: level {saved.decided_level} (recommended "
-                                 f"{saved.recommended_level}).")
+                messages.success(
+                    request, f"Placement recorded: level {saved.decided_level} (recommended {saved.recommended_level})."
+                )
                 return redirect("placements:placement", pk=patient.pk)
     history = list(PlacementAssessment.objects.filter(patient=patient).select_related("decided_by")[:20])
     record_read(request.user, "placement.list", patient=patient, detail={"count": len(history)})
     rating_rows = [(form[f"rating_{key}"], form[f"note_{key}"]) for key in services.KEYS]
-    return render(request, "placements/placement.html", {
-        "patient": patient, "form": form, "rating_rows": rating_rows, "history": history,
-        "latest": history[0] if history else None, "can_record": can_record,
-    })
+    return render(
+        request,
+        "placements/placement.html",
+        {
+            "patient": patient,
+            "form": form,
+            "rating_rows": rating_rows,
+            "history": history,
+            "latest": history[0] if history else None,
+            "can_record": can_record,
+        },
+    )
 
 
 def _table_context(table) -> dict:
     edition = table["edition"]
-    rows = [{"id": rule["id"], "when": [rules.describe(c, edition) for c in rule["when"]],
-             "level": rule.get("level") or "", "withdrawal": rule.get("withdrawal") or "", "why": rule.get("why", "")}
-            for rule in table["rules"]]
+    rows = [
+        {
+            "id": rule["id"],
+            "when": [rules.describe(c, edition) for c in rule["when"]],
+            "level": rule.get("level") or "",
+            "withdrawal": rule.get("withdrawal") or "",
+            "why": rule.get("why", ""),
+        }
+        for rule in table["rules"]
+    ]
     return {"table": table, "rows": rows, "dimensions": rules.DIMENSIONS[edition], "problem": rules.validate(table)}
 
 
@@ -80,12 +101,18 @@ def rule_table(request):
     program = program_or_403(request)
     require(request.user, program.pk, CENSUS_READ)
     table, version = rule_tables.table_in_force(program)
-    return render(request, "placements/rule_table.html", {
-        **_table_context(table), "program": program, "version": version,
-        "versions": RuleTableVersion.objects.filter(program=program).select_related("author", "restored_from"),
-        "can_edit": has_permission(request.user, program.pk, SETTINGS_MANAGE),
-        "report": indicated_versus_decided(program),
-    })
+    return render(
+        request,
+        "placements/rule_table.html",
+        {
+            **_table_context(table),
+            "program": program,
+            "version": version,
+            "versions": RuleTableVersion.objects.filter(program=program).select_related("author", "restored_from"),
+            "can_edit": has_permission(request.user, program.pk, SETTINGS_MANAGE),
+            "report": indicated_versus_decided(program),
+        },
+    )
 
 
 def _version(request, number):
@@ -93,20 +120,27 @@ def _version(request, number):
 
     program = program_or_403(request)
     require(request.user, program.pk, CENSUS_READ)
-    return program, get_object_or_404(RuleTableVersion.objects.select_related("author", "restored_from"),
-                                      program=program, number=number)
+    return program, get_object_or_404(
+        RuleTableVersion.objects.select_related("author", "restored_from"), program=program, number=number
+    )
 
 
 @require_GET
 def rule_table_version(request, number):
     program, version = _version(request, number)
     active = rule_tables.active_version(program)
-    return render(request, "placements/rule_table_version.html", {
-        **_table_context(version.table), "program": program, "version": version,
-        "is_active": active is not None and active.pk == version.pk,
-        "can_edit": has_permission(request.user, program.pk, SETTINGS_MANAGE),
-        "placements_used": version.placements.count(),
-    })
+    return render(
+        request,
+        "placements/rule_table_version.html",
+        {
+            **_table_context(version.table),
+            "program": program,
+            "version": version,
+            "is_active": active is not None and active.pk == version.pk,
+            "can_edit": has_permission(request.user, program.pk, SETTINGS_MANAGE),
+            "placements_used": version.placements.count(),
+        },
+    )
 
 
 @require_POST
@@ -114,8 +148,9 @@ def rule_table_restore(request, number):
     program, version = _version(request, number)
     require(request.user, program.pk, SETTINGS_MANAGE)
     try:
-        saved = rule_tables.restore(acting_user=request.user, program=program, version=version,
-                                    note=request.POST.get("note", ""))
+        saved = rule_tables.restore(
+            acting_user=request.user, program=program, version=version, note=request.POST.get("note", "")
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -132,16 +167,27 @@ def rule_table_edit(request):
     form = RuleTableForm(request.POST or None, initial={"table": rule_tables.pretty(table)})
     if request.method == "POST" and form.is_valid():
         try:
-            saved = rule_tables.save_version(acting_user=request.user, program=program,
-                                             table=form.cleaned_data["table"], note=form.cleaned_data["note"])
+            saved = rule_tables.save_version(
+                acting_user=request.user,
+                program=program,
+                table=form.cleaned_data["table"],
+                note=form.cleaned_data["note"],
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
             messages.success(request, f"Rule table version {saved.number} saved; it is in force from now on.")
             return redirect("placements:rule-table")
-    return render(request, "placements/rule_table_edit.html", {
-        "form": form, "program": program, "version": version, "table": table,
-    })
+    return render(
+        request,
+        "placements/rule_table_edit.html",
+        {
+            "form": form,
+            "program": program,
+            "version": version,
+            "table": table,
+        },
+    )
 
 
 def indicated_versus_decided(program, days: int = 90) -> dict:
@@ -149,14 +195,22 @@ def indicated_versus_decided(program, days: int = 90) -> dict:
     from collections import Counter
 
     since = timezone.now() - timedelta(days=days)
-    rows = list(PlacementAssessment.objects.filter(program=program, at__gte=since)
-                .values_list("recommended_level", "decided_level", "reason"))
+    rows = list(
+        PlacementAssessment.objects.filter(program=program, at__gte=since).values_list(
+            "recommended_level", "decided_level", "reason"
+        )
+    )
     differing = [(rec, dec, reason) for rec, dec, reason in rows if rec != dec]
     labels = dict(PlacementAssessment.Reason.choices)
-    return {"days": days, "total": len(rows), "differing": len(differing),
-            "by_reason": sorted(((labels.get(r, r), n) for r, n in Counter(r for *_, r in differing).items()),
-                                key=lambda item: -item[1]),
-            "by_pair": sorted(Counter((rec, dec) for rec, dec, _ in differing).items(), key=lambda item: -item[1])}
+    return {
+        "days": days,
+        "total": len(rows),
+        "differing": len(differing),
+        "by_reason": sorted(
+            ((labels.get(r, r), n) for r, n in Counter(r for *_, r in differing).items()), key=lambda item: -item[1]
+        ),
+        "by_pair": sorted(Counter((rec, dec) for rec, dec, _ in differing).items(), key=lambda item: -item[1]),
+    }
 
 
 def find_referral(request, referral_id):
@@ -180,22 +234,30 @@ def waitlist_page(request):
     figures = referrals.waitlist_figures(program)
     from .models import Referral
 
-    recent = Referral.objects.filter(program=program).exclude(status=Referral.Status.SCREENING).order_by(
-        "-outcome_at")[:20]
+    recent = (
+        Referral.objects.filter(program=program).exclude(status=Referral.Status.SCREENING).order_by("-outcome_at")[:20]
+    )
     audit.record(request.user, "referral.waitlist.read", program=program, detail={"count": len(rows)})
-    return render(request, "placements/waitlist.html", {
-        "program": program, "rows": [(r, [flags.get(f, f) for f in r.priority_flags]) for r in rows],
-        "figures": [(f, in_words(f.median), in_words(f.p90)) for f in figures], "recent": recent,
-        "can_write": has_permission(request.user, program.pk, REFERRAL_WRITE),
-    })
+    return render(
+        request,
+        "placements/waitlist.html",
+        {
+            "program": program,
+            "rows": [(r, [flags.get(f, f) for f in r.priority_flags]) for r in rows],
+            "figures": [(f, in_words(f.median), in_words(f.p90)) for f in figures],
+            "recent": recent,
+            "can_write": has_permission(request.user, program.pk, REFERRAL_WRITE),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def referral_new(request):
     program = program_or_403(request)
     require(request.user, program.pk, REFERRAL_WRITE)
-    form = referral_form(program)(request.POST or None,
-                                  initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)})
+    form = referral_form(program)(
+        request.POST or None, initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             referral = referrals.create_referral(acting_user=request.user, program=program, **form.cleaned_data)
@@ -216,11 +278,14 @@ def referral_detail(request, referral_id):
 
 def _detail_context(request, referral, admit_form=None, close_form=None):
     flags = dict(referrals.flag_choices(referral.program))
-    return {"referral": referral, "flags": [flags.get(f, f) for f in referral.priority_flags],
-            "admit_form": admit_form or AdmitReferralForm(
-                initial={"admitted_at": timezone.localtime().replace(second=0, microsecond=0)}),
-            "close_form": close_form or CloseReferralForm(),
-            "can_write": has_permission(request.user, referral.program_id, REFERRAL_WRITE)}
+    return {
+        "referral": referral,
+        "flags": [flags.get(f, f) for f in referral.priority_flags],
+        "admit_form": admit_form
+        or AdmitReferralForm(initial={"admitted_at": timezone.localtime().replace(second=0, microsecond=0)}),
+        "close_form": close_form or CloseReferralForm(),
+        "can_write": has_permission(request.user, referral.program_id, REFERRAL_WRITE),
+    }
 
 
 @require_POST
@@ -236,16 +301,19 @@ def referral_admit(request, referral_id):
             form.add_error("mrn", "No patient with this MRN that you can see in this program.")
         else:
             try:
-                referrals.admit_referral(acting_user=request.user, referral=referral, patient=patient,
-                                         admitted_at=form.cleaned_data["admitted_at"],
-                                         level_code=form.cleaned_data["level_code"])
+                referrals.admit_referral(
+                    acting_user=request.user,
+                    referral=referral,
+                    patient=patient,
+                    admitted_at=form.cleaned_data["admitted_at"],
+                    level_code=form.cleaned_data["level_code"],
+                )
             except ValidationError as error:
                 add_errors(form, error)
             else:
                 messages.success(request, f"{patient.display_name} admitted from the referral.")
                 return redirect("patients:chart", pk=patient.pk)
-    return render(request, "placements/referral.html", _detail_context(request, referral, admit_form=form),
-                  status=400)
+    return render(request, "placements/referral.html", _detail_context(request, referral, admit_form=form), status=400)
 
 
 @require_POST
@@ -261,8 +329,7 @@ def referral_close(request, referral_id):
         else:
             messages.success(request, "Referral closed.")
             return redirect("placements:waitlist")
-    return render(request, "placements/referral.html", _detail_context(request, referral, close_form=form),
-                  status=400)
+    return render(request, "placements/referral.html", _detail_context(request, referral, close_form=form), status=400)
 
 
 @require_GET

@@ -24,11 +24,32 @@ class ConsentOut(serializers.ModelSerializer):
 
     class Meta:
         model = Consent
-        fields = ["id", "patient", "disclosing_party", "information", "information_description", "recipients",
-                  "general_designation", "purposes", "purpose_description", "expiry", "expires_on", "expiry_event",
-                  "signed_by", "signer_is_patient", "representative_authority", "signed_on",
-                  "right_to_revoke_explained", "redisclosure_statement", "is_tpo", "active", "recorded_by",
-                  "recorded_at", "revoked_on", "revocation_note"]
+        fields = [
+            "id",
+            "patient",
+            "disclosing_party",
+            "information",
+            "information_description",
+            "recipients",
+            "general_designation",
+            "purposes",
+            "purpose_description",
+            "expiry",
+            "expires_on",
+            "expiry_event",
+            "signed_by",
+            "signer_is_patient",
+            "representative_authority",
+            "signed_on",
+            "right_to_revoke_explained",
+            "redisclosure_statement",
+            "is_tpo",
+            "active",
+            "recorded_by",
+            "recorded_at",
+            "revoked_on",
+            "revocation_note",
+        ]
 
     def get_active(self, consent) -> bool:
         return consent.is_active()
@@ -70,8 +91,18 @@ class DisclosureOut(serializers.ModelSerializer):
 
     class Meta:
         model = Disclosure
-        fields = ["id", "patient", "consent", "recipient", "purpose", "information", "notice", "disclosed_at",
-                  "disclosed_by", "channel"]
+        fields = [
+            "id",
+            "patient",
+            "consent",
+            "recipient",
+            "purpose",
+            "information",
+            "notice",
+            "disclosed_at",
+            "disclosed_by",
+            "channel",
+        ]
 
 
 class DisclosedRecordOut(serializers.Serializer):
@@ -85,19 +116,27 @@ def disclosed_record(patient, information) -> dict:
     everything = InformationKind.ALL_SUD_RECORDS in information
     record = {}
     if everything or InformationKind.DEMOGRAPHICS in information:
-        record["demographics"] = {"mrn": patient.mrn, "given_name": patient.given_name,
-                                  "family_name": patient.family_name, "birth_date": patient.birth_date.isoformat(),
-                                  "sex_at_birth": patient.sex_at_birth}
+        record["demographics"] = {
+            "mrn": patient.mrn,
+            "given_name": patient.given_name,
+            "family_name": patient.family_name,
+            "birth_date": patient.birth_date.isoformat(),
+            "sex_at_birth": patient.sex_at_birth,
+        }
     if everything or InformationKind.EPISODES in information:
         record["episodes"] = [
-            {"admitted_at": e.admitted_at.isoformat(),
-             "discharged_at": e.discharged_at.isoformat() if e.discharged_at else None,
-             "levels_of_care": [s.level_code for s in e.stays.all()]}
-            for e in patient.episodes.prefetch_related("stays")]
+            {
+                "admitted_at": e.admitted_at.isoformat(),
+                "discharged_at": e.discharged_at.isoformat() if e.discharged_at else None,
+                "levels_of_care": [s.level_code for s in e.stays.all()],
+            }
+            for e in patient.episodes.prefetch_related("stays")
+        ]
     if everything or InformationKind.WITHDRAWAL in information:
         record["withdrawal_assessments"] = [
             {"instrument": a.instrument, "taken_at": a.taken_at.isoformat(), "total": a.total}
-            for a in Assessment.objects.current().filter(patient=patient)]
+            for a in Assessment.objects.current().filter(patient=patient)
+        ]
     return record
 
 
@@ -130,9 +169,12 @@ class ConsentRevokeView(ApiView):
         require(request.user, patient.program_id, CONSENT_MANAGE)
         serializer = RevokeIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        consent = services.revoke_consent(acting_user=request.user, consent=consent,
-                                          revoked_on=serializer.validated_data["revoked_on"],
-                                          note=serializer.validated_data["revocation_note"])
+        consent = services.revoke_consent(
+            acting_user=request.user,
+            consent=consent,
+            revoked_on=serializer.validated_data["revoked_on"],
+            note=serializer.validated_data["revocation_note"],
+        )
         return Response(ConsentOut(consent).data)
 
 
@@ -153,8 +195,14 @@ class DisclosureListView(ApiView):
         require(request.user, patient.program_id, CONSENT_MANAGE)
         serializer = DiscloseIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        disclosure = services.disclose(acting_user=request.user, patient=patient, channel="api",
-                                       **serializer.validated_data)
-        return Response({"disclosure": DisclosureOut(disclosure).data, "notice": disclosure.notice,
-                         "record": disclosed_record(patient, disclosure.information)},
-                        status=status.HTTP_201_CREATED)
+        disclosure = services.disclose(
+            acting_user=request.user, patient=patient, channel="api", **serializer.validated_data
+        )
+        return Response(
+            {
+                "disclosure": DisclosureOut(disclosure).data,
+                "notice": disclosure.notice,
+                "record": disclosed_record(patient, disclosure.information),
+            },
+            status=status.HTTP_201_CREATED,
+        )

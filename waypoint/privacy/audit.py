@@ -89,11 +89,20 @@ def record_many(actor, action: str, *, patient_ids, program, detail: dict | None
         at, channel = timezone.now(), current_channel.get()
         events = []
         for patient_id in patient_ids:
-            event = AuditEvent(at=at, actor=actor if getattr(actor, "pk", None) else None,
-                               actor_name=getattr(actor, "username", "") or "system", program_id=program.pk,
-                               action=action, patient_id=patient_id, object_type="", object_id="",
-                               outcome=AuditEvent.Outcome.SUCCESS, channel=channel, detail=detail or {},
-                               prev_hash=last)
+            event = AuditEvent(
+                at=at,
+                actor=actor if getattr(actor, "pk", None) else None,
+                actor_name=getattr(actor, "username", "") or "system",
+                program_id=program.pk,
+                action=action,
+                patient_id=patient_id,
+                object_type="",
+                object_id="",
+                outcome=AuditEvent.Outcome.SUCCESS,
+                channel=channel,
+                detail=detail or {},
+                prev_hash=last,
+            )
             event.hash = last = _digest(event)
             events.append(event)
         return AuditEvent.objects.bulk_create(events)  # ids in list order: one INSERT, under the chain lock
@@ -121,8 +130,11 @@ def verify(batch: int = 5000) -> Verification:
             return Verification(checked)
         for event in events:
             if event.prev_hash != prev:
-                return Verification(checked, event.pk, "its link to the previous event is broken "
-                                    "(an event before it was removed or altered)")
+                return Verification(
+                    checked,
+                    event.pk,
+                    "its link to the previous event is broken (an event before it was removed or altered)",
+                )
             if _digest(event) != event.hash:
                 return Verification(checked, event.pk, "its content does not match its hash (it was altered)")
             prev = event.hash

@@ -6,8 +6,13 @@ from .models import AuditEvent
 
 # Sort key (as it appears in the address) -> the column it orders by. Anything else is refused.
 SORT_KEYS = {
-    "at": "at", "user": "actor_name", "action": "action", "patient": "patient_id", "outcome": "outcome",
-    "channel": "channel", "object": "object_type",
+    "at": "at",
+    "user": "actor_name",
+    "action": "action",
+    "patient": "patient_id",
+    "outcome": "outcome",
+    "channel": "channel",
+    "object": "object_type",
 }
 SORT_CHOICES = [(key, key) for key in SORT_KEYS] + [(f"-{key}", f"-{key}") for key in SORT_KEYS]
 PARAMETERS = {"date_from", "date_to", "user", "patient", "action", "outcome", "sort", "format", "page"}

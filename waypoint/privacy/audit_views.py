@@ -23,8 +23,19 @@ from . import audit
 from .audit_forms import PARAMETERS, SORT_KEYS, AuditFilterForm
 from .models import AuditEvent, AuditVerification
 
-CSV_COLUMNS = ["id", "at_utc", "user", "action", "patient_id", "mrn", "object_type", "object_id", "outcome",
-               "channel", "detail"]
+CSV_COLUMNS = [
+    "id",
+    "at_utc",
+    "user",
+    "action",
+    "patient_id",
+    "mrn",
+    "object_type",
+    "object_id",
+    "outcome",
+    "channel",
+    "detail",
+]
 
 
 class Echo:
@@ -77,9 +88,21 @@ def csv_rows(program, events):
 def csv_batch(writer, program, batch):
     mrns = mrns_for(program, batch)
     for event in batch:
-        yield writer.writerow([event.pk, event.at.isoformat(), event.actor_name, event.action, event.patient_id or "",
-                               mrns.get(event.patient_id, ""), event.object_type, event.object_id, event.outcome,
-                               event.channel, audit_detail(event.detail)])
+        yield writer.writerow(
+            [
+                event.pk,
+                event.at.isoformat(),
+                event.actor_name,
+                event.action,
+                event.patient_id or "",
+                mrns.get(event.patient_id, ""),
+                event.object_type,
+                event.object_id,
+                event.outcome,
+                event.channel,
+                audit_detail(event.detail),
+            ]
+        )
 
 
 def audit_detail(detail) -> str:
@@ -100,8 +123,9 @@ def audit_trail(request):
     form = AuditFilterForm(request.GET or None)
     if request.GET and not form.is_valid():
         verification = AuditVerification.objects.first()
-        return render(request, "privacy/audit_trail.html", {"form": form, "page": None,
-                                                             "verification": verification}, status=400)
+        return render(
+            request, "privacy/audit_trail.html", {"form": form, "page": None, "verification": verification}, status=400
+        )
     data = form.cleaned_data if request.GET else {}
     events = filtered(program, data)
     criteria = {key: str(value) for key, value in data.items() if value}
@@ -119,15 +143,29 @@ def audit_trail(request):
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("sort", None)
-    return render(request, "privacy/audit_trail.html", {
-        "form": form, "page": page, "sort": data.get("sort") or "-at",
-        "verification": AuditVerification.objects.first(), "query": query.urlencode(),
-        "columns": sort_links(query.urlencode(), data.get("sort") or "-at"),
-    })
+    return render(
+        request,
+        "privacy/audit_trail.html",
+        {
+            "form": form,
+            "page": page,
+            "sort": data.get("sort") or "-at",
+            "verification": AuditVerification.objects.first(),
+            "query": query.urlencode(),
+            "columns": sort_links(query.urlencode(), data.get("sort") or "-at"),
+        },
+    )
 
 
-COLUMNS = [("at", "When"), ("user", "User"), ("action", "Action"), ("patient", "Patient"), ("object", "Object"),
-           ("outcome", "Outcome"), ("channel", "Channel")]
+COLUMNS = [
+    ("at", "When"),
+    ("user", "User"),
+    ("action", "Action"),
+    ("patient", "Patient"),
+    ("object", "Object"),
+    ("outcome", "Outcome"),
+    ("channel", "Channel"),
+]
 
 
 def sort_links(query: str, current: str) -> list[dict]:
@@ -135,8 +173,7 @@ def sort_links(query: str, current: str) -> list[dict]:
     for key, label in COLUMNS:
         wanted = f"-{key}" if current == key else key
         marker = "▲" if current == key else "▼" if current == f"-{key}" else ""
-        links.append({"label": label, "href": f"?{query}&sort={wanted}" if query else f"?sort={wanted}",
-                      "marker": marker})
+        links.append(
+            {"label": label, "href": f"?{query}&sort={wanted}" if query else f"?sort={wanted}", "marker": marker}
+        )
     return links
-
-

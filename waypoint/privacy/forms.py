@@ -14,10 +14,12 @@ class DateRangeForm(forms.Form):
 
 
 class ConsentForm(forms.Form):
-    information = forms.MultipleChoiceField(label="Kinds of information", choices=InformationKind.choices,
-                                            widget=forms.CheckboxSelectMultiple)
-    information_description = forms.CharField(label="How much and what kind of information",
-                                              widget=forms.Textarea(attrs={"rows": 2}))
+    information = forms.MultipleChoiceField(
+        label="Kinds of information", choices=InformationKind.choices, widget=forms.CheckboxSelectMultiple
+    )
+    information_description = forms.CharField(
+        label="How much and what kind of information", widget=forms.Textarea(attrs={"rows": 2})
+    )
     disclosing_party = forms.CharField(label="Who may make the disclosure", max_length=200)
     recipients = forms.CharField(label="Recipients (one per line)", widget=forms.Textarea(attrs={"rows": 2}))
     general_designation = forms.BooleanField(required=False, label="Recipients named by a general designation (TPO)")
@@ -28,11 +30,13 @@ class ConsentForm(forms.Form):
     expiry_event = forms.CharField(required=False, max_length=200, label="Expiring event")
     signed_by = forms.CharField(max_length=200, label="Signed by")
     signer_is_patient = forms.BooleanField(required=False, initial=True, label="Signed by the patient")
-    representative_authority = forms.CharField(required=False, max_length=200,
-                                               label="Authority of the representative (if not the patient)")
+    representative_authority = forms.CharField(
+        required=False, max_length=200, label="Authority of the representative (if not the patient)"
+    )
     signed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     right_to_revoke_explained = forms.BooleanField(
-        required=False, label="The form states the patient's right to revoke this consent in writing, and how")
+        required=False, label="The form states the patient's right to revoke this consent in writing, and how"
+    )
 
     def clean_recipients(self):
         return [line.strip() for line in self.cleaned_data["recipients"].splitlines() if line.strip()]

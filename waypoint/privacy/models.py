@@ -110,8 +110,9 @@ class Consent(models.Model):
     information = models.JSONField("Kinds of information")
     information_description = models.TextField("How much and what kind of information")
     recipients = models.JSONField("Recipients (one per line)")
-    general_designation = models.BooleanField(default=False, help_text="TPO only: recipients named by a general "
-                                              "designation (e.g. 'my treating providers').")
+    general_designation = models.BooleanField(
+        default=False, help_text="TPO only: recipients named by a general designation (e.g. 'my treating providers')."
+    )
     purposes = models.JSONField()
     purpose_description = models.TextField(blank=True)
     expiry = models.CharField(max_length=20, choices=Expiry.choices)
@@ -127,8 +128,9 @@ class Consent(models.Model):
     recorded_at = models.DateTimeField(default=timezone.now)
     revoked_on = models.DateField(null=True, blank=True)
     revocation_note = models.TextField(blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-signed_on", "-id"]
@@ -147,8 +149,10 @@ class Consent(models.Model):
         if self.expiry == self.Expiry.DATE and self.expires_on is not None and self.expires_on < on:
             return False
         # "End of treatment": the first discharge after the consent was signed ends it for good.
-        return not (self.expiry == self.Expiry.END_OF_TREATMENT
-                    and self.patient.episodes.filter(discharged_at__date__gte=self.signed_on).exists())
+        return not (
+            self.expiry == self.Expiry.END_OF_TREATMENT
+            and self.patient.episodes.filter(discharged_at__date__gte=self.signed_on).exists()
+        )
 
 
 class Disclosure(models.Model):

@@ -37,7 +37,11 @@ def break_the_glass(*, acting_user, program, mrn: str, reason: str) -> tuple[Pat
         return patient, None  # already on the user's care team: nothing to break
     now = timezone.now()
     access = EmergencyAccess.objects.create(
-        program=program, user=acting_user, patient=patient, reason=reason.strip(), started_at=now,
+        program=program,
+        user=acting_user,
+        patient=patient,
+        reason=reason.strip(),
+        started_at=now,
         expires_at=now + timedelta(hours=policy.BREAK_GLASS_HOURS.get(program)),
     )
     audit.record(acting_user, "chart.break_glass", patient=patient, obj=access, detail={"reason": reason.strip()})
@@ -45,11 +49,15 @@ def break_the_glass(*, acting_user, program, mrn: str, reason: str) -> tuple[Pat
 
 
 def active_access(user, patient) -> EmergencyAccess | None:
-    return (EmergencyAccess.objects.filter(user=user, patient=patient, expires_at__gt=timezone.now())
-            .order_by("-expires_at").first())
+    return (
+        EmergencyAccess.objects.filter(user=user, patient=patient, expires_at__gt=timezone.now())
+        .order_by("-expires_at")
+        .first()
+    )
 
 
 # 42 CFR Part 2 consents and disclosures.
+
 
 def _consent_errors(data: dict) -> dict[str, str]:
     """Every element 42 CFR 2.31 requires, checked at once."""
@@ -97,9 +105,23 @@ def _consent_errors(data: dict) -> dict[str, str]:
     return errors
 
 
-CONSENT_FIELDS = ("disclosing_party", "information", "information_description", "recipients", "general_designation",
-                  "purposes", "purpose_description", "expiry", "expires_on", "expiry_event", "signed_by",
-                  "signer_is_patient", "representative_authority", "signed_on", "right_to_revoke_explained")
+CONSENT_FIELDS = (
+    "disclosing_party",
+    "information",
+    "information_description",
+    "recipients",
+    "general_designation",
+    "purposes",
+    "purpose_description",
+    "expiry",
+    "expires_on",
+    "expiry_event",
+    "signed_by",
+    "signer_is_patient",
+    "representative_authority",
+    "signed_on",
+    "right_to_revoke_explained",
+)
 
 
 @transaction.atomic
@@ -159,8 +181,9 @@ def covering_consent(patient: Patient, recipient: str, purpose: str, kinds: set[
     """The active consent that covers this recipient, purpose and information, or an error naming what is missing."""
     active = [c for c in patient.consents.all() if c.is_active()]
     if not active:
-        raise ValidationError({"consent": "No active consent: the patient has not consented, or every consent is "
-                                          "revoked or expired."})
+        raise ValidationError(
+            {"consent": "No active consent: the patient has not consented, or every consent is revoked or expired."}
+        )
     shortfalls = []
     for consent in active:
         missing = _covers(consent, recipient, purpose, kinds)
@@ -171,8 +194,9 @@ def covering_consent(patient: Patient, recipient: str, purpose: str, kinds: set[
 
 
 @transaction.atomic
-def disclose(*, acting_user, patient: Patient, recipient: str, purpose: str, information: list[str],
-             channel: str = "print") -> Disclosure:
+def disclose(
+    *, acting_user, patient: Patient, recipient: str, purpose: str, information: list[str], channel: str = "print"
+) -> Disclosure:
     """Disclose outside the program: only under a covering active consent; logged with the Part 2 notice."""
     require(acting_user, patient.program_id, CONSENT_MANAGE)
     errors = {}
@@ -183,19 +207,33 @@ def disclose(*, acting_user, patient: Patient, recipient: str, purpose: str, inf
     if not information or not set(information) <= set(InformationKind.values):
         errors["information"] = f"Choose from: {', '.join(InformationKind.values)}."
     elif InformationKind.COUNSELING_NOTES in information and not any(
-            has_permission(acting_user, patient.program_id, p) for p in (COUNSELING_NOTE_READ, COUNSELING_NOTE_WRITE)):
-        errors["information"] = ("Your role neither keeps nor reads SUD counseling notes: their author or a care-team "
-                                 "counselor discloses them.")
+        has_permission(acting_user, patient.program_id, p) for p in (COUNSELING_NOTE_READ, COUNSELING_NOTE_WRITE)
+    ):
+        errors["information"] = (
+            "Your role neither keeps nor reads SUD counseling notes: their author or a care-team "
+            "counselor discloses them."
+        )
     if errors:
         raise ValidationError(errors)
     consent = covering_consent(patient, recipient.strip(), purpose, set(information))
     disclosure = Disclosure.objects.create(
-        program_id=patient.program_id, patient=patient, consent=consent, recipient=recipient.strip(),
-        purpose=purpose, information=sorted(set(information)), notice=policy.PART2_NOTICE.get(patient.program),
-        disclosed_by=acting_user, channel=channel,
+        program_id=patient.program_id,
+        patient=patient,
+        consent=consent,
+        recipient=recipient.strip(),
+        purpose=purpose,
+        information=sorted(set(information)),
+        notice=policy.PART2_NOTICE.get(patient.program),
+        disclosed_by=acting_user,
+        channel=channel,
     )
-    audit.record(acting_user, "disclosure.create", patient=patient, obj=disclosure,
-                 detail={"recipient": disclosure.recipient, "purpose": purpose, "consent": consent.pk})
+    audit.record(
+        acting_user,
+        "disclosure.create",
+        patient=patient,
+        obj=disclosure,
+        detail={"recipient": disclosure.recipient, "purpose": purpose, "consent": consent.pk},
+    )
     return disclosure
 
 

@@ -1,7 +1,9 @@
 from waypoint.accounts.program_settings import ProgramSetting, whole_number
 
 BREAK_GLASS_HOURS = ProgramSetting(
-    "privacy.break_glass_hours", default=4, validate=whole_number(1, 24),
+    "privacy.break_glass_hours",
+    default=4,
+    validate=whole_number(1, 24),
     help="How long an emergency (break-the-glass) access to one chart lasts before it must be asked again.",
     origin="Program privacy policy. HIPAA 45 CFR 164.312(a)(2)(ii) requires an emergency access procedure but "
     "sets no duration.",
@@ -9,7 +11,8 @@ BREAK_GLASS_HOURS = ProgramSetting(
 
 SHORT_NOTICE = "42 CFR part 2 prohibits unauthorized disclosure of these records."
 PART2_NOTICE = ProgramSetting(
-    "privacy.part2_notice", default=SHORT_NOTICE,
+    "privacy.part2_notice",
+    default=SHORT_NOTICE,
     help="The notice every disclosure carries (42 CFR 2.32). Default: the short form; the 2024 long form begins "
     "'This record which has been disclosed to you is protected by Federal confidentiality rules (42 CFR part 2)...'.",
     origin="42 CFR 2.32 (short form, 2018 wording).",

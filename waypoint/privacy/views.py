@@ -29,14 +29,16 @@ def break_glass(request):
     form = BreakGlassForm(request.POST or None, initial={"mrn": request.GET.get("mrn", "")})
     if request.method == "POST" and form.is_valid():
         try:
-            patient, access = services.break_the_glass(acting_user=request.user, program=program,
-                                                       **form.cleaned_data)
+            patient, access = services.break_the_glass(acting_user=request.user, program=program, **form.cleaned_data)
         except ValidationError as error:
             add_errors(form, error)
         else:
             if access is not None:
-                messages.warning(request, f"Emergency access to {patient.display_name} until "
-                                 f"{timezone.localtime(access.expires_at):%H:%M}. It is logged and reported.")
+                messages.warning(
+                    request,
+                    f"Emergency access to {patient.display_name} until "
+                    f"{timezone.localtime(access.expires_at):%H:%M}. It is logged and reported.",
+                )
             return redirect(patient)
     return render(request, "privacy/break_glass.html", {"form": form})
 
@@ -70,33 +72,45 @@ def break_glass_report(request):
         writer = csv.writer(response)
         writer.writerow(["started_at", "expires_at", "user", "patient_mrn", "reason"])
         for row in rows:
-            writer.writerow([row.started_at.isoformat(), row.expires_at.isoformat(), row.user.username,
-                             row.patient.mrn, row.reason])
+            writer.writerow(
+                [row.started_at.isoformat(), row.expires_at.isoformat(), row.user.username, row.patient.mrn, row.reason]
+            )
         return response
     return render(request, "privacy/break_glass_report.html", {"form": form, "rows": rows})
 
 
 # Consents, disclosures and their accounting (42 CFR Part 2), per patient.
 
+
 @require_GET
 def patient_privacy(request, pk):
     patient = chart_patient(request, pk)
     require(request.user, patient.program_id, CHART_READ)
     audit.record(request.user, "consent.list.read", patient=patient)
-    return render(request, "privacy/patient_privacy.html", {
-        "patient": patient, "consents": patient.consents.select_related("recorded_by"),
-        "disclosures": services.accounting(patient),
-        "can_manage": has_permission(request.user, patient.program_id, CONSENT_MANAGE),
-    })
+    return render(
+        request,
+        "privacy/patient_privacy.html",
+        {
+            "patient": patient,
+            "consents": patient.consents.select_related("recorded_by"),
+            "disclosures": services.accounting(patient),
+            "can_manage": has_permission(request.user, patient.program_id, CONSENT_MANAGE),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def consent_new(request, pk):
     patient = chart_patient(request, pk)
     require(request.user, patient.program_id, CONSENT_MANAGE)
-    form = ConsentForm(request.POST or None, initial={"disclosing_party": patient.program.name,
-                                                      "signed_by": f"{patient.given_name} {patient.family_name}",
-                                                      "signed_on": timezone.localdate()})
+    form = ConsentForm(
+        request.POST or None,
+        initial={
+            "disclosing_party": patient.program.name,
+            "signed_by": f"{patient.given_name} {patient.family_name}",
+            "signed_on": timezone.localdate(),
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.record_consent(acting_user=request.user, patient=patient, **form.cleaned_data)
@@ -105,8 +119,11 @@ def consent_new(request, pk):
         else:
             messages.success(request, "Consent recorded.")
             return redirect("privacy:patient", pk=patient.pk)
-    return render(request, "privacy/form.html", {"patient": patient, "form": form, "title": "Record a consent",
-                                                 "submit": "Record consent"})
+    return render(
+        request,
+        "privacy/form.html",
+        {"patient": patient, "form": form, "title": "Record a consent", "submit": "Record consent"},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -117,16 +134,22 @@ def consent_revoke(request, pk, consent_id):
     form = RevokeForm(request.POST or None, initial={"revoked_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.revoke_consent(acting_user=request.user, consent=consent,
-                                    revoked_on=form.cleaned_data["revoked_on"],
-                                    note=form.cleaned_data["revocation_note"])
+            services.revoke_consent(
+                acting_user=request.user,
+                consent=consent,
+                revoked_on=form.cleaned_data["revoked_on"],
+                note=form.cleaned_data["revocation_note"],
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
             messages.success(request, "Consent revoked: no further disclosure may rely on it.")
             return redirect("privacy:patient", pk=patient.pk)
-    return render(request, "privacy/form.html", {"patient": patient, "form": form, "title": "Revoke a consent",
-                                                 "submit": "Revoke"})
+    return render(
+        request,
+        "privacy/form.html",
+        {"patient": patient, "form": form, "title": "Revoke a consent", "submit": "Revoke"},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -141,12 +164,25 @@ def disclose(request, pk):
         except ValidationError as error:
             add_errors(form, error)
         else:
-            return render(request, "privacy/disclosed_record.html", {
-                "patient": patient, "disclosure": disclosure,
-                **disclosed_content(patient, disclosure.information, request.user)})
-    return render(request, "privacy/form.html", {"patient": patient, "form": form,
-                                                 "title": "Disclose a record outside the program",
-                                                 "submit": "Check consent and print"})
+            return render(
+                request,
+                "privacy/disclosed_record.html",
+                {
+                    "patient": patient,
+                    "disclosure": disclosure,
+                    **disclosed_content(patient, disclosure.information, request.user),
+                },
+            )
+    return render(
+        request,
+        "privacy/form.html",
+        {
+            "patient": patient,
+            "form": form,
+            "title": "Disclose a record outside the program",
+            "submit": "Check consent and print",
+        },
+    )
 
 
 def disclosed_content(patient, information, user=None) -> dict:
@@ -157,11 +193,13 @@ def disclosed_content(patient, information, user=None) -> dict:
     everything = "all_sud_records" in information
     return {
         "counseling_notes": readable_counseling_notes(user, patient).select_related("written_by")
-        if "counseling_notes" in information and user is not None else None,
+        if "counseling_notes" in information and user is not None
+        else None,
         "show_demographics": everything or "demographics" in information,
         "episodes": patient.episodes.prefetch_related("stays") if everything or "episodes" in information else None,
         "assessments": Assessment.objects.current().filter(patient=patient)
-        if everything or "withdrawal_assessments" in information else None,
+        if everything or "withdrawal_assessments" in information
+        else None,
     }
 
 
@@ -175,6 +213,13 @@ def accounting_csv(request, pk):
     writer = csv.writer(response)
     writer.writerow(["date", "recipient", "information", "purpose", "disclosed_by"])
     for row in services.accounting(patient):
-        writer.writerow([row.disclosed_at.isoformat(), row.recipient, "; ".join(row.information), row.purpose,
-                         row.disclosed_by.username])
+        writer.writerow(
+            [
+                row.disclosed_at.isoformat(),
+                row.recipient,
+                "; ".join(row.information),
+                row.purpose,
+                row.disclosed_by.username,
+            ]
+        )
     return response

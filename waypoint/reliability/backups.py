@@ -16,8 +16,16 @@ def _pg_args(settings: dict) -> tuple[list[str], dict]:
     env = dict(os.environ)
     if settings.get("PASSWORD"):
         env["PGPASSWORD"] = settings["PASSWORD"]
-    args = ["--host", settings.get("HOST") or "127.0.0.1", "--port", str(settings.get("PORT") or 5432),
-            "--username", settings.get("USER") or "postgres", "--dbname", settings["NAME"]]
+    args = [
+        "--host",
+        settings.get("HOST") or "127.0.0.1",
+        "--port",
+        str(settings.get("PORT") or 5432),
+        "--username",
+        settings.get("USER") or "postgres",
+        "--dbname",
+        settings["NAME"],
+    ]
     return args, env
 
 
@@ -26,8 +34,13 @@ def backup(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if connection.vendor == "postgresql":
         args, env = _pg_args(settings)
-        subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(path), *args], env=env,
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            ["pg_dump", "--format=custom", "--no-owner", "--file", str(path), *args],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     elif connection.vendor == "sqlite":
         connection.ensure_connection()
         target = sqlite3.connect(path)
@@ -48,8 +61,13 @@ def restore(path: Path) -> None:
     if connection.vendor == "postgresql":
         args, env = _pg_args(settings)
         connection.close()
-        subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error", *args, str(path)],
-                       env=env, check=True, capture_output=True, text=True)
+        subprocess.run(
+            ["pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error", *args, str(path)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     elif connection.vendor == "sqlite":
         connection.close()
         source = sqlite3.connect(path)

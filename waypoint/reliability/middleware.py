@@ -38,6 +38,7 @@ class FormTokenMiddleware:
             if response.status_code >= 400:
                 transaction.set_rollback(True)
             else:
-                idempotency.remember(submission, status_code=response.status_code,
-                                     location=response.get("Location", ""))
+                idempotency.remember(
+                    submission, status_code=response.status_code, location=response.get("Location", "")
+                )
             return response

@@ -7,8 +7,10 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.views.defaults import server_error
 
-DATABASE_DOWN = ("The database cannot be reached just now, so nothing was saved or read. Waypoint retries by "
-                 "itself: try again in a minute. If this lasts, call the on-call administrator.")
+DATABASE_DOWN = (
+    "The database cannot be reached just now, so nothing was saved or read. Waypoint retries by "
+    "itself: try again in a minute. If this lasts, call the on-call administrator."
+)
 PAGE = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Waypoint: temporarily unavailable</title>
 </head><body style="font-family:sans-serif;max-width:40rem;margin:3rem auto;line-height:1.5">
 <h1>Temporarily unavailable</h1><p>{DATABASE_DOWN}</p></body></html>"""

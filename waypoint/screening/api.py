@@ -42,9 +42,21 @@ class HistoryOut(serializers.ModelSerializer):
 
     class Meta:
         model = History
-        fields = ["id", "version", "uses", "fentanyl_xylazine", "prior_overdoses", "most_recent_overdose",
-                  "naloxone_used", "uses_alone", "shared_equipment", "prior_treatment", "conditions",
-                  "recorded_by", "recorded_at"]
+        fields = [
+            "id",
+            "version",
+            "uses",
+            "fentanyl_xylazine",
+            "prior_overdoses",
+            "most_recent_overdose",
+            "naloxone_used",
+            "uses_alone",
+            "shared_equipment",
+            "prior_treatment",
+            "conditions",
+            "recorded_by",
+            "recorded_at",
+        ]
 
 
 class ScreenOut(serializers.ModelSerializer):
@@ -52,8 +64,7 @@ class ScreenOut(serializers.ModelSerializer):
 
     class Meta:
         model = Screen
-        fields = ["id", "screen_code", "screen_version", "taken_at", "answers", "episode", "recorded_by",
-                  "recorded_at"]
+        fields = ["id", "screen_code", "screen_version", "taken_at", "answers", "episode", "recorded_by", "recorded_at"]
 
 
 class FollowUpOut(serializers.ModelSerializer):
@@ -62,15 +73,34 @@ class FollowUpOut(serializers.ModelSerializer):
 
     class Meta:
         model = FollowUp
-        fields = ["id", "code", "label", "reasons", "status", "result", "note", "created_at", "updated_at",
-                  "updated_by"]
+        fields = [
+            "id",
+            "code",
+            "label",
+            "reasons",
+            "status",
+            "result",
+            "note",
+            "created_at",
+            "updated_at",
+            "updated_by",
+        ]
 
 
 class KitOut(serializers.ModelSerializer):
     class Meta:
         model = NaloxoneKit
-        fields = ["id", "episode", "dispensed_at", "formulation", "strength", "quantity", "recipient",
-                  "recipient_name", "recorded_at"]
+        fields = [
+            "id",
+            "episode",
+            "dispensed_at",
+            "formulation",
+            "strength",
+            "quantity",
+            "recipient",
+            "recipient_name",
+            "recorded_at",
+        ]
 
 
 class EducationOut(serializers.ModelSerializer):
@@ -90,8 +120,20 @@ class RefusalOut(serializers.ModelSerializer):
 class EventOut(serializers.ModelSerializer):
     class Meta:
         model = UseEvent
-        fields = ["id", "kind", "occurred_at", "during_care", "episode", "place", "naloxone_given", "outcome",
-                  "substance", "how_known", "note", "recorded_at"]
+        fields = [
+            "id",
+            "kind",
+            "occurred_at",
+            "during_care",
+            "episode",
+            "place",
+            "naloxone_given",
+            "outcome",
+            "substance",
+            "how_known",
+            "note",
+            "recorded_at",
+        ]
 
 
 # --- input ----------------------------------------------------------------------------------------------
@@ -143,16 +185,23 @@ class NaloxoneIn(StrictSerializer):
     refused_at = serializers.DateTimeField(required=False)
     note = serializers.CharField(required=False, allow_blank=True)
 
-    NEEDS = {"kit": ("dispensed_at", "formulation", "strength", "quantity"), "education": ("given_at",),
-             "refusal": ("what", "refused_at")}
-    ALLOWED = {"kit": ("dispensed_at", "formulation", "strength", "quantity", "recipient", "recipient_name"),
-               "education": ("given_at", "note"), "refusal": ("what", "refused_at", "note")}
+    NEEDS = {
+        "kit": ("dispensed_at", "formulation", "strength", "quantity"),
+        "education": ("given_at",),
+        "refusal": ("what", "refused_at"),
+    }
+    ALLOWED = {
+        "kit": ("dispensed_at", "formulation", "strength", "quantity", "recipient", "recipient_name"),
+        "education": ("given_at", "note"),
+        "refusal": ("what", "refused_at", "note"),
+    }
 
     def validate(self, data):
         record = data.pop("record")
         errors = {name: ["Required for this record."] for name in self.NEEDS[record] if name not in data}
-        errors.update({name: [f"Does not belong to a {record} record."] for name in data
-                       if name not in self.ALLOWED[record]})
+        errors.update(
+            {name: [f"Does not belong to a {record} record."] for name in data if name not in self.ALLOWED[record]}
+        )
         if errors:
             raise serializers.ValidationError(errors)
         return {"record": record, **data}
@@ -194,8 +243,9 @@ class HistoryView(ApiView):
         serializer = HistoryIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        history = services.record_history(acting_user=request.user, patient=patient,
-                                          uses=[dict(u) for u in data.pop("uses")], **data)
+        history = services.record_history(
+            acting_user=request.user, patient=patient, uses=[dict(u) for u in data.pop("uses")], **data
+        )
         return Response(HistoryOut(history).data, status=status.HTTP_201_CREATED)
 
 
@@ -203,8 +253,7 @@ class ScreenListView(ApiView):
     @extend_schema(responses=ScreenOut(many=True))
     def get(self, request, pk):
         patient = _patient_for_read(request, pk, "screening.screen.read")
-        return Response(ScreenOut(Screen.objects.filter(patient=patient).select_related("recorded_by"),
-                                  many=True).data)
+        return Response(ScreenOut(Screen.objects.filter(patient=patient).select_related("recorded_by"), many=True).data)
 
     @extend_schema(request=ScreenIn, responses={201: ScreenOut})
     def post(self, request, pk):
@@ -220,8 +269,9 @@ class FollowUpListView(ApiView):
     @extend_schema(responses=FollowUpOut(many=True))
     def get(self, request, pk):
         patient = _patient_for_read(request, pk, "screening.follow_up.read")
-        return Response(FollowUpOut(FollowUp.objects.filter(patient=patient).select_related("updated_by"),
-                                    many=True).data)
+        return Response(
+            FollowUpOut(FollowUp.objects.filter(patient=patient).select_related("updated_by"), many=True).data
+        )
 
 
 class FollowUpDetailView(ApiView):
@@ -241,12 +291,23 @@ class RiskView(ApiView):
         """The overdose-risk picture: present factors with their sources, and the level with its rule."""
         patient = _patient_for_read(request, pk, "screening.risk.read")
         picture = services.risk_picture(patient)
-        return Response({
-            "level": picture.level, "level_label": picture.level_label, "rule": picture.rule.when,
-            "headline": picture.headline or None,
-            "factors": [{"key": p.factor.key, "label": p.factor.label, "reference": p.factor.reference,
-                         "sources": list(p.sources)} for p in picture.factors],
-        })
+        return Response(
+            {
+                "level": picture.level,
+                "level_label": picture.level_label,
+                "rule": picture.rule.when,
+                "headline": picture.headline or None,
+                "factors": [
+                    {
+                        "key": p.factor.key,
+                        "label": p.factor.label,
+                        "reference": p.factor.reference,
+                        "sources": list(p.sources),
+                    }
+                    for p in picture.factors
+                ],
+            }
+        )
 
 
 class NaloxoneView(ApiView):
@@ -254,13 +315,16 @@ class NaloxoneView(ApiView):
         """Kits dispensed, education given, refusals; and what the open episode still lacks."""
         patient = _patient_for_read(request, pk, "screening.naloxone.read")
         episode = patient.episodes.filter(discharged_at__isnull=True).first()
-        return Response({
-            "kits": KitOut(NaloxoneKit.objects.filter(patient=patient), many=True).data,
-            "education": EducationOut(Education.objects.filter(patient=patient).select_related("given_by"),
-                                      many=True).data,
-            "refusals": RefusalOut(Refusal.objects.filter(patient=patient), many=True).data,
-            "missing_for_transition": services.naloxone_missing(episode) if episode else [],
-        })
+        return Response(
+            {
+                "kits": KitOut(NaloxoneKit.objects.filter(patient=patient), many=True).data,
+                "education": EducationOut(
+                    Education.objects.filter(patient=patient).select_related("given_by"), many=True
+                ).data,
+                "refusals": RefusalOut(Refusal.objects.filter(patient=patient), many=True).data,
+                "missing_for_transition": services.naloxone_missing(episode) if episode else [],
+            }
+        )
 
     @extend_schema(request=NaloxoneIn)
     def post(self, request, pk):

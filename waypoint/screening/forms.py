@@ -23,10 +23,12 @@ class HistoryForm(forms.Form):
     naloxone_used = forms.ChoiceField(label="Naloxone used at an overdose", choices=YES_NO_UNKNOWN, required=False)
     uses_alone = forms.BooleanField(required=False)
     shared_equipment = forms.BooleanField(label="Shares injection equipment", required=False)
-    prior_treatment = forms.CharField(label="Prior treatment episodes and medications", required=False,
-                                      widget=forms.Textarea(attrs={"rows": 2}))
-    conditions = forms.MultipleChoiceField(label="Known conditions", choices=list(CONDITIONS.items()),
-                                           required=False, widget=forms.CheckboxSelectMultiple)
+    prior_treatment = forms.CharField(
+        label="Prior treatment episodes and medications", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    conditions = forms.MultipleChoiceField(
+        label="Known conditions", choices=list(CONDITIONS.items()), required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,9 +38,14 @@ class HistoryForm(forms.Form):
             for name, field in (
                 ("used", forms.BooleanField(label=label, required=False)),
                 ("other_name", forms.CharField(label="Which", required=False)) if code == "other" else (None, None),
-                ("routes", forms.MultipleChoiceField(
-                    choices=[r for r in ROUTES if r[0] in ROUTES_FOR[code]], required=False,
-                    widget=forms.CheckboxSelectMultiple)),
+                (
+                    "routes",
+                    forms.MultipleChoiceField(
+                        choices=[r for r in ROUTES if r[0] in ROUTES_FOR[code]],
+                        required=False,
+                        widget=forms.CheckboxSelectMultiple,
+                    ),
+                ),
                 ("frequency", forms.ChoiceField(choices=FREQUENCIES, initial="unknown", required=False)),
                 ("amount", forms.CharField(required=False)),
                 ("age_first_use", forms.IntegerField(label="Age at first use", required=False)),
@@ -52,8 +59,19 @@ class HistoryForm(forms.Form):
 
     @property
     def general(self):
-        return [self[name] for name in ("fentanyl_xylazine", "prior_overdoses", "most_recent_overdose", "naloxone_used",
-                                        "uses_alone", "shared_equipment", "prior_treatment", "conditions")]
+        return [
+            self[name]
+            for name in (
+                "fentanyl_xylazine",
+                "prior_overdoses",
+                "most_recent_overdose",
+                "naloxone_used",
+                "uses_alone",
+                "shared_equipment",
+                "prior_treatment",
+                "conditions",
+            )
+        ]
 
     def uses(self) -> list[dict]:
         data = self.cleaned_data
@@ -61,10 +79,14 @@ class HistoryForm(forms.Form):
         for code, _ in SUBSTANCES:
             if not data.get(f"{code}_used"):
                 continue
-            use = {"substance": code, "routes": list(data[f"{code}_routes"]),
-                   "frequency": data[f"{code}_frequency"] or "unknown",
-                   "amount": data[f"{code}_amount"], "age_first_use": data[f"{code}_age_first_use"],
-                   "last_use": data[f"{code}_last_use"]}
+            use = {
+                "substance": code,
+                "routes": list(data[f"{code}_routes"]),
+                "frequency": data[f"{code}_frequency"] or "unknown",
+                "amount": data[f"{code}_amount"],
+                "age_first_use": data[f"{code}_age_first_use"],
+                "last_use": data[f"{code}_last_use"],
+            }
             if code == "other":
                 use["other_name"] = data["other_other_name"]
             uses.append(use)
@@ -72,10 +94,16 @@ class HistoryForm(forms.Form):
 
     def history_fields(self) -> dict:
         data = self.cleaned_data
-        return {"fentanyl_xylazine": data["fentanyl_xylazine"], "prior_overdoses": data["prior_overdoses"],
-                "most_recent_overdose": data["most_recent_overdose"], "naloxone_used": _yes_no(data["naloxone_used"]),
-                "uses_alone": data["uses_alone"], "shared_equipment": data["shared_equipment"],
-                "prior_treatment": data["prior_treatment"], "conditions": list(data["conditions"])}
+        return {
+            "fentanyl_xylazine": data["fentanyl_xylazine"],
+            "prior_overdoses": data["prior_overdoses"],
+            "most_recent_overdose": data["most_recent_overdose"],
+            "naloxone_used": _yes_no(data["naloxone_used"]),
+            "uses_alone": data["uses_alone"],
+            "shared_equipment": data["shared_equipment"],
+            "prior_treatment": data["prior_treatment"],
+            "conditions": list(data["conditions"]),
+        }
 
     def add_service_errors(self, error) -> None:
         """Map `uses.<n>.<field>` keys back onto the substance rows."""
@@ -99,18 +127,22 @@ class ScreenForm(forms.Form):
         for group in HEROIN_COMPLICATIONS.groups:
             rows = []
             for item in group.items:
-                self.fields[item.key] = forms.ChoiceField(label=item.label, choices=STATUSES, initial="not_assessed",
-                                                          widget=forms.RadioSelect)
+                self.fields[item.key] = forms.ChoiceField(
+                    label=item.label, choices=STATUSES, initial="not_assessed", widget=forms.RadioSelect
+                )
                 self.fields[f"{item.key}__since"] = forms.DateField(
-                    label="Since", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+                    label="Since", required=False, widget=forms.DateInput(attrs={"type": "date"})
+                )
                 self.fields[f"{item.key}__note"] = forms.CharField(label="Note", required=False)
                 rows.append((self[item.key], self[f"{item.key}__since"], self[f"{item.key}__note"]))
             self.groups.append((group.label, rows))
 
     def answers(self) -> dict:
         data = self.cleaned_data
-        return {item.key: {"status": data[item.key], "since": data[f"{item.key}__since"],
-                           "note": data[f"{item.key}__note"]} for item in HEROIN_COMPLICATIONS.items}
+        return {
+            item.key: {"status": data[item.key], "since": data[f"{item.key}__since"], "note": data[f"{item.key}__note"]}
+            for item in HEROIN_COMPLICATIONS.items
+        }
 
     def add_service_errors(self, error) -> None:
         for key, messages in error.message_dict.items():
@@ -124,8 +156,14 @@ class ScreenForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    status = forms.ChoiceField(choices=[("ordered", "Ordered"), ("done", "Done"), ("declined", "Declined"),
-                                        ("not_applicable", "Not applicable")])
+    status = forms.ChoiceField(
+        choices=[
+            ("ordered", "Ordered"),
+            ("done", "Done"),
+            ("declined", "Declined"),
+            ("not_applicable", "Not applicable"),
+        ]
+    )
     result = forms.CharField(required=False)
     note = forms.CharField(required=False)
 

@@ -10,9 +10,15 @@ from waypoint.patients.models import Episode, Patient
 from waypoint.screening_rules.followups import FOLLOW_UPS
 
 SUBSTANCES = (
-    ("heroin", "Heroin"), ("fentanyl", "Fentanyl"), ("prescription_opioids", "Prescription opioids"),
-    ("methadone", "Methadone"), ("buprenorphine", "Buprenorphine"), ("alcohol", "Alcohol"),
-    ("benzodiazepines", "Benzodiazepines"), ("stimulants", "Stimulants"), ("other", "Other"),
+    ("heroin", "Heroin"),
+    ("fentanyl", "Fentanyl"),
+    ("prescription_opioids", "Prescription opioids"),
+    ("methadone", "Methadone"),
+    ("buprenorphine", "Buprenorphine"),
+    ("alcohol", "Alcohol"),
+    ("benzodiazepines", "Benzodiazepines"),
+    ("stimulants", "Stimulants"),
+    ("other", "Other"),
 )
 SUBSTANCE_LABELS = dict(SUBSTANCES)
 ROUTES = (("injection", "Injection"), ("smoking", "Smoking"), ("snorting", "Snorting"), ("oral", "Oral"))
@@ -30,8 +36,12 @@ ROUTES_FOR: dict[str, frozenset[str]] = {
     "other": frozenset({"injection", "smoking", "snorting", "oral"}),
 }
 FREQUENCIES = (
-    ("daily_multiple", "Several times a day"), ("daily", "Daily"), ("weekly", "Weekly"),
-    ("less_than_weekly", "Less than weekly"), ("past_use", "Not currently using"), ("unknown", "Unknown"),
+    ("daily_multiple", "Several times a day"),
+    ("daily", "Daily"),
+    ("weekly", "Weekly"),
+    ("less_than_weekly", "Less than weekly"),
+    ("past_use", "Not currently using"),
+    ("unknown", "Unknown"),
 )
 
 

@@ -10,5 +10,7 @@ def overdose_header(request, patient):
 def screening_body(request, patient):
     """Open follow-ups and the screening links."""
     follow_ups = FollowUp.objects.filter(patient=patient, status__in=FollowUp.OPEN)
-    return ("screening/_chart_screening.html",
-            {"patient": patient, "follow_ups": follow_ups, "history": current_history(patient)})
+    return (
+        "screening/_chart_screening.html",
+        {"patient": patient, "follow_ups": follow_ups, "history": current_history(patient)},
+    )

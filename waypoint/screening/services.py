@@ -38,13 +38,24 @@ SCREEN = complications.HEROIN_COMPLICATIONS
 
 
 def _timeline(patient, kind, summary, *, at, by, episode=None) -> None:
-    TimelineEntry.objects.create(program_id=patient.program_id, patient=patient, episode=episode, occurred_at=at,
-                                 kind=kind, summary=summary, recorded_by=by)
+    TimelineEntry.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        episode=episode,
+        occurred_at=at,
+        kind=kind,
+        summary=summary,
+        recorded_by=by,
+    )
 
 
 def _episode_at(patient: Patient, at: datetime) -> Episode | None:
-    return (Episode.objects.filter(patient=patient, admitted_at__lte=at)
-            .exclude(discharged_at__lt=at).order_by("-admitted_at").first())
+    return (
+        Episode.objects.filter(patient=patient, admitted_at__lte=at)
+        .exclude(discharged_at__lt=at)
+        .order_by("-admitted_at")
+        .first()
+    )
 
 
 def _not_future(value, field: str) -> None:
@@ -59,8 +70,16 @@ def _not_future(value, field: str) -> None:
 
 # --- substance use history ---------------------------------------------------------------------------
 
-HISTORY_FIELDS = ("fentanyl_xylazine", "prior_overdoses", "most_recent_overdose", "naloxone_used", "uses_alone",
-                  "shared_equipment", "prior_treatment", "conditions")
+HISTORY_FIELDS = (
+    "fentanyl_xylazine",
+    "prior_overdoses",
+    "most_recent_overdose",
+    "naloxone_used",
+    "uses_alone",
+    "shared_equipment",
+    "prior_treatment",
+    "conditions",
+)
 USE_FIELDS = ("substance", "other_name", "routes", "frequency", "amount", "age_first_use", "last_use")
 
 
@@ -81,8 +100,9 @@ def _check_use(patient, n: int, use: dict, errors: dict) -> None:
     else:
         wrong = [r for r in routes if r not in ROUTES_FOR[substance]]
         if wrong:
-            errors[f"{key}.routes"] = (f"{', '.join(ROUTE_LABELS[r] for r in wrong)} does not apply to "
-                                       f"{SUBSTANCE_LABELS[substance].lower()}.")
+            errors[f"{key}.routes"] = (
+                f"{', '.join(ROUTE_LABELS[r] for r in wrong)} does not apply to {SUBSTANCE_LABELS[substance].lower()}."
+            )
         elif len(set(routes)) != len(routes):
             errors[f"{key}.routes"] = "A route is listed twice."
     if use.get("frequency", "unknown") not in dict(FREQUENCIES):
@@ -143,17 +163,28 @@ def record_history(*, acting_user, patient: Patient, uses: list, **fields) -> Hi
         raise ValidationError(errors)
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     latest = History.objects.filter(patient=patient).order_by("-version").first()
-    history = History.objects.create(program_id=patient.program_id, patient=patient,
-                                     version=(latest.version + 1) if latest else 1, recorded_by=acting_user,
-                                     **{**fields, "conditions": conditions})
+    history = History.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        version=(latest.version + 1) if latest else 1,
+        recorded_by=acting_user,
+        **{**fields, "conditions": conditions},
+    )
     for use in uses:
         SubstanceUse.objects.create(program_id=patient.program_id, history=history, **use)
     now = timezone.now()
     names = ", ".join(SUBSTANCE_LABELS[u["substance"]].lower() for u in uses)
-    _timeline(patient, "screening.history", f"Substance use history recorded (version {history.version}): {names}",
-              at=now, by=acting_user, episode=_episode_at(patient, now))
-    audit.record(acting_user, "screening.history.create", patient=patient, obj=history,
-                 detail={"version": history.version})
+    _timeline(
+        patient,
+        "screening.history",
+        f"Substance use history recorded (version {history.version}): {names}",
+        at=now,
+        by=acting_user,
+        episode=_episode_at(patient, now),
+    )
+    audit.record(
+        acting_user, "screening.history.create", patient=patient, obj=history, detail={"version": history.version}
+    )
     return history
 
 
@@ -162,6 +193,7 @@ def current_history(patient: Patient) -> History | None:
 
 
 # --- complication screen and follow-ups ---------------------------------------------------------------
+
 
 def _answers_from(raw) -> dict:
     """Accept JSON-ish answers (since as ISO text) for the pure validator."""
@@ -187,30 +219,56 @@ def record_screen(*, acting_user, patient: Patient, answers, taken_at: datetime)
         clean = complications.validate(SCREEN, _answers_from(answers), today=timezone.localdate())
     except complications.ScreenError as error:
         raise ValidationError(error.errors) from error
-    stored = {key: {"status": a.status, "since": a.since.isoformat() if a.since else None, "note": a.note}
-              for key, a in clean.items()}
-    screen = Screen.objects.create(program_id=patient.program_id, patient=patient,
-                                   episode=_episode_at(patient, taken_at), screen_code=SCREEN.code,
-                                   screen_version=SCREEN.version, taken_at=taken_at, answers=stored,
-                                   recorded_by=acting_user)
+    stored = {
+        key: {"status": a.status, "since": a.since.isoformat() if a.since else None, "note": a.note}
+        for key, a in clean.items()
+    }
+    screen = Screen.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        episode=_episode_at(patient, taken_at),
+        screen_code=SCREEN.code,
+        screen_version=SCREEN.version,
+        taken_at=taken_at,
+        answers=stored,
+        recorded_by=acting_user,
+    )
     history = current_history(patient)
     due = followups.follow_ups_for(complications.present_keys(clean), history.routes if history else ())
     already = set(FollowUp.objects.filter(patient=patient, status__in=FollowUp.OPEN).values_list("code", flat=True))
-    opened = [FollowUp.objects.create(program_id=patient.program_id, patient=patient, code=d.code,
-                                      reasons=list(d.reasons), updated_by=acting_user)
-              for d in due if d.code not in already]
+    opened = [
+        FollowUp.objects.create(
+            program_id=patient.program_id, patient=patient, code=d.code, reasons=list(d.reasons), updated_by=acting_user
+        )
+        for d in due
+        if d.code not in already
+    ]
     present = len(screen.present)
-    _timeline(patient, "screening.screen",
-              f"Complication screen: {present} present, {len(opened)} follow-up(s) opened",
-              at=taken_at, by=acting_user, episode=screen.episode)
-    audit.record(acting_user, "screening.screen.create", patient=patient, obj=screen,
-                 detail={"present": present, "follow_ups": [f.code for f in opened]})
+    _timeline(
+        patient,
+        "screening.screen",
+        f"Complication screen: {present} present, {len(opened)} follow-up(s) opened",
+        at=taken_at,
+        by=acting_user,
+        episode=screen.episode,
+    )
+    audit.record(
+        acting_user,
+        "screening.screen.create",
+        patient=patient,
+        obj=screen,
+        detail={"present": present, "follow_ups": [f.code for f in opened]},
+    )
     return screen
 
 
 NEXT = {
-    FollowUp.Status.DUE: {FollowUp.Status.ORDERED, FollowUp.Status.DONE, FollowUp.Status.DECLINED,
-                          FollowUp.Status.NOT_APPLICABLE},
+    FollowUp.Status.DUE: {
+        FollowUp.Status.ORDERED,
+        FollowUp.Status.DONE,
+        FollowUp.Status.DECLINED,
+        FollowUp.Status.NOT_APPLICABLE,
+    },
     FollowUp.Status.ORDERED: {FollowUp.Status.DONE, FollowUp.Status.DECLINED, FollowUp.Status.NOT_APPLICABLE},
 }
 
@@ -233,19 +291,35 @@ def update_follow_up(*, acting_user, follow_up: FollowUp, status: str, result: s
     follow_up.updated_by, follow_up.updated_at = acting_user, timezone.now()
     follow_up.save(update_fields=["status", "result", "note", "updated_by", "updated_at"])
     if status != FollowUp.Status.ORDERED:
-        _timeline(follow_up.patient, "screening.follow_up",
-                  f"{follow_up.get_code_display()}: {follow_up.get_status_display().lower()}",
-                  at=follow_up.updated_at, by=acting_user, episode=_episode_at(follow_up.patient, follow_up.updated_at))
-    audit.record(acting_user, "screening.follow_up.update", patient=follow_up.patient, obj=follow_up,
-                 detail={"status": status})
+        _timeline(
+            follow_up.patient,
+            "screening.follow_up",
+            f"{follow_up.get_code_display()}: {follow_up.get_status_display().lower()}",
+            at=follow_up.updated_at,
+            by=acting_user,
+            episode=_episode_at(follow_up.patient, follow_up.updated_at),
+        )
+    audit.record(
+        acting_user, "screening.follow_up.update", patient=follow_up.patient, obj=follow_up, detail={"status": status}
+    )
     return follow_up
 
 
 # --- naloxone, education, refusals, events ----------------------------------------------------------
 
+
 @transaction.atomic
-def dispense_naloxone(*, acting_user, patient: Patient, dispensed_at: datetime, formulation: str, strength: str,
-                      quantity: int, recipient: str = "patient", recipient_name: str = "") -> NaloxoneKit:
+def dispense_naloxone(
+    *,
+    acting_user,
+    patient: Patient,
+    dispensed_at: datetime,
+    formulation: str,
+    strength: str,
+    quantity: int,
+    recipient: str = "patient",
+    recipient_name: str = "",
+) -> NaloxoneKit:
     require(acting_user, patient.program_id, EPISODE_MANAGE)
     errors = {}
     if formulation not in NaloxoneKit.Formulation.values:
@@ -261,14 +335,27 @@ def dispense_naloxone(*, acting_user, patient: Patient, dispensed_at: datetime, 
     if errors:
         raise ValidationError(errors)
     _not_future(dispensed_at, "dispensed_at")
-    kit = NaloxoneKit.objects.create(program_id=patient.program_id, patient=patient,
-                                     episode=_episode_at(patient, dispensed_at), dispensed_at=dispensed_at,
-                                     formulation=formulation, strength=strength, quantity=quantity,
-                                     recipient=recipient, recipient_name=recipient_name, recorded_by=acting_user)
+    kit = NaloxoneKit.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        episode=_episode_at(patient, dispensed_at),
+        dispensed_at=dispensed_at,
+        formulation=formulation,
+        strength=strength,
+        quantity=quantity,
+        recipient=recipient,
+        recipient_name=recipient_name,
+        recorded_by=acting_user,
+    )
     to = "the patient" if recipient == "patient" else recipient_name
-    _timeline(patient, "screening.naloxone",
-              f"Naloxone dispensed: {quantity} x {kit.get_formulation_display()} to {to}",
-              at=dispensed_at, by=acting_user, episode=kit.episode)
+    _timeline(
+        patient,
+        "screening.naloxone",
+        f"Naloxone dispensed: {quantity} x {kit.get_formulation_display()} to {to}",
+        at=dispensed_at,
+        by=acting_user,
+        episode=kit.episode,
+    )
     audit.record(acting_user, "screening.naloxone.dispense", patient=patient, obj=kit)
     return kit
 
@@ -278,11 +365,23 @@ def record_education(*, acting_user, patient: Patient, given_at: datetime, given
     require(acting_user, patient.program_id, EPISODE_MANAGE)
     _not_future(given_at, "given_at")
     given_by = given_by or acting_user
-    education = Education.objects.create(program_id=patient.program_id, patient=patient,
-                                         episode=_episode_at(patient, given_at), given_at=given_at,
-                                         given_by=given_by, note=note, recorded_by=acting_user)
-    _timeline(patient, "screening.education", f"Overdose-prevention education given by {given_by.get_username()}",
-              at=given_at, by=acting_user, episode=education.episode)
+    education = Education.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        episode=_episode_at(patient, given_at),
+        given_at=given_at,
+        given_by=given_by,
+        note=note,
+        recorded_by=acting_user,
+    )
+    _timeline(
+        patient,
+        "screening.education",
+        f"Overdose-prevention education given by {given_by.get_username()}",
+        at=given_at,
+        by=acting_user,
+        episode=education.episode,
+    )
     audit.record(acting_user, "screening.education.create", patient=patient, obj=education)
     return education
 
@@ -293,19 +392,41 @@ def record_refusal(*, acting_user, patient: Patient, what: str, refused_at: date
     if what not in Refusal.What.values:
         raise ValidationError({"what": "Choose kit or education."})
     _not_future(refused_at, "refused_at")
-    refusal = Refusal.objects.create(program_id=patient.program_id, patient=patient,
-                                     episode=_episode_at(patient, refused_at), what=what, refused_at=refused_at,
-                                     note=note, recorded_by=acting_user)
-    _timeline(patient, "screening.refusal", f"Patient refused: {refusal.get_what_display().lower()}",
-              at=refused_at, by=acting_user, episode=refusal.episode)
+    refusal = Refusal.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        episode=_episode_at(patient, refused_at),
+        what=what,
+        refused_at=refused_at,
+        note=note,
+        recorded_by=acting_user,
+    )
+    _timeline(
+        patient,
+        "screening.refusal",
+        f"Patient refused: {refusal.get_what_display().lower()}",
+        at=refused_at,
+        by=acting_user,
+        episode=refusal.episode,
+    )
     audit.record(acting_user, "screening.refusal.create", patient=patient, obj=refusal, detail={"what": what})
     return refusal
 
 
 @transaction.atomic
-def record_event(*, acting_user, patient: Patient, kind: str, occurred_at: datetime, place: str = "",
-                 naloxone_given=None, outcome: str = "", substance: str = "", how_known: str = "",
-                 note: str = "") -> UseEvent:
+def record_event(
+    *,
+    acting_user,
+    patient: Patient,
+    kind: str,
+    occurred_at: datetime,
+    place: str = "",
+    naloxone_given=None,
+    outcome: str = "",
+    substance: str = "",
+    how_known: str = "",
+    note: str = "",
+) -> UseEvent:
     require(acting_user, patient.program_id, EPISODE_MANAGE)
     errors = {}
     if kind not in UseEvent.Kind.values:
@@ -326,10 +447,21 @@ def record_event(*, acting_user, patient: Patient, kind: str, occurred_at: datet
         raise ValidationError(errors)
     _not_future(occurred_at, "occurred_at")
     episode = _episode_at(patient, occurred_at)
-    event = UseEvent.objects.create(program_id=patient.program_id, patient=patient, episode=episode, kind=kind,
-                                    occurred_at=occurred_at, during_care=episode is not None, place=place,
-                                    naloxone_given=naloxone_given, outcome=outcome, substance=substance,
-                                    how_known=how_known, note=note, recorded_by=acting_user)
+    event = UseEvent.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        episode=episode,
+        kind=kind,
+        occurred_at=occurred_at,
+        during_care=episode is not None,
+        place=place,
+        naloxone_given=naloxone_given,
+        outcome=outcome,
+        substance=substance,
+        how_known=how_known,
+        note=note,
+        recorded_by=acting_user,
+    )
     if kind == UseEvent.Kind.OVERDOSE:
         nal = {True: ", naloxone given", False: ", no naloxone", None: ""}[naloxone_given]
         summary = f"Overdose{' during care' if episode else ''}{nal}: {event.get_outcome_display().lower()}"
@@ -341,6 +473,7 @@ def record_event(*, acting_user, patient: Patient, kind: str, occurred_at: datet
 
 
 # --- the overdose-risk picture and the transition check ---------------------------------------------
+
 
 def _stay_kind(stay: LevelOfCareStay) -> str:
     lvl = stay.level
@@ -358,10 +491,12 @@ def risk_picture(patient: Patient, now: datetime | None = None) -> overdose.Pict
     uses = list(history.uses.all()) if history else []
     times = [u.last_use for u in uses if u.last_use] + [e.occurred_at for e in events]
     last_use = max(times) if times else None
-    stays = tuple(overdose.Stay(_stay_kind(s), s.started_at, s.ended_at)
-                  for s in LevelOfCareStay.objects.filter(patient=patient))
-    traces = overdose.derive_loss_of_tolerance(stays=stays, last_use=last_use, now=now,
-                                               days_without_use=program_settings.DAYS_WITHOUT_USE.get(patient.program))
+    stays = tuple(
+        overdose.Stay(_stay_kind(s), s.started_at, s.ended_at) for s in LevelOfCareStay.objects.filter(patient=patient)
+    )
+    traces = overdose.derive_loss_of_tolerance(
+        stays=stays, last_use=last_use, now=now, days_without_use=program_settings.DAYS_WITHOUT_USE.get(patient.program)
+    )
     facts = overdose.Facts(
         prior_overdoses=history.prior_overdoses if history else 0,
         overdose_events=sum(1 for e in events if e.kind == UseEvent.Kind.OVERDOSE),
@@ -383,6 +518,7 @@ def read_risk(*, acting_user, patient: Patient) -> overdose.Picture:
 
 def naloxone_missing(episode: Episode) -> list[str]:
     """What the episode still lacks before a transition (empty: nothing)."""
+
     def has(model, what=None):
         found = model.objects.filter(episode_id=episode.pk).exists()
         refused = Refusal.objects.filter(episode_id=episode.pk, what=what).exists()

@@ -22,25 +22,32 @@ def text(value):
 
 
 DAYS_WITHOUT_USE = ProgramSetting(
-    "screening.tolerance_days_without_use", default=7, validate=whole_number(1, 365),
+    "screening.tolerance_days_without_use",
+    default=7,
+    validate=whole_number(1, 365),
     help="Days without known use after which the overdose-risk picture shows reduced tolerance.",
     origin="Program protocol. The reference names loss of tolerance but publishes no number of days; 7 is "
     "this implementation's starting value for the program to review.",
 )
 HIGH_FACTORS = ProgramSetting(
-    "screening.high_risk_factors", default=list(DEFAULT_HIGH_FACTORS), validate=factor_keys,
+    "screening.high_risk_factors",
+    default=list(DEFAULT_HIGH_FACTORS),
+    validate=factor_keys,
     help="Risk factors that make the overdose-risk level 'high' on their own; any other present factor "
     "makes it 'elevated'. No score, no weights.",
     origin="Issue 4 names reduced tolerance as high risk; no source ranks the other factors.",
 )
 REQUIRE_NALOXONE_AT_TRANSITION = ProgramSetting(
-    "screening.require_naloxone_at_transition", default=True, validate=yes_no,
+    "screening.require_naloxone_at_transition",
+    default=True,
+    validate=yes_no,
     help="Refuse a discharge or a change of level of care until a naloxone kit and overdose-prevention "
     "education are recorded in the episode, or the patient's refusal of each is recorded.",
     origin="Reference practice: overdose education and naloxone at every discharge/transition (issue 4).",
 )
 HANDOUT_EDUCATION = ProgramSetting(
-    "screening.handout_education_text", validate=text,
+    "screening.handout_education_text",
+    validate=text,
     default=(
         "Your body's tolerance drops fast when you stop using, even for a few days. The amount you used "
         "before can now kill you.\n"
@@ -51,7 +58,6 @@ HANDOUT_EDUCATION = ProgramSetting(
         "give naloxone, start rescue breathing, put the person on their side.\n"
         "You can always come back to us for help."
     ),
-    help="The plain-language overdose prevention and response text on the patient handout (one paragraph "
-    "per line).",
+    help="The plain-language overdose prevention and response text on the patient handout (one paragraph per line).",
     origin="Program text, written in plain language from the reference's practice note.",
 )

@@ -34,8 +34,9 @@ def history(request, pk):
     form = HistoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_history(acting_user=request.user, patient=patient, uses=form.uses(),
-                                    **form.history_fields())
+            services.record_history(
+                acting_user=request.user, patient=patient, uses=form.uses(), **form.history_fields()
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -53,8 +54,12 @@ def screen(request, pk):
     form = ScreenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_screen(acting_user=request.user, patient=patient, answers=form.answers(),
-                                   taken_at=form.cleaned_data["taken_at"])
+            services.record_screen(
+                acting_user=request.user,
+                patient=patient,
+                answers=form.answers(),
+                taken_at=form.cleaned_data["taken_at"],
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -64,10 +69,19 @@ def screen(request, pk):
         record_read(request.user, "screening.screen.read", patient=patient)
     screens = Screen.objects.filter(patient=patient)[:5]
     follow_ups = FollowUp.objects.filter(patient=patient)
-    return render(request, "screening/screen.html", {
-        "patient": patient, "form": form, "screens": screens, "follow_ups": follow_ups,
-        "definition": HEROIN_COMPLICATIONS, "table": TABLE, "follow_up_form": FollowUpForm(),
-    })
+    return render(
+        request,
+        "screening/screen.html",
+        {
+            "patient": patient,
+            "form": form,
+            "screens": screens,
+            "follow_ups": follow_ups,
+            "definition": HEROIN_COMPLICATIONS,
+            "table": TABLE,
+            "follow_up_form": FollowUpForm(),
+        },
+    )
 
 
 @require_POST
@@ -93,9 +107,13 @@ def follow_up(request, pk, follow_up_id):
 def worklist(request):
     program = program_or_403(request)
     require(request.user, program.pk, CHART_READ)
-    rows = (FollowUp.objects.filter(program=program, status__in=FollowUp.OPEN,
-                                    patient__in=visible_patients(request.user, program))
-            .select_related("patient").order_by("created_at", "id"))
+    rows = (
+        FollowUp.objects.filter(
+            program=program, status__in=FollowUp.OPEN, patient__in=visible_patients(request.user, program)
+        )
+        .select_related("patient")
+        .order_by("created_at", "id")
+    )
     record_read(request.user, "screening.worklist.read", program=program)
     return render(request, "screening/worklist.html", {"rows": rows, "follow_up_form": FollowUpForm()})
 
@@ -113,8 +131,11 @@ def naloxone(request, pk):
     if request.method == "POST":
         form = forms_.get(action)
         if form is not None and form.is_valid():
-            service = {"kit": services.dispense_naloxone, "education": services.record_education,
-                       "refusal": services.record_refusal}[action]
+            service = {
+                "kit": services.dispense_naloxone,
+                "education": services.record_education,
+                "refusal": services.record_refusal,
+            }[action]
             try:
                 service(acting_user=request.user, patient=patient, **form.cleaned_data)
             except ValidationError as error:
@@ -126,12 +147,18 @@ def naloxone(request, pk):
     else:
         record_read(request.user, "screening.naloxone.read", patient=patient)
     episode = patient.episodes.filter(discharged_at__isnull=True).first()
-    return render(request, "screening/naloxone.html", {
-        "patient": patient, "forms": forms_, "kits": NaloxoneKit.objects.filter(patient=patient),
-        "education": Education.objects.filter(patient=patient).select_related("given_by"),
-        "refusals": Refusal.objects.filter(patient=patient),
-        "missing": services.naloxone_missing(episode) if episode else None,
-    })
+    return render(
+        request,
+        "screening/naloxone.html",
+        {
+            "patient": patient,
+            "forms": forms_,
+            "kits": NaloxoneKit.objects.filter(patient=patient),
+            "education": Education.objects.filter(patient=patient).select_related("given_by"),
+            "refusals": Refusal.objects.filter(patient=patient),
+            "missing": services.naloxone_missing(episode) if episode else None,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -150,18 +177,27 @@ def events(request, pk):
             return redirect("screening:events", pk=patient.pk)
     else:
         record_read(request.user, "screening.events.read", patient=patient)
-    return render(request, "screening/events.html",
-                  {"patient": patient, "form": form, "events": UseEvent.objects.filter(patient=patient)})
+    return render(
+        request,
+        "screening/events.html",
+        {"patient": patient, "form": form, "events": UseEvent.objects.filter(patient=patient)},
+    )
 
 
 @require_GET
 def risk(request, pk):
     patient = _read(request, pk, "screening.risk.read")
-    return render(request, "screening/risk.html", {
-        "patient": patient, "risk": services.risk_picture(patient), "rules": LEVEL_RULES,
-        "high_factors": program_settings.HIGH_FACTORS.get(patient.program),
-        "days": program_settings.DAYS_WITHOUT_USE.get(patient.program),
-    })
+    return render(
+        request,
+        "screening/risk.html",
+        {
+            "patient": patient,
+            "risk": services.risk_picture(patient),
+            "rules": LEVEL_RULES,
+            "high_factors": program_settings.HIGH_FACTORS.get(patient.program),
+            "days": program_settings.DAYS_WITHOUT_USE.get(patient.program),
+        },
+    )
 
 
 @require_GET
@@ -170,8 +206,14 @@ def handout(request, pk):
     latest = Screen.objects.filter(patient=patient).first()
     findings = [HEROIN_COMPLICATIONS.item(key) for key in latest.present] if latest else []
     text = program_settings.HANDOUT_EDUCATION.get(patient.program)
-    return render(request, "screening/handout.html", {
-        "patient": patient, "findings": findings, "risk": services.risk_picture(patient),
-        "follow_ups": FollowUp.objects.filter(patient=patient, status__in=FollowUp.OPEN),
-        "education": [line for line in text.splitlines() if line.strip()],
-    })
+    return render(
+        request,
+        "screening/handout.html",
+        {
+            "patient": patient,
+            "findings": findings,
+            "risk": services.risk_picture(patient),
+            "follow_ups": FollowUp.objects.filter(patient=patient, status__in=FollowUp.OPEN),
+            "education": [line for line in text.splitlines() if line.strip()],
+        },
+    )

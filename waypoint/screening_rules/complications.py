@@ -78,40 +78,68 @@ HEROIN_COMPLICATIONS = Screen(
     title="Health complications of heroin use",
     source="Issue 4 (program clinicians' grouping of the complications of heroin use); not a scored instrument",
     groups=(
-        Group("at_use", "At the time of use", (
-            I("injection_site_infection", "Infection at injection sites", "infection where you inject"),
-            I("smoking_oral_lung_digestive", "Lung or digestive problems from smoking or oral use",
-              "lung or stomach problems from smoking or swallowing drugs"),
-            I("adulterant_reaction", "Reaction to substances mixed into the drug unknowingly (fentanyl, xylazine)",
-              "reactions to something mixed into the drug, like fentanyl or xylazine"),
-        )),
-        Group("after_use", "Right after use", (
-            I("pain_numbness", "Numbness to pain", "not feeling pain"),
-            I("loss_of_consciousness", "Loss of consciousness", "passing out"),
-            I("nausea_vomiting", "Nausea and vomiting", "feeling sick or throwing up"),
-            I("dulled_senses", "Dulled senses", "dulled senses"),
-            I("slowed_breathing", "Slowed or hindered breathing", "slow or difficult breathing"),
-        )),
-        Group("long_term_physical", "Long-term physical", (
-            I("lung_problems", "Lung problems", "lung problems"),
-            I("tissue_blood_infection", "Infections of tissue and blood (including heart-valve infection)",
-              "infections of the skin, tissue, blood or heart valves"),
-            I("clogged_blood_vessels", "Clogged blood vessels", "blocked blood vessels"),
-            I("severe_constipation", "Severe constipation", "severe constipation"),
-            I("trouble_sleeping", "Trouble sleeping", "trouble sleeping"),
-            I("liver_disease", "Liver disease", "liver disease"),
-            I("kidney_disease", "Kidney disease", "kidney disease"),
-            I("sexual_function", "Problems with sexual function", "problems with sex"),
-            I("menstrual_problems", "Menstrual problems", "problems with periods"),
-        )),
-        Group("long_term_cognitive", "Long-term cognitive and emotional", (
-            I("memory_problems", "Memory problems", "memory problems"),
-            I("critical_thinking", "Compromised critical thinking", "trouble thinking things through"),
-            I("decision_making", "Poor decision making and problem solving",
-              "trouble making decisions and solving problems"),
-            I("stress_management", "Trouble managing stress", "trouble handling stress"),
-            I("impulse_control", "Trouble controlling impulses", "trouble controlling urges"),
-        )),
+        Group(
+            "at_use",
+            "At the time of use",
+            (
+                I("injection_site_infection", "Infection at injection sites", "infection where you inject"),
+                I(
+                    "smoking_oral_lung_digestive",
+                    "Lung or digestive problems from smoking or oral use",
+                    "lung or stomach problems from smoking or swallowing drugs",
+                ),
+                I(
+                    "adulterant_reaction",
+                    "Reaction to substances mixed into the drug unknowingly (fentanyl, xylazine)",
+                    "reactions to something mixed into the drug, like fentanyl or xylazine",
+                ),
+            ),
+        ),
+        Group(
+            "after_use",
+            "Right after use",
+            (
+                I("pain_numbness", "Numbness to pain", "not feeling pain"),
+                I("loss_of_consciousness", "Loss of consciousness", "passing out"),
+                I("nausea_vomiting", "Nausea and vomiting", "feeling sick or throwing up"),
+                I("dulled_senses", "Dulled senses", "dulled senses"),
+                I("slowed_breathing", "Slowed or hindered breathing", "slow or difficult breathing"),
+            ),
+        ),
+        Group(
+            "long_term_physical",
+            "Long-term physical",
+            (
+                I("lung_problems", "Lung problems", "lung problems"),
+                I(
+                    "tissue_blood_infection",
+                    "Infections of tissue and blood (including heart-valve infection)",
+                    "infections of the skin, tissue, blood or heart valves",
+                ),
+                I("clogged_blood_vessels", "Clogged blood vessels", "blocked blood vessels"),
+                I("severe_constipation", "Severe constipation", "severe constipation"),
+                I("trouble_sleeping", "Trouble sleeping", "trouble sleeping"),
+                I("liver_disease", "Liver disease", "liver disease"),
+                I("kidney_disease", "Kidney disease", "kidney disease"),
+                I("sexual_function", "Problems with sexual function", "problems with sex"),
+                I("menstrual_problems", "Menstrual problems", "problems with periods"),
+            ),
+        ),
+        Group(
+            "long_term_cognitive",
+            "Long-term cognitive and emotional",
+            (
+                I("memory_problems", "Memory problems", "memory problems"),
+                I("critical_thinking", "Compromised critical thinking", "trouble thinking things through"),
+                I(
+                    "decision_making",
+                    "Poor decision making and problem solving",
+                    "trouble making decisions and solving problems",
+                ),
+                I("stress_management", "Trouble managing stress", "trouble handling stress"),
+                I("impulse_control", "Trouble controlling impulses", "trouble controlling urges"),
+            ),
+        ),
     ),
 )
 

@@ -23,15 +23,20 @@ class Factor:
 
 FACTORS: tuple[Factor, ...] = (
     Factor("prior_overdose", "Prior overdose", "prior overdose"),
-    Factor("loss_of_tolerance", "Reduced tolerance",
-           "loss of tolerance (after withdrawal management, residential stay, hospital stay, "
-           "or release from jail/prison)"),
+    Factor(
+        "loss_of_tolerance",
+        "Reduced tolerance",
+        "loss of tolerance (after withdrawal management, residential stay, hospital stay, or release from jail/prison)",
+    ),
     Factor("co_use", "Alcohol, benzodiazepine or stimulant co-use", "alcohol, benzodiazepine or stimulant co-use"),
     Factor("injection", "Injection use", "injection route"),
     Factor("using_alone", "Uses alone", "using alone"),
     Factor("unknown_supply", "Fentanyl or xylazine in the supply", "unknown supply potency (fentanyl, xylazine)"),
-    Factor("major_illness", "Serious lung, liver, kidney or heart disease, or sleep apnea",
-           "major medical or mental illness (cirrhosis, CKD, COPD/asthma, sleep apnea, heart failure)"),
+    Factor(
+        "major_illness",
+        "Serious lung, liver, kidney or heart disease, or sleep apnea",
+        "major medical or mental illness (cirrhosis, CKD, COPD/asthma, sleep apnea, heart failure)",
+    ),
 )
 FACTOR_BY_KEY = {factor.key: factor for factor in FACTORS}
 
@@ -119,8 +124,10 @@ class LevelRule:
 LEVEL_RULES: tuple[LevelRule, ...] = (
     LevelRule(HIGH, "any of the program's high-risk factors is present (default: reduced tolerance)"),
     LevelRule(ELEVATED, "any other risk factor is present"),
-    LevelRule(NONE_RECORDED, "no risk factor is recorded (not a low risk: overdose education and naloxone "
-                             "are still due for every patient)"),
+    LevelRule(
+        NONE_RECORDED,
+        "no risk factor is recorded (not a low risk: overdose education and naloxone are still due for every patient)",
+    ),
 )
 DEFAULT_HIGH_FACTORS: tuple[str, ...] = ("loss_of_tolerance",)
 

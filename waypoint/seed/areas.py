@@ -19,31 +19,98 @@ from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
 from . import synth
 from .registry import Generator, register
 
-PATIENT_COLUMNS = ("id", "program_id", "mrn", "given_name", "family_name", "preferred_name", "birth_date",
-                   "sex_at_birth", "gender_identity", "pronouns", "preferred_language", "phone", "address_line",
-                   "city", "state", "postal_code", "emergency_contact_name", "emergency_contact_relationship",
-                   "emergency_contact_phone", "allergies", "alerts", "care_team_id", "created_at", "updated_at",
-                   "version")
+PATIENT_COLUMNS = (
+    "id",
+    "program_id",
+    "mrn",
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "birth_date",
+    "sex_at_birth",
+    "gender_identity",
+    "pronouns",
+    "preferred_language",
+    "phone",
+    "address_line",
+    "city",
+    "state",
+    "postal_code",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "allergies",
+    "alerts",
+    "care_team_id",
+    "created_at",
+    "updated_at",
+    "version",
+)
 
 
 def patient_rows(ctx, p):
     phone = f"555-01{p.number % 100:02d}"  # 555-0100..0199: numbers reserved for fiction
-    yield (p.id, ctx.program.pk, p.mrn, p.given, p.family, "", p.birth_date, p.sex, "", "", "English", phone,
-           "", "", "", "", "", "", "", "No known allergies", "", ctx.team_id, p.created, p.created, 1)
+    yield (
+        p.id,
+        ctx.program.pk,
+        p.mrn,
+        p.given,
+        p.family,
+        "",
+        p.birth_date,
+        p.sex,
+        "",
+        "",
+        "English",
+        phone,
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "No known allergies",
+        "",
+        ctx.team_id,
+        p.created,
+        p.created,
+        1,
+    )
 
 
 def episode_rows(ctx, p):
     for e in p.episodes:
-        yield (e.id, ctx.program.pk, p.id, e.admitted, e.discharged, e.discharge_reason, "", ctx.intake,
-               ctx.intake if e.discharged else None)
+        yield (
+            e.id,
+            ctx.program.pk,
+            p.id,
+            e.admitted,
+            e.discharged,
+            e.discharge_reason,
+            "",
+            ctx.intake,
+            ctx.intake if e.discharged else None,
+        )
 
 
 def stay_rows(ctx, p):
     for e in p.episodes:
         for i, s in enumerate(e.stays):
             reason = "" if i == 0 else "Step-down as planned"
-            yield (s.id, ctx.program.pk, p.id, e.id, s.level, ctx.edition, s.start, s.end, reason, ctx.nurse(p),
-                   "")  # latest_recommendation: the seed records no placement before a move
+            yield (
+                s.id,
+                ctx.program.pk,
+                p.id,
+                e.id,
+                s.level,
+                ctx.edition,
+                s.start,
+                s.end,
+                reason,
+                ctx.nurse(p),
+                "",
+            )  # latest_recommendation: the seed records no placement before a move
 
 
 def timeline_rows(ctx, p):
@@ -55,8 +122,12 @@ def timeline_rows(ctx, p):
         first = e.stays[0]
         yield line(e.admitted, "admitted", f"Admitted to {ctx.label(first.level)}", e.id)
         for before, after in zip(e.stays, e.stays[1:], strict=False):
-            yield line(after.start, "transferred", f"Moved from {ctx.label(before.level)} to "
-                       f"{ctx.label(after.level)}: Step-down as planned", e.id)
+            yield line(
+                after.start,
+                "transferred",
+                f"Moved from {ctx.label(before.level)} to {ctx.label(after.level)}: Step-down as planned",
+                e.id,
+            )
         if e.discharged:
             reason = {"completed": "Completed treatment", "left_against_advice": "Left against advice"}
             yield line(e.discharged, "discharged", f"Discharged: {reason.get(e.discharge_reason, 'Other')}", e.id)
@@ -65,9 +136,25 @@ def timeline_rows(ctx, p):
 def referral_rows(ctx, p):
     sources = ("self", "family", "hospital", "court", "other_provider")
     for e in p.episodes:
-        yield (ctx.program.pk, f"{p.given} {p.family}", "555-0100", ctx.rng.choice(sources), "", e.referral_at,
-               ctx.rng.choice(("routine", "routine", "urgent")), e.stays[0].level, "[]", "", "admitted",
-               e.admitted, "", p.id, e.id, ctx.intake, e.referral_at)
+        yield (
+            ctx.program.pk,
+            f"{p.given} {p.family}",
+            "555-0100",
+            ctx.rng.choice(sources),
+            "",
+            e.referral_at,
+            ctx.rng.choice(("routine", "routine", "urgent")),
+            e.stays[0].level,
+            "[]",
+            "",
+            "admitted",
+            e.admitted,
+            "",
+            p.id,
+            e.id,
+            ctx.intake,
+            e.referral_at,
+        )
 
 
 SCREEN_KEYS = HEROIN_COMPLICATIONS.keys
@@ -83,8 +170,17 @@ def screen_rows(ctx, p):
             status = "present" if roll < chance else ("not_assessed" if roll > 0.97 else "absent")
             answers[key] = {"status": status, "since": None, "note": ""}
         at = e.admitted + timedelta(hours=2)
-        yield (ctx.program.pk, p.id, e.id, HEROIN_COMPLICATIONS.code, HEROIN_COMPLICATIONS.version, at,
-               json.dumps(answers), ctx.nurse(p), at)
+        yield (
+            ctx.program.pk,
+            p.id,
+            e.id,
+            HEROIN_COMPLICATIONS.code,
+            HEROIN_COMPLICATIONS.version,
+            at,
+            json.dumps(answers),
+            ctx.nurse(p),
+            at,
+        )
 
 
 def placement_rows(ctx, p):
@@ -95,10 +191,25 @@ def placement_rows(ctx, p):
             recommended = found.level or s.level
             reason = "" if recommended == s.level else "clinical_judgement"
             at = s.start - timedelta(hours=1)
-            yield (ctx.program.pk, p.id, e.id, ctx.edition, json.dumps(ratings), json.dumps([""] * 6),
-                   ctx.placement_table.get("name", ""), ctx.placement_table.get("version", 1), recommended,
-                   found.withdrawal or "", json.dumps(list(found.fired)), s.level, reason, "",
-                   ctx.counselor, at, at)
+            yield (
+                ctx.program.pk,
+                p.id,
+                e.id,
+                ctx.edition,
+                json.dumps(ratings),
+                json.dumps([""] * 6),
+                ctx.placement_table.get("name", ""),
+                ctx.placement_table.get("version", 1),
+                recommended,
+                found.withdrawal or "",
+                json.dumps(list(found.fired)),
+                s.level,
+                reason,
+                "",
+                ctx.counselor,
+                at,
+                at,
+            )
 
 
 def naloxone_rows(ctx, p):
@@ -106,8 +217,19 @@ def naloxone_rows(ctx, p):
         if e.discharged is None and e.stays[-1].end is None and len(e.stays) == 1:
             continue  # still in the first level of care: no transition yet
         at = e.stays[0].end or e.admitted
-        yield (ctx.program.pk, p.id, e.id, at - timedelta(hours=3), "nasal_4mg", "4 mg per spray", 2, "patient",
-               "", ctx.nurse(p), at - timedelta(hours=3))
+        yield (
+            ctx.program.pk,
+            p.id,
+            e.id,
+            at - timedelta(hours=3),
+            "nasal_4mg",
+            "4 mg per spray",
+            2,
+            "patient",
+            "",
+            ctx.nurse(p),
+            at - timedelta(hours=3),
+        )
 
 
 def education_rows(ctx, p):
@@ -119,20 +241,72 @@ def education_rows(ctx, p):
         yield (ctx.program.pk, p.id, e.id, at, nurse, "", nurse, at)
 
 
-ASSESSMENT_COLUMNS = ("program_id", "patient_id", "episode_id", "instrument", "instrument_version", "taken_at",
-                      "responses", "total", "severity", "derived", "pulse_bpm", "systolic_mmhg", "diastolic_mmhg",
-                      "respiratory_rate", "temperature_c", "spo2_percent", "note", "reporter", "source",
-                      "late_entry_reason", "recorded_by_id", "recorded_at", "status", "version", "replaces_id",
-                      "change_reason", "status_changed_by_id", "status_changed_at")
+ASSESSMENT_COLUMNS = (
+    "program_id",
+    "patient_id",
+    "episode_id",
+    "instrument",
+    "instrument_version",
+    "taken_at",
+    "responses",
+    "total",
+    "severity",
+    "derived",
+    "pulse_bpm",
+    "systolic_mmhg",
+    "diastolic_mmhg",
+    "respiratory_rate",
+    "temperature_c",
+    "spo2_percent",
+    "note",
+    "reporter",
+    "source",
+    "late_entry_reason",
+    "recorded_by_id",
+    "recorded_at",
+    "status",
+    "version",
+    "replaces_id",
+    "change_reason",
+    "status_changed_by_id",
+    "status_changed_at",
+)
 IN_ERROR_RATE = 0.002  # share of COWS rows later marked entered-in-error
 
 
 def _self_report(ctx, p, episode, code, target, at):
     answer = ctx.pools.pick(code, target)
     instrument = get_instrument(code)
-    return (ctx.program.pk, p.id, episode, code, instrument.version, at, answer.json, answer.total,
-            ctx.severity[code][answer.total], "[]", None, None, None, None, None, None, "", "patient", "kiosk",
-            "", ctx.nurse(p), at + timedelta(minutes=1), "final", 1, None, "", None, None)
+    return (
+        ctx.program.pk,
+        p.id,
+        episode,
+        code,
+        instrument.version,
+        at,
+        answer.json,
+        answer.total,
+        ctx.severity[code][answer.total],
+        "[]",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        "",
+        "patient",
+        "kiosk",
+        "",
+        ctx.nurse(p),
+        at + timedelta(minutes=1),
+        "final",
+        1,
+        None,
+        "",
+        None,
+        None,
+    )
 
 
 def _cows(ctx, p, episode, target, at):
@@ -141,12 +315,42 @@ def _cows(ctx, p, episode, target, at):
     nurse = ctx.nurse(p)
     status, reason, changed_by, changed_at = "final", "", None, None
     if rng.random() < IN_ERROR_RATE:
-        status, reason, changed_by, changed_at = ("entered_in_error", "Charted on the wrong patient", nurse,
-                                                  at + timedelta(hours=1))
-    return (ctx.program.pk, p.id, episode, "cows", "2003", at, responses, total, ctx.severity["cows"][total],
-            '["resting_pulse"]', v["pulse_bpm"], v["systolic_mmhg"], v["diastolic_mmhg"], v["respiratory_rate"],
-            v["temperature_c"], v["spo2_percent"], "", "clinician", "staff", "", nurse,
-            at + timedelta(minutes=rng.randint(2, 25)), status, 1, None, reason, changed_by, changed_at)
+        status, reason, changed_by, changed_at = (
+            "entered_in_error",
+            "Charted on the wrong patient",
+            nurse,
+            at + timedelta(hours=1),
+        )
+    return (
+        ctx.program.pk,
+        p.id,
+        episode,
+        "cows",
+        "2003",
+        at,
+        responses,
+        total,
+        ctx.severity["cows"][total],
+        '["resting_pulse"]',
+        v["pulse_bpm"],
+        v["systolic_mmhg"],
+        v["diastolic_mmhg"],
+        v["respiratory_rate"],
+        v["temperature_c"],
+        v["spo2_percent"],
+        "",
+        "clinician",
+        "staff",
+        "",
+        nurse,
+        at + timedelta(minutes=rng.randint(2, 25)),
+        status,
+        1,
+        None,
+        reason,
+        changed_by,
+        changed_at,
+    )
 
 
 def assessment_rows(ctx, p):
@@ -166,11 +370,23 @@ def assessment_rows(ctx, p):
                     target = max(0, round(synth.withdrawal_curve(hours, peak, peak_hours) + rng.gauss(0, 2)))
                     yield _cows(ctx, p, e.id, target, at)
                     if rng.random() < 0.5:
-                        yield _self_report(ctx, p, e.id, "sows-handelsman",
-                                           round(target * 1.5 + rng.gauss(4, 4)), at + timedelta(minutes=8))
+                        yield _self_report(
+                            ctx,
+                            p,
+                            e.id,
+                            "sows-handelsman",
+                            round(target * 1.5 + rng.gauss(4, 4)),
+                            at + timedelta(minutes=8),
+                        )
                     if rng.random() < 0.6:
-                        yield _self_report(ctx, p, e.id, "craving-nrs", min(10, target // 3 + rng.randint(0, 3)),
-                                           at + timedelta(minutes=10))
+                        yield _self_report(
+                            ctx,
+                            p,
+                            e.id,
+                            "craving-nrs",
+                            min(10, target // 3 + rng.randint(0, 3)),
+                            at + timedelta(minutes=10),
+                        )
                     at += interval + timedelta(minutes=rng.randint(-20, 20))
             else:
                 residential = ctx.has_beds(s.level)
@@ -185,33 +401,168 @@ def assessment_rows(ctx, p):
 
 def register_core() -> None:
     register(Generator("patients", "patients.Patient", PATIENT_COLUMNS, patient_rows))
-    register(Generator("episodes", "patients.Episode",
-                       ("id", "program_id", "patient_id", "admitted_at", "discharged_at", "discharge_reason",
-                        "discharge_note", "admitted_by_id", "discharged_by_id"), episode_rows))
-    register(Generator("stays", "patients.LevelOfCareStay",
-                       ("id", "program_id", "patient_id", "episode_id", "level_code", "asam_edition", "started_at",
-                        "ended_at", "reason", "recorded_by_id", "latest_recommendation"), stay_rows))
-    register(Generator("timeline", "patients.TimelineEntry",
-                       ("program_id", "patient_id", "episode_id", "occurred_at", "kind", "summary", "recorded_by_id",
-                        "recorded_at"), timeline_rows))
-    register(Generator("referrals", "placements.Referral",
-                       ("program_id", "name", "contact", "source", "source_detail", "received_at", "urgency",
-                        "requested_level", "priority_flags", "note", "status", "outcome_at", "outcome_reason",
-                        "patient_id", "episode_id", "created_by_id", "created_at"), referral_rows))
-    register(Generator("placements", "placements.PlacementAssessment",
-                       ("program_id", "patient_id", "episode_id", "edition", "ratings", "notes", "table_name",
-                        "table_version", "recommended_level", "recommended_withdrawal", "rules_fired",
-                        "decided_level", "reason", "reason_text", "decided_by_id", "at", "recorded_at"),
-                       placement_rows))
-    register(Generator("screens", "screening.Screen",
-                       ("program_id", "patient_id", "episode_id", "screen_code", "screen_version", "taken_at",
-                        "answers", "recorded_by_id", "recorded_at"), screen_rows))
-    register(Generator("naloxone", "screening.NaloxoneKit",
-                       ("program_id", "patient_id", "episode_id", "dispensed_at", "formulation", "strength",
-                        "quantity", "recipient", "recipient_name", "recorded_by_id", "recorded_at"), naloxone_rows))
-    register(Generator("education", "screening.Education",
-                       ("program_id", "patient_id", "episode_id", "given_at", "given_by_id", "note", "recorded_by_id",
-                        "recorded_at"), education_rows))
+    register(
+        Generator(
+            "episodes",
+            "patients.Episode",
+            (
+                "id",
+                "program_id",
+                "patient_id",
+                "admitted_at",
+                "discharged_at",
+                "discharge_reason",
+                "discharge_note",
+                "admitted_by_id",
+                "discharged_by_id",
+            ),
+            episode_rows,
+        )
+    )
+    register(
+        Generator(
+            "stays",
+            "patients.LevelOfCareStay",
+            (
+                "id",
+                "program_id",
+                "patient_id",
+                "episode_id",
+                "level_code",
+                "asam_edition",
+                "started_at",
+                "ended_at",
+                "reason",
+                "recorded_by_id",
+                "latest_recommendation",
+            ),
+            stay_rows,
+        )
+    )
+    register(
+        Generator(
+            "timeline",
+            "patients.TimelineEntry",
+            (
+                "program_id",
+                "patient_id",
+                "episode_id",
+                "occurred_at",
+                "kind",
+                "summary",
+                "recorded_by_id",
+                "recorded_at",
+            ),
+            timeline_rows,
+        )
+    )
+    register(
+        Generator(
+            "referrals",
+            "placements.Referral",
+            (
+                "program_id",
+                "name",
+                "contact",
+                "source",
+                "source_detail",
+                "received_at",
+                "urgency",
+                "requested_level",
+                "priority_flags",
+                "note",
+                "status",
+                "outcome_at",
+                "outcome_reason",
+                "patient_id",
+                "episode_id",
+                "created_by_id",
+                "created_at",
+            ),
+            referral_rows,
+        )
+    )
+    register(
+        Generator(
+            "placements",
+            "placements.PlacementAssessment",
+            (
+                "program_id",
+                "patient_id",
+                "episode_id",
+                "edition",
+                "ratings",
+                "notes",
+                "table_name",
+                "table_version",
+                "recommended_level",
+                "recommended_withdrawal",
+                "rules_fired",
+                "decided_level",
+                "reason",
+                "reason_text",
+                "decided_by_id",
+                "at",
+                "recorded_at",
+            ),
+            placement_rows,
+        )
+    )
+    register(
+        Generator(
+            "screens",
+            "screening.Screen",
+            (
+                "program_id",
+                "patient_id",
+                "episode_id",
+                "screen_code",
+                "screen_version",
+                "taken_at",
+                "answers",
+                "recorded_by_id",
+                "recorded_at",
+            ),
+            screen_rows,
+        )
+    )
+    register(
+        Generator(
+            "naloxone",
+            "screening.NaloxoneKit",
+            (
+                "program_id",
+                "patient_id",
+                "episode_id",
+                "dispensed_at",
+                "formulation",
+                "strength",
+                "quantity",
+                "recipient",
+                "recipient_name",
+                "recorded_by_id",
+                "recorded_at",
+            ),
+            naloxone_rows,
+        )
+    )
+    register(
+        Generator(
+            "education",
+            "screening.Education",
+            (
+                "program_id",
+                "patient_id",
+                "episode_id",
+                "given_at",
+                "given_by_id",
+                "note",
+                "recorded_by_id",
+                "recorded_at",
+            ),
+            education_rows,
+        )
+    )
     register(Generator("assessments", "withdrawal.Assessment", ASSESSMENT_COLUMNS, assessment_rows))
 
 

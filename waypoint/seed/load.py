@@ -27,8 +27,9 @@ class Sink:
         table = table_of(model_label)
         if self.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                               [table, count])
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+                )
                 return [row[0] for row in cursor.fetchall()]
         if table not in self._next_id:
             with connection.cursor() as cursor:
@@ -51,8 +52,10 @@ class Sink:
                     copy.write_row(row)
         else:
             marks = ", ".join("?" * len(columns))
-            raw.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})',  # noqa: S608 - our own names
-                            [tuple(map(_sqlite_value, row)) for row in rows])
+            raw.executemany(
+                f'INSERT INTO "{table}" ({names}) VALUES ({marks})',  # noqa: S608 - our own names
+                [tuple(map(_sqlite_value, row)) for row in rows],
+            )
 
 
 def _sqlite_value(value):

@@ -13,12 +13,65 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-GIVEN = ("Avery", "Jordan", "Riley", "Casey", "Morgan", "Quinn", "Rowan", "Skyler", "Emerson", "Harper",
-         "Finley", "Reese", "Sawyer", "Parker", "Dakota", "Hayden", "Jules", "Kendall", "Lennon", "Marlow",
-         "Noel", "Oakley", "Peyton", "Remy", "Sage", "Tatum", "Wren", "Blair", "Corin", "Devon")
-FAMILY = ("Ashdown", "Birchley", "Calloway", "Dunmore", "Ellery", "Fairbank", "Greaves", "Holloway", "Ingram",
-          "Jessop", "Kettering", "Lowther", "Marchetti", "Northam", "Ormsby", "Pemberton", "Quarry", "Redfern",
-          "Stanier", "Thornbury", "Upshaw", "Vickery", "Whitlock", "Yarrow", "Zeller")
+GIVEN = (
+    "Avery",
+    "Jordan",
+    "Riley",
+    "Casey",
+    "Morgan",
+    "Quinn",
+    "Rowan",
+    "Skyler",
+    "Emerson",
+    "Harper",
+    "Finley",
+    "Reese",
+    "Sawyer",
+    "Parker",
+    "Dakota",
+    "Hayden",
+    "Jules",
+    "Kendall",
+    "Lennon",
+    "Marlow",
+    "Noel",
+    "Oakley",
+    "Peyton",
+    "Remy",
+    "Sage",
+    "Tatum",
+    "Wren",
+    "Blair",
+    "Corin",
+    "Devon",
+)
+FAMILY = (
+    "Ashdown",
+    "Birchley",
+    "Calloway",
+    "Dunmore",
+    "Ellery",
+    "Fairbank",
+    "Greaves",
+    "Holloway",
+    "Ingram",
+    "Jessop",
+    "Kettering",
+    "Lowther",
+    "Marchetti",
+    "Northam",
+    "Ormsby",
+    "Pemberton",
+    "Quarry",
+    "Redfern",
+    "Stanier",
+    "Thornbury",
+    "Upshaw",
+    "Vickery",
+    "Whitlock",
+    "Yarrow",
+    "Zeller",
+)
 # Every synthetic MRN starts with this, so synthetic patients are recognisable in any listing.
 MRN_PREFIX = "SYN"
 
@@ -87,15 +140,21 @@ def _episode(rng, start: datetime, offered, wm_level) -> Episode:
     return Episode(start, at, reason, stays, referral_at=start - timedelta(days=rng.uniform(0.5, 21)))
 
 
-def plan_patient(rng: random.Random, number: int, *, now: datetime, days: int, offered: set[str],
-                 wm_level: str, in_withdrawal: bool) -> PatientPlan:
+def plan_patient(
+    rng: random.Random, number: int, *, now: datetime, days: int, offered: set[str], wm_level: str, in_withdrawal: bool
+) -> PatientPlan:
     sex = rng.choice(("female", "male", "male"))
     age = rng.randint(19, 64)
     begin = now - timedelta(days=days)
     patient = PatientPlan(
-        number=number, mrn=f"{MRN_PREFIX}{number:08d}", given=rng.choice(GIVEN), family=rng.choice(FAMILY),
-        birth_date=(now - timedelta(days=age * 365 + rng.randint(0, 364))).date(), sex=sex,
-        created=begin + timedelta(days=rng.uniform(0, days * 0.3)), last_use_hours=rng.uniform(6, 30),
+        number=number,
+        mrn=f"{MRN_PREFIX}{number:08d}",
+        given=rng.choice(GIVEN),
+        family=rng.choice(FAMILY),
+        birth_date=(now - timedelta(days=age * 365 + rng.randint(0, 364))).date(),
+        sex=sex,
+        created=begin + timedelta(days=rng.uniform(0, days * 0.3)),
+        last_use_hours=rng.uniform(6, 30),
     )
     at = patient.created + timedelta(hours=rng.uniform(1, 72))
     while at < now:
@@ -118,6 +177,9 @@ def plan_patient(rng: random.Random, number: int, *, now: datetime, days: int, o
         while patient.episodes and patient.episodes[-1].discharged > start - timedelta(days=7):
             patient.episodes.pop()
         patient.created = min(patient.created, start - timedelta(days=1))
-        patient.episodes.append(Episode(start, None, "", [Stay(wm_level, start, None)],
-                                        referral_at=start - timedelta(days=rng.uniform(0.5, 10))))
+        patient.episodes.append(
+            Episode(
+                start, None, "", [Stay(wm_level, start, None)], referral_at=start - timedelta(days=rng.uniform(0.5, 10))
+            )
+        )
     return patient

@@ -40,8 +40,14 @@ from .load import Sink
 from .registry import GENERATORS
 
 SEED_LEVELS = (("3.7-WM", None), ("3.5", None), ("2.5", None), ("2.1", None), ("1", None), ("OTP", None))
-SEED_STAFF = (("seed-nurse-1", Role.NURSE), ("seed-nurse-2", Role.NURSE), ("seed-nurse-3", Role.NURSE),
-              ("seed-counselor", Role.COUNSELOR), ("seed-intake", Role.INTAKE), ("seed-director", Role.DIRECTOR))
+SEED_STAFF = (
+    ("seed-nurse-1", Role.NURSE),
+    ("seed-nurse-2", Role.NURSE),
+    ("seed-nurse-3", Role.NURSE),
+    ("seed-counselor", Role.COUNSELOR),
+    ("seed-intake", Role.INTAKE),
+    ("seed-director", Role.DIRECTOR),
+)
 TEAM = "Seed team"
 CHUNK = 250  # patients generated and loaded together
 
@@ -129,9 +135,10 @@ def _staff(program: Program) -> tuple[list[int], int, int, int]:
     team, _ = CareTeam.objects.get_or_create(program=program, name=TEAM)
     ids = {}
     for username, role in SEED_STAFF:
-        user, created = User.objects.get_or_create(username=f"{username}@{program.slug}",
-                                                   defaults={"first_name": username.split("-")[1].title(),
-                                                             "last_name": "(synthetic)"})
+        user, created = User.objects.get_or_create(
+            username=f"{username}@{program.slug}",
+            defaults={"first_name": username.split("-")[1].title(), "last_name": "(synthetic)"},
+        )
         if created:
             user.password = make_password(None)  # unusable: seeded staff cannot sign in
             user.save(update_fields=["password"])
@@ -152,8 +159,10 @@ def seed_program(slug: str, *, force: bool = False) -> Program:
         return program
     seeded = AuditEvent.objects.filter(program_id=program.pk, action="seed.run").exists()
     if not seeded and not force:
-        raise SeedRefused(f"Program {slug!r} exists and was not created by `waypoint seed`: refusing to add "
-                          "synthetic patients to it (pass --force if it is a test program).")
+        raise SeedRefused(
+            f"Program {slug!r} exists and was not created by `waypoint seed`: refusing to add "
+            "synthetic patients to it (pass --force if it is a test program)."
+        )
     return program
 
 
@@ -168,9 +177,19 @@ def _chunk_size(left: int, made: int, assessments: int, target: int | None) -> i
     return size
 
 
-def seed(slug: str, *, patients: int, days: int, seed: int = 1, in_withdrawal: int | None = None,
-         now: datetime | None = None, force: bool = False, progress: bool = True,
-         assessment_target: int | None = None, acting_user=None) -> Result:
+def seed(
+    slug: str,
+    *,
+    patients: int,
+    days: int,
+    seed: int = 1,
+    in_withdrawal: int | None = None,
+    now: datetime | None = None,
+    force: bool = False,
+    progress: bool = True,
+    assessment_target: int | None = None,
+    acting_user=None,
+) -> Result:
     """Generate and load `patients` synthetic histories over the last `days` days, in one transaction.
 
     `in_withdrawal` patients (default: 5 %) are in withdrawal management now; `assessment_target` stops
@@ -192,24 +211,48 @@ def seed(slug: str, *, patients: int, days: int, seed: int = 1, in_withdrawal: i
         rng = random.Random(f"waypoint-seed:{seed}:{offset}")
         wm_levels = set(board.board_levels(program))
         offered = set(program.levels.filter(active=True).values_list("code", flat=True))
-        wm_level = next((code for code in (lv.code for lv in levels_of(program.asam_edition))
-                         if code in wm_levels and code in offered), None)
+        wm_level = next(
+            (
+                code
+                for code in (lv.code for lv in levels_of(program.asam_edition))
+                if code in wm_levels and code in offered
+            ),
+            None,
+        )
         if wm_level is None:
             raise SeedRefused(f"Program {slug!r} offers no withdrawal-management level.")
-        ctx = Context(program=program, now=now, rng=rng, pools=synth.AnswerPools(rng, skip=("resting_pulse",)),
-                      nurses=nurses, counselor=counselor, intake=intake, team_id=team_id, wm_levels=wm_levels,
-                      interval_hours=protocol.ASSESSMENT_INTERVAL_HOURS.get(program),
-                      placement_table=rules.default_table(program.asam_edition),
-                      severity={code: synth.severity_table(code) for code in INSTRUMENTS})
+        ctx = Context(
+            program=program,
+            now=now,
+            rng=rng,
+            pools=synth.AnswerPools(rng, skip=("resting_pulse",)),
+            nurses=nurses,
+            counselor=counselor,
+            intake=intake,
+            team_id=team_id,
+            wm_levels=wm_levels,
+            interval_hours=protocol.ASSESSMENT_INTERVAL_HOURS.get(program),
+            placement_table=rules.default_table(program.asam_edition),
+            severity={code: synth.severity_table(code) for code in INSTRUMENTS},
+        )
         sink = Sink()
         bar = Progress(assessment_target or patients, "seed", enabled=progress)
         made = 0
         start = 0
         while start < patients:
             size = _chunk_size(patients - start, made, counts.get("assessments", 0), assessment_target)
-            batch = [plan.plan_patient(rng, offset + start + i + 1, now=now, days=days, offered=offered,
-                                       wm_level=wm_level, in_withdrawal=start + i < in_withdrawal)
-                     for i in range(size)]
+            batch = [
+                plan.plan_patient(
+                    rng,
+                    offset + start + i + 1,
+                    now=now,
+                    days=days,
+                    offered=offered,
+                    wm_level=wm_level,
+                    in_withdrawal=start + i < in_withdrawal,
+                )
+                for i in range(size)
+            ]
             _assign_ids(sink, batch)
             for generator in GENERATORS:
                 if not _model_exists(generator.model):
@@ -219,15 +262,28 @@ def seed(slug: str, *, patients: int, days: int, seed: int = 1, in_withdrawal: i
                 counts[generator.name] += len(rows)
             made += size
             start += size
-            bar.update(counts.get("assessments", 0) if assessment_target else made,
-                       f"{counts.get('assessments', 0)} assessments")
+            bar.update(
+                counts.get("assessments", 0) if assessment_target else made,
+                f"{counts.get('assessments', 0)} assessments",
+            )
             if assessment_target and counts.get("assessments", 0) >= assessment_target:
                 break
         bar.close()
         result = Result(slug, made, counts, time.monotonic() - started)
-        audit.record(acting_user, "seed.run", program=program, detail={
-            "patients": made, "days": days, "seed": seed, "in_withdrawal": in_withdrawal,
-            "now": now.isoformat(), "rows": counts, "synthetic": True})
+        audit.record(
+            acting_user,
+            "seed.run",
+            program=program,
+            detail={
+                "patients": made,
+                "days": days,
+                "seed": seed,
+                "in_withdrawal": in_withdrawal,
+                "now": now.isoformat(),
+                "rows": counts,
+                "synthetic": True,
+            },
+        )
     result.seconds = time.monotonic() - started
     return result
 
@@ -249,5 +305,3 @@ def _assign_ids(sink: Sink, batch: list[plan.PatientPlan]) -> None:
     stays = [s for e in episodes for s in e.stays]
     for stay, pk in zip(stays, sink.allocate_ids("patients.LevelOfCareStay", len(stays)), strict=True):
         stay.id = pk
-
-

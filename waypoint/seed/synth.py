@@ -26,7 +26,7 @@ def withdrawal_curve(hours_since_last_use: float, peak: float, peak_hours: float
     if hours_since_last_use <= 0:
         return 0.0
     ratio = hours_since_last_use / peak_hours
-    return peak * (ratio ** 2) * math.exp(2 * (1 - ratio))
+    return peak * (ratio**2) * math.exp(2 * (1 - ratio))
 
 
 @dataclass(frozen=True)

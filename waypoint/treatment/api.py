@@ -35,9 +35,26 @@ class PlanSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TreatmentPlan
-        fields = ["id", "patient", "episode", "version", "status", "revision", "replaces", "template_name",
-                  "change_reason", "body", "created_at", "updated_at", "clinician_signed_by", "clinician_signed_at",
-                  "patient_signed_name", "patient_signed_at", "patient_witnessed_by", "superseded_at"]
+        fields = [
+            "id",
+            "patient",
+            "episode",
+            "version",
+            "status",
+            "revision",
+            "replaces",
+            "template_name",
+            "change_reason",
+            "body",
+            "created_at",
+            "updated_at",
+            "clinician_signed_by",
+            "clinician_signed_at",
+            "patient_signed_name",
+            "patient_signed_at",
+            "patient_witnessed_by",
+            "superseded_at",
+        ]
 
 
 class PlanStartSerializer(StrictSerializer):
@@ -89,8 +106,11 @@ class PlanListView(ApiView):
         """Every version of the patient's plans, newest episode and version first."""
         patient = find_patient(request, pk)
         require(request.user, patient.program_id, CHART_READ)
-        rows = list(TreatmentPlan.objects.filter(patient=patient).select_related(
-            "clinician_signed_by", "patient_witnessed_by").order_by("-episode__admitted_at", "-version"))
+        rows = list(
+            TreatmentPlan.objects.filter(patient=patient)
+            .select_related("clinician_signed_by", "patient_witnessed_by")
+            .order_by("-episode__admitted_at", "-version")
+        )
         record_read(request.user, "plan.list", patient=patient, detail={"count": len(rows)})
         return Response({"results": PlanSerializer(rows, many=True).data})
 
@@ -103,12 +123,14 @@ class PlanListView(ApiView):
         data = serializer.validated_data
         template = None
         if data["template"] is not None:
-            template = PlanTemplate.objects.filter(pk=data["template"], program_id=patient.program_id,
-                                                   active=True).first()
+            template = PlanTemplate.objects.filter(
+                pk=data["template"], program_id=patient.program_id, active=True
+            ).first()
             if template is None:
                 raise ValidationError({"template": ["No such template in this program."]})
-        plan = services.start_plan(acting_user=request.user, patient=patient, template=template,
-                                   responsible=data["responsible"])
+        plan = services.start_plan(
+            acting_user=request.user, patient=patient, template=template, responsible=data["responsible"]
+        )
         return Response(PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
 
@@ -170,9 +192,16 @@ class PlanReviewView(ApiView):
         serializer = PlanReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         review = services.review_plan(acting_user=request.user, plan=plan, **serializer.validated_data)
-        return Response({"id": review.pk, "plan": plan.pk, "reviewed_at": review.reviewed_at,
-                         "reviewed_by": review.reviewed_by.username, "note": review.note},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {
+                "id": review.pk,
+                "plan": plan.pk,
+                "reviewed_at": review.reviewed_at,
+                "reviewed_by": review.reviewed_by.username,
+                "note": review.note,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class InterventionListView(ApiView):
@@ -181,8 +210,13 @@ class InterventionListView(ApiView):
         """The plan's interventions, each with its problem."""
         plan = find_plan(request, pk, plan_id)
         record_read(request.user, "plan.read", patient=plan.patient, obj=plan)
-        return Response({"results": [{**i, "problem": p["id"]} for p in plan.body.get("problems", [])
-                                     for i in p.get("interventions", [])]})
+        return Response(
+            {
+                "results": [
+                    {**i, "problem": p["id"]} for p in plan.body.get("problems", []) for i in p.get("interventions", [])
+                ]
+            }
+        )
 
     @extend_schema(request=InterventionSerializer, responses={201: PlanSerializer, 400: dict, 409: dict})
     def post(self, request, pk, plan_id):
@@ -191,9 +225,13 @@ class InterventionListView(ApiView):
         serializer = InterventionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        body = plans.add_intervention(copy.deepcopy(plan.body), problem=data["problem"],
-                                      modality=data["modality"], frequency=data["frequency"],
-                                      responsible=data["responsible"])
+        body = plans.add_intervention(
+            copy.deepcopy(plan.body),
+            problem=data["problem"],
+            modality=data["modality"],
+            frequency=data["frequency"],
+            responsible=data["responsible"],
+        )
         plan = services.save_draft(acting_user=request.user, plan=plan, body=body, revision=data["revision"])
         return Response(PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
@@ -207,8 +245,14 @@ class ObjectiveStatusView(ApiView):
         status_ = plan_objective_status(patient)
         record_read(request.user, "plan.objectives.read", patient=patient)
         plan = status_["plan"]
-        return Response({"plan": plan.pk if plan else None, "version": plan.version if plan else None,
-                         "objectives": status_["objectives"], "counts": status_["counts"]})
+        return Response(
+            {
+                "plan": plan.pk if plan else None,
+                "version": plan.version if plan else None,
+                "objectives": status_["objectives"],
+                "counts": status_["counts"],
+            }
+        )
 
 
 class TemplateSerializer(serializers.ModelSerializer):
@@ -224,8 +268,15 @@ class TemplateCreateSerializer(StrictSerializer):
 
 
 class TemplateListView(ApiView):
-    @extend_schema(responses=inline_serializer("TemplateList", {
-        "results": TemplateSerializer(many=True), "modalities": serializers.ListField(child=serializers.DictField())}))
+    @extend_schema(
+        responses=inline_serializer(
+            "TemplateList",
+            {
+                "results": TemplateSerializer(many=True),
+                "modalities": serializers.ListField(child=serializers.DictField()),
+            },
+        )
+    )
     def get(self, request):
         """The program's plan templates and its modality list."""
         program = program_from_query(request)
@@ -245,13 +296,13 @@ class TemplateListView(ApiView):
 
 # --- sessions -------------------------------------------------------------------------------------------
 
+
 class SessionSerializer(serializers.ModelSerializer):
     facilitator = serializers.CharField(source="facilitator.username")
 
     class Meta:
         model = Session
-        fields = ["id", "kind", "modality", "modality_label", "topic", "facilitator", "room", "starts_at",
-                  "ends_at"]
+        fields = ["id", "kind", "modality", "modality_label", "topic", "facilitator", "room", "starts_at", "ends_at"]
 
 
 class SessionCreateSerializer(StrictSerializer):
@@ -276,15 +327,19 @@ class AttendanceInSerializer(StrictSerializer):
 
 class GroupNoteInSerializer(StrictSerializer):
     body = serializers.CharField(allow_blank=True)
-    entries = serializers.DictField(child=serializers.CharField(allow_blank=True),
-                                    help_text="Patient id -> the individualized part for that attendee.")
+    entries = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        help_text="Patient id -> the individualized part for that attendee.",
+    )
 
 
 def find_session(request, session_id) -> Session:
-    programs = [m.program_id for m in request.user.memberships.all()
-                if has_permission(request.user, m.program_id, CHART_READ)]
-    return get_object_or_404(Session.objects.select_related("program", "facilitator"), pk=session_id,
-                             program_id__in=programs)
+    programs = [
+        m.program_id for m in request.user.memberships.all() if has_permission(request.user, m.program_id, CHART_READ)
+    ]
+    return get_object_or_404(
+        Session.objects.select_related("program", "facilitator"), pk=session_id, program_id__in=programs
+    )
 
 
 def session_patient(request, session, patient_id):
@@ -297,20 +352,36 @@ def session_patient(request, session, patient_id):
 def session_data(request, session) -> dict:
     visible = set(visible_patients(request.user, session.program).values_list("pk", flat=True))
     marks = {m.patient_id: m.status for m in session.attendance.all()}
-    roster = [{"patient": e.patient_id, "attendance": marks.get(e.patient_id)} for e in session.roster.all()
-              if e.patient_id in visible]
+    roster = [
+        {"patient": e.patient_id, "attendance": marks.get(e.patient_id)}
+        for e in session.roster.all()
+        if e.patient_id in visible
+    ]
     note = GroupNote.objects.filter(session=session).prefetch_related("entries").first()
-    return {**SessionSerializer(session).data, "roster": roster, "hidden": session.roster.count() - len(roster),
-            "group_note": None if note is None else {
-                "body": note.body, "written_by": note.written_by.username, "written_at": note.written_at,
-                "entries": {str(e.patient_id): e.text for e in note.entries.all() if e.patient_id in visible}}}
+    return {
+        **SessionSerializer(session).data,
+        "roster": roster,
+        "hidden": session.roster.count() - len(roster),
+        "group_note": None
+        if note is None
+        else {
+            "body": note.body,
+            "written_by": note.written_by.username,
+            "written_at": note.written_at,
+            "entries": {str(e.patient_id): e.text for e in note.entries.all() if e.patient_id in visible},
+        },
+    }
 
 
 class SessionListView(ApiView):
-    @extend_schema(responses=results_of("Session", SessionSerializer), parameters=[
-        OpenApiParameter("program", str, description="Program slug (default: your only program)"),
-        OpenApiParameter("start", str, description="ISO date-time (inclusive)"),
-        OpenApiParameter("end", str, description="ISO date-time (exclusive)")])
+    @extend_schema(
+        responses=results_of("Session", SessionSerializer),
+        parameters=[
+            OpenApiParameter("program", str, description="Program slug (default: your only program)"),
+            OpenApiParameter("start", str, description="ISO date-time (inclusive)"),
+            OpenApiParameter("end", str, description="ISO date-time (exclusive)"),
+        ],
+    )
     def get(self, request):
         """The program's sessions between `start` and `end` (default: the coming 7 days)."""
         program = program_from_query(request)
@@ -322,7 +393,8 @@ class SessionListView(ApiView):
         start = start or timezone.now()
         end = end or start + timedelta(days=7)
         rows = Session.objects.filter(program=program, starts_at__gte=start, starts_at__lt=end).select_related(
-            "facilitator")[:500]
+            "facilitator"
+        )[:500]
         return Response({"results": SessionSerializer(rows, many=True).data})
 
     @extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer, 400: dict, 403: dict})
@@ -339,8 +411,9 @@ class SessionListView(ApiView):
                 raise ValidationError({"patient": ["No such patient that you can see in this program."]})
         facilitator = get_user_model().objects.filter(pk=data.pop("facilitator")).first()
         data.pop("patient")
-        session = services.schedule_session(acting_user=request.user, program=program, facilitator=facilitator,
-                                            patient=patient, **data)
+        session = services.schedule_session(
+            acting_user=request.user, program=program, facilitator=facilitator, patient=patient, **data
+        )
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
 
@@ -350,8 +423,9 @@ class SessionDetailView(ApiView):
         """The session with its roster and attendance (patients you can see) and its group note."""
         session = find_session(request, session_id)
         data = session_data(request, session)
-        record_read(request.user, "session.read", program=session.program, obj=session,
-                    detail={"patients": len(data["roster"])})
+        record_read(
+            request.user, "session.read", program=session.program, obj=session, detail={"patients": len(data["roster"])}
+        )
         return Response(data)
 
 
@@ -374,10 +448,12 @@ class AttendanceView(ApiView):
         serializer = AttendanceInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         patient = session_patient(request, session, serializer.validated_data["patient"])
-        mark = services.mark_attendance(acting_user=request.user, session=session, patient=patient,
-                                        status=serializer.validated_data["status"])
-        return Response({"session": session.pk, "patient": patient.pk, "status": mark.status,
-                         "recorded_at": mark.recorded_at})
+        mark = services.mark_attendance(
+            acting_user=request.user, session=session, patient=patient, status=serializer.validated_data["status"]
+        )
+        return Response(
+            {"session": session.pk, "patient": patient.pk, "status": mark.status, "recorded_at": mark.recorded_at}
+        )
 
 
 class GroupNoteView(ApiView):
@@ -393,20 +469,32 @@ class GroupNoteView(ApiView):
             if not key.isdigit() or int(key) not in visible:
                 raise ValidationError({f"entries.{key}": ["No such patient that you can see in this program."]})
             entries[int(key)] = text
-        services.write_group_note(acting_user=request.user, session=session,
-                                  body=serializer.validated_data["body"], entries=entries)
+        services.write_group_note(
+            acting_user=request.user, session=session, body=serializer.validated_data["body"], entries=entries
+        )
         return Response(session_data(request, session), status=status.HTTP_201_CREATED)
 
 
 # --- notes ---------------------------------------------------------------------------------------------
+
 
 class ProgressNoteSerializer(serializers.ModelSerializer):
     written_by = serializers.CharField(source="written_by.username")
 
     class Meta:
         model = ProgressNote
-        fields = ["id", "patient", "episode", "session", "plan", "occurred_at", "body", "objective_updates",
-                  "written_by", "written_at"]
+        fields = [
+            "id",
+            "patient",
+            "episode",
+            "session",
+            "plan",
+            "occurred_at",
+            "body",
+            "objective_updates",
+            "written_by",
+            "written_at",
+        ]
 
 
 class ProgressNoteInSerializer(StrictSerializer):
@@ -474,4 +562,3 @@ class CounselingNoteListView(ApiView):
         serializer.is_valid(raise_exception=True)
         note = services.write_counseling_note(acting_user=request.user, patient=patient, **serializer.validated_data)
         return Response(CounselingNoteSerializer(note).data, status=status.HTTP_201_CREATED)
-

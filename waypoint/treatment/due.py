@@ -33,12 +33,24 @@ def due_for(program, patients, now=None) -> list[Due]:
     now = now or timezone.now()
     interval = REVIEW_INTERVAL_DAYS.get(program)
     overdue_after = REVIEW_OVERDUE_AFTER_DAYS.get(program)
-    stays = {s.patient_id: s for s in LevelOfCareStay.objects.filter(
-        program=program, ended_at__isnull=True, patient__in=patients).select_related("patient", "episode")}
-    in_force = {p.episode_id: p for p in TreatmentPlan.objects.filter(
-        program=program, status=TreatmentPlan.Status.SIGNED, episode_id__in=[s.episode_id for s in stays.values()])}
-    reviewed = dict(PlanReview.objects.filter(plan__in=in_force.values()).values("plan_id")
-                    .annotate(last=Max("reviewed_at")).values_list("plan_id", "last"))
+    stays = {
+        s.patient_id: s
+        for s in LevelOfCareStay.objects.filter(
+            program=program, ended_at__isnull=True, patient__in=patients
+        ).select_related("patient", "episode")
+    }
+    in_force = {
+        p.episode_id: p
+        for p in TreatmentPlan.objects.filter(
+            program=program, status=TreatmentPlan.Status.SIGNED, episode_id__in=[s.episode_id for s in stays.values()]
+        )
+    }
+    reviewed = dict(
+        PlanReview.objects.filter(plan__in=in_force.values())
+        .values("plan_id")
+        .annotate(last=Max("reviewed_at"))
+        .values_list("plan_id", "last")
+    )
     rows = []
     for stay in stays.values():
         plan = in_force.get(stay.episode_id)

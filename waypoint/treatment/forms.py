@@ -16,10 +16,15 @@ def _staff_choices(staff: dict[int, str], blank="— choose —"):
 
 
 class StartPlanForm(forms.Form):
-    template = forms.ModelChoiceField(queryset=PlanTemplate.objects.none(), required=False,
-                                      empty_label="— an empty plan —", label="Start from the program template")
-    responsible = forms.TypedChoiceField(label="Responsible staff for the template's interventions", required=False,
-                                         coerce=int, empty_value=None)
+    template = forms.ModelChoiceField(
+        queryset=PlanTemplate.objects.none(),
+        required=False,
+        empty_label="— an empty plan —",
+        label="Start from the program template",
+    )
+    responsible = forms.TypedChoiceField(
+        label="Responsible staff for the template's interventions", required=False, coerce=int, empty_value=None
+    )
 
     def __init__(self, *args, program, staff, level_code=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,12 +39,17 @@ class StartPlanForm(forms.Form):
 
 class ProblemForm(forms.Form):
     description = forms.CharField(label="Problem", widget=forms.Textarea(attrs={"rows": 2}))
-    diagnosis = forms.ChoiceField(label="Diagnosis (ICD-10-CM)", required=False,
-                                  choices=[("", "—")] + [(c, f"{c} {label}") for c, label in DIAGNOSES.items()])
-    screen_findings = forms.MultipleChoiceField(label="Screen findings (latest complication screen)",
-                                                required=False, widget=forms.CheckboxSelectMultiple)
-    goal = forms.CharField(label="Goal, in the patient's own words", required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    diagnosis = forms.ChoiceField(
+        label="Diagnosis (ICD-10-CM)",
+        required=False,
+        choices=[("", "—")] + [(c, f"{c} {label}") for c, label in DIAGNOSES.items()],
+    )
+    screen_findings = forms.MultipleChoiceField(
+        label="Screen findings (latest complication screen)", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    goal = forms.CharField(
+        label="Goal, in the patient's own words", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, findings: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,8 +80,11 @@ class ObjectiveForm(forms.Form):
 class InterventionForm(forms.Form):
     problem = forms.ChoiceField(label="Problem")
     modality = forms.ChoiceField(label="Modality")
-    frequency = forms.CharField(label="Frequency", max_length=200,
-                                widget=forms.TextInput(attrs={"placeholder": "e.g. 3 times a week, 60 minutes"}))
+    frequency = forms.CharField(
+        label="Frequency",
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. 3 times a week, 60 minutes"}),
+    )
     responsible = forms.TypedChoiceField(label="Responsible staff member", coerce=int, empty_value=None)
 
     def __init__(self, *args, problems, program, staff, **kwargs):
@@ -83,8 +96,9 @@ class InterventionForm(forms.Form):
 
 class UpdateGoalForm(forms.Form):
     item = forms.CharField(widget=forms.HiddenInput)
-    text = forms.CharField(label="Goal", max_length=2000, widget=forms.TextInput(
-        attrs={"placeholder": "In the patient's own words"}))
+    text = forms.CharField(
+        label="Goal", max_length=2000, widget=forms.TextInput(attrs={"placeholder": "In the patient's own words"})
+    )
 
 
 class UpdateInterventionForm(forms.Form):
@@ -99,8 +113,9 @@ class UpdateInterventionForm(forms.Form):
 
 class AcknowledgeForm(forms.Form):
     patient_name = forms.CharField(label="Patient types their name", max_length=200)
-    attested = forms.BooleanField(label="I reviewed this plan, took part in writing it, and agree to it",
-                                  required=False)
+    attested = forms.BooleanField(
+        label="I reviewed this plan, took part in writing it, and agree to it", required=False
+    )
 
 
 class AmendForm(forms.Form):
@@ -154,8 +169,7 @@ class AttendanceForm(forms.Form):
 
 class ProgressNoteForm(forms.Form):
     occurred_at = forms.DateTimeField(label="Session or contact time", widget=DateTimeInput())
-    session = forms.TypedChoiceField(label="Individual or group session", required=False, coerce=int,
-                                     empty_value=None)
+    session = forms.TypedChoiceField(label="Individual or group session", required=False, coerce=int, empty_value=None)
     body = forms.CharField(label="Progress note", widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, sessions, objectives, **kwargs):
@@ -165,15 +179,19 @@ class ProgressNoteForm(forms.Form):
         for objective in objectives:
             status = f"status_{objective['id']}"
             comment = f"comment_{objective['id']}"
-            self.fields[status] = forms.ChoiceField(label=objective["text"], required=False,
-                                                    choices=[("", "— no report —"), *OBJECTIVE_STATUSES])
+            self.fields[status] = forms.ChoiceField(
+                label=objective["text"], required=False, choices=[("", "— no report —"), *OBJECTIVE_STATUSES]
+            )
             self.fields[comment] = forms.CharField(label="Comment", required=False, max_length=500)
             self.objective_rows.append((objective, status, comment))
 
     def objective_updates(self):
         data = self.cleaned_data
-        return [{"objective": o["id"], "status": data[status], "comment": data[comment]}
-                for o, status, comment in self.objective_rows if data.get(status)]
+        return [
+            {"objective": o["id"], "status": data[status], "comment": data[comment]}
+            for o, status, comment in self.objective_rows
+            if data.get(status)
+        ]
 
     def bound_objectives(self):
         return [(o, self[status], self[comment]) for o, status, comment in self.objective_rows]
@@ -187,4 +205,3 @@ class CounselingNoteForm(forms.Form):
 def field_for(key: str) -> str:
     """A service error key as a form field name (`objective_updates.0.status` stays on top with its key)."""
     return {"occurred_at": "occurred_at"}.get(key, key)
-

@@ -8,8 +8,13 @@ from django.utils import timezone
 from waypoint.accounts.models import Program
 from waypoint.patients.models import Episode, Patient
 
-OBJECTIVE_STATUSES = (("not_started", "Not started"), ("in_progress", "In progress"), ("met", "Met"),
-                      ("not_met", "Not met"), ("discontinued", "Discontinued"))
+OBJECTIVE_STATUSES = (
+    ("not_started", "Not started"),
+    ("in_progress", "In progress"),
+    ("met", "Met"),
+    ("not_met", "Not met"),
+    ("discontinued", "Discontinued"),
+)
 OBJECTIVE_STATUS_LABELS = dict(OBJECTIVE_STATUSES)
 
 
@@ -30,8 +35,11 @@ class PlanTemplate(models.Model):
 
     class Meta:
         ordering = ["name", "-created_at"]
-        constraints = [models.UniqueConstraint(fields=["program", "name"], condition=models.Q(active=True),
-                                               name="one_active_template_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "name"], condition=models.Q(active=True), name="one_active_template_name"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -54,8 +62,7 @@ class TreatmentPlan(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="treatment_plans")
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="treatment_plans")
     version = models.PositiveIntegerField(default=1)
-    replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="replaced_by")
+    replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     body = models.JSONField(default=dict)
     revision = models.PositiveIntegerField(default=1)
@@ -64,13 +71,15 @@ class TreatmentPlan(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)  # edit, signature, acknowledgement, superseding
-    clinician_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                            blank=True, related_name="+")
+    clinician_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     clinician_signed_at = models.DateTimeField(null=True, blank=True)
     patient_signed_name = models.CharField(max_length=200, blank=True)
     patient_signed_at = models.DateTimeField(null=True, blank=True)
-    patient_witnessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                             blank=True, related_name="+")
+    patient_witnessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -137,8 +146,11 @@ class Session(models.Model):
 
     class Meta:
         ordering = ["starts_at", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
-                                              name="session_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"
+            )
+        ]
         indexes = [models.Index(fields=["program", "starts_at"], name="session_program_time")]
 
     def __str__(self) -> str:

@@ -37,12 +37,25 @@ def attendance_rate_by_modality(program, start: datetime, end: datetime, patient
     modality_of = {sid: code for sid, code, _ in sessions}
     rows: dict[str, dict] = {}
     for _sid, code, label in sessions:
-        row = rows.setdefault(code, {"modality": code, "label": label, "sessions": 0, "marked": 0, "attended": 0,
-                                     "absent_excused": 0, "absent_unexcused": 0, "unmarked": 0, "rate": None})
+        row = rows.setdefault(
+            code,
+            {
+                "modality": code,
+                "label": label,
+                "sessions": 0,
+                "marked": 0,
+                "attended": 0,
+                "absent_excused": 0,
+                "absent_unexcused": 0,
+                "unmarked": 0,
+                "rate": None,
+            },
+        )
         row["sessions"] += 1
     marked_pairs = set()
     for sid, patient_id, status in marks.filter(session_id__in=modality_of).values_list(
-            "session_id", "patient_id", "status"):
+        "session_id", "patient_id", "status"
+    ):
         row = rows[modality_of[sid]]
         row["marked"] += 1
         marked_pairs.add((sid, patient_id))
@@ -74,10 +87,12 @@ def plan_objective_status(patient, today=None) -> dict:
     status_label, status_at, overdue}], "counts": {status: n}}.
     """
     today = today or timezone.localdate()
-    episode = (patient.episodes.filter(discharged_at__isnull=True).first()
-               or patient.episodes.order_by("-admitted_at").first())
-    plan = (TreatmentPlan.objects.filter(episode=episode, status=TreatmentPlan.Status.SIGNED).first()
-            if episode else None)
+    episode = (
+        patient.episodes.filter(discharged_at__isnull=True).first() or patient.episodes.order_by("-admitted_at").first()
+    )
+    plan = (
+        TreatmentPlan.objects.filter(episode=episode, status=TreatmentPlan.Status.SIGNED).first() if episode else None
+    )
     if plan is None:
         return {"plan": None, "objectives": [], "counts": {}}
     latest: dict[str, tuple] = {}
@@ -89,9 +104,19 @@ def plan_objective_status(patient, today=None) -> dict:
         status, at = latest.get(objective["id"], ("not_started", None))
         target = objective.get("target_date")
         overdue = bool(target) and target < today.isoformat() and status not in ("met", "discontinued")
-        objectives.append({"id": objective["id"], "text": objective["text"], "goal": objective["goal"]["text"],
-                           "problem": objective["problem"]["description"], "target_date": target, "status": status,
-                           "status_label": OBJECTIVE_STATUS_LABELS[status], "status_at": at, "overdue": overdue})
+        objectives.append(
+            {
+                "id": objective["id"],
+                "text": objective["text"],
+                "goal": objective["goal"]["text"],
+                "problem": objective["problem"]["description"],
+                "target_date": target,
+                "status": status,
+                "status_label": OBJECTIVE_STATUS_LABELS[status],
+                "status_at": at,
+                "overdue": overdue,
+            }
+        )
         counts[status] += 1
     return {"plan": plan, "objectives": objectives, "counts": dict(counts)}
 
@@ -100,7 +125,8 @@ ATTENDANCE_DEFINITION = (
     "Of the attendance marks of the program's sessions (group and individual) that started in the period, the share "
     "where the patient took part: present, late or left early. Absences, excused or not, count as marks not "
     "attended; rostered patients never marked are left out (the session page shows them). By modality, with the "
-    "label the sessions were scheduled with.")
+    "label the sessions were scheduled with."
+)
 
 
 def attendance_figure():
@@ -109,7 +135,10 @@ def attendance_figure():
 
     def compute(period):
         rows = attendance_rate_by_modality(period.program, period.start_at, period.end_at)
-        return rate(sum(row["attended"] for row in rows), sum(row["marked"] for row in rows),
-                    breakdown=[(row["label"], row["attended"], row["marked"]) for row in rows if row["marked"]])
+        return rate(
+            sum(row["attended"] for row in rows),
+            sum(row["marked"] for row in rows),
+            breakdown=[(row["label"], row["attended"], row["marked"]) for row in rows if row["marked"]],
+        )
 
     return Figure("attendance_by_modality", "Session attendance by modality", "rate", ATTENDANCE_DEFINITION, compute)

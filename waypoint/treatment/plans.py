@@ -30,8 +30,15 @@ def new_id() -> str:
 class Cleaner:
     """Validate a body; collect every error; return the normalised body."""
 
-    def __init__(self, *, modalities: dict[str, str], staff: dict[int, str], findings: dict[str, str],
-                 template: bool = False, complete: bool = False):
+    def __init__(
+        self,
+        *,
+        modalities: dict[str, str],
+        staff: dict[int, str],
+        findings: dict[str, str],
+        template: bool = False,
+        complete: bool = False,
+    ):
         self.modalities = modalities
         self.staff = staff
         self.findings = findings
@@ -93,8 +100,10 @@ class Cleaner:
             return {}
         diagnosis = item.get("diagnosis") or ""
         if diagnosis and diagnosis not in DIAGNOSES:
-            self.error(f"{key}.diagnosis", f"{where}: {diagnosis!r} is not one of the diagnoses Waypoint lists "
-                       f"({', '.join(DIAGNOSES)}).")
+            self.error(
+                f"{key}.diagnosis",
+                f"{where}: {diagnosis!r} is not one of the diagnoses Waypoint lists ({', '.join(DIAGNOSES)}).",
+            )
         findings = item.get("screen_findings") or []
         if not isinstance(findings, list):
             self.error(f"{key}.screen_findings", f"{where}: a list of screen findings expected.")
@@ -103,8 +112,10 @@ class Cleaner:
             self.error(f"{key}.screen_findings", f"{where}: a template cannot name a patient's screen findings.")
         for finding in findings:
             if finding not in self.findings:
-                self.error(f"{key}.screen_findings", f"{where}: {finding!r} is not a finding present on the "
-                           "patient's latest complication screen.")
+                self.error(
+                    f"{key}.screen_findings",
+                    f"{where}: {finding!r} is not a finding present on the patient's latest complication screen.",
+                )
         goals = item.get("goals") or []
         interventions = item.get("interventions") or []
         if not isinstance(goals, list):
@@ -114,11 +125,15 @@ class Cleaner:
             self.error(f"{key}.interventions", f"{where}: a list of interventions expected.")
             interventions = []
         problem = {
-            "id": self._id(item, key), "description": self._text(item, "description", key, where),
-            "diagnosis": diagnosis, "screen_findings": [f for f in findings if isinstance(f, str)],
+            "id": self._id(item, key),
+            "description": self._text(item, "description", key, where),
+            "diagnosis": diagnosis,
+            "screen_findings": [f for f in findings if isinstance(f, str)],
             "goals": [self.goal(g, f"{key}.goals.{n}", f"{where}, goal {n + 1}") for n, g in enumerate(goals)],
-            "interventions": [self.intervention(i, f"{key}.interventions.{n}", f"{where}, intervention {n + 1}")
-                              for n, i in enumerate(interventions)],
+            "interventions": [
+                self.intervention(i, f"{key}.interventions.{n}", f"{where}, intervention {n + 1}")
+                for n, i in enumerate(interventions)
+            ],
         }
         if self.complete and not problem["goals"]:
             self.error(f"{key}.goals", f"{where}: give at least one goal in the patient's own words.")
@@ -133,11 +148,21 @@ class Cleaner:
         if not isinstance(objectives, list):
             self.error(f"{key}.objectives", f"{where}: a list of objectives expected.")
             objectives = []
-        goal = {"id": self._id(item, key),
-                "text": self._text(item, "text", key, where, required=self.complete and not self.template,
-                                   missing="write the goal in the patient's own words."),
-                "objectives": [self.objective(o, f"{key}.objectives.{n}", f"{where}, objective {n + 1}")
-                               for n, o in enumerate(objectives)]}
+        goal = {
+            "id": self._id(item, key),
+            "text": self._text(
+                item,
+                "text",
+                key,
+                where,
+                required=self.complete and not self.template,
+                missing="write the goal in the patient's own words.",
+            ),
+            "objectives": [
+                self.objective(o, f"{key}.objectives.{n}", f"{where}, objective {n + 1}")
+                for n, o in enumerate(objectives)
+            ],
+        }
         if self.complete and not goal["objectives"]:
             self.error(f"{key}.objectives", f"{where}: give at least one measurable objective.")
         return goal
@@ -174,8 +199,12 @@ class Cleaner:
         label = self.modalities.get(modality)
         if label is None:
             self.error(f"{key}.modality", f"{where}: {modality!r} is not one of the program's modalities.")
-        intervention = {"id": self._id(item, key), "modality": modality, "modality_label": label or modality,
-                        "frequency": self._text(item, "frequency", key, where, required=self.complete)}
+        intervention = {
+            "id": self._id(item, key),
+            "modality": modality,
+            "modality_label": label or modality,
+            "frequency": self._text(item, "frequency", key, where, required=self.complete),
+        }
         responsible = item.get("responsible")
         if self.template:
             if responsible not in (None, ""):
@@ -198,16 +227,44 @@ def from_template(body: dict, start: date) -> dict:
     """A plan body from a template's: target dates from target_days, fresh ids, no responsible staff yet."""
     problems = []
     for problem in body.get("problems", []):
-        goals = [{"id": new_id(), "text": "", "objectives": [  # the patient's own words, written with them
-            {"id": new_id(), "text": o["text"],
-             "target_date": (start + timedelta(days=o["target_days"])).isoformat() if o.get("target_days") else None}
-            for o in goal.get("objectives", [])]} for goal in problem.get("goals", [])]
-        interventions = [{"id": new_id(), "modality": i["modality"], "modality_label": i.get("modality_label", ""),
-                          "frequency": i.get("frequency", ""), "responsible": None, "responsible_name": ""}
-                         for i in problem.get("interventions", [])]
-        problems.append({"id": new_id(), "description": problem["description"],
-                         "diagnosis": problem.get("diagnosis", ""), "screen_findings": [], "goals": goals,
-                         "interventions": interventions})
+        goals = [
+            {
+                "id": new_id(),
+                "text": "",
+                "objectives": [  # the patient's own words, written with them
+                    {
+                        "id": new_id(),
+                        "text": o["text"],
+                        "target_date": (start + timedelta(days=o["target_days"])).isoformat()
+                        if o.get("target_days")
+                        else None,
+                    }
+                    for o in goal.get("objectives", [])
+                ],
+            }
+            for goal in problem.get("goals", [])
+        ]
+        interventions = [
+            {
+                "id": new_id(),
+                "modality": i["modality"],
+                "modality_label": i.get("modality_label", ""),
+                "frequency": i.get("frequency", ""),
+                "responsible": None,
+                "responsible_name": "",
+            }
+            for i in problem.get("interventions", [])
+        ]
+        problems.append(
+            {
+                "id": new_id(),
+                "description": problem["description"],
+                "diagnosis": problem.get("diagnosis", ""),
+                "screen_findings": [],
+                "goals": goals,
+                "interventions": interventions,
+            }
+        )
     return {"problems": problems}
 
 
@@ -224,15 +281,32 @@ def to_template(body: dict, start: date) -> dict:
                     days = max(1, (date.fromisoformat(o["target_date"]) - start).days)
                 objectives.append({"id": new_id(), "text": o["text"], "target_days": days})
             goals.append({"id": new_id(), "text": goal["text"], "objectives": objectives})
-        interventions = [{"id": new_id(), "modality": i["modality"], "modality_label": i["modality_label"],
-                          "frequency": i["frequency"], "responsible": None, "responsible_name": ""}
-                         for i in problem.get("interventions", [])]
-        problems.append({"id": new_id(), "description": problem["description"], "diagnosis": problem["diagnosis"],
-                         "screen_findings": [], "goals": goals, "interventions": interventions})
+        interventions = [
+            {
+                "id": new_id(),
+                "modality": i["modality"],
+                "modality_label": i["modality_label"],
+                "frequency": i["frequency"],
+                "responsible": None,
+                "responsible_name": "",
+            }
+            for i in problem.get("interventions", [])
+        ]
+        problems.append(
+            {
+                "id": new_id(),
+                "description": problem["description"],
+                "diagnosis": problem["diagnosis"],
+                "screen_findings": [],
+                "goals": goals,
+                "interventions": interventions,
+            }
+        )
     return {"problems": problems}
 
 
 # --- edits the plan page makes on a draft (each returns a new body; the service validates and saves it) ---
+
 
 def _find(body, item_id):
     for problem in body["problems"]:
@@ -252,8 +326,16 @@ def _find(body, item_id):
 
 def add_problem(body, *, description, diagnosis="", screen_findings=(), goal=""):
     goals = [{"id": new_id(), "text": goal, "objectives": []}] if goal.strip() else []
-    body["problems"].append({"id": new_id(), "description": description, "diagnosis": diagnosis,
-                             "screen_findings": list(screen_findings), "goals": goals, "interventions": []})
+    body["problems"].append(
+        {
+            "id": new_id(),
+            "description": description,
+            "diagnosis": diagnosis,
+            "screen_findings": list(screen_findings),
+            "goals": goals,
+            "interventions": [],
+        }
+    )
     return body
 
 
@@ -269,8 +351,9 @@ def add_objective(body, *, goal, text, target_date):
     kind, found, _ = _find(body, goal)
     if kind != "goal":
         raise ValidationError({"goal": "Choose a goal."})
-    found["objectives"].append({"id": new_id(), "text": text,
-                                "target_date": target_date.isoformat() if target_date else None})
+    found["objectives"].append(
+        {"id": new_id(), "text": text, "target_date": target_date.isoformat() if target_date else None}
+    )
     return body
 
 
@@ -278,8 +361,15 @@ def add_intervention(body, *, problem, modality, frequency, responsible):
     kind, found, _ = _find(body, problem)
     if kind != "problem":
         raise ValidationError({"problem": "Choose a problem."})
-    found["interventions"].append({"id": new_id(), "modality": modality, "frequency": frequency,
-                                   "responsible": responsible, "responsible_name": ""})
+    found["interventions"].append(
+        {
+            "id": new_id(),
+            "modality": modality,
+            "frequency": frequency,
+            "responsible": responsible,
+            "responsible_name": "",
+        }
+    )
     return body
 
 

@@ -29,12 +29,22 @@ def treatment_body(request, patient):
     plan = TreatmentPlan.objects.filter(episode=episode).first() if episode else None
     status = plan_objective_status(patient)
     upcoming = Session.objects.filter(roster__patient=patient, ends_at__gte=timezone.now()).order_by("starts_at")[:5]
-    parts = GroupNoteEntry.objects.filter(patient=patient).select_related("note__session").order_by(
-        "-note__session__starts_at")[:3]
+    parts = (
+        GroupNoteEntry.objects.filter(patient=patient)
+        .select_related("note__session")
+        .order_by("-note__session__starts_at")[:3]
+    )
     notes = ProgressNote.objects.filter(patient=patient).select_related("written_by")[:3]
     return "treatment/_chart_section.html", {
-        "patient": patient, "episode": episode, "plan": plan, "status": status, "upcoming": upcoming,
-        "group_parts": parts, "notes": notes, "can_counsel": may_keep_counseling_notes(request.user, patient)}
+        "patient": patient,
+        "episode": episode,
+        "plan": plan,
+        "status": status,
+        "upcoming": upcoming,
+        "group_parts": parts,
+        "notes": notes,
+        "can_counsel": may_keep_counseling_notes(request.user, patient),
+    }
 
 
 def treatment_progress(request, patient):
@@ -42,11 +52,17 @@ def treatment_progress(request, patient):
     stands. Counseling notes are not part of it."""
     if not has_permission(request.user, patient.program_id, CHART_READ):
         return None
-    episode = (patient.episodes.filter(discharged_at__isnull=True).first()
-               or patient.episodes.order_by("-admitted_at").first())
+    episode = (
+        patient.episodes.filter(discharged_at__isnull=True).first() or patient.episodes.order_by("-admitted_at").first()
+    )
     attendance = []
     if episode is not None:
-        attendance = attendance_rate_by_modality(patient.program, episode.admitted_at,
-                                                 episode.discharged_at or timezone.now(), patient=patient)
-    return "treatment/_progress.html", {"patient": patient, "episode": episode, "attendance": attendance,
-                                        "status": plan_objective_status(patient)}
+        attendance = attendance_rate_by_modality(
+            patient.program, episode.admitted_at, episode.discharged_at or timezone.now(), patient=patient
+        )
+    return "treatment/_progress.html", {
+        "patient": patient,
+        "episode": episode,
+        "attendance": attendance,
+        "status": plan_objective_status(patient),
+    }

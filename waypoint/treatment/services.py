@@ -45,10 +45,16 @@ from .settings import modality_labels
 SESSION_MAX = timedelta(hours=12)
 
 
-
 def _timeline(patient, kind, summary, *, at, by, episode=None) -> None:
-    TimelineEntry.objects.create(program_id=patient.program_id, patient=patient, episode=episode, occurred_at=at,
-                                 kind=kind, summary=summary[:300], recorded_by=by)
+    TimelineEntry.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        episode=episode,
+        occurred_at=at,
+        kind=kind,
+        summary=summary[:300],
+        recorded_by=by,
+    )
 
 
 def _not_future(value: datetime, field: str) -> None:
@@ -96,8 +102,12 @@ def _known_modalities(program, *bodies) -> dict[str, str]:
 
 
 def clean_plan_body(patient, body, *, previous=None, complete=False) -> dict:
-    cleaner = plans.Cleaner(modalities=_known_modalities(patient.program, previous), staff=clinical_staff(
-        patient.program), findings=present_findings(patient), complete=complete)
+    cleaner = plans.Cleaner(
+        modalities=_known_modalities(patient.program, previous),
+        staff=clinical_staff(patient.program),
+        findings=present_findings(patient),
+        complete=complete,
+    )
     return cleaner.body(body)
 
 
@@ -131,9 +141,11 @@ def _save(obj, field, message):
 
 # --- treatment plans ---------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def start_plan(*, acting_user, patient: Patient, template: PlanTemplate | None = None,
-               responsible: int | None = None) -> TreatmentPlan:
+def start_plan(
+    *, acting_user, patient: Patient, template: PlanTemplate | None = None, responsible: int | None = None
+) -> TreatmentPlan:
     """Open the episode's first plan as a draft, empty or from one of the program's templates (which the clinician
     then adapts); `responsible` fills every intervention of the template with that staff member."""
     require(acting_user, patient.program_id, PLAN_WRITE)
@@ -150,24 +162,39 @@ def start_plan(*, acting_user, patient: Patient, template: PlanTemplate | None =
                 for intervention in problem["interventions"]:
                     intervention["responsible"] = responsible
     body = clean_plan_body(patient, body, previous=template.body if template else None)
-    plan = TreatmentPlan(program_id=patient.program_id, patient=patient, episode=episode, body=body,
-                         template_name=template.name if template else "", created_by=acting_user)
+    plan = TreatmentPlan(
+        program_id=patient.program_id,
+        patient=patient,
+        episode=episode,
+        body=body,
+        template_name=template.name if template else "",
+        created_by=acting_user,
+    )
     try:
         _save(plan, "template", "Another plan was started for this episode at the same time.")
     except StaleVersion as race:
         raise ValidationError({"template": str(race)}) from race
-    _timeline(patient, "plan.start", "Treatment plan v1 started" + (f" from the template {template.name}"
-              if template else ""), at=plan.created_at, by=acting_user, episode=episode)
-    audit.record(acting_user, "plan.create", patient=patient, obj=plan,
-                 detail={"version": 1, "template": plan.template_name})
+    _timeline(
+        patient,
+        "plan.start",
+        "Treatment plan v1 started" + (f" from the template {template.name}" if template else ""),
+        at=plan.created_at,
+        by=acting_user,
+        episode=episode,
+    )
+    audit.record(
+        acting_user, "plan.create", patient=patient, obj=plan, detail={"version": 1, "template": plan.template_name}
+    )
     return plan
 
 
 def _locked_draft(plan: TreatmentPlan, revision: int | None) -> TreatmentPlan:
     locked = TreatmentPlan.objects.select_for_update().select_related("patient__program").get(pk=plan.pk)
     if locked.status != TreatmentPlan.Status.DRAFT:
-        raise StaleVersion(f"Plan version {locked.version} is {locked.get_status_display().lower()}: a signed plan "
-                           "is never edited; amend it with a new version.")
+        raise StaleVersion(
+            f"Plan version {locked.version} is {locked.get_status_display().lower()}: a signed plan "
+            "is never edited; amend it with a new version."
+        )
     if revision is not None and revision != locked.revision:
         raise StaleVersion(f"This draft was changed since you read it (now revision {locked.revision}).")
     if not locked.episode.is_open:
@@ -185,8 +212,13 @@ def save_draft(*, acting_user, plan: TreatmentPlan, body: dict, revision: int | 
     plan.revision += 1
     plan.updated_at = timezone.now()
     plan.save(update_fields=["body", "revision", "updated_at"])
-    audit.record(acting_user, "plan.draft.update", patient=plan.patient, obj=plan,
-                 detail={"version": plan.version, "revision": plan.revision})
+    audit.record(
+        acting_user,
+        "plan.draft.update",
+        patient=plan.patient,
+        obj=plan,
+        detail={"version": plan.version, "revision": plan.revision},
+    )
     return plan
 
 
@@ -204,15 +236,27 @@ def sign_plan(*, acting_user, plan: TreatmentPlan, revision: int | None) -> Trea
     plan.body = clean_plan_body(plan.patient, plan.body, previous=_merge(previous, plan.body), complete=True)
     now = timezone.now()
     if plan.replaces_id:
-        TreatmentPlan.objects.filter(pk=plan.replaces_id).update(status=TreatmentPlan.Status.SUPERSEDED,
-                                                                 superseded_at=now, updated_at=now)
+        TreatmentPlan.objects.filter(pk=plan.replaces_id).update(
+            status=TreatmentPlan.Status.SUPERSEDED, superseded_at=now, updated_at=now
+        )
     plan.status, plan.clinician_signed_by, plan.clinician_signed_at = TreatmentPlan.Status.SIGNED, acting_user, now
     plan.updated_at = now
     plan.save(update_fields=["body", "status", "clinician_signed_by", "clinician_signed_at", "updated_at"])
-    _timeline(plan.patient, "plan.sign", f"Treatment plan v{plan.version} signed by "
-              f"{acting_user.get_full_name() or acting_user.username}", at=now, by=acting_user, episode=plan.episode)
-    audit.record(acting_user, "plan.sign", patient=plan.patient, obj=plan,
-                 detail={"version": plan.version, "supersedes": plan.replaces_id})
+    _timeline(
+        plan.patient,
+        "plan.sign",
+        f"Treatment plan v{plan.version} signed by {acting_user.get_full_name() or acting_user.username}",
+        at=now,
+        by=acting_user,
+        episode=plan.episode,
+    )
+    audit.record(
+        acting_user,
+        "plan.sign",
+        patient=plan.patient,
+        obj=plan,
+        detail={"version": plan.version, "supersedes": plan.replaces_id},
+    )
     return plan
 
 
@@ -240,12 +284,21 @@ def acknowledge_plan(*, acting_user, plan: TreatmentPlan, patient_name: str, att
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    plan.patient_signed_name, plan.patient_signed_at, plan.patient_witnessed_by = " ".join(patient_name.split()), now, \
-        acting_user
+    plan.patient_signed_name, plan.patient_signed_at, plan.patient_witnessed_by = (
+        " ".join(patient_name.split()),
+        now,
+        acting_user,
+    )
     plan.updated_at = now
     plan.save(update_fields=["patient_signed_name", "patient_signed_at", "patient_witnessed_by", "updated_at"])
-    _timeline(plan.patient, "plan.acknowledge", f"Treatment plan v{plan.version} acknowledged by the patient",
-              at=now, by=acting_user, episode=plan.episode)
+    _timeline(
+        plan.patient,
+        "plan.acknowledge",
+        f"Treatment plan v{plan.version} acknowledged by the patient",
+        at=now,
+        by=acting_user,
+        episode=plan.episode,
+    )
     audit.record(acting_user, "plan.acknowledge", patient=plan.patient, obj=plan, detail={"version": plan.version})
     return plan
 
@@ -259,16 +312,32 @@ def amend_plan(*, acting_user, plan: TreatmentPlan, version: int, reason: str) -
     locked = TreatmentPlan.objects.select_for_update().select_related("patient", "episode").get(pk=plan.pk)
     newest = TreatmentPlan.objects.filter(episode_id=locked.episode_id).order_by("-version").first()
     if locked.status != TreatmentPlan.Status.SIGNED or newest.pk != locked.pk or version != locked.version:
-        raise StaleVersion(f"Plan version {version} is not the newest signed version (the newest is version "
-                           f"{newest.version}, {newest.get_status_display().lower()}).")
+        raise StaleVersion(
+            f"Plan version {version} is not the newest signed version (the newest is version "
+            f"{newest.version}, {newest.get_status_display().lower()})."
+        )
     if not locked.episode.is_open:
         raise ValidationError({"episode": "The episode of care is closed."})
-    draft = TreatmentPlan(program_id=locked.program_id, patient=locked.patient, episode=locked.episode,
-                          version=locked.version + 1, replaces=locked, body=locked.body,
-                          template_name=locked.template_name, change_reason=reason.strip(), created_by=acting_user)
+    draft = TreatmentPlan(
+        program_id=locked.program_id,
+        patient=locked.patient,
+        episode=locked.episode,
+        version=locked.version + 1,
+        replaces=locked,
+        body=locked.body,
+        template_name=locked.template_name,
+        change_reason=reason.strip(),
+        created_by=acting_user,
+    )
     _save(draft, "version", "Another amendment of this plan was started at the same time.")
-    _timeline(locked.patient, "plan.amend", f"Treatment plan v{draft.version} started (amends v{locked.version}): "
-              f"{_short(reason)}", at=draft.created_at, by=acting_user, episode=locked.episode)
+    _timeline(
+        locked.patient,
+        "plan.amend",
+        f"Treatment plan v{draft.version} started (amends v{locked.version}): {_short(reason)}",
+        at=draft.created_at,
+        by=acting_user,
+        episode=locked.episode,
+    )
     audit.record(acting_user, "plan.amend", patient=locked.patient, obj=draft, detail={"replaces": locked.pk})
     return draft
 
@@ -287,10 +356,22 @@ def review_plan(*, acting_user, plan: TreatmentPlan, note: str, reviewed_at: dat
     _not_future(reviewed_at, "reviewed_at")
     if reviewed_at < plan.clinician_signed_at:
         raise ValidationError({"reviewed_at": "The review cannot be before the plan was signed."})
-    review = PlanReview.objects.create(program_id=plan.program_id, patient=plan.patient, plan=plan,
-                                       reviewed_at=reviewed_at, reviewed_by=acting_user, note=note.strip())
-    _timeline(plan.patient, "plan.review", f"Treatment plan v{plan.version} reviewed, unchanged: {_short(note)}",
-              at=reviewed_at, by=acting_user, episode=plan.episode)
+    review = PlanReview.objects.create(
+        program_id=plan.program_id,
+        patient=plan.patient,
+        plan=plan,
+        reviewed_at=reviewed_at,
+        reviewed_by=acting_user,
+        note=note.strip(),
+    )
+    _timeline(
+        plan.patient,
+        "plan.review",
+        f"Treatment plan v{plan.version} reviewed, unchanged: {_short(note)}",
+        at=reviewed_at,
+        by=acting_user,
+        episode=plan.episode,
+    )
     audit.record(acting_user, "plan.review", patient=plan.patient, obj=review, detail={"plan": plan.pk})
     return review
 
@@ -313,25 +394,48 @@ def save_template(*, acting_user, program, name: str, level_codes: list[str], bo
     if old is not None:
         old.active = False
         old.save(update_fields=["active"])
-    template = PlanTemplate.objects.create(program=program, name=name, level_codes=sorted(set(level_codes)),
-                                           body=clean, created_by=acting_user)
-    audit.record(acting_user, "plan_template.save", program=program, obj=template,
-                 detail={"name": name, "replaces": old.pk if old else None})
+    template = PlanTemplate.objects.create(
+        program=program, name=name, level_codes=sorted(set(level_codes)), body=clean, created_by=acting_user
+    )
+    audit.record(
+        acting_user,
+        "plan_template.save",
+        program=program,
+        obj=template,
+        detail={"name": name, "replaces": old.pk if old else None},
+    )
     return template
 
 
 @transaction.atomic
 def template_from_plan(*, acting_user, plan: TreatmentPlan, name: str, level_codes: list[str]) -> PlanTemplate:
     start = timezone.localtime(plan.created_at).date()
-    return save_template(acting_user=acting_user, program=plan.patient.program, name=name, level_codes=level_codes,
-                         body=plans.to_template(plan.body, start))
+    return save_template(
+        acting_user=acting_user,
+        program=plan.patient.program,
+        name=name,
+        level_codes=level_codes,
+        body=plans.to_template(plan.body, start),
+    )
 
 
 # --- sessions, roster, attendance ----------------------------------------------------------------------
 
+
 @transaction.atomic
-def schedule_session(*, acting_user, program, kind: str, modality: str, topic: str, facilitator, room: str = "",
-                     starts_at: datetime, ends_at: datetime, patient: Patient | None = None) -> Session:
+def schedule_session(
+    *,
+    acting_user,
+    program,
+    kind: str,
+    modality: str,
+    topic: str,
+    facilitator,
+    room: str = "",
+    starts_at: datetime,
+    ends_at: datetime,
+    patient: Patient | None = None,
+) -> Session:
     """A group session (roster added after) or an individual session with its one patient."""
     require(acting_user, program.pk, SESSION_WRITE)
     errors = {}
@@ -354,9 +458,18 @@ def schedule_session(*, acting_user, program, kind: str, modality: str, topic: s
         errors["patient"] = "Add a group's patients to its roster."
     if errors:
         raise ValidationError(errors)
-    session = Session.objects.create(program=program, kind=kind, modality=modality, modality_label=labels[modality],
-                                     topic=topic.strip(), facilitator=facilitator, room=(room or "").strip(),
-                                     starts_at=starts_at, ends_at=ends_at, created_by=acting_user)
+    session = Session.objects.create(
+        program=program,
+        kind=kind,
+        modality=modality,
+        modality_label=labels[modality],
+        topic=topic.strip(),
+        facilitator=facilitator,
+        room=(room or "").strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        created_by=acting_user,
+    )
     audit.record(acting_user, "session.create", program=program, obj=session, detail={"kind": kind})
     if patient is not None:
         add_to_roster(acting_user=acting_user, session=session, patient=patient)
@@ -375,15 +488,17 @@ def add_to_roster(*, acting_user, session: Session, patient: Patient) -> RosterE
         raise ValidationError({"patient": "An individual session has one patient."})
     if session.roster.filter(patient=patient).exists():
         raise ValidationError({"patient": f"{patient.display_name} is already on the roster."})
-    entry = RosterEntry.objects.create(program_id=session.program_id, session=session, patient=patient,
-                                       added_by=acting_user)
+    entry = RosterEntry.objects.create(
+        program_id=session.program_id, session=session, patient=patient, added_by=acting_user
+    )
     audit.record(acting_user, "session.roster.add", patient=patient, obj=entry, detail={"session": session.pk})
     return entry
 
 
 @transaction.atomic
-def mark_attendance(*, acting_user, session: Session, patient: Patient, status: str,
-                    now: datetime | None = None) -> Attendance:
+def mark_attendance(
+    *, acting_user, session: Session, patient: Patient, status: str, now: datetime | None = None
+) -> Attendance:
     """Attendance of a rostered patient, from the session's start. A change of mark is audited (from -> to)."""
     require(acting_user, session.program_id, SESSION_WRITE)
     now = now or timezone.now()
@@ -391,28 +506,49 @@ def mark_attendance(*, acting_user, session: Session, patient: Patient, status: 
         raise ValidationError({"status": "Choose one of: " + ", ".join(Attendance.Status.values) + "."})
     if not session.has_started(now):
         begins = timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M")
-        raise ValidationError({"session": f"The session has not started yet (it starts {begins}): attendance is "
-                               "marked from its start."})
+        raise ValidationError(
+            {"session": f"The session has not started yet (it starts {begins}): attendance is marked from its start."}
+        )
     if not RosterEntry.objects.filter(session=session, patient=patient).exists():
-        raise ValidationError({"patient": f"{patient.display_name} is not on this session's roster: add them to the "
-                               "roster before marking attendance."})
+        raise ValidationError(
+            {
+                "patient": f"{patient.display_name} is not on this session's roster: add them to the "
+                "roster before marking attendance."
+            }
+        )
     mark = Attendance.objects.select_for_update().filter(session=session, patient=patient).first()
     label = Attendance.Status(status).label
     what = f"{session.get_kind_display()} session, {session.modality_label}: {session.topic}"
     if mark is None:
-        mark = Attendance.objects.create(program_id=session.program_id, session=session, patient=patient,
-                                         status=status, recorded_by=acting_user)
+        mark = Attendance.objects.create(
+            program_id=session.program_id, session=session, patient=patient, status=status, recorded_by=acting_user
+        )
         _timeline(patient, "session.attendance", f"{what}: {label}", at=session.starts_at, by=acting_user)
-        audit.record(acting_user, "session.attendance", patient=patient, obj=mark,
-                     detail={"session": session.pk, "status": status})
+        audit.record(
+            acting_user,
+            "session.attendance",
+            patient=patient,
+            obj=mark,
+            detail={"session": session.pk, "status": status},
+        )
     elif mark.status != status:
         before = mark.status
         mark.status, mark.recorded_by, mark.recorded_at = status, acting_user, timezone.now()
         mark.save(update_fields=["status", "recorded_by", "recorded_at"])
-        _timeline(patient, "session.attendance", f"{what}: attendance corrected from "
-                  f"{Attendance.Status(before).label} to {label}", at=session.starts_at, by=acting_user)
-        audit.record(acting_user, "session.attendance.change", patient=patient, obj=mark,
-                     detail={"session": session.pk, "from": before, "to": status})
+        _timeline(
+            patient,
+            "session.attendance",
+            f"{what}: attendance corrected from {Attendance.Status(before).label} to {label}",
+            at=session.starts_at,
+            by=acting_user,
+        )
+        audit.record(
+            acting_user,
+            "session.attendance.change",
+            patient=patient,
+            obj=mark,
+            detail={"session": session.pk, "from": before, "to": status},
+        )
     return mark
 
 
@@ -450,28 +586,51 @@ def write_group_note(*, acting_user, session: Session, body: str, entries: dict[
             errors[f"entries.{patient_id}"] = f"Write the individualized part for {mark.patient.display_name}."
     if errors:
         raise ValidationError(errors)
-    note = GroupNote.objects.create(program_id=session.program_id, session=session, body=body.strip(),
-                                    written_by=acting_user)
+    note = GroupNote.objects.create(
+        program_id=session.program_id, session=session, body=body.strip(), written_by=acting_user
+    )
     for patient_id, text in clean.items():
         patient = marks[patient_id].patient
         GroupNoteEntry.objects.create(program_id=session.program_id, note=note, patient=patient, text=text)
-        _timeline(patient, "session.group_note", f"Group note, {session.modality_label}: {session.topic}: "
-                  f"{_short(text)}", at=session.starts_at, by=acting_user)
-    audit.record(acting_user, "session.group_note", program=session.program, obj=note,
-                 detail={"session": session.pk, "patients": sorted(clean)})
+        _timeline(
+            patient,
+            "session.group_note",
+            f"Group note, {session.modality_label}: {session.topic}: {_short(text)}",
+            at=session.starts_at,
+            by=acting_user,
+        )
+    audit.record(
+        acting_user,
+        "session.group_note",
+        program=session.program,
+        obj=note,
+        detail={"session": session.pk, "patients": sorted(clean)},
+    )
     return note
 
 
 # --- notes ------------------------------------------------------------------------------------------
 
+
 def _episode_at(patient, at):
-    return (Episode.objects.filter(patient=patient, admitted_at__lte=at).exclude(discharged_at__lt=at)
-            .order_by("-admitted_at").first())
+    return (
+        Episode.objects.filter(patient=patient, admitted_at__lte=at)
+        .exclude(discharged_at__lt=at)
+        .order_by("-admitted_at")
+        .first()
+    )
 
 
 @transaction.atomic
-def write_progress_note(*, acting_user, patient: Patient, body: str, occurred_at: datetime,
-                        session: Session | None = None, objective_updates=None) -> ProgressNote:
+def write_progress_note(
+    *,
+    acting_user,
+    patient: Patient,
+    body: str,
+    occurred_at: datetime,
+    session: Session | None = None,
+    objective_updates=None,
+) -> ProgressNote:
     """A progress note; `objective_updates` [{objective, status, comment}] report on the signed plan's objectives."""
     require(acting_user, patient.program_id, PLAN_WRITE)
     errors = {}
@@ -493,27 +652,52 @@ def write_progress_note(*, acting_user, patient: Patient, body: str, occurred_at
             errors[key] = "Each update is {objective, status, comment}."
             continue
         if update.get("objective") not in objectives:
-            errors[f"{key}.objective"] = ("Not an objective of the patient's signed plan." if plan else
-                                          "The patient has no signed plan in force at this time.")
+            errors[f"{key}.objective"] = (
+                "Not an objective of the patient's signed plan."
+                if plan
+                else "The patient has no signed plan in force at this time."
+            )
         if update.get("status") not in OBJECTIVE_STATUS_LABELS:
             errors[f"{key}.status"] = "Choose one of: " + ", ".join(OBJECTIVE_STATUS_LABELS) + "."
         comment = update.get("comment") or ""
         if not isinstance(comment, str):
             errors[f"{key}.comment"] = "Text expected."
             comment = ""
-        updates.append({"objective": update.get("objective"), "status": update.get("status"),
-                        "comment": comment.strip()})
+        updates.append(
+            {"objective": update.get("objective"), "status": update.get("status"), "comment": comment.strip()}
+        )
     if errors:
         raise ValidationError(errors)
-    note = ProgressNote.objects.create(program_id=patient.program_id, patient=patient, episode=episode,
-                                       session=session, plan=plan, occurred_at=occurred_at, body=body.strip(),
-                                       objective_updates=updates, written_by=acting_user)
-    statuses = "; ".join(f"{_short(objectives[u['objective']]['text'], 50)}: "
-                         f"{OBJECTIVE_STATUS_LABELS[u['status']].lower()}" for u in updates)
-    _timeline(patient, "note.progress", "Progress note" + (f" ({statuses})" if statuses else "") + ": "
-              + _short(body), at=occurred_at, by=acting_user, episode=episode)
-    audit.record(acting_user, "note.progress.create", patient=patient, obj=note,
-                 detail={"objectives": [u["objective"] for u in updates]})
+    note = ProgressNote.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        episode=episode,
+        session=session,
+        plan=plan,
+        occurred_at=occurred_at,
+        body=body.strip(),
+        objective_updates=updates,
+        written_by=acting_user,
+    )
+    statuses = "; ".join(
+        f"{_short(objectives[u['objective']]['text'], 50)}: {OBJECTIVE_STATUS_LABELS[u['status']].lower()}"
+        for u in updates
+    )
+    _timeline(
+        patient,
+        "note.progress",
+        "Progress note" + (f" ({statuses})" if statuses else "") + ": " + _short(body),
+        at=occurred_at,
+        by=acting_user,
+        episode=episode,
+    )
+    audit.record(
+        acting_user,
+        "note.progress.create",
+        patient=patient,
+        obj=note,
+        detail={"objectives": [u["objective"] for u in updates]},
+    )
     return note
 
 
@@ -524,9 +708,14 @@ def write_counseling_note(*, acting_user, patient: Patient, body: str, occurred_
     if not (body or "").strip():
         raise ValidationError({"body": "Write the note."})
     _not_future(occurred_at, "occurred_at")
-    note = CounselingNote.objects.create(program_id=patient.program_id, patient=patient,
-                                         episode=_episode_at(patient, occurred_at), occurred_at=occurred_at,
-                                         body=body.strip(), written_by=acting_user)
+    note = CounselingNote.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        episode=_episode_at(patient, occurred_at),
+        occurred_at=occurred_at,
+        body=body.strip(),
+        written_by=acting_user,
+    )
     audit.record(acting_user, "note.counseling.create", patient=patient, obj=note)
     return note
 
@@ -547,11 +736,14 @@ def readable_counseling_notes(user, patient):
 
 
 def may_keep_counseling_notes(user, patient) -> bool:
-    return (has_permission(user, patient.program_id, COUNSELING_NOTE_WRITE)
-            or has_permission(user, patient.program_id, COUNSELING_NOTE_READ))
+    return has_permission(user, patient.program_id, COUNSELING_NOTE_WRITE) or has_permission(
+        user, patient.program_id, COUNSELING_NOTE_READ
+    )
 
 
 def require_counseling_access(user, patient) -> None:
-    if not (has_permission(user, patient.program_id, COUNSELING_NOTE_WRITE)
-            or has_permission(user, patient.program_id, COUNSELING_NOTE_READ)):
+    if not (
+        has_permission(user, patient.program_id, COUNSELING_NOTE_WRITE)
+        or has_permission(user, patient.program_id, COUNSELING_NOTE_READ)
+    ):
         raise PermissionDenied("Your role does not keep or read SUD counseling notes.")

@@ -4,8 +4,7 @@ from django.core.exceptions import ValidationError
 
 from waypoint.accounts.program_settings import ProgramSetting, whole_number
 
-CATEGORIES = (("format", "Format"), ("behavioral", "Behavioral"), ("experiential", "Experiential"),
-              ("other", "Other"))
+CATEGORIES = (("format", "Format"), ("behavioral", "Behavioral"), ("experiential", "Experiential"), ("other", "Other"))
 CATEGORY_LABELS = dict(CATEGORIES)
 
 # The modalities issue 6 lists, as the default the program edits.
@@ -32,19 +31,27 @@ def modality_list(value):
     if not isinstance(value, list) or not value:
         raise ValidationError('Give a list of {"code": ..., "label": ..., "category": ...} modalities.')
     for entry in value:
-        if (not isinstance(entry, dict) or set(entry) != {"code", "label", "category"}
-                or not isinstance(entry["code"], str) or not entry["code"].strip()
-                or not isinstance(entry["label"], str) or not entry["label"].strip()
-                or entry["category"] not in CATEGORY_LABELS):
-            raise ValidationError('Each modality is {"code", "label", "category"}; category one of '
-                                  + ", ".join(CATEGORY_LABELS) + ".")
+        if (
+            not isinstance(entry, dict)
+            or set(entry) != {"code", "label", "category"}
+            or not isinstance(entry["code"], str)
+            or not entry["code"].strip()
+            or not isinstance(entry["label"], str)
+            or not entry["label"].strip()
+            or entry["category"] not in CATEGORY_LABELS
+        ):
+            raise ValidationError(
+                'Each modality is {"code", "label", "category"}; category one of ' + ", ".join(CATEGORY_LABELS) + "."
+            )
     codes = [entry["code"] for entry in value]
     if len(set(codes)) != len(codes):
         raise ValidationError("Each modality code once.")
 
 
 MODALITIES = ProgramSetting(
-    "treatment.modalities", default=DEFAULT_MODALITIES, validate=modality_list,
+    "treatment.modalities",
+    default=DEFAULT_MODALITIES,
+    validate=modality_list,
     help="The therapeutic modalities plans and sessions choose from (code, label, category). Removing one keeps "
     "its label on the plans and sessions that used it.",
     origin="The project's issue 6 (individual and group therapy; behavioral: CBT, contingency management, "
@@ -53,14 +60,18 @@ MODALITIES = ProgramSetting(
 )
 
 REVIEW_INTERVAL_DAYS = ProgramSetting(
-    "treatment.review_interval_days", default=None, validate=whole_number(1, 365),
+    "treatment.review_interval_days",
+    default=None,
+    validate=whole_number(1, 365),
     help="Days after a plan is signed or reviewed when the next review is due (a review is also due at every "
     "change of level of care). Empty: due only at changes of level of care.",
     origin="Program protocol (state rules and accreditors differ); no published standard interval, so no default.",
 )
 
 REVIEW_OVERDUE_AFTER_DAYS = ProgramSetting(
-    "treatment.review_overdue_after_days", default=None, validate=whole_number(0, 90),
+    "treatment.review_overdue_after_days",
+    default=None,
+    validate=whole_number(0, 90),
     help="A due plan review counts as overdue this many days after it fell due (0: at once). Empty: shown as due, "
     "never as overdue.",
     origin="Program protocol; no published standard, so no default.",

@@ -42,29 +42,38 @@ def _now_local():
 
 # --- the plan -------------------------------------------------------------------------------------------
 
+
 def present(plan: TreatmentPlan, findings: dict[str, str]) -> list[dict]:
     """The plan body with labels, for the page."""
     from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
 
     def finding_label(key):
-        return findings.get(key) or (HEROIN_COMPLICATIONS.item(key).label if key in HEROIN_COMPLICATIONS.keys
-                                     else key)
+        return findings.get(key) or (HEROIN_COMPLICATIONS.item(key).label if key in HEROIN_COMPLICATIONS.keys else key)
 
-    return [{**problem, "diagnosis_label": diagnosis_label(problem["diagnosis"]) if problem["diagnosis"] else "",
-             "finding_labels": [finding_label(f) for f in problem["screen_findings"]]}
-            for problem in plan.body.get("problems", [])]
+    return [
+        {
+            **problem,
+            "diagnosis_label": diagnosis_label(problem["diagnosis"]) if problem["diagnosis"] else "",
+            "finding_labels": [finding_label(f) for f in problem["screen_findings"]],
+        }
+        for problem in plan.body.get("problems", [])
+    ]
 
 
 def _plan_forms(patient, plan, staff, findings, bound=None):
     problems = [(p["id"], p["description"][:80]) for p in (plan.body.get("problems", []) if plan else [])]
-    goals = [(g["id"], f"{p['description'][:40]} → {g['text'][:60]}") for p in (plan.body["problems"] if plan else [])
-             for g in p["goals"]]
+    goals = [
+        (g["id"], f"{p['description'][:40]} → {g['text'][:60]}")
+        for p in (plan.body["problems"] if plan else [])
+        for g in p["goals"]
+    ]
     made = {
         "problem_form": forms.ProblemForm(findings=findings, prefix="problem"),
         "goal_form": forms.GoalForm(problems=problems, prefix="goal"),
         "objective_form": forms.ObjectiveForm(goals=goals, prefix="objective"),
-        "intervention_form": forms.InterventionForm(problems=problems, program=patient.program, staff=staff,
-                                                    prefix="intervention"),
+        "intervention_form": forms.InterventionForm(
+            problems=problems, program=patient.program, staff=staff, prefix="intervention"
+        ),
         "acknowledge_form": forms.AcknowledgeForm(),
         "amend_form": forms.AmendForm(initial={"version": plan.version if plan else None}),
         "review_form": forms.ReviewForm(),
@@ -76,8 +85,11 @@ def _plan_forms(patient, plan, staff, findings, bound=None):
 
 def _plan_context(request, patient, plan=None, bound=None, start_form=None):
     episode = patient.episodes.filter(discharged_at__isnull=True).prefetch_related("stays").first()
-    versions = list(TreatmentPlan.objects.filter(patient=patient).select_related(
-        "clinician_signed_by", "patient_witnessed_by", "episode").order_by("-episode__admitted_at", "-version"))
+    versions = list(
+        TreatmentPlan.objects.filter(patient=patient)
+        .select_related("clinician_signed_by", "patient_witnessed_by", "episode")
+        .order_by("-episode__admitted_at", "-version")
+    )
     if plan is None:
         plan = next((v for v in versions if episode and v.episode_id == episode.pk), None)
     staff = services.clinical_staff(patient.program)
@@ -88,23 +100,46 @@ def _plan_context(request, patient, plan=None, bound=None, start_form=None):
     if plan is not None and plan.is_draft:
         for problem in plan.body.get("problems", []):
             for goal in problem["goals"]:
-                update_forms.append((goal["id"], forms.UpdateGoalForm(
-                    prefix=f"u-{goal['id']}", initial={"item": goal["id"], "text": goal["text"]})))
+                update_forms.append(
+                    (
+                        goal["id"],
+                        forms.UpdateGoalForm(
+                            prefix=f"u-{goal['id']}", initial={"item": goal["id"], "text": goal["text"]}
+                        ),
+                    )
+                )
             for intervention in problem["interventions"]:
-                update_forms.append((intervention["id"], forms.UpdateInterventionForm(
-                    staff=staff, prefix=f"u-{intervention['id']}",
-                    initial={"item": intervention["id"], "frequency": intervention["frequency"],
-                             "responsible": intervention["responsible"]})))
+                update_forms.append(
+                    (
+                        intervention["id"],
+                        forms.UpdateInterventionForm(
+                            staff=staff,
+                            prefix=f"u-{intervention['id']}",
+                            initial={
+                                "item": intervention["id"],
+                                "frequency": intervention["frequency"],
+                                "responsible": intervention["responsible"],
+                            },
+                        ),
+                    )
+                )
     due = next(iter(due_for(patient.program, [patient])), None) if episode else None
     return {
-        "patient": patient, "episode": episode, "plan": plan, "versions": versions,
-        "problems": present(plan, findings) if plan else [], "can_write": can_write,
+        "patient": patient,
+        "episode": episode,
+        "plan": plan,
+        "versions": versions,
+        "problems": present(plan, findings) if plan else [],
+        "can_write": can_write,
         "can_configure": has_permission(request.user, patient.program_id, TREATMENT_CONFIGURE),
-        "is_current": plan is not None and episode is not None and plan.episode_id == episode.pk and (
-            plan.pk == versions[0].pk if versions else False),
-        "start_form": start_form or forms.StartPlanForm(program=patient.program, staff=staff,
-                                                        level_code=stay.level_code if stay else None),
-        "update_forms": dict(update_forms), "due": due,
+        "is_current": plan is not None
+        and episode is not None
+        and plan.episode_id == episode.pk
+        and (plan.pk == versions[0].pk if versions else False),
+        "start_form": start_form
+        or forms.StartPlanForm(program=patient.program, staff=staff, level_code=stay.level_code if stay else None),
+        "update_forms": dict(update_forms),
+        "due": due,
         "reviews": plan.reviews.select_related("reviewed_by") if plan and not plan.is_draft else [],
         **_plan_forms(patient, plan, staff, findings, bound),
     }
@@ -118,13 +153,17 @@ def plan_page(request, pk):
     start_form = None
     if request.method == "POST":
         require(request.user, patient.program_id, PLAN_WRITE)
-        start_form = forms.StartPlanForm(request.POST, program=patient.program,
-                                         staff=services.clinical_staff(patient.program))
+        start_form = forms.StartPlanForm(
+            request.POST, program=patient.program, staff=services.clinical_staff(patient.program)
+        )
         if start_form.is_valid():
             try:
-                plan = services.start_plan(acting_user=request.user, patient=patient,
-                                           template=start_form.cleaned_data["template"],
-                                           responsible=start_form.cleaned_data["responsible"])
+                plan = services.start_plan(
+                    acting_user=request.user,
+                    patient=patient,
+                    template=start_form.cleaned_data["template"],
+                    responsible=start_form.cleaned_data["responsible"],
+                )
             except ValidationError as error:
                 add_errors(start_form, error)
             else:
@@ -143,14 +182,27 @@ def _plan_of(request, pk, plan_id):
 
 
 EDITS = {
-    "add_problem": ("problem_form", lambda body, d: plans.add_problem(
-        body, description=d["description"], diagnosis=d["diagnosis"], screen_findings=d["screen_findings"],
-        goal=d["goal"])),
+    "add_problem": (
+        "problem_form",
+        lambda body, d: plans.add_problem(
+            body,
+            description=d["description"],
+            diagnosis=d["diagnosis"],
+            screen_findings=d["screen_findings"],
+            goal=d["goal"],
+        ),
+    ),
     "add_goal": ("goal_form", lambda body, d: plans.add_goal(body, problem=d["problem"], text=d["text"])),
-    "add_objective": ("objective_form", lambda body, d: plans.add_objective(
-        body, goal=d["goal"], text=d["text"], target_date=d["target_date"])),
-    "add_intervention": ("intervention_form", lambda body, d: plans.add_intervention(
-        body, problem=d["problem"], modality=d["modality"], frequency=d["frequency"], responsible=d["responsible"])),
+    "add_objective": (
+        "objective_form",
+        lambda body, d: plans.add_objective(body, goal=d["goal"], text=d["text"], target_date=d["target_date"]),
+    ),
+    "add_intervention": (
+        "intervention_form",
+        lambda body, d: plans.add_intervention(
+            body, problem=d["problem"], modality=d["modality"], frequency=d["frequency"], responsible=d["responsible"]
+        ),
+    ),
 }
 
 
@@ -174,24 +226,37 @@ def plan_version(request, pk, plan_id):
             body = copy.deepcopy(plan.body) or {"problems": []}
             if action in EDITS:
                 name, edit = EDITS[action]
-                prefix = {"problem_form": "problem", "goal_form": "goal", "objective_form": "objective",
-                          "intervention_form": "intervention"}[name]
+                prefix = {
+                    "problem_form": "problem",
+                    "goal_form": "goal",
+                    "objective_form": "objective",
+                    "intervention_form": "intervention",
+                }[name]
                 form = type(context[name])(request.POST, prefix=prefix, **_form_kwargs(name, context, patient))
                 bound[name] = form
                 if form.is_valid():
-                    services.save_draft(acting_user=request.user, plan=plan, body=edit(body, form.cleaned_data),
-                                        revision=revision)
+                    services.save_draft(
+                        acting_user=request.user, plan=plan, body=edit(body, form.cleaned_data), revision=revision
+                    )
                     messages.success(request, "Plan draft saved.")
                     return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
             elif action == "update_intervention":
                 item = request.POST.get("item", "")
-                form = forms.UpdateInterventionForm(request.POST, staff=services.clinical_staff(patient.program),
-                                                    prefix=f"u-{item}")
+                form = forms.UpdateInterventionForm(
+                    request.POST, staff=services.clinical_staff(patient.program), prefix=f"u-{item}"
+                )
                 if form.is_valid():
-                    services.save_draft(acting_user=request.user, plan=plan, revision=revision, body=plans.
-                                        update_intervention(body, item=form.cleaned_data["item"],
-                                                            frequency=form.cleaned_data["frequency"],
-                                                            responsible=form.cleaned_data["responsible"]))
+                    services.save_draft(
+                        acting_user=request.user,
+                        plan=plan,
+                        revision=revision,
+                        body=plans.update_intervention(
+                            body,
+                            item=form.cleaned_data["item"],
+                            frequency=form.cleaned_data["frequency"],
+                            responsible=form.cleaned_data["responsible"],
+                        ),
+                    )
                     messages.success(request, "Intervention updated.")
                     return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
                 messages.error(request, "Give the intervention's frequency.")
@@ -200,15 +265,23 @@ def plan_version(request, pk, plan_id):
                 item = request.POST.get("item", "")
                 form = forms.UpdateGoalForm(request.POST, prefix=f"u-{item}")
                 if form.is_valid():
-                    services.save_draft(acting_user=request.user, plan=plan, revision=revision, body=plans.update_goal(
-                        body, item=form.cleaned_data["item"], text=form.cleaned_data["text"]))
+                    services.save_draft(
+                        acting_user=request.user,
+                        plan=plan,
+                        revision=revision,
+                        body=plans.update_goal(body, item=form.cleaned_data["item"], text=form.cleaned_data["text"]),
+                    )
                     messages.success(request, "Goal saved.")
                     return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
                 messages.error(request, "Write the goal in the patient's own words.")
                 return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
             elif action == "remove":
-                services.save_draft(acting_user=request.user, plan=plan, revision=revision,
-                                    body=plans.remove(body, item=request.POST.get("item", "")))
+                services.save_draft(
+                    acting_user=request.user,
+                    plan=plan,
+                    revision=revision,
+                    body=plans.remove(body, item=request.POST.get("item", "")),
+                )
                 messages.success(request, "Removed from the draft.")
                 return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
             else:
@@ -232,9 +305,12 @@ def _form_kwargs(name, context, patient):
     plan = context["plan"]
     problems = [(p["id"], p["description"][:80]) for p in plan.body.get("problems", [])]
     goals = [(g["id"], g["text"][:60]) for p in plan.body.get("problems", []) for g in p["goals"]]
-    return {"problem_form": {"findings": services.present_findings(patient)},
-            "goal_form": {"problems": problems}, "objective_form": {"goals": goals},
-            "intervention_form": {"problems": problems, "program": patient.program, "staff": staff}}[name]
+    return {
+        "problem_form": {"findings": services.present_findings(patient)},
+        "goal_form": {"problems": problems},
+        "objective_form": {"goals": goals},
+        "intervention_form": {"problems": problems, "program": patient.program, "staff": staff},
+    }[name]
 
 
 def _int(value):
@@ -256,8 +332,7 @@ def plan_sign(request, pk, plan_id):
         context = _plan_context(request, patient, plan)
         context["sign_errors"] = [m for messages_ in error.message_dict.values() for m in messages_]
         return render(request, "treatment/plan.html", context, status=400)
-    messages.success(request, f"Plan version {plan.version} signed. It is never edited now; amend with a new "
-                     "version.")
+    messages.success(request, f"Plan version {plan.version} signed. It is never edited now; amend with a new version.")
     return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
 
 
@@ -274,8 +349,12 @@ def plan_acknowledge(request, pk, plan_id):
         else:
             messages.success(request, "The patient's acknowledgement is recorded.")
             return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
-    return render(request, "treatment/plan.html", _plan_context(request, patient, plan,
-                                                                bound={"acknowledge_form": form}), status=400)
+    return render(
+        request,
+        "treatment/plan.html",
+        _plan_context(request, patient, plan, bound={"acknowledge_form": form}),
+        status=400,
+    )
 
 
 @require_POST
@@ -291,11 +370,15 @@ def plan_amend(request, pk, plan_id):
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, f"Version {draft.version} started as a draft; version {plan.version} stays in "
-                             "force until it is signed.")
+            messages.success(
+                request,
+                f"Version {draft.version} started as a draft; version {plan.version} stays in "
+                "force until it is signed.",
+            )
             return redirect("treatment:plan-version", pk=patient.pk, plan_id=draft.pk)
-    return render(request, "treatment/plan.html", _plan_context(request, patient, plan, bound={"amend_form": form}),
-                  status=400)
+    return render(
+        request, "treatment/plan.html", _plan_context(request, patient, plan, bound={"amend_form": form}), status=400
+    )
 
 
 @require_POST
@@ -311,8 +394,9 @@ def plan_review(request, pk, plan_id):
         else:
             messages.success(request, "Review recorded; the plan continues unchanged.")
             return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
-    return render(request, "treatment/plan.html", _plan_context(request, patient, plan, bound={"review_form": form}),
-                  status=400)
+    return render(
+        request, "treatment/plan.html", _plan_context(request, patient, plan, bound={"review_form": form}), status=400
+    )
 
 
 @require_POST
@@ -328,11 +412,13 @@ def plan_save_template(request, pk, plan_id):
         else:
             messages.success(request, f"Saved as the program template {template.name}.")
             return redirect("treatment:templates")
-    return render(request, "treatment/plan.html", _plan_context(request, patient, plan,
-                                                                bound={"template_form": form}), status=400)
+    return render(
+        request, "treatment/plan.html", _plan_context(request, patient, plan, bound={"template_form": form}), status=400
+    )
 
 
 # --- program pages: review work list, templates, modalities -----------------------------------------------
+
 
 @require_GET
 def due_page(request):
@@ -348,13 +434,18 @@ def templates_page(request):
     program = program_or_403(request)
     require(request.user, program.pk, CENSUS_READ)
     templates = PlanTemplate.objects.filter(program=program, active=True).select_related("created_by")
-    return render(request, "treatment/templates.html", {
-        "program": program, "templates": [(t, _template_problems(t)) for t in templates]})
+    return render(
+        request,
+        "treatment/templates.html",
+        {"program": program, "templates": [(t, _template_problems(t)) for t in templates]},
+    )
 
 
 def _template_problems(template):
-    return [{**p, "diagnosis_label": diagnosis_label(p["diagnosis"]) if p.get("diagnosis") else ""}
-            for p in template.body.get("problems", [])]
+    return [
+        {**p, "diagnosis_label": diagnosis_label(p["diagnosis"]) if p.get("diagnosis") else ""}
+        for p in template.body.get("problems", [])
+    ]
 
 
 @require_http_methods(["GET", "POST"])
@@ -369,8 +460,9 @@ def modalities_page(request):
         remove = request.POST.get("remove")
         try:
             if remove:
-                program_settings.change(program, MODALITIES.key, [m for m in current if m["code"] != remove],
-                                        acting_user=request.user)
+                program_settings.change(
+                    program, MODALITIES.key, [m for m in current if m["code"] != remove], acting_user=request.user
+                )
                 messages.success(request, "Modality removed from the list; plans and sessions keep its label.")
                 return redirect("treatment:modalities")
             if form.is_valid():
@@ -383,20 +475,28 @@ def modalities_page(request):
                     return redirect("treatment:modalities")
         except ValidationError as error:
             form.add_error(None, error.messages)
-    return render(request, "treatment/modalities.html", {
-        "program": program, "modalities": [(m, CATEGORY_LABELS[m["category"]]) for m in current],
-        "form": form, "can_configure": can_configure, "setting": MODALITIES,
-        "customised": MODALITIES.key in program_settings.values_for(program)},
-        status=400 if form.errors else 200)
+    return render(
+        request,
+        "treatment/modalities.html",
+        {
+            "program": program,
+            "modalities": [(m, CATEGORY_LABELS[m["category"]]) for m in current],
+            "form": form,
+            "can_configure": can_configure,
+            "setting": MODALITIES,
+            "customised": MODALITIES.key in program_settings.values_for(program),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 # --- sessions ---------------------------------------------------------------------------------------------
 
+
 def _session(request, session_id) -> Session:
     program = program_or_403(request)
     require(request.user, program.pk, CHART_READ)
-    return get_object_or_404(Session.objects.select_related("facilitator", "program"), pk=session_id,
-                             program=program)
+    return get_object_or_404(Session.objects.select_related("facilitator", "program"), pk=session_id, program=program)
 
 
 @require_http_methods(["GET", "POST"])
@@ -405,8 +505,17 @@ def session_new(request):
     require(request.user, program.pk, SESSION_WRITE)
     staff = services.session_staff(program)
     start = _now_local() + timedelta(hours=1)
-    form = forms.SessionForm(request.POST or None, program=program, staff=staff, initial={
-        "kind": "group", "facilitator": request.user.pk, "starts_at": start, "ends_at": start + timedelta(hours=1)})
+    form = forms.SessionForm(
+        request.POST or None,
+        program=program,
+        staff=staff,
+        initial={
+            "kind": "group",
+            "facilitator": request.user.pk,
+            "starts_at": start,
+            "ends_at": start + timedelta(hours=1),
+        },
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         patient = None
@@ -418,15 +527,17 @@ def session_new(request):
         if not form.errors:
             try:
                 facilitator = get_user_model().objects.filter(pk=data.pop("facilitator")).first()
-                session = services.schedule_session(acting_user=request.user, program=program, patient=patient,
-                                                    facilitator=facilitator, **data)
+                session = services.schedule_session(
+                    acting_user=request.user, program=program, patient=patient, facilitator=facilitator, **data
+                )
             except ValidationError as error:
                 add_errors(form, error)
             else:
                 messages.success(request, "Session scheduled.")
                 return redirect("treatment:session", session_id=session.pk)
-    return render(request, "treatment/session_new.html", {"form": form, "program": program},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "treatment/session_new.html", {"form": form, "program": program}, status=400 if form.errors else 200
+    )
 
 
 def _session_context(request, session, roster_form=None, note_errors=None, attendance_errors=None):
@@ -434,26 +545,44 @@ def _session_context(request, session, roster_form=None, note_errors=None, atten
     roster = list(session.roster.select_related("patient"))
     marks = {m.patient_id: m for m in session.attendance.all()}
     note = GroupNote.objects.filter(session=session).prefetch_related("entries__patient").first()
-    rows = [{"patient": e.patient, "mark": marks.get(e.patient_id),
-             "form": forms.AttendanceForm(initial={"patient": e.patient_id,
-                                                   "status": marks[e.patient_id].status if e.patient_id in marks
-                                                   else ""}, prefix=f"a{e.patient_id}"),
-             "entry": next((x.text for x in note.entries.all() if x.patient_id == e.patient_id), "") if note else "",
-             "draft": request.POST.get(f"entry_{e.patient_id}", "") if request.method == "POST" else ""}
-            for e in roster if e.patient_id in visible]
-    return {"session": session, "rows": rows, "hidden": len(roster) - len(rows), "note": note,
-            "roster_form": roster_form or forms.RosterForm(), "note_errors": note_errors or {},
-            "attendance_errors": attendance_errors or [], "started": session.has_started(),
-            "can_write": has_permission(request.user, session.program_id, SESSION_WRITE),
-            "statuses": Attendance.Status.choices}
+    rows = [
+        {
+            "patient": e.patient,
+            "mark": marks.get(e.patient_id),
+            "form": forms.AttendanceForm(
+                initial={
+                    "patient": e.patient_id,
+                    "status": marks[e.patient_id].status if e.patient_id in marks else "",
+                },
+                prefix=f"a{e.patient_id}",
+            ),
+            "entry": next((x.text for x in note.entries.all() if x.patient_id == e.patient_id), "") if note else "",
+            "draft": request.POST.get(f"entry_{e.patient_id}", "") if request.method == "POST" else "",
+        }
+        for e in roster
+        if e.patient_id in visible
+    ]
+    return {
+        "session": session,
+        "rows": rows,
+        "hidden": len(roster) - len(rows),
+        "note": note,
+        "roster_form": roster_form or forms.RosterForm(),
+        "note_errors": note_errors or {},
+        "attendance_errors": attendance_errors or [],
+        "started": session.has_started(),
+        "can_write": has_permission(request.user, session.program_id, SESSION_WRITE),
+        "statuses": Attendance.Status.choices,
+    }
 
 
 @require_GET
 def session_detail(request, session_id):
     session = _session(request, session_id)
     context = _session_context(request, session)
-    record_read(request.user, "session.read", program=session.program, obj=session,
-                detail={"patients": len(context["rows"])})
+    record_read(
+        request.user, "session.read", program=session.program, obj=session, detail={"patients": len(context["rows"])}
+    )
     return render(request, "treatment/session.html", context)
 
 
@@ -474,8 +603,7 @@ def session_roster(request, session_id):
             else:
                 messages.success(request, f"{patient.display_name} added to the roster.")
                 return redirect("treatment:session", session_id=session.pk)
-    return render(request, "treatment/session.html", _session_context(request, session, roster_form=form),
-                  status=400)
+    return render(request, "treatment/session.html", _session_context(request, session, roster_form=form), status=400)
 
 
 @require_POST
@@ -489,15 +617,17 @@ def session_attendance(request, session_id):
         errors = ["patient: No such patient that you can see in this program."]
     else:
         try:
-            services.mark_attendance(acting_user=request.user, session=session, patient=patient,
-                                     status=request.POST.get("status", ""))
+            services.mark_attendance(
+                acting_user=request.user, session=session, patient=patient, status=request.POST.get("status", "")
+            )
         except ValidationError as error:
             errors = [f"{key}: {m}" for key, messages_ in error.message_dict.items() for m in messages_]
         else:
             messages.success(request, f"Attendance of {patient.display_name} recorded.")
             return redirect("treatment:session", session_id=session.pk)
-    return render(request, "treatment/session.html", _session_context(request, session, attendance_errors=errors),
-                  status=400)
+    return render(
+        request, "treatment/session.html", _session_context(request, session, attendance_errors=errors), status=400
+    )
 
 
 @require_POST
@@ -512,16 +642,22 @@ def session_note(request, session_id):
             if patient_id in visible:
                 entries[patient_id] = value
     try:
-        services.write_group_note(acting_user=request.user, session=session, body=request.POST.get("body", ""),
-                                  entries=entries)
+        services.write_group_note(
+            acting_user=request.user, session=session, body=request.POST.get("body", ""), entries=entries
+        )
     except ValidationError as error:
-        return render(request, "treatment/session.html", _session_context(
-            request, session, note_errors={k: " ".join(v) for k, v in error.message_dict.items()}), status=400)
+        return render(
+            request,
+            "treatment/session.html",
+            _session_context(request, session, note_errors={k: " ".join(v) for k, v in error.message_dict.items()}),
+            status=400,
+        )
     messages.success(request, "Group note saved; each attendee's part is in their chart.")
     return redirect("treatment:session", session_id=session.pk)
 
 
 # --- schedules --------------------------------------------------------------------------------------------
+
 
 def _week(request) -> date:
     raw = request.GET.get("week", "")
@@ -553,12 +689,24 @@ def program_schedule(request):
     require(request.user, program.pk, CHART_READ)
     monday = _week(request)
     start, end = _week_bounds(monday)
-    sessions = list(Session.objects.filter(program=program, starts_at__gte=start, starts_at__lt=end)
-                    .select_related("facilitator").prefetch_related("roster"))
-    return render(request, "treatment/schedule.html", {
-        "title": f"Weekly schedule · {program.name}", "days": _days(monday, sessions), "monday": monday,
-        "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7), "patient": None,
-        "can_schedule": has_permission(request.user, program.pk, SESSION_WRITE)})
+    sessions = list(
+        Session.objects.filter(program=program, starts_at__gte=start, starts_at__lt=end)
+        .select_related("facilitator")
+        .prefetch_related("roster")
+    )
+    return render(
+        request,
+        "treatment/schedule.html",
+        {
+            "title": f"Weekly schedule · {program.name}",
+            "days": _days(monday, sessions),
+            "monday": monday,
+            "previous": monday - timedelta(days=7),
+            "next": monday + timedelta(days=7),
+            "patient": None,
+            "can_schedule": has_permission(request.user, program.pk, SESSION_WRITE),
+        },
+    )
 
 
 @require_GET
@@ -567,27 +715,43 @@ def patient_schedule(request, pk):
     require(request.user, patient.program_id, CHART_READ)
     monday = _week(request)
     start, end = _week_bounds(monday)
-    sessions = list(Session.objects.filter(roster__patient=patient, starts_at__gte=start, starts_at__lt=end)
-                    .select_related("facilitator"))
+    sessions = list(
+        Session.objects.filter(roster__patient=patient, starts_at__gte=start, starts_at__lt=end).select_related(
+            "facilitator"
+        )
+    )
     marks = {m.session_id: m for m in Attendance.objects.filter(patient=patient, session__in=sessions)}
     for session in sessions:
         session.mark = marks.get(session.pk)
     record_read(request.user, "session.patient_schedule.read", patient=patient, detail={"week": monday.isoformat()})
-    return render(request, "treatment/schedule.html", {
-        "title": f"Weekly schedule · {patient.display_name}", "days": _days(monday, sessions), "monday": monday,
-        "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7), "patient": patient,
-        "can_schedule": False})
+    return render(
+        request,
+        "treatment/schedule.html",
+        {
+            "title": f"Weekly schedule · {patient.display_name}",
+            "days": _days(monday, sessions),
+            "monday": monday,
+            "previous": monday - timedelta(days=7),
+            "next": monday + timedelta(days=7),
+            "patient": patient,
+            "can_schedule": False,
+        },
+    )
 
 
 # --- notes ------------------------------------------------------------------------------------------------
 
+
 def _progress_form(patient, data=None):
     episode = patient.episodes.filter(discharged_at__isnull=True).first()
     plan = services.plan_in_force(episode) if episode else None
-    sessions = [(s.pk, f"{timezone.localtime(s.starts_at):%Y-%m-%d %H:%M} {s.get_kind_display()}: {s.topic}")
-                for s in Session.objects.filter(roster__patient=patient).order_by("-starts_at")[:30]]
-    return forms.ProgressNoteForm(data, sessions=sessions, objectives=plan.objectives() if plan else [],
-                                  initial={"occurred_at": _now_local()}), plan
+    sessions = [
+        (s.pk, f"{timezone.localtime(s.starts_at):%Y-%m-%d %H:%M} {s.get_kind_display()}: {s.topic}")
+        for s in Session.objects.filter(roster__patient=patient).order_by("-starts_at")[:30]
+    ]
+    return forms.ProgressNoteForm(
+        data, sessions=sessions, objectives=plan.objectives() if plan else [], initial={"occurred_at": _now_local()}
+    ), plan
 
 
 @require_http_methods(["GET", "POST"])
@@ -600,12 +764,20 @@ def notes_page(request, pk):
         require(request.user, patient.program_id, PLAN_WRITE)
         if form.is_valid():
             data = form.cleaned_data
-            session = Session.objects.filter(pk=data["session"], program_id=patient.program_id).first() \
-                if data["session"] else None
+            session = (
+                Session.objects.filter(pk=data["session"], program_id=patient.program_id).first()
+                if data["session"]
+                else None
+            )
             try:
-                services.write_progress_note(acting_user=request.user, patient=patient, body=data["body"],
-                                             occurred_at=data["occurred_at"], session=session,
-                                             objective_updates=form.objective_updates())
+                services.write_progress_note(
+                    acting_user=request.user,
+                    patient=patient,
+                    body=data["body"],
+                    occurred_at=data["occurred_at"],
+                    session=session,
+                    objective_updates=form.objective_updates(),
+                )
             except ValidationError as error:
                 add_errors(form, error)
             else:
@@ -614,18 +786,36 @@ def notes_page(request, pk):
     notes = list(ProgressNote.objects.filter(patient=patient).select_related("written_by", "session")[:100])
     labels = {o["id"]: o["text"] for p in TreatmentPlan.objects.filter(patient=patient) for o in p.objectives()}
     for note in notes:
-        note.updates = [{**u, "text": labels.get(u["objective"], u["objective"]),
-                         "label": dict(forms.OBJECTIVE_STATUSES)[u["status"]]} for u in note.objective_updates]
+        note.updates = [
+            {
+                **u,
+                "text": labels.get(u["objective"], u["objective"]),
+                "label": dict(forms.OBJECTIVE_STATUSES)[u["status"]],
+            }
+            for u in note.objective_updates
+        ]
     from .models import GroupNoteEntry
 
-    group_parts = GroupNoteEntry.objects.filter(patient=patient).select_related(
-        "note__session", "note__written_by").order_by("-note__session__starts_at")[:50]
+    group_parts = (
+        GroupNoteEntry.objects.filter(patient=patient)
+        .select_related("note__session", "note__written_by")
+        .order_by("-note__session__starts_at")[:50]
+    )
     record_read(request.user, "note.progress.list", patient=patient, detail={"count": len(notes)})
-    return render(request, "treatment/notes.html", {
-        "patient": patient, "form": form, "plan": plan, "notes": notes, "group_parts": group_parts,
-        "can_write": has_permission(request.user, patient.program_id, PLAN_WRITE),
-        "can_counsel": services.may_keep_counseling_notes(request.user, patient)},
-        status=400 if form.errors else 200)
+    return render(
+        request,
+        "treatment/notes.html",
+        {
+            "patient": patient,
+            "form": form,
+            "plan": plan,
+            "notes": notes,
+            "group_parts": group_parts,
+            "can_write": has_permission(request.user, patient.program_id, PLAN_WRITE),
+            "can_counsel": services.may_keep_counseling_notes(request.user, patient),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -647,8 +837,14 @@ def counseling_notes_page(request, pk):
                 return redirect("treatment:counseling-notes", pk=patient.pk)
     notes = list(services.readable_counseling_notes(request.user, patient).select_related("written_by")[:100])
     record_read(request.user, "note.counseling.list", patient=patient, detail={"count": len(notes)})
-    return render(request, "treatment/counseling_notes.html", {
-        "patient": patient, "form": form, "notes": notes,
-        "can_write": has_permission(request.user, patient.program_id, COUNSELING_NOTE_WRITE)},
-        status=400 if form.errors else 200)
-
+    return render(
+        request,
+        "treatment/counseling_notes.html",
+        {
+            "patient": patient,
+            "form": form,
+            "notes": notes,
+            "can_write": has_permission(request.user, patient.program_id, COUNSELING_NOTE_WRITE),
+        },
+        status=400 if form.errors else 200,
+    )

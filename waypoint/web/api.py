@@ -57,8 +57,12 @@ def documented_query_parameters(view, method: str) -> frozenset[str]:
 
 class KeyReusedError(exceptions.APIException):
     status_code = 422
-    default_detail = {idempotency.HEADER: ["This key was used for a different request: send a new key for a new "
-                                           "entry, or the same body to repeat the first one."]}
+    default_detail = {
+        idempotency.HEADER: [
+            "This key was used for a different request: send a new key for a new "
+            "entry, or the same body to repeat the first one."
+        ]
+    }
     default_code = "idempotency_key_reused"
 
 
@@ -106,8 +110,9 @@ class ApiView(APIView):
     def claim_idempotency_key(self, request) -> None:
         key = request.headers[idempotency.HEADER]
         if not idempotency.KEY_PATTERN.fullmatch(key):
-            raise exceptions.ValidationError({idempotency.HEADER: [
-                "Give 1 to 255 visible ASCII characters (a UUID is a good key)."]})
+            raise exceptions.ValidationError(
+                {idempotency.HEADER: ["Give 1 to 255 visible ASCII characters (a UUID is a good key)."]}
+            )
         digest = idempotency.request_hash(request.method, request.get_full_path(), request._request.body)
         try:
             self.submission = idempotency.claim(request.user, f"api:{key}", digest)
@@ -126,8 +131,9 @@ class ApiView(APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if self.submission is not None and not self.replayed and 200 <= response.status_code < 300:
-            idempotency.remember(self.submission, status_code=response.status_code,
-                                 body=getattr(response, "data", None))
+            idempotency.remember(
+                self.submission, status_code=response.status_code, body=getattr(response, "data", None)
+            )
         return response
 
     def initial(self, request, *args, **kwargs):

@@ -12,8 +12,7 @@ def query_parameters(*allowed: str):
         def wrapped(request, *args, **kwargs):
             unknown = sorted(set(request.GET) - set(allowed))
             if unknown:
-                return HttpResponseBadRequest(f"Unknown parameter(s): {', '.join(unknown)}",
-                                              content_type="text/plain")
+                return HttpResponseBadRequest(f"Unknown parameter(s): {', '.join(unknown)}", content_type="text/plain")
             return view(request, *args, **kwargs)
 
         wrapped.query_parameters = frozenset(allowed)

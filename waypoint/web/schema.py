@@ -10,8 +10,11 @@ than "no body". Checked by Schemathesis: tests/test_api_schema.py.
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 
-ERROR_BODY = {"type": "object", "additionalProperties": {},
-              "description": "`detail` (a sentence), or field name -> list of messages"}
+ERROR_BODY = {
+    "type": "object",
+    "additionalProperties": {},
+    "description": "`detail` (a sentence), or field name -> list of messages",
+}
 ERRORS = {
     "400": "Refused: a body or query parameter is missing, unknown or invalid; the keys name the fields.",
     "401": "No valid bearer token (unknown, expired or revoked), or a session without its second factor.",
@@ -35,6 +38,7 @@ class WaypointAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction == "response":
             for code, description in ERRORS.items():
-                responses.setdefault(code, {"description": description,
-                                            "content": {"application/json": {"schema": ERROR_BODY}}})
+                responses.setdefault(
+                    code, {"description": description, "content": {"application/json": {"schema": ERROR_BODY}}}
+                )
         return responses

@@ -30,19 +30,58 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assessment
-        fields = ["id", "patient", "episode", "instrument", "instrument_version", "taken_at", "responses", "total",
-                  "severity", "severity_label", "derived", "vitals", "note", "reporter", "source",
-                  "late_entry_reason", "recorded_by", "recorded_at", "status", "version", "replaces",
-                  "change_reason"]
+        fields = [
+            "id",
+            "patient",
+            "episode",
+            "instrument",
+            "instrument_version",
+            "taken_at",
+            "responses",
+            "total",
+            "severity",
+            "severity_label",
+            "derived",
+            "vitals",
+            "note",
+            "reporter",
+            "source",
+            "late_entry_reason",
+            "recorded_by",
+            "recorded_at",
+            "status",
+            "version",
+            "replaces",
+            "change_reason",
+        ]
 
     def get_severity(self, assessment) -> str | None:
         return assessment.severity or None
 
 
-LIST_COLUMNS = ("id", "patient_id", "episode_id", "instrument", "instrument_version", "taken_at", "responses", "total",
-                "severity", "derived", *(vital.key for vital in VITALS), "note", "reporter", "source",
-                "late_entry_reason", "recorded_by__username", "recorded_at", "status", "version", "replaces_id",
-                "change_reason")
+LIST_COLUMNS = (
+    "id",
+    "patient_id",
+    "episode_id",
+    "instrument",
+    "instrument_version",
+    "taken_at",
+    "responses",
+    "total",
+    "severity",
+    "derived",
+    *(vital.key for vital in VITALS),
+    "note",
+    "reporter",
+    "source",
+    "late_entry_reason",
+    "recorded_by__username",
+    "recorded_at",
+    "status",
+    "version",
+    "replaces_id",
+    "change_reason",
+)
 _BAND_LABELS = {(code, band.code): band.label for code, instrument in INSTRUMENTS.items() for band in instrument.bands}
 
 
@@ -59,15 +98,28 @@ def assessment_json(row: dict, tz=None) -> dict:
     order, with the same values (a test compares the two on every kind of row)."""
     tz = tz or timezone.get_current_timezone()
     return {
-        "id": row["id"], "patient": row["patient_id"], "episode": row["episode_id"], "instrument": row["instrument"],
-        "instrument_version": row["instrument_version"], "taken_at": _iso(row["taken_at"], tz),
-        "responses": row["responses"], "total": row["total"], "severity": row["severity"] or None,
-        "severity_label": _BAND_LABELS.get((row["instrument"], row["severity"]), ""), "derived": row["derived"],
+        "id": row["id"],
+        "patient": row["patient_id"],
+        "episode": row["episode_id"],
+        "instrument": row["instrument"],
+        "instrument_version": row["instrument_version"],
+        "taken_at": _iso(row["taken_at"], tz),
+        "responses": row["responses"],
+        "total": row["total"],
+        "severity": row["severity"] or None,
+        "severity_label": _BAND_LABELS.get((row["instrument"], row["severity"]), ""),
+        "derived": row["derived"],
         "vitals": {vital.key: row[vital.key] for vital in VITALS if row[vital.key] is not None},
-        "note": row["note"], "reporter": row["reporter"], "source": row["source"],
-        "late_entry_reason": row["late_entry_reason"], "recorded_by": row["recorded_by__username"],
-        "recorded_at": _iso(row["recorded_at"], tz), "status": row["status"], "version": row["version"],
-        "replaces": row["replaces_id"], "change_reason": row["change_reason"],
+        "note": row["note"],
+        "reporter": row["reporter"],
+        "source": row["source"],
+        "late_entry_reason": row["late_entry_reason"],
+        "recorded_by": row["recorded_by__username"],
+        "recorded_at": _iso(row["recorded_at"], tz),
+        "status": row["status"],
+        "version": row["version"],
+        "replaces": row["replaces_id"],
+        "change_reason": row["change_reason"],
     }
 
 
@@ -104,11 +156,15 @@ class NewestFirst(CursorPagination):
 class AssessmentListView(ApiView):
     pagination_class = NewestFirst  # documents the cursor envelope of the GET (drf-spectacular)
 
-    @extend_schema(responses=AssessmentSerializer(many=True), parameters=[
-        OpenApiParameter("instrument", str), OpenApiParameter("since", str, description="ISO-8601, inclusive"),
-        OpenApiParameter("until", str, description="ISO-8601, exclusive"),
-        OpenApiParameter("status", str, description="final (default), amended, entered_in_error, or all"),
-    ])
+    @extend_schema(
+        responses=AssessmentSerializer(many=True),
+        parameters=[
+            OpenApiParameter("instrument", str),
+            OpenApiParameter("since", str, description="ISO-8601, inclusive"),
+            OpenApiParameter("until", str, description="ISO-8601, exclusive"),
+            OpenApiParameter("status", str, description="final (default), amended, entered_in_error, or all"),
+        ],
+    )
     def get(self, request, pk):
         """A patient's assessments, newest first."""
         patient = find_patient(request, pk)
@@ -145,15 +201,15 @@ class AssessmentListView(ApiView):
         patient = find_patient(request, pk)
         serializer = RecordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        assessment = services.record_assessment(acting_user=request.user, patient=patient,
-                                                **serializer.validated_data)
+        assessment = services.record_assessment(acting_user=request.user, patient=patient, **serializer.validated_data)
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
 
 
 def find_assessment(request, pk, assessment_id) -> Assessment:
     patient = find_patient(request, pk)
-    return get_object_or_404(Assessment.objects.select_related("patient__program", "recorded_by"),
-                             pk=assessment_id, patient=patient)
+    return get_object_or_404(
+        Assessment.objects.select_related("patient__program", "recorded_by"), pk=assessment_id, patient=patient
+    )
 
 
 class AssessmentDetailView(ApiView):
@@ -172,8 +228,7 @@ class AmendView(ApiView):
         assessment = find_assessment(request, pk, assessment_id)
         serializer = AmendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        new = services.amend_assessment(acting_user=request.user, assessment=assessment,
-                                        **serializer.validated_data)
+        new = services.amend_assessment(acting_user=request.user, assessment=assessment, **serializer.validated_data)
         return Response(AssessmentSerializer(new).data, status=status.HTTP_201_CREATED)
 
 
@@ -183,19 +238,32 @@ class EnteredInErrorView(ApiView):
         assessment = find_assessment(request, pk, assessment_id)
         serializer = ErrorSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        marked = services.mark_entered_in_error(acting_user=request.user, assessment=assessment,
-                                                **serializer.validated_data)
+        marked = services.mark_entered_in_error(
+            acting_user=request.user, assessment=assessment, **serializer.validated_data
+        )
         return Response(AssessmentSerializer(marked).data)
 
 
 def instrument_json(instrument) -> dict:
     return {
-        "code": instrument.code, "version": instrument.version, "title": instrument.title,
-        "short_title": instrument.short_title, "source": instrument.source, "reporter": instrument.reporter,
-        "instructions": instrument.instructions, "min_total": instrument.min_total,
+        "code": instrument.code,
+        "version": instrument.version,
+        "title": instrument.title,
+        "short_title": instrument.short_title,
+        "source": instrument.source,
+        "reporter": instrument.reporter,
+        "instructions": instrument.instructions,
+        "min_total": instrument.min_total,
         "max_total": instrument.max_total,
-        "items": [{"key": item.key, "label": item.label, "help": item.help,
-                   "choices": [{"score": s, "text": t} for s, t in item.choices]} for item in instrument.items],
+        "items": [
+            {
+                "key": item.key,
+                "label": item.label,
+                "help": item.help,
+                "choices": [{"score": s, "text": t} for s, t in item.choices],
+            }
+            for item in instrument.items
+        ],
         "bands": [{"code": b.code, "low": b.low, "high": b.high, "label": b.label} for b in instrument.bands],
     }
 
@@ -223,12 +291,24 @@ class BoardView(ApiView):
         require(request.user, program.pk, CHART_READ)
         rows = board.build(program, visible_patients(request.user, program))
         record_read(request.user, "withdrawal.board.read", program=program, detail={"count": len(rows)})
-        return Response({"program": program.slug, "patients": [{
-            "patient": row.patient.pk, "name": row.patient.display_name, "level_of_care": row.stay.level_code,
-            "latest_cows": row.latest.total if row.latest else None,
-            "severity": row.latest.severity if row.latest else None,
-            "taken_at": row.latest.taken_at if row.latest else None, "change": row.change,
-            "next_due": row.next_due, "overdue": row.overdue,
-            "alerts": [{"code": a.code, "text": a.text} for a in row.alerts],
-            "induction_flag": row.meets_induction or None,
-        } for row in rows]})
+        return Response(
+            {
+                "program": program.slug,
+                "patients": [
+                    {
+                        "patient": row.patient.pk,
+                        "name": row.patient.display_name,
+                        "level_of_care": row.stay.level_code,
+                        "latest_cows": row.latest.total if row.latest else None,
+                        "severity": row.latest.severity if row.latest else None,
+                        "taken_at": row.latest.taken_at if row.latest else None,
+                        "change": row.change,
+                        "next_due": row.next_due,
+                        "overdue": row.overdue,
+                        "alerts": [{"code": a.code, "text": a.text} for a in row.alerts],
+                        "induction_flag": row.meets_induction or None,
+                    }
+                    for row in rows
+                ],
+            }
+        )

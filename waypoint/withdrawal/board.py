@@ -43,8 +43,16 @@ def recent_doses(patient_ids) -> dict[int, list[Dose]]:
     return found
 
 
-def due_at(*, stay_started: datetime, last_cows: datetime | None, last_dose: datetime | None, now: datetime,
-           interval: timedelta, post_dose_interval: timedelta | None, post_dose_window: timedelta | None) -> datetime:
+def due_at(
+    *,
+    stay_started: datetime,
+    last_cows: datetime | None,
+    last_dose: datetime | None,
+    now: datetime,
+    interval: timedelta,
+    post_dose_interval: timedelta | None,
+    post_dose_window: timedelta | None,
+) -> datetime:
     """When the next COWS is due.
 
     No COWS yet in this stay: the baseline ("time zero") is due at the start of the stay. Otherwise the
@@ -94,8 +102,16 @@ def board_levels(program) -> list[str]:
 
 
 BOARD_FIELDS = ("id", "patient_id", "instrument", "taken_at", "total", "severity")
-STAY_FIELDS = ("id", "patient_id", "level_code", "started_at", "patient__mrn", "patient__given_name",
-               "patient__preferred_name", "patient__family_name")
+STAY_FIELDS = (
+    "id",
+    "patient_id",
+    "level_code",
+    "started_at",
+    "patient__mrn",
+    "patient__given_name",
+    "patient__preferred_name",
+    "patient__family_name",
+)
 _BAND_LABELS = {(code, band.code): band.label for code, instrument in INSTRUMENTS.items() for band in instrument.bands}
 
 
@@ -144,16 +160,21 @@ def _newest_cows(patient):
     (patient, instrument, status, taken_at, id) backwards and stops after two rows: two index probes per
     patient, whatever the length of the patient's history (a window over all their scores would grow).
     """
-    return (Assessment.objects.current().filter(patient_id=patient, instrument="cows")
-            .order_by("-taken_at", "-id").values("pk"))
+    return (
+        Assessment.objects.current()
+        .filter(patient_id=patient, instrument="cows")
+        .order_by("-taken_at", "-id")
+        .values("pk")
+    )
 
 
 def _by_patient(assessment_ids) -> dict[int, list[Score]]:
     """Those assessments, grouped by patient, newest first."""
     found: dict[int, list[Score]] = {}
     if assessment_ids:
-        for values in (Assessment.objects.filter(pk__in=assessment_ids).order_by("-taken_at", "-id")
-                       .values_list(*BOARD_FIELDS)):
+        for values in (
+            Assessment.objects.filter(pk__in=assessment_ids).order_by("-taken_at", "-id").values_list(*BOARD_FIELDS)
+        ):
             score = Score(*values)
             found.setdefault(score.patient_id, []).append(score)
     return found
@@ -165,8 +186,12 @@ def latest_two_cows(patient_ids) -> dict[int, list[Assessment]]:
     if not ids:
         return {}
     newest = _newest_cows(OuterRef("pk"))
-    pairs = (Patient.objects.filter(pk__in=ids).order_by()
-             .annotate(first=Subquery(newest[:1]), second=Subquery(newest[1:2])).values_list("first", "second"))
+    pairs = (
+        Patient.objects.filter(pk__in=ids)
+        .order_by()
+        .annotate(first=Subquery(newest[:1]), second=Subquery(newest[1:2]))
+        .values_list("first", "second")
+    )
     return _by_patient([pk for pair in pairs for pk in pair if pk is not None])
 
 
@@ -182,15 +207,23 @@ class Rules:
 
     @classmethod
     def of(cls, program) -> "Rules":
-        return cls(interval=hours(protocol.ASSESSMENT_INTERVAL_HOURS, program),
-                   post_dose_interval=hours(protocol.POST_DOSE_INTERVAL_HOURS, program),
-                   post_dose_window=hours(protocol.POST_DOSE_WINDOW_HOURS, program),
-                   rise=protocol.RISE_ALERT_POINTS.get(program),
-                   threshold=protocol.INDUCTION_THRESHOLD_COWS.get(program))
+        return cls(
+            interval=hours(protocol.ASSESSMENT_INTERVAL_HOURS, program),
+            post_dose_interval=hours(protocol.POST_DOSE_INTERVAL_HOURS, program),
+            post_dose_window=hours(protocol.POST_DOSE_WINDOW_HOURS, program),
+            rise=protocol.RISE_ALERT_POINTS.get(program),
+            threshold=protocol.INDUCTION_THRESHOLD_COWS.get(program),
+        )
 
 
-def alerts_for(program, latest: Assessment | None, previous: Assessment | None, overdue: bool,
-               next_due: datetime, rules: Rules | None = None) -> tuple[list[Alert], str]:
+def alerts_for(
+    program,
+    latest: Assessment | None,
+    previous: Assessment | None,
+    overdue: bool,
+    next_due: datetime,
+    rules: Rules | None = None,
+) -> tuple[list[Alert], str]:
     rules = rules or Rules.of(program)
     alerts = []
     if overdue:
@@ -199,8 +232,11 @@ def alerts_for(program, latest: Assessment | None, previous: Assessment | None, 
         alerts.append(Alert("severe", f"Severe withdrawal (COWS {latest.total})"))
     rise = rules.rise
     if rise and latest is not None and previous is not None and latest.total - previous.total >= rise:
-        alerts.append(Alert("rise", f"COWS up {latest.total - previous.total} points "
-                                    f"({protocol.RISE_ALERT_POINTS.describe(rise)})"))
+        alerts.append(
+            Alert(
+                "rise", f"COWS up {latest.total - previous.total} points ({protocol.RISE_ALERT_POINTS.describe(rise)})"
+            )
+        )
     threshold = rules.threshold
     induction = ""
     if threshold is not None and latest is not None and latest.total >= threshold:
@@ -213,15 +249,20 @@ def hours(setting, program) -> timedelta | None:
     return timedelta(hours=value) if value else None
 
 
-def row_for(program, stay, cows: list[Assessment], doses: list[Dose], now: datetime,
-            rules: Rules | None = None) -> BoardRow:
+def row_for(
+    program, stay, cows: list[Assessment], doses: list[Dose], now: datetime, rules: Rules | None = None
+) -> BoardRow:
     rules = rules or Rules.of(program)
     latest = cows[0] if cows else None
     previous = cows[1] if len(cows) > 1 else None
     next_due = due_at(
-        stay_started=stay.started_at, last_cows=latest.taken_at if latest else None,
-        last_dose=doses[0].at if doses else None, now=now, interval=rules.interval,
-        post_dose_interval=rules.post_dose_interval, post_dose_window=rules.post_dose_window,
+        stay_started=stay.started_at,
+        last_cows=latest.taken_at if latest else None,
+        last_dose=doses[0].at if doses else None,
+        now=now,
+        interval=rules.interval,
+        post_dose_interval=rules.post_dose_interval,
+        post_dose_window=rules.post_dose_window,
     )
     overdue = now > next_due
     alerts, induction = alerts_for(program, latest, previous, overdue, next_due, rules)
@@ -232,31 +273,50 @@ def build(program, visible_patients, now: datetime | None = None) -> list[BoardR
     now = now or timezone.now()
     newest = _newest_cows(OuterRef("patient_id"))
     found = (
-        LevelOfCareStay.objects.filter(program=program, ended_at__isnull=True, level_code__in=board_levels(program),
-                                       patient__in=visible_patients)
-        .order_by("started_at", "id").annotate(cows_first=Subquery(newest[:1]), cows_second=Subquery(newest[1:2]))
+        LevelOfCareStay.objects.filter(
+            program=program, ended_at__isnull=True, level_code__in=board_levels(program), patient__in=visible_patients
+        )
+        .order_by("started_at", "id")
+        .annotate(cows_first=Subquery(newest[:1]), cows_second=Subquery(newest[1:2]))
         .values_list(*STAY_FIELDS, "cows_first", "cows_second")
     )
     stays, wanted = [], []
     for pk, patient_id, level_code, started_at, mrn, given, preferred, family, first, second in found:
-        stays.append(BoardStay(pk, patient_id, level_code, started_at,
-                               BoardPatient(patient_id, mrn, given, preferred, family)))
+        stays.append(
+            BoardStay(pk, patient_id, level_code, started_at, BoardPatient(patient_id, mrn, given, preferred, family))
+        )
         wanted += [id_ for id_ in (first, second) if id_ is not None]
     ids = [stay.patient_id for stay in stays]
     cows = _by_patient(wanted)
     doses, rules = recent_doses(ids), Rules.of(program)
-    rows = [row_for(program, stay, cows.get(stay.patient_id, []), doses.get(stay.patient_id, []), now, rules)
-            for stay in stays]
-    rows.sort(key=lambda row: (not row.overdue, row.next_due if row.overdue else now,
-                               -(row.latest.total if row.latest else 0), row.next_due))
+    rows = [
+        row_for(program, stay, cows.get(stay.patient_id, []), doses.get(stay.patient_id, []), now, rules)
+        for stay in stays
+    ]
+    rows.sort(
+        key=lambda row: (
+            not row.overdue,
+            row.next_due if row.overdue else now,
+            -(row.latest.total if row.latest else 0),
+            row.next_due,
+        )
+    )
     return rows
 
 
 def for_patient(program, patient, now: datetime | None = None) -> BoardRow | None:
     """The board's view of one patient (for the chart header), or None when not in withdrawal management."""
-    stay = (LevelOfCareStay.objects.filter(patient=patient, ended_at__isnull=True,
-                                           level_code__in=board_levels(program)).select_related("patient").first())
+    stay = (
+        LevelOfCareStay.objects.filter(patient=patient, ended_at__isnull=True, level_code__in=board_levels(program))
+        .select_related("patient")
+        .first()
+    )
     if stay is None:
         return None
-    return row_for(program, stay, latest_two_cows([patient.pk]).get(patient.pk, []),
-                   recent_doses([patient.pk]).get(patient.pk, []), now or timezone.now())
+    return row_for(
+        program,
+        stay,
+        latest_two_cows([patient.pk]).get(patient.pk, []),
+        recent_doses([patient.pk]).get(patient.pk, []),
+        now or timezone.now(),
+    )

@@ -49,8 +49,10 @@ def rows_html(rows) -> SafeString:
     for row in rows:
         patient, latest = row.patient, row.latest
         if latest is not None:
-            score = (f'<span class="score sev-{escape(latest.severity)}">{latest.total}</span> '
-                     f"{escape(latest.severity_label)}")
+            score = (
+                f'<span class="score sev-{escape(latest.severity)}">{latest.total}</span> '
+                f"{escape(latest.severity_label)}"
+            )
             taken = dates.day_time(latest.taken_at)
         else:
             score, taken = '<span class="muted">none yet</span>', ""
@@ -67,8 +69,11 @@ def rows_html(rows) -> SafeString:
             due = f'<strong class="overdue-label">overdue since {dates.time(row.next_due)}</strong>'
         else:
             due = dates.day_time(row.next_due)
-        alerts = "".join(f'<li class="alert-{escape(alert.code)}">{escape(alert.text)}</li>'
-                         for alert in row.alerts if alert.code != "overdue")
+        alerts = "".join(
+            f'<li class="alert-{escape(alert.code)}">{escape(alert.text)}</li>'
+            for alert in row.alerts
+            if alert.code != "overdue"
+        )
         if row.meets_induction:
             alerts += f'<li class="alert-induction">{escape(row.meets_induction)}</li>'
         out.append(

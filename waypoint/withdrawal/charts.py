@@ -255,9 +255,7 @@ def _time_ticks(lo: datetime, hi: datetime, tz: tzinfo) -> tuple[timedelta, list
     return step, ticks[::every]
 
 
-def _window(
-    instants: list[datetime], start: datetime | None, end: datetime | None
-) -> tuple[datetime, datetime] | None:
+def _window(instants: list[datetime], start: datetime | None, end: datetime | None) -> tuple[datetime, datetime] | None:
     """The time window (UTC). The caller's start/end win; a free side follows the data, padded a little.
     One instant (or a bound with no data beside it) gives a 24-hour window; no instant and no bound gives None."""
     if start is not None and end is not None:
@@ -372,13 +370,26 @@ def _draw_series(drawn: _Drawn, plot: _Plot, tz: tzinfo) -> str:
         coordinates.append((plot.x(point.at), plot.y(value, scale)))
     parts = []
     if len(coordinates) > 1:
-        parts.append(_el("polyline", {
-            "class": "line", "fill": "none", "stroke-dasharray": _DASHES[style] or None, "stroke-linejoin": "round",
-            "points": " ".join(f"{_n(x)},{_n(y)}" for x, y in coordinates),
-        }))
+        parts.append(
+            _el(
+                "polyline",
+                {
+                    "class": "line",
+                    "fill": "none",
+                    "stroke-dasharray": _DASHES[style] or None,
+                    "stroke-linejoin": "round",
+                    "points": " ".join(f"{_n(x)},{_n(y)}" for x, y in coordinates),
+                },
+            )
+        )
     for point, (x, y) in zip(drawn.points, coordinates, strict=True):
-        parts.append(_el("g", {"class": "point", "transform": f"translate({_n(x)} {_n(y)})"},
-                         _el("title", None, _text(_point_tooltip(drawn, point, tz))) + _shape(_SHAPES[style])))
+        parts.append(
+            _el(
+                "g",
+                {"class": "point", "transform": f"translate({_n(x)} {_n(y)})"},
+                _el("title", None, _text(_point_tooltip(drawn, point, tz))) + _shape(_SHAPES[style]),
+            )
+        )
     return _el("g", _series_attrs(drawn, "series"), "".join(parts))
 
 
@@ -395,8 +406,10 @@ def _summary(drawn: _Drawn, zones: tuple[Zone, ...], tz: tzinfo) -> str:
     if len(points) == 1:
         return f"{name}: 1 {noun}, {_num(latest.value)}{of} at {_when(latest.at, tz)}{where}."
     values = [p.value for p in points]
-    return (f"{name}: {len(points)} {noun}s from {_num(min(values))} to {_num(max(values))}{of}, "
-            f"latest {_num(latest.value)} at {_when(latest.at, tz)}{where}.")
+    return (
+        f"{name}: {len(points)} {noun}s from {_num(min(values))} to {_num(max(values))}{of}, "
+        f"latest {_num(latest.value)} at {_when(latest.at, tz)}{where}."
+    )
 
 
 def _zone_of(value: float, zones: tuple[Zone, ...]) -> Zone | None:
@@ -435,15 +448,37 @@ def _draw_zones(zones: tuple[Zone, ...], primary: Series, plot: _Plot) -> tuple[
             continue
         y_high, y_low = round(plot.y(high, primary.scale_max), 1), round(plot.y(low, primary.scale_max), 1)
         opacity = f"{0.05 + 0.22 * rank / max(1, len(ordered) - 1):.2f}"
-        bands.append(_el("rect", {
-            "class": _css("zone", zone.css_class), "x": plot.left, "y": y_high, "width": plot.width,
-            "height": y_low - y_high, "fill": _ZONE_FILL, "fill-opacity": opacity,
-        }, _el("title", None, _text(zone.label))))
+        bands.append(
+            _el(
+                "rect",
+                {
+                    "class": _css("zone", zone.css_class),
+                    "x": plot.left,
+                    "y": y_high,
+                    "width": plot.width,
+                    "height": y_low - y_high,
+                    "fill": _ZONE_FILL,
+                    "fill-opacity": opacity,
+                },
+                _el("title", None, _text(zone.label)),
+            )
+        )
         if zone.label.strip():
-            labels.append(_el("text", {
-                "class": _css("zone-label", zone.css_class), "x": plot.right - 4, "y": (y_high + y_low) / 2 + 3,
-                "text-anchor": "end", "font-size": 9, "fill": "#6b5a48", "stroke": "none",
-            }, _text(zone.label.strip())))
+            labels.append(
+                _el(
+                    "text",
+                    {
+                        "class": _css("zone-label", zone.css_class),
+                        "x": plot.right - 4,
+                        "y": (y_high + y_low) / 2 + 3,
+                        "text-anchor": "end",
+                        "font-size": 9,
+                        "fill": "#6b5a48",
+                        "stroke": "none",
+                    },
+                    _text(zone.label.strip()),
+                )
+            )
     return "".join(bands), "".join(labels)
 
 
@@ -458,11 +493,29 @@ def _draw_doses(doses: list[Marker], plot: _Plot, width: float, tz: tzinfo) -> t
     for marker in doses:
         x = plot.x(marker.at)
         label = _clean(marker.label).strip()
-        lines.append(_el("g", {"class": "dose"}, "".join((
-            _el("title", None, _text(f"{label} \u00b7 {_when(marker.at, tz)}")),
-            _el("line", {"x1": x, "y1": plot.top - 3, "x2": x, "y2": plot.bottom, "stroke": _DOSE_COLOUR,
-                         "stroke-width": 1, "stroke-dasharray": _DOSE_DASH}),
-        ))))
+        lines.append(
+            _el(
+                "g",
+                {"class": "dose"},
+                "".join(
+                    (
+                        _el("title", None, _text(f"{label} \u00b7 {_when(marker.at, tz)}")),
+                        _el(
+                            "line",
+                            {
+                                "x1": x,
+                                "y1": plot.top - 3,
+                                "x2": x,
+                                "y2": plot.bottom,
+                                "stroke": _DOSE_COLOUR,
+                                "stroke-width": 1,
+                                "stroke-dasharray": _DOSE_DASH,
+                            },
+                        ),
+                    )
+                ),
+            )
+        )
         if not label:
             continue
         text_width = _text_width(label, font)
@@ -474,8 +527,13 @@ def _draw_doses(doses: list[Marker], plot: _Plot, width: float, tz: tzinfo) -> t
             if left > x or left + text_width > width - 2:
                 continue
         row_ends[row] = left + text_width
-        labels.append(_el("text", {"class": "dose-label", "x": left, "y": row_y[row], "font-size": font,
-                                   "fill": "#333333"}, _text(label)))
+        labels.append(
+            _el(
+                "text",
+                {"class": "dose-label", "x": left, "y": row_y[row], "font-size": font, "fill": "#333333"},
+                _text(label),
+            )
+        )
     return "".join(lines), "".join(labels)
 
 
@@ -485,19 +543,50 @@ def _legend(drawn: list[_Drawn], with_doses: bool, width: float, height: float) 
     for d in drawn:
         style = d.index % len(_COLOURS)
         name = d.series.name.strip()
-        markup = _el("g", _series_attrs(d, "legend-item"), "".join((
-            _el("line", {"class": "line", "x1": 0, "y1": 0, "x2": 28, "y2": 0,
-                         "stroke-dasharray": _DASHES[style] or None}),
-            _el("g", {"class": "point", "transform": "translate(14 0)"}, _shape(_SHAPES[style])),
-            _el("text", {"x": 34, "y": 4, "fill": "#222222", "stroke": "none"}, _text(name)),
-        )))
+        markup = _el(
+            "g",
+            _series_attrs(d, "legend-item"),
+            "".join(
+                (
+                    _el(
+                        "line",
+                        {
+                            "class": "line",
+                            "x1": 0,
+                            "y1": 0,
+                            "x2": 28,
+                            "y2": 0,
+                            "stroke-dasharray": _DASHES[style] or None,
+                        },
+                    ),
+                    _el("g", {"class": "point", "transform": "translate(14 0)"}, _shape(_SHAPES[style])),
+                    _el("text", {"x": 34, "y": 4, "fill": "#222222", "stroke": "none"}, _text(name)),
+                )
+            ),
+        )
         items.append((34 + _text_width(name, font), markup))
     if with_doses:
-        markup = _el("g", {"class": "legend-item dose"}, "".join((
-            _el("line", {"x1": 14, "y1": -6, "x2": 14, "y2": 6, "stroke": _DOSE_COLOUR, "stroke-width": 1,
-                         "stroke-dasharray": _DOSE_DASH}),
-            _el("text", {"x": 22, "y": 4, "fill": "#222222"}, _text(DOSE_LEGEND)),
-        )))
+        markup = _el(
+            "g",
+            {"class": "legend-item dose"},
+            "".join(
+                (
+                    _el(
+                        "line",
+                        {
+                            "x1": 14,
+                            "y1": -6,
+                            "x2": 14,
+                            "y2": 6,
+                            "stroke": _DOSE_COLOUR,
+                            "stroke-width": 1,
+                            "stroke-dasharray": _DOSE_DASH,
+                        },
+                    ),
+                    _el("text", {"x": 22, "y": 4, "fill": "#222222"}, _text(DOSE_LEGEND)),
+                )
+            ),
+        )
         items.append((22 + _text_width(DOSE_LEGEND, font), markup))
     if not items:
         return ""
@@ -586,25 +675,55 @@ def trend_chart(
             y = plot.y(value, primary.scale_max)
             grid.append(_el("line", {"x1": plot.left, "y1": y, "x2": plot.right, "y2": y}))
             axes.append(_el("line", {"x1": plot.left - 4, "y1": y, "x2": plot.left, "y2": y}))
-            axes.append(_el("text", {"class": "y-tick", "x": plot.left - 7, "y": y + 3.5, "text-anchor": "end",
-                                     "stroke": "none"}, _text(_num(value))))
-        axes.append(_el("text", {
-            "class": "axis-label", "x": 14, "y": (plot.top + plot.bottom) / 2, "text-anchor": "middle",
-            "transform": f"rotate(-90 14 {_n((plot.top + plot.bottom) / 2)})", "stroke": "none",
-        }, _text(primary.name.strip())))
+            axes.append(
+                _el(
+                    "text",
+                    {"class": "y-tick", "x": plot.left - 7, "y": y + 3.5, "text-anchor": "end", "stroke": "none"},
+                    _text(_num(value)),
+                )
+            )
+        axes.append(
+            _el(
+                "text",
+                {
+                    "class": "axis-label",
+                    "x": 14,
+                    "y": (plot.top + plot.bottom) / 2,
+                    "text-anchor": "middle",
+                    "transform": f"rotate(-90 14 {_n((plot.top + plot.bottom) / 2)})",
+                    "stroke": "none",
+                },
+                _text(primary.name.strip()),
+            )
+        )
     if secondary:
         for value in _value_ticks(100):
             y = plot.y(value, 100)
             if primary is None:
                 grid.append(_el("line", {"x1": plot.left, "y1": y, "x2": plot.right, "y2": y}))
             axes.append(_el("line", {"x1": plot.right, "y1": y, "x2": plot.right + 4, "y2": y}))
-            axes.append(_el("text", {"class": "y2-tick", "x": plot.right + 7, "y": y + 3.5, "stroke": "none"},
-                            _text(_num(value))))
+            axes.append(
+                _el(
+                    "text",
+                    {"class": "y2-tick", "x": plot.right + 7, "y": y + 3.5, "stroke": "none"},
+                    _text(_num(value)),
+                )
+            )
         label_x = width - 12
-        axes.append(_el("text", {
-            "class": "axis-label", "x": label_x, "y": (plot.top + plot.bottom) / 2, "text-anchor": "middle",
-            "transform": f"rotate(90 {_n(label_x)} {_n((plot.top + plot.bottom) / 2)})", "stroke": "none",
-        }, _text(RIGHT_AXIS_LABEL)))
+        axes.append(
+            _el(
+                "text",
+                {
+                    "class": "axis-label",
+                    "x": label_x,
+                    "y": (plot.top + plot.bottom) / 2,
+                    "text-anchor": "middle",
+                    "transform": f"rotate(90 {_n(label_x)} {_n((plot.top + plot.bottom) / 2)})",
+                    "stroke": "none",
+                },
+                _text(RIGHT_AXIS_LABEL),
+            )
+        )
 
     if lo is not None and hi is not None:
         step, ticks = _time_ticks(lo, hi, tz)
@@ -612,8 +731,12 @@ def trend_chart(
         for at in ticks:
             x = plot.x(at)
             local = _local(at, tz)
-            grid.append(_el("line", {"class": "grid-x", "x1": x, "y1": plot.top, "x2": x, "y2": plot.bottom,
-                                     "stroke-dasharray": "1 3"}))
+            grid.append(
+                _el(
+                    "line",
+                    {"class": "grid-x", "x1": x, "y1": plot.top, "x2": x, "y2": plot.bottom, "stroke-dasharray": "1 3"},
+                )
+            )
             axes.append(_el("line", {"x1": x, "y1": plot.bottom, "x2": x, "y2": plot.bottom + 4}))
             if step < _DAY:
                 lines = [f"{local:%H:%M}"]
@@ -622,23 +745,43 @@ def trend_chart(
             else:
                 lines = [_day_label(local)]
             previous_day = local.date()
-            tspans = "".join(_el("tspan", {"x": x, "dy": 0 if i == 0 else 12}, _text(line))
-                             for i, line in enumerate(lines))
-            axes.append(_el("text", {"class": "x-tick", "x": x, "y": plot.bottom + 16, "text-anchor": "middle",
-                                     "stroke": "none"}, tspans))
+            tspans = "".join(
+                _el("tspan", {"x": x, "dy": 0 if i == 0 else 12}, _text(line)) for i, line in enumerate(lines)
+            )
+            axes.append(
+                _el(
+                    "text",
+                    {"class": "x-tick", "x": x, "y": plot.bottom + 16, "text-anchor": "middle", "stroke": "none"},
+                    tspans,
+                )
+            )
 
     body.append(_el("g", {"class": "grid", "stroke": "#dddddd", "stroke-width": 1}, "".join(grid)))
     if zone_labels:
         body.append(_el("g", {"class": "zone-labels"}, zone_labels))
 
-    frame = [_el("rect", {"class": "plot-area", "x": plot.left, "y": plot.top, "width": plot.width,
-                          "height": plot.height, "fill": "none", "stroke": "#bbbbbb", "stroke-width": 1})]
+    frame = [
+        _el(
+            "rect",
+            {
+                "class": "plot-area",
+                "x": plot.left,
+                "y": plot.top,
+                "width": plot.width,
+                "height": plot.height,
+                "fill": "none",
+                "stroke": "#bbbbbb",
+                "stroke-width": 1,
+            },
+        )
+    ]
     frame.append(_el("line", {"x1": plot.left, "y1": plot.top, "x2": plot.left, "y2": plot.bottom}))
     frame.append(_el("line", {"x1": plot.left, "y1": plot.bottom, "x2": plot.right, "y2": plot.bottom}))
     if secondary:
         frame.append(_el("line", {"x1": plot.right, "y1": plot.top, "x2": plot.right, "y2": plot.bottom}))
-    body.append(_el("g", {"class": "axes", "stroke": "#555555", "stroke-width": 1, "fill": "#333333"},
-                    "".join(frame + axes)))
+    body.append(
+        _el("g", {"class": "axes", "stroke": "#555555", "stroke-width": 1, "fill": "#333333"}, "".join(frame + axes))
+    )
 
     dose_lines, dose_labels = _draw_doses(doses, plot, width, tz)
     if dose_lines:
@@ -650,17 +793,36 @@ def trend_chart(
     if dose_labels:
         body.append(_el("g", {"class": "dose-labels"}, dose_labels))
     if not has_points:
-        body.append(_el("text", {
-            "class": "empty", "x": (plot.left + plot.right) / 2, "y": (plot.top + plot.bottom) / 2 + 5,
-            "text-anchor": "middle", "font-size": 14, "fill": "#555555",
-        }, _text(EMPTY_MESSAGE)))
+        body.append(
+            _el(
+                "text",
+                {
+                    "class": "empty",
+                    "x": (plot.left + plot.right) / 2,
+                    "y": (plot.top + plot.bottom) / 2 + 5,
+                    "text-anchor": "middle",
+                    "font-size": 14,
+                    "fill": "#555555",
+                },
+                _text(EMPTY_MESSAGE),
+            )
+        )
     body.append(_legend(drawn, bool(doses), width, height))
 
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
-    head = (_el("title", {"id": title_id}, _text(title))
-            + _el("desc", {"id": desc_id}, _text(_describe(drawn, zones, doses, plot, tz))))
-    return _el("svg", {
-        "xmlns": "http://www.w3.org/2000/svg", "class": "trend-chart", "viewBox": f"0 0 {width} {height}",
-        "role": "img", "aria-labelledby": f"{title_id} {desc_id}", "font-family": "sans-serif", "font-size": 11,
-    }, head + "".join(body))
-
+    head = _el("title", {"id": title_id}, _text(title)) + _el(
+        "desc", {"id": desc_id}, _text(_describe(drawn, zones, doses, plot, tz))
+    )
+    return _el(
+        "svg",
+        {
+            "xmlns": "http://www.w3.org/2000/svg",
+            "class": "trend-chart",
+            "viewBox": f"0 0 {width} {height}",
+            "role": "img",
+            "aria-labelledby": f"{title_id} {desc_id}",
+            "font-family": "sans-serif",
+            "font-size": 11,
+        },
+        head + "".join(body),
+    )

@@ -43,8 +43,9 @@ def build(program, nurse, rng: random.Random, interval_hours: int = 4) -> int:
     program_settings.change(program, "withdrawal.rise_alert_points", 5, acting_user=nurse)
     now = timezone.now()
     count = 0
-    stays = LevelOfCareStay.objects.filter(program=program, ended_at__isnull=True,
-                                           level_code__in=board.board_levels(program)).select_related("patient")
+    stays = LevelOfCareStay.objects.filter(
+        program=program, ended_at__isnull=True, level_code__in=board.board_levels(program)
+    ).select_related("patient")
     for stay in stays:
         if Assessment.objects.filter(patient=stay.patient).exists():
             continue
@@ -56,17 +57,33 @@ def build(program, nurse, rng: random.Random, interval_hours: int = 4) -> int:
             target = max(0, trajectory(hours) + rng.randint(-3, 3))
             responses = responses_near("cows", target, rng)
             del responses["resting_pulse"]  # derived from the measured pulse
-            services.record_assessment(acting_user=nurse, patient=stay.patient, instrument="cows",
-                                       responses=responses, vitals={"pulse_bpm": 72 + target * 2 + rng.randint(-4, 4)},
-                                       taken_at=at, note="")
+            services.record_assessment(
+                acting_user=nurse,
+                patient=stay.patient,
+                instrument="cows",
+                responses=responses,
+                vitals={"pulse_bpm": 72 + target * 2 + rng.randint(-4, 4)},
+                taken_at=at,
+                note="",
+            )
             count += 1
             if rng.random() < 0.4:
-                services.record_assessment(acting_user=nurse, patient=stay.patient, instrument="sows-handelsman",
-                                           responses=responses_near("sows-handelsman", target + 8, rng),
-                                           taken_at=at + timedelta(minutes=10), source=Assessment.Source.KIOSK)
-                services.record_assessment(acting_user=nurse, patient=stay.patient, instrument="craving-nrs",
-                                           responses={"craving": min(10, target // 3 + rng.randint(0, 3))},
-                                           taken_at=at + timedelta(minutes=12), source=Assessment.Source.KIOSK)
+                services.record_assessment(
+                    acting_user=nurse,
+                    patient=stay.patient,
+                    instrument="sows-handelsman",
+                    responses=responses_near("sows-handelsman", target + 8, rng),
+                    taken_at=at + timedelta(minutes=10),
+                    source=Assessment.Source.KIOSK,
+                )
+                services.record_assessment(
+                    acting_user=nurse,
+                    patient=stay.patient,
+                    instrument="craving-nrs",
+                    responses={"craving": min(10, target // 3 + rng.randint(0, 3))},
+                    taken_at=at + timedelta(minutes=12),
+                    source=Assessment.Source.KIOSK,
+                )
                 count += 2
             at += timedelta(hours=interval_hours, minutes=rng.randint(-20, 20))
     return count

@@ -16,7 +16,11 @@ def item_fields(instrument, *, plain: bool = False) -> dict[str, forms.Field]:
     fields = {}
     for item in instrument.items:
         fields[item.key] = forms.TypedChoiceField(
-            label=item.label, help_text=item.help, required=False, coerce=int, empty_value=None,
+            label=item.label,
+            help_text=item.help,
+            required=False,
+            coerce=int,
+            empty_value=None,
             choices=[(score, text if plain else f"{score} — {text}") for score, text in item.choices],
             widget=ScoreRadios,
         )
@@ -37,8 +41,10 @@ def assessment_form(instrument, *, with_vitals: bool, amending: bool = False):
         fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
     else:
         fields["late_entry_reason"] = forms.CharField(
-            label="Late-entry reason", required=False, help_text="Needed when the assessment is older than "
-            "the program's late-entry limit.")
+            label="Late-entry reason",
+            required=False,
+            help_text="Needed when the assessment is older than the program's late-entry limit.",
+        )
     return type(f"{instrument.code.title().replace('-', '')}Form", (forms.Form,), fields)
 
 

@@ -13,6 +13,12 @@ def cravings_progress(request, patient):
     from .models import Assessment
 
     scores = list(Assessment.objects.current().filter(patient=patient, instrument="craving-nrs")[:60])
-    return ("withdrawal/_progress_cravings.html",
-            {"patient": patient, "scores": scores[:10], "count": len(scores),
-             "chart": craving_chart(patient, scores) if scores else None})
+    return (
+        "withdrawal/_progress_cravings.html",
+        {
+            "patient": patient,
+            "scores": scores[:10],
+            "count": len(scores),
+            "chart": craving_chart(patient, scores) if scores else None,
+        },
+    )

@@ -26,7 +26,6 @@ KIOSK_INSTRUMENTS = ("sows-handelsman", "sows-gossop", "craving-nrs")
 KIOSK_MINUTES = 30
 
 
-
 def _instrument(code):
     if code not in INSTRUMENTS:
         raise ValidationError({"instrument": f"Unknown instrument {code!r}; known: {', '.join(INSTRUMENTS)}."})
@@ -61,24 +60,56 @@ def _check_time(program, taken_at: datetime, late_entry_reason: str) -> None:
         raise ValidationError({"taken_at": "The assessment time is in the future."})
     days = protocol.LATE_ENTRY_DAYS.get(program)
     if taken_at < now - timedelta(days=days) and not late_entry_reason.strip():
-        raise ValidationError({"late_entry_reason": f"The assessment is more than {days} days old: give a "
-                               f"late-entry reason ({protocol.LATE_ENTRY_DAYS.describe(days)})."})
+        raise ValidationError(
+            {
+                "late_entry_reason": f"The assessment is more than {days} days old: give a "
+                f"late-entry reason ({protocol.LATE_ENTRY_DAYS.describe(days)})."
+            }
+        )
 
 
 def _episode_at(patient: Patient, at: datetime) -> Episode | None:
-    return (Episode.objects.filter(patient=patient, admitted_at__lte=at)
-            .exclude(discharged_at__lt=at).order_by("-admitted_at").first())
+    return (
+        Episode.objects.filter(patient=patient, admitted_at__lte=at)
+        .exclude(discharged_at__lt=at)
+        .order_by("-admitted_at")
+        .first()
+    )
 
 
-def _store(*, acting_user, patient, instrument, result, vitals, taken_at, note, late_entry_reason, source,
-           replaces=None, change_reason="") -> Assessment:
+def _store(
+    *,
+    acting_user,
+    patient,
+    instrument,
+    result,
+    vitals,
+    taken_at,
+    note,
+    late_entry_reason,
+    source,
+    replaces=None,
+    change_reason="",
+) -> Assessment:
     return Assessment.objects.create(
-        program_id=patient.program_id, patient=patient, episode=_episode_at(patient, taken_at),
-        instrument=instrument.code, instrument_version=instrument.version, taken_at=taken_at,
-        responses=result.responses, total=result.total, severity=result.severity.code if result.severity else "",
-        derived=list(result.derived), note=note, reporter=instrument.reporter, source=source,
-        late_entry_reason=late_entry_reason, recorded_by=acting_user,
-        version=(replaces.version + 1) if replaces else 1, replaces=replaces, change_reason=change_reason,
+        program_id=patient.program_id,
+        patient=patient,
+        episode=_episode_at(patient, taken_at),
+        instrument=instrument.code,
+        instrument_version=instrument.version,
+        taken_at=taken_at,
+        responses=result.responses,
+        total=result.total,
+        severity=result.severity.code if result.severity else "",
+        derived=list(result.derived),
+        note=note,
+        reporter=instrument.reporter,
+        source=source,
+        late_entry_reason=late_entry_reason,
+        recorded_by=acting_user,
+        version=(replaces.version + 1) if replaces else 1,
+        replaces=replaces,
+        change_reason=change_reason,
         **vitals,
     )
 
@@ -87,41 +118,78 @@ def _timeline_line(assessment: Assessment, verb: str) -> None:
     definition = assessment.definition
     severity = f" ({assessment.severity_label})" if assessment.severity else ""
     TimelineEntry.objects.create(
-        program_id=assessment.program_id, patient_id=assessment.patient_id, episode=assessment.episode,
-        occurred_at=assessment.taken_at, kind=f"assessment.{verb}", recorded_by=assessment.recorded_by,
+        program_id=assessment.program_id,
+        patient_id=assessment.patient_id,
+        episode=assessment.episode,
+        occurred_at=assessment.taken_at,
+        kind=f"assessment.{verb}",
+        recorded_by=assessment.recorded_by,
         summary=f"{definition.short_title} {assessment.total}{severity}" + ("" if verb == "create" else f" {verb}"),
     )
 
 
 @transaction.atomic
-def record_assessment(*, acting_user, patient: Patient, instrument: str, responses, vitals=None,
-                      taken_at: datetime, note: str = "", late_entry_reason: str = "",
-                      source: str = Assessment.Source.STAFF) -> Assessment:
+def record_assessment(
+    *,
+    acting_user,
+    patient: Patient,
+    instrument: str,
+    responses,
+    vitals=None,
+    taken_at: datetime,
+    note: str = "",
+    late_entry_reason: str = "",
+    source: str = Assessment.Source.STAFF,
+) -> Assessment:
     """Score and store one assessment; a ValidationError naming each bad key, and nothing saved, otherwise."""
     require(acting_user, patient.program_id, EPISODE_MANAGE if source == Assessment.Source.STAFF else CHART_READ)
     definition = _instrument(instrument)
     result, clean = _scored(definition, responses, vitals)
     _check_time(patient.program, taken_at, late_entry_reason)
-    assessment = _store(acting_user=acting_user, patient=patient, instrument=definition, result=result,
-                        vitals=clean, taken_at=taken_at, note=note, late_entry_reason=late_entry_reason,
-                        source=source)
+    assessment = _store(
+        acting_user=acting_user,
+        patient=patient,
+        instrument=definition,
+        result=result,
+        vitals=clean,
+        taken_at=taken_at,
+        note=note,
+        late_entry_reason=late_entry_reason,
+        source=source,
+    )
     _timeline_line(assessment, "create")
-    audit.record(acting_user, "assessment.create", patient=patient, obj=assessment,
-                 detail={"instrument": definition.code, "source": source})
+    audit.record(
+        acting_user,
+        "assessment.create",
+        patient=patient,
+        obj=assessment,
+        detail={"instrument": definition.code, "source": source},
+    )
     return assessment
 
 
 def _current_version(assessment: Assessment, version: int | None) -> Assessment:
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.status != Assessment.Status.FINAL or (version is not None and version != locked.version):
-        raise StaleVersion(f"This assessment was changed since you read it (it is now "
-                           f"{locked.get_status_display().lower()}, version {locked.version}).")
+        raise StaleVersion(
+            f"This assessment was changed since you read it (it is now "
+            f"{locked.get_status_display().lower()}, version {locked.version})."
+        )
     return locked
 
 
 @transaction.atomic
-def amend_assessment(*, acting_user, assessment: Assessment, responses, vitals=None, taken_at=None,
-                     note: str = "", reason: str, version: int | None = None) -> Assessment:
+def amend_assessment(
+    *,
+    acting_user,
+    assessment: Assessment,
+    responses,
+    vitals=None,
+    taken_at=None,
+    note: str = "",
+    reason: str,
+    version: int | None = None,
+) -> Assessment:
     """Correct an assessment with a new version; the old one stays, marked as amended."""
     require(acting_user, assessment.program_id, EPISODE_MANAGE)
     if not reason.strip():
@@ -133,17 +201,28 @@ def amend_assessment(*, acting_user, assessment: Assessment, responses, vitals=N
     _check_time(old.patient.program, taken_at, old.late_entry_reason or reason)
     old.status, old.status_changed_by, old.status_changed_at = Assessment.Status.AMENDED, acting_user, timezone.now()
     old.save(update_fields=["status", "status_changed_by", "status_changed_at"])
-    new = _store(acting_user=acting_user, patient=old.patient, instrument=definition, result=result, vitals=clean,
-                 taken_at=taken_at, note=note, late_entry_reason=old.late_entry_reason, source=old.source,
-                 replaces=old, change_reason=reason)
+    new = _store(
+        acting_user=acting_user,
+        patient=old.patient,
+        instrument=definition,
+        result=result,
+        vitals=clean,
+        taken_at=taken_at,
+        note=note,
+        late_entry_reason=old.late_entry_reason,
+        source=old.source,
+        replaces=old,
+        change_reason=reason,
+    )
     _timeline_line(new, "amended")
     audit.record(acting_user, "assessment.amend", patient=old.patient, obj=new, detail={"replaces": old.pk})
     return new
 
 
 @transaction.atomic
-def mark_entered_in_error(*, acting_user, assessment: Assessment, reason: str,
-                          version: int | None = None) -> Assessment:
+def mark_entered_in_error(
+    *, acting_user, assessment: Assessment, reason: str, version: int | None = None
+) -> Assessment:
     require(acting_user, assessment.program_id, EPISODE_MANAGE)
     if not reason.strip():
         raise ValidationError({"reason": "Say why this entry is in error."})
@@ -159,8 +238,12 @@ def mark_entered_in_error(*, acting_user, assessment: Assessment, reason: str,
 @transaction.atomic
 def open_kiosk(*, acting_user, patient: Patient) -> KioskSession:
     require(acting_user, patient.program_id, EPISODE_MANAGE)
-    kiosk = KioskSession.objects.create(program_id=patient.program_id, patient=patient, opened_by=acting_user,
-                                        expires_at=timezone.now() + timedelta(minutes=KIOSK_MINUTES))
+    kiosk = KioskSession.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        opened_by=acting_user,
+        expires_at=timezone.now() + timedelta(minutes=KIOSK_MINUTES),
+    )
     audit.record(acting_user, "kiosk.open", patient=patient, obj=kiosk)
     return kiosk
 
@@ -177,5 +260,11 @@ def record_self_report(*, kiosk: KioskSession, instrument: str, responses) -> As
     """A patient's own report from the kiosk: patient-reported, recorded under the staff member who opened it."""
     if instrument not in KIOSK_INSTRUMENTS:
         raise ValidationError({"instrument": "This questionnaire is not offered on the kiosk."})
-    return record_assessment(acting_user=kiosk.opened_by, patient=kiosk.patient, instrument=instrument,
-                             responses=responses, taken_at=timezone.now(), source=Assessment.Source.KIOSK)
+    return record_assessment(
+        acting_user=kiosk.opened_by,
+        patient=kiosk.patient,
+        instrument=instrument,
+        responses=responses,
+        taken_at=timezone.now(),
+        source=Assessment.Source.KIOSK,
+    )

@@ -8,13 +8,19 @@ urlpatterns = [
     path("patients/<int:pk>/withdrawal/", views.flowsheet, name="flowsheet"),
     path("patients/<int:pk>/assessments/new/<slug:instrument>/", views.record, name="record"),
     path("patients/<int:pk>/assessments/<int:assessment_id>/amend/", views.amend, name="amend"),
-    path("patients/<int:pk>/assessments/<int:assessment_id>/entered-in-error/", views.entered_in_error,
-         name="entered-in-error"),
+    path(
+        "patients/<int:pk>/assessments/<int:assessment_id>/entered-in-error/",
+        views.entered_in_error,
+        name="entered-in-error",
+    ),
     path("patients/<int:pk>/kiosk/", views.kiosk_open, name="kiosk-open"),
 ]
 
-kiosk_patterns = ([
-    path("", views.kiosk_start, name="start"),
-    path("report/<slug:instrument>/", views.kiosk_report, name="report"),
-    path("finish/", views.kiosk_finish, name="finish"),
-], "kiosk")
+kiosk_patterns = (
+    [
+        path("", views.kiosk_start, name="start"),
+        path("report/<slug:instrument>/", views.kiosk_report, name="report"),
+        path("finish/", views.kiosk_finish, name="finish"),
+    ],
+    "kiosk",
+)

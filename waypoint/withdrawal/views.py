@@ -31,8 +31,7 @@ def add_errors(form, error: ValidationError) -> None:
 
 def find_assessment(request, pk, assessment_id) -> Assessment:
     patient = chart_patient(request, pk)
-    return get_object_or_404(Assessment.objects.select_related("patient__program"), pk=assessment_id,
-                             patient=patient)
+    return get_object_or_404(Assessment.objects.select_related("patient__program"), pk=assessment_id, patient=patient)
 
 
 @require_GET
@@ -41,13 +40,18 @@ def flowsheet(request, pk):
     require(request.user, patient.program_id, CHART_READ)
     assessments = list(Assessment.objects.filter(patient=patient).select_related("recorded_by", "replaces"))
     record_read(request.user, "assessment.flowsheet.read", patient=patient)
-    return render(request, "withdrawal/flowsheet.html", {
-        "patient": patient, "assessments": assessments,
-        "chart": charts_data.flowsheet_chart(patient, [a for a in assessments if a.status == "final"]),
-        "status": board.for_patient(patient.program, patient),
-        "instruments": INSTRUMENTS.values(),
-        "can_record": has_permission(request.user, patient.program_id, EPISODE_MANAGE),
-    })
+    return render(
+        request,
+        "withdrawal/flowsheet.html",
+        {
+            "patient": patient,
+            "assessments": assessments,
+            "chart": charts_data.flowsheet_chart(patient, [a for a in assessments if a.status == "final"]),
+            "status": board.for_patient(patient.program, patient),
+            "instruments": INSTRUMENTS.values(),
+            "can_record": has_permission(request.user, patient.program_id, EPISODE_MANAGE),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -58,23 +62,34 @@ def record(request, pk, instrument):
         raise Http404
     definition = get_instrument(instrument)
     form_class = assessment_form(definition, with_vitals=definition.reporter == "clinician")
-    form = form_class(request.POST or None, initial={"taken_at": timezone.localtime().replace(second=0,
-                                                                                               microsecond=0)})
+    form = form_class(request.POST or None, initial={"taken_at": timezone.localtime().replace(second=0, microsecond=0)})
     if request.method == "POST" and form.is_valid():
         responses, vitals = split(definition, form.cleaned_data)
         try:
             assessment = services.record_assessment(
-                acting_user=request.user, patient=patient, instrument=instrument, responses=responses,
-                vitals=vitals, taken_at=form.cleaned_data["taken_at"], note=form.cleaned_data["note"],
-                late_entry_reason=form.cleaned_data["late_entry_reason"])
+                acting_user=request.user,
+                patient=patient,
+                instrument=instrument,
+                responses=responses,
+                vitals=vitals,
+                taken_at=form.cleaned_data["taken_at"],
+                note=form.cleaned_data["note"],
+                late_entry_reason=form.cleaned_data["late_entry_reason"],
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, f"{definition.short_title} {assessment.total} recorded"
-                             + (f" ({assessment.severity_label})." if assessment.severity else "."))
+            messages.success(
+                request,
+                f"{definition.short_title} {assessment.total} recorded"
+                + (f" ({assessment.severity_label})." if assessment.severity else "."),
+            )
             return redirect("withdrawal:flowsheet", pk=patient.pk)
-    return render(request, "withdrawal/record.html", {"patient": patient, "form": form, "instrument": definition,
-                                                      "title": f"Record {definition.short_title}"})
+    return render(
+        request,
+        "withdrawal/record.html",
+        {"patient": patient, "form": form, "instrument": definition, "title": f"Record {definition.short_title}"},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -84,16 +99,27 @@ def amend(request, pk, assessment_id):
     require(request.user, patient.program_id, EPISODE_MANAGE)
     definition = assessment.definition
     form_class = assessment_form(definition, with_vitals=definition.reporter == "clinician", amending=True)
-    initial = {"taken_at": timezone.localtime(assessment.taken_at), "note": assessment.note,
-               "version": assessment.version, **assessment.responses, **assessment.vitals}
+    initial = {
+        "taken_at": timezone.localtime(assessment.taken_at),
+        "note": assessment.note,
+        "version": assessment.version,
+        **assessment.responses,
+        **assessment.vitals,
+    }
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         responses, vitals = split(definition, form.cleaned_data)
         try:
-            services.amend_assessment(acting_user=request.user, assessment=assessment, responses=responses,
-                                      vitals=vitals, taken_at=form.cleaned_data["taken_at"],
-                                      note=form.cleaned_data["note"], reason=form.cleaned_data["reason"],
-                                      version=form.cleaned_data["version"])
+            services.amend_assessment(
+                acting_user=request.user,
+                assessment=assessment,
+                responses=responses,
+                vitals=vitals,
+                taken_at=form.cleaned_data["taken_at"],
+                note=form.cleaned_data["note"],
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
         except ValidationError as error:
             add_errors(form, error)
         except services.StaleVersion as stale:
@@ -101,9 +127,17 @@ def amend(request, pk, assessment_id):
         else:
             messages.success(request, f"{definition.short_title} amended.")
             return redirect("withdrawal:flowsheet", pk=patient.pk)
-    return render(request, "withdrawal/record.html", {"patient": patient, "form": form, "instrument": definition,
-                                                      "title": f"Amend {definition.short_title}",
-                                                      "amending": assessment})
+    return render(
+        request,
+        "withdrawal/record.html",
+        {
+            "patient": patient,
+            "form": form,
+            "instrument": definition,
+            "title": f"Amend {definition.short_title}",
+            "amending": assessment,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -113,8 +147,12 @@ def entered_in_error(request, pk, assessment_id):
     form = ReasonForm(request.POST or None, initial={"version": assessment.version})
     if request.method == "POST" and form.is_valid():
         try:
-            services.mark_entered_in_error(acting_user=request.user, assessment=assessment,
-                                           reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
+            services.mark_entered_in_error(
+                acting_user=request.user,
+                assessment=assessment,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
         except ValidationError as error:
             add_errors(form, error)
         except services.StaleVersion as stale:
@@ -122,8 +160,11 @@ def entered_in_error(request, pk, assessment_id):
         else:
             messages.success(request, "Marked as entered in error.")
             return redirect("withdrawal:flowsheet", pk=assessment.patient_id)
-    return render(request, "withdrawal/entered_in_error.html", {"patient": assessment.patient, "form": form,
-                                                                "assessment": assessment})
+    return render(
+        request,
+        "withdrawal/entered_in_error.html",
+        {"patient": assessment.patient, "form": form, "assessment": assessment},
+    )
 
 
 @require_GET
@@ -133,11 +174,20 @@ def board_page(request):
     rows = board.build(program, visible_patients(request.user, program))
     record_read(request.user, "withdrawal.board.read", program=program, detail={"count": len(rows)})
     template = "withdrawal/_board_rows.html" if request.htmx else "withdrawal/board.html"
-    return render(request, template, {"rows": rows, "rows_html": board_html.rows_html(rows), "now": timezone.now(),
-                                      "levels": board.board_levels(program)})
+    return render(
+        request,
+        template,
+        {
+            "rows": rows,
+            "rows_html": board_html.rows_html(rows),
+            "now": timezone.now(),
+            "levels": board.board_levels(program),
+        },
+    )
 
 
 # The kiosk: a staff member opens it for one patient; the device then holds no staff session at all.
+
 
 @require_POST
 def kiosk_open(request, pk):
@@ -160,9 +210,14 @@ def current_kiosk(request) -> KioskSession:
 @require_GET
 def kiosk_start(request):
     kiosk = current_kiosk(request)
-    return render(request, "withdrawal/kiosk_start.html", {
-        "kiosk": kiosk, "instruments": [get_instrument(code) for code in services.KIOSK_INSTRUMENTS],
-    })
+    return render(
+        request,
+        "withdrawal/kiosk_start.html",
+        {
+            "kiosk": kiosk,
+            "instruments": [get_instrument(code) for code in services.KIOSK_INSTRUMENTS],
+        },
+    )
 
 
 @login_not_required

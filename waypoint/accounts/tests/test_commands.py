@@ -25,8 +25,17 @@ def run(*args, stdin=""):
 
 
 def test_adduser_reads_the_password_from_stdin(program, team):
-    output = run("adduser", "rosa", "--program", "harbor", "--role", "counselor", "--team", "Harbor team",
-                 stdin="a-long-enough-passphrase\n")
+    output = run(
+        "adduser",
+        "rosa",
+        "--program",
+        "harbor",
+        "--role",
+        "counselor",
+        "--team",
+        "Harbor team",
+        stdin="a-long-enough-passphrase\n",
+    )
     assert "Added rosa as Counselor in harbor" in output
     user = User.objects.get(username="rosa")
     assert user.check_password("a-long-enough-passphrase")
@@ -34,12 +43,15 @@ def test_adduser_reads_the_password_from_stdin(program, team):
     assert user.memberships.get().role == "counselor" and team in user.care_teams.all()
 
 
-@pytest.mark.parametrize(("args", "stdin", "message"), [
-    (["--program", "nowhere", "--role", "nurse"], "a-long-enough-passphrase\n", "No program"),
-    (["--program", "harbor", "--role", "nurse"], "short\n", "Password refused"),
-    (["--program", "harbor", "--role", "nurse"], "password1234\n", "Password refused"),
-    (["--program", "harbor", "--role", "nurse", "--team", "Nope"], "a-long-enough-passphrase\n", "No care team"),
-])
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["--program", "nowhere", "--role", "nurse"], "a-long-enough-passphrase\n", "No program"),
+        (["--program", "harbor", "--role", "nurse"], "short\n", "Password refused"),
+        (["--program", "harbor", "--role", "nurse"], "password1234\n", "Password refused"),
+        (["--program", "harbor", "--role", "nurse", "--team", "Nope"], "a-long-enough-passphrase\n", "No care team"),
+    ],
+)
 def test_adduser_refuses_bad_input_and_creates_nobody(program, args, stdin, message):
     with pytest.raises(CommandError, match=message):
         run("adduser", "rosa", *args, stdin=stdin)

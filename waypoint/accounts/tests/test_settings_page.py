@@ -18,8 +18,9 @@ def test_every_declared_setting_is_listed_with_default_help_and_origin(page, adm
 
 
 def test_an_administrator_changes_a_setting_and_the_change_is_audited(page, administrator, program):
-    response = page(administrator).post(reverse("accounts:setting-change", args=["withdrawal.late_entry_days"]),
-                                        {"value": "3"})
+    response = page(administrator).post(
+        reverse("accounts:setting-change", args=["withdrawal.late_entry_days"]), {"value": "3"}
+    )
     assert response.status_code == 302 and response["Location"].endswith("#withdrawal-late_entry_days")
     program.__dict__.pop("_setting_values", None)
     assert program_settings.REGISTRY["withdrawal.late_entry_days"].get(program) == 3
@@ -31,7 +32,8 @@ def test_an_administrator_changes_a_setting_and_the_change_is_audited(page, admi
 
 def test_a_value_the_setting_refuses_is_shown_beside_it_and_nothing_changes(page, administrator, program):
     response = page(administrator).post(
-        reverse("accounts:setting-change", args=["security.idle_timeout_minutes"]), {"value": "900"})
+        reverse("accounts:setting-change", args=["security.idle_timeout_minutes"]), {"value": "900"}
+    )
     body = response.content.decode()
     assert response.status_code == 400
     assert 'id="id_security-idle_timeout_minutes_error"' in body and "from 1 to 240" in body
@@ -40,7 +42,8 @@ def test_a_value_the_setting_refuses_is_shown_beside_it_and_nothing_changes(page
 
 def test_text_that_is_not_json_is_refused_for_a_list_setting(page, administrator):
     response = page(administrator).post(
-        reverse("accounts:setting-change", args=["placement.priority_flags"]), {"value": "pregnant, injects"})
+        reverse("accounts:setting-change", args=["placement.priority_flags"]), {"value": "pregnant, injects"}
+    )
     assert response.status_code == 400 and "JSON list or object" in response.content.decode()
 
 
@@ -57,12 +60,15 @@ def test_a_text_setting_takes_the_text_as_typed_and_reset_goes_back_to_the_defau
 
 def test_only_administrators_reach_the_page(page, nurse, intake, administrator):
     assert page(nurse).get(reverse("accounts:settings")).status_code == 403
-    response = page(intake).post(reverse("accounts:setting-change", args=["withdrawal.late_entry_days"]),
-                                 {"value": "3"})
+    response = page(intake).post(
+        reverse("accounts:setting-change", args=["withdrawal.late_entry_days"]), {"value": "3"}
+    )
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(action="program.setting.change").exists()
 
 
 def test_an_unknown_setting_is_not_found(page, administrator):
-    assert page(administrator).post(reverse("accounts:setting-change", args=["nope.nothing"]),
-                                    {"value": "1"}).status_code == 404
+    assert (
+        page(administrator).post(reverse("accounts:setting-change", args=["nope.nothing"]), {"value": "1"}).status_code
+        == 404
+    )

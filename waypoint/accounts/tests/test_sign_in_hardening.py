@@ -60,8 +60,7 @@ def test_passwords_of_12_to_128_characters_are_accepted(length):
     validate_password(("Zq7-horse-lamp-" * 10)[:length])
 
 
-@pytest.mark.parametrize("password", ["short-pw-9", ("Zq7-horse-lamp-" * 10)[:129], "q1w2e3r4t5y6",
-                                      "qwerty123456"])
+@pytest.mark.parametrize("password", ["short-pw-9", ("Zq7-horse-lamp-" * 10)[:129], "q1w2e3r4t5y6", "qwerty123456"])
 def test_too_short_too_long_and_common_passwords_are_refused(password):
     with pytest.raises(ValidationError):
         validate_password(password)

@@ -21,8 +21,9 @@ def password_step(username="nurse", password=PASSWORD) -> Client:
 
 
 def wrong_code(device) -> str:
-    right = {f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift + d):06d}"
-             for d in (-1, 0, 1, 2)}
+    right = {
+        f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift + d):06d}" for d in (-1, 0, 1, 2)
+    }
     return next(c for c in ("000000", "111111", "222222", "333333", "444444") if c not in right)
 
 
@@ -213,12 +214,14 @@ def test_an_operator_resets_a_lost_second_factor_from_the_command_line(nurse):
     from django.core.management import call_command
 
     ward = verified_login(Client(), nurse)
-    call_command("reset_two_factor", "nurse", "--reason", "lost phone, identity checked in person",
-                 stdout=io.StringIO())
+    call_command(
+        "reset_two_factor", "nurse", "--reason", "lost phone, identity checked in person", stdout=io.StringIO()
+    )
     assert not TOTPDevice.objects.filter(user=nurse).exists()
     assert ward.get("/patients/").status_code == 302
-    assert AuditEvent.objects.filter(action="account.two_factor.remove", actor=None,
-                                     detail__reason__startswith="lost phone").exists()
+    assert AuditEvent.objects.filter(
+        action="account.two_factor.remove", actor=None, detail__reason__startswith="lost phone"
+    ).exists()
 
 
 def test_signing_out_before_the_second_factor_ends_only_that_session(nurse, api):

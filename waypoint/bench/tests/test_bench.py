@@ -22,8 +22,10 @@ def database_url() -> str:
     """The test database, for the gunicorn the test starts (it reads committed rows: transactional tests)."""
     settings = connection.settings_dict
     password = f":{quote(settings['PASSWORD'])}" if settings.get("PASSWORD") else ""
-    return (f"postgres://{quote(settings['USER'])}{password}@{settings['HOST'] or '127.0.0.1'}:"
-            f"{settings['PORT'] or 5432}/{settings['NAME']}")
+    return (
+        f"postgres://{quote(settings['USER'])}{password}@{settings['HOST'] or '127.0.0.1'}:"
+        f"{settings['PORT'] or 5432}/{settings['NAME']}"
+    )
 
 
 def tiny_root(tmp_path):
@@ -36,8 +38,14 @@ def tiny_root(tmp_path):
 def test_every_benchmark_runs_at_tiny_scale_and_writes_its_results(tmp_path):
     root = tiny_root(tmp_path)
     serving = POSTGRES and serve.wrk_available()
-    payload = runner.run("tiny", SCALES["tiny"], database_url=database_url() if POSTGRES else "",
-                         log=lambda message: None, root=root, serving=serving)
+    payload = runner.run(
+        "tiny",
+        SCALES["tiny"],
+        database_url=database_url() if POSTGRES else "",
+        log=lambda message: None,
+        root=root,
+        serving=serving,
+    )
     results = payload["results"]
     assert payload["detail"]["board_small"]["rows"] == SCALES["tiny"]["board_patients"]
     assert results["board_p95_ms"]["figure"] > 0 and results["board_growth_ratio"]["ratio"] > 0
@@ -61,12 +69,14 @@ def test_every_benchmark_runs_at_tiny_scale_and_writes_its_results(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(not (POSTGRES and shutil.which("wrk")), reason="gunicorn + wrk against a shared PostgreSQL "
-                    "database; runs on the PostgreSQL pass of the suite where wrk is installed (.ci/run)")
+@pytest.mark.skipif(
+    not (POSTGRES and shutil.which("wrk")),
+    reason="gunicorn + wrk against a shared PostgreSQL "
+    "database; runs on the PostgreSQL pass of the suite where wrk is installed (.ci/run)",
+)
 def test_the_soak_runs_the_mix_and_samples_every_workers_memory(tmp_path):
     root = tiny_root(tmp_path)
-    payload = runner.soak(0.1, database_url=database_url(), log=lambda message: None, root=root,
-                          warmup_seconds=1)
+    payload = runner.soak(0.1, database_url=database_url(), log=lambda message: None, root=root, warmup_seconds=1)
     assert payload["requests"] > 0 and payload["errors"] == 0
     assert len(payload["workers_rss"]) == payload["workers"]
     assert all(w["samples"] >= 2 and w["baseline_kib"] > 0 for w in payload["workers_rss"].values())

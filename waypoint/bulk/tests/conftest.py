@@ -36,30 +36,46 @@ def export_dir(tmp_path, settings):
 class Population:
     program: object
     north: object
-    on_team: list      # Harbor patients on the nurse's team
-    off_team: list     # Harbor patients of the other team
+    on_team: list  # Harbor patients on the nurse's team
+    off_team: list  # Harbor patients of the other team
     north_patients: list
 
 
 def admit_with_assessments(nurse, patient, level, count):
-    episode = services.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=2),
-                             level_code=level)
+    episode = services.admit(
+        acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=2), level_code=level
+    )
     naloxone_and_education(patient, nurse, episode.admitted_at + timedelta(hours=1))
     for n in range(count):
-        withdrawal.record_assessment(acting_user=nurse, patient=patient, instrument="cows", responses=COWS,
-                                     taken_at=timezone.now() - timedelta(hours=10 - n))
+        withdrawal.record_assessment(
+            acting_user=nurse,
+            patient=patient,
+            instrument="cows",
+            responses=COWS,
+            taken_at=timezone.now() - timedelta(hours=10 - n),
+        )
     return episode
 
 
 def screen_finding_and_consent(patient, nurse):
     """A complication screen with one finding (a Condition) and a consent (a Consent)."""
     answers = dict.fromkeys(HEROIN_COMPLICATIONS.keys, "absent") | {"loss_of_consciousness": "present"}
-    screening.record_screen(acting_user=nurse, patient=patient, answers=answers,
-                            taken_at=timezone.now() - timedelta(hours=3))
-    record_consent(acting_user=nurse, patient=patient, disclosing_party="Harbor Recovery",
-                   information=["all_sud_records"], information_description="all treatment records",
-                   recipients=["Riverside Primary Care"], purposes=["treatment"], expiry="none",
-                   signed_by="Ana Rivera", signed_on=date(2026, 1, 11), right_to_revoke_explained=True)
+    screening.record_screen(
+        acting_user=nurse, patient=patient, answers=answers, taken_at=timezone.now() - timedelta(hours=3)
+    )
+    record_consent(
+        acting_user=nurse,
+        patient=patient,
+        disclosing_party="Harbor Recovery",
+        information=["all_sud_records"],
+        information_description="all treatment records",
+        recipients=["Riverside Primary Care"],
+        purposes=["treatment"],
+        expiry="none",
+        signed_by="Ana Rivera",
+        signed_on=date(2026, 1, 11),
+        right_to_revoke_explained=True,
+    )
 
 
 @pytest.fixture
@@ -67,25 +83,34 @@ def population(program, north, team, other_team, nurse, north_nurse):
     other_nurse = make_user("bridge-nurse", program, Role.NURSE, other_team)
     on_team = []
     for n, level in enumerate(["3.7-WM", "3.7-WM", "3.5"]):
-        patient = services.register_patient(acting_user=nurse, program=program, care_team=team,
-                                            **patient_fields(mrn=f"W-{n}", given_name=f"Ana{n}"))
+        patient = services.register_patient(
+            acting_user=nurse, program=program, care_team=team, **patient_fields(mrn=f"W-{n}", given_name=f"Ana{n}")
+        )
         admit_with_assessments(nurse, patient, level, count=n + 1)
         on_team.append(patient)
     screen_finding_and_consent(on_team[0], nurse)
     treatment_plans(on_team[0], nurse)
     moud(on_team[0], nurse, start=timezone.now() - timedelta(days=1))
-    on_team.append(services.register_patient(acting_user=nurse, program=program, care_team=team,
-                                             **patient_fields(mrn="W-9", given_name="Never-admitted")))
+    on_team.append(
+        services.register_patient(
+            acting_user=nurse, program=program, care_team=team, **patient_fields(mrn="W-9", given_name="Never-admitted")
+        )
+    )
     off_team = []
     for n in range(2):
-        patient = services.register_patient(acting_user=other_nurse, program=program, care_team=other_team,
-                                            **patient_fields(mrn=f"B-{n}", given_name=f"Bo{n}"))
+        patient = services.register_patient(
+            acting_user=other_nurse,
+            program=program,
+            care_team=other_team,
+            **patient_fields(mrn=f"B-{n}", given_name=f"Bo{n}"),
+        )
         admit_with_assessments(other_nurse, patient, "3.7-WM", count=2)
         off_team.append(patient)
     north_patients = []
     for n in range(2):
-        patient = services.register_patient(acting_user=north_nurse, program=north,
-                                            **patient_fields(mrn=f"N-{n}", given_name=f"Noor{n}"))
+        patient = services.register_patient(
+            acting_user=north_nurse, program=north, **patient_fields(mrn=f"N-{n}", given_name=f"Noor{n}")
+        )
         admit_with_assessments(north_nurse, patient, "3.7-WM", count=1)
         north_patients.append(patient)
     return Population(program, north, on_team, off_team, north_patients)

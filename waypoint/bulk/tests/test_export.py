@@ -68,8 +68,7 @@ def test_a_care_team_nurse_exports_only_the_patients_of_her_team(api, nurse, pop
     run_queued(page_size=1)
     body = manifest(client, started)
     on_team = [p.pk for p in population.on_team]
-    assert manifest_counts(body) == expected_counts(population.program, patient_ids=on_team,
-                                                    patient_compartment=True)
+    assert manifest_counts(body) == expected_counts(population.program, patient_ids=on_team, patient_compartment=True)
     patients = {int(p["id"]) for p in fetch_resources(client, body)["Patient"]}
     assert patients == set(on_team)
 
@@ -127,8 +126,7 @@ def test_the_program_group_exports_every_patient_of_the_program(api, intake, pop
     client = api(intake)
     started = kick_off(client, f"/fhir/Group/program-{population.program.pk}/$export")
     run_queued()
-    assert manifest_counts(manifest(client, started)) == expected_counts(population.program,
-                                                                         patient_compartment=True)
+    assert manifest_counts(manifest(client, started)) == expected_counts(population.program, patient_compartment=True)
 
 
 def test_the_page_size_changes_nothing_in_the_output(api, intake, population):
@@ -194,8 +192,7 @@ def test_a_cancelled_job_is_not_run(api, intake, population):
     assert ExportJob.objects.get().status == "cancelled"
 
 
-def test_a_job_cancelled_while_it_runs_stops_at_the_next_page_and_leaves_no_file(api, intake, population,
-                                                                                  export_dir):
+def test_a_job_cancelled_while_it_runs_stops_at_the_next_page_and_leaves_no_file(api, intake, population, export_dir):
     client = api(intake)
     started = kick_off(client, "/fhir/$export")
     job = ExportJob.objects.get()
@@ -211,8 +208,7 @@ def test_a_job_cancelled_while_it_runs_stops_at_the_next_page_and_leaves_no_file
     assert not (export_dir / str(job.pk)).exists()
 
 
-def test_files_and_status_are_only_for_the_client_that_started_the_export(api, intake, nurse, north_nurse,
-                                                                           population):
+def test_files_and_status_are_only_for_the_client_that_started_the_export(api, intake, nurse, north_nurse, population):
     client = api(intake)
     started = kick_off(client, "/fhir/$export")
     run_queued()
@@ -236,8 +232,9 @@ def test_a_job_whose_requester_lost_access_fails_with_an_operation_outcome(api, 
     assert failed.json()["issue"][0]["diagnostics"].startswith("The export failed")
 
 
-def test_finished_files_are_removed_after_their_retention_and_the_status_is_then_404(api, intake, population,
-                                                                                     export_dir, settings):
+def test_finished_files_are_removed_after_their_retention_and_the_status_is_then_404(
+    api, intake, population, export_dir, settings
+):
     from waypoint.bulk import queue
 
     client = api(intake)
@@ -260,8 +257,11 @@ def test_rows_are_read_by_keyset_pages_without_offset(api, intake, population):
     job = ExportJob.objects.get()
     with CaptureQueriesContext(connection) as queries:
         export.run(job, page_size=2)
-    pages = [q["sql"] for q in queries.captured_queries
-             if q["sql"].startswith("SELECT") and '"patients_patient"."id" >' in q["sql"] and "LIMIT 2" in q["sql"]]
+    pages = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and '"patients_patient"."id" >' in q["sql"] and "LIMIT 2" in q["sql"]
+    ]
     patients = len(population.on_team + population.off_team)
     assert len(pages) == patients // 2 + 1  # full pages, then the empty one that ends the type
     assert not [sql for sql in pages if "OFFSET" in sql]

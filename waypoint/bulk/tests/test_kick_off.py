@@ -63,13 +63,22 @@ def test_type_must_name_resource_types_the_server_exports(api, nurse, types):
     assert_outcome(kick_off(api(nurse), f"/fhir/$export?_type={types}"), 400, "_type")
 
 
-@pytest.mark.parametrize("param", ["_typeFilter=Patient%3Factive%3Dtrue", "_elements=id", "includeAssociatedData=x",
-                                   "_until=2026-01-01T00:00:00Z", "_count=5"])
+@pytest.mark.parametrize(
+    "param",
+    [
+        "_typeFilter=Patient%3Factive%3Dtrue",
+        "_elements=id",
+        "includeAssociatedData=x",
+        "_until=2026-01-01T00:00:00Z",
+        "_count=5",
+    ],
+)
 def test_an_unsupported_parameter_is_refused_unless_the_client_prefers_lenient_handling(api, nurse, param):
     name = param.split("=")[0]
     assert_outcome(kick_off(api(nurse), f"/fhir/$export?{param}"), 400, name)
-    lenient = kick_off(api(nurse), f"/fhir/$export?{param}", headers=ASYNC | {"Prefer": "respond-async, "
-                                                                                           "handling=lenient"})
+    lenient = kick_off(
+        api(nurse), f"/fhir/$export?{param}", headers=ASYNC | {"Prefer": "respond-async, handling=lenient"}
+    )
     assert lenient.status_code == 202
 
 

@@ -1,9 +1,8 @@
 """42 CFR Part 2 in the bulk export: a registered external system exports only the records an active consent
 covering it (recipient, purpose, kind of information) allows, and every patient's release is a disclosure."""
 
-from datetime import date
-
 import pytest
+from django.utils import timezone
 
 from waypoint.fhir.tests.conftest import RECIPIENT, register_external
 from waypoint.privacy.models import Consent, Disclosure
@@ -32,7 +31,7 @@ def subjects(resources: dict[str, list[dict]]) -> set[str]:
 
 def revoke_all(nurse):
     for consent in Consent.objects.all():
-        revoke_consent(acting_user=nurse, consent=consent, revoked_on=date.today(), note="written revocation")
+        revoke_consent(acting_user=nurse, consent=consent, revoked_on=timezone.localdate(), note="written revocation")
 
 
 def test_without_consent_an_external_system_exports_no_part2_resource(api, nurse, population):
@@ -54,27 +53,48 @@ def test_with_consent_only_the_consenting_patients_records_are_exported_and_disc
     started = kick_off(client, "/fhir/$export")
     run_queued(page_size=2)
     body = manifest(client, started)
-    assert manifest_counts(body) == expected_counts(population.program, patient_ids=[consented.pk],
-                                                    patient_compartment=True)
+    assert manifest_counts(body) == expected_counts(
+        population.program, patient_ids=[consented.pk], patient_compartment=True
+    )
     resources = fetch_resources(client, body)
     assert subjects(resources) == {str(consented.pk)}
-    assert {"Patient", "Encounter", "Observation", "CarePlan", "MedicationRequest", "MedicationAdministration",
-            "Condition", "Consent"} <= set(resources)
+    assert {
+        "Patient",
+        "Encounter",
+        "Observation",
+        "CarePlan",
+        "MedicationRequest",
+        "MedicationAdministration",
+        "Condition",
+        "Consent",
+    } <= set(resources)
     for lines in resources.values():
         assert all("42CFRPart2" in {s["code"] for s in r["meta"]["security"]} for r in lines)
     disclosures = Disclosure.objects.filter(disclosed_by=external)
     assert disclosures.exists()
     assert {d.patient_id for d in disclosures} == {consented.pk}
-    assert all(d.recipient == RECIPIENT and d.purpose == "treatment" and d.channel == "fhir"
-               and d.notice == SHORT_NOTICE for d in disclosures)
+    assert all(
+        d.recipient == RECIPIENT and d.purpose == "treatment" and d.channel == "fhir" and d.notice == SHORT_NOTICE
+        for d in disclosures
+    )
 
 
 def test_a_consent_naming_only_medication_exports_only_orders_and_doses(api, nurse, population):
     revoke_all(nurse)
     patient = population.on_team[0]
-    record_consent(acting_user=nurse, patient=patient, disclosing_party="Harbor Recovery", information=["moud"],
-                   information_description="MOUD orders and doses", recipients=[RECIPIENT], purposes=["treatment"],
-                   expiry="none", signed_by="Ana Rivera", signed_on=date.today(), right_to_revoke_explained=True)
+    record_consent(
+        acting_user=nurse,
+        patient=patient,
+        disclosing_party="Harbor Recovery",
+        information=["moud"],
+        information_description="MOUD orders and doses",
+        recipients=[RECIPIENT],
+        purposes=["treatment"],
+        expiry="none",
+        signed_by="Ana Rivera",
+        signed_on=timezone.localdate(),
+        right_to_revoke_explained=True,
+    )
     external = register_external(population.program)
     client = api(external)
     started = kick_off(client, "/fhir/$export")

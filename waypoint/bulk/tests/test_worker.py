@@ -41,11 +41,21 @@ def start_worker(export_dir, tmp_path):
     started = []
 
     def start(*options):
-        env = dict(os.environ, DATABASE_URL=database_url(), WAYPOINT_EXPORT_DIR=str(export_dir),
-                   WAYPOINT_TESTING="1", PYTHONUNBUFFERED="1")
+        env = dict(
+            os.environ,
+            DATABASE_URL=database_url(),
+            WAYPOINT_EXPORT_DIR=str(export_dir),
+            WAYPOINT_TESTING="1",
+            PYTHONUNBUFFERED="1",
+        )
         log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115 - closed at teardown
-        process = subprocess.Popen([sys.executable, "-m", "waypoint", "worker", "--poll", "0.1", *options],
-                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "waypoint", "worker", "--poll", "0.1", *options],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         started.append((process, log))
         return process
 
@@ -75,16 +85,34 @@ def many(program, team, nurse):
     from waypoint.patients import services
     from waypoint.withdrawal import services as withdrawal
 
-    first = services.register_patient(acting_user=nurse, program=program, care_team=team, mrn="K-0",
-                                      given_name="Kai", family_name="Doe", birth_date=date(1990, 1, 1),
-                                      sex_at_birth="female")
-    template = withdrawal.record_assessment(acting_user=nurse, patient=first, instrument="cows", responses=COWS,
-                                            taken_at=timezone.now())
+    first = services.register_patient(
+        acting_user=nurse,
+        program=program,
+        care_team=team,
+        mrn="K-0",
+        given_name="Kai",
+        family_name="Doe",
+        birth_date=date(1990, 1, 1),
+        sex_at_birth="female",
+    )
+    template = withdrawal.record_assessment(
+        acting_user=nurse, patient=first, instrument="cows", responses=COWS, taken_at=timezone.now()
+    )
     now = timezone.now()
     patients = Patient.objects.bulk_create(
-        Patient(program=program, care_team=team, mrn=f"K-{n}", given_name=f"Kai{n}", family_name="Doe",
-                birth_date=date(1990, 1, 1), sex_at_birth="male", created_at=now, updated_at=now)
-        for n in range(1, 150))
+        Patient(
+            program=program,
+            care_team=team,
+            mrn=f"K-{n}",
+            given_name=f"Kai{n}",
+            family_name="Doe",
+            birth_date=date(1990, 1, 1),
+            sex_at_birth="male",
+            created_at=now,
+            updated_at=now,
+        )
+        for n in range(1, 150)
+    )
     copies = []
     for patient in patients:
         copy = Assessment.objects.get(pk=template.pk)
@@ -123,7 +151,8 @@ def test_the_worker_runs_a_kicked_off_export_to_its_manifest(api, intake, progra
 
 
 def test_a_worker_killed_mid_export_is_replaced_and_the_export_finishes_with_exact_counts(
-        api, intake, program, many, start_worker, export_dir):
+    api, intake, program, many, start_worker, export_dir
+):
     client = api(intake)
     started = kick_off(client, "/fhir/$export")
     job = ExportJob.objects.get()
@@ -160,8 +189,9 @@ def test_a_worker_killed_mid_export_is_replaced_and_the_export_finishes_with_exa
     assert len(set(observations)) == len(observations) == 150
 
 
-def test_sigterm_stops_the_worker_after_its_page_and_hands_the_job_back_at_once(api, intake, program, many,
-                                                                                start_worker):
+def test_sigterm_stops_the_worker_after_its_page_and_hands_the_job_back_at_once(
+    api, intake, program, many, start_worker
+):
     from waypoint.bulk import export
 
     client = api(intake)
@@ -177,8 +207,9 @@ def test_sigterm_stops_the_worker_after_its_page_and_hands_the_job_back_at_once(
     assert manifest_counts(manifest(client, started)) == EVERY_TYPE_150
 
 
-def test_a_job_cancelled_while_the_worker_runs_it_stops_and_its_files_are_gone(api, intake, many, start_worker,
-                                                                               export_dir):
+def test_a_job_cancelled_while_the_worker_runs_it_stops_and_its_files_are_gone(
+    api, intake, many, start_worker, export_dir
+):
     client = api(intake)
     started = kick_off(client, "/fhir/$export")
     job = ExportJob.objects.get()
@@ -196,13 +227,16 @@ def test_a_job_cancelled_while_the_worker_runs_it_stops_and_its_files_are_gone(a
 
 def test_two_workers_share_the_queue_without_claiming_a_job_twice(api, intake, program, many, start_worker):
     client = api(intake)
-    started = [kick_off(client, f"/fhir/$export?_type={types}") for types in ("Patient", "Observation",
-                                                                              "Patient,Observation")]
+    started = [
+        kick_off(client, f"/fhir/$export?_type={types}") for types in ("Patient", "Observation", "Patient,Observation")
+    ]
     workers = [start_worker("--page-size", "10", "--pause", "0.02") for _ in range(2)]
     wait_for(lambda: all(job.status == "complete" for job in ExportJob.objects.all()), what="three exports")
     assert [job.attempts for job in ExportJob.objects.all()] == [1, 1, 1]
     expected = expected_counts(program)
     assert [manifest_counts(manifest(client, response)) for response in started] == [
-        {"Patient": expected["Patient"]}, {"Observation": expected["Observation"]},
-        {"Patient": expected["Patient"], "Observation": expected["Observation"]}]
+        {"Patient": expected["Patient"]},
+        {"Observation": expected["Observation"]},
+        {"Patient": expected["Patient"], "Observation": expected["Observation"]},
+    ]
     assert all(worker.poll() is None for worker in workers)

@@ -36,8 +36,12 @@ ANALYTES = own("CodeSystem/drug-screen-analytes")
 RESULTS = own("CodeSystem/drug-screen-results")
 URINE_DRUG_SCREEN = ("urine-drug-screen", "Urine drug screen")
 INTERPRETATIONS = {"positive": ("POS", "Positive"), "negative": ("NEG", "Negative")}
-FINDING_TEXT = {"expected_positive": "Expected positive", "unexpected_positive": "Unexpected positive",
-                "expected_absent": "Expected positive absent", "negative": "Negative"}
+FINDING_TEXT = {
+    "expected_positive": "Expected positive",
+    "unexpected_positive": "Unexpected positive",
+    "expected_absent": "Expected positive absent",
+    "negative": "Negative",
+}
 
 
 def component(finding: rules.Finding) -> dict:
@@ -57,34 +61,48 @@ def screen_resource(screen: DrugScreen) -> list[dict]:
     notes = [{"text": screen.note}] if screen.note else []
     if screen.entered_in_error_at:
         notes.append({"time": instant(screen.entered_in_error_at), "text": f"Entered in error: {screen.error_reason}"})
-    return [prune({
-        "resourceType": "Observation",
-        "id": f"drug-screen-{screen.pk}",
-        "meta": meta(screen.last_updated, part2=True),
-        "status": "entered-in-error" if screen.entered_in_error_at else "final",
-        "category": [concept(OBSERVATION_CATEGORY, "laboratory", "Laboratory")],
-        "code": concept(SCREENS, *URINE_DRUG_SCREEN, text=URINE_DRUG_SCREEN[1]),
-        "subject": reference("Patient", screen.patient_id),
-        "encounter": reference("Encounter", f"episode-{screen.episode_id}") if screen.episode_id else None,
-        "effectiveDateTime": instant(screen.collected_at),
-        "issued": instant(screen.recorded_at),
-        "performer": [{"display": screen.recorded_by.get_full_name() or screen.recorded_by.username}],
-        "method": {"text": "Observed collection" if screen.observed else "Unobserved collection"},
-        "specimen": {"display": "Urine"},
-        "note": notes,
-        "component": [component(finding) for finding in read.findings],
-    })]
+    return [
+        prune(
+            {
+                "resourceType": "Observation",
+                "id": f"drug-screen-{screen.pk}",
+                "meta": meta(screen.last_updated, part2=True),
+                "status": "entered-in-error" if screen.entered_in_error_at else "final",
+                "category": [concept(OBSERVATION_CATEGORY, "laboratory", "Laboratory")],
+                "code": concept(SCREENS, *URINE_DRUG_SCREEN, text=URINE_DRUG_SCREEN[1]),
+                "subject": reference("Patient", screen.patient_id),
+                "encounter": reference("Encounter", f"episode-{screen.episode_id}") if screen.episode_id else None,
+                "effectiveDateTime": instant(screen.collected_at),
+                "issued": instant(screen.recorded_at),
+                "performer": [{"display": screen.recorded_by.get_full_name() or screen.recorded_by.username}],
+                "method": {"text": "Observed collection" if screen.observed else "Unobserved collection"},
+                "specimen": {"display": "Urine"},
+                "note": notes,
+                "component": [component(finding) for finding in read.findings],
+            }
+        )
+    ]
 
 
 def screen_code(system: str | None, code: str) -> Q | None:
     return Q(pk__isnull=False) if system in (None, SCREENS) and code == URINE_DRUG_SCREEN[0] else None
 
 
-register(ResourceKind(
-    key="drug-screen", resource_type="Observation",
-    queryset=lambda: DrugScreen.objects.select_related("recorded_by").annotate(
-        last_updated=Coalesce("entered_in_error_at", "recorded_at")),
-    to_resources=screen_resource, program_field="program", patient_field="patient", updated_field="last_updated",
-    part2=True, information_kind=InformationKind.DRUG_SCREENS, parse_id=by_pk("drug-screen-"),
-    date_field="collected_at", code_q=screen_code,
-))
+register(
+    ResourceKind(
+        key="drug-screen",
+        resource_type="Observation",
+        queryset=lambda: DrugScreen.objects.select_related("recorded_by").annotate(
+            last_updated=Coalesce("entered_in_error_at", "recorded_at")
+        ),
+        to_resources=screen_resource,
+        program_field="program",
+        patient_field="patient",
+        updated_field="last_updated",
+        part2=True,
+        information_kind=InformationKind.DRUG_SCREENS,
+        parse_id=by_pk("drug-screen-"),
+        date_field="collected_at",
+        code_q=screen_code,
+    )
+)

@@ -44,33 +44,49 @@ def dose(value, unit: str) -> dict | None:
 
 def order_resource(order: MedicationOrder) -> list[dict]:
     phase = order.get_phase_display()
-    return [prune({
-        "resourceType": "MedicationRequest",
-        "id": f"moud-order-{order.pk}",
-        "meta": meta(order.updated_at, part2=True),
-        "status": "stopped" if order.stop_at else "active",
-        "statusReason": {"text": order.stop_reason} if order.stop_reason else None,
-        "intent": "order",
-        "category": [concept(PHASES, order.phase, phase, text=f"MOUD, {phase.lower()} phase")],
-        "medicationCodeableConcept": medication(order.medication),
-        "subject": reference("Patient", order.patient_id),
-        "encounter": reference("Encounter", f"episode-{order.episode_id}") if order.episode_id else None,
-        "authoredOn": instant(order.recorded_at),
-        "requester": {"display": str(order.prescriber)},
-        "dosageInstruction": [{
-            "text": f"{order.label}, {order.frequency}",
-            "patientInstruction": order.instructions,
-            "timing": {"repeat": {"boundsPeriod": {"start": instant(order.start_at),
-                                                   "end": instant(order.stop_at) if order.stop_at else None}},
-                       "code": {"text": order.frequency}},
-            "route": route(order.route),
-            "doseAndRate": [{"doseQuantity": dose(order.dose, order.unit)}],
-        }],
-    })]
+    return [
+        prune(
+            {
+                "resourceType": "MedicationRequest",
+                "id": f"moud-order-{order.pk}",
+                "meta": meta(order.updated_at, part2=True),
+                "status": "stopped" if order.stop_at else "active",
+                "statusReason": {"text": order.stop_reason} if order.stop_reason else None,
+                "intent": "order",
+                "category": [concept(PHASES, order.phase, phase, text=f"MOUD, {phase.lower()} phase")],
+                "medicationCodeableConcept": medication(order.medication),
+                "subject": reference("Patient", order.patient_id),
+                "encounter": reference("Encounter", f"episode-{order.episode_id}") if order.episode_id else None,
+                "authoredOn": instant(order.recorded_at),
+                "requester": {"display": str(order.prescriber)},
+                "dosageInstruction": [
+                    {
+                        "text": f"{order.label}, {order.frequency}",
+                        "patientInstruction": order.instructions,
+                        "timing": {
+                            "repeat": {
+                                "boundsPeriod": {
+                                    "start": instant(order.start_at),
+                                    "end": instant(order.stop_at) if order.stop_at else None,
+                                }
+                            },
+                            "code": {"text": order.frequency},
+                        },
+                        "route": route(order.route),
+                        "doseAndRate": [{"doseQuantity": dose(order.dose, order.unit)}],
+                    }
+                ],
+            }
+        )
+    ]
 
 
-ADMINISTRATION_STATUS = {Administration.Status.GIVEN: "completed", Administration.Status.HELD: "not-done",
-                         Administration.Status.REFUSED: "not-done", Administration.Status.MISSED: "not-done"}
+ADMINISTRATION_STATUS = {
+    Administration.Status.GIVEN: "completed",
+    Administration.Status.HELD: "not-done",
+    Administration.Status.REFUSED: "not-done",
+    Administration.Status.MISSED: "not-done",
+}
 
 
 def administration_resource(dose_record: Administration) -> list[dict]:
@@ -82,37 +98,65 @@ def administration_resource(dose_record: Administration) -> list[dict]:
         reason = f"{reason}: {dose_record.reason}"
     notes = [{"text": dose_record.note}] if dose_record.note else []
     if in_error:
-        notes.append({"time": instant(dose_record.entered_in_error_at),
-                      "text": f"Entered in error: {dose_record.error_reason}"})
-    return [prune({
-        "resourceType": "MedicationAdministration",
-        "id": f"moud-dose-{dose_record.pk}",
-        "meta": meta(dose_record.last_updated, part2=True),
-        "status": "entered-in-error" if in_error else ADMINISTRATION_STATUS[dose_record.status],
-        "statusReason": [] if given else [concept(NOT_GIVEN, dose_record.status, dose_record.get_status_display(),
-                                                  text=reason)],
-        "medicationCodeableConcept": medication(order.medication),
-        "subject": reference("Patient", dose_record.patient_id),
-        "context": reference("Encounter", f"episode-{dose_record.episode_id}") if dose_record.episode_id else None,
-        "effectiveDateTime": instant(dose_record.at),
-        "performer": [{"actor": {"display": str(dose_record.given_by)}}],
-        "request": reference("MedicationRequest", f"moud-order-{order.pk}"),
-        "note": notes,
-        "dosage": {"route": route(order.route), "dose": dose(dose_record.dose, dose_record.unit)} if given else None,
-    })]
+        notes.append(
+            {"time": instant(dose_record.entered_in_error_at), "text": f"Entered in error: {dose_record.error_reason}"}
+        )
+    return [
+        prune(
+            {
+                "resourceType": "MedicationAdministration",
+                "id": f"moud-dose-{dose_record.pk}",
+                "meta": meta(dose_record.last_updated, part2=True),
+                "status": "entered-in-error" if in_error else ADMINISTRATION_STATUS[dose_record.status],
+                "statusReason": []
+                if given
+                else [concept(NOT_GIVEN, dose_record.status, dose_record.get_status_display(), text=reason)],
+                "medicationCodeableConcept": medication(order.medication),
+                "subject": reference("Patient", dose_record.patient_id),
+                "context": reference("Encounter", f"episode-{dose_record.episode_id}")
+                if dose_record.episode_id
+                else None,
+                "effectiveDateTime": instant(dose_record.at),
+                "performer": [{"actor": {"display": str(dose_record.given_by)}}],
+                "request": reference("MedicationRequest", f"moud-order-{order.pk}"),
+                "note": notes,
+                "dosage": {"route": route(order.route), "dose": dose(dose_record.dose, dose_record.unit)}
+                if given
+                else None,
+            }
+        )
+    ]
 
 
-register(ResourceKind(
-    key="moud-order", resource_type="MedicationRequest",
-    queryset=lambda: MedicationOrder.objects.select_related("prescriber"),
-    to_resources=order_resource, program_field="program", patient_field="patient", updated_field="updated_at",
-    part2=True, information_kind=InformationKind.MEDICATION, parse_id=by_pk("moud-order-"), date_field="recorded_at",
-))
-register(ResourceKind(
-    key="moud-dose", resource_type="MedicationAdministration",
-    queryset=lambda: Administration.objects.select_related("order", "given_by").annotate(
-        last_updated=Coalesce("entered_in_error_at", "recorded_at")),
-    to_resources=administration_resource, program_field="program", patient_field="patient",
-    updated_field="last_updated", part2=True, information_kind=InformationKind.MEDICATION,
-    parse_id=by_pk("moud-dose-"), date_field="at",
-))
+register(
+    ResourceKind(
+        key="moud-order",
+        resource_type="MedicationRequest",
+        queryset=lambda: MedicationOrder.objects.select_related("prescriber"),
+        to_resources=order_resource,
+        program_field="program",
+        patient_field="patient",
+        updated_field="updated_at",
+        part2=True,
+        information_kind=InformationKind.MEDICATION,
+        parse_id=by_pk("moud-order-"),
+        date_field="recorded_at",
+    )
+)
+register(
+    ResourceKind(
+        key="moud-dose",
+        resource_type="MedicationAdministration",
+        queryset=lambda: Administration.objects.select_related("order", "given_by").annotate(
+            last_updated=Coalesce("entered_in_error_at", "recorded_at")
+        ),
+        to_resources=administration_resource,
+        program_field="program",
+        patient_field="patient",
+        updated_field="last_updated",
+        part2=True,
+        information_kind=InformationKind.MEDICATION,
+        parse_id=by_pk("moud-dose-"),
+        date_field="at",
+    )
+)

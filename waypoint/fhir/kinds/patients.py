@@ -29,24 +29,40 @@ def patient_resource(patient: Patient) -> list[dict]:
             "name": {"text": patient.emergency_contact_name},
             "telecom": [{"system": "phone", "value": patient.emergency_contact_phone}],
         }
-    address = {"line": [patient.address_line], "city": patient.city, "state": patient.state,
-               "postalCode": patient.postal_code}
-    return [prune({
-        "resourceType": "Patient",
-        "id": str(patient.pk),
-        "meta": meta(patient.updated_at, part2=True),
-        "extension": [{"url": BIRTH_SEX, "valueCode": BIRTH_SEX_CODES[patient.sex_at_birth]}],
-        "identifier": [{"use": "usual", "type": {"text": "Medical record number"},
-                        "system": mrn_system(patient.program), "value": patient.mrn}],
-        "active": True,
-        "name": name,
-        "telecom": [{"system": "phone", "value": patient.phone}] if patient.phone else [],
-        "birthDate": day(patient.birth_date),
-        "address": [address],
-        "contact": [contact],
-        "communication": [{"language": {"text": patient.preferred_language}}] if patient.preferred_language else [],
-        "managingOrganization": {"display": patient.program.name},
-    })]
+    address = {
+        "line": [patient.address_line],
+        "city": patient.city,
+        "state": patient.state,
+        "postalCode": patient.postal_code,
+    }
+    return [
+        prune(
+            {
+                "resourceType": "Patient",
+                "id": str(patient.pk),
+                "meta": meta(patient.updated_at, part2=True),
+                "extension": [{"url": BIRTH_SEX, "valueCode": BIRTH_SEX_CODES[patient.sex_at_birth]}],
+                "identifier": [
+                    {
+                        "use": "usual",
+                        "type": {"text": "Medical record number"},
+                        "system": mrn_system(patient.program),
+                        "value": patient.mrn,
+                    }
+                ],
+                "active": True,
+                "name": name,
+                "telecom": [{"system": "phone", "value": patient.phone}] if patient.phone else [],
+                "birthDate": day(patient.birth_date),
+                "address": [address],
+                "contact": [contact],
+                "communication": [{"language": {"text": patient.preferred_language}}]
+                if patient.preferred_language
+                else [],
+                "managingOrganization": {"display": patient.program.name},
+            }
+        )
+    ]
 
 
 # Encounter.class (v3 ActCode): 24-hour medically managed or monitored care is inpatient (IMP), clinically
@@ -63,8 +79,12 @@ def encounter_class(level) -> dict:
 
 
 def level_concept(stay: LevelOfCareStay) -> dict:
-    return concept(own(f"CodeSystem/asam-level-edition-{stay.asam_edition}"), stay.level_code, stay.level.name,
-                   text=stay.level.label)
+    return concept(
+        own(f"CodeSystem/asam-level-edition-{stay.asam_edition}"),
+        stay.level_code,
+        stay.level.name,
+        text=stay.level.label,
+    )
 
 
 def period(start, end) -> dict:
@@ -76,56 +96,97 @@ def episode_resource(episode: Episode) -> list[dict]:
     first = stays[0] if stays else None
     reason = episode.get_discharge_reason_display() if episode.discharge_reason else ""
     updated = episode.discharged_at or episode.admitted_at
-    return [prune({
-        "resourceType": "Encounter",
-        "id": f"episode-{episode.pk}",
-        "meta": meta(updated, part2=True),
-        "status": "in-progress" if episode.discharged_at is None else "finished",
-        "class": encounter_class(first.level) if first else coding(ACT_CODE, "AMB", "ambulatory"),
-        "type": [{"text": "Episode of care for substance use disorder treatment"}],
-        "subject": reference("Patient", episode.patient_id),
-        "period": period(episode.admitted_at, episode.discharged_at),
-        "hospitalization": {"dischargeDisposition": {
-            "coding": [coding(own("CodeSystem/discharge-reason"), episode.discharge_reason, reason)],
-            "text": " — ".join(filter(None, [reason, episode.discharge_note])),
-        }} if episode.discharge_reason else None,
-        "serviceProvider": {"display": episode.program.name},
-    })]
+    return [
+        prune(
+            {
+                "resourceType": "Encounter",
+                "id": f"episode-{episode.pk}",
+                "meta": meta(updated, part2=True),
+                "status": "in-progress" if episode.discharged_at is None else "finished",
+                "class": encounter_class(first.level) if first else coding(ACT_CODE, "AMB", "ambulatory"),
+                "type": [{"text": "Episode of care for substance use disorder treatment"}],
+                "subject": reference("Patient", episode.patient_id),
+                "period": period(episode.admitted_at, episode.discharged_at),
+                "hospitalization": {
+                    "dischargeDisposition": {
+                        "coding": [coding(own("CodeSystem/discharge-reason"), episode.discharge_reason, reason)],
+                        "text": " — ".join(filter(None, [reason, episode.discharge_note])),
+                    }
+                }
+                if episode.discharge_reason
+                else None,
+                "serviceProvider": {"display": episode.program.name},
+            }
+        )
+    ]
 
 
 def stay_resource(stay: LevelOfCareStay) -> list[dict]:
-    return [prune({
-        "resourceType": "Encounter",
-        "id": f"stay-{stay.pk}",
-        "meta": meta(stay.ended_at or stay.started_at, part2=True),
-        "status": "in-progress" if stay.ended_at is None else "finished",
-        "class": encounter_class(stay.level),
-        "type": [level_concept(stay)],
-        "subject": reference("Patient", stay.patient_id),
-        "period": period(stay.started_at, stay.ended_at),
-        "reasonCode": [{"text": stay.reason}] if stay.reason else [],
-        "partOf": reference("Encounter", f"episode-{stay.episode_id}"),
-        "serviceProvider": {"display": stay.program.name},
-    })]
+    return [
+        prune(
+            {
+                "resourceType": "Encounter",
+                "id": f"stay-{stay.pk}",
+                "meta": meta(stay.ended_at or stay.started_at, part2=True),
+                "status": "in-progress" if stay.ended_at is None else "finished",
+                "class": encounter_class(stay.level),
+                "type": [level_concept(stay)],
+                "subject": reference("Patient", stay.patient_id),
+                "period": period(stay.started_at, stay.ended_at),
+                "reasonCode": [{"text": stay.reason}] if stay.reason else [],
+                "partOf": reference("Encounter", f"episode-{stay.episode_id}"),
+                "serviceProvider": {"display": stay.program.name},
+            }
+        )
+    ]
 
 
-register(ResourceKind(
-    key="patient", resource_type="Patient",
-    queryset=lambda: Patient.objects.select_related("program"),
-    to_resources=patient_resource, program_field="program", patient_field="", updated_field="updated_at",
-    part2=True, information_kind=InformationKind.DEMOGRAPHICS,
-))
-register(ResourceKind(
-    key="episode", resource_type="Encounter",
-    queryset=lambda: Episode.objects.select_related("program").prefetch_related("stays").annotate(
-        last_updated=Coalesce("discharged_at", "admitted_at")),
-    to_resources=episode_resource, program_field="program", patient_field="patient", updated_field="last_updated",
-    part2=True, information_kind=InformationKind.EPISODES, parse_id=by_pk("episode-"), date_field="admitted_at",
-))
-register(ResourceKind(
-    key="level-of-care-stay", resource_type="Encounter",
-    queryset=lambda: LevelOfCareStay.objects.select_related("program").annotate(
-        last_updated=Coalesce("ended_at", "started_at")),
-    to_resources=stay_resource, program_field="program", patient_field="patient", updated_field="last_updated",
-    part2=True, information_kind=InformationKind.EPISODES, parse_id=by_pk("stay-"), date_field="started_at",
-))
+register(
+    ResourceKind(
+        key="patient",
+        resource_type="Patient",
+        queryset=lambda: Patient.objects.select_related("program"),
+        to_resources=patient_resource,
+        program_field="program",
+        patient_field="",
+        updated_field="updated_at",
+        part2=True,
+        information_kind=InformationKind.DEMOGRAPHICS,
+    )
+)
+register(
+    ResourceKind(
+        key="episode",
+        resource_type="Encounter",
+        queryset=lambda: (
+            Episode.objects.select_related("program")
+            .prefetch_related("stays")
+            .annotate(last_updated=Coalesce("discharged_at", "admitted_at"))
+        ),
+        to_resources=episode_resource,
+        program_field="program",
+        patient_field="patient",
+        updated_field="last_updated",
+        part2=True,
+        information_kind=InformationKind.EPISODES,
+        parse_id=by_pk("episode-"),
+        date_field="admitted_at",
+    )
+)
+register(
+    ResourceKind(
+        key="level-of-care-stay",
+        resource_type="Encounter",
+        queryset=lambda: LevelOfCareStay.objects.select_related("program").annotate(
+            last_updated=Coalesce("ended_at", "started_at")
+        ),
+        to_resources=stay_resource,
+        program_field="program",
+        patient_field="patient",
+        updated_field="last_updated",
+        part2=True,
+        information_kind=InformationKind.EPISODES,
+        parse_id=by_pk("stay-"),
+        date_field="started_at",
+    )
+)

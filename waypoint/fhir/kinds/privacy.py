@@ -47,38 +47,75 @@ def consent_resource(consent: Consent) -> list[dict]:
     expiry = consent.expiry_event if consent.expiry == Consent.Expiry.EVENT else EXPIRY_TEXT.get(consent.expiry, "")
     signer = consent.signed_by + ("" if consent.signer_is_patient else f" ({consent.representative_authority})")
     revocation = f"Revoked in writing on {consent.revoked_on}: {consent.revocation_note}" if consent.revoked_on else ""
-    return [prune({
-        "resourceType": "Consent",
-        "id": f"consent-{consent.pk}",
-        "meta": meta(consent.recorded_at, part2=True),
-        "status": "active" if consent.is_active() else "inactive",
-        "scope": concept(CONSENT_SCOPE, "patient-privacy", "Privacy Consent"),
-        "category": [concept(own("CodeSystem/consent-category"), "42cfr2-disclosure",
-                             "Consent to disclose substance use disorder records (42 CFR 2.31)")],
-        "patient": reference("Patient", consent.patient_id),
-        "dateTime": day(consent.signed_on),
-        "performer": [{"display": signer}],
-        "organization": [{"display": consent.disclosing_party}],
-        "policyRule": concept(ACT_CODE, "42CFRPart2", "42 CFR Part2",
-                              text=" ".join(filter(None, [expiry, revocation, consent.redisclosure_statement]))),
-        "provision": {
-            "type": "permit",
-            "period": {"start": day(consent.signed_on), "end": day(end) if end else None},
-            "actor": [{"role": concept(PARTICIPATION_TYPE, "IRCP", "information recipient"),
-                       "reference": {"display": name}} for name in consent.recipients]
-            + ([{"role": concept(PARTICIPATION_TYPE, "IRCP", "information recipient"),
-                 "reference": {"display": "General designation: the patient's treating providers (TPO)"}}]
-               if consent.general_designation else []),
-            "purpose": [purpose(p, consent.purpose_description) for p in consent.purposes],
-            "code": [{"coding": [coding(INFORMATION_SYSTEM, kind, InformationKind(kind).label)]}
-                     for kind in consent.information]
-            + [{"text": consent.information_description}],
-        },
-    })]
+    return [
+        prune(
+            {
+                "resourceType": "Consent",
+                "id": f"consent-{consent.pk}",
+                "meta": meta(consent.recorded_at, part2=True),
+                "status": "active" if consent.is_active() else "inactive",
+                "scope": concept(CONSENT_SCOPE, "patient-privacy", "Privacy Consent"),
+                "category": [
+                    concept(
+                        own("CodeSystem/consent-category"),
+                        "42cfr2-disclosure",
+                        "Consent to disclose substance use disorder records (42 CFR 2.31)",
+                    )
+                ],
+                "patient": reference("Patient", consent.patient_id),
+                "dateTime": day(consent.signed_on),
+                "performer": [{"display": signer}],
+                "organization": [{"display": consent.disclosing_party}],
+                "policyRule": concept(
+                    ACT_CODE,
+                    "42CFRPart2",
+                    "42 CFR Part2",
+                    text=" ".join(filter(None, [expiry, revocation, consent.redisclosure_statement])),
+                ),
+                "provision": {
+                    "type": "permit",
+                    "period": {"start": day(consent.signed_on), "end": day(end) if end else None},
+                    "actor": [
+                        {
+                            "role": concept(PARTICIPATION_TYPE, "IRCP", "information recipient"),
+                            "reference": {"display": name},
+                        }
+                        for name in consent.recipients
+                    ]
+                    + (
+                        [
+                            {
+                                "role": concept(PARTICIPATION_TYPE, "IRCP", "information recipient"),
+                                "reference": {"display": "General designation: the patient's treating providers (TPO)"},
+                            }
+                        ]
+                        if consent.general_designation
+                        else []
+                    ),
+                    "purpose": [purpose(p, consent.purpose_description) for p in consent.purposes],
+                    "code": [
+                        {"coding": [coding(INFORMATION_SYSTEM, kind, InformationKind(kind).label)]}
+                        for kind in consent.information
+                    ]
+                    + [{"text": consent.information_description}],
+                },
+            }
+        )
+    ]
 
 
-register(ResourceKind(
-    key="consent", resource_type="Consent", queryset=lambda: Consent.objects.select_related("patient"),
-    to_resources=consent_resource, program_field="program", patient_field="patient", updated_field="recorded_at",
-    part2=True, information_kind=InformationKind.ALL_SUD_RECORDS, parse_id=by_pk("consent-"), date_field="signed_on",
-))
+register(
+    ResourceKind(
+        key="consent",
+        resource_type="Consent",
+        queryset=lambda: Consent.objects.select_related("patient"),
+        to_resources=consent_resource,
+        program_field="program",
+        patient_field="patient",
+        updated_field="recorded_at",
+        part2=True,
+        information_kind=InformationKind.ALL_SUD_RECORDS,
+        parse_id=by_pk("consent-"),
+        date_field="signed_on",
+    )
+)

@@ -33,19 +33,23 @@ def finding_resources(screen: Screen) -> list[dict]:
             continue
         label = declaration.item(key).label if declaration and key in declaration.keys else key
         group = declaration.group_of(key).label if declaration and key in declaration.keys else ""
-        out.append(prune({
-            "resourceType": "Condition",
-            "id": f"screen-{screen.pk}-{slug(key)}",
-            "meta": meta(screen.recorded_at, part2=True),
-            "verificationStatus": concept(CONDITION_VERIFICATION, "unconfirmed", "Unconfirmed"),
-            "category": [{"text": f"Screen finding: {group}" if group else "Screen finding"}],
-            "code": concept(screen_system(screen.screen_code), key, label, text=label),
-            "subject": reference("Patient", screen.patient_id),
-            "encounter": reference("Encounter", f"episode-{screen.episode_id}") if screen.episode_id else None,
-            "onsetDateTime": answer.get("since"),
-            "recordedDate": instant(screen.taken_at),
-            "note": [{"text": answer["note"]}] if answer.get("note") else [],
-        }))
+        out.append(
+            prune(
+                {
+                    "resourceType": "Condition",
+                    "id": f"screen-{screen.pk}-{slug(key)}",
+                    "meta": meta(screen.recorded_at, part2=True),
+                    "verificationStatus": concept(CONDITION_VERIFICATION, "unconfirmed", "Unconfirmed"),
+                    "category": [{"text": f"Screen finding: {group}" if group else "Screen finding"}],
+                    "code": concept(screen_system(screen.screen_code), key, label, text=label),
+                    "subject": reference("Patient", screen.patient_id),
+                    "encounter": reference("Encounter", f"episode-{screen.episode_id}") if screen.episode_id else None,
+                    "onsetDateTime": answer.get("since"),
+                    "recordedDate": instant(screen.taken_at),
+                    "note": [{"text": answer["note"]}] if answer.get("note") else [],
+                }
+            )
+        )
     return out
 
 
@@ -61,9 +65,19 @@ def finding_code(system: str | None, code: str) -> Q | None:
     return Q(screen_code__in=codes, **{f"answers__{code}__status": PRESENT})
 
 
-register(ResourceKind(
-    key="screen-finding", resource_type="Condition", queryset=lambda: Screen.objects.all(),
-    to_resources=finding_resources, program_field="program", patient_field="patient", updated_field="recorded_at",
-    part2=True, information_kind=InformationKind.ALL_SUD_RECORDS, parse_id=by_finding, date_field="taken_at",
-    code_q=finding_code,
-))
+register(
+    ResourceKind(
+        key="screen-finding",
+        resource_type="Condition",
+        queryset=lambda: Screen.objects.all(),
+        to_resources=finding_resources,
+        program_field="program",
+        patient_field="patient",
+        updated_field="recorded_at",
+        part2=True,
+        information_kind=InformationKind.ALL_SUD_RECORDS,
+        parse_id=by_finding,
+        date_field="taken_at",
+        code_q=finding_code,
+    )
+)

@@ -53,15 +53,41 @@ class VitalCode:
 # LOINC codes and UCUM units bound by the FHIR R4 vital signs profiles
 # (http://hl7.org/fhir/R4/observation-vitalsigns.html); oxygen saturation by pulse oximetry carries both codes.
 VITALS = (
-    VitalCode("pulse", "pulse_bpm", (("8867-4", "Heart rate"),), "/min", "beats/minute",
-              "http://hl7.org/fhir/StructureDefinition/heartrate"),
-    VitalCode("resp", "respiratory_rate", (("9279-1", "Respiratory rate"),), "/min", "breaths/minute",
-              "http://hl7.org/fhir/StructureDefinition/resprate"),
-    VitalCode("temp", "temperature_c", (("8310-5", "Body temperature"),), "Cel", "degrees C",
-              "http://hl7.org/fhir/StructureDefinition/bodytemp"),
-    VitalCode("spo2", "spo2_percent", (("2708-6", "Oxygen saturation in Arterial blood"),
-                                       ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry")),
-              "%", "%", "http://hl7.org/fhir/StructureDefinition/oxygensat"),
+    VitalCode(
+        "pulse",
+        "pulse_bpm",
+        (("8867-4", "Heart rate"),),
+        "/min",
+        "beats/minute",
+        "http://hl7.org/fhir/StructureDefinition/heartrate",
+    ),
+    VitalCode(
+        "resp",
+        "respiratory_rate",
+        (("9279-1", "Respiratory rate"),),
+        "/min",
+        "breaths/minute",
+        "http://hl7.org/fhir/StructureDefinition/resprate",
+    ),
+    VitalCode(
+        "temp",
+        "temperature_c",
+        (("8310-5", "Body temperature"),),
+        "Cel",
+        "degrees C",
+        "http://hl7.org/fhir/StructureDefinition/bodytemp",
+    ),
+    VitalCode(
+        "spo2",
+        "spo2_percent",
+        (
+            ("2708-6", "Oxygen saturation in Arterial blood"),
+            ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry"),
+        ),
+        "%",
+        "%",
+        "http://hl7.org/fhir/StructureDefinition/oxygensat",
+    ),
 )
 BP_PANEL = ("85354-9", "Blood pressure panel with all children optional")
 SYSTOLIC = ("8480-6", "Systolic blood pressure")
@@ -126,9 +152,11 @@ class Shared:
     __slots__ = ("meta", "subject", "encounter", "status", "effective", "issued", "performer")
 
     def __init__(self, assessment: Assessment):
-        self.meta = {"versionId": str(assessment.version),
-                     "lastUpdated": instant(assessment.status_changed_at or assessment.recorded_at),
-                     "security": SECURITY}
+        self.meta = {
+            "versionId": str(assessment.version),
+            "lastUpdated": instant(assessment.status_changed_at or assessment.recorded_at),
+            "security": SECURITY,
+        }
         self.subject = {"reference": f"Patient/{assessment.patient_id}"}
         self.encounter = {"reference": f"Encounter/episode-{assessment.episode_id}"} if assessment.episode_id else None
         self.status = status(assessment)
@@ -150,8 +178,9 @@ SECURITY = [dict(label) for label in PART2_SECURITY]
 def total_codes(code: str) -> tuple[dict, dict[str, list[dict]]]:
     """An instrument's total code and its severity bands as interpretations (built once, shared)."""
     instrument = INSTRUMENTS[code]
-    total = concept(INSTRUMENTS_SYSTEM, instrument.code, f"{instrument.title} total",
-                    text=f"{instrument.short_title} total")
+    total = concept(
+        INSTRUMENTS_SYSTEM, instrument.code, f"{instrument.title} total", text=f"{instrument.short_title} total"
+    )
     system = own(f"CodeSystem/{instrument.code}-severity")
     return total, {band.code: [concept(system, band.code, band.label, text=band.label)] for band in instrument.bands}
 
@@ -166,8 +195,9 @@ def total_resource(assessment: Assessment) -> list[dict]:
     out["code"] = code
     out["effectiveDateTime"] = shared.effective
     out["issued"] = shared.issued
-    out["performer"] = ([{"reference": f"Patient/{assessment.patient_id}"}] if assessment.reporter == "patient"
-                        else shared.performer)
+    out["performer"] = (
+        [{"reference": f"Patient/{assessment.patient_id}"}] if assessment.reporter == "patient" else shared.performer
+    )
     out["valueInteger"] = assessment.total
     if assessment.severity in bands:
         out["interpretation"] = bands[assessment.severity]
@@ -185,16 +215,26 @@ def response_resource(assessment: Assessment) -> list[dict]:
         score = assessment.responses.get(item.key)
         if score is None:
             continue
-        items.append({"linkId": item.key, "text": item.label,
-                      "answer": [{"valueCoding": answer_coding(instrument, item, score)}]})
-    return [prune(common(assessment, "QuestionnaireResponse", key) | {
-        "questionnaire": f"{questionnaire_url(instrument)}|{instrument.version}",
-        "status": status(assessment, final="completed"),
-        "authored": instant(assessment.taken_at),
-        "author": performer(assessment),
-        "source": reference("Patient", assessment.patient_id) if assessment.reporter == "patient" else None,
-        "item": items,
-    })]
+        items.append(
+            {
+                "linkId": item.key,
+                "text": item.label,
+                "answer": [{"valueCoding": answer_coding(instrument, item, score)}],
+            }
+        )
+    return [
+        prune(
+            common(assessment, "QuestionnaireResponse", key)
+            | {
+                "questionnaire": f"{questionnaire_url(instrument)}|{instrument.version}",
+                "status": status(assessment, final="completed"),
+                "authored": instant(assessment.taken_at),
+                "author": performer(assessment),
+                "source": reference("Patient", assessment.patient_id) if assessment.reporter == "patient" else None,
+                "item": items,
+            }
+        )
+    ]
 
 
 def quantity(value, vital: VitalCode | None = None, *, unit: str = "mm[Hg]", display: str = "mmHg") -> dict:
@@ -204,11 +244,14 @@ def quantity(value, vital: VitalCode | None = None, *, unit: str = "mm[Hg]", dis
     return {"value": number, "unit": display, "system": UCUM, "code": unit}
 
 
-VITAL_CODES = {vital.part: {"coding": [coding(LOINC, c, d) for c, d in vital.codes], "text": vital.codes[0][1]}
-               for vital in VITALS}
+VITAL_CODES = {
+    vital.part: {"coding": [coding(LOINC, c, d) for c, d in vital.codes], "text": vital.codes[0][1]} for vital in VITALS
+}
 BP_CODE = {"coding": [coding(LOINC, *BP_PANEL)], "text": BP_PANEL[1]}
-BP_PARTS = ((SYSTOLIC, "systolic_mmhg", {"coding": [coding(LOINC, *SYSTOLIC)], "text": SYSTOLIC[1]}),
-            (DIASTOLIC, "diastolic_mmhg", {"coding": [coding(LOINC, *DIASTOLIC)], "text": DIASTOLIC[1]}))
+BP_PARTS = (
+    (SYSTOLIC, "systolic_mmhg", {"coding": [coding(LOINC, *SYSTOLIC)], "text": SYSTOLIC[1]}),
+    (DIASTOLIC, "diastolic_mmhg", {"coding": [coding(LOINC, *DIASTOLIC)], "text": DIASTOLIC[1]}),
+)
 
 
 def vitals_resources(assessment: Assessment) -> list[dict]:
@@ -230,10 +273,14 @@ def vitals_resources(assessment: Assessment) -> list[dict]:
     for vital in VITALS:
         value = getattr(assessment, vital.field)
         if value is not None:
-            out.append(observation(vital.part, VITAL_CODES[vital.part], vital.profile, "valueQuantity",
-                                   quantity(value, vital)))
-    components = [{"code": code, "valueQuantity": quantity(value)}
-                  for _, field, code in BP_PARTS if (value := getattr(assessment, field)) is not None]
+            out.append(
+                observation(vital.part, VITAL_CODES[vital.part], vital.profile, "valueQuantity", quantity(value, vital))
+            )
+    components = [
+        {"code": code, "valueQuantity": quantity(value)}
+        for _, field, code in BP_PARTS
+        if (value := getattr(assessment, field)) is not None
+    ]
     if components:
         out.append(observation("bp", BP_CODE, BP_PROFILE, "component", components))
     return out
@@ -268,16 +315,37 @@ def vital_code(system: str | None, code: str) -> Q | None:
 
 
 def assessments():
-    return (Assessment.objects.exclude(status=Assessment.Status.AMENDED).select_related("recorded_by")
-            .annotate(last_updated=Coalesce("status_changed_at", "recorded_at")))
+    return (
+        Assessment.objects.exclude(status=Assessment.Status.AMENDED)
+        .select_related("recorded_by")
+        .annotate(last_updated=Coalesce("status_changed_at", "recorded_at"))
+    )
 
 
 # What the Observations (totals and vital signs) read of a row: not the item answers (JSON, decoded per row)
 # nor the rest of the recording user.
-OBSERVATION_FIELDS = ("program_id", "patient_id", "episode_id", "instrument", "taken_at", "total", "severity", "note",
-                      "reporter", "recorded_at", "status", "status_changed_at", "version", "replaces_id",
-                      *(vital.field for vital in VITALS), "systolic_mmhg", "diastolic_mmhg",
-                      "recorded_by__username", "recorded_by__first_name", "recorded_by__last_name")  # str(user)
+OBSERVATION_FIELDS = (
+    "program_id",
+    "patient_id",
+    "episode_id",
+    "instrument",
+    "taken_at",
+    "total",
+    "severity",
+    "note",
+    "reporter",
+    "recorded_at",
+    "status",
+    "status_changed_at",
+    "version",
+    "replaces_id",
+    *(vital.field for vital in VITALS),
+    "systolic_mmhg",
+    "diastolic_mmhg",
+    "recorded_by__username",
+    "recorded_by__first_name",
+    "recorded_by__last_name",
+)  # str(user)
 
 
 def observed():
@@ -285,20 +353,57 @@ def observed():
 
 
 def with_vitals():
-    return observed().filter(Q(pulse_bpm__isnull=False) | Q(systolic_mmhg__isnull=False)
-                                | Q(diastolic_mmhg__isnull=False) | Q(respiratory_rate__isnull=False)
-                                | Q(temperature_c__isnull=False) | Q(spo2_percent__isnull=False))
+    return observed().filter(
+        Q(pulse_bpm__isnull=False)
+        | Q(systolic_mmhg__isnull=False)
+        | Q(diastolic_mmhg__isnull=False)
+        | Q(respiratory_rate__isnull=False)
+        | Q(temperature_c__isnull=False)
+        | Q(spo2_percent__isnull=False)
+    )
 
 
-SHARED = {"program_field": "program", "patient_field": "patient", "updated_field": "last_updated", "part2": True,
-          "information_kind": InformationKind.WITHDRAWAL, "date_field": "taken_at"}
+SHARED = {
+    "program_field": "program",
+    "patient_field": "patient",
+    "updated_field": "last_updated",
+    "part2": True,
+    "information_kind": InformationKind.WITHDRAWAL,
+    "date_field": "taken_at",
+}
 
-register(ResourceKind(key="assessment-total", resource_type="Observation", queryset=observed,
-                      to_resources=total_resource, parse_id=by_instrument_key, code_q=instrument_code, **SHARED))
-register(ResourceKind(key="vital-signs", resource_type="Observation", queryset=with_vitals,
-                      to_resources=vitals_resources, parse_id=by_vitals_key, code_q=vital_code, **SHARED))
-register(ResourceKind(key="assessment-response", resource_type="QuestionnaireResponse", queryset=assessments,
-                      to_resources=response_resource, parse_id=by_instrument_key, **SHARED))
+register(
+    ResourceKind(
+        key="assessment-total",
+        resource_type="Observation",
+        queryset=observed,
+        to_resources=total_resource,
+        parse_id=by_instrument_key,
+        code_q=instrument_code,
+        **SHARED,
+    )
+)
+register(
+    ResourceKind(
+        key="vital-signs",
+        resource_type="Observation",
+        queryset=with_vitals,
+        to_resources=vitals_resources,
+        parse_id=by_vitals_key,
+        code_q=vital_code,
+        **SHARED,
+    )
+)
+register(
+    ResourceKind(
+        key="assessment-response",
+        resource_type="QuestionnaireResponse",
+        queryset=assessments,
+        to_resources=response_resource,
+        parse_id=by_instrument_key,
+        **SHARED,
+    )
+)
 
 
 # Provenance: who recorded each version of an assessment, why it was amended or marked in error.
@@ -314,28 +419,45 @@ def provenance_resources(assessment: Assessment) -> list[dict]:
         targets += [reference("Observation", r["id"]) for r in vitals_resources(assessment)]
 
     def provenance(suffix, recorded, operation, display, who, reason):
-        return prune({
-            "resourceType": "Provenance",
-            "id": f"assessment-{assessment.pk}{suffix}",
-            "meta": meta(recorded, part2=True),
-            "target": targets,
-            "recorded": instant(recorded),
-            "activity": concept(DATA_OPERATION, operation, display),
-            "agent": [{"who": who}],
-            "reason": [{"text": reason}] if reason else [],
-        })
+        return prune(
+            {
+                "resourceType": "Provenance",
+                "id": f"assessment-{assessment.pk}{suffix}",
+                "meta": meta(recorded, part2=True),
+                "target": targets,
+                "recorded": instant(recorded),
+                "activity": concept(DATA_OPERATION, operation, display),
+                "agent": [{"who": who}],
+                "reason": [{"text": reason}] if reason else [],
+            }
+        )
 
     if assessment.reporter == "patient" and assessment.source == Assessment.Source.KIOSK:
         author = reference("Patient", assessment.patient_id)
     else:
         author = {"display": str(assessment.recorded_by)}
     first = assessment.replaces_id is None
-    out = [provenance("", assessment.recorded_at, "CREATE" if first else "UPDATE", "create" if first else "update",
-                      author, assessment.late_entry_reason if first else assessment.change_reason)]
+    out = [
+        provenance(
+            "",
+            assessment.recorded_at,
+            "CREATE" if first else "UPDATE",
+            "create" if first else "update",
+            author,
+            assessment.late_entry_reason if first else assessment.change_reason,
+        )
+    ]
     if assessment.status == Assessment.Status.ENTERED_IN_ERROR:
-        out.append(provenance("-error", assessment.status_changed_at or assessment.recorded_at, "NULLIFY", "nullify",
-                              {"display": str(assessment.status_changed_by or assessment.recorded_by)},
-                              assessment.change_reason))
+        out.append(
+            provenance(
+                "-error",
+                assessment.status_changed_at or assessment.recorded_at,
+                "NULLIFY",
+                "nullify",
+                {"display": str(assessment.status_changed_by or assessment.recorded_by)},
+                assessment.change_reason,
+            )
+        )
     return out
 
 
@@ -344,11 +466,19 @@ def by_provenance_key(resource_id: str) -> Q | None:
     return Q(pk=int(match.group("pk"))) if match else None
 
 
-register(ResourceKind(
-    key="assessment-provenance", resource_type="Provenance",
-    queryset=lambda: Assessment.objects.select_related("recorded_by", "status_changed_by").annotate(
-        last_updated=Coalesce("status_changed_at", "recorded_at")),
-    to_resources=provenance_resources, program_field="program", patient_field="patient",
-    updated_field="last_updated", part2=True, information_kind=InformationKind.WITHDRAWAL,
-    parse_id=by_provenance_key,
-))
+register(
+    ResourceKind(
+        key="assessment-provenance",
+        resource_type="Provenance",
+        queryset=lambda: Assessment.objects.select_related("recorded_by", "status_changed_by").annotate(
+            last_updated=Coalesce("status_changed_at", "recorded_at")
+        ),
+        to_resources=provenance_resources,
+        program_field="program",
+        patient_field="patient",
+        updated_field="last_updated",
+        part2=True,
+        information_kind=InformationKind.WITHDRAWAL,
+        parse_id=by_provenance_key,
+    )
+)

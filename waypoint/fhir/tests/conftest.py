@@ -31,8 +31,14 @@ from waypoint.withdrawal.models import Assessment
 RECIPIENT = "Riverside Primary Care"
 ADMITTED = datetime(2026, 1, 10, 14, 0, tzinfo=UTC)
 RECORDED = datetime(2026, 1, 12, 9, 30, tzinfo=UTC)
-VITALS = {"pulse_bpm": 96, "systolic_mmhg": 138, "diastolic_mmhg": 88, "respiratory_rate": 18, "temperature_c": "37.2",
-          "spo2_percent": 97}
+VITALS = {
+    "pulse_bpm": 96,
+    "systolic_mmhg": 138,
+    "diastolic_mmhg": 88,
+    "respiratory_rate": 18,
+    "temperature_c": "37.2",
+    "spo2_percent": 97,
+}
 
 
 def lowest(instrument):
@@ -42,8 +48,9 @@ def lowest(instrument):
 def treatment_plans(patient, nurse):
     """Version 1 signed and acknowledged, superseded by a signed version 2; version 3 a draft amendment."""
     director = make_user("fhir-director", patient.program, Role.DIRECTOR)
-    template = treatment.save_template(acting_user=director, program=patient.program, name="Residential",
-                                       level_codes=["3.5"], body=RESIDENTIAL)
+    template = treatment.save_template(
+        acting_user=director, program=patient.program, name="Residential", level_codes=["3.5"], body=RESIDENTIAL
+    )
     plan = treatment.start_plan(acting_user=nurse, patient=patient, template=template, responsible=nurse.pk)
     body = plan.body
     body["problems"][0]["goals"][0]["text"] = "Stop waking up sick every morning"
@@ -51,12 +58,14 @@ def treatment_plans(patient, nurse):
     body["problems"][0]["screen_findings"] = list(treatment.present_findings(patient))[:1]
     plan = treatment.save_draft(acting_user=nurse, plan=plan, body=body, revision=plan.revision)
     plan = treatment.sign_plan(acting_user=nurse, plan=plan, revision=plan.revision)
-    treatment.acknowledge_plan(acting_user=nurse, plan=plan, attested=True,
-                               patient_name=f"{patient.given_name} {patient.family_name}")
+    treatment.acknowledge_plan(
+        acting_user=nurse, plan=plan, attested=True, patient_name=f"{patient.given_name} {patient.family_name}"
+    )
     second = treatment.amend_plan(acting_user=nurse, plan=plan, version=1, reason="added family therapy")
     body = second.body
-    body["problems"][1]["interventions"].append({"modality": "family_therapy", "frequency": "weekly",
-                                                 "responsible": nurse.pk})
+    body["problems"][1]["interventions"].append(
+        {"modality": "family_therapy", "frequency": "weekly", "responsible": nurse.pk}
+    )
     second = treatment.save_draft(acting_user=nurse, plan=second, body=body, revision=second.revision)
     second = treatment.sign_plan(acting_user=nurse, plan=second, revision=second.revision)
     treatment.amend_plan(acting_user=nurse, plan=second, version=2, reason="level of care changed")
@@ -66,24 +75,56 @@ def moud(patient, nurse, start=ADMITTED + timedelta(hours=1)):
     """A buprenorphine-naloxone order, stopped; a dose given, one held, one recorded in error; two urine drug
     screens, one with an expected and an unexpected positive, one entered in error."""
     prescriber = make_user("fhir-prescriber", patient.program, Role.PRESCRIBER, patient.care_team)
-    order = medication.order_medication(acting_user=prescriber, patient=patient, medication="buprenorphine_naloxone",
-                                        dose="8", route="sublingual", frequency="once daily", start_at=start,
-                                        phase="induction", instructions="Hold if sedated.")
-    medication.record_administration(acting_user=nurse, patient=patient, order=order, status="given",
-                                     at=start + timedelta(hours=1), dose="8", note="COWS 9 before the dose")
-    medication.record_administration(acting_user=nurse, patient=patient, order=order, status="held",
-                                     at=start + timedelta(hours=12), reason="sedated at the morning check")
-    wrong = medication.record_administration(acting_user=nurse, patient=patient, order=order, status="missed",
-                                             at=start + timedelta(hours=18))
+    order = medication.order_medication(
+        acting_user=prescriber,
+        patient=patient,
+        medication="buprenorphine_naloxone",
+        dose="8",
+        route="sublingual",
+        frequency="once daily",
+        start_at=start,
+        phase="induction",
+        instructions="Hold if sedated.",
+    )
+    medication.record_administration(
+        acting_user=nurse,
+        patient=patient,
+        order=order,
+        status="given",
+        at=start + timedelta(hours=1),
+        dose="8",
+        note="COWS 9 before the dose",
+    )
+    medication.record_administration(
+        acting_user=nurse,
+        patient=patient,
+        order=order,
+        status="held",
+        at=start + timedelta(hours=12),
+        reason="sedated at the morning check",
+    )
+    wrong = medication.record_administration(
+        acting_user=nurse, patient=patient, order=order, status="missed", at=start + timedelta(hours=18)
+    )
     medication.mark_administration_in_error(acting_user=nurse, administration=wrong, reason="wrong day")
-    medication.stop_order(acting_user=prescriber, order=order, stop_at=start + timedelta(hours=20),
-                          reason="switched to methadone")
-    drug_screens.record_screen(acting_user=nurse, patient=patient, collected_at=start + timedelta(hours=13),
-                               observed=True, note="temperature in range",
-                               results={"buprenorphine": "positive", "fentanyl": "positive", "methadone": "negative",
-                                        "cocaine": "negative"})
-    wrong = drug_screens.record_screen(acting_user=nurse, patient=patient, collected_at=start + timedelta(hours=16),
-                                       observed=False, results={"opiates": "negative"})
+    medication.stop_order(
+        acting_user=prescriber, order=order, stop_at=start + timedelta(hours=20), reason="switched to methadone"
+    )
+    drug_screens.record_screen(
+        acting_user=nurse,
+        patient=patient,
+        collected_at=start + timedelta(hours=13),
+        observed=True,
+        note="temperature in range",
+        results={"buprenorphine": "positive", "fentanyl": "positive", "methadone": "negative", "cocaine": "negative"},
+    )
+    wrong = drug_screens.record_screen(
+        acting_user=nurse,
+        patient=patient,
+        collected_at=start + timedelta(hours=16),
+        observed=False,
+        results={"opiates": "negative"},
+    )
     drug_screens.mark_screen_in_error(acting_user=nurse, screen=wrong, reason="another patient's specimen")
 
 
@@ -98,11 +139,17 @@ def build_record(patient, nurse):
 
 
 def _build_record(patient, nurse):
-    Patient.objects.filter(pk=patient.pk).update(phone="555-0100", address_line="1 Harbor Way", city="Portland",
-                                                 state="ME", postal_code="04101", preferred_name="Mia",
-                                                 emergency_contact_name="Ana Rivera",
-                                                 emergency_contact_relationship="sister",
-                                                 emergency_contact_phone="555-0101")
+    Patient.objects.filter(pk=patient.pk).update(
+        phone="555-0100",
+        address_line="1 Harbor Way",
+        city="Portland",
+        state="ME",
+        postal_code="04101",
+        preferred_name="Mia",
+        emergency_contact_name="Ana Rivera",
+        emergency_contact_relationship="sister",
+        emergency_contact_phone="555-0101",
+    )
     patient.refresh_from_db()
     episode = services.admit(acting_user=nurse, patient=patient, admitted_at=ADMITTED, level_code="3.7-WM")
     naloxone_and_education(patient, nurse, ADMITTED + timedelta(hours=1))
@@ -114,43 +161,88 @@ def _build_record(patient, nurse):
         if vitals:
             responses.pop("resting_pulse")
         made[code] = withdrawal.record_assessment(
-            acting_user=nurse, patient=patient, instrument=code, responses=responses, vitals=vitals,
-            taken_at=ADMITTED + timedelta(hours=2 + n), note="tolerating fluids" if code == "cows" else "",
-            late_entry_reason=reason)
+            acting_user=nurse,
+            patient=patient,
+            instrument=code,
+            responses=responses,
+            vitals=vitals,
+            taken_at=ADMITTED + timedelta(hours=2 + n),
+            note="tolerating fluids" if code == "cows" else "",
+            late_entry_reason=reason,
+        )
     cows = made["cows"]
-    amended = withdrawal.amend_assessment(acting_user=nurse, assessment=cows, responses=lowest(INSTRUMENTS["cows"])
-                                          | {"gooseflesh": 3}, vitals=VITALS, reason="gooseflesh rescored")
-    wrong = withdrawal.record_assessment(acting_user=nurse, patient=patient, instrument="craving-nrs",
-                                         responses={"craving": 7}, taken_at=ADMITTED + timedelta(hours=8),
-                                         late_entry_reason=reason)
+    amended = withdrawal.amend_assessment(
+        acting_user=nurse,
+        assessment=cows,
+        responses=lowest(INSTRUMENTS["cows"]) | {"gooseflesh": 3},
+        vitals=VITALS,
+        reason="gooseflesh rescored",
+    )
+    wrong = withdrawal.record_assessment(
+        acting_user=nurse,
+        patient=patient,
+        instrument="craving-nrs",
+        responses={"craving": 7},
+        taken_at=ADMITTED + timedelta(hours=8),
+        late_entry_reason=reason,
+    )
     withdrawal.mark_entered_in_error(acting_user=nurse, assessment=wrong, reason="wrong patient")
     answers = dict.fromkeys(HEROIN_COMPLICATIONS.keys, "absent")
     answers["injection_site_infection"] = {"status": "present", "since": "2025-12-20", "note": "left forearm"}
     answers["loss_of_consciousness"] = "present"
-    screening.record_screen(acting_user=nurse, patient=patient, answers=answers,
-                            taken_at=ADMITTED + timedelta(hours=3))
-    services.transfer(acting_user=nurse, episode=episode, at=ADMITTED + timedelta(days=1), level_code="3.5",
-                      reason="withdrawal resolved")
-    consent = record_consent(acting_user=nurse, patient=patient, disclosing_party="Harbor Recovery",
-                             information=["all_sud_records"], information_description="all treatment records",
-                             recipients=[RECIPIENT], purposes=["treatment"], expiry="none", signed_by="Maria Rivera",
-                             signed_on=date(2026, 1, 11), right_to_revoke_explained=True)
+    screening.record_screen(acting_user=nurse, patient=patient, answers=answers, taken_at=ADMITTED + timedelta(hours=3))
+    services.transfer(
+        acting_user=nurse,
+        episode=episode,
+        at=ADMITTED + timedelta(days=1),
+        level_code="3.5",
+        reason="withdrawal resolved",
+    )
+    consent = record_consent(
+        acting_user=nurse,
+        patient=patient,
+        disclosing_party="Harbor Recovery",
+        information=["all_sud_records"],
+        information_description="all treatment records",
+        recipients=[RECIPIENT],
+        purposes=["treatment"],
+        expiry="none",
+        signed_by="Maria Rivera",
+        signed_on=date(2026, 1, 11),
+        right_to_revoke_explained=True,
+    )
     treatment_plans(patient, nurse)
     moud(patient, nurse)
-    for model, names in ((Patient, ["updated_at"]), (Assessment, ["recorded_at"]), (Screen, ["recorded_at"]),
-                         (Consent, ["recorded_at"]), (TreatmentPlan, ["created_at", "updated_at"]),
-                         (MedicationOrder, ["recorded_at", "updated_at"]), (Administration, ["recorded_at"]),
-                         (DrugScreen, ["recorded_at"])):
+    for model, names in (
+        (Patient, ["updated_at"]),
+        (Assessment, ["recorded_at"]),
+        (Screen, ["recorded_at"]),
+        (Consent, ["recorded_at"]),
+        (TreatmentPlan, ["created_at", "updated_at"]),
+        (MedicationOrder, ["recorded_at", "updated_at"]),
+        (Administration, ["recorded_at"]),
+        (DrugScreen, ["recorded_at"]),
+    ):
         model.objects.filter(**({"pk": patient.pk} if model is Patient else {"patient": patient})).update(
-            **dict.fromkeys(names, RECORDED))
+            **dict.fromkeys(names, RECORDED)
+        )
     Assessment.objects.filter(patient=patient, status_changed_at__isnull=False).update(status_changed_at=RECORDED)
-    for model, name in ((TreatmentPlan, "clinician_signed_at"), (TreatmentPlan, "patient_signed_at"),
-                        (TreatmentPlan, "superseded_at"), (Administration, "entered_in_error_at"),
-                        (DrugScreen, "entered_in_error_at")):
+    for model, name in (
+        (TreatmentPlan, "clinician_signed_at"),
+        (TreatmentPlan, "patient_signed_at"),
+        (TreatmentPlan, "superseded_at"),
+        (Administration, "entered_in_error_at"),
+        (DrugScreen, "entered_in_error_at"),
+    ):
         model.objects.filter(patient=patient, **{f"{name}__isnull": False}).update(**{name: RECORDED})
     episode.refresh_from_db()
-    return {"episode": episode, "amended": amended, "consent": consent, "patient": patient,
-            "stays": list(LevelOfCareStay.objects.filter(episode=episode))}
+    return {
+        "episode": episode,
+        "amended": amended,
+        "consent": consent,
+        "patient": patient,
+        "stays": list(LevelOfCareStay.objects.filter(episode=episode)),
+    }
 
 
 @pytest.fixture

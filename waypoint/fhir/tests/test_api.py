@@ -35,9 +35,19 @@ def test_metadata_is_public_and_lists_every_served_type_with_its_parameters(clie
     statement = body(response)
     assert statement["fhirVersion"] == "4.0.1"
     served = {r["type"]: {p["name"] for p in r["searchParam"]} for r in statement["rest"][0]["resource"]}
-    assert set(served) == {"Patient", "Encounter", "Observation", "QuestionnaireResponse", "Questionnaire",
-                           "Condition", "Consent", "Provenance", "CarePlan", "MedicationRequest",
-                           "MedicationAdministration"}
+    assert set(served) == {
+        "Patient",
+        "Encounter",
+        "Observation",
+        "QuestionnaireResponse",
+        "Questionnaire",
+        "Condition",
+        "Consent",
+        "Provenance",
+        "CarePlan",
+        "MedicationRequest",
+        "MedicationAdministration",
+    }
     assert served["Observation"] == {"_id", "_lastUpdated", "patient", "code", "date"}
     assert served["MedicationRequest"] == {"_id", "_lastUpdated", "patient", "authoredon"}
     assert served["MedicationAdministration"] == {"_id", "_lastUpdated", "patient", "effective-time"}
@@ -64,11 +74,13 @@ def test_search_observations_by_patient_code_and_date(api, nurse, record):
     assert cows["entry"][0]["resource"]["interpretation"][0]["coding"][0]["code"] == record["amended"].severity
     pulse = body(client.get(f"/fhir/Observation?patient={patient.pk}&code=http://loinc.org|8867-4"))
     assert [e["resource"]["valueQuantity"] for e in pulse["entry"]] == [
-        {"value": 96, "unit": "beats/minute", "system": "http://unitsofmeasure.org", "code": "/min"}]
+        {"value": 96, "unit": "beats/minute", "system": "http://unitsofmeasure.org", "code": "/min"}
+    ]
     # from 2026-01-11 (program time): only the drug screen collected at 02:00 that day, marked in error
     later = body(client.get("/fhir/Observation?date=ge2026-01-11"))["entry"]
     assert [(e["resource"]["code"]["text"], e["resource"]["status"]) for e in later] == [
-        ("Urine drug screen", "entered-in-error")]
+        ("Urine drug screen", "entered-in-error")
+    ]
     assert len(ids(body(client.get("/fhir/Observation?date=ge2026-01-10&date=le2026-01-10")))) > 5
     assert ids(body(client.get("/fhir/Observation?date=lt2026-01-10"))) == []
 
@@ -78,7 +90,8 @@ def test_search_encounters_conditions_consents_and_responses(api, nurse, record)
     episode = record["episode"]
     stays = record["stays"]
     assert sorted(ids(body(client.get("/fhir/Encounter")))) == sorted(
-        [f"episode-{episode.pk}"] + [f"stay-{s.pk}" for s in stays])
+        [f"episode-{episode.pk}"] + [f"stay-{s.pk}" for s in stays]
+    )
     findings = ids(body(client.get("/fhir/Condition?code=injection_site_infection")))
     assert len(findings) == 1 and findings[0].endswith("-injection-site-infection")
     assert len(ids(body(client.get("/fhir/Condition")))) == 3  # two screen findings, one plan diagnosis
@@ -88,7 +101,11 @@ def test_search_encounters_conditions_consents_and_responses(api, nurse, record)
     assert ids(body(client.get("/fhir/Consent"))) == [f"consent-{record['consent'].pk}"]
     responses = body(client.get("/fhir/QuestionnaireResponse?authored=2026-01-10"))
     assert {e["resource"]["questionnaire"].split("|")[0].rsplit("/", 1)[1] for e in responses["entry"]} == {
-        "cows", "sows-handelsman", "sows-gossop", "craving-nrs"}
+        "cows",
+        "sows-handelsman",
+        "sows-gossop",
+        "craving-nrs",
+    }
     assert ids(body(client.get("/fhir/Questionnaire?_id=cows"))) == ["cows"]
 
 
@@ -97,13 +114,16 @@ def test_search_plans_medication_and_drug_screens(api, nurse, record):
     patient = record["patient"]
     plans = [e["resource"] for e in body(client.get(f"/fhir/CarePlan?patient={patient.pk}"))["entry"]]
     assert [(p["title"], p["status"]) for p in plans] == [
-        ("Treatment plan, version 1", "revoked"), ("Treatment plan, version 2", "active"),
-        ("Treatment plan, version 3", "draft")]
+        ("Treatment plan, version 1", "revoked"),
+        ("Treatment plan, version 2", "active"),
+        ("Treatment plan, version 3", "draft"),
+    ]
     assert plans[1]["replaces"] == [{"reference": f"CarePlan/{plans[0]['id']}"}]
     assert plans[0]["contributor"] == [{"reference": f"Patient/{patient.pk}"}]  # acknowledged by the patient
     diagnosis = plans[1]["contained"][0]["code"]["coding"]
-    assert diagnosis == [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F11.20",
-                          "display": "Opioid dependence, uncomplicated"}]
+    assert diagnosis == [
+        {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F11.20", "display": "Opioid dependence, uncomplicated"}
+    ]
     goals = [c for c in plans[1]["contained"] if c["resourceType"] == "Goal"]
     assert goals[0]["description"]["text"] == "Stop waking up sick every morning"
     assert {a["detail"]["code"]["coding"][0]["code"] for a in plans[1]["activity"]} >= {"family_therapy", "moud"}
@@ -113,7 +133,10 @@ def test_search_plans_medication_and_drug_screens(api, nurse, record):
     assert order["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 8
     doses = [e["resource"] for e in body(client.get("/fhir/MedicationAdministration"))["entry"]]
     assert [(d["status"], d.get("dosage", {}).get("dose", {}).get("value")) for d in doses] == [
-        ("completed", 8), ("not-done", None), ("entered-in-error", None)]
+        ("completed", 8),
+        ("not-done", None),
+        ("entered-in-error", None),
+    ]
     assert doses[1]["statusReason"][0]["text"] == "Held: sedated at the morning check"
     assert all(d["request"] == {"reference": f"MedicationRequest/{order['id']}"} for d in doses)
     evening = body(client.get("/fhir/MedicationAdministration?effective-time=ge2026-01-11"))["entry"]
@@ -121,8 +144,9 @@ def test_search_plans_medication_and_drug_screens(api, nurse, record):
 
     screens = body(client.get(f"/fhir/Observation?patient={patient.pk}&code=urine-drug-screen"))["entry"]
     screen = screens[0]["resource"]
-    results = {c["code"]["coding"][0]["code"]: c.get("interpretation", [{}])[0].get("text") for c in
-               screen["component"]}
+    results = {
+        c["code"]["coding"][0]["code"]: c.get("interpretation", [{}])[0].get("text") for c in screen["component"]
+    }
     assert results["buprenorphine"].startswith("Expected positive")
     assert results["fentanyl"].startswith("Unexpected positive")
     assert results["opiates"] is None  # not tested: a data-absent reason, no interpretation
@@ -181,8 +205,9 @@ def test_a_cursor_cannot_be_replayed_on_another_search(api, nurse, record):
     client = api(nurse)
     bundle = body(client.get("/fhir/Observation?_count=2"))
     cursor = next(link["url"] for link in bundle["link"] if link["relation"] == "next").split("_cursor=")[1]
-    assert "another search" in issue(client.get(f"/fhir/Observation?_count=2&code=cows&_cursor={cursor}"), 400,
-                                     "invalid")
+    assert "another search" in issue(
+        client.get(f"/fhir/Observation?_count=2&code=cows&_cursor={cursor}"), 400, "invalid"
+    )
 
 
 def test_another_program_or_team_finds_nothing(api, north_nurse, counselor_off_team, privacy_officer, record):
@@ -214,4 +239,5 @@ def test_search_by_id_and_last_updated(api, nurse, record):
     assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=ge2026-01-12T09:30:00Z")))) == 12
     assert ids(body(client.get("/fhir/Observation?_lastUpdated=lt2026-01-12T09:30:00%2B00:00"))) == []
     assert ids(body(client.get(f"/fhir/Patient?_lastUpdated=le2026-01&_id={record['patient'].pk}"))) == [
-        str(record["patient"].pk)]
+        str(record["patient"].pk)
+    ]

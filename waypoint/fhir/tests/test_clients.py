@@ -13,8 +13,16 @@ from waypoint.privacy.models import AuditEvent
 
 
 def test_the_command_registers_an_external_system_with_an_audit_event(program, capsys):
-    call_command("fhirclient", "state-hie", "--program", program.slug, "--recipient", "State HIE",
-                 "--purpose", "health_care_operations")
+    call_command(
+        "fhirclient",
+        "state-hie",
+        "--program",
+        program.slug,
+        "--recipient",
+        "State HIE",
+        "--purpose",
+        "health_care_operations",
+    )
     client = ExternalClient.objects.get(user__username="state-hie")
     assert (client.recipient, client.purpose) == ("State HIE", "health_care_operations")
     assert Membership.objects.get(user=client.user).role == Role.EXTERNAL_SYSTEM

@@ -16,8 +16,18 @@ from waypoint.privacy.settings import SHORT_NOTICE
 from .conftest import RECIPIENT, register_external
 from .validation import assert_valid
 
-TYPES = ("Patient", "Encounter", "Observation", "QuestionnaireResponse", "Condition", "Consent", "Provenance",
-         "CarePlan", "MedicationRequest", "MedicationAdministration")
+TYPES = (
+    "Patient",
+    "Encounter",
+    "Observation",
+    "QuestionnaireResponse",
+    "Condition",
+    "Consent",
+    "Provenance",
+    "CarePlan",
+    "MedicationRequest",
+    "MedicationAdministration",
+)
 
 
 def get(client, url):
@@ -32,10 +42,19 @@ def matches(bundle):
 
 
 def consent_for(patient, nurse, information, recipient=RECIPIENT, purposes=("treatment",)):
-    return record_consent(acting_user=nurse, patient=patient, disclosing_party="Harbor Recovery",
-                          information=list(information), information_description="as named",
-                          recipients=[recipient], purposes=list(purposes), expiry="none", signed_by="Maria Rivera",
-                          signed_on=date(2026, 1, 11), right_to_revoke_explained=True)
+    return record_consent(
+        acting_user=nurse,
+        patient=patient,
+        disclosing_party="Harbor Recovery",
+        information=list(information),
+        information_description="as named",
+        recipients=[recipient],
+        purposes=list(purposes),
+        expiry="none",
+        signed_by="Maria Rivera",
+        signed_on=date(2026, 1, 11),
+        right_to_revoke_explained=True,
+    )
 
 
 @pytest.fixture
@@ -68,17 +87,31 @@ def test_with_consent_it_receives_them_labelled_and_every_release_is_a_disclosur
         received[resource_type] = matches(bundle)
         assert received[resource_type], resource_type
         for resource in received[resource_type]:
-            assert {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "42CFRPart2",
-                    "display": "42 CFR Part2"} in resource["meta"]["security"]
+            assert {
+                "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                "code": "42CFRPart2",
+                "display": "42 CFR Part2",
+            } in resource["meta"]["security"]
         notice = [e["resource"] for e in bundle["entry"] if e["search"]["mode"] == "outcome"]
         assert notice[0]["issue"][0]["diagnostics"] == SHORT_NOTICE
         assert bundle["meta"]["security"][0]["code"] == "R"
     disclosures = Disclosure.objects.filter(patient=patient, recipient=RECIPIENT, channel="fhir")
     kinds_released = {d.information[0] for d in disclosures}
-    assert kinds_released == {"demographics", "episodes", "withdrawal_assessments", "all_sud_records", "moud",
-                              "drug_screens"}
-    assert all(d.notice == SHORT_NOTICE and d.consent_id == record["consent"].pk and d.disclosed_by == external
-               and d.purpose == "treatment" for d in disclosures)
+    assert kinds_released == {
+        "demographics",
+        "episodes",
+        "withdrawal_assessments",
+        "all_sud_records",
+        "moud",
+        "drug_screens",
+    }
+    assert all(
+        d.notice == SHORT_NOTICE
+        and d.consent_id == record["consent"].pk
+        and d.disclosed_by == external
+        and d.purpose == "treatment"
+        for d in disclosures
+    )
     assert disclosures.count() == AuditEvent.objects.filter(action="disclosure.create", actor=external).count()
     response, _ = get(client, f"/fhir/Patient/{patient.pk}")
     assert response.status_code == 200 and response["X-Part2-Notice"] == SHORT_NOTICE
@@ -90,8 +123,15 @@ def test_a_consent_for_some_kinds_releases_only_those(api, external, unconsented
     client = api(external)
     assert len(matches(get(client, "/fhir/Patient")[1])) == 1
     assert len(matches(get(client, "/fhir/Encounter")[1])) == 3
-    for resource_type in ("Observation", "QuestionnaireResponse", "Condition", "Consent", "CarePlan",
-                          "MedicationRequest", "MedicationAdministration"):
+    for resource_type in (
+        "Observation",
+        "QuestionnaireResponse",
+        "Condition",
+        "Consent",
+        "CarePlan",
+        "MedicationRequest",
+        "MedicationAdministration",
+    ):
         assert matches(get(client, f"/fhir/{resource_type}")[1]) == [], resource_type
 
 
@@ -128,11 +168,13 @@ def test_reader_for_gives_the_bulk_export_the_same_rules(external, record, progr
 def test_the_programs_own_notice_travels_with_a_read_and_is_kept_on_the_disclosure(api, external, record, program):
     from waypoint.accounts.models import ProgramSettingValue
 
-    long_form = ("This record which has been disclosed to you is protected by Federal confidentiality rules\n"
-                 "(42 CFR part 2) — §2.32.")
+    long_form = (
+        "This record which has been disclosed to you is protected by Federal confidentiality rules\n"
+        "(42 CFR part 2) — §2.32."
+    )
     ProgramSettingValue.objects.create(program=program, key="privacy.part2_notice", value=long_form)
     response = api(external).get(f"/fhir/Patient/{record['patient'].pk}")
     assert response.status_code == 200
-    (raw, charset), = decode_header(response["X-Part2-Notice"])  # RFC 2047: the notice is not Latin-1
+    ((raw, charset),) = decode_header(response["X-Part2-Notice"])  # RFC 2047: the notice is not Latin-1
     assert raw.decode(charset) == " ".join(long_form.split())
     assert Disclosure.objects.filter(channel="fhir").latest("disclosed_at").notice == long_form

@@ -22,14 +22,27 @@ NOW = timezone.now
 
 
 def order(prescriber, patient, **overrides):
-    fields = {"medication": "buprenorphine", "dose": Decimal("4"), "route": "sublingual",
-              "frequency": "every 2 hours as needed", "phase": "induction", "start_at": NOW() - timedelta(hours=6)}
+    fields = {
+        "medication": "buprenorphine",
+        "dose": Decimal("4"),
+        "route": "sublingual",
+        "frequency": "every 2 hours as needed",
+        "phase": "induction",
+        "start_at": NOW() - timedelta(hours=6),
+    }
     return services.order_medication(acting_user=prescriber, patient=patient, **(fields | overrides))
 
 
 def give(nurse, patient, the_order, dose="4", at=None, **extra):
-    return services.record_administration(acting_user=nurse, patient=patient, order=the_order, status="given",
-                                          dose=dose, at=at or NOW() - timedelta(minutes=10), **extra)
+    return services.record_administration(
+        acting_user=nurse,
+        patient=patient,
+        order=the_order,
+        status="given",
+        dose=dose,
+        at=at or NOW() - timedelta(minutes=10),
+        **extra,
+    )
 
 
 def errors_of(excinfo):
@@ -61,15 +74,23 @@ def test_an_order_above_the_programs_single_dose_ceiling_is_refused_naming_dose_
 
 
 def test_without_a_program_ceiling_no_ceiling_applies(prescriber, nurse, admitted):
-    made = order(prescriber, admitted.patient, medication="methadone", route="oral", dose=Decimal("120"),
-                 phase="maintenance")
+    made = order(
+        prescriber, admitted.patient, medication="methadone", route="oral", dose=Decimal("120"), phase="maintenance"
+    )
     assert give(nurse, admitted.patient, made, dose="120").dose == Decimal("120")
 
 
 def test_route_unit_and_phase_must_fit_the_medication(prescriber, admitted):
     with pytest.raises(ValidationError) as excinfo:
-        order(prescriber, admitted.patient, medication="naltrexone_er", route="oral", unit="mL", phase="induction",
-              dose=Decimal("380"))
+        order(
+            prescriber,
+            admitted.patient,
+            medication="naltrexone_er",
+            route="oral",
+            unit="mL",
+            phase="induction",
+            dose=Decimal("380"),
+        )
     assert set(errors_of(excinfo)) == {"route", "unit", "phase"}
 
 
@@ -82,8 +103,9 @@ def test_an_overlapping_order_of_the_same_medication_is_refused(prescriber, admi
 
 def test_a_dose_without_any_order_is_refused_naming_order(nurse, admitted):
     with pytest.raises(ValidationError) as excinfo:
-        services.record_administration(acting_user=nurse, patient=admitted.patient, order=None, status="given",
-                                       dose="4", at=NOW())
+        services.record_administration(
+            acting_user=nurse, patient=admitted.patient, order=None, status="given", dose="4", at=NOW()
+        )
     assert "a prescriber must order the medication first" in errors_of(excinfo)["order"][0]
     assert not Administration.objects.exists()
 
@@ -105,8 +127,7 @@ def test_another_patients_order_is_refused(prescriber, nurse, admitted, program,
     from conftest import patient_fields
     from waypoint.patients import services as patients
 
-    other = patients.register_patient(acting_user=nurse, program=program, care_team=team,
-                                      **patient_fields(mrn="W-2"))
+    other = patients.register_patient(acting_user=nurse, program=program, care_team=team, **patient_fields(mrn="W-2"))
     made = order(prescriber, other)
     with pytest.raises(ValidationError) as excinfo:
         give(nurse, admitted.patient, made)
@@ -131,8 +152,9 @@ def test_a_dose_above_the_single_dose_ceiling_set_after_the_order_is_refused(pre
 
 def test_the_daily_ceiling_counts_the_24_hours_up_to_the_dose(prescriber, nurse, admitted):
     patient = admitted.patient
-    program_settings.change(admitted.patient.program, "medication.max_daily_mg.buprenorphine", 12,
-                            acting_user=prescriber)
+    program_settings.change(
+        admitted.patient.program, "medication.max_daily_mg.buprenorphine", 12, acting_user=prescriber
+    )
     made = order(prescriber, patient, start_at=NOW() - timedelta(hours=30))
     give(nurse, patient, made, at=NOW() - timedelta(hours=25))  # outside the 24 hours before the next ones
     give(nurse, patient, made, at=NOW() - timedelta(hours=5))
@@ -148,13 +170,16 @@ def test_the_daily_ceiling_counts_the_24_hours_up_to_the_dose(prescriber, nurse,
 def test_held_needs_a_reason_and_only_given_doses_carry_a_dose(prescriber, nurse, admitted):
     made = order(prescriber, admitted.patient)
     with pytest.raises(ValidationError) as excinfo:
-        services.record_administration(acting_user=nurse, patient=admitted.patient, order=made, status="held",
-                                       at=NOW(), dose="4")
+        services.record_administration(
+            acting_user=nurse, patient=admitted.patient, order=made, status="held", at=NOW(), dose="4"
+        )
     assert set(errors_of(excinfo)) == {"reason", "dose"}
-    held = services.record_administration(acting_user=nurse, patient=admitted.patient, order=made, status="held",
-                                          at=NOW(), reason="sedated, RR 10")
-    refused = services.record_administration(acting_user=nurse, patient=admitted.patient, order=made,
-                                             status="refused", at=NOW())
+    held = services.record_administration(
+        acting_user=nurse, patient=admitted.patient, order=made, status="held", at=NOW(), reason="sedated, RR 10"
+    )
+    refused = services.record_administration(
+        acting_user=nurse, patient=admitted.patient, order=made, status="refused", at=NOW()
+    )
     assert held.dose is None and refused.status == "refused" and held.given_by == nurse
 
 
@@ -173,8 +198,9 @@ def test_a_stop_before_a_recorded_dose_is_refused(prescriber, nurse, admitted):
 
 
 def cows_at(nurse, patient, at, gooseflesh=0):
-    return withdrawal.record_assessment(acting_user=nurse, patient=patient, instrument="cows",
-                                        responses=COWS | {"gooseflesh": gooseflesh}, taken_at=at)
+    return withdrawal.record_assessment(
+        acting_user=nurse, patient=patient, instrument="cows", responses=COWS | {"gooseflesh": gooseflesh}, taken_at=at
+    )
 
 
 def test_each_induction_dose_links_to_the_cows_before_and_after_it(prescriber, nurse, admitted):
@@ -211,8 +237,9 @@ def test_given_doses_reach_the_withdrawal_board_and_shorten_the_next_cows(prescr
     made = order(prescriber, patient)
     cows_at(nurse, patient, NOW() - timedelta(minutes=40))
     given = give(nurse, patient, made, at=NOW() - timedelta(minutes=30))
-    services.record_administration(acting_user=nurse, patient=patient, order=made, status="held", at=NOW(),
-                                   reason="sleeping")
+    services.record_administration(
+        acting_user=nurse, patient=patient, order=made, status="held", at=NOW(), reason="sleeping"
+    )
     doses = board.recent_doses([patient.pk])[patient.pk]
     assert [(d.at, d.label) for d in doses] == [(given.at, "buprenorphine 4 mg SL")]  # held is not a dose
     row = board.for_patient(program, patient)

@@ -17,7 +17,7 @@ B+k. The period is B .. B+27 inclusive (four whole weeks). Levels: 3.7-WM (withd
              S5 P4 B+40 fentanyl+ (after the period).
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -45,17 +45,23 @@ def data(program, team, nurse, prescriber):
     made = {}
 
     def person(name, admitted, level, moves=(), discharge=None, kit=None):
-        patient = patients.register_patient(acting_user=nurse, program=program, care_team=team,
-                                            **patient_fields(mrn=name))
+        patient = patients.register_patient(
+            acting_user=nurse, program=program, care_team=team, **patient_fields(mrn=name)
+        )
         episode = patients.admit(acting_user=nurse, patient=patient, admitted_at=at(admitted), level_code=level)
         if kit is not None:
-            screening.dispense_naloxone(acting_user=nurse, patient=patient, dispensed_at=at(kit),
-                                        formulation="nasal_4mg", strength="4 mg", quantity=1)
+            screening.dispense_naloxone(
+                acting_user=nurse,
+                patient=patient,
+                dispensed_at=at(kit),
+                formulation="nasal_4mg",
+                strength="4 mg",
+                quantity=1,
+            )
         for day, code in moves:
             patients.transfer(acting_user=nurse, episode=episode, at=at(day), level_code=code, reason="planned")
         if discharge is not None:
-            patients.discharge(acting_user=nurse, episode=episode, discharged_at=at(discharge[0]),
-                               reason=discharge[1])
+            patients.discharge(acting_user=nurse, episode=episode, discharged_at=at(discharge[0]), reason=discharge[1])
         made[name] = patient
         return patient
 
@@ -68,14 +74,23 @@ def data(program, team, nurse, prescriber):
     person("P6", 20, "3.5", discharge=(25, "administrative"))
     person("P7", -40, "2.1", discharge=(10, "completed"), kit=-39)
     person("P8", 3, "3.5", [(8, "3.7-WM")])
-    medication.order_medication(acting_user=prescriber, patient=p1, medication="buprenorphine", dose=Decimal("8"),
-                                route="sublingual", frequency="once daily", start_at=at(0))
-    for patient, day, results in ((p1, 1, {"buprenorphine": "positive"}), (p1, 2, {"fentanyl": "positive"}),
-                                  (p5, 6, {"methadone": "positive"}),
-                                  (p4, 10, {"cocaine": "negative", "fentanyl": "negative"}),
-                                  (p4, 40, {"fentanyl": "positive"})):
-        screens.record_screen(acting_user=nurse, patient=patient, collected_at=at(day), observed=True,
-                              results=results)
+    medication.order_medication(
+        acting_user=prescriber,
+        patient=p1,
+        medication="buprenorphine",
+        dose=Decimal("8"),
+        route="sublingual",
+        frequency="once daily",
+        start_at=at(0),
+    )
+    for patient, day, results in (
+        (p1, 1, {"buprenorphine": "positive"}),
+        (p1, 2, {"fentanyl": "positive"}),
+        (p5, 6, {"methadone": "positive"}),
+        (p4, 10, {"cocaine": "negative", "fentanyl": "negative"}),
+        (p4, 40, {"fentanyl": "positive"}),
+    ):
+        screens.record_screen(acting_user=nurse, patient=patient, collected_at=at(day), observed=True, results=results)
     return figures.Period(program, b, b + timedelta(days=27), timezone.now()), b
 
 
@@ -90,8 +105,12 @@ def test_admissions_count_episodes_admitted_in_the_period_by_week(data):
     _, b = data
     found = result(data, "admissions")
     assert found.value == 6
-    assert found.series == [(b, 4), (b + timedelta(days=7), 1), (b + timedelta(days=14), 1),
-                            (b + timedelta(days=21), 0)]
+    assert found.series == [
+        (b, 4),
+        (b + timedelta(days=7), 1),
+        (b + timedelta(days=14), 1),
+        (b + timedelta(days=21), 0),
+    ]
 
 
 def test_census_counts_episodes_open_at_the_end_of_each_day(data):
@@ -115,10 +134,8 @@ def test_retention_at_30_and_90_days(data):
 
 def test_retention_leaves_out_episodes_whose_day_has_not_come(data, nurse, program, team):
     period, _ = data
-    late = patients.register_patient(acting_user=nurse, program=program, care_team=team,
-                                     **patient_fields(mrn="LATE"))
-    patients.admit(acting_user=nurse, patient=late, admitted_at=timezone.now() - timedelta(days=10),
-                   level_code="1")
+    late = patients.register_patient(acting_user=nurse, program=program, care_team=team, **patient_fields(mrn="LATE"))
+    patients.admit(acting_user=nurse, patient=late, admitted_at=timezone.now() - timedelta(days=10), level_code="1")
     recent = figures.Period(program, period.start, timezone.localdate(timezone=program.tz), timezone.now())
     assert figures.retention(30)(recent).denominator == 6  # the episode admitted 10 days ago is not counted
 
@@ -159,8 +176,13 @@ def test_a_rate_with_nothing_to_count_is_none_not_zero(program, nurse):
 
 def test_a_registered_figure_joins_the_dashboard_csv_and_api(data, page, api, director):
     period, _ = data
-    extra = figures.Figure("attendance_by_modality", "Attendance by modality", "rate", "Test figure.",
-                           lambda p: figures.Result(None, breakdown=[("Group therapy", 3, 4)]))
+    extra = figures.Figure(
+        "attendance_by_modality",
+        "Attendance by modality",
+        "rate",
+        "Test figure.",
+        lambda p: figures.Result(None, breakdown=[("Group therapy", 3, 4)]),
+    )
     figures.FIGURES.append(extra)
     try:
         query = f"?start={period.start}&end={period.end}"
@@ -189,8 +211,10 @@ def test_the_dashboard_and_csv_show_each_definition_and_value(data, page, direct
 
 
 def test_the_period_filter_refuses_an_end_before_the_start(page, api, director):
-    assert "The end must not be before the start." in page(director).get(
-        "/outcomes/?start=2026-03-02&end=2026-03-01").content.decode()
+    assert (
+        "The end must not be before the start."
+        in page(director).get("/outcomes/?start=2026-03-02&end=2026-03-01").content.decode()
+    )
     response = api(director).get("/api/v1/outcomes/?start=2026-03-02&end=2026-03-01")
     assert response.status_code == 400 and set(response.json()) == {"end"}
 
@@ -200,4 +224,4 @@ def test_only_the_director_reads_outcomes(page, api, nurse, intake, director):
     assert page(intake).get("/outcomes/export.csv").status_code == 403
     assert api(nurse).get("/api/v1/outcomes/").status_code == 403
     assert page(director).get("/outcomes/").status_code == 200
-    assert date.today()  # the default period (last 90 days) renders without a query
+    assert timezone.localdate()  # the default period (last 90 days) renders without a query

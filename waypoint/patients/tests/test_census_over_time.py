@@ -21,10 +21,19 @@ def local(*args):
 def stay(program, nurse, n, code, started, ended=None):
     """A patient with one episode and one stay (rows written directly: this tests the counting, not admission)."""
     patient = services.register_patient(acting_user=nurse, program=program, **patient_fields(mrn=f"C-{n}"))
-    episode = Episode.objects.create(program=program, patient=patient, admitted_at=started, discharged_at=ended,
-                                     admitted_by=nurse)
-    return LevelOfCareStay.objects.create(program=program, patient=patient, episode=episode, level_code=code,
-                                          asam_edition=3, started_at=started, ended_at=ended, recorded_by=nurse)
+    episode = Episode.objects.create(
+        program=program, patient=patient, admitted_at=started, discharged_at=ended, admitted_by=nurse
+    )
+    return LevelOfCareStay.objects.create(
+        program=program,
+        patient=patient,
+        episode=episode,
+        level_code=code,
+        asam_edition=3,
+        started_at=started,
+        ended_at=ended,
+        recorded_by=nurse,
+    )
 
 
 @pytest.fixture
@@ -65,8 +74,12 @@ def test_the_range_defaults_to_the_last_30_days_and_refuses_bad_ranges(program):
     today = timezone.localdate(timezone=program.tz)
     start, end = queries.census_range(program, None, None)
     assert end == today and (end - start).days == 29
-    for given, key in ((("2026-13-01", None), "from"), ((None, "2999-01-01"), "to"),
-                       (("2026-10-05", "2026-10-01"), "from"), (("2025-01-01", "2026-10-01"), "from")):
+    for given, key in (
+        (("2026-13-01", None), "from"),
+        ((None, "2999-01-01"), "to"),
+        (("2026-10-05", "2026-10-01"), "from"),
+        (("2025-01-01", "2026-10-01"), "from"),
+    ):
         with pytest.raises(ValidationError) as caught:
             queries.census_range(program, *given)
         assert list(caught.value.message_dict) == [key], given
@@ -104,8 +117,7 @@ def test_the_api_returns_now_and_the_history_with_its_definition(api, nurse, oct
     assert history["definition"].startswith("Midnight census")
     assert history["time_zone"] == "America/New_York"
     assert history["capacity"]["3.5"] == 20
-    assert history["days"][1] == {"date": "2026-10-02", "total": 3,
-                                  "levels": {"3.7-WM": 1, "3.5": 2, "2.1": 0, "1": 0}}
+    assert history["days"][1] == {"date": "2026-10-02", "total": 3, "levels": {"3.7-WM": 1, "3.5": 2, "2.1": 0, "1": 0}}
     assert response.json()["total"] == 1  # now: the 3.5 stay still open
 
 

@@ -32,8 +32,14 @@ def test_the_page_says_who_changed_which_fields_and_keeps_the_other_edit(page, n
     mine, theirs = page(nurse), page(colleague)
     form = mine.get(f"/patients/{patient.pk}/edit/").content.decode()
     assert re.search(r'name="version" value="1"', form)
-    fields = {"mrn": patient.mrn, "given_name": "Maria", "family_name": "Rivera", "birth_date": "1988-04-12",
-              "sex_at_birth": "female", "care_team": team.pk}
+    fields = {
+        "mrn": patient.mrn,
+        "given_name": "Maria",
+        "family_name": "Rivera",
+        "birth_date": "1988-04-12",
+        "sex_at_birth": "female",
+        "care_team": team.pk,
+    }
     assert theirs.post(f"/patients/{patient.pk}/edit/", fields | {"phone": "555-0111", "version": 1}).status_code == 302
     refused = mine.post(f"/patients/{patient.pk}/edit/", fields | {"phone": "555-0199", "version": 1})
     text = refused.content.decode()

@@ -19,8 +19,9 @@ def iso(delta=timedelta()):
 
 
 def test_admitting_opens_an_episode_at_the_level_of_care(api, nurse, patient):
-    response = api(nurse).post(episodes_url(patient), {"admitted_at": iso(-timedelta(hours=2)),
-                                                        "level_of_care": "3.7-WM"}, format="json")
+    response = api(nurse).post(
+        episodes_url(patient), {"admitted_at": iso(-timedelta(hours=2)), "level_of_care": "3.7-WM"}, format="json"
+    )
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["discharged_at"] is None
@@ -37,8 +38,9 @@ def test_a_second_open_episode_is_refused(api, nurse, patient, admitted):
 
 
 def test_an_admission_in_the_future_is_refused(api, nurse, patient):
-    response = api(nurse).post(episodes_url(patient), {"admitted_at": iso(timedelta(hours=2)),
-                                                        "level_of_care": "3.5"}, format="json")
+    response = api(nurse).post(
+        episodes_url(patient), {"admitted_at": iso(timedelta(hours=2)), "level_of_care": "3.5"}, format="json"
+    )
     assert response.status_code == 400
     assert "admitted_at" in response.json()
 
@@ -52,16 +54,18 @@ def test_a_level_the_program_does_not_offer_is_refused(api, nurse, patient, code
 
 
 def test_a_malformed_admission_time_is_named(api, nurse, patient):
-    response = api(nurse).post(episodes_url(patient), {"admitted_at": "yesterday", "level_of_care": "3.5"},
-                               format="json")
+    response = api(nurse).post(
+        episodes_url(patient), {"admitted_at": "yesterday", "level_of_care": "3.5"}, format="json"
+    )
     assert response.status_code == 400
     assert list(response.json()) == ["admitted_at"]
 
 
 def test_a_step_down_closes_the_stay_and_opens_the_next(api, nurse, patient, admitted):
     url = f"{episodes_url(patient)}{admitted.pk}/transfer/"
-    response = api(nurse).post(url, {"at": iso(-timedelta(hours=1)), "level_of_care": "3.5",
-                                     "reason": "Withdrawal complete"}, format="json")
+    response = api(nurse).post(
+        url, {"at": iso(-timedelta(hours=1)), "level_of_care": "3.5", "reason": "Withdrawal complete"}, format="json"
+    )
     assert response.status_code == 201, response.json()
     stays = list(LevelOfCareStay.objects.filter(episode=admitted).order_by("started_at"))
     assert [s.level_code for s in stays] == ["3.7-WM", "3.5"]
@@ -85,8 +89,9 @@ def test_a_transfer_to_the_same_level_is_refused(api, nurse, patient, admitted):
 
 def test_a_transfer_before_the_current_stay_began_is_refused(api, nurse, patient, admitted):
     url = f"{episodes_url(patient)}{admitted.pk}/transfer/"
-    response = api(nurse).post(url, {"at": iso(-timedelta(days=10)), "level_of_care": "3.5", "reason": "x"},
-                               format="json")
+    response = api(nurse).post(
+        url, {"at": iso(-timedelta(days=10)), "level_of_care": "3.5", "reason": "x"}, format="json"
+    )
     assert response.status_code == 400
     assert "at" in response.json()
     assert LevelOfCareStay.objects.get(episode=admitted).ended_at is None
@@ -127,27 +132,36 @@ def test_discharging_twice_is_refused(api, nurse, patient, admitted):
 
 
 def test_readmission_after_discharge_opens_a_new_episode(api, nurse, patient, admitted):
-    api(nurse).post(f"{episodes_url(patient)}{admitted.pk}/discharge/",
-                    {"discharged_at": iso(-timedelta(hours=5)), "reason": "left_against_advice"}, format="json")
-    response = api(nurse).post(episodes_url(patient), {"admitted_at": iso(), "level_of_care": "3.7-WM"},
-                               format="json")
+    api(nurse).post(
+        f"{episodes_url(patient)}{admitted.pk}/discharge/",
+        {"discharged_at": iso(-timedelta(hours=5)), "reason": "left_against_advice"},
+        format="json",
+    )
+    response = api(nurse).post(episodes_url(patient), {"admitted_at": iso(), "level_of_care": "3.7-WM"}, format="json")
     assert response.status_code == 201
     assert patient.episodes.count() == 2
 
 
 def test_readmission_overlapping_the_last_episode_is_refused(api, nurse, patient, admitted):
-    api(nurse).post(f"{episodes_url(patient)}{admitted.pk}/discharge/",
-                    {"discharged_at": iso(-timedelta(hours=5)), "reason": "completed"}, format="json")
-    response = api(nurse).post(episodes_url(patient), {"admitted_at": iso(-timedelta(days=1)),
-                                                        "level_of_care": "3.5"}, format="json")
+    api(nurse).post(
+        f"{episodes_url(patient)}{admitted.pk}/discharge/",
+        {"discharged_at": iso(-timedelta(hours=5)), "reason": "completed"},
+        format="json",
+    )
+    response = api(nurse).post(
+        episodes_url(patient), {"admitted_at": iso(-timedelta(days=1)), "level_of_care": "3.5"}, format="json"
+    )
     assert response.status_code == 400
     assert "admitted_at" in response.json()
 
 
 def test_a_failed_change_writes_no_audit_event(api, nurse, patient, admitted):
     before = AuditEvent.objects.count()
-    api(nurse).post(f"{episodes_url(patient)}{admitted.pk}/discharge/",
-                    {"discharged_at": iso(-timedelta(days=9)), "reason": "completed"}, format="json")
+    api(nurse).post(
+        f"{episodes_url(patient)}{admitted.pk}/discharge/",
+        {"discharged_at": iso(-timedelta(days=9)), "reason": "completed"},
+        format="json",
+    )
     assert AuditEvent.objects.count() == before
 
 

@@ -22,16 +22,19 @@ def episodes_url(patient):
 
 def past_episode(nurse, patient, start_days_ago, end_days_ago, level="3.5"):
     now = timezone.now()
-    episode = services.admit(acting_user=nurse, patient=patient, admitted_at=now - start_days_ago * DAY,
-                             level_code=level)
+    episode = services.admit(
+        acting_user=nurse, patient=patient, admitted_at=now - start_days_ago * DAY, level_code=level
+    )
     naloxone_and_education(patient, nurse, now - start_days_ago * DAY + timedelta(hours=1))
-    return services.discharge(acting_user=nurse, episode=episode, discharged_at=now - end_days_ago * DAY,
-                              reason="completed")
+    return services.discharge(
+        acting_user=nurse, episode=episode, discharged_at=now - end_days_ago * DAY, reason="completed"
+    )
 
 
 def admit_by_api(api, nurse, patient, when, level="3.5"):
-    return api(nurse).post(episodes_url(patient), {"admitted_at": when.isoformat(), "level_of_care": level},
-                           format="json")
+    return api(nurse).post(
+        episodes_url(patient), {"admitted_at": when.isoformat(), "level_of_care": level}, format="json"
+    )
 
 
 def test_an_admission_inside_an_earlier_episode_is_refused_naming_admitted_at(api, nurse, patient):
@@ -39,8 +42,9 @@ def test_an_admission_inside_an_earlier_episode_is_refused_naming_admitted_at(ap
     response = admit_by_api(api, nurse, patient, timezone.now() - 15 * DAY)
     assert response.status_code == 400
     message = response.json()["admitted_at"][0]
-    assert "overlaps the episode of care from " + timezone.localtime(earlier.admitted_at).strftime("%Y-%m-%d") \
-        in message
+    assert (
+        "overlaps the episode of care from " + timezone.localtime(earlier.admitted_at).strftime("%Y-%m-%d") in message
+    )
     assert Episode.objects.count() == 1
 
 
@@ -74,22 +78,28 @@ def test_a_stay_left_over_from_another_episode_is_an_overlap_too(api, nurse, pat
 
 
 def test_a_transfer_back_into_an_earlier_stay_is_refused_beside_the_field(page, nurse, patient, admitted):
-    services.transfer(acting_user=nurse, episode=admitted, at=timezone.now() - 2 * DAY, level_code="3.5",
-                      reason="withdrawal complete")
+    services.transfer(
+        acting_user=nurse, episode=admitted, at=timezone.now() - 2 * DAY, level_code="3.5", reason="withdrawal complete"
+    )
     when = timezone.localtime(timezone.now() - 60 * timedelta(hours=1), patient.program.tz).strftime("%Y-%m-%dT%H:%M")
-    response = page(nurse).post(reverse("patients:transfer", args=[patient.pk, admitted.pk]),
-                                {"at": when, "level_of_care": "2.1", "reason": "step-down"})
+    response = page(nurse).post(
+        reverse("patients:transfer", args=[patient.pk, admitted.pk]),
+        {"at": when, "level_of_care": "2.1", "reason": "step-down"},
+    )
     body = response.content.decode()
     assert 'id="id_at_error"' in body and "before the current stay began" in body
     assert LevelOfCareStay.objects.filter(episode=admitted).count() == 2
 
 
 def test_a_discharge_before_the_current_stay_began_is_refused_naming_discharged_at(api, nurse, patient, admitted):
-    services.transfer(acting_user=nurse, episode=admitted, at=timezone.now() - DAY, level_code="3.5",
-                      reason="withdrawal complete")
-    response = api(nurse).post(f"{episodes_url(patient)}{admitted.pk}/discharge/",
-                               {"discharged_at": (timezone.now() - 2 * DAY).isoformat(), "reason": "completed"},
-                               format="json")
+    services.transfer(
+        acting_user=nurse, episode=admitted, at=timezone.now() - DAY, level_code="3.5", reason="withdrawal complete"
+    )
+    response = api(nurse).post(
+        f"{episodes_url(patient)}{admitted.pk}/discharge/",
+        {"discharged_at": (timezone.now() - 2 * DAY).isoformat(), "reason": "completed"},
+        format="json",
+    )
     assert response.status_code == 400 and list(response.json()) == ["discharged_at"]
     admitted.refresh_from_db()
     assert admitted.is_open
@@ -97,12 +107,20 @@ def test_a_discharge_before_the_current_stay_began_is_refused_naming_discharged_
 
 def test_the_referral_admission_shows_an_overlap_beside_admitted_at(page, nurse, patient, program):
     past_episode(nurse, patient, 20, 10)
-    referral = referrals.create_referral(acting_user=nurse, program=program, name="Maria Rivera", contact="555",
-                                         source="self", received_at=timezone.now() - 30 * DAY,
-                                         requested_level="3.5")
+    referral = referrals.create_referral(
+        acting_user=nurse,
+        program=program,
+        name="Maria Rivera",
+        contact="555",
+        source="self",
+        received_at=timezone.now() - 30 * DAY,
+        requested_level="3.5",
+    )
     when = timezone.localtime(timezone.now() - 15 * DAY, program.tz).strftime("%Y-%m-%dT%H:%M")
-    response = page(nurse).post(reverse("placements:referral-admit", args=[referral.pk]),
-                                {"mrn": patient.mrn, "admitted_at": when, "level_code": "3.5"})
+    response = page(nurse).post(
+        reverse("placements:referral-admit", args=[referral.pk]),
+        {"mrn": patient.mrn, "admitted_at": when, "level_code": "3.5"},
+    )
     body = response.content.decode()
     assert response.status_code == 400
     assert 'id="id_admitted_at_error"' in body and "overlaps the episode of care" in body

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from waypoint.patients.models import Patient, TimelineEntry
 from waypoint.privacy.models import AuditEvent
@@ -12,8 +13,13 @@ URL = "/api/v1/patients/"
 
 
 def body(**overrides):
-    data = {"mrn": "W-2001", "given_name": "James", "family_name": "Okoro", "birth_date": "1991-07-02",
-            "sex_at_birth": "male"}
+    data = {
+        "mrn": "W-2001",
+        "given_name": "James",
+        "family_name": "Okoro",
+        "birth_date": "1991-07-02",
+        "sex_at_birth": "male",
+    }
     return data | overrides
 
 
@@ -37,10 +43,18 @@ def test_it_names_each_missing_required_field(api, nurse, missing):
     assert not Patient.objects.exists()
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("birth_date", "12/31/1990x"), ("birth_date", "1990-02-30"), ("sex_at_birth", "x"), ("mrn", ""),
-    ("mrn", "M" * 33), ("care_team", 99999), ("given_name", None),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("birth_date", "12/31/1990x"),
+        ("birth_date", "1990-02-30"),
+        ("sex_at_birth", "x"),
+        ("mrn", ""),
+        ("mrn", "M" * 33),
+        ("care_team", 99999),
+        ("given_name", None),
+    ],
+)
 def test_it_names_a_malformed_field(api, nurse, field, value):
     response = api(nurse).post(URL, body(**{field: value}), format="json")
     assert response.status_code == 400
@@ -55,7 +69,7 @@ def test_it_refuses_an_unknown_field_by_name(api, nurse):
 
 
 def test_it_refuses_a_birth_date_in_the_future(api, nurse):
-    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    tomorrow = (timezone.localdate() + timedelta(days=2)).isoformat()
     response = api(nurse).post(URL, body(birth_date=tomorrow), format="json")
     assert response.status_code == 400
     assert "birth_date" in response.json()
@@ -95,8 +109,15 @@ def test_a_correction_is_audited_with_the_changed_field_names_only(api, nurse, p
 def test_a_correction_to_a_duplicate_mrn_changes_nothing(api, nurse, patient, program):
     from waypoint.patients import services
 
-    other = services.register_patient(acting_user=nurse, program=program, mrn="W-9", given_name="A",
-                                      family_name="B", birth_date=date(1990, 1, 1), sex_at_birth="male")
+    other = services.register_patient(
+        acting_user=nurse,
+        program=program,
+        mrn="W-9",
+        given_name="A",
+        family_name="B",
+        birth_date=date(1990, 1, 1),
+        sex_at_birth="male",
+    )
     response = api(nurse).patch(f"{URL}{other.pk}/", {"mrn": patient.mrn, "phone": "1"}, format="json")
     assert response.status_code == 400
     assert "mrn" in response.json()
@@ -110,30 +131,51 @@ def test_a_patient_cannot_be_deleted(api, nurse, patient):
 
 
 def test_the_register_page_shows_the_error_next_to_the_field(page, nurse, patient):
-    response = page(nurse).post(reverse("patients:register"), {
-        "mrn": patient.mrn, "given_name": "A", "family_name": "B", "birth_date": "1990-01-01",
-        "sex_at_birth": "male",
-    })
+    response = page(nurse).post(
+        reverse("patients:register"),
+        {
+            "mrn": patient.mrn,
+            "given_name": "A",
+            "family_name": "B",
+            "birth_date": "1990-01-01",
+            "sex_at_birth": "male",
+        },
+    )
     assert response.status_code == 200
     assert b'id="id_mrn_error"' in response.content
     assert b"already in use in this program" in response.content
 
 
 def test_the_register_page_refuses_a_future_birth_date_next_to_the_field(page, nurse):
-    future = (date.today() + timedelta(days=30)).isoformat()
-    response = page(nurse).post(reverse("patients:register"), {
-        "mrn": "W-5", "given_name": "A", "family_name": "B", "birth_date": future, "sex_at_birth": "male",
-    })
+    future = (timezone.localdate() + timedelta(days=30)).isoformat()
+    response = page(nurse).post(
+        reverse("patients:register"),
+        {
+            "mrn": "W-5",
+            "given_name": "A",
+            "family_name": "B",
+            "birth_date": future,
+            "sex_at_birth": "male",
+        },
+    )
     assert response.status_code == 200
     assert b'id="id_birth_date_error"' in response.content
     assert not Patient.objects.exists()
 
 
 def test_the_register_page_saves_and_opens_the_chart(page, nurse):
-    response = page(nurse).post(reverse("patients:register"), {
-        "mrn": "W-5", "given_name": "Aisha", "family_name": "Nguyen", "birth_date": "1990-01-01",
-        "sex_at_birth": "female", "preferred_language": "English",
-    }, follow=True)
+    response = page(nurse).post(
+        reverse("patients:register"),
+        {
+            "mrn": "W-5",
+            "given_name": "Aisha",
+            "family_name": "Nguyen",
+            "birth_date": "1990-01-01",
+            "sex_at_birth": "female",
+            "preferred_language": "English",
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     assert b"Aisha Nguyen" in response.content
     assert response.redirect_chain[-1][0] == Patient.objects.get(mrn="W-5").get_absolute_url()

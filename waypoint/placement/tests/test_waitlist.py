@@ -13,8 +13,17 @@ def admitted(days_ago, waited_hours):
 
 
 # Admitted within 30 days: waits 2, 4, 10, 24, 48 h. Between 30 and 90 days ago: 72, 96, 200 h. Older: 500 h.
-DATA = [admitted(1, 10), admitted(3, 2), admitted(10, 48), admitted(20, 4), admitted(29.9, 24),
-        admitted(31, 96), admitted(60, 72), admitted(89, 200), admitted(120, 500)]
+DATA = [
+    admitted(1, 10),
+    admitted(3, 2),
+    admitted(10, 48),
+    admitted(20, 4),
+    admitted(29.9, 24),
+    admitted(31, 96),
+    admitted(60, 72),
+    admitted(89, 200),
+    admitted(120, 500),
+]
 
 
 def test_the_last_30_days_median_and_90th_percentile_match_the_hand_computation():

@@ -25,18 +25,25 @@ def test_an_admitted_patient_without_a_placement_is_due_from_admission(nurse, pr
 
 
 def test_a_placement_clears_it_and_a_transfer_makes_it_due_again(nurse, program, admitted, patient):
-    services.record_placement(acting_user=nurse, patient=patient, ratings=RATINGS,
-                              at=timezone.now() - timedelta(hours=5))
+    services.record_placement(
+        acting_user=nurse, patient=patient, ratings=RATINGS, at=timezone.now() - timedelta(hours=5)
+    )
     assert due(nurse, program) == []
-    patients.transfer(acting_user=nurse, episode=admitted, at=timezone.now() - timedelta(hours=1), level_code="3.5",
-                      reason="step-down")
+    patients.transfer(
+        acting_user=nurse,
+        episode=admitted,
+        at=timezone.now() - timedelta(hours=1),
+        level_code="3.5",
+        reason="step-down",
+    )
     [row] = due(nurse, program)
     assert "3.5" in row.why
 
 
 def test_the_program_interval_and_overdue_days_are_settings(nurse, program, admitted, patient):
-    services.record_placement(acting_user=nurse, patient=patient, ratings=RATINGS,
-                              at=timezone.now() - timedelta(days=2))
+    services.record_placement(
+        acting_user=nurse, patient=patient, ratings=RATINGS, at=timezone.now() - timedelta(days=2)
+    )
     assert due(nurse, program) == []  # no interval set: only transitions
     program_settings.change(program, "placement.reassessment_interval_days", 1, acting_user=nurse)
     [row] = due(nurse, program)

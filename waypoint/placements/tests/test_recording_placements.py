@@ -62,8 +62,7 @@ def test_an_unknown_level_is_refused(nurse, patient):
 
 
 def test_the_api_answers_201_with_the_recommendation(api, nurse, patient):
-    response = api(nurse).post(f"/api/v1/patients/{patient.pk}/placements/", {"ratings": WITHDRAWAL},
-                               format="json")
+    response = api(nurse).post(f"/api/v1/patients/{patient.pk}/placements/", {"ratings": WITHDRAWAL}, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["recommendation"]["level"] == "3.7"
@@ -75,8 +74,9 @@ def test_the_api_answers_201_with_the_recommendation(api, nurse, patient):
 
 
 def test_the_api_answers_400_naming_reason_for_a_differing_decision(api, nurse, patient):
-    response = api(nurse).post(f"/api/v1/patients/{patient.pk}/placements/",
-                               {"ratings": LOW, "decided_level": "3.5"}, format="json")
+    response = api(nurse).post(
+        f"/api/v1/patients/{patient.pk}/placements/", {"ratings": LOW, "decided_level": "3.5"}, format="json"
+    )
     assert response.status_code == 400 and "reason" in response.json()
 
 
@@ -84,16 +84,16 @@ def test_the_api_answers_400_naming_the_dimension_and_the_level(api, nurse, pati
     url = f"/api/v1/patients/{patient.pk}/placements/"
     response = api(nurse).post(url, {"ratings": LOW | {"d2": 7}}, format="json")
     assert response.status_code == 400 and "ratings.d2" in response.json()
-    response = api(nurse).post(url, {"ratings": LOW, "decided_level": "9", "reason": "other",
-                                     "reason_text": "x"}, format="json")
+    response = api(nurse).post(
+        url, {"ratings": LOW, "decided_level": "9", "reason": "other", "reason_text": "x"}, format="json"
+    )
     assert response.status_code == 400 and "decided_level" in response.json()
     response = api(nurse).post(url, {"ratings": LOW, "colour": "red"}, format="json")
     assert response.status_code == 400 and "colour" in response.json()
 
 
 def test_a_nurse_of_another_program_gets_404_from_the_api(api, north_nurse, patient):
-    response = api(north_nurse).post(f"/api/v1/patients/{patient.pk}/placements/", {"ratings": LOW},
-                                     format="json")
+    response = api(north_nurse).post(f"/api/v1/patients/{patient.pk}/placements/", {"ratings": LOW}, format="json")
     assert response.status_code == 404
 
 
@@ -104,8 +104,9 @@ def page_data(ratings, **extra):
 
 def test_the_page_records_a_placement_and_the_chart_shows_it(page, nurse, patient):
     client = page(nurse)
-    response = client.post(reverse("placements:placement", args=[patient.pk]),
-                           page_data(WITHDRAWAL, note_d1="shaking, sweating"))
+    response = client.post(
+        reverse("placements:placement", args=[patient.pk]), page_data(WITHDRAWAL, note_d1="shaking, sweating")
+    )
     assert response.status_code == 302
     chart = client.get(reverse("patients:chart", args=[patient.pk])).content.decode()
     assert "Level of care placement" in chart
@@ -114,8 +115,7 @@ def test_the_page_records_a_placement_and_the_chart_shows_it(page, nurse, patien
 
 
 def test_the_page_shows_the_reason_error_beside_the_field(page, nurse, patient):
-    response = page(nurse).post(reverse("placements:placement", args=[patient.pk]),
-                                page_data(LOW, decided_level="3.5"))
+    response = page(nurse).post(reverse("placements:placement", args=[patient.pk]), page_data(LOW, decided_level="3.5"))
     assert response.status_code == 200
     assert 'id="id_reason_error"' in response.content.decode()
 

@@ -17,8 +17,9 @@ LOW = {"d1": 0, "d2": 0, "d3": 0, "d4": 1, "d5": 1, "d6": 0}  # default table: l
 def harbor_table():
     table = default_table(3)
     table["name"] = "Harbor table"
-    table["rules"].append({"id": "D5-2", "when": [{"dimension": 5, "at_least": 2}], "level": "2.5",
-                           "why": "Harbor: continued use risk"})
+    table["rules"].append(
+        {"id": "D5-2", "when": [{"dimension": 5, "at_least": 2}], "level": "2.5", "why": "Harbor: continued use risk"}
+    )
     return table
 
 
@@ -62,8 +63,7 @@ def test_the_placement_page_and_api_name_the_table_version(administrator, nurse,
     services.record_placement(acting_user=nurse, patient=patient, ratings=LOW)
     body = page(nurse).get(reverse("placements:placement", args=[patient.pk])).content.decode()
     assert 'href="/placement/rules/versions/1/">program version 1</a>' in body
-    recommendation = api(nurse).get(f"/api/v1/patients/{patient.pk}/placements/").json()["results"][0][
-        "recommendation"]
+    recommendation = api(nurse).get(f"/api/v1/patients/{patient.pk}/placements/").json()["results"][0]["recommendation"]
     assert recommendation["table_version"] == 1 and recommendation["program_table"] is True
 
 
@@ -125,8 +125,9 @@ def test_saving_the_table_in_force_again_is_refused(administrator, program):
 
 
 def test_the_edit_page_shows_the_counterexample_and_saves_nothing(page, administrator, program):
-    response = page(administrator).post(reverse("placements:rule-table-edit"),
-                                        {"table": json.dumps(broken_table()), "note": "try"})
+    response = page(administrator).post(
+        reverse("placements:rule-table-edit"), {"table": json.dumps(broken_table()), "note": "try"}
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert 'id="id_table_error"' in body and "First counterexample: d1 = 0" in body
@@ -135,15 +136,19 @@ def test_the_edit_page_shows_the_counterexample_and_saves_nothing(page, administ
 
 
 def test_the_edit_page_refuses_json_that_does_not_parse(page, administrator):
-    body = page(administrator).post(reverse("placements:rule-table-edit"),
-                                    {"table": "{not json", "note": "try"}).content.decode()
+    body = (
+        page(administrator)
+        .post(reverse("placements:rule-table-edit"), {"table": "{not json", "note": "try"})
+        .content.decode()
+    )
     assert "Not valid JSON" in body and not RuleTableVersion.objects.exists()
 
 
 def test_the_pages_save_view_and_restore_versions(page, administrator, nurse, program):
     client = page(administrator)
-    response = client.post(reverse("placements:rule-table-edit"),
-                           {"table": json.dumps(harbor_table()), "note": "Harbor review 2026"})
+    response = client.post(
+        reverse("placements:rule-table-edit"), {"table": json.dumps(harbor_table()), "note": "Harbor review 2026"}
+    )
     assert response.status_code == 302
     client.post(reverse("placements:rule-table-edit"), {"table": json.dumps(default_table(3)), "note": "Back"})
     body = page(nurse).get(reverse("placements:rule-table")).content.decode()

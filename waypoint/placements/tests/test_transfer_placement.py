@@ -20,14 +20,21 @@ HOUR = timedelta(hours=1)
 
 
 def place(nurse, patient, ratings, hours_ago):
-    return services.record_placement(acting_user=nurse, patient=patient, ratings=ratings,
-                                     at=timezone.now() - hours_ago * HOUR)
+    return services.record_placement(
+        acting_user=nurse, patient=patient, ratings=ratings, at=timezone.now() - hours_ago * HOUR
+    )
 
 
 def test_a_transfer_records_its_supporting_placement(nurse, patient, admitted):
     placement = place(nurse, patient, OUTPATIENT, 3)
-    stay = patients.transfer(acting_user=nurse, episode=admitted, at=timezone.now() - HOUR, level_code="2.1",
-                             reason="Step-down", placement_id=placement.pk)
+    stay = patients.transfer(
+        acting_user=nurse,
+        episode=admitted,
+        at=timezone.now() - HOUR,
+        level_code="2.1",
+        reason="Step-down",
+        placement_id=placement.pk,
+    )
     assert stay.placement == placement and stay.latest_recommendation == "2.1"
     assert not stay.against_recommendation
     line = TimelineEntry.objects.get(patient=patient, kind="transferred").summary
@@ -38,8 +45,13 @@ def test_a_transfer_records_its_supporting_placement(nurse, patient, admitted):
 def test_a_transfer_against_the_latest_recommendation_says_so(nurse, patient, admitted):
     place(nurse, patient, OUTPATIENT, 5)
     place(nurse, patient, RESIDENTIAL, 3)  # the latest recommends 3.5
-    stay = patients.transfer(acting_user=nurse, episode=admitted, at=timezone.now() - HOUR, level_code="2.1",
-                             reason="Patient asks for outpatient care")
+    stay = patients.transfer(
+        acting_user=nurse,
+        episode=admitted,
+        at=timezone.now() - HOUR,
+        level_code="2.1",
+        reason="Patient asks for outpatient care",
+    )
     assert stay.placement is None and stay.latest_recommendation == "3.5" and stay.against_recommendation
     line = TimelineEntry.objects.get(patient=patient, kind="transferred").summary
     assert line.endswith("against the latest placement's recommendation (3.5)")
@@ -49,15 +61,26 @@ def test_a_transfer_against_the_latest_recommendation_says_so(nurse, patient, ad
 def test_a_placement_after_the_transfer_or_of_another_patient_is_refused(nurse, patient, admitted, program, team):
     later = place(nurse, patient, OUTPATIENT, 0)
     with pytest.raises(ValidationError) as caught:
-        patients.transfer(acting_user=nurse, episode=admitted, at=timezone.now() - HOUR, level_code="2.1",
-                          reason="Step-down", placement_id=later.pk)
+        patients.transfer(
+            acting_user=nurse,
+            episode=admitted,
+            at=timezone.now() - HOUR,
+            level_code="2.1",
+            reason="Step-down",
+            placement_id=later.pk,
+        )
     assert "assessed after the transfer" in caught.value.message_dict["placement"][0]
-    other = patients.register_patient(acting_user=nurse, program=program, care_team=team,
-                                      **patient_fields(mrn="W-9"))
+    other = patients.register_patient(acting_user=nurse, program=program, care_team=team, **patient_fields(mrn="W-9"))
     theirs = place(nurse, other, OUTPATIENT, 4)
     with pytest.raises(ValidationError) as caught:
-        patients.transfer(acting_user=nurse, episode=admitted, at=timezone.now() - HOUR, level_code="2.1",
-                          reason="Step-down", placement_id=theirs.pk)
+        patients.transfer(
+            acting_user=nurse,
+            episode=admitted,
+            at=timezone.now() - HOUR,
+            level_code="2.1",
+            reason="Step-down",
+            placement_id=theirs.pk,
+        )
     assert list(caught.value.message_dict) == ["placement"]
     assert admitted.stays.count() == 1
 
@@ -78,9 +101,16 @@ def test_a_placement_from_an_earlier_episode_is_not_the_latest(nurse, patient):
 
 def test_the_api_takes_the_placement_and_reports_against_the_recommendation(api, nurse, patient, admitted):
     placement = place(nurse, patient, RESIDENTIAL, 3)
-    response = api(nurse).post(f"/api/v1/patients/{patient.pk}/episodes/{admitted.pk}/transfer/",
-                               {"at": (timezone.now() - HOUR).isoformat(), "level_of_care": "2.1",
-                                "reason": "Payer", "placement": placement.pk}, format="json")
+    response = api(nurse).post(
+        f"/api/v1/patients/{patient.pk}/episodes/{admitted.pk}/transfer/",
+        {
+            "at": (timezone.now() - HOUR).isoformat(),
+            "level_of_care": "2.1",
+            "reason": "Payer",
+            "placement": placement.pk,
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["placement"] == placement.pk and body["latest_recommendation"] == "3.5"
@@ -88,9 +118,11 @@ def test_the_api_takes_the_placement_and_reports_against_the_recommendation(api,
 
 
 def test_the_api_names_a_foreign_placement(api, nurse, patient, admitted):
-    response = api(nurse).post(f"/api/v1/patients/{patient.pk}/episodes/{admitted.pk}/transfer/",
-                               {"at": (timezone.now() - HOUR).isoformat(), "level_of_care": "2.1",
-                                "reason": "Step-down", "placement": 999999}, format="json")
+    response = api(nurse).post(
+        f"/api/v1/patients/{patient.pk}/episodes/{admitted.pk}/transfer/",
+        {"at": (timezone.now() - HOUR).isoformat(), "level_of_care": "2.1", "reason": "Step-down", "placement": 999999},
+        format="json",
+    )
     assert response.status_code == 400 and list(response.json()) == ["placement"]
 
 
@@ -101,9 +133,11 @@ def test_the_form_shows_the_latest_recommendation_and_the_chart_the_path(page, n
     assert "Latest placement assessment" in form and "Clinically Managed High-Intensity Residential" in form
     assert f'<option value="{placement.pk}">' in form
     when = timezone.localtime(timezone.now() - HOUR, patient.program.tz).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(reverse("patients:transfer", args=[patient.pk, admitted.pk]),
-                           {"at": when, "level_of_care": "2.1", "reason": "Patient preference",
-                            "placement": str(placement.pk)}, follow=True)
+    response = client.post(
+        reverse("patients:transfer", args=[patient.pk, admitted.pk]),
+        {"at": when, "level_of_care": "2.1", "reason": "Patient preference", "placement": str(placement.pk)},
+        follow=True,
+    )
     body = response.content.decode()
     assert "against the latest placement&#x27;s recommendation (3.5)" in body  # the message after the move
     assert "Path through the levels" in body and "Supported by the" in body

@@ -72,8 +72,15 @@ def test_every_column_sorts_both_ways(page, privacy_officer, trail, key):
     ascending = client.get(URL, {"sort": key})
     descending = client.get(URL, {"sort": f"-{key}"})
     assert ascending.status_code == descending.status_code == 200
-    column = {"at": "at", "user": "actor_name", "action": "action", "patient": "patient_id", "outcome": "outcome",
-              "channel": "channel", "object": "object_type"}[key]
+    column = {
+        "at": "at",
+        "user": "actor_name",
+        "action": "action",
+        "patient": "patient_id",
+        "outcome": "outcome",
+        "channel": "channel",
+        "object": "object_type",
+    }[key]
     values = [getattr(event, column) for event in ascending.context["page"].object_list]
     values = [value for value in values if value is not None]
     assert len(values) > 1 and values == sorted(values)

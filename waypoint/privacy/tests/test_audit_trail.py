@@ -13,8 +13,12 @@ from waypoint.privacy.models import AppendOnlyError, AuditEvent
 def test_reading_a_chart_is_audited_with_who_what_and_channel(page, nurse, patient):
     page(nurse).get(patient.get_absolute_url())
     event = AuditEvent.objects.filter(action="patient.chart.read").get()
-    assert (event.actor, event.patient_id, event.program_id, event.channel) == (nurse, patient.pk, patient.program_id,
-                                                                               "page")
+    assert (event.actor, event.patient_id, event.program_id, event.channel) == (
+        nurse,
+        patient.pk,
+        patient.program_id,
+        "page",
+    )
 
 
 def test_reading_through_the_api_is_audited_as_api(api, nurse, patient):
@@ -88,8 +92,15 @@ def test_many_events_appended_at_once_link_in_order_and_verify(nurse, patient, a
     from conftest import patient_fields
     from waypoint.patients import services
 
-    others = [services.register_patient(acting_user=nurse, program=program, care_team=patient.care_team,
-                                        **patient_fields(mrn=f"M-{n}", given_name=f"Many{n}")) for n in range(3)]
+    others = [
+        services.register_patient(
+            acting_user=nurse,
+            program=program,
+            care_team=patient.care_team,
+            **patient_fields(mrn=f"M-{n}", given_name=f"Many{n}"),
+        )
+        for n in range(3)
+    ]
     before = AuditEvent.objects.order_by("-id").first()
     ids = [patient.pk] + [p.pk for p in others]
     made = audit.record_many(nurse, "fhir.read", patient_ids=ids, program=program, detail={"kind": "patient"})

@@ -53,8 +53,9 @@ def test_a_nurse_already_on_the_team_needs_no_glass_broken(page, nurse, patient)
     assert not EmergencyAccess.objects.exists()
 
 
-def test_the_privacy_officer_sees_every_emergency_access_on_the_report(page, counselor_off_team, privacy_officer,
-                                                                         patient):
+def test_the_privacy_officer_sees_every_emergency_access_on_the_report(
+    page, counselor_off_team, privacy_officer, patient
+):
     page(counselor_off_team).post("/emergency-access/", {"mrn": patient.mrn, "reason": REASON})
     html = page(privacy_officer).get("/privacy/break-the-glass/").content.decode()
     assert REASON in html and patient.mrn in html and "counselor" in html

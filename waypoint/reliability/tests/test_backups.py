@@ -37,14 +37,20 @@ def row_counts(query) -> dict[str, int]:
 
 def waypoint(database_url: str, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, DATABASE_URL=database_url)
-    return subprocess.run([sys.executable, "-m", "waypoint", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "waypoint", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_a_restored_backup_has_every_record_and_an_intact_audit_chain(tmp_path, nurse, admitted):
     for hours in (3, 2, 1):
-        withdrawal.record_assessment(acting_user=nurse, patient=admitted.patient, instrument="cows", responses=COWS,
-                                     taken_at=timezone.now() - timedelta(hours=hours))
+        withdrawal.record_assessment(
+            acting_user=nurse,
+            patient=admitted.patient,
+            instrument="cows",
+            responses=COWS,
+            taken_at=timezone.now() - timedelta(hours=hours),
+        )
     backup = tmp_path / "waypoint.backup"
     call_command("backup", str(backup))
     assert backup.stat().st_size > 0

@@ -51,8 +51,12 @@ def test_every_answer_is_503_while_the_database_is_down_and_service_resumes_afte
     with unreachable_database():
         chart = page_client.get(f"/patients/{patient.pk}/")
         listed = api_client.get("/api/v1/patients/")
-        posted = api_client.post(f"/api/v1/patients/{patient.pk}/assessments/", body, format="json",
-                                 headers={"Idempotency-Key": "during-the-outage"})
+        posted = api_client.post(
+            f"/api/v1/patients/{patient.pk}/assessments/",
+            body,
+            format="json",
+            headers={"Idempotency-Key": "during-the-outage"},
+        )
         fhir = api_client.get("/fhir/Patient")
         health = anonymous.get("/healthz")
     for response in (chart, listed, posted, fhir, health):
@@ -69,8 +73,12 @@ def test_every_answer_is_503_while_the_database_is_down_and_service_resumes_afte
     assert api_client.get("/api/v1/patients/").status_code == 200
     assert page_client.get(f"/patients/{patient.pk}/").status_code == 200
     assert Assessment.objects.count() == before
-    retried = api_client.post(f"/api/v1/patients/{patient.pk}/assessments/", body, format="json",
-                              headers={"Idempotency-Key": "during-the-outage"})
+    retried = api_client.post(
+        f"/api/v1/patients/{patient.pk}/assessments/",
+        body,
+        format="json",
+        headers={"Idempotency-Key": "during-the-outage"},
+    )
     assert retried.status_code == 201 and Assessment.objects.count() == before + 1
 
 

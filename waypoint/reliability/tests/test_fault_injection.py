@@ -43,16 +43,30 @@ class PrivatePostgres:
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/waypoint"
 
     def run(self, *args):
-        subprocess.run(as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), *args]), check=True,
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), *args]),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
 
     def init(self):
-        subprocess.run(as_postgres([str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
-                                    "--auth=trust", "-E", "UTF8"]), check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            as_postgres([str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
 
     def start(self):
-        self.run("-l", str(self.folder / "server.log"), "-w", "-o",
-                 f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1", "start")
+        self.run(
+            "-l",
+            str(self.folder / "server.log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1",
+            "start",
+        )
 
     def stop(self):
         self.run("-m", "fast", "-w", "stop")
@@ -75,16 +89,20 @@ def private_postgres():
             conn.execute("CREATE DATABASE waypoint")
         yield server
     finally:
-        subprocess.run(as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(server.data), "-m", "immediate", "stop"]),
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(server.data), "-m", "immediate", "stop"]),
+            capture_output=True,
+            timeout=60,
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def waypoint(database_url: str, *args: str) -> str:
     env = dict(os.environ, DATABASE_URL=database_url)
     env.pop("WAYPOINT_TESTING", None)
-    done = subprocess.run([sys.executable, "-m", "waypoint", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "waypoint", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
@@ -93,8 +111,9 @@ def call(method: str, url: str, token: str, body=None, key=None) -> tuple[int, d
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     if key:
         headers["Idempotency-Key"] = key
-    request = urllib.request.Request(url, data=json.dumps(body).encode() if body else None, method=method,
-                                     headers=headers)
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode() if body else None, method=method, headers=headers
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own loopback server
             return response.status, json.loads(response.read() or b"{}")
@@ -104,8 +123,10 @@ def call(method: str, url: str, token: str, body=None, key=None) -> tuple[int, d
         return error.code, {}
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="runs once, in the suite's PostgreSQL pass (it "
-                    "uses its own PostgreSQL instance, not the test database)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="runs once, in the suite's PostgreSQL pass (it uses its own PostgreSQL instance, not the test database)",
+)
 def test_a_database_restart_under_load_loses_nothing_and_never_answers_500(private_postgres):
     url = private_postgres.url
     waypoint(url, "migrate", "--no-input")
@@ -128,9 +149,13 @@ def test_a_database_restart_under_load_loses_nothing_and_never_answers_500(priva
                 with lock:
                     n = next(counter)
                 taken = (timezone.now() - timedelta(minutes=30, seconds=n)).isoformat()
-                status, body = call("POST", f"{server.url}/api/v1/patients/{patient}/assessments/", token,
-                                    {"instrument": "cows", "responses": COWS, "taken_at": taken},
-                                    key=str(uuid.uuid4()))
+                status, body = call(
+                    "POST",
+                    f"{server.url}/api/v1/patients/{patient}/assessments/",
+                    token,
+                    {"instrument": "cows", "responses": COWS, "taken_at": taken},
+                    key=str(uuid.uuid4()),
+                )
                 read, _ = call("GET", f"{server.url}/api/v1/patients/{patient}/", token)
                 with lock:
                     answers.append(("post", status, body))
@@ -157,8 +182,9 @@ def test_a_database_restart_under_load_loses_nothing_and_never_answers_500(priva
         assert time.monotonic() - restarted < 60
         created = [body["id"] for kind, status, body in answers if kind == "post" and status == 201]
         with psycopg.connect(url) as conn:
-            stored = {row[0] for row in conn.execute("SELECT id FROM withdrawal_assessment WHERE patient_id = %s",
-                                                     [patient])}
+            stored = {
+                row[0] for row in conn.execute("SELECT id FROM withdrawal_assessment WHERE patient_id = %s", [patient])
+            }
         assert created and set(created) <= stored  # every write that answered 201 is there
         assert "audit chain intact" in waypoint(url, "audit", "verify")
         assert "Internal Server Error" not in server.output()  # the log has each fault's trace, as a 503

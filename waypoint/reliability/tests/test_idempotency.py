@@ -16,13 +16,21 @@ pytestmark = pytest.mark.django_db
 
 
 def cows_body(minutes_ago=30, **extra):
-    return {"instrument": "cows", "responses": COWS,
-            "taken_at": (timezone.now() - timedelta(minutes=minutes_ago)).isoformat(), **extra}
+    return {
+        "instrument": "cows",
+        "responses": COWS,
+        "taken_at": (timezone.now() - timedelta(minutes=minutes_ago)).isoformat(),
+        **extra,
+    }
 
 
 def post(client, patient, body, key):
-    return client.post(f"/api/v1/patients/{patient.pk}/assessments/", body, format="json",
-                       headers={"Idempotency-Key": key} if key else {})
+    return client.post(
+        f"/api/v1/patients/{patient.pk}/assessments/",
+        body,
+        format="json",
+        headers={"Idempotency-Key": key} if key else {},
+    )
 
 
 def test_a_retry_with_the_same_key_and_body_returns_the_first_answer_and_stores_nothing_new(api, nurse, admitted):

@@ -20,8 +20,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def post_json(url, token, body, headers=None):
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - the test's own live server
             return response.status, json.loads(response.read())
@@ -45,8 +49,7 @@ def all_at_once(count, call):
     return answers
 
 
-def test_a_retry_storm_of_20_identical_posts_with_one_key_stores_exactly_one_assessment(live_server, nurse,
-                                                                                        admitted):
+def test_a_retry_storm_of_20_identical_posts_with_one_key_stores_exactly_one_assessment(live_server, nurse, admitted):
     _, token = ApiToken.issue(nurse)
     patient = admitted.patient
     body = {"instrument": "cows", "responses": COWS, "taken_at": (timezone.now() - timedelta(minutes=3)).isoformat()}
@@ -61,14 +64,20 @@ def test_a_retry_storm_of_20_identical_posts_with_one_key_stores_exactly_one_ass
 def test_two_amendments_from_the_same_version_one_wins_and_one_gets_409(live_server, nurse, admitted):
     _, token = ApiToken.issue(nurse)
     patient = admitted.patient
-    original = withdrawal.record_assessment(acting_user=nurse, patient=patient, instrument="cows", responses=COWS,
-                                            taken_at=timezone.now() - timedelta(hours=1))
+    original = withdrawal.record_assessment(
+        acting_user=nurse,
+        patient=patient,
+        instrument="cows",
+        responses=COWS,
+        taken_at=timezone.now() - timedelta(hours=1),
+    )
     url = f"{live_server.url}/api/v1/patients/{patient.pk}/assessments/{original.pk}/amend/"
 
     def amend(n):
         responses = COWS | {"gooseflesh": 3 if n == 0 else 5}
-        return post_json(url, token, {"responses": responses, "reason": f"rescored by clinician {n}",
-                                      "version": original.version})
+        return post_json(
+            url, token, {"responses": responses, "reason": f"rescored by clinician {n}", "version": original.version}
+        )
 
     answers = all_at_once(2, amend)
     assert sorted(status for status, _ in answers) == [201, 409]

@@ -21,18 +21,35 @@ TODAY = date(2026, 11, 28)
 
 ISSUE_GROUPS = {
     "At the time of use": [
-        "Infection at injection sites", "Lung or digestive problems from smoking or oral use",
-        "Reaction to substances mixed into the drug unknowingly (fentanyl, xylazine)"],
+        "Infection at injection sites",
+        "Lung or digestive problems from smoking or oral use",
+        "Reaction to substances mixed into the drug unknowingly (fentanyl, xylazine)",
+    ],
     "Right after use": [
-        "Numbness to pain", "Loss of consciousness", "Nausea and vomiting", "Dulled senses",
-        "Slowed or hindered breathing"],
+        "Numbness to pain",
+        "Loss of consciousness",
+        "Nausea and vomiting",
+        "Dulled senses",
+        "Slowed or hindered breathing",
+    ],
     "Long-term physical": [
-        "Lung problems", "Infections of tissue and blood (including heart-valve infection)", "Clogged blood vessels",
-        "Severe constipation", "Trouble sleeping", "Liver disease", "Kidney disease",
-        "Problems with sexual function", "Menstrual problems"],
+        "Lung problems",
+        "Infections of tissue and blood (including heart-valve infection)",
+        "Clogged blood vessels",
+        "Severe constipation",
+        "Trouble sleeping",
+        "Liver disease",
+        "Kidney disease",
+        "Problems with sexual function",
+        "Menstrual problems",
+    ],
     "Long-term cognitive and emotional": [
-        "Memory problems", "Compromised critical thinking", "Poor decision making and problem solving",
-        "Trouble managing stress", "Trouble controlling impulses"],
+        "Memory problems",
+        "Compromised critical thinking",
+        "Poor decision making and problem solving",
+        "Trouble managing stress",
+        "Trouble controlling impulses",
+    ],
 }
 
 

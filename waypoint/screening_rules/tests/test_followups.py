@@ -48,12 +48,15 @@ def test_sexual_or_menstrual_problems_call_for_a_medical_referral(item):
     assert codes([item]) == ["medical_referral"]
 
 
-@pytest.mark.parametrize(("item", "expected"), [
-    ("trouble_sleeping", ["sleep_evaluation"]),
-    ("kidney_disease", ["medical_referral"]),
-    ("clogged_blood_vessels", ["medical_referral"]),
-    ("severe_constipation", ["medical_referral"]),
-])
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ("trouble_sleeping", ["sleep_evaluation"]),
+        ("kidney_disease", ["medical_referral"]),
+        ("clogged_blood_vessels", ["medical_referral"]),
+        ("severe_constipation", ["medical_referral"]),
+    ],
+)
 def test_the_program_decision_rows(item, expected):
     assert codes([item]) == expected
     assert next(r for r in TABLE if r.trigger == item).origin == PROGRAM

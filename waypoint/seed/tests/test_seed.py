@@ -39,7 +39,10 @@ def test_every_seeded_score_rescores_to_its_stored_total_severity_and_derived_it
         vitals = {"pulse_bpm": row.pulse_bpm} if row.pulse_bpm is not None else {}
         result = score(instrument, responses, vitals)
         assert (result.total, result.severity.code if result.severity else "", list(result.derived)) == (
-            row.total, row.severity, row.derived), row.pk
+            row.total,
+            row.severity,
+            row.derived,
+        ), row.pk
         assert set(row.responses) == set(instrument.keys)  # jsonb keeps its own key order
 
 
@@ -61,9 +64,9 @@ def test_cows_rise_then_ease_over_a_withdrawal_management_stay():
     seed(patients=30)
     by_hour = {"early": [], "peak": [], "late": []}
     for stay in LevelOfCareStay.objects.filter(level_code="3.7-WM"):
-        for a in Assessment.objects.current().filter(patient=stay.patient, instrument="cows",
-                                                     taken_at__gte=stay.started_at,
-                                                     taken_at__lt=stay.ended_at or NOW):
+        for a in Assessment.objects.current().filter(
+            patient=stay.patient, instrument="cows", taken_at__gte=stay.started_at, taken_at__lt=stay.ended_at or NOW
+        ):
             hours = (a.taken_at - stay.started_at).total_seconds() / 3600
             bucket = "early" if hours < 8 else "peak" if 30 <= hours < 60 else "late" if hours >= 110 else None
             if bucket:
@@ -76,16 +79,20 @@ def test_the_withdrawal_curve_rises_to_its_peak_and_eases_after_it():
     values = [synth.withdrawal_curve(h, 20, 48) for h in range(0, 200, 4)]
     top = values.index(max(values))
     assert values[0] == 0 and round(max(values)) == 20 and 8 <= top <= 16
-    assert all(a <= b for a, b in zip(values[:top], values[1:top + 1], strict=True))
-    assert all(a >= b for a, b in zip(values[top:-1], values[top + 1:], strict=True))
+    assert all(a <= b for a, b in zip(values[:top], values[1 : top + 1], strict=True))
+    assert all(a >= b for a, b in zip(values[top:-1], values[top + 1 :], strict=True))
 
 
 @pytest.mark.django_db
 def test_the_same_seed_gives_the_same_histories():
     def fingerprint(slug):
-        return [(a.patient.mrn, a.instrument, a.taken_at, a.responses, a.total, a.pulse_bpm)
-                for a in Assessment.objects.filter(program__slug=slug).select_related("patient")
-                .order_by("patient__mrn", "taken_at", "instrument")]
+        return [
+            (a.patient.mrn, a.instrument, a.taken_at, a.responses, a.total, a.pulse_bpm)
+            for a in Assessment.objects.filter(program__slug=slug)
+            .select_related("patient")
+            .order_by("patient__mrn", "taken_at", "instrument")
+        ]
+
     seed("first", seed=5)
     seed("second", seed=5)
     seed("third", seed=6)
@@ -149,12 +156,24 @@ def test_a_later_area_plugs_in_a_generator_after_the_one_it_depends_on():
 
     def extra(ctx, patient):
         for episode in patient.episodes:
-            yield (ctx.program.pk, patient.id, episode.id, episode.admitted + timedelta(hours=5), "test.extra",
-                   "Plugged-in row", ctx.intake, episode.admitted)
+            yield (
+                ctx.program.pk,
+                patient.id,
+                episode.id,
+                episode.admitted + timedelta(hours=5),
+                "test.extra",
+                "Plugged-in row",
+                ctx.intake,
+                episode.admitted,
+            )
 
-    generator = registry.Generator("test-extra", "patients.TimelineEntry",
-                                   ("program_id", "patient_id", "episode_id", "occurred_at", "kind", "summary",
-                                    "recorded_by_id", "recorded_at"), extra, after="episodes")
+    generator = registry.Generator(
+        "test-extra",
+        "patients.TimelineEntry",
+        ("program_id", "patient_id", "episode_id", "occurred_at", "kind", "summary", "recorded_by_id", "recorded_at"),
+        extra,
+        after="episodes",
+    )
     registry.register(generator)
     try:
         names = [g.name for g in registry.GENERATORS]

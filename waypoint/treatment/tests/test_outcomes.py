@@ -18,19 +18,30 @@ NY = ZoneInfo("America/New_York")
 
 @pytest.fixture
 def three(program, team, nurse, patient):
-    people = [patient] + [patients.register_patient(acting_user=nurse, program=program, care_team=team,
-                                                    **patient_fields(mrn=f"W-20{n}", given_name=f"P{n}"))
-                          for n in range(2)]
+    people = [patient] + [
+        patients.register_patient(
+            acting_user=nurse, program=program, care_team=team, **patient_fields(mrn=f"W-20{n}", given_name=f"P{n}")
+        )
+        for n in range(2)
+    ]
     for person in people:
-        patients.admit(acting_user=nurse, patient=person, admitted_at=datetime(2026, 1, 1, 9, tzinfo=NY),
-                       level_code="3.5")
+        patients.admit(
+            acting_user=nurse, patient=person, admitted_at=datetime(2026, 1, 1, 9, tzinfo=NY), level_code="3.5"
+        )
     return people
 
 
 def run(counselor, program, people, modality, start, marks):
-    session = services.schedule_session(acting_user=counselor, program=program, kind="group", modality=modality,
-                                        topic="t", facilitator=counselor, starts_at=start,
-                                        ends_at=start + timedelta(hours=1))
+    session = services.schedule_session(
+        acting_user=counselor,
+        program=program,
+        kind="group",
+        modality=modality,
+        topic="t",
+        facilitator=counselor,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
     for person, status in zip(people, marks, strict=True):
         services.add_to_roster(acting_user=counselor, session=session, patient=person)
         if status:
@@ -42,18 +53,41 @@ def test_attendance_rate_by_modality_matches_the_hand_count(counselor, program, 
     week = datetime(2026, 3, 2, 10, tzinfo=NY)
     # Relapse prevention, two sessions: present, late, left early | absent excused, absent unexcused, present
     run(counselor, program, three, "relapse_prevention", week, ["present", "late", "left_early"])
-    run(counselor, program, three, "relapse_prevention", week + timedelta(days=1),
-        ["absent_excused", "absent_unexcused", "present"])
+    run(
+        counselor,
+        program,
+        three,
+        "relapse_prevention",
+        week + timedelta(days=1),
+        ["absent_excused", "absent_unexcused", "present"],
+    )
     # Art: one session, one unmarked patient (left out of the rate), one absent unexcused, one present
     run(counselor, program, three, "art", week + timedelta(days=2), ["present", "absent_unexcused", None])
     # Outside the window (the end is exclusive): ignored
     run(counselor, program, three, "art", week + timedelta(days=7), ["absent_unexcused"] * 3)
     rows = {r["modality"]: r for r in attendance_rate_by_modality(program, week, week + timedelta(days=7))}
     assert rows["relapse_prevention"] == {
-        "modality": "relapse_prevention", "label": "Relapse prevention", "sessions": 2, "marked": 6, "attended": 4,
-        "absent_excused": 1, "absent_unexcused": 1, "unmarked": 0, "rate": 4 / 6}
-    assert rows["art"] == {"modality": "art", "label": "Art", "sessions": 1, "marked": 2, "attended": 1,
-                           "absent_excused": 0, "absent_unexcused": 1, "unmarked": 1, "rate": 0.5}
+        "modality": "relapse_prevention",
+        "label": "Relapse prevention",
+        "sessions": 2,
+        "marked": 6,
+        "attended": 4,
+        "absent_excused": 1,
+        "absent_unexcused": 1,
+        "unmarked": 0,
+        "rate": 4 / 6,
+    }
+    assert rows["art"] == {
+        "modality": "art",
+        "label": "Art",
+        "sessions": 1,
+        "marked": 2,
+        "attended": 1,
+        "absent_excused": 0,
+        "absent_unexcused": 1,
+        "unmarked": 1,
+        "rate": 0.5,
+    }
     assert list(rows) == ["art", "relapse_prevention"]  # sorted by label
 
 
@@ -67,18 +101,33 @@ def test_a_modality_with_sessions_but_no_marks_has_no_rate(counselor, program, t
 def test_objective_status_takes_the_latest_report_and_flags_past_targets(counselor, program, three):
     patient = three[0]
     plan = services.start_plan(acting_user=counselor, patient=patient)
-    plan = services.save_draft(acting_user=counselor, plan=plan, body=body(counselor, target="2026-03-01"),
-                               revision=plan.revision)
+    plan = services.save_draft(
+        acting_user=counselor, plan=plan, body=body(counselor, target="2026-03-01"), revision=plan.revision
+    )
     services.sign_plan(acting_user=counselor, plan=plan, revision=plan.revision)
     at = datetime(2026, 2, 1, 10, tzinfo=NY)
-    services.write_progress_note(acting_user=counselor, patient=patient, body="b", occurred_at=at + timedelta(days=2),
-                                 objective_updates=[{"objective": "o1", "status": "met"}])
-    services.write_progress_note(acting_user=counselor, patient=patient, body="a", occurred_at=at,  # written later,
-                                 objective_updates=[{"objective": "o1", "status": "in_progress"},  # happened earlier
-                                                    {"objective": "o2", "status": "in_progress"}])
+    services.write_progress_note(
+        acting_user=counselor,
+        patient=patient,
+        body="b",
+        occurred_at=at + timedelta(days=2),
+        objective_updates=[{"objective": "o1", "status": "met"}],
+    )
+    services.write_progress_note(
+        acting_user=counselor,
+        patient=patient,
+        body="a",
+        occurred_at=at,  # written later,
+        objective_updates=[
+            {"objective": "o1", "status": "in_progress"},  # happened earlier
+            {"objective": "o2", "status": "in_progress"},
+        ],
+    )
     status = plan_objective_status(patient, today=date(2026, 3, 2))
     assert [(o["id"], o["status"], o["overdue"]) for o in status["objectives"]] == [
-        ("o1", "met", False), ("o2", "in_progress", True)]
+        ("o1", "met", False),
+        ("o2", "in_progress", True),
+    ]
     assert status["counts"] == {"met": 1, "in_progress": 1}
     assert status["objectives"][1]["status_at"] == at
 
@@ -94,7 +143,9 @@ def test_for_one_patient_only_that_patients_marks_count(counselor, program, thre
     run(counselor, program, three[1:], "art", week + timedelta(days=1), ["present", None])
     rows = attendance_rate_by_modality(program, week, week + timedelta(days=7), patient=three[1])
     assert [(r["modality"], r["sessions"], r["marked"], r["attended"], r["unmarked"]) for r in rows] == [
-        ("art", 1, 1, 1, 0), ("relapse_prevention", 1, 1, 0, 0)]
+        ("art", 1, 1, 1, 0),
+        ("relapse_prevention", 1, 1, 0, 0),
+    ]
     assert attendance_rate_by_modality(program, week, week + timedelta(days=7), patient=three[0])[0]["rate"] == 1
 
 
@@ -116,8 +167,13 @@ def test_the_progress_page_shows_attendance_and_objective_status(page, counselor
     plan = services.start_plan(acting_user=counselor, patient=patient)
     plan = services.save_draft(acting_user=counselor, plan=plan, body=body(counselor), revision=plan.revision)
     services.sign_plan(acting_user=counselor, plan=plan, revision=plan.revision)
-    services.write_progress_note(acting_user=counselor, patient=patient, body="b", occurred_at=timezone.now(),
-                                 objective_updates=[{"objective": "o1", "status": "met"}])
+    services.write_progress_note(
+        acting_user=counselor,
+        patient=patient,
+        body="b",
+        occurred_at=timezone.now(),
+        objective_updates=[{"objective": "o1", "status": "met"}],
+    )
     run(counselor, program, three[:1], "relapse_prevention", timezone.now() - timedelta(hours=2), ["present"])
     run(counselor, program, three[:1], "relapse_prevention", timezone.now() - timedelta(hours=1), ["absent_unexcused"])
     html = page(nurse).get(f"/patients/{patient.pk}/progress/").content.decode()

@@ -22,8 +22,10 @@ def test_an_edit_from_a_stale_page_changes_nothing_and_says_why(page, counselor,
 
 def test_a_form_error_shows_next_to_its_field(page, counselor, patient, admitted):
     plan = services.start_plan(acting_user=counselor, patient=patient)
-    response = page(counselor).post(reverse("treatment:plan-version", args=[patient.pk, plan.pk]), {
-        "action": "add_problem", "revision": 1, "problem-description": "", "problem-diagnosis": "F11.20"})
+    response = page(counselor).post(
+        reverse("treatment:plan-version", args=[patient.pk, plan.pk]),
+        {"action": "add_problem", "revision": 1, "problem-description": "", "problem-diagnosis": "F11.20"},
+    )
     assert response.status_code == 400
     assert 'id="id_problem-description_error"' in response.content.decode()
 
@@ -35,8 +37,9 @@ def test_signing_an_incomplete_plan_lists_each_gap(page, counselor, patient, adm
     assert "A plan to sign needs at least one problem." in response.content.decode()
 
 
-def test_the_director_edits_the_modality_list_and_plans_keep_retired_labels(page, director, counselor, patient,
-                                                                          signed_plan, program):
+def test_the_director_edits_the_modality_list_and_plans_keep_retired_labels(
+    page, director, counselor, patient, signed_plan, program
+):
     client = page(director)
     url = reverse("treatment:modalities")
     assert client.post(url, {"code": "yoga", "label": "Yoga", "category": "experiential"}).status_code == 302
@@ -57,8 +60,10 @@ def test_the_work_list_names_patients_due_for_a_plan(page, nurse, patient, admit
 
 
 def test_a_template_saved_from_a_plan_keeps_days_not_dates_and_no_staff(page, director, signed_plan, patient):
-    response = page(director).post(reverse("treatment:plan-save-template", args=[patient.pk, signed_plan.pk]),
-                                   {"name": "Residential", "level_codes": ["3.5"]})
+    response = page(director).post(
+        reverse("treatment:plan-save-template", args=[patient.pk, signed_plan.pk]),
+        {"name": "Residential", "level_codes": ["3.5"]},
+    )
     assert response.status_code == 302
     [problem] = services.PlanTemplate.objects.get(name="Residential").body["problems"]
     assert problem["interventions"][0]["responsible"] is None

@@ -22,8 +22,7 @@ from waypoint.treatment.models import TreatmentPlan
 from .conftest import body
 
 
-def test_a_plan_starts_from_the_template_with_target_dates_and_the_chosen_staff(admitted, patient, counselor,
-                                                                                template):
+def test_a_plan_starts_from_the_template_with_target_dates_and_the_chosen_staff(admitted, patient, counselor, template):
     plan = services.start_plan(acting_user=counselor, patient=patient, template=template, responsible=counselor.pk)
     [problem] = plan.body["problems"]
     assert plan.template_name == "Residential" and plan.status == "draft" and plan.version == 1
@@ -31,7 +30,9 @@ def test_a_plan_starts_from_the_template_with_target_dates_and_the_chosen_staff(
     objective = problem["goals"][0]["objectives"][0]
     assert objective["target_date"] == (timezone.localdate() + timedelta(days=14)).isoformat()
     assert [(i["modality_label"], i["responsible_name"]) for i in problem["interventions"]] == [
-        ("Group therapy", "Team-Counselor"), ("Cognitive behavioral therapy", "Team-Counselor")]
+        ("Group therapy", "Team-Counselor"),
+        ("Cognitive behavioral therapy", "Team-Counselor"),
+    ]
     assert plan.body is not template.body and problem["id"] != template.body["problems"][0]["id"]
 
 
@@ -51,16 +52,19 @@ def test_a_modality_must_be_on_the_programs_list_and_staff_in_the_program(admitt
     wrong["problems"][0]["interventions"][1]["responsible"] = north_nurse.pk
     with pytest.raises(ValidationError) as caught:
         services.save_draft(acting_user=counselor, plan=plan, body=wrong, revision=plan.revision)
-    assert set(caught.value.message_dict) == {"problems.0.interventions.0.modality",
-                                              "problems.0.interventions.1.responsible"}
+    assert set(caught.value.message_dict) == {
+        "problems.0.interventions.0.modality",
+        "problems.0.interventions.1.responsible",
+    }
 
 
 def test_screen_findings_link_only_to_findings_present_on_the_latest_screen(admitted, patient, nurse, counselor):
     answers = dict.fromkeys(HEROIN_COMPLICATIONS.keys, "absent")
     present = HEROIN_COMPLICATIONS.keys[0]
     answers[present] = "present"
-    screening.record_screen(acting_user=nurse, patient=patient, taken_at=timezone.now() - timedelta(hours=1),
-                            answers=answers)
+    screening.record_screen(
+        acting_user=nurse, patient=patient, taken_at=timezone.now() - timedelta(hours=1), answers=answers
+    )
     plan = services.start_plan(acting_user=counselor, patient=patient)
     linked = body(counselor)
     linked["problems"][0]["screen_findings"] = [present]
@@ -80,8 +84,10 @@ def test_signing_needs_a_complete_plan_and_names_each_gap(admitted, patient, cou
     with pytest.raises(ValidationError) as caught:
         services.sign_plan(acting_user=counselor, plan=plan, revision=plan.revision)
     assert set(caught.value.message_dict) == {
-        "problems.0.goals.0.objectives.0.target_date", "problems.0.goals.0.objectives.1.target_date",
-        "problems.0.interventions.1.responsible"}
+        "problems.0.goals.0.objectives.0.target_date",
+        "problems.0.goals.0.objectives.1.target_date",
+        "problems.0.interventions.1.responsible",
+    }
     assert "Problem 1, intervention 2: name the responsible staff member." in caught.value.messages
     plan.refresh_from_db()
     assert plan.status == "draft" and plan.clinician_signed_at is None
@@ -91,11 +97,11 @@ def test_the_clinician_signs_then_the_patient_acknowledges_with_their_name_and_t
     assert signed_plan.status == "signed" and signed_plan.clinician_signed_by == counselor
     assert abs(signed_plan.clinician_signed_at - timezone.now()) < timedelta(seconds=5)
     with pytest.raises(ValidationError) as caught:
-        services.acknowledge_plan(acting_user=counselor, plan=signed_plan, patient_name="Someone Else",
-                                  attested=False)
+        services.acknowledge_plan(acting_user=counselor, plan=signed_plan, patient_name="Someone Else", attested=False)
     assert set(caught.value.message_dict) == {"patient_name", "attested"}
-    plan = services.acknowledge_plan(acting_user=counselor, plan=signed_plan, patient_name="  maria  RIVERA ",
-                                     attested=True)
+    plan = services.acknowledge_plan(
+        acting_user=counselor, plan=signed_plan, patient_name="  maria  RIVERA ", attested=True
+    )
     assert plan.patient_signed_name == "maria RIVERA" and plan.patient_witnessed_by == counselor
     assert plan.patient_signed_at >= plan.clinician_signed_at
     summaries = list(TimelineEntry.objects.filter(patient=plan.patient).values_list("summary", flat=True))
@@ -144,8 +150,9 @@ def test_only_clinical_roles_write_plans(admitted, patient, intake):
         services.start_plan(acting_user=intake, patient=patient)
 
 
-def test_a_review_is_due_at_a_change_of_level_of_care_and_at_the_program_interval(signed_plan, counselor, nurse,
-                                                                                   program, admitted, patient):
+def test_a_review_is_due_at_a_change_of_level_of_care_and_at_the_program_interval(
+    signed_plan, counselor, nurse, program, admitted, patient
+):
     def rows(now=None):
         return due_for(program, visible_patients(nurse, program), now)
 
@@ -156,8 +163,12 @@ def test_a_review_is_due_at_a_change_of_level_of_care_and_at_the_program_interva
     assert row.why == "level of care changed to 3.5" and not row.overdue
     program_settings.change(program, "treatment.review_overdue_after_days", 0, acting_user=nurse)
     assert rows(timezone.now() + timedelta(minutes=1))[0].overdue
-    services.review_plan(acting_user=counselor, plan=signed_plan, note="Goals still fit after the step-down",
-                         reviewed_at=timezone.now() + timedelta(seconds=1))
+    services.review_plan(
+        acting_user=counselor,
+        plan=signed_plan,
+        note="Goals still fit after the step-down",
+        reviewed_at=timezone.now() + timedelta(seconds=1),
+    )
     assert rows(timezone.now() + timedelta(minutes=1)) == []
     program_settings.change(program, "treatment.review_interval_days", 30, acting_user=nurse)
     assert rows(timezone.now() + timedelta(days=29)) == []

@@ -22,15 +22,27 @@ from .conftest import hours_ago
 
 def group(counselor, program, *, start=None, modality="relapse_prevention"):
     start = start or hours_ago(2)
-    return services.schedule_session(acting_user=counselor, program=program, kind="group", modality=modality,
-                                     topic="Triggers and cravings", facilitator=counselor, room="Group room B",
-                                     starts_at=start, ends_at=start + timedelta(hours=1))
+    return services.schedule_session(
+        acting_user=counselor,
+        program=program,
+        kind="group",
+        modality=modality,
+        topic="Triggers and cravings",
+        facilitator=counselor,
+        room="Group room B",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
 
 
 @pytest.fixture
 def second(program, team, nurse):
-    person = patients.register_patient(acting_user=nurse, program=program, care_team=team,
-                                       **patient_fields(mrn="W-1002", given_name="James", family_name="Okoro"))
+    person = patients.register_patient(
+        acting_user=nurse,
+        program=program,
+        care_team=team,
+        **patient_fields(mrn="W-1002", given_name="James", family_name="Okoro"),
+    )
     patients.admit(acting_user=nurse, patient=person, admitted_at=timezone.now() - timedelta(days=1), level_code="3.5")
     return person
 
@@ -38,13 +50,22 @@ def second(program, team, nurse):
 def test_a_session_needs_a_program_modality_a_facilitator_and_an_end_after_its_start(counselor, program, intake):
     start = hours_ago(1)
     with pytest.raises(ValidationError) as caught:
-        services.schedule_session(acting_user=counselor, program=program, kind="group", modality="reiki", topic="",
-                                  facilitator=intake, starts_at=start, ends_at=start)
+        services.schedule_session(
+            acting_user=counselor,
+            program=program,
+            kind="group",
+            modality="reiki",
+            topic="",
+            facilitator=intake,
+            starts_at=start,
+            ends_at=start,
+        )
     assert set(caught.value.message_dict) == {"modality", "topic", "facilitator", "ends_at"}
 
 
-def test_attendance_for_a_patient_not_on_the_roster_is_refused_naming_the_patient(counselor, program, admitted,
-                                                                                  patient, second):
+def test_attendance_for_a_patient_not_on_the_roster_is_refused_naming_the_patient(
+    counselor, program, admitted, patient, second
+):
     session = group(counselor, program)
     services.add_to_roster(acting_user=counselor, session=session, patient=second)
     with pytest.raises(ValidationError) as caught:
@@ -61,13 +82,15 @@ def test_attendance_before_the_session_starts_is_refused_naming_the_session(coun
         services.mark_attendance(acting_user=counselor, session=session, patient=patient, status="present")
     assert list(caught.value.message_dict) == ["session"]
     assert "has not started yet" in caught.value.message_dict["session"][0]
-    mark = services.mark_attendance(acting_user=counselor, session=session, patient=patient, status="late",
-                                    now=session.starts_at)  # from its start on
+    mark = services.mark_attendance(
+        acting_user=counselor, session=session, patient=patient, status="late", now=session.starts_at
+    )  # from its start on
     assert mark.status == "late"
 
 
-def test_an_unknown_status_is_refused_and_a_change_of_mark_is_kept_in_the_timeline(counselor, program, admitted,
-                                                                                   patient):
+def test_an_unknown_status_is_refused_and_a_change_of_mark_is_kept_in_the_timeline(
+    counselor, program, admitted, patient
+):
     session = group(counselor, program)
     services.add_to_roster(acting_user=counselor, session=session, patient=patient)
     with pytest.raises(ValidationError) as caught:
@@ -76,8 +99,11 @@ def test_an_unknown_status_is_refused_and_a_change_of_mark_is_kept_in_the_timeli
     services.mark_attendance(acting_user=counselor, session=session, patient=patient, status="absent_unexcused")
     services.mark_attendance(acting_user=counselor, session=session, patient=patient, status="late")
     assert Attendance.objects.get().status == "late"
-    lines = list(TimelineEntry.objects.filter(patient=patient, kind="session.attendance")
-                 .order_by("id").values_list("summary", flat=True))
+    lines = list(
+        TimelineEntry.objects.filter(patient=patient, kind="session.attendance")
+        .order_by("id")
+        .values_list("summary", flat=True)
+    )
     assert lines[-1].endswith("attendance corrected from Absent, unexcused to Late")
 
 
@@ -88,24 +114,36 @@ def test_a_patient_out_of_care_cannot_join_a_roster(counselor, program, patient)
     assert "not in care" in caught.value.message_dict["patient"][0]
 
 
-def test_the_group_note_lands_in_each_attendees_chart_with_their_own_part_only(counselor, program, admitted, patient,
-                                                                              second, page):
+def test_the_group_note_lands_in_each_attendees_chart_with_their_own_part_only(
+    counselor, program, admitted, patient, second, page
+):
     session = group(counselor, program)
     for person in (patient, second):
         services.add_to_roster(acting_user=counselor, session=session, patient=person)
     services.mark_attendance(acting_user=counselor, session=session, patient=patient, status="present")
     with pytest.raises(ValidationError) as caught:  # every rostered patient's attendance first
-        services.write_group_note(acting_user=counselor, session=session, body="Group on triggers",
-                                  entries={patient.pk: "Named stress at work as a trigger"})
+        services.write_group_note(
+            acting_user=counselor,
+            session=session,
+            body="Group on triggers",
+            entries={patient.pk: "Named stress at work as a trigger"},
+        )
     assert "Mark attendance first for: James Okoro" in caught.value.message_dict["attendance"][0]
     services.mark_attendance(acting_user=counselor, session=session, patient=second, status="left_early")
     with pytest.raises(ValidationError) as caught:  # each attendee needs a part
-        services.write_group_note(acting_user=counselor, session=session, body="Group on triggers",
-                                  entries={patient.pk: "Named stress at work as a trigger"})
+        services.write_group_note(
+            acting_user=counselor,
+            session=session,
+            body="Group on triggers",
+            entries={patient.pk: "Named stress at work as a trigger"},
+        )
     assert list(caught.value.message_dict) == [f"entries.{second.pk}"]
-    services.write_group_note(acting_user=counselor, session=session, body="The group mapped triggers.",
-                              entries={patient.pk: "Named stress at work as a trigger",
-                                       second.pk: "Left after 20 minutes for a court call"})
+    services.write_group_note(
+        acting_user=counselor,
+        session=session,
+        body="The group mapped triggers.",
+        entries={patient.pk: "Named stress at work as a trigger", second.pk: "Left after 20 minutes for a court call"},
+    )
     assert GroupNoteEntry.objects.count() == 2
     maria = page(counselor).get(reverse("patients:chart", args=[patient.pk])).content.decode()
     assert "Named stress at work as a trigger" in maria and "court call" not in maria
@@ -126,21 +164,34 @@ def test_an_absent_patient_gets_no_individualized_part(counselor, program, admit
 
 def test_progress_notes_report_on_the_signed_plans_objectives(signed_plan, counselor, patient):
     with pytest.raises(ValidationError) as caught:
-        services.write_progress_note(acting_user=counselor, patient=patient, body="Session", occurred_at=hours_ago(1),
-                                     objective_updates=[{"objective": "nope", "status": "met"},
-                                                        {"objective": "o1", "status": "done-ish"}])
+        services.write_progress_note(
+            acting_user=counselor,
+            patient=patient,
+            body="Session",
+            occurred_at=hours_ago(1),
+            objective_updates=[{"objective": "nope", "status": "met"}, {"objective": "o1", "status": "done-ish"}],
+        )
     assert set(caught.value.message_dict) == {"objective_updates.0.objective", "objective_updates.1.status"}
-    services.write_progress_note(acting_user=counselor, patient=patient, body="Went to 4 groups",
-                                 occurred_at=hours_ago(2), objective_updates=[{"objective": "o1", "status": "met"}])
+    services.write_progress_note(
+        acting_user=counselor,
+        patient=patient,
+        body="Went to 4 groups",
+        occurred_at=hours_ago(2),
+        objective_updates=[{"objective": "o1", "status": "met"}],
+    )
     status = plan_objective_status(patient)
     assert [(o["id"], o["status"]) for o in status["objectives"]] == [("o1", "met"), ("o2", "not_started")]
 
 
 def test_counseling_notes_stay_out_of_the_chart_and_timeline_and_reach_only_their_readers(
-        signed_plan, counselor, nurse, patient, program, team, page, intake, counselor_off_team):
-    note = services.write_counseling_note(acting_user=counselor, patient=patient,
-                                          body="Processing grief about her brother's overdose",
-                                          occurred_at=hours_ago(1))
+    signed_plan, counselor, nurse, patient, program, team, page, intake, counselor_off_team
+):
+    note = services.write_counseling_note(
+        acting_user=counselor,
+        patient=patient,
+        body="Processing grief about her brother's overdose",
+        occurred_at=hours_ago(1),
+    )
     assert not TimelineEntry.objects.filter(patient=patient, summary__icontains="grief").exists()
     chart = page(counselor).get(reverse("patients:chart", args=[patient.pk])).content.decode()
     assert "grief" not in chart and "Counseling notes" in chart
@@ -153,8 +204,9 @@ def test_counseling_notes_stay_out_of_the_chart_and_timeline_and_reach_only_thei
     assert "grief" not in page(other).get(url).content.decode()
     teammate = make_user("team-counselor-2", program, Role.COUNSELOR, team)
     assert "grief" in page(teammate).get(url).content.decode()
-    privacy.break_the_glass(acting_user=counselor_off_team, program=program, mrn=patient.mrn,
-                            reason="Patient in crisis, need the chart now")
+    privacy.break_the_glass(
+        acting_user=counselor_off_team, program=program, mrn=patient.mrn, reason="Patient in crisis, need the chart now"
+    )
     assert "grief" not in page(counselor_off_team).get(url).content.decode()  # emergency access: not these notes
     with pytest.raises(PermissionDenied):
         services.write_counseling_note(acting_user=nurse, patient=patient, body="x", occurred_at=hours_ago(1))
@@ -162,53 +214,98 @@ def test_counseling_notes_stay_out_of_the_chart_and_timeline_and_reach_only_thei
 
 
 def test_counseling_notes_are_disclosed_only_under_a_consent_naming_them(signed_plan, counselor, nurse, patient):
-    privacy.record_consent(acting_user=nurse, patient=patient, disclosing_party="Harbor",
-                           information=["all_sud_records"], information_description="all records",
-                           recipients=["Dr. Chen"], purposes=["treatment"], expiry="none", signed_by="Maria Rivera",
-                           signed_on=timezone.localdate(), right_to_revoke_explained=True)
+    privacy.record_consent(
+        acting_user=nurse,
+        patient=patient,
+        disclosing_party="Harbor",
+        information=["all_sud_records"],
+        information_description="all records",
+        recipients=["Dr. Chen"],
+        purposes=["treatment"],
+        expiry="none",
+        signed_by="Maria Rivera",
+        signed_on=timezone.localdate(),
+        right_to_revoke_explained=True,
+    )
     with pytest.raises(ValidationError) as caught:
-        privacy.disclose(acting_user=counselor, patient=patient, recipient="Dr. Chen", purpose="treatment",
-                         information=["counseling_notes"])
+        privacy.disclose(
+            acting_user=counselor,
+            patient=patient,
+            recipient="Dr. Chen",
+            purpose="treatment",
+            information=["counseling_notes"],
+        )
     assert "counseling_notes" in caught.value.message_dict["consent"][0]
 
 
-def test_the_disclosed_record_prints_counseling_notes_only_when_the_disclosure_names_them(counselor, nurse, patient,
-                                                                                         admitted, page):
-    services.write_counseling_note(acting_user=counselor, patient=patient, body="Processing grief",
-                                   occurred_at=hours_ago(1))
+def test_the_disclosed_record_prints_counseling_notes_only_when_the_disclosure_names_them(
+    counselor, nurse, patient, admitted, page
+):
+    services.write_counseling_note(
+        acting_user=counselor, patient=patient, body="Processing grief", occurred_at=hours_ago(1)
+    )
     for information in (["all_sud_records"], ["all_sud_records", "counseling_notes"]):
-        privacy.record_consent(acting_user=nurse, patient=patient, disclosing_party="Harbor", information=information,
-                               information_description="records", recipients=["Dr. Chen"], purposes=["treatment"],
-                               expiry="none", signed_by="Maria Rivera", signed_on=timezone.localdate(),
-                               right_to_revoke_explained=True)
+        privacy.record_consent(
+            acting_user=nurse,
+            patient=patient,
+            disclosing_party="Harbor",
+            information=information,
+            information_description="records",
+            recipients=["Dr. Chen"],
+            purposes=["treatment"],
+            expiry="none",
+            signed_by="Maria Rivera",
+            signed_on=timezone.localdate(),
+            right_to_revoke_explained=True,
+        )
     url = reverse("privacy:disclose", args=[patient.pk])
-    general = page(nurse).post(url, {"recipient": "Dr. Chen", "purpose": "treatment",
-                                     "information": ["all_sud_records"]}).content.decode()
+    general = (
+        page(nurse)
+        .post(url, {"recipient": "Dr. Chen", "purpose": "treatment", "information": ["all_sud_records"]})
+        .content.decode()
+    )
     assert "Episodes of care" in general and "Processing grief" not in general
-    refused = page(nurse).post(url, {"recipient": "Dr. Chen", "purpose": "treatment",
-                                     "information": ["counseling_notes"]}).content.decode()
+    refused = (
+        page(nurse)
+        .post(url, {"recipient": "Dr. Chen", "purpose": "treatment", "information": ["counseling_notes"]})
+        .content.decode()
+    )
     assert "neither keeps nor reads SUD counseling notes" in refused and "Processing grief" not in refused
-    named = page(counselor).post(url, {"recipient": "Dr. Chen", "purpose": "treatment",
-                                       "information": ["counseling_notes"]}).content.decode()
+    named = (
+        page(counselor)
+        .post(url, {"recipient": "Dr. Chen", "purpose": "treatment", "information": ["counseling_notes"]})
+        .content.decode()
+    )
     assert "Processing grief" in named and "42 CFR part 2 prohibits" in named
 
 
-def test_an_individual_session_has_its_one_patient_and_a_progress_note_can_cite_it(counselor, program, admitted,
-                                                                                  patient, second):
+def test_an_individual_session_has_its_one_patient_and_a_progress_note_can_cite_it(
+    counselor, program, admitted, patient, second
+):
     start = hours_ago(1)
-    session = services.schedule_session(acting_user=counselor, program=program, kind="individual",
-                                        modality="motivational_interviewing", topic="Ambivalence about MOUD",
-                                        facilitator=counselor, room="Office 3", starts_at=start,
-                                        ends_at=start + timedelta(minutes=50), patient=patient)
+    session = services.schedule_session(
+        acting_user=counselor,
+        program=program,
+        kind="individual",
+        modality="motivational_interviewing",
+        topic="Ambivalence about MOUD",
+        facilitator=counselor,
+        room="Office 3",
+        starts_at=start,
+        ends_at=start + timedelta(minutes=50),
+        patient=patient,
+    )
     with pytest.raises(ValidationError) as caught:
         services.add_to_roster(acting_user=counselor, session=session, patient=second)
     assert caught.value.message_dict["patient"] == ["An individual session has one patient."]
     with pytest.raises(ValidationError) as caught:
-        services.write_progress_note(acting_user=counselor, patient=second, body="x", occurred_at=start,
-                                     session=session)
+        services.write_progress_note(
+            acting_user=counselor, patient=second, body="x", occurred_at=start, session=session
+        )
     assert list(caught.value.message_dict) == ["session"]
-    note = services.write_progress_note(acting_user=counselor, patient=patient, body="Weighed pros and cons",
-                                        occurred_at=start, session=session)
+    note = services.write_progress_note(
+        acting_user=counselor, patient=patient, body="Weighed pros and cons", occurred_at=start, session=session
+    )
     assert note.session == session
     with pytest.raises(ValidationError) as caught:
         services.write_group_note(acting_user=counselor, session=session, body="x", entries={})

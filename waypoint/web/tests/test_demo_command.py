@@ -26,11 +26,21 @@ def test_demo_creates_both_programs_staff_and_about_forty_patients(db):
     assert set(Program.objects.values_list("slug", flat=True)) == {"demo", "demo-north"}
     assert Patient.objects.filter(program__slug="demo").count() == 40
     roles = dict(Membership.objects.filter(program__slug="demo").values_list("user__username", "role"))
-    assert roles == {"nurse": "nurse", "prescriber": "prescriber", "counselor": "counselor", "intake": "intake",
-                     "director": "director", "privacy": "privacy", "admin": "admin",
-                     "riverside-hie": "external_system"}  # the FHIR demo's external system
-    open_levels = set(Episode.objects.filter(discharged_at__isnull=True, program__slug="demo")
-                      .values_list("stays__level_code", flat=True))
+    assert roles == {
+        "nurse": "nurse",
+        "prescriber": "prescriber",
+        "counselor": "counselor",
+        "intake": "intake",
+        "director": "director",
+        "privacy": "privacy",
+        "admin": "admin",
+        "riverside-hie": "external_system",
+    }  # the FHIR demo's external system
+    open_levels = set(
+        Episode.objects.filter(discharged_at__isnull=True, program__slug="demo").values_list(
+            "stays__level_code", flat=True
+        )
+    )
     assert {"3.7-WM", "3.5", "2.1", "1", "OTP"} <= open_levels
     assert Episode.objects.filter(discharged_at__isnull=False).exists()
     assert verify().intact

@@ -18,9 +18,11 @@ def test_the_connection_reads_timestamps_with_the_c_loader(db):
 
 
 def test_timestamps_read_back_aware_in_utc_to_the_microsecond(db):
-    written = [datetime(2026, 3, 8, 6, 59, 59, 999999, tzinfo=UTC),  # around a DST change in New York
-               datetime(2026, 11, 1, 1, 30, tzinfo=timezone(timedelta(hours=-4))),  # given with an offset
-               datetime(1999, 12, 31, 23, 59, 59, 1, tzinfo=UTC)]
+    written = [
+        datetime(2026, 3, 8, 6, 59, 59, 999999, tzinfo=UTC),  # around a DST change in New York
+        datetime(2026, 11, 1, 1, 30, tzinfo=timezone(timedelta(hours=-4))),  # given with an offset
+        datetime(1999, 12, 31, 23, 59, 59, 1, tzinfo=UTC),
+    ]
     with connection.cursor() as cursor:
         cursor.execute("SELECT unnest(%s::timestamptz[])", [written])
         read = [row[0] for row in cursor.fetchall()]

@@ -10,12 +10,27 @@ from .conftest import COWS_MILD, COWS_SEVERE
 def test_every_row_of_the_list_is_exactly_what_the_detail_serializer_answers(patient, nurse, record, api):
     patient_admitted = patient
     plain = record(patient_admitted, hours_ago=8)
-    with_vitals = record(patient_admitted, {k: v for k, v in COWS_SEVERE.items() if k != "resting_pulse"},
-                         hours_ago=6, vitals={"pulse_bpm": 118, "systolic_mmhg": 150, "diastolic_mmhg": 95,
-                                              "respiratory_rate": 22, "temperature_c": Decimal("37.8"),
-                                              "spo2_percent": 97}, note="Sweating <b>heavily</b>")
-    services.amend_assessment(acting_user=nurse, assessment=plain, responses=COWS_MILD | {"yawning": 2},
-                              reason="Yawning was missed", version=1)
+    with_vitals = record(
+        patient_admitted,
+        {k: v for k, v in COWS_SEVERE.items() if k != "resting_pulse"},
+        hours_ago=6,
+        vitals={
+            "pulse_bpm": 118,
+            "systolic_mmhg": 150,
+            "diastolic_mmhg": 95,
+            "respiratory_rate": 22,
+            "temperature_c": Decimal("37.8"),
+            "spo2_percent": 97,
+        },
+        note="Sweating <b>heavily</b>",
+    )
+    services.amend_assessment(
+        acting_user=nurse,
+        assessment=plain,
+        responses=COWS_MILD | {"yawning": 2},
+        reason="Yawning was missed",
+        version=1,
+    )
     in_error = record(patient_admitted, hours_ago=4)
     services.mark_entered_in_error(acting_user=nurse, assessment=in_error, reason="Wrong patient", version=1)
     record(patient_admitted, {"craving": 7}, hours_ago=2, instrument="craving-nrs", source="kiosk")

@@ -13,11 +13,19 @@ from .conftest import COWS_SEVERE
 
 
 def admitted(program, team, nurse, given, family):
-    patient = patients.register_patient(acting_user=nurse, program=program, care_team=team, mrn=f"<b>{given}</b>",
-                                        given_name=given, family_name=family, birth_date=date(1990, 1, 1),
-                                        sex_at_birth="female")
-    patients.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=1),
-                   level_code="3.7-WM")
+    patient = patients.register_patient(
+        acting_user=nurse,
+        program=program,
+        care_team=team,
+        mrn=f"<b>{given}</b>",
+        given_name=given,
+        family_name=family,
+        birth_date=date(1990, 1, 1),
+        sex_at_birth="female",
+    )
+    patients.admit(
+        acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=1), level_code="3.7-WM"
+    )
     return patient
 
 

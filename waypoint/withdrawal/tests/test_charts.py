@@ -37,8 +37,12 @@ def cows(*scores, every=4, start=T0):
 
 
 def self_report(name, scale_max, css_class, *scores, every=6, start=T0):
-    return Series(f"{name} (0-{scale_max})", tuple(Point(start + hours(every * i), v) for i, v in enumerate(scores)),
-                  scale_max, css_class)
+    return Series(
+        f"{name} (0-{scale_max})",
+        tuple(Point(start + hours(every * i), v) for i, v in enumerate(scores)),
+        scale_max,
+        css_class,
+    )
 
 
 def chart(**kwargs):
@@ -105,8 +109,11 @@ def test_the_chart_is_well_formed_svg_with_a_title_and_description():
 
 def test_the_description_summarises_every_series_and_dose_in_words():
     sows = self_report("SOWS", 64, "series-sows", 30, 23, 10)
-    desc = parse(chart(secondary=(sows,), markers=(Marker(T0 + hours(1), "buprenorphine 4 mg SL"),))).find(
-        f"{SVG}desc").text
+    desc = (
+        parse(chart(secondary=(sows,), markers=(Marker(T0 + hours(1), "buprenorphine 4 mg SL"),)))
+        .find(f"{SVG}desc")
+        .text
+    )
 
     assert "SOWS: 3 reports from 10 to 30 of 64, latest 10 at Nov 27 20:00." in desc
     assert "1 dose: buprenorphine 4 mg SL at Nov 27 09:00." in desc
@@ -136,8 +143,9 @@ def test_a_higher_score_is_drawn_higher():
 
 
 def test_later_scores_are_drawn_further_right():
-    shuffled = Series("COWS (0-48)", (Point(T0 + hours(8), 5), Point(T0, 20), Point(T0 + hours(4), 12)), 48,
-                      "series-cows")
+    shuffled = Series(
+        "COWS (0-48)", (Point(T0 + hours(8), 5), Point(T0, 20), Point(T0 + hours(4), 12)), 48, "series-cows"
+    )
     root = parse(chart(primary=shuffled))
 
     xs = [x for x, _, _ in points_of(root, "series-cows")]
@@ -186,14 +194,27 @@ def test_self_reports_are_plotted_as_percent_of_their_scale():
     axis_labels = [text_of(t) for t in root.iter(f"{SVG}text") if "axis-label" in classes(t)]
     assert axis_labels == ["COWS (0-48)", "self-report, % of scale maximum"]
     assert [text_of(t) for t in root.iter(f"{SVG}text") if "y2-tick" in classes(t)] == [
-        "0", "20", "40", "60", "80", "100"]
+        "0",
+        "20",
+        "40",
+        "60",
+        "80",
+        "100",
+    ]
 
 
 def test_the_left_axis_runs_from_zero_to_the_scale_maximum():
     root = parse(chart())
 
     assert [text_of(t) for t in root.iter(f"{SVG}text") if "y-tick" in classes(t)] == [
-        "0", "8", "16", "24", "32", "40", "48"]
+        "0",
+        "8",
+        "16",
+        "24",
+        "32",
+        "40",
+        "48",
+    ]
 
 
 def test_doses_are_vertical_marks_with_labels():
@@ -259,10 +280,18 @@ def test_series_differ_by_dash_and_marker_shape_not_only_colour():
 
 def test_user_text_is_escaped():
     attack = "<script>alert(1)</script>"
-    primary = Series(f"COWS {attack}", (Point(T0, 12, f'{attack} "quoted" & <b>bold</b>\x00\x1b'),), 48,
-                     'series-cows" onload="alert(1)')
-    svg = chart(primary=primary, zones=(Zone(5, 13, attack, "zone-mild"),), markers=(Marker(T0, attack),),
-                title=f"Scores of {attack}")
+    primary = Series(
+        f"COWS {attack}",
+        (Point(T0, 12, f'{attack} "quoted" & <b>bold</b>\x00\x1b'),),
+        48,
+        'series-cows" onload="alert(1)',
+    )
+    svg = chart(
+        primary=primary,
+        zones=(Zone(5, 13, attack, "zone-mild"),),
+        markers=(Marker(T0, attack),),
+        title=f"Scores of {attack}",
+    )
 
     assert "<script" not in svg.lower()
     root = parse(svg)
@@ -313,8 +342,21 @@ def test_tick_labels_follow_daylight_saving_changes():
     assert all(int(t[:2]) % 4 == 0 and t.endswith(":00") for t in times)
 
 
-@pytest.mark.parametrize("span", [hours(2), hours(3), hours(7), hours(12), hours(24), hours(50), timedelta(days=4),
-                                  timedelta(days=10), timedelta(days=21), timedelta(days=45)])
+@pytest.mark.parametrize(
+    "span",
+    [
+        hours(2),
+        hours(3),
+        hours(7),
+        hours(12),
+        hours(24),
+        hours(50),
+        timedelta(days=4),
+        timedelta(days=10),
+        timedelta(days=21),
+        timedelta(days=45),
+    ],
+)
 def test_the_time_axis_has_four_to_ten_ticks(span):
     root = parse(chart(primary=cows(10, 12, every=span.total_seconds() / 3600)))
 
@@ -333,8 +375,9 @@ def test_a_single_score_shows_the_day_before_it():
 
 
 def test_scores_outside_the_window_are_left_out_and_out_of_range_values_stay_inside():
-    primary = Series("COWS (0-48)", (Point(T0 - hours(30), 10), Point(T0, 60), Point(T0 + hours(1), -3)), 48,
-                     "series-cows")
+    primary = Series(
+        "COWS (0-48)", (Point(T0 - hours(30), 10), Point(T0, 60), Point(T0 + hours(1), -3)), 48, "series-cows"
+    )
     root = parse(chart(primary=primary, start=T0 - hours(2), end=T0 + hours(4)))
     _, top, _, bottom = plot_area(root)
 
@@ -347,15 +390,29 @@ def test_scores_outside_the_window_are_left_out_and_out_of_range_values_stay_ins
 def test_the_output_is_deterministic():
     def render():
         sows = self_report("SOWS", 64, "series-sows", 30, 23)
-        return chart(primary=cows(18, (14, "note"), 9), zones=COWS_ZONES, secondary=(sows,),
-                     markers=(Marker(T0 + hours(1), "buprenorphine 4 mg SL"),))
+        return chart(
+            primary=cows(18, (14, "note"), 9),
+            zones=COWS_ZONES,
+            secondary=(sows,),
+            markers=(Marker(T0 + hours(1), "buprenorphine 4 mg SL"),),
+        )
 
     first = render()
     assert render() == first
-    same_instants_elsewhere = chart(primary=Series("COWS (0-48)", tuple(
-        Point(p.at.astimezone(timezone(timedelta(hours=-5))), p.value, p.note) for p in cows(18, (14, "note"), 9).points
-    ), 48, "series-cows"), zones=COWS_ZONES, secondary=(self_report("SOWS", 64, "series-sows", 30, 23),),
-        markers=(Marker(T0 + hours(1), "buprenorphine 4 mg SL"),))
+    same_instants_elsewhere = chart(
+        primary=Series(
+            "COWS (0-48)",
+            tuple(
+                Point(p.at.astimezone(timezone(timedelta(hours=-5))), p.value, p.note)
+                for p in cows(18, (14, "note"), 9).points
+            ),
+            48,
+            "series-cows",
+        ),
+        zones=COWS_ZONES,
+        secondary=(self_report("SOWS", 64, "series-sows", 30, 23),),
+        markers=(Marker(T0 + hours(1), "buprenorphine 4 mg SL"),),
+    )
     assert same_instants_elsewhere == first
 
 
@@ -366,18 +423,24 @@ def test_two_different_charts_do_not_share_element_ids():
 
 
 def test_coordinates_are_rounded_to_one_decimal():
-    svg = chart(primary=cows(17, 13, 11, every=3.3), zones=COWS_ZONES, secondary=(
-        self_report("SOWS", 64, "series-sows", 31, 7, every=2.7),))
+    svg = chart(
+        primary=cows(17, 13, 11, every=3.3),
+        zones=COWS_ZONES,
+        secondary=(self_report("SOWS", 64, "series-sows", 31, 7, every=2.7),),
+    )
 
-    numbers = re.findall(r"-?\d+\.\d+", " ".join(
-        value for e in parse(svg).iter() for key, value in e.attrib.items() if key != "fill-opacity"))
+    numbers = re.findall(
+        r"-?\d+\.\d+",
+        " ".join(value for e in parse(svg).iter() for key, value in e.attrib.items() if key != "fill-opacity"),
+    )
 
     assert numbers and all(len(n.split(".")[1]) == 1 for n in numbers)
 
 
 def test_no_inline_script_or_style():
-    svg = chart(zones=COWS_ZONES, secondary=(self_report("SOWS", 64, "series-sows", 30),),
-                markers=(Marker(T0, "dose"),))
+    svg = chart(
+        zones=COWS_ZONES, secondary=(self_report("SOWS", 64, "series-sows", 30),), markers=(Marker(T0, "dose"),)
+    )
 
     assert "<script" not in svg and "style=" not in svg and "javascript:" not in svg
     root = parse(svg)
@@ -388,7 +451,7 @@ def test_no_inline_script_or_style():
 
 def test_naive_times_are_refused():
     with pytest.raises(ValueError, match="timezone-aware"):
-        chart(primary=Series("COWS (0-48)", (Point(datetime(2024, 11, 27, 8), 5),), 48, "series-cows"))
+        chart(primary=Series("COWS (0-48)", (Point(datetime(2024, 11, 27, 8, tzinfo=UTC), 5),), 48, "series-cows"))
     with pytest.raises(ValueError, match="after start"):
         chart(start=T0, end=T0)
 
@@ -398,11 +461,16 @@ SCORES = st.lists(st.tuples(st.integers(0, 10 * 24 * 3600), st.integers(0, 48), 
 
 
 @settings(max_examples=80, deadline=None)
-@given(scores=SCORES, reports=st.lists(st.tuples(st.integers(0, 10 * 24 * 3600), st.floats(0, 64)), max_size=20),
-       tz=ZONES, base=st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1), timezones=st.just(UTC)))
+@given(
+    scores=SCORES,
+    reports=st.lists(st.tuples(st.integers(0, 10 * 24 * 3600), st.floats(0, 64)), max_size=20),
+    tz=ZONES,
+    base=st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1), timezones=st.just(UTC)),  # noqa: DTZ001 (hypothesis takes naive bounds)
+)
 def test_any_scores_within_ten_days_give_valid_svg_with_every_point_inside_the_plot(scores, reports, tz, base):
-    primary = Series("COWS (0-48)", tuple(Point(base + timedelta(seconds=s), v, n) for s, v, n in scores), 48,
-                     "series-cows")
+    primary = Series(
+        "COWS (0-48)", tuple(Point(base + timedelta(seconds=s), v, n) for s, v, n in scores), 48, "series-cows"
+    )
     sows = Series("SOWS (0-64)", tuple(Point(base + timedelta(seconds=s), v) for s, v in reports), 64, "series-sows")
 
     root = parse(chart(primary=primary, zones=COWS_ZONES, secondary=(sows,), tz=tz))

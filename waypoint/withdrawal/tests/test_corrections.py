@@ -13,8 +13,11 @@ def url(assessment, action):
 
 def test_an_amendment_is_a_new_version_and_the_old_one_stays(api, nurse, patient, record):
     first = record(patient)
-    response = api(nurse).post(url(first, "amend"), {"responses": COWS_SEVERE, "reason": "scored the wrong patient's "
-                               "pupils", "version": 1}, format="json")
+    response = api(nurse).post(
+        url(first, "amend"),
+        {"responses": COWS_SEVERE, "reason": "scored the wrong patient's pupils", "version": 1},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     new = Assessment.objects.get(pk=response.json()["id"])
     first.refresh_from_db()
@@ -27,8 +30,12 @@ def test_an_amendment_is_a_new_version_and_the_old_one_stays(api, nurse, patient
 def test_an_amendment_from_a_stale_version_gets_409(api, nurse, patient, record):
     first = record(patient)
     client = api(nurse)
-    assert client.post(url(first, "amend"), {"responses": COWS_SEVERE, "reason": "a", "version": 1},
-                       format="json").status_code == 201
+    assert (
+        client.post(
+            url(first, "amend"), {"responses": COWS_SEVERE, "reason": "a", "version": 1}, format="json"
+        ).status_code
+        == 201
+    )
     again = client.post(url(first, "amend"), {"responses": COWS_MILD, "reason": "b", "version": 1}, format="json")
     assert again.status_code == 409
     assert "version" in again.json()
@@ -37,8 +44,9 @@ def test_an_amendment_from_a_stale_version_gets_409(api, nurse, patient, record)
 
 def test_an_amendment_needs_a_reason(api, nurse, patient, record):
     first = record(patient)
-    response = api(nurse).post(url(first, "amend"), {"responses": COWS_SEVERE, "reason": "", "version": 1},
-                               format="json")
+    response = api(nurse).post(
+        url(first, "amend"), {"responses": COWS_SEVERE, "reason": "", "version": 1}, format="json"
+    )
     assert response.status_code == 400 and "reason" in response.json()
 
 
@@ -53,8 +61,7 @@ def test_an_amendment_with_a_bad_score_changes_nothing(api, nurse, patient, reco
 
 def test_entered_in_error_keeps_the_row_and_drops_it_from_the_current_list(api, nurse, patient, record):
     first = record(patient)
-    response = api(nurse).post(url(first, "entered-in-error"), {"reason": "wrong patient", "version": 1},
-                               format="json")
+    response = api(nurse).post(url(first, "entered-in-error"), {"reason": "wrong patient", "version": 1}, format="json")
     assert response.status_code == 200
     first.refresh_from_db()
     assert (first.status, first.change_reason, first.total) == ("entered_in_error", "wrong patient", 9)
@@ -65,8 +72,11 @@ def test_entered_in_error_keeps_the_row_and_drops_it_from_the_current_list(api, 
 def test_an_entered_in_error_record_cannot_be_changed_again(api, nurse, patient, record, action):
     first = record(patient)
     api(nurse).post(url(first, "entered-in-error"), {"reason": "wrong patient", "version": 1}, format="json")
-    response = api(nurse).post(url(first, action), {"responses": COWS_MILD, "reason": "x", "version": 1}
-                               if action == "amend" else {"reason": "x", "version": 1}, format="json")
+    response = api(nurse).post(
+        url(first, action),
+        {"responses": COWS_MILD, "reason": "x", "version": 1} if action == "amend" else {"reason": "x", "version": 1},
+        format="json",
+    )
     assert response.status_code == 409
 
 
@@ -74,7 +84,6 @@ def test_the_flowsheet_shows_both_versions(page, nurse, patient, record):
     first = record(patient)
     from waypoint.withdrawal import services
 
-    services.amend_assessment(acting_user=nurse, assessment=first, responses=COWS_SEVERE, reason="rescored",
-                              version=1)
+    services.amend_assessment(acting_user=nurse, assessment=first, responses=COWS_SEVERE, reason="rescored", version=1)
     html = page(nurse).get(f"/patients/{patient.pk}/withdrawal/").content.decode()
     assert "Replaced by an amendment" in html and "Amends v1: rescored" in html

@@ -17,8 +17,15 @@ H = timedelta(hours=1)
 
 
 def due(last_cows=T0 + 2 * H, last_dose=None, now=T0 + 3 * H, post=2 * H, window=8 * H):
-    return due_at(stay_started=T0, last_cows=last_cows, last_dose=last_dose, now=now, interval=4 * H,
-                  post_dose_interval=post, post_dose_window=window)
+    return due_at(
+        stay_started=T0,
+        last_cows=last_cows,
+        last_dose=last_dose,
+        now=now,
+        interval=4 * H,
+        post_dose_interval=post,
+        post_dose_window=window,
+    )
 
 
 def test_the_baseline_is_due_when_the_stay_begins():
@@ -60,8 +67,9 @@ def dose_one_hour_ago():
     board.DOSE_SOURCES.remove(source)
 
 
-def test_the_board_shortens_the_interval_after_a_dose_when_the_program_sets_it(program, nurse, admitted, patient,
-                                                                                record, dose_one_hour_ago):
+def test_the_board_shortens_the_interval_after_a_dose_when_the_program_sets_it(
+    program, nurse, admitted, patient, record, dose_one_hour_ago
+):
     latest = record(patient, COWS_MILD, hours_ago=1.5)
     [row] = board.build(program, visible_patients(nurse, program))
     assert row.next_due == latest.taken_at + 4 * H

@@ -17,8 +17,13 @@ def url(patient):
 
 
 def body(**overrides):
-    data = {"instrument": "cows", "taken_at": (timezone.now() - timedelta(minutes=5)).isoformat(),
-            "responses": COWS_MILD, "vitals": {"pulse_bpm": 96}, "note": "first score on the unit"}
+    data = {
+        "instrument": "cows",
+        "taken_at": (timezone.now() - timedelta(minutes=5)).isoformat(),
+        "responses": COWS_MILD,
+        "vitals": {"pulse_bpm": 96},
+        "note": "first score on the unit",
+    }
     return data | overrides
 
 
@@ -43,22 +48,26 @@ def test_the_pulse_item_is_derived_from_the_measured_pulse(api, nurse, patient):
 
 
 def test_a_pulse_score_that_disagrees_with_the_measured_pulse_is_refused(api, nurse, patient):
-    response = api(nurse).post(url(patient), body(responses=cows(resting_pulse=2), vitals={"pulse_bpm": 70}),
-                               format="json")
+    response = api(nurse).post(
+        url(patient), body(responses=cows(resting_pulse=2), vitals={"pulse_bpm": 70}), format="json"
+    )
     assert response.status_code == 400
     assert "responses.resting_pulse" in response.json()
 
 
-@pytest.mark.parametrize(("responses", "key"), [
-    (cows(resting_pulse=3), "responses.resting_pulse"),
-    (cows(gooseflesh=4), "responses.gooseflesh"),
-    (cows(sweating="2"), "responses.sweating"),
-    (cows(sweating=2.0), "responses.sweating"),
-    (cows(tremor=True), "responses.tremor"),
-    (cows(yawning=None), "responses.yawning"),
-    (cows(colour=1), "responses.colour"),
-    ({k: v for k, v in COWS_MILD.items() if k != "gi_upset"}, "responses.gi_upset"),
-])
+@pytest.mark.parametrize(
+    ("responses", "key"),
+    [
+        (cows(resting_pulse=3), "responses.resting_pulse"),
+        (cows(gooseflesh=4), "responses.gooseflesh"),
+        (cows(sweating="2"), "responses.sweating"),
+        (cows(sweating=2.0), "responses.sweating"),
+        (cows(tremor=True), "responses.tremor"),
+        (cows(yawning=None), "responses.yawning"),
+        (cows(colour=1), "responses.colour"),
+        ({k: v for k, v in COWS_MILD.items() if k != "gi_upset"}, "responses.gi_upset"),
+    ],
+)
 def test_it_rejects_a_bad_item_naming_it_and_saves_nothing(api, nurse, patient, responses, key):
     response = api(nurse).post(url(patient), body(responses=responses, vitals={}), format="json")
     assert response.status_code == 400
@@ -78,13 +87,19 @@ def test_an_unknown_instrument_is_refused(api, nurse, patient):
     assert "instrument" in response.json()
 
 
-@pytest.mark.parametrize(("vitals", "key"), [
-    ({"pulse_bpm": 400}, "vitals.pulse_bpm"), ({"pulse_bpm": 0}, "vitals.pulse_bpm"),
-    ({"temperature_c": 98.6}, "vitals.temperature_c"), ({"spo2_percent": 101}, "vitals.spo2_percent"),
-    ({"respiratory_rate": 90}, "vitals.respiratory_rate"),
-    ({"systolic_mmhg": 80, "diastolic_mmhg": 95}, "vitals.diastolic_mmhg"),
-    ({"heart": 80}, "vitals.heart"), ({"pulse_bpm": "fast"}, "vitals.pulse_bpm"),
-])
+@pytest.mark.parametrize(
+    ("vitals", "key"),
+    [
+        ({"pulse_bpm": 400}, "vitals.pulse_bpm"),
+        ({"pulse_bpm": 0}, "vitals.pulse_bpm"),
+        ({"temperature_c": 98.6}, "vitals.temperature_c"),
+        ({"spo2_percent": 101}, "vitals.spo2_percent"),
+        ({"respiratory_rate": 90}, "vitals.respiratory_rate"),
+        ({"systolic_mmhg": 80, "diastolic_mmhg": 95}, "vitals.diastolic_mmhg"),
+        ({"heart": 80}, "vitals.heart"),
+        ({"pulse_bpm": "fast"}, "vitals.pulse_bpm"),
+    ],
+)
 def test_impossible_vitals_are_refused_by_name(api, nurse, patient, vitals, key):
     response = api(nurse).post(url(patient), body(vitals=vitals), format="json")
     assert response.status_code == 400
@@ -92,8 +107,9 @@ def test_impossible_vitals_are_refused_by_name(api, nurse, patient, vitals, key)
 
 
 def test_a_time_in_the_future_is_refused(api, nurse, patient):
-    response = api(nurse).post(url(patient), body(taken_at=(timezone.now() + timedelta(hours=1)).isoformat()),
-                               format="json")
+    response = api(nurse).post(
+        url(patient), body(taken_at=(timezone.now() + timedelta(hours=1)).isoformat()), format="json"
+    )
     assert response.status_code == 400
     assert "taken_at" in response.json()
 
@@ -108,11 +124,11 @@ def test_an_entry_more_than_seven_days_back_needs_a_late_entry_reason(api, nurse
 
 
 def test_sows_has_a_total_and_no_severity(api, nurse, patient):
-    response = api(nurse).post(url(patient), body(instrument="sows-handelsman", responses=SOWS_ALL_1, vitals={}),
-                               format="json")
+    response = api(nurse).post(
+        url(patient), body(instrument="sows-handelsman", responses=SOWS_ALL_1, vitals={}), format="json"
+    )
     assert response.status_code == 201, response.json()
-    assert (response.json()["total"], response.json()["severity"], response.json()["reporter"]) == (16, None,
-                                                                                                     "patient")
+    assert (response.json()["total"], response.json()["severity"], response.json()["reporter"]) == (16, None, "patient")
 
 
 def test_the_list_is_newest_first_and_filters_by_instrument_and_time(api, nurse, patient, record):
@@ -127,8 +143,9 @@ def test_the_list_is_newest_first_and_filters_by_instrument_and_time(api, nurse,
     assert len(client.get(url(patient)).json()["results"]) == 3
 
 
-@pytest.mark.parametrize("params", [{"instrument": "x"}, {"since": "yesterday"}, {"sort": "total"},
-                                    {"status": "deleted"}])
+@pytest.mark.parametrize(
+    "params", [{"instrument": "x"}, {"since": "yesterday"}, {"sort": "total"}, {"status": "deleted"}]
+)
 def test_unknown_filters_are_refused(api, nurse, patient, params):
     assert api(nurse).get(url(patient), params).status_code == 400
 

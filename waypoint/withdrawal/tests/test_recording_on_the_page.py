@@ -29,15 +29,13 @@ def test_a_nurse_records_a_cows_on_the_page(page, nurse, admitted, patient):
 
 
 def test_a_forged_score_is_refused_beside_its_item(page, nurse, patient):
-    response = page(nurse).post(f"/patients/{patient.pk}/assessments/new/cows/",
-                                form_data(patient, resting_pulse="3"))
+    response = page(nurse).post(f"/patients/{patient.pk}/assessments/new/cows/", form_data(patient, resting_pulse="3"))
     assert response.status_code == 200
     assert b'id="id_resting_pulse_error"' in response.content
     assert not Assessment.objects.exists()
 
 
 def test_a_pulse_that_disagrees_is_refused_beside_the_pulse_item(page, nurse, patient):
-    response = page(nurse).post(f"/patients/{patient.pk}/assessments/new/cows/",
-                                form_data(patient, pulse_bpm="130"))
+    response = page(nurse).post(f"/patients/{patient.pk}/assessments/new/cows/", form_data(patient, pulse_bpm="130"))
     assert b'id="id_resting_pulse_error"' in response.content
     assert not Assessment.objects.exists()

@@ -20,11 +20,19 @@ def admit_many(program, team, nurse, count, record, first=0):
     ProgramLevel.objects.filter(program=program, code="3.7-WM").update(capacity=None)  # more than the beds
     people = []
     for n in range(first, first + count):
-        patient = patients.register_patient(acting_user=nurse, program=program, care_team=team, mrn=f"B-{n}",
-                                            given_name=f"P{n}", family_name="Board", birth_date=date(1990, 1, 1),
-                                            sex_at_birth="male")
-        patients.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=1),
-                       level_code="3.7-WM")
+        patient = patients.register_patient(
+            acting_user=nurse,
+            program=program,
+            care_team=team,
+            mrn=f"B-{n}",
+            given_name=f"P{n}",
+            family_name="Board",
+            birth_date=date(1990, 1, 1),
+            sex_at_birth="male",
+        )
+        patients.admit(
+            acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=1), level_code="3.7-WM"
+        )
         record(patient, hours_ago=5)
         record(patient, COWS_SEVERE, hours_ago=1)
         people.append(patient)
@@ -107,7 +115,8 @@ def test_overdue_patients_come_first_then_the_highest_scores(program, team, nurs
     from waypoint.withdrawal.models import Assessment
 
     Assessment.objects.filter(patient=overdue).exclude(taken_at__lt=timezone.now() - timedelta(hours=8)).update(
-        status="entered_in_error")
+        status="entered_in_error"
+    )
     rows = board.build(program, visible_patients(nurse, program))
     assert [row.patient.pk for row in rows] == [overdue.pk, severe.pk, calm.pk]
 
@@ -136,4 +145,4 @@ def test_the_chart_header_carries_the_withdrawal_alerts(page, nurse, admitted, p
 
 def test_the_board_refreshes_in_place_with_htmx(page, nurse, admitted):
     response = page(nurse).get("/withdrawal/board/", headers={"HX-Request": "true"})
-    assert b"<html" not in response.content and b"<table class=\"board\">" in response.content
+    assert b"<html" not in response.content and b'<table class="board">' in response.content

@@ -29,8 +29,12 @@ def test_a_self_report_lands_as_patient_reported(nurse, patient):
     response = device.post("/kiosk/report/sows-handelsman/", SOWS_ALL_1)
     assert response.status_code == 302
     assessment = Assessment.objects.get()
-    assert (assessment.patient, assessment.source, assessment.reporter, assessment.total) == (patient, "kiosk",
-                                                                                             "patient", 16)
+    assert (assessment.patient, assessment.source, assessment.reporter, assessment.total) == (
+        patient,
+        "kiosk",
+        "patient",
+        16,
+    )
     assert AuditEvent.objects.filter(action="assessment.create", detail__source="kiosk").exists()
 
 

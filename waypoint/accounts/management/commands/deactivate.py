@@ -16,5 +16,6 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No active user {username!r}.")
         counts = services.deactivate(acting_user=None, user=user, reason=reason)
-        self.stdout.write(f"Deactivated {username}: {counts['sessions']} session(s) ended, "
-                          f"{counts['tokens']} API token(s) revoked")
+        self.stdout.write(
+            f"Deactivated {username}: {counts['sessions']} session(s) ended, {counts['tokens']} API token(s) revoked"
+        )

@@ -5,8 +5,10 @@ from waypoint.accounts.models import User
 
 
 class Command(BaseCommand):
-    help = ("Remove a staff account's second factor (lost phone and recovery codes): its sessions end and it must "
-            "set up a new authenticator at its next sign-in. Confirm the person's identity first.")
+    help = (
+        "Remove a staff account's second factor (lost phone and recovery codes): its sessions end and it must "
+        "set up a new authenticator at its next sign-in. Confirm the person's identity first."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")

@@ -15,18 +15,31 @@ MAX_ATTEMPTS = 5
 
 
 class Command(BaseCommand):
-    help = ("Run FHIR Bulk Data export jobs. Claims queued jobs (and jobs whose worker's lease ran out), writes "
-            "their NDJSON files page by page, and stops cleanly on SIGTERM or Ctrl-C after the current page.")
+    help = (
+        "Run FHIR Bulk Data export jobs. Claims queued jobs (and jobs whose worker's lease ran out), writes "
+        "their NDJSON files page by page, and stops cleanly on SIGTERM or Ctrl-C after the current page."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Run the jobs claimable now, then exit.")
         parser.add_argument("--poll", type=float, default=2.0, help="Seconds between looks at the queue.")
-        parser.add_argument("--page-size", type=int, default=None, help="Rows per keyset page "
-                            "(default settings.BULK_PAGE_SIZE).")
-        parser.add_argument("--lease-seconds", type=int, default=None, help="A job whose worker commits no "
-                            "page for this long is taken over by another worker (default settings.BULK_LEASE_SECONDS).")
-        parser.add_argument("--pause", type=float, default=0.0, help="Seconds to sleep after writing each page, "
-                            "before committing it: throttles the export to spare the database.")
+        parser.add_argument(
+            "--page-size", type=int, default=None, help="Rows per keyset page (default settings.BULK_PAGE_SIZE)."
+        )
+        parser.add_argument(
+            "--lease-seconds",
+            type=int,
+            default=None,
+            help="A job whose worker commits no "
+            "page for this long is taken over by another worker (default settings.BULK_LEASE_SECONDS).",
+        )
+        parser.add_argument(
+            "--pause",
+            type=float,
+            default=0.0,
+            help="Seconds to sleep after writing each page, "
+            "before committing it: throttles the export to spare the database.",
+        )
 
     def handle(self, *args, **options):
         self.stopping = False
@@ -49,8 +62,14 @@ class Command(BaseCommand):
     def work(self, job, worker_id, options):
         log.info("export %s: attempt %s", job.pk, job.attempts)
         try:
-            status = export.run(job, worker_id=worker_id, page_size=options["page_size"], pause=options["pause"],
-                                lease=options["lease_seconds"], should_stop=lambda: self.stopping)
+            status = export.run(
+                job,
+                worker_id=worker_id,
+                page_size=options["page_size"],
+                pause=options["pause"],
+                lease=options["lease_seconds"],
+                should_stop=lambda: self.stopping,
+            )
         except export.Busy as exc:
             log.warning("%s", exc)
             return

@@ -7,8 +7,10 @@ from waypoint.privacy.models import Purpose
 
 
 class Command(BaseCommand):
-    help = ("Register an external system (hospital, HIE, state system) as a FHIR client of a program. It receives "
-            "only what patients' active consents name it for; issue its token with `waypoint apitoken USERNAME`.")
+    help = (
+        "Register an external system (hospital, HIE, state system) as a FHIR client of a program. It receives "
+        "only what patients' active consents name it for; issue its token with `waypoint apitoken USERNAME`."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -21,8 +23,9 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No program {program!r}.")
         try:
-            client = register_external_client(acting_user=None, program=found, username=username,
-                                              recipient=recipient, purpose=purpose)
+            client = register_external_client(
+                acting_user=None, program=found, username=username, recipient=recipient, purpose=purpose
+            )
         except ValidationError as error:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from error
         self.stdout.write(f"Registered {client.user.username} for {found.slug}: {client}")

@@ -7,8 +7,10 @@ from waypoint.reliability import backups
 
 
 class Command(BaseCommand):
-    help = ("Restore a `waypoint backup` FILE into the configured database (meant for a new, empty database: "
-            "what is there is replaced). Then run `waypoint audit verify`.")
+    help = (
+        "Restore a `waypoint backup` FILE into the configured database (meant for a new, empty database: "
+        "what is there is replaced). Then run `waypoint audit verify`."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)

@@ -18,10 +18,12 @@ class Command(BaseCommand):
     help = "Create the demo programs with synthetic staff and patients (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true",
-                            help="run even though the database holds programs other than the demo ones")
-        parser.add_argument("--if-empty", action="store_true",
-                            help="do nothing when the database already holds any program")
+        parser.add_argument(
+            "--force", action="store_true", help="run even though the database holds programs other than the demo ones"
+        )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when the database already holds any program"
+        )
         parser.add_argument("--patients", type=int, default=40)
 
     def handle(self, *args, force, if_empty, patients, **options):
@@ -31,8 +33,10 @@ class Command(BaseCommand):
                 self.print_logins()
             return
         if not demo.is_demo_only() and not force:
-            raise CommandError("This database holds programs other than the demo ones (real data?). "
-                               "Refusing to add demo data; pass --force if you really mean it.")
+            raise CommandError(
+                "This database holds programs other than the demo ones (real data?). "
+                "Refusing to add demo data; pass --force if you really mean it."
+            )
         with transaction.atomic():
             created = self.build(patients)
         self.stdout.write("Demo data created." if created else "Demo data already present.")
@@ -51,13 +55,14 @@ class Command(BaseCommand):
                 medication_demo.build(program, rng)
                 fhir_demo.build(program, nurse, rng)
             demo_program = Program.objects.get(slug="demo")
-            treatment_demo.build(demo_program, {m.user.username: m.user for m in demo_program.memberships.all()},
-                                 rng)
+            treatment_demo.build(demo_program, {m.user.username: m.user for m in demo_program.memberships.all()}, rng)
         return created
 
     def print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
         for username, role, program in demo.logins():
             self.stdout.write(f"  {username:<12} {role:<20} {program}")
-        self.stdout.write(f"FHIR external system (no password; token: waypoint apitoken {fhir_demo.DEMO_CLIENT}): "
-                          f"{fhir_demo.DEMO_CLIENT}, recipient {fhir_demo.DEMO_RECIPIENT!r}, demo")
+        self.stdout.write(
+            f"FHIR external system (no password; token: waypoint apitoken {fhir_demo.DEMO_CLIENT}): "
+            f"{fhir_demo.DEMO_CLIENT}, recipient {fhir_demo.DEMO_RECIPIENT!r}, demo"
+        )
