@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint clean bench soak
+.PHONY: run test test-fast lint clean bench soak
 SCALE  ?= small
 SOAK_MINUTES ?= 10
 
@@ -30,7 +30,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy waypoint
 	$(BIN)/python -m waypoint.testrun
+
+# The local loop: SQLite only, on every core, without the browser and subprocess tests (marked `browser` and
+# `slow`). `make test` stays the whole suite on both databases.
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	WAYPOINT_TESTING=1 $(BIN)/python -m pytest -q -n auto -m "not browser and not slow"
 
 # Benchmarks against PostgreSQL (a database of their own, created and dropped): SCALE=small (< 5 min) or
 # SCALE=full (10 million assessments). Results: bench/results/$(SCALE).json and docs/performance.md.

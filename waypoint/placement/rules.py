@@ -35,8 +35,10 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from waypoint.placement.levels import EDITIONS, LEVELS
 
@@ -63,6 +65,8 @@ DIMENSION_COUNT = 6
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("default_rules.json")
 
+Table = dict[str, Any]  # the JSON shape described above, checked by check_shape()
+
 
 class TableError(ValueError):
     """A rule table that is malformed or breaks a guarantee; `counterexample` holds the ratings if any."""
@@ -80,23 +84,25 @@ class Recommendation:
     ambiguous: tuple[str, ...] = field(default_factory=tuple)  # codes tied at the top rank, if more than one
 
 
-def default_table(edition: int) -> dict:
-    tables = json.loads(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
+def default_table(edition: int) -> Table:
+    tables: dict[str, Table] = json.loads(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
     return tables[str(edition)]
 
 
-def check_ratings(ratings) -> tuple[int, ...]:
+def check_ratings(ratings: Iterable[object]) -> tuple[int, ...]:
     """Ratings as a 6-tuple of ints 0-4; raises ValueError naming the first bad dimension (1-based)."""
-    ratings = tuple(ratings)
-    if len(ratings) != DIMENSION_COUNT:
-        raise ValueError(f"expected {DIMENSION_COUNT} ratings, got {len(ratings)}")
-    for number, rating in enumerate(ratings, start=1):
+    given = tuple(ratings)
+    if len(given) != DIMENSION_COUNT:
+        raise ValueError(f"expected {DIMENSION_COUNT} ratings, got {len(given)}")
+    checked: list[int] = []
+    for number, rating in enumerate(given, start=1):
         if isinstance(rating, bool) or not isinstance(rating, int) or rating not in RATINGS:
             raise ValueError(f"dimension {number}: rating must be a whole number 0-4, got {rating!r}")
-    return ratings
+        checked.append(rating)
+    return tuple(checked)
 
 
-def _holds(condition: dict, ratings: tuple[int, ...]) -> bool:
+def _holds(condition: dict[str, int], ratings: tuple[int, ...]) -> bool:
     if "dimensions_at_least" in condition:
         return sum(1 for r in ratings if r >= condition["dimensions_at_least"]) >= condition["count"]
     rating = ratings[condition["dimension"] - 1]
@@ -105,11 +111,11 @@ def _holds(condition: dict, ratings: tuple[int, ...]) -> bool:
     return rating <= condition["at_most"]
 
 
-def _rank(table: dict) -> dict[str, int]:
+def _rank(table: Table) -> dict[str, int]:
     return {code: rank for rank, codes in enumerate(table["intensity"]) for code in codes}
 
 
-def recommend(table: dict, ratings) -> Recommendation:
+def recommend(table: Table, ratings: Iterable[object]) -> Recommendation:
     """The table's recommendation for these ratings (the table is assumed to have passed check_shape)."""
     ratings = check_ratings(ratings)
     rank = _rank(table)
@@ -118,7 +124,8 @@ def recommend(table: dict, ratings) -> Recommendation:
     levels = [rule["level"] for rule in fired if rule.get("level")]
     if not levels and table.get("default_level"):
         levels = [table["default_level"]]
-    level, ambiguous = None, ()
+    level: str | None = None
+    ambiguous: tuple[str, ...] = ()
     if levels:
         top = max(rank[code] for code in levels)
         tied = tuple(dict.fromkeys(code for code in levels if rank[code] == top))
@@ -133,7 +140,7 @@ def recommend(table: dict, ratings) -> Recommendation:
     return Recommendation(level, withdrawal, tuple(rule["id"] for rule in fired), ambiguous)
 
 
-def check_shape(table: dict) -> None:
+def check_shape(table: Table) -> None:
     """Refuse a malformed table (unknown codes, bad conditions, duplicate ids) with a TableError."""
     if not isinstance(table, dict):
         raise TableError("a rule table is an object")
@@ -180,11 +187,11 @@ def check_shape(table: dict) -> None:
             _check_condition(rule_id, condition)
 
 
-def _is_rating(value) -> bool:
+def _is_rating(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value in RATINGS
 
 
-def _check_condition(rule_id: str, condition) -> None:
+def _check_condition(rule_id: str, condition: object) -> None:
     if not isinstance(condition, dict):
         raise TableError(f"rule {rule_id}: a condition is an object")
     keys = set(condition)
@@ -204,11 +211,11 @@ def _check_condition(rule_id: str, condition) -> None:
     raise TableError(f"rule {rule_id}: unknown condition {sorted(keys)}")
 
 
-def all_ratings():
+def all_ratings() -> Iterator[tuple[int, ...]]:
     return itertools.product(RATINGS, repeat=DIMENSION_COUNT)
 
 
-def validate(table: dict) -> TableError | None:
+def validate(table: Table) -> TableError | None:
     """None when the table is sound; otherwise the first problem, with its counterexample ratings.
 
     Checks every one of the 5**6 combinations: exactly one recommended level, and raising any single
@@ -237,6 +244,7 @@ def validate(table: dict) -> TableError | None:
                 continue
             raised = ratings[:index] + (ratings[index] + 1,) + ratings[index + 1 :]
             higher = results[raised]
+            assert higher.level is not None and result.level is not None  # every ratings got a level above
             if rank[higher.level] < rank[result.level]:
                 return TableError(
                     f"raising dimension {index + 1} from {ratings[index]} to {raised[index]} (ratings "
@@ -254,7 +262,7 @@ def validate(table: dict) -> TableError | None:
     return None
 
 
-def describe(condition: dict, edition: int) -> str:
+def describe(condition: dict[str, int], edition: int) -> str:
     """A condition in words, for the rule table page."""
     if "dimensions_at_least" in condition:
         return f"{condition['count']} or more dimensions rated {condition['dimensions_at_least']} or higher"

@@ -6,6 +6,7 @@ A window "last N days" holds the referrals ADMITTED in (now - N days, now].
 """
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
@@ -19,12 +20,12 @@ class Waits:
     p90: timedelta | None
 
 
-def nearest_rank(values: list, fraction: float):
+def nearest_rank(values: list[timedelta], fraction: float) -> timedelta:
     ordered = sorted(values)
     return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
 
 
-def waits(pairs, now: datetime, days: int | None) -> Waits:
+def waits(pairs: Iterable[tuple[datetime, datetime]], now: datetime, days: int | None) -> Waits:
     """pairs: (first contact, admitted at) of admitted referrals."""
     since = now - timedelta(days=days) if days is not None else None
     durations = [
@@ -32,7 +33,7 @@ def waits(pairs, now: datetime, days: int | None) -> Waits:
     ]
     if not durations:
         return Waits(days, 0, None, None)
-    return Waits(days, len(durations), median(durations), nearest_rank(durations, 0.9))
+    return Waits(days, len(durations), median(durations), nearest_rank(durations, 0.9))  # type: ignore[type-var]  # timedelta has + and / 2, all median needs
 
 
 def in_words(value: timedelta | None) -> str:

@@ -15,6 +15,8 @@ from waypoint.bench import measure, report, runner, serve
 from waypoint.bench.__main__ import SCALES
 from waypoint.privacy import audit
 
+pytestmark = pytest.mark.slow  # real subprocesses or servers: left out of `make test-fast`
+
 POSTGRES = connection.vendor == "postgresql"
 
 

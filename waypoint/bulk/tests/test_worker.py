@@ -22,7 +22,7 @@ from waypoint.withdrawal.models import Assessment
 
 from .conftest import expected_counts, fetch_resources, kick_off, manifest, manifest_counts, status_url
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]  # slow: real subprocesses or servers
 ROOT = Path(__file__).resolve().parents[3]
 
 

@@ -20,7 +20,7 @@ from tests.conftest import COWS
 from waypoint.privacy.models import AuditEvent
 from waypoint.withdrawal import services as withdrawal
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]  # slow: real subprocesses or servers
 ROOT = Path(__file__).resolve().parents[3]
 
 

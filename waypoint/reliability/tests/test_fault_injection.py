@@ -27,6 +27,8 @@ from django.utils import timezone
 from tests.conftest import COWS
 from waypoint.bench.serve import Server, free_port
 
+pytestmark = pytest.mark.slow  # real subprocesses or servers: left out of `make test-fast`
+
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 ROOT = Path(__file__).resolve().parents[3]
 CI = os.environ.get("CI", "").lower() == "true"

@@ -16,7 +16,7 @@ from waypoint.privacy import audit
 from waypoint.withdrawal import services as withdrawal
 from waypoint.withdrawal.models import Assessment
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]  # slow: real subprocesses or servers
 
 
 def post_json(url, token, body, headers=None):
