@@ -1,7 +1,5 @@
 """The outcomes dashboard and its CSV export: the program's figures for a period, each with its definition."""
 
-import csv
-
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,6 +10,7 @@ from waypoint.accounts.roles import OUTCOMES_READ
 from waypoint.patients.access import require
 from waypoint.patients.services import record_read
 from waypoint.patients.views import program_or_403
+from waypoint.web.downloads import attachment, csv_writer
 from waypoint.web.query import query_parameters
 
 from . import figures, svg
@@ -110,8 +109,8 @@ def export_csv(request):
             content_type="text/plain; charset=utf-8",
         )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="outcomes-{program.slug}-{period.start}-{period.end}.csv"'
-    writer = csv.writer(response)
+    response["Content-Disposition"] = attachment("outcomes", program.slug, period.start, period.end, extension="csv")
+    writer = csv_writer(response)
     writer.writerow(["figure", "title", "part", "value", "numerator", "denominator", "definition"])
     for figure, result in figures.compute_all(period):
         writer.writerow(
