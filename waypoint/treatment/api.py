@@ -16,7 +16,7 @@ from waypoint.accounts.roles import CENSUS_READ, CHART_READ, COUNSELING_NOTE_WRI
 from waypoint.patients.access import has_permission, require, visible_patients
 from waypoint.patients.api import find_patient, program_from_query
 from waypoint.patients.services import record_read
-from waypoint.web.api import ApiView, StrictSerializer
+from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
 from . import plans, services
 from .models import CounselingNote, GroupNote, PlanTemplate, ProgressNote, Session, TreatmentPlan
@@ -88,7 +88,7 @@ class PlanReviewSerializer(StrictSerializer):
 
 class InterventionSerializer(StrictSerializer):
     problem = serializers.CharField()
-    modality = serializers.CharField()
+    modality = serializers.CharField(max_length=limit_of(Session, "modality"))
     frequency = serializers.CharField()
     responsible = serializers.IntegerField()
     revision = serializers.IntegerField(min_value=1)
@@ -262,7 +262,7 @@ class TemplateSerializer(serializers.ModelSerializer):
 
 
 class TemplateCreateSerializer(StrictSerializer):
-    name = serializers.CharField()
+    name = serializers.CharField(max_length=limit_of(PlanTemplate, "name"))
     level_codes = serializers.ListField(child=serializers.CharField())
     body = serializers.JSONField()
 
@@ -307,10 +307,10 @@ class SessionSerializer(serializers.ModelSerializer):
 
 class SessionCreateSerializer(StrictSerializer):
     kind = serializers.CharField()
-    modality = serializers.CharField()
-    topic = serializers.CharField()
+    modality = serializers.CharField(max_length=limit_of(Session, "modality"))
+    topic = serializers.CharField(max_length=limit_of(Session, "topic"))
     facilitator = serializers.IntegerField()
-    room = serializers.CharField(required=False, allow_blank=True, default="")
+    room = serializers.CharField(max_length=limit_of(Session, "room"), required=False, allow_blank=True, default="")
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     patient = serializers.IntegerField(required=False, allow_null=True, default=None)

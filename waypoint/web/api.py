@@ -66,6 +66,11 @@ class KeyReusedError(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+def limit_of(model, field: str) -> int:
+    """The model field's max_length: an input serializer carries the model's limit instead of a copy of it."""
+    return model._meta.get_field(field).max_length
+
+
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know, naming each one (a typo must not pass silently)."""
 
