@@ -30,6 +30,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive waypoint --severity-level medium --exclude '*/tests/*'
 	$(BIN)/python -m waypoint.testrun
 
 # Benchmarks against PostgreSQL (a database of their own, created and dropped): SCALE=small (< 5 min) or
@@ -46,6 +47,7 @@ soak: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive waypoint --severity-level medium --exclude '*/tests/*'
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3
