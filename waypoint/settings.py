@@ -293,6 +293,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "waypoint.reliability.schema.document_idempotency_key",
+        "waypoint.web.schema.fhir_operation_paths",
     ],
 }
 

@@ -3,6 +3,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -16,7 +17,7 @@ from waypoint.web.api import ApiView, StrictSerializer, limit_of
 from . import queries, services
 from .access import memberships, require, role_in, visible_patients
 from .models import (
-    SINGLE_LINE,
+    SINGLE_LINE_CHARACTER,
     SINGLE_LINE_MESSAGE,
     Episode,
     LevelOfCareStay,
@@ -29,7 +30,7 @@ from .models import (
 def single_line_field(name: str, **kwargs) -> serializers.RegexField:
     """A patient's MRN or name: the model's length and its one-line character rule, published as a pattern."""
     return serializers.RegexField(
-        SINGLE_LINE,
+        rf"^{SINGLE_LINE_CHARACTER}+$",  # the empty string, where allowed, is allow_blank's
         max_length=limit_of(Patient, name),
         error_messages={"invalid": SINGLE_LINE_MESSAGE},
         **kwargs,
@@ -343,11 +344,13 @@ class CensusView(ApiView):
         parameters=[
             OpenApiParameter("program", str, description="Program slug (default: your only program)"),
             OpenApiParameter(
-                "from", str, description="First date of the history, YYYY-MM-DD (default: 29 days before `to`)"
+                "from",
+                OpenApiTypes.DATE,
+                description="First date of the history, YYYY-MM-DD (default: 29 days before `to`)",
             ),
             OpenApiParameter(
                 "to",
-                str,
+                OpenApiTypes.DATE,
                 description="Last date of the history, YYYY-MM-DD (default: today "
                 f"in the program's time zone); at most {queries.MAX_HISTORY_DAYS} days",
             ),
@@ -360,6 +363,9 @@ class CensusView(ApiView):
         """Patients in care now by level of care, and the daily midnight census over a date range."""
         program = program_from_query(request)
         require(request.user, program.pk, CENSUS_READ)
+        blank = [name for name in ("from", "to") if name in request.query_params and not request.query_params[name]]
+        if blank:  # leave the parameter out for its default; given, it is a date
+            raise ValidationError({name: ["Give a date as YYYY-MM-DD."] for name in blank})
         start, end = queries.census_range(program, request.query_params.get("from"), request.query_params.get("to"))
         rows = queries.census(program, visible_patients(request.user, program))
         history = queries.census_history(program, start, end)

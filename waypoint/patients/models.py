@@ -29,7 +29,8 @@ def not_before_1900(value: date) -> None:
 # One line of text as typed at a keyboard: no control characters (newline, tab, escape, NUL...), no line or
 # paragraph separators, no invisible text-direction overrides. MRNs and names are printed on wristbands, labels,
 # headers of downloads and CSV rows; an invisible or line-breaking character there misleads or breaks them.
-SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$"
+SINGLE_LINE_CHARACTER = r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+SINGLE_LINE = rf"^{SINGLE_LINE_CHARACTER}*$"
 SINGLE_LINE_FIELDS = ("mrn", "given_name", "family_name", "preferred_name", "emergency_contact_name")
 
 

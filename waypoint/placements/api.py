@@ -129,12 +129,12 @@ class ReferralSerializer(serializers.ModelSerializer):
 class ReferralCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=limit_of(Referral, "name"))
     contact = serializers.CharField(max_length=limit_of(Referral, "contact"))
-    source = serializers.CharField()
+    source = serializers.ChoiceField(choices=Referral.Source.choices)
     source_detail = serializers.CharField(
         max_length=limit_of(Referral, "source_detail"), required=False, allow_blank=True, default=""
     )
     received_at = serializers.DateTimeField()
-    urgency = serializers.CharField(required=False, default="routine")
+    urgency = serializers.ChoiceField(choices=Referral.Urgency.choices, required=False, default="routine")
     requested_level = serializers.CharField(max_length=limit_of(Referral, "requested_level"))
     priority_flags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     note = serializers.CharField(required=False, allow_blank=True, default="")
@@ -165,7 +165,10 @@ class ReferralListView(ApiView):
         responses=inline_serializer("ReferralList", {"results": ReferralSerializer(many=True)}),
         parameters=[
             OpenApiParameter(
-                "status", str, description="screening (default), admitted, referred_elsewhere, closed, or all"
+                "status",
+                str,
+                enum=[*Referral.Status.values, "all"],
+                description="screening (default), admitted, referred_elsewhere, closed, or all",
             ),
             OpenApiParameter("program", str, description="program slug (needed when the user belongs to several)"),
         ],

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -264,7 +265,7 @@ class TemplateSerializer(serializers.ModelSerializer):
 class TemplateCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=limit_of(PlanTemplate, "name"))
     level_codes = serializers.ListField(child=serializers.CharField())
-    body = serializers.JSONField()
+    body = serializers.DictField(help_text='{"problems": [...]}: see waypoint/treatment/plans.py for the shape.')
 
 
 class TemplateListView(ApiView):
@@ -306,7 +307,7 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class SessionCreateSerializer(StrictSerializer):
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Session.Kind.choices)
     modality = serializers.CharField(max_length=limit_of(Session, "modality"))
     topic = serializers.CharField(max_length=limit_of(Session, "topic"))
     facilitator = serializers.IntegerField()
@@ -378,8 +379,8 @@ class SessionListView(ApiView):
         responses=results_of("Session", SessionSerializer),
         parameters=[
             OpenApiParameter("program", str, description="Program slug (default: your only program)"),
-            OpenApiParameter("start", str, description="ISO date-time (inclusive)"),
-            OpenApiParameter("end", str, description="ISO date-time (exclusive)"),
+            OpenApiParameter("start", OpenApiTypes.DATETIME, description="ISO date-time (inclusive)"),
+            OpenApiParameter("end", OpenApiTypes.DATETIME, description="ISO date-time (exclusive)"),
         ],
     )
     def get(self, request):
