@@ -2,8 +2,10 @@
 
 Every operation is called with generated data, as a signed-in care-team nurse with a real bearer token over a
 small real record (so that some calls reach real patients, episodes and assessments, not only 404s):
-no answer may be a server error, every status must be one the description documents, and every body must
-match its documented content type and schema. Errors statuses are documented by waypoint/web/schema.py.
+every check of Schemathesis runs, on schema-valid and schema-violating data: no answer may be a server error,
+every status, header, content type and body must be as documented, schema-valid data must be accepted and
+schema-violating data refused, an undeclared method answers 405 and no call succeeds without the token. Error
+statuses are documented by waypoint/web/schema.py.
 """
 
 from datetime import timedelta
