@@ -31,6 +31,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy waypoint
+	$(BIN)/bandit --quiet --recursive waypoint --severity-level medium --exclude '*/tests/*'
 	$(BIN)/python -m waypoint.testrun
 
 # The local loop: SQLite only, on every core, without the browser and subprocess tests (marked `browser` and
@@ -53,6 +54,7 @@ soak: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive waypoint --severity-level medium --exclude '*/tests/*'
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3

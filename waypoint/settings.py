@@ -1,4 +1,11 @@
-"""One settings module, driven by the environment. SQLite under var/ unless DATABASE_URL says otherwise."""
+"""One settings module, driven by the environment. SQLite under var/ unless DATABASE_URL says otherwise.
+
+Values are parsed strictly (healthchecks' `envbool`): a boolean that is not one of true/false/1/0/yes/no/on/off,
+or a number that is not a number, stops start-up with a message naming the variable, instead of being read as
+false. Production is told apart from development by `WAYPOINT_ENVIRONMENT=production` (or by
+`WAYPOINT_HTTPS=true`: a site behind TLS is a real one); it refuses to start without `SECRET_KEY`. Development
+(`make run`, the tests, `waypoint demo`) is the default and keeps a generated key in var/ (docs/operations.md).
+"""
 
 import hashlib
 import os
@@ -6,22 +13,55 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("WAYPOINT_VAR_DIR", BASE_DIR / "var"))
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
 
 def env_bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    word = value.strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a yes/no value: use true or false.")
+    return word in TRUE_WORDS
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    try:
+        return default if value is None else int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    try:
+        return default if value is None else float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
 
 
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = os.environ.get(name, default).strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of: {', '.join(choices)}.")
+    return value
+
+
 def dev_secret_key() -> str:
-    """A random key kept in var/ so that a development install needs no configuration."""
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    """A random key kept in var/ so that a development install needs no configuration (never in production)."""
+    VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = VAR_DIR / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
@@ -29,8 +69,25 @@ def dev_secret_key() -> str:
     return path.read_text().strip()
 
 
+def required(name: str, why: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(f"{name} is not set: {why}")
+    return value
+
+
+# Files Waypoint creates (the SQLite database, bulk-export files, backups, the development key) are readable by
+# the service user only: the process umask is 077 (set here, so every entry point gets it: `waypoint`, WSGI,
+# the worker), and export and backup files are also created with mode 0600 explicitly.
+os.umask(0o077)
+
+HTTPS = env_bool("WAYPOINT_HTTPS", False)
+PRODUCTION = env_choice("WAYPOINT_ENVIRONMENT", ("development", "production"), "development") == "production" or HTTPS
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or dev_secret_key()
+if PRODUCTION:
+    SECRET_KEY = required("SECRET_KEY", "production needs its own secret key (at least 50 random characters).")
+else:
+    SECRET_KEY = os.environ.get("SECRET_KEY") or dev_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -104,7 +161,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'waypoint.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -152,8 +209,8 @@ AUTHENTICATION_BACKENDS = [
 # Lockout (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one username, that username is refused,
 # even with the right password, for the cool-off time. Per username, not per address: the staff of a clinic
 # share one public address, and a guesser may use many.
-AXES_FAILURE_LIMIT = int(os.environ.get("WAYPOINT_LOCKOUT_FAILURES", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("WAYPOINT_LOCKOUT_HOURS", "0.25"))  # hours
+AXES_FAILURE_LIMIT = env_int("WAYPOINT_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = env_float("WAYPOINT_LOCKOUT_HOURS", 0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 # The count is reset only when the second factor is passed too (accounts/two_factor.py): a right password alone
 # must not wipe the failures of the TOTP step, which count against the same username.
@@ -170,10 +227,10 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # FHIR Bulk Data export (waypoint.bulk): where the NDJSON files are written, rows per keyset page, how long a
 # worker's lease on a job lasts without a committed page, and how long finished files are kept.
 BULK_EXPORT_DIR = Path(os.environ.get("WAYPOINT_EXPORT_DIR", VAR_DIR / "exports"))
-BULK_PAGE_SIZE = int(os.environ.get("WAYPOINT_EXPORT_PAGE_SIZE", "1000"))
-BULK_LEASE_SECONDS = int(os.environ.get("WAYPOINT_EXPORT_LEASE_SECONDS", "120"))
-BULK_RETENTION_HOURS = float(os.environ.get("WAYPOINT_EXPORT_RETENTION_HOURS", "24"))
-BULK_MAX_ACTIVE_PER_USER = int(os.environ.get("WAYPOINT_EXPORT_MAX_ACTIVE", "3"))  # more: 429 until one ends
+BULK_PAGE_SIZE = env_int("WAYPOINT_EXPORT_PAGE_SIZE", 1000)
+BULK_LEASE_SECONDS = env_int("WAYPOINT_EXPORT_LEASE_SECONDS", 120)
+BULK_RETENTION_HOURS = env_float("WAYPOINT_EXPORT_RETENTION_HOURS", 24)
+BULK_MAX_ACTIVE_PER_USER = env_int("WAYPOINT_EXPORT_MAX_ACTIVE", 3)  # more: 429 until one ends
 BULK_FSYNC = env_bool("WAYPOINT_EXPORT_FSYNC", True)  # each page reaches the disk before its checkpoint commits
 
 LANGUAGE_CODE = "en-us"
@@ -194,14 +251,14 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# Sessions and cookies. HTTPS-only flags follow WAYPOINT_HTTPS (set it behind TLS in production).
-HTTPS = env_bool("WAYPOINT_HTTPS", False)
+# Sessions and cookies. HTTPS-only flags follow WAYPOINT_HTTPS (set it behind TLS in production; read above).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and not env_bool("WAYPOINT_BEHIND_PROXY_TLS", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_REFERRER_POLICY = "same-origin"
@@ -215,7 +272,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["waypoint.web.parsers.BoundedJSONParser"],  # size and nesting bounded
     "DEFAULT_SCHEMA_CLASS": "waypoint.web.schema.WaypointAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
@@ -224,7 +281,7 @@ REST_FRAMEWORK = {
 }
 # How long an Idempotency-Key (API) or form token (pages) is remembered: the window in which a retry is
 # recognised as one. 24 hours covers a client that lost its connection overnight (waypoint.reliability).
-IDEMPOTENCY_KEY_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24"))
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Waypoint API",
@@ -236,6 +293,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "waypoint.reliability.schema.document_idempotency_key",
+        "waypoint.web.schema.fhir_operation_paths",
     ],
 }
 

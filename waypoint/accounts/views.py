@@ -143,7 +143,7 @@ def two_factor_enrol(request):
         "accounts/two_factor_enrol.html",
         {
             "form": form,
-            "qr": mark_safe(two_factor.qr_svg(device)),  # noqa: S308 - SVG made by segno from our URL
+            "qr": mark_safe(two_factor.qr_svg(device)),  # noqa: S308 - SVG made by segno from our URL  # nosec: B308, B703
             "secret": two_factor.secret_text(device),
             "replacing": current is not None,
             "next": two_factor.safe_next(request),

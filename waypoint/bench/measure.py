@@ -193,7 +193,7 @@ def raw_copy_rate(after_id: int, limit: int) -> dict:
     connection.ensure_connection()
     raw = connection.connection
     query = (
-        f"COPY (SELECT {columns} FROM withdrawal_assessment WHERE id > {int(after_id)} "  # noqa: S608
+        f"COPY (SELECT {columns} FROM withdrawal_assessment WHERE id > {int(after_id)} "  # noqa: S608  # nosec: B608  # our own column names and an int
         f"ORDER BY id LIMIT {int(limit)}) TO STDOUT"
     )
     with raw.cursor() as cursor, cursor.copy(query) as copy:
@@ -228,7 +228,7 @@ def observation_copy_rate(program, limit: int) -> dict:
     with (
         connection.connection.cursor() as cursor,
         cursor.copy(
-            f"COPY (SELECT {', '.join(COPY_COLUMNS)}, id FROM withdrawal_assessment "  # noqa: S608
+            f"COPY (SELECT {', '.join(COPY_COLUMNS)}, id FROM withdrawal_assessment "  # noqa: S608  # nosec: B608  # our own column names and an int
             f"WHERE program_id = {int(program.pk)} LIMIT {int(limit)}) TO STDOUT"
         ) as copy,
     ):

@@ -86,7 +86,7 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:  # noqa: S310 - loopback
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:  # noqa: S310 - loopback  # nosec: B310
                     if answer.status == 200 and len(self.worker_pids()) == self.workers:
                         return
             except OSError:

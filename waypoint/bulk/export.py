@@ -144,7 +144,7 @@ def export_file(job, file, reader, group, *, worker_id, lease, page_size, pause,
     keys = [kind.key for kind in kinds]
     if file.kind_key and file.kind_key not in keys:
         raise JobError(f"The server's mapping {file.kind_key!r} changed during the export; start a new export.")
-    with open(path, "r+b" if path.exists() else "w+b") as out:
+    with os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+b") as out:  # the service user only
         if os.fstat(out.fileno()).st_size < file.bytes_written:
             # The file lost bytes that were committed (the machine went down before they reached the disk):
             # write this file again from the start.
@@ -241,7 +241,7 @@ def run(
             raise Busy(f"export {job.pk} is not claimable (finished, or leased by a live worker)")
         job = claimed
     directory = storage.job_dir(job)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     with open(directory / ".lock", "a") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

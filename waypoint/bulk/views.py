@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from waypoint.fhir.http import FhirView, error_response, fhir_response
@@ -16,7 +16,19 @@ from waypoint.web.middleware import PROGRAM_SESSION_KEY
 from . import groups, params, services, storage
 from .models import ExportJob
 
-SCHEMA = {"responses": {202: None, 400: dict, 401: dict, 403: dict, 404: dict, 429: dict}, "tags": ["fhir-bulk"]}
+PREFER = OpenApiParameter(
+    "Prefer",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    enum=["respond-async"],
+    description="Exports run in the background: the kick-off needs `Prefer: respond-async`.",
+)
+SCHEMA = {
+    "responses": {202: None, 400: dict, 401: dict, 403: dict, 404: dict, 429: dict},
+    "tags": ["fhir-bulk"],
+    "parameters": [PREFER],
+}
 
 
 def program_of(request):

@@ -23,6 +23,7 @@ from .registry import ResourceKind, kinds_for, resource_types
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 500
+MAX_LIST_VALUES = 50  # values of one _id or code parameter
 CURSOR_SALT = "waypoint.fhir.cursor"
 
 
@@ -178,9 +179,19 @@ def parse_patient(raw: str) -> int:
     return int(match.group(1))
 
 
+def listed(name: str, raw: str) -> list[str]:
+    """The comma-separated values of a parameter, at most MAX_LIST_VALUES: each is one more condition to check."""
+    values = raw.split(",")
+    if len(values) > MAX_LIST_VALUES:
+        raise SearchError(
+            f"Parameter {name}: at most {MAX_LIST_VALUES} values separated by commas ({len(values)} given)."
+        )
+    return values
+
+
 def parse_codes(raw: str) -> list[tuple[str | None, str]]:
     out = []
-    for token in raw.split(","):
+    for token in listed("code", raw):
         system, bar, code = token.rpartition("|")
         if not code or (bar and not system):
             raise SearchError(f"Parameter code: {token!r} is not a code (system|code, or code).")
@@ -208,7 +219,7 @@ def parse(resource_type: str, params, tz) -> Query:
             raise SearchError(f"Parameter {name} has no value.")
         value = values[0]
         if name == "_id":
-            query.ids = value.split(",")
+            query.ids = listed("_id", value)
         elif name == "patient":
             query.patient = parse_patient(value)
         elif name == "code":

@@ -10,7 +10,7 @@ from waypoint.accounts.roles import CHART_READ
 from waypoint.patients.access import require
 from waypoint.patients.api import find_patient
 from waypoint.patients.services import record_read
-from waypoint.web.api import ApiView, StrictSerializer
+from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
 from . import catalog, services
 from .doses import induction_doses
@@ -77,9 +77,9 @@ class AdministrationOut(serializers.ModelSerializer):
 class MoudOrderIn(StrictSerializer):
     medication = serializers.ChoiceField(choices=catalog.CHOICES)
     dose = serializers.DecimalField(max_digits=7, decimal_places=2)
-    unit = serializers.CharField(required=False, default="mg")
+    unit = serializers.CharField(max_length=limit_of(MedicationOrder, "unit"), required=False, default="mg")
     route = serializers.ChoiceField(choices=list(catalog.ROUTE_NAMES.items()))
-    frequency = serializers.CharField()
+    frequency = serializers.CharField(max_length=limit_of(MedicationOrder, "frequency"))
     phase = serializers.ChoiceField(choices=Phase.choices, required=False, default=Phase.MAINTENANCE)
     instructions = serializers.CharField(required=False, allow_blank=True, default="")
     start_at = serializers.DateTimeField()

@@ -3,6 +3,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -11,21 +12,41 @@ from rest_framework.response import Response
 
 from waypoint.accounts.models import CareTeam, Program
 from waypoint.accounts.roles import CENSUS_READ, CHART_READ, PATIENT_REGISTER
-from waypoint.web.api import ApiView, StrictSerializer
+from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
 from . import queries, services
 from .access import memberships, require, role_in, visible_patients
-from .models import Episode, LevelOfCareStay, Patient, not_in_the_future
+from .models import (
+    SINGLE_LINE_CHARACTER,
+    SINGLE_LINE_MESSAGE,
+    Episode,
+    LevelOfCareStay,
+    Patient,
+    not_before_1900,
+    not_in_the_future,
+)
+
+
+def single_line_field(name: str, **kwargs) -> serializers.RegexField:
+    """A patient's MRN or name: the model's length and its one-line character rule, published as a pattern."""
+    return serializers.RegexField(
+        rf"^{SINGLE_LINE_CHARACTER}+$",  # the empty string, where allowed, is allow_blank's
+        max_length=limit_of(Patient, name),
+        error_messages={"invalid": SINGLE_LINE_MESSAGE},
+        **kwargs,
+    )
 
 
 class PatientSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     program = serializers.SlugRelatedField(slug_field="slug", queryset=Program.objects.all(), required=False)
-    mrn = serializers.CharField(max_length=32)
-    given_name = serializers.CharField(max_length=100)
-    family_name = serializers.CharField(max_length=100)
-    preferred_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    birth_date = serializers.DateField(validators=[not_in_the_future])
+    mrn = single_line_field("mrn")
+    given_name = single_line_field("given_name")
+    family_name = single_line_field("family_name")
+    preferred_name = single_line_field("preferred_name", required=False, allow_blank=True)
+    birth_date = serializers.DateField(
+        validators=[not_in_the_future, not_before_1900], help_text="From 1900-01-01 to today."
+    )
     sex_at_birth = serializers.ChoiceField(choices=Patient.SexAtBirth.choices)
     gender_identity = serializers.CharField(max_length=60, required=False, allow_blank=True)
     pronouns = serializers.CharField(max_length=30, required=False, allow_blank=True)
@@ -35,7 +56,7 @@ class PatientSerializer(StrictSerializer):
     city = serializers.CharField(max_length=100, required=False, allow_blank=True)
     state = serializers.CharField(max_length=40, required=False, allow_blank=True)
     postal_code = serializers.CharField(max_length=12, required=False, allow_blank=True)
-    emergency_contact_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    emergency_contact_name = single_line_field("emergency_contact_name", required=False, allow_blank=True)
     emergency_contact_relationship = serializers.CharField(max_length=60, required=False, allow_blank=True)
     emergency_contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     allergies = serializers.CharField(required=False, allow_blank=True)
@@ -323,11 +344,13 @@ class CensusView(ApiView):
         parameters=[
             OpenApiParameter("program", str, description="Program slug (default: your only program)"),
             OpenApiParameter(
-                "from", str, description="First date of the history, YYYY-MM-DD (default: 29 days before `to`)"
+                "from",
+                OpenApiTypes.DATE,
+                description="First date of the history, YYYY-MM-DD (default: 29 days before `to`)",
             ),
             OpenApiParameter(
                 "to",
-                str,
+                OpenApiTypes.DATE,
                 description="Last date of the history, YYYY-MM-DD (default: today "
                 f"in the program's time zone); at most {queries.MAX_HISTORY_DAYS} days",
             ),
@@ -340,6 +363,9 @@ class CensusView(ApiView):
         """Patients in care now by level of care, and the daily midnight census over a date range."""
         program = program_from_query(request)
         require(request.user, program.pk, CENSUS_READ)
+        blank = [name for name in ("from", "to") if name in request.query_params and not request.query_params[name]]
+        if blank:  # leave the parameter out for its default; given, it is a date
+            raise ValidationError({name: ["Give a date as YYYY-MM-DD."] for name in blank})
         start, end = queries.census_range(program, request.query_params.get("from"), request.query_params.get("to"))
         rows = queries.census(program, visible_patients(request.user, program))
         history = queries.census_history(program, start, end)

@@ -1,8 +1,10 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from waypoint.accounts.models import CareTeam, ProgramLevel
 
+from . import queries
 from .models import Episode, Patient
 from .services import EDITABLE_FIELDS
 
@@ -93,7 +95,14 @@ class DischargeForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(required=False, label="Name, MRN or birth date", max_length=100)
+    q = forms.CharField(required=False, label="Name, MRN or birth date", max_length=queries.SEARCH_MAX_LENGTH)
+
+    def clean_q(self):
+        try:
+            queries.search_words(self.cleaned_data["q"])
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["q"]) from None
+        return self.cleaned_data["q"]
 
 
 class CensusRangeForm(forms.Form):

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 from django.conf import settings
@@ -13,6 +14,32 @@ from waypoint.placement.levels import level
 def not_in_the_future(value: date) -> None:
     if value > timezone.localdate():
         raise ValidationError("The birth date cannot be in the future.")
+
+
+# A birth date before 1900 is a typing slip (e.g. 1088 for 1988), not a patient: the oldest person alive was born
+# in the 1900s. Program choice (docs/security.md, "Input bounds").
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def not_before_1900(value: date) -> None:
+    if value < EARLIEST_BIRTH_DATE:
+        raise ValidationError("The birth date cannot be before 1900: check the year.")
+
+
+# One line of text as typed at a keyboard: no control characters (newline, tab, escape, NUL...), no line or
+# paragraph separators, no invisible text-direction overrides. MRNs and names are printed on wristbands, labels,
+# headers of downloads and CSV rows; an invisible or line-breaking character there misleads or breaks them.
+SINGLE_LINE_CHARACTER = r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+SINGLE_LINE = rf"^{SINGLE_LINE_CHARACTER}*$"
+SINGLE_LINE_FIELDS = ("mrn", "given_name", "family_name", "preferred_name", "emergency_contact_name")
+
+
+SINGLE_LINE_MESSAGE = "Use letters, digits, spaces and punctuation only: no line breaks or control characters."
+
+
+def single_line(value: str) -> None:
+    if not re.fullmatch(SINGLE_LINE, value):
+        raise ValidationError(SINGLE_LINE_MESSAGE)
 
 
 class Patient(models.Model):
@@ -61,6 +88,22 @@ class Patient(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("patients:chart", args=[self.pk])
+
+    def clean(self) -> None:
+        """The character rule of MRN and names and the plausible birth dates (page, API and services alike)."""
+        errors = {}
+        for name in SINGLE_LINE_FIELDS:
+            try:
+                single_line(getattr(self, name))
+            except ValidationError as error:
+                errors[name] = error.messages
+        if self.birth_date:
+            try:
+                not_before_1900(self.birth_date)
+            except ValidationError as error:
+                errors["birth_date"] = error.messages
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def display_name(self) -> str:

@@ -3,6 +3,7 @@
 from bisect import bisect_left
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 
 from waypoint.accounts.models import ProgramLevel
@@ -20,15 +21,32 @@ def parse_birth_date(text: str) -> date | None:
     return None
 
 
+# A search names a person: a few words. Each word is one more condition for the database, so a pasted paragraph
+# would keep it busy for seconds; longer searches are refused with a message naming the limit.
+SEARCH_MAX_LENGTH = 100
+SEARCH_MAX_WORDS = 6
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search, or a ValidationError on `q` naming the limit it passes."""
+    if len(text) > SEARCH_MAX_LENGTH:
+        raise ValidationError({"q": f"Search with at most {SEARCH_MAX_LENGTH} characters."})
+    words = text.split()
+    if len(words) > SEARCH_MAX_WORDS:
+        raise ValidationError({"q": f"Search with at most {SEARCH_MAX_WORDS} words (a name, an MRN or a birth date)."})
+    return words
+
+
 def search(patients: QuerySet[Patient], text: str) -> QuerySet[Patient]:
     """Match every word against name or MRN; a date (YYYY-MM-DD or MM/DD/YYYY) matches the birth date."""
     text = (text or "").strip()
-    if not text:
+    words = search_words(text)
+    if not words:
         return patients
     born = parse_birth_date(text)
     if born is not None:
         return patients.filter(birth_date=born)
-    for word in text.split():
+    for word in words:
         patients = patients.filter(
             Q(given_name__icontains=word)
             | Q(family_name__icontains=word)

@@ -11,7 +11,7 @@ from waypoint.patients.access import has_permission, require, visible_patients
 from waypoint.patients.api import find_patient, program_from_query
 from waypoint.patients.services import record_read
 from waypoint.privacy import audit
-from waypoint.web.api import ApiView, StrictSerializer
+from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
 from . import referrals, services
 from .models import PlacementAssessment, Referral
@@ -64,7 +64,11 @@ class RecordSerializer(StrictSerializer):
     ratings = serializers.JSONField(help_text="Object d1..d6, each a whole number 0-4.")
     notes = serializers.JSONField(required=False, default=dict)
     decided_level = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Empty: the recommended level."
+        max_length=limit_of(PlacementAssessment, "decided_level"),
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Empty: the recommended level.",
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     reason_text = serializers.CharField(required=False, allow_blank=True, default="")
@@ -123,13 +127,15 @@ class ReferralSerializer(serializers.ModelSerializer):
 
 
 class ReferralCreateSerializer(StrictSerializer):
-    name = serializers.CharField()
-    contact = serializers.CharField()
-    source = serializers.CharField()
-    source_detail = serializers.CharField(required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=limit_of(Referral, "name"))
+    contact = serializers.CharField(max_length=limit_of(Referral, "contact"))
+    source = serializers.ChoiceField(choices=Referral.Source.choices)
+    source_detail = serializers.CharField(
+        max_length=limit_of(Referral, "source_detail"), required=False, allow_blank=True, default=""
+    )
     received_at = serializers.DateTimeField()
-    urgency = serializers.CharField(required=False, default="routine")
-    requested_level = serializers.CharField()
+    urgency = serializers.ChoiceField(choices=Referral.Urgency.choices, required=False, default="routine")
+    requested_level = serializers.CharField(max_length=limit_of(Referral, "requested_level"))
     priority_flags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -159,7 +165,10 @@ class ReferralListView(ApiView):
         responses=inline_serializer("ReferralList", {"results": ReferralSerializer(many=True)}),
         parameters=[
             OpenApiParameter(
-                "status", str, description="screening (default), admitted, referred_elsewhere, closed, or all"
+                "status",
+                str,
+                enum=[*Referral.Status.values, "all"],
+                description="screening (default), admitted, referred_elsewhere, closed, or all",
             ),
             OpenApiParameter("program", str, description="program slug (needed when the user belongs to several)"),
         ],

@@ -4,7 +4,6 @@ Only roles with audit.trail:read (the privacy officer) reach it, and only for th
 Unknown query parameters and unknown sort keys are refused with 400. Reading the trail is itself audited.
 """
 
-import csv
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET
 from waypoint.accounts.roles import AUDIT_READ
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
+from waypoint.web.downloads import attachment, csv_writer
 from waypoint.web.query import query_parameters
 
 from . import audit
@@ -36,11 +36,6 @@ CSV_COLUMNS = [
     "channel",
     "detail",
 ]
-
-
-class Echo:
-    def write(self, value):
-        return value
 
 
 def local_start(day, tz):
@@ -74,7 +69,7 @@ def mrns_for(program, events) -> dict[int, str]:
 
 
 def csv_rows(program, events):
-    writer = csv.writer(Echo())
+    writer = csv_writer()
     yield writer.writerow(CSV_COLUMNS)
     batch = []
     for event in events.iterator(chunk_size=1000):
@@ -106,8 +101,7 @@ def csv_batch(writer, program, batch):
 
 
 def audit_detail(detail) -> str:
-    text = ", ".join(f"{key}={value}" for key, value in sorted((detail or {}).items()))
-    return "'" + text if text[:1] in "=+-@" else text  # no formula injection in a spreadsheet
+    return ", ".join(f"{key}={value}" for key, value in sorted((detail or {}).items()))
 
 
 @require_GET
@@ -132,7 +126,7 @@ def audit_trail(request):
     if data.get("format") == "csv":
         audit.record(request.user, "audit.trail.export", program=program, detail=criteria)
         response = StreamingHttpResponse(csv_rows(program, events), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="audit-{program.slug}.csv"'
+        response["Content-Disposition"] = attachment("audit", program.slug, extension="csv")
         return response
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)

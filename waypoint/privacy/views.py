@@ -1,6 +1,5 @@
 """Privacy pages: break-the-glass access and its report; Part 2 consents, disclosures and their accounting."""
 
-import csv
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from waypoint.accounts.roles import BREAK_GLASS, CHART_READ, CONSENT_MANAGE, PRIVACY_REPORTS
 from waypoint.patients.access import has_permission, require
 from waypoint.patients.views import add_errors, chart_patient, program_or_403
+from waypoint.web.downloads import attachment, csv_writer
 from waypoint.web.query import query_parameters
 from waypoint.withdrawal.models import Assessment
 
@@ -68,8 +68,8 @@ def break_glass_report(request):
     audit.record(request.user, "privacy.break_glass_report.read", program=program)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="break-the-glass.csv"'
-        writer = csv.writer(response)
+        response["Content-Disposition"] = attachment("break-the-glass", extension="csv")
+        writer = csv_writer(response)
         writer.writerow(["started_at", "expires_at", "user", "patient_mrn", "reason"])
         for row in rows:
             writer.writerow(
@@ -209,8 +209,8 @@ def accounting_csv(request, pk):
     require(request.user, patient.program_id, CHART_READ)
     audit.record(request.user, "disclosure.accounting.read", patient=patient)
     response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="disclosures-{patient.mrn}.csv"'
-    writer = csv.writer(response)
+    response["Content-Disposition"] = attachment("disclosures", patient.mrn, extension="csv")
+    writer = csv_writer(response)
     writer.writerow(["date", "recipient", "information", "purpose", "disclosed_by"])
     for row in services.accounting(patient):
         writer.writerow(

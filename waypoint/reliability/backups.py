@@ -31,7 +31,7 @@ def _pg_args(settings: dict) -> tuple[list[str], dict]:
 
 def backup(path: Path) -> None:
     settings = connection.settings_dict
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if connection.vendor == "postgresql":
         args, env = _pg_args(settings)
         subprocess.run(
@@ -50,6 +50,7 @@ def backup(path: Path) -> None:
             target.close()
     else:  # pragma: no cover - the project runs on these two
         raise NotImplementedError(connection.vendor)
+    path.chmod(0o600)  # a backup holds every record: readable by the service user only
 
 
 def restore(path: Path) -> None:

@@ -10,7 +10,7 @@ from waypoint.accounts.roles import CHART_READ
 from waypoint.patients.access import require
 from waypoint.patients.api import find_patient
 from waypoint.patients.services import record_read
-from waypoint.web.api import ApiView, StrictSerializer
+from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
 from . import services
 from .models import (
@@ -141,10 +141,14 @@ class EventOut(serializers.ModelSerializer):
 
 class UseIn(StrictSerializer):
     substance = serializers.ChoiceField(choices=SUBSTANCES)
-    other_name = serializers.CharField(required=False, allow_blank=True, default="")
+    other_name = serializers.CharField(
+        max_length=limit_of(SubstanceUse, "other_name"), required=False, allow_blank=True, default=""
+    )
     routes = serializers.ListField(child=serializers.ChoiceField(choices=ROUTES), required=False, default=list)
     frequency = serializers.ChoiceField(choices=FREQUENCIES, required=False, default="unknown")
-    amount = serializers.CharField(required=False, allow_blank=True, default="")
+    amount = serializers.CharField(
+        max_length=limit_of(SubstanceUse, "amount"), required=False, allow_blank=True, default=""
+    )
     age_first_use = serializers.IntegerField(required=False, allow_null=True, default=None)
     last_use = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
@@ -176,10 +180,12 @@ class NaloxoneIn(StrictSerializer):
     record = serializers.ChoiceField(choices=["kit", "education", "refusal"])
     dispensed_at = serializers.DateTimeField(required=False)
     formulation = serializers.CharField(required=False)
-    strength = serializers.CharField(required=False)
+    strength = serializers.CharField(max_length=limit_of(NaloxoneKit, "strength"), required=False)
     quantity = serializers.IntegerField(required=False)
     recipient = serializers.CharField(required=False)
-    recipient_name = serializers.CharField(required=False, allow_blank=True)
+    recipient_name = serializers.CharField(
+        max_length=limit_of(NaloxoneKit, "recipient_name"), required=False, allow_blank=True
+    )
     given_at = serializers.DateTimeField(required=False)
     what = serializers.CharField(required=False)
     refused_at = serializers.DateTimeField(required=False)
@@ -210,11 +216,13 @@ class NaloxoneIn(StrictSerializer):
 class EventIn(StrictSerializer):
     kind = serializers.ChoiceField(choices=UseEvent.Kind.choices)
     occurred_at = serializers.DateTimeField()
-    place = serializers.CharField(required=False, allow_blank=True, default="")
+    place = serializers.CharField(max_length=limit_of(UseEvent, "place"), required=False, allow_blank=True, default="")
     naloxone_given = serializers.BooleanField(required=False, allow_null=True, default=None)
     outcome = serializers.CharField(required=False, allow_blank=True, default="")
     substance = serializers.CharField(required=False, allow_blank=True, default="")
-    how_known = serializers.CharField(required=False, allow_blank=True, default="")
+    how_known = serializers.CharField(
+        max_length=limit_of(UseEvent, "how_known"), required=False, allow_blank=True, default=""
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

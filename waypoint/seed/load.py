@@ -33,7 +33,7 @@ class Sink:
                 return [row[0] for row in cursor.fetchall()]
         if table not in self._next_id:
             with connection.cursor() as cursor:
-                cursor.execute(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"')  # noqa: S608 - our own table name
+                cursor.execute(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"')  # noqa: S608 - our own table name  # nosec: B608
                 self._next_id[table] = cursor.fetchone()[0] + 1
         first = self._next_id[table]
         self._next_id[table] = first + count
@@ -53,7 +53,7 @@ class Sink:
         else:
             marks = ", ".join("?" * len(columns))
             raw.executemany(
-                f'INSERT INTO "{table}" ({names}) VALUES ({marks})',  # noqa: S608 - our own names
+                f'INSERT INTO "{table}" ({names}) VALUES ({marks})',  # noqa: S608 - our own names  # nosec: B608
                 [tuple(map(_sqlite_value, row)) for row in rows],
             )
 

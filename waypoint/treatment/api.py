@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -16,7 +17,7 @@ from waypoint.accounts.roles import CENSUS_READ, CHART_READ, COUNSELING_NOTE_WRI
 from waypoint.patients.access import has_permission, require, visible_patients
 from waypoint.patients.api import find_patient, program_from_query
 from waypoint.patients.services import record_read
-from waypoint.web.api import ApiView, StrictSerializer
+from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
 from . import plans, services
 from .models import CounselingNote, GroupNote, PlanTemplate, ProgressNote, Session, TreatmentPlan
@@ -88,7 +89,7 @@ class PlanReviewSerializer(StrictSerializer):
 
 class InterventionSerializer(StrictSerializer):
     problem = serializers.CharField()
-    modality = serializers.CharField()
+    modality = serializers.CharField(max_length=limit_of(Session, "modality"))
     frequency = serializers.CharField()
     responsible = serializers.IntegerField()
     revision = serializers.IntegerField(min_value=1)
@@ -262,9 +263,9 @@ class TemplateSerializer(serializers.ModelSerializer):
 
 
 class TemplateCreateSerializer(StrictSerializer):
-    name = serializers.CharField()
+    name = serializers.CharField(max_length=limit_of(PlanTemplate, "name"))
     level_codes = serializers.ListField(child=serializers.CharField())
-    body = serializers.JSONField()
+    body = serializers.DictField(help_text='{"problems": [...]}: see waypoint/treatment/plans.py for the shape.')
 
 
 class TemplateListView(ApiView):
@@ -306,11 +307,11 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class SessionCreateSerializer(StrictSerializer):
-    kind = serializers.CharField()
-    modality = serializers.CharField()
-    topic = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Session.Kind.choices)
+    modality = serializers.CharField(max_length=limit_of(Session, "modality"))
+    topic = serializers.CharField(max_length=limit_of(Session, "topic"))
     facilitator = serializers.IntegerField()
-    room = serializers.CharField(required=False, allow_blank=True, default="")
+    room = serializers.CharField(max_length=limit_of(Session, "room"), required=False, allow_blank=True, default="")
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     patient = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -378,8 +379,8 @@ class SessionListView(ApiView):
         responses=results_of("Session", SessionSerializer),
         parameters=[
             OpenApiParameter("program", str, description="Program slug (default: your only program)"),
-            OpenApiParameter("start", str, description="ISO date-time (inclusive)"),
-            OpenApiParameter("end", str, description="ISO date-time (exclusive)"),
+            OpenApiParameter("start", OpenApiTypes.DATETIME, description="ISO date-time (inclusive)"),
+            OpenApiParameter("end", OpenApiTypes.DATETIME, description="ISO date-time (exclusive)"),
         ],
     )
     def get(self, request):

@@ -42,3 +42,13 @@ class WaypointAutoSchema(AutoSchema):
                     code, {"description": description, "content": {"application/json": {"schema": ERROR_BODY}}}
                 )
         return responses
+
+
+def fhir_operation_paths(result, generator, request, public):
+    """drf-spectacular drops the `$` of FHIR operations (`/fhir/$export` came out as `/fhir/export`, which is not an
+    endpoint): put it back, so that the description names the URLs that are served."""
+    result["paths"] = {
+        (f"{path[: -len('export')]}$export" if path.startswith("/fhir/") and path.endswith("/export") else path): item
+        for path, item in result["paths"].items()
+    }
+    return result

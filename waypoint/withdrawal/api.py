@@ -14,7 +14,7 @@ from waypoint.patients.access import require, visible_patients
 from waypoint.patients.api import find_patient, program_from_query
 from waypoint.patients.services import record_read
 from waypoint.scales import INSTRUMENTS, get_instrument
-from waypoint.web.api import ApiView, StrictSerializer
+from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
 from . import board, services
 from .models import Assessment
@@ -124,7 +124,7 @@ def assessment_json(row: dict, tz=None) -> dict:
 
 
 class RecordSerializer(StrictSerializer):
-    instrument = serializers.CharField()
+    instrument = serializers.CharField(max_length=limit_of(Assessment, "instrument"))
     taken_at = serializers.DateTimeField()
     responses = serializers.JSONField()
     vitals = serializers.JSONField(required=False, default=dict)

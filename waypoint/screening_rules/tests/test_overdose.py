@@ -28,9 +28,19 @@ def sources(facts):
     return [s for p in picture(facts).factors for s in p.sources]
 
 
+# The reference's passage, word for word (../shared/reference/clinical-scales.md, "Overdose risk"), kept here so
+# that the test reads no file outside the repository.
+REFERENCE_PASSAGE = """
+Public-health risk factors: prior overdose; loss of tolerance (after withdrawal management, residential
+stay, hospital stay, or release from jail/prison); alcohol, benzodiazepine or stimulant co-use;
+injection route; using alone; unknown supply potency (fentanyl, xylazine); major medical or mental
+illness (cirrhosis, CKD, COPD/asthma, sleep apnea, heart failure). Practice: overdose education and
+naloxone for every patient and family, and at every discharge/transition.
+"""
+
+
 def test_every_factor_names_the_reference_phrase_it_implements():
-    with open("/work/shared/reference/clinical-scales.md") as f:
-        reference = " ".join(f.read().split())
+    reference = " ".join(REFERENCE_PASSAGE.split())
     for factor in FACTORS:
         assert factor.reference.split(" (")[0] in reference, factor.key
 

@@ -1,6 +1,5 @@
 """Security headers on pages and API answers; HTTPS-only cookie flags and HSTS when WAYPOINT_HTTPS is set."""
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -8,6 +7,7 @@ import pytest
 from django.test import Client, override_settings
 
 import waypoint
+from tests.test_settings import settings_with
 
 TEMPLATES = sorted(Path(waypoint.__file__).parent.glob("*/templates/**/*.html"))
 
@@ -62,11 +62,7 @@ def test_the_session_and_csrf_cookies_are_http_only_or_same_site_on_a_plain_inst
 
 
 def load_settings(monkeypatch, https: str):
-    monkeypatch.setenv("WAYPOINT_HTTPS", https)
-    spec = importlib.util.spec_from_file_location("settings_under_test", Path(waypoint.__file__).parent / "settings.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return settings_with(monkeypatch, WAYPOINT_HTTPS=https, SECRET_KEY="k" * 50)
 
 
 def test_with_waypoint_https_the_cookies_are_secure_and_hsts_is_a_year(monkeypatch):
