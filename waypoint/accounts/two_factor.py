@@ -12,6 +12,11 @@ after each wrong code). The count is reset only when both steps pass.
 
 Changing the second factor (a new authenticator, new recovery codes, removing it) needs the password and a
 current code again.
+
+An authenticator being set up belongs to the one session that started it (its id is kept in that session): another
+session that knows the password sees another secret, and confirming the enrolment ends every other session of the
+account. The session id changes at every privilege change: the password step (Django's login), the second factor
+(`passed`) and break the glass (privacy.views).
 """
 
 from urllib.parse import urlencode
@@ -23,6 +28,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_login_failed
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect
@@ -36,6 +42,7 @@ from .models import RecoveryCodeDevice
 
 AUTHENTICATOR_NAME = "Authenticator app"
 PENDING_NAME = "pending"
+PENDING_SESSION_KEY = "waypoint_pending_authenticator"
 # Pages an authenticated session may reach before its second factor: the two-factor steps and sign-out.
 OPEN_TO_UNVERIFIED = {"two-factor-verify", "two-factor-enrol", "logout", "login", "healthz", "api-schema"}
 
@@ -44,8 +51,12 @@ def authenticator(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exclude(name=PENDING_NAME).first()
 
 
-def pending_authenticator(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=False, name=PENDING_NAME).first()
+def pending_authenticator(request, user) -> TOTPDevice | None:
+    """The authenticator this session is setting up (never one another session of the account started)."""
+    pk = request.session.get(PENDING_SESSION_KEY)
+    if pk is None:
+        return None
+    return TOTPDevice.objects.filter(pk=pk, user=user, confirmed=False, name=PENDING_NAME).first()
 
 
 def recovery_codes(user) -> RecoveryCodeDevice | None:
@@ -138,17 +149,21 @@ def check_code(user, token: str):
 
 
 def passed(request, user, device) -> None:
-    """The second step passed: remember the device in the session and clear the failure count."""
+    """The second step passed: a new session id (a privilege change), the device remembered in the session, and the
+    failure count cleared."""
+    request.session.cycle_key()
     django_otp.login(request, device)
     AxesProxyHandler.reset_attempts(username=user.get_username())
 
 
 @transaction.atomic
-def start_enrolment(*, acting_user) -> TOTPDevice:
-    """The authenticator being set up (kept across reloads of the page until confirmed)."""
-    device = pending_authenticator(acting_user)
+def start_enrolment(request, *, acting_user) -> TOTPDevice:
+    """The authenticator this session is setting up (kept across reloads of the page until confirmed): a new
+    secret for each session, bound to it."""
+    device = pending_authenticator(request, acting_user)
     if device is None:
         device = TOTPDevice.objects.create(user=acting_user, name=PENDING_NAME, confirmed=False)
+        request.session[PENDING_SESSION_KEY] = device.pk
         audit.record(
             acting_user,
             "account.two_factor.start",
@@ -161,8 +176,10 @@ def start_enrolment(*, acting_user) -> TOTPDevice:
 def confirm_enrolment(request, *, acting_user, token: str) -> list[str] | None:
     """Confirm the pending authenticator with a code from it. Replaces the earlier authenticator if any.
 
-    Returns the new recovery codes when the account had none (first enrolment), else None."""
-    device = pending_authenticator(acting_user)
+    Every other session of the account ends (one that knew the password must not ride on the new authenticator),
+    and so does every other authenticator being set up. Returns the new recovery codes when the account had none
+    (first enrolment), else None."""
+    device = pending_authenticator(request, acting_user)
     if device is None:
         raise ValidationError({"token": "Start again: there is no authenticator being set up."})
     compact = (token or "").replace(" ", "")
@@ -178,8 +195,19 @@ def confirm_enrolment(request, *, acting_user, token: str) -> list[str] | None:
             recovery = RecoveryCodeDevice.objects.create(user=acting_user, name="Recovery codes", confirmed=True)
             codes = recovery.replace_codes()
         audit.record(acting_user, "account.two_factor.enrol", obj=acting_user, detail={"replaced": replaced})
-    passed(request, acting_user, device)
+        del request.session[PENDING_SESSION_KEY]
+        passed(request, acting_user, device)
+        end_other_sessions(request, acting_user)
     return codes
+
+
+def end_other_sessions(request, user) -> int:
+    """End every session of `user` but this request's own. Returns how many ended."""
+    from .services import sessions_of
+
+    others = [s.session_key for s in sessions_of(user) if s.session_key != request.session.session_key]
+    Session.objects.filter(session_key__in=others).delete()
+    return len(others)
 
 
 def reauthenticate(request, *, acting_user, password: str, token: str) -> None:

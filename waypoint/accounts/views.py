@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from waypoint.privacy import audit
+from waypoint.web.security import clear_site_data
 
 from . import two_factor
 from .models import RecoveryCodeDevice
@@ -37,7 +38,7 @@ class SignOutView(auth_views.LogoutView):
         # to sign the real person out everywhere and revoke their tokens.
         if request.user.is_authenticated and two_factor.is_verified(request.user):
             end_all_sessions(acting_user=request.user, user=request.user, reason="signed out")
-        return super().post(request, *args, **kwargs)
+        return clear_site_data(super().post(request, *args, **kwargs), "cache", "cookies", "storage")
 
 
 # Two-factor sign-in: the code step, enrolment and changes (accounts/two_factor.py).
@@ -120,9 +121,9 @@ def two_factor_enrol(request):
     current = two_factor.authenticator(user)
     if current is not None and not two_factor.is_verified(user):
         return redirect("two-factor-verify")  # never a way around the second factor
-    if current is not None and two_factor.pending_authenticator(user) is None:
+    if current is not None and two_factor.pending_authenticator(request, user) is None:
         return redirect("two-factor")  # replacing needs the password and a code first
-    device = two_factor.start_enrolment(acting_user=user)
+    device = two_factor.start_enrolment(request, acting_user=user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -175,7 +176,7 @@ def two_factor_manage(request):
                 return redirect("login")
             with transaction.atomic():
                 TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-                two_factor.start_enrolment(acting_user=user)
+                two_factor.start_enrolment(request, acting_user=user)
             return redirect("two-factor-enrol")
     recovery = two_factor.recovery_codes(user)
     return render(

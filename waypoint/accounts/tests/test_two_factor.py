@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import PASSWORD, authenticator_of, totp_code, verified_login
 from waypoint.accounts.models import RecoveryCode, RecoveryCodeDevice, recovery_digest
+from waypoint.accounts.two_factor import PENDING_SESSION_KEY
 from waypoint.privacy.models import AuditEvent
 
 
@@ -31,7 +32,7 @@ def enrol(client, user) -> list[str]:
     """Set up the authenticator of an account that has none, as a person would: the page, then a code."""
     page = client.get("/account/two-factor/enrol/")
     assert page.status_code == 200
-    pending = TOTPDevice.objects.get(user=user, confirmed=False)
+    pending = TOTPDevice.objects.get(user=user, confirmed=False, pk=client.session[PENDING_SESSION_KEY])
     response = client.post("/account/two-factor/enrol/", {"token": totp_code(pending)})
     assert response.status_code == 200
     return re.findall(r"<code>([a-z0-9-]{19})</code>", response.content.decode())
@@ -233,3 +234,43 @@ def test_signing_out_before_the_second_factor_ends_only_that_session(nurse, api)
     assert guesser.get("/patients/").status_code == 302
     assert ward.get("/patients/").status_code == 200  # the real person's session and token live on
     assert token_client.get("/api/v1/patients/").status_code == 200
+
+
+def shown_secret(client) -> str:
+    page = client.get("/account/two-factor/enrol/").content.decode()
+    return re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+
+
+def test_two_password_only_sessions_of_one_account_see_different_secrets(nurse):
+    real_user, intruder = password_step(), password_step()
+    assert shown_secret(real_user) != shown_secret(intruder)
+    assert shown_secret(real_user) == shown_secret(real_user)  # kept across reloads of the same session
+
+
+def test_after_enrolment_another_session_that_knew_the_password_can_neither_verify_nor_reach_patients(nurse, patient):
+    real_user, intruder = password_step(), password_step()
+    shown_secret(intruder)
+    enrol(real_user, nurse)
+    device = authenticator_of(nurse)
+    assert intruder.get(patient.get_absolute_url()).status_code == 302
+    response = intruder.post("/login/verify/", {"token": totp_code(device)})
+    assert response.status_code == 302 and response.url.startswith("/login/")
+    assert intruder.get(patient.get_absolute_url()).url.startswith("/login/")
+    assert real_user.get(patient.get_absolute_url()).status_code == 200
+    assert TOTPDevice.objects.filter(user=nurse).count() == 1  # the intruder's pending secret is gone too
+
+
+def test_the_session_id_changes_when_the_second_factor_is_passed(nurse):
+    device = authenticator_of(nurse)
+    client = password_step()
+    after_password = client.cookies["sessionid"].value
+    assert client.post("/login/verify/", {"token": totp_code(device)}).status_code == 302
+    assert client.cookies["sessionid"].value != after_password
+    assert client.get("/patients/").status_code == 200
+
+
+def test_the_session_id_changes_when_enrolment_is_confirmed(nurse):
+    client = password_step()
+    after_password = client.cookies["sessionid"].value
+    enrol(client, nurse)
+    assert client.cookies["sessionid"].value != after_password
