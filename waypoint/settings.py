@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "waypoint.web.middleware.ProgramContextMiddleware",
     "waypoint.accounts.sessions.SessionTimeoutMiddleware",
     "waypoint.accounts.two_factor.TwoFactorRequiredMiddleware",
+    "waypoint.privacy.audit_middleware.AccessAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "waypoint.reliability.middleware.FormTokenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
