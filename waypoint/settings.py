@@ -151,12 +151,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses sign-in while an account is locked out
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lockout (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one username, that username is refused,
-# even with the right password, for the cool-off time. Per username, not per address: the staff of a clinic
-# share one public address, and a guesser may use many.
+# Lockout (django-axes, accounts/lockout.py): after AXES_FAILURE_LIMIT failed sign-ins for one username from one
+# address, that username is refused from that address, even with the right password, for the cool-off time (a
+# guesser elsewhere cannot lock staff out); after WAYPOINT_ADDRESS_LOCKOUT_FAILURES failures from one address over
+# all usernames, that address is refused (password spraying).
 AXES_FAILURE_LIMIT = int(os.environ.get("WAYPOINT_LOCKOUT_FAILURES", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("WAYPOINT_LOCKOUT_HOURS", "0.25"))  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "waypoint.accounts.lockout.AccountAndAddressHandler"
+WAYPOINT_ADDRESS_LOCKOUT_FAILURES = int(os.environ.get("WAYPOINT_ADDRESS_LOCKOUT_FAILURES", "30"))
 # The count is reset only when the second factor is passed too (accounts/two_factor.py): a right password alone
 # must not wipe the failures of the TOTP step, which count against the same username.
 AXES_RESET_ON_SUCCESS = False
@@ -166,8 +169,6 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Two-factor sign-in (django-otp, TOTP): every staff account enrols an authenticator app; see accounts/two_factor.py.
 OTP_TOTP_ISSUER = "Waypoint"
 OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubling after each failed code (django-otp), besides the lockout
-# axes.W006 asks for ip_address among the lockout parameters; the lock here is per username on purpose (above).
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # FHIR Bulk Data export (waypoint.bulk): where the NDJSON files are written, rows per keyset page, how long a
 # worker's lease on a job lasts without a committed page, and how long finished files are kept.

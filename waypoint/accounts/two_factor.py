@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import django_otp
 import segno
 from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
@@ -153,7 +154,7 @@ def passed(request, user, device) -> None:
     failure count cleared."""
     request.session.cycle_key()
     django_otp.login(request, device)
-    AxesProxyHandler.reset_attempts(username=user.get_username())
+    AxesProxyHandler.reset_attempts(username=user.get_username(), ip_address=get_client_ip_address(request))
 
 
 @transaction.atomic
