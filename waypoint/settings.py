@@ -170,6 +170,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 OTP_TOTP_ISSUER = "Waypoint"
 OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubling after each failed code (django-otp), besides the lockout
 
+# The key that signs the audit chain's checkpoints (privacy/audit_signing.py), kept out of the database. Empty: a
+# development key generated in var/audit_key (mode 0600). A production install sets it (docs/operations.md).
+WAYPOINT_AUDIT_KEY = os.environ.get("WAYPOINT_AUDIT_KEY", "")
+
 # FHIR Bulk Data export (waypoint.bulk): where the NDJSON files are written, rows per keyset page, how long a
 # worker's lease on a job lasts without a committed page, and how long finished files are kept.
 BULK_EXPORT_DIR = Path(os.environ.get("WAYPOINT_EXPORT_DIR", VAR_DIR / "exports"))
