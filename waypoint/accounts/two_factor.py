@@ -38,6 +38,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from waypoint.privacy import audit
+from waypoint.privacy.models import AuditEvent
 
 from .models import RecoveryCodeDevice
 
@@ -147,6 +148,15 @@ def check_code(user, token: str):
     if codes is not None and len(compact) >= 16 and codes.verify_token(compact):
         return codes
     return None
+
+
+def recovery_uses_since_last_authenticator_sign_in(user) -> list:
+    """When recovery codes signed this account in since it last signed in with its authenticator app: shown to the
+    person at their next sign-in, since a recovery code someone else used would otherwise go unnoticed."""
+    sign_ins = AuditEvent.objects.filter(actor=user, action="auth.two_factor", outcome=AuditEvent.Outcome.SUCCESS)
+    last_own = sign_ins.filter(detail__device=TOTPDevice.__name__).order_by("-id").values_list("id", flat=True).first()
+    recovery = sign_ins.filter(detail__device=RecoveryCodeDevice.__name__, id__gt=last_own or 0)
+    return list(recovery.order_by("at").values_list("at", flat=True))
 
 
 def passed(request, user, device) -> None:

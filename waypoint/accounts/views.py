@@ -10,6 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -77,6 +78,17 @@ def show_error(form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, texts)
 
 
+def tell_of_recovery_codes_used(request, user) -> None:
+    used = two_factor.recovery_uses_since_last_authenticator_sign_in(user)
+    if used:
+        when = ", ".join(f"{timezone.localtime(at):%Y-%m-%d %H:%M}" for at in used)
+        messages.warning(
+            request,
+            f"A recovery code was used to sign in to your account ({when}). If that was not you, tell your "
+            "privacy officer and make new recovery codes under Two-factor sign-in.",
+        )
+
+
 def locked_out(request):
     return render(request, "registration/locked_out.html", status=429)
 
@@ -97,6 +109,7 @@ def two_factor_verify(request):
     if request.method == "POST" and form.is_valid():
         device = two_factor.check_code(user, form.cleaned_data["token"])
         if device is not None:
+            tell_of_recovery_codes_used(request, user)
             two_factor.passed(request, user, device)
             audit.record(user, "auth.two_factor", detail={"device": device.__class__.__name__})
             if isinstance(device, RecoveryCodeDevice):

@@ -2,6 +2,7 @@
 any change, and the lockout on wrong codes. Codes are computed from the device's key with django-otp's TOTP."""
 
 import re
+import time
 
 import pytest
 from django.test import Client, override_settings
@@ -274,3 +275,40 @@ def test_the_session_id_changes_when_enrolment_is_confirmed(nurse):
     after_password = client.cookies["sessionid"].value
     enrol(client, nurse)
     assert client.cookies["sessionid"].value != after_password
+
+
+def sign_in_with(token) -> Client:
+    client = password_step()
+    assert client.post("/login/verify/", {"token": token}).status_code == 302
+    return client
+
+
+def notices(client) -> str:
+    return client.get("/patients/", follow=True).content.decode()
+
+
+def test_a_recovery_code_used_is_shown_to_the_person_at_their_next_sign_in(nurse):
+    codes = enrol(password_step(), nurse)
+    device = authenticator_of(nurse)
+    sign_in_with(codes[3])  # someone who found the printed codes
+    after = sign_in_with(totp_code(device))
+    assert "A recovery code was used to sign in to your account" in notices(after)
+    later = sign_in_with(totp_code(device))
+    assert "A recovery code was used" not in notices(later)  # told once, at the sign-in that followed
+
+
+def test_a_code_is_refused_once_a_later_code_within_the_same_window_was_used(nurse):
+    import time_machine
+
+    device = authenticator_of(nurse)
+    with time_machine.travel(1_900_000_005, tick=False):  # a fixed time, well inside one 30-second step
+        now_step = (int(time.time()) - device.t0) // device.step
+        current, next_step = (
+            f"{totp(device.bin_key, device.step, device.t0, device.digits, ahead):06d}" for ahead in (0, 1)
+        )
+        assert (
+            device.tolerance >= 1 and now_step > 0 and current != next_step
+        )  # both codes lie inside the window django-otp accepts
+        assert password_step().post("/login/verify/", {"token": next_step}).status_code == 302
+        refused = password_step().post("/login/verify/", {"token": current})
+        assert refused.status_code == 200 and b"That code is not right" in refused.content
