@@ -19,6 +19,7 @@ account. The session id changes at every privilege change: the password step (Dj
 (`passed`) and break the glass (privacy.views).
 """
 
+from base64 import b32decode, b32encode
 from urllib.parse import urlencode
 
 import django_otp
@@ -40,7 +41,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from waypoint.privacy import audit
 from waypoint.privacy.models import AuditEvent
 
-from .models import RecoveryCodeDevice
+from .models import Program, RecoveryCodeDevice
 
 AUTHENTICATOR_NAME = "Authenticator app"
 PENDING_NAME = "pending"
@@ -50,7 +51,33 @@ OPEN_TO_UNVERIFIED = {"two-factor-verify", "two-factor-enrol", "logout", "login"
 
 
 def authenticator(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exclude(name=PENDING_NAME).first()
+    """The user's authenticator app; the demo one only while the database holds nothing but demo programs."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(name=PENDING_NAME).first()
+    if device is not None and device.key == DEMO_KEY_HEX and not demo_shortcut_available():
+        return None
+    return device
+
+
+# The demo shortcut (issue 24 item 16): trying every role of the demo programs should not take seven authenticator
+# set-ups. While the database holds only the demo programs, an account without an authenticator signs in with codes
+# of this published key (shown on the sign-in page); the moment a real program exists it is refused everywhere.
+DEMO_KEY_TEXT = "WAYPOINTDEMOWAYPOINTDEMOWAYPOINT"  # base32, 20 bytes: published, never a secret
+DEMO_KEY_HEX = b32decode(DEMO_KEY_TEXT).hex()
+DEMO_NAME = "Demo authenticator (published key)"
+
+
+def demo_shortcut_available() -> bool:
+    from waypoint.patients.demo import DEMO_SLUGS, is_demo_only
+
+    return is_demo_only() and Program.objects.filter(slug__in=DEMO_SLUGS).exists()
+
+
+@transaction.atomic
+def demo_authenticator(*, acting_user) -> TOTPDevice:
+    """The account's authenticator with the published demo key (made at its first demo sign-in; audited)."""
+    device = TOTPDevice.objects.create(user=acting_user, name=DEMO_NAME, key=DEMO_KEY_HEX, confirmed=True)
+    audit.record(acting_user, "account.two_factor.demo", obj=acting_user)
+    return device
 
 
 def pending_authenticator(request, user) -> TOTPDevice | None:
@@ -84,7 +111,8 @@ class TwoFactorRequiredMiddleware:
                 request.user = AnonymousUser()
                 request.program = None
             elif url_name(request) not in OPEN_TO_UNVERIFIED:
-                target = reverse("two-factor-verify" if authenticator(user) else "two-factor-enrol")
+                has_one = authenticator(user) is not None or demo_shortcut_available()
+                target = reverse("two-factor-verify" if has_one else "two-factor-enrol")
                 if request.method == "GET" and not request.headers.get("HX-Request"):
                     target += "?" + urlencode({"next": request.get_full_path()})
                 return redirect(target)
@@ -115,8 +143,6 @@ def qr_svg(device: TOTPDevice) -> str:
 
 
 def secret_text(device: TOTPDevice) -> str:
-    from base64 import b32encode
-
     key = b32encode(device.bin_key).decode()
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 

@@ -27,6 +27,9 @@ from .services import end_all_sessions
 class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"demo_key": demo_key()}
+
     def form_valid(self, form):
         response = super().form_valid(form)
         audit.record(form.get_user(), "auth.sign_in")
@@ -100,13 +103,16 @@ def two_factor_verify(request):
     user = request.user
     if two_factor.is_verified(user):
         return redirect(two_factor.safe_next(request))
-    if two_factor.authenticator(user) is None:
+    demo = two_factor.authenticator(user) is None and two_factor.demo_shortcut_available()
+    if two_factor.authenticator(user) is None and not demo:
         return redirect("two-factor-enrol")
     if two_factor.is_locked(request, user):
         two_factor.end_locked_session(request)
         return locked_out(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if demo:
+            two_factor.demo_authenticator(acting_user=user)
         device = two_factor.check_code(user, form.cleaned_data["token"])
         if device is not None:
             tell_of_recovery_codes_used(request, user)
@@ -123,7 +129,15 @@ def two_factor_verify(request):
             two_factor.end_locked_session(request)
             return locked_out(request)
         form.add_error("token", "That code is not right.")
-    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": two_factor.safe_next(request)})
+    context = {"form": form, "next": two_factor.safe_next(request), "demo_key": demo_key()}
+    return render(request, "accounts/two_factor_verify.html", context)
+
+
+def demo_key() -> str:
+    """The published demo key, spaced for typing, while the demo shortcut is available; else empty."""
+    if not two_factor.demo_shortcut_available():
+        return ""
+    return " ".join(two_factor.DEMO_KEY_TEXT[i : i + 4] for i in range(0, len(two_factor.DEMO_KEY_TEXT), 4))
 
 
 @never_cache
