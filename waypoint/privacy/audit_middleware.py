@@ -15,6 +15,7 @@ from django.http import Http404
 from django.urls import Resolver404, resolve
 
 from waypoint.patients.access import visible_patients
+from waypoint.web.middleware import current_program
 
 from . import audit
 from .models import AuditEvent
@@ -72,7 +73,7 @@ def record_refusal(request, response, user, match) -> None:
     audit.record(
         user,
         "access.denied",
-        program=getattr(request, "program", None),
+        program=getattr(request, "program", None) or current_program(request),  # API: the token's user, known now
         outcome=AuditEvent.Outcome.DENIED,
         detail=detail,
     )

@@ -27,6 +27,7 @@ def test_an_api_refusal_outside_the_care_team_is_recorded(api, counselor_off_tea
     assert api(counselor_off_team).get(f"/api/v1/patients/{patient.pk}/").status_code == 404
     event = denied().get(action="access.denied")
     assert (event.actor, event.channel, event.detail["status"]) == (counselor_off_team, "api", 404)
+    assert event.program_id == patient.program_id  # on the privacy officer's page of the counselor's program
 
 
 def test_a_403_is_recorded_with_the_reason_given(page, privacy_officer, patient):
