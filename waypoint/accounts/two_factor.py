@@ -93,8 +93,12 @@ def recovery_codes(user) -> RecoveryCodeDevice | None:
 
 
 def is_verified(user) -> bool:
+    """The session passed its second factor (with the demo key: only while the demo shortcut is available)."""
     check = getattr(user, "is_verified", None)
-    return bool(check and check())
+    if not (check and check()):
+        return False
+    device = getattr(user, "otp_device", None)
+    return not (isinstance(device, TOTPDevice) and device.key == DEMO_KEY_HEX and not demo_shortcut_available())
 
 
 class TwoFactorRequiredMiddleware:

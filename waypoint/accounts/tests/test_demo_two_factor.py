@@ -37,8 +37,11 @@ def test_with_only_demo_programs_the_sign_in_page_shows_the_published_key_and_it
 
 def test_once_a_real_program_exists_the_demo_key_is_neither_shown_nor_accepted(db):
     demo_nurse()
-    password_step("nora").post("/login/verify/", {"token": demo_code()})  # signed in once with the demo key
+    earlier = password_step("nora")
+    earlier.post("/login/verify/", {"token": demo_code()})  # signed in with the demo key
+    assert earlier.get("/patients/").status_code == 200
     make_program("harbor", "Harbor Recovery")  # a real program is set up
+    assert earlier.get("/patients/").status_code == 302  # that session is let in no more
     assert "Demo programs only" not in Client().get("/login/").content.decode()
     client = password_step("nora")
     assert client.get("/patients/").url.startswith("/account/two-factor/enrol/")  # must set up a real one
