@@ -1163,12 +1163,19 @@ def test_allowed_persona_reaches_the_url(name, persona, status, ctx, request, ap
 
 @pytest.mark.parametrize(("name", "persona", "status"), list(rows("denied")))
 def test_denied_persona_is_turned_away_and_nothing_is_written(name, persona, status, ctx, request, api, page):
-    before = AuditEvent.objects.count()
+    before_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     response = request_as(persona, name, ctx, request, api, page)
     assert response.status_code == status
     if status == 302:
         assert response["Location"].startswith(reverse("login"))
-    assert AuditEvent.objects.count() == before + (1 if persona == "kiosk" else 0)  # kiosk.open
+    written = AuditEvent.objects.filter(pk__gt=before_id)
+    expected = ["kiosk.open"] if persona == "kiosk" else []
+    if status in (403, 404) and persona not in ("kiosk", "anonymous"):
+        expected.append("access.denied")  # a refusal is recorded: who, which URL, why (one event per request)
+    if name == "privacy:break-glass" and status == 200:
+        expected.append("chart.break_glass")  # a refused break-the-glass attempt is recorded as denied
+    assert sorted(written.values_list("action", flat=True)) == sorted(expected)
+    assert all(event.outcome == "denied" for event in written.exclude(action="kiosk.open"))
     ctx.episode.refresh_from_db()
     ctx.assessment.refresh_from_db()
     assert ctx.episode.is_open and ctx.episode.stays.count() == 1

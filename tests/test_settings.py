@@ -15,7 +15,7 @@ SETTINGS = Path(waypoint.__file__).parent / "settings.py"
 
 def settings_with(monkeypatch, **env):
     """The settings module as a fresh start-up with these environment variables would build it."""
-    for name in ("WAYPOINT_ENVIRONMENT", "WAYPOINT_HTTPS", "SECRET_KEY"):
+    for name in ("WAYPOINT_ENVIRONMENT", "WAYPOINT_HTTPS", "SECRET_KEY", "WAYPOINT_AUDIT_KEY"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -58,9 +58,16 @@ def test_a_site_behind_tls_counts_as_production_and_needs_its_secret_key(monkeyp
         settings_with(monkeypatch, WAYPOINT_HTTPS="true")
 
 
+def test_production_refuses_to_start_without_the_audit_signing_key(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="WAYPOINT_AUDIT_KEY is not set"):
+        settings_with(monkeypatch, WAYPOINT_ENVIRONMENT="production", SECRET_KEY="k" * 50)
+
+
 def test_production_uses_the_secret_key_it_is_given(monkeypatch):
-    settings = settings_with(monkeypatch, WAYPOINT_ENVIRONMENT="production", SECRET_KEY="k" * 50)
-    assert settings.PRODUCTION and settings.SECRET_KEY == "k" * 50
+    settings = settings_with(
+        monkeypatch, WAYPOINT_ENVIRONMENT="production", SECRET_KEY="k" * 50, WAYPOINT_AUDIT_KEY="a" * 32
+    )
+    assert settings.PRODUCTION and settings.SECRET_KEY == "k" * 50 and settings.WAYPOINT_AUDIT_KEY == "a" * 32
 
 
 def test_development_needs_no_configuration(monkeypatch):
@@ -69,7 +76,7 @@ def test_development_needs_no_configuration(monkeypatch):
 
 
 def test_hsts_covers_the_subdomains_behind_tls(monkeypatch):
-    settings = settings_with(monkeypatch, WAYPOINT_HTTPS="true", SECRET_KEY="k" * 50)
+    settings = settings_with(monkeypatch, WAYPOINT_HTTPS="true", SECRET_KEY="k" * 50, WAYPOINT_AUDIT_KEY="a" * 32)
     assert settings.SECURE_HSTS_SECONDS == 31536000 and settings.SECURE_HSTS_INCLUDE_SUBDOMAINS is True
 
 

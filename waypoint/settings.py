@@ -123,6 +123,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "waypoint.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "waypoint.web.security.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -132,6 +133,7 @@ MIDDLEWARE = [
     "waypoint.web.middleware.ProgramContextMiddleware",
     "waypoint.accounts.sessions.SessionTimeoutMiddleware",
     "waypoint.accounts.two_factor.TwoFactorRequiredMiddleware",
+    "waypoint.privacy.audit_middleware.AccessAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "waypoint.reliability.middleware.FormTokenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -206,12 +208,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses sign-in while an account is locked out
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lockout (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one username, that username is refused,
-# even with the right password, for the cool-off time. Per username, not per address: the staff of a clinic
-# share one public address, and a guesser may use many.
+# Lockout (django-axes, accounts/lockout.py): after AXES_FAILURE_LIMIT failed sign-ins for one username from one
+# address, that username is refused from that address, even with the right password, for the cool-off time (a
+# guesser elsewhere cannot lock staff out); after WAYPOINT_ADDRESS_LOCKOUT_FAILURES failures from one address over
+# all usernames, that address is refused (password spraying).
 AXES_FAILURE_LIMIT = env_int("WAYPOINT_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = env_float("WAYPOINT_LOCKOUT_HOURS", 0.25)  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "waypoint.accounts.lockout.AccountAndAddressHandler"
+WAYPOINT_ADDRESS_LOCKOUT_FAILURES = env_int("WAYPOINT_ADDRESS_LOCKOUT_FAILURES", 30)
 # The count is reset only when the second factor is passed too (accounts/two_factor.py): a right password alone
 # must not wipe the failures of the TOTP step, which count against the same username.
 AXES_RESET_ON_SUCCESS = False
@@ -221,8 +226,15 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Two-factor sign-in (django-otp, TOTP): every staff account enrols an authenticator app; see accounts/two_factor.py.
 OTP_TOTP_ISSUER = "Waypoint"
 OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubling after each failed code (django-otp), besides the lockout
-# axes.W006 asks for ip_address among the lockout parameters; the lock here is per username on purpose (above).
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# The key that signs the audit chain's checkpoints (privacy/audit_signing.py), kept out of the database. Empty: a
+# development key generated in var/audit_key (mode 0600). Production refuses to start without it (docs/operations.md).
+if PRODUCTION:
+    WAYPOINT_AUDIT_KEY = required(
+        "WAYPOINT_AUDIT_KEY", "production signs the audit trail with a key kept outside the database."
+    )
+else:
+    WAYPOINT_AUDIT_KEY = os.environ.get("WAYPOINT_AUDIT_KEY", "")
 
 # FHIR Bulk Data export (waypoint.bulk): where the NDJSON files are written, rows per keyset page, how long a
 # worker's lease on a job lasts without a committed page, and how long finished files are kept.

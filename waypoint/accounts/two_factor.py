@@ -12,17 +12,25 @@ after each wrong code). The count is reset only when both steps pass.
 
 Changing the second factor (a new authenticator, new recovery codes, removing it) needs the password and a
 current code again.
+
+An authenticator being set up belongs to the one session that started it (its id is kept in that session): another
+session that knows the password sees another secret, and confirming the enrolment ends every other session of the
+account. The session id changes at every privilege change: the password step (Django's login), the second factor
+(`passed`) and break the glass (privacy.views).
 """
 
+from base64 import b32decode, b32encode
 from urllib.parse import urlencode
 
 import django_otp
 import segno
 from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_login_failed
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect
@@ -31,21 +39,53 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from waypoint.privacy import audit
+from waypoint.privacy.models import AuditEvent
 
-from .models import RecoveryCodeDevice
+from .models import Program, RecoveryCodeDevice
 
 AUTHENTICATOR_NAME = "Authenticator app"
 PENDING_NAME = "pending"
+PENDING_SESSION_KEY = "waypoint_pending_authenticator"
 # Pages an authenticated session may reach before its second factor: the two-factor steps and sign-out.
 OPEN_TO_UNVERIFIED = {"two-factor-verify", "two-factor-enrol", "logout", "login", "healthz", "api-schema"}
 
 
 def authenticator(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exclude(name=PENDING_NAME).first()
+    """The user's authenticator app; the demo one only while the database holds nothing but demo programs."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(name=PENDING_NAME).first()
+    if device is not None and device.key == DEMO_KEY_HEX and not demo_shortcut_available():
+        return None
+    return device
 
 
-def pending_authenticator(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=False, name=PENDING_NAME).first()
+# The demo shortcut (issue 24 item 16): trying every role of the demo programs should not take seven authenticator
+# set-ups. While the database holds only the demo programs, an account without an authenticator signs in with codes
+# of this published key (shown on the sign-in page); the moment a real program exists it is refused everywhere.
+DEMO_KEY_TEXT = "WAYPOINTDEMOWAYPOINTDEMOWAYPOINT"  # base32, 20 bytes: published, never a secret
+DEMO_KEY_HEX = b32decode(DEMO_KEY_TEXT).hex()
+DEMO_NAME = "Demo authenticator (published key)"
+
+
+def demo_shortcut_available() -> bool:
+    from waypoint.patients.demo import DEMO_SLUGS, is_demo_only
+
+    return is_demo_only() and Program.objects.filter(slug__in=DEMO_SLUGS).exists()
+
+
+@transaction.atomic
+def demo_authenticator(*, acting_user) -> TOTPDevice:
+    """The account's authenticator with the published demo key (made at its first demo sign-in; audited)."""
+    device = TOTPDevice.objects.create(user=acting_user, name=DEMO_NAME, key=DEMO_KEY_HEX, confirmed=True)
+    audit.record(acting_user, "account.two_factor.demo", obj=acting_user)
+    return device
+
+
+def pending_authenticator(request, user) -> TOTPDevice | None:
+    """The authenticator this session is setting up (never one another session of the account started)."""
+    pk = request.session.get(PENDING_SESSION_KEY)
+    if pk is None:
+        return None
+    return TOTPDevice.objects.filter(pk=pk, user=user, confirmed=False, name=PENDING_NAME).first()
 
 
 def recovery_codes(user) -> RecoveryCodeDevice | None:
@@ -53,8 +93,12 @@ def recovery_codes(user) -> RecoveryCodeDevice | None:
 
 
 def is_verified(user) -> bool:
+    """The session passed its second factor (with the demo key: only while the demo shortcut is available)."""
     check = getattr(user, "is_verified", None)
-    return bool(check and check())
+    if not (check and check()):
+        return False
+    device = getattr(user, "otp_device", None)
+    return not (isinstance(device, TOTPDevice) and device.key == DEMO_KEY_HEX and not demo_shortcut_available())
 
 
 class TwoFactorRequiredMiddleware:
@@ -71,7 +115,8 @@ class TwoFactorRequiredMiddleware:
                 request.user = AnonymousUser()
                 request.program = None
             elif url_name(request) not in OPEN_TO_UNVERIFIED:
-                target = reverse("two-factor-verify" if authenticator(user) else "two-factor-enrol")
+                has_one = authenticator(user) is not None or demo_shortcut_available()
+                target = reverse("two-factor-verify" if has_one else "two-factor-enrol")
                 if request.method == "GET" and not request.headers.get("HX-Request"):
                     target += "?" + urlencode({"next": request.get_full_path()})
                 return redirect(target)
@@ -102,8 +147,6 @@ def qr_svg(device: TOTPDevice) -> str:
 
 
 def secret_text(device: TOTPDevice) -> str:
-    from base64 import b32encode
-
     key = b32encode(device.bin_key).decode()
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
@@ -137,18 +180,31 @@ def check_code(user, token: str):
     return None
 
 
+def recovery_uses_since_last_authenticator_sign_in(user) -> list:
+    """When recovery codes signed this account in since it last signed in with its authenticator app: shown to the
+    person at their next sign-in, since a recovery code someone else used would otherwise go unnoticed."""
+    sign_ins = AuditEvent.objects.filter(actor=user, action="auth.two_factor", outcome=AuditEvent.Outcome.SUCCESS)
+    last_own = sign_ins.filter(detail__device=TOTPDevice.__name__).order_by("-id").values_list("id", flat=True).first()
+    recovery = sign_ins.filter(detail__device=RecoveryCodeDevice.__name__, id__gt=last_own or 0)
+    return list(recovery.order_by("at").values_list("at", flat=True))
+
+
 def passed(request, user, device) -> None:
-    """The second step passed: remember the device in the session and clear the failure count."""
+    """The second step passed: a new session id (a privilege change), the device remembered in the session, and the
+    failure count cleared."""
+    request.session.cycle_key()
     django_otp.login(request, device)
-    AxesProxyHandler.reset_attempts(username=user.get_username())
+    AxesProxyHandler.reset_attempts(username=user.get_username(), ip_address=get_client_ip_address(request))
 
 
 @transaction.atomic
-def start_enrolment(*, acting_user) -> TOTPDevice:
-    """The authenticator being set up (kept across reloads of the page until confirmed)."""
-    device = pending_authenticator(acting_user)
+def start_enrolment(request, *, acting_user) -> TOTPDevice:
+    """The authenticator this session is setting up (kept across reloads of the page until confirmed): a new
+    secret for each session, bound to it."""
+    device = pending_authenticator(request, acting_user)
     if device is None:
         device = TOTPDevice.objects.create(user=acting_user, name=PENDING_NAME, confirmed=False)
+        request.session[PENDING_SESSION_KEY] = device.pk
         audit.record(
             acting_user,
             "account.two_factor.start",
@@ -161,8 +217,10 @@ def start_enrolment(*, acting_user) -> TOTPDevice:
 def confirm_enrolment(request, *, acting_user, token: str) -> list[str] | None:
     """Confirm the pending authenticator with a code from it. Replaces the earlier authenticator if any.
 
-    Returns the new recovery codes when the account had none (first enrolment), else None."""
-    device = pending_authenticator(acting_user)
+    Every other session of the account ends (one that knew the password must not ride on the new authenticator),
+    and so does every other authenticator being set up. Returns the new recovery codes when the account had none
+    (first enrolment), else None."""
+    device = pending_authenticator(request, acting_user)
     if device is None:
         raise ValidationError({"token": "Start again: there is no authenticator being set up."})
     compact = (token or "").replace(" ", "")
@@ -178,8 +236,19 @@ def confirm_enrolment(request, *, acting_user, token: str) -> list[str] | None:
             recovery = RecoveryCodeDevice.objects.create(user=acting_user, name="Recovery codes", confirmed=True)
             codes = recovery.replace_codes()
         audit.record(acting_user, "account.two_factor.enrol", obj=acting_user, detail={"replaced": replaced})
-    passed(request, acting_user, device)
+        del request.session[PENDING_SESSION_KEY]
+        passed(request, acting_user, device)
+        end_other_sessions(request, acting_user)
     return codes
+
+
+def end_other_sessions(request, user) -> int:
+    """End every session of `user` but this request's own. Returns how many ended."""
+    from .services import sessions_of
+
+    others = [s.session_key for s in sessions_of(user) if s.session_key != request.session.session_key]
+    Session.objects.filter(session_key__in=others).delete()
+    return len(others)
 
 
 def reauthenticate(request, *, acting_user, password: str, token: str) -> None:

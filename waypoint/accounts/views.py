@@ -10,12 +10,14 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from waypoint.privacy import audit
+from waypoint.web.security import clear_site_data
 
 from . import two_factor
 from .models import RecoveryCodeDevice
@@ -24,6 +26,9 @@ from .services import end_all_sessions
 
 class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"demo_key": demo_key()}
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -37,7 +42,7 @@ class SignOutView(auth_views.LogoutView):
         # to sign the real person out everywhere and revoke their tokens.
         if request.user.is_authenticated and two_factor.is_verified(request.user):
             end_all_sessions(acting_user=request.user, user=request.user, reason="signed out")
-        return super().post(request, *args, **kwargs)
+        return clear_site_data(super().post(request, *args, **kwargs), "cache", "cookies", "storage")
 
 
 # Two-factor sign-in: the code step, enrolment and changes (accounts/two_factor.py).
@@ -76,6 +81,17 @@ def show_error(form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, texts)
 
 
+def tell_of_recovery_codes_used(request, user) -> None:
+    used = two_factor.recovery_uses_since_last_authenticator_sign_in(user)
+    if used:
+        when = ", ".join(f"{timezone.localtime(at):%Y-%m-%d %H:%M}" for at in used)
+        messages.warning(
+            request,
+            f"A recovery code was used to sign in to your account ({when}). If that was not you, tell your "
+            "privacy officer and make new recovery codes under Two-factor sign-in.",
+        )
+
+
 def locked_out(request):
     return render(request, "registration/locked_out.html", status=429)
 
@@ -87,15 +103,19 @@ def two_factor_verify(request):
     user = request.user
     if two_factor.is_verified(user):
         return redirect(two_factor.safe_next(request))
-    if two_factor.authenticator(user) is None:
+    demo = two_factor.authenticator(user) is None and two_factor.demo_shortcut_available()
+    if two_factor.authenticator(user) is None and not demo:
         return redirect("two-factor-enrol")
     if two_factor.is_locked(request, user):
         two_factor.end_locked_session(request)
         return locked_out(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if demo:
+            two_factor.demo_authenticator(acting_user=user)
         device = two_factor.check_code(user, form.cleaned_data["token"])
         if device is not None:
+            tell_of_recovery_codes_used(request, user)
             two_factor.passed(request, user, device)
             audit.record(user, "auth.two_factor", detail={"device": device.__class__.__name__})
             if isinstance(device, RecoveryCodeDevice):
@@ -109,7 +129,15 @@ def two_factor_verify(request):
             two_factor.end_locked_session(request)
             return locked_out(request)
         form.add_error("token", "That code is not right.")
-    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": two_factor.safe_next(request)})
+    context = {"form": form, "next": two_factor.safe_next(request), "demo_key": demo_key()}
+    return render(request, "accounts/two_factor_verify.html", context)
+
+
+def demo_key() -> str:
+    """The published demo key, spaced for typing, while the demo shortcut is available; else empty."""
+    if not two_factor.demo_shortcut_available():
+        return ""
+    return " ".join(two_factor.DEMO_KEY_TEXT[i : i + 4] for i in range(0, len(two_factor.DEMO_KEY_TEXT), 4))
 
 
 @never_cache
@@ -120,9 +148,9 @@ def two_factor_enrol(request):
     current = two_factor.authenticator(user)
     if current is not None and not two_factor.is_verified(user):
         return redirect("two-factor-verify")  # never a way around the second factor
-    if current is not None and two_factor.pending_authenticator(user) is None:
+    if current is not None and two_factor.pending_authenticator(request, user) is None:
         return redirect("two-factor")  # replacing needs the password and a code first
-    device = two_factor.start_enrolment(acting_user=user)
+    device = two_factor.start_enrolment(request, acting_user=user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -175,7 +203,7 @@ def two_factor_manage(request):
                 return redirect("login")
             with transaction.atomic():
                 TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-                two_factor.start_enrolment(acting_user=user)
+                two_factor.start_enrolment(request, acting_user=user)
             return redirect("two-factor-enrol")
     recovery = two_factor.recovery_codes(user)
     return render(

@@ -18,6 +18,15 @@ GENESIS = "0" * 64
 # Where the current request came from ("page", "api", "command"); set by middleware and commands.
 current_channel: contextvars.ContextVar[str] = contextvars.ContextVar("audit_channel", default="command")
 _CHAIN_LOCK = 720_331  # PostgreSQL advisory lock key: one appender at a time
+# The events recorded during the current request, as (patient id, outcome): the request's audit middleware
+# (privacy/audit_middleware.py) records a read or a refusal only when the view recorded none itself.
+request_events: contextvars.ContextVar[list | None] = contextvars.ContextVar("audit_request_events", default=None)
+
+
+def _remember(events) -> None:
+    seen = request_events.get()
+    if seen is not None:
+        seen.extend((event.patient_id, event.outcome) for event in events)
 
 
 def _digest(event: AuditEvent) -> str:
@@ -78,6 +87,7 @@ def record(
         )
         event.hash = _digest(event)
         event.save()
+        _remember([event])
         return event
 
 
@@ -105,6 +115,7 @@ def record_many(actor, action: str, *, patient_ids, program, detail: dict | None
             )
             event.hash = last = _digest(event)
             events.append(event)
+        _remember(events)
         return AuditEvent.objects.bulk_create(events)  # ids in list order: one INSERT, under the chain lock
 
 

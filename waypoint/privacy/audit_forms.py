@@ -21,10 +21,14 @@ PARAMETERS = {"date_from", "date_to", "user", "patient", "action", "outcome", "s
 class AuditFilterForm(forms.Form):
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
-    user = forms.CharField(required=False, max_length=150, label="User (username)")
+    user = forms.CharField(required=False, max_length=150, label="User (username or name, or part of it)")
     patient = forms.CharField(required=False, max_length=64, label="Patient (MRN)")
-    action = forms.CharField(required=False, max_length=64, label="Action (e.g. patient.chart.read)")
-    outcome = forms.ChoiceField(required=False, choices=[("", "any")] + list(AuditEvent.Outcome.choices))
+    action = forms.CharField(required=False, max_length=64, label="Action, or part of it (e.g. chart, break_glass)")
+    outcome = forms.ChoiceField(
+        required=False,
+        choices=[("", "any"), (AuditEvent.Outcome.DENIED, "Refused access (denied)")]
+        + [choice for choice in AuditEvent.Outcome.choices if choice[0] != AuditEvent.Outcome.DENIED],
+    )
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, initial="-at")
     format = forms.ChoiceField(required=False, choices=[("", "page"), ("csv", "csv")])
 

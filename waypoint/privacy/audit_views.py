@@ -8,11 +8,14 @@ from datetime import datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from waypoint.accounts.models import User
 from waypoint.accounts.roles import AUDIT_READ
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
@@ -50,17 +53,27 @@ def filtered(program, data):
     if data.get("date_to"):
         events = events.filter(at__lt=local_start(data["date_to"] + timedelta(days=1), program.tz))
     if data.get("user"):
-        events = events.filter(actor_name=data["user"])
+        events = events.filter(Q(actor_name__iexact=data["user"]) | Q(actor_id__in=users_named(data["user"])))
     if data.get("patient"):
         ids = Patient.objects.filter(program=program, mrn=data["patient"]).values_list("pk", flat=True)
         events = events.filter(patient_id__in=list(ids))
     if data.get("action"):
-        events = events.filter(action=data["action"])
+        events = events.filter(action__icontains=data["action"])
     if data.get("outcome"):
         events = events.filter(outcome=data["outcome"])
     sort = data.get("sort") or "-at"
     column = SORT_KEYS[sort.lstrip("-")]
     return events.order_by(f"-{column}" if sort.startswith("-") else column, "-id")
+
+
+def users_named(text: str):
+    """Accounts whose username, or full name as shown on the page ("Maria Rivera"), contains the text."""
+    full_name = Concat("first_name", Value(" "), "last_name")
+    return (
+        User.objects.annotate(full_name=full_name)
+        .filter(Q(username__icontains=text) | Q(full_name__icontains=text))
+        .values("pk")
+    )
 
 
 def mrns_for(program, events) -> dict[int, str]:

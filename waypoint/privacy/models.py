@@ -191,3 +191,35 @@ class AuditVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {'intact' if self.intact else 'BROKEN'} ({self.checked})"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of the chain's head: "up to event #id there were `count` events, the last one hashed
+    `head_hash`", signed with a key kept outside the database (HMAC-SHA256, privacy/audit_signing.py).
+
+    Someone with write access to the database but not the key can rewrite the chain and recompute its hashes,
+    or delete the newest events, but cannot make a checkpoint that matches: `waypoint audit verify` compares
+    the chain with every checkpoint, and with checkpoints exported elsewhere (`waypoint audit checkpoints`).
+    A later sequencer (issue 17) writes one per sealed batch. Append-only like the events.
+    """
+
+    at = models.DateTimeField(default=timezone.now)
+    last_event_id = models.BigIntegerField()
+    count = models.PositiveBigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16)  # which key signed it (the first 16 hex of its SHA-256), never the key
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["last_event_id", "id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at event #{self.last_event_id} ({self.count} events)"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Audit checkpoints are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit checkpoints are append-only.")

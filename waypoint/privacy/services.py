@@ -13,14 +13,15 @@ from waypoint.patients.models import Patient
 
 from . import audit
 from . import settings as policy
-from .models import TPO_PURPOSES, Consent, Disclosure, EmergencyAccess, InformationKind, Purpose
+from .models import TPO_PURPOSES, AuditEvent, Consent, Disclosure, EmergencyAccess, InformationKind, Purpose
 
 MIN_REASON_LENGTH = 10
+DENIED = AuditEvent.Outcome.DENIED
 
 
-@transaction.atomic
 def break_the_glass(*, acting_user, program, mrn: str, reason: str) -> tuple[Patient, EmergencyAccess | None]:
-    """Open one chart outside the user's care teams for a limited time, with a reason; audited either way.
+    """Open one chart outside the user's care teams for a limited time, with a reason; audited either way (a
+    refused attempt as denied, with why, in its own transaction so that the refusal does not roll it back).
 
     The one lookup of a patient outside visible_patients: by exact MRN within the user's own program.
     """
@@ -32,9 +33,16 @@ def break_the_glass(*, acting_user, program, mrn: str, reason: str) -> tuple[Pat
     if patient is None:
         errors["mrn"] = "No patient with this MRN in this program."
     if errors:
+        detail = {"mrn": mrn.strip()[:64], "why": " ".join(errors.values())}
+        audit.record(acting_user, "chart.break_glass", program=program, outcome=DENIED, detail=detail)
         raise ValidationError(errors)
     if visible_patients(acting_user, program).filter(pk=patient.pk).exists():
         return patient, None  # already on the user's care team: nothing to break
+    return patient, _grant_emergency_access(acting_user, program, patient, reason)
+
+
+@transaction.atomic
+def _grant_emergency_access(acting_user, program, patient, reason: str) -> EmergencyAccess:
     now = timezone.now()
     access = EmergencyAccess.objects.create(
         program=program,
@@ -45,7 +53,7 @@ def break_the_glass(*, acting_user, program, mrn: str, reason: str) -> tuple[Pat
         expires_at=now + timedelta(hours=policy.BREAK_GLASS_HOURS.get(program)),
     )
     audit.record(acting_user, "chart.break_glass", patient=patient, obj=access, detail={"reason": reason.strip()})
-    return patient, access
+    return access
 
 
 def active_access(user, patient) -> EmergencyAccess | None:
@@ -193,11 +201,23 @@ def covering_consent(patient: Patient, recipient: str, purpose: str, kinds: set[
     raise ValidationError({"consent": "No active consent covers this disclosure: " + " / ".join(shortfalls) + "."})
 
 
-@transaction.atomic
 def disclose(
     *, acting_user, patient: Patient, recipient: str, purpose: str, information: list[str], channel: str = "print"
 ) -> Disclosure:
-    """Disclose outside the program: only under a covering active consent; logged with the Part 2 notice."""
+    """Disclose outside the program: only under a covering active consent; logged with the Part 2 notice.
+
+    A disclosure refused for want of a covering consent is recorded too (outcome denied, with what was missing)."""
+    try:
+        return _disclose(acting_user, patient, recipient, purpose, information, channel)
+    except ValidationError as error:
+        if "consent" in getattr(error, "message_dict", {}):
+            detail = {"recipient": recipient.strip()[:200], "purpose": purpose, "why": error.message_dict["consent"][0]}
+            audit.record(acting_user, "disclosure.create", patient=patient, outcome=DENIED, detail=detail)
+        raise
+
+
+@transaction.atomic
+def _disclose(acting_user, patient, recipient, purpose, information, channel) -> Disclosure:
     require(acting_user, patient.program_id, CONSENT_MANAGE)
     errors = {}
     if not recipient.strip():

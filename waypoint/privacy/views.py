@@ -34,6 +34,7 @@ def break_glass(request):
             add_errors(form, error)
         else:
             if access is not None:
+                request.session.cycle_key()  # a privilege change: a new session id
                 messages.warning(
                     request,
                     f"Emergency access to {patient.display_name} until "

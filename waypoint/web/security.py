@@ -1,4 +1,7 @@
-"""Security headers Django 5.2 does not send itself: a Content-Security-Policy without inline script.
+"""Security headers Django 5.2 does not send itself: a Content-Security-Policy without inline script,
+`Cache-Control: no-store` on every answer the application itself makes (pages, API, FHIR, CSV exports: any of them
+may carry patient data, and no browser or proxy may keep a copy), and `Clear-Site-Data` when a device stops being a
+staff member's (sign-out, the kiosk handed to a patient).
 
 Every page loads its script (htmx, from django_htmx's static files) and its style sheet from this origin;
 no template carries a <script> body, a style="" attribute or an on*="" handler, so the policy allows
@@ -7,6 +10,7 @@ Django's SecurityMiddleware and XFrameOptionsMiddleware (settings.py).
 """
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 DEFAULT_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -23,3 +27,21 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class NoStoreMiddleware:
+    """After WhiteNoise (static files keep their long cache life): every other answer is `no-store, private`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+def clear_site_data(response, *kinds: str):
+    """Ask the browser to drop what it kept of this site: "cache", "cookies", "storage"."""
+    response["Clear-Site-Data"] = ", ".join(f'"{kind}"' for kind in kinds)
+    return response

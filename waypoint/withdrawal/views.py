@@ -17,6 +17,7 @@ from waypoint.patients.access import has_permission, require, visible_patients
 from waypoint.patients.services import record_read
 from waypoint.patients.views import chart_patient, program_or_403
 from waypoint.scales import INSTRUMENTS, get_instrument
+from waypoint.web.security import clear_site_data
 
 from . import board, board_html, charts_data, services
 from .forms import ReasonForm, assessment_form, field_name, item_fields, split
@@ -195,7 +196,7 @@ def kiosk_open(request, pk):
     kiosk = services.open_kiosk(acting_user=request.user, patient=patient)
     logout(request)  # the tablet is handed to the patient: no staff session stays on it
     request.session[KIOSK_SESSION_KEY] = kiosk.pk
-    return redirect("kiosk:start")
+    return clear_site_data(redirect("kiosk:start"), "cache", "storage")  # the kiosk's own cookie stays
 
 
 def current_kiosk(request) -> KioskSession:

@@ -10,8 +10,8 @@ from waypoint.accounts.models import User
 from waypoint.privacy.models import AuditEvent
 
 
-def sign_in(password, username="nurse"):
-    return Client().post("/login/", {"username": username, "password": password})
+def sign_in(password, username="nurse", address="127.0.0.1"):
+    return Client(REMOTE_ADDR=address).post("/login/", {"username": username, "password": password})
 
 
 @override_settings(AXES_FAILURE_LIMIT=3)
@@ -68,3 +68,32 @@ def test_too_short_too_long_and_common_passwords_are_refused(password):
 
 def test_passwords_are_stored_with_argon2(nurse):
     assert nurse.password.startswith("argon2$")
+
+
+ATTACKER, CLINIC = "203.0.113.66", "127.0.0.1"
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_a_guesser_elsewhere_cannot_lock_a_nurse_out_of_the_clinic(nurse):
+    for _ in range(3):
+        sign_in("wrong-password-123", address=ATTACKER)
+    assert sign_in(PASSWORD, address=ATTACKER).status_code == 429  # locked for the guesser's address
+    assert sign_in(PASSWORD, address=CLINIC).status_code == 302  # the nurse at the clinic still signs in
+
+
+@override_settings(AXES_FAILURE_LIMIT=3, WAYPOINT_ADDRESS_LOCKOUT_FAILURES=10)
+def test_one_address_spraying_a_common_password_over_many_accounts_is_locked_out_and_audited(nurse):
+    for number in range(10):
+        sign_in("Summer2026!winter", username=f"staff{number}", address=ATTACKER)
+    assert sign_in(PASSWORD, address=ATTACKER).status_code == 429  # even a right password, from that address
+    assert sign_in(PASSWORD, address=CLINIC).status_code == 302
+    failed = [e.detail["username"] for e in AuditEvent.objects.filter(action="auth.sign_in", outcome="failed")]
+    assert sorted(name for name in failed if name.startswith("staff")) == [f"staff{n}" for n in range(10)]
+    assert AuditEvent.objects.filter(action="auth.lockout", outcome="denied").exists()
+
+
+@override_settings(AXES_FAILURE_LIMIT=3, WAYPOINT_ADDRESS_LOCKOUT_FAILURES=10)
+def test_staff_behind_one_clinic_address_mistyping_now_and_then_are_not_locked_out(nurse):
+    for number in range(9):
+        sign_in("wrong-password-123", username=f"staff{number}", address=CLINIC)
+    assert sign_in(PASSWORD, address=CLINIC).status_code == 302

@@ -2,6 +2,7 @@
 any change, and the lockout on wrong codes. Codes are computed from the device's key with django-otp's TOTP."""
 
 import re
+import time
 
 import pytest
 from django.test import Client, override_settings
@@ -10,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import PASSWORD, authenticator_of, totp_code, verified_login
 from waypoint.accounts.models import RecoveryCode, RecoveryCodeDevice, recovery_digest
+from waypoint.accounts.two_factor import PENDING_SESSION_KEY
 from waypoint.privacy.models import AuditEvent
 
 
@@ -31,7 +33,7 @@ def enrol(client, user) -> list[str]:
     """Set up the authenticator of an account that has none, as a person would: the page, then a code."""
     page = client.get("/account/two-factor/enrol/")
     assert page.status_code == 200
-    pending = TOTPDevice.objects.get(user=user, confirmed=False)
+    pending = TOTPDevice.objects.get(user=user, confirmed=False, pk=client.session[PENDING_SESSION_KEY])
     response = client.post("/account/two-factor/enrol/", {"token": totp_code(pending)})
     assert response.status_code == 200
     return re.findall(r"<code>([a-z0-9-]{19})</code>", response.content.decode())
@@ -233,3 +235,80 @@ def test_signing_out_before_the_second_factor_ends_only_that_session(nurse, api)
     assert guesser.get("/patients/").status_code == 302
     assert ward.get("/patients/").status_code == 200  # the real person's session and token live on
     assert token_client.get("/api/v1/patients/").status_code == 200
+
+
+def shown_secret(client) -> str:
+    page = client.get("/account/two-factor/enrol/").content.decode()
+    return re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+
+
+def test_two_password_only_sessions_of_one_account_see_different_secrets(nurse):
+    real_user, intruder = password_step(), password_step()
+    assert shown_secret(real_user) != shown_secret(intruder)
+    assert shown_secret(real_user) == shown_secret(real_user)  # kept across reloads of the same session
+
+
+def test_after_enrolment_another_session_that_knew_the_password_can_neither_verify_nor_reach_patients(nurse, patient):
+    real_user, intruder = password_step(), password_step()
+    shown_secret(intruder)
+    enrol(real_user, nurse)
+    device = authenticator_of(nurse)
+    assert intruder.get(patient.get_absolute_url()).status_code == 302
+    response = intruder.post("/login/verify/", {"token": totp_code(device)})
+    assert response.status_code == 302 and response.url.startswith("/login/")
+    assert intruder.get(patient.get_absolute_url()).url.startswith("/login/")
+    assert real_user.get(patient.get_absolute_url()).status_code == 200
+    assert TOTPDevice.objects.filter(user=nurse).count() == 1  # the intruder's pending secret is gone too
+
+
+def test_the_session_id_changes_when_the_second_factor_is_passed(nurse):
+    device = authenticator_of(nurse)
+    client = password_step()
+    after_password = client.cookies["sessionid"].value
+    assert client.post("/login/verify/", {"token": totp_code(device)}).status_code == 302
+    assert client.cookies["sessionid"].value != after_password
+    assert client.get("/patients/").status_code == 200
+
+
+def test_the_session_id_changes_when_enrolment_is_confirmed(nurse):
+    client = password_step()
+    after_password = client.cookies["sessionid"].value
+    enrol(client, nurse)
+    assert client.cookies["sessionid"].value != after_password
+
+
+def sign_in_with(token) -> Client:
+    client = password_step()
+    assert client.post("/login/verify/", {"token": token}).status_code == 302
+    return client
+
+
+def notices(client) -> str:
+    return client.get("/patients/", follow=True).content.decode()
+
+
+def test_a_recovery_code_used_is_shown_to_the_person_at_their_next_sign_in(nurse):
+    codes = enrol(password_step(), nurse)
+    device = authenticator_of(nurse)
+    sign_in_with(codes[3])  # someone who found the printed codes
+    after = sign_in_with(totp_code(device))
+    assert "A recovery code was used to sign in to your account" in notices(after)
+    later = sign_in_with(totp_code(device))
+    assert "A recovery code was used" not in notices(later)  # told once, at the sign-in that followed
+
+
+def test_a_code_is_refused_once_a_later_code_within_the_same_window_was_used(nurse):
+    import time_machine
+
+    device = authenticator_of(nurse)
+    with time_machine.travel(1_900_000_005, tick=False):  # a fixed time, well inside one 30-second step
+        now_step = (int(time.time()) - device.t0) // device.step
+        current, next_step = (
+            f"{totp(device.bin_key, device.step, device.t0, device.digits, ahead):06d}" for ahead in (0, 1)
+        )
+        assert (
+            device.tolerance >= 1 and now_step > 0 and current != next_step
+        )  # both codes lie inside the window django-otp accepts
+        assert password_step().post("/login/verify/", {"token": next_step}).status_code == 302
+        refused = password_step().post("/login/verify/", {"token": current})
+        assert refused.status_code == 200 and b"That code is not right" in refused.content

@@ -138,3 +138,31 @@ def test_a_nurse_director_or_administrator_is_refused(page, nurse, trail, progra
 def test_the_privacy_officer_lands_on_the_audit_trail_and_a_nurse_on_the_patient_list(page, privacy_officer, nurse):
     assert page(privacy_officer).get("/").url == "/audit/"
     assert page(nurse).get("/").url == "/patients/"
+
+
+def test_the_action_filter_takes_part_of_an_action(page, privacy_officer, trail):
+    shown = AuditEvent.objects.filter(pk__in=rows(page(privacy_officer).get(URL, {"action": "chart.read"})))
+    assert shown.count() == 2 and set(shown.values_list("action", flat=True)) == {"patient.chart.read"}
+
+
+def test_the_user_filter_takes_a_full_name_or_part_of_it(page, privacy_officer, trail, intake):
+    intake.first_name, intake.last_name = "Ines", "Okafor"
+    intake.save()
+    client = page(privacy_officer)
+    for text in ("Ines Okafor", "okafor", "INTAKE"):
+        shown = AuditEvent.objects.filter(pk__in=rows(client.get(URL, {"user": text})))
+        assert shown.exists() and set(shown.values_list("actor_name", flat=True)) == {"intake"}, text
+
+
+def test_a_filter_that_matches_nothing_says_0_events(page, privacy_officer, trail):
+    response = page(privacy_officer).get(URL, {"action": "no-such-action"})
+    assert response.status_code == 200
+    assert "0 events" in response.content.decode() and "No events match." in response.content.decode()
+
+
+def test_refused_access_has_its_own_filter(page, privacy_officer, counselor_off_team, trail):
+    page(counselor_off_team).get(trail.get_absolute_url())
+    response = page(privacy_officer).get(URL, {"outcome": "denied"})
+    shown = AuditEvent.objects.filter(pk__in=rows(response))
+    assert list(shown.values_list("action", "actor_name")) == [("access.denied", "counselor")]
+    assert "Refused access" in response.content.decode()

@@ -1,5 +1,7 @@
 """The audit trail: every read and change is recorded, the chain verifies, and tampering is detected."""
 
+import importlib
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -8,6 +10,8 @@ from django.db.utils import DatabaseError
 
 from waypoint.privacy import audit
 from waypoint.privacy.models import AppendOnlyError, AuditEvent
+
+sqlite_guard = importlib.import_module("waypoint.privacy.migrations.0007_append_only_on_sqlite_and_checkpoints")
 
 
 def test_reading_a_chart_is_audited_with_who_what_and_channel(page, nurse, patient):
@@ -54,7 +58,6 @@ def test_the_application_refuses_to_change_or_delete_an_event(nurse, patient):
         event.delete()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the database-level guard is PostgreSQL's")
 def test_the_database_refuses_to_update_or_delete_an_event(nurse, patient):
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=AuditEvent.objects.first().pk).update(action="tampered")
@@ -69,8 +72,12 @@ def without_guard(sql: str, params=()):
             cursor.execute("SET session_replication_role = replica")  # superuser: triggers off
             cursor.execute(sql, params)
             cursor.execute("SET session_replication_role = DEFAULT")
-        else:
+        else:  # SQLite has no switch for triggers: drop them, tamper, put them back
+            for statement in sqlite_guard.sqlite_uninstall():
+                cursor.execute(statement)
             cursor.execute(sql, params)
+            for statement in sqlite_guard.sqlite_install():
+                cursor.execute(statement)
 
 
 def test_altering_one_event_is_detected_and_named(nurse, patient, admitted):

@@ -66,3 +66,11 @@ def test_the_privacy_officer_sees_every_emergency_access_on_the_report(
 
 def test_the_report_is_for_the_privacy_officer_only(page, nurse):
     assert page(nurse).get("/privacy/break-the-glass/").status_code == 403
+
+
+def test_breaking_the_glass_gives_the_session_a_new_id(page, counselor_off_team, patient):
+    client = page(counselor_off_team)
+    before = client.session.session_key
+    assert client.post("/emergency-access/", {"mrn": patient.mrn, "reason": REASON}).status_code == 302
+    assert client.cookies["sessionid"].value != before
+    assert client.get(patient.get_absolute_url()).status_code == 200

@@ -62,7 +62,7 @@ def test_the_session_and_csrf_cookies_are_http_only_or_same_site_on_a_plain_inst
 
 
 def load_settings(monkeypatch, https: str):
-    return settings_with(monkeypatch, WAYPOINT_HTTPS=https, SECRET_KEY="k" * 50)
+    return settings_with(monkeypatch, WAYPOINT_HTTPS=https, SECRET_KEY="k" * 50, WAYPOINT_AUDIT_KEY="a" * 32)
 
 
 def test_with_waypoint_https_the_cookies_are_secure_and_hsts_is_a_year(monkeypatch):
@@ -90,3 +90,44 @@ def test_over_https_the_answer_carries_hsts_and_the_session_cookie_is_secure_and
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
     cookie = response.cookies["sessionid"]
     assert cookie["secure"] and cookie["httponly"]
+
+
+def assert_not_stored(response):
+    directives = {part.strip() for part in response.headers["Cache-Control"].split(",")}
+    assert {"no-store", "private"} <= directives
+
+
+def test_a_chart_page_is_never_stored_by_a_browser_or_proxy(page, nurse, patient):
+    response = page(nurse).get(patient.get_absolute_url())
+    assert response.status_code == 200
+    assert_not_stored(response)
+
+
+def test_an_api_answer_with_patient_data_is_never_stored(api, nurse, patient):
+    response = api(nurse).get(f"/api/v1/patients/{patient.pk}/")
+    assert response.status_code == 200
+    assert_not_stored(response)
+
+
+def test_a_fhir_answer_is_never_stored(api, nurse, patient):
+    response = api(nurse).get(f"/fhir/Patient/{patient.pk}")
+    assert response.status_code == 200
+    assert_not_stored(response)
+
+
+def test_a_csv_export_of_disclosures_is_never_stored(page, nurse, patient):
+    response = page(nurse).get(f"/patients/{patient.pk}/disclosures.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert_not_stored(response)
+
+
+def test_signing_out_asks_the_browser_to_clear_what_it_kept(page, nurse):
+    response = page(nurse).post("/logout/")
+    assert response.status_code == 302
+    assert response["Clear-Site-Data"] == '"cache", "cookies", "storage"'
+
+
+def test_opening_the_kiosk_on_a_staff_device_clears_the_staff_cache_but_keeps_the_kiosk_cookie(page, nurse, patient):
+    response = page(nurse).post(f"/patients/{patient.pk}/kiosk/")
+    assert response.status_code == 302
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
