@@ -4,7 +4,7 @@ from waypoint.records.registry import RecordKind, not_a_record, register
 
 from .models import Episode, LevelOfCareStay, Patient
 
-CHART = "waypoint.patients.views.chart"  # the chart page itself shows identification, episodes and stays
+CHART = "waypoint.patients.views.patient_chart"  # the chart page itself shows identification, episodes and stays
 
 
 def demographics_of(patient, user):

@@ -36,9 +36,9 @@ def history_row(history: History) -> dict:
 def screen_row(screen: Screen) -> dict:
     return {
         "taken_at": screen.taken_at,
-        "present": ", ".join(HEROIN_COMPLICATIONS.item(key).label for key in screen.present())
+        "present": ", ".join(HEROIN_COMPLICATIONS.item(key).label for key in screen.present)
         if screen.screen_code == HEROIN_COMPLICATIONS.code
-        else ", ".join(screen.present()),
+        else ", ".join(screen.present),
     }
 
 
