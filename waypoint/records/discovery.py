@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.utils.module_loading import autodiscover_modules
 
 from . import registry
@@ -18,6 +20,7 @@ def load() -> dict[str, registry.RecordKind]:
     return registry.KINDS
 
 
+@cache  # asked for every resource a FHIR page or export writes; the declarations do not change once loaded
 def for_fhir_kind(fhir_key: str) -> registry.RecordKind | None:
     load()
     return registry.for_fhir_kind(fhir_key)
