@@ -3,7 +3,7 @@
 from waypoint.records.registry import RecordKind, not_a_record, register
 from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
 
-from .models import Education, FollowUp, History, NaloxoneKit, Refusal, Screen, UseEvent
+from .models import ROUTES, Education, FollowUp, History, NaloxoneKit, Refusal, Screen, UseEvent
 
 CHART = "waypoint.screening.sections.screening_body"  # the chart's screening section links to each of them
 NOT_IN_FHIR = "no FHIR mapping is written for it yet"
@@ -22,7 +22,7 @@ def history_row(history: History) -> dict:
         "version": history.version,
         "recorded_at": history.recorded_at,
         "substances": "; ".join(
-            f"{use.label} ({', '.join(use.routes)}, {use.get_frequency_display().lower()})"
+            f"{use.label} ({', '.join(dict(ROUTES)[r] for r in use.routes)}, {use.get_frequency_display().lower()})"
             for use in history.uses.all()
         ),
         "fentanyl_xylazine": history.get_fentanyl_xylazine_display(),

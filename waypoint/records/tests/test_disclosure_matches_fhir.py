@@ -15,11 +15,13 @@ from waypoint.fhir.access import ExternalReader
 from waypoint.fhir.models import ExternalClient
 from waypoint.fhir.registry import KINDS as FHIR_KINDS
 from waypoint.fhir.tests.conftest import ADMITTED, build_record, register_external
+from waypoint.placements import services as placements
 from waypoint.privacy.models import InformationKind, covered_information
 from waypoint.privacy.services import record_consent
 from waypoint.records import discovery
 from waypoint.screening import services as screening
 from waypoint.treatment import services as treatment
+from waypoint.treatment.models import TreatmentPlan
 
 KINDS = discovery.load()
 LATER = ADMITTED + timedelta(days=2)
@@ -45,6 +47,13 @@ def full_record(patient, nurse, counselor, north_patient, north_nurse):
         substance="fentanyl",
         how_known="patient report",
     )
+    screening.record_history(
+        acting_user=nurse, patient=patient, uses=[{"substance": "heroin", "routes": ["injection"]}], uses_alone=True
+    )
+    screening.record_refusal(acting_user=nurse, patient=patient, what="kit", refused_at=LATER, note="has two at home")
+    placements.record_placement(acting_user=nurse, patient=patient, ratings={f"d{n}": 1 for n in range(1, 7)})
+    in_force = TreatmentPlan.objects.get(patient=patient, status=TreatmentPlan.Status.SIGNED)
+    treatment.review_plan(acting_user=nurse, plan=in_force, note="goals still fit")
     return patient
 
 
@@ -149,3 +158,17 @@ def test_all_sud_records_disclose_medication_screens_and_plans_not_counseling_no
     for heading in ("MOUD orders", "Urine drug screens", "Health-complication screens", "Treatment plans"):
         assert heading in html
     assert "Slept through the night" in html and "Processing grief" not in html
+
+
+NOT_IN_THE_FULL_RECORD = {"referrals", "session_attendance", "group_note_parts"}  # made by their own areas' tests
+
+
+def test_every_kind_renders_every_column_of_its_rows(full_record, counselor):
+    empty = set()
+    for kind in KINDS.values():
+        rows = list(kind.rows(full_record, counselor))
+        if not rows:
+            empty.add(kind.key)
+        for row in rows:
+            assert list(kind.render(row)) == [key for key, _ in kind.columns], kind.key
+    assert empty == NOT_IN_THE_FULL_RECORD
