@@ -12,21 +12,13 @@ from django.utils import timezone
 from waypoint.accounts.roles import DRUG_SCREEN_WRITE
 from waypoint.medication.models import MedicationOrder
 from waypoint.patients.access import require
-from waypoint.patients.models import Episode, Patient, TimelineEntry
+from waypoint.patients.models import Patient
+from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
 from waypoint.privacy import audit
 
 from . import rules
 from .models import DrugScreen
-
-
-def _episode_at(patient: Patient, at: datetime) -> Episode | None:
-    return (
-        Episode.objects.filter(patient=patient, admitted_at__lte=at)
-        .exclude(discharged_at__lt=at)
-        .order_by("-admitted_at")
-        .first()
-    )
 
 
 @transaction.atomic
@@ -56,7 +48,7 @@ def record_screen(
     screen = DrugScreen.objects.create(
         program_id=patient.program_id,
         patient=patient,
-        episode=_episode_at(patient, collected_at),
+        episode=episode_at(patient, collected_at),
         collected_at=collected_at,
         observed=observed,
         results=complete,
@@ -70,15 +62,7 @@ def record_screen(
         + (f"positive for {', '.join(positives)}" if positives else "no positive result")
         + (f"; unexpected: {', '.join(f.label for f in read.unexpected)}" if read.unexpected else "")
     )
-    TimelineEntry.objects.create(
-        program_id=patient.program_id,
-        patient=patient,
-        episode=screen.episode,
-        occurred_at=collected_at,
-        kind="drug_screen",
-        summary=summary[:300],
-        recorded_by=acting_user,
-    )
+    write_timeline(patient, "drug_screen", summary, at=collected_at, by=acting_user, episode=screen.episode)
     audit.record(
         acting_user,
         "drug_screen.create",
@@ -105,14 +89,13 @@ def mark_screen_in_error(*, acting_user, screen: DrugScreen, reason: str) -> Dru
     )
     screen.save(update_fields=["entered_in_error_at", "entered_in_error_by", "error_reason"])
     local = timezone.localtime(screen.collected_at)
-    TimelineEntry.objects.create(
-        program_id=screen.program_id,
-        patient=screen.patient,
+    write_timeline(
+        screen.patient,
+        "drug_screen.error",
+        f"Urine drug screen of {local:%Y-%m-%d %H:%M} entered in error ({screen.error_reason})",
+        at=screen.entered_in_error_at,
+        by=acting_user,
         episode=screen.episode,
-        occurred_at=screen.entered_in_error_at,
-        kind="drug_screen.error",
-        summary=f"Urine drug screen of {local:%Y-%m-%d %H:%M} entered in error ({screen.error_reason})"[:300],
-        recorded_by=acting_user,
     )
     audit.record(acting_user, "drug_screen.entered_in_error", patient=screen.patient, obj=screen)
     return screen

@@ -3,7 +3,9 @@
 Each area that has records to expose registers a `ResourceKind`: where its rows live, how a row
 becomes FHIR resources, and whether those resources hold substance use disorder information (42 CFR
 Part 2). The read/search API (`waypoint.fhir.views`) and the bulk export (`waypoint.bulk`) both read
-this registry, so a record type is mapped once and exported the same way it is served.
+this registry, so a record type is mapped once and exported the same way it is served. Whether a kind is Part 2
+and which consent information covers it is not declared here but read from the kind of clinical record it
+carries (waypoint/records/), the same declaration the printed and API disclosures read.
 
 Rows are read in primary-key order, a page at a time (keyset paging: `pk > last`), so any kind must
 have a queryset that can be filtered by program, by patient and by last-updated time.
@@ -16,6 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+
+from waypoint.records import discovery as records
+from waypoint.records.registry import RecordKind
 
 
 def by_pk(prefix: str = "") -> Callable[[str], Q | None]:
@@ -38,12 +43,28 @@ class ResourceKind:
     program_field: str  # lookup from the row to its Program id, e.g. "patient__program"
     patient_field: str | None  # lookup to the Patient ("" for Patient itself; None: no patient)
     updated_field: str  # lookup to the row's last-updated time (_since, _lastUpdated)
-    part2: bool  # holds SUD information: security-labelled, consent-gated
-    information_kind: str | None = None  # the consent's kind of information that covers it
     # Used by the read/search API (waypoint.fhir.search); the bulk export needs none of them.
     parse_id: Callable[[str], Q | None] = by_pk()  # resource id -> the row(s) that may emit it (None: not ours)
     date_field: str | None = None  # lookup for the `date` search parameter (None: unsupported)
     code_q: Callable[[str | None, str], Q | None] | None = None  # (system, code) -> rows that may match; None: none
+
+    @property
+    def record(self) -> RecordKind:
+        """The kind of clinical record whose rows this FHIR kind carries (waypoint/records/)."""
+        record = records.for_fhir_kind(self.key)
+        if record is None:
+            raise LookupError(f"FHIR kind {self.key!r} carries no declared kind of record (waypoint/records/)")
+        return record
+
+    @property
+    def part2(self) -> bool:
+        """Holds SUD information: security-labelled, consent-gated (as its record kind declares)."""
+        return self.record.part2
+
+    @property
+    def information_kind(self) -> str:
+        """The consent's kind of information that covers it (as its record kind declares)."""
+        return self.record.information_kind
 
 
 KINDS: dict[str, ResourceKind] = {}

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from waypoint.accounts.roles import MOUD_ADMINISTER, MOUD_ORDER
 from waypoint.patients.access import require
-from waypoint.patients.models import Episode, Patient, TimelineEntry
+from waypoint.patients.models import Patient
+from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
 from waypoint.privacy import audit
 
@@ -21,27 +22,6 @@ from . import settings as ceilings
 from .models import Administration, MedicationOrder, Phase
 
 DAY = timedelta(hours=24)
-
-
-def _timeline(patient, kind, summary, *, at, by, episode=None) -> None:
-    TimelineEntry.objects.create(
-        program_id=patient.program_id,
-        patient=patient,
-        episode=episode,
-        occurred_at=at,
-        kind=kind,
-        summary=summary[:300],
-        recorded_by=by,
-    )
-
-
-def _episode_at(patient: Patient, at: datetime) -> Episode | None:
-    return (
-        Episode.objects.filter(patient=patient, admitted_at__lte=at)
-        .exclude(discharged_at__lt=at)
-        .order_by("-admitted_at")
-        .first()
-    )
 
 
 def _local(at: datetime) -> str:
@@ -135,7 +115,7 @@ def order_medication(
     order = MedicationOrder.objects.create(
         program_id=patient.program_id,
         patient=patient,
-        episode=_episode_at(patient, start_at),
+        episode=episode_at(patient, start_at),
         medication=medication,
         dose=amount,
         unit=unit,
@@ -148,7 +128,7 @@ def order_medication(
         prescriber=acting_user,
     )
     phase_name = order.get_phase_display().lower()
-    _timeline(
+    write_timeline(
         patient,
         "medication.order",
         f"MOUD ordered: {order.label}, {order.frequency} ({phase_name})",
@@ -188,7 +168,7 @@ def stop_order(*, acting_user, order: MedicationOrder, stop_at: datetime, reason
     order.stop_at, order.stop_reason, order.stopped_by = stop_at, reason.strip(), acting_user
     order.updated_at = timezone.now()
     order.save(update_fields=["stop_at", "stop_reason", "stopped_by", "updated_at"])
-    _timeline(
+    write_timeline(
         order.patient,
         "medication.stop",
         f"MOUD stopped: {order.label} ({order.stop_reason})",
@@ -292,7 +272,7 @@ def record_administration(
     record = Administration.objects.create(
         program_id=patient.program_id,
         patient=patient,
-        episode=_episode_at(patient, at),
+        episode=episode_at(patient, at),
         order=order,
         status=status,
         dose=amount,
@@ -308,7 +288,7 @@ def record_administration(
         "refused": f"MOUD refused by the patient: {order.label}",
         "missed": f"MOUD dose missed: {order.label}",
     }[status]
-    _timeline(patient, f"medication.{status}", summary, at=at, by=acting_user, episode=record.episode)
+    write_timeline(patient, f"medication.{status}", summary, at=at, by=acting_user, episode=record.episode)
     audit.record(
         acting_user,
         f"medication.administration.{status}",
@@ -335,7 +315,7 @@ def mark_administration_in_error(*, acting_user, administration: Administration,
         reason.strip(),
     )
     record.save(update_fields=["entered_in_error_at", "entered_in_error_by", "error_reason"])
-    _timeline(
+    write_timeline(
         record.patient,
         "medication.error",
         f"Dose record entered in error: {record.get_status_display()} "

@@ -18,7 +18,8 @@ from waypoint.web.errors import StaleVersion
 
 from . import transition_checks
 from .access import has_permission, require
-from .models import Episode, LevelOfCareStay, Patient, TimelineEntry
+from .models import Episode, LevelOfCareStay, Patient
+from .recording import write_timeline
 
 # A timestamp a few minutes ahead of the server's clock is a device's clock drift, not a future event.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -50,18 +51,6 @@ EDITABLE_FIELDS = (
 def _not_future(value: datetime, field: str) -> None:
     if value > timezone.now() + CLOCK_SKEW:
         raise ValidationError({field: "This time is in the future."})
-
-
-def _timeline(patient, kind, summary, *, at, by, episode=None) -> None:
-    TimelineEntry.objects.create(
-        program_id=patient.program_id,
-        patient=patient,
-        episode=episode,
-        occurred_at=at,
-        kind=kind,
-        summary=summary,
-        recorded_by=by,
-    )
 
 
 def _check_team(program: Program, team: CareTeam | None) -> None:
@@ -190,7 +179,7 @@ def register_patient(*, acting_user, program: Program, **fields) -> Patient:
     _check_team(program, patient.care_team)
     _check_mrn(program, patient.mrn)
     _save(patient, "mrn", f"MRN {patient.mrn} is already in use in this program.")
-    _timeline(patient, "registered", "Registered", at=patient.created_at, by=acting_user)
+    write_timeline(patient, "registered", "Registered", at=patient.created_at, by=acting_user)
     audit.record(acting_user, "patient.create", patient=patient, obj=patient)
     return patient
 
@@ -276,7 +265,9 @@ def admit(
         reason=reason,
         recorded_by=acting_user,
     )
-    _timeline(patient, "admitted", f"Admitted to {stay.level.label}", at=admitted_at, by=acting_user, episode=episode)
+    write_timeline(
+        patient, "admitted", f"Admitted to {stay.level.label}", at=admitted_at, by=acting_user, episode=episode
+    )
     audit.record(acting_user, "episode.admit", patient=patient, obj=episode, detail={"level": offered.code, **override})
     return episode
 
@@ -370,7 +361,7 @@ def transfer(
         summary += f" · placement of {_day(supporting.at)}"
     if stay.against_recommendation:
         summary += f" · against the latest placement's recommendation ({stay.latest_recommendation})"
-    _timeline(episode.patient, "transferred", summary[:300], at=at, by=acting_user, episode=episode)
+    write_timeline(episode.patient, "transferred", summary, at=at, by=acting_user, episode=episode)
     audit.record(
         acting_user,
         "episode.transfer",
@@ -411,7 +402,7 @@ def discharge(*, acting_user, episode: Episode, discharged_at: datetime, reason:
     episode.discharge_note = note
     episode.discharged_by = acting_user
     episode.save(update_fields=["discharged_at", "discharge_reason", "discharge_note", "discharged_by"])
-    _timeline(
+    write_timeline(
         episode.patient,
         "discharged",
         f"Discharged: {episode.get_discharge_reason_display()}",

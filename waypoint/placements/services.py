@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from waypoint.accounts.roles import EPISODE_MANAGE
 from waypoint.patients.access import require
-from waypoint.patients.models import Episode, Patient, TimelineEntry
+from waypoint.patients.models import Patient
+from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
 from waypoint.placement import rules
 from waypoint.placement.levels import EDITIONS, LEVELS
@@ -53,15 +54,6 @@ def clean_ratings(ratings, notes) -> tuple[list[int], list[str]]:
 def _recommend(program, ratings):
     table, version = table_in_force(program)
     return table, version, rules.recommend(table, ratings)
-
-
-def _episode_at(patient: Patient, at: datetime) -> Episode | None:
-    return (
-        Episode.objects.filter(patient=patient, admitted_at__lte=at)
-        .exclude(discharged_at__lt=at)
-        .order_by("-admitted_at")
-        .first()
-    )
 
 
 @transaction.atomic
@@ -109,7 +101,7 @@ def record_placement(
     placement = PlacementAssessment.objects.create(
         program=program,
         patient=patient,
-        episode=_episode_at(patient, at),
+        episode=episode_at(patient, at),
         edition=edition,
         ratings=clean,
         notes=clean_notes,
@@ -126,14 +118,13 @@ def record_placement(
         at=at,
     )
     differs = f" (recommended {result.level}: {placement.get_reason_display().lower()})" if placement.differs else ""
-    TimelineEntry.objects.create(
-        program=program,
-        patient=patient,
+    write_timeline(
+        patient,
+        "placement.create",
+        f"Placement: level {decided_level} decided{differs}",
+        at=at,
+        by=acting_user,
         episode=placement.episode,
-        occurred_at=at,
-        kind="placement.create",
-        recorded_by=acting_user,
-        summary=f"Placement: level {decided_level} decided{differs}",
     )
     audit.record(
         acting_user,

@@ -11,9 +11,9 @@ from waypoint.accounts.roles import CHART_READ, CONSENT_MANAGE
 from waypoint.patients.access import require
 from waypoint.patients.api import find_patient
 from waypoint.web.api import ApiView, StrictSerializer
-from waypoint.withdrawal.models import Assessment
 
 from . import audit, services
+from .disclosure import api_record, disclosed_sections
 from .models import Consent, Disclosure, InformationKind, Purpose
 
 
@@ -108,36 +108,10 @@ class DisclosureOut(serializers.ModelSerializer):
 class DisclosedRecordOut(serializers.Serializer):
     disclosure = DisclosureOut()
     notice = serializers.CharField(help_text="The 42 CFR 2.32 notice that must travel with the record.")
-    record = serializers.DictField(help_text="Only the kinds of information the disclosure names.")
-
-
-def disclosed_record(patient, information) -> dict:
-    """The record itself, limited to the kinds disclosed (never SUD counseling notes unless named)."""
-    everything = InformationKind.ALL_SUD_RECORDS in information
-    record = {}
-    if everything or InformationKind.DEMOGRAPHICS in information:
-        record["demographics"] = {
-            "mrn": patient.mrn,
-            "given_name": patient.given_name,
-            "family_name": patient.family_name,
-            "birth_date": patient.birth_date.isoformat(),
-            "sex_at_birth": patient.sex_at_birth,
-        }
-    if everything or InformationKind.EPISODES in information:
-        record["episodes"] = [
-            {
-                "admitted_at": e.admitted_at.isoformat(),
-                "discharged_at": e.discharged_at.isoformat() if e.discharged_at else None,
-                "levels_of_care": [s.level_code for s in e.stays.all()],
-            }
-            for e in patient.episodes.prefetch_related("stays")
-        ]
-    if everything or InformationKind.WITHDRAWAL in information:
-        record["withdrawal_assessments"] = [
-            {"instrument": a.instrument, "taken_at": a.taken_at.isoformat(), "total": a.total}
-            for a in Assessment.objects.current().filter(patient=patient)
-        ]
-    return record
+    record = serializers.DictField(
+        help_text="One list per kind of record the disclosed information covers (key: the kind, e.g. moud_orders), "
+        "each row with its id; SUD counseling notes only when named."
+    )
 
 
 class ConsentListView(ApiView):
@@ -202,7 +176,7 @@ class DisclosureListView(ApiView):
             {
                 "disclosure": DisclosureOut(disclosure).data,
                 "notice": disclosure.notice,
-                "record": disclosed_record(patient, disclosure.information),
+                "record": api_record(disclosed_sections(patient, disclosure.information, request.user)),
             },
             status=status.HTTP_201_CREATED,
         )

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,8 +103,11 @@ def exported(checkpoint: AuditCheckpoint) -> dict:
 
 
 def imported(data: dict) -> AuditCheckpoint:
+    at = parse_datetime(data["at"])
+    if at is None:
+        raise ValueError(f"at: {data['at']!r} is not a time")
     return AuditCheckpoint(
-        at=parse_datetime(data["at"]),
+        at=at,
         last_event_id=int(data["last_event_id"]),
         count=int(data["count"]),
         head_hash=str(data["head_hash"]),
@@ -137,7 +141,7 @@ def check(checkpoint: AuditCheckpoint, key: bytes) -> str | None:
     return None
 
 
-def verify_checkpoints(outside: list[AuditCheckpoint] = ()) -> list[CheckpointProblem]:
+def verify_checkpoints(outside: Sequence[AuditCheckpoint] = ()) -> list[CheckpointProblem]:
     """Every stored checkpoint and every one given back from outside, against the chain."""
     key = audit_key()
     problems = []

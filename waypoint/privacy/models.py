@@ -85,6 +85,15 @@ class InformationKind(models.TextChoices):
     COUNSELING_NOTES = "counseling_notes", "SUD counseling notes"
 
 
+def covered_information(named) -> set[str]:
+    """The kinds of information that naming these kinds covers: "all SUD records" is every kind but SUD
+    counseling notes, which are covered only where they are named themselves."""
+    covered = set(named)
+    if InformationKind.ALL_SUD_RECORDS in covered:
+        covered |= set(InformationKind.values) - {InformationKind.COUNSELING_NOTES}
+    return covered
+
+
 class Purpose(models.TextChoices):
     TREATMENT = "treatment", "Treatment"
     PAYMENT = "payment", "Payment"

@@ -13,7 +13,16 @@ from waypoint.patients.models import Patient
 
 from . import audit
 from . import settings as policy
-from .models import TPO_PURPOSES, AuditEvent, Consent, Disclosure, EmergencyAccess, InformationKind, Purpose
+from .models import (
+    TPO_PURPOSES,
+    AuditEvent,
+    Consent,
+    Disclosure,
+    EmergencyAccess,
+    InformationKind,
+    Purpose,
+    covered_information,
+)
 
 MIN_REASON_LENGTH = 10
 DENIED = AuditEvent.Outcome.DENIED
@@ -176,10 +185,7 @@ def _covers(consent: Consent, recipient: str, purpose: str, kinds: set[str]) -> 
         missing.append(f"recipient {recipient!r}")
     if purpose not in consent.purposes:
         missing.append(f"purpose {purpose!r}")
-    granted = set(consent.information)
-    if InformationKind.ALL_SUD_RECORDS in granted:
-        granted |= set(InformationKind.values) - {InformationKind.COUNSELING_NOTES}
-    lacking = sorted(kinds - granted)
+    lacking = sorted(kinds - covered_information(consent.information))
     if lacking:
         missing.append("information " + ", ".join(lacking))
     return missing

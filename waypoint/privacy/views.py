@@ -14,9 +14,9 @@ from waypoint.patients.access import has_permission, require
 from waypoint.patients.views import add_errors, chart_patient, program_or_403
 from waypoint.web.downloads import attachment, csv_writer
 from waypoint.web.query import query_parameters
-from waypoint.withdrawal.models import Assessment
 
 from . import audit, services
+from .disclosure import disclosed_sections, printed_record
 from .forms import BreakGlassForm, ConsentForm, DateRangeForm, DiscloseForm, RevokeForm
 from .models import Consent, EmergencyAccess
 
@@ -186,22 +186,9 @@ def disclose(request, pk):
     )
 
 
-def disclosed_content(patient, information, user=None) -> dict:
-    """Only what the disclosure names: SUD counseling notes only when named (disclose() has checked that the
-    consent names them too), and only those the disclosing user may read; "all SUD records" never includes them."""
-    from waypoint.treatment.services import readable_counseling_notes
-
-    everything = "all_sud_records" in information
-    return {
-        "counseling_notes": readable_counseling_notes(user, patient).select_related("written_by")
-        if "counseling_notes" in information and user is not None
-        else None,
-        "show_demographics": everything or "demographics" in information,
-        "episodes": patient.episodes.prefetch_related("stays") if everything or "episodes" in information else None,
-        "assessments": Assessment.objects.current().filter(patient=patient)
-        if everything or "withdrawal_assessments" in information
-        else None,
-    }
+def disclosed_content(patient, information, user) -> dict:
+    """The printed record: one table per kind of record the disclosure covers (waypoint/privacy/disclosure.py)."""
+    return {"sections": printed_record(disclosed_sections(patient, information, user))}
 
 
 @require_GET

@@ -13,7 +13,8 @@ from django.utils.dateparse import parse_date
 
 from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE
 from waypoint.patients.access import require
-from waypoint.patients.models import Episode, LevelOfCareStay, Patient, TimelineEntry
+from waypoint.patients.models import Episode, LevelOfCareStay, Patient
+from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
 from waypoint.privacy import audit
 from waypoint.screening_rules import complications, followups, overdose
@@ -35,27 +36,6 @@ from .models import (
 )
 
 SCREEN = complications.HEROIN_COMPLICATIONS
-
-
-def _timeline(patient, kind, summary, *, at, by, episode=None) -> None:
-    TimelineEntry.objects.create(
-        program_id=patient.program_id,
-        patient=patient,
-        episode=episode,
-        occurred_at=at,
-        kind=kind,
-        summary=summary,
-        recorded_by=by,
-    )
-
-
-def _episode_at(patient: Patient, at: datetime) -> Episode | None:
-    return (
-        Episode.objects.filter(patient=patient, admitted_at__lte=at)
-        .exclude(discharged_at__lt=at)
-        .order_by("-admitted_at")
-        .first()
-    )
 
 
 def _not_future(value, field: str) -> None:
@@ -174,13 +154,13 @@ def record_history(*, acting_user, patient: Patient, uses: list, **fields) -> Hi
         SubstanceUse.objects.create(program_id=patient.program_id, history=history, **use)
     now = timezone.now()
     names = ", ".join(SUBSTANCE_LABELS[u["substance"]].lower() for u in uses)
-    _timeline(
+    write_timeline(
         patient,
         "screening.history",
         f"Substance use history recorded (version {history.version}): {names}",
         at=now,
         by=acting_user,
-        episode=_episode_at(patient, now),
+        episode=episode_at(patient, now),
     )
     audit.record(
         acting_user, "screening.history.create", patient=patient, obj=history, detail={"version": history.version}
@@ -226,7 +206,7 @@ def record_screen(*, acting_user, patient: Patient, answers, taken_at: datetime)
     screen = Screen.objects.create(
         program_id=patient.program_id,
         patient=patient,
-        episode=_episode_at(patient, taken_at),
+        episode=episode_at(patient, taken_at),
         screen_code=SCREEN.code,
         screen_version=SCREEN.version,
         taken_at=taken_at,
@@ -244,7 +224,7 @@ def record_screen(*, acting_user, patient: Patient, answers, taken_at: datetime)
         if d.code not in already
     ]
     present = len(screen.present)
-    _timeline(
+    write_timeline(
         patient,
         "screening.screen",
         f"Complication screen: {present} present, {len(opened)} follow-up(s) opened",
@@ -291,13 +271,13 @@ def update_follow_up(*, acting_user, follow_up: FollowUp, status: str, result: s
     follow_up.updated_by, follow_up.updated_at = acting_user, timezone.now()
     follow_up.save(update_fields=["status", "result", "note", "updated_by", "updated_at"])
     if status != FollowUp.Status.ORDERED:
-        _timeline(
+        write_timeline(
             follow_up.patient,
             "screening.follow_up",
             f"{follow_up.get_code_display()}: {follow_up.get_status_display().lower()}",
             at=follow_up.updated_at,
             by=acting_user,
-            episode=_episode_at(follow_up.patient, follow_up.updated_at),
+            episode=episode_at(follow_up.patient, follow_up.updated_at),
         )
     audit.record(
         acting_user, "screening.follow_up.update", patient=follow_up.patient, obj=follow_up, detail={"status": status}
@@ -338,7 +318,7 @@ def dispense_naloxone(
     kit = NaloxoneKit.objects.create(
         program_id=patient.program_id,
         patient=patient,
-        episode=_episode_at(patient, dispensed_at),
+        episode=episode_at(patient, dispensed_at),
         dispensed_at=dispensed_at,
         formulation=formulation,
         strength=strength,
@@ -348,7 +328,7 @@ def dispense_naloxone(
         recorded_by=acting_user,
     )
     to = "the patient" if recipient == "patient" else recipient_name
-    _timeline(
+    write_timeline(
         patient,
         "screening.naloxone",
         f"Naloxone dispensed: {quantity} x {kit.get_formulation_display()} to {to}",
@@ -368,13 +348,13 @@ def record_education(*, acting_user, patient: Patient, given_at: datetime, given
     education = Education.objects.create(
         program_id=patient.program_id,
         patient=patient,
-        episode=_episode_at(patient, given_at),
+        episode=episode_at(patient, given_at),
         given_at=given_at,
         given_by=given_by,
         note=note,
         recorded_by=acting_user,
     )
-    _timeline(
+    write_timeline(
         patient,
         "screening.education",
         f"Overdose-prevention education given by {given_by.get_username()}",
@@ -395,13 +375,13 @@ def record_refusal(*, acting_user, patient: Patient, what: str, refused_at: date
     refusal = Refusal.objects.create(
         program_id=patient.program_id,
         patient=patient,
-        episode=_episode_at(patient, refused_at),
+        episode=episode_at(patient, refused_at),
         what=what,
         refused_at=refused_at,
         note=note,
         recorded_by=acting_user,
     )
-    _timeline(
+    write_timeline(
         patient,
         "screening.refusal",
         f"Patient refused: {refusal.get_what_display().lower()}",
@@ -446,7 +426,7 @@ def record_event(
     if errors:
         raise ValidationError(errors)
     _not_future(occurred_at, "occurred_at")
-    episode = _episode_at(patient, occurred_at)
+    episode = episode_at(patient, occurred_at)
     event = UseEvent.objects.create(
         program_id=patient.program_id,
         patient=patient,
@@ -467,7 +447,7 @@ def record_event(
         summary = f"Overdose{' during care' if episode else ''}{nal}: {event.get_outcome_display().lower()}"
     else:
         summary = f"Return to use: {SUBSTANCE_LABELS[substance].lower()} ({how_known})"
-    _timeline(patient, f"screening.{kind}", summary[:300], at=occurred_at, by=acting_user, episode=episode)
+    write_timeline(patient, f"screening.{kind}", summary, at=occurred_at, by=acting_user, episode=episode)
     audit.record(acting_user, f"screening.event.{kind}", patient=patient, obj=event)
     return event
 

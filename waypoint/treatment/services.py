@@ -21,7 +21,8 @@ from waypoint.accounts.roles import (
     role_allows,
 )
 from waypoint.patients.access import has_permission, require
-from waypoint.patients.models import Episode, Patient, TimelineEntry
+from waypoint.patients.models import Episode, Patient
+from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
 from waypoint.privacy import audit
 from waypoint.web.errors import StaleVersion
@@ -43,18 +44,6 @@ from .models import (
 from .settings import modality_labels
 
 SESSION_MAX = timedelta(hours=12)
-
-
-def _timeline(patient, kind, summary, *, at, by, episode=None) -> None:
-    TimelineEntry.objects.create(
-        program_id=patient.program_id,
-        patient=patient,
-        episode=episode,
-        occurred_at=at,
-        kind=kind,
-        summary=summary[:300],
-        recorded_by=by,
-    )
 
 
 def _not_future(value: datetime, field: str) -> None:
@@ -174,7 +163,7 @@ def start_plan(
         _save(plan, "template", "Another plan was started for this episode at the same time.")
     except StaleVersion as race:
         raise ValidationError({"template": str(race)}) from race
-    _timeline(
+    write_timeline(
         patient,
         "plan.start",
         "Treatment plan v1 started" + (f" from the template {template.name}" if template else ""),
@@ -242,7 +231,7 @@ def sign_plan(*, acting_user, plan: TreatmentPlan, revision: int | None) -> Trea
     plan.status, plan.clinician_signed_by, plan.clinician_signed_at = TreatmentPlan.Status.SIGNED, acting_user, now
     plan.updated_at = now
     plan.save(update_fields=["body", "status", "clinician_signed_by", "clinician_signed_at", "updated_at"])
-    _timeline(
+    write_timeline(
         plan.patient,
         "plan.sign",
         f"Treatment plan v{plan.version} signed by {acting_user.get_full_name() or acting_user.username}",
@@ -291,7 +280,7 @@ def acknowledge_plan(*, acting_user, plan: TreatmentPlan, patient_name: str, att
     )
     plan.updated_at = now
     plan.save(update_fields=["patient_signed_name", "patient_signed_at", "patient_witnessed_by", "updated_at"])
-    _timeline(
+    write_timeline(
         plan.patient,
         "plan.acknowledge",
         f"Treatment plan v{plan.version} acknowledged by the patient",
@@ -330,7 +319,7 @@ def amend_plan(*, acting_user, plan: TreatmentPlan, version: int, reason: str) -
         created_by=acting_user,
     )
     _save(draft, "version", "Another amendment of this plan was started at the same time.")
-    _timeline(
+    write_timeline(
         locked.patient,
         "plan.amend",
         f"Treatment plan v{draft.version} started (amends v{locked.version}): {_short(reason)}",
@@ -364,7 +353,7 @@ def review_plan(*, acting_user, plan: TreatmentPlan, note: str, reviewed_at: dat
         reviewed_by=acting_user,
         note=note.strip(),
     )
-    _timeline(
+    write_timeline(
         plan.patient,
         "plan.review",
         f"Treatment plan v{plan.version} reviewed, unchanged: {_short(note)}",
@@ -523,7 +512,7 @@ def mark_attendance(
         mark = Attendance.objects.create(
             program_id=session.program_id, session=session, patient=patient, status=status, recorded_by=acting_user
         )
-        _timeline(patient, "session.attendance", f"{what}: {label}", at=session.starts_at, by=acting_user)
+        write_timeline(patient, "session.attendance", f"{what}: {label}", at=session.starts_at, by=acting_user)
         audit.record(
             acting_user,
             "session.attendance",
@@ -535,7 +524,7 @@ def mark_attendance(
         before = mark.status
         mark.status, mark.recorded_by, mark.recorded_at = status, acting_user, timezone.now()
         mark.save(update_fields=["status", "recorded_by", "recorded_at"])
-        _timeline(
+        write_timeline(
             patient,
             "session.attendance",
             f"{what}: attendance corrected from {Attendance.Status(before).label} to {label}",
@@ -592,7 +581,7 @@ def write_group_note(*, acting_user, session: Session, body: str, entries: dict[
     for patient_id, text in clean.items():
         patient = marks[patient_id].patient
         GroupNoteEntry.objects.create(program_id=session.program_id, note=note, patient=patient, text=text)
-        _timeline(
+        write_timeline(
             patient,
             "session.group_note",
             f"Group note, {session.modality_label}: {session.topic}: {_short(text)}",
@@ -610,15 +599,6 @@ def write_group_note(*, acting_user, session: Session, body: str, entries: dict[
 
 
 # --- notes ------------------------------------------------------------------------------------------
-
-
-def _episode_at(patient, at):
-    return (
-        Episode.objects.filter(patient=patient, admitted_at__lte=at)
-        .exclude(discharged_at__lt=at)
-        .order_by("-admitted_at")
-        .first()
-    )
 
 
 @transaction.atomic
@@ -639,7 +619,7 @@ def write_progress_note(
     _not_future(occurred_at, "occurred_at")
     if session is not None and not RosterEntry.objects.filter(session=session, patient=patient).exists():
         errors["session"] = "The patient is not on this session's roster."
-    episode = _episode_at(patient, occurred_at)
+    episode = episode_at(patient, occurred_at)
     plan = plan_in_force(episode) if episode else None
     objectives = {o["id"]: o for o in plan.objectives()} if plan else {}
     updates = []
@@ -683,7 +663,7 @@ def write_progress_note(
         f"{_short(objectives[u['objective']]['text'], 50)}: {OBJECTIVE_STATUS_LABELS[u['status']].lower()}"
         for u in updates
     )
-    _timeline(
+    write_timeline(
         patient,
         "note.progress",
         "Progress note" + (f" ({statuses})" if statuses else "") + ": " + _short(body),
@@ -711,7 +691,7 @@ def write_counseling_note(*, acting_user, patient: Patient, body: str, occurred_
     note = CounselingNote.objects.create(
         program_id=patient.program_id,
         patient=patient,
-        episode=_episode_at(patient, occurred_at),
+        episode=episode_at(patient, occurred_at),
         occurred_at=occurred_at,
         body=body.strip(),
         written_by=acting_user,

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE
 from waypoint.patients.access import require
-from waypoint.patients.models import Episode, Patient, TimelineEntry
+from waypoint.patients.models import Patient
+from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
 from waypoint.privacy import audit
 from waypoint.scales import INSTRUMENTS, ScoreError, get_instrument, score
@@ -68,15 +69,6 @@ def _check_time(program, taken_at: datetime, late_entry_reason: str) -> None:
         )
 
 
-def _episode_at(patient: Patient, at: datetime) -> Episode | None:
-    return (
-        Episode.objects.filter(patient=patient, admitted_at__lte=at)
-        .exclude(discharged_at__lt=at)
-        .order_by("-admitted_at")
-        .first()
-    )
-
-
 def _store(
     *,
     acting_user,
@@ -94,7 +86,7 @@ def _store(
     return Assessment.objects.create(
         program_id=patient.program_id,
         patient=patient,
-        episode=_episode_at(patient, taken_at),
+        episode=episode_at(patient, taken_at),
         instrument=instrument.code,
         instrument_version=instrument.version,
         taken_at=taken_at,
@@ -117,14 +109,13 @@ def _store(
 def _timeline_line(assessment: Assessment, verb: str) -> None:
     definition = assessment.definition
     severity = f" ({assessment.severity_label})" if assessment.severity else ""
-    TimelineEntry.objects.create(
-        program_id=assessment.program_id,
-        patient_id=assessment.patient_id,
+    write_timeline(
+        assessment.patient,
+        f"assessment.{verb}",
+        f"{definition.short_title} {assessment.total}{severity}" + ("" if verb == "create" else f" {verb}"),
+        at=assessment.taken_at,
+        by=assessment.recorded_by,
         episode=assessment.episode,
-        occurred_at=assessment.taken_at,
-        kind=f"assessment.{verb}",
-        recorded_by=assessment.recorded_by,
-        summary=f"{definition.short_title} {assessment.total}{severity}" + ("" if verb == "create" else f" {verb}"),
     )
 
 

@@ -15,7 +15,6 @@ from django.db.models.functions import Coalesce
 from waypoint.drug_screens import rules
 from waypoint.drug_screens.models import DrugScreen
 from waypoint.drug_screens.services import with_findings
-from waypoint.privacy.models import InformationKind
 
 from ..codes import (
     DATA_ABSENT_REASON,
@@ -99,8 +98,6 @@ register(
         program_field="program",
         patient_field="patient",
         updated_field="last_updated",
-        part2=True,
-        information_kind=InformationKind.DRUG_SCREENS,
         parse_id=by_pk("drug-screen-"),
         date_field="collected_at",
         code_q=screen_code,

@@ -14,7 +14,6 @@ from django.db.models.functions import Coalesce
 
 from waypoint.medication import catalog
 from waypoint.medication.models import Administration, MedicationOrder
-from waypoint.privacy.models import InformationKind
 
 from ..codes import UCUM, concept, instant, meta, own, prune, reference
 from ..registry import ResourceKind, by_pk, register
@@ -137,8 +136,6 @@ register(
         program_field="program",
         patient_field="patient",
         updated_field="updated_at",
-        part2=True,
-        information_kind=InformationKind.MEDICATION,
         parse_id=by_pk("moud-order-"),
         date_field="recorded_at",
     )
@@ -154,8 +151,6 @@ register(
         program_field="program",
         patient_field="patient",
         updated_field="last_updated",
-        part2=True,
-        information_kind=InformationKind.MEDICATION,
         parse_id=by_pk("moud-dose-"),
         date_field="at",
     )

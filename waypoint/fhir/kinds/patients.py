@@ -6,7 +6,6 @@ from django.db.models.functions import Coalesce
 
 from waypoint.patients.models import Episode, LevelOfCareStay, Patient
 from waypoint.placement.levels import Setting
-from waypoint.privacy.models import InformationKind
 
 from ..codes import ACT_CODE, BIRTH_SEX, coding, concept, day, instant, meta, own, prune, reference
 from ..registry import ResourceKind, by_pk, register
@@ -150,8 +149,6 @@ register(
         program_field="program",
         patient_field="",
         updated_field="updated_at",
-        part2=True,
-        information_kind=InformationKind.DEMOGRAPHICS,
     )
 )
 register(
@@ -167,8 +164,6 @@ register(
         program_field="program",
         patient_field="patient",
         updated_field="last_updated",
-        part2=True,
-        information_kind=InformationKind.EPISODES,
         parse_id=by_pk("episode-"),
         date_field="admitted_at",
     )
@@ -184,8 +179,6 @@ register(
         program_field="program",
         patient_field="patient",
         updated_field="last_updated",
-        part2=True,
-        information_kind=InformationKind.EPISODES,
         parse_id=by_pk("stay-"),
         date_field="started_at",
     )

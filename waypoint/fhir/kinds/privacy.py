@@ -113,8 +113,6 @@ register(
         program_field="program",
         patient_field="patient",
         updated_field="recorded_at",
-        part2=True,
-        information_kind=InformationKind.ALL_SUD_RECORDS,
         parse_id=by_pk("consent-"),
         date_field="signed_on",
     )

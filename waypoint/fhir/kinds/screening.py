@@ -7,7 +7,6 @@ import re
 
 from django.db.models import Q
 
-from waypoint.privacy.models import InformationKind
 from waypoint.screening.models import Screen
 from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS, PRESENT
 
@@ -74,8 +73,6 @@ register(
         program_field="program",
         patient_field="patient",
         updated_field="recorded_at",
-        part2=True,
-        information_kind=InformationKind.ALL_SUD_RECORDS,
         parse_id=by_finding,
         date_field="taken_at",
         code_q=finding_code,

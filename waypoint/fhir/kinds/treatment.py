@@ -21,7 +21,6 @@ import re
 
 from django.db.models import Q
 
-from waypoint.privacy.models import InformationKind
 from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
 from waypoint.treatment.codes import DIAGNOSES
 from waypoint.treatment.models import TreatmentPlan
@@ -224,8 +223,6 @@ register(
         program_field="program",
         patient_field="patient",
         updated_field="updated_at",
-        part2=True,
-        information_kind=InformationKind.ALL_SUD_RECORDS,
         parse_id=by_pk("plan-"),
         date_field="created_at",
     )
@@ -241,8 +238,6 @@ register(
         program_field="program",
         patient_field="patient",
         updated_field="updated_at",
-        part2=True,
-        information_kind=InformationKind.ALL_SUD_RECORDS,
         parse_id=by_diagnosis_key,
         date_field="clinician_signed_at",
         code_q=diagnosis_code,

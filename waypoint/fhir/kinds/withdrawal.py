@@ -15,7 +15,6 @@ from functools import cache
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 
-from waypoint.privacy.models import InformationKind
 from waypoint.scales import INSTRUMENTS
 from waypoint.withdrawal.models import Assessment
 
@@ -367,8 +366,6 @@ SHARED = {
     "program_field": "program",
     "patient_field": "patient",
     "updated_field": "last_updated",
-    "part2": True,
-    "information_kind": InformationKind.WITHDRAWAL,
     "date_field": "taken_at",
 }
 
@@ -477,8 +474,6 @@ register(
         program_field="program",
         patient_field="patient",
         updated_field="last_updated",
-        part2=True,
-        information_kind=InformationKind.WITHDRAWAL,
         parse_id=by_provenance_key,
     )
 )

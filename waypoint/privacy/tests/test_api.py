@@ -102,13 +102,16 @@ def test_a_disclosure_needs_a_covering_consent_and_carries_the_notice(api, nurse
     answer = made.json()
     assert answer["notice"] == SHORT_NOTICE and answer["disclosure"]["channel"] == "api"
     assert answer["record"] == {
-        "demographics": {
-            "mrn": "W-1001",
-            "given_name": "Maria",
-            "family_name": "Rivera",
-            "birth_date": "1988-04-12",
-            "sex_at_birth": "female",
-        }
+        "demographics": [
+            {
+                "id": patient.pk,
+                "mrn": "W-1001",
+                "given_name": "Maria",
+                "family_name": "Rivera",
+                "birth_date": "1988-04-12",
+                "sex_at_birth": "female",
+            }
+        ]
     }
     accounting = client.get(disclosures_url(patient)).json()
     assert [(d["recipient"], d["purpose"], d["information"]) for d in accounting] == [
