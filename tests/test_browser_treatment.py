@@ -92,10 +92,10 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(
     expect(page.locator(".plan-problem").first).to_contain_text("F11.23 Opioid dependence with withdrawal")
 
     # Adapt: the goals in Maria's own words, an objective of her own, an experiential intervention, one dropped.
-    goals = page.locator("form.goal-update")
-    goals.nth(0).locator("input[type=text]").fill("I want to be there for my daughter and stop waking up sick")
-    goals.nth(0).locator("button:has-text('Save goal')").click()
-    expect(page.locator(".messages")).to_contain_text("Goal saved")
+    goals = page.locator(".goal-update input[type=text]")
+    goals.nth(0).fill("I want to be there for my daughter and stop waking up sick")
+    page.click("button:has-text('Save changes to goals and interventions')")
+    expect(page.locator(".messages")).to_contain_text("1 change saved")
     page.select_option("#id_objective-goal", index=0)
     page.fill("#id_objective-text", "Two supervised visits with my daughter this month")
     page.fill("#id_objective-target_date", (timezone.localdate() + timedelta(days=28)).isoformat())
@@ -116,10 +116,9 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(
         "Problem 2, goal 1: write the goal in the patient's own words."
     )
     screenshot(page, "treatment-plan-sign-refused")
-    goals = page.locator("form.goal-update")
-    goals.nth(1).locator("input[type=text]").fill("Not die if I slip. Keep Narcan on me.")
-    goals.nth(1).locator("button:has-text('Save goal')").click()
-    expect(page.locator(".messages")).to_contain_text("Goal saved")
+    page.locator(".goal-update input[type=text]").nth(1).fill("Not die if I slip. Keep Narcan on me.")
+    page.click("button:has-text('Save changes to goals and interventions')")
+    expect(page.locator(".messages")).to_contain_text("1 change saved")
     page.click("button:has-text('Sign as clinician')")
     expect(page.locator(".clinician-signature")).to_contain_text("Signed electronically by Nurse")
     page.fill("#id_patient_name", "Maria Rivera")
@@ -147,16 +146,13 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(
     page.fill("#id_ends_at", local(program, now + timedelta(minutes=20)))
     page.click("button:has-text('Schedule')")
     expect(page.locator("h1")).to_contain_text("Relapse prevention: Triggers")
-    for mrn in (patient.mrn, james.mrn):
-        page.fill("#id_mrn", mrn)
-        page.click("button:has-text('Add to roster')")
-    maria_row = page.locator("tr.roster-row", has_text="Maria Rivera")
-    maria_row.locator("select").select_option("present")
-    maria_row.locator("button:has-text('Save')").click()
-    james_row = page.locator("tr.roster-row", has_text="James Okoro")
-    james_row.locator("select").select_option("left_early")
-    james_row.locator("button:has-text('Save')").click()
-    expect(page.locator(".messages")).to_contain_text("Attendance of James Okoro recorded")
+    for name in ("rivera", "James Okoro"):  # by name, any case
+        page.fill("#id_patient", name)
+        page.click("button:has-text('Find and add to the roster')")
+    page.locator("tr.roster-row", has_text="Maria Rivera").locator("select").select_option("present")
+    page.locator("tr.roster-row", has_text="James Okoro").locator("select").select_option("left_early")
+    page.click("button:has-text('Save attendance')")  # the whole group in one save
+    expect(page.locator(".messages")).to_contain_text("Attendance saved for 2 patients")
     page.fill(
         "#id_body",
         "The group mapped personal triggers and practised urge surfing; each member named one "
@@ -187,8 +183,8 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(
     services.add_to_roster(acting_user=nurse, session=later, patient=patient)
     page.goto(f"{live_server.url}/treatment/sessions/{later.pk}/")
     page.locator("tr.roster-row", has_text="Maria Rivera").locator("select").select_option("present")
-    page.locator("tr.roster-row", has_text="Maria Rivera").locator("button:has-text('Save')").click()
-    expect(page.locator("#attendance_errors")).to_contain_text("session: The session has not started yet")
+    page.click("button:has-text('Save attendance')")
+    expect(page.locator("#attendance_errors")).to_contain_text("Maria Rivera: The session has not started yet")
     screenshot(page, "treatment-attendance-refused")
 
     # Each attendee's part lands in their own chart.
@@ -219,3 +215,38 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(
     expect(page.locator("#figure-attendance_by_modality .value")).to_have_text("100% (2 of 2)")
     expect(page.locator("section[aria-label='Session attendance by modality'] svg")).to_be_visible()
     screenshot(page, "treatment-outcomes-attendance")
+
+
+def test_the_plan_editor_saves_every_row_edited_with_one_save(browser_page, live_server, nurse, patient, admitted):
+    """Two rows changed, one Save: both are kept (a Save per row used to drop the other row's edit silently)."""
+    plan = services.start_plan(acting_user=nurse, patient=patient)
+    plan = services.save_draft(acting_user=nurse, plan=plan, body=two_rows(nurse), revision=plan.revision)
+    page = browser_page
+    sign_in(page, live_server, "nurse")
+    page.goto(f"{live_server.url}/patients/{patient.pk}/plan/{plan.pk}/")
+    page.locator(".goal-update input[type=text]").first.fill("Keep my kids and stay alive")
+    page.locator(".intervention-update input[type=text]").first.fill("three times a week, 60 minutes")
+    screenshot(page, "treatment-plan-rows")
+    page.click("button:has-text('Save changes to goals and interventions')")
+    expect(page.locator(".messages")).to_contain_text("2 changes saved")
+    expect(page.locator(".goal-update input[type=text]").first).to_have_value("Keep my kids and stay alive")
+    expect(page.locator(".intervention-update input[type=text]").first).to_have_value("three times a week, 60 minutes")
+    plan.refresh_from_db()
+    assert plan.body["problems"][0]["goals"][0]["text"] == "Keep my kids and stay alive"
+    assert plan.body["problems"][0]["interventions"][0]["frequency"] == "three times a week, 60 minutes"
+
+
+def two_rows(staff):
+    return {
+        "problems": [
+            {
+                "id": "p1",
+                "description": "Daily heroin injection",
+                "diagnosis": "F11.20",
+                "goals": [{"id": "g1", "text": "Stay alive", "objectives": []}],
+                "interventions": [
+                    {"id": "i1", "modality": "relapse_prevention", "frequency": "weekly", "responsible": staff.pk}
+                ],
+            }
+        ]
+    }

@@ -184,7 +184,7 @@ def treatment_record(patient, marker):
         program=program,
         kind="individual",
         modality="relapse_prevention",
-        topic="Relapse prevention, one to one",
+        topic=f"Relapse prevention, one to one {marker}",
         facilitator=counselor,
         starts_at=start,
         ends_at=start + timedelta(hours=1),
@@ -284,6 +284,22 @@ def plan_url(own, suffix):
     return f"/api/v1/patients/{own.patient.pk}/plans/{plan.pk if plan else 0}/{suffix}"
 
 
+def individual_session(own):
+    from waypoint.treatment.models import Session
+
+    return Session.objects.get(kind="individual", roster__patient=own.patient)
+
+
+def schedule_week(own):
+    week = timezone.localtime(individual_session(own).starts_at).date()
+    return reverse("treatment:schedule") + f"?week={week.isoformat()}"
+
+
+def sessions_around(own):
+    start = individual_session(own).starts_at - timedelta(minutes=1)
+    return f"/api/v1/sessions/?start={start.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+
+
 # name -> (how to build the URL for the reader's own patient, is it an API answer)
 LISTS = {
     "fhir:search": (api("/fhir/Patient"), True),
@@ -332,12 +348,12 @@ LISTS = {
     "drug_screens:page": (patient_list("drug_screens:page"), False),
     "patients:progress": (patient_list("patients:progress"), False),
     "privacy-api:disclosure-list": (api("/api/v1/patients/{pk}/disclosures/"), True),
+    "treatment:schedule": (schedule_week, False),  # an individual session's topic: its patient's care team only
+    "treatment-api:session-list": (sessions_around, True),
 }
 
 # Searches: the other patients' MRN and name typed into the search box must find nothing.
 SEARCHES = ["patients:list", "patients-api:patient-list"]
-
-SCHEDULE = "the program's schedule, no patient names (roster counts): test_sessions_are_listed_only_in_their_program"
 
 NOT_LISTS = {
     "outcomes-api:outcomes": "aggregates, no names: test_the_outcome_figures_count_only_the_readers_program",
@@ -360,9 +376,8 @@ NOT_LISTS = {
     "treatment-api:plan-review": "one record or a state change (matrix: other team/program 404)",
     "treatment-api:plan-sign": "one record or a state change (matrix: other team/program 404)",
     "treatment-api:session-attendance": "one record or a state change (matrix: other team/program 404)",
-    "treatment-api:session-detail": "one record or a state change (matrix: other team/program 404)",
+    "treatment-api:session-detail": "one session: test_an_individual_session_is_read_only_by_its_patients_care_team",
     "treatment-api:session-group-note": "one record or a state change (matrix: other team/program 404)",
-    "treatment-api:session-list": SCHEDULE,
     "treatment-api:session-roster": "one record or a state change (matrix: other team/program 404)",
     "treatment-api:template-list": "the program's plan templates: no patient data (matrix: other program 404)",
     "treatment:counseling-notes": "read by the care team's counselors only: "
@@ -375,8 +390,7 @@ NOT_LISTS = {
     "treatment:plan-save-template": "one record or a state change (matrix: other team/program 404)",
     "treatment:plan-sign": "one record or a state change (matrix: other team/program 404)",
     "treatment:plan-version": "one record or a state change (matrix: other team/program 404)",
-    "treatment:schedule": SCHEDULE,
-    "treatment:session": "one record or a state change (matrix: other team/program 404)",
+    "treatment:session": "one session: test_an_individual_session_is_read_only_by_its_patients_care_team",
     "treatment:session-attendance": "one record or a state change (matrix: other team/program 404)",
     "treatment:session-new": "one record or a state change (matrix: other team/program 404)",
     "treatment:session-note": "one record or a state change (matrix: other team/program 404)",
@@ -560,13 +574,33 @@ def test_the_outcome_figures_count_only_the_readers_program(world, program, dire
 def test_sessions_are_listed_only_in_their_program(world, nurse, north_nurse, page, api):
     from waypoint.treatment.models import Session
 
-    for reader, program_slug in ((nurse, "harbor"), (north_nurse, "north")):
+    for reader, own, program_slug, others in (
+        (nurse, world.rivera, "harbor", (world.whitlock, world.okonkwo)),
+        (north_nurse, world.okonkwo, "north", (world.rivera, world.whitlock)),
+    ):
         since = {"start": (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        listed = {row["id"] for row in api(reader).get("/api/v1/sessions/", since).json()["results"]}
+        listed = {row["id"] for row in api(reader).get("/api/v1/sessions/", since).json()["results"] if row["id"]}
         assert listed and listed <= set(Session.objects.filter(program__slug=program_slug).values_list("pk", flat=True))
-        week = page(reader).get(reverse("treatment:schedule")).content.decode()
+        week = page(reader).get(schedule_week(own)).content.decode()
         assert "Relapse prevention, one to one" in week
-        assert not [m for other in (world.rivera, world.whitlock, world.okonkwo) for m in other.markers if m in week]
+        assert not [m for other in others for m in other.markers if m in week]
+
+
+def test_an_individual_session_is_read_only_by_its_patients_care_team(world, program, other_team, nurse, page, api):
+    """Whitlock's one-to-one session (Bridge team) is not found by Rivera's nurse, and Rivera's not by a Bridge
+    team nurse: the same 404 as a session that does not exist; their schedule shows the hour as busy."""
+    bridge_nurse = make_user("bridge-nurse", program, Role.NURSE, other_team)
+    for reader, own, other in ((nurse, world.rivera, world.whitlock), (bridge_nurse, world.whitlock, world.rivera)):
+        hidden = individual_session(other)
+        assert api(reader).get(f"/api/v1/sessions/{hidden.pk}/").status_code == 404
+        assert page(reader).get(reverse("treatment:session", args=[hidden.pk])).status_code == 404
+        assert api(reader).get(f"/api/v1/sessions/{individual_session(own).pk}/").status_code == 200
+        week = page(reader).get(schedule_week(other)).content.decode()
+        listed = api(reader).get(sessions_around(other)).json()["results"]
+        assert "Busy" in week and [row for row in listed if row["kind"] == "busy" and row["id"] is None]
+        for text in (week, str(listed)):
+            assert not [m for m in other.markers if m in text]
+            assert f"/treatment/sessions/{hidden.pk}/" not in text
 
 
 def marker_of(someone) -> str:
@@ -619,3 +653,153 @@ def test_the_disclosed_record_shows_only_its_patient(world, page, nurse):
     assert "Zephyrine" in html or "W-1001" in html
     for marker in world.whitlock.markers + world.okonkwo.markers:
         assert marker not in html
+
+
+# --- messages name only the patients their reader may see ---------------------------------------------------------
+
+
+@pytest.fixture
+def mixed_group(program, team, other_team, nurse, counselor_off_team, intake, admitted, patient):
+    """A group the Bridge-team counselor facilitates, started two hours ago, with Rivera (Harbor team: not theirs) and
+    Whitlock (their own) on the roster; Castillo (Harbor team) is registered but not in care."""
+    from waypoint.treatment import services as treatment
+
+    whitlock = patients.register_patient(
+        acting_user=intake,
+        program=program,
+        care_team=other_team,
+        **patient_fields(mrn="W-2002", given_name="Olwen", family_name="Whitlock"),
+    )
+    yesterday = timezone.now() - timedelta(days=1)
+    patients.admit(acting_user=intake, patient=whitlock, admitted_at=yesterday, level_code="3.5")
+    castillo = patients.register_patient(
+        acting_user=intake,
+        program=program,
+        care_team=team,
+        **patient_fields(mrn="W-3003", given_name="Ines", family_name="Castillo"),
+    )
+    start = timezone.now() - timedelta(hours=2)
+    session = treatment.schedule_session(
+        acting_user=counselor_off_team,
+        program=program,
+        kind="group",
+        modality="relapse_prevention",
+        topic="Triggers",
+        facilitator=counselor_off_team,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
+    treatment.add_to_roster(acting_user=nurse, session=session, patient=patient)
+    treatment.add_to_roster(acting_user=counselor_off_team, session=session, patient=whitlock)
+    return session, patient, whitlock, castillo
+
+
+HIDDEN = ("Maria", "Rivera", "W-1001", "Ines", "Castillo", "W-3003")
+
+
+def test_an_off_team_facilitator_is_told_how_many_patients_are_missing_not_who(
+    mixed_group, counselor_off_team, nurse, page, api
+):
+    """The facilitator's group note lacks Rivera's attendance, then her individualized part: the page and the API
+    say "1 patient outside your care teams", with no name, MRN or patient id of hers."""
+    from waypoint.treatment import services as treatment
+
+    session, rivera, whitlock, _ = mixed_group
+    treatment.mark_attendance(acting_user=counselor_off_team, session=session, patient=whitlock, status="present")
+    answers = []
+    for step in ("unmarked", "no part"):
+        if step == "no part":
+            treatment.mark_attendance(acting_user=nurse, session=session, patient=rivera, status="present")
+        answers.append(
+            page(counselor_off_team)
+            .post(
+                reverse("treatment:session-note", args=[session.pk]),
+                {"body": "The group mapped triggers.", f"entry_{whitlock.pk}": "Named two triggers"},
+            )
+            .content.decode()
+        )
+        api_answer = api(counselor_off_team).post(
+            f"/api/v1/sessions/{session.pk}/group-note/",
+            {"body": "The group mapped triggers.", "entries": {str(whitlock.pk): "Named two triggers"}},
+            format="json",
+        )
+        assert api_answer.status_code == 400
+        answers.append(api_answer.content.decode())
+    for answer in answers:
+        assert "1 patient outside your care teams" in answer
+        assert not [word for word in HIDDEN if word in answer]
+        assert f"entries.{rivera.pk}" not in answer
+
+
+def treatment_service_messages(reader, mixed_group) -> list[str]:
+    """Every error a treatment service can give that mentions a patient, provoked by `reader` about patients of
+    the group's program (services are called directly: a view's own filtering must not be what protects)."""
+    from django.core.exceptions import ValidationError
+
+    from waypoint.treatment import services as treatment
+
+    session, rivera, whitlock, castillo = mixed_group
+    empty = treatment.schedule_session(
+        acting_user=reader,
+        program=session.program,
+        kind="group",
+        modality="relapse_prevention",
+        topic="Another group",
+        facilitator=reader,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+    )
+    attempts = [
+        lambda: treatment.add_to_roster(acting_user=reader, session=session, patient=rivera),  # already on it
+        lambda: treatment.add_to_roster(acting_user=reader, session=session, patient=castillo),  # not in care
+        lambda: treatment.mark_attendance(acting_user=reader, session=empty, patient=rivera, status="present"),
+        lambda: treatment.write_group_note(acting_user=reader, session=session, body="Ines was missed.", entries={}),
+    ]
+    messages = []
+    for attempt in attempts:
+        try:
+            attempt()
+        except ValidationError as error:
+            messages += [f"{key}: {m}" for key, texts in error.message_dict.items() for m in texts]
+        else:
+            raise AssertionError("the service accepted what it must refuse")
+    return messages
+
+
+def test_no_treatment_service_message_names_a_patient_its_reader_may_not_see(mixed_group, counselor_off_team):
+    messages = treatment_service_messages(counselor_off_team, mixed_group)
+    assert len(messages) == 5  # roster twice, attendance, the group part, the unmarked attendance
+    for message in messages:
+        assert "outside your care teams" in message, message
+        assert not [word for word in HIDDEN if word in message], message
+
+
+def test_the_same_messages_name_the_patients_to_their_care_team(mixed_group, nurse):
+    """The control of the test above: Rivera's and Castillo's nurse reads their names (and a count for Whitlock)."""
+    text = " ".join(treatment_service_messages(nurse, mixed_group))
+    assert "Maria Rivera" in text and "Ines Castillo" in text and "Whitlock" not in text
+
+
+def test_every_patient_name_in_a_treatment_service_goes_through_named_for():
+    """The sweep: in treatment/services.py a patient's name (display, given, family, preferred) is read only by
+    `named_for` (which counts whom the reader may not see) and by the two functions that compare names without
+    putting them in a message. A new message built from a patient's name fails here until it uses named_for."""
+    import ast
+    import inspect
+
+    from waypoint.treatment import services as treatment
+
+    allowed = {
+        "named_for": "the one place a message names patients",
+        "patients_named_in": "compares a group part with the program's names; its result goes to named_for",
+        "_names_match": "compares the name the patient typed with their registered name; says no name",
+    }
+    names = {"display_name", "given_name", "family_name", "preferred_name"}
+    readers = set()
+    for function in ast.walk(ast.parse(inspect.getsource(treatment))):
+        if isinstance(function, ast.FunctionDef) and any(
+            isinstance(n, ast.Attribute) and n.attr in names for n in ast.walk(function)
+        ):
+            readers.add(function.name)
+    assert readers <= set(allowed), f"patient names read outside named_for: {sorted(readers - set(allowed))}"
+    assert "named_for" in readers

@@ -985,14 +985,14 @@ TREATMENT_MATRIX = {
         session_url("treatment:session-roster", "empty"),
         {"nurse": 302},
         {"counselor_off_team": 400, "intake": 403, "north_nurse": 404, "kiosk": 302, "anonymous": 302},
-        data=lambda ctx: {"mrn": ctx.patient.mrn},
+        data=lambda ctx: {"patient": ctx.patient.mrn},
     ),
     "treatment:session-attendance": Case(
         "POST",
         session_url("treatment:session-attendance"),
         {"nurse": 302},
         {"counselor_off_team": 400, "intake": 403, "north_nurse": 404, "kiosk": 302, "anonymous": 302},
-        data=lambda ctx: {"patient": ctx.patient.pk, "status": "late"},
+        data=lambda ctx: {f"status_{ctx.patient.pk}": "late"},
     ),
     "treatment:session-note": Case(
         "POST",

@@ -1,9 +1,9 @@
 """REST API for plans, interventions, sessions, attendance and notes: the same services, the same rules."""
 
-import copy
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -14,12 +14,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from waypoint.accounts.roles import CENSUS_READ, CHART_READ, COUNSELING_NOTE_WRITE
-from waypoint.patients.access import has_permission, require, visible_patients
+from waypoint.patients.access import require, visible_patients
 from waypoint.patients.api import find_patient, program_from_query
 from waypoint.patients.services import record_read
 from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
-from . import plans, services
+from . import services
 from .models import CounselingNote, GroupNote, PlanTemplate, ProgressNote, Session, TreatmentPlan
 from .outcomes import plan_objective_status
 from .settings import modalities
@@ -225,15 +225,7 @@ class InterventionListView(ApiView):
         plan = find_plan(request, pk, plan_id)
         serializer = InterventionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        body = plans.add_intervention(
-            copy.deepcopy(plan.body),
-            problem=data["problem"],
-            modality=data["modality"],
-            frequency=data["frequency"],
-            responsible=data["responsible"],
-        )
-        plan = services.save_draft(acting_user=request.user, plan=plan, body=body, revision=data["revision"])
+        plan = services.add_intervention(acting_user=request.user, plan=plan, **serializer.validated_data)
         return Response(PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
 
@@ -306,6 +298,11 @@ class SessionSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "modality", "modality_label", "topic", "facilitator", "room", "starts_at", "ends_at"]
 
 
+def busy_slot(session) -> dict:
+    """An individual session of a patient outside the reader's care teams: its time only."""
+    return {"id": None, "kind": "busy", "starts_at": session.starts_at, "ends_at": session.ends_at}
+
+
 class SessionCreateSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=Session.Kind.choices)
     modality = serializers.CharField(max_length=limit_of(Session, "modality"))
@@ -335,12 +332,11 @@ class GroupNoteInSerializer(StrictSerializer):
 
 
 def find_session(request, session_id) -> Session:
-    programs = [
-        m.program_id for m in request.user.memberships.all() if has_permission(request.user, m.program_id, CHART_READ)
-    ]
-    return get_object_or_404(
-        Session.objects.select_related("program", "facilitator"), pk=session_id, program_id__in=programs
-    )
+    """The session if the user may open it (an individual session: its patient's chart); 404 otherwise."""
+    session = services.readable_session(request.user, session_id)
+    if session is None:
+        raise Http404
+    return session
 
 
 def session_patient(request, session, patient_id):
@@ -396,7 +392,8 @@ class SessionListView(ApiView):
         rows = Session.objects.filter(program=program, starts_at__gte=start, starts_at__lt=end).select_related(
             "facilitator"
         )[:500]
-        return Response({"results": SessionSerializer(rows, many=True).data})
+        rows = services.mark_busy(request.user, program, list(rows))
+        return Response({"results": [busy_slot(s) if s.busy else SessionSerializer(s).data for s in rows]})
 
     @extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer, 400: dict, 403: dict})
     def post(self, request):

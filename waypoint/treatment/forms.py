@@ -159,7 +159,11 @@ class SessionForm(forms.Form):
 
 
 class RosterForm(forms.Form):
-    mrn = forms.CharField(label="Add a patient by MRN", max_length=32)
+    patient = forms.CharField(
+        label="Add a patient by name or MRN",
+        max_length=100,
+        help_text="Family or given name, or the MRN; only patients you may see are found.",
+    )
 
 
 class AttendanceForm(forms.Form):

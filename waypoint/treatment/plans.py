@@ -373,6 +373,22 @@ def add_intervention(body, *, problem, modality, frequency, responsible):
     return body
 
 
+def update_problem(body, *, item, description, diagnosis=""):
+    kind, found, _ = _find(body, item)
+    if kind != "problem":
+        raise ValidationError({"item": "Not a problem."})
+    found.update(description=description, diagnosis=diagnosis)
+    return body
+
+
+def update_objective(body, *, item, text, target_date):
+    kind, found, _ = _find(body, item)
+    if kind != "objective":
+        raise ValidationError({"item": "Not an objective."})
+    found.update(text=text, target_date=target_date.isoformat() if target_date else None)
+    return body
+
+
 def update_goal(body, *, item, text):
     kind, found, _ = _find(body, item)
     if kind != "goal":
@@ -389,7 +405,14 @@ def update_intervention(body, *, item, frequency, responsible):
     return body
 
 
-def remove(body, *, item):
-    _, found, siblings = _find(body, item)
+def kind_of(body, item) -> str:
+    """ "problem", "goal", "objective" or "intervention"; a ValidationError when the item is not on the plan."""
+    return _find(body, item)[0]
+
+
+def remove(body, *, item, kind=None):
+    found_kind, found, siblings = _find(body, item)
+    if kind is not None and found_kind != kind:
+        raise ValidationError({"item": f"Not a{'n' if kind[0] in 'aeiou' else ''} {kind}."})
     siblings.remove(found)
     return body

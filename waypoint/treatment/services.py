@@ -4,10 +4,14 @@ Errors are ValidationErrors keyed by field (plan bodies by path, see plans.py); 
 revision raises StaleVersion (HTTP 409). SUD counseling notes write no timeline line.
 """
 
+import copy
+import re
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from waypoint.accounts.models import Membership
@@ -20,7 +24,7 @@ from waypoint.accounts.roles import (
     TREATMENT_CONFIGURE,
     role_allows,
 )
-from waypoint.patients.access import has_permission, require
+from waypoint.patients.access import has_permission, require, visible_patients
 from waypoint.patients.models import Episode, Patient
 from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
@@ -54,6 +58,22 @@ def _not_future(value: datetime, field: str) -> None:
 def _short(text: str, limit: int = 140) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def named_for(reader, patients) -> str:
+    """The patients as this reader may read them: the names of those they may see, and a count of the others
+    ("Maria Rivera and 1 patient outside your care teams"). Every message of a service that mentions a patient
+    goes through here, so that no error or notice names a patient to someone who may not see them."""
+    patients = list(patients)
+    if not patients:
+        return ""
+    visible = visible_patients(reader, patients[0].program).filter(pk__in=[p.pk for p in patients])
+    seen = set(visible.values_list("pk", flat=True))
+    names = [p.display_name for p in patients if p.pk in seen]
+    hidden = len(patients) - len(names)
+    if hidden:
+        names.append(f"{hidden} patient{'s' if hidden > 1 else ''} outside your care teams")
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def clinical_staff(program) -> dict[int, str]:
@@ -193,9 +213,13 @@ def _locked_draft(plan: TreatmentPlan, revision: int | None) -> TreatmentPlan:
 
 @transaction.atomic
 def save_draft(*, acting_user, plan: TreatmentPlan, body: dict, revision: int | None) -> TreatmentPlan:
-    """Replace a draft's body (validated, incomplete parts allowed); `revision` must be the one read."""
+    """Replace a draft's whole body (the API's PUT; validated, incomplete parts allowed); `revision` must be the one
+    read. The plan page edits item by item with the named edits below, each audited as what it did."""
     require(acting_user, plan.program_id, PLAN_WRITE)
-    plan = _locked_draft(plan, revision)
+    return _store(acting_user, _locked_draft(plan, revision), body, "plan.draft.update")
+
+
+def _store(acting_user, plan: TreatmentPlan, body: dict, action: str, **detail) -> TreatmentPlan:
     previous = plan.replaces.body if plan.replaces_id else None
     plan.body = clean_plan_body(plan.patient, body, previous=_merge(previous, plan.body))
     plan.revision += 1
@@ -203,12 +227,152 @@ def save_draft(*, acting_user, plan: TreatmentPlan, body: dict, revision: int | 
     plan.save(update_fields=["body", "revision", "updated_at"])
     audit.record(
         acting_user,
-        "plan.draft.update",
+        action,
         patient=plan.patient,
         obj=plan,
-        detail={"version": plan.version, "revision": plan.revision},
+        detail={"version": plan.version, "revision": plan.revision, **detail},
     )
     return plan
+
+
+def _item_ids(body) -> set[str]:
+    ids = set()
+    for problem in (body or {}).get("problems", []):
+        ids |= {problem["id"]} | {i["id"] for i in problem.get("interventions", [])}
+        for goal in problem.get("goals", []):
+            ids |= {goal["id"]} | {o["id"] for o in goal.get("objectives", [])}
+    return ids
+
+
+def _edit(acting_user, plan: TreatmentPlan, revision: int | None, action: str, edit, item=None) -> TreatmentPlan:
+    """One named edit of a draft: `edit` changes a copy of the body; the audit event names the action and the item
+    (for an addition, the items it made)."""
+    require(acting_user, plan.program_id, PLAN_WRITE)
+    plan = _locked_draft(plan, revision)
+    body = edit(copy.deepcopy(plan.body) or {"problems": []})
+    items = [item] if item else sorted(_item_ids(body) - _item_ids(plan.body))
+    return _store(acting_user, plan, body, action, items=items)
+
+
+@transaction.atomic
+def add_problem(*, acting_user, plan, revision, description, diagnosis="", screen_findings=(), goal=""):
+    """A problem (and, when given, its first goal in the patient's words)."""
+    edit = partial(
+        plans.add_problem, description=description, diagnosis=diagnosis, screen_findings=screen_findings, goal=goal
+    )
+    return _edit(acting_user, plan, revision, "plan.problem.add", edit)
+
+
+@transaction.atomic
+def update_problem(*, acting_user, plan, revision, item, description, diagnosis=""):
+    edit = partial(plans.update_problem, item=item, description=description, diagnosis=diagnosis)
+    return _edit(acting_user, plan, revision, "plan.problem.update", edit, item)
+
+
+@transaction.atomic
+def remove_problem(*, acting_user, plan, revision, item):
+    """Takes the problem off the draft with its goals, objectives and interventions."""
+    edit = partial(plans.remove, item=item, kind="problem")
+    return _edit(acting_user, plan, revision, "plan.problem.remove", edit, item)
+
+
+@transaction.atomic
+def add_goal(*, acting_user, plan, revision, problem, text):
+    edit = partial(plans.add_goal, problem=problem, text=text)
+    return _edit(acting_user, plan, revision, "plan.goal.add", edit)
+
+
+@transaction.atomic
+def update_goal(*, acting_user, plan, revision, item, text):
+    edit = partial(plans.update_goal, item=item, text=text)
+    return _edit(acting_user, plan, revision, "plan.goal.update", edit, item)
+
+
+@transaction.atomic
+def remove_goal(*, acting_user, plan, revision, item):
+    edit = partial(plans.remove, item=item, kind="goal")
+    return _edit(acting_user, plan, revision, "plan.goal.remove", edit, item)
+
+
+@transaction.atomic
+def add_objective(*, acting_user, plan, revision, goal, text, target_date):
+    edit = partial(plans.add_objective, goal=goal, text=text, target_date=target_date)
+    return _edit(acting_user, plan, revision, "plan.objective.add", edit)
+
+
+@transaction.atomic
+def update_objective(*, acting_user, plan, revision, item, text, target_date):
+    edit = partial(plans.update_objective, item=item, text=text, target_date=target_date)
+    return _edit(acting_user, plan, revision, "plan.objective.update", edit, item)
+
+
+@transaction.atomic
+def remove_objective(*, acting_user, plan, revision, item):
+    edit = partial(plans.remove, item=item, kind="objective")
+    return _edit(acting_user, plan, revision, "plan.objective.remove", edit, item)
+
+
+@transaction.atomic
+def add_intervention(*, acting_user, plan, revision, problem, modality, frequency, responsible):
+    edit = partial(
+        plans.add_intervention, problem=problem, modality=modality, frequency=frequency, responsible=responsible
+    )
+    return _edit(acting_user, plan, revision, "plan.intervention.add", edit)
+
+
+@transaction.atomic
+def update_intervention(*, acting_user, plan, revision, item, frequency, responsible):
+    edit = partial(plans.update_intervention, item=item, frequency=frequency, responsible=responsible)
+    return _edit(acting_user, plan, revision, "plan.intervention.update", edit, item)
+
+
+@transaction.atomic
+def remove_intervention(*, acting_user, plan, revision, item):
+    edit = partial(plans.remove, item=item, kind="intervention")
+    return _edit(acting_user, plan, revision, "plan.intervention.remove", edit, item)
+
+
+REMOVE = {
+    "problem": remove_problem,
+    "goal": remove_goal,
+    "objective": remove_objective,
+    "intervention": remove_intervention,
+}
+
+
+@transaction.atomic
+def remove_item(*, acting_user, plan, revision, item):
+    """Whatever the item is (the page's "remove" buttons): the named removal of its kind."""
+    kind = plans.kind_of(plan.body or {"problems": []}, item)
+    return REMOVE[kind](acting_user=acting_user, plan=plan, revision=revision, item=item)
+
+
+@transaction.atomic
+def save_rows(*, acting_user, plan, revision, goals: dict, interventions: dict) -> tuple[TreatmentPlan, int]:
+    """The plan editor's one Save: every goal text ({id: text}) and intervention ({id: (frequency, responsible)})
+    as the form shows them; each row that changed is saved by its named edit (audited one by one), all or none.
+    Returns the plan and how many rows changed."""
+    require(acting_user, plan.program_id, PLAN_WRITE)
+    plan = _locked_draft(plan, revision)
+    current = {g["id"]: g for p in plan.body.get("problems", []) for g in p["goals"]}
+    doing = {i["id"]: i for p in plan.body.get("problems", []) for i in p["interventions"]}
+    changed = 0
+    for item, text in goals.items():
+        if item in current and current[item]["text"] != text:
+            plan = update_goal(acting_user=acting_user, plan=plan, revision=plan.revision, item=item, text=text)
+            changed += 1
+    for item, (frequency, responsible) in interventions.items():
+        if item in doing and (doing[item]["frequency"], doing[item]["responsible"]) != (frequency, responsible):
+            plan = update_intervention(
+                acting_user=acting_user,
+                plan=plan,
+                revision=plan.revision,
+                item=item,
+                frequency=frequency,
+                responsible=responsible,
+            )
+            changed += 1
+    return plan, changed
 
 
 def _merge(*bodies):
@@ -411,6 +575,38 @@ def template_from_plan(*, acting_user, plan: TreatmentPlan, name: str, level_cod
 # --- sessions, roster, attendance ----------------------------------------------------------------------
 
 
+def readable_sessions(user, program):
+    """The sessions of the program this user may open: every group session (its roster then shows only the patients
+    they may see), and an individual session only when they may open its patient's chart. Anyone else finds an
+    individual session missing, and sees its time on the schedule as "busy" (see `is_busy`)."""
+    if not has_permission(user, program.pk, CHART_READ):
+        return Session.objects.none()
+    own_patients = RosterEntry.objects.filter(
+        session__program=program, patient__in=visible_patients(user, program)
+    ).values("session_id")
+    return Session.objects.filter(program=program).filter(
+        Q(kind=Session.Kind.GROUP) | Q(kind=Session.Kind.INDIVIDUAL, pk__in=own_patients)
+    )
+
+
+def readable_session(user, session_id) -> Session | None:
+    """The session if this user may open it (any of their programs); None, the same for missing and forbidden."""
+    session = Session.objects.select_related("program", "facilitator").filter(pk=session_id).first()
+    if session is None or not readable_sessions(user, session.program).filter(pk=session.pk).exists():
+        return None
+    return session
+
+
+def mark_busy(user, program, sessions) -> list[Session]:
+    """Sets `busy` on each session the user may not open (an individual session of a patient outside their care
+    teams): the schedule then shows its time only."""
+    readable = readable_sessions(user, program).filter(pk__in=[s.pk for s in sessions])
+    readable = set(readable.values_list("pk", flat=True))
+    for session in sessions:
+        session.busy = session.pk not in readable
+    return sessions
+
+
 @transaction.atomic
 def schedule_session(
     *,
@@ -471,12 +667,12 @@ def add_to_roster(*, acting_user, session: Session, patient: Patient) -> RosterE
     if patient.program_id != session.program_id:
         raise ValidationError({"patient": "This patient belongs to another program."})
     if not Episode.objects.filter(patient=patient, discharged_at__isnull=True).exists():
-        raise ValidationError({"patient": f"{patient.display_name} is not in care (no open episode)."})
+        raise ValidationError({"patient": f"{named_for(acting_user, [patient])} is not in care (no open episode)."})
     session = Session.objects.select_for_update().get(pk=session.pk)
     if session.kind == Session.Kind.INDIVIDUAL and session.roster.exists():
         raise ValidationError({"patient": "An individual session has one patient."})
     if session.roster.filter(patient=patient).exists():
-        raise ValidationError({"patient": f"{patient.display_name} is already on the roster."})
+        raise ValidationError({"patient": f"{named_for(acting_user, [patient])} is already on the roster."})
     entry = RosterEntry.objects.create(
         program_id=session.program_id, session=session, patient=patient, added_by=acting_user
     )
@@ -501,7 +697,7 @@ def mark_attendance(
     if not RosterEntry.objects.filter(session=session, patient=patient).exists():
         raise ValidationError(
             {
-                "patient": f"{patient.display_name} is not on this session's roster: add them to the "
+                "patient": f"{named_for(acting_user, [patient])} is not on this session's roster: add them to the "
                 "roster before marking attendance."
             }
         )
@@ -542,6 +738,25 @@ def mark_attendance(
 
 
 @transaction.atomic
+def mark_group_attendance(*, acting_user, session: Session, marks: dict, now: datetime | None = None) -> list:
+    """The attendance of several rostered patients in one save ({patient: status}): every mark is recorded, or, when
+    one is wrong, none; each error says whose mark it is, as the reader may see them."""
+    require(acting_user, session.program_id, SESSION_WRITE)
+    recorded, errors = [], []
+    for patient, status in marks.items():
+        try:
+            with transaction.atomic():
+                recorded.append(
+                    mark_attendance(acting_user=acting_user, session=session, patient=patient, status=status, now=now)
+                )
+        except ValidationError as error:
+            errors += [f"{named_for(acting_user, [patient])}: {m}" for m in error.messages]
+    if errors:
+        raise ValidationError({"attendance": errors})
+    return recorded
+
+
+@transaction.atomic
 def write_group_note(*, acting_user, session: Session, body: str, entries: dict[int, str]) -> GroupNote:
     """One note for the group and a short individualized part for each attendee (present, late, left early), each
     landing in that attendee's chart; every rostered patient's attendance must be marked first."""
@@ -556,11 +771,16 @@ def write_group_note(*, acting_user, session: Session, body: str, entries: dict[
     errors = {}
     if not (body or "").strip():
         errors["body"] = "Write the group part of the note (topic, process, what the group worked on)."
+    elif named := patients_named_in(body, session.program):
+        errors["body"] = (
+            f"The group part names {named_for(acting_user, named)}: it is copied into every attendee's chart, so "
+            "write about one patient only in their individualized part."
+        )
     marks = {m.patient_id: m for m in Attendance.objects.filter(session=session).select_related("patient")}
     roster = list(session.roster.select_related("patient"))
-    unmarked = [e.patient.display_name for e in roster if e.patient_id not in marks]
+    unmarked = [e.patient for e in roster if e.patient_id not in marks]
     if unmarked:
-        errors["attendance"] = "Mark attendance first for: " + ", ".join(unmarked) + "."
+        errors["attendance"] = f"Mark attendance first for {named_for(acting_user, unmarked)}."
     clean = {}
     for patient_id, text in (entries or {}).items():
         mark = marks.get(patient_id)
@@ -570,9 +790,17 @@ def write_group_note(*, acting_user, session: Session, body: str, entries: dict[
                 errors[f"entries.{patient_id}"] = "Only an attendee (present, late, left early) gets a part."
             continue
         clean[patient_id] = text
-    for patient_id, mark in marks.items():
-        if mark.attended and not clean.get(patient_id):
-            errors[f"entries.{patient_id}"] = f"Write the individualized part for {mark.patient.display_name}."
+    missing = [mark.patient for patient_id, mark in marks.items() if mark.attended and not clean.get(patient_id)]
+    visible = set(visible_patients(acting_user, session.program).values_list("pk", flat=True))
+    for patient in missing:
+        if patient.pk in visible:
+            errors[f"entries.{patient.pk}"] = f"Write the individualized part for {named_for(acting_user, [patient])}."
+    hidden = [patient for patient in missing if patient.pk not in visible]
+    if hidden:  # keyed by no patient id: the reader learns how many, not who
+        errors["entries"] = (
+            f"Write the individualized part for {named_for(acting_user, hidden)}: only someone on their care "
+            "team can write it."
+        )
     if errors:
         raise ValidationError(errors)
     note = GroupNote.objects.create(
@@ -596,6 +824,22 @@ def write_group_note(*, acting_user, session: Session, body: str, entries: dict[
         detail={"session": session.pk, "patients": sorted(clean)},
     )
     return note
+
+
+def patients_named_in(text: str, program) -> list[Patient]:
+    """The program's patients whose given, family or preferred name appears in the text as a whole word, in any case:
+    the roster's and everyone else's, since a group part lands in every attendee's chart."""
+    text = " ".join(text.casefold().split())
+    return [
+        patient
+        for patient in Patient.objects.filter(program=program).select_related("program")
+        if any(_names_word(name, text) for name in (patient.given_name, patient.family_name, patient.preferred_name))
+    ]
+
+
+def _names_word(name: str, text: str) -> bool:
+    name = " ".join(name.casefold().split())
+    return bool(name) and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
 
 
 # --- notes ------------------------------------------------------------------------------------------

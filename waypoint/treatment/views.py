@@ -1,6 +1,5 @@
 """Treatment pages: the plan beside the chart, sessions and attendance, notes, schedules, the review work list."""
 
-import copy
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
@@ -22,10 +21,11 @@ from waypoint.accounts.roles import (
 )
 from waypoint.patients import views as patient_views
 from waypoint.patients.access import has_permission, require, visible_patients
+from waypoint.patients.queries import search
 from waypoint.patients.services import record_read
 from waypoint.patients.views import chart_patient, program_or_403
 
-from . import forms, plans, services
+from . import forms, services
 from .codes import diagnosis_label
 from .due import due_for
 from .models import Attendance, GroupNote, PlanTemplate, ProgressNote, Session, TreatmentPlan
@@ -83,6 +83,35 @@ def _plan_forms(patient, plan, staff, findings, bound=None):
     return made
 
 
+ROWS = "plan-rows"  # the id of the plan editor's one form: every goal and intervention row belongs to it
+
+
+def row_forms(plan, staff, data=None) -> dict:
+    """A form for each goal and intervention row of the draft (bound to `data` when the rows were posted); all of
+    them belong to the one form of the editor (HTML `form` attribute), saved by one Save."""
+    made = {}
+    for problem in plan.body.get("problems", []):
+        for goal in problem["goals"]:
+            made[goal["id"]] = forms.UpdateGoalForm(
+                data, prefix=f"u-{goal['id']}", initial={"item": goal["id"], "text": goal["text"]}
+            )
+        for intervention in problem["interventions"]:
+            made[intervention["id"]] = forms.UpdateInterventionForm(
+                data,
+                staff=staff,
+                prefix=f"u-{intervention['id']}",
+                initial={
+                    "item": intervention["id"],
+                    "frequency": intervention["frequency"],
+                    "responsible": intervention["responsible"],
+                },
+            )
+    for form in made.values():
+        for field in form.fields.values():
+            field.widget.attrs["form"] = ROWS
+    return made
+
+
 def _plan_context(request, patient, plan=None, bound=None, start_form=None):
     episode = patient.episodes.filter(discharged_at__isnull=True).prefetch_related("stays").first()
     versions = list(
@@ -96,33 +125,7 @@ def _plan_context(request, patient, plan=None, bound=None, start_form=None):
     findings = services.present_findings(patient)
     can_write = has_permission(request.user, patient.program_id, PLAN_WRITE)
     stay = episode.current_stay if episode else None
-    update_forms = []
-    if plan is not None and plan.is_draft:
-        for problem in plan.body.get("problems", []):
-            for goal in problem["goals"]:
-                update_forms.append(
-                    (
-                        goal["id"],
-                        forms.UpdateGoalForm(
-                            prefix=f"u-{goal['id']}", initial={"item": goal["id"], "text": goal["text"]}
-                        ),
-                    )
-                )
-            for intervention in problem["interventions"]:
-                update_forms.append(
-                    (
-                        intervention["id"],
-                        forms.UpdateInterventionForm(
-                            staff=staff,
-                            prefix=f"u-{intervention['id']}",
-                            initial={
-                                "item": intervention["id"],
-                                "frequency": intervention["frequency"],
-                                "responsible": intervention["responsible"],
-                            },
-                        ),
-                    )
-                )
+    update_forms = row_forms(plan, staff) if plan is not None and plan.is_draft else {}
     due = next(iter(due_for(patient.program, [patient])), None) if episode else None
     return {
         "patient": patient,
@@ -138,7 +141,8 @@ def _plan_context(request, patient, plan=None, bound=None, start_form=None):
         and (plan.pk == versions[0].pk if versions else False),
         "start_form": start_form
         or forms.StartPlanForm(program=patient.program, staff=staff, level_code=stay.level_code if stay else None),
-        "update_forms": dict(update_forms),
+        "update_forms": update_forms,
+        "rows_form": ROWS,
         "due": due,
         "reviews": plan.reviews.select_related("reviewed_by") if plan and not plan.is_draft else [],
         **_plan_forms(patient, plan, staff, findings, bound),
@@ -181,29 +185,13 @@ def _plan_of(request, pk, plan_id):
     return patient, plan
 
 
-EDITS = {
-    "add_problem": (
-        "problem_form",
-        lambda body, d: plans.add_problem(
-            body,
-            description=d["description"],
-            diagnosis=d["diagnosis"],
-            screen_findings=d["screen_findings"],
-            goal=d["goal"],
-        ),
-    ),
-    "add_goal": ("goal_form", lambda body, d: plans.add_goal(body, problem=d["problem"], text=d["text"])),
-    "add_objective": (
-        "objective_form",
-        lambda body, d: plans.add_objective(body, goal=d["goal"], text=d["text"], target_date=d["target_date"]),
-    ),
-    "add_intervention": (
-        "intervention_form",
-        lambda body, d: plans.add_intervention(
-            body, problem=d["problem"], modality=d["modality"], frequency=d["frequency"], responsible=d["responsible"]
-        ),
-    ),
+ADDITIONS = {  # the page's action -> its form and the named, audited service that adds the item
+    "add_problem": ("problem_form", services.add_problem),
+    "add_goal": ("goal_form", services.add_goal),
+    "add_objective": ("objective_form", services.add_objective),
+    "add_intervention": ("intervention_form", services.add_intervention),
 }
+PREFIXES = {name: name.removesuffix("_form") for name, _ in ADDITIONS.values()}
 
 
 def _stale(request, patient, stale):
@@ -223,64 +211,19 @@ def plan_version(request, pk, plan_id):
         revision = _int(request.POST.get("revision"))
         form = None
         try:
-            body = copy.deepcopy(plan.body) or {"problems": []}
-            if action in EDITS:
-                name, edit = EDITS[action]
-                prefix = {
-                    "problem_form": "problem",
-                    "goal_form": "goal",
-                    "objective_form": "objective",
-                    "intervention_form": "intervention",
-                }[name]
-                form = type(context[name])(request.POST, prefix=prefix, **_form_kwargs(name, context, patient))
+            if action in ADDITIONS:
+                name, add = ADDITIONS[action]
+                form = type(context[name])(request.POST, prefix=PREFIXES[name], **_form_kwargs(name, context, patient))
                 bound[name] = form
                 if form.is_valid():
-                    services.save_draft(
-                        acting_user=request.user, plan=plan, body=edit(body, form.cleaned_data), revision=revision
-                    )
+                    add(acting_user=request.user, plan=plan, revision=revision, **form.cleaned_data)
                     messages.success(request, "Plan draft saved.")
                     return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
-            elif action == "update_intervention":
-                item = request.POST.get("item", "")
-                form = forms.UpdateInterventionForm(
-                    request.POST, staff=services.clinical_staff(patient.program), prefix=f"u-{item}"
-                )
-                if form.is_valid():
-                    services.save_draft(
-                        acting_user=request.user,
-                        plan=plan,
-                        revision=revision,
-                        body=plans.update_intervention(
-                            body,
-                            item=form.cleaned_data["item"],
-                            frequency=form.cleaned_data["frequency"],
-                            responsible=form.cleaned_data["responsible"],
-                        ),
-                    )
-                    messages.success(request, "Intervention updated.")
-                    return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
-                messages.error(request, "Give the intervention's frequency.")
-                return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
-            elif action == "update_goal":
-                item = request.POST.get("item", "")
-                form = forms.UpdateGoalForm(request.POST, prefix=f"u-{item}")
-                if form.is_valid():
-                    services.save_draft(
-                        acting_user=request.user,
-                        plan=plan,
-                        revision=revision,
-                        body=plans.update_goal(body, item=form.cleaned_data["item"], text=form.cleaned_data["text"]),
-                    )
-                    messages.success(request, "Goal saved.")
-                    return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
-                messages.error(request, "Write the goal in the patient's own words.")
-                return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
+            elif action == "save_rows":
+                return _save_rows(request, patient, plan, revision)
             elif action == "remove":
-                services.save_draft(
-                    acting_user=request.user,
-                    plan=plan,
-                    revision=revision,
-                    body=plans.remove(body, item=request.POST.get("item", "")),
+                services.remove_item(
+                    acting_user=request.user, plan=plan, revision=revision, item=request.POST.get("item", "")
                 )
                 messages.success(request, "Removed from the draft.")
                 return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
@@ -298,6 +241,37 @@ def plan_version(request, pk, plan_id):
     context = _plan_context(request, patient, plan)
     record_read(request.user, "plan.read", patient=patient, obj=plan)
     return render(request, "treatment/plan.html", context)
+
+
+def _save_rows(request, patient, plan, revision):
+    """The editor's one Save: every row as typed, or, when one is wrong, the page again with what was typed and
+    each row's error (nothing is saved then, and nothing typed is lost)."""
+    rows = row_forms(plan, services.clinical_staff(patient.program), request.POST)
+    problem = ""
+    if all(row.is_valid() for row in rows.values()):
+        try:
+            _, changed = services.save_rows(acting_user=request.user, plan=plan, revision=revision, **_rows_of(rows))
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+        else:
+            messages.success(request, f"{changed} change{'s' if changed != 1 else ''} saved.")
+            return redirect("treatment:plan-version", pk=patient.pk, plan_id=plan.pk)
+    context = _plan_context(request, patient, plan)
+    context["update_forms"] = rows
+    context["rows_error"] = problem or "Nothing was saved: correct the rows marked below, then save again."
+    return render(request, "treatment/plan.html", context, status=400)
+
+
+def _rows_of(rows) -> dict:
+    """The posted rows as save_rows takes them: goal texts and intervention (frequency, responsible)."""
+    goals, interventions = {}, {}
+    for item, form in rows.items():
+        data = form.cleaned_data
+        if isinstance(form, forms.UpdateGoalForm):
+            goals[item] = data["text"]
+        else:
+            interventions[item] = (data["frequency"], data["responsible"])
+    return {"goals": goals, "interventions": interventions}
 
 
 def _form_kwargs(name, context, patient):
@@ -496,7 +470,10 @@ def modalities_page(request):
 def _session(request, session_id) -> Session:
     program = program_or_403(request)
     require(request.user, program.pk, CHART_READ)
-    return get_object_or_404(Session.objects.select_related("facilitator", "program"), pk=session_id, program=program)
+    session = services.readable_session(request.user, session_id)
+    if session is None or session.program_id != program.pk:
+        raise Http404
+    return session
 
 
 @require_http_methods(["GET", "POST"])
@@ -549,13 +526,8 @@ def _session_context(request, session, roster_form=None, note_errors=None, atten
         {
             "patient": e.patient,
             "mark": marks.get(e.patient_id),
-            "form": forms.AttendanceForm(
-                initial={
-                    "patient": e.patient_id,
-                    "status": marks[e.patient_id].status if e.patient_id in marks else "",
-                },
-                prefix=f"a{e.patient_id}",
-            ),
+            "chosen": request.POST.get(f"status_{e.patient_id}")
+            or (marks[e.patient_id].status if e.patient_id in marks else ""),
             "entry": next((x.text for x in note.entries.all() if x.patient_id == e.patient_id), "") if note else "",
             "draft": request.POST.get(f"entry_{e.patient_id}", "") if request.method == "POST" else "",
         }
@@ -588,46 +560,59 @@ def session_detail(request, session_id):
 
 @require_POST
 def session_roster(request, session_id):
+    """Add a patient found by name or MRN among those the user may see; several matches: the user picks one."""
     session = _session(request, session_id)
     require(request.user, session.program_id, SESSION_WRITE)
+    visible = visible_patients(request.user, session.program)
     form = forms.RosterForm(request.POST)
-    if form.is_valid():
-        patient = visible_patients(request.user, session.program).filter(mrn=form.cleaned_data["mrn"].strip()).first()
-        if patient is None:
-            form.add_error("mrn", "No patient with this MRN that you can see in this program.")
+    matches = []
+    if request.POST.get("patient_id"):
+        patient = visible.filter(pk=_int(request.POST["patient_id"])).first()
+        form = forms.RosterForm({"patient": patient.mrn if patient else ""})
+        form.is_valid()
+        matches = [patient] if patient else []
+    elif form.is_valid():
+        matches = list(search(visible, form.cleaned_data["patient"]).order_by("family_name", "given_name")[:20])
+    if len(matches) == 1:
+        try:
+            services.add_to_roster(acting_user=request.user, session=session, patient=matches[0])
+        except ValidationError as error:
+            form.add_error("patient", error.messages)
         else:
-            try:
-                services.add_to_roster(acting_user=request.user, session=session, patient=patient)
-            except ValidationError as error:
-                form.add_error("mrn", error.messages)
-            else:
-                messages.success(request, f"{patient.display_name} added to the roster.")
-                return redirect("treatment:session", session_id=session.pk)
-    return render(request, "treatment/session.html", _session_context(request, session, roster_form=form), status=400)
+            messages.success(request, f"{matches[0].display_name} added to the roster.")
+            return redirect("treatment:session", session_id=session.pk)
+    elif form.is_valid() and not matches:
+        form.add_error("patient", "No patient you can see in this program matches this name or MRN.")
+    context = _session_context(request, session, roster_form=form)
+    context["matches"] = matches if len(matches) > 1 else []
+    return render(request, "treatment/session.html", context, status=200 if len(matches) > 1 else 400)
 
 
 @require_POST
 def session_attendance(request, session_id):
+    """The whole group's attendance in one save: each row's mark (rows left blank are not marked)."""
     session = _session(request, session_id)
     require(request.user, session.program_id, SESSION_WRITE)
-    patient_id = _int(request.POST.get("patient"))
-    patient = visible_patients(request.user, session.program).filter(pk=patient_id).first()
+    rostered = {
+        p.pk: p for p in visible_patients(request.user, session.program).filter(session_roster__session=session)
+    }
+    posted = {_int(k.removeprefix("status_")): v for k, v in request.POST.items() if k.startswith("status_") and v}
     errors = []
-    if patient is None:
-        errors = ["patient: No such patient that you can see in this program."]
+    if set(posted) - set(rostered):
+        errors = ["A mark was sent for a patient who is not on this roster or whom you may not see."]
+    elif not posted:
+        errors = ["Choose the attendance of at least one patient."]
     else:
+        marks = {rostered[pk]: status for pk, status in posted.items()}
         try:
-            services.mark_attendance(
-                acting_user=request.user, session=session, patient=patient, status=request.POST.get("status", "")
-            )
+            recorded = services.mark_group_attendance(acting_user=request.user, session=session, marks=marks)
         except ValidationError as error:
-            errors = [f"{key}: {m}" for key, messages_ in error.message_dict.items() for m in messages_]
-        else:
-            messages.success(request, f"Attendance of {patient.display_name} recorded.")
-            return redirect("treatment:session", session_id=session.pk)
-    return render(
-        request, "treatment/session.html", _session_context(request, session, attendance_errors=errors), status=400
-    )
+            errors = [m for messages_ in error.message_dict.values() for m in messages_]
+    if errors:
+        context = _session_context(request, session, attendance_errors=errors)
+        return render(request, "treatment/session.html", context, status=400)
+    messages.success(request, f"Attendance saved for {len(recorded)} patient{'s' if len(recorded) != 1 else ''}.")
+    return redirect("treatment:session", session_id=session.pk)
 
 
 @require_POST
@@ -689,10 +674,14 @@ def program_schedule(request):
     require(request.user, program.pk, CHART_READ)
     monday = _week(request)
     start, end = _week_bounds(monday)
-    sessions = list(
-        Session.objects.filter(program=program, starts_at__gte=start, starts_at__lt=end)
-        .select_related("facilitator")
-        .prefetch_related("roster")
+    sessions = services.mark_busy(
+        request.user,
+        program,
+        list(
+            Session.objects.filter(program=program, starts_at__gte=start, starts_at__lt=end)
+            .select_related("facilitator")
+            .prefetch_related("roster")
+        ),
     )
     return render(
         request,

@@ -69,3 +69,51 @@ def test_a_template_saved_from_a_plan_keeps_days_not_dates_and_no_staff(page, di
     assert problem["interventions"][0]["responsible"] is None
     assert set(problem["goals"][0]["objectives"][0]) == {"id", "text", "target_days"}
     assert "Residential" in page(director).get(reverse("treatment:templates")).content.decode()
+
+
+def rows_of(plan, **changes):
+    """The editor's one form as the browser posts it: every goal and intervention row, with `changes` typed in."""
+    data = {"action": "save_rows", "revision": plan.revision}
+    for problem in plan.body["problems"]:
+        for goal in problem["goals"]:
+            data |= {f"u-{goal['id']}-item": goal["id"], f"u-{goal['id']}-text": goal["text"]}
+        for i in problem["interventions"]:
+            data |= {
+                f"u-{i['id']}-item": i["id"],
+                f"u-{i['id']}-frequency": i["frequency"],
+                f"u-{i['id']}-responsible": i["responsible"],
+            }
+    return data | changes
+
+
+def test_one_save_keeps_every_row_edited_each_audited_as_what_changed(page, counselor, patient, admitted):
+    plan = services.start_plan(acting_user=counselor, patient=patient)
+    plan = services.save_draft(acting_user=counselor, plan=plan, body=body(counselor), revision=1)
+    response = page(counselor).post(
+        reverse("treatment:plan-version", args=[patient.pk, plan.pk]),
+        rows_of(plan, **{"u-g1-text": "I want to live", "u-i2-frequency": "twice a week"}),
+        follow=True,
+    )
+    assert "2 changes saved." in response.content.decode()
+    plan.refresh_from_db()
+    assert plan.body["problems"][0]["goals"][0]["text"] == "I want to live"
+    assert plan.body["problems"][0]["interventions"][1]["frequency"] == "twice a week"
+    assert list(AuditEvent.objects.filter(action__endswith=".update").values_list("action", flat=True)) == [
+        "plan.draft.update",  # the fixture's whole body
+        "plan.goal.update",
+        "plan.intervention.update",
+    ]
+
+
+def test_a_wrong_row_saves_nothing_and_keeps_what_was_typed_in_every_row(page, counselor, patient, admitted):
+    plan = services.start_plan(acting_user=counselor, patient=patient)
+    plan = services.save_draft(acting_user=counselor, plan=plan, body=body(counselor), revision=1)
+    response = page(counselor).post(
+        reverse("treatment:plan-version", args=[patient.pk, plan.pk]),
+        rows_of(plan, **{"u-g1-text": "I want to live", "u-i2-frequency": ""}),
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Nothing was saved" in html and 'value="I want to live"' in html
+    plan.refresh_from_db()
+    assert plan.revision == 2 and plan.body["problems"][0]["goals"][0]["text"].startswith("I want to stay alive")

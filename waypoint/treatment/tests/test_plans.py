@@ -179,3 +179,115 @@ def test_a_review_is_due_at_a_change_of_level_of_care_and_at_the_program_interva
 def test_an_episode_without_a_signed_plan_is_listed_from_admission(admitted, nurse, program, counselor, patient):
     [row] = due_for(program, visible_patients(nurse, program))
     assert row.due_at == admitted.admitted_at and row.why == "no signed treatment plan" and row.plan is None
+
+
+# --- named plan edits: each change to a draft is audited as what it did -------------------------------------------
+
+
+def actions_since(mark: int) -> list[tuple[str, list]]:
+    return [(e.action, e.detail.get("items")) for e in AuditEvent.objects.filter(pk__gt=mark).order_by("pk")]
+
+
+def last_event() -> int:
+    return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def test_each_edit_of_a_draft_is_its_own_audited_action_naming_the_item(admitted, patient, counselor):
+    from datetime import date
+
+    plan = services.start_plan(acting_user=counselor, patient=patient)
+    mark = last_event()
+    edit = {"acting_user": counselor}
+    plan = services.add_problem(**edit, plan=plan, revision=plan.revision, description="Injects daily", goal="Live")
+    problem = plan.body["problems"][0]
+    goal = problem["goals"][0]["id"]
+    plan = services.update_problem(
+        **edit, plan=plan, revision=plan.revision, item=problem["id"], description="Injects heroin daily"
+    )
+    plan = services.add_goal(**edit, plan=plan, revision=plan.revision, problem=problem["id"], text="Keep my job")
+    second_goal = plan.body["problems"][0]["goals"][1]["id"]
+    plan = services.update_goal(**edit, plan=plan, revision=plan.revision, item=goal, text="Stay alive")
+    plan = services.add_objective(
+        **edit, plan=plan, revision=plan.revision, goal=goal, text="Carry naloxone", target_date=date(2027, 1, 31)
+    )
+    objective = plan.body["problems"][0]["goals"][0]["objectives"][0]["id"]
+    plan = services.update_objective(
+        **edit, plan=plan, revision=plan.revision, item=objective, text="Carry naloxone daily", target_date=None
+    )
+    plan = services.add_intervention(
+        **edit,
+        plan=plan,
+        revision=plan.revision,
+        problem=problem["id"],
+        modality="relapse_prevention",
+        frequency="weekly",
+        responsible=counselor.pk,
+    )
+    intervention = plan.body["problems"][0]["interventions"][0]["id"]
+    plan = services.update_intervention(
+        **edit, plan=plan, revision=plan.revision, item=intervention, frequency="twice a week", responsible=None
+    )
+    for remove, item in (
+        (services.remove_objective, objective),
+        (services.remove_intervention, intervention),
+        (services.remove_goal, second_goal),
+        (services.remove_problem, problem["id"]),
+    ):
+        plan = remove(**edit, plan=plan, revision=plan.revision, item=item)
+    assert actions_since(mark) == [
+        ("plan.problem.add", sorted([problem["id"], goal])),
+        ("plan.problem.update", [problem["id"]]),
+        ("plan.goal.add", [second_goal]),
+        ("plan.goal.update", [goal]),
+        ("plan.objective.add", [objective]),
+        ("plan.objective.update", [objective]),
+        ("plan.intervention.add", [intervention]),
+        ("plan.intervention.update", [intervention]),
+        ("plan.objective.remove", [objective]),
+        ("plan.intervention.remove", [intervention]),
+        ("plan.goal.remove", [second_goal]),
+        ("plan.problem.remove", [problem["id"]]),
+    ]
+    assert plan.body == {"problems": []} and plan.revision == 13
+
+
+def test_a_named_removal_refuses_an_item_of_another_kind_and_changes_nothing(admitted, patient, counselor):
+    plan = services.start_plan(acting_user=counselor, patient=patient)
+    plan = services.save_draft(acting_user=counselor, plan=plan, body=body(counselor), revision=plan.revision)
+    with pytest.raises(ValidationError) as caught:
+        services.remove_goal(acting_user=counselor, plan=plan, revision=plan.revision, item="p1")
+    assert caught.value.message_dict == {"item": ["Not a goal."]}
+    plan.refresh_from_db()
+    assert plan.body["problems"][0]["id"] == "p1" and plan.revision == 2
+
+
+def test_the_page_and_the_api_add_through_the_named_edits(admitted, patient, counselor, page, api):
+    from django.urls import reverse
+
+    plan = services.start_plan(acting_user=counselor, patient=patient)
+    plan = services.save_draft(acting_user=counselor, plan=plan, body=body(counselor), revision=plan.revision)
+    mark = last_event()
+    page(counselor).post(
+        reverse("treatment:plan-version", args=[patient.pk, plan.pk]),
+        {"action": "add_goal", "revision": 2, "goal-problem": "p1", "goal-text": "Keep my flat"},
+    )
+    answer = api(counselor).post(
+        f"/api/v1/patients/{patient.pk}/plans/{plan.pk}/interventions/",
+        {
+            "problem": "p1",
+            "modality": "relapse_prevention",
+            "frequency": "daily",
+            "responsible": counselor.pk,
+            "revision": 3,
+        },
+        format="json",
+    )
+    assert answer.status_code == 201
+    page(counselor).post(
+        reverse("treatment:plan-version", args=[patient.pk, plan.pk]), {"action": "remove", "item": "o2", "revision": 4}
+    )
+    assert [action for action, _ in actions_since(mark)] == [
+        "plan.goal.add",
+        "plan.intervention.add",
+        "plan.objective.remove",
+    ]

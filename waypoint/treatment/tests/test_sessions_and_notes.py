@@ -128,7 +128,7 @@ def test_the_group_note_lands_in_each_attendees_chart_with_their_own_part_only(
             body="Group on triggers",
             entries={patient.pk: "Named stress at work as a trigger"},
         )
-    assert "Mark attendance first for: James Okoro" in caught.value.message_dict["attendance"][0]
+    assert "Mark attendance first for James Okoro." in caught.value.message_dict["attendance"][0]
     services.mark_attendance(acting_user=counselor, session=session, patient=second, status="left_early")
     with pytest.raises(ValidationError) as caught:  # each attendee needs a part
         services.write_group_note(
@@ -310,3 +310,122 @@ def test_an_individual_session_has_its_one_patient_and_a_progress_note_can_cite_
     with pytest.raises(ValidationError) as caught:
         services.write_group_note(acting_user=counselor, session=session, body="x", entries={})
     assert "progress note" in caught.value.message_dict["session"][0]
+
+
+# --- the group part is copied into every attendee's chart: it names no patient ---------------------------------
+
+
+def started_group_of(counselor, program, *patients_):
+    session = group(counselor, program)
+    for person in patients_:
+        services.add_to_roster(acting_user=counselor, session=session, patient=person)
+        services.mark_attendance(acting_user=counselor, session=session, patient=person, status="present")
+    return session
+
+
+@pytest.mark.parametrize(
+    "shared",
+    [
+        "maria spoke first about her triggers.",  # a rostered patient's given name, any case
+        "The group heard about the RIVERA family.",  # family name
+        "Okoro and the others mapped triggers.",  # the other attendee's
+        "Jess said little today.",  # a preferred name
+        "We talked about Ines, who is in the hospital.",  # a patient of the program who is not on this roster
+    ],
+)
+def test_a_group_part_naming_a_patient_is_refused_and_nothing_is_saved(
+    shared, counselor, program, admitted, patient, second, nurse
+):
+    patient.preferred_name = "Jess"
+    patient.save(update_fields=["preferred_name"])
+    patients.register_patient(
+        acting_user=nurse, program=program, **patient_fields(mrn="W-1003", given_name="Ines", family_name="Castillo")
+    )
+    session = started_group_of(counselor, program, patient, second)
+    timeline_before = TimelineEntry.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        services.write_group_note(
+            acting_user=counselor,
+            session=session,
+            body=shared,
+            entries={patient.pk: "Named stress at work", second.pk: "Quiet, engaged"},
+        )
+    assert list(caught.value.message_dict) == ["body"]
+    assert "copied into every attendee's chart" in caught.value.message_dict["body"][0]
+    assert not GroupNoteEntry.objects.exists() and TimelineEntry.objects.count() == timeline_before
+
+
+def test_a_group_part_is_checked_by_whole_words_and_against_this_programs_patients_only(
+    counselor, program, admitted, patient, north, north_nurse
+):
+    patients.register_patient(
+        acting_user=north_nurse, program=north, **patient_fields(mrn="N-9", given_name="Nadia", family_name="Okonkwo")
+    )
+    session = started_group_of(counselor, program, patient)
+    services.write_group_note(  # "Mariachi" and "Riverside" hold her names inside other words; Nadia is North's
+        acting_user=counselor,
+        session=session,
+        body="Mariachi music at the Riverside park came up as a trigger; Nadia's song was played.",
+        entries={patient.pk: "Maria named music as a trigger"},  # her own part may name her
+    )
+    assert GroupNoteEntry.objects.get().text == "Maria named music as a trigger"
+
+
+def test_the_refusal_names_the_patient_only_to_a_writer_who_may_see_them(
+    counselor, counselor_off_team, program, admitted, patient
+):
+    session = group(counselor_off_team, program)
+    with pytest.raises(ValidationError) as caught:
+        services.write_group_note(acting_user=counselor_off_team, session=session, body="Maria was missed.", entries={})
+    message = caught.value.message_dict["body"][0]
+    assert message.startswith("The group part names 1 patient outside your care teams:")
+    assert "Maria" not in message and "Rivera" not in message
+    with pytest.raises(ValidationError) as caught:
+        services.write_group_note(acting_user=counselor, session=session, body="Maria was missed.", entries={})
+    assert caught.value.message_dict["body"][0].startswith("The group part names Maria Rivera:")
+
+
+# --- individual sessions follow the patient's chart access --------------------------------------------------------
+
+
+def one_to_one(counselor, program, patient):
+    start = hours_ago(2)
+    return services.schedule_session(
+        acting_user=counselor,
+        program=program,
+        kind="individual",
+        modality="individual_therapy",
+        topic="Her relapse last weekend",
+        facilitator=counselor,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        patient=patient,
+    )
+
+
+def test_an_individual_session_is_found_only_by_those_who_may_open_its_patients_chart(
+    counselor, counselor_off_team, director, program, admitted, patient, page, api
+):
+    session = one_to_one(counselor, program, patient)
+    groups = group(counselor, program)
+    for reader in (counselor, director):
+        assert api(reader).get(f"/api/v1/sessions/{session.pk}/").status_code == 200
+        assert page(reader).get(reverse("treatment:session", args=[session.pk])).status_code == 200
+    assert api(counselor_off_team).get(f"/api/v1/sessions/{session.pk}/").status_code == 404
+    assert page(counselor_off_team).get(reverse("treatment:session", args=[session.pk])).status_code == 404
+    assert api(counselor_off_team).get(f"/api/v1/sessions/{groups.pk}/").status_code == 200  # a group: its roster
+    # shows only the patients the reader may see
+
+
+def test_the_schedule_shows_another_teams_individual_session_as_busy_only(
+    counselor, counselor_off_team, program, admitted, patient, page, api
+):
+    session = one_to_one(counselor, program, patient)
+    week = timezone.localtime(session.starts_at).date().isoformat()
+    html = page(counselor_off_team).get(reverse("treatment:schedule"), {"week": week}).content.decode()
+    assert "Busy" in html and "Her relapse last weekend" not in html and "Individual therapy" not in html
+    start = (session.starts_at - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows = api(counselor_off_team).get("/api/v1/sessions/", {"start": start}).json()["results"]
+    assert rows == [{"id": None, "kind": "busy", "starts_at": rows[0]["starts_at"], "ends_at": rows[0]["ends_at"]}]
+    own = page(counselor).get(reverse("treatment:schedule"), {"week": week}).content.decode()
+    assert "Her relapse last weekend" in own
