@@ -21,7 +21,9 @@ from .models import Episode, LevelOfCareStay, Patient, not_in_the_future
 class PatientSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     program = serializers.SlugRelatedField(slug_field="slug", queryset=Program.objects.all(), required=False)
-    mrn = serializers.CharField(max_length=32)
+    mrn = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, help_text="Empty: generated in the program's format."
+    )
     given_name = serializers.CharField(max_length=100)
     family_name = serializers.CharField(max_length=100)
     preferred_name = serializers.CharField(max_length=100, required=False, allow_blank=True)

@@ -31,6 +31,9 @@ class PatientForm(forms.ModelForm):
         self.fields["care_team"].empty_label = (
             f"— my care team ({mine.name}) —" if mine else "— none yet: chosen at admission —"
         )
+        if self.instance.pk is None:
+            self.fields["mrn"].required = False
+            self.fields["mrn"].help_text = "Leave empty: the next MRN in the program's format is given."
 
     def _post_clean(self):
         """Model rules are the service's to check, in its transaction (the form only parses)."""

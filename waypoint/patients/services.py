@@ -16,6 +16,7 @@ from waypoint.accounts.roles import CAPACITY_OVERRIDE, EPISODE_MANAGE, PATIENT_E
 from waypoint.privacy import audit
 from waypoint.web.errors import StaleVersion
 
+from . import settings as registration
 from . import transition_checks
 from .access import has_permission, require
 from .models import Episode, LevelOfCareStay, Patient, TimelineEntry
@@ -225,6 +226,15 @@ def check_capacity(
     return {"capacity_override": override_reason.strip(), "in_use": in_use, "capacity": offered.capacity}
 
 
+def next_mrn(program: Program) -> str:
+    """The next free MRN in the program's format (setting patients.mrn_format): nobody types one by hand."""
+    pattern = registration.MRN_FORMAT.get(program)
+    number = Patient.objects.filter(program=program).count() + 1
+    while Patient.objects.filter(program=program, mrn=pattern.format(number=number)).exists():
+        number += 1
+    return pattern.format(number=number)
+
+
 def _default_team(acting_user, program: Program) -> CareTeam | None:
     """The registering clinician's team; for staff on no team (intake), the program's only team. None when there
     are several: the admission then asks for one (`team_for_level`)."""
@@ -243,6 +253,8 @@ def register_patient(*, acting_user, program: Program, **fields) -> Patient:
         raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
     if fields.get("care_team") is None:  # a new patient joins the registering clinician's team, else the only one
         fields["care_team"] = _default_team(acting_user, program)
+    if not (fields.get("mrn") or "").strip():
+        fields["mrn"] = next_mrn(program)
     patient = Patient(program=program, **fields)
     patient.full_clean(exclude=["program"], validate_constraints=False)
     _check_team(program, patient.care_team)
