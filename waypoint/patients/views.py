@@ -329,10 +329,11 @@ def census(request):
 @require_GET
 def unassigned(request):
     """The charge nurse's work list: admitted patients no care team covering their level looks after. It names
-    them (name, MRN, level, since) to every clinician of the program who reads the census, because nobody on
+    them (name, MRN, level, since) to every clinician of the program (census and chart readers), because nobody on
     the ward can see them otherwise; the chart itself stays behind the access scope."""
     program = program_or_403(request)
     require(request.user, program.pk, CENSUS_READ)
+    require(request.user, program.pk, CHART_READ)  # clinicians: not the privacy officer or the administrator
     stays = queries.unassigned(program)
     visible = set(
         visible_patients(request.user, program)
