@@ -61,6 +61,11 @@ def test_a_dose_is_recorded_between_cows_and_the_director_opens_outcomes(
 
     sign_in(page, live_server, nurse.username)
     page.goto(f"{live_server.url}/patients/{patient.pk}/medication/administer/")
+    # the induction dose form shows the latest COWS, its time and the program threshold (not set here)
+    expect(page.locator(".induction-check .latest-cows")).to_contain_text("Latest COWS: 16")
+    expect(page.locator(".induction-check .latest-cows")).to_contain_text(local(now - timedelta(hours=3), program)[11:])
+    expect(page.locator(".induction-check .threshold")).to_contain_text("not set by this program")
+    screenshot(page, "medication-dose-form")
     page.select_option("#id_status", "given")
     page.fill("#id_dose", "4")
     page.fill("#id_at", local(now - timedelta(hours=2, minutes=30), program))
