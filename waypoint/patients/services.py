@@ -156,6 +156,21 @@ def team_for_level(patient: Patient, level_code: str, chosen: CareTeam | None) -
     raise ValidationError({"care_team": message})
 
 
+def _keep_covered(patient: Patient) -> None:
+    """A change of care team may not leave an admitted patient on no team, or on one not covering their level."""
+    stay = LevelOfCareStay.objects.filter(patient=patient, ended_at__isnull=True).first()
+    if stay is None:
+        return
+    if patient.care_team is None:
+        raise ValidationError(
+            {
+                "care_team": f"{patient.display_name} is admitted at {stay.level_code}: "
+                "choose the team that cares for them."
+            }
+        )
+    team_for_level(patient, stay.level_code, patient.care_team)
+
+
 def _teams_covering(program: Program, level_code: str) -> list[CareTeam]:
     return [team for team in CareTeam.objects.filter(program=program) if team.covers(level_code)]
 
@@ -283,6 +298,8 @@ def update_patient(*, acting_user, patient: Patient, version: int | None = None,
         return patient
     patient.full_clean(exclude=["program"], validate_constraints=False)
     _check_team(patient.program, patient.care_team)
+    if "care_team" in changed:
+        _keep_covered(patient)
     if "mrn" in changed:
         _check_mrn(patient.program, patient.mrn, exclude_pk=patient.pk)
     patient.updated_at = timezone.now()

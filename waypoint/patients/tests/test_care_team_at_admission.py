@@ -127,3 +127,11 @@ def test_the_unassigned_work_list_shows_no_other_programs_patient(page, north_nu
     north_intake = make_user("north-intake", north_nurse.memberships.first().program, Role.INTAKE)
     assert "W-77" not in page(north_intake).get("/patients/unassigned/").content.decode()
     assert "W-77" in page(intake).get("/patients/unassigned/").content.decode()
+
+
+def test_an_admitted_patient_cannot_be_taken_off_every_team(intake, nurse, admitted):
+    patient = admitted.patient
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_patient(acting_user=intake, patient=patient, care_team=None)
+    assert "is admitted at 3.7-WM: choose the team" in excinfo.value.message_dict["care_team"][0]
+    assert Patient.objects.get(pk=patient.pk).care_team_id is not None
