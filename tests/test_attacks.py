@@ -377,6 +377,7 @@ def test_moud_and_drug_screen_free_text_is_escaped_on_every_page_that_shows_it(p
         medication="buprenorphine",
         dose=Decimal("4"),
         route="sublingual",
+        times_per_day=12,
         frequency=PAYLOAD,
         phase="induction",
         instructions=PAYLOAD,
@@ -390,6 +391,7 @@ def test_moud_and_drug_screen_free_text_is_escaped_on_every_page_that_shows_it(p
         dose="4",
         at=timezone.now() - timedelta(hours=2),
         note=PAYLOAD,
+        cows_override_reason=PAYLOAD,
     )
     medication.record_administration(
         acting_user=nurse,
@@ -405,7 +407,8 @@ def test_moud_and_drug_screen_free_text_is_escaped_on_every_page_that_shows_it(p
         medication="methadone",
         dose=Decimal("30"),
         route="oral",
-        frequency="daily",
+        times_per_day=1,
+        agonist_override_reason=PAYLOAD,
         start_at=timezone.now() - timedelta(hours=3),
     )
     medication.stop_order(

@@ -169,13 +169,21 @@ def test_a_nurse_scores_a_cows_and_sees_it_on_the_board_and_the_flowsheet(
 
     page.click("nav >> text=Withdrawal board")
     rows = page.locator("table.board tbody tr")
-    expect(rows.nth(0)).to_contain_text("James Okoro")  # overdue first
+    # Most urgent first (board.URGENCY_RULE): James, mild 9 + induction + 2 h late of 4 = 4 points, due longest;
+    # Maria, moderate 23 + rise + induction = 4; Aisha, no score yet, baseline 20 minutes late = 1.
+    expect(rows.nth(0)).to_contain_text("James Okoro")
     expect(rows.nth(0)).to_contain_text("overdue since")
-    expect(rows.nth(1)).to_contain_text("Aisha Nguyen")  # baseline due at admission: overdue too
-    row = rows.nth(2)
+    expect(rows.nth(0)).to_have_class("overdue late-2")
+    row = rows.nth(1)
+    expect(row).to_contain_text("Maria Rivera")
     expect(row).to_contain_text("23")
     expect(row).to_contain_text("Meets program induction threshold (withdrawal.induction_threshold_cows = 8)")
     expect(row).to_contain_text("COWS up")
+    expect(rows.nth(2)).to_contain_text("Aisha Nguyen")  # baseline due at admission: just overdue
+    expect(rows.nth(2)).to_have_class("overdue late-1")
+    expect(rows.nth(2)).to_contain_text("just overdue")
+    page.click("text=How “most urgent first” is decided")
+    expect(page.locator(".urgency-rule")).to_contain_text("moderate 2, mild 1")
     screenshot(page, "withdrawal-board")
 
     page.goto(f"{live_server.url}{patient.get_absolute_url()}")

@@ -205,7 +205,7 @@ def treatment_record(patient, marker):
         medication="buprenorphine",
         dose=Decimal("4"),
         route="sublingual",
-        frequency="once daily",
+        times_per_day=1,
         phase="induction",
         instructions=f"instructions {marker}",
         start_at=timezone.now() - timedelta(hours=3),
@@ -218,6 +218,7 @@ def treatment_record(patient, marker):
         dose="4",
         at=timezone.now() - timedelta(hours=2),
         note=f"dose {marker}",
+        cows_override_reason=f"given before the first COWS {marker}",
     )
     drug_screens.record_screen(
         acting_user=prescriber,
@@ -305,6 +306,7 @@ LISTS = {
     "fhir:search": (api("/fhir/Patient"), True),
     "patients:list": (program_list("patients:list"), False),
     "patients:census": (program_list("patients:census"), False),
+    "patients:unassigned": (program_list("patients:unassigned"), False),
     "withdrawal:board": (program_list("withdrawal:board"), False),
     "placements:waitlist": (program_list("placements:waitlist"), False),
     "placements:due": (program_list("placements:due"), False),
@@ -478,6 +480,7 @@ NAMELESS = {
     "withdrawal-api:board",
     "patients-api:census",
     "patients:census",
+    "patients:unassigned",  # the reader's patient is on a team: only patients of no covering team are listed
 }
 
 

@@ -279,7 +279,7 @@ def moud_order(ctx):
             medication="buprenorphine",
             dose=Decimal("8"),
             route="sublingual",
-            frequency="once daily",
+            times_per_day=1,
             start_at=timezone.now() - timedelta(days=1),
             prescriber=prescriber,
         )
@@ -343,6 +343,9 @@ MATRIX = {
         "GET", lambda ctx: reverse("patients:register"), {"nurse": 200}, {"counselor_off_team": 403, "anonymous": 302}
     ),
     "patients:census": Case("GET", lambda ctx: reverse("patients:census"), {"nurse": 200}, {"anonymous": 302}),
+    "patients:unassigned": Case(
+        "GET", lambda ctx: reverse("patients:unassigned"), {"nurse": 200}, {"privacy_officer": 403, "anonymous": 302}
+    ),
     "patients:chart": Case("GET", patient_url("patients:chart"), {"nurse": 200}, PAGE_DENIED),
     "patients:edit": Case(
         "POST",
@@ -781,7 +784,7 @@ MATRIX = {
             "medication": "buprenorphine_naloxone",
             "dose": "8",
             "route": "sublingual",
-            "frequency": "once daily",
+            "times_per_day": "1",
             "phase": "maintenance",
             "start_at": now_local(ctx),
         },
@@ -849,7 +852,7 @@ MATRIX = {
             "medication": "methadone",
             "dose": "30",
             "route": "oral",
-            "frequency": "once daily",
+            "times_per_day": 1,
             "start_at": timezone.now().isoformat(),
         },
     ),

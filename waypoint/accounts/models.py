@@ -90,6 +90,8 @@ class CareTeam(models.Model):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="care_teams")
     name = models.CharField(max_length=120)
     members = models.ManyToManyField(User, related_name="care_teams", blank=True)
+    # The levels of care whose patients this team looks after (codes); empty: every level of the program.
+    levels = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -97,6 +99,9 @@ class CareTeam(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def covers(self, level_code: str) -> bool:
+        return not self.levels or level_code in self.levels
 
 
 def hash_token(raw: str) -> str:

@@ -25,6 +25,7 @@ ERRORS = {
 
 class MoudOrderOut(serializers.ModelSerializer):
     label = serializers.CharField()
+    schedule = serializers.CharField(help_text="The frequency in words, e.g. 'once daily'.")
     prescriber = serializers.CharField(source="prescriber.username")
     stopped_by = serializers.CharField(source="stopped_by.username", default=None)
 
@@ -37,7 +38,11 @@ class MoudOrderOut(serializers.ModelSerializer):
             "dose",
             "unit",
             "route",
+            "times_per_day",
+            "min_interval_minutes",
             "frequency",
+            "schedule",
+            "agonist_override_reason",
             "phase",
             "instructions",
             "start_at",
@@ -66,6 +71,7 @@ class AdministrationOut(serializers.ModelSerializer):
             "at",
             "reason",
             "note",
+            "cows_override_reason",
             "given_by",
             "episode",
             "recorded_at",
@@ -79,7 +85,14 @@ class MoudOrderIn(StrictSerializer):
     dose = serializers.DecimalField(max_digits=7, decimal_places=2)
     unit = serializers.CharField(max_length=limit_of(MedicationOrder, "unit"), required=False, default="mg")
     route = serializers.ChoiceField(choices=list(catalog.ROUTE_NAMES.items()))
-    frequency = serializers.CharField(max_length=limit_of(MedicationOrder, "frequency"))
+    times_per_day = serializers.IntegerField(min_value=1, max_value=24)
+    min_interval_hours = serializers.DecimalField(
+        max_digits=4, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    frequency = serializers.CharField(
+        max_length=limit_of(MedicationOrder, "frequency"), required=False, allow_blank=True, default=""
+    )
+    agonist_override_reason = serializers.CharField(required=False, allow_blank=True, default="")
     phase = serializers.ChoiceField(choices=Phase.choices, required=False, default=Phase.MAINTENANCE)
     instructions = serializers.CharField(required=False, allow_blank=True, default="")
     start_at = serializers.DateTimeField()
@@ -98,6 +111,7 @@ class AdministrationIn(StrictSerializer):
     at = serializers.DateTimeField()
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    cows_override_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class OrderListView(ApiView):
@@ -113,7 +127,9 @@ class OrderListView(ApiView):
     @extend_schema(request=MoudOrderIn, responses={201: MoudOrderOut, **ERRORS})
     def post(self, request, pk):
         """Order a MOUD medication (prescribers only). 400 names `dose` when above the program's ceiling
-        (medication.max_dose_mg.<medication>), `medication` when an order of it overlaps."""
+        (medication.max_dose_mg.<medication>), `medication` when an order of it overlaps, `times_per_day` /
+        `min_interval_hours` for a frequency that is missing or does not fit a day, `agonist_override_reason` when
+        another opioid agonist (methadone / buprenorphine) is active and no reason is given."""
         patient = find_patient(request, pk)
         serializer = MoudOrderIn(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -163,7 +179,9 @@ class AdministrationListView(ApiView):
     @extend_schema(request=AdministrationIn, responses={201: AdministrationOut, **ERRORS})
     def post(self, request, pk):
         """Record a dose given / held / refused / missed against an order active at `at`. 400 names `order`
-        (no active order), `dose` (above the order or the program's ceilings), `reason` (held without one)."""
+        (no active order), `dose` (above the order or the program's ceilings), `at` (more often than the order's
+        frequency), `reason` (held without one), `cows_override_reason` (a buprenorphine induction dose without a
+        recent COWS at or above the program's threshold, and no reason to give it anyway)."""
         patient = find_patient(request, pk)
         serializer = AdministrationIn(data=request.data)
         serializer.is_valid(raise_exception=True)

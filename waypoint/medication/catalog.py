@@ -41,6 +41,27 @@ MEDICATIONS: dict[str, Medication] = {
 
 CHOICES = [(m.code, m.name) for m in MEDICATIONS.values()]
 BUPRENORPHINES = frozenset({"buprenorphine", "buprenorphine_naloxone"})
+# Opioid agonists (full or partial): two active orders of these need a prescriber's explicit override.
+AGONISTS = frozenset({"methadone"}) | BUPRENORPHINES
+
+TIMES_IN_WORDS = {1: "once daily", 2: "twice daily", 3: "three times daily", 4: "four times daily"}
+
+
+def interval_text(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
+
+
+def schedule_text(times_per_day: int | None, min_interval_minutes: int | None, note: str = "") -> str:
+    """e.g. "once daily"; "up to 12 times daily, at least 2 h apart; as needed"."""
+    if times_per_day is None:
+        return f"{note or 'no frequency'} (free text only: re-order with doses per day to have it checked)"
+    text = TIMES_IN_WORDS.get(times_per_day, f"up to {times_per_day} times daily")
+    if min_interval_minutes:
+        text += f", at least {interval_text(min_interval_minutes)} apart"
+    return f"{text}; {note}" if note else text
 
 
 def label(medication: str, dose, unit: str, route: str) -> str:

@@ -5,15 +5,18 @@ one; methadone maintenance for opioid treatment program patients, with a missed 
 import random
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from waypoint.accounts import program_settings
 from waypoint.drug_screens import services as drug_screens
 from waypoint.patients.models import LevelOfCareStay
 from waypoint.withdrawal import board
 from waypoint.withdrawal.models import Assessment
 
 from . import services
+from . import settings as ceilings
 
 
 def _induction(prescriber, nurse, patient) -> int:
@@ -28,7 +31,9 @@ def _induction(prescriber, nurse, patient) -> int:
         medication="buprenorphine",
         dose=Decimal("4"),
         route="sublingual",
-        frequency="every 2 hours as needed",
+        times_per_day=12,
+        min_interval_hours=1,
+        frequency="as needed",
         phase="induction",
         start_at=start,
         instructions="Give when COWS is at or above the program threshold.",
@@ -53,13 +58,14 @@ def _maintenance(prescriber, nurse, patient, rng: random.Random) -> None:
         medication="methadone",
         dose=Decimal(rng.choice((60, 80, 90))),
         route="oral",
-        frequency="once daily",
+        times_per_day=1,
         phase="maintenance",
         start_at=now - timedelta(days=9, hours=2),
     )
     missed = rng.randrange(1, 7)
+    nine_local = timezone.localtime(now, ZoneInfo(patient.program.time_zone)).replace(hour=9, minute=0)
     for days in range(8, 0, -1):
-        at = now - timedelta(days=days) + timedelta(minutes=rng.randint(-40, 40))
+        at = nine_local - timedelta(days=days)  # once a program day, 24 h apart (the daily ceiling is any 24 hours)
         if days == missed:
             services.record_administration(
                 acting_user=nurse,
@@ -90,11 +96,30 @@ def _maintenance(prescriber, nurse, patient, rng: random.Random) -> None:
     )
 
 
+# Demo values, NOT clinical guidance: shared/reference/ publishes no maximum dose for any MOUD medication, so the
+# demo programs show the ceilings at work with these numbers, labelled as demo values on every page showing them.
+DEMO_CEILINGS_MG = {
+    "buprenorphine": (16, 24),
+    "buprenorphine_naloxone": (16, 24),
+    "methadone": (120, 120),
+    "naltrexone_er": (380, 380),
+}
+DEMO_CEILINGS_SOURCE = "Demo values — not clinical guidance. A real program sets its own from its protocol."
+
+
+def set_demo_ceilings(program, acting_user) -> None:
+    for code, (single, daily) in DEMO_CEILINGS_MG.items():
+        program_settings.change(program, ceilings.MAX_DOSE[code].key, single, acting_user=acting_user)
+        program_settings.change(program, ceilings.MAX_DAILY[code].key, daily, acting_user=acting_user)
+    program_settings.change(program, ceilings.CEILINGS_SOURCE.key, DEMO_CEILINGS_SOURCE, acting_user=acting_user)
+
+
 def build(program, rng: random.Random) -> None:
     users = {m.role: m.user for m in program.memberships.select_related("user")}
     prescriber, nurse = users.get("prescriber"), users.get("nurse")
     if prescriber is None or nurse is None:
         return
+    set_demo_ceilings(program, prescriber)
     stays = list(
         LevelOfCareStay.objects.filter(
             program=program, ended_at__isnull=True, level_code__in=board.board_levels(program)

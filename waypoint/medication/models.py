@@ -35,7 +35,12 @@ class MedicationOrder(models.Model):
     dose = models.DecimalField(max_digits=7, decimal_places=2)
     unit = models.CharField(max_length=8, default="mg")
     route = models.CharField(max_length=16, choices=list(catalog.ROUTE_NAMES.items()))
-    frequency = models.CharField(max_length=120)
+    # How often: at most `times_per_day` doses given in one program day, at least `min_interval_minutes` apart.
+    # Null times_per_day: an order written before frequency was structured (its text could not be read).
+    times_per_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    min_interval_minutes = models.PositiveIntegerField(null=True, blank=True)
+    frequency = models.CharField(max_length=120, blank=True)  # an added instruction only, e.g. "as needed"
+    agonist_override_reason = models.TextField(blank=True)  # why a second opioid-agonist order was allowed
     phase = models.CharField(max_length=12, choices=Phase.choices, default=Phase.MAINTENANCE)
     instructions = models.TextField(blank=True)
     start_at = models.DateTimeField()
@@ -58,7 +63,7 @@ class MedicationOrder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label}, {self.frequency}"
+        return f"{self.label}, {self.schedule}"
 
     def get_absolute_url(self) -> str:
         return reverse("medication:page", args=[self.patient_id]) + f"#order-{self.pk}"
@@ -66,6 +71,11 @@ class MedicationOrder(models.Model):
     @property
     def label(self) -> str:
         return catalog.label(self.medication, self.dose, self.unit, self.route)
+
+    @property
+    def schedule(self) -> str:
+        """The frequency in words, e.g. "twice daily, at least 8 h apart; with food"."""
+        return catalog.schedule_text(self.times_per_day, self.min_interval_minutes, self.frequency)
 
     def is_active(self, at=None) -> bool:
         at = at or timezone.now()
@@ -91,6 +101,7 @@ class Administration(EnteredInError):
     at = models.DateTimeField()
     reason = models.TextField(blank=True)  # required when held
     note = models.TextField(blank=True)
+    cows_override_reason = models.TextField(blank=True)  # an induction dose given without a qualifying COWS: why
     given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 

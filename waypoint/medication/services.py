@@ -1,9 +1,11 @@
 """Every change to MOUD orders and the administration record: one function each, atomic, with its audit event
 and timeline line. Errors are ValidationErrors keyed by field (`medication`, `dose`, `unit`, `route`,
-`frequency`, `phase`, `start_at`, `stop_at`, `order`, `status`, `at`, `reason`)."""
+`times_per_day`, `min_interval_hours`, `frequency`, `agonist_override_reason`, `phase`, `start_at`, `stop_at`,
+`order`, `status`, `at`, `reason`, `cows_override_reason`)."""
 
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +21,8 @@ from waypoint.privacy import audit
 
 from . import catalog
 from . import settings as ceilings
+from .induction import check as induction_check
+from .induction import needs_cows
 from .models import Administration, MedicationOrder, Phase
 
 DAY = timedelta(hours=24)
@@ -61,15 +65,20 @@ def order_medication(
     medication: str,
     dose,
     route: str,
-    frequency: str,
     start_at: datetime,
+    times_per_day=None,
+    min_interval_hours=None,
+    frequency: str = "",
     unit: str = "mg",
     stop_at: datetime | None = None,
     phase: str = Phase.MAINTENANCE,
     instructions: str = "",
+    agonist_override_reason: str = "",
 ) -> MedicationOrder:
-    """A prescriber orders a MOUD medication. Refused: another order of the same medication overlapping it,
-    a dose above the program's single-dose ceiling, a route or unit the medication is not given by."""
+    """A prescriber orders a MOUD medication: dose, route, how many doses a day and how far apart (the free-text
+    frequency is only an added instruction). Refused: another order of the same medication overlapping it, a dose
+    above the program's single-dose ceiling, a route or unit the medication is not given by, and a second opioid
+    agonist (methadone beside buprenorphine) overlapping it unless the prescriber gives the reason for both."""
     require(acting_user, patient.program_id, MOUD_ORDER)
     errors: dict[str, str] = {}
     definition = catalog.MEDICATIONS.get(medication)
@@ -92,8 +101,7 @@ def order_medication(
             above = _above_ceiling(patient.program, medication, amount)
             if above:
                 errors["dose"] = above
-    if not (frequency or "").strip():
-        errors["frequency"] = "Give the frequency (e.g. once daily, every 2 hours as needed)."
+    times, interval = _schedule(times_per_day, min_interval_hours, errors)
     if stop_at is not None and stop_at <= start_at:
         errors["stop_at"] = "The stop must be after the start."
     if errors:
@@ -112,6 +120,17 @@ def order_medication(
                 f"({clash.label}) overlaps this one: stop it first."
             }
         )
+    other_agonist = _other_agonist(patient, medication, start_at, stop_at)
+    override = (agonist_override_reason or "").strip()
+    if other_agonist is not None and not override:
+        raise ValidationError(
+            {
+                "agonist_override_reason": f"{patient} already has an active opioid-agonist order: "
+                f"{other_agonist.label}, {other_agonist.schedule} (from {_local(other_agonist.start_at)}). "
+                "Two opioid agonists together need a prescriber's override: give the reason, or stop the other "
+                "order first."
+            }
+        )
     order = MedicationOrder.objects.create(
         program_id=patient.program_id,
         patient=patient,
@@ -120,7 +139,10 @@ def order_medication(
         dose=amount,
         unit=unit,
         route=route,
-        frequency=frequency.strip(),
+        times_per_day=times,
+        min_interval_minutes=interval,
+        frequency=(frequency or "").strip(),
+        agonist_override_reason=override if other_agonist is not None else "",
         phase=phase,
         instructions=instructions,
         start_at=start_at,
@@ -131,7 +153,8 @@ def order_medication(
     write_timeline(
         patient,
         "medication.order",
-        f"MOUD ordered: {order.label}, {order.frequency} ({phase_name})",
+        f"MOUD ordered: {order.label}, {order.schedule} ({phase_name})"
+        + (f"; second opioid agonist beside {other_agonist.label}: {override}" if other_agonist else ""),
         at=start_at,
         by=acting_user,
         episode=order.episode,
@@ -141,9 +164,52 @@ def order_medication(
         "medication.order.create",
         patient=patient,
         obj=order,
-        detail={"medication": medication, "dose": str(amount), "phase": phase},
+        detail={"medication": medication, "dose": str(amount), "phase": phase}
+        | ({"agonist_override": {"beside": other_agonist.pk, "reason": override}} if other_agonist else {}),
     )
     return order
+
+
+def _schedule(times_per_day, min_interval_hours, errors: dict) -> tuple[int | None, int | None]:
+    """Doses per day (1-24) and the minimum interval in minutes (optional; it must fit that many doses in a day)."""
+    times = None
+    if isinstance(times_per_day, bool) or times_per_day in (None, ""):
+        errors["times_per_day"] = "Give how many doses a day at most (1 for once daily)."
+    else:
+        try:
+            times = int(times_per_day)
+        except (TypeError, ValueError):
+            times = None
+        if times is None or not 1 <= times <= 24 or str(times) != str(times_per_day).strip():
+            errors["times_per_day"] = "Give how many doses a day at most, as a whole number from 1 to 24."
+            times = None
+    minutes = None
+    if min_interval_hours not in (None, ""):
+        try:
+            hours = Decimal(str(min_interval_hours))
+        except (InvalidOperation, ValueError):
+            hours = None
+        if isinstance(min_interval_hours, bool) or hours is None or not hours.is_finite() or not 0 < hours <= 24:
+            errors["min_interval_hours"] = "Give the least time between two doses in hours, more than 0 and at most 24."
+        else:
+            minutes = int(hours * 60)
+            if times is not None and times > 1 and (times - 1) * minutes >= 24 * 60:
+                errors["min_interval_hours"] = (
+                    f"{times} doses at least {catalog.interval_text(minutes)} apart do not fit in one day."
+                )
+    return times, minutes
+
+
+def _other_agonist(patient, medication: str, start_at: datetime, stop_at: datetime | None):
+    """Another opioid-agonist order of the patient in force at some time of the new order, if any."""
+    if medication not in catalog.AGONISTS:
+        return None
+    found = MedicationOrder.objects.filter(
+        Q(stop_at__isnull=True) | Q(stop_at__gt=start_at), patient=patient, medication__in=catalog.AGONISTS
+    ).exclude(medication=medication)
+    if stop_at is not None:
+        found = found.filter(start_at__lt=stop_at)
+    return found.order_by("start_at").first()
 
 
 @transaction.atomic
@@ -199,6 +265,39 @@ def given_in_24h(order: MedicationOrder, at: datetime) -> Decimal:
     return total or Decimal(0)
 
 
+def _program_day(program, at: datetime) -> tuple[datetime, datetime]:
+    """The program's calendar day (in its time zone) that `at` falls in, as [start, end)."""
+    zone = ZoneInfo(program.time_zone)
+    start = at.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = (start + timedelta(days=1, hours=2)).replace(hour=0)  # the next midnight, whatever the clock change
+    return start, end
+
+
+def _against_frequency(order: MedicationOrder, at: datetime) -> str | None:
+    """Why a dose given at `at` breaks the order's frequency: more doses in the program day than ordered, or
+    closer to another given dose of the order than its minimum interval. None when it fits."""
+    given = order.administrations.in_force().filter(status=Administration.Status.GIVEN)
+    if order.min_interval_minutes:
+        apart = timedelta(minutes=order.min_interval_minutes)
+        near = given.filter(at__gt=at - apart, at__lt=at + apart).order_by("at").first()
+        if near is not None:
+            return (
+                f"Too soon: {order.label} is ordered {order.schedule}, and a dose was given at {_local(near.at)}. "
+                f"The next dose may be given from {_local(near.at + apart)}."
+            )
+    if order.times_per_day:
+        start, end = _program_day(order.program, at)
+        that_day = list(given.filter(at__gte=start, at__lt=end).order_by("at").values_list("at", flat=True))
+        if len(that_day) >= order.times_per_day:
+            times = ", ".join(f"{t.astimezone(start.tzinfo):%H:%M}" for t in that_day)
+            return (
+                f"Too many doses: {order.label} is ordered {order.schedule}, and {len(that_day)} "
+                f"{'dose was' if len(that_day) == 1 else 'doses were'} already given on {start:%Y-%m-%d} ({times}). "
+                "A further dose needs a new order from the prescriber."
+            )
+    return None
+
+
 @transaction.atomic
 def record_administration(
     *,
@@ -210,9 +309,12 @@ def record_administration(
     dose=None,
     reason: str = "",
     note: str = "",
+    cows_override_reason: str = "",
 ) -> Administration:
     """Record a dose given (with the dose), held (with the reason), refused or missed, against an order active
-    at that time. Refused: no such order; a given dose above the ordered dose or the program's ceilings."""
+    at that time. Refused: no such order; a given dose above the ordered dose or the program's ceilings; a dose
+    more often than the order's frequency; a buprenorphine induction dose without a recent COWS at or above the
+    program's threshold, unless `cows_override_reason` says why it is given anyway."""
     require(acting_user, patient.program_id, MOUD_ADMINISTER)
     errors: dict[str, str] = {}
     if status not in Administration.Status.values:
@@ -252,8 +354,11 @@ def record_administration(
             else:
                 above = _above_ceiling(patient.program, order.medication, amount)
                 limit = ceilings.ceiling(ceilings.MAX_DAILY, patient.program, order.medication)
+                too_soon = _against_frequency(order, at)
                 if above:
                     errors["dose"] = above
+                elif too_soon:
+                    errors["at"] = too_soon
                 elif limit is not None and given_in_24h(order, at) + amount > limit:
                     already = given_in_24h(order, at)
                     errors["dose"] = (
@@ -267,6 +372,20 @@ def record_administration(
             errors["dose"] = "A dose is recorded only when the medication was given."
         if status == Administration.Status.HELD and not (reason or "").strip():
             errors["reason"] = "Say why the dose was held."
+    override = (cows_override_reason or "").strip()
+    cows = None
+    if status == Administration.Status.GIVEN and "order" not in errors and order is not None and needs_cows(order):
+        cows = induction_check(patient, at)
+        problem = cows.problem(at)
+        if not problem:
+            override = ""
+        elif not override:
+            errors["cows_override_reason"] = (
+                f"{problem} An induction dose needs a recent COWS at or above the threshold: score COWS first, "
+                "or give the reason this dose is given anyway."
+            )
+    else:
+        override = ""
     if errors:
         raise ValidationError(errors)
     record = Administration.objects.create(
@@ -280,10 +399,11 @@ def record_administration(
         at=at,
         reason=(reason or "").strip(),
         note=note,
+        cows_override_reason=override,
         given_by=acting_user,
     )
     summary = {
-        "given": f"MOUD given: {record.label}",
+        "given": f"MOUD given: {record.label}" + (f" (without a qualifying COWS: {override})" if override else ""),
         "held": f"MOUD held: {order.label} ({record.reason})",
         "refused": f"MOUD refused by the patient: {order.label}",
         "missed": f"MOUD dose missed: {order.label}",
@@ -294,9 +414,19 @@ def record_administration(
         f"medication.administration.{status}",
         patient=patient,
         obj=record,
-        detail={"order": order.pk, "dose": str(amount) if amount is not None else None},
+        detail={"order": order.pk, "dose": str(amount) if amount is not None else None}
+        | (_cows_detail(cows, override) if cows is not None else {}),
     )
     return record
+
+
+def _cows_detail(cows, override: str) -> dict:
+    latest = cows.latest
+    return {
+        "cows": {"id": latest.pk, "total": latest.total} if latest else None,
+        "threshold": cows.threshold,
+        "cows_override_reason": override or None,
+    }
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
-from waypoint.accounts.program_settings import ProgramSetting
+from waypoint.accounts.program_settings import ProgramSetting, whole_number
 
 from .catalog import MEDICATIONS
 
@@ -49,3 +49,27 @@ def ceiling(table: dict[str, ProgramSetting], program, medication: str) -> Decim
     setting = table.get(medication)
     value = setting.get(program) if setting else None
     return Decimal(str(value)) if value is not None else None
+
+
+def describe_ceiling(table: dict[str, ProgramSetting], program, medication: str) -> str:
+    """A ceiling in the clinic's words, e.g. "8 mg" or "none set by the program"."""
+    limit = ceiling(table, program, medication)
+    return f"{limit.normalize():f} mg" if limit is not None else "none set by the program"
+
+
+CEILINGS_SOURCE = ProgramSetting(
+    "medication.ceilings_source",
+    default="",
+    help="Where the program's dose ceilings come from (e.g. the protocol's name and date), shown beside them on "
+    "the prescriber's pages.",
+    origin="Program configuration.",
+)
+INDUCTION_COWS_WINDOW_MINUTES = ProgramSetting(
+    "medication.induction_cows_window_minutes",
+    default=None,
+    validate=whole_number(5, 24 * 60),
+    help="A buprenorphine induction dose needs a COWS taken at most this many minutes before it (else a reason "
+    "to give it anyway). Empty: the program's COWS interval (withdrawal.assessment_interval_hours).",
+    origin="Program protocol. The PCSS COWS form scores at time zero and around each dose; how recent the "
+    "score before a dose must be is the program's choice, so no default of its own.",
+)

@@ -14,7 +14,7 @@ from waypoint.patients.views import add_errors, chart_patient
 from waypoint.withdrawal import charts_data
 from waypoint.withdrawal.models import Assessment
 
-from . import catalog, services, settings
+from . import catalog, induction, services, settings
 from .doses import induction_doses
 from .forms import AdministrationForm, OrderForm, StopForm
 from .models import Administration, MedicationOrder
@@ -24,17 +24,21 @@ def _now_local():
     return timezone.localtime().replace(second=0, microsecond=0)
 
 
-def _ceilings(program):
-    return [
-        (
-            catalog.MEDICATIONS[code].name,
-            settings.ceiling(settings.MAX_DOSE, program, code),
-            settings.MAX_DOSE[code].key,
-            settings.ceiling(settings.MAX_DAILY, program, code),
-            settings.MAX_DAILY[code].key,
-        )
+def _ceilings(program) -> dict:
+    """The program's dose ceilings in words, which medications have none, and where they come from."""
+    rows = [
+        {
+            "medication": catalog.MEDICATIONS[code].name,
+            "single": settings.ceiling(settings.MAX_DOSE, program, code),
+            "daily": settings.ceiling(settings.MAX_DAILY, program, code),
+        }
         for code in settings.MAX_DOSE
     ]
+    return {
+        "rows": rows,
+        "missing": [row["medication"] for row in rows if row["single"] is None and row["daily"] is None],
+        "source": settings.CEILINGS_SOURCE.get(program),
+    }
 
 
 @require_GET
@@ -78,7 +82,7 @@ def order_new(request, pk):
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, f"Ordered: {order.label}, {order.frequency}.")
+            messages.success(request, f"Ordered: {order.label}, {order.schedule}.")
             return redirect("medication:page", pk=patient.pk)
     return render(
         request,
@@ -139,8 +143,24 @@ def administer(request, pk):
     return render(
         request,
         "medication/form.html",
-        {"patient": patient, "form": form, "title": "Record a dose", "button": "Record", "no_active": not active},
+        {
+            "patient": patient,
+            "form": form,
+            "title": "Record a dose",
+            "button": "Record",
+            "no_active": not active,
+            "induction": _induction_check(patient, active),
+        },
     )
+
+
+def _induction_check(patient, active):
+    """What the dose form shows above an induction dose: the latest COWS, its time, the threshold and window."""
+    if not any(induction.needs_cows(order) for order in active):
+        return None
+    now = timezone.now()
+    found = induction.check(patient, now)
+    return {"check": found, "problem": found.problem(now)}
 
 
 @require_POST

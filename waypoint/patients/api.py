@@ -40,7 +40,9 @@ def single_line_field(name: str, **kwargs) -> serializers.RegexField:
 class PatientSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     program = serializers.SlugRelatedField(slug_field="slug", queryset=Program.objects.all(), required=False)
-    mrn = single_line_field("mrn")
+    mrn = single_line_field(
+        "mrn", required=False, allow_blank=True, help_text="Empty: generated in the program's format."
+    )
     given_name = single_line_field("given_name")
     family_name = single_line_field("family_name")
     preferred_name = single_line_field("preferred_name", required=False, allow_blank=True)
@@ -114,11 +116,27 @@ class EpisodeSerializer(serializers.ModelSerializer):
         fields = ["id", "patient", "admitted_at", "discharged_at", "discharge_reason", "discharge_note", "stays"]
 
 
+def program_team(program, team_id):
+    """The program's care team with that id (None: none given); another program's or no such team: 400."""
+    if team_id is None:
+        return None
+    team = CareTeam.objects.filter(program=program, pk=team_id).first()
+    if team is None:
+        raise ValidationError({"care_team": "No such care team in this program."})
+    return team
+
+
 class AdmitSerializer(StrictSerializer):
     admitted_at = serializers.DateTimeField()
     level_of_care = serializers.CharField(max_length=16)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     capacity_override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    care_team = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Id of the care team that will look after the patient at this level (default: the patient's).",
+    )
 
 
 class TransferSerializer(StrictSerializer):
@@ -131,6 +149,12 @@ class TransferSerializer(StrictSerializer):
         allow_null=True,
         default=None,
         help_text="Id of the patient's placement assessment that supports the move.",
+    )
+    care_team = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Id of the care team that will look after the patient at this level (default: the patient's).",
     )
 
 
@@ -254,6 +278,7 @@ class EpisodeListView(ApiView):
             level_code=data["level_of_care"],
             reason=data["reason"],
             capacity_override_reason=data["capacity_override_reason"],
+            care_team=program_team(patient.program, data["care_team"]),
         )
         return Response(EpisodeSerializer(episode).data, status=status.HTTP_201_CREATED)
 
@@ -283,6 +308,7 @@ class EpisodeTransferView(ApiView):
             reason=data["reason"],
             capacity_override_reason=data["capacity_override_reason"],
             placement_id=data["placement"],
+            care_team=program_team(episode.program, data["care_team"]),
         )
         return Response(StaySerializer(stay).data, status=status.HTTP_201_CREATED)
 

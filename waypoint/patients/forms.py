@@ -26,13 +26,29 @@ class PatientForm(forms.ModelForm):
             "alerts": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, program, **kwargs):
+    def __init__(self, *args, program, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["care_team"].queryset = CareTeam.objects.filter(program=program)
-        self.fields["care_team"].empty_label = "— my care team —"
+        mine = CareTeam.objects.filter(program=program, members=user).first() if user is not None else None
+        self.fields["care_team"].empty_label = (
+            f"— my care team ({mine.name}) —" if mine else "— none yet: chosen at admission —"
+        )
+        if self.instance.pk is None:
+            self.fields["mrn"].required = False
+            self.fields["mrn"].help_text = "Leave empty: the next MRN in the program's format is given."
 
     def _post_clean(self):
         """Model rules are the service's to check, in its transaction (the form only parses)."""
+
+
+def team_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label="Care team",
+        queryset=CareTeam.objects.none(),
+        required=False,
+        empty_label="— the patient's care team —",
+        help_text="The team that will look after the patient at this level. It must cover the level.",
+    )
 
 
 def level_choices(program):
@@ -52,9 +68,12 @@ class AdmitForm(forms.Form):
         help_text="Only when the level is full; program directors and administrators only.",
     )
 
+    care_team = team_field()
+
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level_of_care"].choices = level_choices(program)
+        self.fields["care_team"].queryset = CareTeam.objects.filter(program=program)
 
 
 class TransferForm(forms.Form):
@@ -75,9 +94,12 @@ class TransferForm(forms.Form):
         help_text="Only when the level is full; program directors and administrators only.",
     )
 
+    care_team = team_field()
+
     def __init__(self, *args, program, placements=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level_of_care"].choices = level_choices(program)
+        self.fields["care_team"].queryset = CareTeam.objects.filter(program=program)
         self.fields["placement"].choices = [("", "— none —")] + [
             (
                 p.pk,

@@ -187,3 +187,18 @@ def census_range(program, start_text: str | None, end_text: str | None) -> tuple
     if errors:
         raise ValidationError(errors)
     return start, end
+
+
+def unassigned(program) -> list[LevelOfCareStay]:
+    """Open stays of patients on no care team, or on a team that does not cover the stay's level: patients the
+    staff who must care for them cannot see. The service prevents them (`services.team_for_level`); this work
+    list catches anything that slips through (data from before the rule, a team's levels changed since)."""
+    stays = (
+        LevelOfCareStay.objects.filter(program=program, ended_at__isnull=True)
+        .filter(Q(patient__care_team__isnull=True) | ~Q(patient__care_team__levels=[]))
+        .select_related("patient", "patient__care_team")
+        .order_by("started_at", "id")
+    )
+    return [
+        stay for stay in stays if stay.patient.care_team is None or not stay.patient.care_team.covers(stay.level_code)
+    ]

@@ -16,6 +16,7 @@ from waypoint.accounts.roles import CAPACITY_OVERRIDE, EPISODE_MANAGE, PATIENT_E
 from waypoint.privacy import audit
 from waypoint.web.errors import StaleVersion
 
+from . import settings as registration
 from . import transition_checks
 from .access import has_permission, require
 from .models import Episode, LevelOfCareStay, Patient
@@ -112,6 +113,69 @@ def check_no_overlap(
         )
 
 
+def team_for_level(patient: Patient, level_code: str, chosen: CareTeam | None) -> CareTeam:
+    """The care team that will look after the patient at `level_code`: the one chosen, else the patient's own, else
+    the program's only team covering the level. A patient admitted to a level of care is always on a team that
+    covers it, so that the staff who must care for them see them (board, search, work lists). Refused, naming
+    `care_team`: no such team, or several to choose from."""
+    team = chosen or patient.care_team
+    if team is not None:
+        _check_team(patient.program, team)
+        if not team.covers(level_code):
+            covering = ", ".join(t.name for t in _teams_covering(patient.program, level_code)) or "none"
+            raise ValidationError(
+                {
+                    "care_team": f"The {team.name} does not look after patients at {level_code}. "
+                    f"Choose a team that does ({covering})."
+                }
+            )
+        return team
+    covering = _teams_covering(patient.program, level_code)
+    if len(covering) == 1:
+        return covering[0]
+    if not covering:
+        message = (
+            f"No care team of this program looks after patients at {level_code}: an administrator must set one up."
+        )
+    else:
+        message = (
+            f"{patient.display_name} is on no care team: choose the team that will care for them at {level_code} "
+            f"({', '.join(t.name for t in covering)}), or nobody on the ward would see them."
+        )
+    raise ValidationError({"care_team": message})
+
+
+def _keep_covered(patient: Patient) -> None:
+    """A change of care team may not leave an admitted patient on no team, or on one not covering their level."""
+    stay = LevelOfCareStay.objects.filter(patient=patient, ended_at__isnull=True).first()
+    if stay is None:
+        return
+    if patient.care_team is None:
+        raise ValidationError(
+            {
+                "care_team": f"{patient.display_name} is admitted at {stay.level_code}: "
+                "choose the team that cares for them."
+            }
+        )
+    team_for_level(patient, stay.level_code, patient.care_team)
+
+
+def _teams_covering(program: Program, level_code: str) -> list[CareTeam]:
+    return [team for team in CareTeam.objects.filter(program=program) if team.covers(level_code)]
+
+
+def _join_team(acting_user, patient: Patient, team: CareTeam, level_code: str, episode: Episode, at) -> None:
+    """Put the patient on the team for the new level (same transaction as the admission or transfer)."""
+    if patient.care_team_id == team.pk:
+        return
+    Patient.objects.filter(pk=patient.pk).update(care_team=team, updated_at=timezone.now(), version=patient.version + 1)
+    patient.care_team, patient.version = team, patient.version + 1
+    write_timeline(
+        patient, "care_team", f"Care team: {team.name} (for {level_code})", at=at, by=acting_user, episode=episode
+    )
+    audit.record(acting_user, "patient.update", patient=patient, obj=patient, detail={"fields": ["care_team"]})
+
+
 def offered_level(program: Program, code: str) -> ProgramLevel:
     found = ProgramLevel.objects.filter(program=program, code=code, active=True).first()
     if found is None:
@@ -166,14 +230,35 @@ def check_capacity(
     return {"capacity_override": override_reason.strip(), "in_use": in_use, "capacity": offered.capacity}
 
 
+def next_mrn(program: Program) -> str:
+    """The next free MRN in the program's format (setting patients.mrn_format): nobody types one by hand."""
+    pattern = registration.MRN_FORMAT.get(program)
+    number = Patient.objects.filter(program=program).count() + 1
+    while Patient.objects.filter(program=program, mrn=pattern.format(number=number)).exists():
+        number += 1
+    return pattern.format(number=number)
+
+
+def _default_team(acting_user, program: Program) -> CareTeam | None:
+    """The registering clinician's team; for staff on no team (intake), the program's only team. None when there
+    are several: the admission then asks for one (`team_for_level`)."""
+    mine = CareTeam.objects.filter(program=program, members=acting_user).first()
+    if mine is not None:
+        return mine
+    teams = list(CareTeam.objects.filter(program=program)[:2])
+    return teams[0] if len(teams) == 1 else None
+
+
 @transaction.atomic
 def register_patient(*, acting_user, program: Program, **fields) -> Patient:
     require(acting_user, program.pk, PATIENT_REGISTER)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
-    if fields.get("care_team") is None:  # a new patient joins the registering clinician's team
-        fields["care_team"] = CareTeam.objects.filter(program=program, members=acting_user).first()
+    if fields.get("care_team") is None:  # a new patient joins the registering clinician's team, else the only one
+        fields["care_team"] = _default_team(acting_user, program)
+    if not (fields.get("mrn") or "").strip():
+        fields["mrn"] = next_mrn(program)
     patient = Patient(program=program, **fields)
     patient.full_clean(exclude=["program"], validate_constraints=False)
     _check_team(program, patient.care_team)
@@ -202,6 +287,8 @@ def update_patient(*, acting_user, patient: Patient, version: int | None = None,
         return patient
     patient.full_clean(exclude=["program"], validate_constraints=False)
     _check_team(patient.program, patient.care_team)
+    if "care_team" in changed:
+        _keep_covered(patient)
     if "mrn" in changed:
         _check_mrn(patient.program, patient.mrn, exclude_pk=patient.pk)
     patient.updated_at = timezone.now()
@@ -241,8 +328,10 @@ def admit(
     level_code: str,
     reason: str = "",
     capacity_override_reason: str = "",
+    care_team: CareTeam | None = None,
 ) -> Episode:
-    """Open an episode of care at a level the program offers."""
+    """Open an episode of care at a level the program offers, with the patient on a care team that covers that
+    level (`team_for_level`)."""
     require(acting_user, patient.program_id, EPISODE_MANAGE)
     patient = Patient.objects.select_for_update().select_related("program").get(pk=patient.pk)
     _not_future(admitted_at, "admitted_at")
@@ -252,6 +341,7 @@ def admit(
         raise ValidationError({"admitted_at": "This patient already has an open episode of care."})
     check_no_overlap(patient, admitted_at, None, field="admitted_at", what="The admission")
     offered = offered_level(patient.program, level_code)
+    team = team_for_level(patient, offered.code, care_team)
     override = check_capacity(acting_user, offered, admitted_at, capacity_override_reason)
     episode = Episode(program_id=patient.program_id, patient=patient, admitted_at=admitted_at, admitted_by=acting_user)
     _save(episode, "admitted_at", "This patient already has an open episode of care.")
@@ -268,6 +358,7 @@ def admit(
     write_timeline(
         patient, "admitted", f"Admitted to {stay.level.label}", at=admitted_at, by=acting_user, episode=episode
     )
+    _join_team(acting_user, patient, team, offered.code, episode, admitted_at)
     audit.record(acting_user, "episode.admit", patient=patient, obj=episode, detail={"level": offered.code, **override})
     return episode
 
@@ -321,6 +412,7 @@ def transfer(
     reason: str,
     capacity_override_reason: str = "",
     placement_id: int | None = None,
+    care_team: CareTeam | None = None,
 ) -> LevelOfCareStay:
     """Move a patient to another level of care (step-down or step-up) within the open episode, optionally naming
     the placement assessment that supports the move. The recommendation of the latest placement at that time is
@@ -340,6 +432,7 @@ def transfer(
     if offered.code == current.level_code:
         raise ValidationError({"level_of_care": "The patient is already at this level of care."})
     supporting = _supporting_placement(episode.patient, placement_id, at)
+    team = team_for_level(episode.patient, offered.code, care_team)
     override = check_capacity(acting_user, offered, at, capacity_override_reason, episode=episode)
     latest = latest_placement(episode.patient, at, episode)
     current.ended_at = at
@@ -362,6 +455,7 @@ def transfer(
     if stay.against_recommendation:
         summary += f" · against the latest placement's recommendation ({stay.latest_recommendation})"
     write_timeline(episode.patient, "transferred", summary, at=at, by=acting_user, episode=episode)
+    _join_team(acting_user, episode.patient, team, offered.code, episode, at)
     audit.record(
         acting_user,
         "episode.transfer",

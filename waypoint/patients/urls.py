@@ -13,4 +13,5 @@ urlpatterns = [
     path("patients/<int:pk>/episodes/<int:episode_id>/transfer/", views.episode_transfer, name="transfer"),
     path("patients/<int:pk>/episodes/<int:episode_id>/discharge/", views.episode_discharge, name="discharge"),
     path("census/", views.census, name="census"),
+    path("patients/unassigned/", views.unassigned, name="unassigned"),
 ]

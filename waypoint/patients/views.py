@@ -69,7 +69,7 @@ def patient_list(request):
 def patient_register(request):
     program = program_or_403(request)
     require(request.user, program.pk, PATIENT_REGISTER)
-    form = PatientForm(request.POST or None, program=program)
+    form = PatientForm(request.POST or None, program=program, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             patient = services.register_patient(acting_user=request.user, program=program, **form.cleaned_data)
@@ -186,6 +186,7 @@ def episode_admit(request, pk):
                 level_code=data["level_of_care"],
                 reason=data["reason"],
                 capacity_override_reason=data["capacity_override_reason"],
+                care_team=data["care_team"],
             )
         except ValidationError as error:
             add_errors(form, error)
@@ -211,6 +212,7 @@ def episode_transfer(request, pk, episode_id):
                 reason=data["reason"],
                 capacity_override_reason=data["capacity_override_reason"],
                 placement_id=data["placement"],
+                care_team=data["care_team"],
             )
         except ValidationError as error:
             add_errors(form, error)
@@ -324,3 +326,24 @@ def census(request):
         },
         status=status,
     )
+
+
+@require_GET
+def unassigned(request):
+    """The charge nurse's work list: admitted patients no care team covering their level looks after. It names
+    them (name, MRN, level, since) to every clinician of the program (census and chart readers), because nobody on
+    the ward can see them otherwise; the chart itself stays behind the access scope."""
+    program = program_or_403(request)
+    require(request.user, program.pk, CENSUS_READ)
+    require(request.user, program.pk, CHART_READ)  # clinicians: not the privacy officer or the administrator
+    stays = queries.unassigned(program)
+    visible = set(
+        visible_patients(request.user, program)
+        .filter(pk__in=[s.patient_id for s in stays])
+        .values_list("pk", flat=True)
+    )
+    services.record_read(
+        request.user, "program.unassigned.read", program=program, detail={"patients": [s.patient_id for s in stays]}
+    )
+    rows = [{"stay": stay, "open": stay.patient_id in visible} for stay in stays]
+    return render(request, "patients/unassigned.html", {"rows": rows, "program": program})

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from waypoint.accounts.roles import CENSUS_READ, CHART_READ, REFERRAL_READ, REFERRAL_WRITE
 from waypoint.patients.access import has_permission, require, visible_patients
-from waypoint.patients.api import find_patient, program_from_query
+from waypoint.patients.api import find_patient, program_from_query, program_team
 from waypoint.patients.services import record_read
 from waypoint.privacy import audit
 from waypoint.web.api import ApiView, StrictSerializer, limit_of
@@ -141,9 +141,14 @@ class ReferralCreateSerializer(StrictSerializer):
 
 
 class ReferralAdmitSerializer(StrictSerializer):
-    patient = serializers.IntegerField()
+    patient = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Empty: registered from the referral now."
+    )
     admitted_at = serializers.DateTimeField()
     level_code = serializers.CharField(required=False, allow_blank=True, default="")
+    birth_date = serializers.DateField(required=False, allow_null=True, default=None)
+    sex_at_birth = serializers.CharField(required=False, allow_blank=True, default="")
+    care_team = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
 class ReferralCloseSerializer(StrictSerializer):
@@ -214,9 +219,12 @@ class ReferralAdmitView(ApiView):
         serializer = ReferralAdmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        patient = visible_patients(request.user).filter(pk=data.pop("patient")).first()
-        if patient is None:
-            raise ValidationError({"patient": ["No such patient that you can see."]})
+        patient_id, patient = data.pop("patient"), None
+        if patient_id is not None:
+            patient = visible_patients(request.user).filter(pk=patient_id).first()
+            if patient is None:
+                raise ValidationError({"patient": ["No such patient that you can see."]})
+        data["care_team"] = program_team(referral.program, data["care_team"])
         referral = referrals.admit_referral(acting_user=request.user, referral=referral, patient=patient, **data)
         return Response(ReferralSerializer(referral).data)
 

@@ -1,6 +1,8 @@
 from django import forms
 
+from waypoint.accounts.models import CareTeam
 from waypoint.patients.forms import DateTimeInput
+from waypoint.patients.models import Patient
 from waypoint.placement.levels import levels_of
 from waypoint.placement.rules import DIMENSIONS
 
@@ -69,9 +71,29 @@ def referral_form(program):
 
 
 class AdmitReferralForm(forms.Form):
-    mrn = forms.CharField(label="Patient MRN (register the patient first)")
+    """Admit from the referral: the person is registered in the same step (MRN generated); or name the MRN of a
+    patient already registered."""
+
     admitted_at = forms.DateTimeField(label="Admitted at", widget=DateTimeInput())
     level_code = forms.CharField(label="Level (empty: the requested level)", required=False)
+    birth_date = forms.DateField(label="Birth date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sex_at_birth = forms.ChoiceField(
+        label="Sex at birth", required=False, choices=[("", "— choose —"), *Patient.SexAtBirth.choices]
+    )
+    care_team = forms.ModelChoiceField(
+        label="Care team",
+        queryset=CareTeam.objects.none(),
+        required=False,
+        empty_label="— the only team for the level —",
+    )
+    mrn = forms.CharField(
+        label="Already registered? Their MRN", required=False, help_text="Empty: registered now from this referral."
+    )
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if program is not None:
+            self.fields["care_team"].queryset = CareTeam.objects.filter(program=program)
 
 
 class CloseReferralForm(forms.Form):

@@ -98,12 +98,25 @@ def _screening(referral: Referral) -> Referral:
 
 @transaction.atomic
 def admit_referral(
-    *, acting_user, referral: Referral, patient: Patient, admitted_at: datetime, level_code: str = ""
+    *,
+    acting_user,
+    referral: Referral,
+    admitted_at: datetime,
+    patient: Patient | None = None,
+    level_code: str = "",
+    birth_date=None,
+    sex_at_birth: str = "",
+    care_team=None,
 ) -> Referral:
-    """Admit the referred person (registered as `patient`) at the requested level unless another is given."""
+    """Admit the referred person at the requested level unless another is given. Without `patient`, the person is
+    registered from the referral in the same step (name and contact carried over, MRN generated in the program's
+    format); only what the referral lacks is asked: birth date and sex at birth. The referral's priority flags
+    (injects, recent overdose) stay linked to the patient and reach the overdose-risk picture."""
     require(acting_user, referral.program_id, REFERRAL_WRITE)
     referral = _screening(referral)
-    if patient.program_id != referral.program_id:
+    if patient is None:
+        patient = _register_from(acting_user, referral, birth_date, sex_at_birth, care_team)
+    elif patient.program_id != referral.program_id:
         raise ValidationError({"patient": "The patient belongs to another program."})
     if admitted_at < referral.received_at:
         raise ValidationError({"admitted_at": "The admission is before the first contact."})
@@ -113,12 +126,36 @@ def admit_referral(
         admitted_at=admitted_at,
         level_code=level_code or referral.requested_level,
         reason=f"Referral ({referral.get_source_display().lower()})",
+        care_team=care_team,
     )
     referral.status, referral.outcome_at = Referral.Status.ADMITTED, admitted_at
     referral.patient, referral.episode = patient, episode
     referral.save(update_fields=["status", "outcome_at", "patient", "episode"])
     audit.record(acting_user, "referral.admit", patient=patient, obj=referral, detail={"episode": episode.pk})
     return referral
+
+
+def _register_from(acting_user, referral: Referral, birth_date, sex_at_birth: str, care_team) -> Patient:
+    """The referred person as a patient: names split at the last space (a single name is the family name)."""
+    errors = {}
+    if birth_date is None:
+        errors["birth_date"] = "Give the birth date (the referral does not carry it)."
+    if not sex_at_birth:
+        errors["sex_at_birth"] = "Give the sex at birth (the referral does not carry it)."
+    if errors:
+        raise ValidationError(errors)
+    given, _, family = referral.name.strip().rpartition(" ")
+    contact = referral.contact.strip()
+    return patient_services.register_patient(
+        acting_user=acting_user,
+        program=referral.program,
+        given_name=given or family,
+        family_name=family,
+        birth_date=birth_date,
+        sex_at_birth=sex_at_birth,
+        phone=contact if len(contact) <= 30 and "@" not in contact else "",
+        care_team=care_team,
+    )
 
 
 @transaction.atomic

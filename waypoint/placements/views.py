@@ -282,7 +282,9 @@ def _detail_context(request, referral, admit_form=None, close_form=None):
         "referral": referral,
         "flags": [flags.get(f, f) for f in referral.priority_flags],
         "admit_form": admit_form
-        or AdmitReferralForm(initial={"admitted_at": timezone.localtime().replace(second=0, microsecond=0)}),
+        or AdmitReferralForm(
+            initial={"admitted_at": timezone.localtime().replace(second=0, microsecond=0)}, program=referral.program
+        ),
         "close_form": close_form or CloseReferralForm(),
         "can_write": has_permission(request.user, referral.program_id, REFERRAL_WRITE),
     }
@@ -294,24 +296,23 @@ def referral_admit(request, referral_id):
 
     referral = find_referral(request, referral_id)
     require(request.user, referral.program_id, REFERRAL_WRITE)
-    form = AdmitReferralForm(request.POST)
+    form = AdmitReferralForm(request.POST, program=referral.program)
     if form.is_valid():
-        patient = visible_patients(request.user, referral.program).filter(mrn=form.cleaned_data["mrn"]).first()
-        if patient is None:
+        data = dict(form.cleaned_data)
+        mrn = data.pop("mrn").strip()
+        patient = visible_patients(request.user, referral.program).filter(mrn=mrn).first() if mrn else None
+        if mrn and patient is None:
             form.add_error("mrn", "No patient with this MRN that you can see in this program.")
         else:
             try:
-                referrals.admit_referral(
-                    acting_user=request.user,
-                    referral=referral,
-                    patient=patient,
-                    admitted_at=form.cleaned_data["admitted_at"],
-                    level_code=form.cleaned_data["level_code"],
+                admitted = referrals.admit_referral(
+                    acting_user=request.user, referral=referral, patient=patient, **data
                 )
             except ValidationError as error:
                 add_errors(form, error)
             else:
-                messages.success(request, f"{patient.display_name} admitted from the referral.")
+                patient = admitted.patient
+                messages.success(request, f"{patient.display_name} admitted from the referral (MRN {patient.mrn}).")
                 return redirect("patients:chart", pk=patient.pk)
     return render(request, "placements/referral.html", _detail_context(request, referral, admit_form=form), status=400)
 

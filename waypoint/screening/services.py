@@ -487,6 +487,9 @@ def risk_picture(patient: Patient, now: datetime | None = None) -> overdose.Pict
         conditions=tuple(history.conditions) if history else (),
         present_items=tuple(screen.present) if screen else (),
         tolerance_traces=traces,
+        referral_flags=tuple(
+            flag for flags in patient.referrals.values_list("priority_flags", flat=True) for flag in flags or ()
+        ),
     )
     return overdose.picture(facts, tuple(program_settings.HIGH_FACTORS.get(patient.program)))
 

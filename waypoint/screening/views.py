@@ -11,7 +11,7 @@ from waypoint.patients.services import record_read
 from waypoint.patients.views import chart_patient, program_or_403
 from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
 from waypoint.screening_rules.followups import TABLE
-from waypoint.screening_rules.overdose import LEVEL_RULES
+from waypoint.screening_rules.overdose import FACTOR_BY_KEY, LEVEL_RULES
 
 from . import services
 from . import settings as program_settings
@@ -194,7 +194,7 @@ def risk(request, pk):
             "patient": patient,
             "risk": services.risk_picture(patient),
             "rules": LEVEL_RULES,
-            "high_factors": program_settings.HIGH_FACTORS.get(patient.program),
+            "high_factors": [FACTOR_BY_KEY[key].label for key in program_settings.HIGH_FACTORS.get(patient.program)],
             "days": program_settings.DAYS_WITHOUT_USE.get(patient.program),
         },
     )

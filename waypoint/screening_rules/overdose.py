@@ -67,6 +67,7 @@ class Facts:
     conditions: tuple[str, ...] = ()  # CONDITIONS keys from the history
     present_items: tuple[str, ...] = ()  # present items of the latest screen
     tolerance_traces: tuple[str, ...] = ()  # from derive_loss_of_tolerance
+    referral_flags: tuple[str, ...] = ()  # priority flags of the referral the patient was admitted from
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,12 @@ def factors_present(facts: Facts) -> list[Present]:
     for substance in CO_USE_SUBSTANCES:
         if substance in facts.substances:
             add("co_use", f"history: uses {substance}")
+    if "recent_overdose" in facts.referral_flags:
+        add("prior_overdose", "referral: recent overdose survivor")
     if "injection" in facts.routes:
         add("injection", "history: injection route")
+    if "injects" in facts.referral_flags:
+        add("injection", "referral: injects drugs")
     if facts.uses_alone:
         add("using_alone", "history: uses alone")
     if facts.fentanyl_or_xylazine:
@@ -117,6 +122,10 @@ LEVEL_LABELS = {HIGH: "High", ELEVATED: "Elevated", NONE_RECORDED: "No risk fact
 class LevelRule:
     level: str
     when: str  # the rule as the program reads it
+
+    @property
+    def label(self) -> str:
+        return LEVEL_LABELS[self.level]
 
 
 # The rule table, read top to bottom; the first rule that holds gives the level. "High factors" is a

@@ -294,6 +294,7 @@ class BoardView(ApiView):
         return Response(
             {
                 "program": program.slug,
+                "order": board.URGENCY_RULE,
                 "patients": [
                     {
                         "patient": row.patient.pk,
@@ -305,6 +306,8 @@ class BoardView(ApiView):
                         "change": row.change,
                         "next_due": row.next_due,
                         "overdue": row.overdue,
+                        "lateness": row.lateness,
+                        "urgency": row.urgency,
                         "alerts": [{"code": a.code, "text": a.text} for a in row.alerts],
                         "induction_flag": row.meets_induction or None,
                     }

@@ -4,6 +4,8 @@ A fixed number of queries whatever the number of patients and however long their
 the board with the ids of each patient's last two current COWS (one query, two index probes per patient),
 those COWS (one), the program's settings (one), and one query per registered dose source.
 
+Order: most urgent first by URGENCY_RULE (severity, alerts and lateness together, shown on the page in those words).
+
 Doses: medication records live in another area (MOUD administrations). That area registers a function in
 DOSE_SOURCES: `(patient_ids) -> {patient_id: [Dose, ...]}` returning each patient's recent doses, newest
 first, in one query. The board then shortens the interval after a dose (program settings
@@ -82,6 +84,8 @@ class BoardRow:
     overdue: bool
     alerts: list[Alert] = field(default_factory=list)
     meets_induction: str = ""  # the setting that produced the flag, shown with it
+    lateness: int = 0  # 0 not overdue; 1, 2, 3: how late (LATENESS)
+    urgency: int = 0  # severity + alerts + lateness points (URGENCY_RULE)
 
     @property
     def patient(self):
@@ -244,6 +248,39 @@ def alerts_for(
     return alerts, induction
 
 
+# "Most urgent first": the rule, in the words the board page shows (docs/architecture.md says the same).
+SEVERITY_POINTS = {"severe": 4, "moderately_severe": 3, "moderate": 2, "mild": 1}
+LATENESS = (
+    (1, "overdue by less than a quarter of the program's COWS interval"),
+    (2, "overdue by up to one whole interval"),
+    (3, "overdue by more than one whole interval (an assessment missed)"),
+)
+URGENCY_RULE = (
+    "Most urgent first. Each patient gets points: the latest COWS band (severe 4, moderately severe 3, "
+    "moderate 2, mild 1, below 5 or none yet 0); 1 for a rise alert; 1 for meeting the program's induction "
+    "threshold (a prescriber is needed); and how late the next COWS is: "
+    + "; ".join(f"{text} {points}" for points, text in LATENESS)
+    + ". Most points first; on equal points the later COWS first, then the higher score."
+)
+
+
+def lateness(next_due: datetime, now: datetime, interval: timedelta | None) -> int:
+    """How late the next COWS is, graded against the program's interval (0: not overdue)."""
+    if now <= next_due:
+        return 0
+    late = now - next_due
+    if interval is None or late < interval / 4:
+        return 1
+    return 2 if late <= interval else 3
+
+
+def urgency(latest: "Score | None", alerts: list[Alert], meets_induction: str, late: int) -> int:
+    points = SEVERITY_POINTS.get(latest.severity, 0) if latest is not None else 0
+    points += sum(1 for alert in alerts if alert.code == "rise")
+    points += 1 if meets_induction else 0
+    return points + late
+
+
 def hours(setting, program) -> timedelta | None:
     value = setting.get(program)
     return timedelta(hours=value) if value else None
@@ -266,7 +303,10 @@ def row_for(
     )
     overdue = now > next_due
     alerts, induction = alerts_for(program, latest, previous, overdue, next_due, rules)
-    return BoardRow(stay, latest, previous, next_due, overdue, alerts, induction)
+    late = lateness(next_due, now, rules.interval)
+    return BoardRow(
+        stay, latest, previous, next_due, overdue, alerts, induction, late, urgency(latest, alerts, induction, late)
+    )
 
 
 def build(program, visible_patients, now: datetime | None = None) -> list[BoardRow]:
@@ -293,15 +333,13 @@ def build(program, visible_patients, now: datetime | None = None) -> list[BoardR
         row_for(program, stay, cows.get(stay.patient_id, []), doses.get(stay.patient_id, []), now, rules)
         for stay in stays
     ]
-    rows.sort(
-        key=lambda row: (
-            not row.overdue,
-            row.next_due if row.overdue else now,
-            -(row.latest.total if row.latest else 0),
-            row.next_due,
-        )
-    )
+    rows.sort(key=most_urgent_first)
     return rows
+
+
+def most_urgent_first(row: BoardRow) -> tuple:
+    """URGENCY_RULE as a sort key: most points, then the longest overdue (earliest due), then the highest score."""
+    return (-row.urgency, row.next_due, -(row.latest.total if row.latest else 0))
 
 
 def for_patient(program, patient, now: datetime | None = None) -> BoardRow | None:

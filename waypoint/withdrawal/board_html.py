@@ -15,6 +15,7 @@ from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
 
 _PLACEHOLDER = 987654321
+LATE_WORDS = {1: "just overdue", 2: "overdue", 3: "an assessment missed"}
 
 
 def _url_maker(name: str, *extra):
@@ -66,7 +67,10 @@ def rows_html(rows) -> SafeString:
         else:
             change_text = "= 0"
         if row.overdue:
-            due = f'<strong class="overdue-label">overdue since {dates.time(row.next_due)}</strong>'
+            due = (
+                f'<strong class="overdue-label">overdue since {dates.time(row.next_due)}</strong>'
+                f'<br><span class="muted">{LATE_WORDS[row.lateness]}</span>'
+            )
         else:
             due = dates.day_time(row.next_due)
         alerts = "".join(
@@ -77,7 +81,7 @@ def rows_html(rows) -> SafeString:
         if row.meets_induction:
             alerts += f'<li class="alert-induction">{escape(row.meets_induction)}</li>'
         out.append(
-            f'<tr class="{"overdue" if row.overdue else ""}">'
+            f'<tr class="{f"overdue late-{row.lateness}" if row.overdue else ""}" data-urgency="{row.urgency}">'
             f'<td><a href="{flowsheet(patient.pk)}">{escape(patient.display_name)}</a><br>'
             f'<span class="muted">{escape(patient.mrn)}</span></td>'
             f"<td>{escape(row.stay.level_code)}</td><td>{score}</td>"

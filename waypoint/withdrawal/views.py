@@ -183,6 +183,7 @@ def board_page(request):
             "rows_html": board_html.rows_html(rows),
             "now": timezone.now(),
             "levels": board.board_levels(program),
+            "urgency_rule": board.URGENCY_RULE,
         },
     )
 

@@ -73,7 +73,7 @@ def test_a_screen_is_expected_only_while_the_order_is_active_at_collection(presc
         medication="buprenorphine",
         dose=Decimal("8"),
         route="sublingual",
-        frequency="once daily",
+        times_per_day=1,
         start_at=NOW() - timedelta(hours=6),
     )
     during = record(nurse, patient, buprenorphine="positive", fentanyl="positive", xylazine="negative")

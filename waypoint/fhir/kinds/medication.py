@@ -60,16 +60,20 @@ def order_resource(order: MedicationOrder) -> list[dict]:
                 "requester": {"display": str(order.prescriber)},
                 "dosageInstruction": [
                     {
-                        "text": f"{order.label}, {order.frequency}",
+                        "text": f"{order.label}, {order.schedule}",
                         "patientInstruction": order.instructions,
                         "timing": {
                             "repeat": {
                                 "boundsPeriod": {
                                     "start": instant(order.start_at),
                                     "end": instant(order.stop_at) if order.stop_at else None,
-                                }
+                                },
+                                # at most `frequency` doses per 1 day (FHIR Timing.repeat), when structured
+                                "frequency": order.times_per_day,
+                                "period": 1 if order.times_per_day else None,
+                                "periodUnit": "d" if order.times_per_day else None,
                             },
-                            "code": {"text": order.frequency},
+                            "code": {"text": order.schedule},
                         },
                         "route": route(order.route),
                         "doseAndRate": [{"doseQuantity": dose(order.dose, order.unit)}],

@@ -81,7 +81,7 @@ def moud(patient, nurse, start=ADMITTED + timedelta(hours=1)):
         medication="buprenorphine_naloxone",
         dose="8",
         route="sublingual",
-        frequency="once daily",
+        times_per_day=1,
         start_at=start,
         phase="induction",
         instructions="Hold if sedated.",

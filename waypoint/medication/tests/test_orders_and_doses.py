@@ -26,7 +26,8 @@ def order(prescriber, patient, **overrides):
         "medication": "buprenorphine",
         "dose": Decimal("4"),
         "route": "sublingual",
-        "frequency": "every 2 hours as needed",
+        "times_per_day": 12,
+        "frequency": "as needed",
         "phase": "induction",
         "start_at": NOW() - timedelta(hours=6),
     }
@@ -142,7 +143,7 @@ def test_a_dose_above_the_ordered_dose_is_refused(prescriber, nurse, admitted):
 
 
 def test_a_dose_above_the_single_dose_ceiling_set_after_the_order_is_refused(prescriber, nurse, admitted):
-    made = order(prescriber, admitted.patient, dose=Decimal("8"))
+    made = order(prescriber, admitted.patient, dose=Decimal("8"), phase="maintenance")
     program_settings.change(admitted.patient.program, "medication.max_dose_mg.buprenorphine", 4, acting_user=prescriber)
     with pytest.raises(ValidationError) as excinfo:
         give(nurse, admitted.patient, made, dose="8")
@@ -155,7 +156,7 @@ def test_the_daily_ceiling_counts_the_24_hours_up_to_the_dose(prescriber, nurse,
     program_settings.change(
         admitted.patient.program, "medication.max_daily_mg.buprenorphine", 12, acting_user=prescriber
     )
-    made = order(prescriber, patient, start_at=NOW() - timedelta(hours=30))
+    made = order(prescriber, patient, start_at=NOW() - timedelta(hours=30), phase="maintenance")
     give(nurse, patient, made, at=NOW() - timedelta(hours=25))  # outside the 24 hours before the next ones
     give(nurse, patient, made, at=NOW() - timedelta(hours=5))
     give(nurse, patient, made, at=NOW() - timedelta(hours=3))
@@ -190,7 +191,7 @@ def test_a_counselor_may_not_record_a_dose(prescriber, counselor_off_team, admit
 
 
 def test_a_stop_before_a_recorded_dose_is_refused(prescriber, nurse, admitted):
-    made = order(prescriber, admitted.patient)
+    made = order(prescriber, admitted.patient, phase="maintenance")
     give(nurse, admitted.patient, made, at=NOW() - timedelta(hours=1))
     with pytest.raises(ValidationError) as excinfo:
         services.stop_order(acting_user=prescriber, order=made, stop_at=NOW() - timedelta(hours=2), reason="x")
@@ -249,7 +250,7 @@ def test_given_doses_reach_the_withdrawal_board_and_shorten_the_next_cows(prescr
 def test_a_dose_entered_in_error_stays_but_counts_nowhere(prescriber, nurse, admitted):
     patient = admitted.patient
     program_settings.change(patient.program, "medication.max_daily_mg.buprenorphine", 4, acting_user=prescriber)
-    made = order(prescriber, patient)
+    made = order(prescriber, patient, phase="maintenance")
     wrong = give(nurse, patient, made, at=NOW() - timedelta(hours=2))
     with pytest.raises(ValidationError) as excinfo:
         services.mark_administration_in_error(acting_user=nurse, administration=wrong, reason=" ")

@@ -20,15 +20,16 @@ def local(patient, at):
     return timezone.localtime(at, timezone=patient.program.tz).strftime("%Y-%m-%dT%H:%M")
 
 
-def bup(prescriber, patient, **extra):
+def bup(prescriber, patient, phase="induction", **extra):
     return services.order_medication(
         acting_user=prescriber,
         patient=patient,
         medication="buprenorphine",
         dose=Decimal("4"),
         route="sublingual",
-        frequency="every 2 hours as needed",
-        phase="induction",
+        times_per_day=12,
+        frequency="as needed",
+        phase=phase,
         start_at=NOW() - timedelta(hours=6),
         **extra,
     )
@@ -43,7 +44,7 @@ def test_the_api_refuses_a_dose_without_an_active_order_naming_order(api, nurse,
 
 def test_the_api_refuses_a_dose_above_the_ceiling_naming_dose(api, nurse, prescriber, admitted):
     patient = admitted.patient
-    made = bup(prescriber, patient)
+    made = bup(prescriber, patient, phase="maintenance")
     program_settings.change(patient.program, "medication.max_daily_mg.buprenorphine", 6, acting_user=prescriber)
     url = f"/api/v1/patients/{patient.pk}/moud-administrations/"
     first = api(nurse).post(
@@ -65,7 +66,7 @@ def test_only_a_prescriber_orders_through_the_api_and_unknown_fields_are_refused
         "medication": "methadone",
         "dose": "30",
         "route": "oral",
-        "frequency": "once daily",
+        "times_per_day": 1,
         "start_at": NOW().isoformat(),
     }
     assert api(nurse).post(url, body, format="json").status_code == 403

@@ -80,7 +80,7 @@ def data(program, team, nurse, prescriber):
         medication="buprenorphine",
         dose=Decimal("8"),
         route="sublingual",
-        frequency="once daily",
+        times_per_day=1,
         start_at=at(0),
     )
     for patient, day, results in (

@@ -40,7 +40,9 @@ def test_rows_link_to_the_flowsheet_and_the_cows_form_and_escape_every_name(prog
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; O&#x27;Hara &amp; Sons" in html
     assert "&lt;b&gt;" in html and "<b>" not in html
     assert f">{row.latest.total}</span> {row.latest.severity_label}<" in html
-    assert 'class="overdue"' in html and "overdue since" in html  # 5 hours since the last COWS, interval 4
+    assert (
+        'class="overdue late-2"' in html and "overdue since" in html
+    )  # 5 hours since the last COWS, interval 4: one hour late
     assert f"▲ +{row.change}" in html
 
 
