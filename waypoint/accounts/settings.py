@@ -17,3 +17,11 @@ SESSION_MAX_HOURS = ProgramSetting(
     help="Hours after sign-in at which a session ends however active it is (one clinical shift).",
     origin="Program policy; 12 h is the project's issue 7 default, not a regulatory number.",
 )
+KEEP_TYPED_ENTRIES_MINUTES = ProgramSetting(
+    "security.keep_typed_entries_minutes",
+    default=60,
+    validate=whole_number(5, 720),
+    help="Minutes for which a form sent after the session timed out is kept for its author, to be filled in "
+    "again when they sign in again; after that it is deleted.",
+    origin="Program policy; 60 minutes is Waypoint's default (issue 24), not a regulatory number.",
+)
