@@ -26,8 +26,8 @@ HALF_ENTERED_COWS = {
 }
 
 
-def cows_form(admitted) -> str:
-    return f"/patients/{admitted.pk}/assessments/new/cows/"
+def cows_form(episode) -> str:
+    return f"/patients/{episode.patient_id}/assessments/new/cows/"
 
 
 def timed_out(client) -> None:
