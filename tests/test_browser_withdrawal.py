@@ -174,7 +174,7 @@ def test_a_nurse_scores_a_cows_and_sees_it_on_the_board_and_the_flowsheet(
     expect(rows.nth(1)).to_contain_text("Aisha Nguyen")  # baseline due at admission: overdue too
     row = rows.nth(2)
     expect(row).to_contain_text("23")
-    expect(row).to_contain_text("Meets program induction threshold (withdrawal.induction_threshold_cows = 8)")
+    expect(row).to_contain_text("Meets program induction threshold (program setting “COWS induction threshold”: 8)")
     expect(row).to_contain_text("COWS up")
     screenshot(page, "withdrawal-board")
 

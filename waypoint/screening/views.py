@@ -9,6 +9,7 @@ from waypoint.accounts.roles import CHART_READ
 from waypoint.patients.access import require, visible_patients
 from waypoint.patients.services import record_read
 from waypoint.patients.views import chart_patient, program_or_403
+from waypoint.screening_rules import overdose
 from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
 from waypoint.screening_rules.followups import TABLE
 from waypoint.screening_rules.overdose import LEVEL_RULES
@@ -194,7 +195,8 @@ def risk(request, pk):
             "patient": patient,
             "risk": services.risk_picture(patient),
             "rules": LEVEL_RULES,
-            "high_factors": program_settings.HIGH_FACTORS.get(patient.program),
+            "high_factors": overdose.factor_labels(program_settings.HIGH_FACTORS.get(patient.program)),
+            "days_setting": program_settings.DAYS_WITHOUT_USE.words,
             "days": program_settings.DAYS_WITHOUT_USE.get(patient.program),
         },
     )

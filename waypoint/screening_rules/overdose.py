@@ -118,6 +118,10 @@ class LevelRule:
     level: str
     when: str  # the rule as the program reads it
 
+    @property
+    def level_label(self) -> str:
+        return LEVEL_LABELS[self.level]
+
 
 # The rule table, read top to bottom; the first rule that holds gives the level. "High factors" is a
 # program setting (default: loss of tolerance only, the one the issue names as high); no counts, no weights.
@@ -130,6 +134,12 @@ LEVEL_RULES: tuple[LevelRule, ...] = (
     ),
 )
 DEFAULT_HIGH_FACTORS: tuple[str, ...] = ("loss_of_tolerance",)
+
+
+def factor_labels(keys) -> list[str]:
+    """Factor keys (e.g. a program setting's value) as their labels; an unknown key is shown as given."""
+    labels = {factor.key: factor.label for factor in FACTORS}
+    return [labels.get(key, key) for key in keys]
 
 
 @dataclass(frozen=True)
