@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from waypoint.accounts.models import Program
 from waypoint.patients.models import Episode, Patient
+from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
 from waypoint.screening_rules.followups import FOLLOW_UPS
 
 SUBSTANCES = (
@@ -126,6 +127,18 @@ class Screen(models.Model):
     @property
     def present(self) -> list[str]:
         return [key for key, answer in self.answers.items() if answer["status"] == "present"]
+
+    def saved(self) -> dict[str, list]:
+        """What was recorded, item by item in words: the present ones (with since and note), and the labels of
+        those absent and not assessed."""
+        present, absent, not_assessed = [], [], []
+        for key, answer in self.answers.items():
+            label = HEROIN_COMPLICATIONS.item(key).label
+            if answer["status"] == "present":
+                present.append({"label": label, "since": answer.get("since"), "note": answer.get("note", "")})
+            else:
+                (absent if answer["status"] == "absent" else not_assessed).append(label)
+        return {"present": present, "absent": absent, "not_assessed": not_assessed}
 
 
 class FollowUp(models.Model):

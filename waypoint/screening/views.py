@@ -55,7 +55,7 @@ def screen(request, pk):
     form = ScreenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_screen(
+            saved = services.record_screen(
                 acting_user=request.user,
                 patient=patient,
                 answers=form.answers(),
@@ -64,7 +64,12 @@ def screen(request, pk):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "Complication screen recorded.")
+            count = len(saved.present)
+            messages.success(
+                request,
+                f"Complication screen recorded: {count} item{'' if count == 1 else 's'} present "
+                "(shown under Recent screens below).",
+            )
             return redirect("screening:screen", pk=patient.pk)
     else:
         record_read(request.user, "screening.screen.read", patient=patient)

@@ -53,8 +53,21 @@
     if (option) option.checked = true;
   }
 
+  // A strength the chosen formulation's name states ("Nasal spray 4 mg") fills the strength field, unless typed.
+  function fillStrength(select) {
+    const target = document.getElementById(select.dataset.fillsStrength);
+    if (!target || (target.value && target.dataset.filled !== target.value)) return;
+    const found = select.selectedOptions[0]?.textContent.match(/\d+(?:\.\d+)? mg(?:\/mL)?/);
+    target.value = found ? found[0] : "";
+    target.dataset.filled = target.value;
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     focusErrorSummary();
+    for (const select of document.querySelectorAll("select[data-fills-strength]")) {
+      select.addEventListener("change", () => fillStrength(select));
+      fillStrength(select);
+    }
     for (const form of document.querySelectorAll("[data-scale-form]")) {
       for (const input of form.querySelectorAll("[data-score-table]")) {
         input.addEventListener("input", () => {
