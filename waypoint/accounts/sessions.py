@@ -15,7 +15,7 @@ from django.urls import reverse
 from waypoint.privacy import audit
 
 from .settings import IDLE_TIMEOUT_MINUTES, SESSION_MAX_HOURS
-from .typed_entries import mark_timed_out
+from .typed_entries import TIMED_OUT, mark_timed_out
 
 SIGNED_IN_AT = "waypoint_signed_in_at"
 SEEN_AT = "waypoint_seen_at"
@@ -119,6 +119,7 @@ def on_signed_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[SIGNED_IN_AT] = now
         request.session[SEEN_AT] = now
+        request.session.pop(TIMED_OUT, None)  # signed in again: kept entries now wait for their page
 
 
 def on_sign_in_failed(sender, credentials, request=None, **kwargs):

@@ -87,10 +87,14 @@ def navigation(request) -> dict:
     role = role_in(user, program.pk)
     groups = links_for(role)
     if not groups:
-        return {}
+        return {"role_label": Role(role).label if role in Role.values else ""}
     start = reverse(START[role]) if role in START else None
     main = next((i for i, (_, links) in enumerate(groups) if any(link["url"] == start for link in links)), 0)
-    return {"nav_inline": groups[main][1], "nav_menus": groups[:main] + groups[main + 1 :]}
+    return {
+        "nav_inline": groups[main][1],
+        "nav_menus": groups[:main] + groups[main + 1 :],
+        "role_label": Role(role).label,  # "Program director", not the role's code
+    }
 
 
 def start_page(request):
