@@ -1,8 +1,8 @@
 """The navigation and the start page of each role: only what the role may use, in the clinic's words.
 
 Each link names the permission its page requires (the page checks it again), so a role never sees a link that
-would answer 403. Links come in groups; the group holding the role's start page is shown inline and the
-others as menus, so the bar stays on one line at 1280 px (the director's used to wrap into two).
+would answer 403. Links come in groups; a role with more links than fit one line at 1280 px (the director's bar
+used to wrap into two) sees the group holding its start page inline and the other groups as menus.
 """
 
 from dataclasses import dataclass
@@ -13,6 +13,8 @@ from django.urls import reverse
 from waypoint.accounts import roles
 from waypoint.accounts.roles import Role
 from waypoint.patients.access import role_in
+
+INLINE_AT_MOST = 8  # links that fit one line of the bar at 1280 px beside the brand and the user's name
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,12 @@ def navigation(request) -> dict:
     groups = links_for(role)
     if not groups:
         return {"role_label": Role(role).label if role in Role.values else ""}
+    if sum(len(links) for _, links in groups) <= INLINE_AT_MOST:
+        return {
+            "nav_inline": [link for _, links in groups for link in links],
+            "nav_menus": [],
+            "role_label": Role(role).label,
+        }
     start = reverse(START[role]) if role in START else None
     main = next((i for i, (_, links) in enumerate(groups) if any(link["url"] == start for link in links)), 0)
     return {
