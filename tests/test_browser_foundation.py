@@ -30,6 +30,8 @@ def sign_in(page, live_server, username):
 def test_a_nurse_finds_a_patient_admits_and_steps_them_down(browser_page, live_server, nurse, patient):
     page = browser_page
     sign_in(page, live_server, "nurse")
+    expect(page.locator("h1")).to_contain_text("Withdrawal board")  # the nurse starts on the board
+    page.click("nav >> text=Patients")
     expect(page.locator("h1")).to_have_text(re.compile("Patients"))
     page.fill("#id_q", "rivera")
     expect(page.locator("#patient-rows")).to_contain_text("Rivera, Maria")  # found by the live search (htmx)
@@ -77,4 +79,4 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(browser
     page.fill("#id_username", "nurse")
     page.fill("#id_password", "not-the-password")
     page.click("button[type=submit]")
-    expect(page.locator(".errors")).to_contain_text("Please enter a correct username and password")
+    expect(page.locator("[data-error-summary]")).to_contain_text("Please enter a correct username and password")

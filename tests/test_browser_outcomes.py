@@ -52,7 +52,9 @@ def test_a_dose_is_recorded_between_cows_and_the_director_opens_outcomes(
     page.select_option("#id_phase", "induction")
     page.fill("#id_start_at", local(now - timedelta(hours=2, minutes=50), program))
     page.click("button:has-text('Sign the order')")
-    expect(page.locator("#id_dose_error")).to_contain_text("medication.max_dose_mg.buprenorphine = 8")
+    expect(page.locator("#id_dose_error")).to_contain_text(
+        "program setting “Buprenorphine single-dose ceiling (mg)”: 8"
+    )
     screenshot(page, "medication-order-ceiling")
     page.fill("#id_dose", "4")
     page.click("button:has-text('Sign the order')")

@@ -74,7 +74,7 @@ def test_a_new_nurse_sets_up_two_factor_sign_in_and_then_signs_in_with_a_code(br
     expect(page.locator(".recovery-codes li")).to_have_count(10)
     screenshot(page, "two-factor-recovery-codes")
     page.click("text=I have kept them, continue")
-    expect(page.locator("h1")).to_contain_text("Patients")
+    expect(page.locator("h1")).to_contain_text("Withdrawal board")  # the nurse's start page
     page.click("text=Sign out")
 
     page.fill("#id_username", "nurse")
@@ -89,7 +89,7 @@ def test_a_new_nurse_sets_up_two_factor_sign_in_and_then_signs_in_with_a_code(br
     sign_in_code = totp_code(authenticator_of(nurse))
     page.fill("#id_token", sign_in_code)
     page.click("button[type=submit]")
-    expect(page.locator("h1")).to_contain_text("Patients")
+    expect(page.locator("h1")).to_contain_text("Withdrawal board")  # the nurse's start page
     page.click("text=Two-factor")
     expect(page.locator("h1")).to_have_text("Two-factor sign-in")
     screenshot(page, "two-factor-manage")

@@ -177,7 +177,7 @@ def test_a_nurse_scores_a_cows_and_sees_it_on_the_board_and_the_flowsheet(
     row = rows.nth(1)
     expect(row).to_contain_text("Maria Rivera")
     expect(row).to_contain_text("23")
-    expect(row).to_contain_text("Meets program induction threshold (withdrawal.induction_threshold_cows = 8)")
+    expect(row).to_contain_text("Meets program induction threshold (program setting “COWS induction threshold”: 8)")
     expect(row).to_contain_text("COWS up")
     expect(rows.nth(2)).to_contain_text("Aisha Nguyen")  # baseline due at admission: just overdue
     expect(rows.nth(2)).to_have_class("overdue late-1")

@@ -422,6 +422,7 @@ NOT_LISTS = {
     "placements:rule-table-restore": "state change",
     "accounts:settings": "program settings, no patient data",
     "accounts:setting-change": "state change",
+    "accounts:session-extend": "state change (the session's idle clock), no patient data",
     "placements:referral-new": "form",
     "placements:referral": "one referral (matrix: other program 404)",
     "placements:referral-admit": "state change",

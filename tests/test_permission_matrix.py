@@ -567,6 +567,12 @@ MATRIX = {
         ADMIN_PAGE_DENIED | {"counselor_off_team": 403},
         data=lambda ctx: {"value": "3"},
     ),
+    "accounts:session-extend": Case(
+        "POST",
+        lambda ctx: reverse("accounts:session-extend"),
+        {"nurse": 200, "north_nurse": 200, "privacy_officer": 200},
+        {"kiosk": 302, "anonymous": 302},
+    ),
     "placements-api:placement-list": Case(
         "POST",
         lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/placements/",

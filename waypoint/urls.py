@@ -6,6 +6,7 @@ from waypoint.accounts import views as accounts
 from waypoint.web import views as web
 from waypoint.withdrawal.urls import kiosk_patterns
 
+handler403 = "waypoint.web.views.permission_denied"
 handler404 = "waypoint.web.views.not_found"
 handler500 = "waypoint.reliability.views.handler500"
 schema_view = SpectacularAPIView.as_view()

@@ -217,3 +217,20 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.device.user} ({'used' if self.used_at else 'unused'})"
+
+
+class TypedEntries(models.Model):
+    """What a user had typed into a form when their session timed out: kept for them alone, per form (its
+    page's path), and given back once when they sign in again within the program's window."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=500)
+    entries = models.JSONField()
+    kept_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "path"], name="typed_entries_one_per_form")]
+
+    def __str__(self) -> str:
+        return f"typed entries of {self.user} on {self.path}"

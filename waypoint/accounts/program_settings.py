@@ -30,6 +30,7 @@ class ProgramSetting:
     help: str
     origin: str
     validate: Callable[[Any], None] | None = None
+    label: str = ""  # the setting in words a clinician reads; the key is for code and administrators only
 
     def __post_init__(self):
         if self.key in REGISTRY:
@@ -39,8 +40,14 @@ class ProgramSetting:
     def get(self, program) -> Any:
         return values_for(program).get(self.key, self.default)
 
+    @property
+    def words(self) -> str:
+        """The setting's name as shown on clinical pages: its label, else its key's last part in plain words."""
+        return self.label or self.key.split(".", 1)[-1].replace(".", " ").replace("_", " ")
+
     def describe(self, value) -> str:
-        return f"{self.key} = {value}"
+        """A flag's or refusal's source, in words: `program setting "COWS induction threshold": 8`."""
+        return f"program setting \u201c{self.words}\u201d: {value}"
 
 
 def values_for(program) -> dict[str, Any]:

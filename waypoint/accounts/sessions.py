@@ -6,12 +6,16 @@ anonymous, so pages send it to the sign-in page and the API answers 401.
 """
 
 import time
+from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
+from django.urls import reverse
 
 from waypoint.privacy import audit
 
 from .settings import IDLE_TIMEOUT_MINUTES, SESSION_MAX_HOURS
+from .typed_entries import TIMED_OUT, mark_timed_out
 
 SIGNED_IN_AT = "waypoint_signed_in_at"
 SEEN_AT = "waypoint_seen_at"
@@ -63,12 +67,50 @@ class SessionTimeoutMiddleware:
                 audit.record(
                     user, "auth.session.timeout", program=getattr(request, "program", None), detail={"reason": reason}
                 )
+                program = getattr(request, "program", None)
                 session.flush()
+                mark_timed_out(session, user, program)
                 request.user = AnonymousUser()
                 request.program = None
             elif now - session.get(SEEN_AT, 0) >= TOUCH_EVERY and not is_automatic_poll(request):
                 session[SEEN_AT] = now
         return self.get_response(request)
+
+
+def seconds_left(request) -> int:
+    """Seconds until this session's idle timeout (or its absolute end, whichever comes first)."""
+    idle, absolute = limits(getattr(request, "program", None))
+    now = time.time()
+    session = request.session
+    signed_in = session.get(SIGNED_IN_AT, now)
+    return max(0, int(min(session.get(SEEN_AT, signed_in) + idle, signed_in + absolute) - now))
+
+
+def extend(request) -> int:
+    """The person asked to stay signed in: their idle clock starts again. Returns the seconds left."""
+    request.session[SEEN_AT] = time.time()
+    return seconds_left(request)
+
+
+class HtmxSignInRedirectMiddleware:
+    """An htmx request (the board's background refresh) whose session has ended is answered with HX-Redirect to the
+    sign-in page, so the whole page goes there instead of a sign-in form drawn inside the board."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") and response.status_code == 302 and is_sign_in(response["Location"]):
+            redirect = HttpResponse(status=204)
+            redirect["HX-Redirect"] = response["Location"]
+            return redirect
+        return response
+
+
+def is_sign_in(location: str) -> bool:
+    path = urlsplit(location).path
+    return path in {reverse("login"), reverse("two-factor-verify"), reverse("two-factor-enrol")}
 
 
 def on_signed_in(sender, request, user, **kwargs):
@@ -77,6 +119,7 @@ def on_signed_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[SIGNED_IN_AT] = now
         request.session[SEEN_AT] = now
+        request.session.pop(TIMED_OUT, None)  # signed in again: kept entries now wait for their page
 
 
 def on_sign_in_failed(sender, credentials, request=None, **kwargs):
@@ -94,3 +137,11 @@ def on_locked_out(sender, request, username=None, ip_address=None, **kwargs):
         outcome="denied",
         detail={"username": str(username or "")[:150], "ip_address": ip_address or ""},
     )
+
+
+def idle_warning(request) -> dict:
+    """Template context: seconds until the idle timeout, for the countdown warning of a signed-in page."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not getattr(user, "is_verified", lambda: False)():
+        return {}
+    return {"idle_seconds": seconds_left(request)}

@@ -9,17 +9,18 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from waypoint.privacy import audit
 from waypoint.web.security import clear_site_data
 
-from . import two_factor
+from . import sessions, two_factor
 from .models import RecoveryCodeDevice
 from .services import end_all_sessions
 
@@ -43,6 +44,12 @@ class SignOutView(auth_views.LogoutView):
         if request.user.is_authenticated and two_factor.is_verified(request.user):
             end_all_sessions(acting_user=request.user, user=request.user, reason="signed out")
         return clear_site_data(super().post(request, *args, **kwargs), "cache", "cookies", "storage")
+
+
+@require_POST
+def extend_session(request):
+    """ "Stay signed in" on the idle-timeout warning: the idle clock starts again (a request the person made)."""
+    return JsonResponse({"seconds_left": sessions.extend(request)})
 
 
 # Two-factor sign-in: the code step, enrolment and changes (accounts/two_factor.py).

@@ -35,17 +35,23 @@ class ExpectedRule:
     medications: frozenset[str]  # MOUD medication codes (waypoint.medication.catalog)
     source: str
 
+    @property
+    def medication_names(self) -> list[str]:
+        from waypoint.medication.catalog import MEDICATIONS
+
+        return sorted(MEDICATIONS[code].name for code in self.medications)
+
 
 EXPECTED: tuple[ExpectedRule, ...] = (
     ExpectedRule(
         "buprenorphine",
         frozenset({"buprenorphine", "buprenorphine_naloxone"}),
-        "Issue 6: buprenorphine positive while on an active buprenorphine order is expected.",
+        "Waypoint's MOUD requirements: buprenorphine positive while on an active buprenorphine order is expected.",
     ),
     ExpectedRule(
         "methadone",
         frozenset({"methadone"}),
-        "Issue 6: methadone positive while on an active methadone order is expected.",
+        "Waypoint's MOUD requirements: methadone positive while on an active methadone order is expected.",
     ),
 )
 RULE_BY_ANALYTE = {rule.analyte: rule for rule in EXPECTED}

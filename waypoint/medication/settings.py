@@ -29,6 +29,7 @@ MAX_DAILY: dict[str, ProgramSetting] = {}
 for _code, _medication in MEDICATIONS.items():
     MAX_DOSE[_code] = ProgramSetting(
         f"medication.max_dose_mg.{_code}",
+        label=f"{_medication.name} single-dose ceiling (mg)",
         default=None,
         validate=milligrams,
         origin=ORIGIN,
@@ -37,6 +38,7 @@ for _code, _medication in MEDICATIONS.items():
     )
     MAX_DAILY[_code] = ProgramSetting(
         f"medication.max_daily_mg.{_code}",
+        label=f"{_medication.name} 24-hour ceiling (mg)",
         default=None,
         validate=milligrams,
         origin=ORIGIN,

@@ -265,7 +265,7 @@ FIGURES: list[Figure] = [
         "rate",
         "Of the urine drug screens collected in the period with at least one analyte tested, the share with at "
         "least one unexpected positive result (a positive is expected only for an analyte whose MOUD order was "
-        "active at collection: the rule table in waypoint/drug_screens/rules.py). Screens marked entered in "
+        "active at collection, as the drug-screen page's table of expected results shows). Screens marked entered in "
         "error are left out.",
         unexpected_positives,
     ),

@@ -10,10 +10,22 @@ from .services import EDITABLE_FIELDS
 
 
 class DateTimeInput(forms.DateTimeInput):
+    """A local date and time, labelled with the program's time zone (the one the request works in)."""
+
     input_type = "datetime-local"
+    template_name = "web/widgets/datetime_local.html"
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        if widget["attrs"].get("id"):
+            widget["attrs"]["aria-describedby"] = f"{widget['attrs']['id']}_tz"
+        zone = timezone.get_current_timezone()
+        widget["time_zone"] = f"{timezone.localtime().tzname()}, {zone.key}" if hasattr(zone, "key") else str(zone)
+        return context
 
 
 class PatientForm(forms.ModelForm):

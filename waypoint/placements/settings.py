@@ -35,6 +35,7 @@ def priority_flags(value):
 
 PRIORITY_FLAGS = ProgramSetting(
     "placement.priority_flags",
+    label="waitlist priority flags",
     validate=priority_flags,
     default=[
         {"code": "pregnant", "label": "Pregnant"},
@@ -49,6 +50,7 @@ PRIORITY_FLAGS = ProgramSetting(
 
 REASSESSMENT_INTERVAL_DAYS = ProgramSetting(
     "placement.reassessment_interval_days",
+    label="placement reassessment every (days)",
     default=None,
     validate=whole_number(1, 365),
     help="Days after a placement assessment when the next one is due (it is also due at every admission and "
@@ -57,6 +59,7 @@ REASSESSMENT_INTERVAL_DAYS = ProgramSetting(
 )
 OVERDUE_AFTER_DAYS = ProgramSetting(
     "placement.overdue_after_days",
+    label="placement overdue after (days)",
     default=None,
     validate=whole_number(0, 90),
     help="A due placement assessment counts as overdue this many days after it fell due. Empty: shown as due, "

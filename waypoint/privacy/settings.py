@@ -2,6 +2,7 @@ from waypoint.accounts.program_settings import ProgramSetting, whole_number
 
 BREAK_GLASS_HOURS = ProgramSetting(
     "privacy.break_glass_hours",
+    label="emergency access lasts (hours)",
     default=4,
     validate=whole_number(1, 24),
     help="How long an emergency (break-the-glass) access to one chart lasts before it must be asked again.",

@@ -40,6 +40,7 @@ class Derivation:
     vital: str
     rule: Callable[[int], int]
     measured: str = "the measured value {value}"
+    name: str = "the measurement"  # what to enter instead of a score, e.g. "the measured pulse"
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,9 @@ class Item:
         raise KeyError(score)
 
     def allowed_text(self) -> str:
-        """The allowed scores as printed in messages: "0, 1, 2, 4"."""
-        return ", ".join(str(s) for s in self.scores)
+        """The allowed scores as printed in messages: "0, 1, 2 or 4"."""
+        *first, last = (str(s) for s in self.scores)
+        return f"{', '.join(first)} or {last}" if first else last
 
 
 @dataclass(frozen=True)
@@ -236,9 +238,9 @@ class ScoreResult:
 def _answer_problem(item: Item, value: object) -> str | None:
     """Why `value` is not an acceptable answer to `item`, or None if it is."""
     if not is_whole_number(value):
-        return f"{value!r} is not a whole-number score for {item.key}; allowed: {item.allowed_text()}"
+        return f"{value!r} is not a whole-number score; choose {item.allowed_text()}"
     if value not in item.allowed:
-        return f"{value} is not an allowed score for {item.key}; allowed: {item.allowed_text()}"
+        return f"{value} is not one of this item's scores; choose {item.allowed_text()}"
     return None
 
 
@@ -274,7 +276,7 @@ def score(
                     raise TypeError(f"{measurement!r} is not a whole number")
                 measured_score = derivation.rule(measurement)  # type: ignore[arg-type]
             except (TypeError, ValueError) as exc:
-                errors[f"vitals.{derivation.vital}"] = f"{exc}; {item.key} cannot be derived from it"
+                errors[f"vitals.{derivation.vital}"] = f"{exc}; \u201c{item.label}\u201d cannot be scored from it"
                 measurement_failed = True
 
         if item.key in responses:
@@ -293,8 +295,8 @@ def score(
             scored[item.key] = measured_score
             derived.append(item.key)
         elif not measurement_failed:
-            hint = f" (or the measurement {derivation.vital})" if derivation is not None else ""
-            errors[item.key] = f"no score given for {item.key}{hint}; allowed: {item.allowed_text()}"
+            hint = f", or enter {derivation.name}" if derivation is not None else ""
+            errors[item.key] = f"No score chosen: choose {item.allowed_text()}{hint}"
 
     known = set(instrument.keys)
     for key in responses:

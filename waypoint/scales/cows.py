@@ -46,7 +46,9 @@ COWS = Instrument(
             help="measured after sitting or lying for one minute",
             unit="beats/minute",
             choices=((0, "80 or below"), (1, "81-100"), (2, "101-120"), (4, "greater than 120")),
-            derive_from=Derivation("pulse_bpm", pulse_score, measured="the measured pulse {value} bpm"),
+            derive_from=Derivation(
+                "pulse_bpm", pulse_score, measured="the measured pulse {value} bpm", name="the measured pulse"
+            ),
         ),
         Item(
             "sweating",

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.utils import timezone
 
@@ -6,6 +8,8 @@ from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS, STATUSE
 from waypoint.screening_rules.overdose import CONDITIONS
 
 from .models import FREQUENCIES, ROUTES, ROUTES_FOR, SUBSTANCES, History, NaloxoneKit, Refusal, UseEvent
+
+STRENGTH = re.compile(r"\d+(?:\.\d+)? mg(?:/mL)?")  # as a formulation's name states it: "4 mg", "0.4 mg/mL"
 
 YES_NO_UNKNOWN = (("", "—"), ("yes", "Yes"), ("no", "No"))
 
@@ -168,23 +172,47 @@ class FollowUpForm(forms.Form):
     note = forms.CharField(required=False)
 
 
+def strength_of(formulation: str) -> str:
+    """The strength a formulation's own name states ("Nasal spray 4 mg" -> "4 mg"); "" when it states none."""
+    found = STRENGTH.search(dict(NaloxoneKit.Formulation.choices).get(formulation, ""))
+    return found.group(0) if found else ""
+
+
+def now_to_the_minute():
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
 class KitForm(forms.Form):
-    dispensed_at = forms.DateTimeField(widget=DateTimeInput())
-    formulation = forms.ChoiceField(choices=NaloxoneKit.Formulation.choices)
-    strength = forms.CharField(max_length=40)
+    dispensed_at = forms.DateTimeField(widget=DateTimeInput(), initial=now_to_the_minute)
+    formulation = forms.ChoiceField(
+        choices=NaloxoneKit.Formulation.choices, widget=forms.Select(attrs={"data-fills-strength": "id_kit-strength"})
+    )
+    strength = forms.CharField(
+        max_length=40,
+        required=False,
+        help_text="Filled from the formulation when its name states the strength; give it for the others.",
+    )
     quantity = forms.IntegerField(min_value=1, max_value=20, initial=1)
     recipient = forms.ChoiceField(choices=NaloxoneKit.Recipient.choices)
     recipient_name = forms.CharField(label="Family member's name", required=False)
 
+    def clean(self):
+        data = super().clean()
+        if not (data.get("strength") or "").strip():
+            data["strength"] = strength_of(data.get("formulation", ""))
+            if not data["strength"]:
+                self.add_error("strength", "Give the strength: this formulation's name does not state it.")
+        return data
+
 
 class EducationForm(forms.Form):
-    given_at = forms.DateTimeField(label="Education given at", widget=DateTimeInput())
+    given_at = forms.DateTimeField(label="Education given at", widget=DateTimeInput(), initial=now_to_the_minute)
     note = forms.CharField(required=False)
 
 
 class RefusalForm(forms.Form):
     what = forms.ChoiceField(label="Patient refused", choices=Refusal.What.choices)
-    refused_at = forms.DateTimeField(widget=DateTimeInput())
+    refused_at = forms.DateTimeField(widget=DateTimeInput(), initial=now_to_the_minute)
     note = forms.CharField(required=False)
 
 

@@ -1,12 +1,15 @@
 """Intake screening records. Every table has `program` (sharding key); nothing is deleted: a history is
 updated by a new version, a follow-up moves to an end state, other records are marked entered-in-error."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from waypoint.accounts.models import Program
 from waypoint.patients.models import Episode, Patient
+from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
 from waypoint.screening_rules.followups import FOLLOW_UPS
 
 SUBSTANCES = (
@@ -126,6 +129,20 @@ class Screen(models.Model):
     @property
     def present(self) -> list[str]:
         return [key for key, answer in self.answers.items() if answer["status"] == "present"]
+
+    def saved(self) -> dict[str, list[Any]]:
+        """What was recorded, item by item in words: the present ones (with since and note), and the labels of
+        those absent and not assessed."""
+        present: list[dict[str, Any]] = []
+        absent: list[str] = []
+        not_assessed: list[str] = []
+        for key, answer in self.answers.items():
+            label = HEROIN_COMPLICATIONS.item(key).label
+            if answer["status"] == "present":
+                present.append({"label": label, "since": answer.get("since"), "note": answer.get("note", "")})
+            else:
+                (absent if answer["status"] == "absent" else not_assessed).append(label)
+        return {"present": present, "absent": absent, "not_assessed": not_assessed}
 
 
 class FollowUp(models.Model):

@@ -23,6 +23,7 @@ def text(value):
 
 DAYS_WITHOUT_USE = ProgramSetting(
     "screening.tolerance_days_without_use",
+    label="days without use before tolerance is lost",
     default=7,
     validate=whole_number(1, 365),
     help="Days without known use after which the overdose-risk picture shows reduced tolerance.",
@@ -31,6 +32,7 @@ DAYS_WITHOUT_USE = ProgramSetting(
 )
 HIGH_FACTORS = ProgramSetting(
     "screening.high_risk_factors",
+    label="factors that make overdose risk high",
     default=list(DEFAULT_HIGH_FACTORS),
     validate=factor_keys,
     help="Risk factors that make the overdose-risk level 'high' on their own; any other present factor "
@@ -39,6 +41,7 @@ HIGH_FACTORS = ProgramSetting(
 )
 REQUIRE_NALOXONE_AT_TRANSITION = ProgramSetting(
     "screening.require_naloxone_at_transition",
+    label="naloxone required before a transition",
     default=True,
     validate=yes_no,
     help="Refuse a discharge or a change of level of care until a naloxone kit and overdose-prevention "
@@ -47,6 +50,7 @@ REQUIRE_NALOXONE_AT_TRANSITION = ProgramSetting(
 )
 HANDOUT_EDUCATION = ProgramSetting(
     "screening.handout_education_text",
+    label="education text on the handout",
     validate=text,
     default=(
         "Your body's tolerance drops fast when you stop using, even for a few days. The amount you used "

@@ -9,9 +9,10 @@ from waypoint.accounts.roles import CHART_READ
 from waypoint.patients.access import require, visible_patients
 from waypoint.patients.services import record_read
 from waypoint.patients.views import chart_patient, program_or_403
+from waypoint.screening_rules import overdose
 from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
 from waypoint.screening_rules.followups import TABLE
-from waypoint.screening_rules.overdose import FACTOR_BY_KEY, LEVEL_RULES
+from waypoint.screening_rules.overdose import LEVEL_RULES
 
 from . import services
 from . import settings as program_settings
@@ -54,7 +55,7 @@ def screen(request, pk):
     form = ScreenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_screen(
+            saved = services.record_screen(
                 acting_user=request.user,
                 patient=patient,
                 answers=form.answers(),
@@ -63,7 +64,12 @@ def screen(request, pk):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "Complication screen recorded.")
+            count = len(saved.present)
+            messages.success(
+                request,
+                f"Complication screen recorded: {count} item{'' if count == 1 else 's'} present "
+                "(shown under Recent screens below).",
+            )
             return redirect("screening:screen", pk=patient.pk)
     else:
         record_read(request.user, "screening.screen.read", patient=patient)
@@ -194,7 +200,8 @@ def risk(request, pk):
             "patient": patient,
             "risk": services.risk_picture(patient),
             "rules": LEVEL_RULES,
-            "high_factors": [FACTOR_BY_KEY[key].label for key in program_settings.HIGH_FACTORS.get(patient.program)],
+            "high_factors": overdose.factor_labels(program_settings.HIGH_FACTORS.get(patient.program)),
+            "days_setting": program_settings.DAYS_WITHOUT_USE.words,
             "days": program_settings.DAYS_WITHOUT_USE.get(patient.program),
         },
     )

@@ -31,6 +31,10 @@ ROUTE = "route"
 ITEM = "item"
 ISSUE = "issue 4"
 PROGRAM = "program decision"
+ORIGIN_LABELS = {
+    ISSUE: "Waypoint's heroin-complication requirements",
+    PROGRAM: "Waypoint's choice for an item given no follow-up",
+}
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,14 @@ class Row:
     trigger: str  # route code or item key
     follow_ups: tuple[str, ...]
     origin: str  # ISSUE or PROGRAM
+
+    @property
+    def follow_up_labels(self) -> list[str]:
+        return [FOLLOW_UPS[code] for code in self.follow_ups]
+
+    @property
+    def origin_label(self) -> str:
+        return ORIGIN_LABELS[self.origin]
 
     @property
     def trigger_label(self) -> str:

@@ -8,6 +8,7 @@ which factors are present and why, and which level rule applies.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -139,6 +140,12 @@ LEVEL_RULES: tuple[LevelRule, ...] = (
     ),
 )
 DEFAULT_HIGH_FACTORS: tuple[str, ...] = ("loss_of_tolerance",)
+
+
+def factor_labels(keys: Iterable[str]) -> list[str]:
+    """Factor keys (e.g. a program setting's value) as their labels; an unknown key is shown as given."""
+    labels = {factor.key: factor.label for factor in FACTORS}
+    return [labels.get(key, key) for key in keys]
 
 
 @dataclass(frozen=True)

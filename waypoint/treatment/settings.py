@@ -50,6 +50,7 @@ def modality_list(value):
 
 MODALITIES = ProgramSetting(
     "treatment.modalities",
+    label="treatment modalities",
     default=DEFAULT_MODALITIES,
     validate=modality_list,
     help="The therapeutic modalities plans and sessions choose from (code, label, category). Removing one keeps "
@@ -61,6 +62,7 @@ MODALITIES = ProgramSetting(
 
 REVIEW_INTERVAL_DAYS = ProgramSetting(
     "treatment.review_interval_days",
+    label="plan review every (days)",
     default=None,
     validate=whole_number(1, 365),
     help="Days after a plan is signed or reviewed when the next review is due (a review is also due at every "
@@ -70,6 +72,7 @@ REVIEW_INTERVAL_DAYS = ProgramSetting(
 
 REVIEW_OVERDUE_AFTER_DAYS = ProgramSetting(
     "treatment.review_overdue_after_days",
+    label="plan review overdue after (days)",
     default=None,
     validate=whole_number(0, 90),
     help="A due plan review counts as overdue this many days after it fell due (0: at once). Empty: shown as due, "

@@ -481,7 +481,7 @@ def session_new(request):
     program = program_or_403(request)
     require(request.user, program.pk, SESSION_WRITE)
     staff = services.session_staff(program)
-    start = _now_local() + timedelta(hours=1)
+    ended = _now_local()  # a session is usually documented just after it happened: the hour that just ended
     form = forms.SessionForm(
         request.POST or None,
         program=program,
@@ -489,8 +489,8 @@ def session_new(request):
         initial={
             "kind": "group",
             "facilitator": request.user.pk,
-            "starts_at": start,
-            "ends_at": start + timedelta(hours=1),
+            "starts_at": ended - timedelta(hours=1),
+            "ends_at": ended,
         },
     )
     if request.method == "POST" and form.is_valid():

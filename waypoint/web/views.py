@@ -1,26 +1,21 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from waypoint.accounts.roles import AUDIT_READ, CHART_READ, SETTINGS_MANAGE
-from waypoint.patients.access import has_permission, memberships
+from waypoint.patients.access import memberships
 
+from . import navigation
 from .middleware import PROGRAM_SESSION_KEY
 
 
 @require_GET
 def home(request):
-    """The clinical staff's patient list; the privacy officer (no chart access) lands on the audit trail, the
-    administrator (no chart access either) on the program settings."""
-    program = getattr(request, "program", None)
-    if program is not None and not has_permission(request.user, program.pk, CHART_READ):
-        if has_permission(request.user, program.pk, AUDIT_READ):
-            return redirect("audit:trail")
-        if has_permission(request.user, program.pk, SETTINGS_MANAGE):
-            return redirect("accounts:settings")
-    return redirect("patients:list")
+    """Each role starts on its own work (web/navigation.py START): nurse and prescriber the withdrawal board,
+    counselor the schedule, intake the waitlist, director the outcomes, privacy officer the audit trail,
+    administrator the program settings."""
+    return navigation.start_page(request)
 
 
 @require_POST
@@ -30,7 +25,7 @@ def switch_program(request):
     for membership in memberships(request.user):
         if str(membership.program_id) == wanted:
             request.session[PROGRAM_SESSION_KEY] = membership.program_id
-    return redirect("patients:list")
+    return redirect("home")
 
 
 @login_not_required
@@ -57,3 +52,10 @@ def not_found(request, exception=None):
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+def permission_denied(request, exception=None):
+    """403 in the site's layout with a way back. The refusal's own text is developer wording (it names the
+    permission) except on the patient kiosk, whose message tells the patient what to do."""
+    kiosk_message = str(exception) if exception and request.path.startswith("/kiosk/") else ""
+    return render(request, "403.html", {"kiosk_message": kiosk_message}, status=403)

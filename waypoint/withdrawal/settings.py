@@ -12,6 +12,7 @@ def level_codes(value):
 
 ASSESSMENT_INTERVAL_HOURS = ProgramSetting(
     "withdrawal.assessment_interval_hours",
+    label="COWS every (hours)",
     default=4,
     validate=whole_number(1, 24),
     help="Hours between COWS assessments for a patient in withdrawal management; the board shows the next "
@@ -20,6 +21,7 @@ ASSESSMENT_INTERVAL_HOURS = ProgramSetting(
 )
 INDUCTION_THRESHOLD_COWS = ProgramSetting(
     "withdrawal.induction_threshold_cows",
+    label="COWS induction threshold",
     default=None,
     validate=whole_number(1, 48),
     help="Flag 'meets program induction threshold' for the prescriber when the latest COWS reaches this total. "
@@ -29,6 +31,7 @@ INDUCTION_THRESHOLD_COWS = ProgramSetting(
 )
 RISE_ALERT_POINTS = ProgramSetting(
     "withdrawal.rise_alert_points",
+    label="COWS rise alert (points)",
     default=None,
     validate=whole_number(1, 48),
     help="Alert when a COWS total rises by at least this many points over the previous one. Empty: no alert.",
@@ -36,6 +39,7 @@ RISE_ALERT_POINTS = ProgramSetting(
 )
 LATE_ENTRY_DAYS = ProgramSetting(
     "withdrawal.late_entry_days",
+    label="late entry after (days)",
     default=7,
     validate=whole_number(0, 30),
     help="An assessment taken longer ago than this many days needs a late-entry reason.",
@@ -43,6 +47,7 @@ LATE_ENTRY_DAYS = ProgramSetting(
 )
 BOARD_LEVELS = ProgramSetting(
     "withdrawal.board_levels",
+    label="levels on the withdrawal board",
     default=None,
     validate=level_codes,
     help="Levels of care whose patients are on the withdrawal board. Empty: the withdrawal-management levels "
@@ -52,6 +57,7 @@ BOARD_LEVELS = ProgramSetting(
 )
 POST_DOSE_INTERVAL_HOURS = ProgramSetting(
     "withdrawal.post_dose_interval_hours",
+    label="COWS every (hours) after an induction dose",
     default=None,
     validate=whole_number(1, 12),
     help="During induction: hours from a dose to the next COWS (shorter than the usual interval). Empty: the "
@@ -61,6 +67,7 @@ POST_DOSE_INTERVAL_HOURS = ProgramSetting(
 )
 POST_DOSE_WINDOW_HOURS = ProgramSetting(
     "withdrawal.post_dose_window_hours",
+    label="closer COWS for (hours) after an induction dose",
     default=None,
     validate=whole_number(1, 72),
     help="For how many hours after a dose the post-dose interval applies. Empty: the post-dose interval is off.",

@@ -22,8 +22,10 @@ from waypoint.web.security import clear_site_data
 from . import board, board_html, charts_data, services
 from .forms import ReasonForm, assessment_form, field_name, item_fields, split
 from .models import Assessment, KioskSession
+from .vitals import VITALS
 
 KIOSK_SESSION_KEY = "kiosk_session_id"
+VITAL_KEYS = tuple(vital.key for vital in VITALS)
 
 
 def add_errors(form, error: ValidationError) -> None:
@@ -89,7 +91,13 @@ def record(request, pk, instrument):
     return render(
         request,
         "withdrawal/record.html",
-        {"patient": patient, "form": form, "instrument": definition, "title": f"Record {definition.short_title}"},
+        {
+            "patient": patient,
+            "form": form,
+            "instrument": definition,
+            "title": f"Record {definition.short_title}",
+            "vital_keys": VITAL_KEYS,
+        },
     )
 
 
@@ -137,6 +145,7 @@ def amend(request, pk, assessment_id):
             "instrument": definition,
             "title": f"Amend {definition.short_title}",
             "amending": assessment,
+            "vital_keys": VITAL_KEYS,
         },
     )
 

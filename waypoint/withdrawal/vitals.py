@@ -7,6 +7,9 @@ into the Celsius field); they are Waypoint's plausibility limits, not clinical t
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+# UCUM codes as people read them (UCUM's own print symbols): shown on forms and in messages; FHIR keeps the codes.
+READABLE_UNITS = {"/min": "/min", "mm[Hg]": "mmHg", "Cel": "\u00b0C", "%": "%"}
+
 
 @dataclass(frozen=True)
 class Vital:
@@ -16,6 +19,10 @@ class Vital:
     low: Decimal
     high: Decimal
     whole: bool = True
+
+    @property
+    def readable_unit(self) -> str:
+        return READABLE_UNITS[self.unit]
 
 
 VITALS = (
@@ -61,7 +68,8 @@ def clean_vitals(raw) -> dict[str, int | Decimal]:
         if vital.whole and number != number.to_integral_value():
             errors[name] = "Expected a whole number."
         elif not vital.low <= number <= vital.high:
-            errors[name] = f"{value} {vital.unit} is not possible; expected {vital.low}-{vital.high}."
+            unit = vital.readable_unit
+            errors[name] = f"{value} {unit} is not possible; expected {vital.low}-{vital.high} {unit}."
         else:
             clean[key] = int(number) if vital.whole else number.quantize(Decimal("0.1"))
     systolic, diastolic = clean.get("systolic_mmhg"), clean.get("diastolic_mmhg")

@@ -70,7 +70,7 @@ def test_an_order_above_the_programs_single_dose_ceiling_is_refused_naming_dose_
         order(prescriber, admitted.patient, dose=Decimal("12"))
     message = errors_of(excinfo)["dose"][0]
     assert "12 mg is above the program's single-dose ceiling" in message
-    assert "medication.max_dose_mg.buprenorphine = 8" in message
+    assert "program setting “Buprenorphine single-dose ceiling (mg)”: 8" in message
     assert not MedicationOrder.objects.exists()
 
 
@@ -147,7 +147,7 @@ def test_a_dose_above_the_single_dose_ceiling_set_after_the_order_is_refused(pre
     program_settings.change(admitted.patient.program, "medication.max_dose_mg.buprenorphine", 4, acting_user=prescriber)
     with pytest.raises(ValidationError) as excinfo:
         give(nurse, admitted.patient, made, dose="8")
-    assert "medication.max_dose_mg.buprenorphine = 4" in errors_of(excinfo)["dose"][0]
+    assert "program setting “Buprenorphine single-dose ceiling (mg)”: 4" in errors_of(excinfo)["dose"][0]
     assert give(nurse, admitted.patient, made, dose="4").status == "given"
 
 
@@ -164,7 +164,7 @@ def test_the_daily_ceiling_counts_the_24_hours_up_to_the_dose(prescriber, nurse,
     with pytest.raises(ValidationError) as excinfo:
         give(nurse, patient, made, dose="2", at=NOW() - timedelta(minutes=5))
     message = errors_of(excinfo)["dose"][0]
-    assert "24-hour total to 14 mg" in message and "medication.max_daily_mg.buprenorphine = 12" in message
+    assert "24-hour total to 14 mg" in message and "program setting “Buprenorphine 24-hour ceiling (mg)”: 12" in message
     assert Administration.objects.count() == 4
 
 

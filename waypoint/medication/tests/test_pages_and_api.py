@@ -56,7 +56,10 @@ def test_the_api_refuses_a_dose_above_the_ceiling_naming_dose(api, nurse, prescr
     second = api(nurse).post(
         url, {"order": made.pk, "status": "given", "dose": "4", "at": NOW().isoformat()}, format="json"
     )
-    assert second.status_code == 400 and "medication.max_daily_mg.buprenorphine = 6" in second.json()["dose"][0]
+    assert (
+        second.status_code == 400
+        and "program setting “Buprenorphine 24-hour ceiling (mg)”: 6" in second.json()["dose"][0]
+    )
     assert Administration.objects.count() == 1
 
 

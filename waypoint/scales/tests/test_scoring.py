@@ -165,14 +165,14 @@ def test_a_score_error_is_a_value_error_with_a_readable_summary():
     assert isinstance(error, ScoreError)
     assert error.instrument_code == "tiny"
     assert str(error) == (
-        "tiny: 2 problems: a: 3 is not an allowed score for a; allowed: 0, 1; b: no score given for b; allowed: 0, 2"
+        "tiny: 2 problems: a: 3 is not one of this item's scores; choose 0 or 1; b: No score chosen: choose 0 or 2"
     )
 
 
 def test_one_problem_is_singular():
     with pytest.raises(ScoreError) as caught:
         score(tiny(), {"a": 1})
-    assert str(caught.value) == "tiny: 1 problem: b: no score given for b; allowed: 0, 2"
+    assert str(caught.value) == "tiny: 1 problem: b: No score chosen: choose 0 or 2"
 
 
 def test_responses_must_be_a_mapping():
@@ -234,7 +234,7 @@ def test_one_value_outside_the_allowed_set_is_an_error_naming_exactly_that_key(i
     with pytest.raises(ScoreError) as caught:
         score(instrument, responses)
     assert list(caught.value.errors) == [item.key]
-    assert f"allowed: {item.allowed_text()}" in caught.value.errors[item.key]
+    assert f"choose {item.allowed_text()}" in caught.value.errors[item.key]
 
 
 @pytest.mark.parametrize("instrument", ALL, ids=IDS)

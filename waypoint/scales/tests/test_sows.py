@@ -79,7 +79,7 @@ def test_handelsman_has_no_bands_because_the_printed_ones_are_unverified():
 def test_handelsman_rejects_5():
     with pytest.raises(ScoreError) as caught:
         score(SOWS_HANDELSMAN, {key: 5 if key == "urge_to_use" else 0 for key, _ in HANDELSMAN})
-    assert caught.value.errors == {"urge_to_use": "5 is not an allowed score for urge_to_use; allowed: 0, 1, 2, 3, 4"}
+    assert caught.value.errors == {"urge_to_use": "5 is not one of this item's scores; choose 0, 1, 2, 3 or 4"}
 
 
 def test_gossop_identity():

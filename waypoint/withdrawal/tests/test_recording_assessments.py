@@ -118,7 +118,7 @@ def test_an_entry_more_than_seven_days_back_needs_a_late_entry_reason(api, nurse
     old = (timezone.now() - timedelta(days=8)).isoformat()
     refused = api(nurse).post(url(patient), body(taken_at=old), format="json")
     assert refused.status_code == 400
-    assert "withdrawal.late_entry_days = 7" in refused.json()["late_entry_reason"][0]
+    assert "program setting “late entry after (days)”: 7" in refused.json()["late_entry_reason"][0]
     accepted = api(nurse).post(url(patient), body(taken_at=old, late_entry_reason="paper form found"), format="json")
     assert accepted.status_code == 201
 

@@ -84,7 +84,7 @@ def test_severe_withdrawal_and_a_rise_raise_alerts(program, nurse, admitted, pat
     program_settings.change(program, "withdrawal.rise_alert_points", 10, acting_user=nurse)
     [row] = board.build(program, visible_patients(nurse, program))
     assert [a.code for a in row.alerts] == ["severe", "rise"]
-    assert "withdrawal.rise_alert_points = 10" in row.alerts[1].text
+    assert "program setting “COWS rise alert (points)”: 10" in row.alerts[1].text
 
 
 def test_the_induction_flag_names_the_setting_that_produced_it(program, nurse, admitted, patient, record):
@@ -93,7 +93,7 @@ def test_the_induction_flag_names_the_setting_that_produced_it(program, nurse, a
     assert row.meets_induction == ""  # no threshold set: no flag
     program_settings.change(program, "withdrawal.induction_threshold_cows", 10, acting_user=nurse)
     [row] = board.build(program, visible_patients(nurse, program))
-    assert row.meets_induction == "Meets program induction threshold (withdrawal.induction_threshold_cows = 10)"
+    assert row.meets_induction == "Meets program induction threshold (program setting “COWS induction threshold”: 10)"
     program_settings.change(program, "withdrawal.induction_threshold_cows", 11, acting_user=nurse)
     [row] = board.build(program, visible_patients(nurse, program))
     assert row.meets_induction == ""
