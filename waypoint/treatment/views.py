@@ -114,6 +114,7 @@ def _plan_context(request, patient, plan=None, bound=None, start_form=None):
                         intervention["id"],
                         forms.UpdateInterventionForm(
                             staff=staff,
+                            intervention=intervention["modality_label"],
                             prefix=f"u-{intervention['id']}",
                             initial={
                                 "item": intervention["id"],
