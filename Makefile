@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
+# The browser tests' axe-core (package.json, package-lock.json): installed by `npm ci`, never served to users.
+NODE_STAMP := node_modules/.installed
 
 .PHONY: run test test-fast lint clean bench soak
 SCALE  ?= small
@@ -14,6 +16,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 # The server and, beside it, the worker that runs FHIR Bulk Data exports. Ctrl-C (or the server exiting) stops
 # both: the worker gets SIGTERM, finishes its current page and hands its job back.
@@ -27,7 +33,7 @@ run: $(STAMP)
 	$(BIN)/waypoint runserver 127.0.0.1:$(PORT)
 
 # The whole suite on SQLite, then again on PostgreSQL (required when CI=true).
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy waypoint
@@ -57,4 +63,4 @@ lint: $(STAMP)
 	$(BIN)/bandit --quiet --recursive waypoint --severity-level medium --exclude '*/tests/*'
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3
+	rm -rf $(VENV) node_modules var/*.sqlite3

@@ -5,6 +5,7 @@ Personas: `nurse` (on the patient's care team), `counselor_off_team` (same progr
 `anonymous` (no session, no token).
 """
 
+import functools
 import os
 import shutil
 from datetime import date, timedelta
@@ -21,6 +22,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 PASSWORD = "correct-horse-battery-9"
 CHROMIUM = os.environ.get("WAYPOINT_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = os.path.join(os.path.dirname(__file__), "docs", "screenshots")
+AXE = os.path.join(os.path.dirname(__file__), "node_modules", "axe-core", "axe.min.js")  # npm ci (make test)
+WCAG_21_AA = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
 
 
 def make_program(slug, name, levels=(("3.7-WM", 10), ("3.5", 20), ("2.1", 30), ("1", 50))):
@@ -234,10 +237,74 @@ def chromium_path():
     return CHROMIUM
 
 
-@pytest.fixture
-def browser_page(chromium_path):
-    from playwright.sync_api import sync_playwright
+# Every document gets axe-core and a flag that says "not checked since its content last changed" (a new page, an
+# htmx swap, an error message added); check_accessibility runs axe-core when the flag is up.
+MARK_CHANGES = """
+window.__axeUnchecked = true;
+new MutationObserver(() => { window.__axeUnchecked = true; })
+  .observe(document, {subtree: true, childList: true});
+"""
+RUN_AXE = """
+async (tags) => {
+  if (!window.__axeUnchecked || typeof axe === "undefined") return null;
+  if (!document.body || document.body.childElementCount === 0) return null;  // the browser's blank start page
+  window.__axeUnchecked = false;
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+  return result.violations.map((v) => ({
+    rule: v.id, help: v.help, impact: v.impact, count: v.nodes.length,
+    where: v.nodes.slice(0, 5).map((node) => node.target.join(" ") + ": " + node.failureSummary.split("\\n")[1]),
+  }));
+}
+"""
+USER_ACTIONS = ("click", "dblclick", "tap", "fill", "type", "press", "check", "uncheck", "set_checked")
+USER_ACTIONS += ("select_option", "set_input_files")
+PAGE_ACTIONS = USER_ACTIONS + ("goto", "go_back", "go_forward", "reload", "set_viewport_size")
+LOCATOR_ACTIONS = USER_ACTIONS + ("press_sequentially",)
 
+
+def check_accessibility(page):
+    """Fail on any WCAG 2.1 A/AA violation axe-core finds in the page as it is now (each page once, again after
+    its content changed)."""
+    from playwright.sync_api import Error
+
+    try:
+        violations = page.evaluate(RUN_AXE, list(WCAG_21_AA))
+    except Error as error:  # the page was leaving (a click that submits): check the page it arrives at
+        if "context was destroyed" not in str(error) and "navigat" not in str(error):
+            raise
+        page.wait_for_load_state()
+        violations = page.evaluate(RUN_AXE, list(WCAG_21_AA))
+    if violations:
+        found = "\n".join(
+            f"- {v['rule']} ({v['impact']}, {v['count']}x): {v['help']}\n    " + "\n    ".join(v["where"])
+            for v in violations
+        )
+        raise AssertionError(f"axe-core: WCAG 2.1 A/AA violations on {page.url}\n{found}")
+
+
+def checked_first(action):
+    """The Playwright action, after an axe-core check of the page it acts on: so every page a test visits is
+    checked before the test moves on from it."""
+
+    @functools.wraps(action)
+    def act(self, *args, **kwargs):
+        check_accessibility(getattr(self, "page", self))
+        return action(self, *args, **kwargs)
+
+    return act
+
+
+@pytest.fixture
+def browser_page(chromium_path, monkeypatch):
+    """A Chromium page at 1280 x 860 on which every page visited is checked by axe-core (WCAG 2.1 A and AA)."""
+    from playwright.sync_api import Locator, Page, sync_playwright
+
+    if not os.path.exists(AXE):
+        pytest.fail(f"axe-core is not installed at {AXE}: run `npm ci` (make test does)")
+    for name in PAGE_ACTIONS:
+        monkeypatch.setattr(Page, name, checked_first(getattr(Page, name)))
+    for name in LOCATOR_ACTIONS:
+        monkeypatch.setattr(Locator, name, checked_first(getattr(Locator, name)))
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path,
@@ -252,9 +319,16 @@ def browser_page(chromium_path):
             ],
         )
         context = browser.new_context(viewport={"width": 1280, "height": 860})
-        yield context.new_page()
-        context.close()
-        browser.close()
+        context.add_init_script(path=AXE)
+        context.add_init_script(MARK_CHANGES)
+        page = context.new_page()
+        yield page
+        try:
+            if not page.is_closed():
+                check_accessibility(page)  # the page the test ended on
+        finally:
+            context.close()
+            browser.close()
 
 
 def screenshot(page, name: str) -> str:

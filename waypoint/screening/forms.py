@@ -12,6 +12,13 @@ from .models import FREQUENCIES, ROUTES, ROUTES_FOR, SUBSTANCES, History, Naloxo
 STRENGTH = re.compile(r"\d+(?:\.\d+)? mg(?:/mL)?")  # as a formulation's name states it: "4 mg", "0.4 mg/mL"
 
 YES_NO_UNKNOWN = (("", "—"), ("yes", "Yes"), ("no", "No"))
+COLUMNS = {  # the history table's column heads, which name each cell of a substance's row
+    "other_name": "which substance",
+    "frequency": "frequency",
+    "amount": "amount",
+    "age_first_use": "age at first use",
+    "last_use": "last use",
+}
 
 
 def _yes_no(value):
@@ -57,6 +64,8 @@ class HistoryForm(forms.Form):
             ):
                 if name is None:
                     continue
+                if name not in ("used", "routes"):  # a cell of the row: named for its substance and column
+                    field.widget.attrs["aria-label"] = f"{label}: {COLUMNS[name]}"
                 self.fields[f"{code}_{name}"] = field
                 names[name] = f"{code}_{name}"
             self.substance_rows.append((code, label, [self[n] for n in names.values()]))

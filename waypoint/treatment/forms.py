@@ -106,9 +106,12 @@ class UpdateInterventionForm(forms.Form):
     frequency = forms.CharField(label="Frequency", max_length=200)
     responsible = forms.TypedChoiceField(label="Responsible", coerce=int, empty_value=None, required=False)
 
-    def __init__(self, *args, staff, **kwargs):
+    def __init__(self, *args, staff, intervention="", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["responsible"].choices = _staff_choices(staff)
+        if intervention:  # each row's fields are named for their intervention (screen readers read no column head)
+            self.fields["frequency"].widget.attrs["aria-label"] = f"Frequency of {intervention}"
+            self.fields["responsible"].widget.attrs["aria-label"] = f"Staff member responsible for {intervention}"
 
 
 class AcknowledgeForm(forms.Form):

@@ -99,6 +99,7 @@ def row_forms(plan, staff, data=None) -> dict:
             made[intervention["id"]] = forms.UpdateInterventionForm(
                 data,
                 staff=staff,
+                intervention=intervention["modality_label"],
                 prefix=f"u-{intervention['id']}",
                 initial={
                     "item": intervention["id"],

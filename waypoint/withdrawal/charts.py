@@ -5,9 +5,11 @@ stylesheet can restyle it; presentation attributes (fill=, stroke=, stroke-dasha
 no stylesheet applies. Series are told apart by dash pattern and marker shape as well as colour, so the chart
 survives black-and-white printing.
 
-Layout: the primary series (COWS) on the left axis from 0 to its scale maximum, with severity zones shaded behind
-the data; self-reports (SOWS, Short OWS, craving) on the right axis as a percentage of their own scale maximum;
-time on the x axis in the program's time zone; dose marks as dashed vertical lines; a legend row underneath.
+Layout: the primary series (COWS) in the upper panel, from 0 to its scale maximum, with its severity zones shaded
+behind it; self-reports (SOWS, Short OWS, craving) in a panel of their own underneath, as a percentage of their own
+scale maximum, so that the COWS zones are never read as if they applied to them; both panels share the time axis
+(the program's time zone) and the dose marks (dashed vertical lines, labels above the chart that never overlap);
+a legend underneath. Tick count follows the width, so a chart drawn 360 wide for a phone stays legible.
 
 Every text that reaches the output goes through `_text`/`_attr` (XML-escaped, characters XML forbids removed).
 The output depends only on the arguments (no clock, no locale), and coordinates are rounded to 0.1.
@@ -18,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from xml.sax.saxutils import escape
 
@@ -62,14 +64,19 @@ class Marker:
 # Layout and style constants
 
 MARGIN_LEFT = 56
-MARGIN_RIGHT = 60
+MARGIN_RIGHT = 16
 MARGIN_TOP = 34  # two rows of dose labels
 MARGIN_BOTTOM = 74  # two lines of time labels, then the legend
+PANEL_GAP = 14  # between the scores panel and the self-reports panel
+SCORES_SHARE = 0.6  # of the plot height, for the scores panel when there are self-reports too
 MIN_WIDTH = 320
 MIN_HEIGHT = 200
+TICK_SPACING = 56  # at least this much width per time label
+LABEL_FONT = 10  # dose and zone labels
 
 EMPTY_MESSAGE = "No scores recorded yet"
-RIGHT_AXIS_LABEL = "self-report, % of scale maximum"
+SELF_REPORT_AXIS_LABEL = "% of scale max"
+SELF_REPORT_PANEL_TITLE = "Self-reports, % of each scale's maximum"
 DOSE_LEGEND = "Dose"
 
 # Okabe-Ito colour-blind-safe colours; dash pattern and marker shape differ too (black-and-white printing).
@@ -177,8 +184,9 @@ def _utc(at: datetime, what: str) -> datetime:
 
 
 def _text_width(text: str, font_size: float) -> float:
-    """A rough width estimate for a proportional sans-serif font."""
-    return len(text) * font_size * 0.56
+    """A width estimate for a proportional sans-serif font, on the generous side (labels placed with it must not
+    overlap when drawn)."""
+    return len(text) * font_size * 0.62
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -240,18 +248,20 @@ def _aligned_times(lo: datetime, hi: datetime, step: timedelta, tz: tzinfo) -> l
     return ticks
 
 
-def _time_ticks(lo: datetime, hi: datetime, tz: tzinfo) -> tuple[timedelta, list[datetime]]:
-    """The smallest step from _TIME_STEPS that gives at most ten ticks, and the ticks."""
+def _time_ticks(
+    lo: datetime, hi: datetime, tz: tzinfo, most: int = _MAX_TIME_TICKS
+) -> tuple[timedelta, list[datetime]]:
+    """The smallest step from _TIME_STEPS that gives at most `most` ticks (ten on a wide chart), and the ticks."""
     span = hi - lo
     for step in _TIME_STEPS:
-        if span / step > _MAX_TIME_TICKS + 2:
+        if span / step > most + 2:
             continue
         ticks = _aligned_times(lo, hi, step, tz)
-        if len(ticks) <= _MAX_TIME_TICKS:
+        if len(ticks) <= most:
             return step, ticks
     step = _TIME_STEPS[-1]
     ticks = _aligned_times(lo, hi, step, tz)
-    every = math.ceil(len(ticks) / _MAX_TIME_TICKS)
+    every = math.ceil(len(ticks) / most)
     return step, ticks[::every]
 
 
@@ -472,7 +482,7 @@ def _draw_zones(zones: tuple[Zone, ...], primary: Series, plot: _Plot) -> tuple[
                         "x": plot.right - 4,
                         "y": (y_high + y_low) / 2 + 3,
                         "text-anchor": "end",
-                        "font-size": 9,
+                        "font-size": LABEL_FONT,
                         "fill": "#6b5a48",
                         "stroke": "none",
                     },
@@ -489,7 +499,7 @@ def _draw_doses(doses: list[Marker], plot: _Plot, width: float, tz: tzinfo) -> t
     lines, labels = [], []
     row_ends = [-math.inf, -math.inf]
     row_y = (plot.top - 6, plot.top - 18)
-    font = 10
+    font = LABEL_FONT
     for marker in doses:
         x = plot.x(marker.at)
         label = _clean(marker.label).strip()
@@ -605,6 +615,68 @@ def _legend(drawn: list[_Drawn], with_doses: bool, width: float, height: float) 
     return _el("g", {"class": "legend", "font-size": font}, "".join(placed))
 
 
+def _panels(plot: _Plot, has_scores: bool, has_reports: bool) -> tuple[_Plot, _Plot]:
+    """The scores panel and the self-reports panel: the whole plot when only one kind is drawn; with both, the
+    scores above and the self-reports in a panel of their own underneath."""
+    if not (has_scores and has_reports):
+        return plot, plot
+    split = round(plot.top + (plot.height - PANEL_GAP) * SCORES_SHARE, 1)
+    return replace(plot, bottom=split), replace(plot, top=split + PANEL_GAP)
+
+
+def _value_axis(grid: list[str], axes: list[str], panel: _Plot, scale_max: float, css: str, label: str) -> None:
+    """Gridlines, ticks and the rotated axis label of one panel's value axis, on its left."""
+    for value in _value_ticks(scale_max):
+        y = panel.y(value, scale_max)
+        grid.append(_el("line", {"x1": panel.left, "y1": y, "x2": panel.right, "y2": y}))
+        axes.append(_el("line", {"x1": panel.left - 4, "y1": y, "x2": panel.left, "y2": y}))
+        axes.append(
+            _el(
+                "text",
+                {"class": css, "x": panel.left - 7, "y": y + 3.5, "text-anchor": "end", "stroke": "none"},
+                _text(_num(value)),
+            )
+        )
+    middle = _n((panel.top + panel.bottom) / 2)
+    axes.append(
+        _el(
+            "text",
+            {
+                "class": "axis-label",
+                "x": 14,
+                "y": middle,
+                "text-anchor": "middle",
+                "transform": f"rotate(-90 14 {middle})",
+                "stroke": "none",
+            },
+            _text(label),
+        )
+    )
+
+
+def _frame(panel: _Plot, css: str) -> str:
+    """The outline of a panel, with its left and bottom axis lines."""
+    return "".join(
+        (
+            _el(
+                "rect",
+                {
+                    "class": _css("plot-area", css),
+                    "x": panel.left,
+                    "y": panel.top,
+                    "width": panel.width,
+                    "height": panel.height,
+                    "fill": "none",
+                    "stroke": "#bbbbbb",
+                    "stroke-width": 1,
+                },
+            ),
+            _el("line", {"x1": panel.left, "y1": panel.top, "x2": panel.left, "y2": panel.bottom}),
+            _el("line", {"x1": panel.left, "y1": panel.bottom, "x2": panel.right, "y2": panel.bottom}),
+        )
+    )
+
+
 def _chart_id(*parts: object) -> str:
     digest = hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
     return f"wpchart-{digest[:10]}"
@@ -653,6 +725,9 @@ def trend_chart(
     window = _window(instants, start, end)
     lo, hi = window if window is not None else (None, None)
     plot = _Plot(MARGIN_LEFT, MARGIN_TOP, width - MARGIN_RIGHT, height - MARGIN_BOTTOM, lo, hi)
+    scores_panel, reports_panel = _panels(plot, primary is not None, bool(secondary))
+    panels = [scores_panel] if primary is not None else []
+    panels += [reports_panel] if secondary and reports_panel not in panels else []
 
     drawn = [_Drawn(s, i, _drawable(s, plot), primary is not None and i == 0) for i, s in enumerate(all_series)]
     if primary is None:  # self-reports keep their styles 1.. so colours do not shift when COWS is absent
@@ -663,80 +738,46 @@ def trend_chart(
     chart_id = _chart_id(primary, zones, secondary, markers, start, end, str(tz), title, width, height)
     body: list[str] = []
 
-    # Zones behind everything, then gridlines.
+    # Zones behind everything (in the scores panel only), then gridlines.
     zone_labels = ""
     if primary is not None and zones:
-        bands, zone_labels = _draw_zones(zones, primary, plot)
+        bands, zone_labels = _draw_zones(zones, primary, scores_panel)
         body.append(_el("g", {"class": "zones", "stroke": "none"}, bands))
 
     grid, axes = [], []
     if primary is not None:
-        for value in _value_ticks(primary.scale_max):
-            y = plot.y(value, primary.scale_max)
-            grid.append(_el("line", {"x1": plot.left, "y1": y, "x2": plot.right, "y2": y}))
-            axes.append(_el("line", {"x1": plot.left - 4, "y1": y, "x2": plot.left, "y2": y}))
-            axes.append(
-                _el(
-                    "text",
-                    {"class": "y-tick", "x": plot.left - 7, "y": y + 3.5, "text-anchor": "end", "stroke": "none"},
-                    _text(_num(value)),
-                )
-            )
-        axes.append(
-            _el(
-                "text",
-                {
-                    "class": "axis-label",
-                    "x": 14,
-                    "y": (plot.top + plot.bottom) / 2,
-                    "text-anchor": "middle",
-                    "transform": f"rotate(-90 14 {_n((plot.top + plot.bottom) / 2)})",
-                    "stroke": "none",
-                },
-                _text(primary.name.strip()),
-            )
-        )
+        _value_axis(grid, axes, scores_panel, primary.scale_max, "y-tick", primary.name.strip())
     if secondary:
-        for value in _value_ticks(100):
-            y = plot.y(value, 100)
-            if primary is None:
-                grid.append(_el("line", {"x1": plot.left, "y1": y, "x2": plot.right, "y2": y}))
-            axes.append(_el("line", {"x1": plot.right, "y1": y, "x2": plot.right + 4, "y2": y}))
+        _value_axis(grid, axes, reports_panel, 100, "y2-tick", SELF_REPORT_AXIS_LABEL)
+        if primary is not None:
             axes.append(
                 _el(
                     "text",
-                    {"class": "y2-tick", "x": plot.right + 7, "y": y + 3.5, "stroke": "none"},
-                    _text(_num(value)),
+                    {"class": "panel-title", "x": reports_panel.left, "y": reports_panel.top - 5, "stroke": "none"},
+                    _text(SELF_REPORT_PANEL_TITLE),
                 )
             )
-        label_x = width - 12
-        axes.append(
-            _el(
-                "text",
-                {
-                    "class": "axis-label",
-                    "x": label_x,
-                    "y": (plot.top + plot.bottom) / 2,
-                    "text-anchor": "middle",
-                    "transform": f"rotate(90 {_n(label_x)} {_n((plot.top + plot.bottom) / 2)})",
-                    "stroke": "none",
-                },
-                _text(RIGHT_AXIS_LABEL),
-            )
-        )
 
     if lo is not None and hi is not None:
-        step, ticks = _time_ticks(lo, hi, tz)
+        step, ticks = _time_ticks(lo, hi, tz, max(3, min(_MAX_TIME_TICKS, int(plot.width // TICK_SPACING))))
         previous_day = None
         for at in ticks:
             x = plot.x(at)
             local = _local(at, tz)
-            grid.append(
-                _el(
-                    "line",
-                    {"class": "grid-x", "x1": x, "y1": plot.top, "x2": x, "y2": plot.bottom, "stroke-dasharray": "1 3"},
+            for panel in panels or [plot]:
+                grid.append(
+                    _el(
+                        "line",
+                        {
+                            "class": "grid-x",
+                            "x1": x,
+                            "y1": panel.top,
+                            "x2": x,
+                            "y2": panel.bottom,
+                            "stroke-dasharray": "1 3",
+                        },
+                    )
                 )
-            )
             axes.append(_el("line", {"x1": x, "y1": plot.bottom, "x2": x, "y2": plot.bottom + 4}))
             if step < _DAY:
                 lines = [f"{local:%H:%M}"]
@@ -761,24 +802,8 @@ def trend_chart(
         body.append(_el("g", {"class": "zone-labels"}, zone_labels))
 
     frame = [
-        _el(
-            "rect",
-            {
-                "class": "plot-area",
-                "x": plot.left,
-                "y": plot.top,
-                "width": plot.width,
-                "height": plot.height,
-                "fill": "none",
-                "stroke": "#bbbbbb",
-                "stroke-width": 1,
-            },
-        )
+        _frame(panel, "self-report-panel" if panel is reports_panel and secondary else "") for panel in panels or [plot]
     ]
-    frame.append(_el("line", {"x1": plot.left, "y1": plot.top, "x2": plot.left, "y2": plot.bottom}))
-    frame.append(_el("line", {"x1": plot.left, "y1": plot.bottom, "x2": plot.right, "y2": plot.bottom}))
-    if secondary:
-        frame.append(_el("line", {"x1": plot.right, "y1": plot.top, "x2": plot.right, "y2": plot.bottom}))
     body.append(
         _el("g", {"class": "axes", "stroke": "#555555", "stroke-width": 1, "fill": "#333333"}, "".join(frame + axes))
     )
@@ -788,7 +813,10 @@ def trend_chart(
         body.append(_el("g", {"class": "doses"}, dose_lines))
 
     # Self-reports first, the primary series last so it sits on top.
-    body.extend(_draw_series(d, plot, tz) for d in sorted(drawn, key=lambda d: d.primary))
+    body.extend(
+        _draw_series(d, scores_panel if d.primary else reports_panel, tz)
+        for d in sorted(drawn, key=lambda d: d.primary)
+    )
 
     if dose_labels:
         body.append(_el("g", {"class": "dose-labels"}, dose_labels))

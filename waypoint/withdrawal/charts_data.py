@@ -1,4 +1,4 @@
-"""The flowsheet's trend chart: COWS with its severity bands, self-reports on the second axis."""
+"""The flowsheet's trend chart: COWS with its severity bands, self-reports in a panel of their own underneath."""
 
 from django.utils.safestring import mark_safe
 
@@ -8,6 +8,17 @@ from .board import recent_doses
 from .charts import Marker, Point, Series, Zone, trend_chart
 
 SELF_REPORTS = ("sows-handelsman", "sows-gossop", "craving-nrs")
+# The chart is drawn for a desk, a tablet and a phone; the stylesheet shows the one that fits the screen, so its
+# text stays legible (a 960-wide drawing shrunk onto a phone has 4 px letters).
+WIDTHS = (("wide", 960), ("tablet", 640), ("phone", 360))
+
+
+def at_every_width(**chart):
+    """The trend chart drawn at each of WIDTHS, each in its own box; safe HTML (the chart module escapes)."""
+    drawings = (
+        f'<div class="chart-fit chart-fit-{name}">{trend_chart(width=width, **chart)}</div>' for name, width in WIDTHS
+    )
+    return mark_safe("".join(drawings))  # noqa: S308 - the chart module escapes every text it draws  # nosec: B308, B703
 
 
 def cows_zones() -> tuple[Zone, ...]:
@@ -43,25 +54,24 @@ def flowsheet_chart(patient, current_assessments):
         if any(a.instrument == code for a in current_assessments)
     )
     markers = tuple(Marker(dose.at, dose.label) for dose in recent_doses([patient.pk]).get(patient.pk, []))
-    svg = trend_chart(
+    return at_every_width(
         primary=series_of("cows", current_assessments),
         zones=cows_zones(),
         secondary=secondary,
         markers=markers,
         tz=patient.program.tz,
         title=f"Withdrawal scores of {patient.display_name}",
+        height=420 if secondary else 340,  # the self-reports' own panel under the COWS
     )
-    return mark_safe(svg)  # noqa: S308 - the chart module escapes every text it draws  # nosec: B308, B703
 
 
 def craving_chart(patient, cravings):
     """The craving scores (0-10) as the primary series of the trend chart, with the MOUD doses marked."""
     markers = tuple(Marker(dose.at, dose.label) for dose in recent_doses([patient.pk]).get(patient.pk, []))
-    svg = trend_chart(
+    return at_every_width(
         primary=series_of("craving-nrs", cravings),
         markers=markers,
         tz=patient.program.tz,
         title=f"Craving scores of {patient.display_name}",
         height=260,
     )
-    return mark_safe(svg)  # noqa: S308 - the chart module escapes every text it draws  # nosec: B308, B703

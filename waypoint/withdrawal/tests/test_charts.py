@@ -64,9 +64,9 @@ def text_of(element):
     return "".join(element.itertext())
 
 
-def plot_area(root):
-    """(left, top, right, bottom) of the plot area."""
-    rect = next(e for e in root.iter(f"{SVG}rect") if "plot-area" in classes(e))
+def plot_area(root, panel=""):
+    """(left, top, right, bottom) of the plot area: the scores panel, or the panel of that class."""
+    rect = next(e for e in root.iter(f"{SVG}rect") if "plot-area" in classes(e) and (not panel or panel in classes(e)))
     left, top = float(rect.get("x")), float(rect.get("y"))
     return left, top, left + float(rect.get("width")), top + float(rect.get("height"))
 
@@ -85,8 +85,8 @@ def points_of(root, css_class):
     return found
 
 
-def y_of(value, scale_max, root):
-    _, top, _, bottom = plot_area(root)
+def y_of(value, scale_max, root, panel=""):
+    _, top, _, bottom = plot_area(root, panel)
     return bottom - value / scale_max * (bottom - top)
 
 
@@ -188,11 +188,11 @@ def test_self_reports_are_plotted_as_percent_of_their_scale():
     [(_, sows_y, sows_tip)] = points_of(root, "series-sows")
     [(_, craving_y, craving_tip)] = points_of(root, "series-craving")
 
-    assert sows_y == craving_y == pytest.approx(y_of(50, 100, root), abs=0.06)
+    assert sows_y == craving_y == pytest.approx(y_of(50, 100, root, "self-report-panel"), abs=0.06)
     assert sows_tip.startswith("SOWS 32 of 64 \u00b7 ")
     assert craving_tip.startswith("Craving 5 of 10 \u00b7 ")
     axis_labels = [text_of(t) for t in root.iter(f"{SVG}text") if "axis-label" in classes(t)]
-    assert axis_labels == ["COWS (0-48)", "self-report, % of scale maximum"]
+    assert axis_labels == ["COWS (0-48)", "% of scale max"]
     assert [text_of(t) for t in root.iter(f"{SVG}text") if "y2-tick" in classes(t)] == [
         "0",
         "20",
@@ -201,6 +201,38 @@ def test_self_reports_are_plotted_as_percent_of_their_scale():
         "80",
         "100",
     ]
+
+
+def test_self_reports_have_a_panel_of_their_own_below_the_cows_severity_bands():
+    sows = self_report("SOWS", 64, "series-sows", 60, 32, 4)
+    craving = self_report("Craving", 10, "series-craving", 9, 2)
+    root = parse(chart(zones=COWS_ZONES, secondary=(sows, craving)))
+    _, _, _, scores_bottom = plot_area(root)
+    _, reports_top, _, reports_bottom = plot_area(root, "self-report-panel")
+    bands = [e for e in root.iter(f"{SVG}rect") if "zone" in classes(e)]
+
+    assert scores_bottom < reports_top
+    assert bands and all(float(b.get("y")) + float(b.get("height")) <= scores_bottom for b in bands)
+    for series in ("series-sows", "series-craving"):
+        assert all(reports_top <= y <= reports_bottom for _, y, _ in points_of(root, series))
+    assert all(y <= scores_bottom for _, y, _ in points_of(root, "series-cows"))
+    titles = [text_of(t) for t in root.iter(f"{SVG}text") if "panel-title" in classes(t)]
+    assert titles == ["Self-reports, % of each scale's maximum"]
+
+
+def test_without_self_reports_the_scores_take_the_whole_plot():
+    root = parse(chart(zones=COWS_ZONES))
+
+    assert len([e for e in root.iter(f"{SVG}rect") if "plot-area" in classes(e)]) == 1
+    assert plot_area(root)[3] == 340 - 74
+
+
+def test_a_chart_drawn_for_a_phone_keeps_its_time_labels_apart():
+    root = parse(chart(primary=cows(10, 12, 14, 9, 8, 6, every=2), width=360))
+    ticks = [float(t.get("x")) for t in root.iter(f"{SVG}text") if "x-tick" in classes(t)]
+
+    assert 3 <= len(ticks) <= 5
+    assert all(b - a >= 50 for a, b in zip(ticks, ticks[1:], strict=False))
 
 
 def test_the_left_axis_runs_from_zero_to_the_scale_maximum():
@@ -246,6 +278,21 @@ def test_doses_close_together_keep_their_labels_apart():
     assert len(labels) >= 2
     for (y1, _, end1), (y2, start2, _) in zip(spans, spans[1:], strict=False):
         assert y1 != y2 or end1 <= start2
+
+
+def test_many_doses_close_together_never_overlap_their_labels_on_a_narrow_chart():
+    doses = tuple(Marker(T0 + timedelta(minutes=20 * i), f"buprenorphine {2 + i} mg SL") for i in range(8))
+    root = parse(chart(markers=doses, width=360))
+
+    labels = [t for t in root.iter(f"{SVG}text") if "dose-label" in classes(t)]
+    boxes = [(float(t.get("y")), float(t.get("x")), float(t.get("x")) + len(text_of(t)) * 10 * 0.62) for t in labels]
+
+    assert labels
+    for i, (y1, start1, end1) in enumerate(boxes):
+        for y2, start2, end2 in boxes[i + 1 :]:
+            assert y1 != y2 or end1 <= start2 or end2 <= start1
+    assert all(start >= 0 and end <= 360 for _, start, end in boxes)
+    assert "8 doses:" in root.find(f"{SVG}desc").text  # every dose is in the description, labelled or not
 
 
 def test_the_legend_names_each_series_with_its_line_and_marker():
@@ -451,7 +498,7 @@ def test_no_inline_script_or_style():
 
 def test_naive_times_are_refused():
     with pytest.raises(ValueError, match="timezone-aware"):
-        naive = datetime(2024, 11, 27, 8)  # noqa: DTZ001 (the point of the test)
+        naive = datetime(2024, 11, 27, 8)  # noqa: DTZ001 (the mistake this test guards against)
         chart(primary=Series("COWS (0-48)", (Point(naive, 5),), 48, "series-cows"))
     with pytest.raises(ValueError, match="after start"):
         chart(start=T0, end=T0)
@@ -477,8 +524,10 @@ def test_any_scores_within_ten_days_give_valid_svg_with_every_point_inside_the_p
     root = parse(chart(primary=primary, zones=COWS_ZONES, secondary=(sows,), tz=tz))
     left, top, right, bottom = plot_area(root)
 
-    drawn = points_of(root, "series-cows") + points_of(root, "series-sows")
-    assert len(drawn) == len(scores) + len(reports)
-    assert all(left <= x <= right and top <= y <= bottom for x, y, _ in drawn)
+    scores_drawn, reports_drawn = points_of(root, "series-cows"), points_of(root, "series-sows")
+    assert (len(scores_drawn), len(reports_drawn)) == (len(scores), len(reports))
+    assert all(left <= x <= right and top <= y <= bottom for x, y, _ in scores_drawn)
+    left, top, right, bottom = plot_area(root, "self-report-panel")
+    assert all(left <= x <= right and top <= y <= bottom for x, y, _ in reports_drawn)
     assert len(x_tick_labels(root)) <= 10
     assert (EMPTY_MESSAGE in [text_of(t) for t in root.iter(f"{SVG}text")]) == (not scores and not reports)
