@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from waypoint.accounts.roles import AUDIT_READ
+from waypoint.accounts.scoping import program_scope
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
 from waypoint.web.query import query_parameters
@@ -57,6 +58,7 @@ def filtered(program, data):
     if data.get("user"):
         events = events.filter(actor_name=data["user"])
     if data.get("patient"):
+        # sanctioned (not visible_patients): the privacy officer reads no chart but filters the program's trail by MRN
         ids = Patient.objects.filter(program=program, mrn=data["patient"]).values_list("pk", flat=True)
         events = events.filter(patient_id__in=list(ids))
     if data.get("action"):
@@ -70,7 +72,10 @@ def filtered(program, data):
 
 def mrns_for(program, events) -> dict[int, str]:
     ids = {event.patient_id for event in events if event.patient_id}
-    return dict(Patient.objects.filter(program=program, pk__in=ids).values_list("pk", "mrn"))
+    # sanctioned (not visible_patients): the audit page shows the program's MRNs, never a chart, to an officer who
+    # reads no chart; its own scope, since the CSV export streams these rows after the request's scope has closed
+    with program_scope(program.pk):
+        return dict(Patient.objects.filter(program=program, pk__in=ids).values_list("pk", "mrn"))
 
 
 def csv_rows(program, events):

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from waypoint.accounts.models import Program
+from waypoint.accounts.scoping import program_scoped
 from waypoint.patients.models import Episode, Patient
 from waypoint.screening_rules.followups import FOLLOW_UPS
 
@@ -67,6 +68,8 @@ class History(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["-version"]
         constraints = [models.UniqueConstraint(fields=["patient", "version"], name="one_history_version")]
@@ -95,6 +98,8 @@ class SubstanceUse(models.Model):
     age_first_use = models.PositiveSmallIntegerField(null=True, blank=True)
     last_use = models.DateTimeField(null=True, blank=True)
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["id"]
 
@@ -116,6 +121,8 @@ class Screen(models.Model):
     answers = models.JSONField()  # {item: {"status", "since" (ISO date or null), "note"}}
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["-taken_at", "-id"]
@@ -148,6 +155,8 @@ class FollowUp(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -185,6 +194,8 @@ class NaloxoneKit(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["-dispensed_at", "-id"]
 
@@ -201,6 +212,8 @@ class Education(models.Model):
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["-given_at", "-id"]
@@ -224,6 +237,8 @@ class Refusal(models.Model):
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["-refused_at", "-id"]
@@ -259,6 +274,8 @@ class UseEvent(models.Model):
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
