@@ -8,6 +8,7 @@ check back on with no program in scope, as in a process that entered none.
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -122,3 +123,26 @@ def test_the_bulk_worker_runs_an_export_in_its_jobs_program_scope(api, intake, a
     job = ExportJob.objects.get()
     with scope():  # `waypoint worker` enters no scope of its own
         assert export.run(job) == ExportJob.Status.COMPLETE
+
+
+def source_lines_with(text):
+    """(file, line number, the line and the three before it) for each line of the code (not its tests) with text."""
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted((root / "waypoint").rglob("*.py")):
+        if "tests" in path.relative_to(root).parts:
+            continue
+        lines = path.read_text().splitlines()
+        for number, line in enumerate(lines):
+            if text in line and not line.lstrip().startswith(("#", "from ", "import ")):
+                yield f"{path.relative_to(root)}:{number + 1}", "\n".join(lines[max(0, number - 3) : number + 1])
+
+
+def test_every_read_of_patients_outside_visible_patients_says_why_it_is_sanctioned():
+    unmarked = [where for where, context in source_lines_with("Patient.objects") if "sanctioned" not in context]
+    assert unmarked == []
+
+
+def test_every_cross_program_read_says_why_it_is_sanctioned():
+    found = list(source_lines_with("scopes_disabled()"))
+    assert found  # the list in docs/security.md is not empty
+    assert [where for where, context in found if "sanctioned" not in context] == []

@@ -2,10 +2,11 @@
 every query made outside a program scope, and inside one answers only the rows of the programs in scope.
 
 Requests enter the scope of the programs the signed-in user belongs to (`web.middleware` for pages,
-`web.api.ApiView` once DRF has authenticated a bearer token); the bulk worker enters the job's program; management
-commands enter the program they work on. A read that must cross programs says so with `scopes_disabled()` and a
-comment naming why (the list, with their tests: docs/security.md). `visible_patients` still decides which of the
-program's patients a user sees: the scope is the wall between programs, not the care-team rule.
+`web.api.ApiView` once DRF has authenticated a bearer token), the kiosk its kiosk session's program, a bulk export
+its job's program; the commands that write records (demo, seed, bench) disable the scope. A sanctioned read across
+programs says so with `scopes_disabled()` and a comment naming why (the list, with their tests: docs/security.md).
+`visible_patients` still decides which of the program's patients a user sees: the scope is the wall between
+programs, not the care-team rule.
 """
 
 from django.db import models

@@ -57,7 +57,7 @@ def visible_patients(user, program: Program | None = None) -> QuerySet[Patient]:
                 user=user, program_id=membership.program_id, expires_at__gt=timezone.now()
             ).values("patient_id")
             rule |= Q(program_id=membership.program_id, pk__in=emergency)
-    return Patient.objects.filter(rule)
+    return Patient.objects.filter(rule)  # sanctioned: this is the rule itself
 
 
 def access_patient(user, pk, program: Program | None = None) -> Patient:

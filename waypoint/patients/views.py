@@ -93,6 +93,7 @@ def patient_edit(request, pk):
             add_errors(form, error)
         except StaleVersion as stale:
             form.add_error(None, str(stale))
+            # sanctioned (not visible_patients): re-reads the version of the patient found above
             read_version, status = Patient.objects.get(pk=patient.pk).version, 409  # saving again is deliberate
         else:
             messages.success(request, "Demographics saved.")
