@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
+from django.core.management import call_command
 from django.http import JsonResponse
 from django.test import RequestFactory
 from django_scopes import ScopeError, scope
@@ -146,3 +147,27 @@ def test_every_cross_program_read_says_why_it_is_sanctioned():
     found = list(source_lines_with("scopes_disabled()"))
     assert found  # the list in docs/security.md is not empty
     assert [where for where, context in found if "sanctioned" not in context] == []
+
+
+def test_migrations_see_plain_managers_so_data_migrations_need_no_scope():
+    from django.db.migrations.loader import MigrationLoader
+
+    historical = MigrationLoader(None, ignore_no_migrations=True).project_state().apps
+    for model in [Patient, *patient_records()]:
+        past = historical.get_model(model._meta.app_label, model._meta.model_name)
+        with scope():
+            past.objects.filter(pk=1)  # a scoped manager would raise here
+
+
+def test_the_demo_command_builds_its_programs_outside_any_scope(db):
+    with scope():  # `waypoint demo` is a process of its own: no request entered a scope for it
+        call_command("demo", "--patients", "4", stdout=io.StringIO())
+    assert Patient.objects.filter(program__slug="demo").exists()
+
+
+def test_the_seed_command_loads_its_program_outside_any_scope(db):
+    with scope():
+        call_command(
+            "seed", "--program", "scope-check", "--patients", "3", "--days", "2", "--no-progress", stdout=io.StringIO()
+        )
+    assert Patient.objects.filter(program__slug="scope-check").count() == 3

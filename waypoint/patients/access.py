@@ -69,7 +69,7 @@ def access_patient(user, pk, program: Program | None = None) -> Patient:
 def access_record(patient: Patient, records, pk):
     """One of this patient's records (`records`: its model, or a queryset of it) by id: a record of another patient,
     of another program or of none at all is the same 404. Find the patient with `access_patient` first."""
-    return access_record(patient, records, pk)
+    return get_object_or_404(records, pk=pk, patient=patient)
 
 
 def role_in(user, program_id: int) -> str | None:
