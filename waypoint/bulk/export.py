@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from waypoint.accounts.models import ProgramLevel
+from waypoint.accounts.scoping import program_scope
 from waypoint.fhir import registry
 from waypoint.fhir.access import reader_for
 
@@ -248,7 +249,8 @@ def run(
         except BlockingIOError:
             queue.release(job, worker_id)
             raise Busy(f"export {job.pk} is still being written by another process") from None
-        return _run_locked(job, worker_id, lease, page_size, pause, fsync, should_stop)
+        with program_scope(job.program_id):  # the worker reads the job's program and nothing else
+            return _run_locked(job, worker_id, lease, page_size, pause, fsync, should_stop)
 
 
 def _run_locked(job, worker_id, lease, page_size, pause, fsync, should_stop) -> str:

@@ -35,6 +35,7 @@ class Group:
 
     def members(self) -> QuerySet[Patient]:
         """Every patient in the group, before any client's scope narrows it."""
+        # sanctioned (not visible_patients): a Group is the whole program's; the reader narrows it
         patients = Patient.objects.filter(program=self.program)
         if self.level is None:
             return patients

@@ -1,13 +1,11 @@
 """REST API: /api/v1/patients/{id}/drug-screens/ (list with expected / unexpected findings, record)."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from waypoint.accounts.roles import CHART_READ
-from waypoint.patients.access import require
-from waypoint.patients.api import find_patient
+from waypoint.patients.access import access_patient, access_record, require
 from waypoint.patients.services import record_read
 from waypoint.web.api import ApiView, StrictSerializer
 
@@ -62,7 +60,7 @@ class DrugScreenListView(ApiView):
         }
     )
     def get(self, request, pk):
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         record_read(request.user, "drug_screen.read", patient=patient)
         screens = services.with_findings(list(DrugScreen.objects.filter(patient=patient).select_related("recorded_by")))
@@ -72,7 +70,7 @@ class DrugScreenListView(ApiView):
     def post(self, request, pk):
         """Record a screen: results {analyte: positive|negative|not_tested}; analytes left out are not tested.
         400 names `results.<analyte>`, `results` (none tested), `collected_at`."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         serializer = DrugScreenIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         screen = services.record_screen(acting_user=request.user, patient=patient, **serializer.validated_data)
@@ -89,8 +87,8 @@ class DrugScreenErrorView(ApiView):
     )
     def post(self, request, pk, screen_id):
         """Mark a screen entered in error, with the reason; it stays, but counts in no figure."""
-        patient = find_patient(request, pk)
-        screen = get_object_or_404(DrugScreen, pk=screen_id, patient=patient)
+        patient = access_patient(request.user, pk)
+        screen = access_record(patient, DrugScreen, screen_id)
         serializer = ScreenReasonIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         screen = services.mark_screen_in_error(acting_user=request.user, screen=screen, **serializer.validated_data)

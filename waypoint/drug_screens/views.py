@@ -2,14 +2,14 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waypoint.accounts.roles import CHART_READ, DRUG_SCREEN_WRITE
-from waypoint.patients.access import has_permission, require
+from waypoint.patients.access import access_patient, access_record, has_permission, require
 from waypoint.patients.services import record_read
-from waypoint.patients.views import add_errors, chart_patient
+from waypoint.patients.views import add_errors
 
 from . import rules, services
 from .forms import ScreenForm, field_of
@@ -18,7 +18,7 @@ from .models import DrugScreen
 
 @require_http_methods(["GET", "POST"])
 def screens_page(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     can_record = has_permission(request.user, patient.program_id, DRUG_SCREEN_WRITE)
     form = ScreenForm(
@@ -53,8 +53,8 @@ def screens_page(request, pk):
 
 @require_POST
 def screen_in_error(request, pk, screen_id):
-    patient = chart_patient(request, pk)
-    screen = get_object_or_404(DrugScreen, pk=screen_id, patient=patient)
+    patient = access_patient(request.user, pk)
+    screen = access_record(patient, DrugScreen, screen_id)
     try:
         services.mark_screen_in_error(acting_user=request.user, screen=screen, reason=request.POST.get("reason", ""))
     except ValidationError as error:

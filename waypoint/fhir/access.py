@@ -72,6 +72,7 @@ class StaffReader(Reader):
         if not patient_ids:
             return
         ids = list(
+            # sanctioned (not visible_patients): the released ids, checked against the program
             Patient.objects.filter(pk__in=patient_ids, program=self.program).order_by("pk").values_list("pk", flat=True)
         )
         audit.record_many(self.user, "fhir.read", patient_ids=ids, program=self.program, detail=detail)
@@ -109,6 +110,7 @@ class ExternalReader(Reader):
         return self._covered[information_kind]
 
     def patients(self, kind: ResourceKind) -> QuerySet[Patient]:
+        # sanctioned (not visible_patients): an external system has no care team: consents decide
         everyone = Patient.objects.filter(program=self.program)
         if not kind.part2:
             return everyone
@@ -124,6 +126,7 @@ class ExternalReader(Reader):
         notice = privacy_settings.PART2_NOTICE.get(self.program)
         information = kind.information_kind or ""
         made = []
+        # sanctioned (not visible_patients): the patients whose records were just released
         patients = Patient.objects.filter(pk__in=patient_ids, program=self.program).order_by("pk")
         for patient in patients:
             consent = next(

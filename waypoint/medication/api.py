@@ -1,14 +1,12 @@
 """REST API: /api/v1/patients/{id}/moud-orders/ (list, order), .../moud-orders/{order}/stop/,
 /api/v1/patients/{id}/moud-administrations/ (list, record). Same services and access scope as the pages."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from waypoint.accounts.roles import CHART_READ
-from waypoint.patients.access import require
-from waypoint.patients.api import find_patient
+from waypoint.patients.access import access_patient, access_record, require
 from waypoint.patients.services import record_read
 from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
@@ -118,7 +116,7 @@ class OrderListView(ApiView):
     @extend_schema(responses={200: MoudOrderOut(many=True), **ERRORS})
     def get(self, request, pk):
         """The patient's MOUD orders, newest start first."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         record_read(request.user, "medication.order.read", patient=patient)
         rows = MedicationOrder.objects.filter(patient=patient).select_related("prescriber", "stopped_by")
@@ -130,7 +128,7 @@ class OrderListView(ApiView):
         (medication.max_dose_mg.<medication>), `medication` when an order of it overlaps, `times_per_day` /
         `min_interval_hours` for a frequency that is missing or does not fit a day, `agonist_override_reason` when
         another opioid agonist (methadone / buprenorphine) is active and no reason is given."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         serializer = MoudOrderIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = services.order_medication(acting_user=request.user, patient=patient, **serializer.validated_data)
@@ -141,8 +139,8 @@ class OrderStopView(ApiView):
     @extend_schema(request=MoudStopIn, responses={200: MoudOrderOut, **ERRORS})
     def post(self, request, pk, order_id):
         """Stop an order (prescribers only), with the reason."""
-        patient = find_patient(request, pk)
-        order = get_object_or_404(MedicationOrder, pk=order_id, patient=patient)
+        patient = access_patient(request.user, pk)
+        order = access_record(patient, MedicationOrder, order_id)
         serializer = MoudStopIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = services.stop_order(acting_user=request.user, order=order, **serializer.validated_data)
@@ -153,7 +151,7 @@ class AdministrationListView(ApiView):
     @extend_schema(responses={200: AdministrationOut(many=True), **ERRORS})
     def get(self, request, pk):
         """The dose record, newest first, and the induction doses with the COWS before and after each."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         record_read(request.user, "medication.administration.read", patient=patient)
         rows = Administration.objects.filter(patient=patient).select_related("order", "given_by")
@@ -182,7 +180,7 @@ class AdministrationListView(ApiView):
         (no active order), `dose` (above the order or the program's ceilings), `at` (more often than the order's
         frequency), `reason` (held without one), `cows_override_reason` (a buprenorphine induction dose without a
         recent COWS at or above the program's threshold, and no reason to give it anyway)."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         serializer = AdministrationIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -202,8 +200,8 @@ class AdministrationErrorView(ApiView):
     @extend_schema(request=ReasonIn, responses={200: AdministrationOut, **ERRORS})
     def post(self, request, pk, administration_id):
         """Mark a dose record entered in error, with the reason; it stays, but counts nowhere."""
-        patient = find_patient(request, pk)
-        record = get_object_or_404(Administration, pk=administration_id, patient=patient)
+        patient = access_patient(request.user, pk)
+        record = access_record(patient, Administration, administration_id)
         serializer = ReasonIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         record = services.mark_administration_in_error(

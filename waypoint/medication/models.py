@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from waypoint.accounts.models import Program
+from waypoint.accounts.scoping import program_scoped
 from waypoint.patients.models import Episode, Patient
 from waypoint.patients.records import EnteredInError
 
@@ -53,7 +54,7 @@ class MedicationOrder(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    objects = OrderQuerySet.as_manager()
+    objects = program_scoped(OrderQuerySet)
 
     class Meta:
         ordering = ["-start_at", "-id"]

@@ -106,6 +106,7 @@ def order_medication(
         errors["stop_at"] = "The stop must be after the start."
     if errors:
         raise ValidationError(errors)
+    # sanctioned (not visible_patients): locks the row of a patient the caller found
     Patient.objects.select_for_update().filter(pk=patient.pk).first()  # serialises overlapping orders
     overlapping = MedicationOrder.objects.filter(
         Q(stop_at__isnull=True) | Q(stop_at__gt=start_at), patient=patient, medication=medication

@@ -3,14 +3,14 @@ ordering and stopping (prescribers), recording a dose (nurses and prescribers)."
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from waypoint.accounts.roles import CHART_READ, MOUD_ADMINISTER, MOUD_ORDER
-from waypoint.patients.access import has_permission, require
+from waypoint.patients.access import access_patient, access_record, has_permission, require
 from waypoint.patients.services import record_read
-from waypoint.patients.views import add_errors, chart_patient
+from waypoint.patients.views import add_errors
 from waypoint.withdrawal import charts_data
 from waypoint.withdrawal.models import Assessment
 
@@ -43,7 +43,7 @@ def _ceilings(program) -> dict:
 
 @require_GET
 def medication_page(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     orders = list(MedicationOrder.objects.filter(patient=patient).select_related("prescriber", "stopped_by"))
     administrations = list(Administration.objects.filter(patient=patient).select_related("order", "given_by")[:100])
@@ -73,7 +73,7 @@ def medication_page(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def order_new(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, MOUD_ORDER)
     form = OrderForm(request.POST or None, initial={"start_at": _now_local()})
     if request.method == "POST" and form.is_valid():
@@ -99,8 +99,8 @@ def order_new(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def order_stop(request, pk, order_id):
-    patient = chart_patient(request, pk)
-    order = get_object_or_404(MedicationOrder, pk=order_id, patient=patient)
+    patient = access_patient(request.user, pk)
+    order = access_record(patient, MedicationOrder, order_id)
     require(request.user, patient.program_id, MOUD_ORDER)
     form = StopForm(request.POST or None, initial={"stop_at": _now_local()})
     if request.method == "POST" and form.is_valid():
@@ -120,7 +120,7 @@ def order_stop(request, pk, order_id):
 
 @require_http_methods(["GET", "POST"])
 def administer(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, MOUD_ADMINISTER)
     orders = MedicationOrder.objects.filter(patient=patient).order_by("-start_at", "-id")
     active = [o for o in orders if o.is_active()]
@@ -165,8 +165,8 @@ def _induction_check(patient, active):
 
 @require_POST
 def administration_in_error(request, pk, administration_id):
-    patient = chart_patient(request, pk)
-    record = get_object_or_404(Administration, pk=administration_id, patient=patient)
+    patient = access_patient(request.user, pk)
+    record = access_record(patient, Administration, administration_id)
     try:
         services.mark_administration_in_error(
             acting_user=request.user, administration=record, reason=request.POST.get("reason", "")

@@ -1,4 +1,6 @@
-"""Who may see which patients. Every query of patient data starts here; deny by default.
+"""Who may see which patients; deny by default. Pages and API views find a patient through `visible_patients`
+(or one of the `access_*` helpers below, which answer 404 alike for missing and forbidden); the program scope
+(`accounts.scoping`) keeps every query of clinical records inside the user's programs even where one does not.
 
 A user sees the patients of a program they belong to when their role may read charts there, and:
 program-wide roles (intake coordinator, program director) see all of that program's patients;
@@ -8,10 +10,12 @@ break-the-glass emergency access while it lasts. Anything else is not found (404
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from waypoint.accounts.models import CareTeam, Membership, Program
 from waypoint.accounts.roles import CHART_READ, PROGRAM_WIDE, role_allows
+from waypoint.accounts.scoping import program_scope
 from waypoint.privacy.models import EmergencyAccess
 
 from .models import Patient
@@ -25,6 +29,11 @@ def memberships(user) -> list[Membership]:
         cache = list(Membership.objects.filter(user=user).select_related("program"))
         user._waypoint_memberships = cache
     return cache
+
+
+def user_scope(user):
+    """The program scope of a request: the programs the user belongs to (none when signed out)."""
+    return program_scope(*(membership.program_id for membership in memberships(user)))
 
 
 def visible_patients(user, program: Program | None = None) -> QuerySet[Patient]:
@@ -48,7 +57,19 @@ def visible_patients(user, program: Program | None = None) -> QuerySet[Patient]:
                 user=user, program_id=membership.program_id, expires_at__gt=timezone.now()
             ).values("patient_id")
             rule |= Q(program_id=membership.program_id, pk__in=emergency)
-    return Patient.objects.filter(rule)
+    return Patient.objects.filter(rule)  # sanctioned: this is the rule itself
+
+
+def access_patient(user, pk, program: Program | None = None) -> Patient:
+    """The patient with this id if the user may see them (optionally in that program only). A patient who does not
+    exist and one the user may not see answer the same 404, so an id reveals nothing."""
+    return get_object_or_404(visible_patients(user, program).select_related("program", "care_team"), pk=pk)
+
+
+def access_record(patient: Patient, records, pk):
+    """One of this patient's records (`records`: its model, or a queryset of it) by id: a record of another patient,
+    of another program or of none at all is the same 404. Find the patient with `access_patient` first."""
+    return get_object_or_404(records, pk=pk, patient=patient)
 
 
 def role_in(user, program_id: int) -> str | None:

@@ -15,7 +15,7 @@ from waypoint.accounts.roles import CENSUS_READ, CHART_READ, PATIENT_REGISTER
 from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
 from . import queries, services
-from .access import memberships, require, role_in, visible_patients
+from .access import access_patient, access_record, memberships, require, role_in, visible_patients
 from .models import (
     SINGLE_LINE_CHARACTER,
     SINGLE_LINE_MESSAGE,
@@ -169,13 +169,9 @@ class NamePagination(CursorPagination):
     page_size = 50
 
 
-def find_patient(request, pk) -> Patient:
-    return get_object_or_404(visible_patients(request.user).select_related("program"), pk=pk)
-
-
 def find_episode(request, pk, episode_id) -> Episode:
-    patient = find_patient(request, pk)
-    return get_object_or_404(Episode.objects.select_related("patient"), pk=episode_id, patient=patient)
+    patient = access_patient(request.user, pk)
+    return access_record(patient, Episode.objects.select_related("patient"), episode_id)
 
 
 def chosen_program(request, chosen: Program | None) -> Program:
@@ -231,7 +227,7 @@ class PatientListView(ApiView):
 class PatientDetailView(ApiView):
     @extend_schema(responses=PatientSerializer)
     def get(self, request, pk):
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         services.record_read(request.user, "patient.read", patient=patient, obj=patient)
         return Response(PatientSerializer(patient).data)
@@ -245,7 +241,7 @@ class PatientDetailView(ApiView):
         return self._update(request, pk, partial=False)
 
     def _update(self, request, pk, *, partial):
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         serializer = PatientSerializer(patient, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -258,7 +254,7 @@ class PatientDetailView(ApiView):
 class EpisodeListView(ApiView):
     @extend_schema(responses=EpisodeSerializer(many=True))
     def get(self, request, pk):
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         episodes = patient.episodes.prefetch_related("stays")
         services.record_read(request.user, "episode.list", patient=patient)
@@ -267,7 +263,7 @@ class EpisodeListView(ApiView):
     @extend_schema(request=AdmitSerializer, responses={201: EpisodeSerializer})
     def post(self, request, pk):
         """Admit: open an episode of care at a level of care the program offers."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         serializer = AdmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -203,6 +203,7 @@ def build(patients: int = 40, north_patients: int = 6, seed: int = 2026) -> bool
     demo_users = _staff(demo, STAFF)
     north_users = _staff(north, NORTH_STAFF)
     CareTeam.objects.get_or_create(program=demo, name="Bridge team")
+    # sanctioned (not visible_patients): the demo command asks whether it ran before
     if Patient.objects.filter(program=demo).exists():
         return False
     rng = random.Random(seed)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from waypoint.accounts.models import CareTeam, Program
+from waypoint.accounts.scoping import program_scoped
 from waypoint.placement.levels import level
 
 
@@ -75,6 +76,8 @@ class Patient(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)  # +1 at each change of the demographics: stale edits are refused
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["family_name", "given_name", "id"]
         constraints = [models.UniqueConstraint(fields=["program", "mrn"], name="unique_mrn_per_program")]
@@ -138,6 +141,8 @@ class Episode(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["-admitted_at"]
         constraints = [
@@ -185,6 +190,8 @@ class LevelOfCareStay(models.Model):
     )
     latest_recommendation = models.CharField(max_length=16, blank=True)
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["started_at", "id"]
         constraints = [
@@ -221,6 +228,8 @@ class TimelineEntry(models.Model):
     summary = models.CharField(max_length=300)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

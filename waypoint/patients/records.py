@@ -4,6 +4,8 @@
 from django.conf import settings
 from django.db import models
 
+from waypoint.accounts.scoping import program_scoped
+
 
 class InForceQuerySet(models.QuerySet):
     def in_force(self):
@@ -18,7 +20,7 @@ class EnteredInError(models.Model):
     )
     error_reason = models.TextField(blank=True)
 
-    objects = InForceQuerySet.as_manager()
+    objects = program_scoped(InForceQuerySet)
 
     class Meta:
         abstract = True

@@ -60,6 +60,7 @@ def _check_team(program: Program, team: CareTeam | None) -> None:
 
 
 def _check_mrn(program: Program, mrn: str, exclude_pk=None) -> None:
+    # sanctioned (not visible_patients): an MRN is unique in the whole program, seen or not
     clash = Patient.objects.filter(program=program, mrn=mrn).exclude(pk=exclude_pk)
     if clash.exists():
         raise ValidationError({"mrn": f"MRN {mrn} is already in use in this program."})
@@ -277,6 +278,7 @@ def update_patient(*, acting_user, patient: Patient, version: int | None = None,
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    # sanctioned (not visible_patients): locks the row of a patient the caller found
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if version is not None and version != patient.version:
         raise StaleVersion(changed_since(patient, version))
@@ -333,6 +335,7 @@ def admit(
     """Open an episode of care at a level the program offers, with the patient on a care team that covers that
     level (`team_for_level`)."""
     require(acting_user, patient.program_id, EPISODE_MANAGE)
+    # sanctioned (not visible_patients): locks the row of a patient the caller found
     patient = Patient.objects.select_for_update().select_related("program").get(pk=patient.pk)
     _not_future(admitted_at, "admitted_at")
     if admitted_at.date() < patient.birth_date:

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -13,7 +13,7 @@ from waypoint.web.errors import StaleVersion
 from waypoint.web.query import query_parameters
 
 from . import chart_sections, progress_sections, queries, services
-from .access import has_permission, require, visible_patients
+from .access import access_patient, access_record, has_permission, require, visible_patients
 from .forms import AdmitForm, CensusRangeForm, DischargeForm, PatientForm, SearchForm, TransferForm
 from .models import Episode, LevelOfCareStay, Patient
 
@@ -34,10 +34,6 @@ def add_errors(form, error: ValidationError, field_of=lambda key: key) -> None:
             form.add_error(name, messages_)
         else:
             form.add_error(None, [f"{key}: {m}" if name != key else m for m in messages_])
-
-
-def chart_patient(request, pk):
-    return get_object_or_404(visible_patients(request.user).select_related("program", "care_team"), pk=pk)
 
 
 @require_GET
@@ -83,7 +79,7 @@ def patient_register(request):
 
 @require_http_methods(["GET", "POST"])
 def patient_edit(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, PATIENT_EDIT)
     read_version = patient.version  # the version this form was opened at (the POST carries it back)
     form = PatientForm(request.POST or None, instance=patient, program=patient.program)
@@ -99,6 +95,7 @@ def patient_edit(request, pk):
             add_errors(form, error)
         except StaleVersion as stale:
             form.add_error(None, str(stale))
+            # sanctioned (not visible_patients): re-reads the version of the patient found above
             read_version, status = Patient.objects.get(pk=patient.pk).version, 409  # saving again is deliberate
         else:
             messages.success(request, "Demographics saved.")
@@ -120,7 +117,7 @@ def _int_or_none(value):
 
 @require_GET
 def patient_chart(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     episode = patient.episodes.filter(discharged_at__isnull=True).prefetch_related("stays").first()
     timeline = patient.timeline.select_related("recorded_by")[:200]
@@ -148,7 +145,7 @@ def patient_chart(request, pk):
 def progress(request, pk):
     """The patient's progress page: the sections other areas register (cravings, drug screens, MOUD, and later
     attendance and objective status)."""
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     services.record_read(request.user, "patient.progress.read", patient=patient, obj=patient)
     return render(
@@ -162,11 +159,11 @@ def progress(request, pk):
 
 
 def _episode_form(request, pk, form_class, *, episode_id=None):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, EPISODE_MANAGE)
     episode = None
     if episode_id is not None:
-        episode = get_object_or_404(Episode, pk=episode_id, patient=patient)
+        episode = access_record(patient, Episode, episode_id)
     kwargs = {} if form_class is DischargeForm else {"program": patient.program}
     if form_class is TransferForm:
         kwargs["placements"] = patient.placements.order_by("-at", "-id")[:50]

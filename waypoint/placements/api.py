@@ -7,8 +7,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from waypoint.accounts.roles import CENSUS_READ, CHART_READ, REFERRAL_READ, REFERRAL_WRITE
-from waypoint.patients.access import has_permission, require, visible_patients
-from waypoint.patients.api import find_patient, program_from_query, program_team
+from waypoint.patients.access import access_patient, has_permission, require, visible_patients
+from waypoint.patients.api import program_from_query, program_team
 from waypoint.patients.services import record_read
 from waypoint.privacy import audit
 from waypoint.web.api import ApiView, StrictSerializer, limit_of
@@ -79,7 +79,7 @@ class PlacementListView(ApiView):
     @extend_schema(responses=PlacementSerializer(many=True))
     def get(self, request, pk):
         """A patient's placement assessments, newest first."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         rows = list(PlacementAssessment.objects.filter(patient=patient).select_related("decided_by")[:200])
         record_read(request.user, "placement.list", patient=patient, detail={"count": len(rows)})
@@ -88,7 +88,7 @@ class PlacementListView(ApiView):
     @extend_schema(request=RecordSerializer, responses={201: PlacementSerializer})
     def post(self, request, pk):
         """Rate the six dimensions and record the decision. 400 names `ratings.dN`, `decided_level`, `reason`."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         serializer = RecordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         placement = services.record_placement(acting_user=request.user, patient=patient, **serializer.validated_data)

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from waypoint.accounts.models import Program
+from waypoint.accounts.scoping import program_scoped
 from waypoint.patients.models import Episode, Patient
 from waypoint.placement.levels import LEVELS
 from waypoint.placement.rules import DIMENSIONS
@@ -65,6 +66,8 @@ class PlacementAssessment(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -138,6 +141,8 @@ class Referral(models.Model):
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["received_at", "id"]

@@ -17,9 +17,9 @@ from waypoint.accounts.roles import (
     SETTINGS_MANAGE,
 )
 from waypoint.patients import views as patient_views
-from waypoint.patients.access import has_permission, require
+from waypoint.patients.access import access_patient, has_permission, require
 from waypoint.patients.services import record_read
-from waypoint.patients.views import chart_patient, program_or_403
+from waypoint.patients.views import program_or_403
 from waypoint.placement import rules
 from waypoint.privacy import audit
 
@@ -34,7 +34,7 @@ def add_errors(form, error: ValidationError) -> None:
 
 @require_http_methods(["GET", "POST"])
 def placement(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     can_record = has_permission(request.user, patient.program_id, EPISODE_MANAGE)
     edition = patient.program.asam_edition

@@ -2,14 +2,12 @@
 /consents/{consent_id}/revoke/, /disclosures/ (GET: the accounting of the last three years; POST: disclose).
 Same services, validation and access as the pages (privacy/views.py)."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from waypoint.accounts.roles import CHART_READ, CONSENT_MANAGE
-from waypoint.patients.access import require
-from waypoint.patients.api import find_patient
+from waypoint.patients.access import access_patient, access_record, require
 from waypoint.web.api import ApiView, StrictSerializer
 
 from . import audit, services
@@ -118,7 +116,7 @@ class ConsentListView(ApiView):
     @extend_schema(responses=ConsentOut(many=True))
     def get(self, request, pk):
         """The patient's consents, newest signature first, each with whether it is active today."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         audit.record(request.user, "consent.list.read", patient=patient)
         return Response(ConsentOut(patient.consents.select_related("recorded_by", "patient"), many=True).data)
@@ -126,7 +124,7 @@ class ConsentListView(ApiView):
     @extend_schema(request=ConsentIn, responses={201: ConsentOut})
     def post(self, request, pk):
         """Record a written consent. 400 names each missing 42 CFR 2.31 element by field."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CONSENT_MANAGE)
         serializer = ConsentIn(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -138,8 +136,8 @@ class ConsentRevokeView(ApiView):
     @extend_schema(request=RevokeIn, responses=ConsentOut)
     def post(self, request, pk, consent_id):
         """A written, dated revocation: no disclosure may rely on the consent from that date."""
-        patient = find_patient(request, pk)
-        consent = get_object_or_404(Consent, pk=consent_id, patient=patient)
+        patient = access_patient(request.user, pk)
+        consent = access_record(patient, Consent, consent_id)
         require(request.user, patient.program_id, CONSENT_MANAGE)
         serializer = RevokeIn(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -156,7 +154,7 @@ class DisclosureListView(ApiView):
     @extend_schema(responses=DisclosureOut(many=True))
     def get(self, request, pk):
         """The accounting of disclosures (42 CFR 2.25): the last three years, newest first."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         audit.record(request.user, "disclosure.accounting.read", patient=patient)
         return Response(DisclosureOut(services.accounting(patient), many=True).data)
@@ -165,7 +163,7 @@ class DisclosureListView(ApiView):
     def post(self, request, pk):
         """Disclose outside the program: only under an active consent covering the recipient, purpose and
         information (400 `consent` names what is missing); logged, and carrying the Part 2 notice."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CONSENT_MANAGE)
         serializer = DiscloseIn(data=request.data)
         serializer.is_valid(raise_exception=True)

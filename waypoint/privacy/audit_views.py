@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from waypoint.accounts.models import User
 from waypoint.accounts.roles import AUDIT_READ
+from waypoint.accounts.scoping import program_scope
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
 from waypoint.web.downloads import attachment, csv_writer
@@ -55,6 +56,7 @@ def filtered(program, data):
     if data.get("user"):
         events = events.filter(Q(actor_name__iexact=data["user"]) | Q(actor_id__in=users_named(data["user"])))
     if data.get("patient"):
+        # sanctioned (not visible_patients): the privacy officer reads no chart but filters the program's trail by MRN
         ids = Patient.objects.filter(program=program, mrn=data["patient"]).values_list("pk", flat=True)
         events = events.filter(patient_id__in=list(ids))
     if data.get("action"):
@@ -78,7 +80,10 @@ def users_named(text: str):
 
 def mrns_for(program, events) -> dict[int, str]:
     ids = {event.patient_id for event in events if event.patient_id}
-    return dict(Patient.objects.filter(program=program, pk__in=ids).values_list("pk", "mrn"))
+    # sanctioned (not visible_patients): the audit page shows the program's MRNs, never a chart, to an officer who
+    # reads no chart; its own scope, since the CSV export streams these rows after the request's scope has closed
+    with program_scope(program.pk):
+        return dict(Patient.objects.filter(program=program, pk__in=ids).values_list("pk", "mrn"))
 
 
 def csv_rows(program, events):

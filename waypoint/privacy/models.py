@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from waypoint.accounts.scoping import program_scoped
+
 
 class AppendOnlyError(RuntimeError):
     """Audit events are never changed or removed."""
@@ -64,6 +66,8 @@ class EmergencyAccess(models.Model):
     reason = models.TextField()
     started_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["-started_at"]
@@ -141,6 +145,8 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["-signed_on", "-id"]
 
@@ -177,6 +183,8 @@ class Disclosure(models.Model):
     disclosed_at = models.DateTimeField(default=timezone.now)
     disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(max_length=12, default="print")
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["-disclosed_at"]

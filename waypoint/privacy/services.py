@@ -32,12 +32,14 @@ def break_the_glass(*, acting_user, program, mrn: str, reason: str) -> tuple[Pat
     """Open one chart outside the user's care teams for a limited time, with a reason; audited either way (a
     refused attempt as denied, with why, in its own transaction so that the refusal does not roll it back).
 
-    The one lookup of a patient outside visible_patients: by exact MRN within the user's own program.
+    It finds the patient outside visible_patients (a sanctioned lookup, docs/security.md): by exact MRN within the
+    user's own program.
     """
     require(acting_user, program.pk, BREAK_GLASS)
     errors = {}
     if len(reason.strip()) < MIN_REASON_LENGTH:
         errors["reason"] = "Describe the emergency (at least 10 characters): it goes on the privacy officer's report."
+    # sanctioned (not visible_patients): break the glass finds a patient off the user's teams
     patient = Patient.objects.filter(program=program, mrn=mrn.strip()).first()
     if patient is None:
         errors["mrn"] = "No patient with this MRN in this program."

@@ -5,13 +5,13 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from waypoint.accounts.roles import BREAK_GLASS, CHART_READ, CONSENT_MANAGE, PRIVACY_REPORTS
-from waypoint.patients.access import has_permission, require
-from waypoint.patients.views import add_errors, chart_patient, program_or_403
+from waypoint.patients.access import access_patient, access_record, has_permission, require
+from waypoint.patients.views import add_errors, program_or_403
 from waypoint.web.downloads import attachment, csv_writer
 from waypoint.web.query import query_parameters
 
@@ -85,7 +85,7 @@ def break_glass_report(request):
 
 @require_GET
 def patient_privacy(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     audit.record(request.user, "consent.list.read", patient=patient)
     return render(
@@ -102,7 +102,7 @@ def patient_privacy(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def consent_new(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CONSENT_MANAGE)
     form = ConsentForm(
         request.POST or None,
@@ -129,8 +129,8 @@ def consent_new(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def consent_revoke(request, pk, consent_id):
-    patient = chart_patient(request, pk)
-    consent = get_object_or_404(Consent, pk=consent_id, patient=patient)
+    patient = access_patient(request.user, pk)
+    consent = access_record(patient, Consent, consent_id)
     require(request.user, patient.program_id, CONSENT_MANAGE)
     form = RevokeForm(request.POST or None, initial={"revoked_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -156,7 +156,7 @@ def consent_revoke(request, pk, consent_id):
 @require_http_methods(["GET", "POST"])
 def disclose(request, pk):
     """Print a record for a recipient outside the program, only under a covering consent, with the notice."""
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CONSENT_MANAGE)
     form = DiscloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -193,7 +193,7 @@ def disclosed_content(patient, information, user) -> dict:
 
 @require_GET
 def accounting_csv(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     audit.record(request.user, "disclosure.accounting.read", patient=patient)
     response = HttpResponse(content_type="text/csv")

@@ -1,14 +1,12 @@
 """REST API: /api/v1/patients/{id}/history/, screens/, follow-ups/, overdose-risk/, naloxone/, events/.
 Same services and access scope as the pages."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from waypoint.accounts.roles import CHART_READ
-from waypoint.patients.access import require
-from waypoint.patients.api import find_patient
+from waypoint.patients.access import access_patient, access_record, require
 from waypoint.patients.services import record_read
 from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
@@ -230,7 +228,7 @@ class EventIn(StrictSerializer):
 
 
 def _patient_for_read(request, pk, action):
-    patient = find_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     record_read(request.user, action, patient=patient)
     return patient
@@ -247,7 +245,7 @@ class HistoryView(ApiView):
     @extend_schema(request=HistoryIn, responses={201: HistoryOut})
     def post(self, request, pk):
         """Record a new version of the history. 400 names `uses.<n>.<field>` and the other fields."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         serializer = HistoryIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -266,7 +264,7 @@ class ScreenListView(ApiView):
     @extend_schema(request=ScreenIn, responses={201: ScreenOut})
     def post(self, request, pk):
         """Record a screen: answers {item: "present"|"absent"|"not_assessed" or {status, since, note}}."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         serializer = ScreenIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         screen = services.record_screen(acting_user=request.user, patient=patient, **serializer.validated_data)
@@ -286,8 +284,8 @@ class FollowUpDetailView(ApiView):
     @extend_schema(request=FollowUpIn, responses=FollowUpOut)
     def post(self, request, pk, follow_up_id):
         """Move a follow-up on: ordered, done (with result), declined or not_applicable (with note)."""
-        patient = find_patient(request, pk)
-        item = get_object_or_404(FollowUp, pk=follow_up_id, patient=patient)
+        patient = access_patient(request.user, pk)
+        item = access_record(patient, FollowUp, follow_up_id)
         serializer = FollowUpIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         item = services.update_follow_up(acting_user=request.user, follow_up=item, **serializer.validated_data)
@@ -337,7 +335,7 @@ class NaloxoneView(ApiView):
     @extend_schema(request=NaloxoneIn)
     def post(self, request, pk):
         """Record a kit (`record: kit`), education (`education`) or a refusal (`refusal`)."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         serializer = NaloxoneIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -359,7 +357,7 @@ class EventListView(ApiView):
 
     @extend_schema(request=EventIn, responses={201: EventOut})
     def post(self, request, pk):
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         serializer = EventIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         event = services.record_event(acting_user=request.user, patient=patient, **serializer.validated_data)

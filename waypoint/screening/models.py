@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from waypoint.accounts.models import Program
+from waypoint.accounts.scoping import program_scoped
 from waypoint.patients.models import Episode, Patient
 from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
 from waypoint.screening_rules.followups import FOLLOW_UPS
@@ -70,6 +71,8 @@ class History(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["-version"]
         constraints = [models.UniqueConstraint(fields=["patient", "version"], name="one_history_version")]
@@ -98,6 +101,8 @@ class SubstanceUse(models.Model):
     age_first_use = models.PositiveSmallIntegerField(null=True, blank=True)
     last_use = models.DateTimeField(null=True, blank=True)
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["id"]
 
@@ -119,6 +124,8 @@ class Screen(models.Model):
     answers = models.JSONField()  # {item: {"status", "since" (ISO date or null), "note"}}
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["-taken_at", "-id"]
@@ -166,6 +173,8 @@ class FollowUp(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["program", "status"], name="followup_worklist")]
@@ -202,6 +211,8 @@ class NaloxoneKit(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["-dispensed_at", "-id"]
 
@@ -218,6 +229,8 @@ class Education(models.Model):
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["-given_at", "-id"]
@@ -241,6 +254,8 @@ class Refusal(models.Model):
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["-refused_at", "-id"]
@@ -276,6 +291,8 @@ class UseEvent(models.Model):
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -141,6 +141,7 @@ def record_history(*, acting_user, patient: Patient, uses: list, **fields) -> Hi
         errors["fentanyl_xylazine"] = f"Choose one of: {', '.join(History.Supply.values)}."
     if errors:
         raise ValidationError(errors)
+    # sanctioned (not visible_patients): locks the row of a patient the caller found
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     latest = History.objects.filter(patient=patient).order_by("-version").first()
     history = History.objects.create(

@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from waypoint.accounts.roles import CHART_READ
-from waypoint.patients.access import require, visible_patients
+from waypoint.patients.access import access_patient, access_record, require, visible_patients
 from waypoint.patients.services import record_read
-from waypoint.patients.views import chart_patient, program_or_403
+from waypoint.patients.views import program_or_403
 from waypoint.screening_rules import overdose
 from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
 from waypoint.screening_rules.followups import TABLE
@@ -21,7 +21,7 @@ from .models import Education, FollowUp, NaloxoneKit, Refusal, Screen, UseEvent
 
 
 def _read(request, pk, action):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     record_read(request.user, action, patient=patient)
     return patient
@@ -29,7 +29,7 @@ def _read(request, pk, action):
 
 @require_http_methods(["GET", "POST"])
 def history(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     current = services.current_history(patient)
     form = HistoryForm(request.POST or None)
@@ -50,7 +50,7 @@ def history(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def screen(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     form = ScreenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -92,8 +92,8 @@ def screen(request, pk):
 
 @require_POST
 def follow_up(request, pk, follow_up_id):
-    patient = chart_patient(request, pk)
-    item = get_object_or_404(FollowUp, pk=follow_up_id, patient=patient)
+    patient = access_patient(request.user, pk)
+    item = access_record(patient, FollowUp, follow_up_id)
     form = FollowUpForm(request.POST)
     if form.is_valid():
         try:
@@ -126,7 +126,7 @@ def worklist(request):
 
 @require_http_methods(["GET", "POST"])
 def naloxone(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     action = request.POST.get("action")
     forms_ = {
@@ -169,7 +169,7 @@ def naloxone(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def events(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     form = EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -26,6 +26,7 @@ from django.utils.module_loading import autodiscover_modules
 
 from waypoint.accounts.models import CareTeam, Membership, Program, ProgramLevel, User
 from waypoint.accounts.roles import Role
+from waypoint.accounts.scoping import scopes_disabled
 from waypoint.placement import rules
 from waypoint.placement.levels import level as level_of
 from waypoint.placement.levels import levels_of
@@ -201,7 +202,7 @@ def seed(
     now = (now or datetime.now(UTC)).astimezone(UTC)
     in_withdrawal = round(patients * 0.05) if in_withdrawal is None else min(in_withdrawal, patients)
     counts = {g.name: 0 for g in GENERATORS}
-    with transaction.atomic():
+    with transaction.atomic(), scopes_disabled():  # sanctioned: seed loads synthetic rows into the program it made
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # check foreign keys per COPY, not all at commit
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

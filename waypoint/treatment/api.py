@@ -3,8 +3,6 @@
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -14,12 +12,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from waypoint.accounts.roles import CENSUS_READ, CHART_READ, COUNSELING_NOTE_WRITE
-from waypoint.patients.access import require, visible_patients
-from waypoint.patients.api import find_patient, program_from_query
+from waypoint.patients.access import access_patient, access_record, require, visible_patients
+from waypoint.patients.api import program_from_query
 from waypoint.patients.services import record_read
 from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
 from . import services
+from .access import access_session
 from .models import CounselingNote, GroupNote, PlanTemplate, ProgressNote, Session, TreatmentPlan
 from .outcomes import plan_objective_status
 from .settings import modalities
@@ -96,16 +95,16 @@ class InterventionSerializer(StrictSerializer):
 
 
 def find_plan(request, pk, plan_id) -> TreatmentPlan:
-    patient = find_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
-    return get_object_or_404(TreatmentPlan.objects.select_related("patient__program"), pk=plan_id, patient=patient)
+    return access_record(patient, TreatmentPlan.objects.select_related("patient__program"), plan_id)
 
 
 class PlanListView(ApiView):
     @extend_schema(responses=results_of("Plan", PlanSerializer))
     def get(self, request, pk):
         """Every version of the patient's plans, newest episode and version first."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         rows = list(
             TreatmentPlan.objects.filter(patient=patient)
@@ -118,7 +117,7 @@ class PlanListView(ApiView):
     @extend_schema(request=PlanStartSerializer, responses={201: PlanSerializer, 400: dict, 403: dict, 404: dict})
     def post(self, request, pk):
         """Start the open episode's plan as a draft, empty or from a program template."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         serializer = PlanStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -233,7 +232,7 @@ class ObjectiveStatusView(ApiView):
     @extend_schema(responses=dict)
     def get(self, request, pk):
         """Where each objective of the plan in force stands (outcomes.plan_objective_status)."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         status_ = plan_objective_status(patient)
         record_read(request.user, "plan.objectives.read", patient=patient)
@@ -331,14 +330,6 @@ class GroupNoteInSerializer(StrictSerializer):
     )
 
 
-def find_session(request, session_id) -> Session:
-    """The session if the user may open it (an individual session: its patient's chart); 404 otherwise."""
-    session = services.readable_session(request.user, session_id)
-    if session is None:
-        raise Http404
-    return session
-
-
 def session_patient(request, session, patient_id):
     patient = visible_patients(request.user, session.program).filter(pk=patient_id).first()
     if patient is None:
@@ -419,7 +410,7 @@ class SessionDetailView(ApiView):
     @extend_schema(responses=dict)
     def get(self, request, session_id):
         """The session with its roster and attendance (patients you can see) and its group note."""
-        session = find_session(request, session_id)
+        session = access_session(request.user, session_id)
         data = session_data(request, session)
         record_read(
             request.user, "session.read", program=session.program, obj=session, detail={"patients": len(data["roster"])}
@@ -430,7 +421,7 @@ class SessionDetailView(ApiView):
 class RosterView(ApiView):
     @extend_schema(request=PatientRefSerializer, responses={201: dict, 400: dict})
     def post(self, request, session_id):
-        session = find_session(request, session_id)
+        session = access_session(request.user, session_id)
         serializer = PatientRefSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         patient = session_patient(request, session, serializer.validated_data["patient"])
@@ -442,7 +433,7 @@ class AttendanceView(ApiView):
     @extend_schema(request=AttendanceInSerializer, responses={200: dict, 400: dict})
     def post(self, request, session_id):
         """Mark a rostered patient's attendance once the session has started (400 names `patient` or `session`)."""
-        session = find_session(request, session_id)
+        session = access_session(request.user, session_id)
         serializer = AttendanceInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         patient = session_patient(request, session, serializer.validated_data["patient"])
@@ -458,7 +449,7 @@ class GroupNoteView(ApiView):
     @extend_schema(request=GroupNoteInSerializer, responses={201: dict, 400: dict})
     def post(self, request, session_id):
         """The group note and each attendee's individualized part (errors name `entries.<patient id>`)."""
-        session = find_session(request, session_id)
+        session = access_session(request.user, session_id)
         serializer = GroupNoteInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         visible = set(visible_patients(request.user, session.program).values_list("pk", flat=True))
@@ -505,7 +496,7 @@ class ProgressNoteInSerializer(StrictSerializer):
 class ProgressNoteListView(ApiView):
     @extend_schema(responses=results_of("ProgressNote", ProgressNoteSerializer))
     def get(self, request, pk):
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         rows = list(ProgressNote.objects.filter(patient=patient).select_related("written_by")[:200])
         record_read(request.user, "note.progress.list", patient=patient, detail={"count": len(rows)})
@@ -514,7 +505,7 @@ class ProgressNoteListView(ApiView):
     @extend_schema(request=ProgressNoteInSerializer, responses={201: ProgressNoteSerializer, 400: dict})
     def post(self, request, pk):
         """A progress note; `objective_updates` [{objective, status, comment}] on the signed plan's objectives."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         serializer = ProgressNoteInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -545,7 +536,7 @@ class CounselingNoteListView(ApiView):
     @extend_schema(responses=results_of("CounselingNote", CounselingNoteSerializer))
     def get(self, request, pk):
         """SUD counseling notes this user may read (their own; a care-team counselor's: the team's)."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         services.require_counseling_access(request.user, patient)
         rows = list(services.readable_counseling_notes(request.user, patient).select_related("written_by")[:200])
@@ -554,7 +545,7 @@ class CounselingNoteListView(ApiView):
 
     @extend_schema(request=CounselingNoteInSerializer, responses={201: CounselingNoteSerializer, 400: dict})
     def post(self, request, pk):
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, COUNSELING_NOTE_WRITE)
         serializer = CounselingNoteInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

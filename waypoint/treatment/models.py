@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from waypoint.accounts.models import Program
+from waypoint.accounts.scoping import program_scoped
 from waypoint.patients.models import Episode, Patient
 
 OBJECTIVE_STATUSES = (
@@ -82,6 +83,8 @@ class TreatmentPlan(models.Model):
     )
     superseded_at = models.DateTimeField(null=True, blank=True)
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["-version"]
         constraints = [
@@ -118,6 +121,8 @@ class PlanReview(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.TextField()
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["-reviewed_at", "-id"]
 
@@ -144,6 +149,8 @@ class Session(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["starts_at", "id"]
         constraints = [
@@ -166,6 +173,8 @@ class RosterEntry(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="session_roster")
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["patient__family_name", "patient__given_name", "id"]
@@ -194,6 +203,8 @@ class Attendance(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["session__starts_at", "id"]
         constraints = [models.UniqueConstraint(fields=["session", "patient"], name="one_attendance_mark")]
@@ -215,6 +226,8 @@ class GroupNote(models.Model):
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField(default=timezone.now)
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["-written_at"]
 
@@ -227,6 +240,8 @@ class GroupNoteEntry(models.Model):
     note = models.ForeignKey(GroupNote, on_delete=models.PROTECT, related_name="entries")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="group_note_entries")
     text = models.TextField()
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["id"]
@@ -250,6 +265,8 @@ class ProgressNote(models.Model):
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField(default=timezone.now)
 
+    objects = program_scoped()
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["patient", "occurred_at"], name="progress_note_patient")]
@@ -270,6 +287,8 @@ class CounselingNote(models.Model):
     body = models.TextField()
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,12 +20,13 @@ from waypoint.accounts.roles import (
     TREATMENT_CONFIGURE,
 )
 from waypoint.patients import views as patient_views
-from waypoint.patients.access import has_permission, require, visible_patients
+from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
 from waypoint.patients.queries import search
 from waypoint.patients.services import record_read
-from waypoint.patients.views import chart_patient, program_or_403
+from waypoint.patients.views import program_or_403
 
 from . import forms, services
+from .access import access_session
 from .codes import diagnosis_label
 from .due import due_for
 from .models import Attendance, GroupNote, PlanTemplate, ProgressNote, Session, TreatmentPlan
@@ -153,7 +154,7 @@ def _plan_context(request, patient, plan=None, bound=None, start_form=None):
 @require_http_methods(["GET", "POST"])
 def plan_page(request, pk):
     """The episode's plan (newest version), its versions, and the start form when there is none."""
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     start_form = None
     if request.method == "POST":
@@ -180,9 +181,9 @@ def plan_page(request, pk):
 
 
 def _plan_of(request, pk, plan_id):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
-    plan = get_object_or_404(TreatmentPlan.objects.select_related("episode", "replaces"), pk=plan_id, patient=patient)
+    plan = access_record(patient, TreatmentPlan.objects.select_related("episode", "replaces"), plan_id)
     return patient, plan
 
 
@@ -471,10 +472,7 @@ def modalities_page(request):
 def _session(request, session_id) -> Session:
     program = program_or_403(request)
     require(request.user, program.pk, CHART_READ)
-    session = services.readable_session(request.user, session_id)
-    if session is None or session.program_id != program.pk:
-        raise Http404
-    return session
+    return access_session(request.user, session_id, program)
 
 
 @require_http_methods(["GET", "POST"])
@@ -701,7 +699,7 @@ def program_schedule(request):
 
 @require_GET
 def patient_schedule(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     monday = _week(request)
     start, end = _week_bounds(monday)
@@ -747,7 +745,7 @@ def _progress_form(patient, data=None):
 @require_http_methods(["GET", "POST"])
 def notes_page(request, pk):
     """Progress notes (linked to the plan's objectives) and the group-note parts written for this patient."""
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     form, plan = _progress_form(patient, request.POST or None)
     if request.method == "POST":
@@ -811,7 +809,7 @@ def notes_page(request, pk):
 @require_http_methods(["GET", "POST"])
 def counseling_notes_page(request, pk):
     """SUD counseling notes: apart from the chart; their author and care-team counselors only."""
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     services.require_counseling_access(request.user, patient)
     form = forms.CounselingNoteForm(request.POST or None, initial={"occurred_at": _now_local()})

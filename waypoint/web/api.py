@@ -1,5 +1,7 @@
 """Shared API plumbing: error bodies that name the field, strict input, bearer-token views."""
 
+from contextlib import ExitStack
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -10,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from waypoint.patients.access import user_scope
 from waypoint.reliability import idempotency
 from waypoint.web.errors import StaleVersion
 
@@ -100,17 +103,20 @@ class ApiView(APIView):
     checks_own_query_parameters = False  # True: the view refuses unknown parameters itself (the FHIR facade)
     submission = None  # the Idempotency-Key's row while this request holds it
     replayed = False
+    program_scope = None  # the authenticated user's program scope, from initial() to the end of dispatch()
 
     def dispatch(self, request, *args, **kwargs):
         """A POST with an Idempotency-Key runs in one transaction with its key (waypoint.reliability): an
-        answer that is not a fresh 2xx rolls back, key included."""
-        if request.method != "POST" or idempotency.HEADER not in request.headers:
-            return super().dispatch(request, *args, **kwargs)
-        with transaction.atomic():
-            response = super().dispatch(request, *args, **kwargs)
-            if self.replayed or not 200 <= response.status_code < 300:
-                transaction.set_rollback(True)
-            return response
+        answer that is not a fresh 2xx rolls back, key included. The program scope entered in initial() ends here,
+        whatever happened."""
+        with ExitStack() as self.program_scope:
+            if request.method != "POST" or idempotency.HEADER not in request.headers:
+                return super().dispatch(request, *args, **kwargs)
+            with transaction.atomic():
+                response = super().dispatch(request, *args, **kwargs)
+                if self.replayed or not 200 <= response.status_code < 300:
+                    transaction.set_rollback(True)
+                return response
 
     def claim_idempotency_key(self, request) -> None:
         key = request.headers[idempotency.HEADER]
@@ -143,6 +149,8 @@ class ApiView(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication and permissions first: 401 before 400
+        # the page middleware saw no user behind a bearer token: the scope of the one DRF authenticated
+        self.program_scope.enter_context(user_scope(request.user))
         if request.method == "POST" and idempotency.HEADER in request.headers and request.user.is_authenticated:
             self.claim_idempotency_key(request)
         if self.checks_own_query_parameters or not hasattr(self, request.method.lower()):

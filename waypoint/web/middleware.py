@@ -1,8 +1,8 @@
-"""Per-request context: the program being worked in, its time zone, and the audit channel."""
+"""Per-request context: the program being worked in, its time zone, the program scope and the audit channel."""
 
 from django.utils import timezone
 
-from waypoint.patients.access import memberships
+from waypoint.patients.access import memberships, user_scope
 from waypoint.privacy import audit
 
 PROGRAM_SESSION_KEY = "program_id"
@@ -30,7 +30,8 @@ class ProgramContextMiddleware:
         if request.program is not None:
             timezone.activate(request.program.tz)
         try:
-            return self.get_response(request)
+            with user_scope(request.user):  # bearer-token API requests enter theirs in web.api.ApiView
+                return self.get_response(request)
         finally:
             timezone.deactivate()
             audit.current_channel.reset(channel)

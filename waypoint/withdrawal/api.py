@@ -1,6 +1,5 @@
 """REST API for withdrawal assessments, the instruments' definitions and the board."""
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,8 +9,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from waypoint.accounts.roles import CHART_READ
-from waypoint.patients.access import require, visible_patients
-from waypoint.patients.api import find_patient, program_from_query
+from waypoint.patients.access import access_patient, access_record, require, visible_patients
+from waypoint.patients.api import program_from_query
 from waypoint.patients.services import record_read
 from waypoint.scales import INSTRUMENTS, get_instrument
 from waypoint.web.api import ApiView, StrictSerializer, limit_of
@@ -167,7 +166,7 @@ class AssessmentListView(ApiView):
     )
     def get(self, request, pk):
         """A patient's assessments, newest first."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         rows = Assessment.objects.filter(patient=patient).values(*LIST_COLUMNS)
         params = request.query_params
@@ -198,7 +197,7 @@ class AssessmentListView(ApiView):
     @extend_schema(request=RecordSerializer, responses={201: AssessmentSerializer})
     def post(self, request, pk):
         """Score and record an assessment. 400 names every offending key (`responses.<item>`, `vitals.<sign>`)."""
-        patient = find_patient(request, pk)
+        patient = access_patient(request.user, pk)
         serializer = RecordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         assessment = services.record_assessment(acting_user=request.user, patient=patient, **serializer.validated_data)
@@ -206,10 +205,8 @@ class AssessmentListView(ApiView):
 
 
 def find_assessment(request, pk, assessment_id) -> Assessment:
-    patient = find_patient(request, pk)
-    return get_object_or_404(
-        Assessment.objects.select_related("patient__program", "recorded_by"), pk=assessment_id, patient=patient
-    )
+    patient = access_patient(request.user, pk)
+    return access_record(patient, Assessment.objects.select_related("patient__program", "recorded_by"), assessment_id)
 
 
 class AssessmentDetailView(ApiView):

@@ -191,6 +191,7 @@ def latest_two_cows(patient_ids) -> dict[int, list[Assessment]]:
         return {}
     newest = _newest_cows(OuterRef("pk"))
     pairs = (
+        # sanctioned (not visible_patients): ids the caller took from visible_patients
         Patient.objects.filter(pk__in=ids)
         .order_by()
         .annotate(first=Subquery(newest[:1]), second=Subquery(newest[1:2]))

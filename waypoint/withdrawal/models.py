@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from waypoint.accounts.models import Program
+from waypoint.accounts.scoping import program_scoped
 from waypoint.patients.models import Episode, Patient
 from waypoint.scales import get_instrument
 
@@ -64,7 +65,7 @@ class Assessment(models.Model):
     )
     status_changed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = AssessmentQuerySet.as_manager()
+    objects = program_scoped(AssessmentQuerySet)
 
     class Meta:
         ordering = ["-taken_at", "-id"]
@@ -103,6 +104,8 @@ class KioskSession(models.Model):
     opened_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = program_scoped()
 
     def __str__(self) -> str:
         return f"Kiosk for patient {self.patient_id} opened {self.opened_at:%Y-%m-%d %H:%M}"

@@ -1,21 +1,24 @@
 """Withdrawal pages: the flowsheet, recording and correcting scores, the board, and the patient kiosk."""
 
+from functools import wraps
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE
+from waypoint.accounts.scoping import program_scope, scopes_disabled
 from waypoint.patients import views as patient_views
-from waypoint.patients.access import has_permission, require, visible_patients
+from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
 from waypoint.patients.services import record_read
-from waypoint.patients.views import chart_patient, program_or_403
+from waypoint.patients.views import program_or_403
 from waypoint.scales import INSTRUMENTS, get_instrument
 from waypoint.web.security import clear_site_data
 
@@ -33,13 +36,13 @@ def add_errors(form, error: ValidationError) -> None:
 
 
 def find_assessment(request, pk, assessment_id) -> Assessment:
-    patient = chart_patient(request, pk)
-    return get_object_or_404(Assessment.objects.select_related("patient__program"), pk=assessment_id, patient=patient)
+    patient = access_patient(request.user, pk)
+    return access_record(patient, Assessment.objects.select_related("patient__program"), assessment_id)
 
 
 @require_GET
 def flowsheet(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     assessments = list(Assessment.objects.filter(patient=patient).select_related("recorded_by", "replaces"))
     record_read(request.user, "assessment.flowsheet.read", patient=patient)
@@ -59,7 +62,7 @@ def flowsheet(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def record(request, pk, instrument):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, EPISODE_MANAGE)
     if instrument not in INSTRUMENTS:
         raise Http404
@@ -202,11 +205,26 @@ def board_page(request):
 
 @require_POST
 def kiosk_open(request, pk):
-    patient = chart_patient(request, pk)
+    patient = access_patient(request.user, pk)
     kiosk = services.open_kiosk(acting_user=request.user, patient=patient)
     logout(request)  # the tablet is handed to the patient: no staff session stays on it
     request.session[KIOSK_SESSION_KEY] = kiosk.pk
     return clear_site_data(redirect("kiosk:start"), "cache", "storage")  # the kiosk's own cookie stays
+
+
+def kiosk_scope(view):
+    """Kiosk pages have no signed-in user: the kiosk session a staff member opened on this device is the
+    credential, and its program is the scope of the request (no kiosk session: an empty scope)."""
+
+    @wraps(view)
+    def scoped(request, *args, **kwargs):
+        kiosk_id = request.session.get(KIOSK_SESSION_KEY)
+        with scopes_disabled():  # sanctioned: which program the device's own kiosk session belongs to
+            program_ids = list(KioskSession.objects.filter(pk=kiosk_id).values_list("program_id", flat=True))
+        with program_scope(*program_ids):
+            return view(request, *args, **kwargs)
+
+    return scoped
 
 
 def current_kiosk(request) -> KioskSession:
@@ -219,6 +237,7 @@ def current_kiosk(request) -> KioskSession:
 
 @login_not_required
 @require_GET
+@kiosk_scope
 def kiosk_start(request):
     kiosk = current_kiosk(request)
     return render(
@@ -233,6 +252,7 @@ def kiosk_start(request):
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
+@kiosk_scope
 def kiosk_report(request, instrument):
     kiosk = current_kiosk(request)
     if instrument not in services.KIOSK_INSTRUMENTS:
@@ -252,6 +272,7 @@ def kiosk_report(request, instrument):
 
 @login_not_required
 @require_POST
+@kiosk_scope
 def kiosk_finish(request):
     kiosk_id = request.session.pop(KIOSK_SESSION_KEY, None)
     kiosk = KioskSession.objects.filter(pk=kiosk_id).first()

@@ -144,6 +144,7 @@ register(
     ResourceKind(
         key="patient",
         resource_type="Patient",
+        # sanctioned (not visible_patients): every kind's rows; the reader narrows them to its patients
         queryset=lambda: Patient.objects.select_related("program"),
         to_resources=patient_resource,
         program_field="program",

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from waypoint.accounts.models import Program
+from waypoint.accounts.scoping import scopes_disabled
 from waypoint.fhir import demo as fhir_demo
 from waypoint.medication import demo as medication_demo
 from waypoint.patients import demo
@@ -37,7 +38,7 @@ class Command(BaseCommand):
                 "This database holds programs other than the demo ones (real data?). "
                 "Refusing to add demo data; pass --force if you really mean it."
             )
-        with transaction.atomic():
+        with transaction.atomic(), scopes_disabled():  # sanctioned: the demo builds both demo programs' records
             created = self.build(patients)
         self.stdout.write("Demo data created." if created else "Demo data already present.")
         self.print_logins()
