@@ -33,7 +33,7 @@ def test_a_nurse_registers_a_patient_and_gets_201_with_its_id(api, nurse):
     assert TimelineEntry.objects.filter(patient=patient, kind="registered").exists()
 
 
-@pytest.mark.parametrize("missing", ["mrn", "given_name", "family_name", "birth_date", "sex_at_birth"])
+@pytest.mark.parametrize("missing", ["given_name", "family_name", "birth_date", "sex_at_birth"])
 def test_it_names_each_missing_required_field(api, nurse, missing):
     data = body()
     del data[missing]
@@ -49,7 +49,6 @@ def test_it_names_each_missing_required_field(api, nurse, missing):
         ("birth_date", "12/31/1990x"),
         ("birth_date", "1990-02-30"),
         ("sex_at_birth", "x"),
-        ("mrn", ""),
         ("mrn", "M" * 33),
         ("care_team", 99999),
         ("given_name", None),
@@ -60,6 +59,16 @@ def test_it_names_a_malformed_field(api, nurse, field, value):
     assert response.status_code == 400
     assert list(response.json()) == [field]
     assert not Patient.objects.exists()
+
+
+@pytest.mark.parametrize("mrn", [None, ""])
+def test_without_an_mrn_one_is_generated_in_the_programs_format(api, nurse, mrn):
+    data = body() if mrn is None else body(mrn=mrn)
+    if mrn is None:
+        del data["mrn"]
+    response = api(nurse).post(URL, data, format="json")
+    assert response.status_code == 201, response.json()
+    assert Patient.objects.get().mrn == "W-000001"
 
 
 def test_it_refuses_an_unknown_field_by_name(api, nurse):
