@@ -90,7 +90,12 @@ def population(program, north, team, other_team, nurse, north_nurse):
         on_team.append(patient)
     screen_finding_and_consent(on_team[0], nurse)
     treatment_plans(on_team[0], nurse)
-    moud(on_team[0], nurse, start=timezone.now() - timedelta(days=1))
+    moud(
+        on_team[0],
+        nurse,
+        start=timezone.now() - timedelta(days=1),
+        cows_override_reason="COWS scored on the paper flowsheet during the outage",
+    )
     on_team.append(
         services.register_patient(
             acting_user=nurse, program=program, care_team=team, **patient_fields(mrn="W-9", given_name="Never-admitted")

@@ -71,9 +71,10 @@ def treatment_plans(patient, nurse):
     treatment.amend_plan(acting_user=nurse, plan=second, version=2, reason="level of care changed")
 
 
-def moud(patient, nurse, start=ADMITTED + timedelta(hours=1)):
+def moud(patient, nurse, start=ADMITTED + timedelta(hours=1), cows_override_reason=""):
     """A buprenorphine-naloxone order, stopped; a dose given, one held, one recorded in error; two urine drug
-    screens, one with an expected and an unexpected positive, one entered in error."""
+    screens, one with an expected and an unexpected positive, one entered in error. The induction dose needs a
+    COWS recorded before it, or the reason it was given without one."""
     prescriber = make_user("fhir-prescriber", patient.program, Role.PRESCRIBER, patient.care_team)
     order = medication.order_medication(
         acting_user=prescriber,
@@ -94,6 +95,7 @@ def moud(patient, nurse, start=ADMITTED + timedelta(hours=1)):
         at=start + timedelta(hours=1),
         dose="8",
         note="COWS 9 before the dose",
+        cows_override_reason=cows_override_reason,
     )
     medication.record_administration(
         acting_user=nurse,
