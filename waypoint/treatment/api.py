@@ -19,7 +19,7 @@ from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
 from . import services
 from .access import access_session
-from .models import CounselingNote, GroupNote, PlanTemplate, ProgressNote, Session, TreatmentPlan
+from .models import CounselingNote, PlanTemplate, ProgressNote, Session, TreatmentPlan
 from .outcomes import plan_objective_status
 from .settings import modalities
 
@@ -338,25 +338,23 @@ def session_patient(request, session, patient_id):
 
 
 def session_data(request, session) -> dict:
-    visible = set(visible_patients(request.user, session.program).values_list("pk", flat=True))
-    marks = {m.patient_id: m.status for m in session.attendance.all()}
-    roster = [
-        {"patient": e.patient_id, "attendance": marks.get(e.patient_id)}
-        for e in session.roster.all()
-        if e.patient_id in visible
-    ]
-    note = GroupNote.objects.filter(session=session).prefetch_related("entries").first()
+    """The session as services.session_as_seen_by gives it (the same rows as the page), in the API's shape."""
+    seen = services.session_as_seen_by(request.user, session)
+    note = seen["note"]
     return {
         **SessionSerializer(session).data,
-        "roster": roster,
-        "hidden": session.roster.count() - len(roster),
+        "roster": [
+            {"patient": row["patient"].pk, "attendance": row["mark"].status if row["mark"] else None}
+            for row in seen["rows"]
+        ],
+        "hidden": seen["hidden"],
         "group_note": None
         if note is None
         else {
             "body": note.body,
             "written_by": note.written_by.username,
             "written_at": note.written_at,
-            "entries": {str(e.patient_id): e.text for e in note.entries.all() if e.patient_id in visible},
+            "entries": {str(row["patient"].pk): row["entry"] for row in seen["rows"] if row["entry"]},
         },
     }
 

@@ -597,6 +597,23 @@ def readable_session(user, session_id) -> Session | None:
     return session
 
 
+def session_as_seen_by(user, session: Session) -> dict:
+    """What a reader sees of a session, for the page and the API alike: a row for each rostered patient they may see
+    (the patient, the attendance mark, their part of the group note), how many others are on the roster, and the
+    group note."""
+    visible = set(visible_patients(user, session.program).values_list("pk", flat=True))
+    roster = list(session.roster.select_related("patient"))
+    marks = {m.patient_id: m for m in session.attendance.all()}
+    note = GroupNote.objects.filter(session=session).select_related("written_by").prefetch_related("entries").first()
+    parts = {e.patient_id: e.text for e in note.entries.all()} if note else {}
+    rows = [
+        {"patient": e.patient, "mark": marks.get(e.patient_id), "entry": parts.get(e.patient_id, "")}
+        for e in roster
+        if e.patient_id in visible
+    ]
+    return {"rows": rows, "hidden": len(roster) - len(rows), "note": note}
+
+
 def mark_busy(user, program, sessions) -> list[Session]:
     """Sets `busy` on each session the user may not open (an individual session of a patient outside their care
     teams): the schedule then shows its time only."""

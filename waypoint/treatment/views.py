@@ -29,7 +29,7 @@ from . import forms, services
 from .access import access_session
 from .codes import diagnosis_label
 from .due import due_for
-from .models import Attendance, GroupNote, PlanTemplate, ProgressNote, Session, TreatmentPlan
+from .models import Attendance, PlanTemplate, ProgressNote, Session, TreatmentPlan
 from .settings import CATEGORY_LABELS, MODALITIES, modalities
 
 
@@ -517,27 +517,15 @@ def session_new(request):
 
 
 def _session_context(request, session, roster_form=None, note_errors=None, attendance_errors=None):
-    visible = set(visible_patients(request.user, session.program).values_list("pk", flat=True))
-    roster = list(session.roster.select_related("patient"))
-    marks = {m.patient_id: m for m in session.attendance.all()}
-    note = GroupNote.objects.filter(session=session).prefetch_related("entries__patient").first()
-    rows = [
-        {
-            "patient": e.patient,
-            "mark": marks.get(e.patient_id),
-            "chosen": request.POST.get(f"status_{e.patient_id}")
-            or (marks[e.patient_id].status if e.patient_id in marks else ""),
-            "entry": next((x.text for x in note.entries.all() if x.patient_id == e.patient_id), "") if note else "",
-            "draft": request.POST.get(f"entry_{e.patient_id}", "") if request.method == "POST" else "",
-        }
-        for e in roster
-        if e.patient_id in visible
-    ]
+    """The session as services.session_as_seen_by gives it, with what was just typed (attendance, parts) kept."""
+    seen = services.session_as_seen_by(request.user, session)
+    for row in seen["rows"]:
+        pk, mark = row["patient"].pk, row["mark"]
+        row["chosen"] = request.POST.get(f"status_{pk}") or (mark.status if mark else "")
+        row["draft"] = request.POST.get(f"entry_{pk}", "")
     return {
         "session": session,
-        "rows": rows,
-        "hidden": len(roster) - len(rows),
-        "note": note,
+        **seen,
         "roster_form": roster_form or forms.RosterForm(),
         "note_errors": note_errors or {},
         "attendance_errors": attendance_errors or [],
