@@ -96,8 +96,11 @@ class InterventionForm(forms.Form):
 
 class UpdateGoalForm(forms.Form):
     item = forms.CharField(widget=forms.HiddenInput)
-    text = forms.CharField(
-        label="Goal", max_length=2000, widget=forms.TextInput(attrs={"placeholder": "In the patient's own words"})
+    text = forms.CharField(  # a draft may keep a goal not written yet: signing names it
+        label="Goal",
+        max_length=2000,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "In the patient's own words"}),
     )
 
 
