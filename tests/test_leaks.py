@@ -291,13 +291,22 @@ def individual_session(own):
     return Session.objects.get(kind="individual", roster__patient=own.patient)
 
 
+def individual_session_start(own):
+    """When the reader's own patient's individual session starts (now, for a record that has none: the attack
+    suite's patients)."""
+    from waypoint.treatment.models import Session
+
+    session = Session.objects.filter(kind="individual", roster__patient=own.patient).first()
+    return session.starts_at if session else timezone.now()
+
+
 def schedule_week(own):
-    week = timezone.localtime(individual_session(own).starts_at).date()
+    week = timezone.localtime(individual_session_start(own)).date()
     return reverse("treatment:schedule") + f"?week={week.isoformat()}"
 
 
 def sessions_around(own):
-    start = individual_session(own).starts_at - timedelta(minutes=1)
+    start = individual_session_start(own) - timedelta(minutes=1)
     return f"/api/v1/sessions/?start={start.strftime('%Y-%m-%dT%H:%M:%SZ')}"
 
 

@@ -8,6 +8,7 @@ CHART = "waypoint.patients.views.patient_chart"  # the chart page itself shows i
 
 
 def demographics_of(patient, user):
+    # sanctioned: the patient a disclosure was already authorised for (found through the access scope by the caller)
     return Patient.objects.filter(pk=patient.pk)
 
 

@@ -169,6 +169,7 @@ def _join_team(acting_user, patient: Patient, team: CareTeam, level_code: str, e
     """Put the patient on the team for the new level (same transaction as the admission or transfer)."""
     if patient.care_team_id == team.pk:
         return
+    # sanctioned: the patient this admission or transfer already holds
     Patient.objects.filter(pk=patient.pk).update(care_team=team, updated_at=timezone.now(), version=patient.version + 1)
     patient.care_team, patient.version = team, patient.version + 1
     write_timeline(
@@ -234,6 +235,7 @@ def check_capacity(
 def next_mrn(program: Program) -> str:
     """The next free MRN in the program's format (setting patients.mrn_format): nobody types one by hand."""
     pattern = registration.MRN_FORMAT.get(program)
+    # sanctioned: MRNs in use anywhere in the program (uniqueness, not reading anyone's record)
     number = Patient.objects.filter(program=program).count() + 1
     while Patient.objects.filter(program=program, mrn=pattern.format(number=number)).exists():
         number += 1

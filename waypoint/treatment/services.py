@@ -847,6 +847,7 @@ def patients_named_in(text: str, program) -> list[Patient]:
     """The program's patients whose given, family or preferred name appears in the text as a whole word, in any case:
     the roster's and everyone else's, since a group part lands in every attendee's chart."""
     text = " ".join(text.casefold().split())
+    # sanctioned: names of every patient of the program, compared only; a writer is told only those they may see
     return [
         patient
         for patient in Patient.objects.filter(program=program).select_related("program")

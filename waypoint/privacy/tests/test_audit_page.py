@@ -135,9 +135,9 @@ def test_a_nurse_director_or_administrator_is_refused(page, nurse, trail, progra
         assert page(user).get(URL).status_code == 403
 
 
-def test_the_privacy_officer_lands_on_the_audit_trail_and_a_nurse_on_the_patient_list(page, privacy_officer, nurse):
+def test_the_privacy_officer_lands_on_the_audit_trail_and_a_nurse_on_the_withdrawal_board(page, privacy_officer, nurse):
     assert page(privacy_officer).get("/").url == "/audit/"
-    assert page(nurse).get("/").url == "/patients/"
+    assert page(nurse).get("/").url == "/withdrawal/board/"
 
 
 def test_the_action_filter_takes_part_of_an_action(page, privacy_officer, trail):

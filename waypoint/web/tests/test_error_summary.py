@@ -12,7 +12,7 @@ def summary_of(response) -> str:
 def test_a_registration_with_missing_fields_lists_each_with_a_link_to_it(page, nurse):
     response = page(nurse).post(reverse("patients:register"), {"given_name": "Maria"})
     summary = summary_of(response)
-    assert '<a href="#id_family_name">' in summary and '<a href="#id_mrn">' in summary
+    assert '<a href="#id_family_name">' in summary and '<a href="#id_sex_at_birth">' in summary
     assert "need your attention" in summary
 
 
