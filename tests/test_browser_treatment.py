@@ -236,6 +236,28 @@ def test_the_plan_editor_saves_every_row_edited_with_one_save(browser_page, live
     assert plan.body["problems"][0]["interventions"][0]["frequency"] == "three times a week, 60 minutes"
 
 
+def test_typing_in_the_rows_is_never_lost_to_another_button_of_the_editor(
+    browser_page, live_server, nurse, patient, admitted
+):
+    """A row changed and not saved: removing an item is held back with a message, and the typing stays."""
+    plan = services.start_plan(acting_user=nurse, patient=patient)
+    plan = services.save_draft(acting_user=nurse, plan=plan, body=two_rows(nurse), revision=plan.revision)
+    page = browser_page
+    sign_in(page, live_server, "nurse")
+    page.goto(f"{live_server.url}/patients/{patient.pk}/plan/{plan.pk}/")
+    page.locator(".goal-update input[type=text]").first.fill("Keep my kids and stay alive")
+    page.locator("form.remove button", has_text="remove goal").first.click()
+    expect(page.locator("#rows_unsaved")).to_be_visible()
+    expect(page.locator("#rows_unsaved")).to_contain_text("not saved yet")
+    expect(page.locator(".goal-update input[type=text]").first).to_have_value("Keep my kids and stay alive")
+    plan.refresh_from_db()
+    assert plan.body["problems"][0]["interventions"], "the removal was held back"
+    page.click("button:has-text('Save changes to goals and interventions')")
+    expect(page.locator(".messages")).to_contain_text("1 change saved")
+    plan.refresh_from_db()
+    assert plan.body["problems"][0]["goals"][0]["text"] == "Keep my kids and stay alive"
+
+
 def two_rows(staff):
     return {
         "problems": [

@@ -84,3 +84,31 @@
     }
   });
 })();
+
+// A form whose fields are spread over the page (the plan editor's rows, `data-guards-unsaved`): while any of its
+// fields differs from what was loaded, another form of the page is not sent (it would reload the page and drop the
+// typing); a message next to the Save button says so, and leaving the page asks first.
+(() => {
+  const guarded = document.querySelector("form[data-guards-unsaved]");
+  if (!guarded) return;
+  const fields = () => Array.from(guarded.elements).filter((f) => f.type !== "hidden" && f.name);
+  const changed = () => fields().some((f) => (f.type === "checkbox" ? f.checked !== f.defaultChecked : f.value !== initial(f)));
+  const initial = (f) => (f.tagName === "SELECT" ? (Array.from(f.options).find((o) => o.defaultSelected) || f.options[0] || {}).value : f.defaultValue);
+  const notice = document.getElementById(guarded.dataset.guardsUnsaved);
+  let leaving = false;
+  document.addEventListener("submit", (event) => {
+    if (event.target === guarded) {
+      leaving = true;
+      return;
+    }
+    if (!changed()) return;
+    event.preventDefault();
+    if (notice) {
+      notice.hidden = false;
+      notice.focus();
+    }
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (!leaving && changed()) event.preventDefault();
+  });
+})();
