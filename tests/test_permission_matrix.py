@@ -359,7 +359,7 @@ MATRIX = {
             "birth_date": "1988-04-12",
             "sex_at_birth": "female",
             "phone": "555-0100",
-            "care_team": ctx.patient.care_team_id,  # an admitted patient stays on a team covering their level
+            "care_team": ctx.patient.care_team_id,  # the form shows it; without it the edit would take her off the team
         },
     ),
     "patients:admit": Case("GET", patient_url("patients:admit"), {"nurse": 200}, PAGE_DENIED),
