@@ -78,7 +78,9 @@ def a_ward(nurse, prescriber, patient, program):
         medication="buprenorphine",
         dose="4",
         route="sublingual",
-        frequency="every 2 hours as needed",
+        times_per_day=12,
+        min_interval_hours=2,
+        frequency="as needed",
         phase="induction",
         start_at=now - timedelta(hours=3),
     )
@@ -90,6 +92,7 @@ def a_ward(nurse, prescriber, patient, program):
             status="given",
             dose="4",
             at=now - timedelta(minutes=minutes),
+            cows_override_reason="COWS scored on the paper flowsheet",  # the layout is under test, not the rule
         )
 
 

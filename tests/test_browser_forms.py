@@ -127,7 +127,7 @@ def test_the_directors_navigation_stays_on_one_line_at_1280_and_groups_the_rest(
         )
     }
     assert len(tops) == 1, tops  # one line
-    nav.get_by_text("Care").click()
+    nav.get_by_text("Care", exact=True).click()
     nav.get_by_role("link", name="Withdrawal board").click()
     expect(page.locator("h1")).to_contain_text("Withdrawal")
     screenshot(page, "navigation-director-1280")

@@ -33,7 +33,6 @@ GROUPS: tuple[tuple[str, tuple[Link, ...]], ...] = (
             Link("Follow-ups", "screening:worklist", roles.CHART_READ),
             Link("Schedule", "treatment:schedule", roles.CHART_READ),
             Link("Plan reviews", "treatment:due", roles.CHART_READ),
-            Link("No care team", "patients:unassigned", roles.CHART_READ),  # the page also needs census reading
         ),
     ),
     (

@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE
+from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE
 from waypoint.accounts.scoping import program_scope, scopes_disabled
 from waypoint.patients import views as patient_views
 from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
+from waypoint.patients.queries import unassigned as unassigned_stays
 from waypoint.patients.services import record_read
 from waypoint.patients.views import program_or_403
 from waypoint.scales import INSTRUMENTS, get_instrument
@@ -186,6 +187,8 @@ def board_page(request):
     require(request.user, program.pk, CHART_READ)
     rows = board.build(program, visible_patients(request.user, program))
     record_read(request.user, "withdrawal.board.read", program=program, detail={"count": len(rows)})
+    # The charge nurse's alarm: admitted patients no covering team looks after (named on the work list it links to).
+    unassigned = len(unassigned_stays(program)) if has_permission(request.user, program.pk, CENSUS_READ) else 0
     template = "withdrawal/_board_rows.html" if request.htmx else "withdrawal/board.html"
     return render(
         request,
@@ -196,6 +199,7 @@ def board_page(request):
             "now": timezone.now(),
             "levels": board.board_levels(program),
             "urgency_rule": board.URGENCY_RULE,
+            "unassigned": unassigned,
         },
     )
 

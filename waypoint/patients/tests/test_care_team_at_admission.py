@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from conftest import make_user, patient_fields
@@ -106,6 +107,19 @@ def test_the_unassigned_work_list_shows_an_admitted_patient_no_team_covers(page,
     html = page(nurse).get("/patients/unassigned/").content.decode()
     assert "Maria Rivera" in html and "W-77" in html and "Harbor team does not cover 3.7-WM" in html
     assert AuditEvent.objects.filter(action="program.unassigned.read", actor=nurse).exists()
+
+
+def test_the_board_raises_the_alarm_while_an_admitted_patient_is_on_no_covering_team(
+    page, intake, nurse, team, program
+):
+    patient = register(intake, program)
+    services.admit(acting_user=intake, patient=patient, admitted_at=timezone.now(), level_code="3.7-WM")
+    assert "on no care team" not in page(nurse).get("/withdrawal/board/").content.decode()
+    CareTeam.objects.filter(pk=team.pk).update(levels=["1"])  # the team's levels changed after the admission
+    html = page(nurse).get("/withdrawal/board/").content.decode()
+    assert "1 admitted patient on no care team covering their level" in html
+    assert 'href="/patients/unassigned/"' in html  # a count here, the names on the work list it links to
+    assert 'href="/patients/unassigned/"' in page(nurse).get(reverse("patients:census")).content.decode()
 
 
 def test_the_unassigned_work_list_shows_no_other_programs_patient(page, north_nurse, intake, program):
