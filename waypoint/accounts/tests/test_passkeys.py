@@ -134,7 +134,9 @@ def test_without_a_passkey_the_code_step_offers_none(nurse):
 def test_a_passkey_passes_the_code_step_as_a_code_does(page, nurse):
     passkey, _ = register(page(nurse))
     client = password_step()
-    assert "Use your passkey" in client.get("/login/verify/?next=/patients/").content.decode()
+    code_page = client.get("/login/verify/?next=/patients/").content.decode()
+    assert "Use your passkey" in code_page
+    assert 'src="/static/django_otp_webauthn/otp_webauthn_auth.js"' in code_page  # the package's own file, no CDN
     key_after_password = client.session.session_key
     response = post_json(client, "authentication/begin/")
     assert response.status_code == 200
