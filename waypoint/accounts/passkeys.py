@@ -51,18 +51,23 @@ def start_registration(request, *, acting_user, name: str) -> str:
     return name
 
 
-@transaction.atomic
 def register(request, *, acting_user, helper, state: dict, data: dict) -> WebAuthnCredential:
     """Keep the passkey the browser made (verified by django-otp-webauthn against the challenge of this session),
-    under the name given before; audited."""
+    under the name given before; audited, and so is a passkey refused (nothing of it kept)."""
     if not two_factor.is_verified(acting_user):
         raise PermissionDenied("Pass the second factor before adding a passkey.")
     name = clean_name(request.session.get(NAME_SESSION_KEY, ""))
-    device = helper.register_complete(user=acting_user, state=state, data=data)
-    device.name = name
-    device.save(update_fields=["name"])
+    action, detail = "account.two_factor.passkey.add", {"passkey": name}
+    try:
+        with transaction.atomic():
+            device = helper.register_complete(user=acting_user, state=state, data=data)
+            device.name = name
+            device.save(update_fields=["name"])
+            audit.record(acting_user, action, obj=acting_user, detail=detail)
+    except Exception:
+        audit.record(acting_user, action, obj=acting_user, outcome="failed", detail=detail)
+        raise
     request.session.pop(NAME_SESSION_KEY, None)
-    audit.record(acting_user, "account.two_factor.passkey.add", obj=acting_user, detail={"passkey": name})
     return device
 
 
