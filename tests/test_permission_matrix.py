@@ -75,6 +75,15 @@ class Case:
     headers: dict = field(default_factory=dict)
 
 
+def passkey_of(user):
+    """A passkey of the user (its key material is never used by the matrix, which only opens its pages)."""
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    return WebAuthnCredential.objects.filter(user=user).first() or WebAuthnCredential.objects.create(
+        user=user, name="Work laptop", credential_id=b"matrix-passkey", public_key=b"-", sign_count=0
+    )
+
+
 def patient_url(name, *extra):
     return lambda ctx: reverse(name, args=[ctx.patient.pk, *extra])
 
@@ -727,6 +736,45 @@ MATRIX = {
     ),
     "two-factor-verify": Case(
         "GET", lambda ctx: reverse("two-factor-verify"), {"nurse": 302}, {"kiosk": 302, "anonymous": 302}
+    ),
+    # Passkeys: one's own (another person's answers 404). The registration calls answer a verified session that has
+    # not named the passkey yet with 400; the sign-in calls belong to the code step only, so a verified session
+    # gets 403 (the code step itself: accounts/tests/test_passkeys.py).
+    "passkey-add": Case(
+        "GET", lambda ctx: reverse("passkey-add"), {"nurse": 200, "north_nurse": 200}, {"kiosk": 302, "anonymous": 302}
+    ),
+    "passkey-remove": Case(
+        "GET",
+        lambda ctx: reverse("passkey-remove", args=[passkey_of(ctx.nurse).pk]),
+        {"nurse": 200},
+        {"north_nurse": 404, "kiosk": 302, "anonymous": 302},
+    ),
+    "otp_webauthn:credential-registration-begin": Case(
+        "POST",
+        lambda ctx: reverse("otp_webauthn:credential-registration-begin"),
+        {"nurse": 400},
+        {"kiosk": 302, "anonymous": 302},
+    ),
+    "otp_webauthn:credential-registration-complete": Case(
+        "POST",
+        lambda ctx: reverse("otp_webauthn:credential-registration-complete"),
+        {"nurse": 400},
+        {"kiosk": 302, "anonymous": 302},
+    ),
+    "otp_webauthn:credential-authentication-begin": Case(
+        "POST",
+        lambda ctx: reverse("otp_webauthn:credential-authentication-begin"),
+        {"nurse": 403},
+        {"kiosk": 302, "anonymous": 302},
+    ),
+    "otp_webauthn:credential-authentication-complete": Case(
+        "POST",
+        lambda ctx: reverse("otp_webauthn:credential-authentication-complete"),
+        {"nurse": 403},
+        {"kiosk": 302, "anonymous": 302},
+    ),
+    "otp_webauthn:js-i18n-catalog": Case(
+        "GET", lambda ctx: reverse("otp_webauthn:js-i18n-catalog"), {"nurse": 200}, {"kiosk": 302, "anonymous": 302}
     ),
     "fhir:search": Case(
         "GET",

@@ -84,3 +84,24 @@ def test_files_the_service_creates_are_readable_by_the_service_user_only(monkeyp
     settings_with(monkeypatch)
     (tmp_path / "created").write_text("x")
     assert stat.S_IMODE(os.stat(tmp_path / "created").st_mode) == 0o600
+
+
+def test_passkeys_answer_to_the_address_the_environment_names(monkeypatch):
+    for name in ("WAYPOINT_PASSKEY_RP_ID", "WAYPOINT_PASSKEY_RP_NAME", "WAYPOINT_PASSKEY_ORIGINS"):
+        monkeypatch.delenv(name, raising=False)
+    development = settings_with(monkeypatch)
+    assert development.OTP_WEBAUTHN_RP_ID == "localhost"
+    assert development.OTP_WEBAUTHN_ALLOWED_ORIGINS == ["http://localhost:8000"]
+    assert development.OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN is False  # a second factor, never instead of the password
+    site = settings_with(
+        monkeypatch,
+        WAYPOINT_PASSKEY_RP_ID="waypoint.clinic.example",
+        WAYPOINT_PASSKEY_RP_NAME="Harbor Recovery",
+        WAYPOINT_PASSKEY_ORIGINS="https://waypoint.clinic.example, https://intake.waypoint.clinic.example",
+    )
+    assert site.OTP_WEBAUTHN_RP_ID == "waypoint.clinic.example"
+    assert site.OTP_WEBAUTHN_RP_NAME == "Harbor Recovery"
+    assert site.OTP_WEBAUTHN_ALLOWED_ORIGINS == [
+        "https://waypoint.clinic.example",
+        "https://intake.waypoint.clinic.example",
+    ]

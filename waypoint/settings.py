@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "waypoint.accounts",
     "waypoint.privacy",
     "waypoint.patients",
@@ -230,6 +231,14 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Two-factor sign-in (django-otp, TOTP): every staff account enrols an authenticator app; see accounts/two_factor.py.
 OTP_TOTP_ISSUER = "Waypoint"
 OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubling after each failed code (django-otp), besides the lockout
+# Passkeys (django-otp-webauthn) as the second factor instead of a code (accounts/passkeys.py), never instead of
+# the password. The relying party id is the site's domain (a passkey works only there: changing it means every
+# passkey is registered again); the origins are the exact addresses people sign in at, https:// only but for
+# http://localhost in development (docs/operations.md).
+OTP_WEBAUTHN_RP_ID = os.environ.get("WAYPOINT_PASSKEY_RP_ID", "localhost").strip()
+OTP_WEBAUTHN_RP_NAME = os.environ.get("WAYPOINT_PASSKEY_RP_NAME", "Waypoint").strip()
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("WAYPOINT_PASSKEY_ORIGINS", "http://localhost:8000")
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # The key that signs the audit chain's checkpoints (privacy/audit_signing.py), kept out of the database. Empty: a
 # development key generated in var/audit_key (mode 0600). Production refuses to start without it (docs/operations.md).

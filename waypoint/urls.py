@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from waypoint.accounts import passkey_views
 from waypoint.accounts import views as accounts
 from waypoint.web import views as web
 from waypoint.withdrawal.urls import kiosk_patterns
@@ -20,6 +21,9 @@ urlpatterns = [
     path("login/verify/", accounts.two_factor_verify, name="two-factor-verify"),
     path("account/two-factor/", accounts.two_factor_manage, name="two-factor"),
     path("account/two-factor/enrol/", accounts.two_factor_enrol, name="two-factor-enrol"),
+    path("account/two-factor/passkeys/new/", passkey_views.passkey_add, name="passkey-add"),
+    path("account/two-factor/passkeys/<int:pk>/remove/", passkey_views.passkey_remove, name="passkey-remove"),
+    path("account/passkeys/", include(passkey_views)),
     path("program/", web.switch_program, name="switch-program"),
     path("", include("waypoint.patients.urls")),
     path("", include("waypoint.withdrawal.urls")),

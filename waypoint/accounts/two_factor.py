@@ -37,6 +37,7 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from waypoint.privacy import audit
 from waypoint.privacy.models import AuditEvent
@@ -47,7 +48,18 @@ AUTHENTICATOR_NAME = "Authenticator app"
 PENDING_NAME = "pending"
 PENDING_SESSION_KEY = "waypoint_pending_authenticator"
 # Pages an authenticated session may reach before its second factor: the two-factor steps and sign-out.
-OPEN_TO_UNVERIFIED = {"two-factor-verify", "two-factor-enrol", "logout", "login", "healthz", "api-schema"}
+OPEN_TO_UNVERIFIED = {
+    "two-factor-verify",
+    "two-factor-enrol",
+    "logout",
+    "login",
+    "healthz",
+    "api-schema",
+    # A passkey instead of the code (accounts/passkey_views.py): its two calls and the script's texts.
+    "otp_webauthn:credential-authentication-begin",
+    "otp_webauthn:credential-authentication-complete",
+    "otp_webauthn:js-i18n-catalog",
+}
 
 
 def authenticator(user) -> TOTPDevice | None:
@@ -181,10 +193,11 @@ def check_code(user, token: str):
 
 
 def recovery_uses_since_last_authenticator_sign_in(user) -> list:
-    """When recovery codes signed this account in since it last signed in with its authenticator app: shown to the
-    person at their next sign-in, since a recovery code someone else used would otherwise go unnoticed."""
+    """When recovery codes signed this account in since it last signed in with its authenticator app or a passkey:
+    shown to the person at their next sign-in, since a recovery code someone else used would otherwise go unnoticed."""
     sign_ins = AuditEvent.objects.filter(actor=user, action="auth.two_factor", outcome=AuditEvent.Outcome.SUCCESS)
-    last_own = sign_ins.filter(detail__device=TOTPDevice.__name__).order_by("-id").values_list("id", flat=True).first()
+    own = [TOTPDevice.__name__, WebAuthnCredential.__name__]
+    last_own = sign_ins.filter(detail__device__in=own).order_by("-id").values_list("id", flat=True).first()
     recovery = sign_ins.filter(detail__device=RecoveryCodeDevice.__name__, id__gt=last_own or 0)
     return list(recovery.order_by("at").values_list("at", flat=True))
 
@@ -277,12 +290,13 @@ def new_recovery_codes(*, acting_user) -> list[str]:
 
 @transaction.atomic
 def remove(*, acting_user, user, reason: str) -> None:
-    """Remove the authenticator and the recovery codes: the account must enrol again at its next request.
+    """Remove the authenticator, the recovery codes and the passkeys: the account must enrol again at its next request.
     Every other session of the user ends (their second factor was this one)."""
     from .services import sessions_of
 
     TOTPDevice.objects.filter(user=user).delete()
     RecoveryCodeDevice.objects.filter(user=user).delete()
+    WebAuthnCredential.objects.filter(user=user).delete()
     audit.record(acting_user, "account.two_factor.remove", obj=user, detail={"user": user.username, "reason": reason})
     for session in sessions_of(user):
         session.delete()

@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from waypoint.privacy import audit
 from waypoint.web.security import clear_site_data
 
-from . import sessions, two_factor
+from . import passkeys, sessions, two_factor
 from .models import RecoveryCodeDevice
 from .services import end_all_sessions
 
@@ -136,7 +136,12 @@ def two_factor_verify(request):
             two_factor.end_locked_session(request)
             return locked_out(request)
         form.add_error("token", "That code is not right.")
-    context = {"form": form, "next": two_factor.safe_next(request), "demo_key": demo_key()}
+    context = {
+        "form": form,
+        "next": two_factor.safe_next(request),
+        "demo_key": demo_key(),
+        "passkey": passkeys.has_passkey(user),
+    }
     return render(request, "accounts/two_factor_verify.html", context)
 
 
@@ -216,5 +221,10 @@ def two_factor_manage(request):
     return render(
         request,
         "accounts/two_factor_manage.html",
-        {"form": form, "device": two_factor.authenticator(user), "remaining": recovery.remaining() if recovery else 0},
+        {
+            "form": form,
+            "device": two_factor.authenticator(user),
+            "remaining": recovery.remaining() if recovery else 0,
+            "passkeys": passkeys.passkeys_of(user),
+        },
     )
