@@ -80,3 +80,31 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(browser
     page.fill("#id_password", "not-the-password")
     page.click("button[type=submit]")
     expect(page.locator("[data-error-summary]")).to_contain_text("Please enter a correct username and password")
+
+
+def test_a_patient_the_intake_coordinator_admits_with_the_default_team_is_on_the_nurses_board(
+    browser_page, live_server, intake, nurse
+):
+    """Registered with the care-team field left at its default and admitted to withdrawal management: the nurse of
+    the team covering that level finds the new patient on her board (such a patient used to land on no team)."""
+    page = browser_page
+    sign_in(page, live_server, "intake")
+    page.goto(f"{live_server.url}/patients/new/")
+    page.fill("#id_given_name", "Dana")
+    page.fill("#id_family_name", "Whitfield")
+    page.fill("#id_birth_date", "1991-07-02")
+    page.select_option("#id_sex_at_birth", "female")
+    page.click("main button:has-text('Save')")
+    expect(page.locator("h1")).to_have_text("Dana Whitfield")
+    page.click("text=Admit")
+    page.fill("#id_admitted_at", "2026-01-05T09:30")
+    page.select_option("#id_level_of_care", "3.7-WM")
+    page.click("button:has-text('Admit')")
+    expect(page.locator(".messages")).to_contain_text("admitted")
+    expect(page.locator(".chart-header")).to_contain_text("Harbor team")
+
+    page.context.clear_cookies()
+    sign_in(page, live_server, "nurse")
+    expect(page.locator("h1")).to_contain_text("Withdrawal board")
+    expect(page.locator("#board")).to_contain_text("Dana Whitfield")
+    expect(page.locator("body")).not_to_contain_text("on no care team")
