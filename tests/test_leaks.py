@@ -301,7 +301,9 @@ def individual_session_start(own):
 
 
 def schedule_week(own):
-    week = timezone.localtime(individual_session_start(own)).date()
+    """The schedule page for the week of the reader's own patient's individual session, in the program's time zone
+    (the page's weeks are the program's: at 00:40 UTC on a Monday it is still Sunday in New York)."""
+    week = timezone.localtime(individual_session_start(own), own.patient.program.tz).date()
     return reverse("treatment:schedule") + f"?week={week.isoformat()}"
 
 

@@ -421,7 +421,7 @@ def test_the_schedule_shows_another_teams_individual_session_as_busy_only(
     counselor, counselor_off_team, program, admitted, patient, page, api
 ):
     session = one_to_one(counselor, program, patient)
-    week = timezone.localtime(session.starts_at).date().isoformat()
+    week = timezone.localtime(session.starts_at, program.tz).date().isoformat()  # the schedule's weeks are the program's
     html = page(counselor_off_team).get(reverse("treatment:schedule"), {"week": week}).content.decode()
     assert "Busy" in html and "Her relapse last weekend" not in html and "Individual therapy" not in html
     start = (session.starts_at - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
