@@ -9,17 +9,22 @@ programs says so with `scopes_disabled()` and a comment naming why (the list, wi
 programs, not the care-team rule.
 """
 
+from contextlib import AbstractContextManager
+from typing import Any, cast
+
 from django.db import models
 from django_scopes import ScopedManager, scope, scopes_disabled
 
 __all__ = ["program_scope", "program_scoped", "scopes_disabled"]
 
 
-def program_scoped(queryset_class: type[models.QuerySet] = models.QuerySet) -> models.Manager:
+def program_scoped(queryset_class: type[models.QuerySet[Any]] = models.QuerySet) -> models.Manager[Any]:
     """The default manager of a clinical record: its rows belong to the program named by its `program` field."""
-    return ScopedManager(_manager_class=models.Manager.from_queryset(queryset_class), program="program")
+    # django_scopes has no type information: its ScopedManager builds a subclass of the manager class given
+    manager = ScopedManager(_manager_class=models.Manager.from_queryset(queryset_class), program="program")
+    return cast(models.Manager[Any], manager)
 
 
-def program_scope(*program_ids: int):
+def program_scope(*program_ids: int) -> AbstractContextManager[None]:
     """Queries of clinical records inside this block see the rows of these programs only (none given: no rows)."""
-    return scope(program=list(program_ids))
+    return cast(AbstractContextManager[None], scope(program=list(program_ids)))

@@ -13,10 +13,13 @@ bulk export: both ask `reader_for(user, program)` and go only through the Reader
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 
+from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import CHART_READ, FHIR_RECEIVE
 from waypoint.patients.access import has_permission, visible_patients
 from waypoint.patients.models import Patient
@@ -27,6 +30,9 @@ from waypoint.privacy.services import _covers
 
 from .registry import ResourceKind
 
+if TYPE_CHECKING:
+    from .models import ExternalClient
+
 DISCLOSURE_CHANNEL = "fhir"
 
 
@@ -35,7 +41,7 @@ class Reader:
 
     external = False
 
-    def __init__(self, user, program):
+    def __init__(self, user: User, program: Program) -> None:
         self.user = user
         self.program = program
 
@@ -45,7 +51,7 @@ class Reader:
     def patients(self, kind: ResourceKind) -> QuerySet[Patient]:
         raise NotImplementedError
 
-    def rows(self, kind: ResourceKind) -> QuerySet:
+    def rows(self, kind: ResourceKind) -> QuerySet[Any]:
         """The kind's rows of this program that this client may receive (none when it may receive none)."""
         rows = kind.queryset().filter(**{kind.program_field: self.program.pk})
         if not self.may_receive(kind):
@@ -55,7 +61,7 @@ class Reader:
         lookup = f"{kind.patient_field}__in" if kind.patient_field else "pk__in"
         return rows.filter(**{lookup: self.patients(kind).values("pk")})
 
-    def record_release(self, kind: ResourceKind, patient_ids: set[int]) -> None:
+    def record_release(self, kind: ResourceKind, patient_ids: set[int]) -> list[Disclosure] | None:
         raise NotImplementedError
 
 
@@ -81,7 +87,7 @@ class StaffReader(Reader):
 class ExternalReader(Reader):
     external = True
 
-    def __init__(self, user, program, client):
+    def __init__(self, user: User, program: Program, client: ExternalClient) -> None:
         super().__init__(user, program)
         self.client = client
         self._covered: dict[str, set[int]] = {}
@@ -167,7 +173,7 @@ class ExternalReader(Reader):
         return made
 
 
-def reader_for(user, program) -> Reader:
+def reader_for(user: User, program: Program | None) -> Reader:
     """The Reader for this client in this program; PermissionDenied when it may receive nothing there."""
     if program is None:
         raise PermissionDenied("This account belongs to no program.")
@@ -183,5 +189,5 @@ def reader_for(user, program) -> Reader:
     raise PermissionDenied("Your role in this program does not allow reading patient records.")
 
 
-def notice_for(program) -> str:
-    return privacy_settings.PART2_NOTICE.get(program)
+def notice_for(program: Program) -> str:
+    return str(privacy_settings.PART2_NOTICE.get(program))

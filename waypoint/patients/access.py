@@ -8,38 +8,46 @@ everyone else sees the patients of the care teams they are on, plus any patient 
 break-the-glass emergency access while it lasts. Anything else is not found (404).
 """
 
+from contextlib import AbstractContextManager
+from typing import Any, cast
+
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from waypoint.accounts.models import CareTeam, Membership, Program
+from waypoint.accounts.models import CareTeam, Membership, Program, User
 from waypoint.accounts.roles import CHART_READ, PROGRAM_WIDE, role_allows
 from waypoint.accounts.scoping import program_scope
 from waypoint.privacy.models import EmergencyAccess
 
 from .models import Patient
 
+# who asks: the signed-in user of a request, or nobody signed in (who sees nothing)
+Viewer = User | AnonymousUser
 
-def memberships(user) -> list[Membership]:
+
+def memberships(user: Viewer) -> list[Membership]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cache = getattr(user, "_waypoint_memberships", None)
     if cache is None:
         cache = list(Membership.objects.filter(user=user).select_related("program"))
-        user._waypoint_memberships = cache
+        cast(Any, user)._waypoint_memberships = cache  # a per-request cache, not a declared attribute
     return cache
 
 
-def user_scope(user):
+def user_scope(user: Viewer) -> AbstractContextManager[None]:
     """The program scope of a request: the programs the user belongs to (none when signed out)."""
     return program_scope(*(membership.program_id for membership in memberships(user)))
 
 
-def visible_patients(user, program: Program | None = None) -> QuerySet[Patient]:
+def visible_patients(user: Viewer, program: Program | None = None) -> QuerySet[Patient]:
     """The patients this user may see, optionally narrowed to one program."""
     rule = Q(pk__in=[])
     team_ids = None
+    member = cast(User, user)  # the loop runs only for a signed-in user: memberships() is empty for anyone else
     for membership in memberships(user):
         if program is not None and membership.program_id != program.pk:
             continue
@@ -51,36 +59,36 @@ def visible_patients(user, program: Program | None = None) -> QuerySet[Patient]:
             if team_ids is None:
                 # a subquery (no round trip of its own) on the membership table itself: `user.care_teams` would
                 # build a related manager on every call, which cost as much as the patient query it narrows
-                team_ids = CareTeam.members.through.objects.filter(user_id=user.pk).values("careteam_id")
+                team_ids = CareTeam.members.through.objects.filter(user_id=member.id).values("careteam_id")
             rule |= Q(program_id=membership.program_id, care_team_id__in=team_ids)
             emergency = EmergencyAccess.objects.filter(
-                user=user, program_id=membership.program_id, expires_at__gt=timezone.now()
+                user=member, program_id=membership.program_id, expires_at__gt=timezone.now()
             ).values("patient_id")
             rule |= Q(program_id=membership.program_id, pk__in=emergency)
     return Patient.objects.filter(rule)  # sanctioned: this is the rule itself
 
 
-def access_patient(user, pk, program: Program | None = None) -> Patient:
+def access_patient(user: Viewer, pk: object, program: Program | None = None) -> Patient:
     """The patient with this id if the user may see them (optionally in that program only). A patient who does not
     exist and one the user may not see answer the same 404, so an id reveals nothing."""
     return get_object_or_404(visible_patients(user, program).select_related("program", "care_team"), pk=pk)
 
 
-def access_record(patient: Patient, records, pk):
+def access_record(patient: Patient, records: type[Model] | QuerySet[Any], pk: object) -> Any:
     """One of this patient's records (`records`: its model, or a queryset of it) by id: a record of another patient,
     of another program or of none at all is the same 404. Find the patient with `access_patient` first."""
     return get_object_or_404(records, pk=pk, patient=patient)
 
 
-def role_in(user, program_id: int) -> str | None:
+def role_in(user: Viewer, program_id: int) -> str | None:
     return next((m.role for m in memberships(user) if m.program_id == program_id), None)
 
 
-def has_permission(user, program_id: int, permission: str) -> bool:
+def has_permission(user: Viewer, program_id: int, permission: str) -> bool:
     role = role_in(user, program_id)
     return role is not None and role_allows(role, permission)
 
 
-def require(user, program_id: int, permission: str) -> None:
+def require(user: Viewer, program_id: int, permission: str) -> None:
     if not has_permission(user, program_id, permission):
         raise PermissionDenied(f"Your role in this program does not allow {permission}.")

@@ -3,6 +3,8 @@ record belongs to, and write the patient's timeline line (capped to the column's
 
 from datetime import datetime
 
+from waypoint.accounts.models import User
+
 from .models import Episode, Patient, TimelineEntry
 
 SUMMARY_LIMIT: int = TimelineEntry._meta.get_field("summary").max_length or 300
@@ -23,7 +25,9 @@ def capped(summary: str) -> str:
     return summary if len(summary) <= SUMMARY_LIMIT else summary[: SUMMARY_LIMIT - 1] + "…"
 
 
-def write_timeline(patient: Patient, kind: str, summary: str, *, at: datetime, by, episode=None) -> TimelineEntry:
+def write_timeline(
+    patient: Patient, kind: str, summary: str, *, at: datetime, by: User, episode: Episode | None = None
+) -> TimelineEntry:
     """One line on the patient's timeline, in the caller's transaction."""
     return TimelineEntry.objects.create(
         program_id=patient.program_id,

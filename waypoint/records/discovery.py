@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 from django.utils.module_loading import autodiscover_modules
@@ -26,6 +27,6 @@ def for_fhir_kind(fhir_key: str) -> registry.RecordKind | None:
     return registry.for_fhir_kind(fhir_key)
 
 
-def for_information(kinds) -> list[registry.RecordKind]:
+def for_information(kinds: Iterable[str]) -> list[registry.RecordKind]:
     load()
     return registry.for_information(kinds)

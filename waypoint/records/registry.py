@@ -34,7 +34,7 @@ class RecordKind:
     patient_field: str  # lookup from a row to its Patient ("" for the Patient itself)
     part2: bool  # holds substance use disorder information (42 CFR Part 2)
     information_kind: str  # the consent's kind of information (privacy.InformationKind value) that covers it
-    rows: Callable[..., Iterable]  # (patient, user) -> the patient's rows a disclosure of this kind holds
+    rows: Callable[..., Iterable[Any]]  # (patient, user) -> the patient's rows a disclosure of this kind holds
     columns: tuple[tuple[str, str], ...]  # (key, printed heading) of what `render` returns, in print order
     render: Callable[[Any], dict[str, Any]]  # one row -> {key: value} for every column (values: text, numbers, times)
     fhir_kinds: tuple[str, ...] = ()  # keys of waypoint.fhir.registry.KINDS that carry its rows' content
