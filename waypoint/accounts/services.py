@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from waypoint.privacy import audit
 
-from .models import ApiToken, Membership
+from .models import ApiToken, Membership, User
 from .roles import STAFF_MANAGE, role_allows
 
 SESSION_USER_KEY = "_auth_user_id"
 
 
-def sessions_of(user) -> list[Session]:
+def sessions_of(user: User) -> list[Session]:
     """The unexpired database sessions signed in as this user."""
     found = []
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
@@ -23,7 +23,7 @@ def sessions_of(user) -> list[Session]:
 
 
 @transaction.atomic
-def end_all_sessions(*, acting_user, user, reason: str) -> dict:
+def end_all_sessions(*, acting_user: User | None, user: User, reason: str) -> dict[str, int]:
     """End every session of `user` and revoke every API token still usable. Returns the counts."""
     sessions = sessions_of(user)
     Session.objects.filter(session_key__in=[s.session_key for s in sessions]).delete()
@@ -35,14 +35,14 @@ def end_all_sessions(*, acting_user, user, reason: str) -> dict:
     return counts
 
 
-def can_manage(acting_user, user) -> bool:
+def can_manage(acting_user: User, user: User) -> bool:
     """An administrator may manage the accounts of staff in a program where they administer."""
     mine = {m.program_id for m in Membership.objects.filter(user=acting_user) if role_allows(m.role, STAFF_MANAGE)}
     theirs = set(Membership.objects.filter(user=user).values_list("program_id", flat=True))
     return bool(mine & theirs) and acting_user.is_active
 
 
-def deactivate(*, acting_user, user, reason: str) -> dict:
+def deactivate(*, acting_user: User | None, user: User, reason: str) -> dict[str, int]:
     """Deactivate an account: it can no longer sign in, and its sessions and API tokens end now.
 
     `acting_user` None: the `waypoint` command line (an operator with shell access). A refusal is audited.
@@ -54,7 +54,7 @@ def deactivate(*, acting_user, user, reason: str) -> dict:
 
 
 @transaction.atomic
-def _deactivate(acting_user, user, reason: str) -> dict:
+def _deactivate(acting_user: User | None, user: User, reason: str) -> dict[str, int]:
     user.is_active = False
     user.save(update_fields=["is_active"])
     audit.record(acting_user, "account.deactivate", obj=user, detail={"user": user.username, "reason": reason})

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from waypoint.accounts.models import User
 from waypoint.accounts.roles import DRUG_SCREEN_WRITE
 from waypoint.medication.models import MedicationOrder
 from waypoint.patients.access import require
@@ -23,7 +24,13 @@ from .models import DrugScreen
 
 @transaction.atomic
 def record_screen(
-    *, acting_user, patient: Patient, collected_at: datetime, observed: bool, results: dict, note: str = ""
+    *,
+    acting_user: User,
+    patient: Patient,
+    collected_at: datetime,
+    observed: bool,
+    results: dict[str, str],
+    note: str = "",
 ) -> DrugScreen:
     """Errors: `collected_at`, `observed`, `results` (none tested), `results.<analyte>` (unknown analyte or
     result)."""
@@ -74,7 +81,7 @@ def record_screen(
 
 
 @transaction.atomic
-def mark_screen_in_error(*, acting_user, screen: DrugScreen, reason: str) -> DrugScreen:
+def mark_screen_in_error(*, acting_user: User, screen: DrugScreen, reason: str) -> DrugScreen:
     """A screen recorded by mistake stays, marked entered-in-error with the reason, out of every figure."""
     require(acting_user, screen.program_id, DRUG_SCREEN_WRITE)
     screen = DrugScreen.objects.select_for_update().select_related("patient").get(pk=screen.pk)

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from waypoint.accounts.models import Membership, User
+from waypoint.accounts.models import Membership, Program, User
 from waypoint.accounts.roles import STAFF_MANAGE, Role
 from waypoint.patients.access import require
 from waypoint.privacy import audit
@@ -14,7 +14,7 @@ from .models import ExternalClient
 
 @transaction.atomic
 def register_external_client(
-    *, acting_user, program, username: str, recipient: str, purpose: str = Purpose.TREATMENT
+    *, acting_user: User | None, program: Program, username: str, recipient: str, purpose: str = Purpose.TREATMENT
 ) -> ExternalClient:
     """A new account with the role `external_system` in the program (no password: it signs in with API tokens
     only) and its recipient name and purpose, which a patient's consent must name for anything to reach it.

@@ -5,11 +5,13 @@ Nothing is written when any of them fails.
 """
 
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import EPISODE_MANAGE
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
@@ -18,13 +20,13 @@ from waypoint.patients.services import CLOCK_SKEW
 from waypoint.placement import rules
 from waypoint.placement.levels import EDITIONS, LEVELS
 
-from .models import PlacementAssessment
+from .models import PlacementAssessment, RuleTableVersion
 from .rule_tables import table_in_force
 
 KEYS = tuple(f"d{n}" for n in range(1, rules.DIMENSION_COUNT + 1))
 
 
-def clean_ratings(ratings, notes) -> tuple[list[int], list[str]]:
+def clean_ratings(ratings: object, notes: object) -> tuple[list[int], list[str]]:
     errors = {}
     if not isinstance(ratings, dict):
         raise ValidationError({"ratings": "Expected an object of ratings d1..d6, each 0-4."})
@@ -51,7 +53,9 @@ def clean_ratings(ratings, notes) -> tuple[list[int], list[str]]:
     return clean, [notes.get(key, "").strip() for key in KEYS]
 
 
-def _recommend(program, ratings):
+def _recommend(
+    program: Program, ratings: list[int]
+) -> tuple[dict[str, Any], RuleTableVersion | None, rules.Recommendation]:
     table, version = table_in_force(program)
     return table, version, rules.recommend(table, ratings)
 
@@ -59,10 +63,10 @@ def _recommend(program, ratings):
 @transaction.atomic
 def record_placement(
     *,
-    acting_user,
+    acting_user: User,
     patient: Patient,
-    ratings,
-    notes=None,
+    ratings: object,
+    notes: object = None,
     decided_level: str = "",
     reason: str = "",
     reason_text: str = "",
@@ -79,6 +83,7 @@ def record_placement(
     if at > timezone.now() + CLOCK_SKEW:
         raise ValidationError({"at": "The assessment time is in the future."})
     table, version, result = _recommend(program, clean)
+    assert result.level is not None  # a table is saved only when it recommends one level for every combination
     decided_level = (decided_level or "").strip() or result.level
     errors = {}
     if (edition, decided_level) not in LEVELS:

@@ -5,18 +5,20 @@ Every error names its key: `instrument`, `taken_at`, `late_entry_reason`, `respo
 """
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
 from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
 from waypoint.privacy import audit
-from waypoint.scales import INSTRUMENTS, ScoreError, get_instrument, score
+from waypoint.scales import INSTRUMENTS, Instrument, ScoreError, ScoreResult, get_instrument, score
 from waypoint.web.errors import StaleVersion
 
 from . import settings as protocol
@@ -27,13 +29,13 @@ KIOSK_INSTRUMENTS = ("sows-handelsman", "sows-gossop", "craving-nrs")
 KIOSK_MINUTES = 30
 
 
-def _instrument(code):
+def _instrument(code: str) -> Instrument:
     if code not in INSTRUMENTS:
         raise ValidationError({"instrument": f"Unknown instrument {code!r}; known: {', '.join(INSTRUMENTS)}."})
     return get_instrument(code)
 
 
-def _scored(instrument, responses, vitals):
+def _scored(instrument: Instrument, responses: object, vitals: object) -> tuple[ScoreResult, dict[str, int | Decimal]]:
     """Score and check vitals together, so that every offending key is reported at once."""
     errors = {}
     try:
@@ -41,7 +43,7 @@ def _scored(instrument, responses, vitals):
     except VitalsError as error:
         errors.update(error.errors)
         clean = {}
-    result = None
+    result: ScoreResult | None = None
     if not isinstance(responses, dict):
         errors["responses"] = "Expected an object of item scores."
     else:
@@ -52,10 +54,11 @@ def _scored(instrument, responses, vitals):
                 errors[key if key.startswith("vitals.") else f"responses.{key}"] = message
     if errors:
         raise ValidationError(errors)
+    assert result is not None  # scored, or an error was raised above
     return result, clean
 
 
-def _check_time(program, taken_at: datetime, late_entry_reason: str) -> None:
+def _check_time(program: Program, taken_at: datetime, late_entry_reason: str) -> None:
     now = timezone.now()
     if taken_at > now + CLOCK_SKEW:
         raise ValidationError({"taken_at": "The assessment time is in the future."})
@@ -71,17 +74,17 @@ def _check_time(program, taken_at: datetime, late_entry_reason: str) -> None:
 
 def _store(
     *,
-    acting_user,
-    patient,
-    instrument,
-    result,
-    vitals,
-    taken_at,
-    note,
-    late_entry_reason,
-    source,
-    replaces=None,
-    change_reason="",
+    acting_user: User,
+    patient: Patient,
+    instrument: Instrument,
+    result: ScoreResult,
+    vitals: dict[str, int | Decimal],
+    taken_at: datetime,
+    note: str,
+    late_entry_reason: str,
+    source: str,
+    replaces: Assessment | None = None,
+    change_reason: str = "",
 ) -> Assessment:
     return Assessment.objects.create(
         program_id=patient.program_id,
@@ -122,11 +125,11 @@ def _timeline_line(assessment: Assessment, verb: str) -> None:
 @transaction.atomic
 def record_assessment(
     *,
-    acting_user,
+    acting_user: User,
     patient: Patient,
     instrument: str,
-    responses,
-    vitals=None,
+    responses: object,
+    vitals: object = None,
     taken_at: datetime,
     note: str = "",
     late_entry_reason: str = "",
@@ -172,11 +175,11 @@ def _current_version(assessment: Assessment, version: int | None) -> Assessment:
 @transaction.atomic
 def amend_assessment(
     *,
-    acting_user,
+    acting_user: User,
     assessment: Assessment,
-    responses,
-    vitals=None,
-    taken_at=None,
+    responses: object,
+    vitals: object = None,
+    taken_at: datetime | None = None,
     note: str = "",
     reason: str,
     version: int | None = None,
@@ -212,7 +215,7 @@ def amend_assessment(
 
 @transaction.atomic
 def mark_entered_in_error(
-    *, acting_user, assessment: Assessment, reason: str, version: int | None = None
+    *, acting_user: User, assessment: Assessment, reason: str, version: int | None = None
 ) -> Assessment:
     require(acting_user, assessment.program_id, EPISODE_MANAGE)
     if not reason.strip():
@@ -227,7 +230,7 @@ def mark_entered_in_error(
 
 
 @transaction.atomic
-def open_kiosk(*, acting_user, patient: Patient) -> KioskSession:
+def open_kiosk(*, acting_user: User, patient: Patient) -> KioskSession:
     require(acting_user, patient.program_id, EPISODE_MANAGE)
     kiosk = KioskSession.objects.create(
         program_id=patient.program_id,
@@ -247,7 +250,7 @@ def close_kiosk(kiosk: KioskSession) -> None:
         audit.record(kiosk.opened_by, "kiosk.close", patient=kiosk.patient, obj=kiosk)
 
 
-def record_self_report(*, kiosk: KioskSession, instrument: str, responses) -> Assessment:
+def record_self_report(*, kiosk: KioskSession, instrument: str, responses: object) -> Assessment:
     """A patient's own report from the kiosk: patient-reported, recorded under the staff member who opened it."""
     if instrument not in KIOSK_INSTRUMENTS:
         raise ValidationError({"instrument": "This questionnaire is not offered on the kiosk."})
