@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -10,12 +13,14 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from waypoint.accounts.models import Program, User
 from waypoint.fhir import registry
 from waypoint.fhir.access import reader_for
 from waypoint.privacy import audit
 
 from . import storage
-from .models import ExportJob
+from .groups import Group
+from .models import ExportFile, ExportJob
 from .params import ExportRequest
 
 
@@ -25,7 +30,7 @@ class TooManyExports(Exception):
 
 @transaction.atomic
 def kick_off(
-    *, acting_user, program, level: str, request: ExportRequest, request_url: str, group_id: str = ""
+    *, acting_user: User, program: Program, level: str, request: ExportRequest, request_url: str, group_id: str = ""
 ) -> ExportJob:
     """Queue an export of what the client may receive in the program (PermissionDenied if nothing)."""
     reader_for(acting_user, program)  # raises PermissionDenied for a user who may read no FHIR data here
@@ -62,12 +67,12 @@ def kick_off(
     return job
 
 
-def owned_job(user, job_id) -> ExportJob | None:
+def owned_job(user: User, job_id: UUID | str) -> ExportJob | None:
     """The job if this user started it (anyone else, including another program's staff, gets None: 404)."""
     return ExportJob.objects.filter(pk=job_id, owner=user).select_related("program").first()
 
 
-def cancel(*, acting_user, job: ExportJob) -> None:
+def cancel(*, acting_user: User, job: ExportJob) -> None:
     """DELETE on the status URL: stop the job if it runs and remove its files (a worker running it stops at
     its next page)."""
     with transaction.atomic():
@@ -79,7 +84,8 @@ def cancel(*, acting_user, job: ExportJob) -> None:
     ExportJob.objects.filter(pk=job.pk).update(files_removed_at=timezone.now())
 
 
-def expires_at(job: ExportJob):
+def expires_at(job: ExportJob) -> datetime:
+    assert job.finished_at is not None  # asked of a complete job only
     return job.finished_at + timedelta(hours=settings.BULK_RETENTION_HOURS)
 
 
@@ -96,7 +102,7 @@ def total_written(job: ExportJob) -> int:
     return job.files.aggregate(total=Sum("count"))["total"] or 0
 
 
-def manifest(job: ExportJob, build_uri) -> dict:
+def manifest(job: ExportJob, build_uri: Callable[[str], str]) -> dict[str, Any]:
     """The completion manifest of FHIR Bulk Data Access: one output entry per non-empty NDJSON file."""
     output = [
         {
@@ -107,6 +113,7 @@ def manifest(job: ExportJob, build_uri) -> dict:
         for file in job.files.order_by("position")
         if file.count
     ]
+    assert job.transaction_time is not None  # set when the run starts, before the job can be complete
     return {
         "transactionTime": job.transaction_time.isoformat().replace("+00:00", "Z"),
         "request": job.request_url,
@@ -116,13 +123,13 @@ def manifest(job: ExportJob, build_uri) -> dict:
     }
 
 
-def record_download(user, job: ExportJob, file) -> None:
+def record_download(user: User, job: ExportJob, file: ExportFile) -> None:
     audit.record(
         user, "fhir.bulk.download", program=job.program, obj=job, detail={"file": file.filename, "count": file.count}
     )
 
 
-def group_resource(user, group) -> dict | None:
+def group_resource(user: User, group: Group) -> dict[str, Any] | None:
     """The Group as FHIR, its quantity counting the members this client may receive; None if it may read
     nothing in the group's program (PermissionDenied from the reader is left to the caller to choose)."""
     reader = reader_for(user, group.program)

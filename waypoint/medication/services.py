@@ -5,13 +5,15 @@ and timeline line. Errors are ValidationErrors keyed by field (`medication`, `do
 
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
+from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import MOUD_ADMINISTER, MOUD_ORDER
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
@@ -21,8 +23,8 @@ from waypoint.privacy import audit
 
 from . import catalog
 from . import settings as ceilings
+from .induction import InductionCheck, needs_cows
 from .induction import check as induction_check
-from .induction import needs_cows
 from .models import Administration, MedicationOrder, Phase
 
 DAY = timedelta(hours=24)
@@ -32,18 +34,19 @@ def _local(at: datetime) -> str:
     return f"{timezone.localtime(at):%Y-%m-%d %H:%M}"
 
 
-def _dose(value, errors: dict, field: str = "dose") -> Decimal | None:
+def _dose(value: object, errors: dict[str, str], field: str = "dose") -> Decimal | None:
     try:
         dose = Decimal(str(value)) if value is not None and not isinstance(value, bool) else None
     except (InvalidOperation, ValueError):
         dose = None
-    if dose is None or not dose.is_finite() or dose <= 0 or dose.as_tuple().exponent < -2 or dose >= 100000:
+    # a finite Decimal (checked first) has a numeric exponent, never the "n", "N" or "F" of NaN and infinity
+    if dose is None or not dose.is_finite() or dose <= 0 or cast(int, dose.as_tuple().exponent) < -2 or dose >= 100000:
         errors[field] = "Give the dose as a number more than 0 (at most two decimals)."
         return None
     return dose
 
 
-def _above_ceiling(program, medication: str, dose: Decimal) -> str | None:
+def _above_ceiling(program: Program, medication: str, dose: Decimal) -> str | None:
     limit = ceilings.ceiling(ceilings.MAX_DOSE, program, medication)
     if limit is not None and dose > limit:
         setting = ceilings.MAX_DOSE[medication]
@@ -60,14 +63,14 @@ def _above_ceiling(program, medication: str, dose: Decimal) -> str | None:
 @transaction.atomic
 def order_medication(
     *,
-    acting_user,
+    acting_user: User,
     patient: Patient,
     medication: str,
-    dose,
+    dose: object,
     route: str,
     start_at: datetime,
-    times_per_day=None,
-    min_interval_hours=None,
+    times_per_day: object = None,
+    min_interval_hours: object = None,
     frequency: str = "",
     unit: str = "mg",
     stop_at: datetime | None = None,
@@ -106,6 +109,7 @@ def order_medication(
         errors["stop_at"] = "The stop must be after the start."
     if errors:
         raise ValidationError(errors)
+    assert definition is not None and amount is not None  # refused above otherwise
     # sanctioned (not visible_patients): locks the row of a patient the caller found
     Patient.objects.select_for_update().filter(pk=patient.pk).first()  # serialises overlapping orders
     overlapping = MedicationOrder.objects.filter(
@@ -171,7 +175,7 @@ def order_medication(
     return order
 
 
-def _schedule(times_per_day, min_interval_hours, errors: dict) -> tuple[int | None, int | None]:
+def _schedule(times_per_day: Any, min_interval_hours: object, errors: dict[str, str]) -> tuple[int | None, int | None]:
     """Doses per day (1-24) and the minimum interval in minutes (optional; it must fit that many doses in a day)."""
     times = None
     if isinstance(times_per_day, bool) or times_per_day in (None, ""):
@@ -201,7 +205,9 @@ def _schedule(times_per_day, min_interval_hours, errors: dict) -> tuple[int | No
     return times, minutes
 
 
-def _other_agonist(patient, medication: str, start_at: datetime, stop_at: datetime | None):
+def _other_agonist(
+    patient: Patient, medication: str, start_at: datetime, stop_at: datetime | None
+) -> MedicationOrder | None:
     """Another opioid-agonist order of the patient in force at some time of the new order, if any."""
     if medication not in catalog.AGONISTS:
         return None
@@ -214,7 +220,7 @@ def _other_agonist(patient, medication: str, start_at: datetime, stop_at: dateti
 
 
 @transaction.atomic
-def stop_order(*, acting_user, order: MedicationOrder, stop_at: datetime, reason: str) -> MedicationOrder:
+def stop_order(*, acting_user: User, order: MedicationOrder, stop_at: datetime, reason: str) -> MedicationOrder:
     """A prescriber stops an order. Refused: a stop before the start, after an existing stop, or before a dose
     already recorded against the order."""
     require(acting_user, order.program_id, MOUD_ORDER)
@@ -227,7 +233,9 @@ def stop_order(*, acting_user, order: MedicationOrder, stop_at: datetime, reason
     elif order.stop_at is not None and order.stop_at <= stop_at:
         errors["stop_at"] = f"This order already stopped at {_local(order.stop_at)}."
     else:
-        later = order.administrations.in_force().filter(at__gte=stop_at).order_by("at").first()
+        # the stubs type a related manager from the model's declared manager, not the program-scoped one built at
+        # run time (accounts/scoping.py), so they do not see the queryset's in_force()
+        later = order.administrations.in_force().filter(at__gte=stop_at).order_by("at").first()  # type: ignore[attr-defined]
         if later is not None:
             errors["stop_at"] = f"A dose record at {_local(later.at)} comes after this stop."
     if errors:
@@ -266,7 +274,7 @@ def given_in_24h(order: MedicationOrder, at: datetime) -> Decimal:
     return total or Decimal(0)
 
 
-def _program_day(program, at: datetime) -> tuple[datetime, datetime]:
+def _program_day(program: Program, at: datetime) -> tuple[datetime, datetime]:
     """The program's calendar day (in its time zone) that `at` falls in, as [start, end)."""
     zone = ZoneInfo(program.time_zone)
     start = at.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -277,7 +285,8 @@ def _program_day(program, at: datetime) -> tuple[datetime, datetime]:
 def _against_frequency(order: MedicationOrder, at: datetime) -> str | None:
     """Why a dose given at `at` breaks the order's frequency: more doses in the program day than ordered, or
     closer to another given dose of the order than its minimum interval. None when it fits."""
-    given = order.administrations.in_force().filter(status=Administration.Status.GIVEN)
+    # in_force(): see stop_order
+    given = order.administrations.in_force().filter(status=Administration.Status.GIVEN)  # type: ignore[attr-defined]
     if order.min_interval_minutes:
         apart = timedelta(minutes=order.min_interval_minutes)
         near = given.filter(at__gt=at - apart, at__lt=at + apart).order_by("at").first()
@@ -302,12 +311,12 @@ def _against_frequency(order: MedicationOrder, at: datetime) -> str | None:
 @transaction.atomic
 def record_administration(
     *,
-    acting_user,
+    acting_user: User,
     patient: Patient,
     order: MedicationOrder | None,
     status: str,
     at: datetime,
-    dose=None,
+    dose: object = None,
     reason: str = "",
     note: str = "",
     cows_override_reason: str = "",
@@ -334,7 +343,7 @@ def record_administration(
             when = (
                 f"it starts at {_local(order.start_at)}"
                 if at < order.start_at
-                else f"it stopped at {_local(order.stop_at)}"
+                else f"it stopped at {_local(cast(datetime, order.stop_at))}"  # not in force after its start: stopped
             )
             errors["order"] = (
                 f"No active order at {_local(at)}: {order.label} is not in force then ({when}). "
@@ -389,6 +398,7 @@ def record_administration(
         override = ""
     if errors:
         raise ValidationError(errors)
+    assert order is not None  # refused above otherwise
     record = Administration.objects.create(
         program_id=patient.program_id,
         patient=patient,
@@ -421,7 +431,7 @@ def record_administration(
     return record
 
 
-def _cows_detail(cows, override: str) -> dict:
+def _cows_detail(cows: InductionCheck, override: str) -> dict[str, Any]:
     latest = cows.latest
     return {
         "cows": {"id": latest.pk, "total": latest.total} if latest else None,
@@ -431,7 +441,7 @@ def _cows_detail(cows, override: str) -> dict:
 
 
 @transaction.atomic
-def mark_administration_in_error(*, acting_user, administration: Administration, reason: str) -> Administration:
+def mark_administration_in_error(*, acting_user: User, administration: Administration, reason: str) -> Administration:
     """A dose record made by mistake (wrong patient, wrong time) stays, marked entered-in-error with the reason;
     it no longer counts as a dose anywhere (board, daily ceiling, induction table)."""
     require(acting_user, administration.program_id, MOUD_ADMINISTER)
@@ -459,5 +469,8 @@ def mark_administration_in_error(*, acting_user, administration: Administration,
     return record
 
 
-def active_orders(patient: Patient, at: datetime | None = None):
-    return MedicationOrder.objects.filter(patient=patient).active_at(at or timezone.now())
+def active_orders(patient: Patient, at: datetime | None = None) -> QuerySet[MedicationOrder]:
+    # the program-scoped manager's queryset class is chosen at run time (accounts/scoping.py): the stubs see Any
+    return cast(
+        QuerySet[MedicationOrder], MedicationOrder.objects.filter(patient=patient).active_at(at or timezone.now())
+    )

@@ -5,13 +5,14 @@ Rule violations raise django.core.exceptions.ValidationError keyed by the offend
 """
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Field, Model, Q
 from django.utils import timezone
 
-from waypoint.accounts.models import CareTeam, Program, ProgramLevel
+from waypoint.accounts.models import CareTeam, Program, ProgramLevel, User
 from waypoint.accounts.roles import CAPACITY_OVERRIDE, EPISODE_MANAGE, PATIENT_EDIT, PATIENT_REGISTER
 from waypoint.privacy import audit
 from waypoint.web.errors import StaleVersion
@@ -21,6 +22,9 @@ from . import transition_checks
 from .access import has_permission, require
 from .models import Episode, LevelOfCareStay, Patient
 from .recording import write_timeline
+
+if TYPE_CHECKING:
+    from waypoint.placements.models import PlacementAssessment
 
 # A timestamp a few minutes ahead of the server's clock is a device's clock drift, not a future event.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -59,14 +63,15 @@ def _check_team(program: Program, team: CareTeam | None) -> None:
         raise ValidationError({"care_team": "This care team belongs to another program."})
 
 
-def _check_mrn(program: Program, mrn: str, exclude_pk=None) -> None:
+def _check_mrn(program: Program, mrn: str, exclude_pk: int | None = None) -> None:
     # sanctioned (not visible_patients): an MRN is unique in the whole program, seen or not
-    clash = Patient.objects.filter(program=program, mrn=mrn).exclude(pk=exclude_pk)
+    # the stubs refuse None for pk, which Django reads as IS NULL: excluding it (no patient to spare) excludes nothing
+    clash = Patient.objects.filter(program=program, mrn=mrn).exclude(pk=exclude_pk)  # type: ignore[misc]
     if clash.exists():
         raise ValidationError({"mrn": f"MRN {mrn} is already in use in this program."})
 
 
-def _save(obj, field_on_clash: str, message: str) -> None:
+def _save(obj: Model, field_on_clash: str, message: str) -> None:
     try:
         with transaction.atomic():
             obj.save()
@@ -123,11 +128,11 @@ def team_for_level(patient: Patient, level_code: str, chosen: CareTeam | None) -
     if team is not None:
         _check_team(patient.program, team)
         if not team.covers(level_code):
-            covering = ", ".join(t.name for t in _teams_covering(patient.program, level_code)) or "none"
+            names = ", ".join(t.name for t in _teams_covering(patient.program, level_code)) or "none"
             raise ValidationError(
                 {
                     "care_team": f"The {team.name} does not look after patients at {level_code}. "
-                    f"Choose a team that does ({covering})."
+                    f"Choose a team that does ({names})."
                 }
             )
         return team
@@ -165,7 +170,9 @@ def _teams_covering(program: Program, level_code: str) -> list[CareTeam]:
     return [team for team in CareTeam.objects.filter(program=program) if team.covers(level_code)]
 
 
-def _join_team(acting_user, patient: Patient, team: CareTeam, level_code: str, episode: Episode, at) -> None:
+def _join_team(
+    acting_user: User, patient: Patient, team: CareTeam, level_code: str, episode: Episode, at: datetime
+) -> None:
     """Put the patient on the team for the new level (same transaction as the admission or transfer)."""
     if patient.care_team_id == team.pk:
         return
@@ -203,8 +210,8 @@ def _peak_use(offered: ProgramLevel, at: datetime, episode: Episode | None) -> t
 
 
 def check_capacity(
-    acting_user, offered: ProgramLevel, at: datetime, override_reason: str, episode: Episode | None = None
-) -> dict:
+    acting_user: User, offered: ProgramLevel, at: datetime, override_reason: str, episode: Episode | None = None
+) -> dict[str, Any]:
     """Refuse a level at capacity (beds or slots in use at `at`, or at any later moment, since the new stay stays
     open from `at` on) unless a director/administrator overrides with a reason. Returns the audit detail of an
     override ({} when none was needed)."""
@@ -234,7 +241,7 @@ def check_capacity(
 
 def next_mrn(program: Program) -> str:
     """The next free MRN in the program's format (setting patients.mrn_format): nobody types one by hand."""
-    pattern = registration.MRN_FORMAT.get(program)
+    pattern: str = registration.MRN_FORMAT.get(program)
     # sanctioned: MRNs in use anywhere in the program (uniqueness, not reading anyone's record)
     number = Patient.objects.filter(program=program).count() + 1
     while Patient.objects.filter(program=program, mrn=pattern.format(number=number)).exists():
@@ -242,7 +249,7 @@ def next_mrn(program: Program) -> str:
     return pattern.format(number=number)
 
 
-def _default_team(acting_user, program: Program) -> CareTeam | None:
+def _default_team(acting_user: User, program: Program) -> CareTeam | None:
     """The registering clinician's team; for staff on no team (intake), the program's only team. None when there
     are several: the admission then asks for one (`team_for_level`)."""
     mine = CareTeam.objects.filter(program=program, members=acting_user).first()
@@ -253,7 +260,7 @@ def _default_team(acting_user, program: Program) -> CareTeam | None:
 
 
 @transaction.atomic
-def register_patient(*, acting_user, program: Program, **fields) -> Patient:
+def register_patient(*, acting_user: User, program: Program, **fields: Any) -> Patient:
     require(acting_user, program.pk, PATIENT_REGISTER)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -273,7 +280,7 @@ def register_patient(*, acting_user, program: Program, **fields) -> Patient:
 
 
 @transaction.atomic
-def update_patient(*, acting_user, patient: Patient, version: int | None = None, **changes) -> Patient:
+def update_patient(*, acting_user: User, patient: Patient, version: int | None = None, **changes: Any) -> Patient:
     """Change demographics. With `version` (the one the editor read), a record changed since is refused with
     StaleVersion naming who changed which fields, so nobody overwrites another clinician's edit unseen."""
     require(acting_user, patient.program_id, PATIENT_EDIT)
@@ -315,7 +322,10 @@ def changed_since(patient: Patient, version: int) -> str:
     )
     fields = sorted({field for event in later for field in event.detail.get("fields", [])})
     people = sorted({event.actor.get_full_name() or event.actor.username for event in later if event.actor})
-    labels = ", ".join(Patient._meta.get_field(f).verbose_name for f in fields) or "some fields"
+    labels = (
+        ", ".join(str(cast("Field[Any, Any]", Patient._meta.get_field(f)).verbose_name) for f in fields)
+        or "some fields"
+    )
     return (
         f"These demographics were changed by {', '.join(people) or 'someone else'} since you opened them "
         f"(now version {patient.version}; changed: {labels}). Nothing of yours was saved: the form below "
@@ -326,7 +336,7 @@ def changed_since(patient: Patient, version: int) -> str:
 @transaction.atomic
 def admit(
     *,
-    acting_user,
+    acting_user: User,
     patient: Patient,
     admitted_at: datetime,
     level_code: str,
@@ -375,12 +385,12 @@ def _open_episode(episode: Episode) -> Episode:
     return episode
 
 
-def _placements():
+def _placements() -> type["PlacementAssessment"]:
     """The placement assessments' model, reached through the stay's link (the patients app imports no later app)."""
-    return LevelOfCareStay._meta.get_field("placement").related_model
+    return cast("type[PlacementAssessment]", LevelOfCareStay._meta.get_field("placement").related_model)
 
 
-def latest_placement(patient: Patient, at: datetime, episode: Episode | None = None):
+def latest_placement(patient: Patient, at: datetime, episode: Episode | None = None) -> "PlacementAssessment | None":
     """The patient's most recent placement assessment at or before `at` (with `episode`: not from before the
     previous discharge, so an earlier episode's placement does not count), or None."""
     placements = _placements().objects.filter(patient=patient, at__lte=at)
@@ -396,7 +406,9 @@ def latest_placement(patient: Patient, at: datetime, episode: Episode | None = N
     return placements.order_by("-at", "-id").first()
 
 
-def _supporting_placement(patient: Patient, placement_id, at: datetime):
+def _supporting_placement(
+    patient: Patient, placement_id: int | str | None, at: datetime
+) -> "PlacementAssessment | None":
     if placement_id in (None, ""):
         return None
     found = _placements().objects.filter(patient=patient, pk=placement_id).first()
@@ -410,7 +422,7 @@ def _supporting_placement(patient: Patient, placement_id, at: datetime):
 @transaction.atomic
 def transfer(
     *,
-    acting_user,
+    acting_user: User,
     episode: Episode,
     at: datetime,
     level_code: str,
@@ -478,7 +490,7 @@ def transfer(
 
 
 @transaction.atomic
-def discharge(*, acting_user, episode: Episode, discharged_at: datetime, reason: str, note: str = "") -> Episode:
+def discharge(*, acting_user: User, episode: Episode, discharged_at: datetime, reason: str, note: str = "") -> Episode:
     """Close the episode and its open level-of-care stay."""
     require(acting_user, episode.program_id, EPISODE_MANAGE)
     episode = _open_episode(episode)
@@ -514,13 +526,13 @@ def discharge(*, acting_user, episode: Episode, discharged_at: datetime, reason:
 
 
 def record_read(
-    acting_user,
+    acting_user: User,
     action: str,
     *,
     patient: Patient | None = None,
     program: Program | None = None,
-    obj=None,
-    detail: dict | None = None,
+    obj: Model | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> None:
     """Reads of patient data are audited too (HIPAA audit controls)."""
     audit.record(acting_user, action, patient=patient, program=program, obj=obj, detail=detail)

@@ -1,12 +1,15 @@
 """Privacy services: break-the-glass emergency access (HIPAA 164.312(a)(2)(ii)); 42 CFR Part 2 consents,
 disclosures and the accounting of disclosures."""
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import BREAK_GLASS, CONSENT_MANAGE, COUNSELING_NOTE_READ, COUNSELING_NOTE_WRITE
 from waypoint.patients.access import has_permission, require, visible_patients
 from waypoint.patients.models import Patient
@@ -28,7 +31,9 @@ MIN_REASON_LENGTH = 10
 DENIED = AuditEvent.Outcome.DENIED
 
 
-def break_the_glass(*, acting_user, program, mrn: str, reason: str) -> tuple[Patient, EmergencyAccess | None]:
+def break_the_glass(
+    *, acting_user: User, program: Program, mrn: str, reason: str
+) -> tuple[Patient, EmergencyAccess | None]:
     """Open one chart outside the user's care teams for a limited time, with a reason; audited either way (a
     refused attempt as denied, with why, in its own transaction so that the refusal does not roll it back).
 
@@ -47,13 +52,14 @@ def break_the_glass(*, acting_user, program, mrn: str, reason: str) -> tuple[Pat
         detail = {"mrn": mrn.strip()[:64], "why": " ".join(errors.values())}
         audit.record(acting_user, "chart.break_glass", program=program, outcome=DENIED, detail=detail)
         raise ValidationError(errors)
+    assert patient is not None  # refused above otherwise
     if visible_patients(acting_user, program).filter(pk=patient.pk).exists():
         return patient, None  # already on the user's care team: nothing to break
     return patient, _grant_emergency_access(acting_user, program, patient, reason)
 
 
 @transaction.atomic
-def _grant_emergency_access(acting_user, program, patient, reason: str) -> EmergencyAccess:
+def _grant_emergency_access(acting_user: User, program: Program, patient: Patient, reason: str) -> EmergencyAccess:
     now = timezone.now()
     access = EmergencyAccess.objects.create(
         program=program,
@@ -67,7 +73,7 @@ def _grant_emergency_access(acting_user, program, patient, reason: str) -> Emerg
     return access
 
 
-def active_access(user, patient) -> EmergencyAccess | None:
+def active_access(user: User, patient: Patient) -> EmergencyAccess | None:
     return (
         EmergencyAccess.objects.filter(user=user, patient=patient, expires_at__gt=timezone.now())
         .order_by("-expires_at")
@@ -78,7 +84,7 @@ def active_access(user, patient) -> EmergencyAccess | None:
 # 42 CFR Part 2 consents and disclosures.
 
 
-def _consent_errors(data: dict) -> dict[str, str]:
+def _consent_errors(data: dict[str, Any]) -> dict[str, str]:
     """Every element 42 CFR 2.31 requires, checked at once."""
     errors = {}
     kinds = data.get("information") or []
@@ -144,7 +150,7 @@ CONSENT_FIELDS = (
 
 
 @transaction.atomic
-def record_consent(*, acting_user, patient: Patient, **data) -> Consent:
+def record_consent(*, acting_user: User, patient: Patient, **data: Any) -> Consent:
     require(acting_user, patient.program_id, CONSENT_MANAGE)
     unknown = set(data) - set(CONSENT_FIELDS)
     errors = {name: "Unknown field." for name in unknown} | _consent_errors(data)
@@ -160,7 +166,7 @@ def record_consent(*, acting_user, patient: Patient, **data) -> Consent:
 
 
 @transaction.atomic
-def revoke_consent(*, acting_user, consent: Consent, revoked_on, note: str) -> Consent:
+def revoke_consent(*, acting_user: User, consent: Consent, revoked_on: date | None, note: str) -> Consent:
     """A written, dated revocation: from that date no disclosure may rely on the consent."""
     require(acting_user, consent.program_id, CONSENT_MANAGE)
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
@@ -210,7 +216,7 @@ def covering_consent(patient: Patient, recipient: str, purpose: str, kinds: set[
 
 
 def disclose(
-    *, acting_user, patient: Patient, recipient: str, purpose: str, information: list[str], channel: str = "print"
+    *, acting_user: User, patient: Patient, recipient: str, purpose: str, information: list[str], channel: str = "print"
 ) -> Disclosure:
     """Disclose outside the program: only under a covering active consent; logged with the Part 2 notice.
 
@@ -225,7 +231,9 @@ def disclose(
 
 
 @transaction.atomic
-def _disclose(acting_user, patient, recipient, purpose, information, channel) -> Disclosure:
+def _disclose(
+    acting_user: User, patient: Patient, recipient: str, purpose: str, information: list[str], channel: str
+) -> Disclosure:
     require(acting_user, patient.program_id, CONSENT_MANAGE)
     errors = {}
     if not recipient.strip():
@@ -265,7 +273,7 @@ def _disclose(acting_user, patient, recipient, purpose, information, channel) ->
     return disclosure
 
 
-def accounting(patient: Patient, *, years: int = 3):
+def accounting(patient: Patient, *, years: int = 3) -> QuerySet[Disclosure]:
     """Disclosures made with consent in the prior three years (42 CFR 2.25): date, recipient, what, purpose."""
     since = timezone.now() - timedelta(days=365 * years + years // 4)
     return patient.disclosures.filter(disclosed_at__gte=since).select_related("disclosed_by")

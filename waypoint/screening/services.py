@@ -5,12 +5,14 @@ Errors are ValidationErrors keyed by field: `uses.<n>.<field>` for a substance r
 """
 
 from datetime import date, datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from waypoint.accounts.models import User
 from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE
 from waypoint.patients.access import require
 from waypoint.patients.models import Episode, LevelOfCareStay, Patient
@@ -38,7 +40,7 @@ from .models import (
 SCREEN = complications.HEROIN_COMPLICATIONS
 
 
-def _not_future(value, field: str) -> None:
+def _not_future(value: date | datetime | None, field: str) -> None:
     if value is None:
         return
     if isinstance(value, datetime):
@@ -63,7 +65,7 @@ HISTORY_FIELDS = (
 USE_FIELDS = ("substance", "other_name", "routes", "frequency", "amount", "age_first_use", "last_use")
 
 
-def _check_use(patient, n: int, use: dict, errors: dict) -> None:
+def _check_use(patient: Patient, n: int, use: dict[str, Any], errors: dict[str, str]) -> None:
     key = f"uses.{n}"
     unknown = set(use) - set(USE_FIELDS)
     for name in sorted(unknown):
@@ -101,7 +103,7 @@ def _check_use(patient, n: int, use: dict, errors: dict) -> None:
 
 
 @transaction.atomic
-def record_history(*, acting_user, patient: Patient, uses: list, **fields) -> History:
+def record_history(*, acting_user: User, patient: Patient, uses: list[Any], **fields: Any) -> History:
     """Record the substance use history as a new version (the previous one stays)."""
     require(acting_user, patient.program_id, EPISODE_MANAGE)
     errors: dict[str, str] = {name: "Unknown field." for name in sorted(set(fields) - set(HISTORY_FIELDS))}
@@ -176,7 +178,7 @@ def current_history(patient: Patient) -> History | None:
 # --- complication screen and follow-ups ---------------------------------------------------------------
 
 
-def _answers_from(raw) -> dict:
+def _answers_from(raw: object) -> dict[str, object]:
     """Accept JSON-ish answers (since as ISO text) for the pure validator."""
     if not isinstance(raw, dict):
         raise ValidationError({"answers": "Expected an object of item answers."})
@@ -192,7 +194,7 @@ def _answers_from(raw) -> dict:
 
 
 @transaction.atomic
-def record_screen(*, acting_user, patient: Patient, answers, taken_at: datetime) -> Screen:
+def record_screen(*, acting_user: User, patient: Patient, answers: object, taken_at: datetime) -> Screen:
     """Store a complication screen and open the follow-ups its present items (and injection) call for."""
     require(acting_user, patient.program_id, EPISODE_MANAGE)
     _not_future(taken_at, "taken_at")
@@ -243,7 +245,7 @@ def record_screen(*, acting_user, patient: Patient, answers, taken_at: datetime)
     return screen
 
 
-NEXT = {
+NEXT: dict[str, set[str]] = {
     FollowUp.Status.DUE: {
         FollowUp.Status.ORDERED,
         FollowUp.Status.DONE,
@@ -255,7 +257,9 @@ NEXT = {
 
 
 @transaction.atomic
-def update_follow_up(*, acting_user, follow_up: FollowUp, status: str, result: str = "", note: str = "") -> FollowUp:
+def update_follow_up(
+    *, acting_user: User, follow_up: FollowUp, status: str, result: str = "", note: str = ""
+) -> FollowUp:
     """Move a follow-up on: due -> ordered -> done (with its result) / declined / not applicable."""
     require(acting_user, follow_up.program_id, EPISODE_MANAGE)
     follow_up = FollowUp.objects.select_for_update().select_related("patient").get(pk=follow_up.pk)
@@ -292,7 +296,7 @@ def update_follow_up(*, acting_user, follow_up: FollowUp, status: str, result: s
 @transaction.atomic
 def dispense_naloxone(
     *,
-    acting_user,
+    acting_user: User,
     patient: Patient,
     dispensed_at: datetime,
     formulation: str,
@@ -342,7 +346,9 @@ def dispense_naloxone(
 
 
 @transaction.atomic
-def record_education(*, acting_user, patient: Patient, given_at: datetime, given_by=None, note: str = "") -> Education:
+def record_education(
+    *, acting_user: User, patient: Patient, given_at: datetime, given_by: User | None = None, note: str = ""
+) -> Education:
     require(acting_user, patient.program_id, EPISODE_MANAGE)
     _not_future(given_at, "given_at")
     given_by = given_by or acting_user
@@ -368,7 +374,7 @@ def record_education(*, acting_user, patient: Patient, given_at: datetime, given
 
 
 @transaction.atomic
-def record_refusal(*, acting_user, patient: Patient, what: str, refused_at: datetime, note: str = "") -> Refusal:
+def record_refusal(*, acting_user: User, patient: Patient, what: str, refused_at: datetime, note: str = "") -> Refusal:
     require(acting_user, patient.program_id, EPISODE_MANAGE)
     if what not in Refusal.What.values:
         raise ValidationError({"what": "Choose kit or education."})
@@ -397,12 +403,12 @@ def record_refusal(*, acting_user, patient: Patient, what: str, refused_at: date
 @transaction.atomic
 def record_event(
     *,
-    acting_user,
+    acting_user: User,
     patient: Patient,
     kind: str,
     occurred_at: datetime,
     place: str = "",
-    naloxone_given=None,
+    naloxone_given: bool | None = None,
     outcome: str = "",
     substance: str = "",
     how_known: str = "",
@@ -495,7 +501,7 @@ def risk_picture(patient: Patient, now: datetime | None = None) -> overdose.Pict
     return overdose.picture(facts, tuple(program_settings.HIGH_FACTORS.get(patient.program)))
 
 
-def read_risk(*, acting_user, patient: Patient) -> overdose.Picture:
+def read_risk(*, acting_user: User, patient: Patient) -> overdose.Picture:
     require(acting_user, patient.program_id, CHART_READ)
     return risk_picture(patient)
 
@@ -503,7 +509,7 @@ def read_risk(*, acting_user, patient: Patient) -> overdose.Picture:
 def naloxone_missing(episode: Episode) -> list[str]:
     """What the episode still lacks before a transition (empty: nothing)."""
 
-    def has(model, what=None):
+    def has(model: type[NaloxoneKit | Education], what: str | None = None) -> bool:
         found = model.objects.filter(episode_id=episode.pk).exists()
         refused = Refusal.objects.filter(episode_id=episode.pk, what=what).exists()
         return found or refused
