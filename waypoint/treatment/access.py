@@ -10,7 +10,7 @@ from . import services
 from .models import Session
 
 
-def access_session(user: User | AnonymousUser, pk: object, program: Program | None = None) -> Session:
+def access_session(user: User | AnonymousUser, pk: int | str, program: Program | None = None) -> Session:
     """The session with this id (in that program, when given) if the user may open it: a group session in a program
     where they read charts, an individual session only when they may open its patient's chart
     (`services.readable_sessions`). Http404 otherwise, the same for missing and forbidden."""

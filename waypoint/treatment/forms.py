@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 
 from waypoint.patients.forms import DateTimeInput
@@ -53,7 +55,7 @@ class ProblemForm(forms.Form):
 
     def __init__(self, *args, findings: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["screen_findings"].choices = list(findings.items())
+        cast(forms.MultipleChoiceField, self.fields["screen_findings"]).choices = list(findings.items())
         if not findings:
             self.fields["screen_findings"].help_text = "None present on the latest complication screen."
 

@@ -10,6 +10,7 @@ Errors are keyed by path (`problems.0.goals.1.objectives.0.target_date`) and say
 
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -82,7 +83,7 @@ class Cleaner:
             self.error(f"{key}.{name}", f"{where}: unknown field.")
         return True
 
-    def body(self, body):
+    def body(self, body: object) -> dict[str, Any]:
         if not isinstance(body, dict) or set(body) - {"problems"}:
             raise ValidationError({"body": 'A plan body is {"problems": [...]}.'})
         problems = body.get("problems", [])

@@ -6,15 +6,17 @@ revision raises StaleVersion (HTTP 409). SUD counseling notes write no timeline 
 
 import copy
 import re
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
 from functools import partial
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
-from waypoint.accounts.models import Membership
+from waypoint.accounts.models import Membership, Program, User
 from waypoint.accounts.roles import (
     CHART_READ,
     COUNSELING_NOTE_READ,
@@ -24,7 +26,7 @@ from waypoint.accounts.roles import (
     TREATMENT_CONFIGURE,
     role_allows,
 )
-from waypoint.patients.access import has_permission, require, visible_patients
+from waypoint.patients.access import Viewer, has_permission, require, visible_patients
 from waypoint.patients.models import Episode, Patient
 from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
@@ -60,7 +62,7 @@ def _short(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def named_for(reader, patients) -> str:
+def named_for(reader: Viewer, patients: Iterable[Patient]) -> str:
     """The patients as this reader may read them: the names of those they may see, and a count of the others
     ("Maria Rivera and 1 patient outside your care teams"). Every message of a service that mentions a patient
     goes through here, so that no error or notice names a patient to someone who may not see them."""
@@ -76,18 +78,18 @@ def named_for(reader, patients) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def clinical_staff(program) -> dict[int, str]:
+def clinical_staff(program: Program) -> dict[int, str]:
     """Members of the program whose role may write plans: who can be responsible for an intervention."""
     rows = Membership.objects.filter(program=program, user__is_active=True).select_related("user")
     return {m.user_id: m.user.get_full_name() or m.user.username for m in rows if role_allows(m.role, PLAN_WRITE)}
 
 
-def session_staff(program) -> dict[int, str]:
+def session_staff(program: Program) -> dict[int, str]:
     rows = Membership.objects.filter(program=program, user__is_active=True).select_related("user")
     return {m.user_id: m.user.get_full_name() or m.user.username for m in rows if role_allows(m.role, SESSION_WRITE)}
 
 
-def present_findings(patient) -> dict[str, str]:
+def present_findings(patient: Patient) -> dict[str, str]:
     """Findings present on the patient's latest complication screen (key -> label), for linking problems."""
     from waypoint.screening.models import Screen
     from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
@@ -99,7 +101,7 @@ def present_findings(patient) -> dict[str, str]:
     return {key: HEROIN_COMPLICATIONS.item(key).label for key in HEROIN_COMPLICATIONS.keys if key in present}
 
 
-def _known_modalities(program, *bodies) -> dict[str, str]:
+def _known_modalities(program: Program, *bodies: dict[str, Any] | None) -> dict[str, str]:
     """The program's modalities, plus those already on the plan (a retired modality keeps its label)."""
     known = {}
     for body in bodies:
@@ -110,7 +112,9 @@ def _known_modalities(program, *bodies) -> dict[str, str]:
     return known | modality_labels(program)
 
 
-def clean_plan_body(patient, body, *, previous=None, complete=False) -> dict:
+def clean_plan_body(
+    patient: Patient, body: object, *, previous: dict[str, Any] | None = None, complete: bool = False
+) -> dict[str, Any]:
     cleaner = plans.Cleaner(
         modalities=_known_modalities(patient.program, previous),
         staff=clinical_staff(patient.program),
@@ -120,27 +124,27 @@ def clean_plan_body(patient, body, *, previous=None, complete=False) -> dict:
     return cleaner.body(body)
 
 
-def clean_template_body(program, body, *, previous=None) -> dict:
+def clean_template_body(program: Program, body: object, *, previous: dict[str, Any] | None = None) -> dict[str, Any]:
     cleaner = plans.Cleaner(modalities=_known_modalities(program, previous), staff={}, findings={}, template=True)
     return cleaner.body(body)
 
 
-def plan_in_force(episode) -> TreatmentPlan | None:
+def plan_in_force(episode: Episode) -> TreatmentPlan | None:
     return TreatmentPlan.objects.filter(episode=episode, status=TreatmentPlan.Status.SIGNED).first()
 
 
-def latest_plan(episode) -> TreatmentPlan | None:
+def latest_plan(episode: Episode) -> TreatmentPlan | None:
     return TreatmentPlan.objects.filter(episode=episode).order_by("-version").first()
 
 
-def _open_episode(patient) -> Episode:
+def _open_episode(patient: Patient) -> Episode:
     episode = Episode.objects.filter(patient=patient, discharged_at__isnull=True).first()
     if episode is None:
         raise ValidationError({"episode": "The patient is not in care: a plan belongs to an open episode."})
     return episode
 
 
-def _save(obj, field, message):
+def _save(obj: Model, field: str, message: str) -> None:
     try:
         with transaction.atomic():
             obj.save()
@@ -153,7 +157,7 @@ def _save(obj, field, message):
 
 @transaction.atomic
 def start_plan(
-    *, acting_user, patient: Patient, template: PlanTemplate | None = None, responsible: int | None = None
+    *, acting_user: User, patient: Patient, template: PlanTemplate | None = None, responsible: int | None = None
 ) -> TreatmentPlan:
     """Open the episode's first plan as a draft, empty or from one of the program's templates (which the clinician
     then adapts); `responsible` fills every intervention of the template with that staff member."""
@@ -161,7 +165,7 @@ def start_plan(
     episode = _open_episode(patient)
     if TreatmentPlan.objects.filter(episode=episode).exists():
         raise ValidationError({"template": "This episode already has a plan: open it, or amend the signed version."})
-    body = {"problems": []}
+    body: dict[str, Any] = {"problems": []}
     if template is not None:
         if template.program_id != patient.program_id or not template.active:
             raise ValidationError({"template": "Not a template of this program."})
@@ -212,15 +216,15 @@ def _locked_draft(plan: TreatmentPlan, revision: int | None) -> TreatmentPlan:
 
 
 @transaction.atomic
-def save_draft(*, acting_user, plan: TreatmentPlan, body: dict, revision: int | None) -> TreatmentPlan:
+def save_draft(*, acting_user: User, plan: TreatmentPlan, body: dict[str, Any], revision: int | None) -> TreatmentPlan:
     """Replace a draft's whole body (the API's PUT; validated, incomplete parts allowed); `revision` must be the one
     read. The plan page edits item by item with the named edits below, each audited as what it did."""
     require(acting_user, plan.program_id, PLAN_WRITE)
     return _store(acting_user, _locked_draft(plan, revision), body, "plan.draft.update")
 
 
-def _store(acting_user, plan: TreatmentPlan, body: dict, action: str, **detail) -> TreatmentPlan:
-    previous = plan.replaces.body if plan.replaces_id else None
+def _store(acting_user: User, plan: TreatmentPlan, body: dict[str, Any], action: str, **detail: Any) -> TreatmentPlan:
+    previous = plan.replaces.body if plan.replaces else None
     plan.body = clean_plan_body(plan.patient, body, previous=_merge(previous, plan.body))
     plan.revision += 1
     plan.updated_at = timezone.now()
@@ -235,7 +239,7 @@ def _store(acting_user, plan: TreatmentPlan, body: dict, action: str, **detail) 
     return plan
 
 
-def _item_ids(body) -> set[str]:
+def _item_ids(body: dict[str, Any] | None) -> set[str]:
     ids = set()
     for problem in (body or {}).get("problems", []):
         ids |= {problem["id"]} | {i["id"] for i in problem.get("interventions", [])}
@@ -244,7 +248,14 @@ def _item_ids(body) -> set[str]:
     return ids
 
 
-def _edit(acting_user, plan: TreatmentPlan, revision: int | None, action: str, edit, item=None) -> TreatmentPlan:
+def _edit(
+    acting_user: User,
+    plan: TreatmentPlan,
+    revision: int | None,
+    action: str,
+    edit: Callable[[dict[str, Any]], dict[str, Any]],
+    item: str | None = None,
+) -> TreatmentPlan:
     """One named edit of a draft: `edit` changes a copy of the body; the audit event names the action and the item
     (for an addition, the items it made)."""
     require(acting_user, plan.program_id, PLAN_WRITE)
@@ -255,7 +266,16 @@ def _edit(acting_user, plan: TreatmentPlan, revision: int | None, action: str, e
 
 
 @transaction.atomic
-def add_problem(*, acting_user, plan, revision, description, diagnosis="", screen_findings=(), goal=""):
+def add_problem(
+    *,
+    acting_user: User,
+    plan: TreatmentPlan,
+    revision: int | None,
+    description: str,
+    diagnosis: str = "",
+    screen_findings: Iterable[str] = (),
+    goal: str = "",
+) -> TreatmentPlan:
     """A problem (and, when given, its first goal in the patient's words)."""
     edit = partial(
         plans.add_problem, description=description, diagnosis=diagnosis, screen_findings=screen_findings, goal=goal
@@ -264,56 +284,71 @@ def add_problem(*, acting_user, plan, revision, description, diagnosis="", scree
 
 
 @transaction.atomic
-def update_problem(*, acting_user, plan, revision, item, description, diagnosis=""):
+def update_problem(
+    *, acting_user: User, plan: TreatmentPlan, revision: int | None, item: str, description: str, diagnosis: str = ""
+) -> TreatmentPlan:
     edit = partial(plans.update_problem, item=item, description=description, diagnosis=diagnosis)
     return _edit(acting_user, plan, revision, "plan.problem.update", edit, item)
 
 
 @transaction.atomic
-def remove_problem(*, acting_user, plan, revision, item):
+def remove_problem(*, acting_user: User, plan: TreatmentPlan, revision: int | None, item: str) -> TreatmentPlan:
     """Takes the problem off the draft with its goals, objectives and interventions."""
     edit = partial(plans.remove, item=item, kind="problem")
     return _edit(acting_user, plan, revision, "plan.problem.remove", edit, item)
 
 
 @transaction.atomic
-def add_goal(*, acting_user, plan, revision, problem, text):
+def add_goal(*, acting_user: User, plan: TreatmentPlan, revision: int | None, problem: str, text: str) -> TreatmentPlan:
     edit = partial(plans.add_goal, problem=problem, text=text)
     return _edit(acting_user, plan, revision, "plan.goal.add", edit)
 
 
 @transaction.atomic
-def update_goal(*, acting_user, plan, revision, item, text):
+def update_goal(*, acting_user: User, plan: TreatmentPlan, revision: int | None, item: str, text: str) -> TreatmentPlan:
     edit = partial(plans.update_goal, item=item, text=text)
     return _edit(acting_user, plan, revision, "plan.goal.update", edit, item)
 
 
 @transaction.atomic
-def remove_goal(*, acting_user, plan, revision, item):
+def remove_goal(*, acting_user: User, plan: TreatmentPlan, revision: int | None, item: str) -> TreatmentPlan:
     edit = partial(plans.remove, item=item, kind="goal")
     return _edit(acting_user, plan, revision, "plan.goal.remove", edit, item)
 
 
 @transaction.atomic
-def add_objective(*, acting_user, plan, revision, goal, text, target_date):
+def add_objective(
+    *, acting_user: User, plan: TreatmentPlan, revision: int | None, goal: str, text: str, target_date: date | None
+) -> TreatmentPlan:
     edit = partial(plans.add_objective, goal=goal, text=text, target_date=target_date)
     return _edit(acting_user, plan, revision, "plan.objective.add", edit)
 
 
 @transaction.atomic
-def update_objective(*, acting_user, plan, revision, item, text, target_date):
+def update_objective(
+    *, acting_user: User, plan: TreatmentPlan, revision: int | None, item: str, text: str, target_date: date | None
+) -> TreatmentPlan:
     edit = partial(plans.update_objective, item=item, text=text, target_date=target_date)
     return _edit(acting_user, plan, revision, "plan.objective.update", edit, item)
 
 
 @transaction.atomic
-def remove_objective(*, acting_user, plan, revision, item):
+def remove_objective(*, acting_user: User, plan: TreatmentPlan, revision: int | None, item: str) -> TreatmentPlan:
     edit = partial(plans.remove, item=item, kind="objective")
     return _edit(acting_user, plan, revision, "plan.objective.remove", edit, item)
 
 
 @transaction.atomic
-def add_intervention(*, acting_user, plan, revision, problem, modality, frequency, responsible):
+def add_intervention(
+    *,
+    acting_user: User,
+    plan: TreatmentPlan,
+    revision: int | None,
+    problem: str,
+    modality: str,
+    frequency: str,
+    responsible: int | None,
+) -> TreatmentPlan:
     edit = partial(
         plans.add_intervention, problem=problem, modality=modality, frequency=frequency, responsible=responsible
     )
@@ -321,18 +356,20 @@ def add_intervention(*, acting_user, plan, revision, problem, modality, frequenc
 
 
 @transaction.atomic
-def update_intervention(*, acting_user, plan, revision, item, frequency, responsible):
+def update_intervention(
+    *, acting_user: User, plan: TreatmentPlan, revision: int | None, item: str, frequency: str, responsible: int | None
+) -> TreatmentPlan:
     edit = partial(plans.update_intervention, item=item, frequency=frequency, responsible=responsible)
     return _edit(acting_user, plan, revision, "plan.intervention.update", edit, item)
 
 
 @transaction.atomic
-def remove_intervention(*, acting_user, plan, revision, item):
+def remove_intervention(*, acting_user: User, plan: TreatmentPlan, revision: int | None, item: str) -> TreatmentPlan:
     edit = partial(plans.remove, item=item, kind="intervention")
     return _edit(acting_user, plan, revision, "plan.intervention.remove", edit, item)
 
 
-REMOVE = {
+REMOVE: dict[str, Callable[..., TreatmentPlan]] = {
     "problem": remove_problem,
     "goal": remove_goal,
     "objective": remove_objective,
@@ -341,14 +378,21 @@ REMOVE = {
 
 
 @transaction.atomic
-def remove_item(*, acting_user, plan, revision, item):
+def remove_item(*, acting_user: User, plan: TreatmentPlan, revision: int | None, item: str) -> TreatmentPlan:
     """Whatever the item is (the page's "remove" buttons): the named removal of its kind."""
     kind = plans.kind_of(plan.body or {"problems": []}, item)
     return REMOVE[kind](acting_user=acting_user, plan=plan, revision=revision, item=item)
 
 
 @transaction.atomic
-def save_rows(*, acting_user, plan, revision, goals: dict, interventions: dict) -> tuple[TreatmentPlan, int]:
+def save_rows(
+    *,
+    acting_user: User,
+    plan: TreatmentPlan,
+    revision: int | None,
+    goals: dict[str, str],
+    interventions: dict[str, tuple[str, int | None]],
+) -> tuple[TreatmentPlan, int]:
     """The plan editor's one Save: every goal text ({id: text}) and intervention ({id: (frequency, responsible)})
     as the form shows them; each row that changed is saved by its named edit (audited one by one), all or none.
     Returns the plan and how many rows changed."""
@@ -375,17 +419,17 @@ def save_rows(*, acting_user, plan, revision, goals: dict, interventions: dict) 
     return plan, changed
 
 
-def _merge(*bodies):
+def _merge(*bodies: dict[str, Any] | None) -> dict[str, Any]:
     return {"problems": [p for b in bodies if b for p in b.get("problems", [])]}
 
 
 @transaction.atomic
-def sign_plan(*, acting_user, plan: TreatmentPlan, revision: int | None) -> TreatmentPlan:
+def sign_plan(*, acting_user: User, plan: TreatmentPlan, revision: int | None) -> TreatmentPlan:
     """The clinician's electronic signature (who, when): the plan must be complete; it is locked from now on, and
     the version it amends is superseded."""
     require(acting_user, plan.program_id, PLAN_WRITE)
     plan = _locked_draft(plan, revision)
-    previous = plan.replaces.body if plan.replaces_id else None
+    previous = plan.replaces.body if plan.replaces else None
     plan.body = clean_plan_body(plan.patient, plan.body, previous=_merge(previous, plan.body), complete=True)
     now = timezone.now()
     if plan.replaces_id:
@@ -420,7 +464,7 @@ def _names_match(typed: str, patient: Patient) -> bool:
 
 
 @transaction.atomic
-def acknowledge_plan(*, acting_user, plan: TreatmentPlan, patient_name: str, attested: bool) -> TreatmentPlan:
+def acknowledge_plan(*, acting_user: User, plan: TreatmentPlan, patient_name: str, attested: bool) -> TreatmentPlan:
     """The patient's electronic acknowledgement of the signed plan: their name as registered, typed by them, and
     the attestation that they reviewed it; the time and the staff member present are kept."""
     require(acting_user, plan.program_id, PLAN_WRITE)
@@ -457,13 +501,14 @@ def acknowledge_plan(*, acting_user, plan: TreatmentPlan, patient_name: str, att
 
 
 @transaction.atomic
-def amend_plan(*, acting_user, plan: TreatmentPlan, version: int, reason: str) -> TreatmentPlan:
+def amend_plan(*, acting_user: User, plan: TreatmentPlan, version: int, reason: str) -> TreatmentPlan:
     """A new draft version copying the signed plan in force; `version` must be the version the client read."""
     require(acting_user, plan.program_id, PLAN_WRITE)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the plan is amended."})
     locked = TreatmentPlan.objects.select_for_update().select_related("patient", "episode").get(pk=plan.pk)
     newest = TreatmentPlan.objects.filter(episode_id=locked.episode_id).order_by("-version").first()
+    assert newest is not None  # the episode has at least the locked plan
     if locked.status != TreatmentPlan.Status.SIGNED or newest.pk != locked.pk or version != locked.version:
         raise StaleVersion(
             f"Plan version {version} is not the newest signed version (the newest is version "
@@ -496,7 +541,9 @@ def amend_plan(*, acting_user, plan: TreatmentPlan, version: int, reason: str) -
 
 
 @transaction.atomic
-def review_plan(*, acting_user, plan: TreatmentPlan, note: str, reviewed_at: datetime | None = None) -> PlanReview:
+def review_plan(
+    *, acting_user: User, plan: TreatmentPlan, note: str, reviewed_at: datetime | None = None
+) -> PlanReview:
     """Record a review that keeps the signed plan unchanged (to change it, amend)."""
     require(acting_user, plan.program_id, PLAN_WRITE)
     if plan.status != TreatmentPlan.Status.SIGNED:
@@ -507,6 +554,7 @@ def review_plan(*, acting_user, plan: TreatmentPlan, note: str, reviewed_at: dat
         raise ValidationError({"note": "Summarise the review (progress, why the plan stays as it is)."})
     reviewed_at = reviewed_at or timezone.now()
     _not_future(reviewed_at, "reviewed_at")
+    assert plan.clinician_signed_at is not None  # a signed plan has its signature time
     if reviewed_at < plan.clinician_signed_at:
         raise ValidationError({"reviewed_at": "The review cannot be before the plan was signed."})
     review = PlanReview.objects.create(
@@ -530,7 +578,9 @@ def review_plan(*, acting_user, plan: TreatmentPlan, note: str, reviewed_at: dat
 
 
 @transaction.atomic
-def save_template(*, acting_user, program, name: str, level_codes: list[str], body: dict) -> PlanTemplate:
+def save_template(
+    *, acting_user: User, program: Program, name: str, level_codes: list[str], body: dict[str, Any]
+) -> PlanTemplate:
     """Save a program template (same name: the old one is retired)."""
     require(acting_user, program.pk, TREATMENT_CONFIGURE)
     name = (name or "").strip()
@@ -561,7 +611,7 @@ def save_template(*, acting_user, program, name: str, level_codes: list[str], bo
 
 
 @transaction.atomic
-def template_from_plan(*, acting_user, plan: TreatmentPlan, name: str, level_codes: list[str]) -> PlanTemplate:
+def template_from_plan(*, acting_user: User, plan: TreatmentPlan, name: str, level_codes: list[str]) -> PlanTemplate:
     start = timezone.localtime(plan.created_at).date()
     return save_template(
         acting_user=acting_user,
@@ -575,7 +625,7 @@ def template_from_plan(*, acting_user, plan: TreatmentPlan, name: str, level_cod
 # --- sessions, roster, attendance ----------------------------------------------------------------------
 
 
-def readable_sessions(user, program):
+def readable_sessions(user: Viewer, program: Program) -> QuerySet[Session]:
     """The sessions of the program this user may open: every group session (its roster then shows only the patients
     they may see), and an individual session only when they may open its patient's chart. Anyone else finds an
     individual session missing, and sees its time on the schedule as "busy" (see `is_busy`)."""
@@ -589,7 +639,7 @@ def readable_sessions(user, program):
     )
 
 
-def readable_session(user, session_id) -> Session | None:
+def readable_session(user: Viewer, session_id: int | str) -> Session | None:
     """The session if this user may open it (any of their programs); None, the same for missing and forbidden."""
     session = Session.objects.select_related("program", "facilitator").filter(pk=session_id).first()
     if session is None or not readable_sessions(user, session.program).filter(pk=session.pk).exists():
@@ -597,7 +647,7 @@ def readable_session(user, session_id) -> Session | None:
     return session
 
 
-def session_as_seen_by(user, session: Session) -> dict:
+def session_as_seen_by(user: Viewer, session: Session) -> dict[str, Any]:
     """What a reader sees of a session, for the page and the API alike: a row for each rostered patient they may see
     (the patient, the attendance mark, their part of the group note), how many others are on the roster, and the
     group note."""
@@ -614,25 +664,26 @@ def session_as_seen_by(user, session: Session) -> dict:
     return {"rows": rows, "hidden": len(roster) - len(rows), "note": note}
 
 
-def mark_busy(user, program, sessions) -> list[Session]:
+def mark_busy(user: Viewer, program: Program, sessions: list[Session]) -> list[Session]:
     """Sets `busy` on each session the user may not open (an individual session of a patient outside their care
     teams): the schedule then shows its time only."""
-    readable = readable_sessions(user, program).filter(pk__in=[s.pk for s in sessions])
-    readable = set(readable.values_list("pk", flat=True))
+    readable = set(
+        readable_sessions(user, program).filter(pk__in=[s.pk for s in sessions]).values_list("pk", flat=True)
+    )
     for session in sessions:
-        session.busy = session.pk not in readable
+        cast(Any, session).busy = session.pk not in readable  # a mark for the schedule, not a field
     return sessions
 
 
 @transaction.atomic
 def schedule_session(
     *,
-    acting_user,
-    program,
+    acting_user: User,
+    program: Program,
     kind: str,
     modality: str,
     topic: str,
-    facilitator,
+    facilitator: User | None,
     room: str = "",
     starts_at: datetime,
     ends_at: datetime,
@@ -660,6 +711,7 @@ def schedule_session(
         errors["patient"] = "Add a group's patients to its roster."
     if errors:
         raise ValidationError(errors)
+    assert facilitator is not None  # refused above otherwise
     session = Session.objects.create(
         program=program,
         kind=kind,
@@ -679,7 +731,7 @@ def schedule_session(
 
 
 @transaction.atomic
-def add_to_roster(*, acting_user, session: Session, patient: Patient) -> RosterEntry:
+def add_to_roster(*, acting_user: User, session: Session, patient: Patient) -> RosterEntry:
     require(acting_user, session.program_id, SESSION_WRITE)
     if patient.program_id != session.program_id:
         raise ValidationError({"patient": "This patient belongs to another program."})
@@ -699,7 +751,7 @@ def add_to_roster(*, acting_user, session: Session, patient: Patient) -> RosterE
 
 @transaction.atomic
 def mark_attendance(
-    *, acting_user, session: Session, patient: Patient, status: str, now: datetime | None = None
+    *, acting_user: User, session: Session, patient: Patient, status: str, now: datetime | None = None
 ) -> Attendance:
     """Attendance of a rostered patient, from the session's start. A change of mark is audited (from -> to)."""
     require(acting_user, session.program_id, SESSION_WRITE)
@@ -755,7 +807,9 @@ def mark_attendance(
 
 
 @transaction.atomic
-def mark_group_attendance(*, acting_user, session: Session, marks: dict, now: datetime | None = None) -> list:
+def mark_group_attendance(
+    *, acting_user: User, session: Session, marks: dict[Patient, str], now: datetime | None = None
+) -> list[Attendance]:
     """The attendance of several rostered patients in one save ({patient: status}): every mark is recorded, or, when
     one is wrong, none; each error says whose mark it is, as the reader may see them."""
     require(acting_user, session.program_id, SESSION_WRITE)
@@ -774,7 +828,7 @@ def mark_group_attendance(*, acting_user, session: Session, marks: dict, now: da
 
 
 @transaction.atomic
-def write_group_note(*, acting_user, session: Session, body: str, entries: dict[int, str]) -> GroupNote:
+def write_group_note(*, acting_user: User, session: Session, body: str, entries: dict[int, str]) -> GroupNote:
     """One note for the group and a short individualized part for each attendee (present, late, left early), each
     landing in that attendee's chart; every rostered patient's attendance must be marked first."""
     require(acting_user, session.program_id, SESSION_WRITE)
@@ -843,7 +897,7 @@ def write_group_note(*, acting_user, session: Session, body: str, entries: dict[
     return note
 
 
-def patients_named_in(text: str, program) -> list[Patient]:
+def patients_named_in(text: str, program: Program) -> list[Patient]:
     """The program's patients whose given, family or preferred name appears in the text as a whole word, in any case:
     the roster's and everyone else's, since a group part lands in every attendee's chart."""
     text = " ".join(text.casefold().split())
@@ -866,12 +920,12 @@ def _names_word(name: str, text: str) -> bool:
 @transaction.atomic
 def write_progress_note(
     *,
-    acting_user,
+    acting_user: User,
     patient: Patient,
     body: str,
     occurred_at: datetime,
     session: Session | None = None,
-    objective_updates=None,
+    objective_updates: list[dict[str, Any]] | None = None,
 ) -> ProgressNote:
     """A progress note; `objective_updates` [{objective, status, comment}] report on the signed plan's objectives."""
     require(acting_user, patient.program_id, PLAN_WRITE)
@@ -884,7 +938,7 @@ def write_progress_note(
     episode = episode_at(patient, occurred_at)
     plan = plan_in_force(episode) if episode else None
     objectives = {o["id"]: o for o in plan.objectives()} if plan else {}
-    updates = []
+    updates: list[dict[str, Any]] = []
     if not isinstance(objective_updates or [], list):
         errors["objective_updates"] = "A list of {objective, status, comment} expected."
         objective_updates = []
@@ -944,7 +998,7 @@ def write_progress_note(
 
 
 @transaction.atomic
-def write_counseling_note(*, acting_user, patient: Patient, body: str, occurred_at: datetime) -> CounselingNote:
+def write_counseling_note(*, acting_user: User, patient: Patient, body: str, occurred_at: datetime) -> CounselingNote:
     """An SUD counseling note: no timeline line, no chart section; only its readers see it (see readable_...)."""
     require(acting_user, patient.program_id, COUNSELING_NOTE_WRITE)
     if not (body or "").strip():
@@ -962,11 +1016,11 @@ def write_counseling_note(*, acting_user, patient: Patient, body: str, occurred_
     return note
 
 
-def on_care_team(user, patient) -> bool:
+def on_care_team(user: User, patient: Patient) -> bool:
     return patient.care_team_id is not None and user.care_teams.filter(pk=patient.care_team_id).exists()
 
 
-def readable_counseling_notes(user, patient):
+def readable_counseling_notes(user: User, patient: Patient) -> QuerySet[CounselingNote]:
     """Counseling notes this user may read: their own, and, when their role may read counseling notes and they are
     on the patient's care team (not through break-the-glass), the team's. Everyone else: none."""
     if not has_permission(user, patient.program_id, CHART_READ):
@@ -977,13 +1031,13 @@ def readable_counseling_notes(user, patient):
     return notes.filter(written_by=user)
 
 
-def may_keep_counseling_notes(user, patient) -> bool:
+def may_keep_counseling_notes(user: Viewer, patient: Patient) -> bool:
     return has_permission(user, patient.program_id, COUNSELING_NOTE_WRITE) or has_permission(
         user, patient.program_id, COUNSELING_NOTE_READ
     )
 
 
-def require_counseling_access(user, patient) -> None:
+def require_counseling_access(user: Viewer, patient: Patient) -> None:
     if not (
         has_permission(user, patient.program_id, COUNSELING_NOTE_WRITE)
         or has_permission(user, patient.program_id, COUNSELING_NOTE_READ)

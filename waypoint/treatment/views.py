@@ -1,6 +1,7 @@
 """Treatment pages: the plan beside the chart, sessions and attendance, notes, schedules, the review work list."""
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -90,7 +91,7 @@ ROWS = "plan-rows"  # the id of the plan editor's one form: every goal and inter
 def row_forms(plan, staff, data=None) -> dict:
     """A form for each goal and intervention row of the draft (bound to `data` when the rows were posted); all of
     them belong to the one form of the editor (HTML `form` attribute), saved by one Save."""
-    made = {}
+    made: dict[str, forms.UpdateGoalForm | forms.UpdateInterventionForm] = {}
     for problem in plan.body.get("problems", []):
         for goal in problem["goals"]:
             made[goal["id"]] = forms.UpdateGoalForm(
@@ -641,7 +642,7 @@ def _week(request) -> date:
 
 
 def _days(monday: date, sessions) -> list[dict]:
-    days = [{"date": monday + timedelta(days=n), "sessions": []} for n in range(7)]
+    days: list[dict[str, Any]] = [{"date": monday + timedelta(days=n), "sessions": []} for n in range(7)]
     for session in sessions:
         index = (timezone.localtime(session.starts_at).date() - monday).days
         if 0 <= index < 7:
