@@ -69,7 +69,7 @@ def last_changes(program) -> dict:
     """Who last set each setting and when, from the audit trail (the setting's origin in this program)."""
     from waypoint.privacy.models import AuditEvent
 
-    found = {}
+    found: dict[str | None, AuditEvent] = {}
     events = AuditEvent.objects.filter(program_id=program.pk, action="program.setting.change").order_by("-at", "-id")
     for event in events.only("at", "actor_name", "detail")[:2000]:
         found.setdefault((event.detail or {}).get("key"), event)

@@ -67,7 +67,7 @@ def outcome(messages: str | list[str] | dict[str, str], code: str, severity: str
     items = messages.items() if isinstance(messages, dict) else ((None, m) for m in messages)
     issues = []
     for field, message in items:
-        issue = {"severity": severity, "code": code, "diagnostics": message}
+        issue: dict[str, str | list[str]] = {"severity": severity, "code": code, "diagnostics": message}
         if field and field != "non_field_errors":
             issue["expression"] = [field]
         issues.append(issue)

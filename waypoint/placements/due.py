@@ -33,7 +33,7 @@ def due_for(program, patients, now=None) -> list[Due]:
             program=program, ended_at__isnull=True, patient__in=patients
         ).select_related("patient")
     }
-    latest = {}
+    latest: dict[int, PlacementAssessment] = {}
     for placement in PlacementAssessment.objects.filter(patient_id__in=stays).order_by("patient_id", "-at", "-id"):
         latest.setdefault(placement.patient_id, placement)
     rows = []

@@ -1,5 +1,7 @@
 """REST API for withdrawal assessments, the instruments' definitions and the board."""
 
+from typing import Any
+
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,7 +27,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
     severity = serializers.SerializerMethodField()
     severity_label = serializers.CharField()
     vitals = serializers.DictField()
-    replaces = serializers.PrimaryKeyRelatedField(read_only=True)
+    replaces: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Assessment
