@@ -11,7 +11,8 @@ handler403 = "waypoint.web.views.permission_denied"
 handler404 = "waypoint.web.views.not_found"
 handler500 = "waypoint.reliability.views.handler500"
 schema_view = SpectacularAPIView.as_view()
-schema_view.login_required = False  # public description of the API; the data behind it is not
+# public description of the API; the data behind it is not (a mark the sign-in middleware reads off the view)
+schema_view.login_required = False  # type: ignore[attr-defined]
 
 urlpatterns = [
     path("", web.home, name="home"),

@@ -22,7 +22,8 @@ ERRORS = {
 
 
 class MoudOrderOut(serializers.ModelSerializer):
-    label = serializers.CharField()
+    # named like an attribute of a DRF Field, which the stubs see; DRF declares it as a serializer field
+    label = serializers.CharField()  # type: ignore[assignment]
     schedule = serializers.CharField(help_text="The frequency in words, e.g. 'once daily'.")
     prescriber = serializers.CharField(source="prescriber.username")
     stopped_by = serializers.CharField(source="stopped_by.username", default=None)

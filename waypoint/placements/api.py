@@ -129,7 +129,8 @@ class ReferralSerializer(serializers.ModelSerializer):
 class ReferralCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=limit_of(Referral, "name"))
     contact = serializers.CharField(max_length=limit_of(Referral, "contact"))
-    source = serializers.ChoiceField(choices=Referral.Source.choices)
+    # named like an attribute of a DRF Field, which the stubs see; DRF declares it as a serializer field
+    source = serializers.ChoiceField(choices=Referral.Source.choices)  # type: ignore[assignment]
     source_detail = serializers.CharField(
         max_length=limit_of(Referral, "source_detail"), required=False, allow_blank=True, default=""
     )

@@ -66,7 +66,8 @@ class ScreenOut(serializers.ModelSerializer):
 
 
 class FollowUpOut(serializers.ModelSerializer):
-    label = serializers.CharField(source="get_code_display")
+    # named like an attribute of a DRF Field, which the stubs see; DRF declares it as a serializer field
+    label = serializers.CharField(source="get_code_display")  # type: ignore[assignment]
     updated_by = serializers.CharField(source="updated_by.username")
 
     class Meta:

@@ -488,7 +488,8 @@ class ProgressNoteInSerializer(StrictSerializer):
     body = serializers.CharField(allow_blank=True)
     occurred_at = serializers.DateTimeField()
     session = serializers.IntegerField(required=False, allow_null=True, default=None)
-    objective_updates = serializers.JSONField(required=False, default=list)
+    # the stubs take a JSONField default to be a mapping; a JSON list is as valid
+    objective_updates = serializers.JSONField(required=False, default=list)  # type: ignore[arg-type]
 
 
 class ProgressNoteListView(ApiView):

@@ -50,7 +50,9 @@ class Command(BaseCommand):
         if created:
             rng = random.Random(2026)
             for program in Program.objects.filter(slug__in=demo.DEMO_SLUGS):
-                nurse = program.memberships.filter(role="nurse").first().user
+                membership = program.memberships.filter(role="nurse").first()
+                assert membership is not None  # the demo gives every demo program a nurse
+                nurse = membership.user
                 withdrawal_demo.build(program, nurse, rng)
                 placements_demo.build(program, nurse, rng)
                 medication_demo.build(program, rng)
