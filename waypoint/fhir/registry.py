@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -39,7 +40,7 @@ class ResourceKind:
     key: str  # unique name of this mapping, e.g. "cows-total"
     resource_type: str  # the FHIR resource type it emits, e.g. "Observation"
     queryset: Callable[[], QuerySet]  # every row, all programs: callers scope it
-    to_resources: Callable[[object], Iterable[dict]]  # one row -> one or more FHIR resources (JSON dicts)
+    to_resources: Callable[[Any], Iterable[dict]]  # one row -> one or more FHIR resources (JSON dicts)
     program_field: str  # lookup from the row to its Program id, e.g. "patient__program"
     patient_field: str | None  # lookup to the Patient ("" for Patient itself; None: no patient)
     updated_field: str  # lookup to the row's last-updated time (_since, _lastUpdated)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -104,10 +104,12 @@ class DateBound:
     end: datetime  # exclusive
 
     def q(self, lookup: str, as_date: bool) -> Q:
+        start: date
+        end: date
         start, end = (self.start, self.end)
         if as_date:  # a DateField: whole days in the program's time zone
-            start = timezone.localtime(start).date()
-            local_end = timezone.localtime(end)
+            start = timezone.localtime(self.start).date()
+            local_end = timezone.localtime(self.end)
             end = local_end.date() if local_end.time() == datetime.min.time() else local_end.date() + timedelta(1)
         return {
             "eq": Q(**{f"{lookup}__gte": start, f"{lookup}__lt": end}),
@@ -250,7 +252,7 @@ def parse(resource_type: str, params, tz) -> Query:
 
 @dataclass
 class Page:
-    resources: list[tuple[ResourceKind | None, dict]]
+    resources: Sequence[tuple[ResourceKind | None, dict]]
     next_cursor: str | None
     released: dict[str, tuple[ResourceKind, set[int]]]
 

@@ -9,6 +9,8 @@ the data-absent reason "not-performed". A screen marked entered in error is emit
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 
@@ -65,7 +67,7 @@ def screen_resource(screen: DrugScreen) -> list[dict]:
             {
                 "resourceType": "Observation",
                 "id": f"drug-screen-{screen.pk}",
-                "meta": meta(screen.last_updated, part2=True),
+                "meta": meta(cast(Any, screen).last_updated, part2=True),  # annotated by the queryset
                 "status": "entered-in-error" if screen.entered_in_error_at else "final",
                 "category": [concept(OBSERVATION_CATEGORY, "laboratory", "Laboratory")],
                 "code": concept(SCREENS, *URINE_DRUG_SCREEN, text=URINE_DRUG_SCREEN[1]),

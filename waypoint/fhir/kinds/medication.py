@@ -10,6 +10,9 @@ in error is "entered-in-error".
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any, cast
+
 from django.db.models.functions import Coalesce
 
 from waypoint.medication import catalog
@@ -84,7 +87,7 @@ def order_resource(order: MedicationOrder) -> list[dict]:
     ]
 
 
-ADMINISTRATION_STATUS = {
+ADMINISTRATION_STATUS: dict[str, str] = {
     Administration.Status.GIVEN: "completed",
     Administration.Status.HELD: "not-done",
     Administration.Status.REFUSED: "not-done",
@@ -102,14 +105,17 @@ def administration_resource(dose_record: Administration) -> list[dict]:
     notes = [{"text": dose_record.note}] if dose_record.note else []
     if in_error:
         notes.append(
-            {"time": instant(dose_record.entered_in_error_at), "text": f"Entered in error: {dose_record.error_reason}"}
+            {
+                "time": instant(cast(datetime, dose_record.entered_in_error_at)),  # in_error: it has its time
+                "text": f"Entered in error: {dose_record.error_reason}",
+            }
         )
     return [
         prune(
             {
                 "resourceType": "MedicationAdministration",
                 "id": f"moud-dose-{dose_record.pk}",
-                "meta": meta(dose_record.last_updated, part2=True),
+                "meta": meta(cast(Any, dose_record).last_updated, part2=True),  # annotated by the queryset
                 "status": "entered-in-error" if in_error else ADMINISTRATION_STATUS[dose_record.status],
                 "statusReason": []
                 if given

@@ -7,6 +7,8 @@ of information (Waypoint's own CodeSystem) and the period from signature to expi
 
 from __future__ import annotations
 
+from typing import Any
+
 from waypoint.privacy.models import Consent, InformationKind, Purpose
 
 from ..codes import (
@@ -24,13 +26,13 @@ from ..codes import (
 )
 from ..registry import ResourceKind, by_pk, register
 
-PURPOSES = {
+PURPOSES: dict[str, dict[str, Any]] = {
     Purpose.TREATMENT: coding(PURPOSE_OF_USE, "TREAT", "treatment"),
     Purpose.PAYMENT: coding(PURPOSE_OF_USE, "HPAYMT", "healthcare payment"),
     Purpose.OPERATIONS: coding(PURPOSE_OF_USE, "HOPERAT", "healthcare operations"),
 }
 INFORMATION_SYSTEM = own("CodeSystem/consent-information")
-EXPIRY_TEXT = {
+EXPIRY_TEXT: dict[str, str] = {
     Consent.Expiry.END_OF_TREATMENT: "Expires at the end of treatment",
     Consent.Expiry.NONE: "No expiration (treatment, payment and health care operations)",
 }

@@ -18,6 +18,8 @@ a receiver searching Condition by ICD-10-CM code finds them; they follow the pla
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import cast
 
 from django.db.models import Q
 
@@ -42,17 +44,17 @@ from ..registry import ResourceKind, by_pk, register
 from .screening import screen_system
 
 DIAGNOSIS_ID = re.compile(r"plan-(?P<pk>[1-9][0-9]{0,17})-problem-[1-9][0-9]{0,3}")
-PLAN_STATUS = {
+PLAN_STATUS: dict[str, str] = {
     TreatmentPlan.Status.DRAFT: "draft",
     TreatmentPlan.Status.SIGNED: "active",
     TreatmentPlan.Status.SUPERSEDED: "revoked",
 }
-GOAL_STATUS = {
+GOAL_STATUS: dict[str, str] = {
     TreatmentPlan.Status.DRAFT: "proposed",
     TreatmentPlan.Status.SIGNED: "active",
     TreatmentPlan.Status.SUPERSEDED: "cancelled",
 }
-ACTIVITY_STATUS = {
+ACTIVITY_STATUS: dict[str, str] = {
     TreatmentPlan.Status.DRAFT: "not-started",
     TreatmentPlan.Status.SIGNED: "in-progress",
     TreatmentPlan.Status.SUPERSEDED: "stopped",
@@ -193,7 +195,7 @@ def diagnosis_resources(plan: TreatmentPlan) -> list[dict]:
                     "id": f"plan-{plan.pk}-problem-{n}",
                     "meta": meta(plan.updated_at, part2=True),
                     "encounter": reference("Encounter", f"episode-{plan.episode_id}"),
-                    "recordedDate": instant(plan.clinician_signed_at),
+                    "recordedDate": instant(cast(datetime, plan.clinician_signed_at)),  # a signed plan (the queryset)
                     "recorder": {"display": str(plan.clinician_signed_by)},
                     "note": [{"text": f"Problem {n} of the treatment plan in force (version {plan.version})"}],
                 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -362,7 +363,7 @@ def with_vitals():
     )
 
 
-SHARED = {
+SHARED: dict[str, Any] = {
     "program_field": "program",
     "patient_field": "patient",
     "updated_field": "last_updated",
