@@ -149,9 +149,9 @@ def run(
 
     patient_id = measure.flowsheet_patient(program, params["flowsheet"])
     if not postgres:
-        flows = measure.flowsheet_api_p50(program, patient_id, size=params["flowsheet"], requests=params["requests"])
+        api_p50 = measure.flowsheet_api_p50(program, patient_id, size=params["flowsheet"], requests=params["requests"])
         results["flowsheet_vs_raw_ratio"] = measure.Figure(
-            "flowsheet_vs_raw_ratio", flows, None, "ms p50", "<= 3", None, note=PG_ONLY
+            "flowsheet_vs_raw_ratio", api_p50, None, "ms p50", "<= 3", None, note=PG_ONLY
         )
     elif patient_id is None:
         results["flowsheet_vs_raw_ratio"] = measure.Figure(

@@ -16,6 +16,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from waypoint.accounts.models import ApiToken
 from waypoint.patients.models import LevelOfCareStay
@@ -45,7 +46,7 @@ class Server:
     workers: int
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
-    log: object = None
+    log: Any = None  # the server's stderr, a temporary file, while it runs
 
     @property
     def url(self) -> str:
@@ -152,11 +153,19 @@ class WrkResult:
         }
 
 
+def _required(pattern: str, output: str) -> re.Match[str]:
+    """A line wrk prints after every run; when it is missing (wrk failed), a RuntimeError showing what wrk said."""
+    found = re.search(pattern, output)
+    if found is None:
+        raise RuntimeError(f"wrk printed no line matching {pattern!r}: {output[-2000:]}")
+    return found
+
+
 def parse_wrk(output: str) -> WrkResult:
-    requests = int(re.search(r"(\d+) requests in ([\d.]+)(\w+)", output).group(1))
-    amount, unit = re.search(r"requests in ([\d.]+)(\w+)", output).groups()
+    requests = int(_required(r"(\d+) requests in ([\d.]+)(\w+)", output).group(1))
+    amount, unit = _required(r"requests in ([\d.]+)(\w+)", output).groups()
     seconds = float(amount) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    rps = float(_required(r"Requests/sec:\s+([\d.]+)", output).group(1))
     errors = 0
     found = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if found:

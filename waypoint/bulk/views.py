@@ -3,6 +3,8 @@ cancellation, the NDJSON files, and Group read and search. Thin: parse, find, ca
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -24,7 +26,7 @@ PREFER = OpenApiParameter(
     enum=["respond-async"],
     description="Exports run in the background: the kick-off needs `Prefer: respond-async`.",
 )
-SCHEMA = {
+SCHEMA: dict[str, Any] = {
     "responses": {202: None, 400: dict, 401: dict, 403: dict, 404: dict, 429: dict},
     "tags": ["fhir-bulk"],
     "parameters": [PREFER],

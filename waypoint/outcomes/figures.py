@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from waypoint.accounts.models import Program
 from waypoint.drug_screens.models import DrugScreen
 from waypoint.drug_screens.services import with_findings
 from waypoint.patients.models import Episode, LevelOfCareStay
@@ -20,7 +21,7 @@ DAY = timedelta(days=1)
 
 @dataclass(frozen=True)
 class Period:
-    program: object
+    program: Program
     start: date  # first local day
     end: date  # last local day, inclusive
     now: datetime
@@ -95,7 +96,7 @@ def census(period: Period) -> Result:
         .exclude(discharged_at__lt=period.start_at)
         .values_list("admitted_at", "discharged_at")
     )
-    series = []
+    series: list[tuple[date, float]] = []
     for day in period.days():
         at = datetime.combine(day + DAY, time(0), tzinfo=period.tz)
         if at > period.now:
@@ -136,7 +137,7 @@ def _exits(period: Period, leaving: Callable, staying: Callable):
         ).select_related("episode")
     )
     stays = [s for s in stays if leaving(s.level)]
-    following = {
+    following: dict[tuple[int, datetime | None], LevelOfCareStay] = {
         (s.episode_id, s.started_at): s
         for s in LevelOfCareStay.objects.filter(episode_id__in={s.episode_id for s in stays})
     }

@@ -2,6 +2,7 @@
 
 from bisect import bisect_left
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
@@ -164,7 +165,7 @@ def census_range(program, start_text: str | None, end_text: str | None) -> tuple
 
     today = timezone.localdate(timezone=program.tz)
     errors = {}
-    parsed = {}
+    parsed: dict[str, date | None] = {}
     for key, text, fallback in (("to", end_text, today), ("from", start_text, None)):
         text = (text or "").strip()
         if not text:
@@ -176,7 +177,7 @@ def census_range(program, start_text: str | None, end_text: str | None) -> tuple
             errors[key] = "Give a date as YYYY-MM-DD."
     if errors:
         raise ValidationError(errors)
-    end = parsed["to"]
+    end = cast(date, parsed["to"])  # its fallback is today
     start = parsed["from"] or end - timedelta(days=29)
     if end > today:
         errors["to"] = f"The range cannot end after today ({today:%Y-%m-%d})."

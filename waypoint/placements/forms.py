@@ -13,7 +13,7 @@ RATING_CHOICES = [(str(n), str(n)) for n in range(5)]
 
 
 def placement_form(edition: int):
-    fields = {}
+    fields: dict[str, forms.Field] = {}
     for key, name in zip(KEYS, DIMENSIONS[edition], strict=True):
         fields[f"rating_{key}"] = forms.TypedChoiceField(
             label=f"{key[1]}. {name}", choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect, required=False

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import cast
 
 GIVEN = (
     "Avery",
@@ -159,8 +160,9 @@ def plan_patient(
     at = patient.created + timedelta(hours=rng.uniform(1, 72))
     while at < now:
         episode = _episode(rng, at, offered, wm_level)
+        assert episode.discharged is not None  # _episode plans a whole stay, discharge included
         if episode.discharged >= now:
-            current = next(s for s in episode.stays if s.end >= now)
+            current = next(s for s in episode.stays if cast(datetime, s.end) >= now)  # every stay of it ends
             if current.level == wm_level:
                 break  # only the patients chosen for it are in withdrawal management now
             episode.stays = [s for s in episode.stays if s.start < now]
@@ -174,7 +176,8 @@ def plan_patient(
         if patient.episodes and patient.episodes[-1].discharged is None:
             patient.episodes.pop()
         start = now - timedelta(hours=rng.uniform(2, 120))
-        while patient.episodes and patient.episodes[-1].discharged > start - timedelta(days=7):
+        # the open episode was popped above: the others were discharged
+        while patient.episodes and cast(datetime, patient.episodes[-1].discharged) > start - timedelta(days=7):
             patient.episodes.pop()
         patient.created = min(patient.created, start - timedelta(days=1))
         patient.episodes.append(

@@ -5,6 +5,7 @@ The integrator wires them into the dashboard (issue 6); each function states its
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 
@@ -33,10 +34,10 @@ def attendance_rate_by_modality(program, start: datetime, end: datetime, patient
     if patient is not None:
         sessions = sessions.filter(roster__patient=patient)
         marks, roster = marks.filter(patient=patient), roster.filter(patient=patient)
-    sessions = list(sessions.values_list("id", "modality", "modality_label"))
-    modality_of = {sid: code for sid, code, _ in sessions}
+    session_rows = list(sessions.values_list("id", "modality", "modality_label"))
+    modality_of = {sid: code for sid, code, _ in session_rows}
     rows: dict[str, dict] = {}
-    for _sid, code, label in sessions:
+    for _sid, code, label in session_rows:
         row = rows.setdefault(
             code,
             {
@@ -99,7 +100,8 @@ def plan_objective_status(patient, today=None) -> dict:
     for note in ProgressNote.objects.filter(patient=patient, episode=episode).order_by("occurred_at", "id"):
         for update in note.objective_updates:
             latest[update["objective"]] = (update["status"], note.occurred_at)
-    objectives, counts = [], defaultdict(int)
+    objectives: list[dict[str, Any]] = []
+    counts: defaultdict[str, int] = defaultdict(int)
     for objective in plan.objectives():
         status, at = latest.get(objective["id"], ("not_started", None))
         target = objective.get("target_date")

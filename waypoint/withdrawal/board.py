@@ -14,6 +14,7 @@ withdrawal.post_dose_interval_hours / withdrawal.post_dose_window_hours) and the
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -184,7 +185,7 @@ def _by_patient(assessment_ids) -> dict[int, list[Score]]:
     return found
 
 
-def latest_two_cows(patient_ids) -> dict[int, list[Assessment]]:
+def latest_two_cows(patient_ids) -> dict[int, list[Score]]:
     """Each patient's two newest COWS in force, newest first."""
     ids = list(patient_ids)
     if not ids:
@@ -204,7 +205,7 @@ def latest_two_cows(patient_ids) -> dict[int, list[Assessment]]:
 class Rules:
     """The program's protocol settings the board applies, read once per board rather than once per row."""
 
-    interval: timedelta | None
+    interval: timedelta
     post_dose_interval: timedelta | None
     post_dose_window: timedelta | None
     rise: int | None
@@ -213,7 +214,8 @@ class Rules:
     @classmethod
     def of(cls, program) -> "Rules":
         return cls(
-            interval=hours(protocol.ASSESSMENT_INTERVAL_HOURS, program),
+            # the setting is a whole number of hours from 1 to 24: never None
+            interval=cast(timedelta, hours(protocol.ASSESSMENT_INTERVAL_HOURS, program)),
             post_dose_interval=hours(protocol.POST_DOSE_INTERVAL_HOURS, program),
             post_dose_window=hours(protocol.POST_DOSE_WINDOW_HOURS, program),
             rise=protocol.RISE_ALERT_POINTS.get(program),
@@ -223,8 +225,8 @@ class Rules:
 
 def alerts_for(
     program,
-    latest: Assessment | None,
-    previous: Assessment | None,
+    latest: Score | None,
+    previous: Score | None,
     overdue: bool,
     next_due: datetime,
     rules: Rules | None = None,
@@ -287,9 +289,7 @@ def hours(setting, program) -> timedelta | None:
     return timedelta(hours=value) if value else None
 
 
-def row_for(
-    program, stay, cows: list[Assessment], doses: list[Dose], now: datetime, rules: Rules | None = None
-) -> BoardRow:
+def row_for(program, stay, cows: list[Score], doses: list[Dose], now: datetime, rules: Rules | None = None) -> BoardRow:
     rules = rules or Rules.of(program)
     latest = cows[0] if cows else None
     previous = cows[1] if len(cows) > 1 else None

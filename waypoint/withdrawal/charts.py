@@ -197,6 +197,7 @@ def _value_ticks(scale_max: float) -> list[float]:
     """Gridline values from 0 to scale_max: a round step that divides the maximum when it can (48 -> every 8,
     64 -> every 8, 30 -> every 5, 10 -> every 2, 100 -> every 20)."""
     candidates = []
+    step: float
     for step in (1, 2, 4, 5, 6, 8, 10, 12, 15, 16, 20, 25, 50, 100, 200, 250, 500, 1000):
         intervals = scale_max / step
         if 3 <= intervals <= 10:
@@ -601,14 +602,15 @@ def _legend(drawn: list[_Drawn], with_doses: bool, width: float, height: float) 
     if not items:
         return ""
     rows: list[list[tuple[float, str]]] = [[]]
-    x, gap, right = MARGIN_LEFT, 20.0, width - 8
+    x: float = MARGIN_LEFT
+    gap, right = 20.0, width - 8
     for item_width, markup in items:
         if rows[-1] and x + item_width > right:
             rows.append([])
             x = MARGIN_LEFT
         rows[-1].append((x, markup))
         x += item_width + gap
-    placed = []
+    placed: list[str] = []
     for r, row in enumerate(rows):
         y = height - 10 - (len(rows) - 1 - r) * 15
         placed.extend(_el("g", {"transform": f"translate({_n(item_x)} {_n(y)})"}, markup) for item_x, markup in row)
@@ -744,7 +746,8 @@ def trend_chart(
         bands, zone_labels = _draw_zones(zones, primary, scores_panel)
         body.append(_el("g", {"class": "zones", "stroke": "none"}, bands))
 
-    grid, axes = [], []
+    grid: list[str] = []
+    axes: list[str] = []
     if primary is not None:
         _value_axis(grid, axes, scores_panel, primary.scale_max, "y-tick", primary.name.strip())
     if secondary:

@@ -15,7 +15,7 @@ class ScoreRadios(forms.RadioSelect):
 
 def item_fields(instrument, *, plain: bool = False) -> dict[str, forms.Field]:
     """One radio group per item; the value is the score itself (COWS scores are sparse)."""
-    fields = {}
+    fields: dict[str, forms.Field] = {}
     for item in instrument.items:
         fields[item.key] = forms.TypedChoiceField(
             label=item.label,
@@ -46,7 +46,7 @@ def score_table(item, vital) -> list[list]:
 def vital_fields(instrument) -> dict[str, forms.Field]:
     """The vital signs, in units people read; one an item is scored from carries that item and its score table."""
     derives = {item.derive_from.vital: item for item in instrument.items if item.derive_from is not None}
-    fields = {}
+    fields: dict[str, forms.Field] = {}
     for vital in VITALS:
         field_class = forms.IntegerField if vital.whole else forms.DecimalField
         field = field_class(label=f"{vital.label} ({vital.readable_unit})", required=False)
@@ -63,7 +63,7 @@ def vital_fields(instrument) -> dict[str, forms.Field]:
 
 def assessment_form(instrument, *, with_vitals: bool, amending: bool = False):
     """A form class for this instrument: items, time, vitals (for clinician scales), note, reasons."""
-    fields = {"taken_at": forms.DateTimeField(label="Taken at", widget=DateTimeInput())}
+    fields: dict[str, forms.Field] = {"taken_at": forms.DateTimeField(label="Taken at", widget=DateTimeInput())}
     fields |= item_fields(instrument)
     if with_vitals:
         fields |= vital_fields(instrument)

@@ -105,6 +105,11 @@ Transfer/sec:    317.12KB
     assert (result.requests, result.seconds, result.requests_per_second, result.errors) == (4021, 10.02, 401.3, 7)
 
 
+def test_wrk_output_without_its_summary_is_an_error_that_shows_the_output():
+    with pytest.raises(RuntimeError, match="unable to connect to 127.0.0.1:8765"):
+        serve.parse_wrk("unable to connect to 127.0.0.1:8765 Connection refused\n")
+
+
 def test_the_generated_section_is_replaced_and_the_prose_kept(tmp_path):
     path = tmp_path / "performance.md"
     path.write_text("# Performance\n\nWhy.\n")
