@@ -18,6 +18,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from waypoint.privacy import audit
 
 from . import two_factor
+from .models import User
 
 NAME_SESSION_KEY = "waypoint_passkey_name"
 NAME_MAX_LENGTH = 64
@@ -42,7 +43,7 @@ def clean_name(name: str) -> str:
     return name
 
 
-def start_registration(request, *, acting_user, name: str) -> str:
+def start_registration(request, *, acting_user: User, name: str) -> str:
     """The name the next passkey of this session will carry (kept in the session until it is registered)."""
     if not two_factor.is_verified(acting_user):
         raise PermissionDenied("Pass the second factor before adding a passkey.")
@@ -51,7 +52,7 @@ def start_registration(request, *, acting_user, name: str) -> str:
     return name
 
 
-def register(request, *, acting_user, helper, state: dict, data: dict) -> WebAuthnCredential:
+def register(request, *, acting_user: User, helper, state: dict, data: dict) -> WebAuthnCredential:
     """Keep the passkey the browser made (verified by django-otp-webauthn against the challenge of this session),
     under the name given before; audited, and so is a passkey refused (nothing of it kept)."""
     if not two_factor.is_verified(acting_user):
@@ -71,7 +72,7 @@ def register(request, *, acting_user, helper, state: dict, data: dict) -> WebAut
     return device
 
 
-def remove(request, *, acting_user, passkey_id: int, password: str, token: str) -> str:
+def remove(request, *, acting_user: User, passkey_id: int, password: str, token: str) -> str:
     """Remove one of the user's own passkeys after the password and a current code (as any change to the second
     factor). Another person's passkey is not found. Returns its name."""
     device = passkeys_of(acting_user).filter(pk=passkey_id).first()

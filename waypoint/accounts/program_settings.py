@@ -7,10 +7,13 @@ every flag it produces names the setting (e.g. "meets program induction threshol
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+
+if TYPE_CHECKING:  # for the annotation only: like the functions below, no model import at load time
+    from .models import User
 
 REGISTRY: dict[str, "ProgramSetting"] = {}
 
@@ -62,7 +65,7 @@ def values_for(program) -> dict[str, Any]:
 
 
 @transaction.atomic
-def change(program, key: str, value, *, acting_user) -> None:
+def change(program, key: str, value, *, acting_user: "User") -> None:
     """Set a program's value for a declared setting (None: back to the default), audited."""
     from waypoint.privacy import audit
 

@@ -18,6 +18,7 @@ from waypoint.patients.access import require
 from waypoint.patients.views import program_or_403
 
 from . import program_settings
+from .models import User
 from .roles import SETTINGS_MANAGE
 
 AREAS = {
@@ -47,7 +48,7 @@ def parse_value(setting, text: str):
         ) from error
 
 
-def set_from_page(*, acting_user, program, key: str, text: str):
+def set_from_page(*, acting_user: User, program, key: str, text: str):
     require(acting_user, program.pk, SETTINGS_MANAGE)
     setting = program_settings.REGISTRY.get(key)
     if setting is None:

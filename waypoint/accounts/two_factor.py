@@ -42,7 +42,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from waypoint.privacy import audit
 from waypoint.privacy.models import AuditEvent
 
-from .models import Program, RecoveryCodeDevice
+from .models import Program, RecoveryCodeDevice, User
 
 AUTHENTICATOR_NAME = "Authenticator app"
 PENDING_NAME = "pending"
@@ -85,7 +85,7 @@ def demo_shortcut_available() -> bool:
 
 
 @transaction.atomic
-def demo_authenticator(*, acting_user) -> TOTPDevice:
+def demo_authenticator(*, acting_user: User) -> TOTPDevice:
     """The account's authenticator with the published demo key (made at its first demo sign-in; audited)."""
     device = TOTPDevice.objects.create(user=acting_user, name=DEMO_NAME, key=DEMO_KEY_HEX, confirmed=True)
     audit.record(acting_user, "account.two_factor.demo", obj=acting_user)
@@ -211,7 +211,7 @@ def passed(request, user, device) -> None:
 
 
 @transaction.atomic
-def start_enrolment(request, *, acting_user) -> TOTPDevice:
+def start_enrolment(request, *, acting_user: User) -> TOTPDevice:
     """The authenticator this session is setting up (kept across reloads of the page until confirmed): a new
     secret for each session, bound to it."""
     device = pending_authenticator(request, acting_user)
@@ -227,7 +227,7 @@ def start_enrolment(request, *, acting_user) -> TOTPDevice:
     return device
 
 
-def confirm_enrolment(request, *, acting_user, token: str) -> list[str] | None:
+def confirm_enrolment(request, *, acting_user: User, token: str) -> list[str] | None:
     """Confirm the pending authenticator with a code from it. Replaces the earlier authenticator if any.
 
     Every other session of the account ends (one that knew the password must not ride on the new authenticator),
@@ -264,7 +264,7 @@ def end_other_sessions(request, user) -> int:
     return len(others)
 
 
-def reauthenticate(request, *, acting_user, password: str, token: str) -> None:
+def reauthenticate(request, *, acting_user: User, password: str, token: str) -> None:
     """Password and a current code, before any change to the second factor. Failures count toward the lockout."""
     errors = {}
     if not acting_user.check_password(password or ""):
@@ -279,7 +279,7 @@ def reauthenticate(request, *, acting_user, password: str, token: str) -> None:
 
 
 @transaction.atomic
-def new_recovery_codes(*, acting_user) -> list[str]:
+def new_recovery_codes(*, acting_user: User) -> list[str]:
     recovery = recovery_codes(acting_user)
     if recovery is None:
         recovery = RecoveryCodeDevice.objects.create(user=acting_user, name="Recovery codes", confirmed=True)
@@ -289,7 +289,7 @@ def new_recovery_codes(*, acting_user) -> list[str]:
 
 
 @transaction.atomic
-def remove(*, acting_user, user, reason: str) -> None:
+def remove(*, acting_user: User, user, reason: str) -> None:
     """Remove the authenticator, the recovery codes and the passkeys: the account must enrol again at its next request.
     Every other session of the user ends (their second factor was this one)."""
     from .services import sessions_of

@@ -44,7 +44,7 @@ def entries_of(post) -> dict[str, list[str]]:
 
 
 @transaction.atomic
-def keep(*, acting_user, program, path: str, entries: dict[str, list[str]]) -> TypedEntries | None:
+def keep(*, acting_user: User, program, path: str, entries: dict[str, list[str]]) -> TypedEntries | None:
     """Keep a timed-out form's entries for its author (one per form: a later one replaces an earlier)."""
     if not entries or sum(len(v) for values in entries.values() for v in values) > MAX_CHARACTERS:
         return None
@@ -58,7 +58,7 @@ def keep(*, acting_user, program, path: str, entries: dict[str, list[str]]) -> T
 
 
 @transaction.atomic
-def take(*, acting_user, program, path: str) -> dict[str, list[str]] | None:
+def take(*, acting_user: User, program, path: str) -> dict[str, list[str]] | None:
     """The entries kept for this user and form, once (they are deleted as they are given back); entries older
     than the program's window are deleted unseen."""
     TypedEntries.objects.filter(user=acting_user, kept_at__lt=timezone.now() - window(program)).delete()

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from waypoint.accounts import program_settings
+from waypoint.accounts.models import User
 from waypoint.drug_screens import services as drug_screens
 from waypoint.patients.models import LevelOfCareStay
 from waypoint.withdrawal import board
@@ -107,7 +108,7 @@ DEMO_CEILINGS_MG = {
 DEMO_CEILINGS_SOURCE = "Demo values — not clinical guidance. A real program sets its own from its protocol."
 
 
-def set_demo_ceilings(program, acting_user) -> None:
+def set_demo_ceilings(program, acting_user: User) -> None:
     for code, (single, daily) in DEMO_CEILINGS_MG.items():
         program_settings.change(program, ceilings.MAX_DOSE[code].key, single, acting_user=acting_user)
         program_settings.change(program, ceilings.MAX_DAILY[code].key, daily, acting_user=acting_user)

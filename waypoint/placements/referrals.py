@@ -5,12 +5,13 @@ Errors name their key: `name`, `contact`, `source`, `received_at`, `urgency`, `r
 """
 
 from datetime import datetime
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from waypoint.accounts.models import Program
+from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import REFERRAL_WRITE
 from waypoint.patients import services as patient_services
 from waypoint.patients.access import require
@@ -31,7 +32,7 @@ def flag_choices(program) -> list[tuple[str, str]]:
 @transaction.atomic
 def create_referral(
     *,
-    acting_user,
+    acting_user: User,
     program: Program,
     name: str,
     contact: str,
@@ -99,7 +100,7 @@ def _screening(referral: Referral) -> Referral:
 @transaction.atomic
 def admit_referral(
     *,
-    acting_user,
+    acting_user: User,
     referral: Referral,
     admitted_at: datetime,
     patient: Patient | None = None,
@@ -135,7 +136,7 @@ def admit_referral(
     return referral
 
 
-def _register_from(acting_user, referral: Referral, birth_date, sex_at_birth: str, care_team) -> Patient:
+def _register_from(acting_user: User, referral: Referral, birth_date, sex_at_birth: str, care_team) -> Patient:
     """The referred person as a patient: names split at the last space (a single name is the family name)."""
     errors = {}
     if birth_date is None:
@@ -160,7 +161,7 @@ def _register_from(acting_user, referral: Referral, birth_date, sex_at_birth: st
 
 @transaction.atomic
 def close_referral(
-    *, acting_user, referral: Referral, status: str, reason: str, at: datetime | None = None
+    *, acting_user: User, referral: Referral, status: str, reason: str, at: datetime | None = None
 ) -> Referral:
     """Referred elsewhere or closed, with the reason."""
     require(acting_user, referral.program_id, REFERRAL_WRITE)
@@ -183,7 +184,8 @@ def waitlist_figures(program, now=None) -> list[waitlist.Waits]:
             "received_at", "outcome_at"
         )
     )
-    return [waitlist.waits(pairs, now, days) for days in (30, 90)]
+    admitted = cast(list[tuple[datetime, datetime]], pairs)  # an admitted referral has its outcome (admission) time
+    return [waitlist.waits(admitted, now, days) for days in (30, 90)]
 
 
 def waiting(program):

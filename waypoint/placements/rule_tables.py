@@ -13,7 +13,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from waypoint.accounts.models import Program
+from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import SETTINGS_MANAGE
 from waypoint.patients.access import require
 from waypoint.placement import rules
@@ -84,7 +84,7 @@ def parse(text: str) -> dict:
 
 @transaction.atomic
 def save_version(
-    *, acting_user, program: Program, table, note: str, restored_from: RuleTableVersion | None = None
+    *, acting_user: User, program: Program, table, note: str, restored_from: RuleTableVersion | None = None
 ) -> RuleTableVersion:
     """Save a new version of the program's rule table (it is in force from now on), audited."""
     require(acting_user, program.pk, SETTINGS_MANAGE)
@@ -127,7 +127,7 @@ def _same_rules(table: dict, other: dict) -> bool:
     return strip(table) == strip(other)
 
 
-def restore(*, acting_user, program: Program, version: RuleTableVersion, note: str = "") -> RuleTableVersion:
+def restore(*, acting_user: User, program: Program, version: RuleTableVersion, note: str = "") -> RuleTableVersion:
     """Put an older version back in force, as a new version that records where it came from."""
     note = (note or "").strip() or f"Restored version {version.number}."
     return save_version(acting_user=acting_user, program=program, table=version.table, note=note, restored_from=version)

@@ -189,7 +189,7 @@ def seed(
     force: bool = False,
     progress: bool = True,
     assessment_target: int | None = None,
-    acting_user=None,
+    acting_user: User | None = None,
 ) -> Result:
     """Generate and load `patients` synthetic histories over the last `days` days, in one transaction.
 
