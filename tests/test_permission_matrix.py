@@ -784,6 +784,9 @@ MATRIX = {
         api=True,
     ),
     "fhir:read": Case("GET", lambda ctx: f"/fhir/Patient/{ctx.patient.pk}", {"nurse": 200}, API_DENIED, api=True),
+    "fhir:vread": Case(
+        "GET", lambda ctx: f"/fhir/Patient/{ctx.patient.pk}/_history/1", {"nurse": 200}, API_DENIED, api=True
+    ),
     "bulk:export": Case(
         "GET",
         lambda ctx: "/fhir/$export",

@@ -53,8 +53,9 @@ PART2_SECURITY = (
 
 
 def instant(value: datetime) -> str:
-    """A FHIR instant/dateTime in UTC with seconds (the stored value is UTC)."""
-    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    """A FHIR instant/dateTime in UTC with the stored precision: seconds, and the fraction when there is one, so
+    that `meta.lastUpdated` compares with `_since` and `_lastUpdated` exactly as the database does."""
+    return value.astimezone(UTC).isoformat(timespec="auto").replace("+00:00", "Z")
 
 
 def day(value: date) -> str:

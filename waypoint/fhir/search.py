@@ -88,7 +88,7 @@ CONTROLS = ("_count", "_cursor", "_format")
 FORMATS = {"json", "application/json", "application/fhir+json"}
 DATE_PREFIXES = {"eq", "ge", "gt", "le", "lt"}
 DATE = re.compile(
-    r"(?P<y>\d{4})(-(?P<m>\d{2})(-(?P<d>\d{2})(T(?P<H>\d{2}):(?P<M>\d{2})(:(?P<S>\d{2})(\.\d+)?)?"
+    r"(?P<y>\d{4})(-(?P<m>\d{2})(-(?P<d>\d{2})(T(?P<H>\d{2}):(?P<M>\d{2})(:(?P<S>\d{2})(?P<F>\.\d{1,6})?)?"
     r"(?P<tz>Z|[+-]\d{2}:\d{2}))?)?)?"
 )
 
@@ -154,8 +154,9 @@ def parse_date(name: str, raw: str, tz) -> DateBound:
     try:
         if parts["H"] is not None:
             start = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if parts["F"] is not None:  # a fraction: the instant itself, to the microsecond
+                return DateBound(prefix, start, start + timedelta(microseconds=1))
             step = timedelta(seconds=1) if parts["S"] is not None else timedelta(minutes=1)
-            start = start.replace(microsecond=0)
             return DateBound(prefix, start, start + step)
         year, month, day_ = int(parts["y"]), int(parts["m"] or 1), int(parts["d"] or 1)
         first = date(year, month, day_)

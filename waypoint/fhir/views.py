@@ -3,9 +3,13 @@ and render; every error is an OperationOutcome with a message that says what to 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import http_date, parse_http_date_safe
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 
@@ -17,6 +21,7 @@ from .capability import capability_statement
 from .codes import PART2_SECURITY, instant
 from .http import fhir_response, outcome
 from .search import parse, read, search, supported_types
+from .versions import stamp, version_of
 
 
 class FhirView(http.FhirView):
@@ -58,6 +63,7 @@ class SearchView(FhirView):
         reader = self.reader()
         query = parse(resource_type, request.query_params, reader.program.tz)
         page = search(reader, query)
+        stamp(reader.program.pk, [resource for kind, resource in page.resources if kind is not None])
         release(reader, page.released)
         base = self.base_url()
         links = [{"relation": "self", "url": request.build_absolute_uri()}]
@@ -93,15 +99,52 @@ class SearchView(FhirView):
         return fhir_response(bundle)
 
 
+def validators(resource: dict) -> dict:
+    """ETag (the version, weak: the JSON is not byte-stable) and Last-Modified (meta.lastUpdated) of a resource."""
+    headers = {}
+    meta = resource.get("meta", {})
+    if "versionId" in meta:
+        headers["ETag"] = f'W/"{meta["versionId"]}"'
+    if "lastUpdated" in meta:
+        headers["Last-Modified"] = http_date(datetime.fromisoformat(meta["lastUpdated"]).timestamp())
+    return headers
+
+
+def not_modified(request, resource: dict, headers: dict) -> bool:
+    """If-None-Match (compared weakly; `*` matches), else If-Modified-Since (to the second, as HTTP dates are)."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        etag = headers.get("ETag", "").removeprefix("W/")
+        return "*" in tags or (bool(etag) and etag in tags)
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    updated = resource.get("meta", {}).get("lastUpdated")
+    return since is not None and updated is not None and int(datetime.fromisoformat(updated).timestamp()) <= since
+
+
 class ReadView(FhirView):
-    def get(self, request, resource_type, resource_id):
+    def get(self, request, resource_type, resource_id, version=None):
         self.known_type(resource_type)
         reader = self.reader()
         found = read(reader, resource_type, resource_id)
         if found is None:
             raise exceptions.NotFound(f"{resource_type}/{resource_id} is not known, or not yours to receive.")
         kind, resource, patient_id = found
-        headers = {}
+        if kind is not None:
+            stamp(reader.program.pk, [resource])
+        if version is not None:  # vread: a version kept of a resource this client may receive now
+            resource = version_of(resource_type, resource_id, version) if kind is not None else None
+            if resource is None:
+                raise exceptions.NotFound(
+                    f"{resource_type}/{resource_id} has no version {version!r} here; the current one is "
+                    f"{found[1].get('meta', {}).get('versionId', 'not versioned')}."
+                )
+        headers = validators(resource)
+        if request.method in ("GET", "HEAD") and not_modified(request, resource, headers):
+            response = HttpResponse(status=304)  # nothing sent, so nothing released
+            for name, value in headers.items():
+                response[name] = value
+            return response
         if kind is not None:
             release(reader, {kind.key: (kind, {patient_id} if patient_id else set())})
             if kind.part2 and reader.external:
