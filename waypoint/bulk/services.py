@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import orjson
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from waypoint.fhir import registry
-from waypoint.fhir.access import reader_for
+from waypoint.fhir import codes, registry
+from waypoint.fhir.access import notice_for, reader_for
+from waypoint.fhir.http import outcome
+from waypoint.fhir.models import ExternalClient
 from waypoint.privacy import audit
 
 from . import storage
@@ -107,13 +110,41 @@ def manifest(job: ExportJob, build_uri) -> dict:
         for file in job.files.order_by("position")
         if file.count
     ]
-    return {
+    body = {
         "transactionTime": job.transaction_time.isoformat().replace("+00:00", "Z"),
         "request": job.request_url,
         "requiresAccessToken": True,
         "output": output,
         "error": [],
     }
+    notice = part2_notice(job)
+    if notice is not None:
+        body["extension"] = {PART2_NOTICE_EXTENSION: notice}
+        body["error"] = [
+            {"type": "OperationOutcome", "url": build_uri(reverse("bulk:file", args=[job.pk, NOTICE_FILE]))}
+        ]
+    return body
+
+
+# 42 CFR 2.32: an export to an external recipient that holds Part 2 records carries the program's notice, in the
+# manifest (an extension, as the Bulk Data IG reserves `extension` for) and as an informational OperationOutcome
+# file listed under `error` (where the IG puts OperationOutcome files), so it travels with the downloaded files.
+PART2_NOTICE_EXTENSION = codes.own("StructureDefinition/part2-disclosure-notice")
+NOTICE_FILE = "part2-notice.ndjson"
+
+
+def part2_notice(job: ExportJob) -> str | None:
+    """The §2.32 notice when this finished export released Part 2 records to an external system, else None."""
+    if not ExternalClient.objects.filter(user_id=job.owner_id, program_id=job.program_id).exists():
+        return None
+    part2_types = {kind.resource_type for kind in registry.KINDS.values() if kind.part2}
+    if not job.files.filter(count__gt=0, resource_type__in=part2_types).exists():
+        return None
+    return notice_for(job.program)
+
+
+def notice_file(notice: str) -> bytes:
+    return orjson.dumps(outcome(notice, "informational", "information")) + b"\n"
 
 
 def record_download(user, job: ExportJob, file) -> None:
