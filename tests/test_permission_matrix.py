@@ -24,7 +24,8 @@ from waypoint.treatment.models import Attendance, RosterEntry, Session, Treatmen
 from waypoint.withdrawal.models import Assessment
 
 # Reachable by anyone by design: signing in, the health check, the API's own description.
-PUBLIC = {"login", "logout", "healthz", "api-schema", "fhir:metadata"}  # metadata: the FHIR CapabilityStatement
+PUBLIC = {"login", "logout", "healthz", "api-schema", "fhir:metadata", "fhir-base"}  # metadata: the FHIR
+# CapabilityStatement; fhir-base: the FHIR base URL, an OperationOutcome saying what is served (no data)
 
 PAGE_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 302, "anonymous": 302}
 API_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 401, "anonymous": 401}

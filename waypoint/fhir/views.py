@@ -20,7 +20,7 @@ from .access import notice_for, reader_for
 from .capability import capability_statement
 from .codes import PART2_SECURITY, instant
 from .http import fhir_response, outcome
-from .search import parse, read, search, supported_types
+from .search import MAX_COUNT, parse, read, search, supported_types
 from .versions import stamp, version_of
 
 
@@ -51,6 +51,37 @@ class MetadataView(FhirView):
         return fhir_response(capability_statement(self.base_url()))
 
 
+class BaseView(FhirView):
+    """The service base (`/fhir`, `/fhir/`): no system-wide search, batch or transaction is served; every method
+    answers an OperationOutcome saying where to go instead."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get(self, request):
+        return fhir_response(
+            outcome(
+                "Searching across every type is not served here: search one type, e.g. /fhir/Observation; "
+                "/fhir/metadata lists the types and their parameters.",
+                "not-supported",
+            ),
+            400,
+        )
+
+    def post(self, request):
+        return fhir_response(
+            outcome(
+                "Batch and transaction Bundles are not accepted: this server offers read and search only (GET).",
+                "not-supported",
+            ),
+            405,
+            {"Allow": "GET, HEAD, OPTIONS"},
+        )
+
+    put = patch = delete = post
+
+
 def release(reader, released) -> None:
     with transaction.atomic():
         for kind, patient_ids in released.values():
@@ -61,7 +92,14 @@ class SearchView(FhirView):
     def get(self, request, resource_type):
         self.known_type(resource_type)
         reader = self.reader()
-        query = parse(resource_type, request.query_params, reader.program.tz)
+        prefer = {part.strip().lower() for part in request.headers.get("Prefer", "").split(";")}
+        query = parse(
+            resource_type,
+            request.query_params,
+            reader.program.tz,
+            lenient="handling=lenient" in prefer,
+            base=self.base_url(),
+        )
         page = search(reader, query)
         stamp(reader.program.pk, [resource for kind, resource in page.resources if kind is not None])
         release(reader, page.released)
@@ -79,6 +117,15 @@ class SearchView(FhirView):
             }
             for _, resource in page.resources
         ]
+        notes = []
+        if query.ignored:
+            notes.append(
+                f"Parameters not supported here were ignored (Prefer: handling=lenient): {', '.join(query.ignored)}."
+            )
+        if query.clamped:
+            notes.append(f"_count is at most {MAX_COUNT}: pages of {query.count} resources are returned.")
+        if notes:
+            entries.append({"resource": outcome(notes, "informational", "warning"), "search": {"mode": "outcome"}})
         part2 = any(kind is not None and kind.part2 for kind, _ in page.resources)
         if part2 and reader.external:
             entries.append(
