@@ -7,7 +7,7 @@ from datetime import timedelta
 import orjson
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -157,8 +157,15 @@ def group_resource(user, group) -> dict | None:
     """The Group as FHIR, its quantity counting the members this client may receive; None if it may read
     nothing in the group's program (PermissionDenied from the reader is left to the caller to choose)."""
     reader = reader_for(user, group.program)
-    patient_kind = next((kind for kind in registry.KINDS.values() if kind.patient_field == ""), None)
-    quantity = None
-    if patient_kind is not None and reader.may_receive(patient_kind):
-        quantity = reader.rows(patient_kind).filter(pk__in=group.members().values("pk")).count()
-    return group.resource(quantity or 0)
+    # A member counts when the client may receive any of its records (an external system's consent may cover
+    # episodes and not demographics): the same patients a Group export releases records of.
+    receivable: dict[str, registry.ResourceKind] = {}
+    for kind in registry.KINDS.values():
+        if kind.patient_field is not None and reader.may_receive(kind):
+            receivable.setdefault(kind.information_kind if kind.part2 else "", kind)
+    if not receivable:
+        return group.resource(0)
+    anyone = Q(pk__in=[])
+    for kind in receivable.values():
+        anyone |= Q(pk__in=reader.patients(kind).values("pk"))
+    return group.resource(group.members().filter(anyone).count())
