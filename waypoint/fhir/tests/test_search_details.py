@@ -89,3 +89,16 @@ def test_xml_and_other_fhir_versions_are_406(api, nurse):
     assert fhir(stu3, 406)["resourceType"] == "OperationOutcome"
     r4 = client.get("/fhir/Patient", HTTP_ACCEPT="application/fhir+json; fhirVersion=4.0")
     assert r4.status_code == 200
+
+
+def test_the_mrn_is_typed_mr_and_a_contact_without_a_phone_has_no_telecom(api, nurse, record):
+    patient = record["patient"]
+    patient.emergency_contact_name, patient.emergency_contact_phone = "Rosa Rivera", ""
+    patient.save(update_fields=["emergency_contact_name", "emergency_contact_phone"])
+    resource = fhir(api(nurse).get(f"/fhir/Patient/{patient.pk}"))
+    (mrn,) = resource["identifier"]
+    assert mrn["type"]["coding"] == [
+        {"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR", "display": "Medical record number"}
+    ]
+    (contact,) = resource["contact"]
+    assert contact["name"] == {"text": "Rosa Rivera"} and "telecom" not in contact
