@@ -19,4 +19,5 @@ urlpatterns = [
         views.ReadView.as_view(),
         name="vread",
     ),
+    re_path(r"^(?P<rest>.*)$", views.UnknownView.as_view(), name="unknown"),  # last: an OperationOutcome 404
 ]

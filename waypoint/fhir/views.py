@@ -82,6 +82,21 @@ class BaseView(FhirView):
     put = patch = delete = post
 
 
+class UnknownView(BaseView):
+    """Any other path under /fhir/: 404 as an OperationOutcome (never Django's HTML page), whatever the method."""
+
+    def get(self, request, rest=""):
+        return fhir_response(
+            outcome(
+                f"/fhir/{rest} is not a FHIR endpoint of this server: /fhir/metadata lists what is served.",
+                "not-found",
+            ),
+            404,
+        )
+
+    post = put = patch = delete = get
+
+
 def release(reader, released) -> None:
     with transaction.atomic():
         for kind, patient_ids in released.values():

@@ -102,3 +102,9 @@ def test_the_mrn_is_typed_mr_and_a_contact_without_a_phone_has_no_telecom(api, n
     ]
     (contact,) = resource["contact"]
     assert contact["name"] == {"text": "Rosa Rivera"} and "telecom" not in contact
+
+
+def test_any_other_path_under_fhir_is_a_404_operation_outcome(client):
+    for path in ("/fhir/patient", "/fhir/Patient/1/extra/more", "/fhir/_history"):
+        assert fhir(client.get(path), 404)["issue"][0]["code"] == "not-found"
+    assert fhir(client.post("/fhir/Patient/1/extra/more", data="{}", content_type="application/fhir+json"), 404)
