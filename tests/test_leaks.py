@@ -466,6 +466,7 @@ NOT_LISTS = {
     "screening-api:overdose-risk": "one patient's risk flags, no free text (matrix: 404 elsewhere)",
     "privacy-api:consent-revoke": "state change",
     "fhir:read": "one resource (matrix: other team/program 404)",
+    "fhir:vread": "one version of one resource, only if the current one may be read (matrix: other team/program 404)",
     "bulk:export": "starts an export: what it writes is leak-tested in waypoint/bulk/tests/test_export.py "
     "(no other program's resource; a care-team nurse exports only her team)",
     "bulk:patient-export": "starts an export (waypoint/bulk/tests/test_export.py, as bulk:export)",

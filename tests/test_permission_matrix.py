@@ -24,7 +24,17 @@ from waypoint.treatment.models import Attendance, RosterEntry, Session, Treatmen
 from waypoint.withdrawal.models import Assessment
 
 # Reachable by anyone by design: signing in, the health check, the API's own description.
-PUBLIC = {"login", "logout", "healthz", "api-schema", "fhir:metadata"}  # metadata: the FHIR CapabilityStatement
+PUBLIC = {
+    "login",
+    "logout",
+    "healthz",
+    "api-schema",
+    "fhir:metadata",
+    "fhir-base",
+    "fhir:unknown",
+}  # metadata: the FHIR
+# CapabilityStatement; fhir-base: the FHIR base URL, an OperationOutcome saying what is served (no data);
+# fhir:unknown: any other path under /fhir/, a 404 OperationOutcome (no data)
 
 PAGE_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 302, "anonymous": 302}
 API_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 401, "anonymous": 401}
@@ -784,6 +794,9 @@ MATRIX = {
         api=True,
     ),
     "fhir:read": Case("GET", lambda ctx: f"/fhir/Patient/{ctx.patient.pk}", {"nurse": 200}, API_DENIED, api=True),
+    "fhir:vread": Case(
+        "GET", lambda ctx: f"/fhir/Patient/{ctx.patient.pk}/_history/1", {"nurse": 200}, API_DENIED, api=True
+    ),
     "bulk:export": Case(
         "GET",
         lambda ctx: "/fhir/$export",

@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from waypoint.accounts import passkey_views
 from waypoint.accounts import views as accounts
+from waypoint.fhir.views import BaseView as FhirBaseView
 from waypoint.web import views as web
 from waypoint.withdrawal.urls import kiosk_patterns
 
@@ -50,6 +51,7 @@ urlpatterns = [
     path("api/v1/", include("waypoint.outcomes.api_urls")),
     # FHIR: the Bulk Data export (and its Groups) first; the facade's read/search patterns go BELOW this line,
     # so that its generic [type]/[id] routes do not shadow $export, Group and the bulk status/file URLs.
+    re_path(r"^fhir/?$", FhirBaseView.as_view(), name="fhir-base"),  # the base: OperationOutcome, never HTML
     path("fhir/", include("waypoint.bulk.urls")),
     path("fhir/", include("waypoint.fhir.urls")),
 ]

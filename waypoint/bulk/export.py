@@ -27,6 +27,7 @@ from waypoint.accounts.models import ProgramLevel
 from waypoint.accounts.scoping import program_scope
 from waypoint.fhir import registry
 from waypoint.fhir.access import reader_for
+from waypoint.fhir.versions import stamp
 
 from . import queue, storage
 from .groups import GROUP_ID, Group
@@ -184,7 +185,7 @@ def export_kind(job, file, kind, reader, group, out, *, worker_id, lease, page_s
         page = list(rows.filter(pk__gt=file.last_pk)[:page_size])
         if not page:
             return
-        data, count = encode(resource for row in page for resource in kind.to_resources(row))
+        data, count = encode(stamp(job.program_id, [resource for row in page for resource in kind.to_resources(row)]))
         out.write(data)
         out.flush()
         if fsync:

@@ -7,15 +7,18 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import orjson
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from waypoint.accounts.models import Program, User
-from waypoint.fhir import registry
-from waypoint.fhir.access import reader_for
+from waypoint.fhir import codes, registry
+from waypoint.fhir.access import notice_for, reader_for
+from waypoint.fhir.http import outcome
+from waypoint.fhir.models import ExternalClient
 from waypoint.privacy import audit
 
 from . import storage
@@ -114,13 +117,41 @@ def manifest(job: ExportJob, build_uri: Callable[[str], str]) -> dict[str, Any]:
         if file.count
     ]
     assert job.transaction_time is not None  # set when the run starts, before the job can be complete
-    return {
+    body: dict[str, Any] = {
         "transactionTime": job.transaction_time.isoformat().replace("+00:00", "Z"),
         "request": job.request_url,
         "requiresAccessToken": True,
         "output": output,
         "error": [],
     }
+    notice = part2_notice(job)
+    if notice is not None:
+        body["extension"] = {PART2_NOTICE_EXTENSION: notice}
+        body["error"] = [
+            {"type": "OperationOutcome", "url": build_uri(reverse("bulk:file", args=[job.pk, NOTICE_FILE]))}
+        ]
+    return body
+
+
+# 42 CFR 2.32: an export to an external recipient that holds Part 2 records carries the program's notice, in the
+# manifest (an extension, as the Bulk Data IG reserves `extension` for) and as an informational OperationOutcome
+# file listed under `error` (where the IG puts OperationOutcome files), so it travels with the downloaded files.
+PART2_NOTICE_EXTENSION = codes.own("StructureDefinition/part2-disclosure-notice")
+NOTICE_FILE = "part2-notice.ndjson"
+
+
+def part2_notice(job: ExportJob) -> str | None:
+    """The §2.32 notice when this finished export released Part 2 records to an external system, else None."""
+    if not ExternalClient.objects.filter(user_id=job.owner_id, program_id=job.program_id).exists():
+        return None
+    part2_types = {kind.resource_type for kind in registry.KINDS.values() if kind.part2}
+    if not job.files.filter(count__gt=0, resource_type__in=part2_types).exists():
+        return None
+    return notice_for(job.program)
+
+
+def notice_file(notice: str) -> bytes:
+    return orjson.dumps(outcome(notice, "informational", "information")) + b"\n"
 
 
 def record_download(user: User, job: ExportJob, file: ExportFile) -> None:
@@ -133,8 +164,15 @@ def group_resource(user: User, group: Group) -> dict[str, Any] | None:
     """The Group as FHIR, its quantity counting the members this client may receive; None if it may read
     nothing in the group's program (PermissionDenied from the reader is left to the caller to choose)."""
     reader = reader_for(user, group.program)
-    patient_kind = next((kind for kind in registry.KINDS.values() if kind.patient_field == ""), None)
-    quantity = None
-    if patient_kind is not None and reader.may_receive(patient_kind):
-        quantity = reader.rows(patient_kind).filter(pk__in=group.members().values("pk")).count()
-    return group.resource(quantity or 0)
+    # A member counts when the client may receive any of its records (an external system's consent may cover
+    # episodes and not demographics): the same patients a Group export releases records of.
+    receivable: dict[str, registry.ResourceKind] = {}
+    for kind in registry.KINDS.values():
+        if kind.patient_field is not None and reader.may_receive(kind):
+            receivable.setdefault(kind.information_kind if kind.part2 else "", kind)
+    if not receivable:
+        return group.resource(0)
+    anyone = Q(pk__in=[])
+    for kind in receivable.values():
+        anyone |= Q(pk__in=reader.patients(kind).values("pk"))
+    return group.resource(group.members().filter(anyone).count())

@@ -156,6 +156,11 @@ class FileView(FhirView):
         job = services.owned_job(request.user, job_id)
         if job is None or job.status != ExportJob.Status.COMPLETE or job.files_removed_at is not None:
             raise Http404
+        if filename == services.NOTICE_FILE:  # the 42 CFR 2.32 notice of an export to an external recipient
+            notice = services.part2_notice(job)
+            if notice is None:
+                raise Http404
+            return HttpResponse(services.notice_file(notice), content_type="application/fhir+ndjson")
         file = next((f for f in job.files.all() if f.filename == filename and f.count), None)
         path = storage.file_path(job, filename)
         if file is None or not path.exists():

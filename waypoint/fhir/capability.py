@@ -22,42 +22,87 @@ def _documentation(resource_type: str) -> str:
     return "Kinds of record: " + "; ".join(parts) + "."
 
 
+BULK_DATA = "http://hl7.org/fhir/uv/bulkdata"
+# Group is served by waypoint.bulk (the programs and levels of care to export); its search parameters there.
+GROUP_PARAMS = (
+    ("_id", "token", "Logical id; several ids separated by commas."),
+    ("name", "string", "The start of the group's name, any case."),
+)
+
+
+def _versioned(resource_type: str) -> bool:
+    """Resources built from records are versioned (waypoint.fhir.versions); Questionnaires and Groups are not."""
+    return bool(kinds_for(resource_type))
+
+
+def _resource(resource_type: str) -> dict:
+    versioned = _versioned(resource_type)
+    interactions = ["read", "vread", "search-type"] if versioned else ["read", "search-type"]
+    entry = {
+        "type": resource_type,
+        "documentation": _documentation(resource_type),
+        "interaction": [{"code": code} for code in interactions],
+        "versioning": "versioned" if versioned else "no-version",
+        "readHistory": versioned,
+        "conditionalRead": "full-support" if versioned else "not-supported",
+        "searchParam": [
+            {"name": p.name, "type": p.type, "documentation": p.documentation} for p in PARAMS[resource_type]
+        ],
+    }
+    if resource_type == "Patient":
+        entry["operation"] = [{"name": "export", "definition": f"{BULK_DATA}/OperationDefinition/patient-export"}]
+    return entry
+
+
+def _group() -> dict:
+    return {
+        "type": "Group",
+        "documentation": "The program, and each level of care it offers, as Groups to export ($export); "
+        "quantity counts the members this client may receive. Not versioned.",
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "versioning": "no-version",
+        "readHistory": False,
+        "conditionalRead": "not-supported",
+        "searchParam": [{"name": name, "type": kind, "documentation": doc} for name, kind, doc in GROUP_PARAMS],
+        "operation": [{"name": "export", "definition": f"{BULK_DATA}/OperationDefinition/group-export"}],
+    }
+
+
 def capability_statement(base_url: str) -> dict:
-    resources = []
-    for resource_type in supported_types():
-        resources.append(
-            {
-                "type": resource_type,
-                "documentation": _documentation(resource_type),
-                "interaction": [{"code": "read"}, {"code": "search-type"}],
-                "versioning": "no-version",
-                "readHistory": False,
-                "searchParam": [
-                    {"name": p.name, "type": p.type, "documentation": p.documentation} for p in PARAMS[resource_type]
-                ],
-            }
-        )
+    resources = [_resource(resource_type) for resource_type in supported_types()]
+    resources.append(_group())
+    resources.sort(key=lambda r: r["type"])
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
         "date": instant(STARTED),
         "publisher": "Waypoint",
         "kind": "instance",
+        "instantiates": [f"{BULK_DATA}/CapabilityStatement/bulk-data"],
         "software": {"name": "Waypoint"},
-        "implementation": {"description": "Waypoint FHIR R4 facade (read and search)", "url": base_url},
+        "implementation": {
+            "description": "Waypoint FHIR R4 facade (read, search, vread, Bulk Data export)",
+            "url": base_url,
+        },
         "fhirVersion": FHIR_VERSION,
         "format": ["application/fhir+json", "json"],
         "rest": [
             {
                 "mode": "server",
                 "documentation": (
-                    "Read and search only (no create, update, delete, history). "
+                    "Read, vread and search (no create, update, delete, history listing). Resources built from "
+                    "records are versioned: meta.versionId moves on every change of content, a read carries ETag "
+                    "and Last-Modified and answers If-None-Match / If-Modified-Since with 304, and "
+                    "[type]/[id]/_history/[vid] answers each version served. "
                     f"Paging by keyset: _count (1-{MAX_COUNT}, default 50) and the opaque _cursor of the Bundle's "
                     "next link; no Bundle.total. Controls accepted on "
-                    f"every search: {', '.join(CONTROLS)}. Unknown parameters are refused (400, OperationOutcome). "
+                    f"every search but Group's: {', '.join(CONTROLS)}. Unknown parameters are refused (400, "
+                    "OperationOutcome). "
                     "Resources holding substance use disorder information carry meta.security v3-Confidentiality R and "
                     "v3-ActCode 42CFRPart2; an external system receives them only under an active consent covering it, "
-                    "and every release to it is recorded as a disclosure with the 42 CFR 2.32 notice."
+                    "and every release to it is recorded as a disclosure with the 42 CFR 2.32 notice (a read: the "
+                    "X-Part2-Notice header; a search: an OperationOutcome entry; a bulk export: a manifest extension "
+                    "and an OperationOutcome file)."
                 ),
                 "security": {
                     "cors": False,
@@ -66,6 +111,7 @@ def capability_statement(base_url: str) -> dict:
                     "records only.",
                 },
                 "resource": resources,
+                "operation": [{"name": "export", "definition": f"{BULK_DATA}/OperationDefinition/export"}],
             }
         ],
     }

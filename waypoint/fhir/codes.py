@@ -33,6 +33,8 @@ MEDICATION_REQUEST_CATEGORY = "http://terminology.hl7.org/CodeSystem/medicationr
 DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+# The identifier-type code system the FHIR R4 spec binds Identifier.type to (v2 table 0203): MR = medical record number.
+IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 BIRTH_SEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
 
 
@@ -53,8 +55,9 @@ PART2_SECURITY = (
 
 
 def instant(value: datetime) -> str:
-    """A FHIR instant/dateTime in UTC with seconds (the stored value is UTC)."""
-    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    """A FHIR instant/dateTime in UTC with the stored precision: seconds, and the fraction when there is one, so
+    that `meta.lastUpdated` compares with `_since` and `_lastUpdated` exactly as the database does."""
+    return value.astimezone(UTC).isoformat(timespec="auto").replace("+00:00", "Z")
 
 
 def day(value: date) -> str:

@@ -15,9 +15,10 @@ from rest_framework.renderers import BaseRenderer
 
 from waypoint.web.api import ApiView
 
-from .search import SearchError
+from .search import NotAcceptableFormat, SearchError
 
 FHIR_JSON = "application/fhir+json"
+FHIR_VERSION = "4.0.1"
 ACCEPTED = {"application/fhir+json", "application/json", "application/*", "*/*", "application/json+fhir"}
 ISSUE_CODE = {
     400: "invalid",
@@ -112,8 +113,24 @@ class FhirView(ApiView):
             and not ({part.split(";")[0].strip().lower() for part in accept.split(",")} & ACCEPTED)
         ):
             raise exceptions.NotAcceptable("Only application/fhir+json (or application/json) is served.")
+        versions = {
+            param.split("=", 1)[1].strip().strip('"')
+            for part in accept.split(",")
+            for param in part.split(";")[1:]
+            if param.strip().lower().startswith("fhirversion=")
+        }
+        if self.checks_accept and versions and not any(v in ("4.0", FHIR_VERSION) for v in versions):
+            raise exceptions.NotAcceptable(f"Only FHIR R4 ({FHIR_VERSION}, fhirVersion=4.0) is served.")
+
+    def options(self, request, *args, **kwargs):
+        """The methods allowed, in the Allow header; no body (not DRF's metadata, which is not FHIR)."""
+        response = HttpResponse(status=204)
+        response["Allow"] = ", ".join(self.allowed_methods)
+        return response
 
     def handle_exception(self, exc):
+        if isinstance(exc, NotAcceptableFormat):
+            return fhir_response(outcome(str(exc), exc.code), 406)
         if isinstance(exc, SearchError):
             return fhir_response(outcome(str(exc), exc.code), 400)
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from waypoint.accounts.scoping import program_scoped
 from waypoint.privacy.models import Purpose
 
 
@@ -25,3 +26,32 @@ class ExternalClient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient} ({self.get_purpose_display()})"
+
+
+class ResourceVersion(models.Model):
+    """One version of a served FHIR resource: the content it had when it was first served in that form.
+
+    Versions are assigned where resources leave the server (read, search, bulk export; `waypoint.fhir.versions`):
+    a resource whose content differs from its latest version's gets the next number. So `meta.versionId` moves on
+    every change a client can see (amendment, entered in error, a stop, a signature), and `_history/n` (vread)
+    answers the content of each version served. A derived record of what was sent, not clinical data: it is
+    never edited, and a change of the record itself is audited by the service that made it."""
+
+    program = models.ForeignKey("accounts.Program", on_delete=models.PROTECT, related_name="+")
+    resource_type = models.CharField(max_length=64)
+    resource_id = models.CharField(max_length=64)
+    version = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)  # sha256 of the content without meta.versionId
+    content = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["resource_type", "resource_id", "version"], name="fhir_version_unique")
+        ]
+        indexes = [models.Index(fields=["resource_type", "resource_id", "-version"], name="fhir_version_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type}/{self.resource_id}/_history/{self.version}"

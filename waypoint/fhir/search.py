@@ -35,6 +35,13 @@ class SearchError(ValueError):
         self.code = code
 
 
+class NotAcceptableFormat(SearchError):
+    """A format the server does not serve: answered 406."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "not-supported")
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -46,7 +53,11 @@ ID = Param("_id", "token", "Logical id; several ids separated by commas.")
 LAST_UPDATED = Param(
     "_lastUpdated", "date", "meta.lastUpdated, with prefixes eq (default), ge, gt, le, lt; repeat for a range."
 )
-PATIENT = Param("patient", "reference", "The patient: an id or Patient/id.")
+PATIENT = Param(
+    "patient",
+    "reference",
+    "The patient: an id, Patient/id or this server's absolute URL of the patient; several separated by commas.",
+)
 CODE = Param("code", "token", "system|code, or code alone; several separated by commas.")
 
 
@@ -74,7 +85,12 @@ PARAMS: dict[str, tuple[Param, ...]] = {
     "Condition": (ID, LAST_UPDATED, PATIENT, CODE, date_param("recorded-date", "When the screen was taken")),
     "Consent": (ID, LAST_UPDATED, PATIENT, date_param("date", "The date the consent was signed")),
     "Provenance": (ID, LAST_UPDATED, PATIENT),
-    "CarePlan": (ID, LAST_UPDATED, PATIENT, date_param("date", "When the plan version was started")),
+    "CarePlan": (
+        ID,
+        LAST_UPDATED,
+        PATIENT,
+        date_param("date", "The start of the plan's period (the clinician's signature); drafts have none"),
+    ),
     "MedicationRequest": (ID, LAST_UPDATED, PATIENT, date_param("authoredon", "When the order was written")),
     "MedicationAdministration": (
         ID,
@@ -88,7 +104,7 @@ CONTROLS = ("_count", "_cursor", "_format")
 FORMATS = {"json", "application/json", "application/fhir+json"}
 DATE_PREFIXES = {"eq", "ge", "gt", "le", "lt"}
 DATE = re.compile(
-    r"(?P<y>\d{4})(-(?P<m>\d{2})(-(?P<d>\d{2})(T(?P<H>\d{2}):(?P<M>\d{2})(:(?P<S>\d{2})(\.\d+)?)?"
+    r"(?P<y>\d{4})(-(?P<m>\d{2})(-(?P<d>\d{2})(T(?P<H>\d{2}):(?P<M>\d{2})(:(?P<S>\d{2})(?P<F>\.\d{1,6})?)?"
     r"(?P<tz>Z|[+-]\d{2}:\d{2}))?)?)?"
 )
 
@@ -124,7 +140,7 @@ class DateBound:
 class Query:
     resource_type: str
     ids: list[str] = field(default_factory=list)
-    patient: int | None = None
+    patients: list[int] = field(default_factory=list)
     codes: list[tuple[str | None, str]] = field(default_factory=list)
     dates: list[DateBound] = field(default_factory=list)
     updated: list[DateBound] = field(default_factory=list)
@@ -132,6 +148,8 @@ class Query:
     count: int = DEFAULT_COUNT
     cursor: str | None = None
     fingerprint: str = ""
+    ignored: list[str] = field(default_factory=list)  # unknown parameters left out (Prefer: handling=lenient)
+    clamped: bool = False  # _count was above MAX_COUNT
 
 
 def parse_date(name: str, raw: str, tz) -> DateBound:
@@ -156,8 +174,9 @@ def parse_date(name: str, raw: str, tz) -> DateBound:
     try:
         if parts["H"] is not None:
             start = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if parts["F"] is not None:  # a fraction: the instant itself, to the microsecond
+                return DateBound(prefix, start, start + timedelta(microseconds=1))
             step = timedelta(seconds=1) if parts["S"] is not None else timedelta(minutes=1)
-            start = start.replace(microsecond=0)
             return DateBound(prefix, start, start + step)
         year, month, day_ = int(parts["y"]), int(parts["m"] or 1), int(parts["d"] or 1)
         first = date(year, month, day_)
@@ -174,11 +193,20 @@ def parse_date(name: str, raw: str, tz) -> DateBound:
     )
 
 
-def parse_patient(raw: str) -> int:
-    match = re.fullmatch(r"(?:Patient/)?([1-9][0-9]{0,17})", raw)
-    if not match:
-        raise SearchError(f"Parameter patient: {raw!r} is not a patient id (e.g. 12 or Patient/12).")
-    return int(match.group(1))
+def parse_patient(raw: str, base: str = "") -> list[int]:
+    """Patient ids from `12`, `Patient/12`, this server's `<base>Patient/12`, or several separated by commas."""
+    out = []
+    for value in listed("patient", raw):
+        if base and value.startswith(base):
+            value = value.removeprefix(base)
+        match = re.fullmatch(r"(?:Patient/)?([1-9][0-9]{0,17})", value)
+        if not match:
+            raise SearchError(
+                f"Parameter patient: {value!r} is not a patient of this server (e.g. 12, Patient/12 or "
+                f"{base or '<base>/'}Patient/12)."
+            )
+        out.append(int(match.group(1)))
+    return out
 
 
 def listed(name: str, raw: str) -> list[str]:
@@ -201,17 +229,22 @@ def parse_codes(raw: str) -> list[tuple[str | None, str]]:
     return out
 
 
-def parse(resource_type: str, params, tz) -> Query:
-    """Check every parameter against those the type supports (unknown ones are refused, naming them)."""
+def parse(resource_type: str, params, tz, *, lenient: bool = False, base: str = "") -> Query:
+    """Check every parameter against those the type supports: unknown ones are refused, naming them, unless the
+    client prefers lenient handling (then they are left out and listed in `Query.ignored`)."""
     allowed = {p.name: p for p in PARAMS[resource_type]}
     unknown = sorted(set(params) - set(allowed) - set(CONTROLS))
-    if unknown:
+    if unknown and lenient:
+        params = params.copy()
+        for name in unknown:
+            params.pop(name)
+    elif unknown:
         raise SearchError(
             f"Unknown or unsupported search parameter(s) for {resource_type}: {', '.join(unknown)}. "
             f"Supported: {', '.join(sorted(allowed) + list(CONTROLS))}.",
             "not-supported",
         )
-    query = Query(resource_type)
+    query = Query(resource_type, ignored=unknown if lenient else [])
     for name in params:
         values = params.getlist(name)
         is_date = name in allowed and allowed[name].type == "date"  # the type's date parameter, or _lastUpdated
@@ -223,7 +256,7 @@ def parse(resource_type: str, params, tz) -> Query:
         if name == "_id":
             query.ids = listed("_id", value)
         elif name == "patient":
-            query.patient = parse_patient(value)
+            query.patients = parse_patient(value, base)
         elif name == "code":
             query.codes = parse_codes(value)
         elif name == "url":
@@ -233,15 +266,14 @@ def parse(resource_type: str, params, tz) -> Query:
         elif is_date:
             query.dates = [parse_date(name, v, tz) for v in values]
         elif name == "_count":
-            if not re.fullmatch(r"[0-9]{1,6}", value) or not 1 <= int(value) <= MAX_COUNT:
-                raise SearchError(f"Parameter _count must be a whole number from 1 to {MAX_COUNT}.")
-            query.count = int(value)
+            if not re.fullmatch(r"[0-9]{1,9}", value) or int(value) < 1:
+                raise SearchError(f"Parameter _count must be a whole number from 1 (pages hold at most {MAX_COUNT}).")
+            query.count = min(int(value), MAX_COUNT)
+            query.clamped = int(value) > MAX_COUNT
         elif name == "_cursor":
             query.cursor = value
         elif name == "_format" and value not in FORMATS:
-            raise SearchError(
-                f"Parameter _format: only JSON is served ({', '.join(sorted(FORMATS))}).", "not-supported"
-            )
+            raise NotAcceptableFormat(f"Parameter _format: only JSON is served ({', '.join(sorted(FORMATS))}).")
     canonical = sorted((k, tuple(params.getlist(k))) for k in params if k not in {"_cursor", "_format"})
     query.fingerprint = hashlib.sha256(repr((resource_type, canonical)).encode()).hexdigest()[:16]
     return query
@@ -293,10 +325,10 @@ def filtered_rows(reader: Reader, kind: ResourceKind, query: Query):
         for q in matches:
             combined |= q
         rows = rows.filter(combined)
-    if query.patient is not None:
+    if query.patients:
         if kind.patient_field is None:
             return None
-        rows = rows.filter(**{kind.patient_field or "pk": query.patient})
+        rows = rows.filter(**{f"{kind.patient_field or 'pk'}__in": query.patients})
     if query.codes:
         if kind.code_q is None:
             return None

@@ -14,4 +14,10 @@ urlpatterns = [
         views.ReadView.as_view(),
         name="read",
     ),
+    re_path(
+        r"^(?P<resource_type>[A-Z][A-Za-z]{1,63})/(?P<resource_id>[A-Za-z0-9\-.]{1,64})/_history/(?P<version>[A-Za-z0-9\-.]{1,64})$",
+        views.ReadView.as_view(),
+        name="vread",
+    ),
+    re_path(r"^(?P<rest>.*)$", views.UnknownView.as_view(), name="unknown"),  # last: an OperationOutcome 404
 ]

@@ -3,9 +3,13 @@ and render; every error is an OperationOutcome with a message that says what to 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import http_date, parse_http_date_safe
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 
@@ -16,7 +20,8 @@ from .access import notice_for, reader_for
 from .capability import capability_statement
 from .codes import PART2_SECURITY, instant
 from .http import fhir_response, outcome
-from .search import parse, read, search, supported_types
+from .search import MAX_COUNT, parse, read, search, supported_types
+from .versions import stamp, version_of
 
 
 class FhirView(http.FhirView):
@@ -46,6 +51,52 @@ class MetadataView(FhirView):
         return fhir_response(capability_statement(self.base_url()))
 
 
+class BaseView(FhirView):
+    """The service base (`/fhir`, `/fhir/`): no system-wide search, batch or transaction is served; every method
+    answers an OperationOutcome saying where to go instead."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get(self, request):
+        return fhir_response(
+            outcome(
+                "Searching across every type is not served here: search one type, e.g. /fhir/Observation; "
+                "/fhir/metadata lists the types and their parameters.",
+                "not-supported",
+            ),
+            400,
+        )
+
+    def post(self, request):
+        return fhir_response(
+            outcome(
+                "Batch and transaction Bundles are not accepted: this server offers read and search only (GET).",
+                "not-supported",
+            ),
+            405,
+            {"Allow": "GET, HEAD, OPTIONS"},
+        )
+
+    put = patch = delete = post
+
+
+class UnknownView(BaseView):
+    """Any other path under /fhir/: 404 as an OperationOutcome (never Django's HTML page), whatever the method."""
+
+    def get(self, request, rest=""):
+        return fhir_response(
+            outcome(
+                f"/fhir/{rest} is not a FHIR endpoint of this server: /fhir/metadata lists what is served.",
+                "not-found",
+            ),
+            404,
+        )
+
+    post = put = patch = delete = get
+
+
 def release(reader, released) -> None:
     with transaction.atomic():
         for kind, patient_ids in released.values():
@@ -56,8 +107,16 @@ class SearchView(FhirView):
     def get(self, request, resource_type):
         self.known_type(resource_type)
         reader = self.reader()
-        query = parse(resource_type, request.query_params, reader.program.tz)
+        prefer = {part.strip().lower() for part in request.headers.get("Prefer", "").split(";")}
+        query = parse(
+            resource_type,
+            request.query_params,
+            reader.program.tz,
+            lenient="handling=lenient" in prefer,
+            base=self.base_url(),
+        )
         page = search(reader, query)
+        stamp(reader.program.pk, [resource for kind, resource in page.resources if kind is not None])
         release(reader, page.released)
         base = self.base_url()
         links = [{"relation": "self", "url": request.build_absolute_uri()}]
@@ -73,6 +132,15 @@ class SearchView(FhirView):
             }
             for _, resource in page.resources
         ]
+        notes = []
+        if query.ignored:
+            notes.append(
+                f"Parameters not supported here were ignored (Prefer: handling=lenient): {', '.join(query.ignored)}."
+            )
+        if query.clamped:
+            notes.append(f"_count is at most {MAX_COUNT}: pages of {query.count} resources are returned.")
+        if notes:
+            entries.append({"resource": outcome(notes, "informational", "warning"), "search": {"mode": "outcome"}})
         part2 = any(kind is not None and kind.part2 for kind, _ in page.resources)
         if part2 and reader.external:
             entries.append(
@@ -93,15 +161,52 @@ class SearchView(FhirView):
         return fhir_response(bundle)
 
 
+def validators(resource: dict) -> dict:
+    """ETag (the version, weak: the JSON is not byte-stable) and Last-Modified (meta.lastUpdated) of a resource."""
+    headers = {}
+    meta = resource.get("meta", {})
+    if "versionId" in meta:
+        headers["ETag"] = f'W/"{meta["versionId"]}"'
+    if "lastUpdated" in meta:
+        headers["Last-Modified"] = http_date(datetime.fromisoformat(meta["lastUpdated"]).timestamp())
+    return headers
+
+
+def not_modified(request, resource: dict, headers: dict) -> bool:
+    """If-None-Match (compared weakly; `*` matches), else If-Modified-Since (to the second, as HTTP dates are)."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        etag = headers.get("ETag", "").removeprefix("W/")
+        return "*" in tags or (bool(etag) and etag in tags)
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    updated = resource.get("meta", {}).get("lastUpdated")
+    return since is not None and updated is not None and int(datetime.fromisoformat(updated).timestamp()) <= since
+
+
 class ReadView(FhirView):
-    def get(self, request, resource_type, resource_id):
+    def get(self, request, resource_type, resource_id, version=None):
         self.known_type(resource_type)
         reader = self.reader()
         found = read(reader, resource_type, resource_id)
         if found is None:
             raise exceptions.NotFound(f"{resource_type}/{resource_id} is not known, or not yours to receive.")
         kind, resource, patient_id = found
-        headers = {}
+        if kind is not None:
+            stamp(reader.program.pk, [resource])
+        if version is not None:  # vread: a version kept of a resource this client may receive now
+            resource = version_of(resource_type, resource_id, version) if kind is not None else None
+            if resource is None:
+                raise exceptions.NotFound(
+                    f"{resource_type}/{resource_id} has no version {version!r} here; the current one is "
+                    f"{found[1].get('meta', {}).get('versionId', 'not versioned')}."
+                )
+        headers = validators(resource)
+        if request.method in ("GET", "HEAD") and not_modified(request, resource, headers):
+            response = HttpResponse(status=304)  # nothing sent, so nothing released
+            for name, value in headers.items():
+                response[name] = value
+            return response
         if kind is not None:
             release(reader, {kind.key: (kind, {patient_id} if patient_id else set())})
             if kind.part2 and reader.external:

@@ -1,8 +1,14 @@
 """Group read and search: a Group per program and per level of care it offers, only in the client's programs."""
 
-import pytest
+from datetime import date
 
+import pytest
+from django.utils import timezone
+
+from waypoint.fhir.tests.conftest import register_external
 from waypoint.fhir.tests.validation import assert_valid
+from waypoint.privacy.models import Consent
+from waypoint.privacy.services import record_consent, revoke_consent
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +58,26 @@ def test_another_programs_group_is_404_and_absent_from_search(api, nurse, north)
     assert response.status_code == 404 and response.json()["resourceType"] == "OperationOutcome"
     ids = [e["resource"]["id"] for e in api(nurse).get("/fhir/Group").json()["entry"]]
     assert not [i for i in ids if i.startswith(f"program-{north.pk}")]
+
+
+def test_an_external_systems_group_counts_the_members_whose_records_it_may_receive(api, nurse, population):
+    for consent in Consent.objects.all():
+        revoke_consent(acting_user=nurse, consent=consent, revoked_on=timezone.localdate(), note="written revocation")
+    patient = population.on_team[0]
+    record_consent(
+        acting_user=nurse,
+        patient=patient,
+        disclosing_party="Harbor Recovery",
+        information=["episodes"],
+        information_description="episodes of care",
+        recipients=["Riverside Primary Care"],
+        purposes=["treatment"],
+        expiry="none",
+        signed_by="Ana Rivera",
+        signed_on=date(2026, 1, 11),
+        right_to_revoke_explained=True,
+    )
+    client = api(register_external(population.program))
+    group = client.get(f"/fhir/Group/program-{population.program.pk}").json()
+    assert_valid(group)
+    assert group["quantity"] == 1  # episodes only, no demographics: its export still releases that patient's

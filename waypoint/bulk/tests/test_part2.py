@@ -1,10 +1,13 @@
 """42 CFR Part 2 in the bulk export: a registered external system exports only the records an active consent
 covering it (recipient, purpose, kind of information) allows, and every patient's release is a disclosure."""
 
+import json
+
 import pytest
 from django.utils import timezone
 
 from waypoint.fhir.tests.conftest import RECIPIENT, register_external
+from waypoint.fhir.tests.validation import assert_valid
 from waypoint.privacy.models import Consent, Disclosure
 from waypoint.privacy.services import record_consent, revoke_consent
 from waypoint.privacy.settings import SHORT_NOTICE
@@ -100,3 +103,42 @@ def test_a_consent_naming_only_medication_exports_only_orders_and_doses(api, nur
     started = kick_off(client, "/fhir/$export")
     run_queued()
     assert manifest_counts(manifest(client, started)) == {"MedicationRequest": 1, "MedicationAdministration": 3}
+
+
+def test_an_export_to_an_external_recipient_carries_the_part2_notice_in_the_manifest_and_a_file(
+    api, nurse, intake, population
+):
+    external = register_external(population.program)
+    client = api(external)
+    started = kick_off(client, "/fhir/$export")
+    run_queued(page_size=5)
+    body = manifest(client, started)
+    assert body["output"]
+    notice = body["extension"]["https://waypoint.example.org/fhir/StructureDefinition/part2-disclosure-notice"]
+    assert notice == SHORT_NOTICE
+    (item,) = body["error"]
+    assert item["type"] == "OperationOutcome"
+    response = client.get(item["url"].removeprefix("http://testserver"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/fhir+ndjson"
+    (line,) = response.content.decode().splitlines()
+    outcome = json.loads(line)
+    assert_valid(outcome)
+    assert outcome["issue"] == [{"severity": "information", "code": "informational", "diagnostics": SHORT_NOTICE}]
+    # staff export inside the program: no disclosure, no notice (and no notice file)
+    staff = api(intake)
+    own = kick_off(staff, "/fhir/$export")
+    run_queued(page_size=5)
+    staff_body = manifest(staff, own)
+    assert "extension" not in staff_body and staff_body["error"] == []
+    status = own["Content-Location"].removeprefix("http://testserver")
+    job_id = status.rstrip("/").rsplit("/", 1)[1]
+    assert staff.get(f"/fhir/bulk-files/{job_id}/part2-notice.ndjson").status_code == 404
+
+
+def test_an_external_export_without_part2_records_carries_no_notice(api, nurse, population):
+    revoke_all(nurse)
+    client = api(register_external(population.program))
+    started = kick_off(client, "/fhir/$export")
+    run_queued(page_size=2)
+    body = manifest(client, started)
+    assert "extension" not in body and body["error"] == []

@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from waypoint.patients.models import Episode, LevelOfCareStay, Patient
 from waypoint.placement.levels import Setting
 
-from ..codes import ACT_CODE, BIRTH_SEX, coding, concept, day, instant, meta, own, prune, reference
+from ..codes import ACT_CODE, BIRTH_SEX, IDENTIFIER_TYPE, coding, concept, day, instant, meta, own, prune, reference
 from ..registry import ResourceKind, by_pk, register
 
 BIRTH_SEX_CODES = {"female": "F", "male": "M", "unknown": "UNK"}
@@ -26,7 +26,9 @@ def patient_resource(patient: Patient) -> list[dict]:
         contact = {
             "relationship": [{"text": patient.emergency_contact_relationship or "emergency contact"}],
             "name": {"text": patient.emergency_contact_name},
-            "telecom": [{"system": "phone", "value": patient.emergency_contact_phone}],
+            "telecom": [{"system": "phone", "value": patient.emergency_contact_phone}]
+            if patient.emergency_contact_phone
+            else [],  # a name without a phone: no telecom (a system with no value is not a contact point)
         }
     address = {
         "line": [patient.address_line],
@@ -44,7 +46,10 @@ def patient_resource(patient: Patient) -> list[dict]:
                 "identifier": [
                     {
                         "use": "usual",
-                        "type": {"text": "Medical record number"},
+                        "type": {
+                            "coding": [coding(IDENTIFIER_TYPE, "MR", "Medical record number")],
+                            "text": "Medical record number",
+                        },
                         "system": mrn_system(patient.program),
                         "value": patient.mrn,
                     }

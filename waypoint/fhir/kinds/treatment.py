@@ -226,7 +226,7 @@ register(
         patient_field="patient",
         updated_field="updated_at",
         parse_id=by_pk("plan-"),
-        date_field="created_at",
+        date_field="clinician_signed_at",  # CarePlan date searches period: its start is the clinician's signature
     )
 )
 register(

@@ -2,8 +2,9 @@
 the item-level answers as a QuestionnaireResponse, and the vital signs taken with it as vital-sign Observations.
 
 A corrected assessment is one resource in several versions: its id is built from the first version's key
-("cows-12"), `meta.versionId` is the version in force, and its status is "amended" from version 2 on. A version
-marked entered-in-error is emitted with status "entered-in-error"; replaced versions are not emitted.
+("cows-12"), `meta.versionId` is at least the version in force (`waypoint.fhir.versions` moves it on every other
+change of content, e.g. an entry in error), and its status is "amended" from version 2 on. A version marked
+entered-in-error is emitted with status "entered-in-error"; replaced versions are not emitted.
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ def test_metadata_is_public_and_lists_every_served_type_with_its_parameters(clie
         "CarePlan",
         "MedicationRequest",
         "MedicationAdministration",
+        "Group",
     }
     assert served["Observation"] == {"_id", "_lastUpdated", "patient", "code", "date"}
     assert served["MedicationRequest"] == {"_id", "_lastUpdated", "patient", "authoredon"}
