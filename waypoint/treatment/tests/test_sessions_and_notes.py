@@ -421,7 +421,8 @@ def test_the_schedule_shows_another_teams_individual_session_as_busy_only(
     counselor, counselor_off_team, program, admitted, patient, page, api
 ):
     session = one_to_one(counselor, program, patient)
-    week = timezone.localtime(session.starts_at, program.tz).date().isoformat()  # the schedule's weeks are the program's
+    # The schedule's weeks are the program's (at 00:40 UTC on a Monday it is still Sunday in New York).
+    week = timezone.localtime(session.starts_at, program.tz).date().isoformat()
     html = page(counselor_off_team).get(reverse("treatment:schedule"), {"week": week}).content.decode()
     assert "Busy" in html and "Her relapse last weekend" not in html and "Individual therapy" not in html
     start = (session.starts_at - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
