@@ -10,9 +10,9 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from waypoint.audit import trail as audit
 from waypoint.fhir import registry
 from waypoint.fhir.access import reader_for
-from waypoint.privacy import audit
 
 from . import storage
 from .models import ExportJob

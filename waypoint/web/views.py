@@ -4,7 +4,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from waypoint.patients.access import memberships
+from waypoint.accounts.membership import memberships
 
 from . import navigation
 from .middleware import PROGRAM_SESSION_KEY

@@ -5,11 +5,11 @@ from django.db import transaction
 
 from waypoint.accounts.models import Program
 from waypoint.accounts.scoping import scopes_disabled
+from waypoint.audit import trail as audit
 from waypoint.fhir import demo as fhir_demo
 from waypoint.medication import demo as medication_demo
 from waypoint.patients import demo
 from waypoint.placements import demo as placements_demo
-from waypoint.privacy import audit
 from waypoint.screening import demo as screening_demo
 from waypoint.treatment import demo as treatment_demo
 from waypoint.withdrawal import demo as withdrawal_demo
