@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "waypoint.outcomes",
     "waypoint.reliability",
     "waypoint.web",
+    "waypoint.site",
 ]
 
 MIDDLEWARE = [
@@ -159,7 +160,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "waypoint.web.context.program",
                 "waypoint.accounts.sessions.idle_warning",
-                "waypoint.web.navigation.navigation",
+                "waypoint.site.navigation.navigation",
             ],
         },
     },
