@@ -12,6 +12,8 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+# Who a user is in a program moved to accounts.membership (the web plumbing needs it and sits below patients);
+# re-exported here, where the pages and services of every area import it.
 from waypoint.accounts.membership import has_permission, memberships, require, role_in, user_scope  # noqa: F401
 from waypoint.accounts.models import CareTeam, Program
 from waypoint.accounts.roles import CHART_READ, PROGRAM_WIDE, role_allows
