@@ -37,6 +37,7 @@ test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy waypoint
+	$(BIN)/lint-imports --no-logo  # the layers (.importlinter, docs/architecture.md)
 	$(BIN)/bandit --quiet --recursive waypoint --severity-level medium --exclude '*/tests/*'
 	$(BIN)/python -m waypoint.testrun
 
@@ -60,6 +61,7 @@ soak: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/bandit --quiet --recursive waypoint --severity-level medium --exclude '*/tests/*'
 
 clean:

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD, authenticator_of, screenshot, totp_code
 from tests.test_browser_foundation import sign_in
-from waypoint.privacy import audit
+from waypoint.audit import trail as audit
 
 pytestmark = pytest.mark.browser
 

@@ -10,9 +10,9 @@ import io
 import pytest
 from django.utils import timezone
 
+from waypoint.audit import trail as audit
 from waypoint.outcomes import figures
 from waypoint.patients.models import Patient
-from waypoint.privacy import audit
 from waypoint.privacy import services as privacy
 from waypoint.privacy.models import EmergencyAccess
 from waypoint.privacy.tests.test_consents_and_disclosures import consent_data

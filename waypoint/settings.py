@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "waypoint.outcomes",
     "waypoint.reliability",
     "waypoint.web",
+    "waypoint.site",
 ]
 
 MIDDLEWARE = [
@@ -159,7 +160,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "waypoint.web.context.program",
                 "waypoint.accounts.sessions.idle_warning",
-                "waypoint.web.navigation.navigation",
+                "waypoint.site.navigation.navigation",
             ],
         },
     },
@@ -240,7 +241,7 @@ OTP_WEBAUTHN_RP_NAME = os.environ.get("WAYPOINT_PASSKEY_RP_NAME", "Waypoint").st
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("WAYPOINT_PASSKEY_ORIGINS", "http://localhost:8000")
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
-# The key that signs the audit chain's checkpoints (privacy/audit_signing.py), kept out of the database. Empty: a
+# The key that signs the audit chain's checkpoints (audit/signing.py), kept out of the database. Empty: a
 # development key generated in var/audit_key (mode 0600). Production refuses to start without it (docs/operations.md).
 if PRODUCTION:
     WAYPOINT_AUDIT_KEY = required(

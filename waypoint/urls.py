@@ -5,12 +5,12 @@ from drf_spectacular.views import SpectacularAPIView
 from waypoint.accounts import passkey_views
 from waypoint.accounts import views as accounts
 from waypoint.fhir.views import BaseView as FhirBaseView
-from waypoint.web import views as web
+from waypoint.site import views as web
 from waypoint.withdrawal.urls import kiosk_patterns
 
-handler403 = "waypoint.web.views.permission_denied"
-handler404 = "waypoint.web.views.not_found"
-handler500 = "waypoint.reliability.views.handler500"
+handler403 = "waypoint.site.views.permission_denied"
+handler404 = "waypoint.site.views.not_found"
+handler500 = "waypoint.site.unavailable.handler500"
 schema_view = SpectacularAPIView.as_view()
 # public description of the API; the data behind it is not (a mark the sign-in middleware reads off the view)
 schema_view.login_required = False  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.http import Http404
 from django_otp_webauthn.models import WebAuthnCredential
 
-from waypoint.privacy import audit
+from waypoint.audit import trail as audit
 
 from . import two_factor
 from .models import User

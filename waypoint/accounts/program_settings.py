@@ -67,7 +67,7 @@ def values_for(program) -> dict[str, Any]:
 @transaction.atomic
 def change(program, key: str, value, *, acting_user: "User") -> None:
     """Set a program's value for a declared setting (None: back to the default), audited."""
-    from waypoint.privacy import audit
+    from waypoint.audit import trail as audit
 
     from .models import ProgramSettingValue
 

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from waypoint.privacy import audit
+from waypoint.audit import trail as audit
 
 from .models import ApiToken, Membership, User
 from .roles import STAFF_MANAGE, role_allows

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.urls import reverse
 
-from waypoint.privacy import audit
+from waypoint.audit import trail as audit
 
 from .settings import IDLE_TIMEOUT_MINUTES, SESSION_MAX_HOURS
 from .typed_entries import TIMED_OUT, mark_timed_out
@@ -145,3 +145,9 @@ def idle_warning(request) -> dict:
     if user is None or not user.is_authenticated or not getattr(user, "is_verified", lambda: False)():
         return {}
     return {"idle_seconds": seconds_left(request)}
+
+
+def clear_site_data(response, *kinds: str):
+    """Ask the browser to drop what it kept of this site: "cache", "cookies", "storage"."""
+    response["Clear-Site-Data"] = ", ".join(f'"{kind}"' for kind in kinds)
+    return response

@@ -14,8 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from waypoint.patients.access import require
-from waypoint.patients.views import program_or_403
+from waypoint.accounts.membership import program_or_403, require
 
 from . import program_settings
 from .models import User
@@ -68,7 +67,7 @@ def shown(value) -> str:
 
 def last_changes(program) -> dict:
     """Who last set each setting and when, from the audit trail (the setting's origin in this program)."""
-    from waypoint.privacy.models import AuditEvent
+    from waypoint.audit.models import AuditEvent
 
     found: dict[str | None, AuditEvent] = {}
     events = AuditEvent.objects.filter(program_id=program.pk, action="program.setting.change").order_by("-at", "-id")

@@ -39,9 +39,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from waypoint.privacy import audit
-from waypoint.privacy.models import AuditEvent
+from waypoint.audit import trail as audit
+from waypoint.audit.models import AuditEvent
 
+from .demo import DEMO_SLUGS, is_demo_only
 from .models import Program, RecoveryCodeDevice, User
 
 AUTHENTICATOR_NAME = "Authenticator app"
@@ -79,8 +80,6 @@ DEMO_NAME = "Demo authenticator (published key)"
 
 
 def demo_shortcut_available() -> bool:
-    from waypoint.patients.demo import DEMO_SLUGS, is_demo_only
-
     return is_demo_only() and Program.objects.filter(slug__in=DEMO_SLUGS).exists()
 
 

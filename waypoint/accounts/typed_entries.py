@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.utils import timezone
 
-from waypoint.privacy import audit
+from waypoint.audit import trail as audit
 
 from .models import Program, TypedEntries, User
 from .settings import KEEP_TYPED_ENTRIES_MINUTES

@@ -17,8 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from waypoint.privacy import audit
-from waypoint.web.security import clear_site_data
+from waypoint.accounts.sessions import clear_site_data
+from waypoint.audit import trail as audit
 
 from . import passkeys, sessions, two_factor
 from .models import RecoveryCodeDevice

@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from waypoint.accounts.models import Program, User
+from waypoint.audit import trail as audit
 from waypoint.fhir import codes, registry
 from waypoint.fhir.access import notice_for, reader_for
 from waypoint.fhir.http import outcome
 from waypoint.fhir.models import ExternalClient
-from waypoint.privacy import audit
 
 from . import storage
 from .groups import Group

@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from waypoint.accounts.models import User
 from waypoint.accounts.roles import DRUG_SCREEN_WRITE
+from waypoint.audit import trail as audit
 from waypoint.medication.models import MedicationOrder
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
 from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
-from waypoint.privacy import audit
 
 from . import rules
 from .models import DrugScreen

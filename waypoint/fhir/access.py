@@ -21,9 +21,9 @@ from django.db.models import QuerySet
 
 from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import CHART_READ, FHIR_RECEIVE
+from waypoint.audit import trail as audit
 from waypoint.patients.access import has_permission, visible_patients
 from waypoint.patients.models import Patient
-from waypoint.privacy import audit
 from waypoint.privacy import settings as privacy_settings
 from waypoint.privacy.models import Consent, Disclosure
 from waypoint.privacy.services import _covers

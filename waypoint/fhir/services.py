@@ -5,8 +5,8 @@ from django.db import transaction
 
 from waypoint.accounts.models import Membership, Program, User
 from waypoint.accounts.roles import STAFF_MANAGE, Role
+from waypoint.audit import trail as audit
 from waypoint.patients.access import require
-from waypoint.privacy import audit
 from waypoint.privacy.models import Purpose
 
 from .models import ExternalClient

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from waypoint.accounts import program_settings
 from waypoint.accounts.models import User
-from waypoint.drug_screens import services as drug_screens
 from waypoint.patients.models import LevelOfCareStay
 from waypoint.withdrawal import board
 from waypoint.withdrawal.models import Assessment
@@ -51,7 +50,7 @@ def _induction(prescriber, nurse, patient) -> int:
     return len(pairs)
 
 
-def _maintenance(prescriber, nurse, patient, rng: random.Random) -> None:
+def _maintenance(prescriber, nurse, patient, rng: random.Random, record_screen) -> None:
     now = timezone.now().replace(second=0, microsecond=0)
     order = services.order_medication(
         acting_user=prescriber,
@@ -81,7 +80,7 @@ def _maintenance(prescriber, nurse, patient, rng: random.Random) -> None:
                 acting_user=nurse, patient=patient, order=order, status="given", dose=order.dose, at=at
             )
     unexpected = rng.random() < 0.5
-    drug_screens.record_screen(
+    record_screen(
         acting_user=nurse,
         patient=patient,
         collected_at=now - timedelta(days=3, hours=1),
@@ -115,7 +114,9 @@ def set_demo_ceilings(program, acting_user: User) -> None:
     program_settings.change(program, ceilings.CEILINGS_SOURCE.key, DEMO_CEILINGS_SOURCE, acting_user=acting_user)
 
 
-def build(program, rng: random.Random) -> None:
+def build(program, rng: random.Random, record_screen) -> None:
+    """`record_screen`: drug_screens.services.record_screen, passed in by the demo command (the drug screens app
+    stands above this one: it reads the orders to judge a result expected)."""
     users = {m.role: m.user for m in program.memberships.select_related("user")}
     prescriber, nurse = users.get("prescriber"), users.get("nurse")
     if prescriber is None or nurse is None:
@@ -134,7 +135,7 @@ def build(program, rng: random.Random) -> None:
             continue
         if _induction(prescriber, nurse, stay.patient):
             inducted += 1
-            drug_screens.record_screen(
+            record_screen(
                 acting_user=nurse,
                 patient=stay.patient,
                 collected_at=stay.started_at + timedelta(hours=1),
@@ -152,4 +153,4 @@ def build(program, rng: random.Random) -> None:
         program=program, ended_at__isnull=True, level_code="OTP", started_at__lte=timezone.now() - timedelta(days=10)
     ).select_related("patient")
     for stay in otp[:3]:
-        _maintenance(prescriber, nurse, stay.patient, rng)
+        _maintenance(prescriber, nurse, stay.patient, rng, record_screen)

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import MOUD_ADMINISTER, MOUD_ORDER
+from waypoint.audit import trail as audit
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
 from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
-from waypoint.privacy import audit
 
 from . import catalog
 from . import settings as ceilings

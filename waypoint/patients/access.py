@@ -8,39 +8,24 @@ everyone else sees the patients of the care teams they are on, plus any patient 
 break-the-glass emergency access while it lasts. Anything else is not found (404).
 """
 
-from contextlib import AbstractContextManager
 from typing import Any, cast
 
-from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from waypoint.accounts.models import CareTeam, Membership, Program, User
+# Who a user is in a program moved to accounts.membership (the web plumbing needs it and sits below patients);
+# re-exported here, where the pages and services of every area import it.
+from waypoint.accounts.membership import Viewer as Viewer
+from waypoint.accounts.membership import has_permission as has_permission
+from waypoint.accounts.membership import memberships as memberships
+from waypoint.accounts.membership import require as require
+from waypoint.accounts.membership import role_in as role_in
+from waypoint.accounts.membership import user_scope as user_scope
+from waypoint.accounts.models import CareTeam, Program, User
 from waypoint.accounts.roles import CHART_READ, PROGRAM_WIDE, role_allows
-from waypoint.accounts.scoping import program_scope
-from waypoint.privacy.models import EmergencyAccess
 
-from .models import Patient
-
-# who asks: the signed-in user of a request, or nobody signed in (who sees nothing)
-Viewer = User | AnonymousUser
-
-
-def memberships(user: Viewer) -> list[Membership]:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    cache = getattr(user, "_waypoint_memberships", None)
-    if cache is None:
-        cache = list(Membership.objects.filter(user=user).select_related("program"))
-        cast(Any, user)._waypoint_memberships = cache  # a per-request cache, not a declared attribute
-    return cache
-
-
-def user_scope(user: Viewer) -> AbstractContextManager[None]:
-    """The program scope of a request: the programs the user belongs to (none when signed out)."""
-    return program_scope(*(membership.program_id for membership in memberships(user)))
+from .models import EmergencyAccess, Patient
 
 
 def visible_patients(user: Viewer, program: Program | None = None) -> QuerySet[Patient]:
@@ -78,17 +63,3 @@ def access_record(patient: Patient, records: type[Model] | QuerySet[Any], pk: ob
     """One of this patient's records (`records`: its model, or a queryset of it) by id: a record of another patient,
     of another program or of none at all is the same 404. Find the patient with `access_patient` first."""
     return get_object_or_404(records, pk=pk, patient=patient)
-
-
-def role_in(user: Viewer, program_id: int) -> str | None:
-    return next((m.role for m in memberships(user) if m.program_id == program_id), None)
-
-
-def has_permission(user: Viewer, program_id: int, permission: str) -> bool:
-    role = role_in(user, program_id)
-    return role is not None and role_allows(role, permission)
-
-
-def require(user: Viewer, program_id: int, permission: str) -> None:
-    if not has_permission(user, program_id, permission):
-        raise PermissionDenied(f"Your role in this program does not allow {permission}.")

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from waypoint.accounts.demo import DEMO_SLUGS, is_demo_only  # noqa: F401  (the demo command asks here)
 from waypoint.accounts.models import CareTeam, Membership, Program, ProgramLevel, User
 from waypoint.accounts.roles import Role
 from waypoint.placement.levels import level
@@ -14,7 +15,6 @@ from . import services
 from .models import Patient
 
 DEMO_PASSWORD = "waypoint-demo-2026"
-DEMO_SLUGS = ("demo", "demo-north")
 
 STAFF = (
     ("nurse", "Nora", "Alvarez", Role.NURSE, "Harbor team"),
@@ -86,11 +86,6 @@ FAMILY = (
     "Price",
 )
 PRONOUNS = ("she/her", "he/him", "they/them")
-
-
-def is_demo_only() -> bool:
-    """True when the database holds nothing but the demo programs (or nothing at all)."""
-    return not Program.objects.exclude(slug__in=DEMO_SLUGS).exists()
 
 
 def _program(slug, name, tz, levels) -> Program:

@@ -238,3 +238,30 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.summary}"
+
+
+# Break the glass (privacy/views.py grants it) is part of who may see a patient (access.py), so its model sits
+# here, below the privacy features; it keeps the `privacy` app label and migrations.
+class EmergencyAccess(models.Model):
+    """Break the glass: a clinician opens a chart outside their care team in an emergency, giving a reason.
+
+    Grants sight of one patient for a limited time (program setting privacy.break_glass_hours); every
+    grant is audited and listed on the privacy officer's report.
+    """
+
+    program = models.ForeignKey("accounts.Program", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    started_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    objects = program_scoped()
+
+    class Meta:
+        app_label = "privacy"
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["user", "expires_at"], name="emergency_access_active")]
+
+    def __str__(self) -> str:
+        return f"{self.user} opened patient {self.patient_id} at {self.started_at:%Y-%m-%d %H:%M}"

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from waypoint.accounts.models import CareTeam, Program, ProgramLevel, User
 from waypoint.accounts.roles import CAPACITY_OVERRIDE, EPISODE_MANAGE, PATIENT_EDIT, PATIENT_REGISTER
-from waypoint.privacy import audit
+from waypoint.audit import trail as audit
 from waypoint.web.errors import StaleVersion
 
 from . import settings as registration
@@ -313,7 +313,7 @@ def update_patient(*, acting_user: User, patient: Patient, version: int | None =
 def changed_since(patient: Patient, version: int) -> str:
     """Who changed which fields of the demographics after `version` (from the audit trail, which names the
     fields but not their values)."""
-    from waypoint.privacy.models import AuditEvent
+    from waypoint.audit.models import AuditEvent
 
     later = (
         AuditEvent.objects.filter(action="patient.update", patient_id=patient.pk)

@@ -1,13 +1,14 @@
 """Pages: parse the form, find the patient through the access scope, call the service, render."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from waypoint.accounts.membership import program_or_403  # noqa: F401  (pages of every area import it here)
 from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, PATIENT_EDIT, PATIENT_REGISTER
 from waypoint.web.errors import StaleVersion
 from waypoint.web.query import query_parameters
@@ -16,12 +17,6 @@ from . import chart_sections, progress_sections, queries, services
 from .access import access_patient, access_record, has_permission, require, visible_patients
 from .forms import AdmitForm, CensusRangeForm, DischargeForm, PatientForm, SearchForm, TransferForm
 from .models import Episode, LevelOfCareStay, Patient
-
-
-def program_or_403(request):
-    if request.program is None:
-        raise PermissionDenied("You are not a member of any program.")
-    return request.program
 
 
 def add_errors(form, error: ValidationError, field_of=lambda key: key) -> None:

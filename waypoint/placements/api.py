@@ -7,10 +7,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from waypoint.accounts.roles import CENSUS_READ, CHART_READ, REFERRAL_READ, REFERRAL_WRITE
+from waypoint.audit import trail as audit
 from waypoint.patients.access import access_patient, has_permission, require, visible_patients
 from waypoint.patients.api import program_from_query, program_team
 from waypoint.patients.services import record_read
-from waypoint.privacy import audit
 from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
 from . import referrals, services

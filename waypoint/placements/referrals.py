@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import REFERRAL_WRITE
+from waypoint.audit import trail as audit
 from waypoint.patients import services as patient_services
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
 from waypoint.patients.services import CLOCK_SKEW
 from waypoint.placement import waitlist
 from waypoint.placement.levels import EDITIONS, LEVELS
-from waypoint.privacy import audit
 
 from .models import Referral
 from .settings import PRIORITY_FLAGS

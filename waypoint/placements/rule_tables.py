@@ -15,10 +15,10 @@ from django.db import transaction
 
 from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import SETTINGS_MANAGE
+from waypoint.audit import trail as audit
 from waypoint.patients.access import require
 from waypoint.placement import rules
 from waypoint.placement.levels import EDITIONS
-from waypoint.privacy import audit
 
 from .models import RuleTableVersion
 

@@ -73,7 +73,7 @@ def record_placement(
     at: datetime | None = None,
 ) -> PlacementAssessment:
     """Rate, recommend and record the decision; when the decision differs from the recommendation a reason."""
-    from waypoint.privacy import audit
+    from waypoint.audit import trail as audit
 
     require(acting_user, patient.program_id, EPISODE_MANAGE)
     program = patient.program

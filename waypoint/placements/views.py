@@ -16,12 +16,12 @@ from waypoint.accounts.roles import (
     REFERRAL_WRITE,
     SETTINGS_MANAGE,
 )
+from waypoint.audit import trail as audit
 from waypoint.patients import views as patient_views
 from waypoint.patients.access import access_patient, has_permission, require
 from waypoint.patients.services import record_read
 from waypoint.patients.views import program_or_403
 from waypoint.placement import rules
-from waypoint.privacy import audit
 
 from . import referrals, rule_tables, services
 from .forms import AdmitReferralForm, CloseReferralForm, RuleTableForm, field_for, placement_form, referral_form

@@ -7,10 +7,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from waypoint.accounts.roles import CHART_READ, CONSENT_MANAGE
+from waypoint.audit import trail as audit
 from waypoint.patients.access import access_patient, access_record, require
 from waypoint.web.api import ApiView, StrictSerializer
 
-from . import audit, services
+from . import services
 from .disclosure import api_record, disclosed_sections
 from .models import Consent, Disclosure, InformationKind, Purpose
 

@@ -14,10 +14,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import Resolver404, resolve
 
+from waypoint.audit import trail as audit
 from waypoint.patients.access import visible_patients
 from waypoint.web.middleware import current_program
 
-from . import audit
 from .models import AuditEvent
 
 PATIENT_ROUTES = ("patients/<int:pk>/", "api/v1/patients/<int:pk>/")

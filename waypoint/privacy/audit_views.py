@@ -18,12 +18,12 @@ from django.views.decorators.http import require_GET
 from waypoint.accounts.models import User
 from waypoint.accounts.roles import AUDIT_READ
 from waypoint.accounts.scoping import program_scope
+from waypoint.audit import trail as audit
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
 from waypoint.web.downloads import attachment, csv_writer
 from waypoint.web.query import query_parameters
 
-from . import audit
 from .audit_forms import PARAMETERS, SORT_KEYS, AuditFilterForm
 from .models import AuditEvent, AuditVerification
 

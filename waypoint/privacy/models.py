@@ -4,77 +4,10 @@ from django.utils import timezone
 
 from waypoint.accounts.scoping import program_scoped
 
-
-class AppendOnlyError(RuntimeError):
-    """Audit events are never changed or removed."""
-
-
-class AuditEvent(models.Model):
-    """One access to or change of patient data: who, when, what, on whom, and with what outcome.
-
-    Append-only and hash-chained: `hash` covers this event's fields and the previous event's hash, so
-    altering or removing any event breaks the chain from there on (`waypoint audit verify`).
-    """
-
-    class Outcome(models.TextChoices):
-        SUCCESS = "success", "Success"
-        DENIED = "denied", "Denied"
-        FAILED = "failed", "Failed"
-
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor_name = models.CharField(max_length=150)
-    program_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    action = models.CharField(max_length=64)
-    patient_id = models.BigIntegerField(null=True, blank=True)
-    object_type = models.CharField(max_length=64, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
-    channel = models.CharField(max_length=8, blank=True)  # page, api, command
-    detail = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
-
-    class Meta:
-        ordering = ["id"]
-        indexes = [models.Index(fields=["patient_id", "at"], name="audit_patient_at")]
-
-    def __str__(self) -> str:
-        return f"#{self.pk} {self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("Audit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events are append-only.")
-
-
-class EmergencyAccess(models.Model):
-    """Break the glass: a clinician opens a chart outside their care team in an emergency, giving a reason.
-
-    Grants sight of one patient for a limited time (program setting privacy.break_glass_hours); every
-    grant is audited and listed on the privacy officer's report.
-    """
-
-    program = models.ForeignKey("accounts.Program", on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField()
-    started_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-
-    objects = program_scoped()
-
-    class Meta:
-        ordering = ["-started_at"]
-        indexes = [models.Index(fields=["user", "expires_at"], name="emergency_access_active")]
-
-    def __str__(self) -> str:
-        return f"{self.user} opened patient {self.patient_id} at {self.started_at:%Y-%m-%d %H:%M}"
+# The audit trail's models live with the audit trail (waypoint/audit/models.py) and break the glass with the access
+# rules (patients/models.py), keeping this app's label and migrations; imported here so the app registers them.
+from waypoint.audit.models import AppendOnlyError, AuditCheckpoint, AuditEvent, AuditVerification  # noqa: F401
+from waypoint.patients.models import EmergencyAccess  # noqa: F401
 
 
 class InformationKind(models.TextChoices):
@@ -191,52 +124,3 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"Disclosure to {self.recipient} on {self.disclosed_at:%Y-%m-%d}"
-
-
-class AuditVerification(models.Model):
-    """One run of `waypoint audit verify`: when, how many events it checked, and whether the chain held."""
-
-    at = models.DateTimeField(default=timezone.now)
-    checked = models.PositiveIntegerField()
-    intact = models.BooleanField()
-    first_bad_id = models.BigIntegerField(null=True, blank=True)
-    problem = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        get_latest_by = "at"
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {'intact' if self.intact else 'BROKEN'} ({self.checked})"
-
-
-class AuditCheckpoint(models.Model):
-    """A signed statement of the chain's head: "up to event #id there were `count` events, the last one hashed
-    `head_hash`", signed with a key kept outside the database (HMAC-SHA256, privacy/audit_signing.py).
-
-    Someone with write access to the database but not the key can rewrite the chain and recompute its hashes,
-    or delete the newest events, but cannot make a checkpoint that matches: `waypoint audit verify` compares
-    the chain with every checkpoint, and with checkpoints exported elsewhere (`waypoint audit checkpoints`).
-    A later sequencer (issue 17) writes one per sealed batch. Append-only like the events.
-    """
-
-    at = models.DateTimeField(default=timezone.now)
-    last_event_id = models.BigIntegerField()
-    count = models.PositiveBigIntegerField()
-    head_hash = models.CharField(max_length=64)
-    key_id = models.CharField(max_length=16)  # which key signed it (the first 16 hex of its SHA-256), never the key
-    signature = models.CharField(max_length=64)
-
-    class Meta:
-        ordering = ["last_event_id", "id"]
-
-    def __str__(self) -> str:
-        return f"checkpoint at event #{self.last_event_id} ({self.count} events)"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("Audit checkpoints are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit checkpoints are append-only.")

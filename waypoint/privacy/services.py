@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import BREAK_GLASS, CONSENT_MANAGE, COUNSELING_NOTE_READ, COUNSELING_NOTE_WRITE
+from waypoint.audit import trail as audit
 from waypoint.patients.access import has_permission, require, visible_patients
 from waypoint.patients.models import Patient
 
-from . import audit
 from . import settings as policy
 from .models import (
     TPO_PURPOSES,

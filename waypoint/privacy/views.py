@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from waypoint.accounts.roles import BREAK_GLASS, CHART_READ, CONSENT_MANAGE, PRIVACY_REPORTS
+from waypoint.audit import trail as audit
 from waypoint.patients.access import access_patient, access_record, has_permission, require
 from waypoint.patients.views import add_errors, program_or_403
 from waypoint.web.downloads import attachment, csv_writer
 from waypoint.web.query import query_parameters
 
-from . import audit, services
+from . import services
 from .disclosure import disclosed_sections, printed_record
 from .forms import BreakGlassForm, ConsentForm, DateRangeForm, DiscloseForm, RevokeForm
 from .models import Consent, EmergencyAccess

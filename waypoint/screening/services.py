@@ -14,11 +14,11 @@ from django.utils.dateparse import parse_date
 
 from waypoint.accounts.models import User
 from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE
+from waypoint.audit import trail as audit
 from waypoint.patients.access import require
 from waypoint.patients.models import Episode, LevelOfCareStay, Patient
 from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
-from waypoint.privacy import audit
 from waypoint.screening_rules import complications, followups, overdose
 
 from . import settings as program_settings

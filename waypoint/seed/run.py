@@ -27,11 +27,11 @@ from django.utils.module_loading import autodiscover_modules
 from waypoint.accounts.models import CareTeam, Membership, Program, ProgramLevel, User
 from waypoint.accounts.roles import Role
 from waypoint.accounts.scoping import scopes_disabled
+from waypoint.audit import trail as audit
+from waypoint.audit.models import AuditEvent
 from waypoint.placement import rules
 from waypoint.placement.levels import level as level_of
 from waypoint.placement.levels import levels_of
-from waypoint.privacy import audit
-from waypoint.privacy.models import AuditEvent
 from waypoint.scales import INSTRUMENTS
 from waypoint.withdrawal import board
 from waypoint.withdrawal import settings as protocol

@@ -26,11 +26,11 @@ from waypoint.accounts.roles import (
     TREATMENT_CONFIGURE,
     role_allows,
 )
+from waypoint.audit import trail as audit
 from waypoint.patients.access import Viewer, has_permission, require, visible_patients
 from waypoint.patients.models import Episode, Patient
 from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
-from waypoint.privacy import audit
 from waypoint.web.errors import StaleVersion
 
 from . import plans

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from waypoint.patients.access import user_scope
+from waypoint.accounts.membership import user_scope
 from waypoint.reliability import idempotency
 from waypoint.web.errors import StaleVersion
 

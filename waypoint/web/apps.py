@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class WebConfig(AppConfig):
     name = "waypoint.web"
     label = "web"
-    verbose_name = "Pages shared by every area: layout, sign-in, health check"
+    verbose_name = "Web plumbing shared by every area: layout, middleware, API base, form helpers, template tags"
 
     def ready(self) -> None:
         from . import postgres

@@ -1,4 +1,4 @@
-from waypoint.patients.access import role_in
+from waypoint.accounts.membership import role_in
 
 
 def program(request):

@@ -2,8 +2,8 @@
 
 from django.utils import timezone
 
-from waypoint.patients.access import memberships, user_scope
-from waypoint.privacy import audit
+from waypoint.accounts.membership import memberships, user_scope
+from waypoint.audit import trail as audit
 
 PROGRAM_SESSION_KEY = "program_id"
 

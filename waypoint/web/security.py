@@ -39,9 +39,3 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         patch_cache_control(response, no_store=True, private=True)
         return response
-
-
-def clear_site_data(response, *kinds: str):
-    """Ask the browser to drop what it kept of this site: "cache", "cookies", "storage"."""
-    response["Clear-Site-Data"] = ", ".join(f'"{kind}"' for kind in kinds)
-    return response

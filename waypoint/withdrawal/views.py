@@ -15,13 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE
 from waypoint.accounts.scoping import program_scope, scopes_disabled
+from waypoint.accounts.sessions import clear_site_data
 from waypoint.patients import views as patient_views
 from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
 from waypoint.patients.queries import unassigned as unassigned_stays
 from waypoint.patients.services import record_read
 from waypoint.patients.views import program_or_403
 from waypoint.scales import INSTRUMENTS, get_instrument
-from waypoint.web.security import clear_site_data
 
 from . import board, board_html, charts_data, services
 from .forms import ReasonForm, assessment_form, field_name, item_fields, split

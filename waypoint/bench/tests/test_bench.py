@@ -11,9 +11,9 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
+from waypoint.audit import trail as audit
 from waypoint.bench import measure, report, runner, serve
 from waypoint.bench.__main__ import SCALES
-from waypoint.privacy import audit
 
 pytestmark = pytest.mark.slow  # real subprocesses or servers: left out of `make test-fast`
 

@@ -11,7 +11,8 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, transaction
 from django.test import override_settings
 
-from waypoint.privacy import audit, audit_signing
+from waypoint.audit import signing as audit_signing
+from waypoint.audit import trail as audit
 from waypoint.privacy.models import AuditCheckpoint, AuditEvent
 from waypoint.privacy.tests.test_audit_trail import without_guard
 

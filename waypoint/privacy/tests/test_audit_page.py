@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from waypoint.privacy import audit
+from waypoint.audit import trail as audit
 from waypoint.privacy.models import AuditEvent, AuditVerification
 
 URL = "/audit/"

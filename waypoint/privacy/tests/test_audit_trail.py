@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
-from waypoint.privacy import audit
+from waypoint.audit import trail as audit
 from waypoint.privacy.models import AppendOnlyError, AuditEvent
 
 sqlite_guard = importlib.import_module("waypoint.privacy.migrations.0007_append_only_on_sqlite_and_checkpoints")

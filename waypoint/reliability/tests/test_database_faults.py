@@ -85,7 +85,7 @@ def test_every_answer_is_503_while_the_database_is_down_and_service_resumes_afte
 def test_any_other_error_is_still_a_500():
     from django.test import RequestFactory
 
-    from waypoint.reliability.views import handler500
+    from waypoint.site.unavailable import handler500
 
     request = RequestFactory().get("/patients/")
     try:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tests.conftest import COWS
 from waypoint.accounts.models import ApiToken
-from waypoint.privacy import audit
+from waypoint.audit import trail as audit
 from waypoint.withdrawal import services as withdrawal
 from waypoint.withdrawal.models import Assessment
 

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from waypoint.accounts.models import User
+from waypoint.audit import trail as audit
 from waypoint.patients.access import visible_patients
 from waypoint.patients.models import Episode, LevelOfCareStay, Patient
-from waypoint.privacy import audit
 from waypoint.privacy.models import AuditEvent
 from waypoint.scales import get_instrument, score
 from waypoint.seed import registry, run, synth

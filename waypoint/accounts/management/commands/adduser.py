@@ -8,7 +8,7 @@ from django.db import transaction
 
 from waypoint.accounts.models import CareTeam, Membership, Program, User
 from waypoint.accounts.roles import Role
-from waypoint.privacy import audit
+from waypoint.audit import trail as audit
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from waypoint.accounts.models import ApiToken, User
-from waypoint.privacy import audit
+from waypoint.audit import trail as audit
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from waypoint.privacy.audit import verify
-from waypoint.privacy.audit_signing import exported, imported, make_checkpoint, verify_checkpoints
+from waypoint.audit.signing import exported, imported, make_checkpoint, verify_checkpoints
+from waypoint.audit.trail import verify
 from waypoint.privacy.models import AuditCheckpoint, AuditVerification
 
 

@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from waypoint.accounts.models import Membership, Program, User
+from waypoint.audit.trail import verify
 from waypoint.patients.access import visible_patients
 from waypoint.patients.models import Episode, Patient
-from waypoint.privacy.audit import verify
 from waypoint.withdrawal import board
 from waypoint.withdrawal.models import Assessment
 

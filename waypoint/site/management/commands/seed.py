@@ -2,7 +2,7 @@ from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from waypoint.privacy import audit
+from waypoint.audit import trail as audit
 from waypoint.seed import run
 
 

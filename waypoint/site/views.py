@@ -4,15 +4,15 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from waypoint.patients.access import memberships
+from waypoint.accounts.membership import memberships
+from waypoint.web.middleware import PROGRAM_SESSION_KEY
 
 from . import navigation
-from .middleware import PROGRAM_SESSION_KEY
 
 
 @require_GET
 def home(request):
-    """Each role starts on its own work (web/navigation.py START): nurse and prescriber the withdrawal board,
+    """Each role starts on its own work (site/navigation.py START): nurse and prescriber the withdrawal board,
     counselor the schedule, intake the waitlist, director the outcomes, privacy officer the audit trail,
     administrator the program settings."""
     return navigation.start_page(request)

@@ -11,8 +11,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from waypoint.accounts import roles
+from waypoint.accounts.membership import role_in
 from waypoint.accounts.roles import Role
-from waypoint.patients.access import role_in
 
 INLINE_AT_MOST = 8  # links that fit one line of the bar at 1280 px beside the brand and the user's name
 

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import audit
+from . import trail as audit
 from .models import AuditCheckpoint, AuditEvent
 
 KEY_FILE = "audit_key"

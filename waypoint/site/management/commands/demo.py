@@ -5,11 +5,12 @@ from django.db import transaction
 
 from waypoint.accounts.models import Program
 from waypoint.accounts.scoping import scopes_disabled
+from waypoint.audit import trail as audit
+from waypoint.drug_screens import services as drug_screen_services
 from waypoint.fhir import demo as fhir_demo
 from waypoint.medication import demo as medication_demo
 from waypoint.patients import demo
 from waypoint.placements import demo as placements_demo
-from waypoint.privacy import audit
 from waypoint.screening import demo as screening_demo
 from waypoint.treatment import demo as treatment_demo
 from waypoint.withdrawal import demo as withdrawal_demo
@@ -55,7 +56,7 @@ class Command(BaseCommand):
                 nurse = membership.user
                 withdrawal_demo.build(program, nurse, rng)
                 placements_demo.build(program, nurse, rng)
-                medication_demo.build(program, rng)
+                medication_demo.build(program, rng, drug_screen_services.record_screen)
                 fhir_demo.build(program, nurse, rng)
             demo_program = Program.objects.get(slug="demo")
             treatment_demo.build(demo_program, {m.user.username: m.user for m in demo_program.memberships.all()}, rng)
