@@ -86,6 +86,7 @@ class BoardRow:
     meets_induction: str = ""  # the setting that produced the flag, shown with it
     lateness: int = 0  # 0 not overdue; 1, 2, 3: how late (LATENESS)
     urgency: int = 0  # severity + alerts + lateness points (URGENCY_RULE)
+    latest_ciwa: "Assessment | None" = None  # the chart header's CIWA-Ar line (alcohol co-use), when one is recorded
 
     @property
     def patient(self):
