@@ -8,7 +8,10 @@ class ComfortConfig(AppConfig):
 
     def ready(self):
         from waypoint.patients import chart_sections
+        from waypoint.withdrawal import board
 
+        from .board import board_notes
         from .sections import comfort_body
 
         chart_sections.BODY.append(comfort_body)
+        board.NOTE_SOURCES.append(board_notes)

@@ -63,3 +63,11 @@ def test_the_mar_says_demo_for_a_demo_protocol(page, nurse, patient, prescriber,
     html = page(nurse).get(f"/patients/{patient.pk}/comfort/?view=72h").content.decode()
     assert "demo — not clinical guidance" in html
     assert page(nurse).get(f"/patients/{patient.pk}/comfort/?view=week").status_code == 404
+
+
+def test_the_board_shows_the_follow_up_due_and_the_last_doses(page, nurse, patient, order, give):
+    dose = give("loperamide", timezone.now() - timedelta(minutes=90), "2")
+    html = page(nurse).get("/withdrawal/board/").content.decode()
+    assert "Follow-up of loperamide 2 mg PO overdue since" in html
+    assert f"/patients/{patient.pk}/comfort/doses/{dose.pk}/follow-up/" in html
+    assert "Comfort dose: loperamide 2 mg PO at" in html
