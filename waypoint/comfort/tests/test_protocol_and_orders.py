@@ -110,3 +110,14 @@ def test_orders_and_doses_render_every_column_of_their_record_kinds(order, give,
         assert rows, key
         for row in rows:
             assert list(kind.render(row)) == [column for column, _ in kind.columns]
+
+
+def test_the_demo_protocol_is_signed_as_a_demo_and_activated(program, prescriber, patient, admitted):
+    import random
+
+    from waypoint.comfort import demo
+
+    protocol = demo.build(program, random.Random(1))
+    assert protocol.is_demo and protocol.entries.count() == len(demo.DEMO_ENTRIES)
+    assert services.active_order(patient).protocol == protocol
+    assert demo.build(program, random.Random(1)) is None  # once

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from waypoint.accounts.models import Program
 from waypoint.accounts.scoping import scopes_disabled
+from waypoint.comfort import demo as comfort_demo
 from waypoint.fhir import demo as fhir_demo
 from waypoint.medication import demo as medication_demo
 from waypoint.patients import demo
@@ -54,6 +55,7 @@ class Command(BaseCommand):
                 withdrawal_demo.build(program, nurse, rng)
                 placements_demo.build(program, nurse, rng)
                 medication_demo.build(program, rng)
+                comfort_demo.build(program, rng)
                 fhir_demo.build(program, nurse, rng)
             demo_program = Program.objects.get(slug="demo")
             treatment_demo.build(demo_program, {m.user.username: m.user for m in demo_program.memberships.all()}, rng)
