@@ -6,7 +6,7 @@ from .models import Dose
 
 
 class DoseForm(forms.Form):
-    line = forms.TypedChoiceField(label="Drug", coerce=int, widget=forms.RadioSelect)
+    line = forms.TypedChoiceField(label="Drug", coerce=int)
     status = forms.ChoiceField(label="What happened", choices=Dose.Status.choices, initial=Dose.Status.GIVEN)
     dose = forms.DecimalField(label="Dose given (mg)", required=False, min_value=0, decimal_places=2)
     at = forms.DateTimeField(label="Time", widget=DateTimeInput())
@@ -17,7 +17,9 @@ class DoseForm(forms.Form):
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["line"].choices = [(line.pk, f"{line.entry} — {line.entry.dose_text}") for line in lines]
+        self.fields["line"].choices = [("", "Choose the drug")] + [
+            (line.pk, f"{line.entry} — {line.dose_range_text}") for line in lines
+        ]
 
 
 class FollowUpForm(forms.Form):

@@ -181,6 +181,15 @@ class OrderLine(models.Model):
     def interval_text(self) -> str:
         return interval_text(int(self.min_interval.total_seconds() // 60))
 
+    @property
+    def dose_range_text(self) -> str:
+        low, high = dose_text(self.dose_min), dose_text(self.dose_max)
+        return f"{low} mg" if low == high else f"{low}-{high} mg"
+
+    @property
+    def max_24h_text(self) -> str:
+        return f"{dose_text(self.max_24h)} mg"
+
 
 class Dose(EnteredInError):
     """One as-needed dose: given (with the amount), held by the nurse or refused by the patient (with the reason)."""

@@ -387,9 +387,10 @@ def check_dose(line: OrderLine, patient, at: datetime, amount: Decimal, measured
     close = limits.too_close(at, doses, line.min_interval)
     if close is not None:
         gap = int(abs((at - close.at).total_seconds()) // 60)
+        side = "before" if close.at <= at else "after"
+        apart = f"{interval_text(gap)} {side} this dose" if gap else "the same minute"
         errors["interval"] = (
-            f"Too soon: {name} was given at {_local(close.at)}, {interval_text(gap)} "
-            f"{'before' if close.at <= at else 'after'} this dose; the minimum interval is {line.interval_text}."
+            f"Too soon: {name} was given at {_local(close.at)}, {apart}; the minimum interval is {line.interval_text}."
             + (f" Next allowed at {_local(close.at + line.min_interval)}." if close.at <= at else "")
         )
     maximum, origin = daily_maximum(line, patient)

@@ -101,11 +101,12 @@ def test_a_new_order_set_stops_the_active_one(order, protocol, patient, prescrib
 
 
 def test_orders_and_doses_render_every_column_of_their_record_kinds(order, give, base, patient, nurse):
-    from waypoint.records.registry import KINDS
+    from waypoint.records import discovery
 
+    kinds = discovery.load()
     give("loperamide", base, "2")
     for key in ("comfort_orders", "comfort_doses"):
-        kind = KINDS[key]
+        kind = kinds[key]
         rows = list(kind.rows(patient, nurse))
         assert rows, key
         for row in rows:
