@@ -981,6 +981,22 @@ MATRIX = {
         api=True,
         data=lambda ctx: {"order": moud_order(ctx), "status": "given", "dose": "4", "at": timezone.now().isoformat()},
     ),
+    "comfort-api:doses": Case(
+        "POST",
+        api_patient("comfort-doses/"),
+        {"nurse": 201},
+        API_DENIED | {"intake": 403},
+        api=True,
+        data=lambda ctx: {"line": comfort_line(ctx).pk, "dose": "2", "at": timezone.now().isoformat()},
+    ),
+    "comfort-api:follow-up": Case(
+        "POST",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/comfort-doses/{comfort_dose(ctx)}/follow-up/",
+        {"nurse": 200},
+        API_DENIED | {"intake": 403},
+        api=True,
+        data=lambda ctx: {"outcome": "eased"},
+    ),
     "drug-screens-api:screens": Case(
         "POST",
         api_patient("drug-screens/"),

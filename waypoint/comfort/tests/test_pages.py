@@ -71,3 +71,24 @@ def test_the_board_shows_the_follow_up_due_and_the_last_doses(page, nurse, patie
     assert "Follow-up of loperamide 2 mg PO overdue since" in html
     assert f"/patients/{patient.pk}/comfort/doses/{dose.pk}/follow-up/" in html
     assert "Comfort dose: loperamide 2 mg PO at" in html
+
+
+def test_the_api_gives_a_dose_and_refuses_the_next_with_400_naming_the_rule(api, nurse, patient, order, line):
+    url = f"/api/v1/patients/{patient.pk}/comfort-doses/"
+    at = timezone.now() - timedelta(minutes=10)
+    body = {"line": line("loperamide").pk, "dose": "2", "at": at.isoformat()}
+    created = api(nurse).post(url, body, format="json")
+    assert created.status_code == 201, created.json()
+    assert (created.json()["medication"], created.json()["protocol_version"]) == ("loperamide 2 mg PO", 1)
+    refused = api(nurse).post(url, body | {"at": (at + timedelta(minutes=5)).isoformat()}, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["interval"]
+    assert Dose.objects.count() == 1
+    held = api(nurse).post(
+        url, {"line": line("clonidine").pk, "status": "held", "reason": "asleep", "at": at.isoformat()}, format="json"
+    )
+    assert held.status_code == 201 and held.json()["status"] == "held"
+    listed = api(nurse).get(url).json()
+    assert [d["status"] for d in listed] == ["held", "given"]  # newest first (same time: the later record)
+    follow = api(nurse).post(f"{url}{created.json()['id']}/follow-up/", {"outcome": "worse"}, format="json")
+    assert follow.status_code == 200 and follow.json()["follow_up_outcome"] == "worse"
