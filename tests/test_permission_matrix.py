@@ -325,6 +325,45 @@ def moud_dose(ctx):
     return ctx.moud_dose.pk
 
 
+def comfort_line(ctx):
+    """An active comfort-medication order set of the patient with one loperamide line (no audit line; test values,
+    not clinical guidance)."""
+    from decimal import Decimal
+
+    from waypoint.comfort.models import ComfortOrder, OrderLine, Protocol, ProtocolEntry
+
+    if getattr(ctx, "comfort_line", None) is None:
+        protocol = Protocol.objects.create(program=ctx.program, version=1, title="Test", signed_by=ctx.nurse)
+        entry = ProtocolEntry.objects.create(
+            program=ctx.program, protocol=protocol, symptom="diarrhea", drug="loperamide", route="oral",
+            dose_min_mg=Decimal("2"), dose_max_mg=Decimal("2"), min_interval_minutes=120, max_24h_mg=Decimal("8"),
+            follow_up_minutes=60,
+        )  # fmt: skip
+        order = ComfortOrder.objects.create(
+            program=ctx.program, patient=ctx.patient, protocol=protocol, start_at=timezone.now() - timedelta(days=1),
+            prescriber=ctx.nurse,
+        )  # fmt: skip
+        ctx.comfort_line = OrderLine.objects.create(program=ctx.program, order=order, entry=entry)
+    return ctx.comfort_line
+
+
+def comfort_dose(ctx):
+    """A loperamide dose given an hour ago under that order set (no audit line)."""
+    from decimal import Decimal
+
+    from waypoint.comfort.models import Dose
+
+    if getattr(ctx, "comfort_dose", None) is None:
+        line = comfort_line(ctx)
+        at = timezone.now() - timedelta(hours=1)
+        ctx.comfort_dose = Dose.objects.create(
+            program=ctx.program, patient=ctx.patient, line=line, entry=line.entry, drug="loperamide",
+            symptom="diarrhea", status="given", dose_mg=Decimal("2"), at=at, given_by=ctx.nurse,
+            follow_up_due_at=at + timedelta(minutes=60),
+        )  # fmt: skip
+    return ctx.comfort_dose.pk
+
+
 def drug_screen(ctx):
     """A urine drug screen of the patient (no audit line)."""
     from waypoint.drug_screens.models import DrugScreen
@@ -878,6 +917,21 @@ MATRIX = {
         PAGE_DENIED | {"intake": 403},
         data=lambda ctx: {"collected_at": now_local(ctx), "observed": "yes", "result_fentanyl": "positive"},
     ),
+    "comfort:mar": Case("GET", patient_url("comfort:mar"), {"nurse": 200, "prescriber": 200}, PAGE_DENIED),
+    "comfort:give": Case(
+        "POST",
+        patient_url("comfort:give"),
+        {"nurse": 302, "prescriber": 302},
+        PAGE_DENIED | {"intake": 403},
+        data=lambda ctx: {"line": comfort_line(ctx).pk, "status": "given", "dose": "2", "at": now_local(ctx)},
+    ),
+    "comfort:follow-up": Case(
+        "POST",
+        lambda ctx: reverse("comfort:follow-up", args=[ctx.patient.pk, comfort_dose(ctx)]),
+        {"nurse": 302},
+        PAGE_DENIED | {"intake": 403},
+        data=lambda ctx: {"outcome": "eased"},
+    ),
     "medication:entered-in-error": Case(
         "POST",
         lambda ctx: reverse("medication:entered-in-error", args=[ctx.patient.pk, moud_dose(ctx)]),
@@ -939,6 +993,22 @@ MATRIX = {
         API_DENIED | {"intake": 403},
         api=True,
         data=lambda ctx: {"order": moud_order(ctx), "status": "given", "dose": "4", "at": timezone.now().isoformat()},
+    ),
+    "comfort-api:doses": Case(
+        "POST",
+        api_patient("comfort-doses/"),
+        {"nurse": 201},
+        API_DENIED | {"intake": 403},
+        api=True,
+        data=lambda ctx: {"line": comfort_line(ctx).pk, "dose": "2", "at": timezone.now().isoformat()},
+    ),
+    "comfort-api:follow-up": Case(
+        "POST",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/comfort-doses/{comfort_dose(ctx)}/follow-up/",
+        {"nurse": 200},
+        API_DENIED | {"intake": 403},
+        api=True,
+        data=lambda ctx: {"outcome": "eased"},
     ),
     "drug-screens-api:screens": Case(
         "POST",

@@ -9,11 +9,13 @@
 from __future__ import annotations
 
 from .base import Band, Derivation, Instrument, Item, Reporter, ScoreError, ScoreResult, score
+from .ciwa import CIWA_AR
 from .cows import COWS, pulse_score
 from .craving import CRAVING_NRS
 from .sows import SOWS_GOSSOP, SOWS_HANDELSMAN
 
 __all__ = [
+    "CIWA_AR",
     "COWS",
     "CRAVING_NRS",
     "INSTRUMENTS",
@@ -33,7 +35,7 @@ __all__ = [
 ]
 
 INSTRUMENTS: dict[str, Instrument] = {
-    instrument.code: instrument for instrument in (COWS, SOWS_HANDELSMAN, SOWS_GOSSOP, CRAVING_NRS)
+    instrument.code: instrument for instrument in (COWS, SOWS_HANDELSMAN, SOWS_GOSSOP, CRAVING_NRS, CIWA_AR)
 }
 
 

@@ -36,6 +36,20 @@ class Dose:
 DOSE_SOURCES: list = []
 
 
+@dataclass(frozen=True)
+class Note:
+    """A line another area adds to a patient's row (e.g. a comfort-medication follow-up due), with a link."""
+
+    code: str  # the row's alert class, e.g. "follow-up-overdue"
+    text: str
+    url: str = ""
+    link: str = ""
+
+
+# Other areas register `(patient_ids, now) -> {patient_id: [Note, ...]}`, one query each.
+NOTE_SOURCES: list = []
+
+
 def recent_doses(patient_ids) -> dict[int, list[Dose]]:
     found: dict[int, list[Dose]] = {}
     for source in DOSE_SOURCES:
@@ -87,6 +101,8 @@ class BoardRow:
     meets_induction: str = ""  # the setting that produced the flag, shown with it
     lateness: int = 0  # 0 not overdue; 1, 2, 3: how late (LATENESS)
     urgency: int = 0  # severity + alerts + lateness points (URGENCY_RULE)
+    notes: list[Note] = field(default_factory=list)  # from NOTE_SOURCES
+    latest_ciwa: "Assessment | None" = None  # the chart header's CIWA-Ar line (alcohol co-use), when one is recorded
 
     @property
     def patient(self):
@@ -334,6 +350,10 @@ def build(program, visible_patients, now: datetime | None = None) -> list[BoardR
         row_for(program, stay, cows.get(stay.patient_id, []), doses.get(stay.patient_id, []), now, rules)
         for stay in stays
     ]
+    by_patient = {row.stay.patient_id: row for row in rows}
+    for source in NOTE_SOURCES:
+        for patient_id, notes in source(ids, now).items():
+            by_patient[patient_id].notes.extend(notes)
     rows.sort(key=most_urgent_first)
     return rows
 

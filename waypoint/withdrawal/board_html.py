@@ -80,6 +80,12 @@ def rows_html(rows) -> SafeString:
         )
         if row.meets_induction:
             alerts += f'<li class="alert-induction">{escape(row.meets_induction)}</li>'
+        alerts += "".join(
+            f'<li class="alert-{escape(note.code)}">{escape(note.text)}'
+            + (f' · <a href="{escape(note.url)}">{escape(note.link)}</a>' if note.url else "")
+            + "</li>"
+            for note in row.notes
+        )
         out.append(
             f'<tr class="{f"overdue late-{row.lateness}" if row.overdue else ""}" data-urgency="{row.urgency}">'
             f'<td><a href="{flowsheet(patient.pk)}">{escape(patient.display_name)}</a><br>'

@@ -2,9 +2,15 @@ from . import board
 
 
 def withdrawal_status(request, patient):
-    """The chart header's withdrawal line: latest COWS, next due, alerts (only while in withdrawal management)."""
+    """The chart header's withdrawal line: latest COWS (and CIWA-Ar when recorded), next due, alerts (only while in
+    withdrawal management)."""
+    from .models import Assessment
+
     row = board.for_patient(patient.program, patient)
-    return ("withdrawal/_chart_status.html", row) if row is not None else None
+    if row is None:
+        return None
+    row.latest_ciwa = Assessment.objects.current().filter(patient=patient, instrument="ciwa-ar").first()
+    return ("withdrawal/_chart_status.html", row)
 
 
 def cravings_progress(request, patient):

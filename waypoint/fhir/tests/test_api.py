@@ -106,6 +106,7 @@ def test_search_encounters_conditions_consents_and_responses(api, nurse, record)
         "sows-handelsman",
         "sows-gossop",
         "craving-nrs",
+        "ciwa-ar",
     }
     assert ids(body(client.get("/fhir/Questionnaire?_id=cows"))) == ["cows"]
 
@@ -234,10 +235,10 @@ def test_search_by_id_and_last_updated(api, nurse, record):
     wanted = sorted([f"episode-{episode.pk}", f"stay-{record['stays'][0].pk}"])
     assert sorted(ids(body(client.get(f"/fhir/Encounter?_id={','.join(wanted)}")))) == wanted
     assert ids(body(client.get("/fhir/Encounter?_id=episode-999999"))) == []
-    # assessments (10 Observations) and drug screens (2) were last updated 2026-01-12T09:30Z (conftest.RECORDED)
-    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=2026-01-12")))) == 12
+    # assessments (11 Observations) and drug screens (2) were last updated 2026-01-12T09:30Z (conftest.RECORDED)
+    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=2026-01-12")))) == 13
     assert ids(body(client.get("/fhir/Observation?_lastUpdated=gt2026-01-12T09:30:00Z"))) == []
-    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=ge2026-01-12T09:30:00Z")))) == 12
+    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=ge2026-01-12T09:30:00Z")))) == 13
     assert ids(body(client.get("/fhir/Observation?_lastUpdated=lt2026-01-12T09:30:00%2B00:00"))) == []
     assert ids(body(client.get(f"/fhir/Patient?_lastUpdated=le2026-01&_id={record['patient'].pk}"))) == [
         str(record["patient"].pk)

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from waypoint.scales import (
+    CIWA_AR,
     COWS,
     CRAVING_NRS,
     INSTRUMENTS,
@@ -47,12 +48,13 @@ def tiny(bands=()):
 # --- the registry -------------------------------------------------------------------------------------------
 
 
-def test_the_registry_holds_the_four_instruments_by_code():
+def test_the_registry_holds_the_five_instruments_by_code():
     assert INSTRUMENTS == {
         "cows": COWS,
         "sows-handelsman": SOWS_HANDELSMAN,
         "sows-gossop": SOWS_GOSSOP,
         "craving-nrs": CRAVING_NRS,
+        "ciwa-ar": CIWA_AR,
     }
 
 
@@ -60,17 +62,19 @@ def test_get_instrument_finds_by_code():
     assert get_instrument("cows") is COWS
 
 
-@pytest.mark.parametrize("code", ["COWS", "sows", "", "ciwa-ar"])
+@pytest.mark.parametrize("code", ["COWS", "sows", "", "ciwa"])
 def test_an_unknown_code_is_an_unknown_instrument_which_is_a_key_error(code):
     with pytest.raises(KeyError) as caught:
         get_instrument(code)
     assert isinstance(caught.value, UnknownInstrument)
-    assert str(caught.value) == f"unknown instrument {code!r}; known: cows, craving-nrs, sows-gossop, sows-handelsman"
+    known = "ciwa-ar, cows, craving-nrs, sows-gossop, sows-handelsman"
+    assert str(caught.value) == f"unknown instrument {code!r}; known: {known}"
 
 
 def test_reporters():
     assert {i.code: i.reporter for i in ALL} == {
         "cows": "clinician", "sows-handelsman": "patient", "sows-gossop": "patient", "craving-nrs": "patient",
+        "ciwa-ar": "clinician",
     }  # fmt: skip
 
 

@@ -6,6 +6,7 @@ from django.db import transaction
 from waypoint.accounts.models import Program
 from waypoint.accounts.scoping import scopes_disabled
 from waypoint.audit import trail as audit
+from waypoint.comfort import demo as comfort_demo
 from waypoint.drug_screens import services as drug_screen_services
 from waypoint.fhir import demo as fhir_demo
 from waypoint.medication import demo as medication_demo
@@ -57,6 +58,7 @@ class Command(BaseCommand):
                 withdrawal_demo.build(program, nurse, rng)
                 placements_demo.build(program, nurse, rng)
                 medication_demo.build(program, rng, drug_screen_services.record_screen)
+                comfort_demo.build(program, rng)
                 fhir_demo.build(program, nurse, rng)
             demo_program = Program.objects.get(slug="demo")
             treatment_demo.build(demo_program, {m.user.username: m.user for m in demo_program.memberships.all()}, rng)

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class ComfortConfig(AppConfig):
+    name = "waypoint.comfort"
+    label = "comfort"
+    verbose_name = "Comfort medications: symptom-triggered as-needed doses under the program's protocol"
+
+    def ready(self):
+        from waypoint.patients import chart_sections
+        from waypoint.withdrawal import board
+
+        from .board import board_notes
+        from .sections import comfort_body
+
+        chart_sections.BODY.append(comfort_body)
+        board.NOTE_SOURCES.append(board_notes)
