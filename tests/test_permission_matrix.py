@@ -315,6 +315,21 @@ def moud_dose(ctx):
     return ctx.moud_dose.pk
 
 
+# The dosing window's program pages: staff of the program who may dispense (each user's own program).
+DOSING_PROGRAM_DENIED = {"counselor_off_team": 403, "intake": 403, "anonymous": 302}
+
+
+def dosing_hold(ctx):
+    """A clinical hold on the patient's doses (no audit line)."""
+    from waypoint.dispensing.models import Hold
+
+    if getattr(ctx, "dosing_hold", None) is None:
+        ctx.dosing_hold = Hold.objects.create(
+            program=ctx.program, patient=ctx.patient, kind="clinical", reason="sedated", set_by=ctx.nurse
+        )
+    return ctx.dosing_hold.pk
+
+
 def drug_screen(ctx):
     """A urine drug screen of the patient (no audit line)."""
     from waypoint.drug_screens.models import DrugScreen
@@ -857,6 +872,29 @@ MATRIX = {
         {"nurse": 302, "prescriber": 302},
         PAGE_DENIED | {"intake": 403},
         data=lambda ctx: {"order": moud_order(ctx), "status": "given", "dose": "4", "at": now_local(ctx)},
+    ),
+    "dispensing:queue": Case(
+        "GET", lambda ctx: reverse("dispensing:queue"), {"nurse": 200, "prescriber": 200}, DOSING_PROGRAM_DENIED
+    ),
+    "dispensing:ledger": Case("GET", lambda ctx: reverse("dispensing:ledger"), {"nurse": 200}, DOSING_PROGRAM_DENIED),
+    "dispensing:count": Case("GET", lambda ctx: reverse("dispensing:count"), {"nurse": 200}, DOSING_PROGRAM_DENIED),
+    "dispensing:dose": Case(
+        "GET", patient_url("dispensing:dose"), {"nurse": 200, "prescriber": 200}, PAGE_DENIED | {"intake": 403}
+    ),
+    "dispensing:labels": Case("GET", patient_url("dispensing:labels"), {"nurse": 200}, PAGE_DENIED | {"intake": 403}),
+    "dispensing:hold-new": Case(
+        "POST",
+        patient_url("dispensing:hold-new"),
+        {"nurse": 302},
+        PAGE_DENIED | {"intake": 403},
+        data=lambda ctx: {"kind": "clinical", "reason": "breath alcohol at the window"},
+    ),
+    "dispensing:hold-lift": Case(
+        "POST",
+        lambda ctx: reverse("dispensing:hold-lift", args=[ctx.patient.pk, dosing_hold(ctx)]),
+        {"prescriber": 302},
+        PAGE_DENIED | {"intake": 403},
+        data=lambda ctx: {"note": "reassessed"},
     ),
     "drug_screens:page": Case(
         "POST",

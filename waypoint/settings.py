@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "waypoint.bulk",
     "waypoint.drug_screens",
     "waypoint.medication",
+    "waypoint.dispensing",
     "waypoint.outcomes",
     "waypoint.reliability",
     "waypoint.web",

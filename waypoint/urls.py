@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("waypoint.screening.urls")),
     path("", include("waypoint.treatment.urls")),
     path("", include("waypoint.medication.urls")),
+    path("", include("waypoint.dispensing.urls")),
     path("", include("waypoint.drug_screens.urls")),
     path("", include("waypoint.outcomes.urls")),
     path("kiosk/", include(kiosk_patterns)),

@@ -1,0 +1,42 @@
+from django import forms
+
+from .models import Hold, StockLot
+
+
+class LotChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+class DoseForm(forms.Form):
+    amount = forms.DecimalField(label="Dose given (mg)", max_digits=9, decimal_places=2)
+    lot = LotChoice(label="Stock lot", queryset=StockLot.objects.none())
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].queryset = StockLot.objects.filter(program=program)
+
+
+class HoldForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Kind of hold", choices=[(Hold.Kind.CLINICAL, "Clinical"), (Hold.Kind.ADMINISTRATIVE, "Administrative")]
+    )
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class LiftForm(forms.Form):
+    note = forms.CharField(label="Why the hold is lifted", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CountForm(forms.Form):
+    lot = LotChoice(label="Stock lot", queryset=StockLot.objects.none())
+    counted_mg = forms.DecimalField(label="Counted (mg)", max_digits=12, decimal_places=2)
+    second_username = forms.CharField(label="Second counter's user name")
+    second_password = forms.CharField(label="Second counter's password", widget=forms.PasswordInput)
+    investigation_note = forms.CharField(
+        label="Investigation note (when the count differs)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].queryset = StockLot.objects.filter(program=program)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dispensing"
+urlpatterns = [
+    path("dosing/", views.queue_page, name="queue"),
+    path("dosing/ledger/", views.ledger, name="ledger"),
+    path("dosing/ledger/count/", views.count, name="count"),
+    path("patients/<int:pk>/dosing/", views.dose, name="dose"),
+    path("patients/<int:pk>/dosing/holds/new/", views.hold_new, name="hold-new"),
+    path("patients/<int:pk>/dosing/holds/<int:hold_id>/lift/", views.hold_lift, name="hold-lift"),
+    path("patients/<int:pk>/dosing/labels/", views.labels, name="labels"),
+]

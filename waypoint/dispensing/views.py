@@ -1,0 +1,181 @@
+"""The dosing window's pages: the queue, the dose, holds, take-home labels, the ledger and the blind count."""
+
+from django.contrib import messages
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from waypoint.accounts.roles import MOUD_ADMINISTER
+from waypoint.patients.access import access_patient, access_record, require, visible_patients
+from waypoint.patients.services import record_read
+from waypoint.patients.views import program_or_403
+
+from . import services
+from .forms import CountForm, DoseForm, HoldForm, LiftForm
+from .models import Hold, LedgerEntry, StockCount, StockLot, TakeHomeBottle
+
+
+def _errors(form, error: ValidationError) -> None:
+    for key, found in error.message_dict.items():
+        form.add_error(key if key in form.fields else None, found)
+
+
+@require_GET
+def queue_page(request):
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    search = request.GET.get("q", "")[:100]
+    rows = services.queue(visible_patients(request.user, program), program, search=search)
+    return render(
+        request,
+        "dispensing/queue.html",
+        {"rows": rows, "search": search, "due": sum(1 for r in rows if r.due), "today": timezone.localdate()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def dose(request, pk):
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    order = services.dosing_orders([patient.pk], timezone.now()).get(patient.pk)
+    initial = {"amount": order.dose} if order else {}
+    form = DoseForm(request.POST or None, program=patient.program, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.dispense(
+                acting_user=request.user,
+                patient=patient,
+                amount=form.cleaned_data["amount"],
+                lot=form.cleaned_data["lot"],
+            )
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, f"Dosed: {patient}, {record.label}.")
+            return redirect("dispensing:queue")
+    else:
+        record_read(request.user, "dispensing.dose.read", patient=patient)
+    errors, _ = services.check_dose(patient, order.dose if order else None, timezone.now(), None)
+    errors.pop("lot", None)
+    holds = services.active_holds([patient.pk]).get(patient.pk, [])
+    return render(
+        request,
+        "dispensing/dose.html",
+        {"patient": patient, "order": order, "form": form, "holds": holds, "blocked": errors, "can_lift": True},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def hold_new(request, pk):
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    form = HoldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_hold(acting_user=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, f"Hold set on {patient}'s doses.")
+            return redirect("dispensing:dose", pk=patient.pk)
+    return render(
+        request,
+        "dispensing/form.html",
+        {"patient": patient, "form": form, "title": "Hold doses", "button": "Set the hold"},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def hold_lift(request, pk, hold_id):
+    patient = access_patient(request.user, pk)
+    hold = access_record(patient, Hold, hold_id)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    form = LiftForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lift_hold(acting_user=request.user, hold=hold, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, "Hold lifted.")
+            return redirect("dispensing:dose", pk=patient.pk)
+    return render(
+        request,
+        "dispensing/form.html",
+        {"patient": patient, "form": form, "hold": hold, "title": f"Lift the hold: {hold}", "button": "Lift the hold"},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def labels(request, pk):
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    bottles = list(
+        TakeHomeBottle.objects.filter(patient=patient, returned_at__isnull=True)
+        .select_related("order", "lot")
+        .order_by("take_on", "id")
+    )
+    record_read(request.user, "dispensing.labels.read", patient=patient)
+    return render(
+        request, "dispensing/labels.html", {"patient": patient, "bottles": bottles, "program": patient.program}
+    )
+
+
+@require_GET
+def ledger(request):
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    lots = list(StockLot.objects.filter(program=program))
+    entries = list(
+        LedgerEntry.objects.filter(program=program).select_related("lot", "by", "witness").order_by("-at", "-id")[:200]
+    )
+    counts = list(StockCount.objects.filter(program=program).select_related("lot", "counted_by", "second_counter")[:50])
+    return render(
+        request,
+        "dispensing/ledger.html",
+        {
+            "lots": [(lot, services.balance(lot)) for lot in lots],
+            "entries": entries,
+            "counts": counts,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def count(request):
+    """The blind count: the page never shows the expected balance before the count is recorded."""
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    form = CountForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        second = authenticate(request, username=data["second_username"], password=data["second_password"])
+        if second is None:
+            form.add_error("second_password", "The second counter's user name or password is wrong.")
+        else:
+            try:
+                result = services.record_count(
+                    acting_user=request.user,
+                    lot=data["lot"],
+                    counted_mg=data["counted_mg"],
+                    second_counter=second,
+                    investigation_note=data["investigation_note"],
+                )
+            except ValidationError as error:
+                _errors(form, error)
+            else:
+                if result.discrepancy_mg:
+                    messages.warning(
+                        request,
+                        f"Count recorded with a discrepancy of {result.discrepancy_mg} mg "
+                        f"(expected {result.expected_mg} mg): it awaits the director's sign-off.",
+                    )
+                else:
+                    messages.success(request, "Count recorded: it matches the ledger.")
+                return redirect("dispensing:ledger")
+    return render(request, "dispensing/count.html", {"form": form}, status=400 if form.errors else 200)
