@@ -330,6 +330,38 @@ def dosing_hold(ctx):
     return ctx.dosing_hold.pk
 
 
+def take_home_bottle(ctx):
+    """A take-home bottle of the patient, out (no audit line)."""
+    from decimal import Decimal
+
+    from waypoint.dispensing.models import StockLot, TakeHomeBottle, TakeHomeDecision
+
+    if getattr(ctx, "bottle", None) is None:
+        moud_order(ctx)
+        decision = TakeHomeDecision.objects.create(
+            program=ctx.program,
+            patient=ctx.patient,
+            days=1,
+            criteria={},
+            basis="stable",
+            day_of_treatment=40,
+            tier="from day 31",
+            signed_by=ctx.nurse,
+        )
+        lot = StockLot.objects.create(program=ctx.program, medication="buprenorphine", strength="8 mg", lot_number="M1")
+        ctx.bottle = TakeHomeBottle.objects.create(
+            program=ctx.program,
+            patient=ctx.patient,
+            order=ctx.moud_order,
+            decision=decision,
+            lot=lot,
+            dose=Decimal("8"),
+            take_on=timezone.localdate() + timedelta(days=1),
+            issued_by=ctx.nurse,
+        )
+    return ctx.bottle.pk
+
+
 def drug_screen(ctx):
     """A urine drug screen of the patient (no audit line)."""
     from waypoint.drug_screens.models import DrugScreen
@@ -882,6 +914,16 @@ MATRIX = {
         "GET", patient_url("dispensing:dose"), {"nurse": 200, "prescriber": 200}, PAGE_DENIED | {"intake": 403}
     ),
     "dispensing:labels": Case("GET", patient_url("dispensing:labels"), {"nurse": 200}, PAGE_DENIED | {"intake": 403}),
+    "dispensing:take-homes": Case(
+        "GET", patient_url("dispensing:take-homes"), {"nurse": 200, "prescriber": 200}, PAGE_DENIED | {"intake": 403}
+    ),
+    "dispensing:bottle-return": Case(
+        "POST",
+        lambda ctx: reverse("dispensing:bottle-return", args=[ctx.patient.pk, take_home_bottle(ctx)]),
+        {"nurse": 302},
+        PAGE_DENIED | {"intake": 403},
+        data=lambda ctx: {"empty": "yes", "note": ""},
+    ),
     "dispensing:hold-new": Case(
         "POST",
         patient_url("dispensing:hold-new"),

@@ -40,3 +40,30 @@ class CountForm(forms.Form):
     def __init__(self, *args, program=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lot"].queryset = StockLot.objects.filter(program=program)
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class DecisionForm(forms.Form):
+    days = forms.IntegerField(label="Take-home days", min_value=0)
+    basis = forms.CharField(label="Basis of the decision", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, criteria=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, words in (criteria or {}).items():
+            self.fields[key] = forms.ChoiceField(label=words, choices=YES_NO, widget=forms.RadioSelect)
+
+
+class IssueForm(forms.Form):
+    days = forms.IntegerField(label="Bottles for the next how many days", min_value=1, max_value=28)
+    lot = LotChoice(label="Stock lot", queryset=StockLot.objects.none())
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].queryset = StockLot.objects.filter(program=program)
+
+
+class ReturnForm(forms.Form):
+    empty = forms.ChoiceField(label="Returned", choices=[("yes", "Empty"), ("no", "Not empty")])
+    note = forms.CharField(label="What was in it (when not empty)", required=False)

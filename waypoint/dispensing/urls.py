@@ -12,3 +12,7 @@ urlpatterns = [
     path("patients/<int:pk>/dosing/holds/<int:hold_id>/lift/", views.hold_lift, name="hold-lift"),
     path("patients/<int:pk>/dosing/labels/", views.labels, name="labels"),
 ]
+urlpatterns += [
+    path("patients/<int:pk>/dosing/take-homes/", views.take_homes, name="take-homes"),
+    path("patients/<int:pk>/dosing/bottles/<int:bottle_id>/return/", views.bottle_return, name="bottle-return"),
+]

@@ -179,3 +179,97 @@ def count(request):
                     messages.success(request, "Count recorded: it matches the ledger.")
                 return redirect("dispensing:ledger")
     return render(request, "dispensing/count.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def take_homes(request, pk):
+    """The patient's take-home doses: the signed decision (prescribers sign a new one), bottles out and returned,
+    and issuing the next days' bottles."""
+    from datetime import timedelta
+
+    from waypoint.accounts.roles import MOUD_ORDER
+    from waypoint.patients.access import has_permission
+
+    from .forms import DecisionForm, IssueForm
+    from .models import TakeHomeDecision
+
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    can_sign = has_permission(request.user, patient.program_id, MOUD_ORDER)
+    decision_form = DecisionForm(
+        request.POST if request.POST.get("action") == "decide" else None, criteria=services.CRITERIA
+    )
+    issue_form = IssueForm(request.POST if request.POST.get("action") == "issue" else None, program=patient.program)
+    if request.method == "POST" and request.POST.get("action") == "decide" and decision_form.is_valid():
+        data = decision_form.cleaned_data
+        try:
+            services.sign_take_home_decision(
+                acting_user=request.user,
+                patient=patient,
+                days=data["days"],
+                basis=data["basis"],
+                criteria={key: data[key] == "yes" for key in services.CRITERIA},
+            )
+        except ValidationError as error:
+            _errors(decision_form, error)
+        else:
+            messages.success(request, "Take-home decision signed.")
+            return redirect("dispensing:take-homes", pk=patient.pk)
+    if request.method == "POST" and request.POST.get("action") == "issue" and issue_form.is_valid():
+        today = services.program_day(patient.program, timezone.now())
+        days = [today + timedelta(days=n) for n in range(1, issue_form.cleaned_data["days"] + 1)]
+        try:
+            bottles = services.issue_bottles(
+                acting_user=request.user, patient=patient, days=days, lot=issue_form.cleaned_data["lot"]
+            )
+        except ValidationError as error:
+            _errors(issue_form, error)
+        else:
+            messages.success(request, f"{len(bottles)} take-home bottles issued: print their labels.")
+            return redirect("dispensing:labels", pk=patient.pk)
+    decision = TakeHomeDecision.objects.filter(patient=patient).select_related("signed_by").first()
+    bottles = list(TakeHomeBottle.objects.filter(patient=patient).select_related("order").order_by("-take_on")[:60])
+    record_read(request.user, "dispensing.take_homes.read", patient=patient)
+    return render(
+        request,
+        "dispensing/take_homes.html",
+        {
+            "patient": patient,
+            "decision": decision,
+            "bottles": bottles,
+            "can_sign": can_sign,
+            "decision_form": decision_form,
+            "issue_form": issue_form,
+            "criteria": services.CRITERIA,
+        },
+        status=400 if decision_form.errors or issue_form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def bottle_return(request, pk, bottle_id):
+    from .forms import ReturnForm
+
+    patient = access_patient(request.user, pk)
+    bottle = access_record(patient, TakeHomeBottle, bottle_id)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.return_bottle(
+                acting_user=request.user,
+                bottle=bottle,
+                empty=form.cleaned_data["empty"] == "yes",
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, f"Bottle {bottle.code} checked in.")
+            return redirect("dispensing:take-homes", pk=patient.pk)
+    return render(
+        request,
+        "dispensing/form.html",
+        {"patient": patient, "form": form, "title": f"Check in bottle {bottle.code}", "button": "Check in"},
+        status=400 if form.errors else 200,
+    )

@@ -36,3 +36,26 @@ def test_a_hold_from_the_page_refuses_the_dose_and_a_prescriber_lifts_it(
     assert client.post(reverse("dispensing:hold-lift", args=[patient.pk, hold.pk]), {"note": "ok"}).status_code == 403
     page(prescriber).post(reverse("dispensing:hold-lift", args=[patient.pk, hold.pk]), {"note": "Reassessed"})
     assert Hold.objects.get().lifted_by == prescriber
+
+
+def test_take_homes_signed_issued_labelled_and_returned_from_the_pages(
+    clock, nurse, prescriber, patient, order, lot, page
+):
+    from waypoint.dispensing.models import TakeHomeBottle
+    from waypoint.dispensing.services import CRITERIA
+
+    url = reverse("dispensing:take-homes", args=[patient.pk])
+    doctor = page(prescriber)
+    missing = doctor.post(url, {"action": "decide", "days": "3", "basis": "stable"})
+    assert missing.status_code == 400 and not TakeHomeBottle.objects.exists()
+    answers = dict.fromkeys(CRITERIA, "yes")
+    over = doctor.post(url, {"action": "decide", "days": "15", "basis": "stable"} | answers)
+    assert over.status_code == 400 and "at most 14 days" in over.content.decode()
+    doctor.post(url, {"action": "decide", "days": "2", "basis": "stable"} | answers)
+    client = page(nurse)
+    assert "Sign a take-home decision" not in client.get(url).content.decode()  # nurses do not sign
+    labels = client.post(url, {"action": "issue", "days": "2", "lot": lot.pk}, follow=True).content.decode()
+    bottles = list(TakeHomeBottle.objects.order_by("take_on"))
+    assert len(bottles) == 2 and all(b.code in labels for b in bottles)
+    client.post(reverse("dispensing:bottle-return", args=[patient.pk, bottles[0].pk]), {"empty": "yes"})
+    assert TakeHomeBottle.objects.get(pk=bottles[0].pk).returned_empty is True
