@@ -383,6 +383,7 @@ NOT_LISTS = {
     "medication:administer": "form",
     "dispensing:ledger": "the program's stock: lots and movements, no patient (matrix: other program sees its own)",
     "dispensing:count": "form",
+    "dispensing:ledger-entry": "form",
     "dispensing:hold-new": "form",
     "dispensing:hold-lift": "form",
     "dispensing:bottle-return": "form",

@@ -909,6 +909,19 @@ MATRIX = {
         "GET", lambda ctx: reverse("dispensing:queue"), {"nurse": 200, "prescriber": 200}, DOSING_PROGRAM_DENIED
     ),
     "dispensing:ledger": Case("GET", lambda ctx: reverse("dispensing:ledger"), {"nurse": 200}, DOSING_PROGRAM_DENIED),
+    "dispensing:ledger-entry": Case(
+        "POST",
+        lambda ctx: reverse("dispensing:ledger-entry"),
+        {"nurse": 302},
+        DOSING_PROGRAM_DENIED,
+        data=lambda ctx: {
+            "action": "receipt",
+            "in-medication": "methadone",
+            "in-strength": "10 mg/mL",
+            "in-lot_number": "A1",
+            "in-quantity_mg": "1000",
+        },
+    ),
     "dispensing:count": Case("GET", lambda ctx: reverse("dispensing:count"), {"nurse": 200}, DOSING_PROGRAM_DENIED),
     "dispensing:dose": Case(
         "GET", patient_url("dispensing:dose"), {"nurse": 200, "prescriber": 200}, PAGE_DENIED | {"intake": 403}

@@ -67,3 +67,37 @@ class IssueForm(forms.Form):
 class ReturnForm(forms.Form):
     empty = forms.ChoiceField(label="Returned", choices=[("yes", "Empty"), ("no", "Not empty")])
     note = forms.CharField(label="What was in it (when not empty)", required=False)
+
+
+class ReceiptForm(forms.Form):
+    medication = forms.ChoiceField(label="Medication")
+    strength = forms.CharField(label="Strength as printed (e.g. 10 mg/mL)", max_length=40)
+    lot_number = forms.CharField(label="Lot number", max_length=40)
+    quantity_mg = forms.DecimalField(label="Received (mg)", max_digits=12, decimal_places=2)
+
+    def __init__(self, *args, **kwargs):
+        from waypoint.medication import catalog
+
+        super().__init__(*args, **kwargs)
+        self.fields["medication"].choices = [(code, m.name) for code, m in catalog.MEDICATIONS.items()]
+
+
+class OutflowForm(forms.Form):
+    lot = LotChoice(label="Stock lot", queryset=StockLot.objects.none())
+    kind = forms.ChoiceField(
+        label="Movement",
+        choices=[
+            ("waste", "Waste (witnessed)"),
+            ("spill", "Spill (witnessed)"),
+            ("transfer", "Transfer out"),
+            ("adjustment", "Adjustment down"),
+        ],
+    )
+    quantity_mg = forms.DecimalField(label="Amount (mg)", max_digits=12, decimal_places=2)
+    note = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 2}))
+    witness_username = forms.CharField(label="Witness's user name (waste, spill)", required=False)
+    witness_password = forms.CharField(label="Witness's password", required=False, widget=forms.PasswordInput)
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].queryset = StockLot.objects.filter(program=program)

@@ -57,8 +57,11 @@ def day_bounds(program, day: date) -> tuple[datetime, datetime]:
     return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
 
 
+CENT = Decimal("0.01")
+
+
 def _cents(value: Decimal) -> bool:
-    return value == value.quantize(Decimal("0.01"))
+    return value == value.quantize(CENT)
 
 
 def _amount(value, field: str, errors: dict) -> Decimal | None:
@@ -576,7 +579,8 @@ def return_bottle(*, acting_user, bottle: TakeHomeBottle, empty: bool, note: str
 def balance(lot: StockLot) -> Decimal:
     """The lot's balance in mg: the sum of its ledger entries (never typed)."""
     total = LedgerEntry.objects.filter(lot=lot).aggregate(total=Sum("quantity_mg"))["total"]
-    return total if total is not None else Decimal("0")
+    # every entry has two decimals; SQLite sums decimals as floats (the property test caught 7.74000000000001)
+    return Decimal(str(total or 0)).quantize(CENT)
 
 
 @transaction.atomic

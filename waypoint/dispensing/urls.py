@@ -16,3 +16,4 @@ urlpatterns += [
     path("patients/<int:pk>/dosing/take-homes/", views.take_homes, name="take-homes"),
     path("patients/<int:pk>/dosing/bottles/<int:bottle_id>/return/", views.bottle_return, name="bottle-return"),
 ]
+urlpatterns.append(path("dosing/ledger/entries/new/", views.ledger_entry, name="ledger-entry"))

@@ -273,3 +273,59 @@ def bottle_return(request, pk, bottle_id):
         {"patient": patient, "form": form, "title": f"Check in bottle {bottle.code}", "button": "Check in"},
         status=400 if form.errors else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def ledger_entry(request):
+    """A receipt of stock, or an outflow other than a dose (waste and spills witnessed by a second user, who
+    signs with their password)."""
+    from .forms import OutflowForm, ReceiptForm
+
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    action = request.POST.get("action")
+    receipt = ReceiptForm(request.POST if action == "receipt" else None, prefix="in")
+    outflow = OutflowForm(request.POST if action == "outflow" else None, program=program, prefix="out")
+    if action == "receipt" and receipt.is_valid():
+        try:
+            services.receive_stock(
+                acting_user=request.user,
+                program=program,
+                medication_code=receipt.cleaned_data["medication"],
+                strength=receipt.cleaned_data["strength"],
+                lot_number=receipt.cleaned_data["lot_number"],
+                quantity_mg=receipt.cleaned_data["quantity_mg"],
+            )
+        except ValidationError as error:
+            _errors(receipt, error)
+        else:
+            messages.success(request, "Receipt recorded.")
+            return redirect("dispensing:ledger")
+    if action == "outflow" and outflow.is_valid():
+        data = outflow.cleaned_data
+        witness = None
+        if data["witness_username"]:
+            witness = authenticate(request, username=data["witness_username"], password=data["witness_password"])
+            if witness is None:
+                outflow.add_error("witness_password", "The witness's user name or password is wrong.")
+        if not outflow.errors:
+            try:
+                services.record_outflow(
+                    acting_user=request.user,
+                    lot=data["lot"],
+                    kind=data["kind"],
+                    quantity_mg=data["quantity_mg"],
+                    witness=witness,
+                    note=data["note"],
+                )
+            except ValidationError as error:
+                _errors(outflow, error)
+            else:
+                messages.success(request, "Recorded in the ledger.")
+                return redirect("dispensing:ledger")
+    return render(
+        request,
+        "dispensing/ledger_entry.html",
+        {"receipt": receipt, "outflow": outflow},
+        status=400 if receipt.errors or outflow.errors else 200,
+    )

@@ -24,7 +24,7 @@ MOVES = st.lists(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(moves=MOVES)
 def test_the_balance_is_always_receipts_minus_every_outflow(moves, program, nurse, second_nurse):
     lot_number = f"P{StockLot.objects.count()}"  # a fresh lot for each example (the database is the test's)
@@ -120,3 +120,32 @@ def test_the_count_page_is_blind_and_takes_the_second_users_password(clock, nurs
     )
     assert "discrepancy of -10" in done.content.decode()
     assert StockCount.objects.get().second_counter == second_nurse
+
+
+def test_a_receipt_and_a_witnessed_waste_from_the_page(clock, nurse, second_nurse, program, page):
+    client = page(nurse)
+    url = reverse("dispensing:ledger-entry")
+    client.post(
+        url,
+        {
+            "action": "receipt",
+            "in-medication": "methadone",
+            "in-strength": "10 mg/mL",
+            "in-lot_number": "R9",
+            "in-quantity_mg": "500",
+        },
+    )
+    lot = StockLot.objects.get(lot_number="R9")
+    waste = {
+        "action": "outflow",
+        "out-lot": lot.pk,
+        "out-kind": "waste",
+        "out-quantity_mg": "2.5",
+        "out-note": "dropped",
+    }
+    unwitnessed = client.post(url, waste)
+    assert unwitnessed.status_code == 400 and "witnessed by a second user" in unwitnessed.content.decode()
+    client.post(url, waste | {"out-witness_username": "nurse2", "out-witness_password": PASSWORD})
+    assert services.balance(lot) == Decimal("497.5")
+    ledger = client.get(reverse("dispensing:ledger")).content.decode()
+    assert "497.5" in ledger and "Waste (witnessed)" in ledger
