@@ -31,7 +31,13 @@ def queue_page(request):
     return render(
         request,
         "dispensing/queue.html",
-        {"rows": rows, "search": search, "due": sum(1 for r in rows if r.due), "today": timezone.localdate()},
+        {
+            "rows": rows,
+            "search": search,
+            "due": sum(1 for r in rows if r.due and not r.holds),
+            "held": sum(1 for r in rows if r.holds),
+            "today": timezone.localdate(),
+        },
     )
 
 

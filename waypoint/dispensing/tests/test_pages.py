@@ -10,7 +10,7 @@ from waypoint.medication.models import Administration
 def test_the_queue_and_a_dose_from_it(clock, nurse, patient, order, lot, page):
     client = page(nurse)
     queue = client.get(reverse("dispensing:queue")).content.decode()
-    assert "Maria Rivera" in queue and "W-1001" in queue and "1 due of 1" in queue
+    assert "Maria Rivera" in queue and "W-1001" in queue and "1 due, 0 on hold, of 1" in queue
     assert "Maria" not in client.get(reverse("dispensing:queue"), {"q": "nobody"}).content.decode().split("<main")[-1]
     dose_page = reverse("dispensing:dose", args=[patient.pk])
     refused = client.post(dose_page, {"amount": "70", "lot": lot.pk})

@@ -120,7 +120,7 @@ def test_bottles_one_per_day_labelled_each_an_outflow_and_returned(clock, prescr
     sheet = page(nurse).get(reverse("dispensing:labels", args=[patient.pk])).content.decode()
     for bottle in bottles:
         assert bottle.code in sheet
-    assert "Harbor Recovery" in sheet and "Keep out of reach of children" in sheet and "size: 4in 2in" in sheet
+    assert "Harbor Recovery" in sheet and "Keep out of reach of children" in sheet and "dispensing/labels.css" in sheet
 
     with pytest.raises(ValidationError, match="say what was in it"):
         services.return_bottle(acting_user=nurse, bottle=bottles[0], empty=False)
