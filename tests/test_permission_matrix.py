@@ -905,6 +905,30 @@ MATRIX = {
         PAGE_DENIED | {"intake": 403},
         data=lambda ctx: {"order": moud_order(ctx), "status": "given", "dose": "4", "at": now_local(ctx)},
     ),
+    "dispensing-api:queue": Case(
+        "GET",
+        lambda ctx: "/api/v1/dosing/queue/",
+        {"nurse": 200},
+        {"north_nurse": 404, "counselor_off_team": 403, "intake": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+        extra=["?program=harbor"],
+    ),
+    "dispensing-api:doses": Case(
+        "POST",
+        api_patient("dosing/doses/"),
+        {"nurse": 400},  # no stock lot in the matrix's world: refused naming `lot`, nothing saved
+        API_DENIED | {"intake": 403},
+        api=True,
+        data=lambda ctx: {"amount": "8", "lot": 0} if moud_order(ctx) else None,
+    ),
+    "dispensing-api:holds": Case(
+        "POST",
+        api_patient("dosing/holds/"),
+        {"nurse": 201},
+        API_DENIED | {"intake": 403},
+        api=True,
+        data=lambda ctx: {"kind": "administrative", "reason": "insurance lapsed"},
+    ),
     "dispensing:queue": Case(
         "GET", lambda ctx: reverse("dispensing:queue"), {"nurse": 200, "prescriber": 200}, DOSING_PROGRAM_DENIED
     ),

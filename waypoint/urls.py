@@ -46,6 +46,7 @@ urlpatterns = [
     path("api/v1/", include("waypoint.privacy.api_urls")),
     path("api/v1/", include("waypoint.treatment.api_urls")),
     path("api/v1/", include("waypoint.medication.api_urls")),
+    path("api/v1/", include("waypoint.dispensing.api_urls")),
     path("api/v1/", include("waypoint.drug_screens.api_urls")),
     path("api/v1/", include("waypoint.outcomes.api_urls")),
     # FHIR: the Bulk Data export (and its Groups) first; the facade's read/search patterns go BELOW this line,
