@@ -384,6 +384,7 @@ NOT_LISTS = {
     "medication:administer": "form",
     "dispensing:ledger": "the program's stock: lots and movements, no patient (matrix: other program sees its own)",
     "dispensing:count": "form",
+    "dispensing:count-sign-off": "state change",
     "dispensing-api:doses": "state change",
     "dispensing-api:holds": "state change (its list: one patient's holds, matrix: other team/program 404)",
     "dispensing:ledger-entry": "form",

@@ -330,6 +330,26 @@ def dosing_hold(ctx):
     return ctx.dosing_hold.pk
 
 
+def stock_count(ctx):
+    """A count of a lot with a discrepancy, not signed off (no audit line)."""
+    from decimal import Decimal
+
+    from waypoint.dispensing.models import StockCount, StockLot
+
+    if getattr(ctx, "stock_count", None) is None:
+        lot = StockLot.objects.create(program=ctx.program, medication="methadone", strength="10 mg/mL", lot_number="C1")
+        ctx.stock_count = StockCount.objects.create(
+            program=ctx.program,
+            lot=lot,
+            counted_mg=Decimal("90"),
+            expected_mg=Decimal("100"),
+            counted_by=ctx.nurse,
+            second_counter=ctx.nurse,
+            investigation_note="short",
+        )
+    return ctx.stock_count.pk
+
+
 def take_home_bottle(ctx):
     """A take-home bottle of the patient, out (no audit line)."""
     from decimal import Decimal
@@ -945,6 +965,12 @@ MATRIX = {
             "in-lot_number": "A1",
             "in-quantity_mg": "1000",
         },
+    ),
+    "dispensing:count-sign-off": Case(
+        "POST",
+        lambda ctx: reverse("dispensing:count-sign-off", args=[stock_count(ctx)]),
+        {"director": 302},
+        {"nurse": 403, "intake": 403, "anonymous": 302},
     ),
     "dispensing:count": Case("GET", lambda ctx: reverse("dispensing:count"), {"nurse": 200}, DOSING_PROGRAM_DENIED),
     "dispensing:dose": Case(

@@ -17,3 +17,4 @@ urlpatterns += [
     path("patients/<int:pk>/dosing/bottles/<int:bottle_id>/return/", views.bottle_return, name="bottle-return"),
 ]
 urlpatterns.append(path("dosing/ledger/entries/new/", views.ledger_entry, name="ledger-entry"))
+urlpatterns.append(path("dosing/ledger/counts/<int:count_id>/sign-off/", views.count_sign_off, name="count-sign-off"))

@@ -3,12 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waypoint.accounts.roles import MOUD_ADMINISTER
-from waypoint.patients.access import access_patient, access_record, require, visible_patients
+from waypoint.accounts.roles import MOUD_ADMINISTER, STOCK_SIGN_OFF
+from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
 from waypoint.patients.services import record_read
 from waypoint.patients.views import program_or_403
 
@@ -135,7 +135,9 @@ def labels(request, pk):
 @require_GET
 def ledger(request):
     program = program_or_403(request)
-    require(request.user, program.pk, MOUD_ADMINISTER)
+    can_sign_off = has_permission(request.user, program.pk, STOCK_SIGN_OFF)
+    if not can_sign_off:
+        require(request.user, program.pk, MOUD_ADMINISTER)  # dispensing staff, or the director who signs counts off
     lots = list(StockLot.objects.filter(program=program))
     entries = list(
         LedgerEntry.objects.filter(program=program).select_related("lot", "by", "witness").order_by("-at", "-id")[:200]
@@ -148,6 +150,7 @@ def ledger(request):
             "lots": [(lot, services.balance(lot)) for lot in lots],
             "entries": entries,
             "counts": counts,
+            "can_sign_off": can_sign_off,
         },
     )
 
@@ -335,3 +338,18 @@ def ledger_entry(request):
         {"receipt": receipt, "outflow": outflow},
         status=400 if receipt.errors or outflow.errors else 200,
     )
+
+
+@require_POST
+def count_sign_off(request, count_id):
+    """The director signs off a count's discrepancy (after reading its investigation note)."""
+    program = program_or_403(request)
+    require(request.user, program.pk, STOCK_SIGN_OFF)
+    found = get_object_or_404(StockCount, pk=count_id, program=program)
+    try:
+        services.sign_off_count(acting_user=request.user, count=found)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Count of lot {found.lot.lot_number} signed off.")
+    return redirect("dispensing:ledger")

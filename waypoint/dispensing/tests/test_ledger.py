@@ -149,3 +149,15 @@ def test_a_receipt_and_a_witnessed_waste_from_the_page(clock, nurse, second_nurs
     assert services.balance(lot) == Decimal("497.5")
     ledger = client.get(reverse("dispensing:ledger")).content.decode()
     assert "497.5" in ledger and "Waste (witnessed)" in ledger
+
+
+def test_the_director_signs_off_a_discrepancy_from_the_ledger(clock, nurse, second_nurse, director, lot, page):
+    count = services.record_count(
+        acting_user=nurse, lot=lot, counted_mg="9990", second_counter=second_nurse, investigation_note="short 10 mg"
+    )
+    assert "Awaiting the director" in page(nurse).get(reverse("dispensing:ledger")).content.decode()
+    boss = page(director)
+    assert "Sign off" in boss.get(reverse("dispensing:ledger")).content.decode()
+    assert page(nurse).post(reverse("dispensing:count-sign-off", args=[count.pk])).status_code == 403
+    boss.post(reverse("dispensing:count-sign-off", args=[count.pk]))
+    assert StockCount.objects.get().signed_off_by == director
