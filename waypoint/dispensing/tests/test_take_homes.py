@@ -140,3 +140,17 @@ def test_a_take_home_day_is_not_due_at_the_window_and_counts_as_dosed(clock, pre
     assert row.status == "Take-home today" and not row.due
     clock.shift(timedelta(days=1))
     assert services.missed_days(patient, order, MORNING + timedelta(days=2)) == 0
+
+
+def test_the_dosing_record_kinds_render_every_column(clock, prescriber, nurse, patient, order, lot):
+    from waypoint.records.discovery import load
+
+    sign(prescriber, patient, 1)
+    services.issue_bottles(acting_user=nurse, patient=patient, days=[MORNING.date() + timedelta(days=1)], lot=lot)
+    services.set_hold(acting_user=nurse, patient=patient, kind="administrative", reason="Fees")
+    found = load()
+    for key in ("dosing_holds", "take_home_decisions", "take_home_bottles"):
+        kind = found[key]
+        rows = list(kind.rows(patient, nurse))
+        assert len(rows) == 1
+        assert list(kind.render(rows[0])) == [column for column, _ in kind.columns]
