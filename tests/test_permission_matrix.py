@@ -364,6 +364,73 @@ def comfort_dose(ctx):
     return ctx.comfort_dose.pk
 
 
+# The dosing window's program pages: staff of the program who may dispense (each user's own program).
+DOSING_PROGRAM_DENIED = {"counselor_off_team": 403, "intake": 403, "anonymous": 302}
+
+
+def dosing_hold(ctx):
+    """A clinical hold on the patient's doses (no audit line)."""
+    from waypoint.dispensing.models import Hold
+
+    if getattr(ctx, "dosing_hold", None) is None:
+        ctx.dosing_hold = Hold.objects.create(
+            program=ctx.program, patient=ctx.patient, kind="clinical", reason="sedated", set_by=ctx.nurse
+        )
+    return ctx.dosing_hold.pk
+
+
+def stock_count(ctx):
+    """A count of a lot with a discrepancy, not signed off (no audit line)."""
+    from decimal import Decimal
+
+    from waypoint.dispensing.models import StockCount, StockLot
+
+    if getattr(ctx, "stock_count", None) is None:
+        lot = StockLot.objects.create(program=ctx.program, medication="methadone", strength="10 mg/mL", lot_number="C1")
+        ctx.stock_count = StockCount.objects.create(
+            program=ctx.program,
+            lot=lot,
+            counted_mg=Decimal("90"),
+            expected_mg=Decimal("100"),
+            counted_by=ctx.nurse,
+            second_counter=ctx.nurse,
+            investigation_note="short",
+        )
+    return ctx.stock_count.pk
+
+
+def take_home_bottle(ctx):
+    """A take-home bottle of the patient, out (no audit line)."""
+    from decimal import Decimal
+
+    from waypoint.dispensing.models import StockLot, TakeHomeBottle, TakeHomeDecision
+
+    if getattr(ctx, "bottle", None) is None:
+        moud_order(ctx)
+        decision = TakeHomeDecision.objects.create(
+            program=ctx.program,
+            patient=ctx.patient,
+            days=1,
+            criteria={},
+            basis="stable",
+            day_of_treatment=40,
+            tier="from day 31",
+            signed_by=ctx.nurse,
+        )
+        lot = StockLot.objects.create(program=ctx.program, medication="buprenorphine", strength="8 mg", lot_number="M1")
+        ctx.bottle = TakeHomeBottle.objects.create(
+            program=ctx.program,
+            patient=ctx.patient,
+            order=ctx.moud_order,
+            decision=decision,
+            lot=lot,
+            dose=Decimal("8"),
+            take_on=timezone.localdate() + timedelta(days=1),
+            issued_by=ctx.nurse,
+        )
+    return ctx.bottle.pk
+
+
 def drug_screen(ctx):
     """A urine drug screen of the patient (no audit line)."""
     from waypoint.drug_screens.models import DrugScreen
@@ -909,6 +976,82 @@ MATRIX = {
         {"nurse": 302, "prescriber": 302},
         PAGE_DENIED | {"intake": 403},
         data=lambda ctx: {"order": moud_order(ctx), "status": "given", "dose": "4", "at": now_local(ctx)},
+    ),
+    "dispensing-api:queue": Case(
+        "GET",
+        lambda ctx: "/api/v1/dosing/queue/",
+        {"nurse": 200},
+        {"north_nurse": 404, "counselor_off_team": 403, "intake": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+        extra=["?program=harbor"],
+    ),
+    "dispensing-api:doses": Case(
+        "POST",
+        api_patient("dosing/doses/"),
+        {"nurse": 400},  # no stock lot in the matrix's world: refused naming `lot`, nothing saved
+        API_DENIED | {"intake": 403},
+        api=True,
+        data=lambda ctx: {"amount": "8", "lot": 0} if moud_order(ctx) else None,
+    ),
+    "dispensing-api:holds": Case(
+        "POST",
+        api_patient("dosing/holds/"),
+        {"nurse": 201},
+        API_DENIED | {"intake": 403},
+        api=True,
+        data=lambda ctx: {"kind": "administrative", "reason": "insurance lapsed"},
+    ),
+    "dispensing:queue": Case(
+        "GET", lambda ctx: reverse("dispensing:queue"), {"nurse": 200, "prescriber": 200}, DOSING_PROGRAM_DENIED
+    ),
+    "dispensing:ledger": Case("GET", lambda ctx: reverse("dispensing:ledger"), {"nurse": 200}, DOSING_PROGRAM_DENIED),
+    "dispensing:ledger-entry": Case(
+        "POST",
+        lambda ctx: reverse("dispensing:ledger-entry"),
+        {"nurse": 302},
+        DOSING_PROGRAM_DENIED,
+        data=lambda ctx: {
+            "action": "receipt",
+            "in-medication": "methadone",
+            "in-strength": "10 mg/mL",
+            "in-lot_number": "A1",
+            "in-quantity_mg": "1000",
+        },
+    ),
+    "dispensing:count-sign-off": Case(
+        "POST",
+        lambda ctx: reverse("dispensing:count-sign-off", args=[stock_count(ctx)]),
+        {"director": 302},
+        {"nurse": 403, "intake": 403, "anonymous": 302},
+    ),
+    "dispensing:count": Case("GET", lambda ctx: reverse("dispensing:count"), {"nurse": 200}, DOSING_PROGRAM_DENIED),
+    "dispensing:dose": Case(
+        "GET", patient_url("dispensing:dose"), {"nurse": 200, "prescriber": 200}, PAGE_DENIED | {"intake": 403}
+    ),
+    "dispensing:labels": Case("GET", patient_url("dispensing:labels"), {"nurse": 200}, PAGE_DENIED | {"intake": 403}),
+    "dispensing:take-homes": Case(
+        "GET", patient_url("dispensing:take-homes"), {"nurse": 200, "prescriber": 200}, PAGE_DENIED | {"intake": 403}
+    ),
+    "dispensing:bottle-return": Case(
+        "POST",
+        lambda ctx: reverse("dispensing:bottle-return", args=[ctx.patient.pk, take_home_bottle(ctx)]),
+        {"nurse": 302},
+        PAGE_DENIED | {"intake": 403},
+        data=lambda ctx: {"empty": "yes", "note": ""},
+    ),
+    "dispensing:hold-new": Case(
+        "POST",
+        patient_url("dispensing:hold-new"),
+        {"nurse": 302},
+        PAGE_DENIED | {"intake": 403},
+        data=lambda ctx: {"kind": "clinical", "reason": "breath alcohol at the window"},
+    ),
+    "dispensing:hold-lift": Case(
+        "POST",
+        lambda ctx: reverse("dispensing:hold-lift", args=[ctx.patient.pk, dosing_hold(ctx)]),
+        {"prescriber": 302},
+        PAGE_DENIED | {"intake": 403},
+        data=lambda ctx: {"note": "reassessed"},
     ),
     "drug_screens:page": Case(
         "POST",

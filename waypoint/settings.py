@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "waypoint.drug_screens",
     "waypoint.medication",
     "waypoint.comfort",
+    "waypoint.dispensing",
     "waypoint.outcomes",
     "waypoint.reliability",
     "waypoint.web",

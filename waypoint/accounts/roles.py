@@ -45,6 +45,7 @@ MOUD_ORDER = "patient.moud:order"  # write and stop MOUD orders: prescribers onl
 MOUD_ADMINISTER = "patient.moud:administer"  # record a dose given, held, refused or missed
 DRUG_SCREEN_WRITE = "patient.drug_screen:write"  # record a urine drug screen's collection and results
 OUTCOMES_READ = "program.outcomes:read"  # the program's outcome figures (aggregate counts, no names)
+STOCK_SIGN_OFF = "program.stock_count:sign_off"  # sign off a controlled-substance count discrepancy (director)
 
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ, BREAK_GLASS}
 
@@ -98,6 +99,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             CAPACITY_OVERRIDE,
             TREATMENT_CONFIGURE,
             OUTCOMES_READ,
+            STOCK_SIGN_OFF,
         }
     ),
     # The privacy officer audits access (reports of who opened what); does not open charts.

@@ -33,6 +33,7 @@ GROUPS: tuple[tuple[str, tuple[Link, ...]], ...] = (
             Link("Follow-ups", "screening:worklist", roles.CHART_READ),
             Link("Schedule", "treatment:schedule", roles.CHART_READ),
             Link("Plan reviews", "treatment:due", roles.CHART_READ),
+            Link("Dosing window", "dispensing:queue", roles.MOUD_ADMINISTER),
         ),
     ),
     (

@@ -1,0 +1,103 @@
+from django import forms
+
+from .models import Hold, StockLot
+
+
+class LotChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+class DoseForm(forms.Form):
+    amount = forms.DecimalField(label="Dose given (mg)", max_digits=9, decimal_places=2)
+    lot = LotChoice(label="Stock lot", queryset=StockLot.objects.none())
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].queryset = StockLot.objects.filter(program=program)
+
+
+class HoldForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Kind of hold", choices=[(Hold.Kind.CLINICAL, "Clinical"), (Hold.Kind.ADMINISTRATIVE, "Administrative")]
+    )
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class LiftForm(forms.Form):
+    note = forms.CharField(label="Why the hold is lifted", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CountForm(forms.Form):
+    lot = LotChoice(label="Stock lot", queryset=StockLot.objects.none())
+    counted_mg = forms.DecimalField(label="Counted (mg)", max_digits=12, decimal_places=2)
+    second_username = forms.CharField(label="Second counter's user name")
+    second_password = forms.CharField(label="Second counter's password", widget=forms.PasswordInput)
+    investigation_note = forms.CharField(
+        label="Investigation note (when the count differs)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].queryset = StockLot.objects.filter(program=program)
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class DecisionForm(forms.Form):
+    days = forms.IntegerField(label="Take-home days", min_value=0)
+    basis = forms.CharField(label="Basis of the decision", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, criteria=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, words in (criteria or {}).items():
+            self.fields[key] = forms.ChoiceField(label=words, choices=YES_NO, widget=forms.RadioSelect)
+
+
+class IssueForm(forms.Form):
+    days = forms.IntegerField(label="Bottles for the next how many days", min_value=1, max_value=28)
+    lot = LotChoice(label="Stock lot", queryset=StockLot.objects.none())
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].queryset = StockLot.objects.filter(program=program)
+
+
+class ReturnForm(forms.Form):
+    empty = forms.ChoiceField(label="Returned", choices=[("yes", "Empty"), ("no", "Not empty")])
+    note = forms.CharField(label="What was in it (when not empty)", required=False)
+
+
+class ReceiptForm(forms.Form):
+    medication = forms.ChoiceField(label="Medication")
+    strength = forms.CharField(label="Strength as printed (e.g. 10 mg/mL)", max_length=40)
+    lot_number = forms.CharField(label="Lot number", max_length=40)
+    quantity_mg = forms.DecimalField(label="Received (mg)", max_digits=12, decimal_places=2)
+
+    def __init__(self, *args, **kwargs):
+        from waypoint.medication import catalog
+
+        super().__init__(*args, **kwargs)
+        self.fields["medication"].choices = [(code, m.name) for code, m in catalog.MEDICATIONS.items()]
+
+
+class OutflowForm(forms.Form):
+    lot = LotChoice(label="Stock lot", queryset=StockLot.objects.none())
+    kind = forms.ChoiceField(
+        label="Movement",
+        choices=[
+            ("waste", "Waste (witnessed)"),
+            ("spill", "Spill (witnessed)"),
+            ("transfer", "Transfer out"),
+            ("adjustment", "Adjustment down"),
+        ],
+    )
+    quantity_mg = forms.DecimalField(label="Amount (mg)", max_digits=12, decimal_places=2)
+    note = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 2}))
+    witness_username = forms.CharField(label="Witness's user name (waste, spill)", required=False)
+    witness_password = forms.CharField(label="Witness's password", required=False, widget=forms.PasswordInput)
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].queryset = StockLot.objects.filter(program=program)

@@ -1,0 +1,122 @@
+"""The dosing window's kinds of clinical record (see waypoint/records/registry.py)."""
+
+from waypoint.records.registry import RecordKind, not_a_record, register
+
+from .models import Hold, TakeHomeBottle, TakeHomeDecision
+
+NOT_SEEDED = "the seed's synthetic histories hold no opioid treatment program dosing yet: no generator is written"
+NOT_IN_FHIR = "no FHIR kind is written yet for the dosing window's records (MedicationDispense is still to come)"
+NOT_ON_CHART = "shown on the dosing window's dose page, not yet on the chart"
+
+
+def holds_of(patient, user):
+    return Hold.objects.filter(patient=patient).select_related("set_by", "lifted_by").order_by("set_at", "pk")
+
+
+def hold_row(hold: Hold) -> dict:
+    return {
+        "kind": hold.get_kind_display(),
+        "reason": hold.reason,
+        "set_by": str(hold.set_by),
+        "set_at": hold.set_at,
+        "lifted_at": hold.lifted_at or "",
+        "lift_note": hold.lift_note,
+    }
+
+
+def decisions_of(patient, user):
+    return TakeHomeDecision.objects.filter(patient=patient).select_related("signed_by").order_by("signed_at", "pk")
+
+
+def decision_row(decision: TakeHomeDecision) -> dict:
+    return {
+        "days": decision.days,
+        "day_of_treatment": decision.day_of_treatment,
+        "basis": decision.basis,
+        "signed_by": str(decision.signed_by),
+        "signed_at": decision.signed_at,
+    }
+
+
+def bottles_of(patient, user):
+    return TakeHomeBottle.objects.filter(patient=patient).select_related("order").order_by("take_on", "pk")
+
+
+def bottle_row(bottle: TakeHomeBottle) -> dict:
+    returned = ""
+    if bottle.returned_at:
+        returned = "empty" if bottle.returned_empty else f"not empty: {bottle.return_note}"
+    return {"code": bottle.code, "dose": bottle.label, "take_on": bottle.take_on, "returned": returned}
+
+
+register(
+    RecordKind(
+        key="dosing_holds",
+        title="Holds on doses at the dosing window",
+        model="dispensing.Hold",
+        program_field="program",
+        patient_field="patient",
+        part2=True,
+        information_kind="moud",
+        rows=holds_of,
+        columns=(
+            ("kind", "Hold"),
+            ("reason", "Reason"),
+            ("set_by", "Set by"),
+            ("set_at", "Set"),
+            ("lifted_at", "Lifted"),
+            ("lift_note", "Why lifted"),
+        ),
+        render=hold_row,
+        not_in_fhir=NOT_IN_FHIR,
+        not_on_chart=NOT_ON_CHART,
+        not_seeded=NOT_SEEDED,
+        position=22,
+    )
+)
+register(
+    RecordKind(
+        key="take_home_decisions",
+        title="Take-home dose decisions",
+        model="dispensing.TakeHomeDecision",
+        program_field="program",
+        patient_field="patient",
+        part2=True,
+        information_kind="moud",
+        rows=decisions_of,
+        columns=(
+            ("days", "Take-home days"),
+            ("day_of_treatment", "Day of treatment"),
+            ("basis", "Basis"),
+            ("signed_by", "Signed by"),
+            ("signed_at", "Signed"),
+        ),
+        render=decision_row,
+        not_in_fhir=NOT_IN_FHIR,
+        not_on_chart=NOT_ON_CHART,
+        not_seeded=NOT_SEEDED,
+        position=23,
+    )
+)
+register(
+    RecordKind(
+        key="take_home_bottles",
+        title="Take-home bottles",
+        model="dispensing.TakeHomeBottle",
+        program_field="program",
+        patient_field="patient",
+        part2=True,
+        information_kind="moud",
+        rows=bottles_of,
+        columns=(("code", "Bottle"), ("dose", "Dose"), ("take_on", "To take on"), ("returned", "Returned")),
+        render=bottle_row,
+        not_in_fhir=NOT_IN_FHIR,
+        not_on_chart=NOT_ON_CHART,
+        not_seeded=NOT_SEEDED,
+        position=24,
+    )
+)
+not_a_record(
+    "dispensing.WindowDose",
+    "the lot and split part of an observed dose: disclosed with the dose itself (MOUD doses)",
+)

@@ -1,0 +1,722 @@
+"""Every change at the dosing window: one function each, atomic, with its audit event. A refusal raises a
+ValidationError keyed by the field or rule (`order`, `hold`, `already_given`, `dose`, `lot`, `days`, `criteria`,
+`basis`, `quantity`, `witness`, `second_counter`, `investigation_note`, ...) and is itself audited (outcome denied,
+the rule in the detail); nothing of a refused change is saved."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import NoReturn
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from waypoint.accounts.roles import MOUD_ADMINISTER, MOUD_ORDER, STOCK_SIGN_OFF
+from waypoint.audit import trail as audit
+from waypoint.audit.models import AuditEvent
+from waypoint.medication import catalog
+from waypoint.medication import services as medication
+from waypoint.medication.models import Administration, MedicationOrder
+from waypoint.patients.access import has_permission, require
+from waypoint.patients.models import Episode, Patient
+from waypoint.patients.recording import write_timeline
+
+from . import settings as rules
+from .models import Hold, LedgerEntry, StockCount, StockLot, TakeHomeBottle, TakeHomeDecision, WindowDose
+
+DENIED = AuditEvent.Outcome.DENIED
+
+# The six federal criteria a take-home decision considers (42 CFR 8.12(i), shared/reference/), each answered.
+CRITERIA = {
+    "no_active_sud_or_risk": "Absence of active substance use disorders and other conditions that increase the "
+    "risk of harm",
+    "regular_attendance": "Regularity of attendance for supervised administration",
+    "no_serious_behavior": "Absence of serious behavioral problems that endanger the patient, the public or others",
+    "no_recent_diversion": "Absence of known recent diversion activity",
+    "safe_transport_storage": "Take-home medication can be safely transported and stored",
+    "other_director_criteria": "Any other criteria the medical director considers",
+}
+
+
+def _when(at: datetime, program=None) -> str:
+    """A time in the program's time zone (the current one when no program is given)."""
+    local = at.astimezone(ZoneInfo(program.time_zone)) if program is not None else timezone.localtime(at)
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def program_day(program, at: datetime) -> date:
+    return at.astimezone(ZoneInfo(program.time_zone)).date()
+
+
+def day_bounds(program, day: date) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(program.time_zone)
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
+
+CENT = Decimal("0.01")
+
+
+def _cents(value: Decimal) -> bool:
+    return value == value.quantize(CENT)
+
+
+def _amount(value, field: str, errors: dict) -> Decimal | None:
+    try:
+        amount = Decimal(str(value)) if value not in (None, "") and not isinstance(value, bool) else None
+    except (InvalidOperation, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite() or amount <= 0 or not _cents(amount) or amount >= 10**7:
+        errors[field] = "Give an amount in mg, more than 0 (at most two decimals)."
+        return None
+    return amount
+
+
+def _refuse(acting_user, action: str, errors: dict, *, patient=None, program=None, obj=None) -> NoReturn:
+    """Audit the refusal (in its own transaction: the refused change itself saves nothing) and raise it."""
+    rule = next(iter(errors))
+    with transaction.atomic():
+        audit.record(
+            acting_user,
+            action,
+            patient=patient,
+            program=program,
+            obj=obj,
+            outcome=DENIED,
+            detail={"rule": rule, "why": str(errors[rule])[:500]},
+        )
+    raise ValidationError(errors)
+
+
+# --- the queue ---------------------------------------------------------------------------------------------
+
+
+def dosing_orders(patients, at: datetime) -> dict[int, MedicationOrder]:
+    """Each patient's order in force at `at` that the window doses (the newest if several)."""
+    found: dict[int, MedicationOrder] = {}
+    for order in (
+        MedicationOrder.objects.filter(patient__in=patients).active_at(at).order_by("patient_id", "start_at", "id")
+    ):
+        found[order.patient_id] = order
+    return found
+
+
+def given_on(patient_ids, program, day: date) -> dict[int, list[Administration]]:
+    start, end = day_bounds(program, day)
+    found: dict[int, list[Administration]] = {}
+    for dose in (
+        Administration.objects.in_force()
+        .filter(patient_id__in=list(patient_ids), status=Administration.Status.GIVEN, at__gte=start, at__lt=end)
+        .select_related("given_by")
+        .order_by("at", "id")
+    ):
+        found.setdefault(dose.patient_id, []).append(dose)
+    return found
+
+
+def active_holds(patient_ids) -> dict[int, list[Hold]]:
+    found: dict[int, list[Hold]] = {}
+    for hold in Hold.objects.filter(patient_id__in=list(patient_ids), lifted_at__isnull=True).select_related("set_by"):
+        found.setdefault(hold.patient_id, []).append(hold)
+    return found
+
+
+@dataclass
+class QueueRow:
+    patient: Patient
+    order: MedicationOrder
+    given: list
+    holds: list
+    take_home_today: bool
+
+    @property
+    def parts(self) -> int:
+        return self.order.times_per_day or 1
+
+    @property
+    def status(self) -> str:
+        if self.holds:
+            return "On hold"
+        if self.take_home_today:
+            return "Take-home today"
+        if len(self.given) >= self.parts:
+            return "Dosed"
+        if self.given:
+            return f"Part {len(self.given)} of {self.parts} given"
+        return "Due"
+
+    @property
+    def due(self) -> bool:
+        return self.status not in ("Dosed", "Take-home today")
+
+
+def queue(patients, program, at: datetime | None = None, search: str = "") -> list[QueueRow]:
+    """The patients due today (an order in force), with what the window needs to see, in a fixed number of queries.
+    `patients`: the user's visible patients of the program."""
+    at = at or timezone.now()
+    search = (search or "").strip()
+    if search:
+        from django.db.models import Q
+
+        words = search.split()
+        for word in words:
+            patients = patients.filter(
+                Q(mrn__icontains=word) | Q(given_name__icontains=word) | Q(family_name__icontains=word)
+            )
+    patients = list(patients.filter(program=program).order_by("family_name", "given_name", "pk"))
+    ids = [p.pk for p in patients]
+    orders = dosing_orders(ids, at)
+    today = program_day(program, at)
+    given = given_on(orders, program, today)
+    holds = active_holds(orders)
+    take_home = set(
+        TakeHomeBottle.objects.filter(patient_id__in=list(orders), take_on=today).values_list("patient_id", flat=True)
+    )
+    return [
+        QueueRow(p, orders[p.pk], given.get(p.pk, []), holds.get(p.pk, []), p.pk in take_home)
+        for p in patients
+        if p.pk in orders
+    ]
+
+
+# --- holds -------------------------------------------------------------------------------------------------
+
+
+def day_of_treatment(patient: Patient, at: datetime) -> int:
+    """Day 1 is the program day treatment began: the open episode's admission, else the first MOUD order."""
+    episodes = Episode.objects.filter(patient=patient, admitted_at__lte=at).exclude(discharged_at__lt=at)
+    episode = episodes.order_by("-admitted_at").first()
+    began = episode.admitted_at if episode else None
+    if began is None:
+        first = MedicationOrder.objects.filter(patient=patient, start_at__lte=at).order_by("start_at").first()
+        began = first.start_at if first else at
+    program = patient.program
+    return (program_day(program, at) - program_day(program, began)).days + 1
+
+
+def missed_days(patient: Patient, order: MedicationOrder, at: datetime) -> int:
+    """Consecutive program days before today without a dose given or a take-home bottle for the day, counted back
+    to the order's first day or the day a missed-dose hold was last lifted."""
+    program = patient.program
+    today = program_day(program, at)
+    floor = program_day(program, order.start_at)
+    lifted = (
+        Hold.objects.filter(patient=patient, kind=Hold.Kind.MISSED_DOSES, lifted_at__isnull=False)
+        .order_by("-lifted_at")
+        .values_list("lifted_at", flat=True)
+        .first()
+    )
+    if lifted is not None:
+        floor = max(floor, program_day(program, lifted) + timedelta(days=1))
+    start, _ = day_bounds(program, floor)
+    end, _ = day_bounds(program, today)
+    dosed = {
+        program_day(program, given)
+        for given in Administration.objects.in_force()
+        .filter(patient=patient, status=Administration.Status.GIVEN, at__gte=start, at__lt=end)
+        .values_list("at", flat=True)
+    }
+    dosed |= set(
+        TakeHomeBottle.objects.filter(patient=patient, take_on__gte=floor, take_on__lt=today).values_list(
+            "take_on", flat=True
+        )
+    )
+    count = 0
+    day = today - timedelta(days=1)
+    while day >= floor and day not in dosed:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def hold_message(hold: Hold) -> str:
+    when = _when(hold.set_at, hold.program)
+    return f"{hold.get_kind_display()} set by {hold.set_by} at {when}: {hold.reason}. {hold.how_to_lift}"
+
+
+@transaction.atomic
+def set_hold(*, acting_user, patient: Patient, kind: str, reason: str) -> Hold:
+    """A nurse or prescriber puts a clinical or administrative hold on the patient's doses (e.g. a positive breath
+    alcohol at the window), with the reason."""
+    require(acting_user, patient.program_id, MOUD_ADMINISTER)
+    errors = {}
+    if kind not in (Hold.Kind.CLINICAL, Hold.Kind.ADMINISTRATIVE):
+        errors["kind"] = "Choose a clinical or an administrative hold."
+    if not (reason or "").strip():
+        errors["reason"] = "Say why the doses are held."
+    if errors:
+        raise ValidationError(errors)
+    hold = Hold.objects.create(
+        program_id=patient.program_id, patient=patient, kind=kind, reason=reason.strip(), set_by=acting_user
+    )
+    summary = f"{hold.get_kind_display()}: {hold.reason}"
+    write_timeline(patient, "dispensing.hold", summary, at=hold.set_at, by=acting_user)
+    audit.record(acting_user, "dispensing.hold.set", patient=patient, obj=hold, detail={"kind": kind})
+    return hold
+
+
+def lift_hold(*, acting_user, hold: Hold, note: str) -> Hold:
+    """Lift a hold: a clinical or missed-dose hold by a prescriber after reassessment, an administrative one by a
+    nurse or prescriber; with a note. A refusal is audited."""
+    needed = MOUD_ADMINISTER if hold.kind == Hold.Kind.ADMINISTRATIVE else MOUD_ORDER
+    if not has_permission(acting_user, hold.program_id, needed):
+        with transaction.atomic():
+            audit.record(
+                acting_user,
+                "dispensing.hold.lift",
+                patient=hold.patient,
+                obj=hold,
+                outcome=DENIED,
+                detail={"rule": "permission"},
+            )
+        raise PermissionDenied(hold.how_to_lift)
+    errors = {}
+    if hold.lifted_at is not None:
+        errors["hold"] = f"This hold was already lifted by {hold.lifted_by} at {_when(hold.lifted_at, hold.program)}."
+    elif not (note or "").strip():
+        errors["note"] = "Say why the hold is lifted (e.g. the reassessment's finding)."
+    if errors:
+        _refuse(acting_user, "dispensing.hold.lift", errors, patient=hold.patient, obj=hold)
+    return _lift(acting_user, hold, note.strip())
+
+
+@transaction.atomic
+def _lift(acting_user, hold: Hold, note: str) -> Hold:
+    hold = Hold.objects.select_for_update().get(pk=hold.pk)
+    hold.lifted_at, hold.lifted_by, hold.lift_note = timezone.now(), acting_user, note
+    hold.save(update_fields=["lifted_at", "lifted_by", "lift_note"])
+    write_timeline(
+        hold.patient, "dispensing.hold", f"{hold.get_kind_display()} lifted: {note}", at=hold.lifted_at, by=acting_user
+    )
+    audit.record(acting_user, "dispensing.hold.lift", patient=hold.patient, obj=hold)
+    return hold
+
+
+# --- the dose at the window ----------------------------------------------------------------------------------
+
+
+def _short(lot: StockLot, amount: Decimal) -> str:
+    held = catalog.dose_text(balance(lot))
+    return f"Lot {lot.lot_number} holds {held} mg, less than {catalog.dose_text(amount)} mg."
+
+
+def _lot(lot: StockLot | None, program_id: int, medication_code: str, amount: Decimal | None, errors: dict):
+    if lot is None or lot.program_id != program_id:
+        errors["lot"] = "Choose the stock lot the dose is poured from."
+    elif lot.medication != medication_code:
+        errors["lot"] = (
+            f"Lot {lot.lot_number} is {catalog.MEDICATIONS[lot.medication].name.lower()}, not "
+            f"{catalog.MEDICATIONS[medication_code].name.lower()}."
+        )
+    elif amount is not None and balance(lot) < amount:
+        errors["lot"] = _short(lot, amount)
+
+
+def check_dose(
+    patient: Patient, amount, at: datetime, lot: StockLot | None = None
+) -> tuple[dict, MedicationOrder | None]:
+    """The window's checks, in the order the nurse needs them: an order, a hold, a missed-dose hold, today's dose
+    (or split part) already given, the amount against the order, the lot."""
+    errors: dict = {}
+    order = dosing_orders([patient.pk], at).get(patient.pk)
+    if order is None:
+        errors["order"] = (
+            f"No active MOUD order for {patient} now: a prescriber must order the medication before a dose."
+        )
+        return errors, None
+    holds = active_holds([patient.pk]).get(patient.pk)
+    if holds:
+        errors["hold"] = " ".join(hold_message(h) for h in holds)
+        return errors, order
+    limit = rules.MISSED_DOSE_HOLD_DAYS.get(patient.program)
+    if limit:
+        missed = missed_days(patient, order, at)
+        if missed >= limit:
+            errors["hold"] = (
+                f"Missed-dose reassessment: {missed} consecutive days without a dose "
+                f"({rules.MISSED_DOSE_HOLD_DAYS.describe(limit)}). A prescriber lifts the hold after reassessing "
+                "the patient."
+            )
+            return errors, order
+    parts = order.times_per_day or 1
+    given = given_on([patient.pk], patient.program, program_day(patient.program, at)).get(patient.pk, [])
+    if len(given) >= parts:
+        times = ", ".join(f"{_when(d.at, patient.program)[-5:]} by {d.given_by}" for d in given)
+        what = "Today's dose was" if parts == 1 else f"All {parts} parts of today's split dose were"
+        errors["already_given"] = f"{what} already given ({times})."
+        return errors, order
+    dose = _amount(amount, "dose", errors)
+    if dose is not None and dose != order.dose:
+        errors["dose"] = (
+            f"{catalog.dose_text(dose)} {order.unit} differs from the order: {order.label}, {order.schedule}. "
+            "Give the ordered dose, or ask the prescriber for a new order."
+        )
+    _lot(lot, patient.program_id, order.medication, dose if "dose" not in errors else None, errors)
+    return errors, order
+
+
+def dispense(*, acting_user, patient: Patient, amount, lot: StockLot | None, at: datetime | None = None):
+    """Give the observed dose at the window: the medication app's administration record (its own checks: ceilings,
+    frequency, induction COWS), the lot and split part, and the ledger's outflow, in one transaction. Refused with
+    the rule named, audited: see `check_dose`."""
+    require(acting_user, patient.program_id, MOUD_ADMINISTER)
+    at = at or timezone.now()
+    errors, order = check_dose(patient, amount, at, lot)
+    if errors:
+        if "hold" in errors and not active_holds([patient.pk]):
+            # the missed-dose rule, not yet a hold: it becomes one, lifted by a prescriber after reassessment
+            with transaction.atomic():
+                hold = Hold.objects.create(
+                    program_id=patient.program_id,
+                    patient=patient,
+                    kind=Hold.Kind.MISSED_DOSES,
+                    reason=errors["hold"].split(" (")[0],
+                    set_by=acting_user,
+                    set_at=at,
+                )
+                write_timeline(patient, "dispensing.hold", hold.reason, at=at, by=acting_user)
+                audit.record(acting_user, "dispensing.hold.set", patient=patient, obj=hold, detail={"kind": hold.kind})
+        _refuse(acting_user, "dispensing.dose", errors, patient=patient)
+    return _dispense(acting_user, patient, order, Decimal(str(amount)), lot, at)
+
+
+@transaction.atomic
+def _dispense(acting_user, patient, order, amount, lot, at):
+    # sanctioned (not visible_patients): locks the row of a patient the caller found, serialising two windows
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    errors, order = check_dose(patient, amount, at, lot)  # again, under the lock
+    if errors:
+        raise ValidationError(errors)
+    given = len(given_on([patient.pk], patient.program, program_day(patient.program, at)).get(patient.pk, []))
+    record = medication.record_administration(
+        acting_user=acting_user, patient=patient, order=order, status="given", dose=amount, at=at
+    )
+    parts = order.times_per_day or 1
+    window = WindowDose.objects.create(
+        program_id=patient.program_id, patient=patient, administration=record, lot=lot, part=given + 1, of_parts=parts
+    )
+    LedgerEntry.objects.create(
+        program_id=patient.program_id,
+        lot=lot,
+        kind=LedgerEntry.Kind.OBSERVED,
+        quantity_mg=-amount,
+        at=at,
+        by=acting_user,
+        administration=record,
+    )
+    audit.record(
+        acting_user,
+        "dispensing.dose",
+        patient=patient,
+        obj=window,
+        detail={"administration": record.pk, "lot": lot.pk, "mg": str(amount), "part": given + 1, "of": parts},
+    )
+    return record
+
+
+# --- take-home doses ---------------------------------------------------------------------------------------
+
+
+def sign_take_home_decision(*, acting_user, patient: Patient, days, criteria: dict, basis: str, at=None):
+    """The practitioner's take-home decision: every federal criterion answered, the basis, and no more days than
+    the program's tier allows on this day of treatment (never above the federal ceiling). Refusals audited."""
+    require(acting_user, patient.program_id, MOUD_ORDER)
+    at = at or timezone.now()
+    errors: dict = {}
+    try:
+        count = int(days)
+        if isinstance(days, bool) or str(count) != str(days).strip() or count < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["days"] = "Give the number of take-home days as a whole number, 0 or more."
+        count = None
+    criteria = criteria or {}
+    unanswered = [words for key, words in CRITERIA.items() if not isinstance(criteria.get(key), bool)]
+    if unanswered or set(criteria) - set(CRITERIA):
+        errors["criteria"] = "Answer every criterion: " + "; ".join(unanswered or ["(unknown criteria given)"]) + "."
+    if not (basis or "").strip():
+        errors["basis"] = "Give the basis of the decision."
+    treatment_day = day_of_treatment(patient, at)
+    limit, tier = rules.take_home_limit(patient.program, treatment_day)
+    if count is not None and count > limit:
+        errors["days"] = (
+            f"{count} days is more than the program allows on day {treatment_day} of treatment: at most {limit} "
+            f"days {tier.words} ({tier.setting.describe(limit)}; federal ceiling {tier.federal_days})."
+        )
+    if errors:
+        _refuse(acting_user, "dispensing.take_home_decision", errors, patient=patient)
+    assert count is not None
+    with transaction.atomic():
+        decision = TakeHomeDecision.objects.create(
+            program_id=patient.program_id,
+            patient=patient,
+            days=count,
+            criteria=criteria,
+            basis=basis.strip(),
+            day_of_treatment=treatment_day,
+            tier=tier.words,
+            signed_by=acting_user,
+            signed_at=at,
+        )
+        write_timeline(
+            patient, "dispensing.take_home", f"Take-home doses: up to {count} days (signed)", at=at, by=acting_user
+        )
+        audit.record(
+            acting_user,
+            "dispensing.take_home_decision",
+            patient=patient,
+            obj=decision,
+            detail={"days": count, "day_of_treatment": treatment_day, "tier": tier.setting.key},
+        )
+    return decision
+
+
+def issue_bottles(*, acting_user, patient: Patient, days: list[date], lot: StockLot | None) -> list[TakeHomeBottle]:
+    """One labelled bottle of the ordered dose per day to take, each an outflow of the lot. Refused: no signed
+    decision, more days than it allows, a day already covered or already dosed, a day not after today, a hold, the
+    checks of an order and a lot."""
+    require(acting_user, patient.program_id, MOUD_ADMINISTER)
+    now = timezone.now()
+    errors: dict = {}
+    program = patient.program
+    today = program_day(program, now)
+    order = dosing_orders([patient.pk], now).get(patient.pk)
+    decision = TakeHomeDecision.objects.filter(patient=patient).order_by("-signed_at", "-id").first()
+    days = sorted(set(days or []))
+    if order is None:
+        errors["order"] = f"No active MOUD order for {patient} now: take-home doses need one."
+    elif holds := active_holds([patient.pk]).get(patient.pk):
+        errors["hold"] = " ".join(hold_message(h) for h in holds)
+    elif decision is None or decision.days == 0:
+        errors["days"] = "No take-home doses are allowed: a practitioner signs a take-home decision first."
+    elif not days:
+        errors["days"] = "Choose the days to take the doses home for."
+    elif days[0] <= today:
+        errors["days"] = "Take-home days come after today (today's dose is given at the window)."
+    elif len(days) > decision.days or (days[-1] - today).days > decision.days:
+        errors["days"] = (
+            f"The signed decision of {decision.signed_at:%Y-%m-%d} allows up to {decision.days} days of take-home "
+            "doses."
+        )
+    else:
+        taken = TakeHomeBottle.objects.filter(patient=patient, take_on__in=days).values_list("take_on", flat=True)
+        if taken:
+            errors["days"] = "A bottle is already issued for " + ", ".join(f"{d:%Y-%m-%d}" for d in taken) + "."
+    if order is not None and not errors:
+        _lot(lot, patient.program_id, order.medication, order.dose * len(days), errors)
+    if errors:
+        _refuse(acting_user, "dispensing.bottles.issue", errors, patient=patient)
+    assert order is not None and decision is not None and lot is not None
+    with transaction.atomic():
+        bottles = []
+        for day in days:
+            bottle = TakeHomeBottle.objects.create(
+                program_id=patient.program_id,
+                patient=patient,
+                order=order,
+                decision=decision,
+                lot=lot,
+                dose=order.dose,
+                take_on=day,
+                issued_by=acting_user,
+                issued_at=now,
+            )
+            LedgerEntry.objects.create(
+                program_id=patient.program_id,
+                lot=lot,
+                kind=LedgerEntry.Kind.TAKE_HOME,
+                quantity_mg=-order.dose,
+                at=now,
+                by=acting_user,
+                bottle=bottle,
+            )
+            bottles.append(bottle)
+        write_timeline(
+            patient,
+            "dispensing.take_home",
+            f"Take-home bottles issued: {len(bottles)} x {order.label} ({days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d})",
+            at=now,
+            by=acting_user,
+        )
+        audit.record(
+            acting_user,
+            "dispensing.bottles.issue",
+            patient=patient,
+            detail={"bottles": [b.code for b in bottles], "lot": lot.pk},
+        )
+    return bottles
+
+
+@transaction.atomic
+def return_bottle(*, acting_user, bottle: TakeHomeBottle, empty: bool, note: str = "") -> TakeHomeBottle:
+    """A returned bottle is checked in: empty or not (what was in it, in the note)."""
+    require(acting_user, bottle.program_id, MOUD_ADMINISTER)
+    bottle = TakeHomeBottle.objects.select_for_update().get(pk=bottle.pk)
+    if bottle.returned_at is not None:
+        when = _when(bottle.returned_at, bottle.program)
+        raise ValidationError({"bottle": f"Bottle {bottle.code} was already checked in at {when}."})
+    if not empty and not (note or "").strip():
+        raise ValidationError({"note": "The bottle is not empty: say what was in it."})
+    bottle.returned_at, bottle.returned_by, bottle.returned_empty, bottle.return_note = (
+        timezone.now(),
+        acting_user,
+        bool(empty),
+        (note or "").strip(),
+    )
+    bottle.save(update_fields=["returned_at", "returned_by", "returned_empty", "return_note"])
+    audit.record(
+        acting_user, "dispensing.bottle.return", patient=bottle.patient, obj=bottle, detail={"empty": bool(empty)}
+    )
+    return bottle
+
+
+# --- the ledger --------------------------------------------------------------------------------------------
+
+
+def balance(lot: StockLot) -> Decimal:
+    """The lot's balance in mg: the sum of its ledger entries (never typed)."""
+    total = LedgerEntry.objects.filter(lot=lot).aggregate(total=Sum("quantity_mg"))["total"]
+    # every entry has two decimals; SQLite sums decimals as floats (the property test caught 7.74000000000001)
+    return Decimal(str(total or 0)).quantize(CENT)
+
+
+@transaction.atomic
+def receive_stock(
+    *,
+    acting_user,
+    program,
+    medication_code: str,
+    strength: str,
+    lot_number: str,
+    quantity_mg,
+    expires_on=None,
+    note: str = "",
+) -> LedgerEntry:
+    require(acting_user, program.pk, MOUD_ADMINISTER)
+    errors: dict = {}
+    if medication_code not in catalog.MEDICATIONS:
+        errors["medication"] = f"Choose one of: {', '.join(catalog.MEDICATIONS)}."
+    if not (strength or "").strip():
+        errors["strength"] = "Give the strength as printed on the stock (e.g. 10 mg/mL)."
+    if not (lot_number or "").strip():
+        errors["lot_number"] = "Give the lot number."
+    amount = _amount(quantity_mg, "quantity", errors)
+    if errors:
+        raise ValidationError(errors)
+    assert amount is not None
+    lot, _ = StockLot.objects.get_or_create(
+        program=program,
+        medication=medication_code,
+        strength=strength.strip(),
+        lot_number=lot_number.strip(),
+        defaults={"expires_on": expires_on},
+    )
+    entry = LedgerEntry.objects.create(
+        program=program, lot=lot, kind=LedgerEntry.Kind.RECEIPT, quantity_mg=amount, by=acting_user, note=note
+    )
+    audit.record(
+        acting_user, "dispensing.ledger.receipt", program=program, obj=entry, detail={"lot": lot.pk, "mg": str(amount)}
+    )
+    return entry
+
+
+def _second_user(other, acting_user, program_id: int) -> bool:
+    return other is not None and other.pk != acting_user.pk and has_permission(other, program_id, MOUD_ADMINISTER)
+
+
+WITNESSED = (LedgerEntry.Kind.WASTE, LedgerEntry.Kind.SPILL)
+
+
+def record_outflow(*, acting_user, lot: StockLot, kind: str, quantity_mg, witness=None, note: str = ""):
+    """Waste or spill (witnessed by a second user who may dispense), transfer out, or a downward adjustment (with
+    the reason); never more than the lot holds. Refusals audited."""
+    require(acting_user, lot.program_id, MOUD_ADMINISTER)
+    errors: dict = {}
+    allowed = (*WITNESSED, LedgerEntry.Kind.TRANSFER, LedgerEntry.Kind.ADJUSTMENT)
+    if kind not in allowed:
+        errors["kind"] = "Choose waste, spill, transfer or adjustment."
+    amount = _amount(quantity_mg, "quantity", errors)
+    if kind in WITNESSED and not _second_user(witness, acting_user, lot.program_id):
+        errors["witness"] = "A waste or spill is witnessed by a second user who may dispense in this program."
+    if not (note or "").strip():
+        errors["note"] = "Say what happened."
+    if amount is not None and "quantity" not in errors and amount > balance(lot):
+        errors["quantity"] = _short(lot, amount)
+    if errors:
+        _refuse(acting_user, "dispensing.ledger.outflow", errors, program=lot.program, obj=lot)
+    assert amount is not None
+    with transaction.atomic():
+        entry = LedgerEntry.objects.create(
+            program_id=lot.program_id,
+            lot=lot,
+            kind=kind,
+            quantity_mg=-amount,
+            by=acting_user,
+            witness=witness if kind in WITNESSED else None,
+            note=note.strip(),
+        )
+        audit.record(
+            acting_user,
+            f"dispensing.ledger.{kind}",
+            program=lot.program,
+            obj=entry,
+            detail={"lot": lot.pk, "mg": str(amount), "witness": getattr(witness, "pk", None)},
+        )
+    return entry
+
+
+def record_count(*, acting_user, lot: StockLot, counted_mg, second_counter, investigation_note: str = "") -> StockCount:
+    """A blind count by two users: the expected balance is taken here, after they counted; a discrepancy needs an
+    investigation note (and later the director's sign-off). Refusals audited."""
+    require(acting_user, lot.program_id, MOUD_ADMINISTER)
+    errors: dict = {}
+    try:
+        counted = Decimal(str(counted_mg))
+        if not counted.is_finite() or counted < 0 or not _cents(counted):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["counted_mg"] = "Give the counted amount in mg, 0 or more (at most two decimals)."
+        counted = None
+    if not _second_user(second_counter, acting_user, lot.program_id):
+        errors["second_counter"] = "A count is made by two users: the second must be another user who may dispense."
+    expected = balance(lot)
+    if counted is not None and counted != expected and not (investigation_note or "").strip():
+        errors["investigation_note"] = (
+            "The count differs from the ledger: write the investigation note (what was checked, what was found)."
+        )
+    if errors:
+        _refuse(acting_user, "dispensing.count", errors, program=lot.program, obj=lot)
+    assert counted is not None
+    with transaction.atomic():
+        count = StockCount.objects.create(
+            program_id=lot.program_id,
+            lot=lot,
+            counted_mg=counted,
+            expected_mg=expected,
+            counted_by=acting_user,
+            second_counter=second_counter,
+            investigation_note=(investigation_note or "").strip(),
+        )
+        audit.record(
+            acting_user,
+            "dispensing.count",
+            program=lot.program,
+            obj=count,
+            detail={"counted": str(counted), "expected": str(expected), "second": second_counter.pk},
+        )
+    return count
+
+
+@transaction.atomic
+def sign_off_count(*, acting_user, count: StockCount) -> StockCount:
+    require(acting_user, count.program_id, STOCK_SIGN_OFF)
+    count = StockCount.objects.select_for_update().get(pk=count.pk)
+    if count.signed_off_at is not None:
+        raise ValidationError({"count": "This count is already signed off."})
+    count.signed_off_by, count.signed_off_at = acting_user, timezone.now()
+    count.save(update_fields=["signed_off_by", "signed_off_at"])
+    audit.record(acting_user, "dispensing.count.sign_off", program=count.program, obj=count)
+    return count

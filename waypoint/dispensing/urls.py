@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dispensing"
+urlpatterns = [
+    path("dosing/", views.queue_page, name="queue"),
+    path("dosing/ledger/", views.ledger, name="ledger"),
+    path("dosing/ledger/count/", views.count, name="count"),
+    path("patients/<int:pk>/dosing/", views.dose, name="dose"),
+    path("patients/<int:pk>/dosing/holds/new/", views.hold_new, name="hold-new"),
+    path("patients/<int:pk>/dosing/holds/<int:hold_id>/lift/", views.hold_lift, name="hold-lift"),
+    path("patients/<int:pk>/dosing/labels/", views.labels, name="labels"),
+]
+urlpatterns += [
+    path("patients/<int:pk>/dosing/take-homes/", views.take_homes, name="take-homes"),
+    path("patients/<int:pk>/dosing/bottles/<int:bottle_id>/return/", views.bottle_return, name="bottle-return"),
+]
+urlpatterns.append(path("dosing/ledger/entries/new/", views.ledger_entry, name="ledger-entry"))
+urlpatterns.append(path("dosing/ledger/counts/<int:count_id>/sign-off/", views.count_sign_off, name="count-sign-off"))

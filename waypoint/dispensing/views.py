@@ -1,0 +1,355 @@
+"""The dosing window's pages: the queue, the dose, holds, take-home labels, the ledger and the blind count."""
+
+from django.contrib import messages
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from waypoint.accounts.roles import MOUD_ADMINISTER, STOCK_SIGN_OFF
+from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
+from waypoint.patients.services import record_read
+from waypoint.patients.views import program_or_403
+
+from . import services
+from .forms import CountForm, DoseForm, HoldForm, LiftForm
+from .models import Hold, LedgerEntry, StockCount, StockLot, TakeHomeBottle
+
+
+def _errors(form, error: ValidationError) -> None:
+    for key, found in error.message_dict.items():
+        form.add_error(key if key in form.fields else None, found)
+
+
+@require_GET
+def queue_page(request):
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    search = request.GET.get("q", "")[:100]
+    rows = services.queue(visible_patients(request.user, program), program, search=search)
+    return render(
+        request,
+        "dispensing/queue.html",
+        {
+            "rows": rows,
+            "search": search,
+            "due": sum(1 for r in rows if r.due and not r.holds),
+            "held": sum(1 for r in rows if r.holds),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def dose(request, pk):
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    order = services.dosing_orders([patient.pk], timezone.now()).get(patient.pk)
+    initial = {"amount": order.dose} if order else {}
+    form = DoseForm(request.POST or None, program=patient.program, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.dispense(
+                acting_user=request.user,
+                patient=patient,
+                amount=form.cleaned_data["amount"],
+                lot=form.cleaned_data["lot"],
+            )
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, f"Dosed: {patient}, {record.label}.")
+            return redirect("dispensing:queue")
+    else:
+        record_read(request.user, "dispensing.dose.read", patient=patient)
+    errors, _ = services.check_dose(patient, order.dose if order else None, timezone.now(), None)
+    errors.pop("lot", None)
+    holds = services.active_holds([patient.pk]).get(patient.pk, [])
+    return render(
+        request,
+        "dispensing/dose.html",
+        {"patient": patient, "order": order, "form": form, "holds": holds, "blocked": errors, "can_lift": True},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def hold_new(request, pk):
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    form = HoldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_hold(acting_user=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, f"Hold set on {patient}'s doses.")
+            return redirect("dispensing:dose", pk=patient.pk)
+    return render(
+        request,
+        "dispensing/form.html",
+        {"patient": patient, "form": form, "title": "Hold doses", "button": "Set the hold"},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def hold_lift(request, pk, hold_id):
+    patient = access_patient(request.user, pk)
+    hold = access_record(patient, Hold, hold_id)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    form = LiftForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lift_hold(acting_user=request.user, hold=hold, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, "Hold lifted.")
+            return redirect("dispensing:dose", pk=patient.pk)
+    return render(
+        request,
+        "dispensing/form.html",
+        {"patient": patient, "form": form, "hold": hold, "title": f"Lift the hold: {hold}", "button": "Lift the hold"},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def labels(request, pk):
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    bottles = list(
+        TakeHomeBottle.objects.filter(patient=patient, returned_at__isnull=True)
+        .select_related("order", "lot")
+        .order_by("take_on", "id")
+    )
+    record_read(request.user, "dispensing.labels.read", patient=patient)
+    return render(
+        request, "dispensing/labels.html", {"patient": patient, "bottles": bottles, "program": patient.program}
+    )
+
+
+@require_GET
+def ledger(request):
+    program = program_or_403(request)
+    can_sign_off = has_permission(request.user, program.pk, STOCK_SIGN_OFF)
+    if not can_sign_off:
+        require(request.user, program.pk, MOUD_ADMINISTER)  # dispensing staff, or the director who signs counts off
+    lots = list(StockLot.objects.filter(program=program))
+    entries = list(
+        LedgerEntry.objects.filter(program=program).select_related("lot", "by", "witness").order_by("-at", "-id")[:200]
+    )
+    counts = list(StockCount.objects.filter(program=program).select_related("lot", "counted_by", "second_counter")[:50])
+    return render(
+        request,
+        "dispensing/ledger.html",
+        {
+            "lots": [(lot, services.balance(lot)) for lot in lots],
+            "entries": entries,
+            "counts": counts,
+            "can_sign_off": can_sign_off,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def count(request):
+    """The blind count: the page never shows the expected balance before the count is recorded."""
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    form = CountForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        second = authenticate(request, username=data["second_username"], password=data["second_password"])
+        if second is None:
+            form.add_error("second_password", "The second counter's user name or password is wrong.")
+        else:
+            try:
+                result = services.record_count(
+                    acting_user=request.user,
+                    lot=data["lot"],
+                    counted_mg=data["counted_mg"],
+                    second_counter=second,
+                    investigation_note=data["investigation_note"],
+                )
+            except ValidationError as error:
+                _errors(form, error)
+            else:
+                if result.discrepancy_mg:
+                    messages.warning(
+                        request,
+                        f"Count recorded with a discrepancy of {result.discrepancy_mg} mg "
+                        f"(expected {result.expected_mg} mg): it awaits the director's sign-off.",
+                    )
+                else:
+                    messages.success(request, "Count recorded: it matches the ledger.")
+                return redirect("dispensing:ledger")
+    return render(request, "dispensing/count.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def take_homes(request, pk):
+    """The patient's take-home doses: the signed decision (prescribers sign a new one), bottles out and returned,
+    and issuing the next days' bottles."""
+    from datetime import timedelta
+
+    from waypoint.accounts.roles import MOUD_ORDER
+    from waypoint.patients.access import has_permission
+
+    from .forms import DecisionForm, IssueForm
+    from .models import TakeHomeDecision
+
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    can_sign = has_permission(request.user, patient.program_id, MOUD_ORDER)
+    decision_form = DecisionForm(
+        request.POST if request.POST.get("action") == "decide" else None, criteria=services.CRITERIA
+    )
+    issue_form = IssueForm(request.POST if request.POST.get("action") == "issue" else None, program=patient.program)
+    if request.method == "POST" and request.POST.get("action") == "decide" and decision_form.is_valid():
+        data = decision_form.cleaned_data
+        try:
+            services.sign_take_home_decision(
+                acting_user=request.user,
+                patient=patient,
+                days=data["days"],
+                basis=data["basis"],
+                criteria={key: data[key] == "yes" for key in services.CRITERIA},
+            )
+        except ValidationError as error:
+            _errors(decision_form, error)
+        else:
+            messages.success(request, "Take-home decision signed.")
+            return redirect("dispensing:take-homes", pk=patient.pk)
+    if request.method == "POST" and request.POST.get("action") == "issue" and issue_form.is_valid():
+        today = services.program_day(patient.program, timezone.now())
+        days = [today + timedelta(days=n) for n in range(1, issue_form.cleaned_data["days"] + 1)]
+        try:
+            bottles = services.issue_bottles(
+                acting_user=request.user, patient=patient, days=days, lot=issue_form.cleaned_data["lot"]
+            )
+        except ValidationError as error:
+            _errors(issue_form, error)
+        else:
+            messages.success(request, f"{len(bottles)} take-home bottles issued: print their labels.")
+            return redirect("dispensing:labels", pk=patient.pk)
+    decision = TakeHomeDecision.objects.filter(patient=patient).select_related("signed_by").first()
+    bottles = list(TakeHomeBottle.objects.filter(patient=patient).select_related("order").order_by("-take_on")[:60])
+    record_read(request.user, "dispensing.take_homes.read", patient=patient)
+    return render(
+        request,
+        "dispensing/take_homes.html",
+        {
+            "patient": patient,
+            "decision": decision,
+            "bottles": bottles,
+            "can_sign": can_sign,
+            "decision_form": decision_form,
+            "issue_form": issue_form,
+            "criteria": services.CRITERIA,
+        },
+        status=400 if decision_form.errors or issue_form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def bottle_return(request, pk, bottle_id):
+    from .forms import ReturnForm
+
+    patient = access_patient(request.user, pk)
+    bottle = access_record(patient, TakeHomeBottle, bottle_id)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.return_bottle(
+                acting_user=request.user,
+                bottle=bottle,
+                empty=form.cleaned_data["empty"] == "yes",
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, f"Bottle {bottle.code} checked in.")
+            return redirect("dispensing:take-homes", pk=patient.pk)
+    return render(
+        request,
+        "dispensing/form.html",
+        {"patient": patient, "form": form, "title": f"Check in bottle {bottle.code}", "button": "Check in"},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def ledger_entry(request):
+    """A receipt of stock, or an outflow other than a dose (waste and spills witnessed by a second user, who
+    signs with their password)."""
+    from .forms import OutflowForm, ReceiptForm
+
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    action = request.POST.get("action")
+    receipt = ReceiptForm(request.POST if action == "receipt" else None, prefix="in")
+    outflow = OutflowForm(request.POST if action == "outflow" else None, program=program, prefix="out")
+    if action == "receipt" and receipt.is_valid():
+        try:
+            services.receive_stock(
+                acting_user=request.user,
+                program=program,
+                medication_code=receipt.cleaned_data["medication"],
+                strength=receipt.cleaned_data["strength"],
+                lot_number=receipt.cleaned_data["lot_number"],
+                quantity_mg=receipt.cleaned_data["quantity_mg"],
+            )
+        except ValidationError as error:
+            _errors(receipt, error)
+        else:
+            messages.success(request, "Receipt recorded.")
+            return redirect("dispensing:ledger")
+    if action == "outflow" and outflow.is_valid():
+        data = outflow.cleaned_data
+        witness = None
+        if data["witness_username"]:
+            witness = authenticate(request, username=data["witness_username"], password=data["witness_password"])
+            if witness is None:
+                outflow.add_error("witness_password", "The witness's user name or password is wrong.")
+        if not outflow.errors:
+            try:
+                services.record_outflow(
+                    acting_user=request.user,
+                    lot=data["lot"],
+                    kind=data["kind"],
+                    quantity_mg=data["quantity_mg"],
+                    witness=witness,
+                    note=data["note"],
+                )
+            except ValidationError as error:
+                _errors(outflow, error)
+            else:
+                messages.success(request, "Recorded in the ledger.")
+                return redirect("dispensing:ledger")
+    return render(
+        request,
+        "dispensing/ledger_entry.html",
+        {"receipt": receipt, "outflow": outflow},
+        status=400 if receipt.errors or outflow.errors else 200,
+    )
+
+
+@require_POST
+def count_sign_off(request, count_id):
+    """The director signs off a count's discrepancy (after reading its investigation note)."""
+    program = program_or_403(request)
+    require(request.user, program.pk, STOCK_SIGN_OFF)
+    found = get_object_or_404(StockCount, pk=count_id, program=program)
+    try:
+        services.sign_off_count(acting_user=request.user, count=found)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Count of lot {found.lot.lot_number} signed off.")
+    return redirect("dispensing:ledger")
