@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "django_otp_webauthn",
     "waypoint.accounts",
     "waypoint.privacy",
+    "waypoint.regulatory",
     "waypoint.patients",
     "waypoint.withdrawal",
     "waypoint.placements",

@@ -1,0 +1,30 @@
+from django.core.exceptions import ValidationError
+
+from waypoint.accounts.program_settings import ProgramSetting, whole_number
+
+
+def _signature_method(value):
+    if value not in ("typed", "drawn"):
+        raise ValidationError("Choose 'typed' (typed name with an attestation) or 'drawn'.")
+
+
+SIGNATURE_METHOD = ProgramSetting(
+    "regulatory.signature_method",
+    label="how patients sign a consent on the kiosk",
+    default="typed",
+    validate=_signature_method,
+    help="'typed': the signer types their name and ticks an attestation that it is their signature; "
+    "'drawn': the signer draws their signature on the screen.",
+    origin="Program choice. 42 CFR 2.31(a) requires the signature of the patient or authorized representative; "
+    "it does not prescribe electronic or drawn signatures.",
+)
+
+CONSENT_REVIEW_DAYS = ProgramSetting(
+    "regulatory.consent_review_days",
+    label="list consents expiring within (days)",
+    default=30,
+    validate=whole_number(1, 365),
+    help="Consents whose expiration date falls within this many days are listed for the privacy officer and "
+    "shown on the chart, so a new consent can be asked for in time.",
+    origin="Program privacy policy; no regulation sets a review window.",
+)
