@@ -166,3 +166,33 @@ class BreachNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_recipient_display()} notice of {self.sent_on}"
+
+
+class RegistryReport(models.Model):
+    """One report to the program's central registry (42 CFR 2.34), sent as a disclosure under consent."""
+
+    class Event(models.TextChoices):
+        ADMISSION = "admission", "Admission"
+        DOSE_CHANGE = "dose_change", "Dose change"
+        INTERRUPTION = "interruption", "Interruption of treatment"
+        RESUMPTION = "resumption", "Resumption of treatment"
+        END = "end_of_treatment", "End of treatment"
+
+    program = models.ForeignKey("accounts.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    disclosure = models.OneToOneField("privacy.Disclosure", on_delete=models.PROTECT, related_name="+")
+    registry = models.CharField(max_length=200)
+    event = models.CharField(max_length=20, choices=Event.choices)
+    event_date = models.DateField()
+    payload = models.JSONField()  # exactly what was sent
+    adapter = models.CharField(max_length=40)
+    reference = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()} of patient {self.patient_id} to {self.registry}"

@@ -28,3 +28,20 @@ CONSENT_REVIEW_DAYS = ProgramSetting(
     "shown on the chart, so a new consent can be asked for in time.",
     origin="Program privacy policy; no regulation sets a review window.",
 )
+
+
+def _registry_name(value):
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        raise ValidationError("Give the central registry's name as the patients' consents name it.")
+
+
+CENTRAL_REGISTRY = ProgramSetting(
+    "regulatory.central_registry",
+    label="central registry (as consents name it)",
+    default="",
+    validate=_registry_name,
+    help="The central registry the program reports to against multiple enrollment. Reports go only under an "
+    "active consent naming it. Empty: the program does not report to a central registry.",
+    origin="42 CFR 2.34: an OTP may disclose to a central registry only with the patient's written consent naming "
+    "the registry.",
+)
