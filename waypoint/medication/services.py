@@ -18,6 +18,7 @@ from waypoint.patients.models import Patient
 from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
 from waypoint.privacy import audit
+from waypoint.regulatory import pdmp
 
 from . import catalog
 from . import settings as ceilings
@@ -102,6 +103,7 @@ def order_medication(
             if above:
                 errors["dose"] = above
     times, interval = _schedule(times_per_day, min_interval_hours, errors)
+    pdmp_flag = pdmp.before_order(patient, medication, start_at, errors)  # the program's PDMP rule (issue 21)
     if stop_at is not None and stop_at <= start_at:
         errors["stop_at"] = "The stop must be after the start."
     if errors:
@@ -155,7 +157,8 @@ def order_medication(
         patient,
         "medication.order",
         f"MOUD ordered: {order.label}, {order.schedule} ({phase_name})"
-        + (f"; second opioid agonist beside {other_agonist.label}: {override}" if other_agonist else ""),
+        + (f"; second opioid agonist beside {other_agonist.label}: {override}" if other_agonist else "")
+        + (f"; flagged: {pdmp_flag}" if pdmp_flag else ""),
         at=start_at,
         by=acting_user,
         episode=order.episode,
@@ -166,7 +169,8 @@ def order_medication(
         patient=patient,
         obj=order,
         detail={"medication": medication, "dose": str(amount), "phase": phase}
-        | ({"agonist_override": {"beside": other_agonist.pk, "reason": override}} if other_agonist else {}),
+        | ({"agonist_override": {"beside": other_agonist.pk, "reason": override}} if other_agonist else {})
+        | ({"pdmp": pdmp_flag} if pdmp_flag else {}),
     )
     return order
 

@@ -59,6 +59,11 @@ class ConsentText(models.Model):
         raise ImmutableError("A consent text version is never removed.")
 
     @property
+    def text_after_title(self) -> str:
+        """The full text below its first line, the title (shown as the heading): together, exactly full_text."""
+        return self.full_text.split("\n", 2)[2] if self.full_text.count("\n") >= 2 else ""
+
+    @property
     def short_hash(self) -> str:
         return self.sha256[:12]
 
@@ -196,3 +201,30 @@ class RegistryReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_event_display()} of patient {self.patient_id} to {self.registry}"
+
+
+class PdmpCheck(models.Model):
+    """A prescriber's check of the state prescription drug monitoring program before a controlled-substance
+    order: state, when, who, findings (and the report where provided), or why it could not be done."""
+
+    program = models.ForeignKey("accounts.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=2)
+    checked_at = models.DateTimeField()
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    findings = models.TextField(blank=True)
+    report = models.TextField(blank=True)  # the PDMP's report text, where provided
+    not_done_reason = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["-checked_at"]
+
+    def __str__(self) -> str:
+        return f"PDMP ({self.state}) for patient {self.patient_id} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def done(self) -> bool:
+        return not self.not_done_reason

@@ -45,3 +45,29 @@ CENTRAL_REGISTRY = ProgramSetting(
     origin="42 CFR 2.34: an OTP may disclose to a central registry only with the patient's written consent naming "
     "the registry.",
 )
+
+
+def _pdmp_rule(value):
+    if value not in ("off", "flag", "refuse"):
+        raise ValidationError("Choose 'off', 'flag' (the order is written and flagged) or 'refuse'.")
+
+
+PDMP_RULE = ProgramSetting(
+    "regulatory.pdmp_rule",
+    label="controlled-substance order without a current PDMP check",
+    default="off",
+    validate=_pdmp_rule,
+    help="'refuse': a methadone or buprenorphine order needs a PDMP check within the set number of days; 'flag': "
+    "the order is written and the missing check recorded with it; 'off': no rule. Takes effect only once the "
+    "number of days is set.",
+    origin="Program policy and state law (state PDMP mandates differ; none is encoded here).",
+)
+PDMP_DAYS = ProgramSetting(
+    "regulatory.pdmp_days",
+    label="a PDMP check is current for (days)",
+    default=None,
+    validate=whole_number(0, 365),
+    help="A check on a program day is current through that many program days after it (0: the same day only). "
+    "No default: the program sets it from its state's rule.",
+    origin="State PDMP law; not in the shared reference, so no default.",
+)
