@@ -1268,6 +1268,7 @@ REGULATORY_MATRIX = {
         {"nurse": 200},
         PAGE_DENIED,
     ),
+    "regulatory:pdmp": Case("GET", patient_url("regulatory:pdmp"), {"prescriber": 200}, PAGE_DENIED | {"nurse": 403}),
     "kiosk-consent:list": Case("GET", lambda ctx: reverse("kiosk-consent:list"), {"kiosk": 200}, KIOSK_PAGE_DENIED),
     "kiosk-consent:sign": Case(
         "GET", lambda ctx: reverse("kiosk-consent:sign", args=[consent_text(ctx)]), {"kiosk": 200}, KIOSK_PAGE_DENIED

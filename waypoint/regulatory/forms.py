@@ -91,3 +91,15 @@ class NoticeForm(forms.Form):
         self.fields["patient"].choices = [("", "—")] + [
             (p.pk, f"{p.family_name}, {p.given_name} (MRN {p.mrn})") for p in patients
         ]
+
+
+class PdmpCheckForm(forms.Form):
+    state = forms.CharField(label="State (two letters)", max_length=2)
+    checked_at = forms.DateTimeField(label="Checked at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    findings = forms.CharField(label="Findings, summarised", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    report = forms.CharField(
+        label="The PDMP's report (paste it, where provided)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    not_done_reason = forms.CharField(
+        label="Or: why the check could not be done", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

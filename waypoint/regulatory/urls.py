@@ -13,6 +13,7 @@ urlpatterns = [
     path("privacy/breaches/new/", views.breach_new, name="breach-new"),
     path("privacy/breaches/<int:pk>/", views.breach, name="breach"),
     path("patients/<int:pk>/consents/<int:consent_id>/signed-copy/", views.signed_copy, name="signed-copy"),
+    path("patients/<int:pk>/pdmp/", views.pdmp_checks, name="pdmp"),
 ]
 
 kiosk_consent_patterns = (

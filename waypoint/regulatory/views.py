@@ -10,17 +10,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waypoint.accounts.roles import CHART_READ, PRIVACY_REPORTS
+from waypoint.accounts.roles import CHART_READ, MOUD_ORDER, PRIVACY_REPORTS
 from waypoint.patients.access import access_patient, access_record, require
 from waypoint.patients.views import add_errors, program_or_403
 from waypoint.privacy import audit
 from waypoint.privacy.models import Consent
 from waypoint.withdrawal.views import current_kiosk, kiosk_scope
 
-from . import services
+from . import pdmp, services
 from . import settings as policy
-from .forms import BreachForm, NoticeForm, ReviseTextForm, RiskForm, SignDrawnForm, SignTypedForm
-from .models import Breach, ConsentSignature, ConsentText
+from .forms import BreachForm, NoticeForm, PdmpCheckForm, ReviseTextForm, RiskForm, SignDrawnForm, SignTypedForm
+from .models import Breach, ConsentSignature, ConsentText, PdmpCheck
 
 
 def _officer(request):
@@ -307,5 +307,40 @@ def breach(request, pk):
             "notices": found.notices.select_related("patient", "recorded_by"),
             "notice_form": notice_form,
             "risk_form": risk_form,
+        },
+    )
+
+
+# PDMP checks (prescribers), per patient.
+
+
+@require_http_methods(["GET", "POST"])
+def pdmp_checks(request, pk):
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ORDER)
+    program = patient.program
+    form = PdmpCheckForm(
+        request.POST or None,
+        initial={"state": patient.state[:2].upper(), "checked_at": timezone.localtime(timezone=program.tz)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            pdmp.record_check(acting_user=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "PDMP check recorded.")
+            return redirect("regulatory:pdmp", pk=patient.pk)
+    rule, days = policy.PDMP_RULE.get(program), policy.PDMP_DAYS.get(program)
+    return render(
+        request,
+        "regulatory/pdmp.html",
+        {
+            "patient": patient,
+            "form": form,
+            "checks": PdmpCheck.objects.filter(patient=patient).select_related("checked_by"),
+            "current": pdmp.current_check(patient, timezone.now()),
+            "rule": policy.PDMP_RULE.describe(rule),
+            "days": policy.PDMP_DAYS.describe(days) if days is not None else "not set: no rule applies",
         },
     )

@@ -109,3 +109,22 @@ def test_a_check_missing_what_is_required_is_refused(prescriber, patient, change
     with pytest.raises(ValidationError) as error:
         pdmp.record_check(acting_user=prescriber, patient=patient, **data)
     assert field in error.value.message_dict
+
+
+def test_the_prescriber_records_a_check_on_the_page_and_the_order_goes_through(
+    page, prescriber, patient, rule, program
+):
+    from django.urls import reverse
+
+    rule("refuse", days=1)
+    client = page(prescriber)
+    url = reverse("regulatory:pdmp", args=[patient.pk])
+    assert "No current PDMP check" in client.get(url).content.decode()
+    now = timezone.localtime(timezone=program.tz)
+    refused = client.post(url, {"state": "NY", "checked_at": now.strftime("%Y-%m-%dT%H:%M")})
+    assert "Summarise the findings" in refused.content.decode()
+    done = client.post(url, {"state": "NY", "checked_at": now.strftime("%Y-%m-%dT%H:%M"), "findings": "None found."})
+    assert done.status_code == 302
+    assert "Current check: NY" in client.get(url).content.decode()
+    assert order(prescriber, patient, timezone.now()).medication == "methadone"
+    assert "PDMP checks" in client.get(reverse("medication:page", args=[patient.pk])).content.decode()
