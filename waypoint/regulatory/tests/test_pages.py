@@ -102,6 +102,8 @@ def test_the_chart_shows_the_signed_copy_and_the_consent_to_renew(page, nurse, p
     client = page(nurse)
     chart = client.get(patient.get_absolute_url()).content.decode()
     assert "Consents to renew" in chart and f"({consent.expires_on:%Y-%m-%d})" in chart
+    privacy_page = client.get(reverse("privacy:patient", args=[patient.pk])).content.decode()
+    assert reverse("regulatory:signed-copy", args=[patient.pk, consent.pk]) in privacy_page
     copy = client.get(reverse("regulatory:signed-copy", args=[patient.pk, consent.pk])).content.decode()
     assert text.sha256 in copy and "Maria Rivera" in copy
     assert AuditEvent.objects.filter(action="consent.copy.read", patient_id=patient.pk).exists()
