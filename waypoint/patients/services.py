@@ -22,6 +22,17 @@ from .access import has_permission, require
 from .models import Episode, LevelOfCareStay, Patient
 from .recording import write_timeline
 
+# Functions `(acting_user, episode, event)` called after an admission ("admission") or a discharge
+# ("end_of_treatment") is saved, in its transaction; other areas register them in their ready()
+# (waypoint/regulatory: the central-registry report). The patients app depends on none of them.
+EPISODE_HOOKS: list = []
+
+
+def _episode_hooks(acting_user, episode, event: str) -> None:
+    for hook in EPISODE_HOOKS:
+        hook(acting_user, episode, event)
+
+
 # A timestamp a few minutes ahead of the server's clock is a device's clock drift, not a future event.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -365,6 +376,7 @@ def admit(
     )
     _join_team(acting_user, patient, team, offered.code, episode, admitted_at)
     audit.record(acting_user, "episode.admit", patient=patient, obj=episode, detail={"level": offered.code, **override})
+    _episode_hooks(acting_user, episode, "admission")
     return episode
 
 
@@ -510,6 +522,7 @@ def discharge(*, acting_user, episode: Episode, discharged_at: datetime, reason:
         episode=episode,
     )
     audit.record(acting_user, "episode.discharge", patient=episode.patient, obj=episode, detail={"reason": reason})
+    _episode_hooks(acting_user, episode, "end_of_treatment")
     return episode
 
 

@@ -7,9 +7,11 @@ class RegulatoryConfig(AppConfig):
     verbose_name = "Regulatory duties: signed consents, breach response"
 
     def ready(self):
-        from waypoint.patients import chart_sections
+        from waypoint.patients import chart_sections, services
 
         from . import settings  # noqa: F401 - declares the program settings
+        from .registry import on_episode
         from .sections import consent_review
 
         chart_sections.HEADER.append(consent_review)
+        services.EPISODE_HOOKS.append(on_episode)  # central-registry reports of admissions and discharges

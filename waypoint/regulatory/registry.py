@@ -5,6 +5,7 @@ interruption, resumption and end of treatment; each one a disclosure in the acco
 The transport is an adapter (settings.REGULATORY_REGISTRY_ADAPTER): a file drop (one JSON file per report in a
 directory the state's interface picks up) and an in-memory test double here; a real state interface later."""
 
+import contextlib
 import json
 from datetime import date
 from decimal import Decimal
@@ -13,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from waypoint.privacy import audit
@@ -131,3 +133,20 @@ def _send(acting_user, patient, registry, event, event_date, order) -> RegistryR
         detail={"registry": registry, "event": event, "disclosure": disclosure.pk},
     )
     return row
+
+
+def on_episode(acting_user, episode, event: str) -> None:
+    """Registered in patients.services.EPISODE_HOOKS: once an admission or a discharge commits, report it to the
+    program's central registry if the program names one. Without a consent naming the registry nothing is sent;
+    the refusal is in the audit trail (the admission or discharge itself is never held up)."""
+    patient = episode.patient
+    if not policy.CENTRAL_REGISTRY.get(patient.program).strip():
+        return
+    at = episode.discharged_at if event == RegistryReport.Event.END else episode.admitted_at
+    day = timezone.localtime(at, patient.program.tz).date()
+
+    def send():
+        with contextlib.suppress(ValidationError):  # a refusal is recorded as a denied registry.report event
+            report(acting_user=acting_user, patient=patient, event=event, event_date=day)
+
+    transaction.on_commit(send)

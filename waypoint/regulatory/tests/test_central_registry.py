@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from conftest import naloxone_and_education
 from waypoint.accounts.program_settings import change
 from waypoint.medication import services as medication
 from waypoint.privacy import services as privacy
@@ -140,3 +141,44 @@ def test_an_event_2_34_does_not_name_is_refused(double, named, nurse, patient):
         registry.report(acting_user=nurse, patient=patient, event="bogus", event_date=timezone.localdate())
     assert "event" in error.value.message_dict
     assert double.sent == []
+
+
+def admit_and_discharge(nurse, patient):
+    from waypoint.patients import services as patients
+
+    episode = patients.admit(
+        acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=2), level_code="3.7-WM"
+    )
+    naloxone_and_education(patient, nurse, timezone.now() - timedelta(days=1))
+    return patients.discharge(
+        acting_user=nurse, episode=episode, discharged_at=timezone.now() - timedelta(hours=1), reason="completed"
+    )
+
+
+def test_admission_and_end_of_treatment_are_reported_once_they_commit(
+    double, named, nurse, patient, django_capture_on_commit_callbacks
+):
+    # A consent ending at "end of treatment" is no longer active once the discharge is saved: a date is needed.
+    registry_consent(nurse, patient, expiry="date", expires_on=timezone.localdate() + timedelta(days=365))
+    with django_capture_on_commit_callbacks(execute=True):
+        episode = admit_and_discharge(nurse, patient)
+    assert [(sent["event"], sent["event_date"]) for sent in double.sent] == [
+        ("admission", timezone.localtime(episode.admitted_at, patient.program.tz).date().isoformat()),
+        ("end_of_treatment", timezone.localtime(episode.discharged_at, patient.program.tz).date().isoformat()),
+    ]
+    assert Disclosure.objects.filter(recipient=REGISTRY).count() == 2
+
+
+def test_without_the_registry_consent_the_admission_goes_ahead_and_the_refusal_is_recorded(
+    double, named, nurse, patient, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        episode = admit_and_discharge(nurse, patient)
+    assert episode.pk and double.sent == []
+    assert AuditEvent.objects.filter(action="registry.report", outcome="denied").count() == 2
+
+
+def test_a_program_naming_no_registry_reports_nothing(double, nurse, patient, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        admit_and_discharge(nurse, patient)
+    assert double.sent == [] and not AuditEvent.objects.filter(action="registry.report").exists()
