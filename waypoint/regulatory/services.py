@@ -303,7 +303,7 @@ def _sign(kiosk, signed: SignatureInput) -> Consent:
     else:
         signer = signed.representative_name.strip()
     terms = dict(text.terms)
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=patient.program.tz)  # the date signed: the program's day
     valid_days = terms.pop("valid_days", None)
     consent = privacy.record_consent(
         acting_user=kiosk.opened_by,
@@ -353,7 +353,7 @@ class ReviewItem:
 def consents_to_review(program, *, patient: Patient | None = None, on: date | None = None) -> list[ReviewItem]:
     """Active consents expiring within the program's review window, and consents signed on a text that has
     since been revised (a new signature is needed for the new version to apply)."""
-    on = on or timezone.localdate()
+    on = on or timezone.localdate(timezone=program.tz)
     window = policy.CONSENT_REVIEW_DAYS.get(program)
     consents = Consent.objects.filter(program=program, revoked_on__isnull=True).select_related("patient")
     if patient is not None:
@@ -448,7 +448,7 @@ def record_breach(*, acting_user, program, involved_users=(), **data) -> Breach:
     discovered = data.get("discovered_on")
     if discovered is None:
         errors["discovered_on"] = "Give the date the breach was discovered (or would have been, with diligence)."
-    elif discovered > timezone.localdate():
+    elif discovered > timezone.localdate(timezone=program.tz):
         errors["discovered_on"] = "The discovery date cannot be in the future."
     start, end = data.get("window_start"), data.get("window_end")
     if start is None or end is None:
@@ -476,7 +476,7 @@ def record_notice(*, acting_user, breach: Breach, recipient: str, sent_on, how: 
         patient is None or not affected_patients(breach).filter(pk=patient.pk).exists()
     ):
         errors["patient"] = "Choose a patient on this breach's notification list."
-    if sent_on is None or sent_on > timezone.localdate():
+    if sent_on is None or sent_on > timezone.localdate(timezone=breach.program.tz):
         errors["sent_on"] = "Give the date the notice was sent (not in the future)."
     elif sent_on < breach.discovered_on:
         errors["sent_on"] = "A notice cannot precede the discovery."

@@ -71,8 +71,8 @@ def test_a_signature_on_the_kiosk_binds_the_signer_to_the_text_hash(text, kiosk,
     assert signature.text == text and signature.text_sha256 == text.sha256 and signature.intact
     assert (signature.method, signature.typed_name, signature.attested) == ("typed", "Maria Rivera", True)
     assert consent.patient == patient and consent.signed_by == "Maria Rivera" and consent.recipients == [RECIPIENT]
-    assert consent.signed_on == timezone.localdate()
-    assert consent.expires_on == timezone.localdate() + timedelta(days=90)
+    program_today = timezone.localdate(timezone=patient.program.tz)  # the date signed is the program's day
+    assert consent.signed_on == program_today and consent.expires_on == program_today + timedelta(days=90)
     event = AuditEvent.objects.get(action="consent.sign", outcome="success")
     assert event.detail["sha256"] == text.sha256 and event.patient_id == patient.pk
 
