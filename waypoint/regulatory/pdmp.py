@@ -26,7 +26,7 @@ def program_day(program, at: datetime):
 def current_check(patient, at: datetime) -> PdmpCheck | None:
     """The latest check done (not a could-not-be-done entry) that is current at `at`: made on a program day no
     more than the set number of days before `at`'s program day, and not after `at`."""
-    days = policy.PDMP_DAYS.get(patient.program)
+    days = policy.uncached(policy.PDMP_DAYS, patient.program)
     if days is None:
         return None
     day = program_day(patient.program, at)
@@ -40,8 +40,8 @@ def current_check(patient, at: datetime) -> PdmpCheck | None:
 def before_order(patient, medication: str, at: datetime, errors: dict) -> str:
     """Called by the order service: adds a `pdmp` error under the refuse rule, or returns the flag to record
     with the order under the flag rule ("" when the rule is off, not set, not controlled, or a check is current)."""
-    rule = policy.PDMP_RULE.get(patient.program)
-    days = policy.PDMP_DAYS.get(patient.program)
+    rule = policy.uncached(policy.PDMP_RULE, patient.program)
+    days = policy.uncached(policy.PDMP_DAYS, patient.program)
     if rule == "off" or days is None or medication not in CONTROLLED:
         return ""
     if current_check(patient, at) is not None:

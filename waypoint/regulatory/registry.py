@@ -77,7 +77,7 @@ def payload(patient, event: str, event_date: date, order=None) -> dict:
 def report(*, acting_user, patient, event: str, event_date: date, order=None) -> RegistryReport:
     """Send one report to the program's central registry, only under an active consent naming it; a refusal is
     recorded (outcome denied, with why)."""
-    registry = policy.CENTRAL_REGISTRY.get(patient.program).strip()
+    registry = policy.uncached(policy.CENTRAL_REGISTRY, patient.program).strip()
     errors = {}
     if not registry:
         errors["registry"] = "The program names no central registry (program setting “central registry”)."
@@ -140,7 +140,7 @@ def on_episode(acting_user, episode, event: str) -> None:
     program's central registry if the program names one. Without a consent naming the registry nothing is sent;
     the refusal is in the audit trail (the admission or discharge itself is never held up)."""
     patient = episode.patient
-    if not policy.CENTRAL_REGISTRY.get(patient.program).strip():
+    if not policy.uncached(policy.CENTRAL_REGISTRY, patient.program).strip():
         return
     at = episode.discharged_at if event == RegistryReport.Event.END else episode.admitted_at
     day = timezone.localtime(at, patient.program.tz).date()

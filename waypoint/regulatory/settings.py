@@ -71,3 +71,13 @@ PDMP_DAYS = ProgramSetting(
     "No default: the program sets it from its state's rule.",
     origin="State PDMP law; not in the shared reference, so no default.",
 )
+
+
+def uncached(setting: ProgramSetting, program):
+    """The program's value of a setting read afresh, without caching the program's settings on the program object:
+    for hooks inside other areas' services (admission, MOUD orders), whose callers may change settings later on
+    the same program object."""
+    from waypoint.accounts.models import ProgramSettingValue
+
+    rows = ProgramSettingValue.objects.filter(program_id=program.pk, key=setting.key).values_list("value", flat=True)
+    return next(iter(rows), setting.default)
