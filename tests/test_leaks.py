@@ -376,6 +376,19 @@ LISTS = {
 SEARCHES = ["patients:list", "patients-api:patient-list"]
 
 NOT_LISTS = {
+    "regulatory:texts": "no patient data",
+    "regulatory:text-start-tpo": "state change",
+    "regulatory:text": "no patient data",
+    "regulatory:text-revise": "no patient data",
+    "regulatory:review": "program's own: test_the_renewal_list_shows_only_the_readers_program",
+    "regulatory:breaches": "no patient data",
+    "regulatory:breach-new": "form",
+    "regulatory:breach": "program's own: test_another_programs_trail_is_not_on_the_list",
+    "regulatory:signed-copy": "one patient's record (matrix: 404 elsewhere)",
+    "regulatory:pdmp": "one patient's checks (matrix: 404 elsewhere)",
+    "kiosk-consent:list": "the kiosk's own patient",
+    "kiosk-consent:sign": "the kiosk's own patient",
+    "kiosk-consent:copy": "the kiosk's own patient and session",
     "outcomes-api:outcomes": "aggregates, no names: test_the_outcome_figures_count_only_the_readers_program",
     "outcomes:csv": "aggregates, no names: test_the_outcome_figures_count_only_the_readers_program",
     "outcomes:dashboard": "aggregates, no names: test_the_outcome_figures_count_only_the_readers_program",

@@ -1391,6 +1391,124 @@ TREATMENT_MATRIX = {
 MATRIX |= TREATMENT_MATRIX
 
 
+def consent_text(ctx):
+    """A consent form of the program (made without an audit line, like the other helpers)."""
+    from waypoint.regulatory.models import ConsentText, text_hash
+    from waypoint.regulatory.services import tpo_terms
+
+    text = ConsentText.objects.filter(program=ctx.program).first()
+    if text is None:
+        text = ConsentText.objects.create(
+            program=ctx.program,
+            series="matrix",
+            version=1,
+            kind="specific",
+            title="Sharing",
+            body="Plain words.",
+            terms=tpo_terms(ctx.program),
+            full_text="Sharing",
+            sha256=text_hash("Sharing"),
+            created_by=ctx.nurse,
+        )
+    return text.pk
+
+
+def signed_consent(ctx):
+    """The context's consent, signed on the kiosk session the nurse opened on the device (if any)."""
+    from waypoint.regulatory.models import ConsentSignature, ConsentText
+    from waypoint.withdrawal.models import KioskSession
+
+    if not ConsentSignature.objects.filter(consent=ctx.consent).exists():
+        text = ConsentText.objects.get(pk=consent_text(ctx))
+        kiosk = KioskSession.objects.filter(patient=ctx.patient).order_by("-pk").first()
+        ConsentSignature.objects.create(
+            program=ctx.program,
+            patient=ctx.patient,
+            consent=ctx.consent,
+            text=text,
+            text_sha256=text.sha256,
+            method="typed",
+            typed_name="Maria Rivera",
+            attested=True,
+            signer_name="Maria Rivera",
+            kiosk_session_id=kiosk.pk if kiosk else None,
+        )
+    return ctx.consent.pk
+
+
+def breach_id(ctx):
+    from waypoint.regulatory.models import Breach
+
+    breach = Breach.objects.filter(program=ctx.program).first() or Breach.objects.create(
+        program=ctx.program,
+        title="Lost laptop",
+        discovered_on=timezone.localdate(),
+        description="lost",
+        information_involved="charts",
+        window_start=timezone.now() - timedelta(days=3),
+        window_end=timezone.now(),
+        recorded_by=ctx.nurse,
+    )
+    return breach.pk
+
+
+OFFICER_PAGE_DENIED = {"nurse": 403, "north_nurse": 403, "kiosk": 302, "anonymous": 302}
+KIOSK_PAGE_DENIED = {"nurse": 403, "anonymous": 403}
+REGULATORY_MATRIX = {
+    "regulatory:texts": Case(
+        "GET", lambda ctx: reverse("regulatory:texts"), {"privacy_officer": 200}, OFFICER_PAGE_DENIED
+    ),
+    "regulatory:text-start-tpo": Case(
+        "POST", lambda ctx: reverse("regulatory:text-start-tpo"), {"privacy_officer": 302}, OFFICER_PAGE_DENIED
+    ),
+    "regulatory:text": Case(
+        "GET",
+        lambda ctx: reverse("regulatory:text", args=[consent_text(ctx)]),
+        {"privacy_officer": 200},
+        OFFICER_PAGE_DENIED,
+    ),
+    "regulatory:text-revise": Case(
+        "GET",
+        lambda ctx: reverse("regulatory:text-revise", args=[consent_text(ctx)]),
+        {"privacy_officer": 200},
+        OFFICER_PAGE_DENIED,
+    ),
+    "regulatory:review": Case(
+        "GET", lambda ctx: reverse("regulatory:review"), {"privacy_officer": 200}, OFFICER_PAGE_DENIED
+    ),
+    "regulatory:breaches": Case(
+        "GET", lambda ctx: reverse("regulatory:breaches"), {"privacy_officer": 200}, OFFICER_PAGE_DENIED
+    ),
+    "regulatory:breach-new": Case(
+        "GET", lambda ctx: reverse("regulatory:breach-new"), {"privacy_officer": 200}, OFFICER_PAGE_DENIED
+    ),
+    "regulatory:breach": Case(
+        "GET",
+        lambda ctx: reverse("regulatory:breach", args=[breach_id(ctx)]),
+        {"privacy_officer": 200},
+        OFFICER_PAGE_DENIED,
+    ),
+    "regulatory:signed-copy": Case(
+        "GET",
+        lambda ctx: reverse("regulatory:signed-copy", args=[ctx.patient.pk, signed_consent(ctx)]),
+        {"nurse": 200},
+        PAGE_DENIED,
+    ),
+    "regulatory:pdmp": Case("GET", patient_url("regulatory:pdmp"), {"prescriber": 200}, PAGE_DENIED | {"nurse": 403}),
+    "kiosk-consent:list": Case("GET", lambda ctx: reverse("kiosk-consent:list"), {"kiosk": 200}, KIOSK_PAGE_DENIED),
+    "kiosk-consent:sign": Case(
+        "GET", lambda ctx: reverse("kiosk-consent:sign", args=[consent_text(ctx)]), {"kiosk": 200}, KIOSK_PAGE_DENIED
+    ),
+    "kiosk-consent:copy": Case(
+        "GET",
+        lambda ctx: reverse("kiosk-consent:copy", args=[signed_consent(ctx)]),
+        {"kiosk": 200},
+        KIOSK_PAGE_DENIED,
+    ),
+}
+MATRIX |= REGULATORY_MATRIX
+
+
 def url_names(patterns=None, namespace=""):
     for entry in patterns if patterns is not None else get_resolver().url_patterns:
         if isinstance(entry, URLResolver):

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "django_otp_webauthn",
     "waypoint.accounts",
     "waypoint.privacy",
+    "waypoint.regulatory",
     "waypoint.patients",
     "waypoint.withdrawal",
     "waypoint.placements",
@@ -332,3 +333,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Central-registry reports (42 CFR 2.34, waypoint/regulatory/registry.py): the transport, and the file drop's
+# directory.
+REGULATORY_REGISTRY_ADAPTER = os.environ.get(
+    "WAYPOINT_REGISTRY_ADAPTER", "waypoint.regulatory.registry.FileDropAdapter"
+)
+REGULATORY_REGISTRY_DIR = Path(os.environ.get("WAYPOINT_REGISTRY_DIR", VAR_DIR / "registry"))

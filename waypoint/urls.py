@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from waypoint.accounts import passkey_views
 from waypoint.accounts import views as accounts
 from waypoint.fhir.views import BaseView as FhirBaseView
+from waypoint.regulatory.urls import kiosk_consent_patterns
 from waypoint.site import views as web
 from waypoint.withdrawal.urls import kiosk_patterns
 
@@ -39,6 +40,8 @@ urlpatterns = [
     path("", include("waypoint.drug_screens.urls")),
     path("", include("waypoint.outcomes.urls")),
     path("kiosk/", include(kiosk_patterns)),
+    path("kiosk/consents/", include(kiosk_consent_patterns)),
+    path("", include("waypoint.regulatory.urls")),
     path("", include("waypoint.privacy.audit_urls")),
     path("", include("waypoint.accounts.urls")),
     path("api/v1/schema/", schema_view, name="api-schema"),

@@ -3,6 +3,7 @@ and timeline line. Errors are ValidationErrors keyed by field (`medication`, `do
 `times_per_day`, `min_interval_hours`, `frequency`, `agonist_override_reason`, `phase`, `start_at`, `stop_at`,
 `order`, `status`, `at`, `reason`, `cows_override_reason`)."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
@@ -28,6 +29,11 @@ from .induction import check as induction_check
 from .models import Administration, MedicationOrder, Phase
 
 DAY = timedelta(hours=24)
+
+# Checks other areas add to a new MOUD order, by name, in their AppConfig.ready (regulatory: "pdmp", the program's
+# PDMP rule): `check(patient, medication, start_at, errors)` adds a refusal to `errors` or returns a flag recorded
+# with the order ("" for none). The medication app depends on none of them.
+ORDER_CHECKS: dict[str, Callable[[Patient, str, datetime, dict[str, str]], str]] = {}
 
 
 def _local(at: datetime) -> str:
@@ -105,6 +111,10 @@ def order_medication(
             if above:
                 errors["dose"] = above
     times, interval = _schedule(times_per_day, min_interval_hours, errors)
+    # other areas' checks of a new order (regulatory: the program's PDMP rule), each adding an error or a flag
+    flags = {
+        name: flag for name, check in ORDER_CHECKS.items() if (flag := check(patient, medication, start_at, errors))
+    }
     if stop_at is not None and stop_at <= start_at:
         errors["stop_at"] = "The stop must be after the start."
     if errors:
@@ -159,7 +169,8 @@ def order_medication(
         patient,
         "medication.order",
         f"MOUD ordered: {order.label}, {order.schedule} ({phase_name})"
-        + (f"; second opioid agonist beside {other_agonist.label}: {override}" if other_agonist else ""),
+        + (f"; second opioid agonist beside {other_agonist.label}: {override}" if other_agonist else "")
+        + "".join(f"; flagged: {flag}" for flag in flags.values()),
         at=start_at,
         by=acting_user,
         episode=order.episode,
@@ -170,7 +181,8 @@ def order_medication(
         patient=patient,
         obj=order,
         detail={"medication": medication, "dose": str(amount), "phase": phase}
-        | ({"agonist_override": {"beside": other_agonist.pk, "reason": override}} if other_agonist else {}),
+        | ({"agonist_override": {"beside": other_agonist.pk, "reason": override}} if other_agonist else {})
+        | flags,
     )
     return order
 

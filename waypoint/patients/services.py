@@ -4,6 +4,7 @@ Views and API views parse input, call these, and render; the demo command calls 
 Rule violations raise django.core.exceptions.ValidationError keyed by the offending field.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,6 +26,17 @@ from .recording import write_timeline
 
 if TYPE_CHECKING:
     from waypoint.placements.models import PlacementAssessment
+
+# Functions `(acting_user, episode, event)` called after an admission ("admission") or a discharge
+# ("end_of_treatment") is saved, in its transaction; other areas register them in their ready()
+# (waypoint/regulatory: the central-registry report). The patients app depends on none of them.
+EPISODE_HOOKS: list[Callable[[User, Episode, str], None]] = []
+
+
+def _episode_hooks(acting_user: User, episode: Episode, event: str) -> None:
+    for hook in EPISODE_HOOKS:
+        hook(acting_user, episode, event)
+
 
 # A timestamp a few minutes ahead of the server's clock is a device's clock drift, not a future event.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -375,6 +387,7 @@ def admit(
     )
     _join_team(acting_user, patient, team, offered.code, episode, admitted_at)
     audit.record(acting_user, "episode.admit", patient=patient, obj=episode, detail={"level": offered.code, **override})
+    _episode_hooks(acting_user, episode, "admission")
     return episode
 
 
@@ -522,6 +535,7 @@ def discharge(*, acting_user: User, episode: Episode, discharged_at: datetime, r
         episode=episode,
     )
     audit.record(acting_user, "episode.discharge", patient=episode.patient, obj=episode, detail={"reason": reason})
+    _episode_hooks(acting_user, episode, "end_of_treatment")
     return episode
 
 

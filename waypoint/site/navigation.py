@@ -50,6 +50,9 @@ GROUPS: tuple[tuple[str, tuple[Link, ...]], ...] = (
         (
             Link("Audit trail", "audit:trail", roles.AUDIT_READ),
             Link("Break-the-glass report", "privacy:break-glass-report", roles.PRIVACY_REPORTS),
+            Link("Consent forms", "regulatory:texts", roles.PRIVACY_REPORTS),
+            Link("Consents to renew", "regulatory:review", roles.PRIVACY_REPORTS),
+            Link("Breach register", "regulatory:breaches", roles.PRIVACY_REPORTS),
         ),
     ),
     ("Administration", (Link("Program settings", "accounts:settings", roles.SETTINGS_MANAGE),)),

@@ -1,0 +1,346 @@
+"""Regulatory pages: consent forms (versioned texts) and consents to renew for the privacy officer; signing a
+consent on the kiosk and its printed copy; the breach register."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from waypoint.accounts.roles import CHART_READ, MOUD_ORDER, PRIVACY_REPORTS
+from waypoint.audit import trail as audit
+from waypoint.patients.access import access_patient, access_record, require
+from waypoint.patients.views import add_errors, program_or_403
+from waypoint.privacy.models import Consent
+from waypoint.withdrawal.views import current_kiosk, kiosk_scope
+
+from . import pdmp, services
+from . import settings as policy
+from .forms import BreachForm, NoticeForm, PdmpCheckForm, ReviseTextForm, RiskForm, SignDrawnForm, SignTypedForm
+from .models import Breach, ConsentSignature, ConsentText, PdmpCheck
+
+
+def _officer(request):
+    program = program_or_403(request)
+    require(request.user, program.pk, PRIVACY_REPORTS)
+    return program
+
+
+# Consent forms and consents to renew (the privacy officer).
+
+
+@require_GET
+def texts(request):
+    program = _officer(request)
+    current = services.current_texts(program)
+    return render(
+        request,
+        "regulatory/texts.html",
+        {"texts": current, "has_tpo": any(t.kind == ConsentText.Kind.TPO for t in current)},
+    )
+
+
+@require_POST
+def text_start_tpo(request):
+    program = _officer(request)
+    if any(t.kind == ConsentText.Kind.TPO for t in services.current_texts(program)):
+        messages.error(request, "The program already has its single TPO consent: revise it instead.")
+        return redirect("regulatory:texts")
+    text = services.start_tpo_text(acting_user=request.user, program=program)
+    messages.success(request, "The 2024 single consent for treatment, payment and health care operations is ready.")
+    return redirect("regulatory:text", pk=text.pk)
+
+
+def _text(program, pk) -> ConsentText:
+    text = ConsentText.objects.filter(program=program, pk=pk).first()
+    if text is None:
+        raise Http404
+    return text
+
+
+@require_GET
+def text(request, pk):
+    program = _officer(request)
+    version = _text(program, pk)
+    versions = ConsentText.objects.filter(series=version.series).order_by("-version")
+    return render(
+        request,
+        "regulatory/text.html",
+        {"text": version, "versions": versions, "is_current": versions[0].pk == version.pk},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def text_revise(request, pk):
+    program = _officer(request)
+    old = _text(program, pk)
+    form = ReviseTextForm(
+        request.POST or None,
+        initial={
+            "title": old.title,
+            "body": old.body,
+            "information_description": old.terms["information_description"],
+            "recipients": "\n".join(old.terms["recipients"]),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        terms = old.terms | {
+            "information_description": data["information_description"],
+            "recipients": data["recipients"].splitlines(),
+        }
+        try:
+            new = services.revise_consent_text(
+                acting_user=request.user,
+                text=old,
+                title=data["title"],
+                body=data["body"],
+                terms=terms,
+                note=data["change_note"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request, f"Version {new.version} saved. Consents signed on earlier versions need a new signature."
+            )
+            return redirect("regulatory:text", pk=new.pk)
+    return render(
+        request,
+        "regulatory/form.html",
+        {
+            "form": form,
+            "title": f"Revise “{old.title}”",
+            "submit": "Save new version",
+            "back": reverse("regulatory:text", args=[old.pk]),
+        },
+    )
+
+
+@require_GET
+def review(request):
+    program = _officer(request)
+    items = services.consents_to_review(program)
+    audit.record(request.user, "consent.review.read", program=program)
+    return render(
+        request,
+        "regulatory/review.html",
+        {"items": items, "window": policy.CONSENT_REVIEW_DAYS.get(program), "setting": policy.CONSENT_REVIEW_DAYS},
+    )
+
+
+# The signed copy, from the chart.
+
+
+@require_GET
+def signed_copy(request, pk, consent_id):
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, CHART_READ)
+    consent = access_record(patient, Consent, consent_id)
+    signature = ConsentSignature.objects.filter(consent=consent).select_related("text").first()
+    if signature is None:
+        raise Http404
+    audit.record(request.user, "consent.copy.read", patient=patient, obj=consent)
+    return render(
+        request,
+        "regulatory/signed_copy.html",
+        {"patient": patient, "consent": consent, "signature": signature, "base": "web/base.html"},
+    )
+
+
+# The kiosk: the patient reads a consent and signs it; then a printed copy.
+
+
+@login_not_required
+@require_GET
+@kiosk_scope
+def kiosk_list(request):
+    kiosk = current_kiosk(request)
+    return render(
+        request, "regulatory/kiosk_list.html", {"kiosk": kiosk, "texts": services.current_texts(kiosk.patient.program)}
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+@kiosk_scope
+def kiosk_sign(request, text_id):
+    kiosk = current_kiosk(request)
+    text = ConsentText.objects.filter(program_id=kiosk.program_id, pk=text_id).first()
+    if text is None:
+        raise Http404
+    method = policy.SIGNATURE_METHOD.get(kiosk.patient.program)
+    form_class = SignDrawnForm if method == ConsentSignature.Method.DRAWN else SignTypedForm
+    form = form_class(request.POST or None, initial={"shown_sha256": text.sha256})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        signed = services.SignatureInput(
+            text_id=text.pk,
+            shown_sha256=data["shown_sha256"],
+            method=method,
+            typed_name=data.get("typed_name", ""),
+            attested=data.get("attested", False),
+            drawing=data.get("drawing", ""),
+            signer_is_patient=data["signer"] == "patient",
+            representative_name=data["representative_name"],
+            representative_authority=data["representative_authority"],
+        )
+        try:
+            consent = services.sign_consent(kiosk=kiosk, signed=signed)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return redirect("kiosk-consent:copy", consent_id=consent.pk)
+    return render(request, "regulatory/kiosk_sign.html", {"kiosk": kiosk, "text": text, "form": form, "method": method})
+
+
+@login_not_required
+@require_GET
+@kiosk_scope
+def kiosk_copy(request, consent_id):
+    kiosk = current_kiosk(request)
+    signature = (
+        ConsentSignature.objects.filter(consent_id=consent_id, patient=kiosk.patient, kiosk_session_id=kiosk.pk)
+        .select_related("text", "consent")
+        .first()
+    )
+    if signature is None:
+        raise Http404
+    return render(
+        request,
+        "regulatory/kiosk_copy.html",
+        {"patient": kiosk.patient, "consent": signature.consent, "signature": signature, "kiosk": kiosk},
+    )
+
+
+# The breach register.
+
+
+@require_GET
+def breaches(request):
+    program = _officer(request)
+    rows = Breach.objects.filter(program=program)
+    audit.record(request.user, "breach.list.read", program=program)
+    return render(request, "regulatory/breaches.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+def breach_new(request):
+    program = _officer(request)
+    form = BreachForm(
+        request.POST or None, users=services.program_staff(program), initial={"discovered_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        users = data.pop("involved_users")
+        try:
+            breach = services.record_breach(acting_user=request.user, program=program, involved_users=users, **data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return redirect("regulatory:breach", pk=breach.pk)
+    return render(
+        request,
+        "regulatory/form.html",
+        {"form": form, "title": "Record a breach", "submit": "Record breach", "back": reverse("regulatory:breaches")},
+    )
+
+
+def _breach(program, pk) -> Breach:
+    breach = Breach.objects.filter(program=program, pk=pk).first()
+    if breach is None:
+        raise Http404
+    return breach
+
+
+@require_http_methods(["GET", "POST"])
+def breach(request, pk):
+    program = _officer(request)
+    found = _breach(program, pk)
+    patients = list(services.affected_patients(found))
+    notice_form = NoticeForm(None, patients=patients, initial={"sent_on": timezone.localdate()})
+    risk_form = RiskForm(None, initial={"risk_assessment": found.risk_assessment})
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "notice":
+                notice_form = NoticeForm(request.POST, patients=patients)
+                if notice_form.is_valid():
+                    data = notice_form.cleaned_data
+                    patient = next((p for p in patients if p.pk == data["patient"]), None)
+                    services.record_notice(
+                        acting_user=request.user,
+                        breach=found,
+                        recipient=data["recipient"],
+                        sent_on=data["sent_on"],
+                        how=data["how"],
+                        patient=patient,
+                    )
+                    messages.success(request, "Notice recorded.")
+                    return redirect("regulatory:breach", pk=found.pk)
+            elif action == "risk":
+                risk_form = RiskForm(request.POST)
+                if risk_form.is_valid():
+                    services.record_risk_assessment(
+                        acting_user=request.user, breach=found, text=risk_form.cleaned_data["risk_assessment"]
+                    )
+                    return redirect("regulatory:breach", pk=found.pk)
+            elif action in (Breach.Status.CLOSED, Breach.Status.NOT_A_BREACH):
+                services.close_breach(acting_user=request.user, breach=found, status=action)
+                return redirect("regulatory:breach", pk=found.pk)
+        except ValidationError as error:
+            form = notice_form if action == "notice" else risk_form
+            add_errors(form, error)
+    audit.record(request.user, "breach.read", program=program, obj=found, detail={"patients": len(patients)})
+    noticed = set(found.notices.filter(recipient="individual").values_list("patient_id", flat=True))
+    return render(
+        request,
+        "regulatory/breach.html",
+        {
+            "breach": found,
+            "patients": patients,
+            "noticed": noticed,
+            "deadlines": services.deadlines(found, patients),
+            "notices": found.notices.select_related("patient", "recorded_by"),
+            "notice_form": notice_form,
+            "risk_form": risk_form,
+        },
+    )
+
+
+# PDMP checks (prescribers), per patient.
+
+
+@require_http_methods(["GET", "POST"])
+def pdmp_checks(request, pk):
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ORDER)
+    program = patient.program
+    form = PdmpCheckForm(
+        request.POST or None,
+        initial={"state": patient.state[:2].upper(), "checked_at": timezone.localtime(timezone=program.tz)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            pdmp.record_check(acting_user=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "PDMP check recorded.")
+            return redirect("regulatory:pdmp", pk=patient.pk)
+    rule, days = policy.PDMP_RULE.get(program), policy.PDMP_DAYS.get(program)
+    return render(
+        request,
+        "regulatory/pdmp.html",
+        {
+            "patient": patient,
+            "form": form,
+            "checks": PdmpCheck.objects.filter(patient=patient).select_related("checked_by"),
+            "current": pdmp.current_check(patient, timezone.now()),
+            "rule": policy.PDMP_RULE.describe(rule),
+            "days": policy.PDMP_DAYS.describe(days) if days is not None else "not set: no rule applies",
+        },
+    )
