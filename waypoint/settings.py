@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "waypoint.bulk",
     "waypoint.drug_screens",
     "waypoint.medication",
+    "waypoint.aftercare",
     "waypoint.outcomes",
     "waypoint.reliability",
     "waypoint.web",

@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("waypoint.medication.urls")),
     path("", include("waypoint.drug_screens.urls")),
     path("", include("waypoint.outcomes.urls")),
+    path("", include("waypoint.aftercare.urls")),
     path("kiosk/", include(kiosk_patterns)),
     path("", include("waypoint.privacy.audit_urls")),
     path("", include("waypoint.accounts.urls")),
