@@ -20,3 +20,9 @@ class AftercareConfig(AppConfig):
         transition_checks.DISCHARGE_PARTS.append(record_plan_at_discharge)
         transition_checks.DISCHARGE_FORMS.append(ContinuingCarePlanFields)
         chart_sections.BODY.append(aftercare_body)
+
+        from waypoint.outcomes import figures as outcome_figures
+
+        from .outcomes import figures
+
+        outcome_figures.FIGURES.extend(figures())
