@@ -55,7 +55,7 @@ def work_list(request):
         request,
         "aftercare/work_list.html",
         {
-            "today": today,
+            "day": today,
             **lists,
             "tasks": tasks,
             "can_record": has_permission(request.user, program.pk, EPISODE_MANAGE),
