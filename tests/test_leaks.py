@@ -401,6 +401,8 @@ NOT_LISTS = {
     "drug-screens-api:entered-in-error": "state change",
     "drug_screens:entered-in-error": "state change",
     "aftercare:packet": "one patient's packet (matrix: 404 elsewhere)",
+    "aftercare-api:continuing-care": "one patient's plans (matrix: 404 elsewhere)",
+    "aftercare-api:contacts": "state change",
     "aftercare:contact": "one follow-up's form (matrix: 404 elsewhere)",
     "aftercare:task": "one task's form (matrix: 404 elsewhere)",
     "medication-api:administration-error": "state change",

@@ -904,6 +904,21 @@ MATRIX = {
         PAGE_DENIED,
         data=lambda ctx: {"outcome": "Called; invited back, on the waitlist first"},
     ),
+    "aftercare-api:continuing-care": Case(
+        "GET",
+        lambda ctx: aftercare_plan(ctx) and api_patient("continuing-care/")(ctx),
+        {"nurse": 200},
+        API_DENIED,
+        api=True,
+    ),
+    "aftercare-api:contacts": Case(
+        "POST",
+        lambda ctx: aftercare_plan(ctx) and api_patient(f"after-discharge/{ctx.follow_up.pk}/contacts/")(ctx),
+        {"nurse": 201},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"at": timezone.now().isoformat(), "method": "phone", "reached": False},
+    ),
     "drug_screens:page": Case(
         "POST",
         patient_url("drug_screens:page"),

@@ -48,6 +48,7 @@ urlpatterns = [
     path("api/v1/", include("waypoint.medication.api_urls")),
     path("api/v1/", include("waypoint.drug_screens.api_urls")),
     path("api/v1/", include("waypoint.outcomes.api_urls")),
+    path("api/v1/", include("waypoint.aftercare.api_urls")),
     # FHIR: the Bulk Data export (and its Groups) first; the facade's read/search patterns go BELOW this line,
     # so that its generic [type]/[id] routes do not shadow $export, Group and the bulk status/file URLs.
     path("fhir/", include("waypoint.bulk.urls")),

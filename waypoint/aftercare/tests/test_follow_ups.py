@@ -193,3 +193,33 @@ def test_the_work_list_page_and_the_contact_form(page, nurse, patient, discharge
 def test_another_programs_follow_up_is_404(page, north_nurse, patient, discharged):
     url = reverse("aftercare:contact", args=[patient.pk, day_7(discharged).pk])
     assert page(north_nurse).get(url).status_code == 404
+
+
+def test_the_api_reads_the_plans_and_records_a_contact(api, nurse, patient, discharged):
+    follow_up = day_7(discharged)
+    url = f"/api/v1/patients/{patient.pk}/after-discharge/{follow_up.pk}/contacts/"
+    refused = api(nurse).post(url, {"at": timezone.now().isoformat(), "method": "fax", "reached": False}, format="json")
+    assert refused.status_code == 400 and list(refused.json()) == ["method"]
+    body = {
+        "at": timezone.now().isoformat(),
+        "method": "text",
+        "reached": True,
+        "used_since": "yes",
+        "substance": "heroin",
+    }
+    created = api(nurse).post(url, body, format="json")
+    assert created.status_code == 201, created.json()
+    read = api(nurse).get(f"/api/v1/patients/{patient.pk}/continuing-care/").json()
+    plan = read["plans"][0]
+    assert plan["next_level_name"] == "2.1 Intensive Outpatient" and plan["triggers"] == "Payday, seeing old friends"
+    day7 = next(f for f in plan["follow_ups"] if f["days_after"] == 7)
+    assert day7["status"] == "done" and day7["contacts"][0]["substance"] == "heroin"
+    assert [t["reason"] for t in read["open_re_engagement_tasks"]] == ["Return to use reported"]
+
+
+def test_the_api_answers_404_for_another_programs_follow_up(api, north_nurse, patient, discharged):
+    url = f"/api/v1/patients/{patient.pk}/after-discharge/{day_7(discharged).pk}/contacts/"
+    response = api(north_nurse).post(
+        url, {"at": timezone.now().isoformat(), "method": "text", "reached": False}, format="json"
+    )
+    assert response.status_code == 404
