@@ -35,7 +35,7 @@ FOLLOW_UP_DAYS = ProgramSetting(
     default=[7, 30],
     validate=days_list,
     help="The days after discharge on which staff contact the patient (each is one follow-up on the work list).",
-    origin="Issue 20: follow-up after high-intensity care within 7 and within 30 days is the quality measure the "
+    origin="Follow-up after high-intensity care within 7 and within 30 days is the quality measure the "
     "program is judged on; the program may add days (e.g. 2 and 90).",
 )
 ATTEMPTS_BEFORE_LOST = ProgramSetting(
