@@ -149,6 +149,19 @@ def naloxone_and_education(patient, nurse, at):
     screening.record_education(acting_user=nurse, patient=patient, given_at=at)
 
 
+def continuing_care_plan(**overrides) -> dict:
+    """A complete continuing-care plan, which every discharge requires (waypoint.aftercare), with no dates in it."""
+    return {
+        "next_level": "2.1",
+        "next_provider": "Harbor outpatient clinic",
+        "no_appointment_reason": "The clinic books intake by phone; the patient calls on the first weekday.",
+        "no_moud_reason": "Not on medication for opioid use disorder; declined after discussion.",
+        "triggers": "Payday, seeing old friends",
+        "coping_steps": "Call my sponsor, go to a meeting",
+        "people_to_call": "My sister Ana",
+    } | overrides
+
+
 @pytest.fixture
 def admitted(patient, nurse):
     """The patient, admitted three days ago to 3.7-WM, with naloxone and education recorded an hour later;

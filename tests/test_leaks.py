@@ -43,6 +43,30 @@ class World:
     okonkwo: Someone
 
 
+def aftercare_follow_up(patient, user, episode, marker):
+    """A continuing-care plan naming the marker, with a follow-up due today (through the ORM: the episode stays
+    open for the other lists)."""
+    from waypoint.aftercare.models import ContinuingCarePlan, FollowUp
+
+    plan = ContinuingCarePlan.objects.create(
+        program=patient.program,
+        patient=patient,
+        episode=episode,
+        asam_edition=3,
+        next_level="1",
+        next_provider=f"Clinic {marker}",
+        crisis_contacts="911",
+        recorded_by=user,
+    )
+    FollowUp.objects.create(
+        program=patient.program,
+        patient=patient,
+        plan=plan,
+        days_after=7,
+        due_on=timezone.localdate(timezone=patient.program.tz),
+    )
+
+
 def rich_record(patient, user, marker):
     """Everything the lists show, with `marker` in the free text."""
     now = timezone.now()
@@ -122,6 +146,7 @@ def rich_record(patient, user, marker):
         outcome="recovered",
         note=f"event {marker}",
     )
+    aftercare_follow_up(patient, user, episode, marker)
     if patient.care_team.name != "Bridge team":  # the waitlist is program-wide: one referral per program
         create_referral(
             acting_user=user,
@@ -322,6 +347,7 @@ LISTS = {
     "placements:waitlist": (program_list("placements:waitlist"), False),
     "placements:due": (program_list("placements:due"), False),
     "screening:worklist": (program_list("screening:worklist"), False),
+    "aftercare:work-list": (program_list("aftercare:work-list"), False),
     "audit:trail": (program_list("audit:trail"), False),
     "privacy:break-glass-report": (program_list("privacy:break-glass-report"), False),
     "patients:chart": (patient_list("patients:chart"), False),
@@ -394,6 +420,11 @@ NOT_LISTS = {
     "outcomes:dashboard": "aggregates, no names: test_the_outcome_figures_count_only_the_readers_program",
     "drug-screens-api:entered-in-error": "state change",
     "drug_screens:entered-in-error": "state change",
+    "aftercare:packet": "one patient's packet (matrix: 404 elsewhere)",
+    "aftercare-api:continuing-care": "one patient's plans (matrix: 404 elsewhere)",
+    "aftercare-api:contacts": "state change",
+    "aftercare:contact": "one follow-up's form (matrix: 404 elsewhere)",
+    "aftercare:task": "one task's form (matrix: 404 elsewhere)",
     "medication-api:administration-error": "state change",
     "medication-api:order-stop": "state change",
     "medication:administer": "form",

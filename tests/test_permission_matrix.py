@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from conftest import verified_login
+from conftest import continuing_care_plan, verified_login
 from tests.conftest import COWS
 from waypoint.placement.rules import default_table
 from waypoint.placements.models import Referral, RuleTableVersion
@@ -447,6 +447,27 @@ def drug_screen(ctx):
     return ctx.drug_screen.pk
 
 
+def aftercare_plan(ctx):
+    """A continuing-care plan of the patient's episode with a day-7 follow-up, a contact and a re-engagement task
+    (made once per test through the ORM, without audit lines)."""
+    from waypoint.aftercare.models import ContinuingCarePlan, FollowUp, FollowUpContact, ReEngagementTask
+
+    if getattr(ctx, "aftercare_plan", None) is None:
+        common = {"program": ctx.program, "patient": ctx.patient}
+        plan = ContinuingCarePlan.objects.create(
+            **common, episode=ctx.episode, asam_edition=3, crisis_contacts="911", recorded_by=ctx.nurse
+        )
+        ctx.follow_up = FollowUp.objects.create(**common, plan=plan, days_after=7, due_on=timezone.localdate())
+        contact = FollowUpContact.objects.create(
+            **common, follow_up=ctx.follow_up, at=timezone.now(), method="phone", reached=True, recorded_by=ctx.nurse
+        )
+        ctx.task = ReEngagementTask.objects.create(
+            **common, contact=contact, reason="Return to use reported", opened_at=timezone.now()
+        )
+        ctx.aftercare_plan = plan
+    return ctx.aftercare_plan
+
+
 OUTCOMES_DENIED = {"nurse": 403, "counselor_off_team": 403, "north_nurse": 403, "kiosk": 302, "anonymous": 302}
 REFERRAL_PAGE_DENIED = {"north_nurse": 404, "kiosk": 302, "anonymous": 302}
 REFERRAL_API_DENIED = {"north_nurse": 404, "kiosk": 401, "anonymous": 401}
@@ -500,7 +521,7 @@ MATRIX = {
         episode_url("patients:discharge"),
         {"nurse": 302},
         PAGE_DENIED,
-        data=lambda ctx: {"discharged_at": now_local(ctx), "reason": "completed"},
+        data=lambda ctx: {"discharged_at": now_local(ctx), "reason": "completed", **continuing_care_plan()},
     ),
     "patients-api:patient-list": Case(
         "GET", lambda ctx: "/api/v1/patients/", {"nurse": 200}, {"anonymous": 401}, api=True
@@ -537,7 +558,11 @@ MATRIX = {
         {"nurse": 200},
         API_DENIED,
         api=True,
-        data=lambda ctx: {"discharged_at": timezone.now().isoformat(), "reason": "completed"},
+        data=lambda ctx: {
+            "discharged_at": timezone.now().isoformat(),
+            "reason": "completed",
+            "continuing_care_plan": continuing_care_plan(),
+        },
     ),
     "patients-api:census": Case("GET", lambda ctx: "/api/v1/census/", {"nurse": 200}, {"anonymous": 401}, api=True),
     "privacy:break-glass": Case(
@@ -1052,6 +1077,42 @@ MATRIX = {
         {"prescriber": 302},
         PAGE_DENIED | {"intake": 403},
         data=lambda ctx: {"note": "reassessed"},
+    ),
+    "aftercare:packet": Case(
+        "GET",
+        lambda ctx: reverse("aftercare:packet", args=[ctx.patient.pk, aftercare_plan(ctx).pk]),
+        {"nurse": 200},
+        PAGE_DENIED,
+    ),
+    "aftercare:work-list": Case("GET", lambda ctx: reverse("aftercare:work-list"), {"nurse": 200}, {"anonymous": 302}),
+    "aftercare:contact": Case(
+        "POST",
+        lambda ctx: aftercare_plan(ctx) and reverse("aftercare:contact", args=[ctx.patient.pk, ctx.follow_up.pk]),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"at": now_local(ctx), "method": "phone", "reached": "no"},
+    ),
+    "aftercare:task": Case(
+        "POST",
+        lambda ctx: aftercare_plan(ctx) and reverse("aftercare:task", args=[ctx.patient.pk, ctx.task.pk]),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"outcome": "Called; invited back, on the waitlist first"},
+    ),
+    "aftercare-api:continuing-care": Case(
+        "GET",
+        lambda ctx: aftercare_plan(ctx) and api_patient("continuing-care/")(ctx),
+        {"nurse": 200},
+        API_DENIED,
+        api=True,
+    ),
+    "aftercare-api:contacts": Case(
+        "POST",
+        lambda ctx: aftercare_plan(ctx) and api_patient(f"after-discharge/{ctx.follow_up.pk}/contacts/")(ctx),
+        {"nurse": 201},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"at": timezone.now().isoformat(), "method": "phone", "reached": False},
     ),
     "drug_screens:page": Case(
         "POST",

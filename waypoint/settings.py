@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "waypoint.medication",
     "waypoint.comfort",
     "waypoint.dispensing",
+    "waypoint.aftercare",
     "waypoint.outcomes",
     "waypoint.reliability",
     "waypoint.web",

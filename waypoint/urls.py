@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("waypoint.dispensing.urls")),
     path("", include("waypoint.drug_screens.urls")),
     path("", include("waypoint.outcomes.urls")),
+    path("", include("waypoint.aftercare.urls")),
     path("kiosk/", include(kiosk_patterns)),
     path("kiosk/consents/", include(kiosk_consent_patterns)),
     path("", include("waypoint.regulatory.urls")),
@@ -56,6 +57,7 @@ urlpatterns = [
     path("api/v1/", include("waypoint.dispensing.api_urls")),
     path("api/v1/", include("waypoint.drug_screens.api_urls")),
     path("api/v1/", include("waypoint.outcomes.api_urls")),
+    path("api/v1/", include("waypoint.aftercare.api_urls")),
     # FHIR: the Bulk Data export (and its Groups) first; the facade's read/search patterns go BELOW this line,
     # so that its generic [type]/[id] routes do not shadow $export, Group and the bulk status/file URLs.
     re_path(r"^fhir/?$", FhirBaseView.as_view(), name="fhir-base"),  # the base: OperationOutcome, never HTML

@@ -162,6 +162,13 @@ class DischargeSerializer(StrictSerializer):
     discharged_at = serializers.DateTimeField()
     reason = serializers.ChoiceField(choices=Episode.DischargeReason.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    continuing_care_plan = serializers.DictField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The continuing-care plan recorded with the discharge (see the API's continuing-care plans for "
+        "its fields); a discharge without one is refused, naming the missing fields.",
+    )
 
 
 class NamePagination(CursorPagination):
@@ -322,6 +329,7 @@ class EpisodeDischargeView(ApiView):
             discharged_at=data["discharged_at"],
             reason=data["reason"],
             note=data["note"],
+            plan=data["continuing_care_plan"],
         )
         return Response(EpisodeSerializer(episode).data)
 

@@ -12,7 +12,7 @@ from waypoint.accounts.roles import Role
 from waypoint.placement.levels import level
 
 from . import services
-from .models import Patient
+from .models import Episode, Patient
 
 DEMO_PASSWORD = "waypoint-demo-2026"
 
@@ -187,7 +187,26 @@ def _patients(program: Program, users: dict[str, User], count: int, rng: random.
                 episode=episode,
                 discharged_at=admitted + timedelta(days=discharge[0]),
                 reason=discharge[1],
+                plan=_demo_plan(program, admitted + timedelta(days=discharge[0]), discharge[1]),
             )
+
+
+def _demo_plan(program, discharged_at, reason: str) -> dict:
+    """A plausible continuing-care plan for a demo discharge (every discharge records one)."""
+    if reason == Episode.DischargeReason.AGAINST_ADVICE:
+        return {"offered": "Outpatient follow-up here and a medication bridge were offered; declined for now."}
+    return {
+        "next_level": "2.1",
+        "next_provider": "Harbor outpatient clinic (this program)",
+        "provider_in_program": True,
+        "appointment_at": discharged_at + timedelta(days=2),
+        "appointment_place": "Outpatient clinic, front desk",
+        "moud_continued_by": "This program's prescriber",
+        "moud_next_due": timezone.localtime(discharged_at, program.tz).date() + timedelta(days=1),
+        "triggers": "Being alone in the evening; money in my pocket",
+        "coping_steps": "Call my sponsor, go to the evening group, walk",
+        "people_to_call": "My sponsor; my brother",
+    }
 
 
 @transaction.atomic

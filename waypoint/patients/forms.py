@@ -127,6 +127,10 @@ class DischargeForm(forms.Form):
     reason = forms.ChoiceField(choices=[("", "— choose —"), *Episode.DischargeReason.choices])
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
+    def __init__(self, *args, episode=None, **kwargs):
+        self.episode = episode  # the parts other areas add (transition_checks.DISCHARGE_FORMS) read it
+        super().__init__(*args, **kwargs)
+
 
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, label="Name, MRN or birth date", max_length=queries.SEARCH_MAX_LENGTH)

@@ -503,8 +503,17 @@ def transfer(
 
 
 @transaction.atomic
-def discharge(*, acting_user: User, episode: Episode, discharged_at: datetime, reason: str, note: str = "") -> Episode:
-    """Close the episode and its open level-of-care stay."""
+def discharge(
+    *,
+    acting_user: User,
+    episode: Episode,
+    discharged_at: datetime,
+    reason: str,
+    note: str = "",
+    plan: dict[str, Any] | None = None,
+) -> Episode:
+    """Close the episode and its open level-of-care stay. `plan` holds the fields of the parts other areas record
+    with every discharge (`transition_checks.DISCHARGE_PARTS`, e.g. the continuing-care plan), in this transaction."""
     require(acting_user, episode.program_id, EPISODE_MANAGE)
     episode = _open_episode(episode)
     if reason not in Episode.DischargeReason.values:
@@ -526,6 +535,7 @@ def discharge(*, acting_user: User, episode: Episode, discharged_at: datetime, r
     episode.discharge_note = note
     episode.discharged_by = acting_user
     episode.save(update_fields=["discharged_at", "discharge_reason", "discharge_note", "discharged_by"])
+    transition_checks.record_discharge_parts(acting_user, episode, plan)
     write_timeline(
         episode.patient,
         "discharged",

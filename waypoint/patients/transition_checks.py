@@ -19,3 +19,17 @@ def run(episode, kind: str) -> None:
             errors.setdefault(field, []).append(message)
     if errors:
         raise ValidationError(errors)
+
+
+# Parts of a discharge that other areas record in the discharge's own transaction (e.g. the continuing-care plan).
+# Each is a function `(acting_user, episode, details) -> None`, called once the episode is closed, with the
+# `details` given to the discharge (None: none given); it raises ValidationError keyed by its fields to refuse the
+# discharge, and nothing of it is saved.
+DISCHARGE_PARTS: list[Callable] = []
+# Form classes whose fields the discharge page shows under its own; their cleaned data are the `details`.
+DISCHARGE_FORMS: list[type] = []
+
+
+def record_discharge_parts(acting_user, episode, details) -> None:
+    for part in DISCHARGE_PARTS:
+        part(acting_user, episode, details)

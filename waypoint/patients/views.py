@@ -13,7 +13,7 @@ from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, PAT
 from waypoint.web.errors import StaleVersion
 from waypoint.web.query import query_parameters
 
-from . import chart_sections, progress_sections, queries, services
+from . import chart_sections, progress_sections, queries, services, transition_checks
 from .access import access_patient, access_record, has_permission, require, visible_patients
 from .forms import AdmitForm, CensusRangeForm, DischargeForm, PatientForm, SearchForm, TransferForm
 from .models import Episode, LevelOfCareStay, Patient
@@ -159,7 +159,9 @@ def _episode_form(request, pk, form_class, *, episode_id=None):
     episode = None
     if episode_id is not None:
         episode = access_record(patient, Episode, episode_id)
-    kwargs = {} if form_class is DischargeForm else {"program": patient.program}
+    kwargs = {"episode": episode} if form_class is DischargeForm else {"program": patient.program}
+    if form_class is DischargeForm and transition_checks.DISCHARGE_FORMS:  # the parts other areas record with it
+        form_class = type("DischargeForm", (*transition_checks.DISCHARGE_FORMS, DischargeForm), {})
     if form_class is TransferForm:
         kwargs["placements"] = patient.placements.order_by("-at", "-id")[:50]
     return patient, episode, form_class(request.POST or None, **kwargs)
@@ -243,6 +245,7 @@ def episode_discharge(request, pk, episode_id):
                 discharged_at=data["discharged_at"],
                 reason=data["reason"],
                 note=data["note"],
+                plan={k: v for k, v in data.items() if k not in DischargeForm.base_fields} or None,
             )
         except ValidationError as error:
             add_errors(form, error)

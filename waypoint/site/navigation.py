@@ -31,6 +31,7 @@ GROUPS: tuple[tuple[str, tuple[Link, ...]], ...] = (
             Link("Patients", "patients:list", roles.CHART_READ),
             Link("Withdrawal board", "withdrawal:board", roles.CHART_READ),
             Link("Follow-ups", "screening:worklist", roles.CHART_READ),
+            Link("After discharge", "aftercare:work-list", roles.CHART_READ),
             Link("Schedule", "treatment:schedule", roles.CHART_READ),
             Link("Plan reviews", "treatment:due", roles.CHART_READ),
             Link("Dosing window", "dispensing:queue", roles.MOUD_ADMINISTER),

@@ -23,7 +23,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from conftest import patient_fields
+from conftest import continuing_care_plan, patient_fields
 from waypoint.accounts import program_settings
 from waypoint.drug_screens import services as screens
 from waypoint.medication import services as medication
@@ -61,7 +61,13 @@ def data(program, team, nurse, prescriber):
         for day, code in moves:
             patients.transfer(acting_user=nurse, episode=episode, at=at(day), level_code=code, reason="planned")
         if discharge is not None:
-            patients.discharge(acting_user=nurse, episode=episode, discharged_at=at(discharge[0]), reason=discharge[1])
+            patients.discharge(
+                acting_user=nurse,
+                episode=episode,
+                discharged_at=at(discharge[0]),
+                reason=discharge[1],
+                plan=continuing_care_plan(offered="Outpatient follow-up"),
+            )
         made[name] = patient
         return patient
 

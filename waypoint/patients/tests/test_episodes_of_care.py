@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import continuing_care_plan
 from waypoint.patients.models import Episode, LevelOfCareStay, TimelineEntry
 from waypoint.privacy.models import AuditEvent
 
@@ -99,7 +100,11 @@ def test_a_transfer_before_the_current_stay_began_is_refused(api, nurse, patient
 
 def test_discharge_closes_the_episode_and_its_stay(api, nurse, patient, admitted):
     url = f"{episodes_url(patient)}{admitted.pk}/discharge/"
-    response = api(nurse).post(url, {"discharged_at": iso(), "reason": "completed"}, format="json")
+    response = api(nurse).post(
+        url,
+        {"discharged_at": iso(), "reason": "completed", "continuing_care_plan": continuing_care_plan()},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     admitted.refresh_from_db()
     assert admitted.discharged_at is not None and admitted.discharge_reason == "completed"
@@ -125,8 +130,21 @@ def test_a_discharge_reason_outside_the_list_is_refused(api, nurse, patient, adm
 
 def test_discharging_twice_is_refused(api, nurse, patient, admitted):
     url = f"{episodes_url(patient)}{admitted.pk}/discharge/"
-    assert api(nurse).post(url, {"discharged_at": iso(), "reason": "completed"}, format="json").status_code == 200
-    again = api(nurse).post(url, {"discharged_at": iso(), "reason": "completed"}, format="json")
+    assert (
+        api(nurse)
+        .post(
+            url,
+            {"discharged_at": iso(), "reason": "completed", "continuing_care_plan": continuing_care_plan()},
+            format="json",
+        )
+        .status_code
+        == 200
+    )
+    again = api(nurse).post(
+        url,
+        {"discharged_at": iso(), "reason": "completed", "continuing_care_plan": continuing_care_plan()},
+        format="json",
+    )
     assert again.status_code == 400
     assert "episode" in again.json()
 
@@ -134,7 +152,11 @@ def test_discharging_twice_is_refused(api, nurse, patient, admitted):
 def test_readmission_after_discharge_opens_a_new_episode(api, nurse, patient, admitted):
     api(nurse).post(
         f"{episodes_url(patient)}{admitted.pk}/discharge/",
-        {"discharged_at": iso(-timedelta(hours=5)), "reason": "left_against_advice"},
+        {
+            "discharged_at": iso(-timedelta(hours=5)),
+            "reason": "left_against_advice",
+            "continuing_care_plan": {"offered": "Outpatient care here; declined"},
+        },
         format="json",
     )
     response = api(nurse).post(episodes_url(patient), {"admitted_at": iso(), "level_of_care": "3.7-WM"}, format="json")
@@ -145,7 +167,11 @@ def test_readmission_after_discharge_opens_a_new_episode(api, nurse, patient, ad
 def test_readmission_overlapping_the_last_episode_is_refused(api, nurse, patient, admitted):
     api(nurse).post(
         f"{episodes_url(patient)}{admitted.pk}/discharge/",
-        {"discharged_at": iso(-timedelta(hours=5)), "reason": "completed"},
+        {
+            "discharged_at": iso(-timedelta(hours=5)),
+            "reason": "completed",
+            "continuing_care_plan": continuing_care_plan(),
+        },
         format="json",
     )
     response = api(nurse).post(

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import naloxone_and_education
+from conftest import continuing_care_plan, naloxone_and_education
 from waypoint.patients import services
 from waypoint.patients.models import Episode, LevelOfCareStay
 from waypoint.placements import referrals
@@ -27,7 +27,11 @@ def past_episode(nurse, patient, start_days_ago, end_days_ago, level="3.5"):
     )
     naloxone_and_education(patient, nurse, now - start_days_ago * DAY + timedelta(hours=1))
     return services.discharge(
-        acting_user=nurse, episode=episode, discharged_at=now - end_days_ago * DAY, reason="completed"
+        acting_user=nurse,
+        episode=episode,
+        discharged_at=now - end_days_ago * DAY,
+        reason="completed",
+        plan=continuing_care_plan(),
     )
 
 
@@ -97,7 +101,11 @@ def test_a_discharge_before_the_current_stay_began_is_refused_naming_discharged_
     )
     response = api(nurse).post(
         f"{episodes_url(patient)}{admitted.pk}/discharge/",
-        {"discharged_at": (timezone.now() - 2 * DAY).isoformat(), "reason": "completed"},
+        {
+            "discharged_at": (timezone.now() - 2 * DAY).isoformat(),
+            "reason": "completed",
+            "continuing_care_plan": continuing_care_plan(),
+        },
         format="json",
     )
     assert response.status_code == 400 and list(response.json()) == ["discharged_at"]

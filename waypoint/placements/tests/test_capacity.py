@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from conftest import make_user, naloxone_and_education, patient_fields
+from conftest import continuing_care_plan, make_user, naloxone_and_education, patient_fields
 from waypoint.accounts.models import ProgramLevel
 from waypoint.accounts.roles import Role
 from waypoint.patients import services
@@ -118,7 +118,11 @@ def test_a_backdated_admission_into_a_bed_freed_since_is_allowed(nurse, patient,
     )
     naloxone_and_education(other, nurse, timezone.now() - timedelta(days=8))
     services.discharge(
-        acting_user=nurse, episode=episode, discharged_at=timezone.now() - timedelta(days=6), reason="completed"
+        acting_user=nurse,
+        episode=episode,
+        discharged_at=timezone.now() - timedelta(days=6),
+        reason="completed",
+        plan=continuing_care_plan(),
     )
     services.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=5), level_code="3.5")
     assert patient.episodes.count() == 1

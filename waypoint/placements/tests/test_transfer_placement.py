@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import patient_fields
+from conftest import continuing_care_plan, patient_fields
 from waypoint.patients import services as patients
 from waypoint.patients.models import TimelineEntry
 from waypoint.placements import services
@@ -92,7 +92,13 @@ def test_a_placement_from_an_earlier_episode_is_not_the_latest(nurse, patient):
     first = patients.admit(acting_user=nurse, patient=patient, admitted_at=now - 30 * 24 * HOUR, level_code="3.5")
     naloxone_and_education(patient, nurse, now - 29 * 24 * HOUR)
     place(nurse, patient, RESIDENTIAL, 28 * 24)
-    patients.discharge(acting_user=nurse, episode=first, discharged_at=now - 20 * 24 * HOUR, reason="completed")
+    patients.discharge(
+        acting_user=nurse,
+        episode=first,
+        discharged_at=now - 20 * 24 * HOUR,
+        reason="completed",
+        plan=continuing_care_plan(),
+    )
     second = patients.admit(acting_user=nurse, patient=patient, admitted_at=now - 3 * 24 * HOUR, level_code="3.7-WM")
     naloxone_and_education(patient, nurse, now - 2 * 24 * HOUR)
     stay = patients.transfer(acting_user=nurse, episode=second, at=now - HOUR, level_code="2.1", reason="Step-down")

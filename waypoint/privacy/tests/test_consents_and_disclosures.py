@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from conftest import make_user, naloxone_and_education
+from conftest import continuing_care_plan, make_user, naloxone_and_education
 from waypoint.accounts.roles import Role
 from waypoint.patients import services as patients
 from waypoint.privacy import services
@@ -164,7 +164,13 @@ def test_end_of_treatment_expires_the_consent_at_discharge(nurse, patient, conse
     )
     assert consent.is_active()
     naloxone_and_education(patient, nurse, timezone.now() - timedelta(hours=4))
-    patients.discharge(acting_user=nurse, episode=episode, discharged_at=timezone.now(), reason="completed")
+    patients.discharge(
+        acting_user=nurse,
+        episode=episode,
+        discharged_at=timezone.now(),
+        reason="completed",
+        plan=continuing_care_plan(),
+    )
     assert not Consent.objects.get(pk=consent.pk).is_active()
 
 
