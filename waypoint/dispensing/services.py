@@ -3,17 +3,19 @@ ValidationError keyed by the field or rule (`order`, `hold`, `already_given`, `d
 `basis`, `quantity`, `witness`, `second_counter`, `investigation_note`, ...) and is itself audited (outcome denied,
 the rule in the detail); nothing of a refused change is saved."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import NoReturn
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import MOUD_ADMINISTER, MOUD_ORDER, STOCK_SIGN_OFF
 from waypoint.audit import trail as audit
 from waypoint.audit.models import AuditEvent
@@ -41,17 +43,17 @@ CRITERIA = {
 }
 
 
-def _when(at: datetime, program=None) -> str:
+def _when(at: datetime, program: Program | None = None) -> str:
     """A time in the program's time zone (the current one when no program is given)."""
     local = at.astimezone(ZoneInfo(program.time_zone)) if program is not None else timezone.localtime(at)
     return f"{local:%Y-%m-%d %H:%M}"
 
 
-def program_day(program, at: datetime) -> date:
+def program_day(program: Program, at: datetime) -> date:
     return at.astimezone(ZoneInfo(program.time_zone)).date()
 
 
-def day_bounds(program, day: date) -> tuple[datetime, datetime]:
+def day_bounds(program: Program, day: date) -> tuple[datetime, datetime]:
     zone = ZoneInfo(program.time_zone)
     start = datetime.combine(day, time.min, tzinfo=zone)
     return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
@@ -64,7 +66,7 @@ def _cents(value: Decimal) -> bool:
     return value == value.quantize(CENT)
 
 
-def _amount(value, field: str, errors: dict) -> Decimal | None:
+def _amount(value: Any, field: str, errors: dict[str, str]) -> Decimal | None:
     try:
         amount = Decimal(str(value)) if value not in (None, "") and not isinstance(value, bool) else None
     except (InvalidOperation, ValueError):
@@ -75,7 +77,15 @@ def _amount(value, field: str, errors: dict) -> Decimal | None:
     return amount
 
 
-def _refuse(acting_user, action: str, errors: dict, *, patient=None, program=None, obj=None) -> NoReturn:
+def _refuse(
+    acting_user: User,
+    action: str,
+    errors: dict[str, str],
+    *,
+    patient: Patient | None = None,
+    program: Program | None = None,
+    obj: Any = None,
+) -> NoReturn:
     """Audit the refusal (in its own transaction: the refused change itself saves nothing) and raise it."""
     rule = next(iter(errors))
     with transaction.atomic():
@@ -94,7 +104,7 @@ def _refuse(acting_user, action: str, errors: dict, *, patient=None, program=Non
 # --- the queue ---------------------------------------------------------------------------------------------
 
 
-def dosing_orders(patients, at: datetime) -> dict[int, MedicationOrder]:
+def dosing_orders(patients: Iterable[int], at: datetime) -> dict[int, MedicationOrder]:
     """Each patient's order in force at `at` that the window doses (the newest if several)."""
     found: dict[int, MedicationOrder] = {}
     for order in (
@@ -104,7 +114,7 @@ def dosing_orders(patients, at: datetime) -> dict[int, MedicationOrder]:
     return found
 
 
-def given_on(patient_ids, program, day: date) -> dict[int, list[Administration]]:
+def given_on(patient_ids: Iterable[int], program: Program, day: date) -> dict[int, list[Administration]]:
     start, end = day_bounds(program, day)
     found: dict[int, list[Administration]] = {}
     for dose in (
@@ -117,7 +127,7 @@ def given_on(patient_ids, program, day: date) -> dict[int, list[Administration]]
     return found
 
 
-def active_holds(patient_ids) -> dict[int, list[Hold]]:
+def active_holds(patient_ids: Iterable[int]) -> dict[int, list[Hold]]:
     found: dict[int, list[Hold]] = {}
     for hold in Hold.objects.filter(patient_id__in=list(patient_ids), lifted_at__isnull=True).select_related("set_by"):
         found.setdefault(hold.patient_id, []).append(hold)
@@ -128,8 +138,8 @@ def active_holds(patient_ids) -> dict[int, list[Hold]]:
 class QueueRow:
     patient: Patient
     order: MedicationOrder
-    given: list
-    holds: list
+    given: list[Administration]
+    holds: list[Hold]
     take_home_today: bool
 
     @property
@@ -153,7 +163,9 @@ class QueueRow:
         return self.status not in ("Dosed", "Take-home today")
 
 
-def queue(patients, program, at: datetime | None = None, search: str = "") -> list[QueueRow]:
+def queue(
+    patients: QuerySet[Patient], program: Program, at: datetime | None = None, search: str = ""
+) -> list[QueueRow]:
     """The patients due today (an order in force), with what the window needs to see, in a fixed number of queries.
     `patients`: the user's visible patients of the program."""
     at = at or timezone.now()
@@ -166,8 +178,8 @@ def queue(patients, program, at: datetime | None = None, search: str = "") -> li
             patients = patients.filter(
                 Q(mrn__icontains=word) | Q(given_name__icontains=word) | Q(family_name__icontains=word)
             )
-    patients = list(patients.filter(program=program).order_by("family_name", "given_name", "pk"))
-    ids = [p.pk for p in patients]
+    listed = list(patients.filter(program=program).order_by("family_name", "given_name", "pk"))
+    ids = [p.pk for p in listed]
     orders = dosing_orders(ids, at)
     today = program_day(program, at)
     given = given_on(orders, program, today)
@@ -177,7 +189,7 @@ def queue(patients, program, at: datetime | None = None, search: str = "") -> li
     )
     return [
         QueueRow(p, orders[p.pk], given.get(p.pk, []), holds.get(p.pk, []), p.pk in take_home)
-        for p in patients
+        for p in listed
         if p.pk in orders
     ]
 
@@ -238,11 +250,11 @@ def hold_message(hold: Hold) -> str:
 
 
 @transaction.atomic
-def set_hold(*, acting_user, patient: Patient, kind: str, reason: str) -> Hold:
+def set_hold(*, acting_user: User, patient: Patient, kind: str, reason: str) -> Hold:
     """A nurse or prescriber puts a clinical or administrative hold on the patient's doses (e.g. a positive breath
     alcohol at the window), with the reason."""
     require(acting_user, patient.program_id, MOUD_ADMINISTER)
-    errors = {}
+    errors: dict[str, str] = {}
     if kind not in (Hold.Kind.CLINICAL, Hold.Kind.ADMINISTRATIVE):
         errors["kind"] = "Choose a clinical or an administrative hold."
     if not (reason or "").strip():
@@ -258,7 +270,7 @@ def set_hold(*, acting_user, patient: Patient, kind: str, reason: str) -> Hold:
     return hold
 
 
-def lift_hold(*, acting_user, hold: Hold, note: str) -> Hold:
+def lift_hold(*, acting_user: User, hold: Hold, note: str) -> Hold:
     """Lift a hold: a clinical or missed-dose hold by a prescriber after reassessment, an administrative one by a
     nurse or prescriber; with a note. A refusal is audited."""
     needed = MOUD_ADMINISTER if hold.kind == Hold.Kind.ADMINISTRATIVE else MOUD_ORDER
@@ -273,7 +285,7 @@ def lift_hold(*, acting_user, hold: Hold, note: str) -> Hold:
                 detail={"rule": "permission"},
             )
         raise PermissionDenied(hold.how_to_lift)
-    errors = {}
+    errors: dict[str, str] = {}
     if hold.lifted_at is not None:
         errors["hold"] = f"This hold was already lifted by {hold.lifted_by} at {_when(hold.lifted_at, hold.program)}."
     elif not (note or "").strip():
@@ -284,7 +296,7 @@ def lift_hold(*, acting_user, hold: Hold, note: str) -> Hold:
 
 
 @transaction.atomic
-def _lift(acting_user, hold: Hold, note: str) -> Hold:
+def _lift(acting_user: User, hold: Hold, note: str) -> Hold:
     hold = Hold.objects.select_for_update().get(pk=hold.pk)
     hold.lifted_at, hold.lifted_by, hold.lift_note = timezone.now(), acting_user, note
     hold.save(update_fields=["lifted_at", "lifted_by", "lift_note"])
@@ -303,7 +315,9 @@ def _short(lot: StockLot, amount: Decimal) -> str:
     return f"Lot {lot.lot_number} holds {held} mg, less than {catalog.dose_text(amount)} mg."
 
 
-def _lot(lot: StockLot | None, program_id: int, medication_code: str, amount: Decimal | None, errors: dict):
+def _lot(
+    lot: StockLot | None, program_id: int, medication_code: str, amount: Decimal | None, errors: dict[str, str]
+) -> None:
     if lot is None or lot.program_id != program_id:
         errors["lot"] = "Choose the stock lot the dose is poured from."
     elif lot.medication != medication_code:
@@ -316,11 +330,11 @@ def _lot(lot: StockLot | None, program_id: int, medication_code: str, amount: De
 
 
 def check_dose(
-    patient: Patient, amount, at: datetime, lot: StockLot | None = None
-) -> tuple[dict, MedicationOrder | None]:
+    patient: Patient, amount: Any, at: datetime, lot: StockLot | None = None
+) -> tuple[dict[str, str], MedicationOrder | None]:
     """The window's checks, in the order the nurse needs them: an order, a hold, a missed-dose hold, today's dose
     (or split part) already given, the amount against the order, the lot."""
-    errors: dict = {}
+    errors: dict[str, str] = {}
     order = dosing_orders([patient.pk], at).get(patient.pk)
     if order is None:
         errors["order"] = (
@@ -358,7 +372,9 @@ def check_dose(
     return errors, order
 
 
-def dispense(*, acting_user, patient: Patient, amount, lot: StockLot | None, at: datetime | None = None):
+def dispense(
+    *, acting_user: User, patient: Patient, amount: Any, lot: StockLot | None, at: datetime | None = None
+) -> Administration:
     """Give the observed dose at the window: the medication app's administration record (its own checks: ceilings,
     frequency, induction COWS), the lot and split part, and the ledger's outflow, in one transaction. Refused with
     the rule named, audited: see `check_dose`."""
@@ -384,12 +400,20 @@ def dispense(*, acting_user, patient: Patient, amount, lot: StockLot | None, at:
 
 
 @transaction.atomic
-def _dispense(acting_user, patient, order, amount, lot, at):
+def _dispense(
+    acting_user: User,
+    patient: Patient,
+    order: MedicationOrder | None,
+    amount: Decimal,
+    lot: StockLot | None,
+    at: datetime,
+) -> Administration:
     # sanctioned (not visible_patients): locks the row of a patient the caller found, serialising two windows
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     errors, order = check_dose(patient, amount, at, lot)  # again, under the lock
     if errors:
         raise ValidationError(errors)
+    assert order is not None and lot is not None  # check_dose names a missing order or lot
     given = len(given_on([patient.pk], patient.program, program_day(patient.program, at)).get(patient.pk, []))
     record = medication.record_administration(
         acting_user=acting_user, patient=patient, order=order, status="given", dose=amount, at=at
@@ -420,12 +444,20 @@ def _dispense(acting_user, patient, order, amount, lot, at):
 # --- take-home doses ---------------------------------------------------------------------------------------
 
 
-def sign_take_home_decision(*, acting_user, patient: Patient, days, criteria: dict, basis: str, at=None):
+def sign_take_home_decision(
+    *,
+    acting_user: User,
+    patient: Patient,
+    days: Any,
+    criteria: dict[str, Any],
+    basis: str,
+    at: datetime | None = None,
+) -> TakeHomeDecision:
     """The practitioner's take-home decision: every federal criterion answered, the basis, and no more days than
     the program's tier allows on this day of treatment (never above the federal ceiling). Refusals audited."""
     require(acting_user, patient.program_id, MOUD_ORDER)
     at = at or timezone.now()
-    errors: dict = {}
+    errors: dict[str, str] = {}
     try:
         count = int(days)
         if isinstance(days, bool) or str(count) != str(days).strip() or count < 0:
@@ -474,13 +506,15 @@ def sign_take_home_decision(*, acting_user, patient: Patient, days, criteria: di
     return decision
 
 
-def issue_bottles(*, acting_user, patient: Patient, days: list[date], lot: StockLot | None) -> list[TakeHomeBottle]:
+def issue_bottles(
+    *, acting_user: User, patient: Patient, days: list[date], lot: StockLot | None
+) -> list[TakeHomeBottle]:
     """One labelled bottle of the ordered dose per day to take, each an outflow of the lot. Refused: no signed
     decision, more days than it allows, a day already covered or already dosed, a day not after today, a hold, the
     checks of an order and a lot."""
     require(acting_user, patient.program_id, MOUD_ADMINISTER)
     now = timezone.now()
-    errors: dict = {}
+    errors: dict[str, str] = {}
     program = patient.program
     today = program_day(program, now)
     order = dosing_orders([patient.pk], now).get(patient.pk)
@@ -551,7 +585,7 @@ def issue_bottles(*, acting_user, patient: Patient, days: list[date], lot: Stock
 
 
 @transaction.atomic
-def return_bottle(*, acting_user, bottle: TakeHomeBottle, empty: bool, note: str = "") -> TakeHomeBottle:
+def return_bottle(*, acting_user: User, bottle: TakeHomeBottle, empty: bool, note: str = "") -> TakeHomeBottle:
     """A returned bottle is checked in: empty or not (what was in it, in the note)."""
     require(acting_user, bottle.program_id, MOUD_ADMINISTER)
     bottle = TakeHomeBottle.objects.select_for_update().get(pk=bottle.pk)
@@ -586,17 +620,17 @@ def balance(lot: StockLot) -> Decimal:
 @transaction.atomic
 def receive_stock(
     *,
-    acting_user,
-    program,
+    acting_user: User,
+    program: Program,
     medication_code: str,
     strength: str,
     lot_number: str,
-    quantity_mg,
-    expires_on=None,
+    quantity_mg: Any,
+    expires_on: date | None = None,
     note: str = "",
 ) -> LedgerEntry:
     require(acting_user, program.pk, MOUD_ADMINISTER)
-    errors: dict = {}
+    errors: dict[str, str] = {}
     if medication_code not in catalog.MEDICATIONS:
         errors["medication"] = f"Choose one of: {', '.join(catalog.MEDICATIONS)}."
     if not (strength or "").strip():
@@ -623,18 +657,26 @@ def receive_stock(
     return entry
 
 
-def _second_user(other, acting_user, program_id: int) -> bool:
+def _second_user(other: User | None, acting_user: User, program_id: int) -> bool:
     return other is not None and other.pk != acting_user.pk and has_permission(other, program_id, MOUD_ADMINISTER)
 
 
 WITNESSED = (LedgerEntry.Kind.WASTE, LedgerEntry.Kind.SPILL)
 
 
-def record_outflow(*, acting_user, lot: StockLot, kind: str, quantity_mg, witness=None, note: str = ""):
+def record_outflow(
+    *,
+    acting_user: User,
+    lot: StockLot,
+    kind: str,
+    quantity_mg: Any,
+    witness: User | None = None,
+    note: str = "",
+) -> LedgerEntry:
     """Waste or spill (witnessed by a second user who may dispense), transfer out, or a downward adjustment (with
     the reason); never more than the lot holds. Refusals audited."""
     require(acting_user, lot.program_id, MOUD_ADMINISTER)
-    errors: dict = {}
+    errors: dict[str, str] = {}
     allowed = (*WITNESSED, LedgerEntry.Kind.TRANSFER, LedgerEntry.Kind.ADJUSTMENT)
     if kind not in allowed:
         errors["kind"] = "Choose waste, spill, transfer or adjustment."
@@ -668,11 +710,18 @@ def record_outflow(*, acting_user, lot: StockLot, kind: str, quantity_mg, witnes
     return entry
 
 
-def record_count(*, acting_user, lot: StockLot, counted_mg, second_counter, investigation_note: str = "") -> StockCount:
+def record_count(
+    *,
+    acting_user: User,
+    lot: StockLot,
+    counted_mg: Any,
+    second_counter: User | None,
+    investigation_note: str = "",
+) -> StockCount:
     """A blind count by two users: the expected balance is taken here, after they counted; a discrepancy needs an
     investigation note (and later the director's sign-off). Refusals audited."""
     require(acting_user, lot.program_id, MOUD_ADMINISTER)
-    errors: dict = {}
+    errors: dict[str, str] = {}
     try:
         counted = Decimal(str(counted_mg))
         if not counted.is_finite() or counted < 0 or not _cents(counted):
@@ -689,7 +738,7 @@ def record_count(*, acting_user, lot: StockLot, counted_mg, second_counter, inve
         )
     if errors:
         _refuse(acting_user, "dispensing.count", errors, program=lot.program, obj=lot)
-    assert counted is not None
+    assert counted is not None and second_counter is not None  # else refused above
     with transaction.atomic():
         count = StockCount.objects.create(
             program_id=lot.program_id,
@@ -711,7 +760,7 @@ def record_count(*, acting_user, lot: StockLot, counted_mg, second_counter, inve
 
 
 @transaction.atomic
-def sign_off_count(*, acting_user, count: StockCount) -> StockCount:
+def sign_off_count(*, acting_user: User, count: StockCount) -> StockCount:
     require(acting_user, count.program_id, STOCK_SIGN_OFF)
     count = StockCount.objects.select_for_update().get(pk=count.pk)
     if count.signed_off_at is not None:
