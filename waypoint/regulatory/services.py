@@ -5,25 +5,31 @@ Facts: ../shared/reference/privacy-rules.md (42 CFR 2.31, 2.33, 2.16; 45 CFR 164
 
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet, TextChoices
 from django.utils import timezone
 
+from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import PRIVACY_REPORTS
 from waypoint.audit import trail as audit
 from waypoint.audit.models import AuditEvent
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
 from waypoint.privacy import services as privacy
-from waypoint.privacy.models import Consent, InformationKind, Purpose
+from waypoint.privacy.models import TPO_PURPOSES, Consent, InformationKind, Purpose
 from waypoint.privacy.settings import REDISCLOSURE_STATEMENT
 
 from . import settings as policy
 from .models import Breach, BreachNotice, ConsentSignature, ConsentText, text_hash
+
+if TYPE_CHECKING:
+    from waypoint.withdrawal.models import KioskSession
 
 DENIED = AuditEvent.Outcome.DENIED
 
@@ -51,7 +57,7 @@ TPO_BODY = (
 )
 
 
-def tpo_terms(program) -> dict:
+def tpo_terms(program: Program) -> dict[str, Any]:
     """The 2024 single consent for all future treatment, payment and health care operations (42 CFR 2.33)."""
     return {
         "disclosing_party": program.name,
@@ -68,23 +74,24 @@ def tpo_terms(program) -> dict:
     }
 
 
-def _words(choices, values) -> str:
+def _words(choices: type[TextChoices], values: Iterable[str]) -> str:
     labels = dict(choices.choices)
     return "; ".join(str(labels.get(value, value)) for value in values)
 
 
-def _expiry_words(terms) -> str:
+def _expiry_words(terms: dict[str, Any]) -> str:
     match terms["expiry"]:
         case Consent.Expiry.DATE:
             return f"{terms['valid_days']} days after the date you sign it."
         case Consent.Expiry.END_OF_TREATMENT:
             return "The end of your treatment at this program."
         case Consent.Expiry.EVENT:
-            return terms["expiry_event"]
+            event: str = terms["expiry_event"]
+            return event
     return "None: it lasts until you revoke it in writing."
 
 
-def render_full_text(title: str, body: str, terms: dict) -> str:
+def render_full_text(title: str, body: str, terms: dict[str, Any]) -> str:
     """The exact text the signer reads, and what its hash covers: the explanation and every 2.31 element."""
     recipients = "\n".join(f"- {r}" for r in terms["recipients"])
     purposes = _words(Purpose, terms["purposes"])
@@ -110,16 +117,16 @@ def render_full_text(title: str, body: str, terms: dict) -> str:
         "writing (a signed note given or sent to the program). Revoking stops future sharing; it cannot undo "
         "sharing already done under this consent.",
     ]
-    if set(terms["purposes"]) <= set(privacy.TPO_PURPOSES):
+    if set(terms["purposes"]) <= set(TPO_PURPOSES):
         lines.append(f"Redisclosure: {REDISCLOSURE_STATEMENT}")
     return "\n".join(lines)
 
 
-def _terms_errors(terms: dict) -> dict[str, str]:
+def _terms_errors(terms: dict[str, Any]) -> dict[str, str]:
     """The 2.31 checks of privacy.services, applied to the text's terms (with a placeholder signer and date)."""
     data = {k: v for k, v in terms.items() if k != "valid_days"}
     expiry = terms.get("expiry")
-    errors = {}
+    errors: dict[str, str] = {}
     if expiry == Consent.Expiry.DATE:
         days = terms.get("valid_days")
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3660:
@@ -129,9 +136,9 @@ def _terms_errors(terms: dict) -> dict[str, str]:
     return privacy._consent_errors(data) | errors
 
 
-def _check_text(title: str, body: str, terms: dict) -> dict:
+def _check_text(title: str, body: str, terms: dict[str, Any]) -> dict[str, Any]:
     unknown = set(terms) - set(TERM_FIELDS)
-    terms = {
+    defaults: dict[str, Any] = {
         "disclosing_party": "",
         "information": [],
         "information_description": "",
@@ -142,7 +149,8 @@ def _check_text(title: str, body: str, terms: dict) -> dict:
         "expiry": "",
         "valid_days": None,
         "expiry_event": "",
-    } | terms
+    }
+    terms = defaults | terms
     errors = {name: "Unknown field." for name in unknown} | _terms_errors(terms)
     if not title.strip():
         errors["title"] = "Give the consent a title."
@@ -154,7 +162,18 @@ def _check_text(title: str, body: str, terms: dict) -> dict:
     return terms
 
 
-def _save_text(acting_user, program, *, series, version, kind, title, body, terms, note="") -> ConsentText:
+def _save_text(
+    acting_user: User,
+    program: Program,
+    *,
+    series: str,
+    version: int,
+    kind: str,
+    title: str,
+    body: str,
+    terms: dict[str, Any],
+    note: str = "",
+) -> ConsentText:
     full_text = render_full_text(title.strip(), body, terms)
     text = ConsentText.objects.create(
         program=program,
@@ -174,19 +193,21 @@ def _save_text(acting_user, program, *, series, version, kind, title, body, term
 
 
 @transaction.atomic
-def create_consent_text(*, acting_user, program, kind: str, title: str, body: str, terms: dict) -> ConsentText:
+def create_consent_text(
+    *, acting_user: User, program: Program, kind: str, title: str, body: str, terms: dict[str, Any]
+) -> ConsentText:
     require(acting_user, program.pk, PRIVACY_REPORTS)
     if kind not in ConsentText.Kind.values:
         raise ValidationError({"kind": "Choose the kind of consent."})
     terms = _check_text(title, body, terms)
-    if kind == ConsentText.Kind.TPO and not set(terms["purposes"]) <= set(privacy.TPO_PURPOSES):
+    if kind == ConsentText.Kind.TPO and not set(terms["purposes"]) <= set(TPO_PURPOSES):
         raise ValidationError({"purposes": "The single TPO consent covers treatment, payment and operations only."})
     return _save_text(
         acting_user, program, series=secrets.token_hex(8), version=1, kind=kind, title=title, body=body, terms=terms
     )
 
 
-def start_tpo_text(*, acting_user, program) -> ConsentText:
+def start_tpo_text(*, acting_user: User, program: Program) -> ConsentText:
     """The program's single TPO consent from the 2024 default wording (the privacy officer may revise it)."""
     return create_consent_text(
         acting_user=acting_user,
@@ -199,7 +220,9 @@ def start_tpo_text(*, acting_user, program) -> ConsentText:
 
 
 @transaction.atomic
-def revise_consent_text(*, acting_user, text: ConsentText, title: str, body: str, terms: dict, note: str):
+def revise_consent_text(
+    *, acting_user: User, text: ConsentText, title: str, body: str, terms: dict[str, Any], note: str
+) -> ConsentText:
     """An edited text is a new version with a new hash: consents signed on the old one stay bound to the old
     text, and a patient must sign the new version for it to apply."""
     require(acting_user, text.program_id, PRIVACY_REPORTS)
@@ -225,7 +248,7 @@ def current_version(series: str) -> ConsentText:
     return ConsentText.objects.filter(series=series).order_by("-version")[0]
 
 
-def current_texts(program) -> list[ConsentText]:
+def current_texts(program: Program) -> list[ConsentText]:
     latest = (
         ConsentText.objects.filter(program=program)
         .values("series")
@@ -252,7 +275,7 @@ class SignatureInput:
     representative_authority: str = ""
 
 
-def sign_consent(*, kiosk, signed: SignatureInput) -> Consent:
+def sign_consent(*, kiosk: "KioskSession", signed: SignatureInput) -> Consent:
     """The patient (or a representative) signs a consent text on the kiosk: a Part 2 consent with the text's
     terms, bound to the hash of the exact text shown. A stale text (changed since it was shown) or a missing
     signature is refused, and the refusal recorded."""
@@ -272,7 +295,7 @@ def sign_consent(*, kiosk, signed: SignatureInput) -> Consent:
 
 
 @transaction.atomic
-def _sign(kiosk, signed: SignatureInput) -> Consent:
+def _sign(kiosk: "KioskSession", signed: SignatureInput) -> Consent:
     patient = kiosk.patient
     text = ConsentText.objects.filter(program_id=patient.program_id, pk=signed.text_id).first()
     if text is None:
@@ -282,7 +305,7 @@ def _sign(kiosk, signed: SignatureInput) -> Consent:
             {"text": "This consent form was changed after it was shown. Please read the new version before signing."}
         )
     method = policy.SIGNATURE_METHOD.get(patient.program)
-    errors = {}
+    errors: dict[str, str] = {}
     if signed.method != method:
         errors["method"] = "Sign the way this program asks."
     elif method == ConsentSignature.Method.TYPED:
@@ -351,7 +374,7 @@ class ReviewItem:
     why: str
 
 
-def consents_to_review(program, *, patient: Patient | None = None, on: date | None = None) -> list[ReviewItem]:
+def consents_to_review(program: Program, *, patient: Patient | None = None, on: date | None = None) -> list[ReviewItem]:
     """Active consents expiring within the program's review window, and consents signed on a text that has
     since been revised (a new signature is needed for the new version to apply)."""
     on = on or timezone.localdate(timezone=program.tz)
@@ -390,7 +413,7 @@ LARGE_BREACH = 500  # HHS at the time of the individual notices: 500 or more ind
 MEDIA_OVER = 500  # media: more than 500 residents of one State or jurisdiction
 
 
-def affected_patient_ids(program, *, start: datetime, end: datetime, user_ids=()) -> set[int]:
+def affected_patient_ids(program: Program, *, start: datetime, end: datetime, user_ids: Iterable[int] = ()) -> set[int]:
     """Every patient of the program whose record an audited event touched (read, written or disclosed, with
     success) in [start, end), by these users (none given: by anyone): the list the notices go to."""
     events = AuditEvent.objects.filter(
@@ -401,7 +424,7 @@ def affected_patient_ids(program, *, start: datetime, end: datetime, user_ids=()
     return {pid for pid in events.values_list("patient_id", flat=True).distinct() if pid is not None}
 
 
-def affected_patients(breach: Breach):
+def affected_patients(breach: Breach) -> QuerySet[Patient]:
     ids = affected_patient_ids(
         breach.program,
         start=breach.window_start,
@@ -421,7 +444,7 @@ class Deadlines:
     media_states: list[str]
 
 
-def deadlines(breach: Breach, patients=None) -> Deadlines:
+def deadlines(breach: Breach, patients: Iterable[Patient] | None = None) -> Deadlines:
     patients = list(patients if patients is not None else affected_patients(breach))
     individuals = breach.discovered_on + timedelta(days=NOTICE_DAYS)
     large = len(patients) >= LARGE_BREACH
@@ -439,10 +462,10 @@ BREACH_FIELDS = ("title", "discovered_on", "description", "information_involved"
 
 
 @transaction.atomic
-def record_breach(*, acting_user, program, involved_users=(), **data) -> Breach:
+def record_breach(*, acting_user: User, program: Program, involved_users: Iterable[User] = (), **data: Any) -> Breach:
     require(acting_user, program.pk, PRIVACY_REPORTS)
     unknown = set(data) - set(BREACH_FIELDS)
-    errors = {name: "Unknown field." for name in unknown}
+    errors: dict[str, str] = {name: "Unknown field." for name in unknown}
     for name in ("title", "description", "information_involved"):
         if not str(data.get(name) or "").strip():
             errors[name] = "Required."
@@ -468,9 +491,17 @@ def record_breach(*, acting_user, program, involved_users=(), **data) -> Breach:
 
 
 @transaction.atomic
-def record_notice(*, acting_user, breach: Breach, recipient: str, sent_on, how: str, patient=None) -> BreachNotice:
+def record_notice(
+    *,
+    acting_user: User,
+    breach: Breach,
+    recipient: str,
+    sent_on: date | None,
+    how: str,
+    patient: Patient | None = None,
+) -> BreachNotice:
     require(acting_user, breach.program_id, PRIVACY_REPORTS)
-    errors = {}
+    errors: dict[str, str] = {}
     if recipient not in BreachNotice.Recipient.values:
         errors["recipient"] = "Choose who was notified."
     elif recipient == BreachNotice.Recipient.INDIVIDUAL and (
@@ -485,6 +516,7 @@ def record_notice(*, acting_user, breach: Breach, recipient: str, sent_on, how: 
         errors["how"] = "Say how the notice was sent (e.g. first-class mail)."
     if errors:
         raise ValidationError(errors)
+    assert sent_on is not None  # refused above otherwise
     notice = BreachNotice.objects.create(
         program_id=breach.program_id,
         breach=breach,
@@ -498,14 +530,12 @@ def record_notice(*, acting_user, breach: Breach, recipient: str, sent_on, how: 
     return notice
 
 
-def program_staff(program):
-    from waypoint.accounts.models import User
-
+def program_staff(program: Program) -> QuerySet[User]:
     return User.objects.filter(memberships__program=program).order_by("username")
 
 
 @transaction.atomic
-def record_risk_assessment(*, acting_user, breach: Breach, text: str) -> Breach:
+def record_risk_assessment(*, acting_user: User, breach: Breach, text: str) -> Breach:
     require(acting_user, breach.program_id, PRIVACY_REPORTS)
     if not text.strip():
         raise ValidationError({"risk_assessment": "Write the risk assessment."})
@@ -516,18 +546,18 @@ def record_risk_assessment(*, acting_user, breach: Breach, text: str) -> Breach:
     return breach
 
 
-def unnotified(breach: Breach):
+def unnotified(breach: Breach) -> QuerySet[Patient]:
     noticed = breach.notices.filter(recipient=BreachNotice.Recipient.INDIVIDUAL).values_list("patient_id", flat=True)
     return affected_patients(breach).exclude(pk__in=list(noticed))
 
 
 @transaction.atomic
-def close_breach(*, acting_user, breach: Breach, status: str) -> Breach:
+def close_breach(*, acting_user: User, breach: Breach, status: str) -> Breach:
     """Closed as not a breach (a documented risk assessment shows a low probability of compromise), or closed
     with every affected individual notified."""
     require(acting_user, breach.program_id, PRIVACY_REPORTS)
     breach = Breach.objects.select_for_update().get(pk=breach.pk)
-    errors = {}
+    errors: dict[str, str] = {}
     if breach.status != Breach.Status.OPEN:
         errors["status"] = "This breach is already closed."
     elif status == Breach.Status.NOT_A_BREACH and not breach.risk_assessment:

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from conftest import patient_fields
+from waypoint.audit import trail as audit
 from waypoint.patients import services as patients
-from waypoint.privacy import audit
 from waypoint.privacy.models import AuditEvent
 from waypoint.regulatory import services
 from waypoint.regulatory.models import Breach, BreachNotice
