@@ -67,6 +67,50 @@ def aftercare_follow_up(patient, user, episode, marker):
     )
 
 
+def comfort_dose(patient, user, marker):
+    """A loperamide dose under a comfort-medication order, its note naming the marker (through the ORM; test values,
+    not clinical guidance)."""
+    from decimal import Decimal
+
+    from waypoint.comfort.models import ComfortOrder, Dose, OrderLine, Protocol, ProtocolEntry
+
+    now = timezone.now()
+    protocol, _ = Protocol.objects.get_or_create(
+        program=patient.program, version=1, defaults={"title": "Test", "signed_by": user}
+    )
+    entry, _ = ProtocolEntry.objects.get_or_create(
+        program=patient.program,
+        protocol=protocol,
+        symptom="diarrhea",
+        drug="loperamide",
+        defaults={
+            "route": "oral",
+            "dose_min_mg": Decimal("2"),
+            "dose_max_mg": Decimal("2"),
+            "min_interval_minutes": 120,
+            "max_24h_mg": Decimal("8"),
+            "follow_up_minutes": 60,
+        },
+    )
+    order = ComfortOrder.objects.create(
+        program=patient.program, patient=patient, protocol=protocol, start_at=now - timedelta(days=1), prescriber=user
+    )
+    line = OrderLine.objects.create(program=patient.program, order=order, entry=entry)
+    Dose.objects.create(
+        program=patient.program,
+        patient=patient,
+        line=line,
+        entry=entry,
+        drug="loperamide",
+        symptom="diarrhea",
+        status="given",
+        dose_mg=Decimal("2"),
+        at=now - timedelta(hours=1),
+        given_by=user,
+        note=f"comfort {marker}",
+    )
+
+
 def rich_record(patient, user, marker):
     """Everything the lists show, with `marker` in the free text."""
     now = timezone.now()
@@ -147,6 +191,7 @@ def rich_record(patient, user, marker):
         note=f"event {marker}",
     )
     aftercare_follow_up(patient, user, episode, marker)
+    comfort_dose(patient, user, marker)
     if patient.care_team.name != "Bridge team":  # the waitlist is program-wide: one referral per program
         create_referral(
             acting_user=user,

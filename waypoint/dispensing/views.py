@@ -11,6 +11,7 @@ from waypoint.accounts.roles import MOUD_ADMINISTER, STOCK_SIGN_OFF
 from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
 from waypoint.patients.services import record_read
 from waypoint.patients.views import program_or_403
+from waypoint.web.query import query_parameters
 
 from . import services
 from .forms import CountForm, DoseForm, HoldForm, LiftForm
@@ -23,6 +24,7 @@ def _errors(form, error: ValidationError) -> None:
 
 
 @require_GET
+@query_parameters("q")
 def queue_page(request):
     program = program_or_403(request)
     require(request.user, program.pk, MOUD_ADMINISTER)

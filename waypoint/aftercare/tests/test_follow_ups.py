@@ -177,7 +177,7 @@ def test_the_work_list_page_and_the_contact_form(page, nurse, patient, discharge
     with time_machine.travel(timezone.now() + timedelta(days=7), tick=False):
         client = page(nurse)
         body = client.get(reverse("aftercare:work-list")).content.decode()
-        assert patient.display_name in body and "Day 7 after discharge" in body
+        assert patient.display_name in body and 'Day 7<span class="next-care"> after discharge' in body
         url = reverse("aftercare:contact", args=[patient.pk, follow_up.pk])
         now = timezone.localtime(timezone=NEW_YORK).strftime("%Y-%m-%dT%H:%M")
         response = client.post(url, {"at": now, "method": "phone", "reached": "yes"})
@@ -223,3 +223,17 @@ def test_the_api_answers_404_for_another_programs_follow_up(api, north_nurse, pa
         url, {"at": timezone.now().isoformat(), "method": "text", "reached": False}, format="json"
     )
     assert response.status_code == 404
+
+
+def test_the_after_discharge_record_kinds_render_every_column(nurse, patient, discharged):
+    """The plan and its contacts are disclosed and printed through the records registry (the registry test's full
+    record has no discharge: it leaves these two kinds to this test)."""
+    from waypoint.records.discovery import load
+
+    attempt(nurse, day_7(discharged), note="voicemail")
+    found = load()
+    for key in ("continuing_care_plans", "follow_up_contacts"):
+        kind = found[key]
+        rows = list(kind.rows(patient, nurse))
+        assert len(rows) == 1, key
+        assert list(kind.render(rows[0])) == [column for column, _ in kind.columns], key

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from conftest import naloxone_and_education
+from conftest import continuing_care_plan, naloxone_and_education
 from waypoint.accounts.program_settings import change
 from waypoint.medication import services as medication
 from waypoint.privacy import services as privacy
@@ -151,7 +151,11 @@ def admit_and_discharge(nurse, patient):
     )
     naloxone_and_education(patient, nurse, timezone.now() - timedelta(days=1))
     return patients.discharge(
-        acting_user=nurse, episode=episode, discharged_at=timezone.now() - timedelta(hours=1), reason="completed"
+        acting_user=nurse,
+        episode=episode,
+        discharged_at=timezone.now() - timedelta(hours=1),
+        reason="completed",
+        plan=continuing_care_plan(),
     )
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from conftest import continuing_care_plan
 from waypoint.patients import services as patients
 from waypoint.screening import services
 from waypoint.screening.models import FollowUp
@@ -95,7 +96,13 @@ def test_a_follow_up_is_tracked_to_an_end(patient, nurse):
 def test_the_discharge_is_refused_until_naloxone_and_education_are_recorded(patient, nurse):
     episode = patients.admit(acting_user=nurse, patient=patient, admitted_at=ago(days=3), level_code="3.7-WM")
     with pytest.raises(ValidationError) as caught:
-        patients.discharge(acting_user=nurse, episode=episode, discharged_at=ago(minutes=1), reason="completed")
+        patients.discharge(
+            acting_user=nurse,
+            episode=episode,
+            discharged_at=ago(minutes=1),
+            reason="completed",
+            plan=continuing_care_plan(),
+        )
     message = caught.value.message_dict["naloxone"][0]
     assert "naloxone kit" in message and "education" in message
     services.dispense_naloxone(
@@ -107,10 +114,32 @@ def test_the_discharge_is_refused_until_naloxone_and_education_are_recorded(pati
         quantity=1,
     )
     with pytest.raises(ValidationError) as caught:
-        patients.discharge(acting_user=nurse, episode=episode, discharged_at=ago(minutes=1), reason="completed")
+        patients.discharge(
+            acting_user=nurse,
+            episode=episode,
+            discharged_at=ago(minutes=1),
+            reason="completed",
+            plan=continuing_care_plan(),
+        )
     assert "naloxone kit" not in caught.value.message_dict["naloxone"][0]
     services.record_refusal(acting_user=nurse, patient=patient, what="education", refused_at=ago(hours=2))
-    patients.discharge(acting_user=nurse, episode=episode, discharged_at=ago(minutes=1), reason="completed")
+    patients.discharge(
+        acting_user=nurse,
+        episode=episode,
+        discharged_at=ago(minutes=1),
+        reason="completed",
+        plan=continuing_care_plan(),
+    )
+
+
+def discharge(nurse, episode):
+    return patients.discharge(
+        acting_user=nurse,
+        episode=episode,
+        discharged_at=ago(minutes=1),
+        reason="completed",
+        plan=continuing_care_plan(),
+    )
 
 
 def test_a_step_down_is_refused_too_and_the_program_may_turn_the_check_off(patient, nurse):
