@@ -98,7 +98,7 @@ def flowsheet_patient(program, size: int) -> int | None:
     """A patient with at least `size` assessments in force (the flowsheet's page)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT patient_id FROM withdrawal_assessment WHERE program_id = %s AND status = 'final' "
+            "SELECT patient_id FROM withdrawal_assessment WHERE program_id = %s AND record_status = 'final' "
             "GROUP BY patient_id HAVING count(*) >= %s ORDER BY patient_id LIMIT 1",
             [program.pk, size],
         )

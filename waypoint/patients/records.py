@@ -44,12 +44,15 @@ class ClinicalRecord(models.Model):
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
-    record_status = models.CharField(max_length=20, choices=RecordStatus.choices, default=RecordStatus.FINAL)
+    # db_default too: rows written in bulk by raw SQL (the seed, the bench) need name neither column
+    record_status = models.CharField(
+        max_length=20, choices=RecordStatus.choices, default=RecordStatus.FINAL, db_default=RecordStatus.FINAL
+    )
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status_changed_at = models.DateTimeField(null=True, blank=True)
-    change_reason = models.TextField(blank=True)  # why this version amends the last, or why it is in error
+    change_reason = models.TextField(blank=True, default="", db_default="")  # why amended, or why in error
 
     objects = program_scoped(ClinicalRecordQuerySet)
 

@@ -28,9 +28,13 @@ class Migration(migrations.Migration):
             name="record_status",
             field=models.CharField(
                 choices=[("final", "Final"), ("amended", "Replaced by an amendment"), (IN_ERROR, "Entered in error")],
+                db_default="final",
                 default="final",
                 max_length=20,
             ),
+        ),
+        migrations.AlterField(
+            model_name="drugscreen", name="change_reason", field=models.TextField(blank=True, db_default="", default="")
         ),
         migrations.RunPython(status_from_mark, mark_from_status),
     ]
