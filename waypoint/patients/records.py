@@ -86,8 +86,8 @@ def mark_entered_in_error(
     """Mark a record made by mistake entered-in-error, with the reason: it stays, out of every figure and check.
 
     The caller checks the permission, locks the row (`select_for_update`) inside its transaction and passes
-    `timeline(record, marked_at)`, which writes the record's timeline line. Refused, with the field named, when the record is no
-    longer in force or no reason is given; nothing is saved then."""
+    `timeline(record, marked_at)`, which writes the record's timeline line. Refused, with the field named, when
+    the record is no longer in force or no reason is given; nothing is saved then."""
     from waypoint.privacy import audit  # the audit trail: foundation, imported late to keep models import-light
 
     if record.record_status != RecordStatus.FINAL:
