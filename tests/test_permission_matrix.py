@@ -310,7 +310,7 @@ def moud_dose(ctx):
             status="given",
             dose=Decimal("4"),
             at=timezone.now() - timedelta(hours=1),
-            given_by=ctx.nurse,
+            recorded_by=ctx.nurse,
         )
     return ctx.moud_dose.pk
 
@@ -1237,5 +1237,5 @@ def test_denied_persona_is_turned_away_and_nothing_is_written(name, persona, sta
     ctx.episode.refresh_from_db()
     ctx.assessment.refresh_from_db()
     assert ctx.episode.is_open and ctx.episode.stays.count() == 1
-    assert ctx.assessment.status == "final" and Assessment.objects.count() == 1
+    assert ctx.assessment.record_status == "final" and Assessment.objects.count() == 1
     assert not Disclosure.objects.exists() and Consent.objects.get().revoked_on is None
