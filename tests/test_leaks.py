@@ -106,7 +106,7 @@ def comfort_dose(patient, user, marker):
         status="given",
         dose_mg=Decimal("2"),
         at=now - timedelta(hours=1),
-        given_by=user,
+        recorded_by=user,
         note=f"comfort {marker}",
     )
 

@@ -320,7 +320,7 @@ def moud_dose(ctx):
             status="given",
             dose=Decimal("4"),
             at=timezone.now() - timedelta(hours=1),
-            given_by=ctx.nurse,
+            recorded_by=ctx.nurse,
         )
     return ctx.moud_dose.pk
 
@@ -358,7 +358,7 @@ def comfort_dose(ctx):
         at = timezone.now() - timedelta(hours=1)
         ctx.comfort_dose = Dose.objects.create(
             program=ctx.program, patient=ctx.patient, line=line, entry=line.entry, drug="loperamide",
-            symptom="diarrhea", status="given", dose_mg=Decimal("2"), at=at, given_by=ctx.nurse,
+            symptom="diarrhea", status="given", dose_mg=Decimal("2"), at=at, recorded_by=ctx.nurse,
             follow_up_due_at=at + timedelta(minutes=60),
         )  # fmt: skip
     return ctx.comfort_dose.pk
@@ -1642,5 +1642,5 @@ def test_denied_persona_is_turned_away_and_nothing_is_written(name, persona, sta
     ctx.episode.refresh_from_db()
     ctx.assessment.refresh_from_db()
     assert ctx.episode.is_open and ctx.episode.stays.count() == 1
-    assert ctx.assessment.status == "final" and Assessment.objects.count() == 1
+    assert ctx.assessment.record_status == "final" and Assessment.objects.count() == 1
     assert not Disclosure.objects.exists() and Consent.objects.get().revoked_on is None

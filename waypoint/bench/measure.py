@@ -98,7 +98,7 @@ def flowsheet_patient(program, size: int) -> int | None:
     """A patient with at least `size` assessments in force (the flowsheet's page)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT patient_id FROM withdrawal_assessment WHERE program_id = %s AND status = 'final' "
+            "SELECT patient_id FROM withdrawal_assessment WHERE program_id = %s AND record_status = 'final' "
             "GROUP BY patient_id HAVING count(*) >= %s ORDER BY patient_id LIMIT 1",
             [program.pk, size],
         )
@@ -125,9 +125,9 @@ RAW_FLOWSHEET = (
     "SELECT a.id, a.patient_id, a.episode_id, a.instrument, a.instrument_version, a.taken_at, a.responses, "
     "a.total, a.severity, a.derived, a.pulse_bpm, a.systolic_mmhg, a.diastolic_mmhg, a.respiratory_rate, "
     "a.temperature_c, a.spo2_percent, a.note, a.reporter, a.source, a.late_entry_reason, u.username, "
-    "a.recorded_at, a.status, a.version, a.replaces_id, a.change_reason "
+    "a.recorded_at, a.record_status, a.version, a.replaces_id, a.change_reason "
     "FROM withdrawal_assessment a JOIN accounts_user u ON u.id = a.recorded_by_id "
-    "WHERE a.patient_id = %s AND a.status = 'final' ORDER BY a.taken_at DESC, a.id DESC LIMIT %s"
+    "WHERE a.patient_id = %s AND a.record_status = 'final' ORDER BY a.taken_at DESC, a.id DESC LIMIT %s"
 )
 
 
@@ -174,7 +174,7 @@ COPY_COLUMNS = (
     "late_entry_reason",
     "recorded_by_id",
     "recorded_at",
-    "status",
+    "record_status",
     "version",
     "replaces_id",
     "change_reason",

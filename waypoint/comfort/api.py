@@ -22,7 +22,10 @@ ERRORS = {
 
 class DoseOut(serializers.ModelSerializer):
     medication = serializers.CharField(source="label", help_text='e.g. "loperamide 2 mg PO"')
-    given_by = serializers.CharField(source="given_by.username")
+    given_by = serializers.CharField(source="recorded_by.username")
+    # the ClinicalRecord status, in the names this API has always used (a dose is never amended: only marked)
+    entered_in_error_at = serializers.DateTimeField(source="status_changed_at", read_only=True, allow_null=True)
+    error_reason = serializers.CharField(source="change_reason", read_only=True)
     protocol_version = serializers.IntegerField(source="entry.protocol.version")
 
     class Meta:
@@ -78,7 +81,7 @@ class DoseListView(ApiView):
         patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         record_read(request.user, "comfort.dose.read", patient=patient)
-        rows = Dose.objects.filter(patient=patient).select_related("entry__protocol", "given_by")
+        rows = Dose.objects.filter(patient=patient).select_related("entry__protocol", "recorded_by")
         return Response(DoseOut(rows, many=True).data)
 
     @extend_schema(request=DoseIn, responses={201: DoseOut, **ERRORS})

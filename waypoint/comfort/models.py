@@ -17,7 +17,7 @@ from waypoint.accounts.models import Program
 from waypoint.accounts.scoping import program_scoped
 from waypoint.medication.catalog import ROUTE_NAMES, ROUTES, dose_text, interval_text
 from waypoint.patients.models import Episode, Patient
-from waypoint.patients.records import EnteredInError
+from waypoint.patients.records import ClinicalRecord
 
 from . import catalog
 
@@ -191,7 +191,7 @@ class OrderLine(models.Model):
         return f"{dose_text(self.max_24h)} mg"
 
 
-class Dose(EnteredInError):
+class Dose(ClinicalRecord):
     """One as-needed dose: given (with the amount), held by the nurse or refused by the patient (with the reason)."""
 
     class Status(models.TextChoices):
@@ -204,9 +204,9 @@ class Dose(EnteredInError):
         UNCHANGED = "unchanged", "Unchanged"
         WORSE = "worse", "Worse"
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    # program, episode, recorded_by (the nurse who gave, held or recorded the refusal), recorded_at and the record
+    # status come from ClinicalRecord
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="comfort_doses")
-    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="doses")
     entry = models.ForeignKey(ProtocolEntry, on_delete=models.PROTECT, related_name="+")  # the version given under
     drug = models.CharField(max_length=24, choices=list(catalog.DRUGS.items()))
@@ -218,8 +218,6 @@ class Dose(EnteredInError):
     pulse_bpm = models.PositiveSmallIntegerField(null=True, blank=True)  # measured with the dose
     systolic_mmhg = models.PositiveSmallIntegerField(null=True, blank=True)
     note = models.TextField(blank=True)
-    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
     follow_up_due_at = models.DateTimeField(null=True, blank=True)  # given doses only
     follow_up_at = models.DateTimeField(null=True, blank=True)
     follow_up_outcome = models.CharField(max_length=10, blank=True, choices=Outcome.choices)

@@ -30,7 +30,7 @@ def order_row(order: ComfortOrder) -> dict:
 
 
 def doses_of(patient, user):
-    return Dose.objects.filter(patient=patient).select_related("entry", "given_by").order_by("at", "pk")
+    return Dose.objects.filter(patient=patient).select_related("entry", "recorded_by").order_by("at", "pk")
 
 
 def dose_row(dose: Dose) -> dict:
@@ -41,8 +41,8 @@ def dose_row(dose: Dose) -> dict:
         "status": dose.get_status_display(),
         "reason": dose.reason,
         "follow_up": dose.get_follow_up_outcome_display(),
-        "recorded_by": str(dose.given_by),
-        "entered_in_error": dose.error_reason if dose.entered_in_error_at else "",
+        "recorded_by": str(dose.recorded_by),
+        "entered_in_error": dose.change_reason if dose.entered_in_error else "",
     }
 
 

@@ -19,6 +19,7 @@ from waypoint.accounts.roles import MOUD_ADMINISTER, MOUD_ORDER
 from waypoint.audit import trail as audit
 from waypoint.audit.models import AuditEvent
 from waypoint.medication.catalog import ROUTE_NAMES, dose_text, interval_text
+from waypoint.patients import records
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
 from waypoint.patients.recording import episode_at, write_timeline
@@ -336,7 +337,7 @@ def latest_vital(patient: Patient, key: str, at: datetime, measured: dict[str, A
     if measured.get(key) is not None:
         return measured[key], at
     found = (
-        Assessment.objects.current()
+        Assessment.objects.in_force()
         .filter(patient=patient, taken_at__lte=at, **{f"{key}__isnull": False})
         .order_by("-taken_at", "-id")
         .values_list(key, "taken_at")
@@ -522,7 +523,7 @@ def _give(
         at=at,
         reason=(reason or "").strip(),
         note=note,
-        given_by=acting_user,
+        recorded_by=acting_user,
         follow_up_due_at=at + timedelta(minutes=entry.follow_up_minutes) if amount is not None else None,
         **measured,
     )
@@ -551,7 +552,7 @@ def record_follow_up(
     if outcome not in Dose.Outcome.values:
         raise ValidationError({"outcome": "Choose eased, unchanged or worse."})
     dose = Dose.objects.select_for_update().get(pk=dose.pk)
-    if dose.status != Dose.Status.GIVEN or dose.entered_in_error_at is not None:
+    if dose.status != Dose.Status.GIVEN or not dose.in_force:
         raise ValidationError({"outcome": "Only a dose given (and not entered in error) has a follow-up."})
     if dose.follow_up_at is not None:
         raise ValidationError({"outcome": "The follow-up of this dose is already recorded."})
@@ -569,12 +570,14 @@ def record_follow_up(
 @transaction.atomic
 def mark_entered_in_error(*, acting_user: User, dose: Dose, reason: str) -> Dose:
     require(acting_user, dose.program_id, MOUD_ADMINISTER)
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "Say why this entry is in error."})
     dose = Dose.objects.select_for_update().get(pk=dose.pk)
-    if dose.entered_in_error_at is not None:
-        raise ValidationError({"reason": "This dose is already marked entered in error."})
-    dose.entered_in_error_at, dose.entered_in_error_by, dose.error_reason = timezone.now(), acting_user, reason.strip()
-    dose.save(update_fields=["entered_in_error_at", "entered_in_error_by", "error_reason"])
-    audit.record(acting_user, "comfort.dose.entered_in_error", patient=dose.patient, obj=dose)
-    return dose
+    return records.mark_entered_in_error(
+        dose,
+        acting_user=acting_user,
+        reason=reason,
+        noun="dose",
+        audit_action="comfort.dose.entered_in_error",
+        timeline=lambda marked, at: marked.write_timeline(
+            "comfort.dose", f"Comfort dose entered in error: {marked.label}", at=at, by=acting_user
+        ),
+    )

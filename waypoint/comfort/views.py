@@ -89,7 +89,7 @@ def mar(request, pk):
         start = timezone.localtime(timezone=tz).replace(minute=0, second=0, microsecond=0) - timedelta(hours=69)
     order = services.active_order(patient)
     now = timezone.now()
-    doses = list(Dose.objects.filter(patient=patient).select_related("entry", "given_by")[:100])
+    doses = list(Dose.objects.filter(patient=patient).select_related("entry", "recorded_by")[:100])
     record_read(request.user, "comfort.mar.read", patient=patient)
     return render(
         request,

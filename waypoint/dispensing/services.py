@@ -120,7 +120,7 @@ def given_on(patient_ids: Iterable[int], program: Program, day: date) -> dict[in
     for dose in (
         Administration.objects.in_force()
         .filter(patient_id__in=list(patient_ids), status=Administration.Status.GIVEN, at__gte=start, at__lt=end)
-        .select_related("given_by")
+        .select_related("recorded_by")
         .order_by("at", "id")
     ):
         found.setdefault(dose.patient_id, []).append(dose)
@@ -358,7 +358,7 @@ def check_dose(
     parts = order.times_per_day or 1
     given = given_on([patient.pk], patient.program, program_day(patient.program, at)).get(patient.pk, [])
     if len(given) >= parts:
-        times = ", ".join(f"{_when(d.at, patient.program)[-5:]} by {d.given_by}" for d in given)
+        times = ", ".join(f"{_when(d.at, patient.program)[-5:]} by {d.recorded_by}" for d in given)
         what = "Today's dose was" if parts == 1 else f"All {parts} parts of today's split dose were"
         errors["already_given"] = f"{what} already given ({times})."
         return errors, order

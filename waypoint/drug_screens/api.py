@@ -30,8 +30,8 @@ def screen_out(read: services.ReadScreen) -> dict:
         "episode": screen.episode_id,
         "recorded_by": screen.recorded_by.username,
         "recorded_at": screen.recorded_at,
-        "entered_in_error_at": screen.entered_in_error_at,
-        "error_reason": screen.error_reason,
+        "entered_in_error_at": screen.status_changed_at if screen.entered_in_error else None,
+        "error_reason": screen.change_reason if screen.entered_in_error else "",
         "findings": [
             {"analyte": f.analyte, "result": f.result, "kind": f.kind, "why": f.why}
             for f in read.findings

@@ -1,29 +1,22 @@
 """Urine drug screens. `program` on every row (sharding key); a screen is never edited or deleted."""
 
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 
-from waypoint.accounts.models import Program
-from waypoint.patients.models import Episode, Patient
-from waypoint.patients.records import EnteredInError
+from waypoint.patients.models import Patient
+from waypoint.patients.records import ClinicalRecord
 
 
-class DrugScreen(EnteredInError):
+class DrugScreen(ClinicalRecord):
     """One urine specimen: when it was collected, whether collection was observed, and a result per analyte
     (positive / negative / not tested; see rules.ANALYTES). Expected and unexpected are derived on reading from
     the MOUD orders active at the collection time (rules.EXPECTED), so an order entered late still counts."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="drug_screens")
-    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     collected_at = models.DateTimeField()
     observed = models.BooleanField()
     results = models.JSONField()  # {analyte: "positive" | "negative" | "not_tested"} for every analyte
     note = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-collected_at", "-id"]

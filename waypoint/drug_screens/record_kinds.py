@@ -24,7 +24,7 @@ def screen_row(screen: DrugScreen) -> dict:
         "observed": screen.observed,
         "results": results(screen),
         "note": screen.note,
-        "entered_in_error": screen.error_reason if screen.entered_in_error_at else "",
+        "entered_in_error": screen.change_reason if screen.entered_in_error else "",
     }
 
 

@@ -16,6 +16,7 @@ from waypoint.medication.models import MedicationOrder
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
 from waypoint.patients.recording import episode_at, write_timeline
+from waypoint.patients.records import mark_entered_in_error
 from waypoint.patients.services import CLOCK_SKEW
 
 from . import rules
@@ -84,28 +85,20 @@ def record_screen(
 def mark_screen_in_error(*, acting_user: User, screen: DrugScreen, reason: str) -> DrugScreen:
     """A screen recorded by mistake stays, marked entered-in-error with the reason, out of every figure."""
     require(acting_user, screen.program_id, DRUG_SCREEN_WRITE)
-    screen = DrugScreen.objects.select_for_update().select_related("patient").get(pk=screen.pk)
-    if screen.entered_in_error_at is not None:
-        raise ValidationError({"reason": "This screen is already marked entered in error."})
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "Say why this screen is in error."})
-    screen.entered_in_error_at, screen.entered_in_error_by, screen.error_reason = (
-        timezone.now(),
-        acting_user,
-        reason.strip(),
+    return mark_entered_in_error(
+        DrugScreen.objects.select_for_update().select_related("patient").get(pk=screen.pk),
+        acting_user=acting_user,
+        reason=reason,
+        noun="screen",
+        audit_action="drug_screen.entered_in_error",
+        timeline=lambda marked, marked_at: marked.write_timeline(
+            "drug_screen.error",
+            f"Urine drug screen of {timezone.localtime(marked.collected_at):%Y-%m-%d %H:%M} entered in error "
+            f"({marked.change_reason})",
+            at=marked_at,
+            by=acting_user,
+        ),
     )
-    screen.save(update_fields=["entered_in_error_at", "entered_in_error_by", "error_reason"])
-    local = timezone.localtime(screen.collected_at)
-    write_timeline(
-        screen.patient,
-        "drug_screen.error",
-        f"Urine drug screen of {local:%Y-%m-%d %H:%M} entered in error ({screen.error_reason})",
-        at=screen.entered_in_error_at,
-        by=acting_user,
-        episode=screen.episode,
-    )
-    audit.record(acting_user, "drug_screen.entered_in_error", patient=screen.patient, obj=screen)
-    return screen
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """REST API: /api/v1/patients/{id}/moud-orders/ (list, order), .../moud-orders/{order}/stop/,
 /api/v1/patients/{id}/moud-administrations/ (list, record). Same services and access scope as the pages."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -55,8 +56,10 @@ class MoudOrderOut(serializers.ModelSerializer):
 
 
 class AdministrationOut(serializers.ModelSerializer):
-    given_by = serializers.CharField(source="given_by.username")
+    given_by = serializers.CharField(source="recorded_by.username")
     medication = serializers.CharField(source="order.medication")
+    entered_in_error_at = serializers.SerializerMethodField()
+    error_reason = serializers.SerializerMethodField()
 
     class Meta:
         model = Administration
@@ -77,6 +80,13 @@ class AdministrationOut(serializers.ModelSerializer):
             "entered_in_error_at",
             "error_reason",
         ]
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_entered_in_error_at(self, dose) -> str | None:
+        return serializers.DateTimeField().to_representation(dose.status_changed_at) if dose.entered_in_error else None
+
+    def get_error_reason(self, dose) -> str:
+        return dose.change_reason if dose.entered_in_error else ""
 
 
 class MoudOrderIn(StrictSerializer):
@@ -155,7 +165,7 @@ class AdministrationListView(ApiView):
         patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         record_read(request.user, "medication.administration.read", patient=patient)
-        rows = Administration.objects.filter(patient=patient).select_related("order", "given_by")
+        rows = Administration.objects.filter(patient=patient).select_related("order", "recorded_by")
         induction = [
             {
                 "administration": row.dose.pk,

@@ -20,7 +20,7 @@ from . import settings as ceilings
 
 
 def _induction(prescriber, nurse, patient) -> int:
-    cows = list(Assessment.objects.current().filter(patient=patient, instrument="cows").order_by("taken_at"))
+    cows = list(Assessment.objects.in_force().filter(patient=patient, instrument="cows").order_by("taken_at"))
     pairs = [(a, b) for a, b in zip(cows, cows[1:], strict=False) if a.total >= 8 and b.total < a.total][:3]
     if not pairs:
         return 0

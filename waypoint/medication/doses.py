@@ -80,9 +80,9 @@ def induction_doses(patient) -> list[InductionDose]:
     doses = list(
         Administration.objects.in_force()
         .filter(patient=patient, status=Administration.Status.GIVEN, order__phase=Phase.INDUCTION)
-        .select_related("order", "given_by")
+        .select_related("order", "recorded_by")
     )
     if not doses:
         return []
-    cows = list(Assessment.objects.current().filter(patient=patient, instrument="cows"))
+    cows = list(Assessment.objects.in_force().filter(patient=patient, instrument="cows"))
     return pair_with_cows(doses, cows)

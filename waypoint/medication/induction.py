@@ -62,7 +62,7 @@ def check(patient, at: datetime) -> InductionCheck:
         minutes = protocol.ASSESSMENT_INTERVAL_HOURS.get(program) * 60
         origin = "the program's interval between COWS assessments"
     latest = (
-        Assessment.objects.current()
+        Assessment.objects.in_force()
         .filter(patient=patient, instrument="cows", taken_at__lte=at)
         .order_by("-taken_at", "-id")
         .first()

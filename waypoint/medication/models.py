@@ -9,7 +9,7 @@ from django.utils import timezone
 from waypoint.accounts.models import Program
 from waypoint.accounts.scoping import program_scoped
 from waypoint.patients.models import Episode, Patient
-from waypoint.patients.records import EnteredInError
+from waypoint.patients.records import ClinicalRecord
 
 from . import catalog
 
@@ -83,7 +83,7 @@ class MedicationOrder(models.Model):
         return self.start_at <= at and (self.stop_at is None or self.stop_at > at)
 
 
-class Administration(EnteredInError):
+class Administration(ClinicalRecord):
     """One scheduled or requested dose: given (with the dose), held (with the reason), refused or missed."""
 
     class Status(models.TextChoices):
@@ -92,9 +92,7 @@ class Administration(EnteredInError):
         REFUSED = "refused", "Refused by the patient"
         MISSED = "missed", "Missed"
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="administrations")
-    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     order = models.ForeignKey(MedicationOrder, on_delete=models.PROTECT, related_name="administrations")
     status = models.CharField(max_length=8, choices=Status.choices)
     dose = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)  # given doses only
@@ -103,8 +101,7 @@ class Administration(EnteredInError):
     reason = models.TextField(blank=True)  # required when held
     note = models.TextField(blank=True)
     cows_override_reason = models.TextField(blank=True)  # an induction dose given without a qualifying COWS: why
-    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
+    # recorded_by (ClinicalRecord) is the nurse who gave, held or recorded the dose
 
     class Meta:
         ordering = ["-at", "-id"]

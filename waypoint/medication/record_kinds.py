@@ -26,7 +26,7 @@ def order_row(order: MedicationOrder) -> dict:
 
 
 def doses_of(patient, user):
-    return Administration.objects.filter(patient=patient).select_related("order", "given_by").order_by("at", "pk")
+    return Administration.objects.filter(patient=patient).select_related("order", "recorded_by").order_by("at", "pk")
 
 
 def dose_row(dose: Administration) -> dict:
@@ -36,8 +36,8 @@ def dose_row(dose: Administration) -> dict:
         "status": dose.get_status_display(),
         "dose": f"{dose.dose} {dose.unit}" if dose.dose is not None else "",
         "reason": dose.reason,
-        "recorded_by": str(dose.given_by),
-        "entered_in_error": dose.error_reason if dose.entered_in_error_at else "",
+        "recorded_by": str(dose.recorded_by),
+        "entered_in_error": dose.change_reason if dose.entered_in_error else "",
     }
 
 

@@ -20,6 +20,7 @@ from waypoint.audit import trail as audit
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
 from waypoint.patients.recording import episode_at, write_timeline
+from waypoint.patients.records import mark_entered_in_error
 from waypoint.patients.services import CLOCK_SKEW
 
 from . import catalog
@@ -423,7 +424,7 @@ def record_administration(
         reason=(reason or "").strip(),
         note=note,
         cows_override_reason=override,
-        given_by=acting_user,
+        recorded_by=acting_user,
     )
     summary = {
         "given": f"MOUD given: {record.label}" + (f" (without a qualifying COWS: {override})" if override else ""),
@@ -457,28 +458,20 @@ def mark_administration_in_error(*, acting_user: User, administration: Administr
     """A dose record made by mistake (wrong patient, wrong time) stays, marked entered-in-error with the reason;
     it no longer counts as a dose anywhere (board, daily ceiling, induction table)."""
     require(acting_user, administration.program_id, MOUD_ADMINISTER)
-    record = Administration.objects.select_for_update().select_related("patient", "order").get(pk=administration.pk)
-    if record.entered_in_error_at is not None:
-        raise ValidationError({"reason": "This dose record is already marked entered in error."})
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "Say why this dose record is in error."})
-    record.entered_in_error_at, record.entered_in_error_by, record.error_reason = (
-        timezone.now(),
-        acting_user,
-        reason.strip(),
+    return mark_entered_in_error(
+        Administration.objects.select_for_update().select_related("patient", "order").get(pk=administration.pk),
+        acting_user=acting_user,
+        reason=reason,
+        noun="dose record",
+        audit_action="medication.administration.entered_in_error",
+        timeline=lambda record, marked_at: record.write_timeline(
+            "medication.error",
+            f"Dose record entered in error: {record.get_status_display()} "
+            f"{record.label} at {_local(record.at)} ({record.change_reason})",
+            at=marked_at,
+            by=acting_user,
+        ),
     )
-    record.save(update_fields=["entered_in_error_at", "entered_in_error_by", "error_reason"])
-    write_timeline(
-        record.patient,
-        "medication.error",
-        f"Dose record entered in error: {record.get_status_display()} "
-        f"{record.label} at {_local(record.at)} ({record.error_reason})",
-        at=record.entered_in_error_at,
-        by=acting_user,
-        episode=record.episode,
-    )
-    audit.record(acting_user, "medication.administration.entered_in_error", patient=record.patient, obj=record)
-    return record
 
 
 def active_orders(patient: Patient, at: datetime | None = None) -> QuerySet[MedicationOrder]:

@@ -46,11 +46,11 @@ def medication_page(request, pk):
     patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
     orders = list(MedicationOrder.objects.filter(patient=patient).select_related("prescriber", "stopped_by"))
-    administrations = list(Administration.objects.filter(patient=patient).select_related("order", "given_by")[:100])
+    administrations = list(Administration.objects.filter(patient=patient).select_related("order", "recorded_by")[:100])
     induction = induction_doses(patient)
     chart = None
     if induction:
-        current = list(Assessment.objects.current().filter(patient=patient))
+        current = list(Assessment.objects.in_force().filter(patient=patient))
         chart = charts_data.flowsheet_chart(patient, current)
     record_read(request.user, "medication.read", patient=patient)
     return render(

@@ -4,28 +4,12 @@ words what it shows (screen readers, and anyone who cannot see the bars)."""
 
 import hashlib
 from datetime import date
-from xml.sax.saxutils import escape
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+from waypoint.charts import svg
+
+_t, _a, _n, _day = svg.text, svg.attr, svg.coordinate, svg.day_label
 BAR = "#0072b2"
 LINE = "#d55e00"
-
-
-def _t(value) -> str:
-    return escape(str(value))
-
-
-def _a(value) -> str:
-    return escape(str(value), {'"': "&quot;"})
-
-
-def _n(value: float) -> str:
-    rounded = round(value, 1)
-    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.1f}"
-
-
-def _day(day: date) -> str:
-    return f"{_MONTHS[day.month - 1]} {day.day}"
 
 
 def _svg(width, height, title, desc, body, css) -> str:
@@ -38,11 +22,7 @@ def _svg(width, height, title, desc, body, css) -> str:
 
 
 def _ticks(top: float) -> list[int]:
-    top = max(1, int(top))
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
-        if top / step <= 6:
-            return list(range(0, top + step, step)) if top % step else list(range(0, top + 1, step))
-    return [0, top]
+    return svg.count_ticks(max(1, top), most=6, cover=True)
 
 
 def _axes(ticks, left, right, y_of) -> str:

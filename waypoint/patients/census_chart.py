@@ -3,14 +3,16 @@
 Pure standard library: no Django, no JavaScript, no inline style; presentation attributes give the defaults and
 every element carries a class for the stylesheet. One small chart per level (small multiples), each on its own
 scale up to the level's capacity, which is drawn as a dashed line; days over capacity get a filled square marker
-as well as a colour, so the chart survives black-and-white printing. Every text goes through `_text`/`_attr`.
+as well as a colour, so the chart survives black-and-white printing. Every text goes through `_text`/`_attr`
+(`waypoint.charts.svg`).
 The output depends only on the arguments.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from xml.sax.saxutils import escape
+
+from waypoint.charts import svg
 
 WIDTH = 640
 HEIGHT = 170
@@ -22,19 +24,11 @@ GRID = "#e3e6ea"
 MAX_X_LABELS = 7
 
 
-def _text(value) -> str:
-    return escape(str(value))
-
-
-def _attr(value) -> str:
-    return escape(str(value), {'"': "&quot;"})
+_text, _attr = svg.text, svg.attr
 
 
 def _y_ticks(top: int) -> list[int]:
-    if top <= 5:
-        return list(range(0, top + 1))
-    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 10**6) if top / s <= 5)
-    return list(range(0, top + 1, step))
+    return svg.count_ticks(top, most=5)
 
 
 def occupancy_chart(

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from waypoint.accounts.models import Program
 from waypoint.accounts.scoping import program_scoped
-from waypoint.patients.models import Episode, Patient
+from waypoint.patients.models import Patient
+from waypoint.patients.records import ClinicalRecord
 from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS
 from waypoint.screening_rules.followups import FOLLOW_UPS
 
@@ -114,18 +115,12 @@ class SubstanceUse(models.Model):
         return self.other_name if self.substance == "other" and self.other_name else SUBSTANCE_LABELS[self.substance]
 
 
-class Screen(models.Model):
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+class Screen(ClinicalRecord):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="complication_screens")
-    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     screen_code = models.CharField(max_length=40)
     screen_version = models.CharField(max_length=10)
     taken_at = models.DateTimeField()
     answers = models.JSONField()  # {item: {"status", "since" (ISO date or null), "note"}}
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    objects = program_scoped()
 
     class Meta:
         ordering = ["-taken_at", "-id"]
@@ -187,7 +182,7 @@ class FollowUp(models.Model):
         return self.status in self.OPEN
 
 
-class NaloxoneKit(models.Model):
+class NaloxoneKit(ClinicalRecord):
     class Formulation(models.TextChoices):
         NASAL_4 = "nasal_4mg", "Nasal spray 4 mg"
         NASAL_8 = "nasal_8mg", "Nasal spray 8 mg"
@@ -199,19 +194,13 @@ class NaloxoneKit(models.Model):
         PATIENT = "patient", "Patient"
         FAMILY = "family", "Family member"
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="naloxone_kits")
-    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     dispensed_at = models.DateTimeField()
     formulation = models.CharField(max_length=16, choices=Formulation.choices)
     strength = models.CharField(max_length=40)
     quantity = models.PositiveSmallIntegerField()
     recipient = models.CharField(max_length=8, choices=Recipient.choices, default=Recipient.PATIENT)
     recipient_name = models.CharField(max_length=120, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    objects = program_scoped()
 
     class Meta:
         ordering = ["-dispensed_at", "-id"]
@@ -220,17 +209,11 @@ class NaloxoneKit(models.Model):
         return f"Naloxone {self.quantity} x {self.formulation} {self.dispensed_at:%Y-%m-%d}"
 
 
-class Education(models.Model):
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+class Education(ClinicalRecord):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="overdose_education")
-    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     given_at = models.DateTimeField()
     given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    objects = program_scoped()
 
     class Meta:
         ordering = ["-given_at", "-id"]
@@ -239,23 +222,17 @@ class Education(models.Model):
         return f"Overdose-prevention education {self.given_at:%Y-%m-%d}"
 
 
-class Refusal(models.Model):
+class Refusal(ClinicalRecord):
     """The patient refused a naloxone kit or overdose-prevention education in this episode."""
 
     class What(models.TextChoices):
         KIT = "kit", "Naloxone kit"
         EDUCATION = "education", "Overdose-prevention education"
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="naloxone_refusals")
-    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     what = models.CharField(max_length=10, choices=What.choices)
     refused_at = models.DateTimeField()
     note = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    objects = program_scoped()
 
     class Meta:
         ordering = ["-refused_at", "-id"]
@@ -264,7 +241,7 @@ class Refusal(models.Model):
         return f"Refused {self.what} {self.refused_at:%Y-%m-%d}"
 
 
-class UseEvent(models.Model):
+class UseEvent(ClinicalRecord):
     """An overdose or a return to use."""
 
     class Kind(models.TextChoices):
@@ -277,9 +254,7 @@ class UseEvent(models.Model):
         DIED = "died", "Died"
         UNKNOWN = "unknown", "Unknown"
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="use_events")
-    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     occurred_at = models.DateTimeField()
     during_care = models.BooleanField(default=False)
@@ -289,10 +264,6 @@ class UseEvent(models.Model):
     substance = models.CharField(max_length=24, choices=SUBSTANCES, blank=True)
     how_known = models.CharField(max_length=200, blank=True)
     note = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    objects = program_scoped()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -264,7 +264,7 @@ ASSESSMENT_COLUMNS = (
     "late_entry_reason",
     "recorded_by_id",
     "recorded_at",
-    "status",
+    "record_status",
     "version",
     "replaces_id",
     "change_reason",

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from waypoint.accounts.roles import CHART_READ
 from waypoint.patients.access import access_patient, access_record, require, visible_patients
 from waypoint.patients.api import program_from_query
+from waypoint.patients.records import RecordStatus
 from waypoint.patients.services import record_read
 from waypoint.scales import INSTRUMENTS, get_instrument
 from waypoint.web.api import ApiView, StrictSerializer, limit_of
@@ -28,6 +29,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
     severity_label = serializers.CharField()
     vitals = serializers.DictField()
     replaces: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(read_only=True)
+    status = serializers.ChoiceField(source="record_status", choices=RecordStatus.choices, required=False)
 
     class Meta:
         model = Assessment
@@ -78,7 +80,7 @@ LIST_COLUMNS = (
     "late_entry_reason",
     "recorded_by__username",
     "recorded_at",
-    "status",
+    "record_status",
     "version",
     "replaces_id",
     "change_reason",
@@ -117,7 +119,7 @@ def assessment_json(row: dict, tz=None) -> dict:
         "late_entry_reason": row["late_entry_reason"],
         "recorded_by": row["recorded_by__username"],
         "recorded_at": _iso(row["recorded_at"], tz),
-        "status": row["status"],
+        "status": row["record_status"],
         "version": row["version"],
         "replaces": row["replaces_id"],
         "change_reason": row["change_reason"],
@@ -187,9 +189,9 @@ class AssessmentListView(ApiView):
                 rows = rows.filter(**{lookup: when})
         wanted = params.get("status", "final")
         if wanted != "all":
-            if wanted not in Assessment.Status.values:
+            if wanted not in RecordStatus.values:
                 raise ValidationError({"status": ["Expected final, amended, entered_in_error or all."]})
-            rows = rows.filter(status=wanted)
+            rows = rows.filter(record_status=wanted)
         paginator = NewestFirst()
         page = paginator.paginate_queryset(rows, request, view=self)
         record_read(request.user, "assessment.list", patient=patient, detail={"count": len(page)})

@@ -182,7 +182,7 @@ def _newest_cows(patient):
     patient, whatever the length of the patient's history (a window over all their scores would grow).
     """
     return (
-        Assessment.objects.current()
+        Assessment.objects.in_force()
         .filter(patient_id=patient, instrument="cows")
         .order_by("-taken_at", "-id")
         .values("pk")

@@ -11,7 +11,8 @@ scale maximum, so that the COWS zones are never read as if they applied to them;
 (the program's time zone) and the dose marks (dashed vertical lines, labels above the chart that never overlap);
 a legend underneath. Tick count follows the width, so a chart drawn 360 wide for a phone stays legible.
 
-Every text that reaches the output goes through `_text`/`_attr` (XML-escaped, characters XML forbids removed).
+Every text that reaches the output goes through `_text`/`_attr` (`waypoint.charts.svg`: XML-escaped, characters
+XML forbids removed).
 The output depends only on the arguments (no clock, no locale), and coordinates are rounded to 0.1.
 """
 
@@ -22,7 +23,8 @@ import math
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from xml.sax.saxutils import escape
+
+from waypoint.charts import svg
 
 __all__ = ["Marker", "Point", "Series", "Zone", "trend_chart"]
 
@@ -87,7 +89,7 @@ _ZONE_FILL = "#d9822b"
 _DOSE_DASH = "4 3"
 _DOSE_COLOUR = "#555555"
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = svg.MONTHS
 _DAY = timedelta(days=1)
 _MIN_SPAN = timedelta(hours=2)  # default windows are never narrower than this
 _PAD = 0.04  # default windows are padded by this fraction of their span on each free side
@@ -98,8 +100,6 @@ _TIME_STEPS = (
 )
 _MAX_TIME_TICKS = 10
 
-_FORBIDDEN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_CLASS_UNSAFE = re.compile(r"[^A-Za-z0-9_\- ]")
 _RANGE_SUFFIX = re.compile(r"\s*\(\s*[\d.]+\s*[-\u2013]\s*[\d.]+\s*\)\s*$")
 
 
@@ -107,55 +107,8 @@ _RANGE_SUFFIX = re.compile(r"\s*\(\s*[\d.]+\s*[-\u2013]\s*[\d.]+\s*\)\s*$")
 # Small helpers: escaping, numbers, elements
 
 
-def _clean(value: object) -> str:
-    """A string with the characters XML 1.0 cannot carry removed."""
-    return _FORBIDDEN_XML.sub("", str(value))
-
-
-def _text(value: object) -> str:
-    return escape(_clean(value))
-
-
-def _attr(value: object) -> str:
-    return escape(_clean(value), {'"': "&quot;"})
-
-
-def _css(*names: str) -> str:
-    """A class attribute value from caller-provided names, reduced to safe characters."""
-    return " ".join(" ".join(_CLASS_UNSAFE.sub("", name).split()) for name in names if name and name.strip())
-
-
-def _n(value: float) -> str:
-    """A coordinate rounded to 0.1, without a needless ".0" and never "-0"."""
-    rounded = round(value, 1)
-    if rounded == 0:
-        return "0"
-    if rounded == int(rounded):
-        return str(int(rounded))
-    return f"{rounded:.1f}"
-
-
-def _num(value: float) -> str:
-    """A score as people write it: 14, 7.5, 2.25."""
-    rounded = round(value, 2)
-    if rounded == int(rounded):
-        return str(int(rounded))
-    return f"{rounded:.2f}".rstrip("0").rstrip(".")
-
-
-def _el(tag: str, attrs: dict[str, object] | None = None, content: str | None = None) -> str:
-    """One element. Attribute values that are numbers are coordinates; strings are escaped; None is left out.
-    `content` must already be markup (escaped text or elements)."""
-    parts = []
-    for key, value in (attrs or {}).items():
-        if value is None or value == "":
-            continue
-        shown = _n(value) if isinstance(value, int | float) else _attr(value)
-        parts.append(f' {key}="{shown}"')
-    opening = f"<{tag}{''.join(parts)}"
-    if content is None:
-        return opening + "/>"
-    return f"{opening}>{content}</{tag}>"
+_clean, _text, _attr, _css = svg.clean, svg.text, svg.attr, svg.css
+_n, _num, _el = svg.coordinate, svg.number, svg.element
 
 
 def _local(at: datetime, tz: tzinfo) -> datetime:
@@ -169,7 +122,7 @@ def _when(at: datetime, tz: tzinfo) -> str:
 
 
 def _day_label(local: datetime) -> str:
-    return f"{_MONTHS[local.month - 1]} {local.day}"
+    return svg.day_label(local)
 
 
 def _short_name(series: Series) -> str:
@@ -193,26 +146,7 @@ def _text_width(text: str, font_size: float) -> float:
 # Scales
 
 
-def _value_ticks(scale_max: float) -> list[float]:
-    """Gridline values from 0 to scale_max: a round step that divides the maximum when it can (48 -> every 8,
-    64 -> every 8, 30 -> every 5, 10 -> every 2, 100 -> every 20)."""
-    candidates = []
-    step: float
-    for step in (1, 2, 4, 5, 6, 8, 10, 12, 15, 16, 20, 25, 50, 100, 200, 250, 500, 1000):
-        intervals = scale_max / step
-        if 3 <= intervals <= 10:
-            divides = abs(intervals - round(intervals)) < 1e-9
-            candidates.append((not divides, abs(intervals - 6), step))
-    if candidates:
-        step = float(min(candidates)[2])
-    else:
-        raw = scale_max / 5
-        magnitude = 10 ** math.floor(math.log10(raw))
-        step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
-    ticks = [i * step for i in range(int(scale_max / step + 1e-9) + 1)]
-    if scale_max - ticks[-1] >= 0.4 * step:
-        ticks.append(scale_max)
-    return ticks
+_value_ticks = svg.value_ticks
 
 
 def _exists(wall: datetime, tz: tzinfo) -> bool:

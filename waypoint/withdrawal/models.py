@@ -5,29 +5,20 @@ from django.utils import timezone
 
 from waypoint.accounts.models import Program
 from waypoint.accounts.scoping import program_scoped
-from waypoint.patients.models import Episode, Patient
+from waypoint.patients.models import Patient
+from waypoint.patients.records import ClinicalRecord
 from waypoint.scales import get_instrument
 
 from .vitals import VITALS
 
 
-class AssessmentQuerySet(models.QuerySet):
-    def current(self):
-        """The versions in force: neither replaced by an amendment nor marked entered-in-error."""
-        return self.filter(status=Assessment.Status.FINAL)
-
-
-class Assessment(models.Model):
+class Assessment(ClinicalRecord):
     """One scored instrument (COWS, SOWS, Short OWS, craving) with the vitals taken with it.
 
     Never edited: a correction is a new version (`replaces` the old one, which becomes `amended`), and a
-    mistaken entry is marked `entered_in_error`. The chart shows every version.
+    mistaken entry is marked `entered_in_error` (`record_status`, see ClinicalRecord). The chart shows every
+    version.
     """
-
-    class Status(models.TextChoices):
-        FINAL = "final", "Final"
-        AMENDED = "amended", "Replaced by an amendment"
-        ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
 
     class Source(models.TextChoices):
         STAFF = "staff", "Entered by staff"
@@ -36,7 +27,6 @@ class Assessment(models.Model):
     # program and patient need no index of their own: they lead `assessment_program_time` and `assessment_series`
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+", db_index=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assessments", db_index=False)
-    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     instrument = models.CharField(max_length=32)
     instrument_version = models.CharField(max_length=16)
     taken_at = models.DateTimeField()
@@ -54,24 +44,14 @@ class Assessment(models.Model):
     reporter = models.CharField(max_length=12)  # clinician or patient: who answered the items
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.STAFF)
     late_entry_reason = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.FINAL)
     version = models.PositiveSmallIntegerField(default=1)
     replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by")
-    change_reason = models.TextField(blank=True)  # why this version amends the last, or why it is in error
-    status_changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    status_changed_at = models.DateTimeField(null=True, blank=True)
-
-    objects = program_scoped(AssessmentQuerySet)
 
     class Meta:
         ordering = ["-taken_at", "-id"]
         indexes = [
             # id last: the board's "newest two" (ORDER BY taken_at DESC, id DESC LIMIT 2) is a backward index walk
-            models.Index(fields=["patient", "instrument", "status", "taken_at", "id"], name="assessment_series"),
+            models.Index(fields=["patient", "instrument", "record_status", "taken_at", "id"], name="assessment_series"),
             models.Index(fields=["program", "taken_at"], name="assessment_program_time"),
         ]
 

@@ -1,5 +1,6 @@
 """The withdrawal area's kinds of clinical record (see waypoint/records/registry.py)."""
 
+from waypoint.patients.records import RecordStatus
 from waypoint.records.registry import RecordKind, not_a_record, register
 
 from .models import Assessment
@@ -10,7 +11,9 @@ def assessments_of(patient, user):
     """Every version in force and every one marked entered in error (with that status), as FHIR releases them;
     a version replaced by an amendment is superseded by the amendment."""
     return (
-        Assessment.objects.filter(patient=patient).exclude(status=Assessment.Status.AMENDED).order_by("taken_at", "pk")
+        Assessment.objects.filter(patient=patient)
+        .exclude(record_status=RecordStatus.AMENDED)
+        .order_by("taken_at", "pk")
     )
 
 
@@ -29,7 +32,7 @@ def assessment_row(assessment: Assessment) -> dict:
         "total": assessment.total,
         "severity": assessment.severity_label,
         "vital_signs": vital_signs(assessment),
-        "status": assessment.get_status_display(),
+        "status": assessment.get_record_status_display(),
     }
 
 

@@ -18,7 +18,7 @@ def cravings_progress(request, patient):
     from .charts_data import craving_chart
     from .models import Assessment
 
-    scores = list(Assessment.objects.current().filter(patient=patient, instrument="craving-nrs")[:60])
+    scores = list(Assessment.objects.in_force().filter(patient=patient, instrument="craving-nrs")[:60])
     return (
         "withdrawal/_progress_cravings.html",
         {

@@ -17,6 +17,8 @@ from waypoint.audit import trail as audit
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
 from waypoint.patients.recording import episode_at, write_timeline
+from waypoint.patients.records import RecordStatus
+from waypoint.patients.records import mark_entered_in_error as mark_record_in_error
 from waypoint.patients.services import CLOCK_SKEW
 from waypoint.scales import INSTRUMENTS, Instrument, ScoreError, ScoreResult, get_instrument, score
 from waypoint.web.errors import StaleVersion
@@ -164,10 +166,10 @@ def record_assessment(
 
 def _current_version(assessment: Assessment, version: int | None) -> Assessment:
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    if locked.status != Assessment.Status.FINAL or (version is not None and version != locked.version):
+    if not locked.in_force or (version is not None and version != locked.version):
         raise StaleVersion(
             f"This assessment was changed since you read it (it is now "
-            f"{locked.get_status_display().lower()}, version {locked.version})."
+            f"{locked.get_record_status_display().lower()}, version {locked.version})."
         )
     return locked
 
@@ -193,8 +195,8 @@ def amend_assessment(
     result, clean = _scored(definition, responses, vitals)
     taken_at = taken_at or old.taken_at
     _check_time(old.patient.program, taken_at, old.late_entry_reason or reason)
-    old.status, old.status_changed_by, old.status_changed_at = Assessment.Status.AMENDED, acting_user, timezone.now()
-    old.save(update_fields=["status", "status_changed_by", "status_changed_at"])
+    old.record_status, old.status_changed_by, old.status_changed_at = RecordStatus.AMENDED, acting_user, timezone.now()
+    old.save(update_fields=["record_status", "status_changed_by", "status_changed_at"])
     new = _store(
         acting_user=acting_user,
         patient=old.patient,
@@ -220,13 +222,14 @@ def mark_entered_in_error(
     require(acting_user, assessment.program_id, EPISODE_MANAGE)
     if not reason.strip():
         raise ValidationError({"reason": "Say why this entry is in error."})
-    old = _current_version(assessment, version)
-    old.status, old.change_reason = Assessment.Status.ENTERED_IN_ERROR, reason
-    old.status_changed_by, old.status_changed_at = acting_user, timezone.now()
-    old.save(update_fields=["status", "change_reason", "status_changed_by", "status_changed_at"])
-    _timeline_line(old, "marked entered in error")
-    audit.record(acting_user, "assessment.entered_in_error", patient=old.patient, obj=old)
-    return old
+    return mark_record_in_error(
+        _current_version(assessment, version),
+        acting_user=acting_user,
+        reason=reason,
+        noun="entry",
+        audit_action="assessment.entered_in_error",
+        timeline=lambda old, _at: _timeline_line(old, "marked entered in error"),
+    )
 
 
 @transaction.atomic

@@ -53,7 +53,7 @@ def flowsheet(request, pk):
         {
             "patient": patient,
             "assessments": assessments,
-            "chart": charts_data.flowsheet_chart(patient, [a for a in assessments if a.status == "final"]),
+            "chart": charts_data.flowsheet_chart(patient, [a for a in assessments if a.in_force]),
             "status": board.for_patient(patient.program, patient),
             "instruments": INSTRUMENTS.values(),
             "can_record": has_permission(request.user, patient.program_id, EPISODE_MANAGE),

@@ -9,6 +9,7 @@ the data-absent reason "not-performed". A screen marked entered in error is emit
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from django.db.models import Q
@@ -60,15 +61,16 @@ def component(finding: rules.Finding) -> dict:
 def screen_resource(screen: DrugScreen) -> list[dict]:
     (read,) = with_findings([screen])
     notes = [{"text": screen.note}] if screen.note else []
-    if screen.entered_in_error_at:
-        notes.append({"time": instant(screen.entered_in_error_at), "text": f"Entered in error: {screen.error_reason}"})
+    if screen.entered_in_error:
+        marked_at = cast(datetime, screen.status_changed_at)  # in error: it has its time
+        notes.append({"time": instant(marked_at), "text": f"Entered in error: {screen.change_reason}"})
     return [
         prune(
             {
                 "resourceType": "Observation",
                 "id": f"drug-screen-{screen.pk}",
                 "meta": meta(cast(Any, screen).last_updated, part2=True),  # annotated by the queryset
-                "status": "entered-in-error" if screen.entered_in_error_at else "final",
+                "status": "entered-in-error" if screen.entered_in_error else "final",
                 "category": [concept(OBSERVATION_CATEGORY, "laboratory", "Laboratory")],
                 "code": concept(SCREENS, *URINE_DRUG_SCREEN, text=URINE_DRUG_SCREEN[1]),
                 "subject": reference("Patient", screen.patient_id),
@@ -94,7 +96,7 @@ register(
         key="drug-screen",
         resource_type="Observation",
         queryset=lambda: DrugScreen.objects.select_related("recorded_by").annotate(
-            last_updated=Coalesce("entered_in_error_at", "recorded_at")
+            last_updated=Coalesce("status_changed_at", "recorded_at")
         ),
         to_resources=screen_resource,
         program_field="program",

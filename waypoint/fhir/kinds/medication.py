@@ -97,7 +97,7 @@ ADMINISTRATION_STATUS: dict[str, str] = {
 
 def administration_resource(dose_record: Administration) -> list[dict]:
     order = dose_record.order
-    in_error = dose_record.entered_in_error_at is not None
+    in_error = dose_record.entered_in_error
     given = dose_record.status == Administration.Status.GIVEN
     reason = dose_record.get_status_display()
     if dose_record.reason:
@@ -106,8 +106,8 @@ def administration_resource(dose_record: Administration) -> list[dict]:
     if in_error:
         notes.append(
             {
-                "time": instant(cast(datetime, dose_record.entered_in_error_at)),  # in_error: it has its time
-                "text": f"Entered in error: {dose_record.error_reason}",
+                "time": instant(cast(datetime, dose_record.status_changed_at)),  # in error: it has its time
+                "text": f"Entered in error: {dose_record.change_reason}",
             }
         )
     return [
@@ -126,7 +126,7 @@ def administration_resource(dose_record: Administration) -> list[dict]:
                 if dose_record.episode_id
                 else None,
                 "effectiveDateTime": instant(dose_record.at),
-                "performer": [{"actor": {"display": str(dose_record.given_by)}}],
+                "performer": [{"actor": {"display": str(dose_record.recorded_by)}}],
                 "request": reference("MedicationRequest", f"moud-order-{order.pk}"),
                 "note": notes,
                 "dosage": {"route": route(order.route), "dose": dose(dose_record.dose, dose_record.unit)}
@@ -154,8 +154,8 @@ register(
     ResourceKind(
         key="moud-dose",
         resource_type="MedicationAdministration",
-        queryset=lambda: Administration.objects.select_related("order", "given_by").annotate(
-            last_updated=Coalesce("entered_in_error_at", "recorded_at")
+        queryset=lambda: Administration.objects.select_related("order", "recorded_by").annotate(
+            last_updated=Coalesce("status_changed_at", "recorded_at")
         ),
         to_resources=administration_resource,
         program_field="program",

@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 
+from waypoint.patients.records import RecordStatus
 from waypoint.scales import INSTRUMENTS
 from waypoint.withdrawal.models import Assessment
 
@@ -107,18 +108,18 @@ def first_version_pk(assessment: Assessment) -> int:
 
 def version_in_force(first_pk: int) -> Q | None:
     """The row in force (or in error) of the assessment whose first version has this key."""
-    row = Assessment.objects.only("pk", "status").filter(pk=first_pk).first()
+    row = Assessment.objects.only("pk", "record_status").filter(pk=first_pk).first()
     for _ in range(1000):
         if row is None:
             return None
-        if row.status != Assessment.Status.AMENDED:
+        if row.record_status != RecordStatus.AMENDED:
             return Q(pk=row.pk)
-        row = Assessment.objects.only("pk", "status").filter(replaces_id=row.pk).first()
+        row = Assessment.objects.only("pk", "record_status").filter(replaces_id=row.pk).first()
     return None
 
 
 def status(assessment: Assessment, *, final: str = "final") -> str:
-    if assessment.status == Assessment.Status.ENTERED_IN_ERROR:
+    if assessment.record_status == RecordStatus.ENTERED_IN_ERROR:
         return "entered-in-error"
     return "amended" if assessment.version > 1 else final
 
@@ -317,7 +318,7 @@ def vital_code(system: str | None, code: str) -> Q | None:
 
 def assessments():
     return (
-        Assessment.objects.exclude(status=Assessment.Status.AMENDED)
+        Assessment.objects.exclude(record_status=RecordStatus.AMENDED)
         .select_related("recorded_by")
         .annotate(last_updated=Coalesce("status_changed_at", "recorded_at"))
     )
@@ -336,7 +337,7 @@ OBSERVATION_FIELDS = (
     "note",
     "reporter",
     "recorded_at",
-    "status",
+    "record_status",
     "status_changed_at",
     "version",
     "replaces_id",
@@ -446,7 +447,7 @@ def provenance_resources(assessment: Assessment) -> list[dict]:
             assessment.late_entry_reason if first else assessment.change_reason,
         )
     ]
-    if assessment.status == Assessment.Status.ENTERED_IN_ERROR:
+    if assessment.record_status == RecordStatus.ENTERED_IN_ERROR:
         out.append(
             provenance(
                 "-error",

@@ -233,8 +233,8 @@ def _build_record(patient, nurse):
         (TreatmentPlan, "clinician_signed_at"),
         (TreatmentPlan, "patient_signed_at"),
         (TreatmentPlan, "superseded_at"),
-        (Administration, "entered_in_error_at"),
-        (DrugScreen, "entered_in_error_at"),
+        (Administration, "status_changed_at"),
+        (DrugScreen, "status_changed_at"),
     ):
         model.objects.filter(patient=patient, **{f"{name}__isnull": False}).update(**{name: RECORDED})
     episode.refresh_from_db()

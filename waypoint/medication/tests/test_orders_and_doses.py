@@ -181,7 +181,7 @@ def test_held_needs_a_reason_and_only_given_doses_carry_a_dose(prescriber, nurse
     refused = services.record_administration(
         acting_user=nurse, patient=admitted.patient, order=made, status="refused", at=NOW()
     )
-    assert held.dose is None and refused.status == "refused" and held.given_by == nurse
+    assert held.dose is None and refused.status == "refused" and held.recorded_by == nurse
 
 
 def test_a_counselor_may_not_record_a_dose(prescriber, counselor_off_team, admitted):

@@ -83,6 +83,6 @@ def test_two_amendments_from_the_same_version_one_wins_and_one_gets_409(live_ser
     assert sorted(status for status, _ in answers) == [201, 409]
     loser = next(body for status, body in answers if status == 409)
     assert "changed since you read it" in loser["version"][0]
-    assert Assessment.objects.filter(patient=patient, status="final").count() == 1
-    assert Assessment.objects.filter(patient=patient, status="amended").count() == 1
+    assert Assessment.objects.filter(patient=patient, record_status="final").count() == 1
+    assert Assessment.objects.filter(patient=patient, record_status="amended").count() == 1
     assert audit.verify().intact

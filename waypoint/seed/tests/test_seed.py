@@ -64,7 +64,7 @@ def test_cows_rise_then_ease_over_a_withdrawal_management_stay():
     seed(patients=30)
     by_hour = {"early": [], "peak": [], "late": []}
     for stay in LevelOfCareStay.objects.filter(level_code="3.7-WM"):
-        for a in Assessment.objects.current().filter(
+        for a in Assessment.objects.in_force().filter(
             patient=stay.patient, instrument="cows", taken_at__gte=stay.started_at, taken_at__lt=stay.ended_at or NOW
         ):
             hours = (a.taken_at - stay.started_at).total_seconds() / 3600

@@ -21,8 +21,14 @@ def test_an_amendment_is_a_new_version_and_the_old_one_stays(api, nurse, patient
     assert response.status_code == 201, response.json()
     new = Assessment.objects.get(pk=response.json()["id"])
     first.refresh_from_db()
-    assert (first.status, first.total, first.responses) == ("amended", 9, COWS_MILD)
-    assert (new.status, new.version, new.replaces, new.total, new.taken_at) == ("final", 2, first, 38, first.taken_at)
+    assert (first.record_status, first.total, first.responses) == ("amended", 9, COWS_MILD)
+    assert (new.record_status, new.version, new.replaces, new.total, new.taken_at) == (
+        "final",
+        2,
+        first,
+        38,
+        first.taken_at,
+    )
     listed = api(nurse).get(f"/api/v1/patients/{patient.pk}/assessments/", {"status": "all"}).json()["results"]
     assert {r["id"] for r in listed} == {first.pk, new.pk}
 
@@ -56,7 +62,7 @@ def test_an_amendment_with_a_bad_score_changes_nothing(api, nurse, patient, reco
     response = api(nurse).post(url(first, "amend"), {"responses": bad, "reason": "x", "version": 1}, format="json")
     assert response.status_code == 400 and "responses.resting_pulse" in response.json()
     first.refresh_from_db()
-    assert first.status == "final" and Assessment.objects.count() == 1
+    assert first.record_status == "final" and Assessment.objects.count() == 1
 
 
 def test_entered_in_error_keeps_the_row_and_drops_it_from_the_current_list(api, nurse, patient, record):
@@ -64,7 +70,7 @@ def test_entered_in_error_keeps_the_row_and_drops_it_from_the_current_list(api, 
     response = api(nurse).post(url(first, "entered-in-error"), {"reason": "wrong patient", "version": 1}, format="json")
     assert response.status_code == 200
     first.refresh_from_db()
-    assert (first.status, first.change_reason, first.total) == ("entered_in_error", "wrong patient", 9)
+    assert (first.record_status, first.change_reason, first.total) == ("entered_in_error", "wrong patient", 9)
     assert api(nurse).get(f"/api/v1/patients/{patient.pk}/assessments/").json()["results"] == []
 
 

@@ -19,7 +19,9 @@ HOUR = timedelta(hours=1)
 
 def only(assessment):
     """Leave `assessment` the patient's only COWS in force (admit_many scores everyone twice)."""
-    Assessment.objects.filter(patient=assessment.patient).exclude(pk=assessment.pk).update(status="entered_in_error")
+    Assessment.objects.filter(patient=assessment.patient).exclude(pk=assessment.pk).update(
+        record_status="entered_in_error"
+    )
 
 
 def test_a_moderate_induction_eligible_patient_comes_before_a_mild_one_just_overdue(program, team, nurse, record):

@@ -115,7 +115,7 @@ def test_overdue_patients_come_first_then_the_highest_scores(program, team, nurs
     from waypoint.withdrawal.models import Assessment
 
     Assessment.objects.filter(patient=overdue).exclude(taken_at__lt=timezone.now() - timedelta(hours=8)).update(
-        status="entered_in_error"
+        record_status="entered_in_error"
     )
     rows = board.build(program, visible_patients(nurse, program))
     assert [row.patient.pk for row in rows] == [overdue.pk, severe.pk, calm.pk]

@@ -1,0 +1,1 @@
+"""Charts drawn on the server as inline SVG: the small shared pieces live in `svg`."""
