@@ -9,7 +9,7 @@ def withdrawal_status(request, patient):
     row = board.for_patient(patient.program, patient)
     if row is None:
         return None
-    row.latest_ciwa = Assessment.objects.current().filter(patient=patient, instrument="ciwa-ar").first()
+    row.latest_ciwa = Assessment.objects.in_force().filter(patient=patient, instrument="ciwa-ar").first()
     return ("withdrawal/_chart_status.html", row)
 
 
