@@ -10,17 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from waypoint.accounts.roles import MOUD_ADMINISTER, STOCK_SIGN_OFF
 from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
 from waypoint.patients.services import record_read
-from waypoint.patients.views import program_or_403
+from waypoint.patients.views import add_errors, program_or_403
 from waypoint.web.query import query_parameters
 
 from . import services
 from .forms import CountForm, DoseForm, HoldForm, LiftForm
 from .models import Hold, LedgerEntry, StockCount, StockLot, TakeHomeBottle
-
-
-def _errors(form, error: ValidationError) -> None:
-    for key, found in error.message_dict.items():
-        form.add_error(key if key in form.fields else None, found)
 
 
 @require_GET
@@ -59,7 +54,7 @@ def dose(request, pk):
                 lot=form.cleaned_data["lot"],
             )
         except ValidationError as error:
-            _errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Dosed: {patient}, {record.label}.")
             return redirect("dispensing:queue")
@@ -85,7 +80,7 @@ def hold_new(request, pk):
         try:
             services.set_hold(acting_user=request.user, patient=patient, **form.cleaned_data)
         except ValidationError as error:
-            _errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Hold set on {patient}'s doses.")
             return redirect("dispensing:dose", pk=patient.pk)
@@ -107,7 +102,7 @@ def hold_lift(request, pk, hold_id):
         try:
             services.lift_hold(acting_user=request.user, hold=hold, note=form.cleaned_data["note"])
         except ValidationError as error:
-            _errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Hold lifted.")
             return redirect("dispensing:dose", pk=patient.pk)
@@ -178,7 +173,7 @@ def count(request):
                     investigation_note=data["investigation_note"],
                 )
             except ValidationError as error:
-                _errors(form, error)
+                add_errors(form, error)
             else:
                 if result.discrepancy_mg:
                     messages.warning(
@@ -222,7 +217,7 @@ def take_homes(request, pk):
                 criteria={key: data[key] == "yes" for key in services.CRITERIA},
             )
         except ValidationError as error:
-            _errors(decision_form, error)
+            add_errors(decision_form, error)
         else:
             messages.success(request, "Take-home decision signed.")
             return redirect("dispensing:take-homes", pk=patient.pk)
@@ -234,7 +229,7 @@ def take_homes(request, pk):
                 acting_user=request.user, patient=patient, days=days, lot=issue_form.cleaned_data["lot"]
             )
         except ValidationError as error:
-            _errors(issue_form, error)
+            add_errors(issue_form, error)
         else:
             messages.success(request, f"{len(bottles)} take-home bottles issued: print their labels.")
             return redirect("dispensing:labels", pk=patient.pk)
@@ -274,7 +269,7 @@ def bottle_return(request, pk, bottle_id):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Bottle {bottle.code} checked in.")
             return redirect("dispensing:take-homes", pk=patient.pk)
@@ -308,7 +303,7 @@ def ledger_entry(request):
                 quantity_mg=receipt.cleaned_data["quantity_mg"],
             )
         except ValidationError as error:
-            _errors(receipt, error)
+            add_errors(receipt, error)
         else:
             messages.success(request, "Receipt recorded.")
             return redirect("dispensing:ledger")
@@ -330,7 +325,7 @@ def ledger_entry(request):
                     note=data["note"],
                 )
             except ValidationError as error:
-                _errors(outflow, error)
+                add_errors(outflow, error)
             else:
                 messages.success(request, "Recorded in the ledger.")
                 return redirect("dispensing:ledger")
