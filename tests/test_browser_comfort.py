@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import screenshot
-from tests.test_browser_foundation import sign_in
+from tests.test_browser_foundation import follow_nav, sign_in
 from waypoint.comfort import demo, services
 from waypoint.comfort.models import Dose
 
@@ -55,7 +55,7 @@ def test_a_nurse_gives_loperamide_is_refused_a_second_dose_and_records_the_follo
     screenshot(page, "comfort-dose-refused")
     assert Dose.objects.filter(patient=patient).count() == 1
 
-    page.click("nav >> text=Withdrawal board")
+    follow_nav(page, "Withdrawal board")
     row = page.locator("table.board tbody tr", has_text="Maria Rivera")
     expect(row).to_contain_text("Follow-up of loperamide 2 mg PO due at")
     screenshot(page, "comfort-board-follow-up-due")

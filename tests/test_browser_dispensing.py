@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import PASSWORD, make_user, patient_fields, screenshot
-from tests.test_browser_foundation import sign_in
+from tests.test_browser_foundation import follow_nav, sign_in
 from waypoint.accounts.roles import Role
 from waypoint.dispensing import services
 from waypoint.dispensing.models import StockCount, TakeHomeBottle
@@ -59,7 +59,7 @@ def test_a_morning_at_the_dosing_window(browser_page, live_server, nurse, prescr
 
     page = browser_page
     sign_in(page, live_server, nurse.username)
-    page.click("nav >> text=Dosing window")
+    follow_nav(page, "Dosing window")
     expect(page.locator("main h2")).to_contain_text("2 due, 1 on hold, of 3")
     screenshot(page, "dispensing-queue")
     for width, name in ((768, "dispensing-queue-768"), (390, "dispensing-queue-390")):

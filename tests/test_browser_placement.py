@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import naloxone_and_education, screenshot
-from tests.test_browser_foundation import sign_in
+from tests.test_browser_foundation import follow_nav, sign_in
 from waypoint.placements import referrals
 from waypoint.placements.models import PlacementAssessment, Referral
 
@@ -91,7 +91,7 @@ def test_a_referral_is_admitted_placed_and_stepped_down(browser_page, live_serve
     sign_in(page, live_server, "nurse")
 
     # First contact: a hospital refers Maria, who injects and survived an overdose last week.
-    page.click("nav >> text=Waitlist")
+    follow_nav(page, "Waitlist")
     page.click("text=New referral")
     page.fill("#id_name", "Maria Rivera")
     page.fill("#id_contact", "555-0100 (mobile)")
@@ -162,14 +162,14 @@ def test_a_referral_is_admitted_placed_and_stepped_down(browser_page, live_serve
 
     # The census: who is where now, and occupancy by level over the last 30 days.
     seed_census_history(program, nurse)
-    page.click("nav >> text=Census")
+    follow_nav(page, "Census")
     expect(page.locator(".census-now")).to_contain_text("Maria Rivera")
     expect(page.locator("svg.census-chart")).to_have_count(4)
     expect(page.locator(".definition")).to_contain_text("Midnight census")
     expect(page.locator("svg.census-chart rect.over")).not_to_have_count(0)  # 3.5 ran over its beds
     screenshot(page, "levels-census")
 
-    page.click("nav >> text=Placement rules")
+    follow_nav(page, "Placement rules")
     expect(page.locator("body")).to_contain_text("NOT the ASAM Criteria decision algorithm")
     screenshot(page, "placement-rule-table")
 
@@ -181,7 +181,7 @@ def test_an_administrator_versions_the_rule_table_and_edits_settings(browser_pag
 
     page = browser_page
     sign_in(page, live_server, "admin")
-    page.click("nav >> text=Placement rules")
+    follow_nav(page, "Placement rules")
     expect(page.locator("body")).to_contain_text("Waypoint's default table")
     page.click("text=Edit the table")
 
@@ -225,7 +225,7 @@ def test_an_administrator_versions_the_rule_table_and_edits_settings(browser_pag
     assert RuleTableVersion.objects.get(number=3).restored_from.number == 1
 
     # Program settings: every setting with value, default, help and origin; a refused value shows beside it.
-    page.click("nav >> text=Program settings")
+    follow_nav(page, "Program settings")
     expect(page.locator("h1")).to_contain_text("Program settings")
     expect(page.locator("#withdrawal-late_entry_days")).to_contain_text("Waypoint documentation policy")
     screenshot(page, "settings-program")

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import make_user, patient_fields, screenshot
-from tests.test_browser_foundation import sign_in
+from tests.test_browser_foundation import follow_nav, sign_in
 from waypoint.accounts.roles import Role
 from waypoint.patients import services as patients
 from waypoint.treatment import services
@@ -135,7 +135,7 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(
     assert plan.body["problems"][1]["goals"][0]["text"] == "Not die if I slip. Keep Narcan on me."
 
     # A group session: schedule it, roster both patients, mark attendance, write the note.
-    page.click("nav >> text=Schedule")
+    follow_nav(page, "Schedule")
     page.click("text=Schedule a session")
     now = timezone.now()
     page.select_option("#id_kind", "group")
@@ -194,7 +194,7 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(
     expect(page.locator(".timeline")).to_contain_text("Group session, Relapse prevention")
     screenshot(page, "treatment-chart")
 
-    page.click("nav >> text=Schedule")
+    follow_nav(page, "Schedule")
     week = timezone.localtime(now - timedelta(minutes=40), program.tz).date().isoformat()
     page.goto(f"{live_server.url}/treatment/schedule/?week={week}")  # the session's week, even on a Monday at 00:10
     expect(page.locator(".week-grid")).to_contain_text("Triggers, cravings")

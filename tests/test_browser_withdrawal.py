@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import screenshot
-from tests.test_browser_foundation import sign_in
+from tests.test_browser_foundation import follow_nav, sign_in
 from waypoint.accounts import program_settings
 from waypoint.patients import services as patients
 from waypoint.withdrawal import services
@@ -152,7 +152,7 @@ def test_a_nurse_scores_a_cows_and_sees_it_on_the_board_and_the_flowsheet(
     more_patients(nurse, program)
     page = browser_page
     sign_in(page, live_server, "nurse")
-    page.click("nav >> text=Withdrawal board")
+    follow_nav(page, "Withdrawal board")
     expect(page.locator("table.board")).to_contain_text("Maria Rivera")
     page.locator("tr", has_text="Maria Rivera").locator("text=Score COWS").click()
     for key, value in SCORES.items():
@@ -167,7 +167,7 @@ def test_a_nurse_scores_a_cows_and_sees_it_on_the_board_and_the_flowsheet(
     expect(page.locator(".chart svg:visible")).to_have_count(1)  # drawn for a desk, a tablet and a phone
     screenshot(page, "withdrawal-flowsheet")
 
-    page.click("nav >> text=Withdrawal board")
+    follow_nav(page, "Withdrawal board")
     rows = page.locator("table.board tbody tr")
     # Most urgent first (board.URGENCY_RULE): James, mild 9 + induction + 2 h late of 4 = 4 points, due longest;
     # Maria, moderate 23 + rise + induction = 4; Aisha, no score yet, baseline 20 minutes late = 1.
