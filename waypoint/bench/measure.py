@@ -17,6 +17,7 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from waypoint.accounts.models import ApiToken, User
+from waypoint.seed.areas import ASSESSMENT_COLUMNS
 from waypoint.withdrawal.models import Assessment
 
 
@@ -151,36 +152,8 @@ def flowsheet_vs_raw(program, patient_id: int, *, size: int, requests: int, raw_
     return {"api_p50_ms": statistics.median(api), "raw_p50_ms": statistics.median(raw), "rows": count}
 
 
-COPY_COLUMNS = (
-    "program_id",
-    "patient_id",
-    "episode_id",
-    "instrument",
-    "instrument_version",
-    "taken_at",
-    "responses",
-    "total",
-    "severity",
-    "derived",
-    "pulse_bpm",
-    "systolic_mmhg",
-    "diastolic_mmhg",
-    "respiratory_rate",
-    "temperature_c",
-    "spo2_percent",
-    "note",
-    "reporter",
-    "source",
-    "late_entry_reason",
-    "recorded_by_id",
-    "recorded_at",
-    "record_status",
-    "version",
-    "replaces_id",
-    "change_reason",
-    "status_changed_by_id",
-    "status_changed_at",
-)
+# the assessment columns the seed copies in (one list: a column added to the model is added there once)
+COPY_COLUMNS = ASSESSMENT_COLUMNS
 
 
 def raw_copy_rate(after_id: int, limit: int) -> dict:

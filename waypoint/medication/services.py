@@ -17,6 +17,7 @@ from django.utils import timezone
 from waypoint.accounts.models import Program, User
 from waypoint.accounts.roles import MOUD_ADMINISTER, MOUD_ORDER
 from waypoint.audit import trail as audit
+from waypoint.audit.models import AuditEvent
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
 from waypoint.patients.recording import episode_at, write_timeline
@@ -321,7 +322,6 @@ def _against_frequency(order: MedicationOrder, at: datetime) -> str | None:
     return None
 
 
-@transaction.atomic
 def record_administration(
     *,
     acting_user: User,
@@ -337,8 +337,38 @@ def record_administration(
     """Record a dose given (with the dose), held (with the reason), refused or missed, against an order active
     at that time. Refused: no such order; a given dose above the ordered dose or the program's ceilings; a dose
     more often than the order's frequency; a buprenorphine induction dose without a recent COWS at or above the
-    program's threshold, unless `cows_override_reason` says why it is given anyway."""
+    program's threshold, unless `cows_override_reason` says why it is given anyway. A refusal saves nothing and is
+    audited (`medication.administration.denied`, with the rules that refused it)."""
     require(acting_user, patient.program_id, MOUD_ADMINISTER)
+    try:
+        return _record_administration(
+            acting_user=acting_user, patient=patient, order=order, status=status, at=at, dose=dose, reason=reason,
+            note=note, cows_override_reason=cows_override_reason,
+        )  # fmt: skip
+    except ValidationError as error:
+        audit.record(
+            acting_user,
+            "medication.administration.denied",
+            patient=patient,
+            outcome=AuditEvent.Outcome.DENIED,
+            detail={"order": getattr(order, "pk", None), "status": status, "rules": sorted(error.message_dict)},
+        )
+        raise
+
+
+@transaction.atomic
+def _record_administration(
+    *,
+    acting_user: User,
+    patient: Patient,
+    order: MedicationOrder | None,
+    status: str,
+    at: datetime,
+    dose: object,
+    reason: str,
+    note: str,
+    cows_override_reason: str,
+) -> Administration:
     errors: dict[str, str] = {}
     if status not in Administration.Status.values:
         errors["status"] = f"Choose one of: {', '.join(Administration.Status.values)}."

@@ -89,6 +89,9 @@ def test_an_extra_dose_minutes_after_the_first_on_a_once_daily_order_is_refused(
     assert "methadone 60 mg PO is ordered once daily" in message
     assert "1 dose was already given on 2026-03-10 (09:00)" in message
     assert Administration.objects.count() == 1
+    [refusal] = AuditEvent.objects.filter(action="medication.administration.denied")  # the refusal is audited
+    assert refusal.outcome == AuditEvent.Outcome.DENIED and refusal.actor == nurse and refusal.patient_id == patient.pk
+    assert refusal.detail == {"order": order.pk, "status": "given", "rules": ["at"]}
 
 
 @time_machine.travel(LATER_THAT_DAY, tick=False)
