@@ -15,10 +15,10 @@ from rest_framework.renderers import BaseRenderer
 
 from waypoint.web.api import ApiView
 
+from .codes import FHIR_VERSION
 from .search import NotAcceptableFormat, SearchError
 
 FHIR_JSON = "application/fhir+json"
-FHIR_VERSION = "4.0.1"
 ACCEPTED = {"application/fhir+json", "application/json", "application/*", "*/*", "application/json+fhir"}
 ISSUE_CODE = {
     400: "invalid",
