@@ -54,8 +54,8 @@ MISSED_DOSE_HOLD_DAYS = ProgramSetting(
     label="Consecutive missed days before a reassessment hold",
     default=None,
     validate=whole_number(1, 60),
-    origin="Program protocol. shared/reference/ publishes no number of missed days, so no default: no "
-    "missed-dose hold until the program sets one.",
+    origin="Program protocol; no published standard number of missed days, so no default: no missed-dose hold "
+    "until the program sets one.",
     help="After this many consecutive days without a dose (observed or take-home), the window refuses the next "
     "dose until a prescriber reassesses the patient and lifts the hold. Empty: no missed-dose hold.",
 )

@@ -20,7 +20,7 @@ def milligrams(value):
 
 
 ORIGIN = (
-    "Program protocol. shared/reference/ publishes no maximum dose for this medication, so no default: "
+    "Program protocol; no published standard maximum dose for this medication, so no default: "
     "no ceiling applies until the program sets one."
 )
 

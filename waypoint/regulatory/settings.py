@@ -69,7 +69,7 @@ PDMP_DAYS = ProgramSetting(
     validate=whole_number(0, 365),
     help="A check on a program day is current through that many program days after it (0: the same day only). "
     "No default: the program sets it from its state's rule.",
-    origin="State PDMP law; not in the shared reference, so no default.",
+    origin="State PDMP law; no single published number, so no default.",
 )
 
 
