@@ -354,14 +354,16 @@ def poisoned_treatment(ctx, nurse, team_counselor, director):
 def test_no_treatment_page_runs_a_stored_script(page, nurse, team_counselor, director, poisoned_treatment):
     ctx, session = poisoned_treatment
     pk = ctx.patient.pk
+    # the schedules' weeks are the program's: the session's week, also just after midnight on a Monday there
+    week = "?week=" + timezone.localtime(session.starts_at, ctx.program.tz).date().isoformat()
     pages = [
         (nurse, reverse("patients:chart", args=[pk])),
         (nurse, reverse("treatment:plan", args=[pk])),
         (nurse, reverse("treatment:plan-version", args=[pk, ctx.patient.treatment_plans.get(version=1).pk])),
         (nurse, reverse("treatment:notes", args=[pk])),
-        (nurse, reverse("treatment:patient-schedule", args=[pk])),
+        (nurse, reverse("treatment:patient-schedule", args=[pk]) + week),
         (nurse, reverse("treatment:session", args=[session.pk])),
-        (nurse, reverse("treatment:schedule")),
+        (nurse, reverse("treatment:schedule") + week),
         (nurse, reverse("treatment:due")),
         (director, reverse("treatment:templates")),
         (director, reverse("treatment:modalities")),

@@ -2,7 +2,7 @@
 follow-up from the work list recording a return to use, the re-engagement task, and the director's follow-up
 figures. Screenshots in docs/screenshots."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -25,8 +25,9 @@ def test_a_residential_discharge_to_a_follow_up_that_finds_a_return_to_use(
     browser_page, live_server, nurse, director, patient
 ):
     program = patient.program
-    now = timezone.now()
-    discharged_at = now - timedelta(days=7, hours=1)  # the day-7 follow-up is due today
+    # the day-7 follow-up is due today in the program's time zone, also when the test runs just after its midnight
+    today = timezone.localdate(timezone=program.tz)
+    discharged_at = datetime.combine(today - timedelta(days=7), time(0, 1), tzinfo=program.tz)
     episode = patients.admit(
         acting_user=nurse, patient=patient, admitted_at=discharged_at - timedelta(days=20), level_code="3.5"
     )

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_http_methods
@@ -143,7 +144,9 @@ def give(request, pk):
             add_errors(form, error, field_of=lambda key: key.split(".", 1)[1] if key.startswith("vitals.") else key)
         else:
             messages.success(request, f"{dose.get_status_display()}: {dose.label}.")
-            return redirect("comfort:mar", pk=patient.pk)
+            # the MAR of the program day the dose was given on (a dose at 23:55 recorded at 00:05 is yesterday's)
+            day = timezone.localtime(dose.at, patient.program.tz).date()
+            return redirect(f"{reverse('comfort:mar', args=[patient.pk])}?date={day.isoformat()}")
     now = timezone.now()
     symptoms = sorted({line.entry.symptom for line in order.lines.select_related("entry")} if order else set())
     return render(
