@@ -1,7 +1,7 @@
 import hashlib
 import secrets
 import zoneinfo
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -36,6 +36,11 @@ class Program(models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def today(self) -> date:
+        """The program's calendar day now (its time zone, not the server's UTC date): what "today" means for a
+        consent's dates, a dose day or a follow-up due, also in the hours after the program's midnight."""
+        return timezone.localdate(timezone=self.tz)
 
 
 class ProgramLevel(models.Model):
