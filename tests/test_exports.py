@@ -6,10 +6,13 @@ export writes it behind an apostrophe. An MRN with a quote or a newline cannot b
 
 import csv
 import io
+import re
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
+import waypoint
 from waypoint.audit import trail as audit
 from waypoint.outcomes import figures
 from waypoint.patients.models import Patient
@@ -95,3 +98,29 @@ def test_a_download_name_keeps_letters_digits_dots_and_dashes_only():
     assert attachment("disclosures", "W-1001", extension="csv") == 'attachment; filename="disclosures-W-1001.csv"'
     assert attachment("disclosures", 'a"b;c\nd/..', extension="csv") == 'attachment; filename="disclosures-a_b_c_d.csv"'
     assert len(attachment("x" * 500, extension="csv")) < 140
+
+
+def project_sources():
+    root = Path(waypoint.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        if "tests" not in path.relative_to(root).parts and path.name != "downloads.py":
+            yield path.relative_to(root.parent), path.read_text()
+
+
+def test_every_csv_of_the_project_goes_through_the_one_safe_writer():
+    """A module writing its own CSV with the standard library would bring formula injection back."""
+    own_writers = [
+        str(path) for path, text in project_sources() if re.search(r"\bcsv\.(writer|DictWriter)\b|\bimport csv\b", text)
+    ]
+    assert own_writers == []
+
+
+def test_every_download_is_named_by_the_one_safe_helper():
+    """A Content-Disposition built by hand from an MRN could carry a quote, a semicolon or a line break."""
+    by_hand = [
+        f"{path}: {line.strip()}"
+        for path, text in project_sources()
+        for line in text.splitlines()
+        if ("Content-Disposition" in line and "attachment(" not in line) or "as_attachment" in line
+    ]
+    assert by_hand == []
