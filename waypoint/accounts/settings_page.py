@@ -45,6 +45,10 @@ def parse_value(setting, text: str):
         raise ValidationError(
             {"value": f"Give a number, true or false, or a JSON list or object ({error.msg} at column {error.colno})."}
         ) from error
+    except RecursionError as error:  # the decoder recurses once per level: "[[[[..." thousands deep
+        raise ValidationError(
+            {"value": "This JSON nests deeper than can be read; a setting's value needs a few levels at most."}
+        ) from error
 
 
 def set_from_page(*, acting_user: User, program, key: str, text: str):

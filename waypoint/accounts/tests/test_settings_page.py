@@ -47,6 +47,17 @@ def test_text_that_is_not_json_is_refused_for_a_list_setting(page, administrator
     assert response.status_code == 400 and "JSON list or object" in response.content.decode()
 
 
+def test_a_list_setting_nested_thousands_deep_is_refused_beside_it_not_a_server_error(page, administrator):
+    """Python's JSON decoder recurses once per level: 20,000 brackets (within the field's length) ended in a 500."""
+    response = page(administrator).post(
+        reverse("accounts:setting-change", args=["placement.priority_flags"]), {"value": "[" * 20000}
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_placement-priority_flags_error"' in body and "nests deeper than" in body
+    assert not AuditEvent.objects.filter(action="program.setting.change").exists()
+
+
 def test_a_text_setting_takes_the_text_as_typed_and_reset_goes_back_to_the_default(page, administrator, program):
     client = page(administrator)
     client.post(reverse("accounts:setting-change", args=["privacy.part2_notice"]), {"value": "Our notice."})
