@@ -113,21 +113,3 @@ def test_the_idle_warning_counts_down_and_staying_signed_in_keeps_the_page(brows
     page.reload()
     expect(page.locator("h1")).to_contain_text("Record COWS")  # still signed in
     expect(page.get_by_role("alertdialog")).to_be_hidden()
-
-
-def test_the_directors_navigation_stays_on_one_line_at_1280_and_groups_the_rest(browser_page, live_server, director):
-    page = browser_page
-    sign_in(page, live_server, "director")
-    expect(page.locator("h1")).to_contain_text("Outcomes")  # the director starts on the outcomes
-    nav = page.get_by_role("navigation", name="Main")
-    tops = {
-        round(box["y"])
-        for box in nav.locator(":scope > a, :scope > details > summary").evaluate_all(
-            "items => items.map(item => item.getBoundingClientRect())"
-        )
-    }
-    assert len(tops) == 1, tops  # one line
-    nav.get_by_text("Care", exact=True).click()
-    nav.get_by_role("link", name="Withdrawal board").click()
-    expect(page.locator("h1")).to_contain_text("Withdrawal")
-    screenshot(page, "navigation-director-1280")

@@ -28,12 +28,18 @@ def sign_in(page, live_server, username):
 
 
 def follow_nav(page, label):
-    """Follow a navigation link as a user would: a role with more links than fit one line sees some groups as menus
-    (waypoint/site/navigation.py), so open the menu holding the link first when it is folded."""
+    """Follow a navigation link as a user would (waypoint/site/navigation.py): the role's own work is in the bar, its
+    other pages in the menus of their groups (open the menu first), and the lists of patients waiting for someone on
+    the Work lists page (open it first)."""
     name = re.compile(f"^{re.escape(label)}$")
-    link = page.locator("nav a", has_text=name).first
+    nav = page.locator("nav[aria-label=Main]")
+    link = nav.locator("a", has_text=name).first
+    if link.count() == 0:
+        follow_nav(page, "Work lists")
+        page.locator("main .work-lists a", has_text=name).click()
+        return
     if not link.is_visible():
-        page.locator("nav details", has=page.locator("a", has_text=name)).locator("summary").click()
+        nav.locator("details", has=page.locator("a", has_text=name)).locator("summary").click()
     link.click()
 
 

@@ -6,11 +6,14 @@ import io
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, authenticator_of, screenshot, totp_code
+from conftest import PASSWORD, authenticator_of, make_program, make_user, screenshot, totp_code
 from tests.test_browser_foundation import sign_in
+from waypoint.accounts.roles import Role
+from waypoint.accounts.two_factor import DEMO_KEY_HEX, DEMO_KEY_TEXT
 from waypoint.audit import trail as audit
 
 pytestmark = pytest.mark.browser
@@ -94,3 +97,41 @@ def test_a_new_nurse_sets_up_two_factor_sign_in_and_then_signs_in_with_a_code(br
     expect(page.locator("h1")).to_have_text("Two-factor sign-in")
     screenshot(page, "two-factor-manage")
     assert violations == []
+
+
+def test_the_privacy_officer_finds_a_counselors_refused_look_at_a_chart(
+    browser_page, live_server, privacy_officer, counselor_off_team, patient
+):
+    """A refusal is what a privacy officer looks for: the counselor off the care team opens the chart's address, is
+    refused (the site's 404 page), and the refusal is on the audit trail behind its own filter."""
+    page = browser_page
+    sign_in(page, live_server, "counselor")
+    page.goto(f"{live_server.url}{patient.get_absolute_url()}")
+    expect(page.locator("h1")).to_contain_text("This page is not here")
+    expect(page.locator("main")).not_to_contain_text(patient.family_name)
+    page.context.clear_cookies()
+
+    sign_in(page, live_server, "privacy")
+    page.click("text=Refused access only")
+    refused = page.locator(".audit-table tbody tr")
+    expect(refused).to_have_count(1)
+    expect(refused.first).to_contain_text("counselor")
+    expect(refused.first).to_contain_text("Denied")
+    screenshot(page, "audit-trail-refused")
+
+
+def test_a_visitor_tries_a_demo_role_with_the_published_demo_key(browser_page, live_server, db):
+    """While the database holds only the demo programs the sign-in page shows the published demo key, and its code
+    signs a demo account in without setting up an authenticator."""
+    make_user("nora", make_program("demo", "Harbor Recovery Center (demo)"), Role.NURSE)
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    expect(page.locator("main")).to_contain_text("Demo programs only")
+    expect(page.locator("main")).to_contain_text(" ".join(DEMO_KEY_TEXT[i : i + 4] for i in range(0, 32, 4)))
+    screenshot(page, "sign-in-demo-key")
+    page.fill("#id_username", "nora")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.fill("#id_token", f"{totp(bytes.fromhex(DEMO_KEY_HEX)):06d}")
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Withdrawal board")

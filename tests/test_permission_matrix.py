@@ -482,6 +482,9 @@ MATRIX = {
         {"anonymous": 302},
         data=lambda ctx: {"program": ctx.program.pk},
     ),
+    "work-lists": Case(
+        "GET", lambda ctx: reverse("work-lists"), {"nurse": 200}, {"privacy_officer": 403, "anonymous": 302}
+    ),
     "patients:list": Case(
         "GET", lambda ctx: reverse("patients:list"), {"nurse": 200, "counselor_off_team": 200}, {"anonymous": 302}
     ),

@@ -28,6 +28,7 @@ urlpatterns = [
     path("account/two-factor/passkeys/<int:pk>/remove/", passkey_views.passkey_remove, name="passkey-remove"),
     path("account/passkeys/", include(passkey_views)),
     path("program/", web.switch_program, name="switch-program"),
+    path("work-lists/", web.work_lists, name="work-lists"),
     path("", include("waypoint.patients.urls")),
     path("", include("waypoint.withdrawal.urls")),
     path("", include("waypoint.privacy.urls")),

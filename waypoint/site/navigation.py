@@ -1,8 +1,11 @@
 """The navigation and the start page of each role: only what the role may use, in the clinic's words.
 
 Each link names the permission its page requires (the page checks it again), so a role never sees a link that
-would answer 403. Links come in groups; a role with more links than fit one line at 1280 px (the director's bar
-used to wrap into two) sees the group holding its start page inline and the other groups as menus.
+would answer 403. The bar holds each role's own daily work (BAR, its start page first), one click away and on one
+line at 1280 px; every other page it may open is in its group's menu (GROUPS); the lists of patients waiting for
+someone (follow-ups due, after discharge, plan reviews, patients on no care team) are gathered on one "Work lists"
+page (WORK_LISTS). A page added to GROUPS shows in its group's menu with nothing else to change; a new work list is
+one line of WORK_LISTS.
 """
 
 from dataclasses import dataclass
@@ -13,8 +16,6 @@ from django.urls import reverse
 from waypoint.accounts import roles
 from waypoint.accounts.membership import role_in
 from waypoint.accounts.roles import Role
-
-INLINE_AT_MOST = 8  # links that fit one line of the bar at 1280 px beside the brand and the user's name
 
 
 @dataclass(frozen=True)
@@ -59,55 +60,96 @@ GROUPS: tuple[tuple[str, tuple[Link, ...]], ...] = (
     ("Administration", (Link("Program settings", "accounts:settings", roles.SETTINGS_MANAGE),)),
 )
 
-# Where each role starts after signing in: its own daily work (the first link it may use otherwise).
-START = {
-    Role.NURSE: "withdrawal:board",  # scores due and alerts on the unit
-    Role.PRESCRIBER: "withdrawal:board",  # who is in withdrawal and ready for induction
-    Role.COUNSELOR: "treatment:schedule",  # today's groups and sessions
-    Role.INTAKE: "placements:waitlist",  # people waiting to be admitted
-    Role.DIRECTOR: "outcomes:dashboard",
-    Role.PRIVACY: "audit:trail",
-    Role.ADMIN: "accounts:settings",
+
+@dataclass(frozen=True)
+class WorkList:
+    label: str
+    url_name: str
+    permission: str
+    holds: str  # what is on it, as the Work lists page says it
+    also: str = roles.CHART_READ  # every work list names patients: clinicians only
+
+
+# Lists of patients waiting for someone, gathered on the Work lists page (one link in the bar).
+WORK_LISTS: tuple[WorkList, ...] = (
+    WorkList(
+        "Follow-ups", "screening:worklist", roles.CHART_READ, "Screening findings and overdose-risk follow-ups due."
+    ),
+    WorkList(
+        "After discharge",
+        "aftercare:work-list",
+        roles.CHART_READ,
+        "Follow-up contacts due after discharge and patients to re-engage.",
+    ),
+    WorkList("Plan reviews", "treatment:due", roles.CHART_READ, "Treatment plans due or overdue for review."),
+    WorkList(
+        "Patients on no care team",
+        "patients:unassigned",
+        roles.CENSUS_READ,
+        "Admitted patients whom no team covering their level of care sees: assign a team.",
+    ),
+)
+WORK_LISTS_LINK = Link("Work lists", "work-lists", roles.CHART_READ)
+
+# The bar: each role's own daily work, its start page first (where it lands after signing in). The withdrawal
+# board and the dosing window stay one click away for the nurses and prescribers who use them.
+BAR: dict[str, tuple[str, ...]] = {
+    Role.NURSE: ("withdrawal:board", "dispensing:queue", "patients:list", "work-lists", "treatment:schedule"),
+    Role.PRESCRIBER: ("withdrawal:board", "dispensing:queue", "patients:list", "work-lists", "treatment:schedule"),
+    Role.COUNSELOR: ("treatment:schedule", "patients:list", "work-lists"),
+    Role.INTAKE: ("placements:waitlist", "patients:list", "patients:census", "work-lists"),
+    Role.DIRECTOR: ("outcomes:dashboard", "patients:census", "patients:list", "work-lists"),
+    Role.PRIVACY: ("audit:trail", "privacy:break-glass-report"),
+    Role.ADMIN: ("accounts:settings",),
 }
+
+# Where each role starts after signing in: its own daily work.
+START = {role: bar[0] for role, bar in BAR.items()}
+
+
+def _allowed(role: str | None, link: Link | WorkList) -> bool:
+    needed = (link.permission, link.also) if isinstance(link, WorkList) else (link.permission,)
+    return role is not None and all(roles.role_allows(role, permission) for permission in needed)
+
+
+def work_lists_for(role: str | None) -> list[WorkList]:
+    return [work_list for work_list in WORK_LISTS if _allowed(role, work_list)]
 
 
 def links_for(role: str | None) -> list[tuple[str, list[dict]]]:
-    """The groups of links this role may use (empty groups left out)."""
+    """The groups of links this role may use (empty groups left out), the Work lists page first when the role
+    may open one of them."""
     groups = []
     for name, links in GROUPS:
-        allowed = [
-            {"label": link.label, "url": reverse(link.url_name)}
-            for link in links
-            if role is not None and roles.role_allows(role, link.permission)
-        ]
+        allowed = [{"label": link.label, "url": reverse(link.url_name)} for link in links if _allowed(role, link)]
         if allowed:
             groups.append((name, allowed))
+    if work_lists_for(role) and _allowed(role, WORK_LISTS_LINK):
+        groups.insert(0, ("Work lists", [{"label": WORK_LISTS_LINK.label, "url": reverse(WORK_LISTS_LINK.url_name)}]))
     return groups
 
 
 def navigation(request) -> dict:
-    """Template context: `nav_inline` (the group holding the role's start page) and `nav_menus` (the others)."""
+    """Template context: `nav_inline` (the role's own work, in the bar) and `nav_menus` (its other pages by group;
+    the work lists are on their own page, not repeated in a menu)."""
     user = getattr(request, "user", None)
     program = getattr(request, "program", None)
     if user is None or not user.is_authenticated or program is None:
         return {}
     role = role_in(user, program.pk)
+    if role is None or role not in Role.values:
+        return {}
     groups = links_for(role)
-    if role is None or role not in Role.values or not groups:
-        return {"role_label": Role(role).label if role in Role.values else ""}
-    if sum(len(links) for _, links in groups) <= INLINE_AT_MOST:
-        return {
-            "nav_inline": [link for _, links in groups for link in links],
-            "nav_menus": [],
-            "role_label": Role(role).label,
-        }
-    start = reverse(START[Role(role)]) if role in START else None
-    main = next((i for i, (_, links) in enumerate(groups) if any(link["url"] == start for link in links)), 0)
-    return {
-        "nav_inline": groups[main][1],
-        "nav_menus": groups[:main] + groups[main + 1 :],
-        "role_label": Role(role).label,  # "Program director", not the role's code
-    }
+    by_url = {link["url"]: link for _, links in groups for link in links}
+    bar_urls = [reverse(name) for name in BAR.get(role, ())]
+    inline = [by_url[url] for url in bar_urls if url in by_url]
+    listed = {reverse(work_list.url_name) for work_list in WORK_LISTS}
+    menus = []
+    for name, links in groups:
+        rest = [link for link in links if link["url"] not in bar_urls and link["url"] not in listed]
+        if rest:
+            menus.append((name, rest))
+    return {"nav_inline": inline, "nav_menus": menus, "role_label": Role(role).label}  # "Program director"
 
 
 def start_page(request):

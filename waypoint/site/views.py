@@ -1,10 +1,12 @@
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from waypoint.accounts.membership import memberships
+from waypoint.accounts.membership import memberships, role_in
 from waypoint.web.middleware import PROGRAM_SESSION_KEY
 
 from . import navigation
@@ -16,6 +18,19 @@ def home(request):
     counselor the schedule, intake the waitlist, director the outcomes, privacy officer the audit trail,
     administrator the program settings."""
     return navigation.start_page(request)
+
+
+@require_GET
+def work_lists(request):
+    """The lists of patients waiting for someone that the role may open (site/navigation.py WORK_LISTS), each
+    saying what it holds: follow-ups due, after discharge, plan reviews, patients on no care team."""
+    program = getattr(request, "program", None)
+    role = role_in(request.user, program.pk) if program is not None else None
+    allowed = navigation.work_lists_for(role)
+    if not allowed:
+        raise PermissionDenied("no work list for this role")
+    rows = [{"label": w.label, "url": reverse(w.url_name), "holds": w.holds} for w in allowed]
+    return render(request, "web/work_lists.html", {"rows": rows})
 
 
 @require_POST
