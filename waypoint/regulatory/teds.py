@@ -25,6 +25,7 @@ month's first midnight and the next month's, in the program's time zone. A recor
 requires is not exported: it is on the work list with a link to where that field is entered.
 """
 
+import io
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -34,14 +35,19 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 
 from waypoint.accounts.models import Program
+from waypoint.accounts.roles import STATE_REPORTS
+from waypoint.audit import trail as audit
+from waypoint.patients.access import require
 from waypoint.patients.models import Episode, Patient
 from waypoint.placement.levels import LEVELS
 from waypoint.placements.models import Referral
 from waypoint.screening.models import FREQUENCIES, ROUTES, SUBSTANCE_LABELS, History
+from waypoint.web.downloads import csv_writer
 
 CROSSWALK_DIR = Path(__file__).resolve().parent / "teds"
 CROSSWALK_NAME = re.compile(r"^[a-z0-9_-]{2,20}$")
@@ -557,3 +563,64 @@ def build(program: Program, period: Period, crosswalk: Crosswalk, patients: Quer
             )
             records.append(record_of(crosswalk, facts))
     return Report(program, period, crosswalk, records)
+
+
+# --- who reads and exports them, audited ------------------------------------------------------------------------
+
+FORMATS = ("json", "csv")
+
+
+def _summary(report: Report) -> dict[str, Any]:
+    counts = report.counts()
+    return {
+        "period": str(report.period),
+        "crosswalk": report.crosswalk.key,
+        "sample": report.crosswalk.sample,
+        "admissions": counts["admission"]["complete"],
+        "discharges": counts["discharge"]["complete"],
+        "held_back": len(report.work_list),
+    }
+
+
+def check_reader(acting_user: Any, program: Program) -> None:
+    """The program director (permission "state reports"); anyone else is refused (403, audited by the caller's
+    page as every refusal is)."""
+    require(acting_user, program.pk, STATE_REPORTS)
+
+
+@transaction.atomic
+def record_view(acting_user: Any, report: Report) -> None:
+    """The page read: one event for the report, one per patient named on the work list."""
+    audit.record(acting_user, "teds.read", program=report.program, detail=_summary(report))
+    names = sorted({r.patient.pk for r in report.work_list})
+    detail = {"period": str(report.period)}
+    audit.record_many(acting_user, "teds.work_list.read", patient_ids=names, program=report.program, detail=detail)
+
+
+@transaction.atomic
+def export(acting_user: Any, report: Report, fmt: str) -> str:
+    """The complete records as JSON or CSV (the project's spreadsheet-safe writer). Patient data leaving the
+    program: one event for the export (what, how many) and one per patient in it, as a bulk release is recorded,
+    so the patients of an export are on any breach list drawn from the audit trail. `acting_user` None: the
+    command (an operator on the server)."""
+    if acting_user is not None:
+        check_reader(acting_user, report.program)
+    if fmt not in FORMATS:
+        raise ValidationError({"format": f"Choose one of {', '.join(FORMATS)}."})
+    if fmt == "json":
+        content = json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv_writer(buffer)
+        for row in report.csv_rows():
+            writer.writerow(row)
+        content = buffer.getvalue()
+    audit.record(acting_user, "teds.export", program=report.program, detail=_summary(report) | {"format": fmt})
+    audit.record_many(
+        acting_user,
+        "teds.export.patient",
+        patient_ids=sorted({r.patient.pk for r in report.exported}),
+        program=report.program,
+        detail={"period": str(report.period), "format": fmt},
+    )
+    return content

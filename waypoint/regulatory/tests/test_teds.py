@@ -15,17 +15,21 @@ M is the month two months before the program's current month; times are local wa
     North: a patient of another program admitted in M: never in the report.
 """
 
+import csv
+import io
 import json
 from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 
 from conftest import continuing_care_plan, patient_fields
 from waypoint.accounts.program_settings import change
 from waypoint.patients import services as patients
 from waypoint.patients.models import Patient
 from waypoint.placements import referrals
+from waypoint.privacy.models import AuditEvent
 from waypoint.regulatory import teds
 from waypoint.screening import services as screening
 
@@ -269,3 +273,48 @@ def test_a_period_is_a_month_written_yyyy_mm(text):
     with pytest.raises(ValidationError) as refused:
         teds.Period.parse(text)
     assert "period" in refused.value.message_dict
+
+
+def test_the_command_writes_the_complete_records_and_names_those_held_back(program, period, tmp_path):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("report", "teds", "--period", str(period["month"]), "--program", "harbor", stdout=out, stderr=err)
+    written = json.loads(out.getvalue())
+    assert written["crosswalk"] == "sample" and written["sample"] is True and written["period"] == str(period["month"])
+    assert [r["CLIENT_ID"] for r in written["admissions"]] == ["B", "D"]
+    assert [r["CLIENT_ID"] for r in written["discharges"]] == ["A"]
+    assert "2 of 3 admissions and 1 of 1 discharges exported" in err.getvalue()
+    assert "held back: C admission" in err.getvalue()
+    assert "missing State of residence, Primary substance" in err.getvalue()
+
+    target = tmp_path / "teds.csv"
+    call_command(
+        "report", "teds", "--period", str(period["month"]), "--state", "SAMPLE", "--format", "csv",
+        "--output", str(target), "--program", "harbor", stderr=io.StringIO(),
+    )  # fmt: skip
+    rows = list(csv.reader(target.read_text().splitlines()))
+    assert rows[0][0] == "RECORD_TYPE" and len(rows) == 4
+
+    exports = AuditEvent.objects.filter(action="teds.export").order_by("id")
+    assert [e.detail["format"] for e in exports] == ["json", "csv"]
+    assert exports[0].channel == "command" and exports[0].actor_name == "system"
+    assert exports[0].detail | {"format": "json"} == {
+        "period": str(period["month"]),
+        "crosswalk": "sample",
+        "sample": True,
+        "admissions": 2,
+        "discharges": 1,
+        "held_back": 1,
+        "format": "json",
+    }
+    exported = AuditEvent.objects.filter(action="teds.export.patient", detail__format="json")
+    assert sorted(exported.values_list("patient_id", flat=True)) == sorted(period[k].pk for k in "ABD")
+
+
+def test_the_command_refuses_a_bad_month_or_an_unknown_state_naming_it(program, period):
+    with pytest.raises(CommandError, match="period: Give the month as YYYY-MM"):
+        call_command("report", "teds", "--period", "2026-13", "--program", "harbor")
+    with pytest.raises(CommandError, match="state: No crosswalk for 'zz'"):
+        call_command("report", "teds", "--period", "2026-01", "--state", "zz", "--program", "harbor")
+    with pytest.raises(CommandError, match="--program"):
+        call_command("report", "teds", "--period", "2026-01")  # two programs: harbor and north
+    assert not AuditEvent.objects.filter(action__startswith="teds.").exists()
