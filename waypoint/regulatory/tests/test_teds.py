@@ -18,14 +18,17 @@ M is the month two months before the program's current month; times are local wa
 import csv
 import io
 import json
+import re
 from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
-from conftest import continuing_care_plan, patient_fields
+from conftest import continuing_care_plan, make_user, patient_fields
 from waypoint.accounts.program_settings import change
+from waypoint.accounts.roles import Role
 from waypoint.patients import services as patients
 from waypoint.patients.models import Patient
 from waypoint.placements import referrals
@@ -318,3 +321,83 @@ def test_the_command_refuses_a_bad_month_or_an_unknown_state_naming_it(program, 
     with pytest.raises(CommandError, match="--program"):
         call_command("report", "teds", "--period", "2026-01")  # two programs: harbor and north
     assert not AuditEvent.objects.filter(action__startswith="teds.").exists()
+
+
+# --- the director's page -------------------------------------------------------------------------------------
+
+
+def test_the_director_sees_the_counts_and_the_work_list_with_where_to_enter_each_field(page, director, period):
+    client = page(director)
+    response = client.get(reverse("regulatory:teds"), {"period": str(period["month"]), "state": "sample"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Sample crosswalk." in body and "not any state" in body
+    rows = re.findall(r'<tr><th scope="row">(\w+)</th><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td></tr>', body)
+    assert rows == [("Admissions", "3", "2", "1"), ("Discharges", "1", "1", "0")]
+    c = period["C"]
+    assert f'href="/patients/{c.pk}/history/">enter it in the substance use history</a>' in body
+    assert f'href="/patients/{c.pk}/edit/">enter it in the patient&#x27;s details</a>' in body
+    assert "ClientB" not in body  # complete records are counted, not listed
+    read = AuditEvent.objects.get(action="teds.read")
+    assert read.actor == director and read.detail["held_back"] == 1 and read.detail["period"] == str(period["month"])
+    assert list(AuditEvent.objects.filter(action="teds.work_list.read").values_list("patient_id", flat=True)) == [c.pk]
+
+
+def test_the_director_downloads_the_complete_records_as_json_and_csv_and_each_export_is_audited(page, director, period):
+    client = page(director)
+    query = {"period": str(period["month"]), "state": "sample"}
+    response = client.get(reverse("regulatory:teds-json"), query)
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    assert response["Content-Disposition"] == f'attachment; filename="teds-sample-harbor-{period["month"]}.json"'
+    data = json.loads(response.content)
+    assert [r["CLIENT_ID"] for r in data["admissions"] + data["discharges"]] == ["B", "D", "A"]
+    response = client.get(reverse("regulatory:teds-csv"), query)
+    rows = list(csv.reader(response.content.decode().splitlines()))
+    assert [row[2] for row in rows] == ["CLIENT_ID", "B", "D", "A"]
+    assert list(AuditEvent.objects.filter(action="teds.export").values_list("detail__format", flat=True)) == [
+        "json",
+        "csv",
+    ]
+    per_patient = AuditEvent.objects.filter(action="teds.export.patient", actor=director, channel="page")
+    assert per_patient.count() == 6 and {e.patient_id for e in per_patient} == {period[k].pk for k in "ABD"}
+
+
+def test_a_spreadsheet_formula_in_a_field_is_neutralised_in_the_csv(page, director, period, nurse):
+    patient = period["B"]
+    patient.postal_code = "=HYPERLINK(1)"
+    patient.save()
+    response = page(director).get(reverse("regulatory:teds-csv"), {"period": str(period["month"]), "state": "sample"})
+    assert "'=HYPERLINK(1)" in response.content.decode()
+
+
+def test_a_nurse_is_refused_and_the_refusal_is_audited(page, nurse, period):
+    response = page(nurse).get(reverse("regulatory:teds"), {"period": str(period["month"]), "state": "sample"})
+    assert response.status_code == 403
+    denied = AuditEvent.objects.get(action="access.denied")
+    assert denied.actor == nurse and denied.outcome == "denied" and "/reports/teds/" in denied.detail["url"]
+    assert page(nurse).get(reverse("regulatory:teds-csv")).status_code == 403
+    assert not AuditEvent.objects.filter(action__startswith="teds.").exists()
+
+
+def test_a_bad_month_is_named_on_the_page_and_refused_for_the_download(page, director, period):
+    client = page(director)
+    response = client.get(reverse("regulatory:teds"), {"period": "2026-13", "state": "sample"})
+    assert response.status_code == 200 and "Give the month as YYYY-MM" in response.content.decode()
+    response = client.get(reverse("regulatory:teds-csv"), {"period": "2026-13", "state": "sample"})
+    assert response.status_code == 400 and response.content.decode().startswith("period: Give the month")
+    assert not AuditEvent.objects.filter(action__startswith="teds.").exists()
+
+
+def test_the_director_of_another_program_sees_none_of_its_patients(page, north, period):
+    north_director = make_user("north-director", north, Role.DIRECTOR)
+    response = page(north_director).get(reverse("regulatory:teds-json"), {"period": str(period["month"])})
+    data = json.loads(response.content)
+    assert data["program"] == "north" and data["admissions"] == [] and data["discharges"] == []
+
+
+def test_the_page_opens_on_last_month_with_the_sample_crosswalk(page, director, program):
+    response = page(director).get(reverse("regulatory:teds"))
+    previous = program.today().replace(day=1) - timedelta(days=1)
+    assert response.status_code == 200 and f"Sample TEDS crosswalk (not a state&#x27;s format), {previous:%Y-%m}" in (
+        response.content.decode()
+    )

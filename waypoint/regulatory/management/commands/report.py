@@ -35,7 +35,7 @@ class Command(BaseCommand):
             month = teds.Period.parse(period)
             crosswalk = teds.load(state)
             with program_scope(chosen.pk):
-                # every patient of the program: the command runs for the program, inside its scope
+                # sanctioned: every patient of the program (the command reports for the program), inside its scope
                 report = teds.build(chosen, month, crosswalk, Patient.objects.filter(program=chosen))
                 content = teds.export(None, report, fmt)
         except ValidationError as error:
