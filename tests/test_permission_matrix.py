@@ -1171,6 +1171,12 @@ MATRIX = {
     ),
     "outcomes:dashboard": Case("GET", lambda ctx: reverse("outcomes:dashboard"), {"director": 200}, OUTCOMES_DENIED),
     "outcomes:csv": Case("GET", lambda ctx: reverse("outcomes:csv"), {"director": 200}, OUTCOMES_DENIED),
+    # TEDS state reports: the director only (nurses, counselors and other programs' staff: 403)
+    "regulatory:teds": Case("GET", lambda ctx: reverse("regulatory:teds"), {"director": 200}, OUTCOMES_DENIED),
+    "regulatory:teds-json": Case(
+        "GET", lambda ctx: reverse("regulatory:teds-json"), {"director": 200}, OUTCOMES_DENIED
+    ),
+    "regulatory:teds-csv": Case("GET", lambda ctx: reverse("regulatory:teds-csv"), {"director": 200}, OUTCOMES_DENIED),
     "medication-api:orders": Case(
         "POST",
         api_patient("moud-orders/"),

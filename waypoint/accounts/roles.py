@@ -46,6 +46,7 @@ MOUD_ADMINISTER = "patient.moud:administer"  # record a dose given, held, refuse
 DRUG_SCREEN_WRITE = "patient.drug_screen:write"  # record a urine drug screen's collection and results
 OUTCOMES_READ = "program.outcomes:read"  # the program's outcome figures (aggregate counts, no names)
 STOCK_SIGN_OFF = "program.stock_count:sign_off"  # sign off a controlled-substance count discrepancy (director)
+STATE_REPORTS = "program.state_reports:read"  # TEDS admission/discharge records for the state: view and export
 
 CLINICAL = {CHART_READ, PATIENT_EDIT, EPISODE_MANAGE, CENSUS_READ, BREAK_GLASS}
 
@@ -100,6 +101,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             TREATMENT_CONFIGURE,
             OUTCOMES_READ,
             STOCK_SIGN_OFF,
+            STATE_REPORTS,
         }
     ),
     # The privacy officer audits access (reports of who opened what); does not open charts.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_teds
 
 app_name = "regulatory"
 urlpatterns = [
@@ -24,3 +24,5 @@ kiosk_consent_patterns = (
     ],
     "kiosk-consent",
 )
+
+urlpatterns += views_teds.urlpatterns  # the director's TEDS page and its downloads

@@ -45,6 +45,7 @@ GROUPS: tuple[tuple[str, tuple[Link, ...]], ...] = (
             Link("Census", "patients:census", roles.CENSUS_READ),
             Link("Waitlist", "placements:waitlist", roles.REFERRAL_READ),
             Link("Placement rules", "placements:rule-table", roles.CENSUS_READ),
+            Link("State reports", "regulatory:teds", roles.STATE_REPORTS),
         ),
     ),
     (
