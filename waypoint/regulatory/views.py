@@ -231,7 +231,7 @@ def breaches(request):
 def breach_new(request):
     program = _officer(request)
     form = BreachForm(
-        request.POST or None, users=services.program_staff(program), initial={"discovered_on": timezone.localdate()}
+        request.POST or None, users=services.program_staff(program), initial={"discovered_on": program.today()}
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -261,7 +261,7 @@ def breach(request, pk):
     program = _officer(request)
     found = _breach(program, pk)
     patients = list(services.affected_patients(found))
-    notice_form = NoticeForm(None, patients=patients, initial={"sent_on": timezone.localdate()})
+    notice_form = NoticeForm(None, patients=patients, initial={"sent_on": program.today()})
     risk_form = RiskForm(None, initial={"risk_assessment": found.risk_assessment})
     if request.method == "POST":
         action = request.POST.get("action")
