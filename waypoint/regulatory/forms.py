@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import BreachNotice
+from .models import BreachNotice, DualEnrollment
 
 
 class SignTypedForm(forms.Form):
@@ -103,3 +103,13 @@ class PdmpCheckForm(forms.Form):
     not_done_reason = forms.CharField(
         label="Or: why the check could not be done", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class DualEnrollmentForm(forms.Form):
+    answer = forms.ChoiceField(
+        label="Is the patient enrolled in another opioid treatment program?",
+        choices=DualEnrollment.Answer.choices,
+        widget=forms.RadioSelect,
+    )
+    other_program = forms.CharField(label="The other program (if enrolled)", required=False, max_length=200)
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))

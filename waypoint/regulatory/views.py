@@ -10,17 +10,27 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waypoint.accounts.roles import CHART_READ, MOUD_ORDER, PRIVACY_REPORTS
+from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE, MOUD_ORDER, PRIVACY_REPORTS
 from waypoint.audit import trail as audit
 from waypoint.patients.access import access_patient, access_record, require
+from waypoint.patients.models import Patient
 from waypoint.patients.views import add_errors, program_or_403
-from waypoint.privacy.models import Consent
+from waypoint.privacy.models import Consent, InformationKind
 from waypoint.withdrawal.views import current_kiosk, kiosk_scope
 
-from . import pdmp, services
+from . import pdmp, registry, services
 from . import settings as policy
-from .forms import BreachForm, NoticeForm, PdmpCheckForm, ReviseTextForm, RiskForm, SignDrawnForm, SignTypedForm
-from .models import Breach, ConsentSignature, ConsentText, PdmpCheck
+from .forms import (
+    BreachForm,
+    DualEnrollmentForm,
+    NoticeForm,
+    PdmpCheckForm,
+    ReviseTextForm,
+    RiskForm,
+    SignDrawnForm,
+    SignTypedForm,
+)
+from .models import Breach, ConsentSignature, ConsentText, PdmpCheck, RegistryReport
 
 
 def _officer(request):
@@ -344,3 +354,78 @@ def pdmp_checks(request, pk):
             "days": policy.PDMP_DAYS.describe(days) if days is not None else "not set: no rule applies",
         },
     )
+
+
+# The dual-enrollment answer at admission (clinical staff), per patient.
+
+
+@require_http_methods(["GET", "POST"])
+def dual_enrollment(request, pk):
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, EPISODE_MANAGE)
+    form = DualEnrollmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registry.record_dual_enrollment(acting_user=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "The answer about another opioid treatment program is recorded.")
+            return redirect(patient.get_absolute_url())
+    return render(request, "regulatory/dual_enrollment.html", {"patient": patient, "form": form})
+
+
+# Central-registry reports (the privacy officer): sent and refused, each sent one with its accounting entry.
+
+
+@require_GET
+def registry_reports(request):
+    program = _officer(request)
+    sent = list(RegistryReport.objects.filter(program=program).select_related("patient", "disclosure")[:200])
+    refused = registry.refusals(program)
+    # sanctioned: the privacy officer's register names the patients of the program's reports, care team or not
+    names = {p.pk: p for p in Patient.objects.filter(program=program, pk__in={r.patient_id for r in refused})}
+    audit.record(request.user, "registry.report.list.read", program=program, detail={"sent": len(sent)})
+    return render(
+        request,
+        "regulatory/registry_reports.html",
+        {
+            "sent": sent,
+            "refused": [(r, names.get(r.patient_id)) for r in refused],
+            "registry_name": str(policy.CENTRAL_REGISTRY.get(program)).strip(),
+            "setting": policy.CENTRAL_REGISTRY,
+        },
+    )
+
+
+@require_GET
+def registry_report(request, pk):
+    program = _officer(request)
+    row = RegistryReport.objects.filter(program=program, pk=pk).select_related("patient", "disclosure").first()
+    if row is None:
+        raise Http404
+    disclosure = row.disclosure
+    audit.record(request.user, "registry.report.read", patient=row.patient, obj=row)
+    labels = dict(InformationKind.choices)
+    return render(
+        request,
+        "regulatory/registry_report.html",
+        {
+            "row": row,
+            "disclosure": disclosure,
+            "information": [labels.get(kind, kind) for kind in disclosure.information],
+            "fields": [(FIELD_WORDS[name], row.payload.get(name, "")) for name in registry.ALLOWED_FIELDS],
+        },
+    )
+
+
+FIELD_WORDS = {
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "birth_date": "Date of birth",
+    "event": "Event",
+    "event_date": "Date of the event",
+    "medication": "Medication",
+    "dose": "Dose",
+    "unit": "Unit",
+}

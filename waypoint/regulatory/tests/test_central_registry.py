@@ -10,27 +10,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from conftest import continuing_care_plan, naloxone_and_education
-from waypoint.accounts.program_settings import change
 from waypoint.medication import services as medication
 from waypoint.privacy import services as privacy
 from waypoint.privacy.models import AuditEvent, Disclosure
 from waypoint.regulatory import registry
 from waypoint.regulatory.models import RegistryReport
 
-REGISTRY = "State Central Registry"
-
-
-@pytest.fixture
-def double(settings):
-    settings.REGULATORY_REGISTRY_ADAPTER = "waypoint.regulatory.registry.MemoryAdapter"
-    registry.MemoryAdapter.sent = []
-    return registry.MemoryAdapter
-
-
-@pytest.fixture
-def named(program, administrator):
-    change(program, "regulatory.central_registry", REGISTRY, acting_user=administrator)
-    program.__dict__.pop("_setting_values", None)
+from .conftest import REGISTRY
 
 
 def registry_consent(nurse, patient, **changes):
