@@ -24,6 +24,19 @@ class SignTypedForm(forms.Form):
     attested = forms.BooleanField(
         label="I have read this consent, and typing my name here is my signature.", required=False
     )
+    witness_password = forms.CharField(
+        required=False, max_length=128, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, *args, witness_name: str | None = None, **kwargs):
+        """witness_name: the staff member who opened the kiosk, when the program asks for a witness (else none)."""
+        super().__init__(*args, **kwargs)
+        if witness_name is None:
+            del self.fields["witness_password"]
+        else:
+            self.fields[
+                "witness_password"
+            ].label = f"Staff witness: {witness_name}, enter your password to confirm you saw this consent signed"
 
 
 class SignDrawnForm(SignTypedForm):

@@ -273,6 +273,8 @@ class SignatureInput:
     signer_is_patient: bool = True
     representative_name: str = ""
     representative_authority: str = ""
+    # the staff witness, once the kiosk's page has checked their password (authenticate); None: no witness
+    witness: User | None = None
 
 
 def sign_consent(*, kiosk: "KioskSession", signed: SignatureInput) -> Consent:
@@ -320,6 +322,15 @@ def _sign(kiosk: "KioskSession", signed: SignatureInput) -> Consent:
             errors["representative_name"] = "Give the name of the person signing for the patient."
         if not signed.representative_authority.strip():
             errors["representative_authority"] = "Say what allows you to sign for the patient (e.g. legal guardian)."
+    witness = None
+    if policy.CONSENT_WITNESS.get(patient.program):
+        if signed.witness is None or signed.witness.pk != kiosk.opened_by_id:
+            errors["witness_password"] = (
+                f"A staff witness is required: {staff_name(kiosk.opened_by)}, who opened this kiosk, enters their "
+                "password to confirm they saw the consent signed."
+            )
+        else:
+            witness = signed.witness
     if errors:
         raise ValidationError(errors)
     if signed.signer_is_patient:
@@ -354,15 +365,21 @@ def _sign(kiosk: "KioskSession", signed: SignatureInput) -> Consent:
         signer_is_patient=signed.signer_is_patient,
         representative_authority=signed.representative_authority.strip(),
         kiosk_session_id=kiosk.pk,
+        witnessed_by=witness,
     )
     audit.record(
         kiosk.opened_by,
         "consent.sign",
         patient=patient,
         obj=signature,
-        detail={"consent": consent.pk, "text": text.pk, "version": text.version, "sha256": text.sha256},
+        detail={"consent": consent.pk, "text": text.pk, "version": text.version, "sha256": text.sha256}
+        | ({"witness": witness.pk} if witness else {}),
     )
     return consent
+
+
+def staff_name(user: User) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 # Consents near their expiry: for the privacy officer and on the chart.

@@ -2,6 +2,7 @@
 consent on the kiosk and its printed copy; the breach register."""
 
 from django.contrib import messages
+from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -184,9 +185,18 @@ def kiosk_sign(request, text_id):
         raise Http404
     method = policy.SIGNATURE_METHOD.get(kiosk.patient.program)
     form_class = SignDrawnForm if method == ConsentSignature.Method.DRAWN else SignTypedForm
-    form = form_class(request.POST or None, initial={"shown_sha256": text.sha256})
+    staff = kiosk.opened_by
+    witnessed = bool(policy.CONSENT_WITNESS.get(kiosk.patient.program))
+    form = form_class(
+        request.POST or None,
+        initial={"shown_sha256": text.sha256},
+        witness_name=services.staff_name(staff) if witnessed else None,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        password = data.get("witness_password") or ""
+        # the auth backends check the password (and count failures, as at sign-in); the service checks who it is
+        witness = authenticate(request, username=staff.get_username(), password=password) if password else None
         signed = services.SignatureInput(
             text_id=text.pk,
             shown_sha256=data["shown_sha256"],
@@ -197,6 +207,7 @@ def kiosk_sign(request, text_id):
             signer_is_patient=data["signer"] == "patient",
             representative_name=data["representative_name"],
             representative_authority=data["representative_authority"],
+            witness=witness,
         )
         try:
             consent = services.sign_consent(kiosk=kiosk, signed=signed)
@@ -204,7 +215,11 @@ def kiosk_sign(request, text_id):
             add_errors(form, error)
         else:
             return redirect("kiosk-consent:copy", consent_id=consent.pk)
-    return render(request, "regulatory/kiosk_sign.html", {"kiosk": kiosk, "text": text, "form": form, "method": method})
+    return render(
+        request,
+        "regulatory/kiosk_sign.html",
+        {"kiosk": kiosk, "text": text, "form": form, "method": method, "witnessed": witnessed},
+    )
 
 
 @login_not_required
