@@ -1522,6 +1522,40 @@ def breach_id(ctx):
     return breach.pk
 
 
+MATRIX_REGISTRY = "Matrix central registry"  # the one disclosure the matrix itself makes (to address a report)
+
+
+def registry_report_id(ctx):
+    """A central-registry report of the context's patient, sent under the context's consent (no audit line)."""
+    from waypoint.privacy.models import Disclosure
+    from waypoint.regulatory.models import RegistryReport
+
+    report = RegistryReport.objects.filter(program=ctx.program).first()
+    if report is None:
+        disclosure = Disclosure.objects.create(
+            program=ctx.program,
+            patient=ctx.patient,
+            consent=ctx.consent,
+            recipient=MATRIX_REGISTRY,
+            purpose="other",
+            information=["demographics", "moud"],
+            notice="Part 2 notice",
+            disclosed_by=ctx.nurse,
+            channel="registry",
+        )
+        report = RegistryReport.objects.create(
+            program=ctx.program,
+            patient=ctx.patient,
+            disclosure=disclosure,
+            registry=MATRIX_REGISTRY,
+            event="admission",
+            event_date=ctx.program.today(),
+            payload={"event": "admission"},
+            adapter="test double",
+        )
+    return report.pk
+
+
 OFFICER_PAGE_DENIED = {"nurse": 403, "north_nurse": 403, "kiosk": 302, "anonymous": 302}
 KIOSK_PAGE_DENIED = {"nurse": 403, "anonymous": 403}
 REGULATORY_MATRIX = {
@@ -1565,6 +1599,16 @@ REGULATORY_MATRIX = {
         PAGE_DENIED,
     ),
     "regulatory:pdmp": Case("GET", patient_url("regulatory:pdmp"), {"prescriber": 200}, PAGE_DENIED | {"nurse": 403}),
+    "regulatory:dual-enrollment": Case("GET", patient_url("regulatory:dual-enrollment"), {"nurse": 200}, PAGE_DENIED),
+    "regulatory:registry-reports": Case(
+        "GET", lambda ctx: reverse("regulatory:registry-reports"), {"privacy_officer": 200}, OFFICER_PAGE_DENIED
+    ),
+    "regulatory:registry-report": Case(
+        "GET",
+        lambda ctx: reverse("regulatory:registry-report", args=[registry_report_id(ctx)]),
+        {"privacy_officer": 200},
+        OFFICER_PAGE_DENIED,
+    ),
     "kiosk-consent:list": Case("GET", lambda ctx: reverse("kiosk-consent:list"), {"kiosk": 200}, KIOSK_PAGE_DENIED),
     "kiosk-consent:sign": Case(
         "GET", lambda ctx: reverse("kiosk-consent:sign", args=[consent_text(ctx)]), {"kiosk": 200}, KIOSK_PAGE_DENIED
@@ -1652,4 +1696,5 @@ def test_denied_persona_is_turned_away_and_nothing_is_written(name, persona, sta
     ctx.assessment.refresh_from_db()
     assert ctx.episode.is_open and ctx.episode.stays.count() == 1
     assert ctx.assessment.record_status == "final" and Assessment.objects.count() == 1
-    assert not Disclosure.objects.exists() and Consent.objects.get().revoked_on is None
+    assert not Disclosure.objects.exclude(recipient=MATRIX_REGISTRY).exists()
+    assert Consent.objects.get().revoked_on is None

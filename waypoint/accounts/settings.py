@@ -8,8 +8,8 @@ IDLE_TIMEOUT_MINUTES = ProgramSetting(
     default=15,
     validate=whole_number(1, 240),
     help="Minutes without a request after which a signed-in session ends and the user signs in again.",
-    origin="HIPAA 45 CFR 164.312(a)(2)(iii) automatic logoff (addressable); 15 minutes is the project's "
-    "issue 7 default, not a regulatory number.",
+    origin="HIPAA 45 CFR 164.312(a)(2)(iii) automatic logoff (addressable); 15 minutes is Waypoint's "
+    "default, not a regulatory number.",
 )
 SESSION_MAX_HOURS = ProgramSetting(
     "security.session_max_hours",
@@ -17,7 +17,7 @@ SESSION_MAX_HOURS = ProgramSetting(
     default=12,
     validate=whole_number(1, 24),
     help="Hours after sign-in at which a session ends however active it is (one clinical shift).",
-    origin="Program policy; 12 h is the project's issue 7 default, not a regulatory number.",
+    origin="Program policy; 12 h (one clinical shift) is Waypoint's default, not a regulatory number.",
 )
 KEEP_TYPED_ENTRIES_MINUTES = ProgramSetting(
     "security.keep_typed_entries_minutes",
@@ -26,5 +26,5 @@ KEEP_TYPED_ENTRIES_MINUTES = ProgramSetting(
     validate=whole_number(5, 720),
     help="Minutes for which a form sent after the session timed out is kept for its author, to be filled in "
     "again when they sign in again; after that it is deleted.",
-    origin="Program policy; 60 minutes is Waypoint's default (issue 24), not a regulatory number.",
+    origin="Program policy; 60 minutes is Waypoint's default, not a regulatory number.",
 )

@@ -3,8 +3,6 @@ that `/fhir/` can be tried both as staff and as an external system (token: `wayp
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from waypoint.patients.access import visible_patients
 from waypoint.privacy.services import record_consent
 
@@ -30,6 +28,6 @@ def build(program, nurse, rng, consents: int = 3) -> None:
             purposes=["treatment"],
             expiry="none",
             signed_by=f"{patient.given_name} {patient.family_name}",
-            signed_on=timezone.localdate() - timedelta(days=rng.randint(0, 5)),
+            signed_on=program.today() - timedelta(days=rng.randint(0, 5)),
             right_to_revoke_explained=True,
         )

@@ -36,6 +36,9 @@ DAY = timedelta(hours=24)
 # PDMP rule): `check(patient, medication, start_at, errors)` adds a refusal to `errors` or returns a flag recorded
 # with the order ("" for none). The medication app depends on none of them.
 ORDER_CHECKS: dict[str, Callable[[Patient, str, datetime, dict[str, str]], str]] = {}
+# What other areas do once a new MOUD order is written, in its transaction: `hook(acting_user, order)` (regulatory:
+# the central-registry report of a dose change, sent once the order commits).
+ORDER_HOOKS: list[Callable[[User, MedicationOrder], None]] = []
 
 
 def _local(at: datetime) -> str:
@@ -186,6 +189,8 @@ def order_medication(
         | ({"agonist_override": {"beside": other_agonist.pk, "reason": override}} if other_agonist else {})
         | flags,
     )
+    for hook in ORDER_HOOKS:
+        hook(acting_user, order)
     return order
 
 

@@ -71,7 +71,7 @@ INDUCTION_COWS_WINDOW_MINUTES = ProgramSetting(
     default=None,
     validate=whole_number(5, 24 * 60),
     help="A buprenorphine induction dose needs a COWS taken at most this many minutes before it (else a reason "
-    "to give it anyway). Empty: the program's COWS interval (withdrawal.assessment_interval_hours).",
+    "to give it anyway). Empty: the program's COWS interval (the setting “COWS every (hours)”).",
     origin="Program protocol. The PCSS COWS form scores at time zero and around each dose; how recent the "
     "score before a dose must be is the program's choice, so no default of its own.",
 )

@@ -43,7 +43,7 @@ PRIORITY_FLAGS = ProgramSetting(
         {"code": "recent_overdose", "label": "Recent overdose survivor"},
     ],
     help="Flags that put a referral forward for priority admission; the waitlist lists flagged referrals first.",
-    origin="The project's issue 5 (pregnant patients, people who inject, recent overdose survivors); the "
+    origin="Waypoint's starting list (pregnant patients, people who inject, recent overdose survivors); the "
     "program edits the list.",
 )
 

@@ -1,3 +1,5 @@
+from datetime import datetime, time
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -91,7 +93,8 @@ class Consent(models.Model):
         return bool(self.purposes) and set(self.purposes) <= TPO_PURPOSES
 
     def is_active(self, on=None) -> bool:
-        on = on or timezone.localdate()
+        """Active on the program's day `on` (default: the program's today, in its time zone, not the server's date)."""
+        on = on or self.program.today()
         if self.revoked_on is not None and self.revoked_on <= on:
             return False
         if self.expiry == self.Expiry.DATE and self.expires_on is not None and self.expires_on < on:
@@ -99,7 +102,9 @@ class Consent(models.Model):
         # "End of treatment": the first discharge after the consent was signed ends it for good.
         return not (
             self.expiry == self.Expiry.END_OF_TREATMENT
-            and self.patient.episodes.filter(discharged_at__date__gte=self.signed_on).exists()
+            and self.patient.episodes.filter(
+                discharged_at__gte=datetime.combine(self.signed_on, time.min, tzinfo=self.program.tz)
+            ).exists()
         )
 
 

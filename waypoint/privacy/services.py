@@ -84,8 +84,8 @@ def active_access(user: User, patient: Patient) -> EmergencyAccess | None:
 # 42 CFR Part 2 consents and disclosures.
 
 
-def _consent_errors(data: dict[str, Any]) -> dict[str, str]:
-    """Every element 42 CFR 2.31 requires, checked at once."""
+def _consent_errors(data: dict[str, Any], today: date) -> dict[str, str]:
+    """Every element 42 CFR 2.31 requires, checked at once; `today` is the program's day (its time zone)."""
     errors = {}
     kinds = data.get("information") or []
     if not kinds or not set(kinds) <= set(InformationKind.values):
@@ -121,7 +121,7 @@ def _consent_errors(data: dict[str, Any]) -> dict[str, str]:
     signed_on = data.get("signed_on")
     if signed_on is None:
         errors["signed_on"] = "Give the date signed."
-    elif signed_on > timezone.localdate():
+    elif signed_on > today:
         errors["signed_on"] = "The signature date cannot be in the future."
     if data.get("expires_on") and signed_on and data["expires_on"] < signed_on:
         errors["expires_on"] = "The consent cannot expire before it was signed."
@@ -153,7 +153,7 @@ CONSENT_FIELDS = (
 def record_consent(*, acting_user: User, patient: Patient, **data: Any) -> Consent:
     require(acting_user, patient.program_id, CONSENT_MANAGE)
     unknown = set(data) - set(CONSENT_FIELDS)
-    errors = {name: "Unknown field." for name in unknown} | _consent_errors(data)
+    errors = {name: "Unknown field." for name in unknown} | _consent_errors(data, patient.program.today())
     if errors:
         raise ValidationError(errors)
     data["recipients"] = [r.strip() for r in data["recipients"] if r.strip()]
@@ -173,7 +173,7 @@ def revoke_consent(*, acting_user: User, consent: Consent, revoked_on: date | No
     errors = {}
     if consent.revoked_on is not None:
         errors["revoked_on"] = "This consent is already revoked."
-    elif revoked_on is None or revoked_on > timezone.localdate():
+    elif revoked_on is None or revoked_on > consent.program.today():
         errors["revoked_on"] = "Give the date of the written revocation (not in the future)."
     if not note.strip():
         errors["revocation_note"] = "Record how the patient revoked it in writing."

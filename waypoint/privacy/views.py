@@ -110,7 +110,7 @@ def consent_new(request, pk):
         initial={
             "disclosing_party": patient.program.name,
             "signed_by": f"{patient.given_name} {patient.family_name}",
-            "signed_on": timezone.localdate(),
+            "signed_on": patient.program.today(),
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -133,7 +133,7 @@ def consent_revoke(request, pk, consent_id):
     patient = access_patient(request.user, pk)
     consent = access_record(patient, Consent, consent_id)
     require(request.user, patient.program_id, CONSENT_MANAGE)
-    form = RevokeForm(request.POST or None, initial={"revoked_on": timezone.localdate()})
+    form = RevokeForm(request.POST or None, initial={"revoked_on": patient.program.today()})
     if request.method == "POST" and form.is_valid():
         try:
             services.revoke_consent(

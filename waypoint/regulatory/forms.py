@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import BreachNotice
+from .models import BreachNotice, DualEnrollment
 
 
 class SignTypedForm(forms.Form):
@@ -24,6 +24,19 @@ class SignTypedForm(forms.Form):
     attested = forms.BooleanField(
         label="I have read this consent, and typing my name here is my signature.", required=False
     )
+    witness_password = forms.CharField(
+        required=False, max_length=128, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, *args, witness_name: str | None = None, **kwargs):
+        """witness_name: the staff member who opened the kiosk, when the program asks for a witness (else none)."""
+        super().__init__(*args, **kwargs)
+        if witness_name is None:
+            del self.fields["witness_password"]
+        else:
+            self.fields[
+                "witness_password"
+            ].label = f"Staff witness: {witness_name}, enter your password to confirm you saw this consent signed"
 
 
 class SignDrawnForm(SignTypedForm):
@@ -103,3 +116,13 @@ class PdmpCheckForm(forms.Form):
     not_done_reason = forms.CharField(
         label="Or: why the check could not be done", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class DualEnrollmentForm(forms.Form):
+    answer = forms.ChoiceField(
+        label="Is the patient enrolled in another opioid treatment program?",
+        choices=DualEnrollment.Answer.choices,
+        widget=forms.RadioSelect,
+    )
+    other_program = forms.CharField(label="The other program (if enrolled)", required=False, max_length=200)
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))

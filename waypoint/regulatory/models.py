@@ -228,3 +228,30 @@ class PdmpCheck(models.Model):
     @property
     def done(self) -> bool:
         return not self.not_done_reason
+
+
+class DualEnrollment(models.Model):
+    """The answer, recorded at admission, to whether the patient is enrolled in another opioid treatment program
+    (the multiple enrollment that central registries, 42 CFR 2.34, exist to prevent). One per episode of care."""
+
+    class Answer(models.TextChoices):
+        NOT_ENROLLED = "not_enrolled", "Not enrolled in another opioid treatment program"
+        ENROLLED = "enrolled", "Enrolled in another opioid treatment program"
+        DECLINED = "declined", "Declined to answer"
+
+    program = models.ForeignKey("accounts.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    episode = models.OneToOneField("patients.Episode", on_delete=models.PROTECT, related_name="+")
+    answer = models.CharField(max_length=14, choices=Answer.choices)
+    other_program = models.CharField("The other program", max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_answer_display()} (recorded {self.recorded_at:%Y-%m-%d})"

@@ -10,3 +10,7 @@ not_a_record(
     "a prescriber's PDMP check before a controlled-substance order, on the patient's PDMP page (not yet a record "
     "kind: no disclosure or FHIR mapping)",
 )
+not_a_record(
+    "regulatory.DualEnrollment",
+    "the answer at admission about enrollment in another opioid treatment program, shown in the chart's header",
+)

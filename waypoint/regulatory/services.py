@@ -122,7 +122,7 @@ def render_full_text(title: str, body: str, terms: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _terms_errors(terms: dict[str, Any]) -> dict[str, str]:
+def _terms_errors(terms: dict[str, Any], today: date) -> dict[str, str]:
     """The 2.31 checks of privacy.services, applied to the text's terms (with a placeholder signer and date)."""
     data = {k: v for k, v in terms.items() if k != "valid_days"}
     expiry = terms.get("expiry")
@@ -131,12 +131,12 @@ def _terms_errors(terms: dict[str, Any]) -> dict[str, str]:
         days = terms.get("valid_days")
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3660:
             errors["valid_days"] = "Give how many days after signing the consent expires (1 to 3660)."
-        data["expires_on"] = timezone.localdate() + timedelta(days=days if isinstance(days, int) else 1)
-    data |= {"signed_by": "-", "signed_on": timezone.localdate(), "right_to_revoke_explained": True}
-    return privacy._consent_errors(data) | errors
+        data["expires_on"] = today + timedelta(days=days if isinstance(days, int) else 1)
+    data |= {"signed_by": "-", "signed_on": today, "right_to_revoke_explained": True}
+    return privacy._consent_errors(data, today) | errors
 
 
-def _check_text(title: str, body: str, terms: dict[str, Any]) -> dict[str, Any]:
+def _check_text(title: str, body: str, terms: dict[str, Any], today: date) -> dict[str, Any]:
     unknown = set(terms) - set(TERM_FIELDS)
     defaults: dict[str, Any] = {
         "disclosing_party": "",
@@ -151,7 +151,7 @@ def _check_text(title: str, body: str, terms: dict[str, Any]) -> dict[str, Any]:
         "expiry_event": "",
     }
     terms = defaults | terms
-    errors = {name: "Unknown field." for name in unknown} | _terms_errors(terms)
+    errors = {name: "Unknown field." for name in unknown} | _terms_errors(terms, today)
     if not title.strip():
         errors["title"] = "Give the consent a title."
     if not body.strip():
@@ -199,7 +199,7 @@ def create_consent_text(
     require(acting_user, program.pk, PRIVACY_REPORTS)
     if kind not in ConsentText.Kind.values:
         raise ValidationError({"kind": "Choose the kind of consent."})
-    terms = _check_text(title, body, terms)
+    terms = _check_text(title, body, terms, program.today())
     if kind == ConsentText.Kind.TPO and not set(terms["purposes"]) <= set(TPO_PURPOSES):
         raise ValidationError({"purposes": "The single TPO consent covers treatment, payment and operations only."})
     return _save_text(
@@ -230,7 +230,7 @@ def revise_consent_text(
         raise ValidationError({"change_note": "Say what changed and why."})
     if text.pk != current_version(text.series).pk:
         raise ValidationError({"text": "Revise the current version of this consent."})
-    terms = _check_text(title, body, terms)
+    terms = _check_text(title, body, terms, text.program.today())
     return _save_text(
         acting_user,
         text.program,
@@ -273,6 +273,8 @@ class SignatureInput:
     signer_is_patient: bool = True
     representative_name: str = ""
     representative_authority: str = ""
+    # the staff witness, once the kiosk's page has checked their password (authenticate); None: no witness
+    witness: User | None = None
 
 
 def sign_consent(*, kiosk: "KioskSession", signed: SignatureInput) -> Consent:
@@ -320,6 +322,15 @@ def _sign(kiosk: "KioskSession", signed: SignatureInput) -> Consent:
             errors["representative_name"] = "Give the name of the person signing for the patient."
         if not signed.representative_authority.strip():
             errors["representative_authority"] = "Say what allows you to sign for the patient (e.g. legal guardian)."
+    witness = None
+    if policy.CONSENT_WITNESS.get(patient.program):
+        if signed.witness is None or signed.witness.pk != kiosk.opened_by_id:
+            errors["witness_password"] = (
+                f"A staff witness is required: {staff_name(kiosk.opened_by)}, who opened this kiosk, enters their "
+                "password to confirm they saw the consent signed."
+            )
+        else:
+            witness = signed.witness
     if errors:
         raise ValidationError(errors)
     if signed.signer_is_patient:
@@ -327,7 +338,7 @@ def _sign(kiosk: "KioskSession", signed: SignatureInput) -> Consent:
     else:
         signer = signed.representative_name.strip()
     terms = dict(text.terms)
-    today = timezone.localdate(timezone=patient.program.tz)  # the date signed: the program's day
+    today = patient.program.today()  # the date signed: the program's day
     valid_days = terms.pop("valid_days", None)
     consent = privacy.record_consent(
         acting_user=kiosk.opened_by,
@@ -354,15 +365,21 @@ def _sign(kiosk: "KioskSession", signed: SignatureInput) -> Consent:
         signer_is_patient=signed.signer_is_patient,
         representative_authority=signed.representative_authority.strip(),
         kiosk_session_id=kiosk.pk,
+        witnessed_by=witness,
     )
     audit.record(
         kiosk.opened_by,
         "consent.sign",
         patient=patient,
         obj=signature,
-        detail={"consent": consent.pk, "text": text.pk, "version": text.version, "sha256": text.sha256},
+        detail={"consent": consent.pk, "text": text.pk, "version": text.version, "sha256": text.sha256}
+        | ({"witness": witness.pk} if witness else {}),
     )
     return consent
+
+
+def staff_name(user: User) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 # Consents near their expiry: for the privacy officer and on the chart.
@@ -377,7 +394,7 @@ class ReviewItem:
 def consents_to_review(program: Program, *, patient: Patient | None = None, on: date | None = None) -> list[ReviewItem]:
     """Active consents expiring within the program's review window, and consents signed on a text that has
     since been revised (a new signature is needed for the new version to apply)."""
-    on = on or timezone.localdate(timezone=program.tz)
+    on = on or program.today()
     window = policy.CONSENT_REVIEW_DAYS.get(program)
     consents = Consent.objects.filter(program=program, revoked_on__isnull=True).select_related("patient")
     if patient is not None:
@@ -472,7 +489,7 @@ def record_breach(*, acting_user: User, program: Program, involved_users: Iterab
     discovered = data.get("discovered_on")
     if discovered is None:
         errors["discovered_on"] = "Give the date the breach was discovered (or would have been, with diligence)."
-    elif discovered > timezone.localdate(timezone=program.tz):
+    elif discovered > program.today():
         errors["discovered_on"] = "The discovery date cannot be in the future."
     start, end = data.get("window_start"), data.get("window_end")
     if start is None or end is None:
@@ -508,7 +525,7 @@ def record_notice(
         patient is None or not affected_patients(breach).filter(pk=patient.pk).exists()
     ):
         errors["patient"] = "Choose a patient on this breach's notification list."
-    if sent_on is None or sent_on > timezone.localdate(timezone=breach.program.tz):
+    if sent_on is None or sent_on > breach.program.today():
         errors["sent_on"] = "Give the date the notice was sent (not in the future)."
     elif sent_on < breach.discovered_on:
         errors["sent_on"] = "A notice cannot precede the discovery."

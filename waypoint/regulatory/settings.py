@@ -19,6 +19,23 @@ SIGNATURE_METHOD = ProgramSetting(
     "it does not prescribe electronic or drawn signatures.",
 )
 
+
+def _on_off(value):
+    if not isinstance(value, bool):
+        raise ValidationError("Choose on or off.")
+
+
+CONSENT_WITNESS = ProgramSetting(
+    "regulatory.consent_witness",
+    label="staff witness for a consent signed on the kiosk",
+    default=False,
+    validate=_on_off,
+    help="On: a consent signed on the kiosk is saved only when the staff member who opened the kiosk confirms with "
+    "their password that they saw it signed; the witness is named on the signed copy. Off: no witness is asked for.",
+    origin="Program policy or state law. 42 CFR 2.31 lists the signature of the patient or representative and the "
+    "date among a consent's elements and asks for no witness.",
+)
+
 CONSENT_REVIEW_DAYS = ProgramSetting(
     "regulatory.consent_review_days",
     label="list consents expiring within (days)",

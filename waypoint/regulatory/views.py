@@ -2,6 +2,7 @@
 consent on the kiosk and its printed copy; the breach register."""
 
 from django.contrib import messages
+from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -10,17 +11,27 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waypoint.accounts.roles import CHART_READ, MOUD_ORDER, PRIVACY_REPORTS
+from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE, MOUD_ORDER, PRIVACY_REPORTS
 from waypoint.audit import trail as audit
 from waypoint.patients.access import access_patient, access_record, require
+from waypoint.patients.models import Patient
 from waypoint.patients.views import add_errors, program_or_403
-from waypoint.privacy.models import Consent
+from waypoint.privacy.models import Consent, InformationKind
 from waypoint.withdrawal.views import current_kiosk, kiosk_scope
 
-from . import pdmp, services
+from . import pdmp, registry, services
 from . import settings as policy
-from .forms import BreachForm, NoticeForm, PdmpCheckForm, ReviseTextForm, RiskForm, SignDrawnForm, SignTypedForm
-from .models import Breach, ConsentSignature, ConsentText, PdmpCheck
+from .forms import (
+    BreachForm,
+    DualEnrollmentForm,
+    NoticeForm,
+    PdmpCheckForm,
+    ReviseTextForm,
+    RiskForm,
+    SignDrawnForm,
+    SignTypedForm,
+)
+from .models import Breach, ConsentSignature, ConsentText, PdmpCheck, RegistryReport
 
 
 def _officer(request):
@@ -174,9 +185,18 @@ def kiosk_sign(request, text_id):
         raise Http404
     method = policy.SIGNATURE_METHOD.get(kiosk.patient.program)
     form_class = SignDrawnForm if method == ConsentSignature.Method.DRAWN else SignTypedForm
-    form = form_class(request.POST or None, initial={"shown_sha256": text.sha256})
+    staff = kiosk.opened_by
+    witnessed = bool(policy.CONSENT_WITNESS.get(kiosk.patient.program))
+    form = form_class(
+        request.POST or None,
+        initial={"shown_sha256": text.sha256},
+        witness_name=services.staff_name(staff) if witnessed else None,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        password = data.get("witness_password") or ""
+        # the auth backends check the password (and count failures, as at sign-in); the service checks who it is
+        witness = authenticate(request, username=staff.get_username(), password=password) if password else None
         signed = services.SignatureInput(
             text_id=text.pk,
             shown_sha256=data["shown_sha256"],
@@ -187,6 +207,7 @@ def kiosk_sign(request, text_id):
             signer_is_patient=data["signer"] == "patient",
             representative_name=data["representative_name"],
             representative_authority=data["representative_authority"],
+            witness=witness,
         )
         try:
             consent = services.sign_consent(kiosk=kiosk, signed=signed)
@@ -194,7 +215,11 @@ def kiosk_sign(request, text_id):
             add_errors(form, error)
         else:
             return redirect("kiosk-consent:copy", consent_id=consent.pk)
-    return render(request, "regulatory/kiosk_sign.html", {"kiosk": kiosk, "text": text, "form": form, "method": method})
+    return render(
+        request,
+        "regulatory/kiosk_sign.html",
+        {"kiosk": kiosk, "text": text, "form": form, "method": method, "witnessed": witnessed},
+    )
 
 
 @login_not_required
@@ -231,7 +256,7 @@ def breaches(request):
 def breach_new(request):
     program = _officer(request)
     form = BreachForm(
-        request.POST or None, users=services.program_staff(program), initial={"discovered_on": timezone.localdate()}
+        request.POST or None, users=services.program_staff(program), initial={"discovered_on": program.today()}
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -261,7 +286,7 @@ def breach(request, pk):
     program = _officer(request)
     found = _breach(program, pk)
     patients = list(services.affected_patients(found))
-    notice_form = NoticeForm(None, patients=patients, initial={"sent_on": timezone.localdate()})
+    notice_form = NoticeForm(None, patients=patients, initial={"sent_on": program.today()})
     risk_form = RiskForm(None, initial={"risk_assessment": found.risk_assessment})
     if request.method == "POST":
         action = request.POST.get("action")
@@ -344,3 +369,78 @@ def pdmp_checks(request, pk):
             "days": policy.PDMP_DAYS.describe(days) if days is not None else "not set: no rule applies",
         },
     )
+
+
+# The dual-enrollment answer at admission (clinical staff), per patient.
+
+
+@require_http_methods(["GET", "POST"])
+def dual_enrollment(request, pk):
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, EPISODE_MANAGE)
+    form = DualEnrollmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registry.record_dual_enrollment(acting_user=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "The answer about another opioid treatment program is recorded.")
+            return redirect(patient.get_absolute_url())
+    return render(request, "regulatory/dual_enrollment.html", {"patient": patient, "form": form})
+
+
+# Central-registry reports (the privacy officer): sent and refused, each sent one with its accounting entry.
+
+
+@require_GET
+def registry_reports(request):
+    program = _officer(request)
+    sent = list(RegistryReport.objects.filter(program=program).select_related("patient", "disclosure")[:200])
+    refused = registry.refusals(program)
+    # sanctioned: the privacy officer's register names the patients of the program's reports, care team or not
+    names = {p.pk: p for p in Patient.objects.filter(program=program, pk__in={r.patient_id for r in refused})}
+    audit.record(request.user, "registry.report.list.read", program=program, detail={"sent": len(sent)})
+    return render(
+        request,
+        "regulatory/registry_reports.html",
+        {
+            "sent": sent,
+            "refused": [(r, names.get(r.patient_id)) for r in refused],
+            "registry_name": str(policy.CENTRAL_REGISTRY.get(program)).strip(),
+            "setting": policy.CENTRAL_REGISTRY,
+        },
+    )
+
+
+@require_GET
+def registry_report(request, pk):
+    program = _officer(request)
+    row = RegistryReport.objects.filter(program=program, pk=pk).select_related("patient", "disclosure").first()
+    if row is None:
+        raise Http404
+    disclosure = row.disclosure
+    audit.record(request.user, "registry.report.read", patient=row.patient, obj=row)
+    labels = dict(InformationKind.choices)
+    return render(
+        request,
+        "regulatory/registry_report.html",
+        {
+            "row": row,
+            "disclosure": disclosure,
+            "information": [labels.get(kind, kind) for kind in disclosure.information],
+            "fields": [(FIELD_WORDS[name], row.payload.get(name, "")) for name in registry.ALLOWED_FIELDS],
+        },
+    )
+
+
+FIELD_WORDS = {
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "birth_date": "Date of birth",
+    "event": "Event",
+    "event_date": "Date of the event",
+    "medication": "Medication",
+    "dose": "Dose",
+    "unit": "Unit",
+}

@@ -37,7 +37,7 @@ HIGH_FACTORS = ProgramSetting(
     validate=factor_keys,
     help="Risk factors that make the overdose-risk level 'high' on their own; any other present factor "
     "makes it 'elevated'. No score, no weights.",
-    origin="Issue 4 names reduced tolerance as high risk; no source ranks the other factors.",
+    origin="The program's clinicians name reduced tolerance as high risk; no source ranks the other factors.",
 )
 REQUIRE_NALOXONE_AT_TRANSITION = ProgramSetting(
     "screening.require_naloxone_at_transition",
@@ -46,7 +46,7 @@ REQUIRE_NALOXONE_AT_TRANSITION = ProgramSetting(
     validate=yes_no,
     help="Refuse a discharge or a change of level of care until a naloxone kit and overdose-prevention "
     "education are recorded in the episode, or the patient's refusal of each is recorded.",
-    origin="Reference practice: overdose education and naloxone at every discharge/transition (issue 4).",
+    origin="Reference practice: overdose education and naloxone at every discharge or transition.",
 )
 HANDOUT_EDUCATION = ProgramSetting(
     "screening.handout_education_text",

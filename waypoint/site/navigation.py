@@ -56,6 +56,7 @@ GROUPS: tuple[tuple[str, tuple[Link, ...]], ...] = (
             Link("Consent forms", "regulatory:texts", roles.PRIVACY_REPORTS),
             Link("Consents to renew", "regulatory:review", roles.PRIVACY_REPORTS),
             Link("Breach register", "regulatory:breaches", roles.PRIVACY_REPORTS),
+            Link("Central registry reports", "regulatory:registry-reports", roles.PRIVACY_REPORTS),
         ),
     ),
     ("Administration", (Link("Program settings", "accounts:settings", roles.SETTINGS_MANAGE),)),

@@ -55,7 +55,7 @@ MODALITIES = ProgramSetting(
     validate=modality_list,
     help="The therapeutic modalities plans and sessions choose from (code, label, category). Removing one keeps "
     "its label on the plans and sessions that used it.",
-    origin="The project's issue 6 (individual and group therapy; behavioral: CBT, contingency management, "
+    origin="Waypoint's starting list (individual and group therapy; behavioral: CBT, contingency management, "
     "motivational interviewing, relapse prevention, DBT skills; experiential: art, music, movement/adventure, "
     "mindfulness; family therapy, case management, peer recovery support, MOUD); the program edits the list.",
 )

@@ -43,7 +43,7 @@ LATE_ENTRY_DAYS = ProgramSetting(
     default=7,
     validate=whole_number(0, 30),
     help="An assessment taken longer ago than this many days needs a late-entry reason.",
-    origin="Waypoint documentation policy (the project's issue 3), not a clinical standard.",
+    origin="Waypoint documentation policy, not a clinical standard.",
 )
 BOARD_LEVELS = ProgramSetting(
     "withdrawal.board_levels",

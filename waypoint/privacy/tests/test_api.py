@@ -3,12 +3,11 @@
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
 
 from waypoint.privacy.models import AuditEvent, Consent, Disclosure
 from waypoint.privacy.settings import REDISCLOSURE_STATEMENT, SHORT_NOTICE
 
-from .test_consents_and_disclosures import consent_data
+from .test_consents_and_disclosures import consent_data, program_today
 
 
 def body(**changes):
@@ -34,13 +33,13 @@ def test_a_consent_is_recorded_listed_and_revoked_through_the_api(api, nurse, pa
     assert [c["id"] for c in listed] == [consent["id"]]
     revoked = client.post(
         f"{consents_url(patient)}{consent['id']}/revoke/",
-        {"revoked_on": timezone.localdate().isoformat(), "revocation_note": "letter"},
+        {"revoked_on": patient.program.today().isoformat(), "revocation_note": "letter"},
         format="json",
     )
     assert revoked.status_code == 200 and revoked.json()["active"] is False
     again = client.post(
         f"{consents_url(patient)}{consent['id']}/revoke/",
-        {"revoked_on": timezone.localdate().isoformat(), "revocation_note": "letter"},
+        {"revoked_on": patient.program.today().isoformat(), "revocation_note": "letter"},
         format="json",
     )
     assert again.status_code == 400 and "revoked_on" in again.json()
@@ -59,7 +58,7 @@ def test_a_consent_is_recorded_listed_and_revoked_through_the_api(api, nurse, pa
         ({"expiry": "none", "purposes": ["other"], "purpose_description": "court"}, "expiry"),
         ({"signer_is_patient": False}, "representative_authority"),
         ({"right_to_revoke_explained": False}, "right_to_revoke_explained"),
-        ({"signed_on": (timezone.localdate() + timedelta(days=2)).isoformat()}, "signed_on"),
+        ({"signed_on": (program_today() + timedelta(days=2)).isoformat()}, "signed_on"),
         ({"recipients": ["x" * 201]}, "recipients"),
         ({"colour": "blue"}, "colour"),
     ],

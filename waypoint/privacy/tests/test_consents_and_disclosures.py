@@ -1,17 +1,24 @@
 """42 CFR Part 2: consents with every required element, revocation, disclosures only under a covering consent."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from conftest import continuing_care_plan, make_user, naloxone_and_education
+from waypoint.accounts.models import Program
 from waypoint.accounts.roles import Role
 from waypoint.patients import services as patients
 from waypoint.privacy import services
 from waypoint.privacy.models import AuditEvent, Consent, Disclosure
 from waypoint.privacy.settings import REDISCLOSURE_STATEMENT, SHORT_NOTICE
+
+
+def program_today():
+    """The test programs' day (conftest's programs keep New York time), for values built before a fixture exists."""
+    return Program(time_zone="America/New_York").today()
 
 
 def consent_data(**changes):
@@ -29,7 +36,7 @@ def consent_data(**changes):
         "signed_by": "Maria Rivera",
         "signer_is_patient": True,
         "representative_authority": "",
-        "signed_on": timezone.localdate() - timedelta(days=1),
+        "signed_on": program_today() - timedelta(days=1),
         "right_to_revoke_explained": True,
     }
     return data | changes
@@ -65,7 +72,7 @@ def test_a_tpo_consent_carries_the_redisclosure_statement(consent):
         ({"signed_by": ""}, "signed_by"),
         ({"signer_is_patient": False}, "representative_authority"),
         ({"signed_on": None}, "signed_on"),
-        ({"signed_on": timezone.localdate() + timedelta(days=3)}, "signed_on"),
+        ({"signed_on": program_today() + timedelta(days=3)}, "signed_on"),
         ({"right_to_revoke_explained": False}, "right_to_revoke_explained"),
     ],
 )
@@ -140,7 +147,7 @@ def test_counseling_notes_are_disclosed_only_when_the_consent_names_them(nurse, 
 
 def test_a_revocation_takes_effect_at_once(nurse, patient, consent):
     services.revoke_consent(
-        acting_user=nurse, consent=consent, revoked_on=timezone.localdate(), note="Signed revocation letter received"
+        acting_user=nurse, consent=consent, revoked_on=patient.program.today(), note="Signed revocation letter received"
     )
     with pytest.raises(ValidationError, match="No active consent"):
         services.disclose(
@@ -180,11 +187,40 @@ def test_a_consent_past_its_date_is_not_active(nurse, patient):
         patient=patient,
         **consent_data(
             expiry="date",
-            signed_on=timezone.localdate() - timedelta(days=30),
-            expires_on=timezone.localdate() - timedelta(days=1),
+            signed_on=patient.program.today() - timedelta(days=30),
+            expires_on=patient.program.today() - timedelta(days=1),
         ),
     )
     assert not past.is_active()
+
+
+def test_a_consent_is_judged_on_the_programs_day_not_the_servers_date(nurse, patient):
+    """A consent expiring "today" in New York still covers a disclosure at 02:30 UTC the next UTC day (21:30 in
+    New York), and stops covering at New York's midnight; a revocation dated the server's (UTC) date is then still
+    in the program's future."""
+    new_york = patient.program.tz
+    last_day = date(2026, 3, 10)
+    with time_machine.travel(datetime(2026, 3, 1, 15, 0, tzinfo=new_york), tick=False):
+        consent = services.record_consent(
+            acting_user=nurse,
+            patient=patient,
+            **consent_data(expiry="date", signed_on=date(2026, 3, 1), expires_on=last_day),
+        )
+    disclose = {"acting_user": nurse, "patient": patient, "recipient": "Riverside Primary Care", "purpose": "treatment"}
+    evening = datetime(2026, 3, 11, 2, 30, tzinfo=UTC)  # 21:30 on March 10 in New York; March 11 on the server
+    with time_machine.travel(evening, tick=False):
+        assert timezone.localdate() == date(2026, 3, 11) and patient.program.today() == last_day
+        assert Consent.objects.get(pk=consent.pk).is_active()
+        assert services.disclose(**disclose, information=["demographics"]).consent == consent
+        with pytest.raises(ValidationError) as future:
+            services.revoke_consent(acting_user=nurse, consent=consent, revoked_on=date(2026, 3, 11), note="letter")
+        assert "revoked_on" in future.value.message_dict
+    with time_machine.travel(datetime(2026, 3, 11, 0, 0, 1, tzinfo=new_york), tick=False):  # New York's midnight
+        assert not Consent.objects.get(pk=consent.pk).is_active()
+        with pytest.raises(ValidationError) as refused:
+            services.disclose(**disclose, information=["demographics"])
+        assert "No active consent" in refused.value.message_dict["consent"][0]
+    assert Disclosure.objects.filter(patient=patient).count() == 1
 
 
 def test_the_disclose_page_prints_only_under_consent_with_the_notice(page, nurse, patient, consent):
@@ -216,7 +252,7 @@ def test_the_consent_page_records_a_consent_with_errors_beside_the_fields(page, 
             "expiry": "none",
             "signed_by": "Maria Rivera",
             "signer_is_patient": "on",
-            "signed_on": timezone.localdate().isoformat(),
+            "signed_on": patient.program.today().isoformat(),
         },
     )
     assert b'id="id_right_to_revoke_explained_error"' in response.content

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from conftest import patient_fields
+from waypoint.accounts.models import Program
 from waypoint.audit import trail as audit
 from waypoint.patients import services as patients
 from waypoint.privacy.models import AuditEvent
@@ -115,7 +115,7 @@ def test_hhs_and_media_deadlines_follow_the_size_of_the_breach(breach):
     [
         ({"title": " "}, "title"),
         ({"discovered_on": None}, "discovered_on"),
-        ({"discovered_on": timezone.localdate() + timedelta(days=2)}, "discovered_on"),
+        ({"discovered_on": Program(time_zone="America/New_York").today() + timedelta(days=2)}, "discovered_on"),
         ({"window_end": START}, "window_end"),
         ({"information_involved": ""}, "information_involved"),
     ],

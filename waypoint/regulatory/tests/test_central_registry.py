@@ -10,27 +10,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from conftest import continuing_care_plan, naloxone_and_education
-from waypoint.accounts.program_settings import change
 from waypoint.medication import services as medication
 from waypoint.privacy import services as privacy
 from waypoint.privacy.models import AuditEvent, Disclosure
 from waypoint.regulatory import registry
 from waypoint.regulatory.models import RegistryReport
 
-REGISTRY = "State Central Registry"
-
-
-@pytest.fixture
-def double(settings):
-    settings.REGULATORY_REGISTRY_ADAPTER = "waypoint.regulatory.registry.MemoryAdapter"
-    registry.MemoryAdapter.sent = []
-    return registry.MemoryAdapter
-
-
-@pytest.fixture
-def named(program, administrator):
-    change(program, "regulatory.central_registry", REGISTRY, acting_user=administrator)
-    program.__dict__.pop("_setting_values", None)
+from .conftest import REGISTRY
 
 
 def registry_consent(nurse, patient, **changes):
@@ -43,7 +29,7 @@ def registry_consent(nurse, patient, **changes):
         "purpose_description": registry.PURPOSE_DESCRIPTION,
         "expiry": "end_of_treatment",
         "signed_by": "Maria Rivera",
-        "signed_on": timezone.localdate(),
+        "signed_on": patient.program.today(),
         "right_to_revoke_explained": True,
     }
     return privacy.record_consent(acting_user=nurse, patient=patient, **(data | changes))
@@ -75,11 +61,11 @@ def test_refused_without_a_consent_naming_the_registry(double, named, nurse, pat
         purposes=["treatment", "payment", "health_care_operations"],
         expiry="none",
         signed_by="Maria Rivera",
-        signed_on=timezone.localdate(),
+        signed_on=patient.program.today(),
         right_to_revoke_explained=True,
     )
     with pytest.raises(ValidationError) as error:
-        registry.report(acting_user=nurse, patient=patient, event="admission", event_date=timezone.localdate())
+        registry.report(acting_user=nurse, patient=patient, event="admission", event_date=patient.program.today())
     assert "No report to State Central Registry" in error.value.message_dict["consent"][0]
     assert double.sent == [] and not Disclosure.objects.exists() and not RegistryReport.objects.exists()
     assert AuditEvent.objects.filter(action="registry.report", outcome="denied").count() == 1
@@ -87,16 +73,16 @@ def test_refused_without_a_consent_naming_the_registry(double, named, nurse, pat
 
 def test_refused_once_the_registry_consent_is_revoked(double, named, nurse, patient):
     consent = registry_consent(nurse, patient)
-    privacy.revoke_consent(acting_user=nurse, consent=consent, revoked_on=timezone.localdate(), note="letter")
+    privacy.revoke_consent(acting_user=nurse, consent=consent, revoked_on=patient.program.today(), note="letter")
     with pytest.raises(ValidationError):
-        registry.report(acting_user=nurse, patient=patient, event="admission", event_date=timezone.localdate())
+        registry.report(acting_user=nurse, patient=patient, event="admission", event_date=patient.program.today())
     assert double.sent == []
 
 
 def test_refused_when_the_program_names_no_registry(double, nurse, patient):
     registry_consent(nurse, patient)
     with pytest.raises(ValidationError) as error:
-        registry.report(acting_user=nurse, patient=patient, event="admission", event_date=timezone.localdate())
+        registry.report(acting_user=nurse, patient=patient, event="admission", event_date=patient.program.today())
     assert "registry" in error.value.message_dict and double.sent == []
 
 
@@ -104,7 +90,7 @@ def test_a_report_carries_only_the_allowed_fields_and_is_in_the_accounting(doubl
     patient.address_line, patient.phone, patient.state = "12 Harbor St", "555-0100", "NY"
     patient.save()
     consent = registry_consent(nurse, patient)
-    today = timezone.localdate()
+    today = patient.program.today()
     row = registry.report(acting_user=nurse, patient=patient, event="dose_change", event_date=today, order=order)
     (sent,) = double.sent
     assert sent == {
@@ -129,7 +115,7 @@ def test_the_file_drop_writes_one_file_per_report(settings, tmp_path, named, nur
     settings.REGULATORY_REGISTRY_ADAPTER = "waypoint.regulatory.registry.FileDropAdapter"
     settings.REGULATORY_REGISTRY_DIR = tmp_path
     registry_consent(nurse, patient)
-    row = registry.report(acting_user=nurse, patient=patient, event="admission", event_date=timezone.localdate())
+    row = registry.report(acting_user=nurse, patient=patient, event="admission", event_date=patient.program.today())
     (written,) = tmp_path.iterdir()
     assert written.name == row.reference and json.loads(written.read_text()) == row.payload
     assert row.payload["medication"] == "" and row.payload["event"] == "admission"
@@ -138,7 +124,7 @@ def test_the_file_drop_writes_one_file_per_report(settings, tmp_path, named, nur
 def test_an_event_2_34_does_not_name_is_refused(double, named, nurse, patient):
     registry_consent(nurse, patient)
     with pytest.raises(ValidationError) as error:
-        registry.report(acting_user=nurse, patient=patient, event="bogus", event_date=timezone.localdate())
+        registry.report(acting_user=nurse, patient=patient, event="bogus", event_date=patient.program.today())
     assert "event" in error.value.message_dict
     assert double.sent == []
 
@@ -163,7 +149,7 @@ def test_admission_and_end_of_treatment_are_reported_once_they_commit(
     double, named, nurse, patient, django_capture_on_commit_callbacks
 ):
     # A consent ending at "end of treatment" is no longer active once the discharge is saved: a date is needed.
-    registry_consent(nurse, patient, expiry="date", expires_on=timezone.localdate() + timedelta(days=365))
+    registry_consent(nurse, patient, expiry="date", expires_on=patient.program.today() + timedelta(days=365))
     with django_capture_on_commit_callbacks(execute=True):
         episode = admit_and_discharge(nurse, patient)
     assert [(sent["event"], sent["event_date"]) for sent in double.sent] == [

@@ -125,9 +125,9 @@ def test_the_renewal_list_shows_only_the_readers_program(page, nurse, patient, n
             recipients=["Riverside"],
             purposes=["treatment"],
             expiry="date",
-            expires_on=timezone.localdate() + timedelta(days=5),
+            expires_on=person.program.today() + timedelta(days=5),
             signed_by="Someone",
-            signed_on=timezone.localdate(),
+            signed_on=person.program.today(),
             right_to_revoke_explained=True,
         )
     html = page(privacy_officer).get(reverse("regulatory:review")).content.decode()
@@ -142,7 +142,7 @@ def test_the_privacy_officer_records_a_breach_and_sees_its_notification_list(
 ):
     client = page(privacy_officer)
     start = timezone.localtime(timezone=program.tz) - timedelta(days=2)
-    today = timezone.localdate(timezone=program.tz)
+    today = program.today()
     response = client.post(
         reverse("regulatory:breach-new"),
         {

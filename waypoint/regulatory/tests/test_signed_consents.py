@@ -71,7 +71,7 @@ def test_a_signature_on_the_kiosk_binds_the_signer_to_the_text_hash(text, kiosk,
     assert signature.text == text and signature.text_sha256 == text.sha256 and signature.intact
     assert (signature.method, signature.typed_name, signature.attested) == ("typed", "Maria Rivera", True)
     assert consent.patient == patient and consent.signed_by == "Maria Rivera" and consent.recipients == [RECIPIENT]
-    program_today = timezone.localdate(timezone=patient.program.tz)  # the date signed is the program's day
+    program_today = patient.program.today()  # the date signed is the program's day
     assert consent.signed_on == program_today and consent.expires_on == program_today + timedelta(days=90)
     event = AuditEvent.objects.get(action="consent.sign", outcome="success")
     assert event.detail["sha256"] == text.sha256 and event.patient_id == patient.pk
@@ -208,10 +208,11 @@ def test_an_expired_consent_stops_disclosure_at_once(text, kiosk, nurse, program
     patient = kiosk.patient
     last_day = consent.expires_on
     disclose = {"acting_user": nurse, "patient": patient, "recipient": RECIPIENT, "purpose": "treatment"}
-    with time_machine.travel(timezone.make_aware(timezone.datetime.combine(last_day, timezone.datetime.max.time()))):
+    tz = patient.program.tz  # the last day and the next are the program's days
+    with time_machine.travel(timezone.datetime.combine(last_day, timezone.datetime.max.time(), tzinfo=tz)):
         assert privacy.disclose(**disclose, information=["demographics"]).consent == consent
     next_day = last_day + timedelta(days=1)
-    with time_machine.travel(timezone.make_aware(timezone.datetime.combine(next_day, timezone.datetime.min.time()))):
+    with time_machine.travel(timezone.datetime.combine(next_day, timezone.datetime.min.time(), tzinfo=tz)):
         with pytest.raises(ValidationError) as error:
             privacy.disclose(**disclose, information=["demographics"])
         assert "No active consent" in error.value.message_dict["consent"][0]
@@ -221,7 +222,7 @@ def test_an_expired_consent_stops_disclosure_at_once(text, kiosk, nurse, program
 
 def test_consents_near_expiry_are_listed_within_the_program_window(text, kiosk, administrator, program):
     consent = services.sign_consent(kiosk=kiosk, signed=typed(text))  # expires in 90 days
-    today = timezone.localdate()
+    today = program.today()
     assert services.consents_to_review(program, on=today) == []  # window 30 days
     (item,) = services.consents_to_review(program, on=consent.expires_on - timedelta(days=30))
     assert item.consent == consent and "in 30 days" in item.why
