@@ -22,6 +22,7 @@ from waypoint.audit.models import AuditEvent
 from waypoint.medication import catalog
 from waypoint.medication import services as medication
 from waypoint.medication.models import Administration, MedicationOrder
+from waypoint.patients import queries
 from waypoint.patients.access import has_permission, require
 from waypoint.patients.models import Episode, Patient
 from waypoint.patients.recording import write_timeline
@@ -160,24 +161,18 @@ class QueueRow:
 
     @property
     def due(self) -> bool:
-        return self.status not in ("Dosed", "Take-home today")
+        """A Dose button: not for a patient on hold (the row shows the hold instead), nor one dosed or at home."""
+        return not self.holds and self.status not in ("Dosed", "Take-home today")
 
 
 def queue(
     patients: QuerySet[Patient], program: Program, at: datetime | None = None, search: str = ""
 ) -> list[QueueRow]:
     """The patients due today (an order in force), with what the window needs to see, in a fixed number of queries.
-    `patients`: the user's visible patients of the program."""
+    `patients`: the user's visible patients of the program; `search` as the patient list searches (name, MRN, birth
+    date), refused over its limits with a ValidationError on `q`."""
     at = at or timezone.now()
-    search = (search or "").strip()
-    if search:
-        from django.db.models import Q
-
-        words = search.split()
-        for word in words:
-            patients = patients.filter(
-                Q(mrn__icontains=word) | Q(given_name__icontains=word) | Q(family_name__icontains=word)
-            )
+    patients = queries.search(patients, search)  # the project's one patient search; a ValidationError on `q`
     listed = list(patients.filter(program=program).order_by("family_name", "given_name", "pk"))
     ids = [p.pk for p in listed]
     orders = dosing_orders(ids, at)

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waypoint.accounts.roles import MOUD_ADMINISTER, STOCK_SIGN_OFF
+from waypoint.accounts.roles import MOUD_ADMINISTER, MOUD_ORDER, STOCK_SIGN_OFF
 from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
 from waypoint.patients.services import record_read
 from waypoint.patients.views import add_errors, program_or_403
@@ -23,18 +23,26 @@ from .models import Hold, LedgerEntry, StockCount, StockLot, TakeHomeBottle
 def queue_page(request):
     program = program_or_403(request)
     require(request.user, program.pk, MOUD_ADMINISTER)
-    search = request.GET.get("q", "")[:100]
-    rows = services.queue(visible_patients(request.user, program), program, search=search)
+    search = request.GET.get("q", "")
+    try:
+        rows = services.queue(visible_patients(request.user, program), program, search=search)
+    except ValidationError as error:
+        rows, search_error = [], " ".join(error.message_dict.get("q", error.messages))
+    else:
+        search_error = ""
     return render(
         request,
         "dispensing/queue.html",
         {
             "rows": rows,
-            "search": search,
-            "due": sum(1 for r in rows if r.due and not r.holds),
+            "search": search[:200],
+            "search_error": search_error,
+            "can_order": has_permission(request.user, program.pk, MOUD_ORDER),
+            "due": sum(1 for r in rows if r.due),
             "held": sum(1 for r in rows if r.holds),
-            "today": timezone.localdate(),
+            "today": program.today(),
         },
+        status=400 if search_error else 200,
     )
 
 
@@ -193,7 +201,6 @@ def take_homes(request, pk):
     and issuing the next days' bottles."""
     from datetime import timedelta
 
-    from waypoint.accounts.roles import MOUD_ORDER
     from waypoint.patients.access import has_permission
 
     from .forms import DecisionForm, IssueForm
