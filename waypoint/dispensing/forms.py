@@ -122,7 +122,9 @@ class GuestForm(forms.Form):
 
 class ReplacementForm(forms.Form):
     reason = forms.ChoiceField(label="Why the dose is replaced", choices=ReplacementDose.Reason.choices)
-    bottle = forms.ModelChoiceField(label="The lost bottle", queryset=TakeHomeBottle.objects.none(), required=False)
+    bottle: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="The lost bottle", queryset=TakeHomeBottle.objects.none(), required=False
+    )
     note = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 2}))
     amount = forms.DecimalField(label="Dose given (mg)", max_digits=9, decimal_places=2)
     lot = LotChoice(label="Stock lot", queryset=StockLot.objects.none())
