@@ -485,6 +485,8 @@ NOT_LISTS = {
     "dispensing:hold-new": "form",
     "dispensing:hold-lift": "form",
     "dispensing:bottle-return": "form",
+    "dispensing:guest-new": "form",
+    "dispensing:replacement-new": "form",
     "medication:entered-in-error": "state change",
     "medication:order-new": "form",
     "medication:order-stop": "state change",

@@ -1074,6 +1074,12 @@ MATRIX = {
         PAGE_DENIED | {"intake": 403},
         data=lambda ctx: {"kind": "clinical", "reason": "breath alcohol at the window"},
     ),
+    "dispensing:guest-new": Case(
+        "GET", patient_url("dispensing:guest-new"), {"prescriber": 200}, PAGE_DENIED | {"intake": 403, "nurse": 403}
+    ),
+    "dispensing:replacement-new": Case(
+        "GET", patient_url("dispensing:replacement-new"), {"nurse": 200}, PAGE_DENIED | {"intake": 403}
+    ),
     "dispensing:hold-lift": Case(
         "POST",
         lambda ctx: reverse("dispensing:hold-lift", args=[ctx.patient.pk, dosing_hold(ctx)]),

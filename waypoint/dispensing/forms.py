@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Hold, StockLot
+from .models import Hold, ReplacementDose, StockLot, TakeHomeBottle
 
 
 class LotChoice(forms.ModelChoiceField):
@@ -101,3 +101,37 @@ class OutflowForm(forms.Form):
     def __init__(self, *args, program=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lot"].queryset = StockLot.objects.filter(program=program)
+
+
+class GuestForm(forms.Form):
+    sending_program = forms.CharField(label="Sending program", max_length=200)
+    sending_contact = forms.CharField(label="Who confirmed the order there (name, telephone)", max_length=200)
+    medication = forms.ChoiceField(label="Medication")
+    dose = forms.DecimalField(label="Dose ordered by the sending program (mg)", max_digits=9, decimal_places=2)
+    last_dose_on = forms.DateField(label="Last dose there", widget=forms.DateInput(attrs={"type": "date"}))
+    first_day = forms.DateField(label="First day here", widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label="Last day here", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        from waypoint.medication import catalog
+
+        super().__init__(*args, **kwargs)
+        self.fields["medication"].choices = [(code, m.name) for code, m in catalog.MEDICATIONS.items()]
+
+
+class ReplacementForm(forms.Form):
+    reason = forms.ChoiceField(label="Why the dose is replaced", choices=ReplacementDose.Reason.choices)
+    bottle: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="The lost bottle", queryset=TakeHomeBottle.objects.none(), required=False
+    )
+    note = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 2}))
+    amount = forms.DecimalField(label="Dose given (mg)", max_digits=9, decimal_places=2)
+    lot = LotChoice(label="Stock lot", queryset=StockLot.objects.none())
+    second_username = forms.CharField(label="Second signer's user name (where the program requires it)", required=False)
+    second_password = forms.CharField(label="Second signer's password", required=False, widget=forms.PasswordInput)
+
+    def __init__(self, *args, patient=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].queryset = StockLot.objects.filter(program_id=patient.program_id)
+        self.fields["bottle"].queryset = TakeHomeBottle.objects.filter(patient=patient, returned_at__isnull=True)

@@ -158,8 +158,9 @@ class LedgerEntry(models.Model):
         SPILL = "spill", "Spill (witnessed)"
         TRANSFER = "transfer", "Transfer out"
         ADJUSTMENT = "adjustment", "Adjustment"
+        REPLACEMENT = "replacement", "Replacement dose"
 
-    OUTFLOWS = (Kind.OBSERVED, Kind.TAKE_HOME, Kind.WASTE, Kind.SPILL, Kind.TRANSFER)
+    OUTFLOWS = (Kind.OBSERVED, Kind.TAKE_HOME, Kind.WASTE, Kind.SPILL, Kind.TRANSFER, Kind.REPLACEMENT)
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="entries")
@@ -210,3 +211,65 @@ class StockCount(models.Model):
     @property
     def discrepancy_mg(self):
         return self.counted_mg - self.expected_mg
+
+
+class GuestDosing(models.Model):
+    """A patient of another OTP dosed here for a few days (travel, work): the sending program's order and dates as
+    it gave them, and the local order a prescriber wrote from them (the window doses against that order)."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="guest_dosings")
+    order = models.OneToOneField(MedicationOrder, on_delete=models.PROTECT, related_name="guest_dosing")
+    sending_program = models.CharField(max_length=200)
+    sending_contact = models.CharField(max_length=200)  # who confirmed the order there (name, telephone)
+    sending_medication = models.CharField(max_length=32, choices=catalog.CHOICES)
+    sending_dose = models.DecimalField(max_digits=7, decimal_places=2)
+    last_dose_on = models.DateField()  # the last dose at the sending program, as it reported it
+    first_day = models.DateField()
+    last_day = models.DateField()
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["-first_day", "-id"]
+
+    def __str__(self) -> str:
+        return f"Guest from {self.sending_program}, {self.first_day:%Y-%m-%d} to {self.last_day:%Y-%m-%d}"
+
+
+class ReplacementDose(models.Model):
+    """A dose given again at the window because the first was spilled (observed) or a take-home bottle was lost:
+    the reason, the amount from a lot, who gave it and, where the program requires it, a second staff member who
+    signed. Its own record (not a second MOUD administration: the day's dose stays one dose on the MAR)."""
+
+    class Reason(models.TextChoices):
+        SPILL = "spill", "Spilled dose"
+        LOST_TAKE_HOME = "lost_take_home", "Lost take-home dose"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="replacement_doses")
+    order = models.ForeignKey(MedicationOrder, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = models.TextField()
+    replaces_administration = models.OneToOneField(
+        Administration, on_delete=models.PROTECT, null=True, blank=True, related_name="replacement"
+    )
+    replaces_bottle = models.OneToOneField(
+        TakeHomeBottle, on_delete=models.PROTECT, null=True, blank=True, related_name="replacement"
+    )
+    amount = models.DecimalField(max_digits=7, decimal_places=2)
+    lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="+")
+    given_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    second_signer = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Replacement dose ({self.get_reason_display().lower()}): {self.amount} mg"

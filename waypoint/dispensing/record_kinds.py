@@ -2,7 +2,7 @@
 
 from waypoint.records.registry import RecordKind, not_a_record, register
 
-from .models import Hold, TakeHomeBottle, TakeHomeDecision
+from .models import GuestDosing, Hold, ReplacementDose, TakeHomeBottle, TakeHomeDecision
 
 NOT_SEEDED = "the seed's synthetic histories hold no opioid treatment program dosing yet: no generator is written"
 NOT_IN_FHIR = "no FHIR kind is written yet for the dosing window's records (MedicationDispense is still to come)"
@@ -119,4 +119,88 @@ register(
 not_a_record(
     "dispensing.WindowDose",
     "the lot and split part of an observed dose: disclosed with the dose itself (MOUD doses)",
+)
+
+
+def guests_of(patient, user):
+    return GuestDosing.objects.filter(patient=patient).select_related("recorded_by").order_by("first_day", "pk")
+
+
+def guest_row(guest: GuestDosing) -> dict:
+    return {
+        "sending_program": guest.sending_program,
+        "sending_contact": guest.sending_contact,
+        "dose": f"{guest.get_sending_medication_display()} {guest.sending_dose} mg",
+        "last_dose_on": guest.last_dose_on,
+        "first_day": guest.first_day,
+        "last_day": guest.last_day,
+    }
+
+
+register(
+    RecordKind(
+        key="guest_dosings",
+        title="Guest dosing from another program",
+        model="dispensing.GuestDosing",
+        program_field="program",
+        patient_field="patient",
+        part2=True,
+        information_kind="moud",
+        rows=guests_of,
+        columns=(
+            ("sending_program", "Sending program"),
+            ("sending_contact", "Confirmed with"),
+            ("dose", "Sending order"),
+            ("last_dose_on", "Last dose there"),
+            ("first_day", "First day here"),
+            ("last_day", "Last day here"),
+        ),
+        render=guest_row,
+        not_in_fhir=NOT_IN_FHIR,
+        not_on_chart=NOT_ON_CHART,
+        not_seeded=NOT_SEEDED,
+        position=25,
+    )
+)
+
+
+def replacements_of(patient, user):
+    return ReplacementDose.objects.filter(patient=patient).select_related("given_by", "second_signer").order_by("at")
+
+
+def replacement_row(replacement: ReplacementDose) -> dict:
+    return {
+        "reason": replacement.get_reason_display(),
+        "note": replacement.note,
+        "amount": f"{replacement.amount} mg",
+        "given_by": str(replacement.given_by),
+        "second_signer": str(replacement.second_signer or ""),
+        "at": replacement.at,
+    }
+
+
+register(
+    RecordKind(
+        key="replacement_doses",
+        title="Replacement doses (spilled or lost take-home)",
+        model="dispensing.ReplacementDose",
+        program_field="program",
+        patient_field="patient",
+        part2=True,
+        information_kind="moud",
+        rows=replacements_of,
+        columns=(
+            ("reason", "Reason"),
+            ("note", "What happened"),
+            ("amount", "Dose"),
+            ("given_by", "Given by"),
+            ("second_signer", "Second signer"),
+            ("at", "Given"),
+        ),
+        render=replacement_row,
+        not_in_fhir=NOT_IN_FHIR,
+        not_on_chart=NOT_ON_CHART,
+        not_seeded=NOT_SEEDED,
+        position=26,
+    )
 )

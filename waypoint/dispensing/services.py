@@ -22,12 +22,23 @@ from waypoint.audit.models import AuditEvent
 from waypoint.medication import catalog
 from waypoint.medication import services as medication
 from waypoint.medication.models import Administration, MedicationOrder
+from waypoint.patients import queries
 from waypoint.patients.access import has_permission, require
 from waypoint.patients.models import Episode, Patient
 from waypoint.patients.recording import write_timeline
 
 from . import settings as rules
-from .models import Hold, LedgerEntry, StockCount, StockLot, TakeHomeBottle, TakeHomeDecision, WindowDose
+from .models import (
+    GuestDosing,
+    Hold,
+    LedgerEntry,
+    ReplacementDose,
+    StockCount,
+    StockLot,
+    TakeHomeBottle,
+    TakeHomeDecision,
+    WindowDose,
+)
 
 DENIED = AuditEvent.Outcome.DENIED
 
@@ -141,6 +152,7 @@ class QueueRow:
     given: list[Administration]
     holds: list[Hold]
     take_home_today: bool
+    guest: GuestDosing | None = None
 
     @property
     def parts(self) -> int:
@@ -160,24 +172,18 @@ class QueueRow:
 
     @property
     def due(self) -> bool:
-        return self.status not in ("Dosed", "Take-home today")
+        """A Dose button: not for a patient on hold (the row shows the hold instead), nor one dosed or at home."""
+        return not self.holds and self.status not in ("Dosed", "Take-home today")
 
 
 def queue(
     patients: QuerySet[Patient], program: Program, at: datetime | None = None, search: str = ""
 ) -> list[QueueRow]:
     """The patients due today (an order in force), with what the window needs to see, in a fixed number of queries.
-    `patients`: the user's visible patients of the program."""
+    `patients`: the user's visible patients of the program; `search` as the patient list searches (name, MRN, birth
+    date), refused over its limits with a ValidationError on `q`."""
     at = at or timezone.now()
-    search = (search or "").strip()
-    if search:
-        from django.db.models import Q
-
-        words = search.split()
-        for word in words:
-            patients = patients.filter(
-                Q(mrn__icontains=word) | Q(given_name__icontains=word) | Q(family_name__icontains=word)
-            )
+    patients = queries.search(patients, search)  # the project's one patient search; a ValidationError on `q`
     listed = list(patients.filter(program=program).order_by("family_name", "given_name", "pk"))
     ids = [p.pk for p in listed]
     orders = dosing_orders(ids, at)
@@ -187,8 +193,11 @@ def queue(
     take_home = set(
         TakeHomeBottle.objects.filter(patient_id__in=list(orders), take_on=today).values_list("patient_id", flat=True)
     )
+    guests = guests_for(order.pk for order in orders.values())
     return [
-        QueueRow(p, orders[p.pk], given.get(p.pk, []), holds.get(p.pk, []), p.pk in take_home)
+        QueueRow(
+            p, orders[p.pk], given.get(p.pk, []), holds.get(p.pk, []), p.pk in take_home, guests.get(orders[p.pk].pk)
+        )
         for p in listed
         if p.pk in orders
     ]
@@ -769,3 +778,193 @@ def sign_off_count(*, acting_user: User, count: StockCount) -> StockCount:
     count.save(update_fields=["signed_off_by", "signed_off_at"])
     audit.record(acting_user, "dispensing.count.sign_off", program=count.program, obj=count)
     return count
+
+
+# --- guest patients and replacement doses ----------------------------------------------------------------------
+
+
+def _text(value: Any, field: str, message: str, errors: dict[str, str], limit: int = 200) -> str:
+    text = str(value or "").strip()
+    if not text:
+        errors[field] = message
+    elif len(text) > limit:
+        errors[field] = f"At most {limit} characters."
+    return text
+
+
+def accept_guest(
+    *,
+    acting_user: User,
+    patient: Patient,
+    sending_program: str,
+    sending_contact: str,
+    medication_code: str,
+    dose: Any,
+    last_dose_on: date | None,
+    first_day: date | None,
+    last_day: date | None,
+    note: str = "",
+) -> GuestDosing:
+    """A prescriber accepts a guest from another OTP: the sending program's order (medication, dose, the last dose
+    it gave) and the days here, confirmed with someone there. The local order is written from it for those days
+    only (the medication app's checks apply: ceilings, overlapping orders). Refusals audited."""
+    require(acting_user, patient.program_id, MOUD_ORDER)
+    errors: dict[str, str] = {}
+    sender = _text(sending_program, "sending_program", "Name the sending program.", errors)
+    contact = _text(sending_contact, "sending_contact", "Name who confirmed the order at the sending program.", errors)
+    if medication_code not in catalog.MEDICATIONS:
+        errors["medication"] = f"Choose one of: {', '.join(catalog.MEDICATIONS)}."
+    amount = _amount(dose, "dose", errors)
+    today = patient.program.today()
+    if first_day is None:
+        errors["first_day"] = "Give the first day of guest dosing here."
+    elif first_day < today:
+        errors["first_day"] = "Guest dosing starts today or later."
+    if last_day is None:
+        errors["last_day"] = "Give the last day of guest dosing here."
+    elif first_day is not None and last_day < first_day:
+        errors["last_day"] = "The last day comes on or after the first day."
+    if last_dose_on is None:
+        errors["last_dose_on"] = "Give the day of the last dose at the sending program."
+    elif first_day is not None and last_dose_on >= first_day:
+        errors["last_dose_on"] = "The last dose at the sending program comes before the first day here."
+    if errors:
+        _refuse(acting_user, "dispensing.guest", errors, patient=patient)
+    assert amount is not None and first_day is not None and last_day is not None and last_dose_on is not None
+    program = patient.program
+    with transaction.atomic():
+        order = medication.order_medication(
+            acting_user=acting_user,
+            patient=patient,
+            medication=medication_code,
+            dose=amount,
+            route=catalog.MEDICATIONS[medication_code].routes[0],
+            times_per_day=1,
+            start_at=max(day_bounds(program, first_day)[0], timezone.now()),
+            stop_at=day_bounds(program, last_day)[1],
+            instructions=f"Guest dosing: the order of {sender} (confirmed with {contact}).",
+        )
+        guest = GuestDosing.objects.create(
+            program_id=patient.program_id,
+            patient=patient,
+            order=order,
+            sending_program=sender,
+            sending_contact=contact,
+            sending_medication=medication_code,
+            sending_dose=amount,
+            last_dose_on=last_dose_on,
+            first_day=first_day,
+            last_day=last_day,
+            note=(note or "").strip(),
+            recorded_by=acting_user,
+        )
+        write_timeline(patient, "dispensing.guest", str(guest), at=guest.recorded_at, by=acting_user)
+        audit.record(
+            acting_user,
+            "dispensing.guest",
+            patient=patient,
+            obj=guest,
+            detail={"order": order.pk, "first_day": str(first_day), "last_day": str(last_day)},
+        )
+    return guest
+
+
+def guests_for(order_ids: Iterable[int]) -> dict[int, GuestDosing]:
+    return {g.order_id: g for g in GuestDosing.objects.filter(order_id__in=list(order_ids))}
+
+
+def replace_dose(
+    *,
+    acting_user: User,
+    patient: Patient,
+    reason: str,
+    note: str,
+    amount: Any,
+    lot: StockLot | None,
+    bottle: TakeHomeBottle | None = None,
+    second_signer: User | None = None,
+    at: datetime | None = None,
+) -> ReplacementDose:
+    """Give a dose again at the window: for a spill, today's observed dose must have been given (it is replaced
+    once); for a lost take-home, the patient's bottle not checked in (replaced once). At most the ordered dose, from
+    a lot that holds it; a second staff signature where the program setting requires it. Refusals audited."""
+    require(acting_user, patient.program_id, MOUD_ADMINISTER)
+    at = at or timezone.now()
+    program = patient.program
+    errors: dict[str, str] = {}
+    order = dosing_orders([patient.pk], at).get(patient.pk)
+    replaced: Administration | None = None
+    if order is None:
+        errors["order"] = f"No active MOUD order for {patient} now: a prescriber must order the medication first."
+    elif holds := active_holds([patient.pk]).get(patient.pk):
+        errors["hold"] = " ".join(hold_message(h) for h in holds)
+    if reason == ReplacementDose.Reason.SPILL:
+        given = given_on([patient.pk], program, program_day(program, at)).get(patient.pk, [])
+        open_ = [d for d in given if not ReplacementDose.objects.filter(replaces_administration=d).exists()]
+        if not given:
+            errors["reason"] = "No dose was given today to replace: a spill is replaced after the observed dose."
+        elif not open_:
+            errors["reason"] = "Today's spilled dose was already replaced."
+        else:
+            replaced = open_[-1]
+    elif reason == ReplacementDose.Reason.LOST_TAKE_HOME:
+        bottle = TakeHomeBottle.objects.filter(pk=bottle.pk).first() if bottle is not None else None  # as stored now
+        if bottle is None or bottle.patient_id != patient.pk:
+            errors["bottle"] = "Choose the patient's lost take-home bottle."
+        elif bottle.returned_at is not None:
+            errors["bottle"] = f"Bottle {bottle.code} was checked in: it is not lost."
+        elif ReplacementDose.objects.filter(replaces_bottle=bottle).exists():
+            errors["bottle"] = f"Bottle {bottle.code} was already replaced."
+    else:
+        errors["reason"] = "Choose why the dose is replaced: a spilled dose or a lost take-home dose."
+    if not (note or "").strip():
+        errors["note"] = "Say what happened."
+    dose = _amount(amount, "dose", errors)
+    if dose is not None and order is not None and dose > order.dose:
+        errors["dose"] = f"{catalog.dose_text(dose)} {order.unit} is more than the ordered dose: {order.label}."
+    if rules.REPLACEMENT_SECOND_SIGNATURE.get(program) and not _second_user(
+        second_signer, acting_user, patient.program_id
+    ):
+        errors["second_signer"] = (
+            "A second staff member who may dispense signs a replacement dose "
+            f"({rules.REPLACEMENT_SECOND_SIGNATURE.describe('on')})."
+        )
+    if order is not None and "dose" not in errors:
+        _lot(lot, patient.program_id, order.medication, dose, errors)
+    if errors:
+        _refuse(acting_user, "dispensing.replacement", errors, patient=patient)
+    assert order is not None and dose is not None and lot is not None
+    with transaction.atomic():
+        replacement = ReplacementDose.objects.create(
+            program_id=patient.program_id,
+            patient=patient,
+            order=order,
+            reason=reason,
+            note=note.strip(),
+            replaces_administration=replaced,
+            replaces_bottle=bottle if reason == ReplacementDose.Reason.LOST_TAKE_HOME else None,
+            amount=dose,
+            lot=lot,
+            given_by=acting_user,
+            second_signer=second_signer if _second_user(second_signer, acting_user, patient.program_id) else None,
+            at=at,
+        )
+        LedgerEntry.objects.create(
+            program_id=patient.program_id,
+            lot=lot,
+            kind=LedgerEntry.Kind.REPLACEMENT,
+            quantity_mg=-dose,
+            at=at,
+            by=acting_user,
+            witness=replacement.second_signer,
+            note=f"{replacement.get_reason_display()}: {replacement.note}"[:500],
+        )
+        write_timeline(patient, "dispensing.replacement", str(replacement), at=at, by=acting_user)
+        audit.record(
+            acting_user,
+            "dispensing.replacement",
+            patient=patient,
+            obj=replacement,
+            detail={"reason": reason, "mg": str(dose), "lot": lot.pk, "second": getattr(second_signer, "pk", None)},
+        )
+    return replacement

@@ -75,3 +75,20 @@ def take_home_limit(program, day_of_treatment: int) -> tuple[int, Tier]:
     except (TypeError, ValueError):
         days = tier.federal_days
     return max(0, min(days, tier.federal_days)), tier
+
+
+def _yes_no(value):
+    if not isinstance(value, bool):
+        raise ValidationError("Give true or false.")
+
+
+REPLACEMENT_SECOND_SIGNATURE = ProgramSetting(
+    "dispensing.replacement_second_signature",
+    label="A second staff signature for a replacement dose",
+    default=False,
+    validate=_yes_no,
+    origin="Program protocol (diversion control); the federal rules in the reference set no such requirement, so "
+    "it is off until the program sets it.",
+    help="When on, a dose replacing a spilled dose or a lost take-home bottle is signed by a second staff member "
+    "who may dispense (their user name and password), besides the nurse who gives it.",
+)

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waypoint.accounts.roles import MOUD_ADMINISTER, STOCK_SIGN_OFF
+from waypoint.accounts.roles import MOUD_ADMINISTER, MOUD_ORDER, STOCK_SIGN_OFF
 from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
 from waypoint.patients.services import record_read
 from waypoint.patients.views import add_errors, program_or_403
@@ -23,18 +23,26 @@ from .models import Hold, LedgerEntry, StockCount, StockLot, TakeHomeBottle
 def queue_page(request):
     program = program_or_403(request)
     require(request.user, program.pk, MOUD_ADMINISTER)
-    search = request.GET.get("q", "")[:100]
-    rows = services.queue(visible_patients(request.user, program), program, search=search)
+    search = request.GET.get("q", "")
+    try:
+        rows = services.queue(visible_patients(request.user, program), program, search=search)
+    except ValidationError as error:
+        rows, search_error = [], " ".join(error.message_dict.get("q", error.messages))
+    else:
+        search_error = ""
     return render(
         request,
         "dispensing/queue.html",
         {
             "rows": rows,
-            "search": search,
-            "due": sum(1 for r in rows if r.due and not r.holds),
+            "search": search[:200],
+            "search_error": search_error,
+            "can_order": has_permission(request.user, program.pk, MOUD_ORDER),
+            "due": sum(1 for r in rows if r.due),
             "held": sum(1 for r in rows if r.holds),
-            "today": timezone.localdate(),
+            "today": program.today(),
         },
+        status=400 if search_error else 200,
     )
 
 
@@ -66,7 +74,16 @@ def dose(request, pk):
     return render(
         request,
         "dispensing/dose.html",
-        {"patient": patient, "order": order, "form": form, "holds": holds, "blocked": errors, "can_lift": True},
+        {
+            "patient": patient,
+            "order": order,
+            "form": form,
+            "holds": holds,
+            "blocked": errors,
+            "can_lift": True,
+            "can_order": has_permission(request.user, patient.program_id, MOUD_ORDER),
+            "guest": services.guests_for([order.pk]).get(order.pk) if order else None,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -193,7 +210,6 @@ def take_homes(request, pk):
     and issuing the next days' bottles."""
     from datetime import timedelta
 
-    from waypoint.accounts.roles import MOUD_ORDER
     from waypoint.patients.access import has_permission
 
     from .forms import DecisionForm, IssueForm
@@ -350,3 +366,80 @@ def count_sign_off(request, count_id):
     else:
         messages.success(request, f"Count of lot {found.lot.lot_number} signed off.")
     return redirect("dispensing:ledger")
+
+
+@require_http_methods(["GET", "POST"])
+def guest_new(request, pk):
+    """A prescriber accepts a guest patient from another OTP, with the sending program's order and dates."""
+    from .forms import GuestForm
+
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ORDER)
+    form = GuestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.accept_guest(
+                acting_user=request.user,
+                patient=patient,
+                sending_program=data["sending_program"],
+                sending_contact=data["sending_contact"],
+                medication_code=data["medication"],
+                dose=data["dose"],
+                last_dose_on=data["last_dose_on"],
+                first_day=data["first_day"],
+                last_day=data["last_day"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"{patient} is dosed here as a guest.")
+            return redirect("dispensing:dose", pk=patient.pk)
+    return render(
+        request,
+        "dispensing/form.html",
+        {"patient": patient, "form": form, "title": "Guest dosing from another program", "button": "Accept the guest"},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def replacement_new(request, pk):
+    """A dose replacing a spilled dose or a lost take-home bottle (a second signer signs with their password where
+    the program requires one)."""
+    from .forms import ReplacementForm
+
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    form = ReplacementForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        second = None
+        if data["second_username"]:
+            second = authenticate(request, username=data["second_username"], password=data["second_password"])
+            if second is None:
+                form.add_error("second_password", "The second signer's user name or password is wrong.")
+        if not form.errors:
+            try:
+                services.replace_dose(
+                    acting_user=request.user,
+                    patient=patient,
+                    reason=data["reason"],
+                    note=data["note"],
+                    amount=data["amount"],
+                    lot=data["lot"],
+                    bottle=data["bottle"],
+                    second_signer=second,
+                )
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, f"Replacement dose given: {patient}.")
+                return redirect("dispensing:queue")
+    return render(
+        request,
+        "dispensing/form.html",
+        {"patient": patient, "form": form, "title": "Replacement dose", "button": "Give the replacement dose"},
+        status=400 if form.errors else 200,
+    )

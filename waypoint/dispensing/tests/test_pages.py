@@ -59,3 +59,29 @@ def test_take_homes_signed_issued_labelled_and_returned_from_the_pages(
     assert len(bottles) == 2 and all(b.code in labels for b in bottles)
     client.post(reverse("dispensing:bottle-return", args=[patient.pk, bottles[0].pk]), {"empty": "yes"})
     assert TakeHomeBottle.objects.get(pk=bottles[0].pk).returned_empty is True
+
+
+def test_a_patient_on_hold_shows_the_hold_in_the_queue_instead_of_a_dose_button(
+    clock, nurse, prescriber, patient, order, lot, page
+):
+    from waypoint.dispensing import services
+
+    services.set_hold(acting_user=nurse, patient=patient, kind="clinical", reason="Breath alcohol 0.05 at the window")
+    queue = page(nurse).get(reverse("dispensing:queue")).content.decode()
+    assert "Breath alcohol 0.05 at the window" in queue and f"Set by {nurse}" in queue
+    assert "A prescriber lifts it after reassessing the patient." in queue
+    assert "Dose Maria Rivera" not in queue and "Lift the hold" not in queue  # a nurse does not lift a clinical hold
+    assert "0 due, 1 on hold, of 1" in queue
+    assert ">Lift the hold</a>" in page(prescriber).get(reverse("dispensing:queue")).content.decode()
+
+
+def test_the_queue_searches_as_the_patient_list_does_and_refuses_a_search_over_its_limit(
+    clock, nurse, patient, order, lot, page
+):
+    client = page(nurse)
+    assert "Dose Maria Rivera" in client.get(reverse("dispensing:queue"), {"q": "W-1001"}).content.decode()
+    born = f"{patient.birth_date:%Y-%m-%d}"
+    assert "Dose Maria Rivera" in client.get(reverse("dispensing:queue"), {"q": born}).content.decode()
+    too_long = client.get(reverse("dispensing:queue"), {"q": "x" * 101})
+    assert too_long.status_code == 400 and "at most 100 characters" in too_long.content.decode()
+    assert "Dose Maria Rivera" not in too_long.content.decode()

@@ -169,6 +169,8 @@ NOT_IN_THE_FULL_RECORD = {  # made by their own areas' tests
     "dosing_holds",  # waypoint/dispensing/tests/test_take_homes.py renders these three
     "take_home_decisions",
     "take_home_bottles",
+    "guest_dosings",  # waypoint/dispensing/tests/test_guests_and_replacements.py renders these two
+    "replacement_doses",
     "continuing_care_plans",  # waypoint/aftercare/tests/test_follow_ups.py renders these two
     "follow_up_contacts",
 }
