@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from waypoint.accounts.models import User
-from waypoint.accounts.roles import EPISODE_MANAGE
+from waypoint.accounts.roles import EPISODE_MANAGE, OUTCOMES_READ
 from waypoint.audit import trail as audit
 from waypoint.patients.access import require
 from waypoint.patients.models import Episode, Patient
@@ -23,7 +23,7 @@ from waypoint.patients.recording import write_timeline
 from waypoint.placement.levels import levels_of
 
 from . import settings as aftercare_settings
-from .models import COMMUNITY, ContinuingCarePlan, FollowUp, FollowUpContact, ReEngagementTask
+from .models import COMMUNITY, ContinuingCarePlan, FollowUp, FollowUpContact, ReEngagementTask, SentinelEvent
 
 TEXT_FIELDS = (
     "next_provider",
@@ -246,10 +246,15 @@ def record_contact(
     overdose = found.get("overdose") or ""
     if overdose and overdose not in FollowUpContact.Overdose.values:
         errors["overdose"] = "Choose no overdose, non-fatal or fatal."
-    learned = {k: v for k, v in found.items() if v not in (None, "")}
+    died = found.get("died", False)
+    if not isinstance(died, bool):
+        errors["died"] = "Give true or false."
+    if overdose == "fatal":
+        found["died"] = died = True
+    learned = {k: v for k, v in found.items() if v not in (None, "", False)}
     if not reached and learned.keys() - {"note"}:
         errors["reached"] = "Nothing was learned from an attempt that did not reach anyone: record only a note."
-    if reached and not found.get("used_since") and overdose != "fatal":
+    if reached and not found.get("used_since") and not died:
         errors["used_since"] = "Record whether the patient used since discharge (or 'not known')."
     if found.get("used_since") != "yes" and (found.get("substance") or found.get("used_on")):
         errors["used_since"] = "A substance or day of use is given: record the use as 'yes'."
@@ -278,12 +283,23 @@ def record_contact(
             summary += " · return to use reported"
         if contact.overdose in ("non_fatal", "fatal"):
             summary += f" · {contact.get_overdose_display().lower()}"
-        if contact.overdose == "fatal":
+        if contact.died:
+            if contact.overdose != "fatal":
+                summary += " · death reported"
             closed = FollowUp.objects.filter(plan=follow_up.plan, status=FollowUp.Status.DUE).exclude(pk=follow_up.pk)
             detail["closed_follow_ups"] = closed.update(
                 status=FollowUp.Status.CLOSED, closed_reason="Death reported; sentinel event for the director"
             )
-            detail["sentinel_event"] = True
+            event = SentinelEvent.objects.create(
+                program_id=follow_up.program_id,
+                patient=follow_up.patient,
+                plan=follow_up.plan,
+                contact=contact,
+                what="Death from an overdose" if contact.overdose == "fatal" else "Death reported",
+                reported_at=at,
+            )
+            detail["sentinel_event"] = event.pk
+            summary += " · follow-up closed; sentinel event for the director"
         elif contact.used_since == "yes" or contact.overdose == "non_fatal":
             reason = "Overdose reported" if contact.overdose == "non_fatal" else "Return to use reported"
             task = ReEngagementTask.objects.create(
@@ -329,6 +345,21 @@ def close_task(acting_user: User, task: ReEngagementTask, *, outcome: str) -> Re
     )
     audit.record(acting_user, "aftercare.task.close", patient=task.patient, obj=task)
     return task
+
+
+@transaction.atomic
+def review_sentinel_event(acting_user: User, event: SentinelEvent, *, review: str) -> SentinelEvent:
+    """The director records the review of a death reported after discharge."""
+    require(acting_user, event.program_id, OUTCOMES_READ)
+    event = SentinelEvent.objects.select_for_update().select_related("patient").get(pk=event.pk)
+    if event.reviewed_at is not None:
+        raise ValidationError({"review": "This sentinel event is already reviewed."})
+    if not review.strip():
+        raise ValidationError({"review": "Write the review's finding (what was learned, what changes)."})
+    event.review, event.reviewed_at, event.reviewed_by = review.strip(), timezone.now(), acting_user
+    event.save(update_fields=["review", "reviewed_at", "reviewed_by"])
+    audit.record(acting_user, "aftercare.sentinel.review", patient=event.patient, obj=event)
+    return event
 
 
 def work_list(patients: QuerySet[Patient], today: date) -> dict[str, list[FollowUp]]:

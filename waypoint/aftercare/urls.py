@@ -8,4 +8,5 @@ urlpatterns = [
     path("after-discharge/", views.work_list, name="work-list"),
     path("patients/<int:pk>/after-discharge/<int:follow_up_id>/contact/", views.contact, name="contact"),
     path("patients/<int:pk>/re-engagement/<int:task_id>/", views.task_done, name="task"),
+    path("patients/<int:pk>/sentinel-events/<int:event_id>/", views.sentinel_review, name="sentinel"),
 ]

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE
+from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE, OUTCOMES_READ
 from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
 from waypoint.patients.services import record_read
 from waypoint.patients.views import add_errors, program_or_403
@@ -14,8 +14,8 @@ from waypoint.screening import settings as screening_settings
 from waypoint.screening.models import NaloxoneKit
 
 from . import services
-from .forms import ContactForm, TaskForm
-from .models import ContinuingCarePlan, FollowUp, ReEngagementTask
+from .forms import ContactForm, SentinelReviewForm, TaskForm
+from .models import ContinuingCarePlan, FollowUp, ReEngagementTask, SentinelEvent
 
 
 @require_GET
@@ -50,6 +50,9 @@ def work_list(request):
     tasks = ReEngagementTask.objects.filter(
         patient__in=visible_patients(request.user, program), status=ReEngagementTask.Status.OPEN
     ).select_related("patient", "contact")
+    sentinel = SentinelEvent.objects.filter(
+        patient__in=visible_patients(request.user, program), reviewed_at__isnull=True
+    ).select_related("patient")
     record_read(request.user, "aftercare.work_list.read", program=program)
     return render(
         request,
@@ -58,6 +61,8 @@ def work_list(request):
             "day": today,
             **lists,
             "tasks": tasks,
+            "sentinel": sentinel,
+            "can_review": has_permission(request.user, program.pk, OUTCOMES_READ),
             "can_record": has_permission(request.user, program.pk, EPISODE_MANAGE),
         },
     )
@@ -106,3 +111,21 @@ def task_done(request, pk, task_id):
             messages.success(request, f"Re-engagement of {patient.display_name} recorded.")
             return redirect("aftercare:work-list")
     return render(request, "aftercare/task.html", {"form": form, "patient": patient, "task": task})
+
+
+@require_http_methods(["GET", "POST"])
+def sentinel_review(request, pk, event_id):
+    """The director's review of a death reported after discharge."""
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, OUTCOMES_READ)
+    event = access_record(patient, SentinelEvent.objects.select_related("contact", "plan__episode"), event_id)
+    form = SentinelReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_sentinel_event(request.user, event, review=form.cleaned_data["review"])
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Review of the sentinel event recorded for {patient.display_name}.")
+            return redirect("aftercare:work-list")
+    return render(request, "aftercare/sentinel.html", {"form": form, "patient": patient, "event": event})
