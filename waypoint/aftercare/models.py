@@ -38,6 +38,10 @@ class ContinuingCarePlan(models.Model):
     people_to_call = models.TextField(blank=True)
     offered = models.TextField(blank=True)  # against advice: what was offered, and the patient's answer
     crisis_contacts = models.TextField()  # the program's setting at discharge, kept as given
+    # The plan sent to the next provider: a Part 2 disclosure under a consent naming that provider (privacy)
+    hand_off = models.OneToOneField(
+        "privacy.Disclosure", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 

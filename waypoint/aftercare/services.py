@@ -15,12 +15,15 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from waypoint.accounts.models import User
-from waypoint.accounts.roles import EPISODE_MANAGE, OUTCOMES_READ
+from waypoint.accounts.roles import CONSENT_MANAGE, EPISODE_MANAGE, OUTCOMES_READ
 from waypoint.audit import trail as audit
+from waypoint.audit.models import AuditEvent
 from waypoint.patients.access import require
 from waypoint.patients.models import Episode, Patient
 from waypoint.patients.recording import write_timeline
 from waypoint.placement.levels import levels_of
+from waypoint.privacy import services as privacy
+from waypoint.privacy.models import Disclosure, Purpose
 
 from . import settings as aftercare_settings
 from .models import COMMUNITY, ContinuingCarePlan, FollowUp, FollowUpContact, ReEngagementTask, SentinelEvent
@@ -47,6 +50,7 @@ PLAN_FIELDS = (
 )
 SHORT = {"next_provider": 200, "appointment_place": 200, "moud_continued_by": 200}
 LONG = 4000
+DENIED = AuditEvent.Outcome.DENIED
 MISSING_PLAN = (
     "Record the continuing-care plan with the discharge: the next level of care and provider, the appointment "
     "(or why there is none), who continues the medication, and the patient's relapse-prevention plan."
@@ -345,6 +349,66 @@ def close_task(acting_user: User, task: ReEngagementTask, *, outcome: str) -> Re
     )
     audit.record(acting_user, "aftercare.task.close", patient=task.patient, obj=task)
     return task
+
+
+# --- the hand-off to the next provider: a Part 2 disclosure --------------------------------------------------------
+
+HAND_OFF_INFORMATION = ["episodes"]  # the consent's kind of information that holds the continuing-care plan
+
+
+def hand_off_refusal(plan: ContinuingCarePlan) -> str | None:
+    """Why the plan cannot be sent to its next provider (None: an active consent covers it)."""
+    if plan.hand_off_id:
+        return "The plan was already sent to the next provider."
+    if plan.provider_in_program:
+        return "The next provider is this program: the plan is already in the patient's record here."
+    if not plan.next_provider:
+        return "The plan names no next provider."
+    try:
+        privacy.covering_consent(plan.patient, plan.next_provider, Purpose.TREATMENT, set(HAND_OFF_INFORMATION))
+    except ValidationError as error:
+        return (
+            f"No active consent lets this program send the plan to {plan.next_provider} for treatment "
+            f"({error.message_dict['consent'][0]}) The packet goes only to the patient."
+        )
+    return None
+
+
+def hand_off(acting_user: User, plan: ContinuingCarePlan) -> Disclosure:
+    """Send the plan to the receiving provider: a disclosure for treatment under a consent that names that
+    provider, logged in the accounting of disclosures with the Part 2 notice. Refused (and audited) without one."""
+    require(acting_user, plan.program_id, CONSENT_MANAGE)
+    why = hand_off_refusal(plan)
+    if why is not None:
+        audit.record(
+            acting_user, "aftercare.plan.hand_off", patient=plan.patient, obj=plan, outcome=DENIED, detail={"why": why}
+        )
+        raise ValidationError({"hand_off": why})
+    with transaction.atomic():
+        plan = ContinuingCarePlan.objects.select_for_update().select_related("patient").get(pk=plan.pk)
+        if plan.hand_off_id:
+            raise ValidationError({"hand_off": "The plan was already sent to the next provider."})
+        disclosure = privacy.disclose(
+            acting_user=acting_user,
+            patient=plan.patient,
+            recipient=plan.next_provider,
+            purpose=Purpose.TREATMENT,
+            information=HAND_OFF_INFORMATION,
+        )
+        plan.hand_off = disclosure
+        plan.save(update_fields=["hand_off"])
+        write_timeline(
+            plan.patient,
+            "hand_off",
+            f"Continuing-care plan sent to {plan.next_provider} under the consent of {disclosure.consent.signed_on}",
+            at=disclosure.disclosed_at,
+            by=acting_user,
+            episode=plan.episode,
+        )
+        audit.record(
+            acting_user, "aftercare.plan.hand_off", patient=plan.patient, obj=plan, detail={"disclosure": disclosure.pk}
+        )
+    return disclosure
 
 
 @transaction.atomic

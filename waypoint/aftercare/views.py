@@ -4,9 +4,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE, OUTCOMES_READ
+from waypoint.accounts.roles import CHART_READ, CONSENT_MANAGE, EPISODE_MANAGE, OUTCOMES_READ
 from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
 from waypoint.patients.services import record_read
 from waypoint.patients.views import add_errors, program_or_403
@@ -23,7 +23,7 @@ def packet(request, pk, plan_id):
     """The patient's discharge packet, in plain language, to print and hand over."""
     patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, CHART_READ)
-    plan = access_record(patient, ContinuingCarePlan.objects.select_related("episode"), plan_id)
+    plan = access_record(patient, ContinuingCarePlan.objects.select_related("episode", "hand_off__consent"), plan_id)
     record_read(request.user, "aftercare.packet.read", patient=patient, obj=plan)
     education = screening_settings.HANDOUT_EDUCATION.get(patient.program)
     return render(
@@ -36,8 +36,25 @@ def packet(request, pk, plan_id):
             "education": [line for line in education.splitlines() if line.strip()],
             "crisis": [line for line in plan.crisis_contacts.splitlines() if line.strip()],
             "follow_ups": plan.follow_ups.all(),
+            "hand_off_refusal": services.hand_off_refusal(plan),
+            "can_disclose": has_permission(request.user, patient.program_id, CONSENT_MANAGE),
         },
     )
+
+
+@require_POST
+def send_plan(request, pk, plan_id):
+    """Send the plan to the next provider: a Part 2 disclosure under the patient's consent."""
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, CONSENT_MANAGE)
+    plan = access_record(patient, ContinuingCarePlan.objects.select_related("episode", "patient"), plan_id)
+    try:
+        services.hand_off(request.user, plan)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.message_dict.get("hand_off", error.messages)))
+    else:
+        messages.success(request, f"The plan was sent to {plan.next_provider} and logged in the accounting.")
+    return redirect("aftercare:packet", patient.pk, plan.pk)
 
 
 @require_GET
