@@ -34,7 +34,7 @@ CONTACT_OUT: tuple[str, ...] = (
     "substance",
 )
 CONTACT_OUT += ("used_on", "overdose", "naloxone_used", "naloxone_by", "readmitted", "concerns")
-CONTACT_OUT += ("wants_to_come_back", "note")
+CONTACT_OUT += ("died", "wants_to_come_back", "note")
 
 
 def contact_out(contact: FollowUpContact) -> dict:
@@ -73,6 +73,7 @@ class ContactIn(StrictSerializer):
     naloxone_used = serializers.ChoiceField(choices=FollowUpContact.Answer.choices, required=False, default="")
     naloxone_by = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     readmitted = serializers.ChoiceField(choices=FollowUpContact.Answer.choices, required=False, default="")
+    died = serializers.BooleanField(required=False, default=False)
     concerns = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     wants_to_come_back = serializers.ChoiceField(choices=FollowUpContact.Answer.choices, required=False, default="")
     note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
@@ -109,7 +110,8 @@ class ContactView(ApiView):
     def post(self, request, pk, follow_up_id):
         """Record one attempt to reach the patient for this follow-up. Not reached: only `at`, `method` and a
         `note`; the program's number of unanswered attempts marks the follow-up lost. Reached: `used_since` is
-        required; a return to use or an overdose opens a re-engagement task."""
+        required; a return to use or an overdose opens a re-engagement task; a reported death (`died`, or a fatal
+        overdose) closes the discharge's follow-up and opens a sentinel event for the director."""
         patient = access_patient(request.user, pk)
         follow_up = access_record(patient, FollowUp.objects.select_related("plan__episode"), follow_up_id)
         serializer = ContactIn(data=request.data)

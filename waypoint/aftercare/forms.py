@@ -83,6 +83,11 @@ class ContactForm(forms.Form):
     naloxone_used = forms.ChoiceField(label="Naloxone given at the overdose", choices=ANSWERS, required=False)
     naloxone_by = forms.CharField(label="Naloxone given by", required=False, max_length=100)
     readmitted = forms.ChoiceField(label="Admitted anywhere since", choices=ANSWERS, required=False)
+    died = forms.BooleanField(
+        label="The patient has died (reported by family or another provider)",
+        required=False,
+        help_text="Closes the discharge's follow-up and flags a sentinel event for the director.",
+    )
     concerns = forms.CharField(label="Housing or safety concerns", required=False, widget=forms.Textarea(attrs=AREA))
     wants_to_come_back = forms.ChoiceField(label="Wants to come back", choices=ANSWERS, required=False)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs=AREA))
@@ -90,3 +95,7 @@ class ContactForm(forms.Form):
 
 class TaskForm(forms.Form):
     outcome = forms.CharField(label="What was done", widget=forms.Textarea(attrs=AREA))
+
+
+class SentinelReviewForm(forms.Form):
+    review = forms.CharField(label="The review's finding", widget=forms.Textarea(attrs=AREA))

@@ -38,6 +38,10 @@ class ContinuingCarePlan(models.Model):
     people_to_call = models.TextField(blank=True)
     offered = models.TextField(blank=True)  # against advice: what was offered, and the patient's answer
     crisis_contacts = models.TextField()  # the program's setting at discharge, kept as given
+    # The plan sent to the next provider: a Part 2 disclosure under a consent naming that provider (privacy)
+    hand_off = models.OneToOneField(
+        "privacy.Disclosure", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
@@ -125,6 +129,7 @@ class FollowUpContact(models.Model):
     naloxone_used = models.CharField(max_length=8, choices=Answer.choices, blank=True)
     naloxone_by = models.CharField(max_length=100, blank=True)
     readmitted = models.CharField(max_length=8, choices=Answer.choices, blank=True)
+    died = models.BooleanField(default=False)  # a death reported, of any cause (a fatal overdose is one)
     concerns = models.TextField(blank=True)  # housing and safety
     wants_to_come_back = models.CharField(max_length=8, choices=Answer.choices, blank=True)
     note = models.TextField(blank=True)
@@ -166,3 +171,28 @@ class ReEngagementTask(models.Model):
 
     def __str__(self) -> str:
         return f"Re-engagement of {self.patient}: {self.reason}"
+
+
+class SentinelEvent(models.Model):
+    """A death reported after discharge: it closes the discharge's follow-up and flags the director, who records
+    the review."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="sentinel_events")
+    plan = models.ForeignKey(ContinuingCarePlan, on_delete=models.PROTECT, related_name="sentinel_events")
+    contact = models.OneToOneField(FollowUpContact, on_delete=models.PROTECT, related_name="sentinel_event")
+    what = models.CharField(max_length=200)
+    reported_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    review = models.TextField(blank=True)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Sentinel event: {self.what} ({self.patient})"

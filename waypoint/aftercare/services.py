@@ -15,15 +15,18 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from waypoint.accounts.models import User
-from waypoint.accounts.roles import EPISODE_MANAGE
+from waypoint.accounts.roles import CONSENT_MANAGE, EPISODE_MANAGE, OUTCOMES_READ
 from waypoint.audit import trail as audit
+from waypoint.audit.models import AuditEvent
 from waypoint.patients.access import require
 from waypoint.patients.models import Episode, Patient
 from waypoint.patients.recording import write_timeline
 from waypoint.placement.levels import levels_of
+from waypoint.privacy import services as privacy
+from waypoint.privacy.models import Disclosure, Purpose
 
 from . import settings as aftercare_settings
-from .models import COMMUNITY, ContinuingCarePlan, FollowUp, FollowUpContact, ReEngagementTask
+from .models import COMMUNITY, ContinuingCarePlan, FollowUp, FollowUpContact, ReEngagementTask, SentinelEvent
 
 TEXT_FIELDS = (
     "next_provider",
@@ -47,6 +50,7 @@ PLAN_FIELDS = (
 )
 SHORT = {"next_provider": 200, "appointment_place": 200, "moud_continued_by": 200}
 LONG = 4000
+DENIED = AuditEvent.Outcome.DENIED
 MISSING_PLAN = (
     "Record the continuing-care plan with the discharge: the next level of care and provider, the appointment "
     "(or why there is none), who continues the medication, and the patient's relapse-prevention plan."
@@ -246,10 +250,15 @@ def record_contact(
     overdose = found.get("overdose") or ""
     if overdose and overdose not in FollowUpContact.Overdose.values:
         errors["overdose"] = "Choose no overdose, non-fatal or fatal."
-    learned = {k: v for k, v in found.items() if v not in (None, "")}
+    died = found.get("died", False)
+    if not isinstance(died, bool):
+        errors["died"] = "Give true or false."
+    if overdose == "fatal":
+        found["died"] = died = True
+    learned = {k: v for k, v in found.items() if v not in (None, "", False)}
     if not reached and learned.keys() - {"note"}:
         errors["reached"] = "Nothing was learned from an attempt that did not reach anyone: record only a note."
-    if reached and not found.get("used_since") and overdose != "fatal":
+    if reached and not found.get("used_since") and not died:
         errors["used_since"] = "Record whether the patient used since discharge (or 'not known')."
     if found.get("used_since") != "yes" and (found.get("substance") or found.get("used_on")):
         errors["used_since"] = "A substance or day of use is given: record the use as 'yes'."
@@ -278,12 +287,23 @@ def record_contact(
             summary += " · return to use reported"
         if contact.overdose in ("non_fatal", "fatal"):
             summary += f" · {contact.get_overdose_display().lower()}"
-        if contact.overdose == "fatal":
+        if contact.died:
+            if contact.overdose != "fatal":
+                summary += " · death reported"
             closed = FollowUp.objects.filter(plan=follow_up.plan, status=FollowUp.Status.DUE).exclude(pk=follow_up.pk)
             detail["closed_follow_ups"] = closed.update(
                 status=FollowUp.Status.CLOSED, closed_reason="Death reported; sentinel event for the director"
             )
-            detail["sentinel_event"] = True
+            event = SentinelEvent.objects.create(
+                program_id=follow_up.program_id,
+                patient=follow_up.patient,
+                plan=follow_up.plan,
+                contact=contact,
+                what="Death from an overdose" if contact.overdose == "fatal" else "Death reported",
+                reported_at=at,
+            )
+            detail["sentinel_event"] = event.pk
+            summary += " · follow-up closed; sentinel event for the director"
         elif contact.used_since == "yes" or contact.overdose == "non_fatal":
             reason = "Overdose reported" if contact.overdose == "non_fatal" else "Return to use reported"
             task = ReEngagementTask.objects.create(
@@ -329,6 +349,81 @@ def close_task(acting_user: User, task: ReEngagementTask, *, outcome: str) -> Re
     )
     audit.record(acting_user, "aftercare.task.close", patient=task.patient, obj=task)
     return task
+
+
+# --- the hand-off to the next provider: a Part 2 disclosure --------------------------------------------------------
+
+HAND_OFF_INFORMATION = ["episodes"]  # the consent's kind of information that holds the continuing-care plan
+
+
+def hand_off_refusal(plan: ContinuingCarePlan) -> str | None:
+    """Why the plan cannot be sent to its next provider (None: an active consent covers it)."""
+    if plan.hand_off_id:
+        return "The plan was already sent to the next provider."
+    if plan.provider_in_program:
+        return "The next provider is this program: the plan is already in the patient's record here."
+    if not plan.next_provider:
+        return "The plan names no next provider."
+    try:
+        privacy.covering_consent(plan.patient, plan.next_provider, Purpose.TREATMENT, set(HAND_OFF_INFORMATION))
+    except ValidationError as error:
+        return (
+            f"No active consent lets this program send the plan to {plan.next_provider} for treatment "
+            f"({error.message_dict['consent'][0]}) The packet goes only to the patient."
+        )
+    return None
+
+
+def hand_off(acting_user: User, plan: ContinuingCarePlan) -> Disclosure:
+    """Send the plan to the receiving provider: a disclosure for treatment under a consent that names that
+    provider, logged in the accounting of disclosures with the Part 2 notice. Refused (and audited) without one."""
+    require(acting_user, plan.program_id, CONSENT_MANAGE)
+    why = hand_off_refusal(plan)
+    if why is not None:
+        audit.record(
+            acting_user, "aftercare.plan.hand_off", patient=plan.patient, obj=plan, outcome=DENIED, detail={"why": why}
+        )
+        raise ValidationError({"hand_off": why})
+    with transaction.atomic():
+        plan = ContinuingCarePlan.objects.select_for_update().select_related("patient").get(pk=plan.pk)
+        if plan.hand_off_id:
+            raise ValidationError({"hand_off": "The plan was already sent to the next provider."})
+        disclosure = privacy.disclose(
+            acting_user=acting_user,
+            patient=plan.patient,
+            recipient=plan.next_provider,
+            purpose=Purpose.TREATMENT,
+            information=HAND_OFF_INFORMATION,
+        )
+        plan.hand_off = disclosure
+        plan.save(update_fields=["hand_off"])
+        write_timeline(
+            plan.patient,
+            "hand_off",
+            f"Continuing-care plan sent to {plan.next_provider} under the consent of {disclosure.consent.signed_on}",
+            at=disclosure.disclosed_at,
+            by=acting_user,
+            episode=plan.episode,
+        )
+        audit.record(
+            acting_user, "aftercare.plan.hand_off", patient=plan.patient, obj=plan, detail={"disclosure": disclosure.pk}
+        )
+    return disclosure
+
+
+@transaction.atomic
+def review_sentinel_event(acting_user: User, event: SentinelEvent, *, review: str) -> SentinelEvent:
+    """The director records the review of a death reported after discharge."""
+    require(acting_user, event.program_id, OUTCOMES_READ)
+    event = SentinelEvent.objects.select_for_update().select_related("patient").get(pk=event.pk)
+    if event.reviewed_at is not None:
+        raise ValidationError({"review": "This sentinel event is already reviewed."})
+    if not review.strip():
+        raise ValidationError({"review": "Write the review's finding (what was learned, what changes)."})
+    event.review, event.reviewed_at, event.reviewed_by = review.strip(), timezone.now(), acting_user
+    event.save(update_fields=["review", "reviewed_at", "reviewed_by"])
+    audit.record(acting_user, "aftercare.sentinel.review", patient=event.patient, obj=event)
+    return event
 
 
 def work_list(patients: QuerySet[Patient], today: date) -> dict[str, list[FollowUp]]:

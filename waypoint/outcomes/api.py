@@ -1,5 +1,6 @@
 """REST API: /api/v1/outcomes/?start=YYYY-MM-DD&end=YYYY-MM-DD[&program=slug] — every figure of the period with
-its definition. Same permission as the dashboard (program.outcomes:read)."""
+its definition; after discharge, each rate's cohort and lost-to-follow-up count, and the survival curves' steps.
+Same permission as the dashboard (program.outcomes:read)."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -57,6 +58,12 @@ class OutcomesView(ApiView):
                     "numerator": result.numerator,
                     "denominator": result.denominator,
                     "series": [{"date": day, "value": value} for day, value in result.series],
+                    "cohort": result.cohort,
+                    "lost_to_follow_up": result.lost,
+                    "survival": [
+                        {"day": d, "followed": n, "events": e, "censored": c, "share": share}
+                        for d, n, e, c, share in result.steps
+                    ],
                     "breakdown": [
                         {"label": label, "numerator": n, "denominator": d} for label, n, d in result.breakdown
                     ],

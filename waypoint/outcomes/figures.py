@@ -50,6 +50,12 @@ class Result:
     denominator: int | None = None
     series: list[tuple[date, float]] = field(default_factory=list)  # over time
     breakdown: list[tuple[str, int, int]] = field(default_factory=list)  # (label, numerator, denominator)
+    # After discharge: every case whose outcome was sought (`cohort`), of which `lost` were lost to follow-up;
+    # the rate's denominator holds only the cases whose outcome is known (cohort - denominator are not known).
+    cohort: int | None = None
+    lost: int | None = None
+    # A survival curve: (day, at risk, events, censored, estimated share without the event) per day
+    steps: list[tuple[int, int, int, int, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,7 @@ class Figure:
     kind: str  # "count" or "rate"
     definition: str
     compute: Callable[[Period], Result]
-    chart: str = ""  # "bars" (series as weekly bars), "line" (series as a daily line), "" (the rates chart)
+    chart: str = ""  # "bars" (series as weekly bars), "line" (a daily line), "survival" (steps), "" (rates chart)
 
 
 def rate(numerator: int, denominator: int, **extra) -> Result:

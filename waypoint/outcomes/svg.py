@@ -152,3 +152,65 @@ def rate_bars(rows: list[tuple[str, float | None, int | None, int | None]], *, t
         short = "none" if value is None else f"{round(value * 100)}% ({numerator}/{denominator})"
         parts.append(f'<text class="rate-value" x="{_n(x1 + 6)}" y="{_n(y + 15)}" fill="#222">{_t(short)}</text>')
     return _svg(width, height, title, ". ".join(sentences) + ".", "".join(parts), "rates")
+
+
+def survival_chart(
+    steps: list[tuple[int, int, int, int, float]], *, title: str, what: str, width=720, height=260
+) -> str:
+    """A Kaplan-Meier step curve from day 0 (100 %) over the days after discharge: the estimated share still
+    without `what`. Steps: (day, at risk, events, censored, share). A censored case is a tick on the curve."""
+    left, right, top, bottom = 48, width - 16, 14, height - 44
+    last = max([s[0] for s in steps] + [1])
+    ticks_x = svg.count_ticks(last, most=8, cover=True)
+    span = ticks_x[-1] or 1
+
+    def x_of(day):
+        return left + (right - left) * day / span
+
+    def y_of(share):
+        return bottom - (bottom - top) * share
+
+    parts = []
+    for pct in (0, 25, 50, 75, 100):
+        y = y_of(pct / 100)
+        parts.append(
+            f'<line class="grid" x1="{left}" y1="{_n(y)}" x2="{right}" y2="{_n(y)}" stroke="#e3e6ea"/>'
+            f'<text class="y-tick" x="{left - 6}" y="{_n(y + 4)}" text-anchor="end" fill="#5b6370">{pct}%</text>'
+        )
+    for day in ticks_x:
+        parts.append(
+            f'<text class="x-tick" x="{_n(x_of(day))}" y="{bottom + 16}" text-anchor="middle" fill="#5b6370">'
+            f"{day}</text>"
+        )
+    parts.append(
+        f'<text class="x-title" x="{_n((left + right) / 2)}" y="{bottom + 34}" text-anchor="middle" '
+        f'fill="#222">Days after discharge</text>'
+    )
+    share, x, y = 1.0, x_of(0), y_of(1.0)
+    path = [f"M{_n(x)},{_n(y)}"]
+    marks = []
+    for day, at_risk, events, censored, value in steps:
+        x = x_of(day)
+        path.append(f"H{_n(x)}")
+        if events:
+            share = value
+            path.append(f"V{_n(y_of(share))}")
+        if censored:
+            cy = y_of(share)
+            marks.append(
+                f'<g class="censored"><title>{_t(f"day {day}: {censored} censored, {at_risk} followed")}</title>'
+                f'<line x1="{_n(x)}" y1="{_n(cy - 5)}" x2="{_n(x)}" y2="{_n(cy + 5)}" stroke="{LINE}" '
+                f'stroke-width="1.5"/></g>'
+            )
+    parts.append(f'<path class="curve" d="{" ".join(path)}" fill="none" stroke="{BAR}" stroke-width="2.5"/>')
+    parts += marks
+    parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#8a919c"/>')
+    events_total = sum(s[2] for s in steps)
+    cases = steps[0][1] if steps else 0
+    desc = (
+        f"Estimated share of discharges still without {what}, by days after discharge: {cases} discharges, "
+        f"{events_total} with {what}. "
+        + "; ".join(f"day {d}: {round(v * 100)}% ({n} followed)" for d, n, e, c, v in steps if e)
+        + ("." if events_total else f"No {what} recorded.")
+    )
+    return _svg(width, height, title, desc, "".join(parts), "survival")

@@ -26,18 +26,36 @@ def _period(request):
 
 
 def shown(figure, result) -> str:
+    if figure.kind == "survival":
+        if not result.denominator:
+            return "no cases in the period"
+        at_90 = "not estimable (no one followed so far)" if result.value is None else f"{round(result.value * 100)}%"
+        return f"{at_90} at day 90 ({result.numerator} events among {result.denominator} discharges)" + beside(result)
     if result.value is None:
-        return "no cases in the period"
+        return ("no cases in the period" if not result.cohort else "no outcome known") + beside(result)
     if figure.kind == "rate":
-        return f"{round(result.value * 100)}% ({result.numerator} of {result.denominator})"
+        return f"{round(result.value * 100)}% ({result.numerator} of {result.denominator})" + beside(result)
     return f"{result.value:g}"
+
+
+def beside(result) -> str:
+    """After discharge: the cases whose outcome is not known and those lost to follow-up, with the cohort."""
+    if not result.cohort:
+        return ""
+    if result.steps:
+        return f"; lost to follow-up: {result.lost} of {result.cohort}"
+    unknown = result.cohort - (result.denominator or 0)
+    return (
+        f"; lost to follow-up: {result.lost} of {result.cohort} ({round(result.lost * 100 / result.cohort)}%)"
+        f"; outcome not known: {unknown} of {result.cohort}"
+    )
 
 
 @require_GET
 @query_parameters("start", "end")
 def dashboard(request):
     program, form, period = _period(request)
-    rows, charts, rates = [], [], []
+    rows, charts, rates, survival = [], [], [], []
     if period is not None:
         for figure, result in figures.compute_all(period):
             rows.append({"figure": figure, "result": result, "shown": shown(figure, result)})
@@ -62,6 +80,19 @@ def dashboard(request):
                             )
                         ),
                     )
+                )
+            elif figure.chart == "survival":
+                survival.append(
+                    {
+                        "title": figure.title,
+                        "key": figure.key,
+                        "svg": mark_safe(  # nosec: B308, B703  # escaped markup built by our own code
+                            svg.survival_chart(  # noqa: S308 - svg escapes every text
+                                result.steps, title=figure.title, what=figure.title.split(" (")[0][8:]
+                            )
+                        ),
+                        "steps": result.steps,
+                    }
                 )
             elif figure.kind == "rate" and not result.breakdown:
                 rates.append((figure.title, result.value, result.numerator, result.denominator))
@@ -92,6 +123,7 @@ def dashboard(request):
             "period": period,
             "rows": rows,
             "charts": charts,
+            "survival": survival,
             "rates_chart": rates_chart,
             "query": request.GET.urlencode(),
         },
@@ -126,6 +158,20 @@ def export_csv(request):
         )
         for day, value in result.series:
             writer.writerow([figure.key, figure.title, day.isoformat(), value, "", "", ""])
+        if result.cohort is not None:
+            writer.writerow([figure.key, figure.title, "lost to follow-up", "", result.lost, result.cohort, ""])
+        for day, at_risk, events, censored, share in result.steps:
+            writer.writerow(
+                [
+                    figure.key,
+                    figure.title,
+                    f"day {day} ({events} events, {censored} censored)",
+                    round(share, 4),
+                    "",
+                    at_risk,
+                    "",
+                ]
+            )
         for label, numerator, denominator in result.breakdown:
             writer.writerow(
                 [

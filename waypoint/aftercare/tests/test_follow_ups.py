@@ -13,7 +13,7 @@ from django.utils import timezone
 from conftest import continuing_care_plan, naloxone_and_education
 from waypoint.accounts import program_settings
 from waypoint.aftercare import services
-from waypoint.aftercare.models import FollowUp, FollowUpContact, ReEngagementTask
+from waypoint.aftercare.models import FollowUp, FollowUpContact, ReEngagementTask, SentinelEvent
 from waypoint.patients import services as patients
 from waypoint.patients.access import visible_patients
 from waypoint.privacy.models import AuditEvent
@@ -136,7 +136,44 @@ def test_a_reported_death_closes_the_follow_ups_with_a_sentinel_event(nurse, pat
     assert discharged.follow_ups.get(days_after=30).status == FollowUp.Status.CLOSED
     assert not ReEngagementTask.objects.exists()
     event = AuditEvent.objects.get(action="aftercare.contact.record", patient_id=patient.pk)
-    assert event.detail["sentinel_event"] is True and event.detail["closed_follow_ups"] == 1
+    sentinel = SentinelEvent.objects.get()
+    assert (sentinel.patient, sentinel.what, sentinel.plan) == (patient, "Death from an overdose", discharged)
+    assert event.detail["sentinel_event"] == sentinel.pk and event.detail["closed_follow_ups"] == 1
+
+
+def test_a_death_of_another_cause_closes_the_follow_up_too_and_needs_no_answer_on_use(nurse, patient, discharged):
+    contact = services.record_contact(
+        nurse, day_7(discharged), at=timezone.now(), method="phone", reached=True, died=True, note="obituary"
+    )
+    assert contact.died and contact.overdose == ""
+    assert discharged.follow_ups.get(days_after=30).status == FollowUp.Status.CLOSED
+    assert SentinelEvent.objects.get().what == "Death reported"
+
+
+def test_an_unreached_attempt_cannot_report_a_death(nurse, discharged):
+    with pytest.raises(ValidationError) as refused:
+        attempt(nurse, day_7(discharged), died=True)
+    assert list(refused.value.message_dict) == ["reached"]
+    assert not SentinelEvent.objects.exists()
+
+
+def test_the_director_sees_the_sentinel_event_on_the_work_list_and_records_the_review(
+    page, nurse, director, patient, discharged
+):
+    services.record_contact(nurse, day_7(discharged), at=timezone.now(), method="phone", reached=True, died=True)
+    sentinel = SentinelEvent.objects.get()
+    body = page(director).get(reverse("aftercare:work-list")).content.decode()
+    assert "sentinel events for the director" in body and "Record the review" in body
+    assert "Awaiting the director" in page(nurse).get(reverse("aftercare:work-list")).content.decode()
+    url = reverse("aftercare:sentinel", args=[patient.pk, sentinel.pk])
+    assert page(nurse).get(url).status_code == 403
+    refused = page(director).post(url, {"review": " "})
+    assert refused.status_code == 200 and "review" in refused.context["form"].errors
+    assert page(director).post(url, {"review": "Reviewed with the team; naloxone refresher added."}).status_code == 302
+    sentinel.refresh_from_db()
+    assert sentinel.reviewed_by == director and sentinel.review.startswith("Reviewed with the team")
+    assert AuditEvent.objects.filter(action="aftercare.sentinel.review", patient_id=patient.pk).exists()
+    assert "sentinel events for the director" not in page(director).get(reverse("aftercare:work-list")).content.decode()
 
 
 def test_a_contact_before_the_discharge_is_refused(nurse, discharged):
