@@ -209,3 +209,20 @@ def verify(batch: int = 5000) -> Verification:
     waiting = AuditEvent.objects.filter(hash__isnull=True)
     oldest = waiting.order_by("at").values_list("at", flat=True).first()
     return Verification(checked, chains=len(found), unsealed=waiting.count(), oldest_unsealed_at=oldest)
+
+
+@dataclass
+class SealState:
+    """Where a program's chain stands: when its newest event was sealed, and what waits to be sealed."""
+
+    last_sealed_at: datetime | None
+    waiting: int
+    oldest_waiting_at: datetime | None
+
+
+def seal_state(program_id: int | None) -> SealState:
+    chain = AuditEvent.objects.filter(**in_chain(program_id))
+    head = chain.filter(chain_seq__isnull=False).order_by("-chain_seq").values_list("sealed_at", flat=True).first()
+    waiting = chain.filter(hash__isnull=True)
+    oldest = waiting.order_by("at").values_list("at", flat=True).first()
+    return SealState(head, waiting.count(), oldest)
