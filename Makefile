@@ -21,14 +21,16 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-# The server and, beside it, the worker that runs FHIR Bulk Data exports. Ctrl-C (or the server exiting) stops
-# both: the worker gets SIGTERM, finishes its current page and hands its job back.
+# The server and, beside it, the worker that runs FHIR Bulk Data exports and the audit sequencer that seals the
+# audit events into their program's hash chain. Ctrl-C (or the server exiting) stops all three: the worker gets
+# SIGTERM, finishes its current page and hands its job back; the sequencer finishes its batch.
 run: $(STAMP)
 	$(BIN)/waypoint migrate --no-input
 	$(BIN)/waypoint demo --if-empty
 	$(BIN)/waypoint collectstatic --no-input --verbosity 0
 	@$(BIN)/waypoint worker & worker=$$!; \
-	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(BIN)/waypoint audit seal --follow & sealer=$$!; \
+	trap 'kill -TERM $$worker $$sealer 2>/dev/null; wait $$worker $$sealer' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(BIN)/waypoint runserver 127.0.0.1:$(PORT)
 

@@ -16,8 +16,12 @@ class AppendOnlyError(RuntimeError):
 class AuditEvent(models.Model):
     """One access to or change of patient data: who, when, what, on whom, and with what outcome.
 
-    Append-only and hash-chained: `hash` covers this event's fields and the previous event's hash, so
-    altering or removing any event breaks the chain from there on (`waypoint audit verify`).
+    Written once by the request (one INSERT, unsealed: no hash yet), then sealed once by the sequencer
+    (`waypoint audit seal`, audit/sequencer.py) into its program's hash chain: `chain_seq` is its place in the
+    chain, `hash` covers its fields, its place and the previous event's hash, so altering, inserting or removing a
+    sealed event breaks the chain from there on (`waypoint audit verify`). `xid` is the PostgreSQL transaction that
+    wrote it (set by the database): the sequencer seals only events whose transaction has ended. Nothing else is
+    ever changed: the database refuses any UPDATE but sealing an unsealed event, and every DELETE.
     """
 
     class Outcome(models.TextChoices):
@@ -38,13 +42,21 @@ class AuditEvent(models.Model):
     outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
     channel = models.CharField(max_length=8, blank=True)  # page, api, command
     detail = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Sealing (the sequencer; never the request): place in the program's chain, link, hash, when.
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    chain_seq = models.BigIntegerField(null=True, blank=True)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+    xid = models.BigIntegerField(null=True, blank=True, editable=False)  # the writing transaction (PostgreSQL)
 
     class Meta:
         app_label = "privacy"
         ordering = ["id"]
-        indexes = [models.Index(fields=["patient_id", "at"], name="audit_patient_at")]
+        indexes = [
+            models.Index(fields=["patient_id", "at"], name="audit_patient_at"),
+            models.Index(fields=["program_id", "chain_seq"], name="audit_chain_seq"),
+            models.Index(fields=["program_id", "id"], name="audit_unsealed", condition=models.Q(hash__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
@@ -83,10 +95,13 @@ class AuditCheckpoint(models.Model):
     Someone with write access to the database but not the key can rewrite the chain and recompute its hashes,
     or delete the newest events, but cannot make a checkpoint that matches: `waypoint audit verify` compares
     the chain with every checkpoint, and with checkpoints exported elsewhere (`waypoint audit checkpoints`).
-    A later sequencer (issue 17) writes one per sealed batch. Append-only like the events.
+    The sequencer writes one per chain per sealed batch; `chain` names the chain (a program's id, or "none" for
+    the events of no program); "" marks a checkpoint of the single chain kept before sequencing, re-sealed into
+    per-program chains by privacy migration 0008, which checked it first. Append-only like the events.
     """
 
     at = models.DateTimeField(default=timezone.now)
+    chain = models.CharField(max_length=24, blank=True, default="")
     last_event_id = models.BigIntegerField()
     count = models.PositiveBigIntegerField()
     head_hash = models.CharField(max_length=64)
@@ -96,6 +111,7 @@ class AuditCheckpoint(models.Model):
     class Meta:
         app_label = "privacy"
         ordering = ["last_event_id", "id"]
+        indexes = [models.Index(fields=["chain", "id"], name="audit_checkpoint_chain")]
 
     def __str__(self) -> str:
         return f"checkpoint at event #{self.last_event_id} ({self.count} events)"

@@ -1,16 +1,20 @@
 """Signed checkpoints of the audit chain: the chain's head, signed with a key that is not in the database.
 
-The hash chain alone proves the events consistent with one another; someone with write access to the database
+The hash chains alone prove the events consistent with one another; someone with write access to the database
 could still rewrite an event and recompute every later hash, or delete the newest events. A checkpoint states
-"up to event #id there were N events and the last one hashed H", signed with HMAC-SHA256 under the audit key:
+"program P's chain held N events up to event #id, which hashed H", signed with HMAC-SHA256 under the audit key:
 
 - the key comes from the environment (`WAYPOINT_AUDIT_KEY`, at least 32 characters) or, in development, from a key
   file generated under var/ (`audit_key`, mode 0600). It never enters the database; `key_id` names which key signed;
-- `waypoint audit checkpoint` writes one (and prints it as one JSON line to keep elsewhere: a log shipper, a
-  write-once bucket); `waypoint audit verify` writes one after a successful check; a later sequencer (issue 17) will
-  write one per sealed batch, with the same fields;
-- `waypoint audit verify` checks every stored checkpoint, and checkpoints given back from outside
-  (`--checkpoints FILE`), against the chain: a bad signature, a rewritten head, or fewer events than signed fails.
+- the sequencer (audit/sequencer.py) writes one per chain per sealed batch; `waypoint audit checkpoint` signs every
+  chain's head now and prints them as JSON lines to keep elsewhere (a log shipper, a write-once bucket);
+  `waypoint audit verify` signs them again after a successful check;
+- `waypoint audit verify` checks the newest stored checkpoint of every chain (a chain intact up to a head that a
+  checkpoint signs is intact before it) and every checkpoint given back from outside (`--checkpoints FILE`): a bad
+  signature, a rewritten head, or another number of events than signed fails.
+
+Checkpoints signed before sequencing (`chain` empty: the single chain of every program, privacy migration 0008
+checked them and re-sealed the events into per-program chains) are history: they are not compared again.
 """
 
 import hashlib
@@ -61,39 +65,56 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(key).hexdigest()[:16]
 
 
-def statement(last_event_id: int, count: int, head_hash: str, at) -> bytes:
+def statement(last_event_id: int, count: int, head_hash: str, at, chain: str = "") -> bytes:
     body = {"last_event_id": last_event_id, "count": count, "head_hash": head_hash, "at": at.isoformat()}
+    if chain:  # checkpoints of the single chain before sequencing signed no chain
+        body["chain"] = chain
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
-def signature(last_event_id: int, count: int, head_hash: str, at, key: bytes | None = None) -> str:
-    message = statement(last_event_id, count, head_hash, at)
+def signature(last_event_id: int, count: int, head_hash: str, at, key: bytes | None = None, chain: str = "") -> str:
+    message = statement(last_event_id, count, head_hash, at, chain)
     return hmac.new(key or audit_key(), message, hashlib.sha256).hexdigest()
 
 
-def make_checkpoint() -> AuditCheckpoint | None:
-    """Sign the chain's current head (under the chain's lock, so no event is appended meanwhile). None: no events."""
+def sign(head: AuditEvent, key: bytes | None = None) -> AuditCheckpoint:
+    """A checkpoint of a sealed event's chain up to that event (its place is the chain's count up to it)."""
+    key, at = key or audit_key(), timezone.now()
+    chain, count = audit.chain_key(head.program_id), head.chain_seq or 0
+    assert head.hash is not None  # nosec: B101  # only sealed events are signed
+    return AuditCheckpoint.objects.create(
+        at=at,
+        chain=chain,
+        last_event_id=head.pk,
+        count=count,
+        head_hash=head.hash,
+        key_id=key_id(key),
+        signature=signature(head.pk, count, head.hash, at, key, chain),
+    )
+
+
+def make_checkpoint() -> list[AuditCheckpoint]:
+    """Sign every chain's current head (sealed events only; the unsealed wait for the sequencer). Empty: nothing
+    sealed yet."""
+    key = audit_key()
     with transaction.atomic():
-        head = audit._chain_head()
-        newest = AuditEvent.objects.filter(hash=head).values_list("id", flat=True).first()
-        if newest is None:
-            return None
-        key, at = audit_key(), timezone.now()
-        count = AuditEvent.objects.filter(id__lte=newest).count()
-        return AuditCheckpoint.objects.create(
-            at=at,
-            last_event_id=newest,
-            count=count,
-            head_hash=head,
-            key_id=key_id(key),
-            signature=signature(newest, count, head, at, key),
-        )
+        made = []
+        for program_id in audit.chains():
+            head = (
+                AuditEvent.objects.filter(**audit.in_chain(program_id), chain_seq__isnull=False)
+                .order_by("-chain_seq")
+                .first()
+            )
+            if head is not None:
+                made.append(sign(head, key))
+        return made
 
 
 def exported(checkpoint: AuditCheckpoint) -> dict:
     """The checkpoint as one JSON object, to be kept outside the database and given back to verify."""
     return {
         "at": checkpoint.at.isoformat(),
+        "chain": checkpoint.chain,
         "last_event_id": checkpoint.last_event_id,
         "count": checkpoint.count,
         "head_hash": checkpoint.head_hash,
@@ -108,6 +129,7 @@ def imported(data: dict) -> AuditCheckpoint:
         raise ValueError(f"at: {data['at']!r} is not a time")
     return AuditCheckpoint(
         at=at,
+        chain=str(data.get("chain", "")),
         last_event_id=int(data["last_event_id"]),
         count=int(data["count"]),
         head_hash=str(data["head_hash"]),
@@ -127,25 +149,37 @@ class CheckpointProblem:
 
 
 def check(checkpoint: AuditCheckpoint, key: bytes) -> str | None:
-    """What is wrong between this checkpoint and the chain, or None."""
-    expected = signature(checkpoint.last_event_id, checkpoint.count, checkpoint.head_hash, checkpoint.at, key)
+    """What is wrong between this checkpoint and its chain, or None."""
+    chain = checkpoint.chain
+    expected = signature(checkpoint.last_event_id, checkpoint.count, checkpoint.head_hash, checkpoint.at, key, chain)
     if not hmac.compare_digest(expected, checkpoint.signature):
         return "its signature does not hold (forged or altered, or signed with another key)"
-    event_hash = AuditEvent.objects.filter(id=checkpoint.last_event_id).values_list("hash", flat=True).first()
-    if event_hash is None:
+    if not chain:
+        return None  # the single chain before sequencing: checked by migration 0008, then re-sealed
+    event = AuditEvent.objects.filter(id=checkpoint.last_event_id).values("hash", "chain_seq", "program_id").first()
+    if event is None:
         return "the event it signed is gone (the newest events were removed)"
-    if event_hash != checkpoint.head_hash:
+    if event["hash"] != checkpoint.head_hash or audit.chain_key(event["program_id"]) != chain:
         return "the event it signed has another hash now (the chain was rewritten)"
-    if AuditEvent.objects.filter(id__lte=checkpoint.last_event_id).count() != checkpoint.count:
+    program_id = None if chain == audit.NO_PROGRAM else int(chain)
+    held = AuditEvent.objects.filter(**audit.in_chain(program_id), chain_seq__lte=checkpoint.count).count()
+    if event["chain_seq"] != checkpoint.count or held != checkpoint.count:
         return "the chain holds another number of events up to it (events were removed or inserted)"
     return None
 
 
+def newest_checkpoints() -> list[AuditCheckpoint]:
+    """The newest stored checkpoint of every chain (those of the single chain before sequencing excepted)."""
+    names = AuditCheckpoint.objects.exclude(chain="").values_list("chain", flat=True).order_by().distinct()
+    newest = (AuditCheckpoint.objects.filter(chain=name).order_by("-id").first() for name in sorted(names))
+    return [checkpoint for checkpoint in newest if checkpoint is not None]
+
+
 def verify_checkpoints(outside: Sequence[AuditCheckpoint] = ()) -> list[CheckpointProblem]:
-    """Every stored checkpoint and every one given back from outside, against the chain."""
+    """The newest stored checkpoint of every chain and every one given back from outside, against the chains."""
     key = audit_key()
     problems = []
-    for checkpoint in [*AuditCheckpoint.objects.all(), *outside]:
+    for checkpoint in [*newest_checkpoints(), *outside]:
         problem = check(checkpoint, key)
         if problem:
             problems.append(CheckpointProblem(checkpoint, problem))

@@ -1,13 +1,19 @@
-"""The audit trail: record an event in the caller's transaction, and verify the chain.
+"""The audit trail: record an event in the caller's transaction, and verify the chains.
 
 Every service that changes patient data calls `record` inside its own transaction, so the change and
 its audit event commit or roll back together. Reads of patient data are recorded the same way.
+
+Recording is one INSERT: no lock and no read of a chain head, so audited requests of a program no longer wait
+for one another. The event is written unsealed (no hash yet); the sequencer (`waypoint audit seal`,
+audit/sequencer.py) links committed events into their program's hash chain within seconds. On SQLite, which has
+one writer, `record` seals inline in the same transaction (nobody else can write meanwhile).
 """
 
 import contextvars
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -15,9 +21,9 @@ from django.utils import timezone
 from .models import AuditEvent
 
 GENESIS = "0" * 64
+NO_PROGRAM = "none"  # the chain of the events that belong to no program (sign-in failures, accounts, commands)
 # Where the current request came from ("page", "api", "command"); set by middleware and commands.
 current_channel: contextvars.ContextVar[str] = contextvars.ContextVar("audit_channel", default="command")
-_CHAIN_LOCK = 720_331  # PostgreSQL advisory lock key: one appender at a time
 # The events recorded during the current request, as (patient id, outcome): the request's audit middleware
 # (privacy/audit_middleware.py) records a read or a refusal only when the view recorded none itself.
 request_events: contextvars.ContextVar[list | None] = contextvars.ContextVar("audit_request_events", default=None)
@@ -29,7 +35,22 @@ def _remember(events) -> None:
         seen.extend((event.patient_id, event.outcome) for event in events)
 
 
+def chain_key(program_id: int | None) -> str:
+    """The name of a chain: its program's id, or "none" for the events of no program."""
+    return NO_PROGRAM if program_id is None else str(program_id)
+
+
+def chain_words(program_id: int | None) -> str:
+    return "the chain of events of no program" if program_id is None else f"the chain of program #{program_id}"
+
+
+def in_chain(program_id: int | None) -> dict:
+    """The filter of one chain's events (a NULL program is its own chain)."""
+    return {"program_id__isnull": True} if program_id is None else {"program_id": program_id}
+
+
 def _digest(event: AuditEvent) -> str:
+    """The hash of a sealed event: its fields, its place in its program's chain and the previous event's hash."""
     body = {
         "at": event.at.isoformat(),
         "actor": event.actor_id,
@@ -42,19 +63,20 @@ def _digest(event: AuditEvent) -> str:
         "outcome": event.outcome,
         "channel": event.channel,
         "detail": event.detail,
+        "seq": event.chain_seq,
         "prev": event.prev_hash,
     }
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _chain_head() -> str:
-    """Take the chain's lock (PostgreSQL; SQLite has one writer) for the rest of the transaction, and return the
-    newest event's hash: the link of the next event."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-    return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+def _seal_inline() -> None:
+    """SQLite: seal now, in the caller's transaction, which holds the database's only write lock (the INSERT just
+    made took it), so no other event can commit in between. PostgreSQL: the sequencer seals after commit."""
+    if connection.vendor != "postgresql":
+        from .sequencer import seal
+
+        seal(checkpoints=False)
 
 
 def record(
@@ -67,9 +89,8 @@ def record(
     outcome: str = AuditEvent.Outcome.SUCCESS,
     detail: dict | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain, in the current transaction (one is opened if none is)."""
+    """Write one event, in the current transaction (one is opened if none is): one INSERT, sealed later."""
     with transaction.atomic():
-        last = _chain_head()
         program_id = program.pk if program is not None else getattr(patient, "program_id", None)
         event = AuditEvent(
             at=timezone.now(),
@@ -83,23 +104,20 @@ def record(
             outcome=outcome,
             channel=current_channel.get(),
             detail=detail or {},
-            prev_hash=last,
         )
-        event.hash = _digest(event)
         event.save()
         _remember([event])
+        _seal_inline()
         return event
 
 
 def record_many(actor, action: str, *, patient_ids, program, detail: dict | None = None) -> list[AuditEvent]:
-    """One event per patient (in the order given), appended to the chain in one statement: the chain lock and
-    head are read once, not once per patient. For releases of many patients at a time (a bulk export page)."""
+    """One event per patient (in the order given), written in one INSERT. For releases of many patients at a
+    time (a bulk export page); the sequencer seals them in this order (ids in list order)."""
     with transaction.atomic():
-        last = _chain_head()
         at, channel = timezone.now(), current_channel.get()
-        events = []
-        for patient_id in patient_ids:
-            event = AuditEvent(
+        events = [
+            AuditEvent(
                 at=at,
                 actor=actor if getattr(actor, "pk", None) else None,
                 actor_name=getattr(actor, "username", "") or "system",
@@ -111,12 +129,13 @@ def record_many(actor, action: str, *, patient_ids, program, detail: dict | None
                 outcome=AuditEvent.Outcome.SUCCESS,
                 channel=channel,
                 detail=detail or {},
-                prev_hash=last,
             )
-            event.hash = last = _digest(event)
-            events.append(event)
+            for patient_id in patient_ids
+        ]
         _remember(events)
-        return AuditEvent.objects.bulk_create(events)  # ids in list order: one INSERT, under the chain lock
+        made = AuditEvent.objects.bulk_create(events)
+        _seal_inline()
+        return made
 
 
 @dataclass
@@ -124,30 +143,86 @@ class Verification:
     checked: int
     first_bad_id: int | None = None
     problem: str = ""
+    chains: int = 0
+    unsealed: int = 0
+    oldest_unsealed_at: datetime | None = None
 
     @property
     def intact(self) -> bool:
         return self.first_bad_id is None
 
 
-def verify(batch: int = 5000) -> Verification:
-    """Walk the chain in order; name the first event whose hash or link does not hold."""
-    prev = GENESIS
-    checked = 0
-    last_id = 0
+def chains() -> list[int | None]:
+    """The program of every chain that holds a sealed event (None: the chain of events of no program)."""
+    sealed = AuditEvent.objects.filter(chain_seq__isnull=False).order_by()
+    found = sealed.values_list("program_id", flat=True).distinct()
+    return sorted(found, key=lambda program_id: (program_id is not None, program_id or 0))
+
+
+def _walk(program_id: int | None, batch: int) -> tuple[int, int | None, str]:
+    """Walk one chain in order: (events checked, first bad event, what is wrong with it)."""
+    prev, expected, checked, last_seq, last_id = GENESIS, 1, 0, 0, 0
+    where = chain_words(program_id)
     while True:
-        events = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch])
+        events = list(
+            AuditEvent.objects.filter(**in_chain(program_id), chain_seq__isnull=False)
+            .filter(chain_seq__gte=last_seq)
+            .exclude(chain_seq=last_seq, id__lte=last_id)
+            .order_by("chain_seq", "id")[:batch]
+        )
         if not events:
-            return Verification(checked)
+            return checked, None, ""
         for event in events:
-            if event.prev_hash != prev:
-                return Verification(
+            seq = event.chain_seq or 0
+            if seq < expected:
+                return (
                     checked,
                     event.pk,
-                    "its link to the previous event is broken (an event before it was removed or altered)",
+                    f"it claims place {seq} in {where}, which event #{last_id} holds (an event was inserted)",
                 )
+            if event.prev_hash != prev:
+                return (
+                    checked,
+                    event.pk,
+                    f"its link to the previous event in {where} is broken (an event before it was removed or altered)",
+                )
+            if seq > expected:
+                return checked, event.pk, f"{where} skips from place {expected - 1} to {seq} (events were removed)"
             if _digest(event) != event.hash:
-                return Verification(checked, event.pk, "its content does not match its hash (it was altered)")
-            prev = event.hash
-            checked += 1
-            last_id = event.pk
+                return checked, event.pk, "its content does not match its hash (it was altered)"
+            prev, expected, checked, last_seq, last_id = event.hash, seq + 1, checked + 1, seq, event.pk
+
+
+def verify(batch: int = 5000) -> Verification:
+    """Walk every program's chain in order; name the first event whose place, link or hash does not hold; count
+    the events not sealed yet (they wait for the sequencer; `waypoint audit verify` judges their age)."""
+    checked = 0
+    found = chains()
+    for program_id in found:
+        walked, bad, problem = _walk(program_id, batch)
+        checked += walked
+        if bad is not None:
+            return Verification(checked, bad, problem, chains=len(found))
+    stray = AuditEvent.objects.filter(hash__isnull=False, chain_seq__isnull=True).order_by("id").first()
+    if stray is not None:
+        return Verification(checked, stray.pk, "it carries a hash but no place in any chain (it was inserted)")
+    waiting = AuditEvent.objects.filter(hash__isnull=True)
+    oldest = waiting.order_by("at").values_list("at", flat=True).first()
+    return Verification(checked, chains=len(found), unsealed=waiting.count(), oldest_unsealed_at=oldest)
+
+
+@dataclass
+class SealState:
+    """Where a program's chain stands: when its newest event was sealed, and what waits to be sealed."""
+
+    last_sealed_at: datetime | None
+    waiting: int
+    oldest_waiting_at: datetime | None
+
+
+def seal_state(program_id: int | None) -> SealState:
+    chain = AuditEvent.objects.filter(**in_chain(program_id))
+    head = chain.filter(chain_seq__isnull=False).order_by("-chain_seq").values_list("sealed_at", flat=True).first()
+    waiting = chain.filter(hash__isnull=True)
+    oldest = waiting.order_by("at").values_list("at", flat=True).first()
+    return SealState(head, waiting.count(), oldest)

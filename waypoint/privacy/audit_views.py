@@ -26,6 +26,7 @@ from waypoint.web.query import query_parameters
 
 from .audit_forms import PARAMETERS, SORT_KEYS, AuditFilterForm
 from .models import AuditEvent, AuditVerification
+from .settings import UNSEALED_MINUTES
 
 CSV_COLUMNS = [
     "id",
@@ -134,10 +135,8 @@ def audit_trail(request):
         return HttpResponseBadRequest(f"Unknown parameter(s): {', '.join(unknown)}", content_type="text/plain")
     form = AuditFilterForm(request.GET or None)
     if request.GET and not form.is_valid():
-        verification = AuditVerification.objects.first()
-        return render(
-            request, "privacy/audit_trail.html", {"form": form, "page": None, "verification": verification}, status=400
-        )
+        context = {"form": form, "page": None, "verification": AuditVerification.objects.first()}
+        return render(request, "privacy/audit_trail.html", {**context, "sealing": sealing(program)}, status=400)
     data = form.cleaned_data if request.GET else {}
     events = filtered(program, data)
     criteria = {key: str(value) for key, value in data.items() if value}
@@ -146,6 +145,7 @@ def audit_trail(request):
         response = StreamingHttpResponse(csv_rows(program, events), content_type="text/csv")
         response["Content-Disposition"] = attachment("audit", program.slug, extension="csv")
         return response
+    chain = sealing(program)  # before this read is recorded (SQLite seals at once)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     mrns = mrns_for(program, page.object_list)
@@ -163,10 +163,34 @@ def audit_trail(request):
             "page": page,
             "sort": data.get("sort") or "-at",
             "verification": AuditVerification.objects.first(),
+            "sealing": chain,
             "query": query.urlencode(),
             "columns": sort_links(query.urlencode(), data.get("sort") or "-at"),
         },
     )
+
+
+def waited_words(seconds: float) -> str:
+    if seconds < 120:
+        return f"{int(seconds)} seconds"
+    if seconds < 2 * 3600:
+        return f"{int(seconds // 60)} minutes"
+    return f"{seconds / 3600:.1f} hours"
+
+
+def sealing(program) -> dict:
+    """The program's chain for the page: last sealed, and the events waiting to be sealed with their lag."""
+    state = audit.seal_state(program.pk)
+    limit = UNSEALED_MINUTES.get(program)
+    waited = (timezone.now() - state.oldest_waiting_at).total_seconds() if state.oldest_waiting_at else 0.0
+    return {
+        "last_sealed_at": state.last_sealed_at,
+        "waiting": state.waiting,
+        "lag": waited_words(waited),
+        "late": waited > limit * 60,
+        "limit": UNSEALED_MINUTES.describe(limit),
+        "origin": UNSEALED_MINUTES.origin,
+    }
 
 
 COLUMNS = [

@@ -10,6 +10,18 @@ BREAK_GLASS_HOURS = ProgramSetting(
     "sets no duration.",
 )
 
+UNSEALED_MINUTES = ProgramSetting(
+    "privacy.audit_unsealed_minutes",
+    label="longest wait of an audit event to be sealed (minutes)",
+    default=10,
+    validate=whole_number(1, 1440),
+    help="Each access and change is recorded at once and sealed into the program's tamper-evident chain within "
+    "seconds. The check of the audit trail fails, and the audit page warns, when an event has waited longer than "
+    "this: the sealing process has stopped and must be restarted.",
+    origin="Program privacy policy. HIPAA 45 CFR 164.312(b) requires audit controls and 164.312(c)(1) integrity "
+    "controls; neither sets a time.",
+)
+
 SHORT_NOTICE = "42 CFR part 2 prohibits unauthorized disclosure of these records."
 PART2_NOTICE = ProgramSetting(
     "privacy.part2_notice",

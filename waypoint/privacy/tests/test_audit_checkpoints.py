@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, transaction
 from django.test import override_settings
 
+from waypoint.audit import sequencer
 from waypoint.audit import signing as audit_signing
 from waypoint.audit import trail as audit
 from waypoint.privacy.models import AuditCheckpoint, AuditEvent
@@ -24,11 +25,27 @@ def audit_key(settings):
     settings.WAYPOINT_AUDIT_KEY = KEY
 
 
+@pytest.fixture
+def sealed(nurse, patient, admitted, program):
+    """The events so far sealed (PostgreSQL: by the sequencer; SQLite sealed them at once); the program's chain."""
+    sequencer.seal_all()
+    return list(AuditEvent.objects.filter(program_id=program.pk).order_by("chain_seq"))
+
+
+def heads() -> dict[str, AuditEvent]:
+    found = {}
+    for event in AuditEvent.objects.filter(chain_seq__isnull=False).order_by("chain_seq"):
+        found[audit.chain_key(event.program_id)] = event
+    return found
+
+
 def rewrite_from(event_id: int):
     """What someone with database write access but not the key would do: alter one event and recompute every hash
-    after it, so that the hash chain alone verifies."""
-    events = list(AuditEvent.objects.filter(id__gte=event_id).order_by("id"))
-    prev = AuditEvent.objects.filter(id__lt=event_id).order_by("-id").values_list("hash", flat=True).first()
+    after it in its chain, so that the hash chain alone verifies."""
+    victim = AuditEvent.objects.get(id=event_id)
+    chain = AuditEvent.objects.filter(**audit.in_chain(victim.program_id))
+    events = list(chain.filter(chain_seq__gte=victim.chain_seq).order_by("chain_seq"))
+    prev = chain.filter(chain_seq__lt=victim.chain_seq).order_by("-chain_seq").values_list("hash", flat=True).first()
     events[0].actor_name = "someone-else"
     for event in events:
         event.prev_hash = prev or audit.GENESIS
@@ -39,40 +56,41 @@ def rewrite_from(event_id: int):
         )
 
 
-def test_a_checkpoint_signs_the_chains_head_and_prints_it(nurse, patient, admitted, capsys):
+def test_a_checkpoint_signs_each_chains_head_and_prints_it(sealed, program, capsys):
     call_command("audit", "checkpoint")
-    printed = json.loads(capsys.readouterr().out)
-    newest = AuditEvent.objects.order_by("-id").first()
-    assert (printed["last_event_id"], printed["head_hash"]) == (newest.pk, newest.hash)
-    assert printed["count"] == AuditEvent.objects.count() and len(printed["signature"]) == 64
-    assert KEY not in json.dumps(printed) and AuditCheckpoint.objects.get().signature == printed["signature"]
+    printed = {line["chain"]: line for line in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert printed.keys() == heads().keys() and str(program.pk) in printed
+    for chain, newest in heads().items():
+        assert (printed[chain]["last_event_id"], printed[chain]["head_hash"]) == (newest.pk, newest.hash)
+        assert printed[chain]["count"] == newest.chain_seq and len(printed[chain]["signature"]) == 64
+    assert printed[str(program.pk)]["count"] == AuditEvent.objects.filter(program_id=program.pk).count()
+    assert KEY not in json.dumps(printed)
+    newest = {chain: AuditCheckpoint.objects.filter(chain=chain).order_by("-id").first() for chain in printed}
+    assert all(newest[chain].signature == line["signature"] for chain, line in printed.items())
 
 
-def test_a_chain_rewritten_whole_verifies_as_a_chain_but_not_against_its_checkpoint(nurse, patient, admitted):
+def test_a_chain_rewritten_whole_verifies_as_a_chain_but_not_against_its_checkpoint(sealed):
     call_command("audit", "checkpoint")
-    rewrite_from(AuditEvent.objects.order_by("id")[1].pk)
+    rewrite_from(sealed[1].pk)
     assert audit.verify().intact  # the unkeyed chain alone cannot tell
     with pytest.raises(CommandError, match="another hash now .the chain was rewritten"):
         call_command("audit", "verify")
 
 
-def test_removing_the_newest_events_is_detected_against_the_checkpoint(nurse, patient, admitted):
+def test_removing_the_newest_events_is_detected_against_the_checkpoint(sealed):
     call_command("audit", "checkpoint")
-    newest = AuditEvent.objects.order_by("-id")[:2]
-    without_guard("DELETE FROM privacy_auditevent WHERE id >= %s", [min(e.pk for e in newest)])
+    without_guard("DELETE FROM privacy_auditevent WHERE id IN (%s, %s)", [sealed[-1].pk, sealed[-2].pk])
     assert audit.verify().intact
     with pytest.raises(CommandError, match="the event it signed is gone"):
         call_command("audit", "verify")
 
 
-def test_removing_the_newest_events_and_the_checkpoints_is_detected_by_one_kept_outside(
-    nurse, patient, admitted, capsys, tmp_path
-):
+def test_removing_the_newest_events_and_the_checkpoints_is_detected_by_one_kept_outside(sealed, capsys, tmp_path):
     call_command("audit", "checkpoint")
     kept = tmp_path / "checkpoints.jsonl"
     call_command("audit", "checkpoints")
     kept.write_text(capsys.readouterr().out)
-    newest = AuditEvent.objects.order_by("-id").first()
+    newest = sealed[-1]
     without_guard("DELETE FROM privacy_auditevent WHERE id = %s", [newest.pk])
     without_guard("DELETE FROM privacy_auditcheckpoint")
     call_command("audit", "verify")  # nothing left inside the database to compare with
@@ -81,9 +99,9 @@ def test_removing_the_newest_events_and_the_checkpoints_is_detected_by_one_kept_
         call_command("audit", "verify", "--checkpoints", str(kept))
 
 
-def test_a_checkpoint_forged_without_the_key_is_refused(nurse, patient, admitted, capsys, tmp_path):
+def test_a_checkpoint_forged_without_the_key_is_refused(sealed, capsys, tmp_path):
     call_command("audit", "checkpoint")
-    forged = audit_signing.exported(AuditCheckpoint.objects.get())
+    forged = audit_signing.exported(AuditCheckpoint.objects.first())
     forged["count"] += 1
     kept = tmp_path / "forged.jsonl"
     kept.write_text(json.dumps(forged) + "\n")
@@ -91,12 +109,24 @@ def test_a_checkpoint_forged_without_the_key_is_refused(nurse, patient, admitted
         call_command("audit", "verify", "--checkpoints", str(kept))
 
 
-def test_a_successful_verification_signs_a_new_checkpoint(nurse, patient, admitted):
+def test_a_successful_verification_signs_a_new_checkpoint_of_each_chain(sealed):
     call_command("audit", "verify")
-    assert AuditCheckpoint.objects.get().last_event_id == AuditEvent.objects.order_by("-id").first().pk
+    for chain, newest in heads().items():
+        assert AuditCheckpoint.objects.filter(chain=chain).order_by("-id").first().last_event_id == newest.pk
 
 
-def test_the_database_refuses_to_change_or_delete_a_checkpoint(nurse, patient):
+def test_a_checkpoint_given_back_for_another_chain_does_not_hold(sealed, program, capsys, tmp_path):
+    """A checkpoint names its chain and the signature covers the name: it cannot vouch for another chain."""
+    call_command("audit", "checkpoint")
+    moved = audit_signing.exported(AuditCheckpoint.objects.filter(chain=str(program.pk)).order_by("-id").first())
+    moved["chain"] = audit.NO_PROGRAM
+    kept = tmp_path / "moved.jsonl"
+    kept.write_text(json.dumps(moved) + "\n")
+    with pytest.raises(CommandError, match="its signature does not hold"):
+        call_command("audit", "verify", "--checkpoints", str(kept))
+
+
+def test_the_database_refuses_to_change_or_delete_a_checkpoint(sealed):
     audit_signing.make_checkpoint()
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditCheckpoint.objects.update(count=0)

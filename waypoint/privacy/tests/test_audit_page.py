@@ -120,6 +120,7 @@ def test_a_detail_starting_like_a_formula_is_neutralised_in_the_csv(page, privac
 
 def test_the_page_shows_when_the_chain_was_last_verified(page, privacy_officer, trail):
     assert b"Never verified" in page(privacy_officer).get(URL).content
+    call_command("audit", "seal", stdout=io.StringIO())
     call_command("audit", "verify", stdout=io.StringIO())
     verification = AuditVerification.objects.get()
     assert verification.intact and verification.checked > 0

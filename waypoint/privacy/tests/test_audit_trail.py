@@ -8,10 +8,17 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
+from waypoint.audit import sequencer
 from waypoint.audit import trail as audit
 from waypoint.privacy.models import AppendOnlyError, AuditEvent
 
-sqlite_guard = importlib.import_module("waypoint.privacy.migrations.0007_append_only_on_sqlite_and_checkpoints")
+sqlite_guard = importlib.import_module("waypoint.privacy.migrations.0008_sequenced_audit_chains")
+
+
+def chain_of(program) -> list[AuditEvent]:
+    """The program's chain, sealed first (PostgreSQL: by the sequencer; SQLite sealed at once)."""
+    sequencer.seal_all()
+    return list(AuditEvent.objects.filter(program_id=program.pk).order_by("chain_seq"))
 
 
 def test_reading_a_chart_is_audited_with_who_what_and_channel(page, nurse, patient):
@@ -43,10 +50,12 @@ def test_the_chain_verifies_when_intact(nurse, patient, admitted, capsys):
     assert "audit chain intact" in capsys.readouterr().out
 
 
-def test_each_event_links_to_the_previous_one(nurse, patient, admitted):
-    events = list(AuditEvent.objects.order_by("id"))
+def test_each_event_links_to_the_previous_one_of_its_programs_chain(nurse, patient, admitted, program):
+    events = chain_of(program)
+    assert [event.chain_seq for event in events] == list(range(1, len(events) + 1))
     assert events[0].prev_hash == audit.GENESIS
     assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
+    assert all(event.hash == audit._digest(event) for event in events)
 
 
 def test_the_application_refuses_to_change_or_delete_an_event(nurse, patient):
@@ -58,11 +67,14 @@ def test_the_application_refuses_to_change_or_delete_an_event(nurse, patient):
         event.delete()
 
 
-def test_the_database_refuses_to_update_or_delete_an_event(nurse, patient):
+def test_the_database_refuses_to_update_or_delete_an_event(nurse, patient, program):
+    sealed = chain_of(program)[0]
     with pytest.raises(DatabaseError), transaction.atomic():
-        AuditEvent.objects.filter(pk=AuditEvent.objects.first().pk).update(action="tampered")
+        AuditEvent.objects.filter(pk=sealed.pk).update(action="tampered")
     with pytest.raises(DatabaseError), transaction.atomic():
-        AuditEvent.objects.filter(pk=AuditEvent.objects.first().pk)._raw_delete(connection.alias)
+        AuditEvent.objects.filter(pk=sealed.pk).update(hash="f" * 64)  # sealed once, never again
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=sealed.pk)._raw_delete(connection.alias)
 
 
 def without_guard(sql: str, params=()):
@@ -80,18 +92,35 @@ def without_guard(sql: str, params=()):
                 cursor.execute(statement)
 
 
-def test_altering_one_event_is_detected_and_named(nurse, patient, admitted):
-    victim = AuditEvent.objects.order_by("id")[1]
+def test_altering_one_event_is_detected_and_named(nurse, patient, admitted, program):
+    victim = chain_of(program)[1]
     without_guard("UPDATE privacy_auditevent SET actor_name = %s WHERE id = %s", ["someone-else", victim.pk])
     with pytest.raises(CommandError, match=f"BROKEN at event #{victim.pk}: its content does not match"):
         call_command("audit", "verify")
 
 
-def test_removing_one_event_is_detected_at_the_next_one(page, nurse, patient, admitted):
+def test_removing_one_event_is_detected_at_the_next_one(page, nurse, patient, admitted, program):
     page(nurse).get(patient.get_absolute_url())
-    events = list(AuditEvent.objects.order_by("id"))
+    events = chain_of(program)
     without_guard("DELETE FROM privacy_auditevent WHERE id = %s", [events[1].pk])
     with pytest.raises(CommandError, match=f"BROKEN at event #{events[2].pk}: its link"):
+        call_command("audit", "verify")
+
+
+def test_inserting_an_event_into_the_middle_of_a_chain_is_detected_and_named(nurse, patient, admitted, program):
+    """A row forged with a correct link and hash at a place already taken: two events claim one place."""
+    events = chain_of(program)
+    forged = AuditEvent(**{f.attname: getattr(events[1], f.attname) for f in AuditEvent._meta.concrete_fields})
+    forged.pk, forged.actor_name = None, "someone-else"
+    forged.hash = audit._digest(forged)
+    columns = [f.column for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(getattr(forged, f.attname), connection) for f in AuditEvent._meta.concrete_fields]
+    without_guard(
+        f"INSERT INTO privacy_auditevent ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+        values[1:],
+    )
+    inserted = AuditEvent.objects.get(actor_name="someone-else")
+    with pytest.raises(CommandError, match=f"BROKEN at event #{inserted.pk}: it claims place 2 .*inserted"):
         call_command("audit", "verify")
 
 
@@ -108,10 +137,10 @@ def test_many_events_appended_at_once_link_in_order_and_verify(nurse, patient, a
         )
         for n in range(3)
     ]
-    before = AuditEvent.objects.order_by("-id").first()
+    before = chain_of(program)[-1]
     ids = [patient.pk] + [p.pk for p in others]
     made = audit.record_many(nurse, "fhir.read", patient_ids=ids, program=program, detail={"kind": "patient"})
-    events = list(AuditEvent.objects.filter(pk__gt=before.pk).order_by("id"))
+    events = [e for e in chain_of(program) if e.chain_seq > before.chain_seq]
     assert [e.patient_id for e in events] == ids == [e.patient_id for e in made]
     assert events[0].prev_hash == before.hash
     assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))

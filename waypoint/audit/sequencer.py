@@ -1,0 +1,104 @@
+"""The sequencer: link committed audit events into their program's hash chain, in order, in batches.
+
+Requests write their events unsealed (audit/trail.py::record, one INSERT). `seal` takes the oldest unsealed
+events that can no longer be joined by an earlier one, gives each the next place in its program's chain (events
+of no program: their own chain), its link to the previous event's hash and its own hash, and signs a checkpoint
+per chain per batch (audit/signing.py). `waypoint audit seal` runs it once; `--follow` runs it as a process
+beside the server (`make run`; in production its own service).
+
+The classic pitfall: ids and times are taken at INSERT but transactions commit in another order, so "every event
+up to the newest id I can see" may skip an event whose transaction is still in flight. On PostgreSQL each event
+carries the id of the transaction that wrote it (`xid`, set by a trigger from `pg_current_xact_id()`), and `seal`
+takes only events whose transaction is older than the oldest one still running
+(`pg_snapshot_xmin(pg_current_snapshot())`), read in the same statement as the events: such a transaction has
+ended, so every event it committed is visible in that statement's snapshot, and no event of it can appear later.
+An event is never skipped (unsealed events are found by having no hash, not by being above a high-water mark),
+and an event of a transaction still running waits, however low its id. Within a batch, events are sealed in id
+order. The events of the sealing transaction itself (a test, or a command that records and seals) are sealed with
+it: they commit or roll back together. One sequencer at a time: a transaction-scoped advisory lock (requests
+never take it). SQLite has one writer: `record` seals inline (audit/trail.py).
+"""
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import trail
+from .models import AuditEvent
+
+SEQUENCER_LOCK = 720_332  # PostgreSQL advisory lock key: one sequencer at a time
+# An event may be sealed once its transaction has ended (older than every running one) or is the sealer's own.
+ENDED = (
+    "xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
+    "OR xid = pg_current_xact_id_if_assigned()::text::bigint"
+)
+BATCH = 2000
+
+
+@dataclass
+class Sealed:
+    events: int = 0
+    chains: dict[int | None, int] = field(default_factory=dict)  # program -> its head's place after the batch
+
+
+def _pending(batch: int) -> list[AuditEvent]:
+    unsealed = AuditEvent.objects.filter(hash__isnull=True)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEQUENCER_LOCK])
+        unsealed = unsealed.extra(where=[ENDED])  # noqa: S610  # constant SQL, no parameters
+    return list(unsealed.order_by("id")[:batch])
+
+
+def seal(batch: int = BATCH, *, checkpoints: bool = True) -> Sealed:
+    """Seal one batch of the oldest events that can be sealed, in one transaction; sign a checkpoint per chain."""
+    with transaction.atomic():
+        pending = _pending(batch)
+        if not pending:
+            return Sealed()
+        by_chain: dict[int | None, list[AuditEvent]] = defaultdict(list)
+        for event in pending:
+            by_chain[event.program_id].append(event)
+        now = timezone.now()
+        heads = {}
+        for program_id, events in by_chain.items():
+            head = (
+                AuditEvent.objects.filter(**trail.in_chain(program_id), chain_seq__isnull=False)
+                .order_by("-chain_seq")
+                .values_list("chain_seq", "hash")
+                .first()
+            )
+            seq: int = head[0] or 0 if head is not None else 0
+            prev: str = head[1] or trail.GENESIS if head is not None else trail.GENESIS
+            for event in events:
+                seq += 1
+                event.chain_seq, event.prev_hash, event.sealed_at = seq, prev, now
+                event.hash = prev = trail._digest(event)
+            heads[program_id] = events[-1]
+        AuditEvent.objects.bulk_update(pending, ["chain_seq", "prev_hash", "hash", "sealed_at"], batch_size=500)
+        if checkpoints:
+            from .signing import sign
+
+            for head_event in heads.values():
+                sign(head_event)
+        return Sealed(len(pending), {program_id: e.chain_seq or 0 for program_id, e in heads.items()})
+
+
+def seal_all(batch: int = BATCH) -> int:
+    """Seal until nothing more can be sealed now; the number of events sealed."""
+    total = 0
+    while True:
+        sealed = seal(batch).events
+        total += sealed
+        if sealed < batch:
+            return total
+
+
+def follow(interval: float = 0.5, batch: int = BATCH, should_stop=lambda: False) -> None:
+    """Seal every `interval` seconds (at once again while batches come full) until `should_stop()`."""
+    while not should_stop():
+        if seal(batch).events < batch:
+            time.sleep(interval)
