@@ -9,7 +9,8 @@ import json
 import pytest
 
 from waypoint.fhir.search import MAX_LIST_VALUES
-from waypoint.patients.queries import SEARCH_MAX_WORDS
+from waypoint.patients.queries import SEARCH_MAX_LENGTH, SEARCH_MAX_WORDS
+from waypoint.web import query as web_query
 from waypoint.web.parsers import MAX_BODY_BYTES, MAX_NESTING, nesting_depth
 
 
@@ -44,6 +45,33 @@ def test_a_search_of_many_words_is_refused_by_the_api_naming_the_limit(api, nurs
     response = api(nurse).get("/api/v1/patients/", {"q": " ".join(["ri"] * 30)})
     assert response.status_code == 400
     assert f"at most {SEARCH_MAX_WORDS} words" in response.json()["q"][0]
+
+
+def searching_operations(client) -> list[str]:
+    """Every GET of the API that documents a `q` (a search, one database condition per word)."""
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    return sorted(
+        path
+        for path, operations in schema["paths"].items()
+        if any(parameter["name"] == "q" for parameter in operations.get("get", {}).get("parameters", []))
+    )
+
+
+def test_every_search_of_the_api_refuses_thousands_of_words_naming_the_limit(api, nurse, patient, program):
+    """The dosing queue's search ended in a server error on SQLite (an expression tree too deep) for 3,000 words."""
+    assert (web_query.SEARCH_MAX_LENGTH, web_query.SEARCH_MAX_WORDS) == (SEARCH_MAX_LENGTH, SEARCH_MAX_WORDS)
+    client = api(nurse)
+    searching = searching_operations(client)
+    assert {"/api/v1/patients/", "/api/v1/dosing/queue/"} <= set(searching)
+    for path in searching:
+        for words, limit in (
+            (3000, f"at most {SEARCH_MAX_LENGTH} characters"),
+            (7, f"at most {SEARCH_MAX_WORDS} words"),
+        ):
+            query = {"q": " ".join(["ri"] * words)} | ({"program": program.slug} if "dosing" in path else {})
+            response = client.get(path, query)
+            assert response.status_code == 400, path
+            assert limit in response.json()["q"][0], path
 
 
 def test_a_search_of_many_words_is_refused_on_the_page_naming_the_limit(page, nurse, patient):

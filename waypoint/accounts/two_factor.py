@@ -264,7 +264,8 @@ def end_other_sessions(request, user) -> int:
 
 
 def reauthenticate(request, *, acting_user: User, password: str, token: str) -> None:
-    """Password and a current code, before any change to the second factor. Failures count toward the lockout."""
+    """Password and a current code, before any change to the second factor: passed, the session gets a new id.
+    Failures count toward the lockout."""
     errors = {}
     if not acting_user.check_password(password or ""):
         errors["password"] = "The password is not right."
@@ -275,6 +276,7 @@ def reauthenticate(request, *, acting_user: User, password: str, token: str) -> 
         if count_failure(request, acting_user, "re-authentication"):
             end_locked_session(request)
         raise ValidationError(errors)
+    request.session.cycle_key()  # authentication again, a privilege change: a new session id (ASVS 5.0 7.2.4)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from waypoint.accounts.membership import user_scope
 from waypoint.reliability import idempotency
 from waypoint.web.errors import StaleVersion
+from waypoint.web.query import search_limit_passed
 
 
 def exception_handler(exc, context):
@@ -158,6 +159,9 @@ class ApiView(APIView):
         unknown = sorted(set(request.query_params) - documented_query_parameters(self, request.method))
         if unknown:
             raise exceptions.ValidationError({name: ["Unknown query parameter."] for name in unknown})
+        too_long = search_limit_passed(request.query_params.get("q", ""))
+        if too_long:
+            raise exceptions.ValidationError({"q": [too_long]})
 
     @classmethod
     def as_view(cls, **initkwargs):

@@ -19,3 +19,19 @@ def query_parameters(*allowed: str):
         return wrapped
 
     return decorator
+
+
+# A search (`q`) becomes one database condition per word: a `q` of thousands of words ran for seconds (503) or
+# past SQLite's expression depth (500). Every API search is bounded here before its view runs (web/api.py), with the
+# words patients/queries.py allows a search of names, MRNs and birth dates.
+SEARCH_MAX_LENGTH = 100
+SEARCH_MAX_WORDS = 6
+
+
+def search_limit_passed(text: str) -> str | None:
+    """The limit a search passes, in words a clinician reads, or None when it is within both."""
+    if len(text) > SEARCH_MAX_LENGTH:
+        return f"Search with at most {SEARCH_MAX_LENGTH} characters."
+    if len(text.split()) > SEARCH_MAX_WORDS:
+        return f"Search with at most {SEARCH_MAX_WORDS} words (a name, an MRN or a birth date)."
+    return None

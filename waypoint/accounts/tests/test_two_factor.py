@@ -277,6 +277,21 @@ def test_the_session_id_changes_when_enrolment_is_confirmed(nurse):
     assert client.cookies["sessionid"].value != after_password
 
 
+@override_settings(OTP_TOTP_THROTTLE_FACTOR=0)
+def test_the_session_id_changes_when_the_password_and_a_code_are_given_again(nurse):
+    """Re-authentication before a change to the second factor is authentication too (ASVS 5.0 7.2.4): a new session
+    id, whatever the change; a failed one keeps the session as it was."""
+    device = authenticator_of(nurse)
+    client = sign_in_with(totp_code(device))
+    before = client.cookies["sessionid"].value
+    assert reauthenticate(client, "recovery", password="not-my-password-1", token=totp_code(device)).status_code == 200
+    assert client.cookies["sessionid"].value == before
+    response = reauthenticate(client, "recovery", token=totp_code(device))
+    assert response.status_code == 200 and len(re.findall(r"<code>([a-z0-9-]{19})</code>", response.content.decode()))
+    assert client.cookies["sessionid"].value != before
+    assert client.get("/patients/").status_code == 200
+
+
 def sign_in_with(token) -> Client:
     client = password_step()
     assert client.post("/login/verify/", {"token": token}).status_code == 302
