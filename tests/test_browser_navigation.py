@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import screenshot
-from tests.test_browser_a11y import DESK, TABLET, at_width
+from tests.test_browser_a11y import DESK, PHONE, TABLET, assert_within_width, at_width
 from tests.test_browser_foundation import follow_nav, sign_in
 
 pytestmark = pytest.mark.browser
@@ -73,3 +73,19 @@ def test_the_director_opens_the_board_from_the_care_menu(browser_page, live_serv
     nav.get_by_role("link", name="Withdrawal board").click()
     expect(page.locator("h1")).to_contain_text("Withdrawal")
     screenshot(page, "navigation-director-1280")
+
+
+def test_on_a_phone_every_link_of_the_bar_and_its_menus_can_be_reached(browser_page, live_server, nurse, admitted):
+    page = browser_page
+    at_width(page, PHONE)
+    sign_in(page, live_server, "nurse")
+    nav = page.get_by_role("navigation", name="Main")
+    for link in nav.locator(":scope > a").all():
+        assert_within_width(page, link)
+    nav.get_by_text("Program", exact=True).click()
+    census = nav.get_by_role("link", name="Census")
+    expect(census).to_be_visible()
+    assert_within_width(page, census)
+    screenshot(page, "navigation-nurse-390-menu")
+    census.click()
+    expect(page.locator("h1")).to_contain_text("in care now")
