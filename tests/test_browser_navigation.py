@@ -12,7 +12,13 @@ from tests.test_browser_foundation import follow_nav, sign_in
 
 pytestmark = pytest.mark.browser
 
-LANDS_ON = {"nurse": "Withdrawal board", "prescriber": "Withdrawal board", "intake": "Waitlist", "director": "Outcomes"}
+LANDS_ON = {
+    "nurse": "Withdrawal board",
+    "prescriber": "Withdrawal board",
+    "intake": "Waitlist",
+    "director": "Outcomes",
+    "privacy": "Audit trail",
+}
 
 
 def rows_of(locator) -> set[int]:
@@ -27,7 +33,7 @@ def rows_of(locator) -> set[int]:
 def test_each_roles_bar_is_one_line_at_1280_and_one_row_under_the_brand_at_768(
     persona, request, browser_page, live_server, admitted
 ):
-    request.getfixturevalue(persona)
+    request.getfixturevalue({"privacy": "privacy_officer"}.get(persona, persona))
     page = browser_page
     sign_in(page, live_server, persona)
     expect(page.locator("h1")).to_contain_text(LANDS_ON[persona])

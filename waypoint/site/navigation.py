@@ -116,7 +116,7 @@ BAR: dict[str, tuple[str, ...]] = {
     Role.COUNSELOR: ("treatment:schedule", "patients:list", "work-lists"),
     Role.INTAKE: ("placements:waitlist", "patients:list", "patients:census", "work-lists"),
     Role.DIRECTOR: ("outcomes:dashboard", "patients:census", "patients:list", "work-lists"),
-    Role.PRIVACY: ("audit:trail", "privacy:break-glass-report"),
+    Role.PRIVACY: ("audit:trail", "privacy:break-glass-report", "regulatory:breaches"),
     Role.ADMIN: ("accounts:settings",),
 }
 
