@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import screenshot
-from tests.test_browser_a11y import DESK, PHONE, TABLET, assert_within_width, at_width
+from tests.test_browser_a11y import DESK, PHONE, TABLET, assert_within_width, at_width, past_the_edge, sideways_scroll
 from tests.test_browser_foundation import follow_nav, sign_in
 
 pytestmark = pytest.mark.browser
@@ -45,6 +45,8 @@ def test_each_roles_bar_is_one_line_at_1280_and_one_row_under_the_brand_at_768(
         height = page.locator("header.topbar").bounding_box()["height"]
         assert height <= tallest, f"the top bar is {height} px high at {width} px"
         assert page.locator("header.topbar").evaluate("bar => bar.scrollWidth - bar.clientWidth") == 0
+        wide = sideways_scroll(page)
+        assert wide == 0, f"the {persona}'s start page scrolls sideways at {width} px: {past_the_edge(page)}"
         if persona == "nurse":
             screenshot(page, f"navigation-nurse-{width}")
 
