@@ -192,6 +192,29 @@ def test_on_a_phone_the_header_stays_compact_and_the_chart_readable(
     screenshot(page, "withdrawal-flowsheet-390")
 
 
+def test_on_a_phone_each_patient_on_the_board_is_a_readable_card(
+    browser_page, live_server, nurse, prescriber, admitted, patient, program
+):
+    """Eight columns in 390 px used to crush each cell to a letter a line ("o v e r d u e"): on a phone each patient
+    is a card, the name and Score COWS on top, the figures under their headings, the alerts across."""
+    a_ward(nurse, prescriber, patient, program)
+    page = browser_page
+    at_width(page, PHONE)
+    sign_in(page, live_server, "nurse")
+    page.goto(f"{live_server.url}/withdrawal/board/")
+    assert sideways_scroll(page) == 0
+    for row in page.locator("table.board tbody tr").all():
+        name = row.locator("td").first.locator("a")
+        assert name.bounding_box()["height"] <= 2 * 24, f"the name {name.inner_text()} is broken over many lines"
+        due = row.locator("td[data-label='Next due']")
+        assert due.bounding_box()["height"] <= 4 * 24, f"next due is crushed: {due.inner_text()}"
+        assert_within_width(page, row.locator("text=Score COWS"))
+    maria = page.locator("table.board tbody tr", has_text="Maria Rivera")
+    assert_within_width(page, maria.locator(".alerts"))
+    expect(maria.locator("td[data-label='Latest COWS']")).to_contain_text("22")
+    screenshot(page, "board-390")
+
+
 @pytest.mark.parametrize("width", [DESK, TABLET, PHONE])
 def test_the_dose_labels_of_the_withdrawal_chart_do_not_overlap(
     browser_page, live_server, nurse, prescriber, admitted, patient, program, width

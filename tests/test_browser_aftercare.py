@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import naloxone_and_education, screenshot
-from tests.test_browser_foundation import sign_in
+from tests.test_browser_foundation import follow_nav, sign_in
 from tests.test_browser_outcomes import sign_out
 from waypoint.aftercare.models import ReEngagementTask
 from waypoint.patients import services as patients
@@ -63,7 +63,7 @@ def test_a_residential_discharge_to_a_follow_up_that_finds_a_return_to_use(
     expect(packet).to_contain_text("You were given naloxone")
     screenshot(page, "aftercare-packet")
 
-    page.click("nav a:has-text('After discharge')")
+    follow_nav(page, "After discharge")  # on the Work lists page
     expect(page.locator("section[aria-label='Due today']")).to_contain_text(patient.display_name)
     screenshot(page, "aftercare-work-list")
     page.set_viewport_size({"width": 390, "height": 900})

@@ -238,3 +238,37 @@ def test_an_administrator_versions_the_rule_table_and_edits_settings(browser_pag
     page.locator("#security-idle_timeout_minutes").locator("button:has-text('Save')").click()
     expect(page.locator("#security-idle_timeout_minutes")).to_contain_text("program value")
     expect(page.locator("#security-idle_timeout_minutes")).to_contain_text("set by admin")
+
+
+def test_a_referral_becomes_a_chart_in_one_step_with_its_mrn_generated_and_its_risk_flags_kept(
+    browser_page, live_server, nurse, team, program
+):
+    """No second registration and no hand-typed MRN: the admit form of the referral asks only what the referral
+    lacks, and the overdose-risk page shows the referral's flags (it used to say "No risk factor recorded")."""
+    referrals.create_referral(
+        acting_user=nurse,
+        program=program,
+        name="Sam Lee",
+        contact="555-0199",
+        source="hospital",
+        received_at=timezone.now() - timedelta(days=2),
+        requested_level="3.7-WM",
+        priority_flags=["injects", "recent_overdose"],
+    )
+    page = browser_page
+    sign_in(page, live_server, "nurse")
+    follow_nav(page, "Waitlist")
+    page.locator("table.waitlist").locator("text=Sam Lee").click()
+    page.fill("#id_admitted_at", local(program, timezone.now() - timedelta(hours=1)))
+    page.click("button:has-text('Admit')")
+    expect(page.locator("[data-error-summary]")).to_contain_text("Birth date")  # what the referral lacks
+    page.fill("#id_birth_date", "1991-05-02")
+    page.select_option("#id_sex_at_birth", "male")
+    page.click("button:has-text('Admit')")
+    expect(page.locator("h1")).to_have_text("Sam Lee")
+    expect(page.locator(".chart-header")).to_contain_text("MRN W-000001")
+    page.click("text=Why")  # the overdose-risk header's explanation
+    expect(page.locator("main")).to_contain_text("referral: injects drugs")
+    expect(page.locator("main")).to_contain_text("referral: recent overdose survivor")
+    expect(page.locator("main")).not_to_contain_text("No risk factor recorded.")
+    screenshot(page, "referral-admitted-overdose-risk")

@@ -153,6 +153,16 @@ def test_a_plan_from_the_template_and_a_group_session_with_attendance(
     page.locator("tr.roster-row", has_text="James Okoro").locator("select").select_option("left_early")
     page.click("button:has-text('Save attendance')")  # the whole group in one save
     expect(page.locator(".messages")).to_contain_text("Attendance saved for 2 patients")
+    # another patient's name in the shared part would be copied into every attendee's chart: refused, kept on screen
+    page.fill("#id_body", "James left early for a court date; the group talked about triggers.")
+    page.fill(f"#id_entry_{patient.pk}", "Named payday as a trigger.")
+    page.fill(f"#id_entry_{james.pk}", "Left early for court.")
+    page.click("button:has-text('Save the group note')")
+    expect(page.locator("#note_errors")).to_contain_text("The group part names James Okoro")
+    expect(page.locator("#note_errors")).to_contain_text("copied into every attendee's chart")
+    screenshot(page, "treatment-group-note-names-a-patient")
+    assert not GroupNoteEntry.objects.exists()
+    page.fill(f"#id_entry_{james.pk}", "")
     page.fill(
         "#id_body",
         "The group mapped personal triggers and practised urge surfing; each member named one "

@@ -8,7 +8,9 @@ page (WORK_LISTS). A page added to GROUPS shows in its group's menu with nothing
 one line of WORK_LISTS.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,6 +18,8 @@ from django.urls import reverse
 from waypoint.accounts import roles
 from waypoint.accounts.membership import role_in
 from waypoint.accounts.roles import Role
+
+from . import work_counts
 
 
 @dataclass(frozen=True)
@@ -69,26 +73,39 @@ class WorkList:
     url_name: str
     permission: str
     holds: str  # what is on it, as the Work lists page says it
+    count: Callable[[Any, Any], int]  # how many wait on it for this user in this program (work_counts.py)
     also: str = roles.CHART_READ  # every work list names patients: clinicians only
 
 
 # Lists of patients waiting for someone, gathered on the Work lists page (one link in the bar).
 WORK_LISTS: tuple[WorkList, ...] = (
     WorkList(
-        "Follow-ups", "screening:worklist", roles.CHART_READ, "Screening findings and overdose-risk follow-ups due."
+        "Follow-ups",
+        "screening:worklist",
+        roles.CHART_READ,
+        "Screening findings and overdose-risk follow-ups still open.",
+        work_counts.follow_ups,
     ),
     WorkList(
         "After discharge",
         "aftercare:work-list",
         roles.CHART_READ,
-        "Follow-up contacts due after discharge and patients to re-engage.",
+        "Follow-up contacts due today or overdue after discharge, and patients to re-engage.",
+        work_counts.after_discharge,
     ),
-    WorkList("Plan reviews", "treatment:due", roles.CHART_READ, "Treatment plans due or overdue for review."),
+    WorkList(
+        "Plan reviews",
+        "treatment:due",
+        roles.CHART_READ,
+        "Treatment plans to write or review: new admissions, changes of level of care, the program's interval.",
+        work_counts.plan_reviews,
+    ),
     WorkList(
         "Patients on no care team",
         "patients:unassigned",
         roles.CENSUS_READ,
         "Admitted patients whom no team covering their level of care sees: assign a team.",
+        work_counts.on_no_care_team,
     ),
 )
 WORK_LISTS_LINK = Link("Work lists", "work-lists", roles.CHART_READ)
@@ -101,7 +118,7 @@ BAR: dict[str, tuple[str, ...]] = {
     Role.COUNSELOR: ("treatment:schedule", "patients:list", "work-lists"),
     Role.INTAKE: ("placements:waitlist", "patients:list", "patients:census", "work-lists"),
     Role.DIRECTOR: ("outcomes:dashboard", "patients:census", "patients:list", "work-lists"),
-    Role.PRIVACY: ("audit:trail", "privacy:break-glass-report"),
+    Role.PRIVACY: ("audit:trail", "privacy:break-glass-report", "regulatory:breaches"),
     Role.ADMIN: ("accounts:settings",),
 }
 

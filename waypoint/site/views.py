@@ -29,7 +29,10 @@ def work_lists(request):
     allowed = navigation.work_lists_for(role)
     if not allowed:
         raise PermissionDenied("no work list for this role")
-    rows = [{"label": w.label, "url": reverse(w.url_name), "holds": w.holds} for w in allowed]
+    rows = [
+        {"label": w.label, "url": reverse(w.url_name), "holds": w.holds, "count": w.count(request.user, program)}
+        for w in allowed
+    ]
     return render(request, "web/work_lists.html", {"rows": rows})
 
 

@@ -90,9 +90,10 @@ def rows_html(rows) -> SafeString:
             f'<tr class="{f"overdue late-{row.lateness}" if row.overdue else ""}" data-urgency="{row.urgency}">'
             f'<td><a href="{flowsheet(patient.pk)}">{escape(patient.display_name)}</a><br>'
             f'<span class="muted">{escape(patient.mrn)}</span></td>'
-            f"<td>{escape(row.stay.level_code)}</td><td>{score}</td>"
-            f'<td class="num">{change_text}</td><td>{taken}</td><td>{due}</td>'
-            f'<td><ul class="alerts">{alerts}</ul></td>'
-            f'<td><a class="button" href="{record(patient.pk)}">Score COWS</a></td></tr>'
+            f'<td data-label="Level">{escape(row.stay.level_code)}</td><td data-label="Latest COWS">{score}</td>'
+            f'<td class="num" data-label="Change">{change_text}</td><td data-label="Taken">{taken}</td>'
+            f'<td data-label="Next due">{due}</td>'
+            f'<td class="alerts-cell"><ul class="alerts">{alerts}</ul></td>'
+            f'<td class="action"><a class="button" href="{record(patient.pk)}">Score COWS</a></td></tr>'
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every data-derived text above is escaped  # nosec: B308, B703

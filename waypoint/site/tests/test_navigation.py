@@ -88,7 +88,7 @@ def test_the_work_lists_page_gathers_every_list_of_patients_waiting_and_each_ope
     client = page(request.getfixturevalue(persona))
     response = client.get("/work-lists/")
     text = response.content.decode()
-    listed = set(re.findall(r'<li class="card"><a href="([^"]+)"', text))
+    listed = set(re.findall(r'<li class="card[^"]*"><a href="([^"]+)"', text))
     assert listed == WORK_LISTS
     assert "Patients on no care team" in text and "Plan reviews" in text
     for url in listed:
@@ -108,7 +108,22 @@ def test_every_page_a_role_may_open_is_in_its_bar_a_menu_or_the_work_lists(perso
     client = page(user)
     reachable = set(nav_links(client.get(START[persona]).content.decode()))
     if "/work-lists/" in reachable:
-        reachable |= set(re.findall(r'<li class="card"><a href="([^"]+)"', client.get("/work-lists/").content.decode()))
+        reachable |= set(
+            re.findall(r'<li class="card[^"]*"><a href="([^"]+)"', client.get("/work-lists/").content.decode())
+        )
     may = {reverse(link.url_name) for _, links in GROUPS for link in links if role_allows(role, link.permission)}
     may |= {reverse(w.url_name) for w in WORK_LISTS if role_allows(role, w.permission) and role_allows(role, w.also)}
     assert may - reachable == set()
+
+
+def test_the_work_lists_page_says_how_many_wait_on_each_list_of_the_patients_the_user_may_see(
+    page, nurse, counselor_off_team, admitted
+):
+    """Maria is admitted without a signed treatment plan: one plan to write for her care team's nurse, none for a
+    counselor of another team (who may not see her)."""
+    text = page(nurse).get("/work-lists/").content.decode()
+    plan = re.search(r'href="/treatment/due/">Plan reviews</a>\s*<p class="count">([^<]+)</p>', text).group(1)
+    assert plan == "1 waiting"
+    text = page(counselor_off_team).get("/work-lists/").content.decode()
+    plan = re.search(r'href="/treatment/due/">Plan reviews</a>\s*<p class="count">([^<]+)</p>', text).group(1)
+    assert plan == "Nobody waiting"
