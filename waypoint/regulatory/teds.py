@@ -212,7 +212,7 @@ _SOURCES = [
         lambda f, _: f.referral.source if f.referral is not None else None,
         tuple(Referral.Source.values),
         _referral_url,
-        "the referral the patient is admitted from (waitlist)",
+        "a referral on the waitlist",
     ),
     Source("prior_episodes", "Earlier episodes in this program", "number", lambda f, _: f.prior_episodes),
     Source(
