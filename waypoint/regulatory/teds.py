@@ -212,7 +212,7 @@ _SOURCES = [
         lambda f, _: f.referral.source if f.referral is not None else None,
         tuple(Referral.Source.values),
         _referral_url,
-        "the referral the patient is admitted from (waitlist)",
+        "a referral on the waitlist",
     ),
     Source("prior_episodes", "Earlier episodes in this program", "number", lambda f, _: f.prior_episodes),
     Source(
@@ -411,7 +411,7 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> "Period":
         match = PERIOD.match((text or "").strip())
-        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
+        if not match or not 1 <= int(match[2]) <= 12 or not 1900 <= int(match[1]) <= 9998:
             raise ValidationError({"period": "Give the month as YYYY-MM, e.g. 2026-11."})
         return cls(int(match[1]), int(match[2]))
 

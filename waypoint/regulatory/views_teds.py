@@ -25,11 +25,13 @@ class TedsForm(forms.Form):
     period = forms.CharField(
         label="Month", widget=forms.TextInput(attrs={"type": "month"}), help_text="Records of this calendar month."
     )
-    state = forms.ChoiceField(label="Crosswalk", choices=())
+    state = forms.ChoiceField(
+        label="Crosswalk", choices=(), help_text="The state's crosswalk; the sample is not any state's format."
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [(key, _title(key)) for key in teds.available()]
+        self.fields["state"].choices = [(key, "Sample" if key == "sample" else key.upper()) for key in teds.available()]
 
     def clean_period(self):
         try:
@@ -42,13 +44,6 @@ class TedsForm(forms.Form):
             return teds.load(self.cleaned_data["state"])
         except ValidationError as error:
             raise ValidationError(" ".join(" ".join(v) for v in error.message_dict.values())) from error
-
-
-def _title(key: str) -> str:
-    try:
-        return teds.load(key).title
-    except ValidationError:
-        return f"{key} (cannot be used: see the operations guide)"
 
 
 def _last_month(program) -> str:
