@@ -113,6 +113,9 @@ class PdmpCheckForm(forms.Form):
     report = forms.CharField(
         label="The PDMP's report (paste it, where provided)", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    report_file = forms.FileField(
+        label="The PDMP's report as a file (PDF, PNG or JPEG, up to 5 MB), where provided", required=False
+    )
     not_done_reason = forms.CharField(
         label="Or: why the check could not be done", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

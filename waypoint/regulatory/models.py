@@ -214,6 +214,12 @@ class PdmpCheck(models.Model):
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     findings = models.TextField(blank=True)
     report = models.TextField(blank=True)  # the PDMP's report text, where provided
+    # The PDMP's report as a file, where provided (a PDF or an image), kept with the check in the database (so the
+    # backups hold it); downloadable by the prescriber roles only, each download audited.
+    report_file = models.BinaryField(blank=True, default=b"")
+    report_file_name = models.CharField(max_length=200, blank=True)
+    report_file_type = models.CharField(max_length=40, blank=True)
+    report_file_sha256 = models.CharField(max_length=64, blank=True)
     not_done_reason = models.TextField(blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
 
@@ -228,6 +234,10 @@ class PdmpCheck(models.Model):
     @property
     def done(self) -> bool:
         return not self.not_done_reason
+
+    @property
+    def has_report_file(self) -> bool:
+        return bool(self.report_file_sha256)
 
 
 class DualEnrollment(models.Model):

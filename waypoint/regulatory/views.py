@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from waypoint.patients.access import access_patient, access_record, require
 from waypoint.patients.models import Patient
 from waypoint.patients.views import add_errors, program_or_403
 from waypoint.privacy.models import Consent, InformationKind
+from waypoint.web.downloads import attachment
 from waypoint.withdrawal.views import current_kiosk, kiosk_scope
 
 from . import pdmp, registry, services
@@ -346,11 +347,16 @@ def pdmp_checks(request, pk):
     program = patient.program
     form = PdmpCheckForm(
         request.POST or None,
+        request.FILES or None,
         initial={"state": patient.state[:2].upper(), "checked_at": timezone.localtime(timezone=program.tz)},
     )
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        upload = data.pop("report_file")
+        if upload is not None:  # read one byte past the limit at most: the service refuses a larger file
+            data |= {"report_file": upload.read(pdmp.MAX_REPORT_BYTES + 1), "report_file_name": upload.name}
         try:
-            pdmp.record_check(acting_user=request.user, patient=patient, **form.cleaned_data)
+            pdmp.record_check(acting_user=request.user, patient=patient, **data)
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -444,3 +450,21 @@ FIELD_WORDS = {
     "dose": "Dose",
     "unit": "Unit",
 }
+
+
+@require_GET
+def pdmp_report(request, pk, check_id):
+    """The PDMP's report file kept with a check: for the prescriber roles only; each download audited."""
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ORDER)
+    check = access_record(patient, PdmpCheck, check_id)
+    if not check.has_report_file:
+        raise Http404
+    audit.record(
+        request.user, "pdmp.report.download", patient=patient, obj=check, detail={"sha256": check.report_file_sha256}
+    )
+    extension = dict(pdmp.REPORT_TYPES.values())[check.report_file_type]  # from the file's kind, not its name
+    response = HttpResponse(bytes(check.report_file), content_type=check.report_file_type)
+    day = timezone.localtime(check.checked_at, patient.program.tz).date()
+    response["Content-Disposition"] = attachment("pdmp", patient.mrn, day, extension=extension)
+    return response
