@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import BreachNotice, DualEnrollment
+from .models import BreachNotice, DualEnrollment, TelemedicineEncounter
 
 
 class SignTypedForm(forms.Form):
@@ -129,3 +129,12 @@ class DualEnrollmentForm(forms.Form):
     )
     other_program = forms.CharField(label="The other program (if enrolled)", required=False, max_length=200)
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TelemedicineForm(forms.Form):
+    at = forms.DateTimeField(
+        label="Telemedicine encounter at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    modality = forms.ChoiceField(label="How", choices=TelemedicineEncounter.Modality.choices, widget=forms.RadioSelect)
+    patient_location = forms.CharField(label="Where the patient was", required=False, max_length=200)
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))

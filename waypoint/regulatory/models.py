@@ -265,3 +265,34 @@ class DualEnrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_answer_display()} (recorded {self.recorded_at:%Y-%m-%d})"
+
+
+class TelemedicineEncounter(models.Model):
+    """A telemedicine encounter in which a prescriber sees a patient before prescribing buprenorphine: when, how
+    (audio-video or audio-only), where the patient was; the buprenorphine order written from it and the PDMP check
+    current at that order are linked to it when the order is written."""
+
+    class Modality(models.TextChoices):
+        AUDIO_VIDEO = "audio_video", "Audio and video"
+        AUDIO_ONLY = "audio_only", "Audio only"
+
+    program = models.ForeignKey("accounts.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    modality = models.CharField(max_length=12, choices=Modality.choices)
+    patient_location = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    order = models.OneToOneField(
+        "medication.MedicationOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    pdmp_check = models.ForeignKey(PdmpCheck, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Telemedicine ({self.get_modality_display()}) at {self.at:%Y-%m-%d %H:%M}"

@@ -20,7 +20,7 @@ from waypoint.privacy.models import Consent, InformationKind
 from waypoint.web.downloads import attachment
 from waypoint.withdrawal.views import current_kiosk, kiosk_scope
 
-from . import pdmp, registry, services
+from . import pdmp, registry, services, telemedicine
 from . import settings as policy
 from .forms import (
     BreachForm,
@@ -31,8 +31,9 @@ from .forms import (
     RiskForm,
     SignDrawnForm,
     SignTypedForm,
+    TelemedicineForm,
 )
-from .models import Breach, ConsentSignature, ConsentText, PdmpCheck, RegistryReport
+from .models import Breach, ConsentSignature, ConsentText, PdmpCheck, RegistryReport, TelemedicineEncounter
 
 
 def _officer(request):
@@ -345,12 +346,17 @@ def pdmp_checks(request, pk):
     patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, MOUD_ORDER)
     program = patient.program
+    telemedicine_post = request.method == "POST" and request.POST.get("action") == "telemedicine"
+    check_post = request.method == "POST" and not telemedicine_post
     form = PdmpCheckForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if check_post else None,
+        request.FILES if check_post else None,
         initial={"state": patient.state[:2].upper(), "checked_at": timezone.localtime(timezone=program.tz)},
     )
-    if request.method == "POST" and form.is_valid():
+    telemedicine_form = TelemedicineForm(
+        request.POST if telemedicine_post else None, initial={"at": timezone.localtime(timezone=program.tz)}
+    )
+    if check_post and form.is_valid():
         data = dict(form.cleaned_data)
         upload = data.pop("report_file")
         if upload is not None:  # read one byte past the limit at most: the service refuses a larger file
@@ -362,6 +368,14 @@ def pdmp_checks(request, pk):
         else:
             messages.success(request, "PDMP check recorded.")
             return redirect("regulatory:pdmp", pk=patient.pk)
+    if telemedicine_post and telemedicine_form.is_valid():
+        try:
+            telemedicine.record_encounter(acting_user=request.user, patient=patient, **telemedicine_form.cleaned_data)
+        except ValidationError as error:
+            add_errors(telemedicine_form, error)
+        else:
+            messages.success(request, "Telemedicine encounter recorded: a buprenorphine order written today uses it.")
+            return redirect("regulatory:pdmp", pk=patient.pk)
     rule, days = policy.PDMP_RULE.get(program), policy.PDMP_DAYS.get(program)
     return render(
         request,
@@ -369,6 +383,14 @@ def pdmp_checks(request, pk):
         {
             "patient": patient,
             "form": form,
+            "telemedicine_form": telemedicine_form,
+            "encounters": TelemedicineEncounter.objects.filter(patient=patient).select_related(
+                "prescriber", "order", "pdmp_check"
+            ),
+            "telemedicine_settings": [
+                (setting, setting.get(program))
+                for setting in (policy.TELEMEDICINE_NEEDS_PDMP, policy.TELEMEDICINE_NO_AUDIO_ONLY)
+            ],
             "checks": PdmpCheck.objects.filter(patient=patient).select_related("checked_by"),
             "current": pdmp.current_check(patient, timezone.now()),
             "rule": policy.PDMP_RULE.describe(rule),
