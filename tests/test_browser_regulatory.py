@@ -1,14 +1,16 @@
 """Browser: a patient signs the single TPO consent on the kiosk and sees a copy; the privacy officer records a
-breach and reads its notification list."""
+breach and reads its notification list; a nurse records the dual-enrollment answer from the chart; the privacy officer
+reads the central-registry reports sent and refused, and a report's accounting entry."""
 
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import screenshot
-from tests.test_browser_foundation import sign_in
+from tests.test_browser_foundation import follow_nav, sign_in
 from waypoint.privacy.models import Consent
 from waypoint.regulatory import services
 from waypoint.regulatory.models import Breach
@@ -66,3 +68,80 @@ def test_the_privacy_officer_records_a_breach_and_reads_its_notification_list(
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "breach-notification-list-390")
     assert Breach.objects.get().title == "Laptop left on the bus"
+
+
+def test_the_nurse_records_the_dual_enrollment_answer_from_the_chart(browser_page, live_server, nurse, patient):
+    from waypoint.patients import services as patients
+
+    patients.admit(acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(hours=2), level_code="1")
+    page = browser_page
+    sign_in(page, live_server, "nurse")
+    page.goto(f"{live_server.url}{patient.get_absolute_url()}")
+    expect(page.locator(".dual-enrollment")).to_contain_text("Not recorded for this admission")
+    page.click("text=Record the answer")
+    page.check("input[name=answer][value=enrolled]")
+    page.click("button:has-text('Record the answer')")  # no program named: the error says so
+    expect(page.locator(".error-summary")).to_contain_text("Name the other program")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    screenshot(page, "dual-enrollment-form-768")
+    page.fill("#id_other_program", "Bayside Methadone Clinic")
+    page.click("button:has-text('Record the answer')")
+    expect(page.locator(".dual-enrollment")).to_contain_text("Enrolled in another opioid treatment program")
+    expect(page.locator(".dual-enrollment")).to_contain_text("Bayside Methadone Clinic")
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    screenshot(page, "dual-enrollment-chart-1280")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    screenshot(page, "dual-enrollment-chart-768")
+
+
+def test_the_privacy_officer_reads_the_central_registry_reports(
+    browser_page, live_server, settings, nurse, patient, privacy_officer, administrator, program
+):
+    from conftest import patient_fields
+    from waypoint.accounts.program_settings import change
+    from waypoint.patients import services as patients
+    from waypoint.privacy import services as privacy
+    from waypoint.regulatory import registry
+
+    settings.REGULATORY_REGISTRY_ADAPTER = "waypoint.regulatory.registry.MemoryAdapter"
+    change(program, "regulatory.central_registry", "State Central Registry", acting_user=administrator)
+    program.__dict__.pop("_setting_values", None)
+    privacy.record_consent(
+        acting_user=nurse,
+        patient=patient,
+        disclosing_party=program.name,
+        information=["demographics", "moud"],
+        information_description="Identification, medication and dose, dates of treatment events",
+        recipients=["State Central Registry"],
+        purposes=["other"],
+        purpose_description=registry.PURPOSE_DESCRIPTION,
+        expiry="date",
+        expires_on=program.today() + timedelta(days=365),
+        signed_by="Maria Rivera",
+        signed_on=program.today(),
+        right_to_revoke_explained=True,
+    )
+    registry.report(acting_user=nurse, patient=patient, event="admission", event_date=program.today())
+    other = patients.register_patient(
+        acting_user=nurse, program=program, care_team=None, **patient_fields(mrn="W-2002", family_name="Nakamura")
+    )
+    with pytest.raises(ValidationError):
+        registry.report(acting_user=nurse, patient=other, event="admission", event_date=program.today())
+    page = browser_page
+    sign_in(page, live_server, "privacy")
+    follow_nav(page, "Central registry reports")
+    expect(page.locator("h1")).to_have_text("Central registry reports")
+    expect(page.locator("table").nth(0)).to_contain_text(patient.mrn)
+    expect(page.locator("table").nth(1)).to_contain_text("Nakamura")
+    expect(page.locator("table").nth(1)).to_contain_text("No active consent")
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    screenshot(page, "registry-reports-1280")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    screenshot(page, "registry-reports-768")
+    page.locator("table").nth(0).locator("a").first.click()
+    expect(page.locator("#accounting-heading")).to_have_text("Accounting of disclosures entry")
+    expect(page.locator("main")).to_contain_text("State Central Registry")
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    screenshot(page, "registry-report-accounting-1280")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    screenshot(page, "registry-report-accounting-768")

@@ -450,6 +450,7 @@ def registry_report(request, pk):
     disclosure = row.disclosure
     audit.record(request.user, "registry.report.read", patient=row.patient, obj=row)
     labels = dict(InformationKind.choices)
+    events = dict(RegistryReport.Event.choices)
     return render(
         request,
         "regulatory/registry_report.html",
@@ -457,7 +458,11 @@ def registry_report(request, pk):
             "row": row,
             "disclosure": disclosure,
             "information": [labels.get(kind, kind) for kind in disclosure.information],
-            "fields": [(FIELD_WORDS[name], row.payload.get(name, "")) for name in registry.ALLOWED_FIELDS],
+            "fields": [
+                (FIELD_WORDS[name], events.get(value, value) if name == "event" else value)
+                for name in registry.ALLOWED_FIELDS
+                for value in [row.payload.get(name, "")]
+            ],
         },
     )
 
