@@ -145,3 +145,34 @@ def test_the_privacy_officer_reads_the_central_registry_reports(
     screenshot(page, "registry-report-accounting-1280")
     page.set_viewport_size({"width": 768, "height": 1024})
     screenshot(page, "registry-report-accounting-768")
+
+
+def test_the_prescriber_keeps_the_pdmp_report_and_records_a_telemedicine_encounter(
+    browser_page, live_server, prescriber, patient, program, tmp_path
+):
+    from django.urls import reverse
+
+    from waypoint.regulatory.models import PdmpCheck, TelemedicineEncounter
+
+    report = tmp_path / "pdmp-report.pdf"
+    report.write_bytes(b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    page = browser_page
+    sign_in(page, live_server, "prescriber")
+    page.goto(f"{live_server.url}{reverse('medication:page', args=[patient.pk])}")
+    page.click("text=PDMP checks")
+    page.fill("#id_state", "NY")
+    page.fill("#id_findings", "One prescriber, one pharmacy; no overlapping controlled prescriptions.")
+    page.set_input_files("#id_report_file", str(report))
+    page.click("button:has-text('Record check')")
+    expect(page.locator("main")).to_contain_text("PDMP check recorded.")
+    expect(page.locator("main")).to_contain_text("The PDMP's report (pdmp-report.pdf)")
+    page.check("input[name=modality][value=audio_video]")
+    page.fill("#id_patient_location", "Home, Albany NY")
+    page.click("button:has-text('Record telemedicine encounter')")
+    expect(page.locator("table[aria-labelledby=encounters-heading]")).to_contain_text("Audio and video")
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    screenshot(page, "pdmp-telemedicine-1280")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    screenshot(page, "pdmp-telemedicine-768")
+    assert PdmpCheck.objects.get().report_file_name == "pdmp-report.pdf"
+    assert TelemedicineEncounter.objects.get().patient_location == "Home, Albany NY"
