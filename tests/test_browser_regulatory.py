@@ -176,3 +176,33 @@ def test_the_prescriber_keeps_the_pdmp_report_and_records_a_telemedicine_encount
     screenshot(page, "pdmp-telemedicine-768")
     assert PdmpCheck.objects.get().report_file_name == "pdmp-report.pdf"
     assert TelemedicineEncounter.objects.get().patient_location == "Home, Albany NY"
+
+
+def test_the_nurse_witnesses_a_consent_signed_on_the_kiosk(
+    browser_page, live_server, nurse, patient, privacy_officer, administrator, program
+):
+    from conftest import PASSWORD
+    from waypoint.accounts.program_settings import change
+
+    change(program, "regulatory.consent_witness", True, acting_user=administrator)
+    text = services.start_tpo_text(acting_user=privacy_officer, program=program)
+    page = browser_page
+    sign_in(page, live_server, "nurse")
+    page.goto(f"{live_server.url}/patients/{patient.pk}/withdrawal/")
+    page.click("button:has-text('Open patient kiosk')")
+    page.click("text=Read and sign a consent form")
+    page.click(f"text={text.title}")
+    page.fill("#id_typed_name", "Maria Rivera")
+    page.check("#id_attested")
+    page.click("button:has-text('Sign this consent')")  # no witness yet: the error says who confirms
+    expect(page.locator(".error-summary")).to_contain_text("A staff witness is required")
+    page.fill("#id_typed_name", "Maria Rivera")
+    page.check("#id_attested")
+    page.fill("#id_witness_password", PASSWORD)
+    page.set_viewport_size({"width": 768, "height": 1024})
+    screenshot(page, "kiosk-consent-witness-768")
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    screenshot(page, "kiosk-consent-witness-1280")
+    page.click("button:has-text('Sign this consent')")
+    expect(page.locator(".signed-copy")).to_contain_text("Witnessed by")
+    assert Consent.objects.get().signature.witnessed_by == nurse
