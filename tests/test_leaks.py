@@ -457,6 +457,12 @@ NOT_LISTS = {
     "regulatory:breach": "program's own: test_another_programs_trail_is_not_on_the_list",
     "regulatory:signed-copy": "one patient's record (matrix: 404 elsewhere)",
     "regulatory:pdmp": "one patient's checks (matrix: 404 elsewhere)",
+    "regulatory:pdmp-report": "one patient's PDMP report file (matrix: 404 elsewhere)",
+    "regulatory:dual-enrollment": "one patient's form (matrix: 404 elsewhere)",
+    "regulatory:registry-reports": "program's own: "
+    "test_the_registry_page_lists_reports_sent_and_refused_with_their_accounting_entry",
+    "regulatory:registry-report": "program's own (404 elsewhere): "
+    "test_the_registry_page_lists_reports_sent_and_refused_with_their_accounting_entry",
     "kiosk-consent:list": "the kiosk's own patient",
     "kiosk-consent:sign": "the kiosk's own patient",
     "kiosk-consent:copy": "the kiosk's own patient and session",

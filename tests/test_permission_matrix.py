@@ -1528,6 +1528,25 @@ def breach_id(ctx):
     return breach.pk
 
 
+def pdmp_check_with_report(ctx):
+    """A PDMP check of the context's patient with its report file (no audit line)."""
+    from waypoint.regulatory.models import PdmpCheck
+
+    check = PdmpCheck.objects.filter(patient=ctx.patient).first() or PdmpCheck.objects.create(
+        program=ctx.program,
+        patient=ctx.patient,
+        state="NY",
+        checked_at=timezone.now(),
+        checked_by=ctx.nurse,
+        findings="None",
+        report_file=b"%PDF-1.7 matrix",
+        report_file_name="report.pdf",
+        report_file_type="application/pdf",
+        report_file_sha256="0" * 64,
+    )
+    return check.pk
+
+
 MATRIX_REGISTRY = "Matrix central registry"  # the one disclosure the matrix itself makes (to address a report)
 
 
@@ -1605,6 +1624,12 @@ REGULATORY_MATRIX = {
         PAGE_DENIED,
     ),
     "regulatory:pdmp": Case("GET", patient_url("regulatory:pdmp"), {"prescriber": 200}, PAGE_DENIED | {"nurse": 403}),
+    "regulatory:pdmp-report": Case(
+        "GET",
+        lambda ctx: reverse("regulatory:pdmp-report", args=[ctx.patient.pk, pdmp_check_with_report(ctx)]),
+        {"prescriber": 200},
+        PAGE_DENIED | {"nurse": 403},
+    ),
     "regulatory:dual-enrollment": Case("GET", patient_url("regulatory:dual-enrollment"), {"nurse": 200}, PAGE_DENIED),
     "regulatory:registry-reports": Case(
         "GET", lambda ctx: reverse("regulatory:registry-reports"), {"privacy_officer": 200}, OFFICER_PAGE_DENIED

@@ -201,7 +201,8 @@ def _covers(consent: Consent, recipient: str, purpose: str, kinds: set[str]) -> 
 
 def covering_consent(patient: Patient, recipient: str, purpose: str, kinds: set[str]) -> Consent:
     """The active consent that covers this recipient, purpose and information, or an error naming what is missing."""
-    active = [c for c in patient.consents.all() if c.is_active()]
+    today = patient.program.today()  # the program's day, in its time zone
+    active = [c for c in patient.consents.select_related("program") if c.is_active(today)]
     if not active:
         raise ValidationError(
             {"consent": "No active consent: the patient has not consented, or every consent is revoked or expired."}

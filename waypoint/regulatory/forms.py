@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import BreachNotice, DualEnrollment
+from .models import BreachNotice, DualEnrollment, TelemedicineEncounter
 
 
 class SignTypedForm(forms.Form):
@@ -113,6 +113,9 @@ class PdmpCheckForm(forms.Form):
     report = forms.CharField(
         label="The PDMP's report (paste it, where provided)", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    report_file = forms.FileField(
+        label="The PDMP's report as a file (PDF, PNG or JPEG, up to 5 MB), where provided", required=False
+    )
     not_done_reason = forms.CharField(
         label="Or: why the check could not be done", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -126,3 +129,12 @@ class DualEnrollmentForm(forms.Form):
     )
     other_program = forms.CharField(label="The other program (if enrolled)", required=False, max_length=200)
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TelemedicineForm(forms.Form):
+    at = forms.DateTimeField(
+        label="Telemedicine encounter at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    modality = forms.ChoiceField(label="How", choices=TelemedicineEncounter.Modality.choices, widget=forms.RadioSelect)
+    patient_location = forms.CharField(label="Where the patient was", required=False, max_length=200)
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -214,6 +214,12 @@ class PdmpCheck(models.Model):
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     findings = models.TextField(blank=True)
     report = models.TextField(blank=True)  # the PDMP's report text, where provided
+    # The PDMP's report as a file, where provided (a PDF or an image), kept with the check in the database (so the
+    # backups hold it); downloadable by the prescriber roles only, each download audited.
+    report_file = models.BinaryField(blank=True, default=b"")
+    report_file_name = models.CharField(max_length=200, blank=True)
+    report_file_type = models.CharField(max_length=40, blank=True)
+    report_file_sha256 = models.CharField(max_length=64, blank=True)
     not_done_reason = models.TextField(blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
 
@@ -228,6 +234,10 @@ class PdmpCheck(models.Model):
     @property
     def done(self) -> bool:
         return not self.not_done_reason
+
+    @property
+    def has_report_file(self) -> bool:
+        return bool(self.report_file_sha256)
 
 
 class DualEnrollment(models.Model):
@@ -255,3 +265,34 @@ class DualEnrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_answer_display()} (recorded {self.recorded_at:%Y-%m-%d})"
+
+
+class TelemedicineEncounter(models.Model):
+    """A telemedicine encounter in which a prescriber sees a patient before prescribing buprenorphine: when, how
+    (audio-video or audio-only), where the patient was; the buprenorphine order written from it and the PDMP check
+    current at that order are linked to it when the order is written."""
+
+    class Modality(models.TextChoices):
+        AUDIO_VIDEO = "audio_video", "Audio and video"
+        AUDIO_ONLY = "audio_only", "Audio only"
+
+    program = models.ForeignKey("accounts.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    modality = models.CharField(max_length=12, choices=Modality.choices)
+    patient_location = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    order = models.OneToOneField(
+        "medication.MedicationOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    pdmp_check = models.ForeignKey(PdmpCheck, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Telemedicine ({self.get_modality_display()}) at {self.at:%Y-%m-%d %H:%M}"

@@ -2,6 +2,7 @@
 ../shared/reference/opioid-treatment-programs.md). The program chooses refuse, flag or off, and for how many
 program days a check stays current (program settings; no default for the days)."""
 
+import hashlib
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -56,6 +57,19 @@ def before_order(patient, medication: str, at: datetime, errors: dict) -> str:
     return why
 
 
+# The report files a PDMP gives (its PDF, or a screenshot), known by their first bytes, not by what the browser says.
+REPORT_TYPES = {
+    b"%PDF-": ("application/pdf", "pdf"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
+    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
+}
+MAX_REPORT_BYTES = 5 * 1024 * 1024
+
+
+def report_type(content: bytes) -> tuple[str, str] | None:
+    return next((kind for magic, kind in REPORT_TYPES.items() if content.startswith(magic)), None)
+
+
 @transaction.atomic
 def record_check(
     *,
@@ -66,9 +80,18 @@ def record_check(
     findings: str = "",
     report: str = "",
     not_done_reason: str = "",
+    report_file: bytes = b"",
+    report_file_name: str = "",
 ) -> PdmpCheck:
     require(acting_user, patient.program_id, MOUD_ORDER)
     errors = {}
+    kind = report_type(report_file) if report_file else None
+    if report_file and len(report_file) > MAX_REPORT_BYTES:
+        errors["report_file"] = f"The report file is larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB."
+    elif report_file and kind is None:
+        errors["report_file"] = "Attach the PDMP's report as a PDF, PNG or JPEG file."
+    elif report_file and not_done_reason.strip():
+        errors["report_file"] = "A check that could not be done has no report."
     if len(state.strip()) != 2 or not state.strip().isalpha():
         errors["state"] = "Give the state's two-letter code."
     if checked_at is None or checked_at > timezone.now():
@@ -88,6 +111,16 @@ def record_check(
         findings=findings.strip(),
         report=report,
         not_done_reason=not_done_reason.strip(),
+        report_file=report_file,
+        report_file_name=report_file_name.strip()[:200] if report_file else "",
+        report_file_type=kind[0] if kind else "",
+        report_file_sha256=hashlib.sha256(report_file).hexdigest() if report_file else "",
     )
-    audit.record(acting_user, "pdmp.check", patient=patient, obj=check, detail={"done": check.done})
+    audit.record(
+        acting_user,
+        "pdmp.check",
+        patient=patient,
+        obj=check,
+        detail={"done": check.done} | ({"report_file_sha256": check.report_file_sha256} if report_file else {}),
+    )
     return check

@@ -14,3 +14,8 @@ not_a_record(
     "regulatory.DualEnrollment",
     "the answer at admission about enrollment in another opioid treatment program, shown in the chart's header",
 )
+not_a_record(
+    "regulatory.TelemedicineEncounter",
+    "the telemedicine encounter a buprenorphine order was written from, with its PDMP check, on the patient's PDMP "
+    "page (not yet a record kind: no disclosure or FHIR mapping)",
+)

@@ -98,3 +98,27 @@ def uncached(setting: ProgramSetting, program):
 
     rows = ProgramSettingValue.objects.filter(program_id=program.pk, key=setting.key).values_list("value", flat=True)
     return next(iter(rows), setting.default)
+
+
+VERIFY_DEA = (
+    "The DEA's rule on prescribing buprenorphine by telemedicine sets its own conditions, which Waypoint's reference "
+    "does not state: verify the current rule before turning this on."
+)
+TELEMEDICINE_NEEDS_PDMP = ProgramSetting(
+    "regulatory.telemedicine_needs_pdmp",
+    label="telemedicine buprenorphine: refuse the order without a current PDMP check",
+    default=False,
+    validate=_on_off,
+    help="On: a buprenorphine order written from a telemedicine encounter is refused unless a PDMP check is current "
+    "(the number of days of the PDMP rule). Off: the check current at the order, if any, is recorded with it.",
+    origin=VERIFY_DEA,
+)
+TELEMEDICINE_NO_AUDIO_ONLY = ProgramSetting(
+    "regulatory.telemedicine_no_audio_only",
+    label="telemedicine buprenorphine: refuse an order from an audio-only encounter",
+    default=False,
+    validate=_on_off,
+    help="On: a buprenorphine order written from an audio-only telemedicine encounter is refused. Off: the "
+    "encounter's modality is recorded with the order.",
+    origin=VERIFY_DEA,
+)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("privacy/breaches/<int:pk>/", views.breach, name="breach"),
     path("patients/<int:pk>/consents/<int:consent_id>/signed-copy/", views.signed_copy, name="signed-copy"),
     path("patients/<int:pk>/pdmp/", views.pdmp_checks, name="pdmp"),
+    path("patients/<int:pk>/pdmp/<int:check_id>/report/", views.pdmp_report, name="pdmp-report"),
     path("patients/<int:pk>/other-treatment-program/", views.dual_enrollment, name="dual-enrollment"),
     path("privacy/central-registry/", views.registry_reports, name="registry-reports"),
     path("privacy/central-registry/<int:pk>/", views.registry_report, name="registry-report"),

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,9 +17,10 @@ from waypoint.patients.access import access_patient, access_record, require
 from waypoint.patients.models import Patient
 from waypoint.patients.views import add_errors, program_or_403
 from waypoint.privacy.models import Consent, InformationKind
+from waypoint.web.downloads import attachment
 from waypoint.withdrawal.views import current_kiosk, kiosk_scope
 
-from . import pdmp, registry, services
+from . import pdmp, registry, services, telemedicine
 from . import settings as policy
 from .forms import (
     BreachForm,
@@ -30,8 +31,9 @@ from .forms import (
     RiskForm,
     SignDrawnForm,
     SignTypedForm,
+    TelemedicineForm,
 )
-from .models import Breach, ConsentSignature, ConsentText, PdmpCheck, RegistryReport
+from .models import Breach, ConsentSignature, ConsentText, PdmpCheck, RegistryReport, TelemedicineEncounter
 
 
 def _officer(request):
@@ -344,17 +346,35 @@ def pdmp_checks(request, pk):
     patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, MOUD_ORDER)
     program = patient.program
+    telemedicine_post = request.method == "POST" and request.POST.get("action") == "telemedicine"
+    check_post = request.method == "POST" and not telemedicine_post
     form = PdmpCheckForm(
-        request.POST or None,
+        request.POST if check_post else None,
+        request.FILES if check_post else None,
         initial={"state": patient.state[:2].upper(), "checked_at": timezone.localtime(timezone=program.tz)},
     )
-    if request.method == "POST" and form.is_valid():
+    telemedicine_form = TelemedicineForm(
+        request.POST if telemedicine_post else None, initial={"at": timezone.localtime(timezone=program.tz)}
+    )
+    if check_post and form.is_valid():
+        data = dict(form.cleaned_data)
+        upload = data.pop("report_file")
+        if upload is not None:  # read one byte past the limit at most: the service refuses a larger file
+            data |= {"report_file": upload.read(pdmp.MAX_REPORT_BYTES + 1), "report_file_name": upload.name}
         try:
-            pdmp.record_check(acting_user=request.user, patient=patient, **form.cleaned_data)
+            pdmp.record_check(acting_user=request.user, patient=patient, **data)
         except ValidationError as error:
             add_errors(form, error)
         else:
             messages.success(request, "PDMP check recorded.")
+            return redirect("regulatory:pdmp", pk=patient.pk)
+    if telemedicine_post and telemedicine_form.is_valid():
+        try:
+            telemedicine.record_encounter(acting_user=request.user, patient=patient, **telemedicine_form.cleaned_data)
+        except ValidationError as error:
+            add_errors(telemedicine_form, error)
+        else:
+            messages.success(request, "Telemedicine encounter recorded: a buprenorphine order written today uses it.")
             return redirect("regulatory:pdmp", pk=patient.pk)
     rule, days = policy.PDMP_RULE.get(program), policy.PDMP_DAYS.get(program)
     return render(
@@ -363,6 +383,14 @@ def pdmp_checks(request, pk):
         {
             "patient": patient,
             "form": form,
+            "telemedicine_form": telemedicine_form,
+            "encounters": TelemedicineEncounter.objects.filter(patient=patient).select_related(
+                "prescriber", "order", "pdmp_check"
+            ),
+            "telemedicine_settings": [
+                (setting, setting.get(program))
+                for setting in (policy.TELEMEDICINE_NEEDS_PDMP, policy.TELEMEDICINE_NO_AUDIO_ONLY)
+            ],
             "checks": PdmpCheck.objects.filter(patient=patient).select_related("checked_by"),
             "current": pdmp.current_check(patient, timezone.now()),
             "rule": policy.PDMP_RULE.describe(rule),
@@ -422,6 +450,7 @@ def registry_report(request, pk):
     disclosure = row.disclosure
     audit.record(request.user, "registry.report.read", patient=row.patient, obj=row)
     labels = dict(InformationKind.choices)
+    events = dict(RegistryReport.Event.choices)
     return render(
         request,
         "regulatory/registry_report.html",
@@ -429,7 +458,11 @@ def registry_report(request, pk):
             "row": row,
             "disclosure": disclosure,
             "information": [labels.get(kind, kind) for kind in disclosure.information],
-            "fields": [(FIELD_WORDS[name], row.payload.get(name, "")) for name in registry.ALLOWED_FIELDS],
+            "fields": [
+                (FIELD_WORDS[name], events.get(value, value) if name == "event" else value)
+                for name in registry.ALLOWED_FIELDS
+                for value in [row.payload.get(name, "")]
+            ],
         },
     )
 
@@ -444,3 +477,21 @@ FIELD_WORDS = {
     "dose": "Dose",
     "unit": "Unit",
 }
+
+
+@require_GET
+def pdmp_report(request, pk, check_id):
+    """The PDMP's report file kept with a check: for the prescriber roles only; each download audited."""
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ORDER)
+    check = access_record(patient, PdmpCheck, check_id)
+    if not check.has_report_file:
+        raise Http404
+    audit.record(
+        request.user, "pdmp.report.download", patient=patient, obj=check, detail={"sha256": check.report_file_sha256}
+    )
+    extension = dict(pdmp.REPORT_TYPES.values())[check.report_file_type]  # from the file's kind, not its name
+    response = HttpResponse(bytes(check.report_file), content_type=check.report_file_type)
+    day = timezone.localtime(check.checked_at, patient.program.tz).date()
+    response["Content-Disposition"] = attachment("pdmp", patient.mrn, day, extension=extension)
+    return response

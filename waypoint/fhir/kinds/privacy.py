@@ -3,11 +3,21 @@
 scope patient-privacy; policyRule the ActCode 42CFRPart2 policy; one permit provision naming the recipients
 (role: information recipient), purposes (v3 PurposeOfUse codes for treatment, payment, operations), the kinds
 of information (Waypoint's own CodeSystem) and the period from signature to expiry or written revocation.
+`status` is what disclosure enforces: active on the program's day (not expired, not revoked).
+
+A consent signed on the kiosk (waypoint.regulatory) carries the exact text version signed as `sourceAttachment`:
+the text itself, its title and version, the version's date, the SHA-1 FHIR's Attachment.hash is defined as, and
+the SHA-256 the signature is bound to (an extension); a staff witness, where the program requires one, in the
+core consent-Witness extension.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
 
 from waypoint.privacy.models import Consent, InformationKind, Purpose
 
@@ -19,6 +29,7 @@ from ..codes import (
     coding,
     concept,
     day,
+    instant,
     meta,
     own,
     prune,
@@ -44,17 +55,49 @@ def purpose(code: str, description: str) -> dict:
     return coding(own("CodeSystem/consent-purpose"), code, description or Purpose(code).label)
 
 
+WITNESS = "http://hl7.org/fhir/StructureDefinition/consent-Witness"
+TEXT_SHA256 = own("StructureDefinition/consent-text-sha256")
+
+
+def signed_text(consent: Consent) -> tuple[dict | None, list[dict]]:
+    """The signed text version as an Attachment, and the witness extension (none for a consent recorded on paper)."""
+    try:
+        signature = consent.signature
+    except ObjectDoesNotExist:
+        return None, []
+    text = signature.text
+    body = text.full_text.encode("utf-8")
+    attachment = {
+        "extension": [{"url": TEXT_SHA256, "valueString": signature.text_sha256}],
+        "contentType": "text/plain; charset=utf-8",
+        "data": base64.b64encode(body).decode("ascii"),
+        "size": len(body),
+        "hash": base64.b64encode(hashlib.sha1(body).digest()).decode("ascii"),  # noqa: S324 - FHIR defines it
+        "title": f"{text.title} (version {text.version})",
+        "creation": instant(text.created_at),
+    }
+    witness = signature.witnessed_by
+    extensions = (
+        [{"url": WITNESS, "valueReference": {"display": witness.get_full_name() or witness.get_username()}}]
+        if witness is not None
+        else []
+    )
+    return attachment, extensions
+
+
 def consent_resource(consent: Consent) -> list[dict]:
     end = consent.revoked_on or (consent.expires_on if consent.expiry == Consent.Expiry.DATE else None)
     expiry = consent.expiry_event if consent.expiry == Consent.Expiry.EVENT else EXPIRY_TEXT.get(consent.expiry, "")
     signer = consent.signed_by + ("" if consent.signer_is_patient else f" ({consent.representative_authority})")
     revocation = f"Revoked in writing on {consent.revoked_on}: {consent.revocation_note}" if consent.revoked_on else ""
+    attachment, witness = signed_text(consent)
     return [
         prune(
             {
                 "resourceType": "Consent",
                 "id": f"consent-{consent.pk}",
                 "meta": meta(consent.recorded_at, part2=True),
+                "extension": witness,
                 "status": "active" if consent.is_active() else "inactive",
                 "scope": concept(CONSENT_SCOPE, "patient-privacy", "Privacy Consent"),
                 "category": [
@@ -68,6 +111,7 @@ def consent_resource(consent: Consent) -> list[dict]:
                 "dateTime": day(consent.signed_on),
                 "performer": [{"display": signer}],
                 "organization": [{"display": consent.disclosing_party}],
+                "sourceAttachment": attachment,
                 "policyRule": concept(
                     ACT_CODE,
                     "42CFRPart2",
@@ -110,7 +154,9 @@ register(
     ResourceKind(
         key="consent",
         resource_type="Consent",
-        queryset=lambda: Consent.objects.select_related("patient"),
+        queryset=lambda: Consent.objects.select_related(
+            "patient", "program", "signature__text", "signature__witnessed_by"
+        ),
         to_resources=consent_resource,
         program_field="program",
         patient_field="patient",
