@@ -171,6 +171,7 @@ NOT_IN_THE_FULL_RECORD = {  # made by their own areas' tests
     "take_home_bottles",
     "continuing_care_plans",  # waypoint/aftercare/tests/test_follow_ups.py renders these two
     "follow_up_contacts",
+    "allergies",  # waypoint/patients/tests/test_allergies.py renders these
 }
 
 
