@@ -1165,6 +1165,15 @@ MATRIX = {
         PAGE_DENIED | {"intake": 403},
         data=lambda ctx: {"line": comfort_line(ctx).pk, "status": "given", "dose": "2", "at": now_local(ctx)},
     ),
+    "comfort:protocol": Case(
+        "GET", lambda ctx: reverse("comfort:protocol"), {"nurse": 200, "prescriber": 200}, {"anonymous": 302}
+    ),
+    "comfort:protocol-new": Case(
+        "GET", lambda ctx: reverse("comfort:protocol-new"), {"prescriber": 200}, {"nurse": 403, "anonymous": 302}
+    ),
+    "comfort:order-new": Case(
+        "GET", patient_url("comfort:order-new"), {"prescriber": 200}, PAGE_DENIED | {"nurse": 403, "intake": 403}
+    ),
     "comfort:follow-up": Case(
         "POST",
         lambda ctx: reverse("comfort:follow-up", args=[ctx.patient.pk, comfort_dose(ctx)]),
