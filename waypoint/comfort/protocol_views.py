@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from waypoint.accounts.membership import program_or_403
@@ -156,7 +157,9 @@ def order_new(request, pk):
     if post is not None and protocol is not None:
         chosen = {row["entry"].pk: {k: v for k, v in row["values"].items() if v != ""} for row in rows if row["keep"]}
         try:
-            services.activate_order(acting_user=request.user, patient=patient, entries=chosen)
+            # on the minute: a dose recorded in the same minute (the dose form's times are minutes) falls inside it
+            start_at = timezone.now().replace(second=0, microsecond=0)
+            services.activate_order(acting_user=request.user, patient=patient, entries=chosen, start_at=start_at)
         except ValidationError as error:
             by_pk = {row["entry"].pk: row for row in rows}
             for key, messages_ in error.message_dict.items():

@@ -26,7 +26,7 @@ from .medication import dose, route
 DRUGS = own("CodeSystem/comfort-medications")
 SYMPTOMS = own("CodeSystem/withdrawal-symptoms")
 NOT_GIVEN = own("CodeSystem/dose-not-given-reason")
-ORDER_ID = re.compile(r"comfort-order-([1-9][0-9]{0,17})-([1-9][0-9]{0,17})")
+ORDER_ID = re.compile(r"comfort-order-([1-9][0-9]{0,17})")  # one per kept drug: the order line's key
 
 
 def drug(code: str) -> dict:
@@ -46,7 +46,7 @@ def order_resources(order: ComfortOrder) -> list[dict]:
 
 def parse_order_id(resource_id: str) -> Q | None:
     match = ORDER_ID.fullmatch(resource_id)
-    return Q(pk=int(match.group(1)), lines__pk=int(match.group(2))) if match else None
+    return Q(lines__pk=int(match.group(1))) if match else None
 
 
 def line_resource(order: ComfortOrder, line: OrderLine) -> dict:
@@ -62,7 +62,7 @@ def line_resource(order: ComfortOrder, line: OrderLine) -> dict:
         prune(
             {
                 "resourceType": "MedicationRequest",
-                "id": f"comfort-order-{order.pk}-{line.pk}",
+                "id": f"comfort-order-{line.pk}",
                 "meta": meta(cast(Any, order).last_updated, part2=True),  # annotated by the queryset
                 "status": "stopped" if order.stop_at else "active",
                 "statusReason": {"text": order.stop_reason} if order.stop_reason else None,
@@ -141,7 +141,7 @@ def dose_resource(record: Dose) -> list[dict]:
                 "effectiveDateTime": instant(record.at),
                 "performer": [{"actor": {"display": str(record.recorded_by)}}],
                 "reasonCode": [symptom(record.symptom)],
-                "request": reference("MedicationRequest", f"comfort-order-{record.line.order_id}-{record.line_id}"),
+                "request": reference("MedicationRequest", f"comfort-order-{record.line_id}"),
                 "note": notes,
                 "dosage": {"route": route(record.entry.route), "dose": dose(record.dose_mg, "mg")} if given else None,
             }
@@ -170,7 +170,7 @@ register(
     ResourceKind(
         key="comfort-dose",
         resource_type="MedicationAdministration",
-        queryset=lambda: Dose.objects.select_related("entry", "line", "recorded_by").annotate(
+        queryset=lambda: Dose.objects.select_related("entry", "recorded_by").annotate(
             last_updated=Greatest(
                 F("recorded_at"),
                 Coalesce(F("status_changed_at"), F("recorded_at")),
