@@ -1171,6 +1171,12 @@ MATRIX = {
     "comfort:protocol-new": Case(
         "GET", lambda ctx: reverse("comfort:protocol-new"), {"prescriber": 200}, {"nurse": 403, "anonymous": 302}
     ),
+    "comfort:report": Case(
+        "GET",
+        lambda ctx: reverse("comfort:report"),
+        {"director": 200, "prescriber": 200},
+        {"nurse": 403, "anonymous": 302},
+    ),
     "comfort:order-new": Case(
         "GET", patient_url("comfort:order-new"), {"prescriber": 200}, PAGE_DENIED | {"nurse": 403, "intake": 403}
     ),

@@ -2,21 +2,24 @@
 writing a new version (prefilled from the one in force), and a prescriber activating it for a patient (drugs left
 out, limits narrowed, widened only with a reason). The services decide; these pages parse, call and render."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_http_methods
 
 from waypoint.accounts.membership import program_or_403
-from waypoint.accounts.roles import CHART_READ, MOUD_ORDER
+from waypoint.accounts.roles import CHART_READ, MOUD_ORDER, OUTCOMES_READ
 from waypoint.medication.catalog import ROUTE_NAMES, dose_text
 from waypoint.patients.access import access_patient, has_permission, require
 from waypoint.patients.services import record_read
+from waypoint.web.query import query_parameters
 
-from . import catalog, services
+from . import catalog, report, services
 from .models import Protocol, ProtocolEntry
 
 ENTRY_FIELDS = (
@@ -183,5 +186,41 @@ def order_new(request, pk):
             "errors": errors,
             "active": services.active_order(patient),
             "title": "Order comfort medications",
+        },
+    )
+
+
+def _day(value):
+    try:
+        return parse_date(value or "")
+    except ValueError:  # well formed, not a day (2026-02-30)
+        return None
+
+
+@require_GET
+@query_parameters("from", "to")
+def report_page(request):
+    """The program's comfort-medication figures: for the program director and the prescribers (medical director)."""
+    program = program_or_403(request)
+    if not (
+        has_permission(request.user, program.pk, OUTCOMES_READ) or has_permission(request.user, program.pk, MOUD_ORDER)
+    ):
+        raise PermissionDenied("The comfort-medication figures are for the program director and the prescribers.")
+    today = program.today()
+    last = _day(request.GET.get("to")) or today
+    first = _day(request.GET.get("from")) or last - timedelta(days=6)
+    if first > last or (last - first).days > 92:
+        first = last - timedelta(days=6)
+    found = report.comfort_report(program, first, last)
+    rows = [(name, [per_day[day] for day in found.days]) for name, per_day in found.given.items()]
+    return render(
+        request,
+        "comfort/report.html",
+        {
+            "report": found,
+            "rows": rows,
+            "first": first,
+            "last": last,
+            "title": "Comfort medications: the program's view",
         },
     )
