@@ -64,6 +64,8 @@ RULES_BEYOND_THE_SCHEMA = {
     "GET /api/v1/sessions/": "`end` comes after `start`",
     "POST /api/v1/sessions/": "a modality of the program, a facilitator of its staff, the end after the start",
     "POST /api/v1/treatment/templates/": "the body has the plan's shape (waypoint/treatment/plans.py)",
+    "POST /api/v1/patients/{id}/allergies/": "a drug or class needs its name and severity; none known needs neither",
+    "POST /api/v1/patients/{id}/allergies/{allergy_id}/entered-in-error/": "an entry is marked in error only once",
 }
 
 

@@ -21,6 +21,7 @@ from tests.conftest import COWS
 from tests.test_permission_matrix import PUBLIC, url_names
 from waypoint.accounts.models import CareTeam
 from waypoint.accounts.roles import Role
+from waypoint.patients import allergies
 from waypoint.patients import services as patients
 from waypoint.placements.referrals import create_referral
 from waypoint.placements.services import record_placement
@@ -192,6 +193,9 @@ def rich_record(patient, user, marker):
     )
     aftercare_follow_up(patient, user, episode, marker)
     comfort_dose(patient, user, marker)
+    allergies.record_allergy(
+        acting_user=user, patient=patient, kind="drug", substance=f"Drug {marker}", reaction="hives", severity="mild"
+    )
     if patient.care_team.name != "Bridge team":  # the waitlist is program-wide: one referral per program
         create_referral(
             acting_user=user,
@@ -429,6 +433,8 @@ LISTS = {
     "medication-api:administrations": (api("/api/v1/patients/{pk}/moud-administrations/"), True),
     "medication:page": (patient_list("medication:page"), False),
     "comfort:mar": (patient_list("comfort:mar"), False),
+    "patients:allergies": (patient_list("patients:allergies"), False),
+    "patients-api:allergy-list": (api("/api/v1/patients/{pk}/allergies/"), True),
     "comfort-api:doses": (api("/api/v1/patients/{pk}/comfort-doses/"), True),
     "dispensing:queue": (program_list("dispensing:queue"), False),
     "dispensing-api:queue": (api("/api/v1/dosing/queue/"), True),
@@ -480,6 +486,12 @@ NOT_LISTS = {
     "medication-api:order-stop": "state change",
     "medication:administer": "form",
     "comfort:give": "form",
+    "comfort:protocol": "the program's protocol: no patient data",
+    "comfort:protocol-new": "form",
+    "comfort:report": "aggregates, no names: waypoint/comfort/tests/test_report.py (another program sees none of it)",
+    "comfort:order-new": "form",
+    "patients:allergy-in-error": "state change",
+    "patients-api:allergy-in-error": "state change",
     "comfort:follow-up": "state change",
     "comfort-api:follow-up": "state change",
     "dispensing:ledger": "the program's stock: lots and movements, no patient (matrix: other program sees its own)",

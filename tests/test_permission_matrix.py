@@ -347,6 +347,18 @@ def comfort_line(ctx):
     return ctx.comfort_line
 
 
+def allergy_entry(ctx):
+    """An allergy entry of the patient (no audit line)."""
+    from waypoint.patients.models import Allergy
+
+    if getattr(ctx, "allergy_entry", None) is None:
+        ctx.allergy_entry = Allergy.objects.create(
+            program=ctx.program, patient=ctx.patient, kind="drug", substance="Codeine", severity="mild",
+            recorded_by=ctx.nurse,
+        )  # fmt: skip
+    return ctx.allergy_entry.pk
+
+
 def comfort_dose(ctx):
     """A loperamide dose given an hour ago under that order set (no audit line)."""
     from decimal import Decimal
@@ -566,6 +578,30 @@ MATRIX = {
             "reason": "completed",
             "continuing_care_plan": continuing_care_plan(),
         },
+    ),
+    "patients:allergies": Case("GET", patient_url("patients:allergies"), {"nurse": 200, "intake": 200}, PAGE_DENIED),
+    "patients:allergy-in-error": Case(
+        "POST",
+        lambda ctx: reverse("patients:allergy-in-error", args=[ctx.patient.pk, allergy_entry(ctx)]),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"reason": "Wrong patient"},
+    ),
+    "patients-api:allergy-list": Case(
+        "POST",
+        api_patient("allergies/"),
+        {"nurse": 201, "intake": 201},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"kind": "drug", "substance": "Sulfa", "severity": "mild"},
+    ),
+    "patients-api:allergy-in-error": Case(
+        "POST",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/allergies/{allergy_entry(ctx)}/entered-in-error/",
+        {"nurse": 200},
+        API_DENIED,
+        api=True,
+        data=lambda ctx: {"reason": "Wrong patient"},
     ),
     "patients-api:census": Case("GET", lambda ctx: "/api/v1/census/", {"nurse": 200}, {"anonymous": 401}, api=True),
     "privacy:break-glass": Case(
@@ -1137,6 +1173,21 @@ MATRIX = {
         {"nurse": 302, "prescriber": 302},
         PAGE_DENIED | {"intake": 403},
         data=lambda ctx: {"line": comfort_line(ctx).pk, "status": "given", "dose": "2", "at": now_local(ctx)},
+    ),
+    "comfort:protocol": Case(
+        "GET", lambda ctx: reverse("comfort:protocol"), {"nurse": 200, "prescriber": 200}, {"anonymous": 302}
+    ),
+    "comfort:protocol-new": Case(
+        "GET", lambda ctx: reverse("comfort:protocol-new"), {"prescriber": 200}, {"nurse": 403, "anonymous": 302}
+    ),
+    "comfort:report": Case(
+        "GET",
+        lambda ctx: reverse("comfort:report"),
+        {"director": 200, "prescriber": 200},
+        {"nurse": 403, "anonymous": 302},
+    ),
+    "comfort:order-new": Case(
+        "GET", patient_url("comfort:order-new"), {"prescriber": 200}, PAGE_DENIED | {"nurse": 403, "intake": 403}
     ),
     "comfort:follow-up": Case(
         "POST",

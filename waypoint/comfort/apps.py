@@ -8,10 +8,12 @@ class ComfortConfig(AppConfig):
 
     def ready(self):
         from waypoint.patients import chart_sections
-        from waypoint.withdrawal import board
+        from waypoint.withdrawal import board, charts_data
 
         from .board import board_notes
+        from .chart_marks import prn_marks
         from .sections import comfort_body
 
         chart_sections.BODY.append(comfort_body)
         board.NOTE_SOURCES.append(board_notes)
+        charts_data.MARKER_SOURCES.append(prn_marks)

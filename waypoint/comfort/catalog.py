@@ -59,3 +59,12 @@ LABEL_SOURCE: dict[str, str] = {
 CONDITIONS: dict[str, str] = {"liver_disease": "Liver disease", "kidney_disease": "Kidney disease"}
 
 DEMO_LABEL = "demo — not clinical guidance"
+
+# The classes of drugs the reference names, with the drugs of this catalog it puts in them ("ibuprofen or naproxen
+# ... NSAIDs"), and the words an allergy entry may use for the class. An allergy to a class matches its drugs.
+DRUG_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "NSAIDs": (
+        ("nsaid", "nonsteroidal anti-inflammatory", "non-steroidal anti-inflammatory"),
+        ("ibuprofen", "naproxen"),
+    ),
+}

@@ -5,8 +5,6 @@ from waypoint.records.registry import RecordKind, not_a_record, register
 from .models import ComfortOrder, Dose
 
 NOT_SEEDED = "no generator is written yet for comfort-medication orders and doses"
-NOT_IN_FHIR = "no FHIR mapping is written yet for comfort-medication orders and doses (MedicationRequest and "
-NOT_IN_FHIR += "MedicationAdministration would carry them)"
 MAR = "waypoint.comfort.sections.comfort_body"
 
 
@@ -64,7 +62,7 @@ register(
             ("prescriber", "Prescriber"),
         ),
         render=order_row,
-        not_in_fhir=NOT_IN_FHIR,
+        fhir_kinds=("comfort-order",),
         chart_section=MAR,
         not_seeded=NOT_SEEDED,
         position=32,
@@ -91,7 +89,7 @@ register(
             ("entered_in_error", "Entered in error"),
         ),
         render=dose_row,
-        not_in_fhir=NOT_IN_FHIR,
+        fhir_kinds=("comfort-dose",),
         chart_section=MAR,
         not_seeded=NOT_SEEDED,
         position=33,

@@ -6,6 +6,7 @@ protocol `title`, `entries`, `entries.<n>.<field>`; order `entries`, `lines.<ent
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,6 +22,7 @@ from waypoint.audit.models import AuditEvent
 from waypoint.medication.catalog import ROUTE_NAMES, dose_text, interval_text
 from waypoint.patients import records
 from waypoint.patients.access import require
+from waypoint.patients.allergy_models import Allergy, allergies_in_force
 from waypoint.patients.models import Patient
 from waypoint.patients.recording import episode_at, write_timeline
 from waypoint.patients.services import CLOCK_SKEW
@@ -378,10 +380,26 @@ def hold_problems(entry: ProtocolEntry, patient: Patient, at: datetime, measured
 
 
 def allergy_problem(patient: Patient, drug: str) -> str:
-    allergies = (patient.allergies or "").lower()
+    """The patient's allergy entries in force that name the drug, or a class the reference puts it in (an NSAID
+    allergy names ibuprofen and naproxen); the registration's free-text allergies are read too."""
     name = catalog.DRUGS[drug].lower()
-    if name in allergies:
-        return f"The patient's recorded allergies name {name}: “{patient.allergies.strip()}”."
+    found = []
+    for allergy in allergies_in_force(patient):
+        text = allergy.substance.lower()
+        if allergy.kind == Allergy.Kind.NONE_KNOWN or not text:
+            continue
+        if re.search(rf"\b{re.escape(name)}\b", text):
+            found.append(f"{allergy} (recorded {_local(allergy.recorded_at)})")
+            continue
+        for class_name, (words, members) in catalog.DRUG_CLASSES.items():
+            if drug in members and any(word in text for word in words):
+                found.append(f"{allergy} — {name} is one of the {class_name} (recorded {_local(allergy.recorded_at)})")
+                break
+    if found:
+        return f"The patient's recorded allergies name {name}: {'; '.join(found)}."
+    free_text = (patient.allergies or "").lower()
+    if name in free_text:
+        return f"The patient's allergies written at registration name {name}: “{patient.allergies.strip()}”."
     return ""
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import allergy_api, api
 
 app_name = "patients-api"
 urlpatterns = [
@@ -17,6 +17,12 @@ urlpatterns = [
         "patients/<int:pk>/episodes/<int:episode_id>/discharge/",
         api.EpisodeDischargeView.as_view(),
         name="episode-discharge",
+    ),
+    path("patients/<int:pk>/allergies/", allergy_api.AllergyListView.as_view(), name="allergy-list"),
+    path(
+        "patients/<int:pk>/allergies/<int:allergy_id>/entered-in-error/",
+        allergy_api.AllergyInErrorView.as_view(),
+        name="allergy-in-error",
     ),
     path("census/", api.CensusView.as_view(), name="census"),
 ]

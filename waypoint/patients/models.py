@@ -265,3 +265,6 @@ class EmergencyAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} opened patient {self.patient_id} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+from .allergy_models import Allergy  # noqa: E402, F401  (a ClinicalRecord: the records kernel imports this module)

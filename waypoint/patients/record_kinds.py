@@ -122,3 +122,45 @@ not_a_record(
     "patients.TimelineEntry",
     "one summary line per event of the records declared here: those records are disclosed, not their summaries",
 )
+
+
+def allergies_of(patient, user):
+    from .allergy_models import Allergy
+
+    return Allergy.objects.filter(patient=patient).select_related("recorded_by").order_by("recorded_at", "pk")
+
+
+def allergy_row(allergy) -> dict:
+    return {
+        "recorded_at": allergy.recorded_at,
+        "allergy": str(allergy),
+        "kind": allergy.get_kind_display(),
+        "status": allergy.get_record_status_display(),
+        "recorded_by": str(allergy.recorded_by),
+    }
+
+
+register(
+    RecordKind(
+        key="allergies",
+        title="Drug allergies",
+        model="patients.Allergy",
+        program_field="program",
+        patient_field="patient",
+        part2=True,  # recorded by the program: being its patient reveals SUD treatment
+        information_kind="all_sud_records",
+        rows=allergies_of,
+        columns=(
+            ("recorded_at", "Recorded"),
+            ("allergy", "Allergy"),
+            ("kind", "Kind"),
+            ("status", "Status"),
+            ("recorded_by", "Recorded by"),
+        ),
+        render=allergy_row,
+        not_in_fhir="no FHIR AllergyIntolerance mapping is written yet",
+        chart_section="waypoint.patients.allergies.allergy_header",
+        not_seeded="the seed writes no structured allergy entries yet (its patients carry the free-text line)",
+        position=4,
+    )
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import allergy_views, views
 
 app_name = "patients"
 urlpatterns = [
@@ -12,6 +12,12 @@ urlpatterns = [
     path("patients/<int:pk>/admit/", views.episode_admit, name="admit"),
     path("patients/<int:pk>/episodes/<int:episode_id>/transfer/", views.episode_transfer, name="transfer"),
     path("patients/<int:pk>/episodes/<int:episode_id>/discharge/", views.episode_discharge, name="discharge"),
+    path("patients/<int:pk>/allergies/", allergy_views.allergy_page, name="allergies"),
+    path(
+        "patients/<int:pk>/allergies/<int:allergy_id>/in-error/",
+        allergy_views.allergy_in_error,
+        name="allergy-in-error",
+    ),
     path("census/", views.census, name="census"),
     path("patients/unassigned/", views.unassigned, name="unassigned"),
 ]

@@ -60,6 +60,7 @@ class Marker:
 
     at: datetime
     label: str  # e.g. "buprenorphine 4 mg SL"
+    kind: str = "moud"  # "moud" (a dashed grey line) or "prn" (an as-needed comfort dose: a dotted blue line)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -80,6 +81,7 @@ EMPTY_MESSAGE = "No scores recorded yet"
 SELF_REPORT_AXIS_LABEL = "% of scale max"
 SELF_REPORT_PANEL_TITLE = "Self-reports, % of each scale's maximum"
 DOSE_LEGEND = "Dose"
+PRN_LEGEND = "As-needed comfort dose"
 
 # Okabe-Ito colour-blind-safe colours; dash pattern and marker shape differ too (black-and-white printing).
 _COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7")
@@ -88,6 +90,8 @@ _SHAPES = ("circle", "square", "triangle", "diamond")
 _ZONE_FILL = "#d9822b"
 _DOSE_DASH = "4 3"
 _DOSE_COLOUR = "#555555"
+_PRN_DASH = "1 3"  # dotted: told apart from a MOUD dose without colour too
+_PRN_COLOUR = "#0072B2"  # Okabe-Ito blue
 
 _MONTHS = svg.MONTHS
 _DAY = timedelta(days=1)
@@ -441,7 +445,7 @@ def _draw_doses(doses: list[Marker], plot: _Plot, width: float, tz: tzinfo) -> t
         lines.append(
             _el(
                 "g",
-                {"class": "dose"},
+                {"class": "dose" if marker.kind != "prn" else "dose prn"},
                 "".join(
                     (
                         _el("title", None, _text(f"{label} \u00b7 {_when(marker.at, tz)}")),
@@ -452,9 +456,9 @@ def _draw_doses(doses: list[Marker], plot: _Plot, width: float, tz: tzinfo) -> t
                                 "y1": plot.top - 3,
                                 "x2": x,
                                 "y2": plot.bottom,
-                                "stroke": _DOSE_COLOUR,
-                                "stroke-width": 1,
-                                "stroke-dasharray": _DOSE_DASH,
+                                "stroke": _PRN_COLOUR if marker.kind == "prn" else _DOSE_COLOUR,
+                                "stroke-width": 1.5 if marker.kind == "prn" else 1,
+                                "stroke-dasharray": _PRN_DASH if marker.kind == "prn" else _DOSE_DASH,
                             },
                         ),
                     )
@@ -482,7 +486,7 @@ def _draw_doses(doses: list[Marker], plot: _Plot, width: float, tz: tzinfo) -> t
     return "".join(lines), "".join(labels)
 
 
-def _legend(drawn: list[_Drawn], with_doses: bool, width: float, height: float) -> str:
+def _legend(drawn: list[_Drawn], with_doses: bool, width: float, height: float, with_prn: bool = False) -> str:
     font = 11
     items: list[tuple[float, str]] = []  # (width, markup at origin)
     for d in drawn:
@@ -533,6 +537,15 @@ def _legend(drawn: list[_Drawn], with_doses: bool, width: float, height: float) 
             ),
         )
         items.append((22 + _text_width(DOSE_LEGEND, font), markup))
+    if with_prn:
+        line = {"x1": 14, "y1": -6, "x2": 14, "y2": 6, "stroke": _PRN_COLOUR, "stroke-width": 1.5}
+        markup = _el(
+            "g",
+            {"class": "legend-item dose prn"},
+            _el("line", line | {"stroke-dasharray": _PRN_DASH})
+            + _el("text", {"x": 22, "y": 4, "fill": "#222222"}, _text(PRN_LEGEND)),
+        )
+        items.append((22 + _text_width(PRN_LEGEND, font), markup))
     if not items:
         return ""
     rows: list[list[tuple[float, str]]] = [[]]
@@ -652,7 +665,7 @@ def trend_chart(
         raise ValueError(f"the chart needs at least {MIN_WIDTH}x{MIN_HEIGHT}, got {width}x{height}")
     primary = _normalise(primary, "primary series") if primary is not None else None
     secondary = tuple(_normalise(s, "secondary series") for s in secondary)
-    markers = tuple(Marker(_utc(m.at, "marker"), m.label) for m in markers)
+    markers = tuple(Marker(_utc(m.at, "marker"), m.label, m.kind) for m in markers)
     start = _utc(start, "start") if start is not None else None
     end = _utc(end, "end") if end is not None else None
 
@@ -772,7 +785,7 @@ def trend_chart(
                 _text(EMPTY_MESSAGE),
             )
         )
-    body.append(_legend(drawn, bool(doses), width, height))
+    body.append(_legend(drawn, any(d.kind != "prn" for d in doses), width, height, any(d.kind == "prn" for d in doses)))
 
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     head = _el("title", {"id": title_id}, _text(title)) + _el(

@@ -10,6 +10,9 @@ from .charts import Marker, Point, Series, Zone, trend_chart
 SELF_REPORTS = ("sows-handelsman", "sows-gossop", "craving-nrs")
 # The chart is drawn for a desk, a tablet and a phone; the stylesheet shows the one that fits the screen, so its
 # text stays legible (a 960-wide drawing shrunk onto a phone has 4 px letters).
+# Other areas register `(patient) -> [Marker, ...]`: marks of their own on the withdrawal trend chart, one query
+# each (waypoint/comfort: the as-needed comfort doses, kind "prn"). They do not shorten the COWS interval.
+MARKER_SOURCES: list = []
 WIDTHS = (("wide", 960), ("tablet", 640), ("phone", 360))
 
 
@@ -54,6 +57,7 @@ def flowsheet_chart(patient, current_assessments):
         if any(a.instrument == code for a in current_assessments)
     )
     markers = tuple(Marker(dose.at, dose.label) for dose in recent_doses([patient.pk]).get(patient.pk, []))
+    markers += tuple(marker for source in MARKER_SOURCES for marker in source(patient))
     return at_every_width(
         primary=series_of("cows", current_assessments),
         zones=cows_zones(),

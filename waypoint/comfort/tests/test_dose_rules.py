@@ -198,7 +198,9 @@ def test_a_drug_the_allergies_name_is_refused(give, base, patient):
     patient.allergies = "Loperamide (hives)"
     patient.save(update_fields=["allergies"])
     errors = refused(give, "loperamide", base, "2")
-    assert errors["allergy"] == ["The patient's recorded allergies name loperamide: “Loperamide (hives)”."]
+    assert errors["allergy"] == [
+        "The patient's allergies written at registration name loperamide: “Loperamide (hives)”."
+    ]
 
 
 def test_liver_disease_on_the_screen_lowers_the_acetaminophen_limit_from_the_protocol(give, base, nurse, patient):

@@ -92,3 +92,28 @@ def test_the_api_gives_a_dose_and_refuses_the_next_with_400_naming_the_rule(api,
     assert [d["status"] for d in listed] == ["held", "given"]  # newest first (same time: the later record)
     follow = api(nurse).post(f"{url}{created.json()['id']}/follow-up/", {"outcome": "worse"}, format="json")
     assert follow.status_code == 200 and follow.json()["follow_up_outcome"] == "worse"
+
+
+def test_the_72_hour_view_holds_a_dose_of_two_days_ago_and_prints(page, nurse, patient, order, give):
+    give("loperamide", timezone.now() - timedelta(hours=40), "2")
+    day_view = page(nurse).get(f"/patients/{patient.pk}/comfort/").content.decode()
+    html = page(nurse).get(f"/patients/{patient.pk}/comfort/?view=72h").content.decode()
+    assert "Last 72 hours" in html and "2 mg given" in html
+    assert "2 mg given" not in day_view.split("Comfort-medication doses")[0]  # not today's grid
+    assert "Print this 72-hour view" in html and 'class="mar"' in html
+
+
+def test_the_flowsheet_chart_marks_a_prn_dose_beside_the_cows_line(page, nurse, patient, order, give):
+    from waypoint.scales import get_instrument
+    from waypoint.withdrawal import services as withdrawal
+
+    taken = timezone.now() - timedelta(hours=3)
+    withdrawal.record_assessment(
+        acting_user=nurse, patient=patient, instrument="cows",
+        responses=dict.fromkeys((k for k in get_instrument("cows").keys if k != "resting_pulse"), 0),
+        vitals={"pulse_bpm": 80}, taken_at=taken,
+    )  # fmt: skip
+    give("loperamide", timezone.now() - timedelta(hours=2), "2")
+    html = page(nurse).get(f"/patients/{patient.pk}/withdrawal/").content.decode()
+    assert 'class="dose prn"' in html and "PRN loperamide 2 mg PO" in html
+    assert "As-needed comfort dose" in html  # its legend

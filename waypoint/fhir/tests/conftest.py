@@ -9,6 +9,7 @@ import time_machine
 from conftest import make_user, naloxone_and_education
 from waypoint.accounts.models import Membership, User
 from waypoint.accounts.roles import Role
+from waypoint.comfort.models import ComfortOrder, Dose
 from waypoint.drug_screens import services as drug_screens
 from waypoint.drug_screens.models import DrugScreen
 from waypoint.fhir.models import ExternalClient
@@ -69,6 +70,34 @@ def treatment_plans(patient, nurse):
     second = treatment.save_draft(acting_user=nurse, plan=second, body=body, revision=second.revision)
     second = treatment.sign_plan(acting_user=nurse, plan=second, revision=second.revision)
     treatment.amend_plan(acting_user=nurse, plan=second, version=2, reason="level of care changed")
+
+
+def comfort_medications(patient, nurse, start=ADMITTED + timedelta(hours=1)):
+    """A comfort-medication order set under a signed protocol (test values, not clinical guidance): loperamide
+    narrowed to 6 mg a day; a dose given with its follow-up, one held, one entered in error."""
+    from waypoint.comfort import services as comfort
+
+    prescriber = User.objects.get(username="fhir-prescriber")
+    protocol = comfort.sign_protocol(
+        acting_user=prescriber, program=patient.program, title="Test protocol",
+        entries=[{"symptom": "diarrhea", "drug": "loperamide", "route": "oral", "dose_min_mg": "2",
+                  "dose_max_mg": "4", "min_interval_minutes": 120, "max_24h_mg": "8", "follow_up_minutes": 60}],
+    )  # fmt: skip
+    entry = protocol.entries.get()
+    order = comfort.activate_order(
+        acting_user=prescriber, patient=patient, entries={entry.pk: {"max_24h_mg": "6"}}, start_at=start
+    )
+    line = order.lines.select_related("entry", "order").get()
+    given = comfort.give_dose(
+        acting_user=nurse, patient=patient, line=line, at=start + timedelta(hours=2), dose="2", note="loose stools x3"
+    )
+    comfort.record_follow_up(acting_user=nurse, dose=given, outcome="eased", at=start + timedelta(hours=3))
+    comfort.give_dose(
+        acting_user=nurse, patient=patient, line=line, at=start + timedelta(hours=5), status="held",
+        reason="no loose stool since the last dose",
+    )  # fmt: skip
+    wrong = comfort.give_dose(acting_user=nurse, patient=patient, line=line, at=start + timedelta(hours=7), dose="2")
+    comfort.mark_entered_in_error(acting_user=nurse, dose=wrong, reason="charted on the wrong patient")
 
 
 def moud(patient, nurse, start=ADMITTED + timedelta(hours=1), cows_override_reason=""):
@@ -215,7 +244,10 @@ def _build_record(patient, nurse):
     )
     treatment_plans(patient, nurse)
     moud(patient, nurse)
+    comfort_medications(patient, nurse)
     for model, names in (
+        (ComfortOrder, ["recorded_at"]),
+        (Dose, ["recorded_at"]),
         (Patient, ["updated_at"]),
         (Assessment, ["recorded_at"]),
         (Screen, ["recorded_at"]),
@@ -234,6 +266,7 @@ def _build_record(patient, nurse):
         (TreatmentPlan, "patient_signed_at"),
         (TreatmentPlan, "superseded_at"),
         (Administration, "status_changed_at"),
+        (Dose, "status_changed_at"),
         (DrugScreen, "status_changed_at"),
     ):
         model.objects.filter(patient=patient, **{f"{name}__isnull": False}).update(**{name: RECORDED})

@@ -130,10 +130,12 @@ def test_search_plans_medication_and_drug_screens(api, nurse, record):
     assert goals[0]["description"]["text"] == "Stop waking up sick every morning"
     assert {a["detail"]["code"]["coding"][0]["code"] for a in plans[1]["activity"]} >= {"family_therapy", "moud"}
 
-    (order,) = [e["resource"] for e in body(client.get("/fhir/MedicationRequest?authoredon=2026-01-12"))["entry"]]
+    orders = [e["resource"] for e in body(client.get("/fhir/MedicationRequest?authoredon=2026-01-12"))["entry"]]
+    (order,) = [o for o in orders if o["id"].startswith("moud-")]  # comfort orders: test_comfort_medications.py
     assert order["status"] == "stopped" and order["statusReason"]["text"] == "switched to methadone"
     assert order["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 8
     doses = [e["resource"] for e in body(client.get("/fhir/MedicationAdministration"))["entry"]]
+    doses = [d for d in doses if d["id"].startswith("moud-")]
     assert [(d["status"], d.get("dosage", {}).get("dose", {}).get("value")) for d in doses] == [
         ("completed", 8),
         ("not-done", None),
@@ -142,6 +144,7 @@ def test_search_plans_medication_and_drug_screens(api, nurse, record):
     assert doses[1]["statusReason"][0]["text"] == "Held: sedated at the morning check"
     assert all(d["request"] == {"reference": f"MedicationRequest/{order['id']}"} for d in doses)
     evening = body(client.get("/fhir/MedicationAdministration?effective-time=ge2026-01-11"))["entry"]
+    evening = [e for e in evening if e["resource"]["id"].startswith("moud-")]
     assert [e["resource"]["status"] for e in evening] == ["entered-in-error"]  # the missed dose, 2026-01-11 04:00
 
     screens = body(client.get(f"/fhir/Observation?patient={patient.pk}&code=urine-drug-screen"))["entry"]

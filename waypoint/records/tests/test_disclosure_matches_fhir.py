@@ -164,8 +164,6 @@ NOT_IN_THE_FULL_RECORD = {  # made by their own areas' tests
     "referrals",
     "session_attendance",
     "group_note_parts",
-    "comfort_orders",
-    "comfort_doses",
     "dosing_holds",  # waypoint/dispensing/tests/test_take_homes.py renders these three
     "take_home_decisions",
     "take_home_bottles",
@@ -173,6 +171,7 @@ NOT_IN_THE_FULL_RECORD = {  # made by their own areas' tests
     "replacement_doses",
     "continuing_care_plans",  # waypoint/aftercare/tests/test_follow_ups.py renders these two
     "follow_up_contacts",
+    "allergies",  # waypoint/patients/tests/test_allergies.py renders these
 }
 
 
