@@ -49,6 +49,7 @@ def test_a_morning_at_the_dosing_window(browser_page, live_server, nurse, prescr
         quantity_mg="10000",
     ).lot
     services.set_hold(acting_user=nurse, patient=people[2], kind="clinical", reason="Breath alcohol 0.05 at the window")
+    services.record_safe_storage(acting_user=nurse, patient=patient, note="Lock box at home, shown the bottle cap")
     services.sign_take_home_decision(
         acting_user=prescriber,
         patient=patient,

@@ -399,6 +399,17 @@ def stock_count(ctx):
     return ctx.stock_count.pk
 
 
+def call_back(ctx):
+    """A call-back of the patient, waiting for its result (no audit line)."""
+    from waypoint.dispensing.models import CallBack
+
+    take_home_bottle(ctx)
+    found = CallBack.objects.create(
+        program=ctx.program, patient=ctx.patient, due_on=ctx.program.today(), scheduled_by=ctx.nurse
+    )
+    return found.pk
+
+
 def take_home_bottle(ctx):
     """A take-home bottle of the patient, out (no audit line)."""
     from decimal import Decimal
@@ -1076,6 +1087,21 @@ MATRIX = {
     ),
     "dispensing:replacement-new": Case(
         "GET", patient_url("dispensing:replacement-new"), {"nurse": 200}, PAGE_DENIED | {"intake": 403}
+    ),
+    "dispensing:calendar": Case(
+        "GET", lambda ctx: reverse("dispensing:calendar"), {"nurse": 200}, DOSING_PROGRAM_DENIED
+    ),
+    "dispensing:call-backs": Case(
+        "GET", lambda ctx: reverse("dispensing:call-backs"), {"nurse": 200}, DOSING_PROGRAM_DENIED
+    ),
+    "dispensing:call-back-record": Case(
+        "GET",
+        lambda ctx: reverse("dispensing:call-back-record", args=[ctx.patient.pk, call_back(ctx)]),
+        {"nurse": 200},
+        PAGE_DENIED | {"intake": 403},
+    ),
+    "dispensing:safe-storage": Case(
+        "POST", patient_url("dispensing:safe-storage"), {"nurse": 302}, PAGE_DENIED | {"intake": 403}
     ),
     "dispensing:hold-lift": Case(
         "POST",

@@ -273,3 +273,74 @@ class ReplacementDose(models.Model):
 
     def __str__(self) -> str:
         return f"Replacement dose ({self.get_reason_display().lower()}): {self.amount} mg"
+
+
+class ClosedDay(models.Model):
+    """A day the program's dosing window is closed (a holiday, a closure); Sundays come from a program setting."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "Holiday"
+        CLOSURE = "closure", "Program closure"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    name = models.CharField(max_length=120)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["program", "day"], name="dosing_closed_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d}: {self.name}"
+
+
+class SafeStorageEducation(models.Model):
+    """Safe-storage education given to the patient (child-resistant container, locked place, no sharing), recorded
+    before the first take-home bottle."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="safe_storage_educations")
+    given_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Safe-storage education ({self.at:%Y-%m-%d})"
+
+
+class CallBack(models.Model):
+    """A random call-back: the patient is asked to bring back their take-home bottles on a day; recorded as brought
+    back or not (with what was found)."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="call_backs")
+    due_on = models.DateField()
+    scheduled_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    scheduled_at = models.DateTimeField(default=timezone.now)
+    bottles_out = models.JSONField(default=list)  # the codes of the bottles out when it was scheduled
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    brought_back = models.BooleanField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["-due_on", "-id"]
+
+    def __str__(self) -> str:
+        if self.recorded_at is None:
+            return f"Call-back due {self.due_on:%Y-%m-%d}"
+        return (
+            f"Call-back {self.due_on:%Y-%m-%d}: {'bottles brought back' if self.brought_back else 'not brought back'}"
+        )

@@ -29,10 +29,13 @@ from waypoint.patients.recording import write_timeline
 
 from . import settings as rules
 from .models import (
+    CallBack,
+    ClosedDay,
     GuestDosing,
     Hold,
     LedgerEntry,
     ReplacementDose,
+    SafeStorageEducation,
     StockCount,
     StockLot,
     TakeHomeBottle,
@@ -535,6 +538,10 @@ def issue_bottles(
         errors["hold"] = " ".join(hold_message(h) for h in holds)
     elif decision is None or decision.days == 0:
         errors["days"] = "No take-home doses are allowed: a practitioner signs a take-home decision first."
+    elif not SafeStorageEducation.objects.filter(patient=patient).exists():
+        errors["safe_storage"] = (
+            "Safe-storage education is recorded before the first take-home bottle: teach it and record it first."
+        )
     elif not days:
         errors["days"] = "Choose the days to take the doses home for."
     elif days[0] <= today:
@@ -968,3 +975,177 @@ def replace_dose(
             detail={"reason": reason, "mg": str(dose), "lot": lot.pk, "second": getattr(second_signer, "pk", None)},
         )
     return replacement
+
+
+# --- the program calendar, safe storage, call-backs ---------------------------------------------------------
+
+
+@transaction.atomic
+def add_closed_day(*, acting_user: User, program: Program, day: date | None, kind: str, name: str) -> ClosedDay:
+    """A holiday or closure on the program calendar (from today on; one entry per day)."""
+    require(acting_user, program.pk, MOUD_ADMINISTER)
+    errors: dict[str, str] = {}
+    if day is None:
+        errors["day"] = "Give the day the window is closed."
+    elif day < program.today():
+        errors["day"] = "A closed day is today or later."
+    elif ClosedDay.objects.filter(program=program, day=day).exists():
+        errors["day"] = f"{day:%Y-%m-%d} is already on the calendar."
+    if kind not in ClosedDay.Kind.values:
+        errors["kind"] = "Choose a holiday or a program closure."
+    clean = _text(name, "name", "Name the holiday or the reason for the closure.", errors, limit=120)
+    if errors:
+        raise ValidationError(errors)
+    assert day is not None
+    closed = ClosedDay.objects.create(program=program, day=day, kind=kind, name=clean, recorded_by=acting_user)
+    audit.record(acting_user, "dispensing.calendar.closed_day", program=program, obj=closed, detail={"day": str(day)})
+    return closed
+
+
+def closed_days(program: Program, first: date, last: date) -> dict[date, str]:
+    """The closed days from `first` to `last` (inclusive), with why: Sundays when the program closes on them, and
+    its holidays and closures."""
+    found: dict[date, str] = {}
+    if rules.CLOSED_ON_SUNDAYS.get(program):
+        day = first
+        while day <= last:
+            if day.weekday() == 6:
+                found[day] = "Sunday"
+            day += timedelta(days=1)
+    for closed in ClosedDay.objects.filter(program=program, day__gte=first, day__lte=last):
+        found[closed.day] = closed.name
+    return dict(sorted(found.items()))
+
+
+def next_closed_run(program: Program, today: date) -> list[date]:
+    """The closed days that follow today without an open day between (e.g. Sunday then a Monday holiday)."""
+    calendar = closed_days(program, today + timedelta(days=1), today + timedelta(days=31))
+    run: list[date] = []
+    day = today + timedelta(days=1)
+    while day in calendar:
+        run.append(day)
+        day += timedelta(days=1)
+    return run
+
+
+def closed_day_bottles(
+    *, acting_user: User, program: Program, lots: Iterable[StockLot], patients: QuerySet[Patient]
+) -> tuple[dict[Patient, list[TakeHomeBottle]], dict[Patient, str]]:
+    """Take-home bottles for the closed days after today, for every patient with a dosing order, within the rules
+    of `issue_bottles` (a signed decision covering the days, safe-storage education, no hold, a lot that holds the
+    doses): what was issued, and each patient refused with the reason (to be seen before the window closes)."""
+    require(acting_user, program.pk, MOUD_ADMINISTER)
+    days = next_closed_run(program, program.today())
+    issued: dict[Patient, list[TakeHomeBottle]] = {}
+    refused: dict[Patient, str] = {}
+    if not days:
+        return issued, refused
+    by_medication = {lot.medication: lot for lot in lots if lot.program_id == program.pk}
+    for row in queue(patients, program):
+        have = set(
+            TakeHomeBottle.objects.filter(patient=row.patient, take_on__in=days).values_list("take_on", flat=True)
+        )
+        wanted = [day for day in days if day not in have]
+        if not wanted:
+            continue
+        try:
+            issued[row.patient] = issue_bottles(
+                acting_user=acting_user,
+                patient=row.patient,
+                days=wanted,
+                lot=by_medication.get(row.order.medication),
+            )
+        except ValidationError as error:
+            refused[row.patient] = " ".join(" ".join(m) for m in error.message_dict.values())
+    return issued, refused
+
+
+@transaction.atomic
+def record_safe_storage(*, acting_user: User, patient: Patient, note: str = "") -> SafeStorageEducation:
+    require(acting_user, patient.program_id, MOUD_ADMINISTER)
+    given = SafeStorageEducation.objects.create(
+        program_id=patient.program_id, patient=patient, given_by=acting_user, note=(note or "").strip()
+    )
+    write_timeline(patient, "dispensing.safe_storage", "Safe-storage education given", at=given.at, by=acting_user)
+    audit.record(acting_user, "dispensing.safe_storage", patient=patient, obj=given)
+    return given
+
+
+def bottles_out(patient_ids: Iterable[int], day: date) -> dict[int, list[TakeHomeBottle]]:
+    """Bottles issued for `day` or later and not checked in: what a call-back asks the patient to bring."""
+    found: dict[int, list[TakeHomeBottle]] = {}
+    for bottle in TakeHomeBottle.objects.filter(
+        patient_id__in=list(patient_ids), returned_at__isnull=True, take_on__gte=day
+    ).order_by("take_on", "id"):
+        found.setdefault(bottle.patient_id, []).append(bottle)
+    return found
+
+
+@transaction.atomic
+def schedule_call_back(*, acting_user: User, patient: Patient, due_on: date | None) -> CallBack:
+    """Call a patient back to bring their take-home bottles (those to be taken on the day or later)."""
+    require(acting_user, patient.program_id, MOUD_ADMINISTER)
+    errors: dict[str, str] = {}
+    out: list[TakeHomeBottle] = []
+    if due_on is None or due_on < patient.program.today():
+        errors["due_on"] = "Give the call-back day: today or later."
+    else:
+        out = bottles_out([patient.pk], due_on).get(patient.pk, [])
+        if not out:
+            errors["due_on"] = f"{patient} has no take-home bottles out for {due_on:%Y-%m-%d} or later to bring back."
+        elif CallBack.objects.filter(patient=patient, recorded_at__isnull=True).exists():
+            errors["due_on"] = f"{patient} already has a call-back waiting to be recorded."
+    if errors:
+        raise ValidationError(errors)
+    assert due_on is not None
+    call_back = CallBack.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        due_on=due_on,
+        scheduled_by=acting_user,
+        bottles_out=[b.code for b in out],
+    )
+    write_timeline(patient, "dispensing.call_back", str(call_back), at=call_back.scheduled_at, by=acting_user)
+    audit.record(acting_user, "dispensing.call_back.schedule", patient=patient, obj=call_back)
+    return call_back
+
+
+def schedule_random_call_backs(
+    *, acting_user: User, program: Program, patients: QuerySet[Patient], due_on: date, count: int
+) -> list[CallBack]:
+    """Call back `count` patients drawn at random (the system's random source) among those with bottles out."""
+    import secrets
+
+    require(acting_user, program.pk, MOUD_ADMINISTER)
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100:
+        raise ValidationError({"count": "Give how many patients to call back: 1 to 100."})
+    waiting = set(CallBack.objects.filter(program=program, recorded_at__isnull=True).values_list("patient", flat=True))
+    ids = [pk for pk in patients.filter(program=program).values_list("pk", flat=True) if pk not in waiting]
+    eligible = [pk for pk in bottles_out(ids, due_on) if pk not in waiting]
+    chosen = secrets.SystemRandom().sample(sorted(eligible), min(count, len(eligible)))
+    found = {p.pk: p for p in patients.filter(pk__in=chosen)}
+    return [schedule_call_back(acting_user=acting_user, patient=found[pk], due_on=due_on) for pk in chosen]
+
+
+@transaction.atomic
+def record_call_back(*, acting_user: User, call_back: CallBack, brought_back: bool, note: str = "") -> CallBack:
+    """The call-back's result: the bottles brought back (and found as they should be) or not, with what was
+    found or why not."""
+    require(acting_user, call_back.program_id, MOUD_ADMINISTER)
+    call_back = CallBack.objects.select_for_update().get(pk=call_back.pk)
+    if call_back.recorded_at is not None:
+        raise ValidationError({"call_back": "This call-back is already recorded."})
+    if not brought_back and not (note or "").strip():
+        raise ValidationError({"note": "The bottles were not brought back: say why, and what was done."})
+    call_back.recorded_at, call_back.recorded_by = timezone.now(), acting_user
+    call_back.brought_back, call_back.note = bool(brought_back), (note or "").strip()
+    call_back.save(update_fields=["recorded_at", "recorded_by", "brought_back", "note"])
+    write_timeline(call_back.patient, "dispensing.call_back", str(call_back), at=call_back.recorded_at, by=acting_user)
+    audit.record(
+        acting_user,
+        "dispensing.call_back.record",
+        patient=call_back.patient,
+        obj=call_back,
+        detail={"brought_back": bool(brought_back)},
+    )
+    return call_back

@@ -92,3 +92,15 @@ REPLACEMENT_SECOND_SIGNATURE = ProgramSetting(
     help="When on, a dose replacing a spilled dose or a lost take-home bottle is signed by a second staff member "
     "who may dispense (their user name and password), besides the nurse who gives it.",
 )
+
+
+CLOSED_ON_SUNDAYS = ProgramSetting(
+    "dispensing.closed_on_sundays",
+    label="Dosing window closed on Sundays",
+    default=False,
+    validate=_yes_no,
+    origin="Program calendar. Closed days (Sundays, holidays) are the days a take-home dose covers (the earlier "
+    "federal rule of 2001, in the reference); whether this program opens on Sundays is its own choice.",
+    help="When on, every Sunday is a closed day of the program calendar: patients dosed the day before take home "
+    "the Sunday dose (within their signed take-home decision).",
+)

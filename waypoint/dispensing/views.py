@@ -263,6 +263,7 @@ def take_homes(request, pk):
             "decision_form": decision_form,
             "issue_form": issue_form,
             "criteria": services.CRITERIA,
+            "education": patient.safe_storage_educations.select_related("given_by").first(),
         },
         status=400 if decision_form.errors or issue_form.errors else 200,
     )
@@ -443,3 +444,130 @@ def replacement_new(request, pk):
         {"patient": patient, "form": form, "title": "Replacement dose", "button": "Give the replacement dose"},
         status=400 if form.errors else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def calendar(request):
+    """The program calendar: Sundays (a program setting), holidays and closures ahead; the closed-day take-home
+    bottles for every patient, within each one's signed decision, with those refused listed by reason."""
+    from datetime import timedelta
+
+    from .forms import ClosedDayBottlesForm, ClosedDayForm
+    from .settings import CLOSED_ON_SUNDAYS
+
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    action = request.POST.get("action")
+    form = ClosedDayForm(request.POST if action == "add" else None)
+    bottles_form = ClosedDayBottlesForm(request.POST if action == "bottles" else None, program=program)
+    refused: dict = {}
+    issued: dict = {}
+    if action == "add" and form.is_valid():
+        try:
+            services.add_closed_day(acting_user=request.user, program=program, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Closed day added to the calendar.")
+            return redirect("dispensing:calendar")
+    if action == "bottles" and bottles_form.is_valid():
+        issued, refused = services.closed_day_bottles(
+            acting_user=request.user,
+            program=program,
+            lots=bottles_form.cleaned_data["lots"],
+            patients=visible_patients(request.user, program),
+        )
+    today = program.today()
+    return render(
+        request,
+        "dispensing/calendar.html",
+        {
+            "form": form,
+            "bottles_form": bottles_form,
+            "closed": services.closed_days(program, today, today + timedelta(days=60)),
+            "run": services.next_closed_run(program, today),
+            "sundays": CLOSED_ON_SUNDAYS.get(program),
+            "issued": issued,
+            "refused": refused,
+            "posted": action == "bottles",
+        },
+        status=400 if form.errors or bottles_form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def call_backs(request):
+    """Random call-backs: draw patients with bottles out, and the call-backs waiting for their result."""
+    from .forms import RandomCallBackForm
+    from .models import CallBack
+
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    form = RandomCallBackForm(request.POST or None, initial={"due_on": program.today(), "count": 1})
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = services.schedule_random_call_backs(
+                acting_user=request.user,
+                program=program,
+                patients=visible_patients(request.user, program),
+                due_on=form.cleaned_data["due_on"],
+                count=form.cleaned_data["count"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"{len(made)} patients called back: " + ", ".join(str(c.patient) for c in made))
+            return redirect("dispensing:call-backs")
+    visible = visible_patients(request.user, program)
+    rows = list(
+        CallBack.objects.filter(program=program, patient__in=visible).select_related("patient", "recorded_by")[:100]
+    )
+    record_read(request.user, "dispensing.call_backs.read", program=program, detail={"count": len(rows)})
+    return render(
+        request, "dispensing/call_backs.html", {"form": form, "rows": rows}, status=400 if form.errors else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def call_back_record(request, pk, call_back_id):
+    from .forms import CallBackResultForm
+    from .models import CallBack
+
+    patient = access_patient(request.user, pk)
+    found = access_record(patient, CallBack, call_back_id)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    form = CallBackResultForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_call_back(
+                acting_user=request.user,
+                call_back=found,
+                brought_back=form.cleaned_data["brought_back"] == "yes",
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Call-back of {patient} recorded.")
+            return redirect("dispensing:call-backs")
+    return render(
+        request,
+        "dispensing/form.html",
+        {
+            "patient": patient,
+            "form": form,
+            "title": f"{found}: bottles {', '.join(found.bottles_out)}",
+            "button": "Record",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def safe_storage(request, pk):
+    """Safe-storage education given (before the first take-home bottle)."""
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    services.record_safe_storage(acting_user=request.user, patient=patient, note=request.POST.get("note", "")[:1000])
+    messages.success(request, "Safe-storage education recorded.")
+    return redirect("dispensing:take-homes", pk=patient.pk)

@@ -171,6 +171,8 @@ NOT_IN_THE_FULL_RECORD = {  # made by their own areas' tests
     "take_home_bottles",
     "guest_dosings",  # waypoint/dispensing/tests/test_guests_and_replacements.py renders these two
     "replacement_doses",
+    "call_backs",  # waypoint/dispensing/tests/test_calendar_call_backs.py renders these two
+    "safe_storage_educations",
     "continuing_care_plans",  # waypoint/aftercare/tests/test_follow_ups.py renders these two
     "follow_up_contacts",
 }
