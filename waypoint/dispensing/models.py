@@ -139,6 +139,9 @@ class WindowDose(models.Model):
     lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="+")
     part = models.PositiveSmallIntegerField(default=1)
     of_parts = models.PositiveSmallIntegerField(default=1)
+    pump_dose_id = models.CharField(max_length=40, blank=True)  # the id the pump poured it under
+    asked_ml = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    dispensed_ml = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)  # as the pump reported
 
     objects = program_scoped()
 

@@ -3,6 +3,7 @@ ValidationError keyed by the field or rule (`order`, `hold`, `already_given`, `d
 `basis`, `quantity`, `witness`, `second_counter`, `investigation_note`, ...) and is itself audited (outcome denied,
 the rule in the detail); nothing of a refused change is saved."""
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -42,6 +43,7 @@ from .models import (
     TakeHomeDecision,
     WindowDose,
 )
+from .pump import Pump, PumpError, concentration, volume_for
 
 DENIED = AuditEvent.Outcome.DENIED
 
@@ -385,11 +387,22 @@ def check_dose(
 
 
 def dispense(
-    *, acting_user: User, patient: Patient, amount: Any, lot: StockLot | None, at: datetime | None = None
+    *,
+    acting_user: User,
+    patient: Patient,
+    amount: Any,
+    lot: StockLot | None,
+    at: datetime | None = None,
+    pump: Pump | None = None,
 ) -> Administration:
     """Give the observed dose at the window: the medication app's administration record (its own checks: ceilings,
     frequency, induction COWS), the lot and split part, and the ledger's outflow, in one transaction. Refused with
-    the rule named, audited: see `check_dose`."""
+    the rule named, audited: see `check_dose`.
+
+    With a pump (and a liquid lot, its strength in mg/mL), the pump is asked for the dose's volume under a new dose
+    id and the volume it reports is what is recorded: a short pour is recorded as the smaller dose it was (the
+    message says so); an over-pour records the ordered dose and the excess as a ledger adjustment, so the ledger
+    keeps what left the stock. A pump that pours nothing refuses the dose (rule `pump`)."""
     require(acting_user, patient.program_id, MOUD_ADMINISTER)
     at = at or timezone.now()
     errors, order = check_dose(patient, amount, at, lot)
@@ -408,7 +421,45 @@ def dispense(
                 write_timeline(patient, "dispensing.hold", hold.reason, at=at, by=acting_user)
                 audit.record(acting_user, "dispensing.hold.set", patient=patient, obj=hold, detail={"kind": hold.kind})
         _refuse(acting_user, "dispensing.dose", errors, patient=patient)
-    return _dispense(acting_user, patient, order, Decimal(str(amount)), lot, at)
+    assert lot is not None
+    ordered = Decimal(str(amount))
+    poured = _pour(acting_user, patient, pump, lot, ordered)
+    return _dispense(acting_user, patient, order, ordered, lot, at, poured)
+
+
+@dataclass
+class Poured:
+    dose_id: str
+    asked_ml: Decimal
+    dispensed_ml: Decimal
+    dispensed_mg: Decimal
+
+
+def _pour(acting_user: User, patient: Patient, pump: Pump | None, lot: StockLot, amount: Decimal) -> Poured | None:
+    """Ask the pump for the dose and read back what it poured (None: no pump, or a solid lot poured by hand)."""
+    per_ml = concentration(lot.strength)
+    if pump is None or per_ml is None:
+        return None
+    dose_id = uuid.uuid4().hex
+    asked = volume_for(amount, per_ml)
+    try:
+        pump.dispense(dose_id, asked)
+        reported = Decimal(str(pump.dispensed(dose_id))).quantize(CENT)
+    except PumpError as error:
+        _refuse(
+            acting_user,
+            "dispensing.dose",
+            {"pump": f"The pump did not pour ({error}): nothing is recorded. Pour again, or by hand."},
+            patient=patient,
+        )
+    if reported <= 0:
+        _refuse(
+            acting_user,
+            "dispensing.dose",
+            {"pump": "The pump reports it poured nothing: nothing is recorded. Check the pump and pour again."},
+            patient=patient,
+        )
+    return Poured(dose_id, asked, reported, (reported * per_ml).quantize(CENT))
 
 
 @transaction.atomic
@@ -419,6 +470,7 @@ def _dispense(
     amount: Decimal,
     lot: StockLot | None,
     at: datetime,
+    poured: Poured | None = None,
 ) -> Administration:
     # sanctioned (not visible_patients): locks the row of a patient the caller found, serialising two windows
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
@@ -426,29 +478,62 @@ def _dispense(
     if errors:
         raise ValidationError(errors)
     assert order is not None and lot is not None  # check_dose names a missing order or lot
+    given_mg = min(poured.dispensed_mg, amount) if poured else amount
     given = len(given_on([patient.pk], patient.program, program_day(patient.program, at)).get(patient.pk, []))
+    note = ""
+    if poured and given_mg < amount:
+        note = (
+            f"The pump poured {poured.dispensed_ml} mL of the {poured.asked_ml} mL asked: "
+            f"{catalog.dose_text(given_mg)} mg given of {catalog.dose_text(amount)} mg."
+        )
     record = medication.record_administration(
-        acting_user=acting_user, patient=patient, order=order, status="given", dose=amount, at=at
+        acting_user=acting_user, patient=patient, order=order, status="given", dose=given_mg, at=at, note=note
     )
     parts = order.times_per_day or 1
     window = WindowDose.objects.create(
-        program_id=patient.program_id, patient=patient, administration=record, lot=lot, part=given + 1, of_parts=parts
+        program_id=patient.program_id,
+        patient=patient,
+        administration=record,
+        lot=lot,
+        part=given + 1,
+        of_parts=parts,
+        pump_dose_id=poured.dose_id if poured else "",
+        asked_ml=poured.asked_ml if poured else None,
+        dispensed_ml=poured.dispensed_ml if poured else None,
     )
     LedgerEntry.objects.create(
         program_id=patient.program_id,
         lot=lot,
         kind=LedgerEntry.Kind.OBSERVED,
-        quantity_mg=-amount,
+        quantity_mg=-given_mg,
         at=at,
         by=acting_user,
         administration=record,
     )
+    if poured and poured.dispensed_mg > amount:
+        LedgerEntry.objects.create(
+            program_id=patient.program_id,
+            lot=lot,
+            kind=LedgerEntry.Kind.ADJUSTMENT,
+            quantity_mg=-(poured.dispensed_mg - amount),
+            at=at,
+            by=acting_user,
+            administration=record,
+            note=f"The pump poured {poured.dispensed_ml} mL for {poured.asked_ml} mL asked (dose {poured.dose_id}).",
+        )
     audit.record(
         acting_user,
         "dispensing.dose",
         patient=patient,
         obj=window,
-        detail={"administration": record.pk, "lot": lot.pk, "mg": str(amount), "part": given + 1, "of": parts},
+        detail={
+            "administration": record.pk,
+            "lot": lot.pk,
+            "mg": str(given_mg),
+            "part": given + 1,
+            "of": parts,
+            **({"asked_ml": str(poured.asked_ml), "dispensed_ml": str(poured.dispensed_ml)} if poured else {}),
+        },
     )
     return record
 

@@ -16,6 +16,7 @@ from waypoint.web.query import query_parameters
 from . import services
 from .forms import CountForm, DoseForm, HoldForm, LiftForm
 from .models import Hold, LedgerEntry, StockCount, StockLot, TakeHomeBottle
+from .settings import pump_for
 
 
 @require_GET
@@ -60,11 +61,12 @@ def dose(request, pk):
                 patient=patient,
                 amount=form.cleaned_data["amount"],
                 lot=form.cleaned_data["lot"],
+                pump=pump_for(patient.program),
             )
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, f"Dosed: {patient}, {record.label}.")
+            messages.success(request, f"Dosed: {patient}, {record.label}.{' ' + record.note if record.note else ''}")
             return redirect("dispensing:queue")
     else:
         record_read(request.user, "dispensing.dose.read", patient=patient)
