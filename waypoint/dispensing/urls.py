@@ -28,3 +28,7 @@ urlpatterns += [
     path("patients/<int:pk>/dosing/call-backs/<int:call_back_id>/", views.call_back_record, name="call-back-record"),
     path("patients/<int:pk>/dosing/safe-storage/", views.safe_storage, name="safe-storage"),
 ]
+urlpatterns += [
+    path("dosing/reports/", views.reports, name="reports"),
+    path("dosing/reports/inventory/", views.inventory, name="inventory"),
+]

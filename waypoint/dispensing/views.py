@@ -573,3 +573,80 @@ def safe_storage(request, pk):
     services.record_safe_storage(acting_user=request.user, patient=patient, note=request.POST.get("note", "")[:1000])
     messages.success(request, "Safe-storage education recorded.")
     return redirect("dispensing:take-homes", pk=patient.pk)
+
+
+REPORTS = {"daily": "Daily dosing", "missed": "Missed doses", "ledger": "Ledger by drug and lot"}
+
+
+@require_GET
+@query_parameters("report", "day", "format")
+def reports(request):
+    """The dosing reports as pages and CSV: daily dosing (a day), missed doses, the ledger by drug and lot."""
+    from datetime import date
+
+    from django.http import HttpResponse
+
+    from waypoint.web.downloads import attachment, csv_writer
+
+    from . import reports as built
+    from .models import LedgerEntry
+
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    report = request.GET.get("report", "daily")
+    if report not in REPORTS:
+        report = "daily"
+    today = program.today()
+    try:
+        day = date.fromisoformat(request.GET.get("day", "") or today.isoformat())
+    except ValueError:
+        return HttpResponse("day: give a date as YYYY-MM-DD.", status=400, content_type="text/plain; charset=utf-8")
+    visible = visible_patients(request.user, program)
+    kinds = LedgerEntry.Kind.choices
+    header: list[str] = []
+    lines: list[list] = []
+    context: dict = {"report": report, "reports": REPORTS, "day": day, "kinds": kinds}
+    if report == "daily":
+        rows = built.daily(program, visible, day)
+        context |= {"rows": rows, "totals": built.totals(rows)}
+        header = ["MRN", "patient", "order", "status", "given mg", "detail"]
+        lines = [[r.patient.mrn, str(r.patient), r.order.label, r.status, r.given_mg, r.detail] for r in rows]
+    elif report == "missed":
+        missed = built.missed(program, visible)
+        context |= {"missed": missed}
+        header = ["MRN", "patient", "order", "consecutive days missed", "last dose"]
+        lines = [[r.patient.mrn, str(r.patient), r.order.label, r.days, r.last_dose or ""] for r in missed]
+    else:
+        lots = built.ledger_by_lot(program)
+        context |= {"lots": lots}
+        header = ["medication", "strength", "lot", *[words for _, words in kinds], "balance mg"]
+        lines = [
+            [line.lot.get_medication_display(), line.lot.strength, line.lot.lot_number]
+            + [line.by_kind[k] for k, _ in kinds]
+            + [line.balance]
+            for line in lots
+        ]
+    record_read(request.user, f"dispensing.report.{report}", program=program, detail={"rows": len(lines)})
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = attachment("dosing", report, program.slug, day, extension="csv")
+        writer = csv_writer(response)
+        writer.writerow(header)
+        for line in lines:
+            writer.writerow(line)
+        return response
+    return render(request, "dispensing/reports.html", context)
+
+
+@require_GET
+def inventory(request):
+    """The inventory of every lot, printable (the biennial inventory): the derived balance of each lot now, its
+    last count, and the lines the people taking the inventory fill in and sign."""
+    from . import reports as built
+
+    program = program_or_403(request)
+    can_sign_off = has_permission(request.user, program.pk, STOCK_SIGN_OFF)
+    if not can_sign_off:
+        require(request.user, program.pk, MOUD_ADMINISTER)
+    lots = built.ledger_by_lot(program)
+    return render(request, "dispensing/inventory.html", {"lots": lots, "program": program, "now": timezone.now()})
