@@ -410,6 +410,20 @@ def call_back(ctx):
     return found.pk
 
 
+def patient_photo(ctx):
+    """The patient's identity photo (a PNG header is enough; no audit line)."""
+    from waypoint.dispensing.models import PatientPhoto
+
+    found = PatientPhoto.objects.create(
+        program=ctx.program,
+        patient=ctx.patient,
+        image=b"\x89PNG\r\n\x1a\n",
+        content_type="image/png",
+        taken_by=ctx.nurse,
+    )
+    return found.pk
+
+
 def take_home_bottle(ctx):
     """A take-home bottle of the patient, out (no audit line)."""
     from decimal import Decimal
@@ -1106,6 +1120,15 @@ MATRIX = {
     "dispensing:reports": Case("GET", lambda ctx: reverse("dispensing:reports"), {"nurse": 200}, DOSING_PROGRAM_DENIED),
     "dispensing:inventory": Case(
         "GET", lambda ctx: reverse("dispensing:inventory"), {"nurse": 200, "director": 200}, DOSING_PROGRAM_DENIED
+    ),
+    "dispensing:photo-new": Case(
+        "GET", patient_url("dispensing:photo-new"), {"nurse": 200}, PAGE_DENIED | {"intake": 403}
+    ),
+    "dispensing:photo": Case(
+        "GET",
+        lambda ctx: reverse("dispensing:photo", args=[ctx.patient.pk, patient_photo(ctx)]),
+        {"nurse": 200},
+        PAGE_DENIED | {"intake": 403},
     ),
     "dispensing:hold-lift": Case(
         "POST",

@@ -163,3 +163,10 @@ class CallBackResultForm(forms.Form):
         label="Bottles", choices=[("yes", "Brought back as they should be"), ("no", "Not brought back")]
     )
     note = forms.CharField(label="What was found, or why not", required=False)
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label="Photo (JPEG or PNG, at most 2 MB)",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png", "capture": "user"}),
+    )

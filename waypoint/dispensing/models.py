@@ -347,3 +347,24 @@ class CallBack(models.Model):
         return (
             f"Call-back {self.due_on:%Y-%m-%d}: {'bottles brought back' if self.brought_back else 'not brought back'}"
         )
+
+
+class PatientPhoto(models.Model):
+    """The patient's photo taken at intake, to confirm identity at the window. Stored with the record (in the
+    database, not a file path); a new photo replaces the shown one, the old ones stay."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="dosing_photos")
+    image = models.BinaryField()
+    content_type = models.CharField(max_length=20)
+    taken_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    taken_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        indexes = [models.Index(fields=["patient", "taken_at"], name="dosing_photo_patient")]
+
+    def __str__(self) -> str:
+        return f"Photo taken {self.taken_at:%Y-%m-%d}"

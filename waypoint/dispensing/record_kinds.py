@@ -268,3 +268,7 @@ register(
         position=28,
     )
 )
+not_a_record(
+    "dispensing.PatientPhoto",
+    "the identity photo shown at the dosing window only (not clinical content; never disclosed or exported)",
+)

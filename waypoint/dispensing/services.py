@@ -35,6 +35,7 @@ from .models import (
     GuestDosing,
     Hold,
     LedgerEntry,
+    PatientPhoto,
     ReplacementDose,
     SafeStorageEducation,
     StockCount,
@@ -1234,3 +1235,31 @@ def record_call_back(*, acting_user: User, call_back: CallBack, brought_back: bo
         detail={"brought_back": bool(brought_back)},
     )
     return call_back
+
+
+# --- the patient's photo ------------------------------------------------------------------------------------
+
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+@transaction.atomic
+def record_photo(*, acting_user: User, patient: Patient, data: bytes) -> PatientPhoto:
+    """The intake photo: a JPEG or PNG of at most 2 MB, stored with the record."""
+    require(acting_user, patient.program_id, MOUD_ADMINISTER)
+    kind = next((t for magic, t in PHOTO_TYPES.items() if (data or b"").startswith(magic)), None)
+    if not data:
+        raise ValidationError({"photo": "Take or choose the photo."})
+    if len(data) > PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": "The photo is larger than 2 MB: take it again at a smaller size."})
+    if kind is None:
+        raise ValidationError({"photo": "The photo must be a JPEG or PNG image."})
+    photo = PatientPhoto.objects.create(
+        program_id=patient.program_id, patient=patient, image=data, content_type=kind, taken_by=acting_user
+    )
+    audit.record(acting_user, "dispensing.photo.create", patient=patient, obj=photo, detail={"bytes": len(data)})
+    return photo
+
+
+def current_photo(patient: Patient) -> PatientPhoto | None:
+    return PatientPhoto.objects.filter(patient=patient).defer("image").first()

@@ -32,3 +32,7 @@ urlpatterns += [
     path("dosing/reports/", views.reports, name="reports"),
     path("dosing/reports/inventory/", views.inventory, name="inventory"),
 ]
+urlpatterns += [
+    path("patients/<int:pk>/dosing/photo/new/", views.photo_new, name="photo-new"),
+    path("patients/<int:pk>/dosing/photo/<int:photo_id>/", views.photo, name="photo"),
+]

@@ -85,6 +85,7 @@ def dose(request, pk):
             "can_lift": True,
             "can_order": has_permission(request.user, patient.program_id, MOUD_ORDER),
             "guest": services.guests_for([order.pk]).get(order.pk) if order else None,
+            "photo": services.current_photo(patient),
         },
         status=400 if form.errors else 200,
     )
@@ -650,3 +651,46 @@ def inventory(request):
         require(request.user, program.pk, MOUD_ADMINISTER)
     lots = built.ledger_by_lot(program)
     return render(request, "dispensing/inventory.html", {"lots": lots, "program": program, "now": timezone.now()})
+
+
+@require_http_methods(["GET", "POST"])
+def photo_new(request, pk):
+    """Take the patient's photo (at intake; again when it no longer looks like them)."""
+    from .forms import PhotoForm
+
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    form = PhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["photo"]
+        try:
+            services.record_photo(
+                acting_user=request.user, patient=patient, data=upload.read(services.PHOTO_MAX_BYTES + 1)
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Photo of {patient} saved.")
+            return redirect("dispensing:dose", pk=patient.pk)
+    return render(
+        request,
+        "dispensing/photo_form.html",
+        {"patient": patient, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def photo(request, pk, photo_id):
+    """The photo itself, only to staff who may dispense; every read audited."""
+    from django.http import HttpResponse
+
+    from .models import PatientPhoto
+
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    found = access_record(patient, PatientPhoto, photo_id)
+    record_read(request.user, "dispensing.photo.read", patient=patient, detail={"photo": found.pk})
+    response = HttpResponse(bytes(found.image), content_type=found.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
