@@ -116,7 +116,13 @@ def seed_otp(program: Program, *, days: int, seed: int = 1, now: datetime | None
             issued = TakeHomeBottle.objects.bulk_create(pending_bottles, batch_size=BATCH)
             ledger = [
                 LedgerEntry(
-                    program=program, lot=lot, kind="observed", quantity_mg=-a.dose, at=a.at, by=nurse, administration=a
+                    program=program,
+                    lot=lot,
+                    kind="observed",
+                    quantity_mg=-(a.dose or 0),
+                    at=a.at,
+                    by=nurse,
+                    administration=a,
                 )
                 for a in made
             ] + [
