@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -125,7 +126,9 @@ def dosing_orders(patients: Iterable[int], at: datetime) -> dict[int, Medication
     """Each patient's order in force at `at` that the window doses (the newest if several)."""
     found: dict[int, MedicationOrder] = {}
     for order in (
-        MedicationOrder.objects.filter(patient__in=patients).active_at(at).order_by("patient_id", "start_at", "id")
+        MedicationOrder.objects.filter(patient_id__in=list(patients))
+        .active_at(at)
+        .order_by("patient_id", "start_at", "id")
     ):
         found[order.patient_id] = order
     return found
@@ -164,7 +167,7 @@ class QueueRow:
     def parts(self) -> int:
         return self.order.times_per_day or 1
 
-    @property
+    @cached_property
     def status(self) -> str:
         if self.holds:
             return "On hold"
@@ -176,7 +179,7 @@ class QueueRow:
             return f"Part {len(self.given)} of {self.parts} given"
         return "Due"
 
-    @property
+    @cached_property
     def due(self) -> bool:
         """A Dose button: not for a patient on hold (the row shows the hold instead), nor one dosed or at home."""
         return not self.holds and self.status not in ("Dosed", "Take-home today")
