@@ -445,7 +445,7 @@ LISTS = {
 }
 
 # Searches: the other patients' MRN and name typed into the search box must find nothing.
-SEARCHES = ["patients:list", "patients-api:patient-list"]
+SEARCHES = ["patients:list", "patients-api:patient-list", "dispensing:queue"]
 
 NOT_LISTS = {
     "regulatory:texts": "no patient data",
