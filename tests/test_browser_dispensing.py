@@ -49,6 +49,7 @@ def test_a_morning_at_the_dosing_window(browser_page, live_server, nurse, prescr
         quantity_mg="10000",
     ).lot
     services.set_hold(acting_user=nurse, patient=people[2], kind="clinical", reason="Breath alcohol 0.05 at the window")
+    services.record_safe_storage(acting_user=nurse, patient=patient, note="Lock box at home, shown the bottle cap")
     services.sign_take_home_decision(
         acting_user=prescriber,
         patient=patient,
@@ -88,6 +89,9 @@ def test_a_morning_at_the_dosing_window(browser_page, live_server, nurse, prescr
     page.click("button:has-text('Issue the bottles')")
     expect(page.locator("section.bottle-label")).to_have_count(2)
     screenshot(page, "dispensing-labels")
+    page.set_viewport_size({"width": 768, "height": 900})
+    screenshot(page, "dispensing-labels-768")
+    page.set_viewport_size({"width": 1280, "height": 900})
     first = TakeHomeBottle.objects.order_by("take_on").first()
     page.goto(f"{live_server.url}/patients/{patient.pk}/dosing/take-homes/")
     page.click(f"a[aria-label='Check in bottle {first.code}']")
@@ -103,6 +107,9 @@ def test_a_morning_at_the_dosing_window(browser_page, live_server, nurse, prescr
     page.fill("#id_second_password", PASSWORD)
     expect(page.locator("main")).not_to_contain_text("9735")  # blind: the expected balance is not on the page
     screenshot(page, "dispensing-count")
+    page.set_viewport_size({"width": 768, "height": 900})
+    screenshot(page, "dispensing-count-768")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.click("button:has-text('Record the count')")
     expect(page.locator("#id_investigation_note_error")).to_contain_text("differs from the ledger")
     page.fill("#id_second_password", PASSWORD)
@@ -110,5 +117,17 @@ def test_a_morning_at_the_dosing_window(browser_page, live_server, nurse, prescr
     page.click("button:has-text('Record the count')")
     expect(page.locator("body")).to_contain_text("discrepancy of -35.00 mg")
     screenshot(page, "dispensing-ledger")
+    page.set_viewport_size({"width": 768, "height": 900})
+    screenshot(page, "dispensing-ledger-768")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    follow_nav(page, "Dosing window")
+    page.click("a:has-text('Reports')")
+    expect(page.locator("main h2")).to_contain_text("2 given")
+    screenshot(page, "dispensing-reports")
+    page.click("a:has-text('Ledger by drug and lot')")
+    expect(page.locator("main")).to_contain_text("Take-home bottle")
+    page.click("a:has-text('Inventory (printable)')")
+    expect(page.locator("main")).to_contain_text("9735.00")
+    screenshot(page, "dispensing-inventory")
     count = StockCount.objects.get()
     assert (count.expected_mg, count.counted_by, count.second_counter) == (Decimal("9735"), nurse, second)

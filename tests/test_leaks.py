@@ -439,6 +439,7 @@ LISTS = {
     "dispensing:queue": (program_list("dispensing:queue"), False),
     "dispensing-api:queue": (api("/api/v1/dosing/queue/"), True),
     "dispensing:dose": (patient_list("dispensing:dose"), False),
+    "dispensing:reports": (program_list("dispensing:reports"), False),
     "dispensing:labels": (patient_list("dispensing:labels"), False),
     "dispensing:take-homes": (patient_list("dispensing:take-homes"), False),
     "drug-screens-api:screens": (api("/api/v1/patients/{pk}/drug-screens/"), True),
@@ -450,7 +451,7 @@ LISTS = {
 }
 
 # Searches: the other patients' MRN and name typed into the search box must find nothing.
-SEARCHES = ["patients:list", "patients-api:patient-list"]
+SEARCHES = ["patients:list", "patients-api:patient-list", "dispensing:queue"]
 
 NOT_LISTS = {
     "regulatory:texts": "no patient data",
@@ -504,6 +505,13 @@ NOT_LISTS = {
     "dispensing:hold-lift": "form",
     "dispensing:bottle-return": "form",
     "dispensing:guest-new": "form",
+    "dispensing:photo-new": "form",
+    "dispensing:photo": "one patient's photo (matrix: 404 elsewhere, 403 without the dispensing permission)",
+    "dispensing:inventory": "the program's stock by lot, no patient",
+    "dispensing:call-back-record": "form",
+    "dispensing:call-backs": "call-backs of the visible patients only (the queue's scope); empty without bottles out",
+    "dispensing:safe-storage": "state change",
+    "dispensing:calendar": "the program calendar; its bottle results name only visible patients (the queue's scope)",
     "dispensing:replacement-new": "form",
     "medication:entered-in-error": "state change",
     "medication:order-new": "form",

@@ -411,6 +411,31 @@ def stock_count(ctx):
     return ctx.stock_count.pk
 
 
+def call_back(ctx):
+    """A call-back of the patient, waiting for its result (no audit line)."""
+    from waypoint.dispensing.models import CallBack
+
+    take_home_bottle(ctx)
+    found = CallBack.objects.create(
+        program=ctx.program, patient=ctx.patient, due_on=ctx.program.today(), scheduled_by=ctx.nurse
+    )
+    return found.pk
+
+
+def patient_photo(ctx):
+    """The patient's identity photo (a PNG header is enough; no audit line)."""
+    from waypoint.dispensing.models import PatientPhoto
+
+    found = PatientPhoto.objects.create(
+        program=ctx.program,
+        patient=ctx.patient,
+        image=b"\x89PNG\r\n\x1a\n",
+        content_type="image/png",
+        taken_by=ctx.nurse,
+    )
+    return found.pk
+
+
 def take_home_bottle(ctx):
     """A take-home bottle of the patient, out (no audit line)."""
     from decimal import Decimal
@@ -1115,6 +1140,34 @@ MATRIX = {
     ),
     "dispensing:replacement-new": Case(
         "GET", patient_url("dispensing:replacement-new"), {"nurse": 200}, PAGE_DENIED | {"intake": 403}
+    ),
+    "dispensing:calendar": Case(
+        "GET", lambda ctx: reverse("dispensing:calendar"), {"nurse": 200}, DOSING_PROGRAM_DENIED
+    ),
+    "dispensing:call-backs": Case(
+        "GET", lambda ctx: reverse("dispensing:call-backs"), {"nurse": 200}, DOSING_PROGRAM_DENIED
+    ),
+    "dispensing:call-back-record": Case(
+        "GET",
+        lambda ctx: reverse("dispensing:call-back-record", args=[ctx.patient.pk, call_back(ctx)]),
+        {"nurse": 200},
+        PAGE_DENIED | {"intake": 403},
+    ),
+    "dispensing:safe-storage": Case(
+        "POST", patient_url("dispensing:safe-storage"), {"nurse": 302}, PAGE_DENIED | {"intake": 403}
+    ),
+    "dispensing:reports": Case("GET", lambda ctx: reverse("dispensing:reports"), {"nurse": 200}, DOSING_PROGRAM_DENIED),
+    "dispensing:inventory": Case(
+        "GET", lambda ctx: reverse("dispensing:inventory"), {"nurse": 200, "director": 200}, DOSING_PROGRAM_DENIED
+    ),
+    "dispensing:photo-new": Case(
+        "GET", patient_url("dispensing:photo-new"), {"nurse": 200}, PAGE_DENIED | {"intake": 403}
+    ),
+    "dispensing:photo": Case(
+        "GET",
+        lambda ctx: reverse("dispensing:photo", args=[ctx.patient.pk, patient_photo(ctx)]),
+        {"nurse": 200},
+        PAGE_DENIED | {"intake": 403},
     ),
     "dispensing:hold-lift": Case(
         "POST",

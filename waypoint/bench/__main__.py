@@ -17,6 +17,8 @@ SCALES = {
     # board: patients in withdrawal management; history: assessments to reach; requests per timing.
     "tiny": {
         "board_patients": 20,
+        "otp_patients": 12,
+        "otp_days": 10,
         "history": 3_000,
         "requests": 5,
         "flowsheet": 50,
@@ -27,6 +29,8 @@ SCALES = {
     },
     "small": {
         "board_patients": 500,
+        "otp_patients": 400,
+        "otp_days": 90,
         "history": 300_000,
         "requests": 40,
         "flowsheet": 200,
@@ -37,6 +41,8 @@ SCALES = {
     },
     "full": {
         "board_patients": 500,
+        "otp_patients": 400,
+        "otp_days": 365,
         "history": 10_000_000,
         "requests": 60,
         "flowsheet": 200,

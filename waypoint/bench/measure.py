@@ -307,3 +307,15 @@ def assessment_count(program=None) -> int:
 
 def max_assessment_id() -> int:
     return Assessment.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def dosing_queue_times(program, *, requests: int, warmup: int = 3) -> tuple[list[float], int]:
+    """Server times (ms) of the dosing window's queue for the seed nurse, and the number of patients on it."""
+    client = signed_in(bench_user(program))
+    path = "/dosing/"  # the seed nurse belongs to this one program
+    rows = 0
+    for _ in range(warmup):
+        response = client.get(path)
+        assert response.status_code == 200, response.status_code
+        rows = response.content.count(b"<tr class=")
+    return [timed_ms(lambda: client.get(path)) for _ in range(requests)], rows

@@ -46,6 +46,34 @@ def _profile(label: str, fn, root: Path) -> None:
 
 
 PG_ONLY = "not measured: PostgreSQL only (raw COPY / psycopg floor)"
+OTP_PROGRAM = "bench-otp"
+
+
+def _dosing_queue(params: dict, log) -> tuple[measure.Figure, dict]:
+    """An OTP of `otp_patients` with `otp_days` of daily doses and take-homes; the queue's server time."""
+    from waypoint.seed.dosing import seed_otp
+
+    patients, days = params["otp_patients"], params["otp_days"]
+    log(f"seeding an opioid treatment program: {patients} patients, {days} days of doses")
+    seeding.seed(OTP_PROGRAM, patients=patients, days=days, seed=19, in_withdrawal=0, progress=False)
+    otp = Program.objects.get(slug=OTP_PROGRAM)
+    dosed = seed_otp(otp, days=days, seed=19)
+    if connection.vendor == "postgresql":
+        _analyze()
+    times, rows = measure.dosing_queue_times(otp, requests=params["requests"])
+    p95 = measure.percentile(times, 0.95)
+    log(f"dosing queue with {rows} patients, {dosed.doses:,} doses: p95 {p95:.1f} ms")
+    figure = measure.Figure(
+        "dosing_queue_p95_ms",
+        p95,
+        None,
+        "ms",
+        "< 50",
+        p95 < 50,
+        note=f"server time in-process (Django test client, full stack); {rows} patients on the queue, "
+        f"{dosed.doses:,} doses and {dosed.bottles:,} take-home bottles over {days} days",
+    )
+    return figure, {"patients": rows, "doses": dosed.doses, "bottles": dosed.bottles, "p95_ms": p95}
 
 
 def run(
@@ -146,6 +174,11 @@ def run(
     )
     if profile:
         _profile("board", lambda: measure.board_times(program, requests=5, warmup=0), root)
+
+    results["dosing_queue_p95_ms"], detail["dosing_queue"] = _dosing_queue(params, log)
+    if profile:
+        otp = Program.objects.get(slug=OTP_PROGRAM)
+        _profile("dosing-queue", lambda: measure.dosing_queue_times(otp, requests=5, warmup=0), root)
 
     patient_id = measure.flowsheet_patient(program, params["flowsheet"])
     if not postgres:

@@ -135,3 +135,38 @@ class ReplacementForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["lot"].queryset = StockLot.objects.filter(program_id=patient.program_id)
         self.fields["bottle"].queryset = TakeHomeBottle.objects.filter(patient=patient, returned_at__isnull=True)
+
+
+class ClosedDayForm(forms.Form):
+    day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label="Kind", choices=[("holiday", "Holiday"), ("closure", "Program closure")])
+    name = forms.CharField(label="Holiday or reason", max_length=120)
+
+
+class ClosedDayBottlesForm(forms.Form):
+    lots: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
+        label="Stock lots to pour from (one per medication)", queryset=StockLot.objects.none()
+    )
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lots"].queryset = StockLot.objects.filter(program=program)
+
+
+class RandomCallBackForm(forms.Form):
+    due_on = forms.DateField(label="Call-back day", widget=forms.DateInput(attrs={"type": "date"}))
+    count = forms.IntegerField(label="How many patients, drawn at random", min_value=1, max_value=100)
+
+
+class CallBackResultForm(forms.Form):
+    brought_back = forms.ChoiceField(
+        label="Bottles", choices=[("yes", "Brought back as they should be"), ("no", "Not brought back")]
+    )
+    note = forms.CharField(label="What was found, or why not", required=False)
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label="Photo (JPEG or PNG, at most 2 MB)",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png", "capture": "user"}),
+    )

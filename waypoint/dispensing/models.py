@@ -139,6 +139,9 @@ class WindowDose(models.Model):
     lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="+")
     part = models.PositiveSmallIntegerField(default=1)
     of_parts = models.PositiveSmallIntegerField(default=1)
+    pump_dose_id = models.CharField(max_length=40, blank=True)  # the id the pump poured it under
+    asked_ml = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    dispensed_ml = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)  # as the pump reported
 
     objects = program_scoped()
 
@@ -273,3 +276,95 @@ class ReplacementDose(models.Model):
 
     def __str__(self) -> str:
         return f"Replacement dose ({self.get_reason_display().lower()}): {self.amount} mg"
+
+
+class ClosedDay(models.Model):
+    """A day the program's dosing window is closed (a holiday, a closure); Sundays come from a program setting."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "Holiday"
+        CLOSURE = "closure", "Program closure"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    name = models.CharField(max_length=120)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["program", "day"], name="dosing_closed_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d}: {self.name}"
+
+
+class SafeStorageEducation(models.Model):
+    """Safe-storage education given to the patient (child-resistant container, locked place, no sharing), recorded
+    before the first take-home bottle."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="safe_storage_educations")
+    given_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Safe-storage education ({self.at:%Y-%m-%d})"
+
+
+class CallBack(models.Model):
+    """A random call-back: the patient is asked to bring back their take-home bottles on a day; recorded as brought
+    back or not (with what was found)."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="call_backs")
+    due_on = models.DateField()
+    scheduled_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    scheduled_at = models.DateTimeField(default=timezone.now)
+    bottles_out = models.JSONField(default=list)  # the codes of the bottles out when it was scheduled
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    brought_back = models.BooleanField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["-due_on", "-id"]
+
+    def __str__(self) -> str:
+        if self.recorded_at is None:
+            return f"Call-back due {self.due_on:%Y-%m-%d}"
+        return (
+            f"Call-back {self.due_on:%Y-%m-%d}: {'bottles brought back' if self.brought_back else 'not brought back'}"
+        )
+
+
+class PatientPhoto(models.Model):
+    """The patient's photo taken at intake, to confirm identity at the window. Stored with the record (in the
+    database, not a file path); a new photo replaces the shown one, the old ones stay."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="dosing_photos")
+    image = models.BinaryField()
+    content_type = models.CharField(max_length=20)
+    taken_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    taken_at = models.DateTimeField(default=timezone.now)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        indexes = [models.Index(fields=["patient", "taken_at"], name="dosing_photo_patient")]
+
+    def __str__(self) -> str:
+        return f"Photo taken {self.taken_at:%Y-%m-%d}"

@@ -2,7 +2,7 @@
 
 from waypoint.records.registry import RecordKind, not_a_record, register
 
-from .models import GuestDosing, Hold, ReplacementDose, TakeHomeBottle, TakeHomeDecision
+from .models import CallBack, GuestDosing, Hold, ReplacementDose, SafeStorageEducation, TakeHomeBottle, TakeHomeDecision
 
 NOT_SEEDED = "the seed's synthetic histories hold no opioid treatment program dosing yet: no generator is written"
 NOT_IN_FHIR = "no FHIR kind is written yet for the dosing window's records (MedicationDispense is still to come)"
@@ -110,7 +110,7 @@ register(
         rows=bottles_of,
         columns=(("code", "Bottle"), ("dose", "Dose"), ("take_on", "To take on"), ("returned", "Returned")),
         render=bottle_row,
-        not_in_fhir=NOT_IN_FHIR,
+        fhir_kinds=("take-home-bottle",),
         not_on_chart=NOT_ON_CHART,
         not_seeded=NOT_SEEDED,
         position=24,
@@ -198,9 +198,77 @@ register(
             ("at", "Given"),
         ),
         render=replacement_row,
-        not_in_fhir=NOT_IN_FHIR,
+        fhir_kinds=("replacement-dose",),
         not_on_chart=NOT_ON_CHART,
         not_seeded=NOT_SEEDED,
         position=26,
     )
+)
+
+
+def call_backs_of(patient, user):
+    return CallBack.objects.filter(patient=patient).select_related("recorded_by").order_by("due_on", "pk")
+
+
+def call_back_row(call_back: CallBack) -> dict:
+    result = ""
+    if call_back.recorded_at is not None:
+        result = "brought back" if call_back.brought_back else "not brought back"
+    return {
+        "due_on": call_back.due_on,
+        "bottles": ", ".join(call_back.bottles_out),
+        "result": result,
+        "note": call_back.note,
+    }
+
+
+register(
+    RecordKind(
+        key="call_backs",
+        title="Take-home call-backs",
+        model="dispensing.CallBack",
+        program_field="program",
+        patient_field="patient",
+        part2=True,
+        information_kind="moud",
+        rows=call_backs_of,
+        columns=(("due_on", "Day"), ("bottles", "Bottles"), ("result", "Result"), ("note", "Note")),
+        render=call_back_row,
+        chart_section="waypoint.dispensing.sections.dispensing_body",
+        not_in_fhir=NOT_IN_FHIR,
+        not_seeded=NOT_SEEDED,
+        position=27,
+    )
+)
+
+
+def educations_of(patient, user):
+    return SafeStorageEducation.objects.filter(patient=patient).select_related("given_by").order_by("at", "pk")
+
+
+def education_row(education: SafeStorageEducation) -> dict:
+    return {"at": education.at, "given_by": str(education.given_by), "note": education.note}
+
+
+register(
+    RecordKind(
+        key="safe_storage_educations",
+        title="Safe-storage education for take-home doses",
+        model="dispensing.SafeStorageEducation",
+        program_field="program",
+        patient_field="patient",
+        part2=True,
+        information_kind="moud",
+        rows=educations_of,
+        columns=(("at", "Given"), ("given_by", "By"), ("note", "What was taught")),
+        render=education_row,
+        chart_section="waypoint.dispensing.sections.dispensing_body",
+        not_in_fhir=NOT_IN_FHIR,
+        not_seeded=NOT_SEEDED,
+        position=28,
+    )
+)
+not_a_record(
+    "dispensing.PatientPhoto",
+    "the identity photo shown at the dosing window only (not clinical content; never disclosed or exported)",
 )

@@ -3,10 +3,12 @@ ValidationError keyed by the field or rule (`order`, `hold`, `already_given`, `d
 `basis`, `quantity`, `witness`, `second_counter`, `investigation_note`, ...) and is itself audited (outcome denied,
 the rule in the detail); nothing of a refused change is saved."""
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -29,16 +31,21 @@ from waypoint.patients.recording import write_timeline
 
 from . import settings as rules
 from .models import (
+    CallBack,
+    ClosedDay,
     GuestDosing,
     Hold,
     LedgerEntry,
+    PatientPhoto,
     ReplacementDose,
+    SafeStorageEducation,
     StockCount,
     StockLot,
     TakeHomeBottle,
     TakeHomeDecision,
     WindowDose,
 )
+from .pump import Pump, PumpError, concentration, volume_for
 
 DENIED = AuditEvent.Outcome.DENIED
 
@@ -119,7 +126,9 @@ def dosing_orders(patients: Iterable[int], at: datetime) -> dict[int, Medication
     """Each patient's order in force at `at` that the window doses (the newest if several)."""
     found: dict[int, MedicationOrder] = {}
     for order in (
-        MedicationOrder.objects.filter(patient__in=patients).active_at(at).order_by("patient_id", "start_at", "id")
+        MedicationOrder.objects.filter(patient_id__in=list(patients))
+        .active_at(at)
+        .order_by("patient_id", "start_at", "id")
     ):
         found[order.patient_id] = order
     return found
@@ -158,7 +167,7 @@ class QueueRow:
     def parts(self) -> int:
         return self.order.times_per_day or 1
 
-    @property
+    @cached_property
     def status(self) -> str:
         if self.holds:
             return "On hold"
@@ -170,7 +179,7 @@ class QueueRow:
             return f"Part {len(self.given)} of {self.parts} given"
         return "Due"
 
-    @property
+    @cached_property
     def due(self) -> bool:
         """A Dose button: not for a patient on hold (the row shows the hold instead), nor one dosed or at home."""
         return not self.holds and self.status not in ("Dosed", "Take-home today")
@@ -382,11 +391,22 @@ def check_dose(
 
 
 def dispense(
-    *, acting_user: User, patient: Patient, amount: Any, lot: StockLot | None, at: datetime | None = None
+    *,
+    acting_user: User,
+    patient: Patient,
+    amount: Any,
+    lot: StockLot | None,
+    at: datetime | None = None,
+    pump: Pump | None = None,
 ) -> Administration:
     """Give the observed dose at the window: the medication app's administration record (its own checks: ceilings,
     frequency, induction COWS), the lot and split part, and the ledger's outflow, in one transaction. Refused with
-    the rule named, audited: see `check_dose`."""
+    the rule named, audited: see `check_dose`.
+
+    With a pump (and a liquid lot, its strength in mg/mL), the pump is asked for the dose's volume under a new dose
+    id and the volume it reports is what is recorded: a short pour is recorded as the smaller dose it was (the
+    message says so); an over-pour records the ordered dose and the excess as a ledger adjustment, so the ledger
+    keeps what left the stock. A pump that pours nothing refuses the dose (rule `pump`)."""
     require(acting_user, patient.program_id, MOUD_ADMINISTER)
     at = at or timezone.now()
     errors, order = check_dose(patient, amount, at, lot)
@@ -405,7 +425,45 @@ def dispense(
                 write_timeline(patient, "dispensing.hold", hold.reason, at=at, by=acting_user)
                 audit.record(acting_user, "dispensing.hold.set", patient=patient, obj=hold, detail={"kind": hold.kind})
         _refuse(acting_user, "dispensing.dose", errors, patient=patient)
-    return _dispense(acting_user, patient, order, Decimal(str(amount)), lot, at)
+    assert lot is not None
+    ordered = Decimal(str(amount))
+    poured = _pour(acting_user, patient, pump, lot, ordered)
+    return _dispense(acting_user, patient, order, ordered, lot, at, poured)
+
+
+@dataclass
+class Poured:
+    dose_id: str
+    asked_ml: Decimal
+    dispensed_ml: Decimal
+    dispensed_mg: Decimal
+
+
+def _pour(acting_user: User, patient: Patient, pump: Pump | None, lot: StockLot, amount: Decimal) -> Poured | None:
+    """Ask the pump for the dose and read back what it poured (None: no pump, or a solid lot poured by hand)."""
+    per_ml = concentration(lot.strength)
+    if pump is None or per_ml is None:
+        return None
+    dose_id = uuid.uuid4().hex
+    asked = volume_for(amount, per_ml)
+    try:
+        pump.dispense(dose_id, asked)
+        reported = Decimal(str(pump.dispensed(dose_id))).quantize(CENT)
+    except PumpError as error:
+        _refuse(
+            acting_user,
+            "dispensing.dose",
+            {"pump": f"The pump did not pour ({error}): nothing is recorded. Pour again, or by hand."},
+            patient=patient,
+        )
+    if reported <= 0:
+        _refuse(
+            acting_user,
+            "dispensing.dose",
+            {"pump": "The pump reports it poured nothing: nothing is recorded. Check the pump and pour again."},
+            patient=patient,
+        )
+    return Poured(dose_id, asked, reported, (reported * per_ml).quantize(CENT))
 
 
 @transaction.atomic
@@ -416,6 +474,7 @@ def _dispense(
     amount: Decimal,
     lot: StockLot | None,
     at: datetime,
+    poured: Poured | None = None,
 ) -> Administration:
     # sanctioned (not visible_patients): locks the row of a patient the caller found, serialising two windows
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
@@ -423,29 +482,62 @@ def _dispense(
     if errors:
         raise ValidationError(errors)
     assert order is not None and lot is not None  # check_dose names a missing order or lot
+    given_mg = min(poured.dispensed_mg, amount) if poured else amount
     given = len(given_on([patient.pk], patient.program, program_day(patient.program, at)).get(patient.pk, []))
+    note = ""
+    if poured and given_mg < amount:
+        note = (
+            f"The pump poured {poured.dispensed_ml} mL of the {poured.asked_ml} mL asked: "
+            f"{catalog.dose_text(given_mg)} mg given of {catalog.dose_text(amount)} mg."
+        )
     record = medication.record_administration(
-        acting_user=acting_user, patient=patient, order=order, status="given", dose=amount, at=at
+        acting_user=acting_user, patient=patient, order=order, status="given", dose=given_mg, at=at, note=note
     )
     parts = order.times_per_day or 1
     window = WindowDose.objects.create(
-        program_id=patient.program_id, patient=patient, administration=record, lot=lot, part=given + 1, of_parts=parts
+        program_id=patient.program_id,
+        patient=patient,
+        administration=record,
+        lot=lot,
+        part=given + 1,
+        of_parts=parts,
+        pump_dose_id=poured.dose_id if poured else "",
+        asked_ml=poured.asked_ml if poured else None,
+        dispensed_ml=poured.dispensed_ml if poured else None,
     )
     LedgerEntry.objects.create(
         program_id=patient.program_id,
         lot=lot,
         kind=LedgerEntry.Kind.OBSERVED,
-        quantity_mg=-amount,
+        quantity_mg=-given_mg,
         at=at,
         by=acting_user,
         administration=record,
     )
+    if poured and poured.dispensed_mg > amount:
+        LedgerEntry.objects.create(
+            program_id=patient.program_id,
+            lot=lot,
+            kind=LedgerEntry.Kind.ADJUSTMENT,
+            quantity_mg=-(poured.dispensed_mg - amount),
+            at=at,
+            by=acting_user,
+            administration=record,
+            note=f"The pump poured {poured.dispensed_ml} mL for {poured.asked_ml} mL asked (dose {poured.dose_id}).",
+        )
     audit.record(
         acting_user,
         "dispensing.dose",
         patient=patient,
         obj=window,
-        detail={"administration": record.pk, "lot": lot.pk, "mg": str(amount), "part": given + 1, "of": parts},
+        detail={
+            "administration": record.pk,
+            "lot": lot.pk,
+            "mg": str(given_mg),
+            "part": given + 1,
+            "of": parts,
+            **({"asked_ml": str(poured.asked_ml), "dispensed_ml": str(poured.dispensed_ml)} if poured else {}),
+        },
     )
     return record
 
@@ -535,6 +627,10 @@ def issue_bottles(
         errors["hold"] = " ".join(hold_message(h) for h in holds)
     elif decision is None or decision.days == 0:
         errors["days"] = "No take-home doses are allowed: a practitioner signs a take-home decision first."
+    elif not SafeStorageEducation.objects.filter(patient=patient).exists():
+        errors["safe_storage"] = (
+            "Safe-storage education is recorded before the first take-home bottle: teach it and record it first."
+        )
     elif not days:
         errors["days"] = "Choose the days to take the doses home for."
     elif days[0] <= today:
@@ -968,3 +1064,205 @@ def replace_dose(
             detail={"reason": reason, "mg": str(dose), "lot": lot.pk, "second": getattr(second_signer, "pk", None)},
         )
     return replacement
+
+
+# --- the program calendar, safe storage, call-backs ---------------------------------------------------------
+
+
+@transaction.atomic
+def add_closed_day(*, acting_user: User, program: Program, day: date | None, kind: str, name: str) -> ClosedDay:
+    """A holiday or closure on the program calendar (from today on; one entry per day)."""
+    require(acting_user, program.pk, MOUD_ADMINISTER)
+    errors: dict[str, str] = {}
+    if day is None:
+        errors["day"] = "Give the day the window is closed."
+    elif day < program.today():
+        errors["day"] = "A closed day is today or later."
+    elif ClosedDay.objects.filter(program=program, day=day).exists():
+        errors["day"] = f"{day:%Y-%m-%d} is already on the calendar."
+    if kind not in ClosedDay.Kind.values:
+        errors["kind"] = "Choose a holiday or a program closure."
+    clean = _text(name, "name", "Name the holiday or the reason for the closure.", errors, limit=120)
+    if errors:
+        raise ValidationError(errors)
+    assert day is not None
+    closed = ClosedDay.objects.create(program=program, day=day, kind=kind, name=clean, recorded_by=acting_user)
+    audit.record(acting_user, "dispensing.calendar.closed_day", program=program, obj=closed, detail={"day": str(day)})
+    return closed
+
+
+def closed_days(program: Program, first: date, last: date) -> dict[date, str]:
+    """The closed days from `first` to `last` (inclusive), with why: Sundays when the program closes on them, and
+    its holidays and closures."""
+    found: dict[date, str] = {}
+    if rules.CLOSED_ON_SUNDAYS.get(program):
+        day = first
+        while day <= last:
+            if day.weekday() == 6:
+                found[day] = "Sunday"
+            day += timedelta(days=1)
+    for closed in ClosedDay.objects.filter(program=program, day__gte=first, day__lte=last):
+        found[closed.day] = closed.name
+    return dict(sorted(found.items()))
+
+
+def next_closed_run(program: Program, today: date) -> list[date]:
+    """The closed days that follow today without an open day between (e.g. Sunday then a Monday holiday)."""
+    calendar = closed_days(program, today + timedelta(days=1), today + timedelta(days=31))
+    run: list[date] = []
+    day = today + timedelta(days=1)
+    while day in calendar:
+        run.append(day)
+        day += timedelta(days=1)
+    return run
+
+
+def closed_day_bottles(
+    *, acting_user: User, program: Program, lots: Iterable[StockLot], patients: QuerySet[Patient]
+) -> tuple[dict[Patient, list[TakeHomeBottle]], dict[Patient, str]]:
+    """Take-home bottles for the closed days after today, for every patient with a dosing order, within the rules
+    of `issue_bottles` (a signed decision covering the days, safe-storage education, no hold, a lot that holds the
+    doses): what was issued, and each patient refused with the reason (to be seen before the window closes)."""
+    require(acting_user, program.pk, MOUD_ADMINISTER)
+    days = next_closed_run(program, program.today())
+    issued: dict[Patient, list[TakeHomeBottle]] = {}
+    refused: dict[Patient, str] = {}
+    if not days:
+        return issued, refused
+    by_medication = {lot.medication: lot for lot in lots if lot.program_id == program.pk}
+    for row in queue(patients, program):
+        have = set(
+            TakeHomeBottle.objects.filter(patient=row.patient, take_on__in=days).values_list("take_on", flat=True)
+        )
+        wanted = [day for day in days if day not in have]
+        if not wanted:
+            continue
+        try:
+            issued[row.patient] = issue_bottles(
+                acting_user=acting_user,
+                patient=row.patient,
+                days=wanted,
+                lot=by_medication.get(row.order.medication),
+            )
+        except ValidationError as error:
+            refused[row.patient] = " ".join(" ".join(m) for m in error.message_dict.values())
+    return issued, refused
+
+
+@transaction.atomic
+def record_safe_storage(*, acting_user: User, patient: Patient, note: str = "") -> SafeStorageEducation:
+    require(acting_user, patient.program_id, MOUD_ADMINISTER)
+    given = SafeStorageEducation.objects.create(
+        program_id=patient.program_id, patient=patient, given_by=acting_user, note=(note or "").strip()
+    )
+    write_timeline(patient, "dispensing.safe_storage", "Safe-storage education given", at=given.at, by=acting_user)
+    audit.record(acting_user, "dispensing.safe_storage", patient=patient, obj=given)
+    return given
+
+
+def bottles_out(patient_ids: Iterable[int], day: date) -> dict[int, list[TakeHomeBottle]]:
+    """Bottles issued for `day` or later and not checked in: what a call-back asks the patient to bring."""
+    found: dict[int, list[TakeHomeBottle]] = {}
+    for bottle in TakeHomeBottle.objects.filter(
+        patient_id__in=list(patient_ids), returned_at__isnull=True, take_on__gte=day
+    ).order_by("take_on", "id"):
+        found.setdefault(bottle.patient_id, []).append(bottle)
+    return found
+
+
+@transaction.atomic
+def schedule_call_back(*, acting_user: User, patient: Patient, due_on: date | None) -> CallBack:
+    """Call a patient back to bring their take-home bottles (those to be taken on the day or later)."""
+    require(acting_user, patient.program_id, MOUD_ADMINISTER)
+    errors: dict[str, str] = {}
+    out: list[TakeHomeBottle] = []
+    if due_on is None or due_on < patient.program.today():
+        errors["due_on"] = "Give the call-back day: today or later."
+    else:
+        out = bottles_out([patient.pk], due_on).get(patient.pk, [])
+        if not out:
+            errors["due_on"] = f"{patient} has no take-home bottles out for {due_on:%Y-%m-%d} or later to bring back."
+        elif CallBack.objects.filter(patient=patient, recorded_at__isnull=True).exists():
+            errors["due_on"] = f"{patient} already has a call-back waiting to be recorded."
+    if errors:
+        raise ValidationError(errors)
+    assert due_on is not None
+    call_back = CallBack.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        due_on=due_on,
+        scheduled_by=acting_user,
+        bottles_out=[b.code for b in out],
+    )
+    write_timeline(patient, "dispensing.call_back", str(call_back), at=call_back.scheduled_at, by=acting_user)
+    audit.record(acting_user, "dispensing.call_back.schedule", patient=patient, obj=call_back)
+    return call_back
+
+
+def schedule_random_call_backs(
+    *, acting_user: User, program: Program, patients: QuerySet[Patient], due_on: date, count: int
+) -> list[CallBack]:
+    """Call back `count` patients drawn at random (the system's random source) among those with bottles out."""
+    import secrets
+
+    require(acting_user, program.pk, MOUD_ADMINISTER)
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100:
+        raise ValidationError({"count": "Give how many patients to call back: 1 to 100."})
+    waiting = set(CallBack.objects.filter(program=program, recorded_at__isnull=True).values_list("patient", flat=True))
+    ids = [pk for pk in patients.filter(program=program).values_list("pk", flat=True) if pk not in waiting]
+    eligible = [pk for pk in bottles_out(ids, due_on) if pk not in waiting]
+    chosen = secrets.SystemRandom().sample(sorted(eligible), min(count, len(eligible)))
+    found = {p.pk: p for p in patients.filter(pk__in=chosen)}
+    return [schedule_call_back(acting_user=acting_user, patient=found[pk], due_on=due_on) for pk in chosen]
+
+
+@transaction.atomic
+def record_call_back(*, acting_user: User, call_back: CallBack, brought_back: bool, note: str = "") -> CallBack:
+    """The call-back's result: the bottles brought back (and found as they should be) or not, with what was
+    found or why not."""
+    require(acting_user, call_back.program_id, MOUD_ADMINISTER)
+    call_back = CallBack.objects.select_for_update().get(pk=call_back.pk)
+    if call_back.recorded_at is not None:
+        raise ValidationError({"call_back": "This call-back is already recorded."})
+    if not brought_back and not (note or "").strip():
+        raise ValidationError({"note": "The bottles were not brought back: say why, and what was done."})
+    call_back.recorded_at, call_back.recorded_by = timezone.now(), acting_user
+    call_back.brought_back, call_back.note = bool(brought_back), (note or "").strip()
+    call_back.save(update_fields=["recorded_at", "recorded_by", "brought_back", "note"])
+    write_timeline(call_back.patient, "dispensing.call_back", str(call_back), at=call_back.recorded_at, by=acting_user)
+    audit.record(
+        acting_user,
+        "dispensing.call_back.record",
+        patient=call_back.patient,
+        obj=call_back,
+        detail={"brought_back": bool(brought_back)},
+    )
+    return call_back
+
+
+# --- the patient's photo ------------------------------------------------------------------------------------
+
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+@transaction.atomic
+def record_photo(*, acting_user: User, patient: Patient, data: bytes) -> PatientPhoto:
+    """The intake photo: a JPEG or PNG of at most 2 MB, stored with the record."""
+    require(acting_user, patient.program_id, MOUD_ADMINISTER)
+    kind = next((t for magic, t in PHOTO_TYPES.items() if (data or b"").startswith(magic)), None)
+    if not data:
+        raise ValidationError({"photo": "Take or choose the photo."})
+    if len(data) > PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": "The photo is larger than 2 MB: take it again at a smaller size."})
+    if kind is None:
+        raise ValidationError({"photo": "The photo must be a JPEG or PNG image."})
+    photo = PatientPhoto.objects.create(
+        program_id=patient.program_id, patient=patient, image=data, content_type=kind, taken_by=acting_user
+    )
+    audit.record(acting_user, "dispensing.photo.create", patient=patient, obj=photo, detail={"bytes": len(data)})
+    return photo
+
+
+def current_photo(patient: Patient) -> PatientPhoto | None:
+    return PatientPhoto.objects.filter(patient=patient).defer("image").first()

@@ -92,3 +92,43 @@ REPLACEMENT_SECOND_SIGNATURE = ProgramSetting(
     help="When on, a dose replacing a spilled dose or a lost take-home bottle is signed by a second staff member "
     "who may dispense (their user name and password), besides the nurse who gives it.",
 )
+
+
+CLOSED_ON_SUNDAYS = ProgramSetting(
+    "dispensing.closed_on_sundays",
+    label="Dosing window closed on Sundays",
+    default=False,
+    validate=_yes_no,
+    origin="Program calendar. Closed days (Sundays, holidays) are the days a take-home dose covers (the earlier "
+    "federal rule of 2001, in the reference); whether this program opens on Sundays is its own choice.",
+    help="When on, every Sunday is a closed day of the program calendar: patients dosed the day before take home "
+    "the Sunday dose (within their signed take-home decision).",
+)
+
+
+def _adapter(value):
+    from .pump import ADAPTERS
+
+    if not isinstance(value, str) or (value and value not in ADAPTERS):
+        names = ", ".join(sorted(ADAPTERS)) or "none installed"
+        raise ValidationError(f"Give the name of an installed pump adapter ({names}), or leave it empty.")
+
+
+PUMP = ProgramSetting(
+    "dispensing.pump",
+    label="Dispensing pump at the window",
+    default="",
+    validate=_adapter,
+    origin="The program's equipment: the pump adapter installed for its dosing window (none by default: doses "
+    "are poured and measured by hand).",
+    help="The pump that pours liquid doses at the window. The volume the pump reports is what the dose record and "
+    "the ledger get.",
+)
+
+
+def pump_for(program):
+    """The program's pump adapter, or None (doses poured by hand)."""
+    from .pump import ADAPTERS
+
+    name = PUMP.get(program)
+    return ADAPTERS[name]() if name in ADAPTERS else None

@@ -22,3 +22,17 @@ urlpatterns += [
     path("patients/<int:pk>/dosing/guest/new/", views.guest_new, name="guest-new"),
     path("patients/<int:pk>/dosing/replacements/new/", views.replacement_new, name="replacement-new"),
 ]
+urlpatterns += [
+    path("dosing/calendar/", views.calendar, name="calendar"),
+    path("dosing/call-backs/", views.call_backs, name="call-backs"),
+    path("patients/<int:pk>/dosing/call-backs/<int:call_back_id>/", views.call_back_record, name="call-back-record"),
+    path("patients/<int:pk>/dosing/safe-storage/", views.safe_storage, name="safe-storage"),
+]
+urlpatterns += [
+    path("dosing/reports/", views.reports, name="reports"),
+    path("dosing/reports/inventory/", views.inventory, name="inventory"),
+]
+urlpatterns += [
+    path("patients/<int:pk>/dosing/photo/new/", views.photo_new, name="photo-new"),
+    path("patients/<int:pk>/dosing/photo/<int:photo_id>/", views.photo, name="photo"),
+]

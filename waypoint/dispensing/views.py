@@ -16,6 +16,7 @@ from waypoint.web.query import query_parameters
 from . import services
 from .forms import CountForm, DoseForm, HoldForm, LiftForm
 from .models import Hold, LedgerEntry, StockCount, StockLot, TakeHomeBottle
+from .settings import pump_for
 
 
 @require_GET
@@ -60,11 +61,12 @@ def dose(request, pk):
                 patient=patient,
                 amount=form.cleaned_data["amount"],
                 lot=form.cleaned_data["lot"],
+                pump=pump_for(patient.program),
             )
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, f"Dosed: {patient}, {record.label}.")
+            messages.success(request, f"Dosed: {patient}, {record.label}.{' ' + record.note if record.note else ''}")
             return redirect("dispensing:queue")
     else:
         record_read(request.user, "dispensing.dose.read", patient=patient)
@@ -83,6 +85,7 @@ def dose(request, pk):
             "can_lift": True,
             "can_order": has_permission(request.user, patient.program_id, MOUD_ORDER),
             "guest": services.guests_for([order.pk]).get(order.pk) if order else None,
+            "photo": services.current_photo(patient),
         },
         status=400 if form.errors else 200,
     )
@@ -263,6 +266,7 @@ def take_homes(request, pk):
             "decision_form": decision_form,
             "issue_form": issue_form,
             "criteria": services.CRITERIA,
+            "education": patient.safe_storage_educations.select_related("given_by").first(),
         },
         status=400 if decision_form.errors or issue_form.errors else 200,
     )
@@ -443,3 +447,250 @@ def replacement_new(request, pk):
         {"patient": patient, "form": form, "title": "Replacement dose", "button": "Give the replacement dose"},
         status=400 if form.errors else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def calendar(request):
+    """The program calendar: Sundays (a program setting), holidays and closures ahead; the closed-day take-home
+    bottles for every patient, within each one's signed decision, with those refused listed by reason."""
+    from datetime import timedelta
+
+    from .forms import ClosedDayBottlesForm, ClosedDayForm
+    from .settings import CLOSED_ON_SUNDAYS
+
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    action = request.POST.get("action")
+    form = ClosedDayForm(request.POST if action == "add" else None)
+    bottles_form = ClosedDayBottlesForm(request.POST if action == "bottles" else None, program=program)
+    refused: dict = {}
+    issued: dict = {}
+    if action == "add" and form.is_valid():
+        try:
+            services.add_closed_day(acting_user=request.user, program=program, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Closed day added to the calendar.")
+            return redirect("dispensing:calendar")
+    if action == "bottles" and bottles_form.is_valid():
+        issued, refused = services.closed_day_bottles(
+            acting_user=request.user,
+            program=program,
+            lots=bottles_form.cleaned_data["lots"],
+            patients=visible_patients(request.user, program),
+        )
+    today = program.today()
+    return render(
+        request,
+        "dispensing/calendar.html",
+        {
+            "form": form,
+            "bottles_form": bottles_form,
+            "closed": services.closed_days(program, today, today + timedelta(days=60)),
+            "run": services.next_closed_run(program, today),
+            "sundays": CLOSED_ON_SUNDAYS.get(program),
+            "issued": issued,
+            "refused": refused,
+            "posted": action == "bottles",
+        },
+        status=400 if form.errors or bottles_form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def call_backs(request):
+    """Random call-backs: draw patients with bottles out, and the call-backs waiting for their result."""
+    from .forms import RandomCallBackForm
+    from .models import CallBack
+
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    form = RandomCallBackForm(request.POST or None, initial={"due_on": program.today(), "count": 1})
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = services.schedule_random_call_backs(
+                acting_user=request.user,
+                program=program,
+                patients=visible_patients(request.user, program),
+                due_on=form.cleaned_data["due_on"],
+                count=form.cleaned_data["count"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"{len(made)} patients called back: " + ", ".join(str(c.patient) for c in made))
+            return redirect("dispensing:call-backs")
+    visible = visible_patients(request.user, program)
+    rows = list(
+        CallBack.objects.filter(program=program, patient__in=visible).select_related("patient", "recorded_by")[:100]
+    )
+    record_read(request.user, "dispensing.call_backs.read", program=program, detail={"count": len(rows)})
+    return render(
+        request, "dispensing/call_backs.html", {"form": form, "rows": rows}, status=400 if form.errors else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def call_back_record(request, pk, call_back_id):
+    from .forms import CallBackResultForm
+    from .models import CallBack
+
+    patient = access_patient(request.user, pk)
+    found = access_record(patient, CallBack, call_back_id)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    form = CallBackResultForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_call_back(
+                acting_user=request.user,
+                call_back=found,
+                brought_back=form.cleaned_data["brought_back"] == "yes",
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Call-back of {patient} recorded.")
+            return redirect("dispensing:call-backs")
+    return render(
+        request,
+        "dispensing/form.html",
+        {
+            "patient": patient,
+            "form": form,
+            "title": f"{found}: bottles {', '.join(found.bottles_out)}",
+            "button": "Record",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def safe_storage(request, pk):
+    """Safe-storage education given (before the first take-home bottle)."""
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    services.record_safe_storage(acting_user=request.user, patient=patient, note=request.POST.get("note", "")[:1000])
+    messages.success(request, "Safe-storage education recorded.")
+    return redirect("dispensing:take-homes", pk=patient.pk)
+
+
+REPORTS = {"daily": "Daily dosing", "missed": "Missed doses", "ledger": "Ledger by drug and lot"}
+
+
+@require_GET
+@query_parameters("report", "day", "format")
+def reports(request):
+    """The dosing reports as pages and CSV: daily dosing (a day), missed doses, the ledger by drug and lot."""
+    from datetime import date
+
+    from django.http import HttpResponse
+
+    from waypoint.web.downloads import attachment, csv_writer
+
+    from . import reports as built
+    from .models import LedgerEntry
+
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    report = request.GET.get("report", "daily")
+    if report not in REPORTS:
+        report = "daily"
+    today = program.today()
+    try:
+        day = date.fromisoformat(request.GET.get("day", "") or today.isoformat())
+    except ValueError:
+        return HttpResponse("day: give a date as YYYY-MM-DD.", status=400, content_type="text/plain; charset=utf-8")
+    visible = visible_patients(request.user, program)
+    kinds = LedgerEntry.Kind.choices
+    header: list[str] = []
+    lines: list[list] = []
+    context: dict = {"report": report, "reports": REPORTS, "day": day, "kinds": kinds}
+    if report == "daily":
+        rows = built.daily(program, visible, day)
+        context |= {"rows": rows, "totals": built.totals(rows)}
+        header = ["MRN", "patient", "order", "status", "given mg", "detail"]
+        lines = [[r.patient.mrn, str(r.patient), r.order.label, r.status, r.given_mg, r.detail] for r in rows]
+    elif report == "missed":
+        missed = built.missed(program, visible)
+        context |= {"missed": missed}
+        header = ["MRN", "patient", "order", "consecutive days missed", "last dose"]
+        lines = [[r.patient.mrn, str(r.patient), r.order.label, r.days, r.last_dose or ""] for r in missed]
+    else:
+        lots = built.ledger_by_lot(program)
+        context |= {"lots": lots}
+        header = ["medication", "strength", "lot", *[words for _, words in kinds], "balance mg"]
+        lines = [
+            [line.lot.get_medication_display(), line.lot.strength, line.lot.lot_number]
+            + [line.by_kind[k] for k, _ in kinds]
+            + [line.balance]
+            for line in lots
+        ]
+    record_read(request.user, f"dispensing.report.{report}", program=program, detail={"rows": len(lines)})
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = attachment("dosing", report, program.slug, day, extension="csv")
+        writer = csv_writer(response)
+        writer.writerow(header)
+        for line in lines:
+            writer.writerow(line)
+        return response
+    return render(request, "dispensing/reports.html", context)
+
+
+@require_GET
+def inventory(request):
+    """The inventory of every lot, printable (the biennial inventory): the derived balance of each lot now, its
+    last count, and the lines the people taking the inventory fill in and sign."""
+    from . import reports as built
+
+    program = program_or_403(request)
+    can_sign_off = has_permission(request.user, program.pk, STOCK_SIGN_OFF)
+    if not can_sign_off:
+        require(request.user, program.pk, MOUD_ADMINISTER)
+    lots = built.ledger_by_lot(program)
+    return render(request, "dispensing/inventory.html", {"lots": lots, "program": program, "now": timezone.now()})
+
+
+@require_http_methods(["GET", "POST"])
+def photo_new(request, pk):
+    """Take the patient's photo (at intake; again when it no longer looks like them)."""
+    from .forms import PhotoForm
+
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    form = PhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["photo"]
+        try:
+            services.record_photo(
+                acting_user=request.user, patient=patient, data=upload.read(services.PHOTO_MAX_BYTES + 1)
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Photo of {patient} saved.")
+            return redirect("dispensing:dose", pk=patient.pk)
+    return render(
+        request,
+        "dispensing/photo_form.html",
+        {"patient": patient, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def photo(request, pk, photo_id):
+    """The photo itself, only to staff who may dispense; every read audited."""
+    from django.http import HttpResponse
+
+    from .models import PatientPhoto
+
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    found = access_record(patient, PatientPhoto, photo_id)
+    record_read(request.user, "dispensing.photo.read", patient=patient, detail={"photo": found.pk})
+    response = HttpResponse(bytes(found.image), content_type=found.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response

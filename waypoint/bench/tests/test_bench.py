@@ -57,6 +57,8 @@ def test_every_benchmark_runs_at_tiny_scale_and_writes_its_results(tmp_path):
     results = payload["results"]
     assert payload["detail"]["board_small"]["rows"] == SCALES["tiny"]["board_patients"]
     assert results["board_p95_ms"]["figure"] > 0 and results["board_growth_ratio"]["ratio"] > 0
+    assert results["dosing_queue_p95_ms"]["figure"] > 0 and results["dosing_queue_p95_ms"]["target"] == "< 50"
+    assert payload["detail"]["dosing_queue"]["patients"] == SCALES["tiny"]["otp_patients"]
     assert results["flowsheet_vs_raw_ratio"]["figure"] > 0
     assert results["seed_vs_copy_ratio"]["figure"] > 0
     if POSTGRES:

@@ -51,3 +51,9 @@ def order_methadone(prescriber, patient, **overrides):
 @pytest.fixture
 def order(clock, prescriber, patient):
     return order_methadone(prescriber, patient)
+
+
+@pytest.fixture
+def educated(clock, nurse, patient):
+    """Safe-storage education recorded: the first take-home bottle may be issued."""
+    return services.record_safe_storage(acting_user=nurse, patient=patient, note="Lock box, out of reach of children")

@@ -91,7 +91,7 @@ def test_a_spilled_dose_is_replaced_once_from_the_lot(clock, nurse, patient, ord
 
 
 def test_a_lost_take_home_is_replaced_once_and_a_returned_bottle_is_not_lost(
-    clock, nurse, prescriber, patient, order, lot
+    clock, nurse, prescriber, patient, order, lot, educated
 ):
     services.sign_take_home_decision(
         acting_user=prescriber, patient=patient, days=2, criteria=dict.fromkeys(services.CRITERIA, True), basis="ok"

@@ -39,7 +39,7 @@ def test_a_hold_from_the_page_refuses_the_dose_and_a_prescriber_lifts_it(
 
 
 def test_take_homes_signed_issued_labelled_and_returned_from_the_pages(
-    clock, nurse, prescriber, patient, order, lot, page
+    clock, nurse, prescriber, patient, order, lot, page, educated
 ):
     from waypoint.dispensing.models import TakeHomeBottle
     from waypoint.dispensing.services import CRITERIA

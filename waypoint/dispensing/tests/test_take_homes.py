@@ -105,6 +105,9 @@ def test_bottles_one_per_day_labelled_each_an_outflow_and_returned(clock, prescr
     with pytest.raises(ValidationError, match="signs a take-home decision first"):
         services.issue_bottles(acting_user=nurse, patient=patient, days=days, lot=lot)
     sign(prescriber, patient, 2)
+    with pytest.raises(ValidationError, match="Safe-storage education is recorded before the first take-home"):
+        services.issue_bottles(acting_user=nurse, patient=patient, days=days, lot=lot)
+    services.record_safe_storage(acting_user=nurse, patient=patient)
     with pytest.raises(ValidationError, match="come after today"):
         services.issue_bottles(acting_user=nurse, patient=patient, days=[MORNING.date()], lot=lot)
     with pytest.raises(ValidationError, match="up to 2 days"):
@@ -130,7 +133,9 @@ def test_bottles_one_per_day_labelled_each_an_outflow_and_returned(clock, prescr
     assert bottles[0].code not in page(nurse).get(reverse("dispensing:labels", args=[patient.pk])).content.decode()
 
 
-def test_a_take_home_day_is_not_due_at_the_window_and_counts_as_dosed(clock, prescriber, nurse, patient, order, lot):
+def test_a_take_home_day_is_not_due_at_the_window_and_counts_as_dosed(
+    clock, prescriber, nurse, patient, order, lot, educated
+):
     from waypoint.patients.access import visible_patients
 
     sign(prescriber, patient, 1)
@@ -142,7 +147,7 @@ def test_a_take_home_day_is_not_due_at_the_window_and_counts_as_dosed(clock, pre
     assert services.missed_days(patient, order, MORNING + timedelta(days=2)) == 0
 
 
-def test_the_dosing_record_kinds_render_every_column(clock, prescriber, nurse, patient, order, lot):
+def test_the_dosing_record_kinds_render_every_column(clock, prescriber, nurse, patient, order, lot, educated):
     from waypoint.records.discovery import load
 
     sign(prescriber, patient, 1)

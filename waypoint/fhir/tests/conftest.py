@@ -159,6 +159,55 @@ def moud(patient, nurse, start=ADMITTED + timedelta(hours=1), cows_override_reas
     drug_screens.mark_screen_in_error(acting_user=nurse, screen=wrong, reason="another patient's specimen")
 
 
+def dosing_window(patient, nurse):
+    """At the OTP window (after the buprenorphine order stopped): a methadone dose observed then spilled and
+    replaced, safe-storage education, a one-day take-home decision and its bottle, returned empty."""
+    from waypoint.dispensing import services as dispensing
+
+    prescriber = User.objects.get(username="fhir-prescriber")
+    second = make_user("fhir-nurse2", patient.program, Role.NURSE, patient.care_team)
+    medication.order_medication(
+        acting_user=prescriber,
+        patient=patient,
+        medication="methadone",
+        dose="60",
+        route="oral",
+        times_per_day=1,
+        start_at=RECORDED - timedelta(hours=2),
+    )
+    lot = dispensing.receive_stock(
+        acting_user=nurse,
+        program=patient.program,
+        medication_code="methadone",
+        strength="10 mg/mL",
+        lot_number="M-100",
+        quantity_mg="5000",
+    ).lot
+    dispensing.dispense(acting_user=nurse, patient=patient, amount="60", lot=lot, at=RECORDED - timedelta(hours=1))
+    dispensing.replace_dose(
+        acting_user=nurse,
+        patient=patient,
+        reason="spill",
+        note="Cup knocked over at the window",
+        amount="60",
+        lot=lot,
+        second_signer=second,
+    )
+    dispensing.record_safe_storage(acting_user=nurse, patient=patient, note="Lock box")
+    dispensing.sign_take_home_decision(
+        acting_user=prescriber,
+        patient=patient,
+        days=1,
+        criteria=dict.fromkeys(dispensing.CRITERIA, True),
+        basis="Closed day",
+    )
+    [bottle] = dispensing.issue_bottles(
+        acting_user=nurse, patient=patient, days=[patient.program.today() + timedelta(days=1)], lot=lot
+    )
+    dispensing.return_bottle(acting_user=nurse, bottle=bottle, empty=True)
+    type(bottle).objects.filter(pk=bottle.pk).update(code="B0000000001")  # the code is random: fixed for the golden
+
+
 def build_record(patient, nurse):
     """Admitted to 3.7-WM, stepped down to 3.5; every instrument scored (COWS with every vital sign, one COWS
     amended, one entered in error); a complication screen with two findings; a consent; treatment plans in three
@@ -245,6 +294,7 @@ def _build_record(patient, nurse):
     treatment_plans(patient, nurse)
     moud(patient, nurse)
     comfort_medications(patient, nurse)
+    dosing_window(patient, nurse)
     for model, names in (
         (ComfortOrder, ["recorded_at"]),
         (Dose, ["recorded_at"]),

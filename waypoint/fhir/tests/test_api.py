@@ -47,11 +47,13 @@ def test_metadata_is_public_and_lists_every_served_type_with_its_parameters(clie
         "CarePlan",
         "MedicationRequest",
         "MedicationAdministration",
+        "MedicationDispense",
         "Group",
     }
     assert served["Observation"] == {"_id", "_lastUpdated", "patient", "code", "date"}
     assert served["MedicationRequest"] == {"_id", "_lastUpdated", "patient", "authoredon"}
     assert served["MedicationAdministration"] == {"_id", "_lastUpdated", "patient", "effective-time"}
+    assert served["MedicationDispense"] == {"_id", "_lastUpdated", "patient", "whenhandedover"}
 
 
 def test_a_nurse_reads_the_patient_and_the_read_is_audited(api, nurse, record):
@@ -130,12 +132,16 @@ def test_search_plans_medication_and_drug_screens(api, nurse, record):
     assert goals[0]["description"]["text"] == "Stop waking up sick every morning"
     assert {a["detail"]["code"]["coding"][0]["code"] for a in plans[1]["activity"]} >= {"family_therapy", "moud"}
 
-    orders = [e["resource"] for e in body(client.get("/fhir/MedicationRequest?authoredon=2026-01-12"))["entry"]]
-    (order,) = [o for o in orders if o["id"].startswith("moud-")]  # comfort orders: test_comfort_medications.py
+    authored = [e["resource"] for e in body(client.get("/fhir/MedicationRequest?authoredon=2026-01-12"))["entry"]]
+    # the buprenorphine order (the methadone order after it is the dosing window's: waypoint/dispensing; comfort orders: test_comfort_medications.py)
+    (order,) = [o for o in authored if o["id"].startswith("moud-") and o["medicationCodeableConcept"]["coding"][0]["code"] == "buprenorphine_naloxone"]
+
+    def of_order(entries):
+        return [e for e in entries if e["resource"]["request"]["reference"] == f"MedicationRequest/{order['id']}"]
+
     assert order["status"] == "stopped" and order["statusReason"]["text"] == "switched to methadone"
     assert order["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 8
-    doses = [e["resource"] for e in body(client.get("/fhir/MedicationAdministration"))["entry"]]
-    doses = [d for d in doses if d["id"].startswith("moud-")]
+    doses = [e["resource"] for e in of_order(body(client.get("/fhir/MedicationAdministration"))["entry"])]
     assert [(d["status"], d.get("dosage", {}).get("dose", {}).get("value")) for d in doses] == [
         ("completed", 8),
         ("not-done", None),
@@ -143,8 +149,7 @@ def test_search_plans_medication_and_drug_screens(api, nurse, record):
     ]
     assert doses[1]["statusReason"][0]["text"] == "Held: sedated at the morning check"
     assert all(d["request"] == {"reference": f"MedicationRequest/{order['id']}"} for d in doses)
-    evening = body(client.get("/fhir/MedicationAdministration?effective-time=ge2026-01-11"))["entry"]
-    evening = [e for e in evening if e["resource"]["id"].startswith("moud-")]
+    evening = of_order(body(client.get("/fhir/MedicationAdministration?effective-time=ge2026-01-11"))["entry"])
     assert [e["resource"]["status"] for e in evening] == ["entered-in-error"]  # the missed dose, 2026-01-11 04:00
 
     screens = body(client.get(f"/fhir/Observation?patient={patient.pk}&code=urine-drug-screen"))["entry"]

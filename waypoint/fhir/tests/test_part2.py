@@ -27,6 +27,7 @@ TYPES = (
     "CarePlan",
     "MedicationRequest",
     "MedicationAdministration",
+    "MedicationDispense",
 )
 
 

@@ -164,11 +164,9 @@ NOT_IN_THE_FULL_RECORD = {  # made by their own areas' tests
     "referrals",
     "session_attendance",
     "group_note_parts",
-    "dosing_holds",  # waypoint/dispensing/tests/test_take_homes.py renders these three
-    "take_home_decisions",
-    "take_home_bottles",
-    "guest_dosings",  # waypoint/dispensing/tests/test_guests_and_replacements.py renders these two
-    "replacement_doses",
+    "dosing_holds",  # waypoint/dispensing/tests/test_take_homes.py renders it
+    "guest_dosings",  # waypoint/dispensing/tests/test_guests_and_replacements.py renders it
+    "call_backs",  # waypoint/dispensing/tests/test_calendar_call_backs.py renders it
     "continuing_care_plans",  # waypoint/aftercare/tests/test_follow_ups.py renders these two
     "follow_up_contacts",
     "allergies",  # waypoint/patients/tests/test_allergies.py renders these

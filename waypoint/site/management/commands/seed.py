@@ -34,8 +34,16 @@ class Command(BaseCommand):
             help="seed an existing program that `waypoint seed` did not create (test programs only)",
         )
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--otp",
+            action="store_true",
+            help="an opioid treatment program: every patient a methadone order with daily doses at the window and "
+            "take-home bottles for closed Sundays over --days, on the stock ledger",
+        )
 
-    def handle(self, *args, program, patients, days, seed: int, in_withdrawal, now, force, no_progress, **options):
+    def handle(
+        self, *args, program, patients, days, seed: int, in_withdrawal, now, force, no_progress, otp=False, **options
+    ):
         audit.current_channel.set("command")
         if patients < 1 or days < 1:
             raise CommandError("--patients and --days must be at least 1.")
@@ -57,6 +65,15 @@ class Command(BaseCommand):
             )
         except run.SeedRefused as refused:
             raise CommandError(str(refused)) from None
+        if otp:
+            from waypoint.accounts.models import Program
+            from waypoint.seed.dosing import seed_otp
+
+            dosed = seed_otp(Program.objects.get(slug=program), days=days, seed=seed, now=when)
+            self.stdout.write(
+                f"Dosing window: {dosed.patients} patients, {dosed.doses} observed doses, {dosed.bottles} take-home "
+                f"bottles, {dosed.ledger_entries} ledger entries."
+            )
         rows = ", ".join(f"{count} {name}" for name, count in result.rows.items() if count)
         self.stdout.write(
             f"Seeded {result.patients} synthetic patients into {program}: {rows} ({result.total_rows} "
