@@ -7,6 +7,6 @@ new resource type in waypoint.fhir.search.PARAMS).
 from importlib import import_module
 
 # In this order: the search API serves the kinds of one resource type in registration order.
-AREAS = ("patients", "privacy", "screening", "withdrawal", "drug_screens", "treatment", "medication")
+AREAS = ("patients", "privacy", "screening", "withdrawal", "drug_screens", "treatment", "medication", "aftercare")
 for area in AREAS:
     import_module(f"{__name__}.{area}")
