@@ -81,7 +81,7 @@ def test_with_a_consent_naming_the_provider_the_plan_is_disclosed_and_accounted(
 def test_without_a_consent_naming_the_provider_the_packet_goes_only_to_the_patient(page, nurse, patient, plan):
     consent(nurse, patient, ["Riverside Primary Care"])
     body = page(nurse).get(reverse("aftercare:packet", args=[patient.pk, plan.pk])).content.decode()
-    assert "The packet goes only to the patient." in body
+    assert "The packet goes only to the patient: no consent lets this program send the plan" in body
     assert "Send the plan to" not in body
     with pytest.raises(ValidationError) as refused:
         services.hand_off(nurse, plan)
@@ -90,7 +90,7 @@ def test_without_a_consent_naming_the_provider_the_packet_goes_only_to_the_patie
     denied = AuditEvent.objects.get(action="aftercare.plan.hand_off")
     assert denied.outcome == "denied" and "goes only to the patient" in denied.detail["why"]
     response = page(nurse).post(reverse("aftercare:send", args=[patient.pk, plan.pk]), follow=True)
-    assert "No active consent lets this program send the plan" in response.content.decode()
+    assert "no consent lets this program send the plan" in response.content.decode()
     assert not Disclosure.objects.exists()
 
 
