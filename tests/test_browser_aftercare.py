@@ -156,7 +156,7 @@ def test_a_residential_discharge_to_a_follow_up_that_finds_a_return_to_use(
     # return to use by day 30: of the four discharges whose 30 days are over, two used, one did not, one was lost
     # (shown beside the rate)
     expect(page.locator("#figure-return_to_use_30 .value")).to_have_text("67% (2 of 3)")
-    expect(page.locator("#figure-return_to_use_30 .lost")).to_have_text("1 of 4 (25%); outcome not known: 1 of 4")
+    expect(page.locator("#figure-return_to_use_30 .lost")).to_have_text("1 of 4 (25%)outcome not known: 1 of 4")
     screenshot(page, "aftercare-outcomes")
     curve = page.locator("#curve-time_to_use")
     expect(curve.locator("svg title").first).to_have_text("Time to return to use (Kaplan-Meier)")
@@ -168,3 +168,5 @@ def test_a_residential_discharge_to_a_follow_up_that_finds_a_return_to_use(
     page.set_viewport_size({"width": 768, "height": 1024})
     assert sideways_scroll(page) <= 0, past_the_edge(page)
     curve.screenshot(path=f"{SCREENSHOTS}/aftercare-survival-curve-768.png")
+    # no contact asked about readmission: nothing known beyond the discharge day, said in words, no empty axes
+    expect(page.locator("#curve-time_to_readmission .curve-empty")).to_contain_text("Nothing to draw yet")

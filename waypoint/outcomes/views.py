@@ -38,14 +38,14 @@ def shown(figure, result) -> str:
     return f"{result.value:g}"
 
 
-def beside(result) -> str:
-    """After discharge: the cases lost to follow-up and those whose outcome is not known, of the cohort."""
+def beside(result) -> tuple[str, str]:
+    """After discharge: the cases lost to follow-up, and those whose outcome is not known, of the cohort."""
     if not result.cohort:
-        return ""
+        return "", ""
     lost = f"{result.lost} of {result.cohort} ({round(result.lost * 100 / result.cohort)}%)"
     if result.steps:
-        return lost
-    return f"{lost}; outcome not known: {result.cohort - (result.denominator or 0)} of {result.cohort}"
+        return lost, ""
+    return lost, f"outcome not known: {result.cohort - (result.denominator or 0)} of {result.cohort}"
 
 
 @require_GET
@@ -89,6 +89,8 @@ def dashboard(request):
                             )
                         ),
                         "steps": result.steps,
+                        # nothing to draw: every discharge ended on its discharge day without the event
+                        "empty": not any(day > 0 or events for day, _, events, _, _ in result.steps),
                     }
                 )
             elif figure.kind == "rate" and not result.breakdown:

@@ -167,7 +167,7 @@ def test_the_dashboard_shows_each_rate_with_the_lost_share_and_the_curves(page, 
     row = body[body.index('id="figure-moud_retention_90"') :]
     row = row[: row.index("</tr>")]
     assert '<td class="value">0% (0 of 2)</td>' in row
-    assert '<td class="lost">1 of 3 (33%); outcome not known: 1 of 3</td>' in row
+    assert '<td class="lost">1 of 3 (33%)<br><span class="muted">outcome not known: 1 of 3</span></td>' in row
     assert "Return to use by day 30" in body
     assert "Time to readmission (Kaplan-Meier)" in body
     assert "33% at day 90 (2 of 6)" in body
