@@ -43,7 +43,14 @@ def _state(ctx) -> dict:
 
 
 def _ids(ctx, model: str, count: int) -> list[int]:
-    return _state(ctx)["sink"].allocate_ids(model, count)
+    """Fresh ids, taken from the table's sequence 500 at a time (one query per 500 rows, not one per row)."""
+    state = _state(ctx)
+    pool = state.setdefault("pools", {}).setdefault(model, [])
+    if len(pool) < count:
+        pool.extend(state["sink"].allocate_ids(model, max(count, 500)))
+    taken = pool[:count]
+    del pool[:count]
+    return taken
 
 
 def _noon(day: date, tz) -> datetime:

@@ -53,7 +53,7 @@ def plan(nurse, admitted):
     return ContinuingCarePlan.objects.select_related("episode", "patient").get(episode=episode)
 
 
-def test_with_a_consent_naming_the_provider_the_plan_is_disclosed_and_accounted(page, nurse, patient, plan):
+def test_with_a_consent_naming_the_provider_the_plan_is_disclosed_and_accounted(page, api, nurse, patient, plan):
     given = consent(nurse, patient, [PROVIDER])
     packet = reverse("aftercare:packet", args=[patient.pk, plan.pk])
     assert f"Send the plan to {PROVIDER}" in page(nurse).get(packet).content.decode()
@@ -73,6 +73,9 @@ def test_with_a_consent_naming_the_provider_the_plan_is_disclosed_and_accounted(
     assert AuditEvent.objects.filter(action="aftercare.plan.hand_off", outcome="success").exists()
     body = page(nurse).get(packet).content.decode()
     assert f"Sent to <strong>{PROVIDER}</strong>" in body and "Send the plan to" not in body
+    read = api(nurse).get(f"/api/v1/patients/{patient.pk}/continuing-care/").json()
+    assert read["plans"][0]["hand_off"]["disclosure"] == disclosure.pk
+    assert read["plans"][0]["hand_off"]["recipient"] == PROVIDER
     with pytest.raises(ValidationError) as again:
         services.hand_off(nurse, plan)
     assert "already sent" in again.value.message_dict["hand_off"][0]
