@@ -483,6 +483,8 @@ NOT_LISTS = {
     "aftercare-api:contacts": "state change",
     "aftercare:contact": "one follow-up's form (matrix: 404 elsewhere)",
     "aftercare:task": "one task's form (matrix: 404 elsewhere)",
+    "aftercare:send": "sends one plan (matrix: 404 elsewhere)",
+    "aftercare:sentinel": "one sentinel event's review (matrix: 404 elsewhere)",
     "medication-api:administration-error": "state change",
     "medication-api:order-stop": "state change",
     "medication:administer": "form",

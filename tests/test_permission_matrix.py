@@ -484,6 +484,23 @@ def drug_screen(ctx):
     return ctx.drug_screen.pk
 
 
+def sentinel_event(ctx):
+    """A death reported at the follow-up contact of the patient's plan: the director's sentinel event."""
+    from waypoint.aftercare.models import FollowUpContact, SentinelEvent
+
+    plan = aftercare_plan(ctx)
+    contact = FollowUpContact.objects.filter(follow_up__plan=plan).first()
+    event = SentinelEvent.objects.filter(contact=contact).first() or SentinelEvent.objects.create(
+        program=ctx.program,
+        patient=ctx.patient,
+        plan=plan,
+        contact=contact,
+        what="Death reported",
+        reported_at=timezone.now(),
+    )
+    return event.pk
+
+
 def aftercare_plan(ctx):
     """A continuing-care plan of the patient's episode with a day-7 follow-up, a contact and a re-engagement task
     (made once per test through the ORM, without audit lines)."""
@@ -1196,6 +1213,19 @@ MATRIX = {
         {"nurse": 302},
         PAGE_DENIED,
         data=lambda ctx: {"outcome": "Called; invited back, on the waitlist first"},
+    ),
+    "aftercare:send": Case(
+        "POST",
+        lambda ctx: reverse("aftercare:send", args=[ctx.patient.pk, aftercare_plan(ctx).pk]),
+        {"nurse": 302},  # without a consent naming the provider: refused with a message, back to the packet
+        PAGE_DENIED,
+    ),
+    "aftercare:sentinel": Case(
+        "POST",
+        lambda ctx: reverse("aftercare:sentinel", args=[ctx.patient.pk, sentinel_event(ctx)]),
+        {"director": 302},
+        PAGE_DENIED | {"nurse": 403},
+        data=lambda ctx: {"review": "Reviewed with the team"},
     ),
     "aftercare-api:continuing-care": Case(
         "GET",

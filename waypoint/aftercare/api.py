@@ -56,6 +56,14 @@ def plan_out(plan: ContinuingCarePlan) -> dict:
     return {
         **{name: getattr(plan, name) for name in PLAN_OUT},
         "next_level_name": plan.next_level_label,
+        "hand_off": {
+            "disclosure": plan.hand_off.pk,
+            "recipient": plan.hand_off.recipient,
+            "disclosed_at": plan.hand_off.disclosed_at,
+            "consent": plan.hand_off.consent_id,
+        }
+        if plan.hand_off
+        else None,
         "follow_ups": [follow_up_out(f) for f in plan.follow_ups.all()],
     }
 
@@ -93,7 +101,11 @@ class ContinuingCareView(ApiView):
         patient = access_patient(request.user, pk)
         require(request.user, patient.program_id, CHART_READ)
         record_read(request.user, "aftercare.plan.read", patient=patient)
-        plans = ContinuingCarePlan.objects.filter(patient=patient).prefetch_related("follow_ups__contacts")
+        plans = (
+            ContinuingCarePlan.objects.filter(patient=patient)
+            .select_related("hand_off")
+            .prefetch_related("follow_ups__contacts")
+        )
         tasks = ReEngagementTask.objects.filter(patient=patient, status=ReEngagementTask.Status.OPEN)
         return Response(
             {

@@ -96,7 +96,7 @@ def figures() -> list[Figure]:
         [
             Figure(
                 f"follow_up_{n}",
-                f"Follow-up within {n} days of high-intensity care",
+                f"Follow-up within {n} days",
                 "rate",
                 COHORT.format(n=n) + REACHED.format(n=n) + " Read it beside the lost-to-follow-up share.",
                 follow_up_within(n),
@@ -106,7 +106,7 @@ def figures() -> list[Figure]:
         + [
             Figure(
                 "lost_to_follow_up",
-                "Lost to follow-up after high-intensity care",
+                "Lost to follow-up",
                 "rate",
                 "Of the same discharges (withdrawal management or 24-hour care, discharged in the period) with a "
                 "follow-up schedule, the share with at least one follow-up marked lost (not reached after the "
@@ -350,7 +350,7 @@ def after_discharge_figures() -> list[Figure]:
         found.append(
             Figure(
                 f"moud_retention_{n}",
-                f"Still on MOUD {n} days after discharge",
+                f"Still on MOUD at day {n}",
                 "rate",
                 CASES.format(n=n, moud=" that names who continues the medication")
                 + f"the share still taking it at day {n}: the first follow-up contact on or after day {n} that "
@@ -363,9 +363,10 @@ def after_discharge_figures() -> list[Figure]:
         found.append(
             Figure(
                 f"return_to_use_{n}",
-                f"Return to use by day {n}, among those reached",
+                f"Return to use by day {n}",
                 "rate",
-                CASES.format(n=n, moud="")
+                "Among those reached: "
+                + CASES.format(n=n, moud="").lower()
                 + f"the share with a use reported on or before day {n} (the day of use given, or without one the "
                 "day of the contact; an overdose is a use). Known not to have used: a contact on or after day "
                 f"{n} that answered 'used since discharge'." + KNOWN,
@@ -375,25 +376,26 @@ def after_discharge_figures() -> list[Figure]:
     found += [
         Figure(
             "overdose_non_fatal",
-            "Non-fatal overdose after discharge",
+            "Non-fatal overdoses after discharge",
             "rate",
-            "Of the episodes discharged in the period with a continuing-care plan and at least one follow-up "
-            "contact that reached someone, the share with a non-fatal overdose reported." + KNOWN,
+            "Among those reached: of the episodes discharged in the period with a continuing-care plan and at least "
+            "one follow-up contact that reached someone, the share with a non-fatal overdose reported." + KNOWN,
             overdoses("non_fatal"),
         ),
         Figure(
             "overdose_fatal",
-            "Death from overdose after discharge",
+            "Overdose deaths after discharge",
             "rate",
-            "As the non-fatal overdoses: the share with a death from an overdose reported (each is also a sentinel "
-            "event)." + KNOWN,
+            "As the non-fatal overdoses: among those reached, the share with a death from an overdose "
+            "reported (each is also a sentinel event)." + KNOWN,
             overdoses("fatal"),
         ),
         Figure(
             "deaths_after_discharge",
-            "Deaths reported after discharge (sentinel events)",
+            "Deaths after discharge",
             "count",
-            "Episodes discharged in the period whose follow-up recorded the patient's death, of any cause. Each "
+            "Episodes discharged in the period whose follow-up recorded the patient's death, of any cause: sentinel "
+            "events. Each "
             "closes the discharge's follow-up and is listed for the director's review on the after-discharge work "
             "list.",
             deaths,
@@ -417,20 +419,23 @@ def after_discharge_figures() -> list[Figure]:
     found += [
         Figure(
             "time_to_use",
-            "Time to return to use (Kaplan-Meier)",
+            "Time to return to use",
             "survival",
-            "Each episode discharged in the period with a continuing-care plan, followed from the discharge day: a "
+            "A Kaplan-Meier estimate. Each episode discharged in the period with a continuing-care plan, followed from "
+            "the discharge day: a "
             "return to use on its first reported day of use (as above), otherwise censored at the last follow-up "
             "contact that answered 'no use' (never reached: censored on the discharge day). The curve is the "
-            "estimated share without a return to use; the figure is its value at day 90.",
+            "estimated share without a return to use; the figure is its value at day 90, with the number of discharges "
+            "that had the event.",
             time_to(lambda c: c.use_day, _last_use_answer),
             chart="survival",
         ),
         Figure(
             "time_to_readmission",
-            "Time to readmission (Kaplan-Meier)",
+            "Time to readmission",
             "survival",
-            "As time to return to use, with readmission to withdrawal management or 24-hour care (as above) as the "
+            "A Kaplan-Meier estimate as time to return to use, with readmission to withdrawal management or "
+            "24-hour care (as above) as the "
             "event, censored at the last contact that answered 'not admitted anywhere' or at a reported death. The "
             "figure is the estimated share not readmitted at day 90.",
             time_to(lambda c: c.readmit_day, _last_readmission_answer),

@@ -5,7 +5,6 @@ from waypoint.records.registry import RecordKind, not_a_record, register
 from .models import ContinuingCarePlan, FollowUpContact
 
 SECTION = "waypoint.aftercare.sections.aftercare_body"
-NO_FHIR_YET = "its FHIR resource (issue 20) is not written yet; the REST API and disclosures carry it"
 
 
 def plans_of(patient, user):
@@ -77,9 +76,9 @@ register(
             ("offered", "Offered (left against advice)"),
         ),
         render=plan_row,
-        not_in_fhir=NO_FHIR_YET,
+        fhir_kinds=("continuing-care-plan", "aftercare-referral"),
         chart_section=SECTION,
-        not_seeded="the seed's synthetic histories hold no continuing-care plans yet: no generator is written",
+        seed="aftercare.plans",
         position=3,
     )
 )
@@ -91,7 +90,7 @@ register(
         program_field="program",
         patient_field="patient",
         part2=True,
-        information_kind="episodes",
+        information_kind="all_sud_records",  # use and overdoses: not an admission or discharge
         rows=contacts_of,
         columns=(
             ("at", "When"),
@@ -103,9 +102,9 @@ register(
             ("note", "Note"),
         ),
         render=contact_row,
-        not_in_fhir=NO_FHIR_YET,
+        fhir_kinds=("follow-up-contact", "follow-up-findings"),
         chart_section=SECTION,
-        not_seeded="the seed's synthetic histories hold no follow-up contacts yet: no generator is written",
+        seed="aftercare.contacts",
         position=4,
     )
 )
@@ -116,4 +115,8 @@ not_a_record(
 not_a_record(
     "aftercare.ReEngagementTask",
     "a work item a follow-up contact opens; the contact it comes from holds the clinical facts",
+)
+not_a_record(
+    "aftercare.SentinelEvent",
+    "the director's review of a death reported at a follow-up contact; the contact holds the clinical facts",
 )

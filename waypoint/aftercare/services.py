@@ -368,8 +368,8 @@ def hand_off_refusal(plan: ContinuingCarePlan) -> str | None:
         privacy.covering_consent(plan.patient, plan.next_provider, Purpose.TREATMENT, set(HAND_OFF_INFORMATION))
     except ValidationError as error:
         return (
-            f"No active consent lets this program send the plan to {plan.next_provider} for treatment "
-            f"({error.message_dict['consent'][0]}) The packet goes only to the patient."
+            f"The packet goes only to the patient: no consent lets this program send the plan to "
+            f"{plan.next_provider} for treatment. {error.message_dict['consent'][0]}"
         )
     return None
 

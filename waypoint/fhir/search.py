@@ -91,6 +91,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         PATIENT,
         date_param("date", "The start of the plan's period (the clinician's signature); drafts have none"),
     ),
+    "ServiceRequest": (ID, LAST_UPDATED, PATIENT, date_param("authored", "When the referral was written")),
     "MedicationRequest": (ID, LAST_UPDATED, PATIENT, date_param("authoredon", "When the order was written")),
     "MedicationAdministration": (
         ID,

@@ -29,26 +29,23 @@ def shown(figure, result) -> str:
     if figure.kind == "survival":
         if not result.denominator:
             return "no cases in the period"
-        at_90 = "not estimable (no one followed so far)" if result.value is None else f"{round(result.value * 100)}%"
-        return f"{at_90} at day 90 ({result.numerator} events among {result.denominator} discharges)" + beside(result)
+        at_90 = "not estimable" if result.value is None else f"{round(result.value * 100)}%"
+        return f"{at_90} at day 90 ({result.numerator} of {result.denominator})"
     if result.value is None:
-        return ("no cases in the period" if not result.cohort else "no outcome known") + beside(result)
+        return "no cases in the period" if not result.cohort else "no outcome known"
     if figure.kind == "rate":
-        return f"{round(result.value * 100)}% ({result.numerator} of {result.denominator})" + beside(result)
+        return f"{round(result.value * 100)}% ({result.numerator} of {result.denominator})"
     return f"{result.value:g}"
 
 
-def beside(result) -> str:
-    """After discharge: the cases whose outcome is not known and those lost to follow-up, with the cohort."""
+def beside(result) -> tuple[str, str]:
+    """After discharge: the cases lost to follow-up, and those whose outcome is not known, of the cohort."""
     if not result.cohort:
-        return ""
+        return "", ""
+    lost = f"{result.lost} of {result.cohort} ({round(result.lost * 100 / result.cohort)}%)"
     if result.steps:
-        return f"; lost to follow-up: {result.lost} of {result.cohort}"
-    unknown = result.cohort - (result.denominator or 0)
-    return (
-        f"; lost to follow-up: {result.lost} of {result.cohort} ({round(result.lost * 100 / result.cohort)}%)"
-        f"; outcome not known: {unknown} of {result.cohort}"
-    )
+        return lost, ""
+    return lost, f"outcome not known: {result.cohort - (result.denominator or 0)} of {result.cohort}"
 
 
 @require_GET
@@ -58,7 +55,7 @@ def dashboard(request):
     rows, charts, rates, survival = [], [], [], []
     if period is not None:
         for figure, result in figures.compute_all(period):
-            rows.append({"figure": figure, "result": result, "shown": shown(figure, result)})
+            rows.append({"figure": figure, "result": result, "shown": shown(figure, result), "beside": beside(result)})
             if figure.chart == "bars":
                 charts.append(
                     (
@@ -84,14 +81,16 @@ def dashboard(request):
             elif figure.chart == "survival":
                 survival.append(
                     {
-                        "title": figure.title,
+                        "title": f"{figure.title} (Kaplan-Meier)",
                         "key": figure.key,
                         "svg": mark_safe(  # nosec: B308, B703  # escaped markup built by our own code
                             svg.survival_chart(  # noqa: S308 - svg escapes every text
-                                result.steps, title=figure.title, what=figure.title.split(" (")[0][8:]
+                                result.steps, title=f"{figure.title} (Kaplan-Meier)", what=figure.title[8:]
                             )
                         ),
                         "steps": result.steps,
+                        # nothing to draw: every discharge ended on its discharge day without the event
+                        "empty": not any(day > 0 or events for day, _, events, _, _ in result.steps),
                     }
                 )
             elif figure.kind == "rate" and not result.breakdown:

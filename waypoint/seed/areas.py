@@ -564,6 +564,9 @@ def register_core() -> None:
         )
     )
     register(Generator("assessments", "withdrawal.Assessment", ASSESSMENT_COLUMNS, assessment_rows))
+    from .aftercare import register_aftercare  # after discharge: plans, follow-ups, contacts, re-engagement
+
+    register_aftercare()
 
 
 def level_label(edition: int, code: str) -> str:

@@ -163,14 +163,17 @@ def test_a_reported_death_closes_the_follow_up_and_flags_a_sentinel_event(period
 
 def test_the_dashboard_shows_each_rate_with_the_lost_share_and_the_curves(page, director, period):
     body = page(director).get(f"/outcomes/?start={period.start}&end={period.end}").content.decode()
-    assert "Still on MOUD 90 days after discharge" in body
-    assert "0% (0 of 2); lost to follow-up: 1 of 3 (33%); outcome not known: 1 of 3" in body
-    assert "Return to use by day 30, among those reached" in body
+    assert "Still on MOUD at day 90" in body
+    row = body[body.index('id="figure-moud_retention_90"') :]
+    row = row[: row.index("</tr>")]
+    assert '<td class="value">0% (0 of 2)</td>' in row
+    assert '<td class="lost">1 of 3 (33%)<br><span class="muted">outcome not known: 1 of 3</span></td>' in row
+    assert "Return to use by day 30" in body
     assert "Time to readmission (Kaplan-Meier)" in body
-    assert "33% at day 90 (2 events among 6 discharges)" in body
+    assert "33% at day 90 (2 of 6)" in body
     assert 'class="outcome-chart survival"' in body
     assert "<caption>Time to return to use (Kaplan-Meier): each day on which a case ended</caption>" in body
-    assert "Deaths reported after discharge (sentinel events)" in body
+    assert "Deaths after discharge" in body
 
 
 def test_the_api_and_the_csv_carry_the_lost_share_and_the_curve(api, page, director, period):
@@ -182,4 +185,4 @@ def test_the_api_and_the_csv_carry_the_lost_share_and_the_curve(api, page, direc
     curve = by_key["time_to_readmission"]["survival"]
     assert [(s["day"], s["followed"], s["events"], s["censored"]) for s in curve][2] == (20, 3, 1, 0)
     csv = page(director).get("/outcomes/export.csv" + query).content.decode()
-    assert "moud_retention_90,Still on MOUD 90 days after discharge,lost to follow-up,,1,3," in csv
+    assert "moud_retention_90,Still on MOUD at day 90,lost to follow-up,,1,3," in csv

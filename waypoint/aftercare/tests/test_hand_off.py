@@ -53,7 +53,7 @@ def plan(nurse, admitted):
     return ContinuingCarePlan.objects.select_related("episode", "patient").get(episode=episode)
 
 
-def test_with_a_consent_naming_the_provider_the_plan_is_disclosed_and_accounted(page, nurse, patient, plan):
+def test_with_a_consent_naming_the_provider_the_plan_is_disclosed_and_accounted(page, api, nurse, patient, plan):
     given = consent(nurse, patient, [PROVIDER])
     packet = reverse("aftercare:packet", args=[patient.pk, plan.pk])
     assert f"Send the plan to {PROVIDER}" in page(nurse).get(packet).content.decode()
@@ -73,6 +73,9 @@ def test_with_a_consent_naming_the_provider_the_plan_is_disclosed_and_accounted(
     assert AuditEvent.objects.filter(action="aftercare.plan.hand_off", outcome="success").exists()
     body = page(nurse).get(packet).content.decode()
     assert f"Sent to <strong>{PROVIDER}</strong>" in body and "Send the plan to" not in body
+    read = api(nurse).get(f"/api/v1/patients/{patient.pk}/continuing-care/").json()
+    assert read["plans"][0]["hand_off"]["disclosure"] == disclosure.pk
+    assert read["plans"][0]["hand_off"]["recipient"] == PROVIDER
     with pytest.raises(ValidationError) as again:
         services.hand_off(nurse, plan)
     assert "already sent" in again.value.message_dict["hand_off"][0]
@@ -81,7 +84,7 @@ def test_with_a_consent_naming_the_provider_the_plan_is_disclosed_and_accounted(
 def test_without_a_consent_naming_the_provider_the_packet_goes_only_to_the_patient(page, nurse, patient, plan):
     consent(nurse, patient, ["Riverside Primary Care"])
     body = page(nurse).get(reverse("aftercare:packet", args=[patient.pk, plan.pk])).content.decode()
-    assert "The packet goes only to the patient." in body
+    assert "The packet goes only to the patient: no consent lets this program send the plan" in body
     assert "Send the plan to" not in body
     with pytest.raises(ValidationError) as refused:
         services.hand_off(nurse, plan)
@@ -90,7 +93,7 @@ def test_without_a_consent_naming_the_provider_the_packet_goes_only_to_the_patie
     denied = AuditEvent.objects.get(action="aftercare.plan.hand_off")
     assert denied.outcome == "denied" and "goes only to the patient" in denied.detail["why"]
     response = page(nurse).post(reverse("aftercare:send", args=[patient.pk, plan.pk]), follow=True)
-    assert "No active consent lets this program send the plan" in response.content.decode()
+    assert "no consent lets this program send the plan" in response.content.decode()
     assert not Disclosure.objects.exists()
 
 

@@ -78,6 +78,33 @@ def screen_finding_and_consent(patient, nurse):
     )
 
 
+def after_discharge(program, team, nurse):
+    """Discharged from 3.5 with a continuing-care plan; reached at the day-7 follow-up (no use since)."""
+    from conftest import continuing_care_plan
+    from waypoint.aftercare import services as aftercare
+    from waypoint.aftercare.models import ContinuingCarePlan
+
+    patient = services.register_patient(
+        acting_user=nurse, program=program, care_team=team, **patient_fields(mrn="W-D", given_name="Dara")
+    )
+    episode = services.admit(
+        acting_user=nurse, patient=patient, admitted_at=timezone.now() - timedelta(days=20), level_code="3.5"
+    )
+    naloxone_and_education(patient, nurse, episode.admitted_at + timedelta(hours=1))
+    services.discharge(
+        acting_user=nurse,
+        episode=episode,
+        discharged_at=timezone.now() - timedelta(days=8),
+        reason="completed",
+        plan=continuing_care_plan(),
+    )
+    follow_up = ContinuingCarePlan.objects.get(episode=episode).follow_ups.get(days_after=7)
+    aftercare.record_contact(
+        nurse, follow_up, at=timezone.now() - timedelta(days=1), method="phone", reached=True, used_since="no"
+    )
+    return patient
+
+
 @pytest.fixture
 def population(program, north, team, other_team, nurse, north_nurse):
     other_nurse = make_user("bridge-nurse", program, Role.NURSE, other_team)
@@ -101,6 +128,7 @@ def population(program, north, team, other_team, nurse, north_nurse):
             acting_user=nurse, program=program, care_team=team, **patient_fields(mrn="W-9", given_name="Never-admitted")
         )
     )
+    on_team.append(after_discharge(program, team, nurse))
     off_team = []
     for n in range(2):
         patient = services.register_patient(

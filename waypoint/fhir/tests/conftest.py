@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from conftest import make_user, naloxone_and_education
+from conftest import continuing_care_plan, make_user, naloxone_and_education
 from waypoint.accounts.models import Membership, User
 from waypoint.accounts.roles import Role
 from waypoint.comfort.models import ComfortOrder, Dose
@@ -208,17 +208,62 @@ def dosing_window(patient, nurse):
     type(bottle).objects.filter(pk=bottle.pk).update(code="B0000000001")  # the code is random: fixed for the golden
 
 
-def build_record(patient, nurse):
+def after_discharge(patient, nurse, episode):
+    """Discharged two hours before RECORDED with a continuing-care plan (appointment, MOUD continuity); for the
+    day-7 follow-up, an unanswered call, then a call that reached the patient early and learned of a return to
+    use and a non-fatal overdose (naloxone given by a friend)."""
+    from waypoint.aftercare import services as aftercare
+    from waypoint.aftercare.models import ContinuingCarePlan
+
+    discharged_at = RECORDED - timedelta(hours=2)
+    episode = services.discharge(
+        acting_user=nurse,
+        episode=episode,
+        discharged_at=discharged_at,
+        reason="completed",
+        plan=continuing_care_plan(
+            appointment_at=datetime(2026, 1, 14, 15, 0, tzinfo=UTC),
+            appointment_place="Harbor outpatient clinic, 12 Pier Street",
+            no_appointment_reason="",
+            moud_continued_by="Harbor outpatient clinic",
+            moud_next_due="2026-01-13",
+            moud_supplied_through="2026-01-12",
+            no_moud_reason="",
+        ),
+    )
+    day_7 = ContinuingCarePlan.objects.get(episode=episode).follow_ups.get(days_after=7)
+    aftercare.record_contact(nurse, day_7, at=RECORDED - timedelta(hours=1), method="phone", reached=False)
+    aftercare.record_contact(
+        nurse,
+        day_7,
+        at=RECORDED - timedelta(minutes=30),
+        method="phone",
+        reached=True,
+        attended_next="unknown",
+        moud_continued="yes",
+        used_since="yes",
+        substance="fentanyl",
+        used_on=date(2026, 1, 12),
+        overdose="non_fatal",
+        naloxone_used="yes",
+        naloxone_by="a friend",
+        readmitted="no",
+        wants_to_come_back="unknown",
+    )
+    return episode
+
+
+def build_record(patient, nurse, *, discharge=True):
     """Admitted to 3.7-WM, stepped down to 3.5; every instrument scored (COWS with every vital sign, one COWS
     amended, one entered in error); a complication screen with two findings; a consent; treatment plans in three
     versions; a MOUD order with doses and drug screens. Times are fixed and the record is built with the clock
     stopped at RECORDED, so what services derive from "today" (a plan's goal due dates) is the same on any day
     the suite runs; the times rows stamp themselves with are set to RECORDED afterwards as well."""
     with time_machine.travel(RECORDED, tick=False):
-        return _build_record(patient, nurse)
+        return _build_record(patient, nurse, discharge)
 
 
-def _build_record(patient, nurse):
+def _build_record(patient, nurse, discharge=True):
     Patient.objects.filter(pk=patient.pk).update(
         phone="555-0100",
         address_line="1 Harbor Way",
@@ -295,6 +340,8 @@ def _build_record(patient, nurse):
     moud(patient, nurse)
     comfort_medications(patient, nurse)
     dosing_window(patient, nurse)
+    if discharge:  # the continuing-care plan and the follow-up contacts (a caller may add records first)
+        episode = after_discharge(patient, nurse, episode)
     for model, names in (
         (ComfortOrder, ["recorded_at"]),
         (Dose, ["recorded_at"]),

@@ -3,6 +3,7 @@ scoping to the program and care team, and the audit of every read."""
 
 import json
 
+from waypoint.aftercare.models import FollowUpContact
 from waypoint.privacy.models import AuditEvent
 
 from .validation import assert_valid
@@ -48,6 +49,7 @@ def test_metadata_is_public_and_lists_every_served_type_with_its_parameters(clie
         "MedicationRequest",
         "MedicationAdministration",
         "MedicationDispense",
+        "ServiceRequest",
         "Group",
     }
     assert served["Observation"] == {"_id", "_lastUpdated", "patient", "code", "date"}
@@ -82,7 +84,8 @@ def test_search_observations_by_patient_code_and_date(api, nurse, record):
     # from 2026-01-11 (program time): only the drug screen collected at 02:00 that day, marked in error
     later = body(client.get("/fhir/Observation?date=ge2026-01-11"))["entry"]
     assert [(e["resource"]["code"]["text"], e["resource"]["status"]) for e in later] == [
-        ("Urine drug screen", "entered-in-error")
+        ("Urine drug screen", "entered-in-error"),
+        ("What a follow-up contact after discharge learned", "final"),  # on the day after discharge
     ]
     assert len(ids(body(client.get("/fhir/Observation?date=ge2026-01-10&date=le2026-01-10")))) > 5
     assert ids(body(client.get("/fhir/Observation?date=lt2026-01-10"))) == []
@@ -92,8 +95,10 @@ def test_search_encounters_conditions_consents_and_responses(api, nurse, record)
     client = api(nurse)
     episode = record["episode"]
     stays = record["stays"]
+    contacts = [f"follow-up-contact-{c.pk}" for c in FollowUpContact.objects.filter(patient=record["patient"])]
+    assert len(contacts) == 2  # the unanswered call and the call that reached the patient, after discharge
     assert sorted(ids(body(client.get("/fhir/Encounter")))) == sorted(
-        [f"episode-{episode.pk}"] + [f"stay-{s.pk}" for s in stays]
+        [f"episode-{episode.pk}"] + [f"stay-{s.pk}" for s in stays] + contacts
     )
     findings = ids(body(client.get("/fhir/Condition?code=injection_site_infection")))
     assert len(findings) == 1 and findings[0].endswith("-injection-site-infection")
@@ -121,6 +126,7 @@ def test_search_plans_medication_and_drug_screens(api, nurse, record):
         ("Treatment plan, version 1", "revoked"),
         ("Treatment plan, version 2", "active"),
         ("Treatment plan, version 3", "draft"),
+        ("Continuing-care plan at discharge", "active"),  # the follow-up of day 30 is to do
     ]
     assert plans[1]["replaces"] == [{"reference": f"CarePlan/{plans[0]['id']}"}]
     assert plans[0]["contributor"] == [{"reference": f"Patient/{patient.pk}"}]  # acknowledged by the patient
@@ -244,9 +250,9 @@ def test_search_by_id_and_last_updated(api, nurse, record):
     assert sorted(ids(body(client.get(f"/fhir/Encounter?_id={','.join(wanted)}")))) == wanted
     assert ids(body(client.get("/fhir/Encounter?_id=episode-999999"))) == []
     # assessments (11 Observations) and drug screens (2) were last updated 2026-01-12T09:30Z (conftest.RECORDED)
-    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=2026-01-12")))) == 13
+    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=2026-01-12")))) == 14  # 13 + follow-up findings
     assert ids(body(client.get("/fhir/Observation?_lastUpdated=gt2026-01-12T09:30:00Z"))) == []
-    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=ge2026-01-12T09:30:00Z")))) == 13
+    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=ge2026-01-12T09:30:00Z")))) == 14
     assert ids(body(client.get("/fhir/Observation?_lastUpdated=lt2026-01-12T09:30:00%2B00:00"))) == []
     assert ids(body(client.get(f"/fhir/Patient?_lastUpdated=le2026-01&_id={record['patient'].pk}"))) == [
         str(record["patient"].pk)

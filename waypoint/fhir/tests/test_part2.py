@@ -28,6 +28,7 @@ TYPES = (
     "MedicationRequest",
     "MedicationAdministration",
     "MedicationDispense",
+    "ServiceRequest",
 )
 
 
@@ -129,11 +130,15 @@ def test_a_consent_for_some_kinds_releases_only_those(api, external, unconsented
         "QuestionnaireResponse",
         "Condition",
         "Consent",
-        "CarePlan",
         "MedicationRequest",
         "MedicationAdministration",
     ):
         assert matches(get(client, f"/fhir/{resource_type}")[1]) == [], resource_type
+    # the continuing-care plan and its referral are part of the discharge: released under "episodes"
+    assert [r["id"].rsplit("-", 1)[0] for r in matches(get(client, "/fhir/CarePlan")[1])] == ["aftercare-plan"]
+    assert [r["id"].rsplit("-", 1)[0] for r in matches(get(client, "/fhir/ServiceRequest")[1])] == [
+        "aftercare-referral"
+    ]
 
 
 def test_a_consent_naming_another_recipient_or_purpose_releases_nothing(api, external, unconsented, nurse):

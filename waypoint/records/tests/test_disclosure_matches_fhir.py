@@ -14,7 +14,7 @@ from waypoint.accounts.roles import Role
 from waypoint.fhir.access import ExternalReader
 from waypoint.fhir.models import ExternalClient
 from waypoint.fhir.registry import KINDS as FHIR_KINDS
-from waypoint.fhir.tests.conftest import ADMITTED, build_record, register_external
+from waypoint.fhir.tests.conftest import ADMITTED, after_discharge, build_record, register_external
 from waypoint.placements import services as placements
 from waypoint.privacy.models import InformationKind, covered_information
 from waypoint.privacy.services import record_consent
@@ -36,7 +36,7 @@ def counselor(program, team):
 def full_record(patient, nurse, counselor, north_patient, north_nurse):
     """The patient with a record of every kind FHIR emits, plus notes, events and a counseling note; a patient of
     another program with records of their own."""
-    build_record(patient, nurse)
+    record = build_record(patient, nurse, discharge=False)
     treatment.write_progress_note(acting_user=nurse, patient=patient, body="Slept through the night", occurred_at=LATER)
     treatment.write_counseling_note(acting_user=counselor, patient=patient, body="Processing grief", occurred_at=LATER)
     screening.record_event(
@@ -54,6 +54,7 @@ def full_record(patient, nurse, counselor, north_patient, north_nurse):
     placements.record_placement(acting_user=nurse, patient=patient, ratings={f"d{n}": 1 for n in range(1, 7)})
     in_force = TreatmentPlan.objects.get(patient=patient, status=TreatmentPlan.Status.SIGNED)
     treatment.review_plan(acting_user=nurse, plan=in_force, note="goals still fit")
+    after_discharge(patient, nurse, record["episode"])  # the continuing-care plan and the follow-up contacts
     return patient
 
 
@@ -167,8 +168,6 @@ NOT_IN_THE_FULL_RECORD = {  # made by their own areas' tests
     "dosing_holds",  # waypoint/dispensing/tests/test_take_homes.py renders it
     "guest_dosings",  # waypoint/dispensing/tests/test_guests_and_replacements.py renders it
     "call_backs",  # waypoint/dispensing/tests/test_calendar_call_backs.py renders it
-    "continuing_care_plans",  # waypoint/aftercare/tests/test_follow_ups.py renders these two
-    "follow_up_contacts",
     "allergies",  # waypoint/patients/tests/test_allergies.py renders these
 }
 

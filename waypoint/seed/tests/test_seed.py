@@ -200,3 +200,37 @@ def test_the_progress_bar_reports_every_tenth_when_not_on_a_terminal():
         bar.update(done)
     lines = out.getvalue().splitlines()
     assert 10 <= len(lines) <= 12 and lines[-1].startswith("seed [" + "#" * 30 + "] 100/100")
+
+
+@pytest.mark.django_db
+def test_every_discharge_has_a_plausible_post_discharge_history():
+    from waypoint.aftercare.models import ContinuingCarePlan, FollowUp, FollowUpContact, ReEngagementTask
+    from waypoint.outcomes import figures
+
+    result = seed(patients=40, days=400)
+    discharged = Episode.objects.filter(discharged_at__isnull=False)
+    assert ContinuingCarePlan.objects.count() == discharged.count() == result.rows["aftercare.plans"] > 0
+    assert set(ContinuingCarePlan.objects.values_list("episode_id", flat=True)) == set(
+        discharged.values_list("pk", flat=True)
+    )
+    for follow_up in FollowUp.objects.select_related("plan__episode"):
+        local = follow_up.plan.episode.discharged_at.astimezone(follow_up.program.tz).date()
+        assert follow_up.due_on == local + timedelta(days=follow_up.days_after)
+    statuses = set(FollowUp.objects.values_list("status", flat=True))
+    assert {"done", "lost"} <= statuses
+    for lost in FollowUp.objects.filter(status="lost"):
+        assert lost.contacts.filter(reached=False).count() == 3 and not lost.contacts.filter(reached=True).exists()
+    for done in FollowUp.objects.filter(status="done"):
+        assert done.contacts.filter(reached=True).count() == 1
+    reached = FollowUpContact.objects.filter(reached=True)
+    assert reached.filter(used_since="yes").exists() and reached.filter(used_since="no").exists()
+    assert ReEngagementTask.objects.count() == reached.filter(used_since="yes").count()
+    for contact in reached.filter(used_since="yes").select_related("follow_up__plan__episode", "program"):
+        tz = contact.program.tz
+        discharged = contact.follow_up.plan.episode.discharged_at.astimezone(tz).date()
+        assert discharged <= contact.used_on <= contact.at.astimezone(tz).date() and contact.substance
+    program = ContinuingCarePlan.objects.first().program
+    period = figures.Period(program, (NOW - timedelta(days=400)).date(), NOW.date(), NOW)
+    shown = {f.key: f.compute(period) for f in figures.FIGURES}
+    assert shown["return_to_use_30"].denominator and shown["time_to_use"].steps
+    assert shown["lost_to_follow_up"].numerator
