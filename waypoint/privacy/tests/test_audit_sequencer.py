@@ -50,6 +50,19 @@ def test_a_request_writes_its_event_unsealed_and_the_sequencer_seals_it_into_its
     assert audit.verify().intact
 
 
+def test_recording_in_a_requests_transaction_is_one_insert_without_lock_or_chain_head(nurse, patient):
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        audit.record(nurse, "patient.chart.read", patient=patient)
+    statements = [q["sql"] for q in queries.captured_queries]
+    if on_postgres():
+        assert len(statements) == 1 and statements[0].startswith('INSERT INTO "privacy_auditevent"'), statements
+        assert not any("advisory" in sql for sql in statements)
+    else:  # SQLite seals inline, under its one write lock, in the same transaction
+        assert statements[0].startswith('INSERT INTO "privacy_auditevent"')
+
+
 def test_sealing_signs_a_checkpoint_of_each_chain_it_extended(nurse, patient, program, settings):
     settings.WAYPOINT_AUDIT_KEY = "k" * 40
     audit.record(nurse, "patient.chart.read", patient=patient)
