@@ -24,7 +24,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from . import trail
@@ -115,8 +115,17 @@ def seal_all(batch: int = BATCH) -> int:
             return total
 
 
-def follow(interval: float = 0.5, batch: int = BATCH, should_stop=lambda: False) -> None:
-    """Seal every `interval` seconds (at once again while batches come full) until `should_stop()`."""
+def follow(interval: float = 0.5, batch: int = BATCH, should_stop=lambda: False, on_error=lambda error: None) -> None:
+    """Seal every `interval` seconds (at once again while batches come full) until `should_stop()`. The database
+    going away (a restart, a failover) does not end it: it says so, waits and tries again; nothing is lost, the
+    events wait unsealed meanwhile."""
     while not should_stop():
-        if seal(batch).events < batch:
+        try:
+            full = seal(batch).events >= batch
+        except DatabaseError as error:
+            on_error(error)
+            connection.close()
+            time.sleep(max(interval, 1.0) * 4)
+            continue
+        if not full:
             time.sleep(interval)

@@ -290,3 +290,23 @@ def test_only_sealing_may_change_an_event_once(nurse, patient, program):
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(hash="b" * 64)
     assert AuditEvent.objects.get(pk=event.pk).hash == audit._digest(AuditEvent.objects.get(pk=event.pk))
+
+
+def test_the_sequencer_outlives_the_database_going_away_and_seals_when_it_is_back(nurse, patient, program, monkeypatch):
+    from django.db import OperationalError
+
+    audit.record(nurse, "patient.chart.read", patient=patient)  # PostgreSQL: waits unsealed for the sequencer
+    real_seal, calls, errors = sequencer.seal, [], []
+
+    def seal_after_an_outage(batch):
+        calls.append(batch)
+        if len(calls) == 1:
+            raise OperationalError("the database is restarting")
+        return real_seal(batch)
+
+    monkeypatch.setattr(sequencer, "seal", seal_after_an_outage)
+    monkeypatch.setattr(sequencer.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(sequencer.connection, "close", lambda: None)  # the test's own transaction stays open
+    sequencer.follow(0.01, should_stop=lambda: len(calls) >= 3, on_error=errors.append)
+    assert len(errors) == 1 and "restarting" in str(errors[0])
+    assert not AuditEvent.objects.filter(hash__isnull=True).exists()

@@ -58,7 +58,12 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
         self.stdout.write(f"audit sequencer: sealing every {interval} s until stopped")
-        sequencer.follow(interval, batch, should_stop=lambda: bool(stopping))
+        sequencer.follow(
+            interval,
+            batch,
+            should_stop=lambda: bool(stopping),
+            on_error=lambda error: self.stderr.write(f"audit sequencer: the database failed ({error}); trying again"),
+        )
 
     def checkpoint(self):
         checkpoints = make_checkpoint()
