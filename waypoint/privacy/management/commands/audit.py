@@ -99,8 +99,10 @@ class Command(BaseCommand):
         late = overdue()
         if result.unsealed:
             oldest = result.oldest_unsealed_at
+            waited = int((timezone.now() - oldest).total_seconds())
             self.stdout.write(
-                f"{result.unsealed} events wait to be sealed, the oldest since {oldest:%Y-%m-%d %H:%M:%S}"
+                f"{result.unsealed} events wait to be sealed, the oldest since {oldest:%Y-%m-%d %H:%M:%S} UTC "
+                f"({waited} seconds)"
             )
         if late:
             raise CommandError("; ".join(late) + ". Is the sequencer (`waypoint audit seal --follow`) running?")
