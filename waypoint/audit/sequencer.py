@@ -9,9 +9,10 @@ beside the server (`make run`; in production its own service).
 The classic pitfall: ids and times are taken at INSERT but transactions commit in another order, so "every event
 up to the newest id I can see" may skip an event whose transaction is still in flight. On PostgreSQL each event
 carries the id of the transaction that wrote it (`xid`, set by a trigger from `pg_current_xact_id()`), and `seal`
-takes only events whose transaction is older than the oldest one still running
-(`pg_snapshot_xmin(pg_current_snapshot())`), read in the same statement as the events: such a transaction has
-ended, so every event it committed is visible in that statement's snapshot, and no event of it can appear later.
+takes only events whose transaction is older than the oldest one still running in this database (the snapshot's
+running transactions, `pg_snapshot_xmin(pg_current_snapshot())` and up, less those another database runs, see
+BOUND): such a transaction has ended, so every event it committed is visible to the next statement's snapshot,
+and no event of it can appear later.
 An event is never skipped (unsealed events are found by having no hash, not by being above a high-water mark),
 and an event of a transaction still running waits, however low its id. Within a batch, events are sealed in id
 order. The events of the sealing transaction itself (a test, or a command that records and seals) are sealed with
@@ -23,18 +24,32 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from . import trail
 from .models import AuditEvent
 
 SEQUENCER_LOCK = 720_332  # PostgreSQL advisory lock key: one sequencer at a time
-# An event may be sealed once its transaction has ended (older than every running one) or is the sealer's own.
-ENDED = (
-    "xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
-    "OR xid = pg_current_xact_id_if_assigned()::text::bigint"
+# The lowest transaction id that may still write an event of this database: the lowest running in the snapshot,
+# leaving out those that pg_stat_activity, read after the snapshot, shows running in another database (xids are
+# cluster-wide: another database's long transaction must not hold this one's sealing back; one that ended between
+# the snapshot and the read, or that it cannot see, counts as this database's: the safe side), else the snapshot's
+# xmax (every later transaction gets an id at or above it). backend_xid is 32 bits: compared modulo 2^32.
+BOUND = """
+WITH taken AS (SELECT pg_current_snapshot() AS snap),
+elsewhere AS (
+  SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+  WHERE datname IS DISTINCT FROM current_database() AND backend_xid IS NOT NULL
 )
+SELECT LEAST(
+  (SELECT min(running::text::bigint) FROM taken, pg_snapshot_xip(taken.snap) AS running
+   WHERE running::text::bigint % 4294967296 NOT IN (SELECT xid FROM elsewhere)),
+  pg_snapshot_xmax(snap)::text::bigint
+) FROM taken
+"""
+# An event may be sealed once its transaction has ended (below the bound) or is the sealer's own.
+ENDED = "xid < %s OR xid = pg_current_xact_id_if_assigned()::text::bigint"
 BATCH = 2000
 
 
@@ -49,13 +64,16 @@ def _pending(batch: int) -> list[AuditEvent]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEQUENCER_LOCK])
-        unsealed = unsealed.extra(where=[ENDED])  # noqa: S610  # constant SQL, no parameters
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # read pg_stat_activity anew, after the snapshot
+            cursor.execute(BOUND)
+            bound = cursor.fetchone()[0]
+        unsealed = unsealed.extra(where=[ENDED], params=[bound])  # noqa: S610  # constant SQL, one parameter
     return list(unsealed.order_by("id")[:batch])
 
 
 def seal(batch: int = BATCH, *, checkpoints: bool = True) -> Sealed:
     """Seal one batch of the oldest events that can be sealed, in one transaction; sign a checkpoint per chain."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         pending = _pending(batch)
         if not pending:
             return Sealed()
@@ -97,8 +115,17 @@ def seal_all(batch: int = BATCH) -> int:
             return total
 
 
-def follow(interval: float = 0.5, batch: int = BATCH, should_stop=lambda: False) -> None:
-    """Seal every `interval` seconds (at once again while batches come full) until `should_stop()`."""
+def follow(interval: float = 0.5, batch: int = BATCH, should_stop=lambda: False, on_error=lambda error: None) -> None:
+    """Seal every `interval` seconds (at once again while batches come full) until `should_stop()`. The database
+    going away (a restart, a failover) does not end it: it says so, waits and tries again; nothing is lost, the
+    events wait unsealed meanwhile."""
     while not should_stop():
-        if seal(batch).events < batch:
+        try:
+            full = seal(batch).events >= batch
+        except DatabaseError as error:
+            on_error(error)
+            connection.close()
+            time.sleep(max(interval, 1.0) * 4)
+            continue
+        if not full:
             time.sleep(interval)

@@ -89,8 +89,9 @@ def record(
     outcome: str = AuditEvent.Outcome.SUCCESS,
     detail: dict | None = None,
 ) -> AuditEvent:
-    """Write one event, in the current transaction (one is opened if none is): one INSERT, sealed later."""
-    with transaction.atomic():
+    """Write one event, in the current transaction (one is opened if none is; no savepoint: if it fails, the
+    transaction fails with it): one INSERT, sealed later."""
+    with transaction.atomic(savepoint=False):
         program_id = program.pk if program is not None else getattr(patient, "program_id", None)
         event = AuditEvent(
             at=timezone.now(),
@@ -114,7 +115,7 @@ def record(
 def record_many(actor, action: str, *, patient_ids, program, detail: dict | None = None) -> list[AuditEvent]:
     """One event per patient (in the order given), written in one INSERT. For releases of many patients at a
     time (a bulk export page); the sequencer seals them in this order (ids in list order)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         at, channel = timezone.now(), current_channel.get()
         events = [
             AuditEvent(

@@ -319,3 +319,20 @@ def dosing_queue_times(program, *, requests: int, warmup: int = 3) -> tuple[list
         assert response.status_code == 200, response.status_code
         rows = response.content.count(b"<tr class=")
     return [timed_ms(lambda: client.get(path)) for _ in range(requests)], rows
+
+
+def seal_lags(since, *, wait_seconds: float = 60.0) -> list[float]:
+    """Seconds from each audit event's time (taken in its transaction, just before its commit) to its sealing, for
+    the events written since `since`; first waits (at most `wait_seconds`) for the sequencer to seal them all."""
+    from django.db.models import DurationField, ExpressionWrapper, F
+
+    from waypoint.privacy.models import AuditEvent
+
+    events = AuditEvent.objects.filter(at__gte=since)
+    deadline = time.monotonic() + wait_seconds
+    while events.filter(hash__isnull=True).exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    lag = ExpressionWrapper(F("sealed_at") - F("at"), output_field=DurationField())
+    found = events.filter(sealed_at__isnull=False).annotate(lag=lag).values_list("lag", flat=True)
+    late = events.filter(hash__isnull=True).count()  # still unsealed after the wait: counted as the wait
+    return [value.total_seconds() for value in found] + [wait_seconds] * late

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psycopg
 from django.db import connection
+from django.utils import timezone
 
 from waypoint.accounts.models import Program
 from waypoint.seed import run as seeding
@@ -249,24 +250,32 @@ def run(
 
 def _serving(program, params, database_url, log) -> dict:
     if not serve.wrk_available():
+        absent = "not measured: wrk is not installed"
         return {
             "mix_vs_healthz_ratio": measure.Figure(
-                "mix_vs_healthz_ratio",
-                None,
-                None,
-                "requests/s",
-                ">= 0.35",
-                None,
-                note="not measured: wrk is not installed",
-            )
+                "mix_vs_healthz_ratio", None, None, "requests/s", ">= 0.35", None, note=absent
+            ),
+            "audit_concurrency_ratio": measure.Figure(
+                "audit_concurrency_ratio", None, None, "requests/s", ">= 1.5", None, note=absent
+            ),
+            "seal_lag_p95_s": measure.Figure("seal_lag_p95_s", None, None, "s", "< 5", None, note=absent),
         }
     cores = os.cpu_count() or 1
     server = serve.Server(database_url, workers=2 * cores)
-    server.start()
+    sealer = serve.Sealer(database_url)  # the audit sequencer beside the server, as `make run` and production
+    sealer.start()
+    since = timezone.now()
     try:
-        found = serve.mix_vs_healthz(server, program, seconds=params["wrk_seconds"], connections=2 * cores * 2)
+        server.start()
+        try:
+            found = serve.mix_vs_healthz(
+                server, program, seconds=params["wrk_seconds"], connections=2 * cores * 2, single=True
+            )
+        finally:
+            server.stop()
+        lags = measure.seal_lags(since)
     finally:
-        server.stop()
+        sealer.stop()
     mix, healthz = found["mix"], found["healthz"]
     ratio = mix.requests_per_second / healthz.requests_per_second
     zero = mix.errors == 0 and healthz.errors == 0
@@ -276,6 +285,14 @@ def _serving(program, params, database_url, log) -> dict:
         f"wrk and PostgreSQL); errors: mix {mix.errors}, healthz {healthz.errors}; published: "
         f"{report.PUBLISHED}"
     )
+    single = found["mix_single"]
+    concurrency = mix.requests_per_second / single.requests_per_second if single.requests_per_second else 0.0
+    log(
+        f"audited mix over {2 * cores * 2} connections {mix.requests_per_second:,.0f}/s "
+        f"vs one {single.requests_per_second:,.0f}/s"
+    )
+    p95 = measure.percentile(lags, 0.95) if lags else None
+    log(f"seal lag p95 {p95} s over {len(lags)} events")
     return {
         "mix_vs_healthz_ratio": measure.Figure(
             "mix_vs_healthz_ratio",
@@ -286,7 +303,28 @@ def _serving(program, params, database_url, log) -> dict:
             ratio >= 0.35 and zero,
             ratio,
             note=note,
-        )
+        ),
+        "audit_concurrency_ratio": measure.Figure(
+            "audit_concurrency_ratio",
+            mix.requests_per_second,
+            single.requests_per_second,
+            "requests/s",
+            ">= 1.5",
+            concurrency >= 1.5 and zero and single.errors == 0,
+            concurrency,
+            note=f"the audited mix over {2 * cores * 2} connections vs 1 connection, same server and duration; "
+            f"errors: {mix.errors} and {single.errors}",
+        ),
+        "seal_lag_p95_s": measure.Figure(
+            "seal_lag_p95_s",
+            p95,
+            None,
+            "s",
+            "< 5",
+            p95 is not None and p95 < 5,
+            note=f"from each audit event's time (in its request's transaction) to its sealing by `waypoint audit "
+            f"seal --follow` (a process beside the server, every 0.5 s), {len(lags):,} events of the mix runs",
+        ),
     }
 
 
@@ -304,7 +342,13 @@ def soak(
     _analyze()
     cores = os.cpu_count() or 1
     server = serve.Server(database_url, workers=2 * cores)
-    server.start()
+    sealer = serve.Sealer(database_url)  # the audit sequencer beside the server, as in production
+    sealer.start()
+    try:
+        server.start()
+    except BaseException:
+        sealer.stop()
+        raise
     seconds = max(1, int(minutes * 60))
     warmup = warmup_seconds if warmup_seconds is not None else min(60.0, seconds / 10)
     sampler = serve.RssSampler(server, every=min(5.0, max(0.5, seconds / 20)))
@@ -317,6 +361,7 @@ def soak(
     finally:
         sampler.stop()
         server.stop()
+        sealer.stop()
     growth = sampler.growth(warmup)
     passed = result.errors == 0 and all(w["growth"] < 0.10 for w in growth.values())
     payload = {

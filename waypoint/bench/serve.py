@@ -38,6 +38,43 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def environment(database_url: str) -> dict:
+    """The environment of a process the benchmark starts on its database (the server, the sequencer)."""
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="waypoint.settings",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH")])),
+    )
+    env.pop("WAYPOINT_TESTING", None)
+    return env
+
+
+@dataclass
+class Sealer:
+    """The audit sequencer (`waypoint audit seal --follow`) in its own process beside the server, as in production."""
+
+    database_url: str
+    process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [sys.executable, "-m", "waypoint", "audit", "seal", "--follow", "--interval", "0.5"],
+            env=environment(self.database_url),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
 @dataclass
 class Server:
     """A gunicorn master on 127.0.0.1 with sync workers; stopped by `stop()` (TERM to its own pid)."""
@@ -53,13 +90,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        env = dict(
-            os.environ,
-            DATABASE_URL=self.database_url,
-            DJANGO_SETTINGS_MODULE="waypoint.settings",
-            PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH")])),
-        )
-        env.pop("WAYPOINT_TESTING", None)
+        env = environment(self.database_url)
         # The server's own output goes to a file: a pipe nobody reads would fill and stall the workers.
         self.log = tempfile.NamedTemporaryFile("w+", prefix="waypoint-bench-gunicorn-", suffix=".log")  # noqa: SIM115
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
@@ -214,11 +245,16 @@ def mix_environment(program, *, tokens: int = 4) -> dict:
     return {"WP_TOKENS": ",".join(raw), "WP_PATIENTS": ",".join(map(str, patients)), "WP_BODY": body}
 
 
-def mix_vs_healthz(server: Server, program, *, seconds: int, connections: int) -> dict:
+def mix_vs_healthz(server: Server, program, *, seconds: int, connections: int, single: bool = False) -> dict:
+    """/healthz and the audited mix with `connections`; with `single`, the mix again over one connection (the
+    audit trail must not serialise audited requests: `audit_concurrency_ratio`)."""
     env = mix_environment(program)
     healthz = run_wrk(f"{server.url}/healthz", seconds=seconds, connections=connections)
     mix = run_wrk(server.url, seconds=seconds, connections=connections, script=MIX_SCRIPT, env=env)
-    return {"healthz": healthz, "mix": mix}
+    found = {"healthz": healthz, "mix": mix}
+    if single:
+        found["mix_single"] = run_wrk(server.url, seconds=seconds, connections=1, threads=1, script=MIX_SCRIPT, env=env)
+    return found
 
 
 class RssSampler(threading.Thread):

@@ -14,6 +14,7 @@ from django.db import connection
 from waypoint.audit import trail as audit
 from waypoint.bench import measure, report, runner, serve
 from waypoint.bench.__main__ import SCALES
+from waypoint.privacy.models import AuditEvent
 
 pytestmark = pytest.mark.slow  # real subprocesses or servers: left out of `make test-fast`
 
@@ -71,6 +72,15 @@ def test_every_benchmark_runs_at_tiny_scale_and_writes_its_results(tmp_path):
         mix = results["mix_vs_healthz_ratio"]
         assert mix["figure"] > 0 and mix["floor"] > 0
         assert "errors: mix 0, healthz 0" in mix["note"]
+        concurrency, lag = results["audit_concurrency_ratio"], results["seal_lag_p95_s"]
+        assert concurrency["figure"] > 0 and concurrency["floor"] > 0 and concurrency["ratio"] > 0
+        assert concurrency["met"] is meets_target(concurrency) or "errors: 0 and 0" not in concurrency["note"]
+        assert lag["figure"] is not None and lag["met"] is (lag["figure"] < 5)
+        sealed_by_the_sequencer = AuditEvent.objects.filter(action="assessment.create", hash__isnull=False)
+        assert (
+            sealed_by_the_sequencer.exists()
+            and not AuditEvent.objects.filter(action="assessment.create", hash__isnull=True).exists()
+        )  # every COWS the mix recorded was sealed by the sequencer beside the server
     saved = json.loads((root / "bench" / "results" / "tiny.json").read_text())
     assert saved["results"].keys() == results.keys()
     doc = (root / "docs" / "performance.md").read_text()

@@ -4,6 +4,7 @@ still in flight, and never skips one; verify reports what waits and fails when i
 
 import importlib
 import io
+import re
 import threading
 from contextlib import contextmanager
 from datetime import timedelta
@@ -48,6 +49,19 @@ def test_a_request_writes_its_event_unsealed_and_the_sequencer_seals_it_into_its
     assert events[-1] == event and event.chain_seq == len(events) and event.sealed_at is not None
     assert event.prev_hash == events[-2].hash and event.hash == audit._digest(event)
     assert audit.verify().intact
+
+
+def test_recording_in_a_requests_transaction_is_one_insert_without_lock_or_chain_head(nurse, patient):
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        audit.record(nurse, "patient.chart.read", patient=patient)
+    statements = [q["sql"] for q in queries.captured_queries]
+    if on_postgres():
+        assert len(statements) == 1 and statements[0].startswith('INSERT INTO "privacy_auditevent"'), statements
+        assert not any("advisory" in sql for sql in statements)
+    else:  # SQLite seals inline, under its one write lock, in the same transaction
+        assert statements[0].startswith('INSERT INTO "privacy_auditevent"')
 
 
 def test_sealing_signs_a_checkpoint_of_each_chain_it_extended(nurse, patient, program, settings):
@@ -148,7 +162,7 @@ def test_verify_reports_the_events_waiting_and_fails_when_one_waited_longer_than
     assert f"1 audit events of {program.name} wait to be sealed, the oldest for 25 minutes" in message
     assert "longest wait of an audit event to be sealed (minutes)" in message and ": 10" in message
     assert "HIPAA 45 CFR 164.312(b)" in message
-    assert "1 events wait to be sealed" in capsys.readouterr().out
+    assert re.search(r"1 events wait to be sealed, the oldest since .* UTC \(15\d\d seconds\)", capsys.readouterr().out)
     program_settings.change(program, "privacy.audit_unsealed_minutes", 30, acting_user=nurse)
     program.refresh_from_db()
     call_command("audit", "verify")  # 25 minutes is within this program's 30
@@ -277,3 +291,23 @@ def test_only_sealing_may_change_an_event_once(nurse, patient, program):
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(hash="b" * 64)
     assert AuditEvent.objects.get(pk=event.pk).hash == audit._digest(AuditEvent.objects.get(pk=event.pk))
+
+
+def test_the_sequencer_outlives_the_database_going_away_and_seals_when_it_is_back(nurse, patient, program, monkeypatch):
+    from django.db import OperationalError
+
+    audit.record(nurse, "patient.chart.read", patient=patient)  # PostgreSQL: waits unsealed for the sequencer
+    real_seal, calls, errors = sequencer.seal, [], []
+
+    def seal_after_an_outage(batch):
+        calls.append(batch)
+        if len(calls) == 1:
+            raise OperationalError("the database is restarting")
+        return real_seal(batch)
+
+    monkeypatch.setattr(sequencer, "seal", seal_after_an_outage)
+    monkeypatch.setattr(sequencer.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(sequencer.connection, "close", lambda: None)  # the test's own transaction stays open
+    sequencer.follow(0.01, should_stop=lambda: len(calls) >= 3, on_error=errors.append)
+    assert len(errors) == 1 and "restarting" in str(errors[0])
+    assert not AuditEvent.objects.filter(hash__isnull=True).exists()

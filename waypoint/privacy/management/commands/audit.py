@@ -58,7 +58,12 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
         self.stdout.write(f"audit sequencer: sealing every {interval} s until stopped")
-        sequencer.follow(interval, batch, should_stop=lambda: bool(stopping))
+        sequencer.follow(
+            interval,
+            batch,
+            should_stop=lambda: bool(stopping),
+            on_error=lambda error: self.stderr.write(f"audit sequencer: the database failed ({error}); trying again"),
+        )
 
     def checkpoint(self):
         checkpoints = make_checkpoint()
@@ -94,8 +99,10 @@ class Command(BaseCommand):
         late = overdue()
         if result.unsealed:
             oldest = result.oldest_unsealed_at
+            waited = int((timezone.now() - oldest).total_seconds())
             self.stdout.write(
-                f"{result.unsealed} events wait to be sealed, the oldest since {oldest:%Y-%m-%d %H:%M:%S}"
+                f"{result.unsealed} events wait to be sealed, the oldest since {oldest:%Y-%m-%d %H:%M:%S} UTC "
+                f"({waited} seconds)"
             )
         if late:
             raise CommandError("; ".join(late) + ". Is the sequencer (`waypoint audit seal --follow`) running?")
