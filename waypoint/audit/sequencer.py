@@ -67,7 +67,7 @@ def _pending(batch: int) -> list[AuditEvent]:
             cursor.execute("SELECT pg_stat_clear_snapshot()")  # read pg_stat_activity anew, after the snapshot
             cursor.execute(BOUND)
             bound = cursor.fetchone()[0]
-        unsealed = unsealed.extra(where=[ENDED], params=[bound])  # noqa: S610  # constant SQL, one parameter
+        unsealed = unsealed.extra(where=[ENDED], params=[bound])  # noqa: S610  # nosec B610: constant SQL, one parameter
     return list(unsealed.order_by("id")[:batch])
 
 

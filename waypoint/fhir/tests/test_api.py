@@ -139,8 +139,10 @@ def test_search_plans_medication_and_drug_screens(api, nurse, record):
     assert {a["detail"]["code"]["coding"][0]["code"] for a in plans[1]["activity"]} >= {"family_therapy", "moud"}
 
     authored = [e["resource"] for e in body(client.get("/fhir/MedicationRequest?authoredon=2026-01-12"))["entry"]]
-    # the buprenorphine order (the methadone order after it is the dosing window's: waypoint/dispensing; comfort orders: test_comfort_medications.py)
-    (order,) = [o for o in authored if o["id"].startswith("moud-") and o["medicationCodeableConcept"]["coding"][0]["code"] == "buprenorphine_naloxone"]
+    # the buprenorphine order (the methadone order after it is the dosing window's;
+    # comfort orders: test_comfort_medications.py)
+    moud = [o for o in authored if o["id"].startswith("moud-")]
+    (order,) = [o for o in moud if o["medicationCodeableConcept"]["coding"][0]["code"] == "buprenorphine_naloxone"]
 
     def of_order(entries):
         return [e for e in entries if e["resource"]["request"]["reference"] == f"MedicationRequest/{order['id']}"]
