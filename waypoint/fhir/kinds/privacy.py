@@ -72,7 +72,9 @@ def signed_text(consent: Consent) -> tuple[dict | None, list[dict]]:
         "contentType": "text/plain; charset=utf-8",
         "data": base64.b64encode(body).decode("ascii"),
         "size": len(body),
-        "hash": base64.b64encode(hashlib.sha1(body, usedforsecurity=False).digest()).decode("ascii"),  # FHIR defines SHA-1
+        "hash": base64.b64encode(hashlib.sha1(body, usedforsecurity=False).digest()).decode(
+            "ascii"
+        ),  # FHIR defines SHA-1
         "title": f"{text.title} (version {text.version})",
         "creation": instant(text.created_at),
     }
