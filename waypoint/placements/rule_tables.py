@@ -77,6 +77,10 @@ def parse(text: str) -> dict:
         raise ValidationError(
             {"table": f"Not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."}
         ) from error
+    except RecursionError as error:  # the decoder recurses once per level: "[[[[..." thousands deep was a 500
+        raise ValidationError(
+            {"table": "This JSON nests deeper than can be read; a rule table needs a few levels at most."}
+        ) from error
     if not isinstance(table, dict):
         raise ValidationError({"table": "A rule table is a JSON object."})
     return table

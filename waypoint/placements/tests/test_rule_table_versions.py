@@ -167,3 +167,11 @@ def test_a_version_of_another_program_is_not_found(page, administrator, north, n
     save(administrator, administrator.memberships.get().program, harbor_table())
     assert Membership.objects.filter(user=north_nurse).exists()
     assert page(north_nurse).get(reverse("placements:rule-table-version", args=[1])).status_code == 404
+
+
+def test_the_edit_page_refuses_json_nested_thousands_deep_beside_the_table_not_a_server_error(page, administrator):
+    response = page(administrator).post(
+        reverse("placements:rule-table-edit"), {"table": "[" * 20_000 + "]" * 20_000, "note": "try"}
+    )
+    assert response.status_code == 200
+    assert "nests deeper than can be read" in response.content.decode() and not RuleTableVersion.objects.exists()
