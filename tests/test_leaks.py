@@ -613,6 +613,11 @@ NOT_LISTS = {
     "bulk:file": "one export file, only to the client that started it (matrix: others 404)",
     "bulk:group-read": "one Group, no patient data: a program or level with a count (matrix)",
     "bulk:group-search": "Groups of the client's own programs, no patient data (test_groups.py)",
+    "work-lists": "counts only, over the patients the reader may see (waypoint/site/tests/test_navigation.py)",
+    "regulatory:teds": "the director's report of the reader's own program: another program's patients never appear "
+    "(waypoint/regulatory/tests/test_teds.py::test_another_programs_patients_never_appear; matrix: director only)",
+    "regulatory:teds-json": "the same records as regulatory:teds, downloaded (test_teds.py, matrix)",
+    "regulatory:teds-csv": "the same records as regulatory:teds, downloaded (test_teds.py, matrix)",
 }
 
 # Who reads each list, whose patient is theirs, and whose patients they must never see in it.

@@ -105,6 +105,43 @@ def after_discharge(program, team, nurse):
     return patient
 
 
+def take_home(patient, nurse):
+    """A methadone order at the dosing window and one take-home bottle (a MedicationDispense)."""
+    from waypoint.accounts.models import User
+    from waypoint.dispensing import services as dispensing
+    from waypoint.medication import services as medication
+
+    prescriber = User.objects.get(username="fhir-prescriber")  # made by moud() for the first patient
+    medication.order_medication(
+        acting_user=prescriber,
+        patient=patient,
+        medication="methadone",
+        dose="60",
+        route="oral",
+        times_per_day=1,
+        start_at=timezone.now() - timedelta(hours=2),
+    )
+    lot = dispensing.receive_stock(
+        acting_user=nurse,
+        program=patient.program,
+        medication_code="methadone",
+        strength="10 mg/mL",
+        lot_number="M-200",
+        quantity_mg="5000",
+    ).lot
+    dispensing.record_safe_storage(acting_user=nurse, patient=patient, note="Lock box")
+    dispensing.sign_take_home_decision(
+        acting_user=prescriber,
+        patient=patient,
+        days=1,
+        criteria=dict.fromkeys(dispensing.CRITERIA, True),
+        basis="Closed day",
+    )
+    dispensing.issue_bottles(
+        acting_user=nurse, patient=patient, days=[patient.program.today() + timedelta(days=1)], lot=lot
+    )
+
+
 @pytest.fixture
 def population(program, north, team, other_team, nurse, north_nurse):
     other_nurse = make_user("bridge-nurse", program, Role.NURSE, other_team)
@@ -123,6 +160,7 @@ def population(program, north, team, other_team, nurse, north_nurse):
         start=timezone.now() - timedelta(days=1),
         cows_override_reason="COWS scored on the paper flowsheet during the outage",
     )
+    take_home(on_team[1], nurse)
     on_team.append(
         services.register_patient(
             acting_user=nurse, program=program, care_team=team, **patient_fields(mrn="W-9", given_name="Never-admitted")
