@@ -99,3 +99,26 @@ def test_a_fhir_list_of_hundreds_of_values_is_refused_with_an_operation_outcome(
 def test_a_fhir_list_within_the_limit_is_searched(api, nurse, patient):
     response = api(nurse).get("/fhir/Observation", {"_id": ",".join(["1"] * MAX_LIST_VALUES)})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/api/v1/sessions/?end=0345-06-16T23:23:20.8014-18:11", "end"),
+        ("/api/v1/sessions/?start=2026-01-01T00:00:00%2B15:00", "start"),
+        ("/api/v1/patients/{pk}/assessments/?since=2026-01-01T00:00:00-14:30", "since"),
+    ],
+)
+def test_a_date_time_with_an_offset_no_place_uses_is_refused_naming_the_field(api, nurse, patient, url, name):
+    """PostgreSQL refuses UTC offsets past about 16 hours with an error (a 500 the schema test found on
+    /api/v1/sessions/): the API answers 400 naming the filter, on both databases."""
+    response = api(nurse).get(url.format(pk=patient.pk))
+    assert response.status_code == 400, response.content
+    assert "between -14:00 and +14:00" in response.json()[name][0]
+
+
+def test_a_date_time_filter_at_the_widest_offset_in_use_is_accepted(api, nurse, patient):
+    assert api(nurse).get("/api/v1/sessions/?start=2026-01-01T00:00:00%2B14:00").status_code == 200
+    assert (
+        api(nurse).get(f"/api/v1/patients/{patient.pk}/assessments/?since=2026-01-01T00:00:00-12:00").status_code == 200
+    )

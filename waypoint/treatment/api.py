@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -16,6 +15,7 @@ from waypoint.patients.access import access_patient, access_record, require, vis
 from waypoint.patients.api import program_from_query
 from waypoint.patients.services import record_read
 from waypoint.web.api import ApiView, StrictSerializer, limit_of
+from waypoint.web.query import date_time_problem
 
 from . import services
 from .access import access_session
@@ -372,10 +372,13 @@ class SessionListView(ApiView):
         """The program's sessions between `start` and `end` (default: the coming 7 days)."""
         program = program_from_query(request)
         require(request.user, program.pk, CHART_READ)
-        start = parse_datetime(request.query_params.get("start", "")) if request.query_params.get("start") else None
-        end = parse_datetime(request.query_params.get("end", "")) if request.query_params.get("end") else None
-        if ("start" in request.query_params and start is None) or ("end" in request.query_params and end is None):
-            raise ValidationError({"start": ["Give ISO date-times for start and end."]})
+        given = {}
+        for name in ("start", "end"):
+            if name in request.query_params:
+                given[name], problem = date_time_problem(request.query_params[name], offset_required=False)
+                if problem:
+                    raise ValidationError({name: [problem]})
+        start, end = given.get("start"), given.get("end")
         start = start or timezone.now()
         end = end or start + timedelta(days=7)
         rows = Session.objects.filter(program=program, starts_at__gte=start, starts_at__lt=end).select_related(

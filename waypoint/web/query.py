@@ -2,8 +2,10 @@
 must not silently show everything. The API does the same from its documented parameters (web/api.py)."""
 
 import functools
+from datetime import datetime, timedelta
 
 from django.http import HttpResponseBadRequest
+from django.utils.dateparse import parse_datetime
 
 
 def query_parameters(*allowed: str):
@@ -35,3 +37,22 @@ def search_limit_passed(text: str) -> str | None:
     if len(text.split()) > SEARCH_MAX_WORDS:
         return f"Search with at most {SEARCH_MAX_WORDS} words (a name, an MRN or a birth date)."
     return None
+
+
+# The widest UTC offsets in use anywhere (-12:00 to +14:00); PostgreSQL refuses wider ones with an error, not a 400.
+LARGEST_UTC_OFFSET = timedelta(hours=14)
+
+
+def date_time_problem(text: str, *, offset_required: bool) -> tuple[datetime | None, str | None]:
+    """An API filter's ISO 8601 date-time, or the reason it is refused (in words naming what is expected)."""
+    try:
+        when = parse_datetime(text)
+    except ValueError:
+        when = None
+    if when is None or (offset_required and when.tzinfo is None):
+        expected = "an ISO-8601 date-time with a UTC offset" if offset_required else "an ISO date-time"
+        return None, f"Expected {expected}."
+    offset = when.utcoffset()
+    if offset is not None and abs(offset) > LARGEST_UTC_OFFSET:
+        return None, "The UTC offset must be between -14:00 and +14:00."
+    return when, None

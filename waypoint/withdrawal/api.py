@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -17,6 +16,7 @@ from waypoint.patients.records import RecordStatus
 from waypoint.patients.services import record_read
 from waypoint.scales import INSTRUMENTS, get_instrument
 from waypoint.web.api import ApiView, StrictSerializer, limit_of
+from waypoint.web.query import date_time_problem
 
 from . import board, services
 from .models import Assessment
@@ -183,9 +183,9 @@ class AssessmentListView(ApiView):
             rows = rows.filter(instrument=params["instrument"])
         for name, lookup in (("since", "taken_at__gte"), ("until", "taken_at__lt")):
             if name in params:
-                when = parse_datetime(params[name])
-                if when is None or when.tzinfo is None:
-                    raise ValidationError({name: ["Expected an ISO-8601 date-time with a UTC offset."]})
+                when, problem = date_time_problem(params[name], offset_required=True)
+                if problem:
+                    raise ValidationError({name: [problem]})
                 rows = rows.filter(**{lookup: when})
         wanted = params.get("status", "final")
         if wanted != "all":
