@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 
 from waypoint.fhir import registry
+from waypoint.web.query import LARGEST_UTC_OFFSET
 
 OUTPUT_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
 SUPPORTED = {"_outputFormat", "_since", "_type"}
@@ -40,7 +41,10 @@ def preferences(header: str) -> set[str]:
 def parse_instant(value: str) -> datetime:
     if not INSTANT.match(value):
         raise ValueError
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if abs(instant.utcoffset() or timedelta(0)) > LARGEST_UTC_OFFSET:  # FHIR's limit: -14:00 to +14:00
+        raise ValueError
+    return instant
 
 
 def exportable_types(level: str) -> list[str]:

@@ -17,6 +17,8 @@ from django.core import signing
 from django.db.models import Q
 from django.utils import timezone
 
+from waypoint.web.query import LARGEST_UTC_OFFSET
+
 from .access import Reader
 from .questionnaires import all_questionnaires
 from .registry import ResourceKind, kinds_for, resource_types
@@ -176,6 +178,8 @@ def parse_date(name: str, raw: str, tz) -> DateBound:
     try:
         if parts["H"] is not None:
             start = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if abs(start.utcoffset() or timedelta(0)) > LARGEST_UTC_OFFSET:  # FHIR's own limit: -14:00 to +14:00
+                raise SearchError(f"Parameter {name}: the time zone must be between -14:00 and +14:00.")
             if parts["F"] is not None:  # a fraction: the instant itself, to the microsecond
                 return DateBound(prefix, start, start + timedelta(microseconds=1))
             step = timedelta(seconds=1) if parts["S"] is not None else timedelta(minutes=1)

@@ -265,3 +265,8 @@ def test_rows_are_read_by_keyset_pages_without_offset(api, intake, population):
     patients = len(population.on_team + population.off_team)
     assert len(pages) == -(-patients // 2) + 1  # every page (the last may be short), then the empty one that ends
     assert not [sql for sql in pages if "OFFSET" in sql]
+
+
+def test_a_since_with_a_time_zone_beyond_14_hours_is_refused_not_a_server_error(api, intake):
+    response = kick_off(api(intake), "/fhir/$export?_since=2026-01-01T00:00:00-18:11")
+    assert response.status_code == 400

@@ -108,3 +108,11 @@ def test_any_other_path_under_fhir_is_a_404_operation_outcome(client):
     for path in ("/fhir/patient", "/fhir/Patient/1/extra/more", "/fhir/_history"):
         assert fhir(client.get(path), 404)["issue"][0]["code"] == "not-found"
     assert fhir(client.post("/fhir/Patient/1/extra/more", data="{}", content_type="application/fhir+json"), 404)
+
+
+def test_a_date_with_a_time_zone_beyond_14_hours_is_a_400_operation_outcome(api, nurse, record):
+    """FHIR's dateTime allows -14:00 to +14:00; PostgreSQL refuses wider offsets with an error (a 500), so the
+    search refuses them first, naming the parameter."""
+    outcome = fhir(api(nurse).get("/fhir/Observation?date=ge2026-01-01T00:00:00-18:11"), 400)
+    assert outcome["issue"][0]["diagnostics"].startswith("Parameter date:")
+    assert api(nurse).get("/fhir/Observation?date=ge2026-01-01T00:00:00%2B14:00").status_code == 200
