@@ -19,6 +19,7 @@ from waypoint.accounts.models import User
 from waypoint.accounts.roles import AUDIT_READ
 from waypoint.accounts.scoping import program_scope
 from waypoint.audit import trail as audit
+from waypoint.audit.words import action_words, object_words
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
 from waypoint.web.downloads import attachment, csv_writer
@@ -151,6 +152,7 @@ def audit_trail(request):
     mrns = mrns_for(program, page.object_list)
     for event in page.object_list:
         event.mrn = mrns.get(event.patient_id, "")
+        event.action_words, event.object_words = action_words(event.action), object_words(event.object_type)
     audit.record(request.user, "audit.trail.read", program=program, detail=criteria)
     query = request.GET.copy()
     query.pop("page", None)
