@@ -348,3 +348,43 @@ def test_the_capability_statement_names_smart_and_the_token_endpoint(client, db)
     [oauth] = security["extension"]
     assert oauth["url"] == "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
     assert oauth["extension"] == [{"url": "token", "valueUri": TOKEN_URL}]
+
+
+# --- the page and the API ----------------------------------------------------------------------------------------
+
+
+def test_the_privacy_officer_registers_keys_on_the_page_and_a_bad_key_set_is_named(
+    page, privacy_officer, registered, rsa_key
+):
+    browser = page(privacy_officer)
+    listing = browser.get("/fhir-clients/")
+    assert listing.status_code == 200
+    text = listing.content.decode()
+    assert "Riverside Primary Care" in text and "riverside-hie" in text and "rsa-1" in text
+    assert "http://testserver/auth/token" in text
+    jwks = json.dumps({"keys": [public_jwk(rsa_key, "rsa-new")]})
+    saved = browser.post(
+        f"/fhir-clients/{registered.pk}/keys/", {"jwks": jwks, "jwks_url": "", "allowed_scopes": "system/*.rs"}
+    )
+    assert saved.status_code == 302
+    assert [k["kid"] for k in ExternalClient.objects.get(pk=registered.pk).jwks["keys"]] == ["rsa-new"]
+    private = json.dumps({"keys": [json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key)) | {"kid": "p"}]})
+    bad = browser.post(f"/fhir-clients/{registered.pk}/keys/", {"jwks": private, "allowed_scopes": "system/*.rs"})
+    assert bad.status_code == 400 and "private part" in bad.content.decode()
+    assert [k["kid"] for k in ExternalClient.objects.get(pk=registered.pk).jwks["keys"]] == ["rsa-new"]
+
+
+def test_the_api_replaces_keys_and_answers_400_naming_the_field_with_nothing_saved(
+    api, privacy_officer, registered, ec_key, north_nurse
+):
+    officer = api(privacy_officer)
+    url = f"/api/v1/fhir-clients/{registered.pk}/keys/"
+    before = officer.get(url).json()
+    assert before["client_id"] == "riverside-hie" and len(before["jwks"]["keys"]) == 2
+    answer = officer.put(url, {"jwks": {"keys": [public_jwk(ec_key, "ec-2")]}}, format="json")
+    assert answer.status_code == 200 and [k["kid"] for k in answer.json()["jwks"]["keys"]] == ["ec-2"]
+    refused_put = officer.put(url, {"jwks": {"keys": []}, "allowed_scopes": "user/*.rs"}, format="json")
+    assert refused_put.status_code == 400 and "allowed_scopes" in refused_put.json()
+    assert officer.put(url, {"jwks": {"keys": [{"kid": "x"}]}}, format="json").json().keys() == {"jwks"}
+    assert [k["kid"] for k in ExternalClient.objects.get(pk=registered.pk).jwks["keys"]] == ["ec-2"]
+    assert api(north_nurse).get(url).status_code == 404
