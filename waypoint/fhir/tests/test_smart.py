@@ -388,3 +388,52 @@ def test_the_api_replaces_keys_and_answers_400_naming_the_field_with_nothing_sav
     assert officer.put(url, {"jwks": {"keys": [{"kid": "x"}]}}, format="json").json().keys() == {"jwks"}
     assert [k["kid"] for k in ExternalClient.objects.get(pk=registered.pk).jwks["keys"]] == ["ec-2"]
     assert api(north_nurse).get(url).status_code == 404
+
+
+# --- as an outside client would ----------------------------------------------------------------------------------
+
+
+def test_an_outside_client_over_http_discovers_the_endpoint_gets_a_token_and_reads(
+    live_server, registered, ec_key, consented
+):
+    import requests
+
+    base = live_server.url
+    config = requests.get(f"{base}/fhir/.well-known/smart-configuration", timeout=10).json()
+    token_url = config["token_endpoint"]
+    assert token_url == f"{base}/auth/token"
+    now = int(time.time())
+    signed = jwt.encode(
+        {"iss": "riverside-hie", "sub": "riverside-hie", "aud": token_url, "exp": now + 240, "jti": str(uuid.uuid4())},
+        ec_key,
+        algorithm="ES384",
+        headers={"kid": "ec-1"},
+    )
+    answer = requests.post(
+        token_url,
+        data={
+            "grant_type": "client_credentials",
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": signed,
+            "scope": "system/Observation.rs system/Patient.rs",
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    token = answer.json()
+    assert token["scope"] == "system/Observation.rs system/Patient.rs" and token["token_type"] == "bearer"
+    headers = {"Authorization": f"Bearer {token['access_token']}", "Accept": "application/fhir+json"}
+    patient, other = consented
+    bundle = requests.get(f"{base}/fhir/Observation", headers=headers, timeout=10).json()
+    assert {e["resource"]["subject"]["reference"] for e in bundle["entry"] if e["search"]["mode"] == "match"} == {
+        f"Patient/{patient.pk}"
+    }
+    assert requests.get(f"{base}/fhir/Patient/{patient.pk}", headers=headers, timeout=10).status_code == 200
+    assert requests.get(f"{base}/fhir/Patient/{other.pk}", headers=headers, timeout=10).status_code == 404
+    replay = requests.post(
+        token_url,
+        data={"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE, "client_assertion": signed,
+              "scope": "system/Observation.rs"},
+        timeout=10,
+    )  # fmt: skip
+    assert replay.status_code == 401 and replay.json()["error"] == "invalid_client"
