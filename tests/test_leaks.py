@@ -603,6 +603,9 @@ NOT_LISTS = {
     "screening-api:follow-up": "state change",
     "screening-api:overdose-risk": "one patient's risk flags, no free text (matrix: 404 elsewhere)",
     "privacy-api:consent-revoke": "state change",
+    "fhir-clients:list": "the program's external systems and their public keys: no patient data",
+    "fhir-clients:keys": "saves one external system's public keys (a form post): no patient data",
+    "fhir-clients-api:keys": "one external system's public keys: no patient data",
     "fhir:read": "one resource (matrix: other team/program 404)",
     "fhir:vread": "one version of one resource, only if the current one may be read (matrix: other team/program 404)",
     "bulk:export": "starts an export: what it writes is leak-tested in waypoint/bulk/tests/test_export.py "

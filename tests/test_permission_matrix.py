@@ -32,9 +32,14 @@ PUBLIC = {
     "fhir:metadata",
     "fhir-base",
     "fhir:unknown",
+    "smart-token",
+    "smart-configuration",
+    "fhir-smart-configuration",
 }  # metadata: the FHIR
 # CapabilityStatement; fhir-base: the FHIR base URL, an OperationOutcome saying what is served (no data);
-# fhir:unknown: any other path under /fhir/, a 404 OperationOutcome (no data)
+# fhir:unknown: any other path under /fhir/, a 404 OperationOutcome (no data); smart-token: the SMART token endpoint,
+# which authenticates each request by its signed client assertion (waypoint/fhir/tests/test_smart.py refuses every
+# defect); smart-configuration (both): the SMART discovery document (no data)
 
 PAGE_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 302, "anonymous": 302}
 API_DENIED = {"counselor_off_team": 404, "north_nurse": 404, "kiosk": 401, "anonymous": 401}
@@ -246,6 +251,19 @@ def api_session(which, suffix=""):
 
 
 ASYNC = {"Prefer": "respond-async"}  # what every Bulk Data kick-off must send
+
+
+def fhir_client(ctx):
+    """The program's registered external system (made once per test, without an audit line)."""
+    if getattr(ctx, "fhir_client", None) is None:
+        from waypoint.accounts.models import Membership, User
+        from waypoint.accounts.roles import Role
+        from waypoint.fhir.models import ExternalClient
+
+        user = User.objects.create_user(username="matrix-hie", password=None)
+        Membership.objects.create(user=user, program=ctx.program, role=Role.EXTERNAL_SYSTEM)
+        ctx.fhir_client = ExternalClient.objects.create(program=ctx.program, user=user, recipient="Matrix HIE")
+    return ctx.fhir_client.pk
 
 
 def bulk_job(ctx, done=False):
@@ -798,6 +816,27 @@ MATRIX = {
         {"administrator": 302},
         ADMIN_PAGE_DENIED | {"counselor_off_team": 403},
         data=lambda ctx: {"value": "3"},
+    ),
+    "fhir-clients:list": Case(
+        "GET",
+        lambda ctx: reverse("fhir-clients:list"),
+        {"privacy_officer": 200, "administrator": 200},
+        ADMIN_PAGE_DENIED | {"counselor_off_team": 403},
+    ),
+    "fhir-clients:keys": Case(
+        "POST",
+        lambda ctx: reverse("fhir-clients:keys", args=[fhir_client(ctx)]),
+        {"privacy_officer": 302},
+        ADMIN_PAGE_DENIED | {"counselor_off_team": 403},
+        data=lambda ctx: {"jwks": '{"keys": []}', "jwks_url": "", "allowed_scopes": "system/*.rs"},
+    ),
+    "fhir-clients-api:keys": Case(
+        "PUT",
+        lambda ctx: reverse("fhir-clients-api:keys", args=[fhir_client(ctx)]),
+        {"privacy_officer": 200, "administrator": 200},
+        {"nurse": 403, "counselor_off_team": 403, "north_nurse": 404, "kiosk": 401, "anonymous": 401},
+        data=lambda ctx: {"jwks": {"keys": []}},
+        api=True,
     ),
     "accounts:session-extend": Case(
         "POST",

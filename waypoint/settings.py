@@ -309,6 +309,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "waypoint.web.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# SMART Backend Services: fetch an external system's key set from its registered jwks_url (https) when a
+# client assertion names a key not stored. Off by default: the key set stored at registration is enough.
+SMART_JWKS_URL_FETCH = env_bool("WAYPOINT_SMART_JWKS_URL_FETCH", False)
 # How long an Idempotency-Key (API) or form token (pages) is remembered: the window in which a retry is
 # recognised as one. 24 hours covers a client that lost its connection overnight (waypoint.reliability).
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)

@@ -4,6 +4,8 @@ from drf_spectacular.views import SpectacularAPIView
 
 from waypoint.accounts import passkey_views
 from waypoint.accounts import views as accounts
+from waypoint.fhir import smart_views
+from waypoint.fhir.client_urls import api_patterns as fhir_client_api
 from waypoint.fhir.views import BaseView as FhirBaseView
 from waypoint.regulatory.urls import kiosk_consent_patterns
 from waypoint.site import views as web
@@ -46,6 +48,7 @@ urlpatterns = [
     path("", include("waypoint.regulatory.urls")),
     path("", include("waypoint.privacy.audit_urls")),
     path("", include("waypoint.accounts.urls")),
+    path("", include("waypoint.fhir.client_urls")),
     path("api/v1/schema/", schema_view, name="api-schema"),
     path("api/v1/", include("waypoint.patients.api_urls")),
     path("api/v1/", include("waypoint.withdrawal.api_urls")),
@@ -59,6 +62,11 @@ urlpatterns = [
     path("api/v1/", include("waypoint.drug_screens.api_urls")),
     path("api/v1/", include("waypoint.outcomes.api_urls")),
     path("api/v1/", include("waypoint.aftercare.api_urls")),
+    path("api/v1/", include(fhir_client_api)),
+    # SMART Backend Services: the token endpoint and its discovery document (at the root and at the FHIR base)
+    path("auth/token", smart_views.token, name="smart-token"),
+    path(".well-known/smart-configuration", smart_views.configuration, name="smart-configuration"),
+    path("fhir/.well-known/smart-configuration", smart_views.configuration, name="fhir-smart-configuration"),
     # FHIR: the Bulk Data export (and its Groups) first; the facade's read/search patterns go BELOW this line,
     # so that its generic [type]/[id] routes do not shadow $export, Group and the bulk status/file URLs.
     re_path(r"^fhir/?$", FhirBaseView.as_view(), name="fhir-base"),  # the base: OperationOutcome, never HTML

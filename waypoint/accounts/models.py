@@ -129,6 +129,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # SMART Backend Services (waypoint.fhir.smart): the system scopes an access token was granted, e.g.
+    # "system/Observation.rs"; it is then accepted by the FHIR API only and only for those. Blank: an API token.
+    scope = models.CharField(max_length=2000, blank=True, default="")
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -144,6 +147,20 @@ class ApiToken(models.Model):
             prefix=raw[:8],
             label=label,
             expires_at=timezone.now() + timedelta(days=days),
+        )
+        return token, raw
+
+    @classmethod
+    def issue_scoped(cls, user: User, *, scope: str, seconds: int, label: str = "") -> tuple["ApiToken", str]:
+        """A short-lived access token limited to SMART system scopes (only its SHA-256 is stored)."""
+        raw = "wps_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user,
+            digest=hash_token(raw),
+            prefix=raw[:8],
+            label=label,
+            scope=scope,
+            expires_at=timezone.now() + timedelta(seconds=seconds),
         )
         return token, raw
 

@@ -41,6 +41,8 @@ TREATMENT_CONFIGURE = "program.treatment:configure"  # the program's modality li
 # A registered external system (a hospital, an HIE) receiving records over the FHIR API: only what an active
 # 42 CFR Part 2 consent of each patient covers for it, each release recorded as a disclosure.
 FHIR_RECEIVE = "fhir.records:receive"
+# SMART Backend Services: register and replace an external system's public keys and allowed scopes.
+FHIR_CLIENT_KEYS = "fhir.client_keys:write"
 MOUD_ORDER = "patient.moud:order"  # write and stop MOUD orders: prescribers only
 MOUD_ADMINISTER = "patient.moud:administer"  # record a dose given, held, refused or missed
 DRUG_SCREEN_WRITE = "patient.drug_screen:write"  # record a urine drug screen's collection and results
@@ -105,9 +107,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     # The privacy officer audits access (reports of who opened what); does not open charts.
-    Role.PRIVACY: frozenset({CENSUS_READ, PRIVACY_REPORTS, AUDIT_READ}),
+    Role.PRIVACY: frozenset({CENSUS_READ, PRIVACY_REPORTS, AUDIT_READ, FHIR_CLIENT_KEYS}),
     # The administrator manages staff and settings, not charts.
-    Role.ADMIN: frozenset({CENSUS_READ, CAPACITY_OVERRIDE, STAFF_MANAGE, SETTINGS_MANAGE, TREATMENT_CONFIGURE}),
+    Role.ADMIN: frozenset(
+        {CENSUS_READ, CAPACITY_OVERRIDE, STAFF_MANAGE, SETTINGS_MANAGE, TREATMENT_CONFIGURE, FHIR_CLIENT_KEYS}
+    ),
     # Not staff: no chart, no census; the FHIR facade alone, under consent (waypoint.fhir.access).
     Role.EXTERNAL_SYSTEM: frozenset({FHIR_RECEIVE}),
 }

@@ -1,4 +1,7 @@
-"""`Authorization: Bearer <token>` for the API."""
+"""`Authorization: Bearer <token>` for the API.
+
+A SMART access token (a token with a `scope`, waypoint.fhir.smart) is accepted only by views that check its
+scopes themselves (`accepts_scoped_tokens`, the FHIR API); everywhere else it is refused as if unknown."""
 
 from rest_framework import authentication, exceptions
 
@@ -21,6 +24,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = ApiToken.objects.usable().select_related("user").filter(digest=hash_token(raw)).first()
         if token is None:
             raise exceptions.AuthenticationFailed("The token is unknown, expired or revoked.")
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        if token.scope and not getattr(view, "accepts_scoped_tokens", False):
+            raise exceptions.AuthenticationFailed("This access token is for the FHIR API (/fhir/) only.")
         return token.user, token
 
     def authenticate_header(self, request) -> str:

@@ -68,6 +68,30 @@ def _group() -> dict:
     }
 
 
+SMART_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
+OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+
+
+def _security(base_url: str) -> dict:
+    """SMART on FHIR: the service coding and the token endpoint (the oauth-uris extension), as smart-configuration
+    publishes them; the token endpoint is at the server's root (/auth/token), the FHIR base at /fhir/."""
+    root = base_url.removesuffix("/").removesuffix("/fhir")
+    return {
+        "extension": [{"url": OAUTH_URIS, "extension": [{"url": "token", "valueUri": f"{root}/auth/token"}]}],
+        "cors": False,
+        "service": [
+            {
+                "coding": [{"system": SMART_SERVICE, "code": "SMART-on-FHIR", "display": "SMART-on-FHIR"}],
+                "text": "SMART Backend Services (client_credentials with a private_key_jwt assertion, RS384 or ES384)",
+            }
+        ],
+        "description": "Authorization: Bearer <token>: a Waypoint API token, or an access token from the SMART "
+        "Backend Services token endpoint (/.well-known/smart-configuration), limited to its system scopes "
+        "(system/[type].rs; v1 .read). Staff see the patients their role and care team allow; registered external "
+        "systems see consented records only.",
+    }
+
+
 def capability_statement(base_url: str) -> dict:
     resources = [_resource(resource_type) for resource_type in supported_types()]
     resources.append(_group())
@@ -104,12 +128,7 @@ def capability_statement(base_url: str) -> dict:
                     "X-Part2-Notice header; a search: an OperationOutcome entry; a bulk export: a manifest extension "
                     "and an OperationOutcome file)."
                 ),
-                "security": {
-                    "cors": False,
-                    "description": "Authorization: Bearer <Waypoint API token>. Staff see the "
-                    "patients their role and care team allow; registered external systems see consented "
-                    "records only.",
-                },
+                "security": _security(base_url),
                 "resource": resources,
                 "operation": [{"name": "export", "definition": f"{BULK_DATA}/OperationDefinition/export"}],
             }

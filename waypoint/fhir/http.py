@@ -13,10 +13,12 @@ from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
+from waypoint.accounts.models import ApiToken
 from waypoint.web.api import ApiView
 
 from .codes import FHIR_VERSION
 from .search import NotAcceptableFormat, SearchError
+from .smart import allows
 
 FHIR_JSON = "application/fhir+json"
 ACCEPTED = {"application/fhir+json", "application/json", "application/*", "*/*", "application/json+fhir"}
@@ -103,9 +105,26 @@ class FhirView(ApiView):
     content_negotiation_class = FirstRenderer
     checks_accept = True  # False where the specification lets the server ignore Accept (bulk status, files)
     read_only_message = ""  # added to the 405 message, e.g. "This server offers read and search only (GET)."
+    accepts_scoped_tokens = True  # SMART access tokens (waypoint.fhir.smart): checked against `scope_needed`
+
+    def scope_needed(self, **kwargs) -> tuple[str, str] | None:
+        """(resource type or "*", permissions) a SMART access token must grant here; None: no patient data is
+        served. By default read and search of every type: the Bulk Data endpoints export across types."""
+        return ("*", "rs")
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        token = request.auth
+        if isinstance(token, ApiToken) and token.scope:
+            needed = self.scope_needed(**kwargs)
+            if needed is not None and not allows(token.scope, *needed):
+                resource_type, perms = needed
+                words = {"r": "read", "s": "search", "rs": "read and search"}[perms]
+                what = "every resource type" if resource_type == "*" else resource_type
+                raise exceptions.PermissionDenied(
+                    f"This access token's scopes ({token.scope}) do not allow {words} of {what}: ask for "
+                    f"system/{resource_type}.{perms} (or .read) at the token endpoint."
+                )
         accept = request.headers.get("Accept", "")
         if (
             self.checks_accept

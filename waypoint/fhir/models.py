@@ -20,6 +20,12 @@ class ExternalClient(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     registered_at = models.DateTimeField(default=timezone.now)
+    # SMART Backend Services (waypoint.fhir.smart): the public keys its signed client assertions are checked with
+    # (a JWKS: {"keys": [...]}, private parts refused), an optional URL to fetch them from (only when the server
+    # allows fetching: settings.SMART_JWKS_URL_FETCH), and the system scopes it may be granted.
+    jwks = models.JSONField(default=dict, blank=True)
+    jwks_url = models.URLField(max_length=500, blank=True)
+    allowed_scopes = models.CharField(max_length=1000, default="system/*.rs")
 
     class Meta:
         ordering = ["recipient"]
@@ -55,3 +61,18 @@ class ResourceVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_type}/{self.resource_id}/_history/{self.version}"
+
+
+class UsedAssertion(models.Model):
+    """A client assertion's `jti`, kept until the assertion expires, so that the same assertion is never accepted
+    twice (replay). Not clinical data."""
+
+    client = models.ForeignKey(ExternalClient, on_delete=models.CASCADE, related_name="+")
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "jti"], name="fhir_assertion_jti_once")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.jti}"

@@ -104,6 +104,9 @@ def release(reader, released) -> None:
 
 
 class SearchView(FhirView):
+    def scope_needed(self, **kwargs):
+        return (kwargs["resource_type"], "s")
+
     def get(self, request, resource_type):
         self.known_type(resource_type)
         reader = self.reader()
@@ -185,6 +188,9 @@ def not_modified(request, resource: dict, headers: dict) -> bool:
 
 
 class ReadView(FhirView):
+    def scope_needed(self, **kwargs):
+        return (kwargs["resource_type"], "r")
+
     def get(self, request, resource_type, resource_id, version=None):
         self.known_type(resource_type)
         reader = self.reader()

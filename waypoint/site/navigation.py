@@ -63,7 +63,13 @@ GROUPS: tuple[tuple[str, tuple[Link, ...]], ...] = (
             Link("Central registry reports", "regulatory:registry-reports", roles.PRIVACY_REPORTS),
         ),
     ),
-    ("Administration", (Link("Program settings", "accounts:settings", roles.SETTINGS_MANAGE),)),
+    (
+        "Administration",
+        (
+            Link("Program settings", "accounts:settings", roles.SETTINGS_MANAGE),
+            Link("External systems (FHIR)", "fhir-clients:list", roles.FHIR_CLIENT_KEYS),
+        ),
+    ),
 )
 
 
