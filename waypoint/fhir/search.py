@@ -61,6 +61,8 @@ PATIENT = Param(
     "The patient: an id, Patient/id or this server's absolute URL of the patient; several separated by commas.",
 )
 CODE = Param("code", "token", "system|code, or code alone; several separated by commas.")
+STATUS = Param("status", "token", "The resource's status code; several separated by commas.")
+TYPE = Param("type", "token", "A code of the resource's type: system|code, or code alone; several separated by commas.")
 
 
 def date_param(name: str, what: str) -> Param:
@@ -75,7 +77,15 @@ def date_param(name: str, what: str) -> Param:
 # The search parameters of each resource type, beyond _count, _cursor and _format (result and paging controls).
 PARAMS: dict[str, tuple[Param, ...]] = {
     "Patient": (ID, LAST_UPDATED),
-    "Encounter": (ID, LAST_UPDATED, PATIENT, date_param("date", "Start of the episode or level-of-care stay")),
+    "Encounter": (ID, LAST_UPDATED, PATIENT, date_param("date", "Start of the level-of-care stay or contact")),
+    "EpisodeOfCare": (
+        ID,
+        LAST_UPDATED,
+        PATIENT,
+        STATUS,
+        TYPE,
+        date_param("date", "Start of the episode's period (the admission)"),
+    ),
     "Observation": (
         ID,
         LAST_UPDATED,
@@ -146,6 +156,8 @@ class Query:
     ids: list[str] = field(default_factory=list)
     patients: list[int] = field(default_factory=list)
     codes: list[tuple[str | None, str]] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    types: list[tuple[str | None, str]] = field(default_factory=list)
     dates: list[DateBound] = field(default_factory=list)
     updated: list[DateBound] = field(default_factory=list)
     url: str | None = None
@@ -225,12 +237,12 @@ def listed(name: str, raw: str) -> list[str]:
     return values
 
 
-def parse_codes(raw: str) -> list[tuple[str | None, str]]:
+def parse_codes(raw: str, name: str = "code") -> list[tuple[str | None, str]]:
     out = []
-    for token in listed("code", raw):
+    for token in listed(name, raw):
         system, bar, code = token.rpartition("|")
         if not code or (bar and not system):
-            raise SearchError(f"Parameter code: {token!r} is not a code (system|code, or code).")
+            raise SearchError(f"Parameter {name}: {token!r} is not a code (system|code, or code).")
         out.append((system if bar else None, code))
     return out
 
@@ -265,6 +277,10 @@ def parse(resource_type: str, params, tz, *, lenient: bool = False, base: str = 
             query.patients = parse_patient(value, base)
         elif name == "code":
             query.codes = parse_codes(value)
+        elif name == "status":
+            query.statuses = listed("status", value)
+        elif name == "type":
+            query.types = parse_codes(value, "type")
         elif name == "url":
             query.url = value
         elif name == "_lastUpdated":
@@ -306,14 +322,20 @@ def patient_of(kind: ResourceKind, row) -> int | None:
     return getattr(row, f"{last}_id")
 
 
-def code_matches(resource: dict, codes: list[tuple[str | None, str]]) -> bool:
-    codings = resource.get("code", {}).get("coding", [])
+def code_matches(resource: dict, codes: list[tuple[str | None, str]], element: str = "code") -> bool:
+    value = resource.get(element, {})
+    concepts = value if isinstance(value, list) else [value]  # e.g. EpisodeOfCare.type is a list
+    codings = [c for concept in concepts for c in concept.get("coding", [])]
     return any(c.get("code") == code and system in (None, c.get("system")) for system, code in codes for c in codings)
 
 
 def resource_filter(query: Query) -> Callable[[dict], bool]:
     def keep(resource: dict) -> bool:
         if query.ids and resource["id"] not in query.ids:
+            return False
+        if query.statuses and resource.get("status") not in query.statuses:
+            return False
+        if query.types and not code_matches(resource, query.types, "type"):
             return False
         return not (query.codes and not code_matches(resource, query.codes))
 

@@ -29,6 +29,7 @@ from ..codes import (
     UCUM,
     coding,
     concept,
+    episode_extension,
     instant,
     meta,
     own,
@@ -133,8 +134,8 @@ def common(assessment: Assessment, resource_type: str, resource_id: str) -> dict
         "resourceType": resource_type,
         "id": resource_id,
         "meta": meta(updated(assessment), part2=True, version=assessment.version),
+        "extension": episode_extension(assessment.episode_id),  # the episode (an EpisodeOfCare) is the context
         "subject": reference("Patient", assessment.patient_id),
-        "encounter": reference("Encounter", f"episode-{assessment.episode_id}") if assessment.episode_id else None,
     }
 
 
@@ -151,7 +152,7 @@ class Shared:
     when it is not. The constant parts (codes, categories, labels) are built once per instrument and shared
     between resources, which nothing mutates after mapping."""
 
-    __slots__ = ("meta", "subject", "encounter", "status", "effective", "issued", "performer")
+    __slots__ = ("meta", "subject", "episode", "status", "effective", "issued", "performer")
 
     def __init__(self, assessment: Assessment):
         self.meta = {
@@ -160,16 +161,17 @@ class Shared:
             "security": SECURITY,
         }
         self.subject = {"reference": f"Patient/{assessment.patient_id}"}
-        self.encounter = {"reference": f"Encounter/episode-{assessment.episode_id}"} if assessment.episode_id else None
+        self.episode = episode_extension(assessment.episode_id) or None  # the workflow-episodeOfCare extension
         self.status = status(assessment)
         self.effective = instant(assessment.taken_at)
         self.issued = instant(assessment.recorded_at)
         self.performer = [{"display": str(assessment.recorded_by)}]
 
     def head(self, resource_id: str, meta: dict | None = None) -> dict:
-        out = {"resourceType": "Observation", "id": resource_id, "meta": meta or self.meta, "subject": self.subject}
-        if self.encounter is not None:
-            out["encounter"] = self.encounter
+        out: dict = {"resourceType": "Observation", "id": resource_id, "meta": meta or self.meta}
+        if self.episode is not None:
+            out["extension"] = self.episode
+        out["subject"] = self.subject
         return out
 
 
