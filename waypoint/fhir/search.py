@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from waypoint.web.query import LARGEST_UTC_OFFSET
 
+from . import codesystems
 from .access import Reader
 from .questionnaires import all_questionnaires
 from .registry import ResourceKind, kinds_for, resource_types
@@ -113,7 +114,10 @@ PARAMS: dict[str, tuple[Param, ...]] = {
     ),
     "MedicationDispense": (ID, LAST_UPDATED, PATIENT, date_param("whenhandedover", "When the bottle was handed over")),
     "Questionnaire": (ID, Param("url", "uri", "The Questionnaire's canonical URL.")),
+    "CodeSystem": (ID, Param("url", "uri", "The CodeSystem's canonical URL (url|version accepted).")),
 }
+# Definitions, not records: served from declarations (waypoint.fhir.questionnaires, waypoint.fhir.codesystems).
+DEFINITION_TYPES = ("CodeSystem", "Questionnaire")
 CONTROLS = ("_count", "_cursor", "_format")
 FORMATS = {"json", "application/json", "application/fhir+json"}
 DATE_PREFIXES = {"eq", "ge", "gt", "le", "lt"}
@@ -124,7 +128,7 @@ DATE = re.compile(
 
 
 def supported_types() -> list[str]:
-    return sorted(set(resource_types()) | {"Questionnaire"})
+    return sorted(set(resource_types()) | set(DEFINITION_TYPES))
 
 
 @dataclass
@@ -395,6 +399,9 @@ def decode_cursor(query: Query) -> tuple[int, int, int]:
 
 
 def search(reader: Reader, query: Query) -> Page:
+    if query.resource_type == "CodeSystem":
+        found = codesystems.find(reader.program, ids=query.ids, url=query.url)
+        return Page([(None, c) for c in found][: query.count], None, {})
     if query.resource_type == "Questionnaire":
         return Page(
             [
@@ -437,6 +444,9 @@ def read(reader: Reader, resource_type: str, resource_id: str):
     if resource_type == "Questionnaire":
         found = next((q for q in all_questionnaires() if q["id"] == resource_id), None)
         return (None, found, None) if found else None
+    if resource_type == "CodeSystem":
+        systems = codesystems.find(reader.program, ids=[resource_id])
+        return (None, systems[0], None) if systems else None
     for kind in kinds_for(resource_type):
         if not reader.may_receive(kind):
             continue

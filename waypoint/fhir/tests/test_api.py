@@ -38,6 +38,7 @@ def test_metadata_is_public_and_lists_every_served_type_with_its_parameters(clie
     served = {r["type"]: {p["name"] for p in r["searchParam"]} for r in statement["rest"][0]["resource"]}
     assert set(served) == {
         "Patient",
+        "CodeSystem",
         "Encounter",
         "EpisodeOfCare",
         "Observation",
