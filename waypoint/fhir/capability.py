@@ -13,6 +13,11 @@ STARTED = timezone.now()
 
 def _documentation(resource_type: str) -> str:
     kinds = kinds_for(resource_type)
+    if resource_type == "CodeSystem":
+        return (
+            "The project's own CodeSystems at their canonical URLs (every project system an emitted coding names; "
+            "content complete); definitions, not patient data."
+        )
     if not kinds:
         return "One per clinical instrument, generated from its declaration; definitions, not patient data."
     parts = [
@@ -31,7 +36,7 @@ GROUP_PARAMS = (
 
 
 def _versioned(resource_type: str) -> bool:
-    """Resources built from records are versioned (waypoint.fhir.versions); Questionnaires and Groups are not."""
+    """Resources built from records are versioned (waypoint.fhir.versions); definitions and Groups are not."""
     return bool(kinds_for(resource_type))
 
 

@@ -36,6 +36,12 @@ ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 # The identifier-type code system the FHIR R4 spec binds Identifier.type to (v2 table 0203): MR = medical record number.
 IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 BIRTH_SEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
+# FHIR R4 core extension (http://hl7.org/fhir/R4/extension-workflow-episodeofcare.html): the episode of care that
+# is the context of a resource whose own encounter element takes an Encounter only (Observation, CarePlan,
+# Condition, QuestionnaireResponse, ServiceRequest; MedicationRequest by the FHIR Extensions Pack).
+EPISODE_OF_CARE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare"
+# R4's example code system for EpisodeOfCare.type: "da" = Drug and alcohol rehabilitation.
+EPISODE_OF_CARE_TYPE = "http://terminology.hl7.org/CodeSystem/episodeofcare-type"
 
 
 def own(path: str) -> str:
@@ -93,6 +99,18 @@ def reference(resource_type: str, resource_id, display: str = "") -> dict:
     if display:
         out["display"] = display
     return out
+
+
+def episode_of_care(episode_id) -> dict | None:
+    """The reference to a treatment episode (an EpisodeOfCare, id `episode-<pk>`), or None without one."""
+    return reference("EpisodeOfCare", f"episode-{episode_id}") if episode_id else None
+
+
+def episode_extension(episode_id) -> list[dict]:
+    """The workflow-episodeOfCare extension naming the episode (none without an episode): for elements such as
+    Observation.encounter that take an Encounter only, since an episode is an EpisodeOfCare, not an Encounter."""
+    ref = episode_of_care(episode_id)
+    return [{"url": EPISODE_OF_CARE_EXTENSION, "valueReference": ref}] if ref else []
 
 
 def prune(value):

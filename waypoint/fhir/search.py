@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from waypoint.web.query import LARGEST_UTC_OFFSET
 
+from . import codesystems
 from .access import Reader
 from .questionnaires import all_questionnaires
 from .registry import ResourceKind, kinds_for, resource_types
@@ -61,6 +62,8 @@ PATIENT = Param(
     "The patient: an id, Patient/id or this server's absolute URL of the patient; several separated by commas.",
 )
 CODE = Param("code", "token", "system|code, or code alone; several separated by commas.")
+STATUS = Param("status", "token", "The resource's status code; several separated by commas.")
+TYPE = Param("type", "token", "A code of the resource's type: system|code, or code alone; several separated by commas.")
 
 
 def date_param(name: str, what: str) -> Param:
@@ -75,7 +78,15 @@ def date_param(name: str, what: str) -> Param:
 # The search parameters of each resource type, beyond _count, _cursor and _format (result and paging controls).
 PARAMS: dict[str, tuple[Param, ...]] = {
     "Patient": (ID, LAST_UPDATED),
-    "Encounter": (ID, LAST_UPDATED, PATIENT, date_param("date", "Start of the episode or level-of-care stay")),
+    "Encounter": (ID, LAST_UPDATED, PATIENT, date_param("date", "Start of the level-of-care stay or contact")),
+    "EpisodeOfCare": (
+        ID,
+        LAST_UPDATED,
+        PATIENT,
+        STATUS,
+        TYPE,
+        date_param("date", "Start of the episode's period (the admission)"),
+    ),
     "Observation": (
         ID,
         LAST_UPDATED,
@@ -103,7 +114,10 @@ PARAMS: dict[str, tuple[Param, ...]] = {
     ),
     "MedicationDispense": (ID, LAST_UPDATED, PATIENT, date_param("whenhandedover", "When the bottle was handed over")),
     "Questionnaire": (ID, Param("url", "uri", "The Questionnaire's canonical URL.")),
+    "CodeSystem": (ID, Param("url", "uri", "The CodeSystem's canonical URL (url|version accepted).")),
 }
+# Definitions, not records: served from declarations (waypoint.fhir.questionnaires, waypoint.fhir.codesystems).
+DEFINITION_TYPES = ("CodeSystem", "Questionnaire")
 CONTROLS = ("_count", "_cursor", "_format")
 FORMATS = {"json", "application/json", "application/fhir+json"}
 DATE_PREFIXES = {"eq", "ge", "gt", "le", "lt"}
@@ -114,7 +128,7 @@ DATE = re.compile(
 
 
 def supported_types() -> list[str]:
-    return sorted(set(resource_types()) | {"Questionnaire"})
+    return sorted(set(resource_types()) | set(DEFINITION_TYPES))
 
 
 @dataclass
@@ -146,6 +160,8 @@ class Query:
     ids: list[str] = field(default_factory=list)
     patients: list[int] = field(default_factory=list)
     codes: list[tuple[str | None, str]] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    types: list[tuple[str | None, str]] = field(default_factory=list)
     dates: list[DateBound] = field(default_factory=list)
     updated: list[DateBound] = field(default_factory=list)
     url: str | None = None
@@ -225,12 +241,12 @@ def listed(name: str, raw: str) -> list[str]:
     return values
 
 
-def parse_codes(raw: str) -> list[tuple[str | None, str]]:
+def parse_codes(raw: str, name: str = "code") -> list[tuple[str | None, str]]:
     out = []
-    for token in listed("code", raw):
+    for token in listed(name, raw):
         system, bar, code = token.rpartition("|")
         if not code or (bar and not system):
-            raise SearchError(f"Parameter code: {token!r} is not a code (system|code, or code).")
+            raise SearchError(f"Parameter {name}: {token!r} is not a code (system|code, or code).")
         out.append((system if bar else None, code))
     return out
 
@@ -265,6 +281,10 @@ def parse(resource_type: str, params, tz, *, lenient: bool = False, base: str = 
             query.patients = parse_patient(value, base)
         elif name == "code":
             query.codes = parse_codes(value)
+        elif name == "status":
+            query.statuses = listed("status", value)
+        elif name == "type":
+            query.types = parse_codes(value, "type")
         elif name == "url":
             query.url = value
         elif name == "_lastUpdated":
@@ -306,14 +326,20 @@ def patient_of(kind: ResourceKind, row) -> int | None:
     return getattr(row, f"{last}_id")
 
 
-def code_matches(resource: dict, codes: list[tuple[str | None, str]]) -> bool:
-    codings = resource.get("code", {}).get("coding", [])
+def code_matches(resource: dict, codes: list[tuple[str | None, str]], element: str = "code") -> bool:
+    value = resource.get(element, {})
+    concepts = value if isinstance(value, list) else [value]  # e.g. EpisodeOfCare.type is a list
+    codings = [c for concept in concepts for c in concept.get("coding", [])]
     return any(c.get("code") == code and system in (None, c.get("system")) for system, code in codes for c in codings)
 
 
 def resource_filter(query: Query) -> Callable[[dict], bool]:
     def keep(resource: dict) -> bool:
         if query.ids and resource["id"] not in query.ids:
+            return False
+        if query.statuses and resource.get("status") not in query.statuses:
+            return False
+        if query.types and not code_matches(resource, query.types, "type"):
             return False
         return not (query.codes and not code_matches(resource, query.codes))
 
@@ -373,6 +399,9 @@ def decode_cursor(query: Query) -> tuple[int, int, int]:
 
 
 def search(reader: Reader, query: Query) -> Page:
+    if query.resource_type == "CodeSystem":
+        found = codesystems.find(reader.program, ids=query.ids, url=query.url)
+        return Page([(None, c) for c in found][: query.count], None, {})
     if query.resource_type == "Questionnaire":
         return Page(
             [
@@ -415,6 +444,9 @@ def read(reader: Reader, resource_type: str, resource_id: str):
     if resource_type == "Questionnaire":
         found = next((q for q in all_questionnaires() if q["id"] == resource_id), None)
         return (None, found, None) if found else None
+    if resource_type == "CodeSystem":
+        systems = codesystems.find(reader.program, ids=[resource_id])
+        return (None, systems[0], None) if systems else None
     for kind in kinds_for(resource_type):
         if not reader.may_receive(kind):
             continue

@@ -16,15 +16,16 @@ from typing import Any
 
 from waypoint.aftercare.models import ContinuingCarePlan, FollowUp, FollowUpContact
 
-from ..codes import ACT_CODE, coding, day, instant, meta, prune, reference
+from ..codes import ACT_CODE, coding, day, episode_extension, episode_of_care, instant, meta, prune, reference
 from ..registry import ResourceKind, by_pk, register
 
 CATEGORY = "Aftercare (continuing care after discharge)"
 VIRTUAL = {FollowUpContact.Method.PHONE, FollowUpContact.Method.TEXT, FollowUpContact.Method.VIDEO}
 
 
-def _encounter(plan: ContinuingCarePlan) -> dict:
-    return reference("Encounter", f"episode-{plan.episode_id}")
+def _episode(plan: ContinuingCarePlan) -> list[dict]:
+    """The episode the plan closes (an EpisodeOfCare), as the workflow-episodeOfCare extension."""
+    return episode_extension(plan.episode_id)
 
 
 def _referral_id(plan: ContinuingCarePlan) -> str:
@@ -99,8 +100,8 @@ def plan_resources(plan: ContinuingCarePlan) -> list[dict]:
                 "title": "Continuing-care plan at discharge",
                 "description": f"Next level of care: {plan.next_level_label}"
                 + (f", with {plan.next_provider}" if plan.next_provider else ""),
+                "extension": _episode(plan),
                 "subject": reference("Patient", plan.patient_id),
-                "encounter": _encounter(plan),
                 "period": {"start": instant(plan.episode.discharged_at) if plan.episode.discharged_at else None},
                 "created": instant(plan.recorded_at),
                 "author": {"display": str(plan.recorded_by)},
@@ -124,8 +125,8 @@ def referral_resources(plan: ContinuingCarePlan) -> list[dict]:
                 "intent": "order",
                 "category": [{"text": "Referral to the next level of care"}],
                 "code": {"text": plan.next_level_label},
+                "extension": _episode(plan),
                 "subject": reference("Patient", plan.patient_id),
-                "encounter": _encounter(plan),
                 "occurrenceDateTime": instant(plan.appointment_at) if plan.appointment_at else None,
                 "authoredOn": instant(plan.recorded_at),
                 "requester": {"display": str(plan.recorded_by)},
@@ -159,7 +160,7 @@ def contact_resources(contact: FollowUpContact) -> list[dict]:
                 "period": {"start": instant(contact.at), "end": instant(contact.at)},
                 "reasonCode": [{"text": "Follow-up after discharge"}]
                 + ([] if contact.reached else [{"text": "Attempt: the patient was not reached"}]),
-                "partOf": _encounter(plan),
+                "episodeOfCare": [episode_of_care(plan.episode_id)],
             }
         )
     ]

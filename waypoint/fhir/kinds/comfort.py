@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, Greatest
 from waypoint.comfort import catalog
 from waypoint.comfort.models import ComfortOrder, Dose, OrderLine
 
-from ..codes import concept, instant, meta, own, prune, reference
+from ..codes import concept, episode_extension, episode_of_care, instant, meta, own, prune, reference
 from ..registry import ResourceKind, by_pk, register
 from .medication import dose, route
 
@@ -69,7 +69,7 @@ def line_resource(order: ComfortOrder, line: OrderLine) -> dict:
                 "intent": "order",
                 "medicationCodeableConcept": drug(entry.drug),
                 "subject": reference("Patient", order.patient_id),
-                "encounter": reference("Encounter", f"episode-{order.episode_id}") if order.episode_id else None,
+                "extension": episode_extension(order.episode_id),
                 "authoredOn": instant(order.recorded_at),
                 "requester": {"display": str(order.prescriber)},
                 "reasonCode": [symptom(entry.symptom)],
@@ -137,7 +137,7 @@ def dose_resource(record: Dose) -> list[dict]:
                 else [concept(NOT_GIVEN, record.status, record.get_status_display(), text=reason)],
                 "medicationCodeableConcept": drug(record.drug),
                 "subject": reference("Patient", record.patient_id),
-                "context": reference("Encounter", f"episode-{record.episode_id}") if record.episode_id else None,
+                "context": episode_of_care(record.episode_id),
                 "effectiveDateTime": instant(record.at),
                 "performer": [{"actor": {"display": str(record.recorded_by)}}],
                 "reasonCode": [symptom(record.symptom)],

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from waypoint.medication import catalog
 from waypoint.medication.models import Administration, MedicationOrder
 
-from ..codes import UCUM, concept, instant, meta, own, prune, reference
+from ..codes import UCUM, concept, episode_extension, episode_of_care, instant, meta, own, prune, reference
 from ..registry import ResourceKind, by_pk, register
 
 MEDICATIONS = own("CodeSystem/moud-medications")
@@ -58,7 +58,7 @@ def order_resource(order: MedicationOrder) -> list[dict]:
                 "category": [concept(PHASES, order.phase, phase, text=f"MOUD, {phase.lower()} phase")],
                 "medicationCodeableConcept": medication(order.medication),
                 "subject": reference("Patient", order.patient_id),
-                "encounter": reference("Encounter", f"episode-{order.episode_id}") if order.episode_id else None,
+                "extension": episode_extension(order.episode_id),
                 "authoredOn": instant(order.recorded_at),
                 "requester": {"display": str(order.prescriber)},
                 "dosageInstruction": [
@@ -122,9 +122,7 @@ def administration_resource(dose_record: Administration) -> list[dict]:
                 else [concept(NOT_GIVEN, dose_record.status, dose_record.get_status_display(), text=reason)],
                 "medicationCodeableConcept": medication(order.medication),
                 "subject": reference("Patient", dose_record.patient_id),
-                "context": reference("Encounter", f"episode-{dose_record.episode_id}")
-                if dose_record.episode_id
-                else None,
+                "context": episode_of_care(dose_record.episode_id) if dose_record.episode_id else None,
                 "effectiveDateTime": instant(dose_record.at),
                 "performer": [{"actor": {"display": str(dose_record.recorded_by)}}],
                 "request": reference("MedicationRequest", f"moud-order-{order.pk}"),

@@ -1,14 +1,11 @@
-"""Patient, and Encounter for episodes of care and level-of-care stays (waypoint.patients)."""
+"""Patient (waypoint.patients). Episodes of care and level-of-care stays are in `episodes.py`."""
 
 from __future__ import annotations
 
-from django.db.models.functions import Coalesce
+from waypoint.patients.models import Patient
 
-from waypoint.patients.models import Episode, LevelOfCareStay, Patient
-from waypoint.placement.levels import Setting
-
-from ..codes import ACT_CODE, BIRTH_SEX, IDENTIFIER_TYPE, coding, concept, day, instant, meta, own, prune, reference
-from ..registry import ResourceKind, by_pk, register
+from ..codes import BIRTH_SEX, IDENTIFIER_TYPE, coding, day, meta, own, prune
+from ..registry import ResourceKind, register
 
 BIRTH_SEX_CODES = {"female": "F", "male": "M", "unknown": "UNK"}
 
@@ -69,82 +66,6 @@ def patient_resource(patient: Patient) -> list[dict]:
     ]
 
 
-# Encounter.class (v3 ActCode): 24-hour medically managed or monitored care is inpatient (IMP), clinically
-# managed residential care inpatient non-acute (NONAC), everything else ambulatory (AMB).
-MEDICAL_24H = {"3.7-WM", "4-WM"}
-
-
-def encounter_class(level) -> dict:
-    if level.setting == Setting.INPATIENT or level.code in MEDICAL_24H:
-        return coding(ACT_CODE, "IMP", "inpatient encounter")
-    if level.has_beds:
-        return coding(ACT_CODE, "NONAC", "inpatient non-acute")
-    return coding(ACT_CODE, "AMB", "ambulatory")
-
-
-def level_concept(stay: LevelOfCareStay) -> dict:
-    return concept(
-        own(f"CodeSystem/asam-level-edition-{stay.asam_edition}"),
-        stay.level_code,
-        stay.level.name,
-        text=stay.level.label,
-    )
-
-
-def period(start, end) -> dict:
-    return {"start": instant(start), "end": instant(end) if end else None}
-
-
-def episode_resource(episode: Episode) -> list[dict]:
-    stays = list(episode.stays.all())
-    first = stays[0] if stays else None
-    reason = episode.get_discharge_reason_display() if episode.discharge_reason else ""
-    updated = episode.discharged_at or episode.admitted_at
-    return [
-        prune(
-            {
-                "resourceType": "Encounter",
-                "id": f"episode-{episode.pk}",
-                "meta": meta(updated, part2=True),
-                "status": "in-progress" if episode.discharged_at is None else "finished",
-                "class": encounter_class(first.level) if first else coding(ACT_CODE, "AMB", "ambulatory"),
-                "type": [{"text": "Episode of care for substance use disorder treatment"}],
-                "subject": reference("Patient", episode.patient_id),
-                "period": period(episode.admitted_at, episode.discharged_at),
-                "hospitalization": {
-                    "dischargeDisposition": {
-                        "coding": [coding(own("CodeSystem/discharge-reason"), episode.discharge_reason, reason)],
-                        "text": " — ".join(filter(None, [reason, episode.discharge_note])),
-                    }
-                }
-                if episode.discharge_reason
-                else None,
-                "serviceProvider": {"display": episode.program.name},
-            }
-        )
-    ]
-
-
-def stay_resource(stay: LevelOfCareStay) -> list[dict]:
-    return [
-        prune(
-            {
-                "resourceType": "Encounter",
-                "id": f"stay-{stay.pk}",
-                "meta": meta(stay.ended_at or stay.started_at, part2=True),
-                "status": "in-progress" if stay.ended_at is None else "finished",
-                "class": encounter_class(stay.level),
-                "type": [level_concept(stay)],
-                "subject": reference("Patient", stay.patient_id),
-                "period": period(stay.started_at, stay.ended_at),
-                "reasonCode": [{"text": stay.reason}] if stay.reason else [],
-                "partOf": reference("Encounter", f"episode-{stay.episode_id}"),
-                "serviceProvider": {"display": stay.program.name},
-            }
-        )
-    ]
-
-
 register(
     ResourceKind(
         key="patient",
@@ -155,37 +76,5 @@ register(
         program_field="program",
         patient_field="",
         updated_field="updated_at",
-    )
-)
-register(
-    ResourceKind(
-        key="episode",
-        resource_type="Encounter",
-        queryset=lambda: (
-            Episode.objects.select_related("program")
-            .prefetch_related("stays")
-            .annotate(last_updated=Coalesce("discharged_at", "admitted_at"))
-        ),
-        to_resources=episode_resource,
-        program_field="program",
-        patient_field="patient",
-        updated_field="last_updated",
-        parse_id=by_pk("episode-"),
-        date_field="admitted_at",
-    )
-)
-register(
-    ResourceKind(
-        key="level-of-care-stay",
-        resource_type="Encounter",
-        queryset=lambda: LevelOfCareStay.objects.select_related("program").annotate(
-            last_updated=Coalesce("ended_at", "started_at")
-        ),
-        to_resources=stay_resource,
-        program_field="program",
-        patient_field="patient",
-        updated_field="last_updated",
-        parse_id=by_pk("stay-"),
-        date_field="started_at",
     )
 )

@@ -10,7 +10,7 @@ from django.db.models import Q
 from waypoint.screening.models import Screen
 from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS, PRESENT
 
-from ..codes import CONDITION_VERIFICATION, concept, instant, meta, own, prune, reference, slug
+from ..codes import CONDITION_VERIFICATION, concept, episode_extension, instant, meta, own, prune, reference, slug
 from ..registry import ResourceKind, register
 
 SCREENS = {HEROIN_COMPLICATIONS.code: HEROIN_COMPLICATIONS}
@@ -42,7 +42,7 @@ def finding_resources(screen: Screen) -> list[dict]:
                     "category": [{"text": f"Screen finding: {group}" if group else "Screen finding"}],
                     "code": concept(screen_system(screen.screen_code), key, label, text=label),
                     "subject": reference("Patient", screen.patient_id),
-                    "encounter": reference("Encounter", f"episode-{screen.episode_id}") if screen.episode_id else None,
+                    "extension": episode_extension(screen.episode_id),
                     "onsetDateTime": answer.get("since"),
                     "recordedDate": instant(screen.taken_at),
                     "note": [{"text": answer["note"]}] if answer.get("note") else [],

@@ -34,6 +34,7 @@ from ..codes import (
     ICD10CM,
     coding,
     concept,
+    episode_extension,
     instant,
     meta,
     own,
@@ -163,7 +164,7 @@ def plan_resource(plan: TreatmentPlan) -> list[dict]:
                 if plan.template_name
                 else None,
                 "subject": reference("Patient", plan.patient_id),
-                "encounter": reference("Encounter", f"episode-{plan.episode_id}"),
+                "extension": episode_extension(plan.episode_id),
                 "period": {
                     "start": instant(plan.clinician_signed_at) if plan.clinician_signed_at else None,
                     "end": instant(plan.superseded_at) if plan.superseded_at else None,
@@ -194,7 +195,7 @@ def diagnosis_resources(plan: TreatmentPlan) -> list[dict]:
                 | {
                     "id": f"plan-{plan.pk}-problem-{n}",
                     "meta": meta(plan.updated_at, part2=True),
-                    "encounter": reference("Encounter", f"episode-{plan.episode_id}"),
+                    "extension": episode_extension(plan.episode_id),
                     "recordedDate": instant(cast(datetime, plan.clinician_signed_at)),  # a signed plan (the queryset)
                     "recorder": {"display": str(plan.clinician_signed_by)},
                     "note": [{"text": f"Problem {n} of the treatment plan in force (version {plan.version})"}],

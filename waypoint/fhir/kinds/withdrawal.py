@@ -29,14 +29,17 @@ from ..codes import (
     UCUM,
     coding,
     concept,
+    episode_extension,
     instant,
     meta,
     own,
     prune,
     reference,
 )
+from ..models import ResourceVersion
 from ..questionnaires import answer_coding, questionnaire_url
 from ..registry import ResourceKind, register
+from ..versions import stamp
 
 ID = re.compile(r"(?P<code>[a-z][a-z-]*)-(?P<pk>[1-9][0-9]{0,17})")
 VITALS_ID = re.compile(r"vitals-(?P<pk>[1-9][0-9]{0,17})-(?P<sign>[a-z0-9]+)")
@@ -133,8 +136,8 @@ def common(assessment: Assessment, resource_type: str, resource_id: str) -> dict
         "resourceType": resource_type,
         "id": resource_id,
         "meta": meta(updated(assessment), part2=True, version=assessment.version),
+        "extension": episode_extension(assessment.episode_id),  # the episode (an EpisodeOfCare) is the context
         "subject": reference("Patient", assessment.patient_id),
-        "encounter": reference("Encounter", f"episode-{assessment.episode_id}") if assessment.episode_id else None,
     }
 
 
@@ -151,7 +154,7 @@ class Shared:
     when it is not. The constant parts (codes, categories, labels) are built once per instrument and shared
     between resources, which nothing mutates after mapping."""
 
-    __slots__ = ("meta", "subject", "encounter", "status", "effective", "issued", "performer")
+    __slots__ = ("meta", "subject", "episode", "status", "effective", "issued", "performer")
 
     def __init__(self, assessment: Assessment):
         self.meta = {
@@ -160,16 +163,17 @@ class Shared:
             "security": SECURITY,
         }
         self.subject = {"reference": f"Patient/{assessment.patient_id}"}
-        self.encounter = {"reference": f"Encounter/episode-{assessment.episode_id}"} if assessment.episode_id else None
+        self.episode = episode_extension(assessment.episode_id) or None  # the workflow-episodeOfCare extension
         self.status = status(assessment)
         self.effective = instant(assessment.taken_at)
         self.issued = instant(assessment.recorded_at)
         self.performer = [{"display": str(assessment.recorded_by)}]
 
     def head(self, resource_id: str, meta: dict | None = None) -> dict:
-        out = {"resourceType": "Observation", "id": resource_id, "meta": meta or self.meta, "subject": self.subject}
-        if self.encounter is not None:
-            out["encounter"] = self.encounter
+        out: dict = {"resourceType": "Observation", "id": resource_id, "meta": meta or self.meta}
+        if self.episode is not None:
+            out["extension"] = self.episode
+        out["subject"] = self.subject
         return out
 
 
@@ -411,14 +415,47 @@ DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 PROVENANCE_ID = re.compile(r"assessment-(?P<pk>[1-9][0-9]{0,17})(-error)?")
 
 
-def provenance_resources(assessment: Assessment) -> list[dict]:
-    instrument = assessment.definition
-    key = f"{instrument.code}-{first_version_pk(assessment)}"
-    targets = [reference("Observation", key), reference("QuestionnaireResponse", key)]
-    if assessment.vitals:
-        targets += [reference("Observation", r["id"]) for r in vitals_resources(assessment)]
+def target_resources(assessment: Assessment) -> list[dict]:
+    """What this version of the assessment is served as: the total, the response and the vital signs."""
+    out = total_resource(assessment) + response_resource(assessment)
+    return out + (vitals_resources(assessment) if assessment.vitals else [])
 
-    def provenance(suffix, recorded, operation, display, who, reason):
+
+def targets_at(assessment: Assessment, until) -> list[dict]:
+    """Provenance.target: each resource this version of the assessment was served as, with its version
+    (`Observation/cows-12/_history/2`), so the target resolves by vread to the content the Provenance attests.
+
+    `until` None: the version in force (or the entry in error) now; its resources are numbered as they are served
+    (`versions.stamp`: the same content keeps its number). Else this version stopped being in force at `until`:
+    the last version kept of each resource while it was in force (from its recording to `until`). A resource that
+    was never served in that time has no version kept, and its reference carries none."""
+    resources = target_resources(assessment)
+    keys = [(r["resourceType"], r["id"]) for r in resources]
+    if until is None:
+        served = stamp(assessment.program_id, resources)
+        numbers = {(r["resourceType"], r["id"]): r["meta"]["versionId"] for r in served}
+    else:
+        numbers = {}
+        kept = ResourceVersion.objects.filter(
+            resource_type__in={t for t, _ in keys},
+            resource_id__in={i for _, i in keys},
+            created_at__gte=assessment.recorded_at,
+            created_at__lte=until,
+        ).values_list("resource_type", "resource_id", "version")
+        for resource_type, resource_id, version in kept:
+            if int(numbers.get((resource_type, resource_id), 0)) < version:
+                numbers[(resource_type, resource_id)] = str(version)
+    return [{"reference": f"{t}/{i}/_history/{numbers[(t, i)]}" if (t, i) in numbers else f"{t}/{i}"} for t, i in keys]
+
+
+def provenance_resources(assessment: Assessment) -> list[dict]:
+    in_error = assessment.record_status == RecordStatus.ENTERED_IN_ERROR
+    # The recording (or amendment) attests this version's content while it was in force: until it was amended
+    # or marked in error; the NULLIFY attests the entry in error, which is in force now.
+    ended = assessment.status_changed_at if assessment.record_status != RecordStatus.FINAL else None
+    recorded_targets = targets_at(assessment, ended)
+
+    def provenance(suffix, recorded, operation, display, who, reason, targets):
         return prune(
             {
                 "resourceType": "Provenance",
@@ -445,9 +482,10 @@ def provenance_resources(assessment: Assessment) -> list[dict]:
             "create" if first else "update",
             author,
             assessment.late_entry_reason if first else assessment.change_reason,
+            recorded_targets,
         )
     ]
-    if assessment.record_status == RecordStatus.ENTERED_IN_ERROR:
+    if in_error:
         out.append(
             provenance(
                 "-error",
@@ -456,6 +494,7 @@ def provenance_resources(assessment: Assessment) -> list[dict]:
                 "nullify",
                 {"display": str(assessment.status_changed_by or assessment.recorded_by)},
                 assessment.change_reason,
+                targets_at(assessment, None),
             )
         )
     return out

@@ -38,7 +38,9 @@ def test_metadata_is_public_and_lists_every_served_type_with_its_parameters(clie
     served = {r["type"]: {p["name"] for p in r["searchParam"]} for r in statement["rest"][0]["resource"]}
     assert set(served) == {
         "Patient",
+        "CodeSystem",
         "Encounter",
+        "EpisodeOfCare",
         "Observation",
         "QuestionnaireResponse",
         "Questionnaire",
@@ -97,9 +99,8 @@ def test_search_encounters_conditions_consents_and_responses(api, nurse, record)
     stays = record["stays"]
     contacts = [f"follow-up-contact-{c.pk}" for c in FollowUpContact.objects.filter(patient=record["patient"])]
     assert len(contacts) == 2  # the unanswered call and the call that reached the patient, after discharge
-    assert sorted(ids(body(client.get("/fhir/Encounter")))) == sorted(
-        [f"episode-{episode.pk}"] + [f"stay-{s.pk}" for s in stays] + contacts
-    )
+    assert sorted(ids(body(client.get("/fhir/Encounter")))) == sorted([f"stay-{s.pk}" for s in stays] + contacts)
+    assert ids(body(client.get("/fhir/EpisodeOfCare"))) == [f"episode-{episode.pk}"]
     findings = ids(body(client.get("/fhir/Condition?code=injection_site_infection")))
     assert len(findings) == 1 and findings[0].endswith("-injection-site-infection")
     assert len(ids(body(client.get("/fhir/Condition")))) == 3  # two screen findings, one plan diagnosis
@@ -248,9 +249,10 @@ def test_the_fhir_pages_do_not_change_anything(api, nurse, record):
 def test_search_by_id_and_last_updated(api, nurse, record):
     client = api(nurse)
     episode = record["episode"]
-    wanted = sorted([f"episode-{episode.pk}", f"stay-{record['stays'][0].pk}"])
-    assert sorted(ids(body(client.get(f"/fhir/Encounter?_id={','.join(wanted)}")))) == wanted
-    assert ids(body(client.get("/fhir/Encounter?_id=episode-999999"))) == []
+    wanted = sorted([f"stay-{s.pk}" for s in record["stays"]])
+    assert sorted(ids(body(client.get(f"/fhir/Encounter?_id={','.join(wanted)},episode-{episode.pk}")))) == wanted
+    assert ids(body(client.get(f"/fhir/EpisodeOfCare?_id=episode-{episode.pk}"))) == [f"episode-{episode.pk}"]
+    assert ids(body(client.get("/fhir/EpisodeOfCare?_id=episode-999999"))) == []
     # assessments (11 Observations) and drug screens (2) were last updated 2026-01-12T09:30Z (conftest.RECORDED)
     assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=2026-01-12")))) == 14  # 13 + follow-up findings
     assert ids(body(client.get("/fhir/Observation?_lastUpdated=gt2026-01-12T09:30:00Z"))) == []

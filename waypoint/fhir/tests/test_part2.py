@@ -19,6 +19,7 @@ from .validation import assert_valid
 TYPES = (
     "Patient",
     "Encounter",
+    "EpisodeOfCare",
     "Observation",
     "QuestionnaireResponse",
     "Condition",
@@ -124,7 +125,8 @@ def test_a_consent_for_some_kinds_releases_only_those(api, external, unconsented
     consent_for(unconsented["patient"], nurse, ["demographics", "episodes"])
     client = api(external)
     assert len(matches(get(client, "/fhir/Patient")[1])) == 1
-    assert len(matches(get(client, "/fhir/Encounter")[1])) == 3
+    assert len(matches(get(client, "/fhir/Encounter")[1])) == 2  # the two level-of-care stays
+    assert len(matches(get(client, "/fhir/EpisodeOfCare")[1])) == 1
     for resource_type in (
         "Observation",
         "QuestionnaireResponse",
