@@ -170,3 +170,17 @@ def test_the_band_on_the_board_is_the_one_stored(nurse, program, admitted, patie
     [row] = board.build(program, visible_patients(nurse, program))
     assert row.ciwa.band_text == f"moderate (program bands: {BANDS['source']})"
     assert Assessment.objects.get().band_label == "moderate"
+
+
+def test_the_fhir_observation_carries_the_stored_band_as_text_and_validates(record, nurse, program, patient):
+    from waypoint.fhir.access import StaffReader
+    from waypoint.fhir.registry import KINDS
+    from waypoint.fhir.tests.validation import assert_valid
+
+    program_settings.change(program, KEY, BANDS, acting_user=nurse)
+    record(patient, responses=CIWA_12, instrument="ciwa-ar")
+    kind = KINDS["assessment-total"]
+    (observation,) = [r for row in StaffReader(nurse, program).rows(kind) for r in kind.to_resources(row)]
+    assert_valid(observation)
+    assert observation["interpretation"] == [{"text": "moderate"}]  # the program's words, no invented code
+    assert observation["note"][-1]["text"].endswith(BANDS["source"])
