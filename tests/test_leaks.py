@@ -568,6 +568,7 @@ NOT_LISTS = {
     "withdrawal:amend": "form",
     "withdrawal:entered-in-error": "form",
     "withdrawal:kiosk-open": "state change",
+    "withdrawal:ciwa-ar": "state change",
     "privacy:break-glass": "form",
     "privacy:consent-new": "form",
     "privacy:consent-revoke": "form",

@@ -723,6 +723,13 @@ MATRIX = {
         data=lambda ctx: {"reason": "wrong patient", "version": 1},
     ),
     "withdrawal:kiosk-open": Case("POST", patient_url("withdrawal:kiosk-open"), {"nurse": 302}, PAGE_DENIED),
+    "withdrawal:ciwa-ar": Case(
+        "POST",
+        patient_url("withdrawal:ciwa-ar"),
+        {"nurse": 302},
+        PAGE_DENIED,
+        data=lambda ctx: {"reason": "alcohol co-use: assess CIWA-Ar"},
+    ),
     "kiosk:start": Case("GET", lambda ctx: reverse("kiosk:start"), {"kiosk": 200}, {"nurse": 403, "anonymous": 403}),
     "kiosk:report": Case(
         "POST",

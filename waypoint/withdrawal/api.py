@@ -44,6 +44,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "total",
             "severity",
             "severity_label",
+            "band_source",
             "derived",
             "vitals",
             "note",
@@ -72,6 +73,8 @@ LIST_COLUMNS = (
     "responses",
     "total",
     "severity",
+    "band_label",
+    "band_source",
     "derived",
     *(vital.key for vital in VITALS),
     "note",
@@ -110,7 +113,8 @@ def assessment_json(row: dict, tz=None) -> dict:
         "responses": row["responses"],
         "total": row["total"],
         "severity": row["severity"] or None,
-        "severity_label": _BAND_LABELS.get((row["instrument"], row["severity"]), ""),
+        "severity_label": _BAND_LABELS.get((row["instrument"], row["severity"]), "") or row["band_label"],
+        "band_source": row["band_source"],
         "derived": row["derived"],
         "vitals": {vital.key: row[vital.key] for vital in VITALS if row[vital.key] is not None},
         "note": row["note"],
@@ -284,6 +288,23 @@ class InstrumentDetailView(ApiView):
         return Response(instrument_json(get_instrument(code)))
 
 
+def ciwa_json(ciwa: "board.CiwaStatus | None") -> dict | None:
+    """The board's CIWA-Ar column (None: CIWA-Ar is not turned on for the patient)."""
+    if ciwa is None:
+        return None
+    return {
+        "reason": ciwa.reason,
+        "since": ciwa.since,
+        "latest_total": ciwa.total,
+        "taken_at": ciwa.taken_at,
+        "band": ciwa.band_label or None,
+        "band_source": ciwa.band_source or None,
+        "band_text": ciwa.band_text or None,
+        "next_due": ciwa.next_due,
+        "overdue": ciwa.overdue,
+    }
+
+
 class BoardView(ApiView):
     @extend_schema(responses={200: dict}, parameters=[OpenApiParameter("program", str)])
     def get(self, request):
@@ -311,6 +332,7 @@ class BoardView(ApiView):
                         "urgency": row.urgency,
                         "alerts": [{"code": a.code, "text": a.text} for a in row.alerts],
                         "induction_flag": row.meets_induction or None,
+                        "ciwa_ar": ciwa_json(row.ciwa),
                     }
                     for row in rows
                 ],

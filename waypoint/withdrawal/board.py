@@ -24,7 +24,7 @@ from waypoint.placement.levels import levels_of
 from waypoint.scales import INSTRUMENTS
 
 from . import settings as protocol
-from .models import Assessment
+from .models import Assessment, CiwaArMonitoring
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,7 @@ class BoardRow:
     urgency: int = 0  # severity + alerts + lateness points (URGENCY_RULE)
     notes: list[Note] = field(default_factory=list)  # from NOTE_SOURCES
     latest_ciwa: "Assessment | None" = None  # the chart header's CIWA-Ar line (alcohol co-use), when one is recorded
+    ciwa: "CiwaStatus | None" = None  # the CIWA-Ar column: only while a nurse or prescriber has turned CIWA-Ar on
 
     @property
     def patient(self):
@@ -217,6 +218,58 @@ def latest_two_cows(patient_ids) -> dict[int, list[Score]]:
     return _by_patient([pk for pair in pairs for pk in pair if pk is not None])
 
 
+@dataclass(frozen=True, slots=True)
+class CiwaStatus:
+    """The board's CIWA-Ar column for a patient the nurses assess with CIWA-Ar: latest total, its band as stored
+    when it was recorded (label and source; empty: no bands set by the program), when the next one is due."""
+
+    since: datetime
+    reason: str
+    total: int | None
+    taken_at: datetime | None
+    band_label: str
+    band_source: str
+    next_due: datetime
+    overdue: bool
+
+    @property
+    def band_text(self) -> str:
+        if self.total is None:
+            return ""
+        return f"{self.band_label} (program bands: {self.band_source})" if self.band_label else protocol.NO_BANDS
+
+
+def ciwa_statuses(patient_ids, now: datetime, interval: timedelta) -> dict[int, CiwaStatus]:
+    """Each patient's CIWA-Ar column, for those with CIWA-Ar turned on (one query, whatever their number): the
+    baseline is due when it was turned on, then every `interval` after the latest CIWA-Ar in force."""
+    newest = (
+        Assessment.objects.in_force()
+        .filter(patient_id=OuterRef("patient_id"), instrument="ciwa-ar")
+        # id last, as the board's COWS: a backward walk of the index assessment_series
+        .order_by("-taken_at", "-id")
+    )
+    found: dict[int, CiwaStatus] = {}
+    ids = list(patient_ids)
+    if not ids:
+        return found
+    rows = (
+        CiwaArMonitoring.objects.filter(patient_id__in=ids, stopped_at__isnull=True)
+        .annotate(
+            ciwa_total=Subquery(newest.values("total")[:1]),
+            ciwa_at=Subquery(newest.values("taken_at")[:1]),
+            ciwa_label=Subquery(newest.values("band_label")[:1]),
+            ciwa_source=Subquery(newest.values("band_source")[:1]),
+        )
+        .values_list("patient_id", "started_at", "reason", "ciwa_total", "ciwa_at", "ciwa_label", "ciwa_source")
+    )
+    for patient_id, since, reason, total, taken_at, label, source in rows:
+        next_due = since if taken_at is None or taken_at < since else taken_at + interval
+        found[patient_id] = CiwaStatus(
+            since, reason, total, taken_at, label or "", source or "", next_due, now > next_due
+        )
+    return found
+
+
 @dataclass(frozen=True)
 class Rules:
     """The program's protocol settings the board applies, read once per board rather than once per row."""
@@ -226,6 +279,7 @@ class Rules:
     post_dose_window: timedelta | None
     rise: int | None
     threshold: int | None
+    ciwa_interval: timedelta  # the program's CIWA-Ar interval, else its COWS interval
 
     @classmethod
     def of(cls, program) -> "Rules":
@@ -236,6 +290,10 @@ class Rules:
             post_dose_window=hours(protocol.POST_DOSE_WINDOW_HOURS, program),
             rise=protocol.RISE_ALERT_POINTS.get(program),
             threshold=protocol.INDUCTION_THRESHOLD_COWS.get(program),
+            ciwa_interval=cast(
+                timedelta,
+                hours(protocol.CIWA_AR_INTERVAL_HOURS, program) or hours(protocol.ASSESSMENT_INTERVAL_HOURS, program),
+            ),
         )
 
 
@@ -351,6 +409,8 @@ def build(program, visible_patients, now: datetime | None = None) -> list[BoardR
         for stay in stays
     ]
     by_patient = {row.stay.patient_id: row for row in rows}
+    for patient_id, ciwa in ciwa_statuses(ids, now, rules.ciwa_interval).items():
+        by_patient[patient_id].ciwa = ciwa
     for source in NOTE_SOURCES:
         for patient_id, notes in source(ids, now).items():
             by_patient[patient_id].notes.extend(notes)
@@ -372,10 +432,15 @@ def for_patient(program, patient, now: datetime | None = None) -> BoardRow | Non
     )
     if stay is None:
         return None
-    return row_for(
+    now = now or timezone.now()
+    rules = Rules.of(program)
+    row = row_for(
         program,
         stay,
         latest_two_cows([patient.pk]).get(patient.pk, []),
         recent_doses([patient.pk]).get(patient.pk, []),
-        now or timezone.now(),
+        now,
+        rules,
     )
+    row.ciwa = ciwa_statuses([patient.pk], now, rules.ciwa_interval).get(patient.pk)
+    return row

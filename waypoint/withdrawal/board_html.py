@@ -40,11 +40,42 @@ class _Dates:
         return f"{value.astimezone(self.tz):%H:%M}"
 
 
+def ciwa_column(rows) -> bool:
+    """The CIWA-Ar column is shown while a nurse or prescriber has turned CIWA-Ar on for a patient on the board."""
+    return any(row.ciwa is not None for row in rows)
+
+
+def _ciwa_cell(ciwa, dates: "_Dates", record_url: str) -> str:
+    if ciwa is None:
+        return '<td data-label="CIWA-Ar"></td>'
+    if ciwa.total is None:
+        score = '<span class="muted">none yet</span>'
+    else:
+        score = (
+            f'<span class="score">{ciwa.total}</span> {escape(ciwa.band_label)}'
+            f' <span class="muted">at {dates.day_time(ciwa.taken_at)}</span>'
+        )
+        if ciwa.band_label:
+            score += f'<br><span class="muted">program bands: {escape(ciwa.band_source)}</span>'
+        else:
+            score += f'<br><span class="muted">{escape(ciwa.band_text)}</span>'
+    if ciwa.overdue:
+        due = f'<strong class="overdue-label">CIWA-Ar overdue since {dates.time(ciwa.next_due)}</strong>'
+    else:
+        due = f"next due {dates.day_time(ciwa.next_due)}"
+    return (
+        f'<td data-label="CIWA-Ar">{score}<br>{due}<br><a href="{record_url}">Score CIWA-Ar</a>'
+        f'<br><span class="muted">{escape(ciwa.reason)}</span></td>'
+    )
+
+
 def rows_html(rows) -> SafeString:
     if not rows:
         return mark_safe('<tr><td colspan="8" class="muted">Nobody in withdrawal management.</td></tr>')  # nosec: B308  # a constant, no data
     flowsheet = _url_maker("withdrawal:flowsheet")
     record = _url_maker("withdrawal:record", "cows")
+    record_ciwa = _url_maker("withdrawal:record", "ciwa-ar")
+    with_ciwa = ciwa_column(rows)
     dates = _Dates()
     out = []
     for row in rows:
@@ -93,7 +124,8 @@ def rows_html(rows) -> SafeString:
             f'<td data-label="Level">{escape(row.stay.level_code)}</td><td data-label="Latest COWS">{score}</td>'
             f'<td class="num" data-label="Change">{change_text}</td><td data-label="Taken">{taken}</td>'
             f'<td data-label="Next due">{due}</td>'
-            f'<td class="alerts-cell"><ul class="alerts">{alerts}</ul></td>'
+            + (_ciwa_cell(row.ciwa, dates, record_ciwa(patient.pk)) if with_ciwa else "")
+            + f'<td class="alerts-cell"><ul class="alerts">{alerts}</ul></td>'
             f'<td class="action"><a class="button" href="{record(patient.pk)}">Score COWS</a></td></tr>'
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every data-derived text above is escaped  # nosec: B308, B703

@@ -9,6 +9,7 @@ from waypoint.patients.models import Patient
 from waypoint.patients.records import ClinicalRecord
 from waypoint.scales import get_instrument
 
+from .settings import NO_BANDS
 from .vitals import VITALS
 
 
@@ -33,6 +34,10 @@ class Assessment(ClinicalRecord):
     responses = models.JSONField()
     total = models.PositiveSmallIntegerField()
     severity = models.CharField(max_length=24, blank=True)
+    # The program's band for an instrument that has none of its own (CIWA-Ar), as set when it was recorded: a later
+    # change of the program's bands never relabels it. Empty: no bands were set by the program.
+    band_label = models.CharField(max_length=60, blank=True)
+    band_source = models.CharField(max_length=200, blank=True)
     derived = models.JSONField(default=list, blank=True)  # item keys derived from vitals
     pulse_bpm = models.PositiveSmallIntegerField(null=True, blank=True)
     systolic_mmhg = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -68,7 +73,17 @@ class Assessment(ClinicalRecord):
     @property
     def severity_label(self) -> str:
         band = next((b for b in self.definition.bands if b.code == self.severity), None)
-        return band.label if band else ""
+        return band.label if band else self.band_label
+
+    @property
+    def band_words(self) -> str:
+        """The program's band for CIWA-Ar as stored when recorded, with its source; else "no bands set by the
+        program". Empty for an instrument with bands of its own (its severity label says it)."""
+        if self.definition.bands:
+            return ""
+        if self.band_label:
+            return f"{self.band_label} (program bands: {self.band_source})"
+        return NO_BANDS if self.instrument == "ciwa-ar" else ""
 
     @property
     def vitals(self) -> dict:
@@ -93,3 +108,35 @@ class KioskSession(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None and self.expires_at > timezone.now()
+
+
+class CiwaArMonitoring(models.Model):
+    """A nurse's or prescriber's instruction to assess a patient with CIWA-Ar (alcohol co-use), with its reason: on
+    from `started_at` until it is turned off. Turning it on again starts a new row; none is edited otherwise."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="ciwa_ar_monitoring")
+    reason = models.CharField(max_length=200)
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    stop_reason = models.CharField(max_length=200, blank=True)
+
+    objects = program_scoped()
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=models.Q(stopped_at__isnull=True), name="ciwa_ar_monitoring_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Assess CIWA-Ar ({self.reason}) from {self.started_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("withdrawal:flowsheet", args=[self.patient_id])

@@ -3,7 +3,7 @@
 from waypoint.patients.records import RecordStatus
 from waypoint.records.registry import RecordKind, not_a_record, register
 
-from .models import Assessment
+from .models import Assessment, CiwaArMonitoring
 from .vitals import VITALS
 
 
@@ -60,6 +60,47 @@ register(
         chart_section="waypoint.withdrawal.sections.withdrawal_status",
         seed="assessments",
         position=10,
+    )
+)
+
+
+def ciwa_ar_monitoring_of(patient, user):
+    return CiwaArMonitoring.objects.filter(patient=patient).select_related("started_by", "stopped_by")
+
+
+def ciwa_ar_monitoring_row(monitoring: CiwaArMonitoring) -> dict:
+    return {
+        "started_at": monitoring.started_at,
+        "reason": monitoring.reason,
+        "started_by": str(monitoring.started_by),
+        "stopped_at": monitoring.stopped_at or "",
+        "stop_reason": monitoring.stop_reason,
+    }
+
+
+register(
+    RecordKind(
+        key="ciwa_ar_monitoring",
+        title="CIWA-Ar assessment instructions",
+        model="withdrawal.CiwaArMonitoring",
+        program_field="program",
+        patient_field="patient",
+        part2=True,
+        information_kind="withdrawal_assessments",
+        rows=ciwa_ar_monitoring_of,
+        columns=(
+            ("started_at", "From"),
+            ("reason", "Reason"),
+            ("started_by", "Turned on by"),
+            ("stopped_at", "Until"),
+            ("stop_reason", "Why stopped"),
+        ),
+        render=ciwa_ar_monitoring_row,
+        not_in_fhir="a nursing instruction to assess CIWA-Ar: the CIWA-Ar assessments it asks for are released as "
+        "Observations and QuestionnaireResponses",
+        chart_section="waypoint.withdrawal.sections.withdrawal_status",
+        not_seeded="the seed's synthetic histories record no alcohol co-use",
+        position=11,
     )
 )
 not_a_record(

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from waypoint.accounts.models import Program, User
-from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE
+from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE, MOUD_ADMINISTER
 from waypoint.audit import trail as audit
 from waypoint.patients.access import require
 from waypoint.patients.models import Patient
@@ -24,7 +24,7 @@ from waypoint.scales import INSTRUMENTS, Instrument, ScoreError, ScoreResult, ge
 from waypoint.web.errors import StaleVersion
 
 from . import settings as protocol
-from .models import Assessment, KioskSession
+from .models import Assessment, CiwaArMonitoring, KioskSession
 from .vitals import VitalsError, clean_vitals
 
 KIOSK_INSTRUMENTS = ("sows-handelsman", "sows-gossop", "craving-nrs")
@@ -88,6 +88,7 @@ def _store(
     replaces: Assessment | None = None,
     change_reason: str = "",
 ) -> Assessment:
+    band = program_band(patient.program, instrument, result.total)
     return Assessment.objects.create(
         program_id=patient.program_id,
         patient=patient,
@@ -98,6 +99,8 @@ def _store(
         responses=result.responses,
         total=result.total,
         severity=result.severity.code if result.severity else "",
+        band_label=band[0] if band else "",
+        band_source=band[1] if band else "",
         derived=list(result.derived),
         note=note,
         reporter=instrument.reporter,
@@ -111,9 +114,16 @@ def _store(
     )
 
 
+def program_band(program: Program, instrument: Instrument, total: int) -> tuple[str, str] | None:
+    """(label, source) of the program's own band for an instrument that publishes none (CIWA-Ar), at this moment."""
+    if instrument.code == "ciwa-ar" and not instrument.bands:
+        return protocol.ciwa_ar_band(program, total)
+    return None
+
+
 def _timeline_line(assessment: Assessment, verb: str) -> None:
     definition = assessment.definition
-    severity = f" ({assessment.severity_label})" if assessment.severity else ""
+    severity = f" ({assessment.severity_label})" if assessment.severity_label else ""
     write_timeline(
         assessment.patient,
         f"assessment.{verb}",
@@ -265,3 +275,49 @@ def record_self_report(*, kiosk: KioskSession, instrument: str, responses: objec
         taken_at=timezone.now(),
         source=Assessment.Source.KIOSK,
     )
+
+
+def ciwa_ar_monitoring(patient: Patient) -> CiwaArMonitoring | None:
+    """The patient's CIWA-Ar instruction in force (alcohol co-use), or None."""
+    return CiwaArMonitoring.objects.filter(patient=patient, stopped_at__isnull=True).first()
+
+
+def _reason(reason: object, field: str, what: str) -> str:
+    text = str(reason or "").strip()
+    if not text:
+        raise ValidationError({field: f"Give the reason {what}."})
+    if len(text) > 200 or any(ord(char) < 32 for char in text):
+        raise ValidationError({field: "One line of at most 200 characters."})
+    return text
+
+
+@transaction.atomic
+def start_ciwa_ar(*, acting_user: User, patient: Patient, reason: str) -> CiwaArMonitoring:
+    """A nurse or prescriber turns CIWA-Ar on for a patient (e.g. alcohol co-use): the board shows its column."""
+    require(acting_user, patient.program_id, MOUD_ADMINISTER)
+    text = _reason(reason, "reason", "to assess CIWA-Ar (e.g. alcohol co-use)")
+    # sanctioned (not visible_patients): locks the row of a patient the caller found, so two requests never race
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    if ciwa_ar_monitoring(patient) is not None:
+        raise ValidationError({"reason": "CIWA-Ar is already being assessed for this patient."})
+    now = timezone.now()
+    monitoring = CiwaArMonitoring.objects.create(
+        program_id=patient.program_id, patient=patient, reason=text, started_at=now, started_by=acting_user
+    )
+    write_timeline(patient, "ciwa_ar.start", f"Assess CIWA-Ar: {text}", at=now, by=acting_user)
+    audit.record(acting_user, "ciwa_ar.monitoring.start", patient=patient, obj=monitoring, detail={"reason": text})
+    return monitoring
+
+
+@transaction.atomic
+def stop_ciwa_ar(*, acting_user: User, patient: Patient, reason: str) -> CiwaArMonitoring:
+    require(acting_user, patient.program_id, MOUD_ADMINISTER)
+    text = _reason(reason, "stop_reason", "to stop CIWA-Ar")
+    monitoring = CiwaArMonitoring.objects.select_for_update().filter(patient=patient, stopped_at__isnull=True).first()
+    if monitoring is None:
+        raise ValidationError({"stop_reason": "CIWA-Ar is not being assessed for this patient."})
+    monitoring.stopped_at, monitoring.stopped_by, monitoring.stop_reason = timezone.now(), acting_user, text
+    monitoring.save(update_fields=["stopped_at", "stopped_by", "stop_reason"])
+    write_timeline(patient, "ciwa_ar.stop", f"CIWA-Ar stopped: {text}", at=monitoring.stopped_at, by=acting_user)
+    audit.record(acting_user, "ciwa_ar.monitoring.stop", patient=patient, obj=monitoring, detail={"reason": text})
+    return monitoring

@@ -73,3 +73,77 @@ POST_DOSE_WINDOW_HOURS = ProgramSetting(
     help="For how many hours after a dose the post-dose interval applies. Empty: the post-dose interval is off.",
     origin="Program protocol; no published standard, so no default.",
 )
+
+CIWA_AR_MAX_TOTAL = 67  # the form's "maximum possible score 67" (waypoint.scales.ciwa)
+BAND_LABEL_LENGTH = 60
+BAND_SOURCE_LENGTH = 200
+
+
+def ciwa_ar_bands(value):
+    """The program's CIWA-Ar bands: the source it follows and each band's lowest total with its label."""
+    from django.core.exceptions import ValidationError
+
+    shape = (
+        'Give the source and the bands, e.g. {"source": "our alcohol withdrawal protocol, 2026", '
+        '"bands": [{"from": 0, "label": "..."}, {"from": 10, "label": "..."}]}.'
+    )
+    if not isinstance(value, dict) or set(value) != {"source", "bands"}:
+        raise ValidationError(shape)
+    source, bands = value["source"], value["bands"]
+    if not isinstance(source, str) or not source.strip() or len(source) > BAND_SOURCE_LENGTH:
+        raise ValidationError(
+            f"Name the source of the bands (the protocol the program follows), at most {BAND_SOURCE_LENGTH} characters."
+        )
+    if not isinstance(bands, list) or not bands:
+        raise ValidationError(shape)
+    previous = -1
+    for band in bands:
+        if not isinstance(band, dict) or set(band) != {"from", "label"}:
+            raise ValidationError(shape)
+        low, label = band["from"], band["label"]
+        if isinstance(low, bool) or not isinstance(low, int) or not 0 <= low <= CIWA_AR_MAX_TOTAL:
+            raise ValidationError(f"Each band starts at a whole-number total from 0 to {CIWA_AR_MAX_TOTAL}.")
+        if not isinstance(label, str) or not label.strip() or len(label) > BAND_LABEL_LENGTH:
+            raise ValidationError(f"Each band has a label of at most {BAND_LABEL_LENGTH} characters.")
+        if previous == -1 and low != 0:
+            raise ValidationError("The first band starts at 0, so every total falls in a band.")
+        if low <= previous:
+            raise ValidationError("Each band starts above the one before it.")
+        previous = low
+
+
+CIWA_AR_BANDS = ProgramSetting(
+    "withdrawal.ciwa_ar_bands",
+    label="CIWA-Ar severity bands",
+    default=None,
+    validate=ciwa_ar_bands,
+    help="The program's CIWA-Ar severity bands: the source it follows and, for each band, the lowest total it "
+    "starts at (the first at 0) and its label. Each assessment keeps the band it was given when recorded; a "
+    "later change does not relabel earlier ones. Empty: the total only, shown as no bands set by the program.",
+    origin="Program protocol. Protocols differ (some start at 8 or 10, call 15, 16 or 20 severe); no single "
+    "standard is published, so no default.",
+)
+CIWA_AR_INTERVAL_HOURS = ProgramSetting(
+    "withdrawal.ciwa_ar_interval_hours",
+    label="CIWA-Ar every (hours)",
+    default=None,
+    validate=whole_number(1, 24),
+    help="Hours between CIWA-Ar assessments for a patient the nurses assess with CIWA-Ar (alcohol co-use); the "
+    "board shows the next one due. Empty: the COWS interval applies.",
+    origin="Program protocol. No published standard interval, so no default of its own.",
+)
+
+
+def ciwa_ar_band(program, total: int) -> tuple[str, str] | None:
+    """(label, source) of the program's band for a CIWA-Ar total, or None when the program sets no bands."""
+    value = CIWA_AR_BANDS.get(program)
+    if not value:
+        return None
+    label = ""
+    for band in value["bands"]:
+        if total >= band["from"]:
+            label = band["label"]
+    return (label, value["source"]) if label else None
+
+
+NO_BANDS = "no bands set by the program"

@@ -7,6 +7,7 @@ urlpatterns = [
     path("withdrawal/board/", views.board_page, name="board"),
     path("patients/<int:pk>/withdrawal/", views.flowsheet, name="flowsheet"),
     path("patients/<int:pk>/assessments/new/<slug:instrument>/", views.record, name="record"),
+    path("patients/<int:pk>/withdrawal/ciwa-ar/", views.ciwa_ar_monitoring, name="ciwa-ar"),
     path("patients/<int:pk>/assessments/<int:assessment_id>/amend/", views.amend, name="amend"),
     path(
         "patients/<int:pk>/assessments/<int:assessment_id>/entered-in-error/",

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE
+from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, MOUD_ADMINISTER
 from waypoint.accounts.scoping import program_scope, scopes_disabled
 from waypoint.accounts.sessions import clear_site_data
 from waypoint.patients import views as patient_views
@@ -57,8 +57,30 @@ def flowsheet(request, pk):
             "status": board.for_patient(patient.program, patient),
             "instruments": INSTRUMENTS.values(),
             "can_record": has_permission(request.user, patient.program_id, EPISODE_MANAGE),
+            "ciwa_ar": services.ciwa_ar_monitoring(patient),
+            "can_set_ciwa_ar": has_permission(request.user, patient.program_id, MOUD_ADMINISTER),
+            "ciwa_errors": {},
         },
     )
+
+
+@require_POST
+def ciwa_ar_monitoring(request, pk):
+    """Turn CIWA-Ar on for a patient (alcohol co-use) or off, with the reason: the board shows its column meanwhile."""
+    patient = access_patient(request.user, pk)
+    require(request.user, patient.program_id, MOUD_ADMINISTER)
+    try:
+        if request.POST.get("action") == "stop":
+            services.stop_ciwa_ar(acting_user=request.user, patient=patient, reason=request.POST.get("stop_reason", ""))
+            messages.success(request, "CIWA-Ar is no longer assessed for this patient.")
+        else:
+            services.start_ciwa_ar(acting_user=request.user, patient=patient, reason=request.POST.get("reason", ""))
+            messages.success(request, "CIWA-Ar is now assessed for this patient; the board shows its column.")
+    except ValidationError as error:
+        for messages_ in error.message_dict.values():
+            for message in messages_:
+                messages.error(request, message)
+    return redirect("withdrawal:flowsheet", pk=patient.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -89,7 +111,11 @@ def record(request, pk, instrument):
             messages.success(
                 request,
                 f"{definition.short_title} {assessment.total} recorded"
-                + (f" ({assessment.severity_label})." if assessment.severity else "."),
+                + (
+                    f" ({assessment.severity_label or assessment.band_words})."
+                    if assessment.severity_label or assessment.band_words
+                    else "."
+                ),
             )
             return redirect("withdrawal:flowsheet", pk=patient.pk)
     return render(
@@ -196,6 +222,7 @@ def board_page(request):
         {
             "rows": rows,
             "rows_html": board_html.rows_html(rows),
+            "ciwa_column": board_html.ciwa_column(rows),
             "now": timezone.now(),
             "levels": board.board_levels(program),
             "urgency_rule": board.URGENCY_RULE,

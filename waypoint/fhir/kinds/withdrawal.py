@@ -207,8 +207,13 @@ def total_resource(assessment: Assessment) -> list[dict]:
     out["valueInteger"] = assessment.total
     if assessment.severity in bands:
         out["interpretation"] = bands[assessment.severity]
-    if assessment.note:
-        out["note"] = [{"text": assessment.note}]
+    elif assessment.band_label:  # the program's own band (CIWA-Ar), as stored when recorded: text, no code
+        out["interpretation"] = [{"text": assessment.band_label}]
+    notes = [{"text": assessment.note}] if assessment.note else []
+    if assessment.band_label:
+        notes.append({"text": f"Severity band from the program's bands: {assessment.band_source}"})
+    if notes:
+        out["note"] = notes
     out["derivedFrom"] = [{"reference": f"QuestionnaireResponse/{key}"}]
     return [out]
 
@@ -338,6 +343,8 @@ OBSERVATION_FIELDS = (
     "taken_at",
     "total",
     "severity",
+    "band_label",
+    "band_source",
     "note",
     "reporter",
     "recorded_at",

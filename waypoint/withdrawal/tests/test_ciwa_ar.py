@@ -44,7 +44,7 @@ def test_a_nurse_records_a_ciwa_ar_on_the_page_and_it_shows_on_flowsheet_and_cha
         follow=True,
     )
     assert response.status_code == 200
-    assert b"CIWA-Ar 12 recorded." in response.content
+    assert b"CIWA-Ar 12 recorded (no bands set by the program)." in response.content
     assessment = Assessment.objects.get()
     assert (assessment.instrument, assessment.total, assessment.severity) == ("ciwa-ar", 12, "")
     assert assessment.responses == CIWA_12
