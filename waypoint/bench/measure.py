@@ -8,8 +8,8 @@ clock runs around `client.get`, so no network or HTTP parsing is counted.
 from __future__ import annotations
 
 import io
-import statistics
 import re
+import statistics
 import time
 from dataclasses import dataclass
 

@@ -225,9 +225,7 @@ class Queue:
         return sum(1 for e in self.entries if e.done)
 
 
-def queue_entries(
-    patients: QuerySet[Patient], program: Program, at: datetime | None = None, search: str = ""
-) -> Queue:
+def queue_entries(patients: QuerySet[Patient], program: Program, at: datetime | None = None, search: str = "") -> Queue:
     """Every patient of `patients` (the user's visible ones) in the program with a dosing order in force, and today's
     status; `search` as the patient list searches (name, MRN, birth date), refused over its limits on `q`."""
     at = at or timezone.now()

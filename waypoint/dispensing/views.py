@@ -20,7 +20,6 @@ from .labels import bottle_qr_svg
 from .models import Hold, LedgerEntry, StockCount, StockLot, TakeHomeBottle
 from .settings import pump_for
 
-
 QUEUE_PAGE_SIZE = 50
 
 
