@@ -6,7 +6,8 @@ import segno
 
 def bottle_qr(code: str) -> segno.QRCode:
     """The QR code of a bottle id: the id alone (upper-case letters and digits: QR's alphanumeric mode), error
-    correction level M (a worn or wet label still scans)."""
+    correction at least level M (segno raises it while the symbol stays the same size), so that a worn or wet label
+    still scans."""
     return segno.make_qr(code, error="m")
 
 
