@@ -486,6 +486,12 @@ def take_home_bottle(ctx):
     return ctx.bottle.pk
 
 
+def bottle_code(ctx):
+    """The id printed (as a QR code) on the patient's take-home bottle's label."""
+    take_home_bottle(ctx)
+    return ctx.bottle.code
+
+
 def drug_screen(ctx):
     """A urine drug screen of the patient (no audit line)."""
     from waypoint.drug_screens.models import DrugScreen
@@ -1152,6 +1158,60 @@ MATRIX = {
         API_DENIED | {"intake": 403},
         api=True,
         data=lambda ctx: {"kind": "administrative", "reason": "insurance lapsed"},
+    ),
+    "dispensing-api:guests": Case(
+        "GET", api_patient("dosing/guests/"), {"nurse": 200}, API_DENIED | {"intake": 403}, api=True
+    ),
+    "dispensing-api:replacements": Case(
+        "GET", api_patient("dosing/replacements/"), {"nurse": 200}, API_DENIED | {"intake": 403}, api=True
+    ),
+    "dispensing-api:patient-call-backs": Case(
+        "GET", api_patient("dosing/call-backs/"), {"nurse": 200}, API_DENIED | {"intake": 403}, api=True
+    ),
+    "dispensing-api:call-back-result": Case(
+        "POST",
+        lambda ctx: f"/api/v1/patients/{ctx.patient.pk}/dosing/call-backs/{call_back(ctx)}/",
+        {"nurse": 200},
+        API_DENIED | {"intake": 403},
+        api=True,
+        data=lambda ctx: {"brought_back": True},
+    ),
+    "dispensing-api:call-backs": Case(
+        "GET",
+        lambda ctx: "/api/v1/dosing/call-backs/",
+        {"nurse": 200},
+        {"north_nurse": 404, "counselor_off_team": 403, "intake": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+        extra=["?program=harbor"],
+    ),
+    "dispensing-api:calendar": Case(
+        "GET",
+        lambda ctx: "/api/v1/dosing/calendar/",
+        {"nurse": 200},
+        {"north_nurse": 404, "counselor_off_team": 403, "intake": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+        extra=["?program=harbor"],
+    ),
+    "dispensing-api:closed-day-bottles": Case(
+        "POST",
+        lambda ctx: "/api/v1/dosing/calendar/bottles/",
+        {"nurse": 200},
+        {"north_nurse": 404, "counselor_off_team": 403, "intake": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+        extra=["?program=harbor"],
+        data=lambda ctx: {"lots": []},
+    ),
+    "dispensing-api:bottle-return": Case(
+        "POST",
+        lambda ctx: "/api/v1/dosing/bottles/return/",
+        {"nurse": 200},
+        {"north_nurse": 404, "counselor_off_team": 403, "intake": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+        extra=["?program=harbor"],
+        data=lambda ctx: {"code": bottle_code(ctx), "empty": True},
+    ),
+    "dispensing:bottle-scan": Case(
+        "GET", lambda ctx: reverse("dispensing:bottle-scan"), {"nurse": 200}, DOSING_PROGRAM_DENIED
     ),
     "dispensing:queue": Case(
         "GET", lambda ctx: reverse("dispensing:queue"), {"nurse": 200, "prescriber": 200}, DOSING_PROGRAM_DENIED

@@ -7,9 +7,12 @@ class DispensingConfig(AppConfig):
     verbose_name = "Opioid treatment program dispensing: the dosing window, take-home bottles and the stock ledger"
 
     def ready(self):
-        from waypoint.patients import chart_sections
+        from waypoint.patients import chart_sections, intake_photo
 
         from . import settings  # noqa: F401 - declares the program settings
         from .sections import dispensing_body
 
         chart_sections.BODY.append(dispensing_body)
+        from .services import store_intake_photo
+
+        intake_photo.STORE.append(store_intake_photo)

@@ -69,6 +69,15 @@ class ReturnForm(forms.Form):
     note = forms.CharField(label="What was in it (when not empty)", required=False)
 
 
+class ScanReturnForm(ReturnForm):
+    code = forms.CharField(
+        label="Bottle id (scan the label's QR code, or type the id)",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    field_order = ["code", "empty", "note"]
+
+
 class ReceiptForm(forms.Form):
     medication = forms.ChoiceField(label="Medication")
     strength = forms.CharField(label="Strength as printed (e.g. 10 mg/mL)", max_length=40)

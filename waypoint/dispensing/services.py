@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from waypoint.accounts.models import Program, User
-from waypoint.accounts.roles import MOUD_ADMINISTER, MOUD_ORDER, STOCK_SIGN_OFF
+from waypoint.accounts.roles import MOUD_ADMINISTER, MOUD_ORDER, PATIENT_REGISTER, STOCK_SIGN_OFF
 from waypoint.audit import trail as audit
 from waypoint.audit.models import AuditEvent
 from waypoint.medication import catalog
@@ -158,7 +158,7 @@ def active_holds(patient_ids: Iterable[int]) -> dict[int, list[Hold]]:
 class QueueRow:
     patient: Patient
     order: MedicationOrder
-    given: list[Administration]
+    given: int  # doses given today (a split order's parts)
     holds: list[Hold]
     take_home_today: bool
     guest: GuestDosing | None = None
@@ -169,47 +169,147 @@ class QueueRow:
 
     @cached_property
     def status(self) -> str:
-        if self.holds:
-            return "On hold"
-        if self.take_home_today:
-            return "Take-home today"
-        if len(self.given) >= self.parts:
-            return "Dosed"
-        if self.given:
-            return f"Part {len(self.given)} of {self.parts} given"
-        return "Due"
+        return today_status(bool(self.holds), self.take_home_today, self.given, self.parts)
 
     @cached_property
     def due(self) -> bool:
         """A Dose button: not for a patient on hold (the row shows the hold instead), nor one dosed or at home."""
-        return not self.holds and self.status not in ("Dosed", "Take-home today")
+        return not self.holds and self.status not in DONE
+
+
+DONE = ("Dosed", "Take-home today")
+
+
+def today_status(held: bool, take_home_today: bool, given: int, parts: int) -> str:
+    if held:
+        return "On hold"
+    if take_home_today:
+        return "Take-home today"
+    if given >= parts:
+        return "Dosed"
+    if given:
+        return f"Part {given} of {parts} given"
+    return "Due"
+
+
+@dataclass
+class QueueEntry:
+    """One patient of the queue before the page is chosen: what the status and the counts need, and no more."""
+
+    patient_id: int
+    order_id: int
+    status: str
+
+    @property
+    def done(self) -> bool:
+        return self.status in DONE
+
+
+@dataclass
+class Queue:
+    """Today's queue: every patient with a dosing order (searched, in name order) with their status, in five
+    queries whatever their number (`.values()` rows, the patients as a subquery, no list of ids sent back)."""
+
+    entries: list[QueueEntry]
+
+    @property
+    def due(self) -> int:
+        return sum(1 for e in self.entries if e.status != "On hold" and not e.done)
+
+    @property
+    def held(self) -> int:
+        return sum(1 for e in self.entries if e.status == "On hold")
+
+    @property
+    def done(self) -> int:
+        return sum(1 for e in self.entries if e.done)
+
+
+def queue_entries(patients: QuerySet[Patient], program: Program, at: datetime | None = None, search: str = "") -> Queue:
+    """Every patient of `patients` (the user's visible ones) in the program with a dosing order in force, and today's
+    status; `search` as the patient list searches (name, MRN, birth date), refused over its limits on `q`."""
+    at = at or timezone.now()
+    listed = queries.search(patients, search).filter(program=program)  # the project's one patient search
+    ids = listed.values("pk")
+    start, end = day_bounds(program, program_day(program, at))
+    orders: dict[int, tuple[int, int]] = {}
+    for order_id, patient_id, times in (
+        MedicationOrder.objects.filter(program=program, patient__in=ids)
+        .active_at(at)
+        .order_by("patient_id", "start_at", "id")
+        .values_list("pk", "patient_id", "times_per_day")
+    ):
+        orders[patient_id] = (order_id, times or 1)  # the newest order in force wins
+    given = dict(
+        Administration.objects.in_force()
+        .filter(program=program, patient__in=ids, status=Administration.Status.GIVEN, at__gte=start, at__lt=end)
+        .values("patient_id")
+        .annotate(n=Count("id"))
+        .values_list("patient_id", "n")
+    )
+    held = set(
+        Hold.objects.filter(program=program, patient__in=ids, lifted_at__isnull=True).values_list(
+            "patient_id", flat=True
+        )
+    )
+    home = set(
+        TakeHomeBottle.objects.filter(program=program, patient__in=ids, take_on=program_day(program, at)).values_list(
+            "patient_id", flat=True
+        )
+    )
+    entries = [
+        QueueEntry(pk, orders[pk][0], today_status(pk in held, pk in home, given.get(pk, 0), orders[pk][1]))
+        for pk in listed.order_by("family_name", "given_name", "pk").values_list("pk", flat=True)
+        if pk in orders
+    ]
+    return Queue(entries)
+
+
+def queue_rows(
+    patients: QuerySet[Patient], program: Program, entries: list[QueueEntry], at: datetime | None = None
+) -> list[QueueRow]:
+    """The rows shown (one page of the queue): the patients, orders, holds (who set them) and guest dosings, in four
+    queries whatever their number."""
+    at = at or timezone.now()
+    if not entries:
+        return []
+    patient_ids = [e.patient_id for e in entries]
+    found = {p.pk: p for p in patients.filter(pk__in=patient_ids)}
+    orders = {o.pk: o for o in MedicationOrder.objects.filter(pk__in=[e.order_id for e in entries])}
+    holds = active_holds(patient_ids)
+    guests = guests_for(orders)
+    start, end = day_bounds(program, program_day(program, at))
+    given = {
+        row["patient_id"]: row["n"]
+        for row in Administration.objects.in_force()
+        .filter(
+            patient_id__in=patient_ids,
+            status=Administration.Status.GIVEN,
+            at__gte=start,
+            at__lt=end,
+        )
+        .values("patient_id")
+        .annotate(n=Count("id"))
+    }
+    return [
+        QueueRow(
+            found[e.patient_id],
+            orders[e.order_id],
+            given.get(e.patient_id, 0),
+            holds.get(e.patient_id, []),
+            e.status == "Take-home today",
+            guests.get(e.order_id),
+        )
+        for e in entries
+    ]
 
 
 def queue(
     patients: QuerySet[Patient], program: Program, at: datetime | None = None, search: str = ""
 ) -> list[QueueRow]:
-    """The patients due today (an order in force), with what the window needs to see, in a fixed number of queries.
-    `patients`: the user's visible patients of the program; `search` as the patient list searches (name, MRN, birth
-    date), refused over its limits with a ValidationError on `q`."""
+    """The whole queue as rows (the API, the closed-day bottles): `queue_entries` then `queue_rows` of them all."""
     at = at or timezone.now()
-    patients = queries.search(patients, search)  # the project's one patient search; a ValidationError on `q`
-    listed = list(patients.filter(program=program).order_by("family_name", "given_name", "pk"))
-    ids = [p.pk for p in listed]
-    orders = dosing_orders(ids, at)
-    today = program_day(program, at)
-    given = given_on(orders, program, today)
-    holds = active_holds(orders)
-    take_home = set(
-        TakeHomeBottle.objects.filter(patient_id__in=list(orders), take_on=today).values_list("patient_id", flat=True)
-    )
-    guests = guests_for(order.pk for order in orders.values())
-    return [
-        QueueRow(
-            p, orders[p.pk], given.get(p.pk, []), holds.get(p.pk, []), p.pk in take_home, guests.get(orders[p.pk].pk)
-        )
-        for p in listed
-        if p.pk in orders
-    ]
+    return queue_rows(patients, program, queue_entries(patients, program, at, search).entries, at)
 
 
 # --- holds -------------------------------------------------------------------------------------------------
@@ -710,6 +810,23 @@ def return_bottle(*, acting_user: User, bottle: TakeHomeBottle, empty: bool, not
         acting_user, "dispensing.bottle.return", patient=bottle.patient, obj=bottle, detail={"empty": bool(empty)}
     )
     return bottle
+
+
+def find_bottle(patients: QuerySet[Patient], program: Program, code: str) -> TakeHomeBottle:
+    """The bottle whose id was typed or scanned from its label's QR code (spaces and case forgiven), among the
+    patients the user may see in the program; any other id is refused on `code` (the same words for a bottle of
+    another program as for none)."""
+    cleaned = "".join((code or "").split()).upper()[:40]
+    found = (
+        TakeHomeBottle.objects.filter(program=program, patient__in=patients, code=cleaned)
+        .select_related("patient", "order")
+        .first()
+        if cleaned
+        else None
+    )
+    if found is None:
+        raise ValidationError({"code": f"No take-home bottle {cleaned or '(no id)'} of a patient you can see here."})
+    return found
 
 
 # --- the ledger --------------------------------------------------------------------------------------------
@@ -1243,25 +1360,86 @@ def record_call_back(*, acting_user: User, call_back: CallBack, brought_back: bo
 # --- the patient's photo ------------------------------------------------------------------------------------
 
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
+PHOTO_MAX_SIDE = 8000  # pixels: a camera's photo, not a crafted giant
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+_JPEG_FRAMES = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    """A PNG's size from its first chunk, which must be IHDR (13 bytes), and the file must end with IEND."""
+    if len(data) < 33 or data[12:16] != b"IHDR" or int.from_bytes(data[8:12], "big") != 13:
+        return None
+    if not data.rstrip(b"\0").endswith(b"IEND\xaeB`\x82"):
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """A JPEG's size from its frame header, walking the markers from the start; the file must end with EOI."""
+    if not data.rstrip(b"\0").endswith(b"\xff\xd9"):
+        return None
+    at = 2
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        length = int.from_bytes(data[at + 2 : at + 4], "big")
+        if length < 2:
+            return None
+        if marker in _JPEG_FRAMES:
+            if at + 9 > len(data):
+                return None
+            return int.from_bytes(data[at + 7 : at + 9], "big"), int.from_bytes(data[at + 5 : at + 7], "big")
+        if marker == 0xDA:  # start of scan before any frame header
+            return None
+        at += 2 + length
+    return None
+
+
+def photo_kind(data: bytes) -> tuple[str, int, int] | None:
+    """(content type, width, height) of a JPEG or PNG whose structure holds (its header gives a size within
+    limits, it ends where the format ends), else None: a file named .jpg that is not one is refused."""
+    kind = next((t for magic, t in PHOTO_TYPES.items() if data.startswith(magic)), None)
+    size = _jpeg_size(data) if kind == "image/jpeg" else _png_size(data) if kind == "image/png" else None
+    if kind is None or size is None or not all(0 < side <= PHOTO_MAX_SIDE for side in size):
+        return None
+    return kind, size[0], size[1]
 
 
 @transaction.atomic
-def record_photo(*, acting_user: User, patient: Patient, data: bytes) -> PatientPhoto:
-    """The intake photo: a JPEG or PNG of at most 2 MB, stored with the record."""
-    require(acting_user, patient.program_id, MOUD_ADMINISTER)
-    kind = next((t for magic, t in PHOTO_TYPES.items() if (data or b"").startswith(magic)), None)
+def record_photo(*, acting_user: User, patient: Patient, data: bytes, at_intake: bool = False) -> PatientPhoto:
+    """The identity photo: a JPEG or PNG of at most 2 MB, stored with the record. Taken at registration by whoever
+    registers the patient (`at_intake`), or later by dispensing staff; only dispensing staff see it."""
+    require(acting_user, patient.program_id, PATIENT_REGISTER if at_intake else MOUD_ADMINISTER)
     if not data:
         raise ValidationError({"photo": "Take or choose the photo."})
     if len(data) > PHOTO_MAX_BYTES:
         raise ValidationError({"photo": "The photo is larger than 2 MB: take it again at a smaller size."})
-    if kind is None:
-        raise ValidationError({"photo": "The photo must be a JPEG or PNG image."})
+    found = photo_kind(data)
+    if found is None:
+        raise ValidationError(
+            {"photo": f"The photo must be a JPEG or PNG image (at most {PHOTO_MAX_SIDE} pixels a side)."}
+        )
+    kind, width, height = found
     photo = PatientPhoto.objects.create(
         program_id=patient.program_id, patient=patient, image=data, content_type=kind, taken_by=acting_user
     )
-    audit.record(acting_user, "dispensing.photo.create", patient=patient, obj=photo, detail={"bytes": len(data)})
+    audit.record(
+        acting_user,
+        "dispensing.photo.create",
+        patient=patient,
+        obj=photo,
+        detail={"bytes": len(data), "width": width, "height": height, "at_intake": at_intake},
+    )
     return photo
+
+
+def store_intake_photo(acting_user: User, patient: Patient, data: bytes) -> PatientPhoto:
+    """patients.intake_photo.STORE: the photo taken on the registration form."""
+    return record_photo(acting_user=acting_user, patient=patient, data=data, at_intake=True)
 
 
 def current_photo(patient: Patient) -> PatientPhoto | None:

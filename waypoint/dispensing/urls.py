@@ -36,3 +36,4 @@ urlpatterns += [
     path("patients/<int:pk>/dosing/photo/new/", views.photo_new, name="photo-new"),
     path("patients/<int:pk>/dosing/photo/<int:photo_id>/", views.photo, name="photo"),
 ]
+urlpatterns.append(path("dosing/bottles/return/", views.bottle_scan, name="bottle-scan"))

@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from waypoint.accounts.roles import MOUD_ADMINISTER, MOUD_ORDER, STOCK_SIGN_OFF
@@ -15,32 +16,48 @@ from waypoint.web.query import query_parameters
 
 from . import services
 from .forms import CountForm, DoseForm, HoldForm, LiftForm
+from .labels import bottle_qr_svg
 from .models import Hold, LedgerEntry, StockCount, StockLot, TakeHomeBottle
 from .settings import pump_for
 
+QUEUE_PAGE_SIZE = 50
+
 
 @require_GET
-@query_parameters("q")
+@query_parameters("q", "show", "page")
 def queue_page(request):
+    """The nurse's queue: the patients still to dose today (due, a split dose's next part, on hold), a page at a
+    time in name order; those dosed or with a take-home dose today folded into a count, listed with `show=done`.
+    The search runs in the database."""
+    from django.core.paginator import Paginator
+
     program = program_or_403(request)
     require(request.user, program.pk, MOUD_ADMINISTER)
     search = request.GET.get("q", "")
+    show = "done" if request.GET.get("show") == "done" else "due"
+    visible = visible_patients(request.user, program)
     try:
-        rows = services.queue(visible_patients(request.user, program), program, search=search)
+        found = services.queue_entries(visible, program, search=search)
     except ValidationError as error:
-        rows, search_error = [], " ".join(error.message_dict.get("q", error.messages))
+        found, search_error = services.Queue([]), " ".join(error.message_dict.get("q", error.messages))
     else:
         search_error = ""
+    shown = [e for e in found.entries if e.done == (show == "done")]
+    page = Paginator(shown, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = services.queue_rows(visible, program, list(page.object_list))
+    record_read(request.user, "dispensing.queue.read", program=program, detail={"count": len(rows)})
     return render(
         request,
         "dispensing/queue.html",
         {
             "rows": rows,
+            "page": page,
+            "show": show,
+            "queue": found,
+            "total": len(found.entries),
             "search": search[:200],
             "search_error": search_error,
             "can_order": has_permission(request.user, program.pk, MOUD_ORDER),
-            "due": sum(1 for r in rows if r.due),
-            "held": sum(1 for r in rows if r.holds),
             "today": program.today(),
         },
         status=400 if search_error else 200,
@@ -144,8 +161,11 @@ def labels(request, pk):
         .order_by("take_on", "id")
     )
     record_read(request.user, "dispensing.labels.read", patient=patient)
+    # The QR code is SVG that segno draws from the bottle id (letters and digits the model makes; segno escapes the
+    # title): no user text reaches it unescaped.
+    labelled = [(bottle, mark_safe(bottle_qr_svg(bottle.code))) for bottle in bottles]  # noqa: S308  # nosec: B308, B703
     return render(
-        request, "dispensing/labels.html", {"patient": patient, "bottles": bottles, "program": patient.program}
+        request, "dispensing/labels.html", {"patient": patient, "bottles": labelled, "program": patient.program}
     )
 
 
@@ -297,6 +317,36 @@ def bottle_return(request, pk, bottle_id):
         request,
         "dispensing/form.html",
         {"patient": patient, "form": form, "title": f"Check in bottle {bottle.code}", "button": "Check in"},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def bottle_scan(request):
+    """Check in a returned bottle from its scanned id (the label's QR code), whoever's it is."""
+    from .forms import ScanReturnForm
+
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    form = ScanReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            bottle = services.find_bottle(visible_patients(request.user, program), program, form.cleaned_data["code"])
+            services.return_bottle(
+                acting_user=request.user,
+                bottle=bottle,
+                empty=form.cleaned_data["empty"] == "yes",
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_errors(form, error, field_of=lambda key: "code" if key == "bottle" else key)
+        else:
+            messages.success(request, f"Bottle {bottle.code} of {bottle.patient} checked in.")
+            return redirect("dispensing:bottle-scan")
+    return render(
+        request,
+        "dispensing/form.html",
+        {"form": form, "title": "Check in a returned bottle", "button": "Check in"},
         status=400 if form.errors else 200,
     )
 

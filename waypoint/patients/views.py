@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,7 +14,7 @@ from waypoint.accounts.roles import CENSUS_READ, CHART_READ, EPISODE_MANAGE, PAT
 from waypoint.web.errors import StaleVersion
 from waypoint.web.query import query_parameters
 
-from . import chart_sections, progress_sections, queries, services, transition_checks
+from . import chart_sections, intake_photo, progress_sections, queries, services, transition_checks
 from .access import access_patient, access_record, has_permission, require, visible_patients
 from .forms import AdmitForm, CensusRangeForm, DischargeForm, PatientForm, SearchForm, TransferForm
 from .models import Episode, LevelOfCareStay, Patient
@@ -60,10 +61,17 @@ def patient_list(request):
 def patient_register(request):
     program = program_or_403(request)
     require(request.user, program.pk, PATIENT_REGISTER)
-    form = PatientForm(request.POST or None, program=program, user=request.user)
+    form = PatientForm(request.POST or None, request.FILES or None, program=program, user=request.user)
+    if intake_photo.STORE:  # the area that keeps the identity photo is installed: offer the camera
+        form.fields["photo"] = intake_photo.field()
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        photo = fields.pop("photo", None)
         try:
-            patient = services.register_patient(acting_user=request.user, program=program, **form.cleaned_data)
+            with transaction.atomic():  # a refused photo refuses the registration: nothing saved
+                patient = services.register_patient(acting_user=request.user, program=program, **fields)
+                if photo is not None:
+                    intake_photo.store(request.user, patient, photo)
         except ValidationError as error:
             add_errors(form, error)
         else:

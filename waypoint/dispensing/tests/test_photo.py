@@ -1,5 +1,9 @@
-"""The patient's photo: taken at intake (JPEG or PNG, at most 2 MB), stored with the record, shown on the dose
-page only to staff with the dispensing permission, every read audited."""
+"""The patient's photo: taken at intake on the registration form (camera or file: a JPEG or PNG of at most 2 MB,
+checked as an image), stored with the record, shown on the dose page only to staff with the dispensing permission,
+every read and every photo taken audited."""
+
+import struct
+import zlib
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -8,36 +12,104 @@ from django.urls import reverse
 
 from waypoint.dispensing import services
 from waypoint.dispensing.models import PatientPhoto
+from waypoint.patients.models import Patient
 from waypoint.privacy.models import AuditEvent
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+def png(width=2, height=2):
+    """A real (tiny, grey) PNG: signature, IHDR, one IDAT, IEND."""
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = b"".join(b"\0" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
-def test_a_photo_is_a_jpeg_or_png_of_at_most_2_mb(nurse, patient):
-    for data, words in ((b"", "Take or choose"), (b"GIF89a", "JPEG or PNG"), (PNG + b"\0" * 2 * 1024 * 1024, "2 MB")):
+def jpeg(width=4, height=3):
+    """The markers of a baseline JPEG: SOI, an APP0 segment, the frame header (SOF0) with the size, EOI."""
+    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"
+    sof0 = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
+    return b"\xff\xd8" + app0 + sof0 + b"\xff\xd9"
+
+
+def test_a_photo_is_a_jpeg_or_png_of_at_most_2_mb_that_holds_together_as_an_image(nurse, patient):
+    assert services.photo_kind(png(3, 2)) == ("image/png", 3, 2)
+    assert services.photo_kind(jpeg(640, 480)) == ("image/jpeg", 640, 480)
+    refused = (
+        (b"", "Take or choose"),
+        (b"GIF89a", "JPEG or PNG"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "JPEG or PNG"),  # the signature alone: no IHDR, no IEND
+        (b"\xff\xd8\xff" + b"\0" * 10, "JPEG or PNG"),  # a JPEG's first bytes, then nothing of one
+        (png(3, 2)[:-12], "JPEG or PNG"),  # cut short: no IEND
+        (jpeg(9000, 10), "8000 pixels"),
+        (png(0, 2), "JPEG or PNG"),
+        (png() + b"\0" * 2 * 1024 * 1024, "2 MB"),
+    )
+    for data, words in refused:
         with pytest.raises(ValidationError, match=words):
             services.record_photo(acting_user=nurse, patient=patient, data=data)
     assert not PatientPhoto.objects.exists()
-    assert services.record_photo(
-        acting_user=nurse, patient=patient, data=b"\xff\xd8\xff" + b"\0" * 10
-    ).content_type == ("image/jpeg")
+    assert services.record_photo(acting_user=nurse, patient=patient, data=jpeg()).content_type == "image/jpeg"
 
 
 def test_the_dose_page_shows_the_photo_to_dispensing_staff_and_each_read_is_audited(
-    clock, nurse, counselor_off_team, patient, order, page
+    clock, nurse, counselor_off_team, intake, patient, order, page
 ):
     client = page(nurse)
     url = reverse("dispensing:photo-new", args=[patient.pk])
-    client.post(url, {"photo": SimpleUploadedFile("me.png", PNG, content_type="image/png")})
+    client.post(url, {"photo": SimpleUploadedFile("me.png", png(), content_type="image/png")})
     photo = PatientPhoto.objects.get()
-    assert bytes(photo.image) == PNG and photo.taken_by == nurse
+    assert bytes(photo.image) == png() and photo.taken_by == nurse
     dose_page = client.get(reverse("dispensing:dose", args=[patient.pk])).content.decode()
     src = reverse("dispensing:photo", args=[patient.pk, photo.pk])
     assert f'src="{src}"' in dose_page and "Photo of Maria Rivera" in dose_page
     served = client.get(src)
-    assert served.status_code == 200 and served.content == PNG and served["Content-Type"] == "image/png"
+    assert served.status_code == 200 and served.content == png() and served["Content-Type"] == "image/png"
     assert served["Cache-Control"] == "private, no-store"
     assert AuditEvent.objects.filter(action="dispensing.photo.read", patient_id=patient.pk).count() == 1
     assert page(counselor_off_team).get(src).status_code == 404
+    assert page(intake).get(src).status_code == 403  # sees the chart, may not dispense: no photo
     refused = client.post(url, {"photo": SimpleUploadedFile("me.gif", b"GIF89a", content_type="image/gif")})
     assert refused.status_code == 400 and PatientPhoto.objects.count() == 1
+
+
+REGISTRATION = {
+    "given_name": "Ana",
+    "family_name": "Okafor",
+    "birth_date": "1990-02-03",
+    "sex_at_birth": "female",
+}
+
+
+def test_the_intake_coordinator_takes_the_photo_on_the_registration_form_and_only_dispensing_staff_see_it(
+    intake, nurse, page
+):
+    client = page(intake)
+    form = client.get(reverse("patients:register")).content.decode()
+    assert 'enctype="multipart/form-data"' in form
+    assert 'type="file" name="photo" accept="image/*" capture="user"' in form
+    photo = SimpleUploadedFile("camera.jpg", jpeg(), content_type="image/jpeg")
+    response = client.post(reverse("patients:register"), REGISTRATION | {"photo": photo})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    patient = Patient.objects.get(family_name="Okafor")
+    stored = PatientPhoto.objects.get(patient=patient)
+    assert bytes(stored.image) == jpeg() and stored.taken_by == intake and stored.content_type == "image/jpeg"
+    taken = AuditEvent.objects.get(action="dispensing.photo.create", patient_id=patient.pk)
+    assert taken.actor_id == intake.pk and taken.detail["at_intake"] is True and taken.detail["width"] == 4
+    src = reverse("dispensing:photo", args=[patient.pk, stored.pk])
+    assert client.get(src).status_code == 403  # the coordinator who took it may not look at it again
+    refusal = AuditEvent.objects.filter(action="access.denied", actor_id=intake.pk).latest("id")
+    assert src in str(refusal.detail)
+    assert page(nurse).get(src).status_code == 200  # the nurse on the patient's care team sees it
+
+
+def test_a_photo_that_is_no_image_refuses_the_registration_and_saves_nothing(intake, page):
+    client = page(intake)
+    fake = SimpleUploadedFile("camera.jpg", b"\xff\xd8\xff not a photo", content_type="image/jpeg")
+    response = client.post(reverse("patients:register"), REGISTRATION | {"photo": fake})
+    assert response.status_code == 200 and "JPEG or PNG" in response.content.decode()
+    assert not Patient.objects.filter(family_name="Okafor").exists() and not PatientPhoto.objects.exists()
+    without = client.post(reverse("patients:register"), REGISTRATION)  # the photo may be taken later
+    assert without.status_code == 302 and not PatientPhoto.objects.exists()
