@@ -36,6 +36,13 @@ ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 # The identifier-type code system the FHIR R4 spec binds Identifier.type to (v2 table 0203): MR = medical record number.
 IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 BIRTH_SEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
+# US Core 5.0.1: the profiles declared in meta.profile where a resource conforms (checked by Medplum's validator in
+# the conformance tests, docs/fhir.md "US Core"), and its Condition category extension codes (health-concern).
+US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition"
+US_CORE_PATIENT = f"{US_CORE}/us-core-patient"
+US_CORE_MEDICATION_REQUEST = f"{US_CORE}/us-core-medicationrequest"
+US_CORE_BLOOD_PRESSURE = f"{US_CORE}/us-core-blood-pressure"
+US_CORE_CONDITION_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/condition-category"
 
 
 def own(path: str) -> str:
