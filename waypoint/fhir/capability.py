@@ -40,6 +40,11 @@ def _versioned(resource_type: str) -> bool:
     return bool(kinds_for(resource_type))
 
 
+def _profiles(resource_type: str) -> list[str]:
+    """The profiles the type's kinds declare in meta.profile (each checked by the conformance tests' validator)."""
+    return sorted({profile for kind in kinds_for(resource_type) for profile in kind.profiles})
+
+
 def _resource(resource_type: str) -> dict:
     versioned = _versioned(resource_type)
     interactions = ["read", "vread", "search-type"] if versioned else ["read", "search-type"]
@@ -54,6 +59,8 @@ def _resource(resource_type: str) -> dict:
             {"name": p.name, "type": p.type, "documentation": p.documentation} for p in PARAMS[resource_type]
         ],
     }
+    if profiles := _profiles(resource_type):
+        entry["supportedProfile"] = profiles
     if resource_type == "Patient":
         entry["operation"] = [{"name": "export", "definition": f"{BULK_DATA}/OperationDefinition/patient-export"}]
     return entry

@@ -42,6 +42,13 @@ BIRTH_SEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
 EPISODE_OF_CARE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare"
 # R4's example code system for EpisodeOfCare.type: "da" = Drug and alcohol rehabilitation.
 EPISODE_OF_CARE_TYPE = "http://terminology.hl7.org/CodeSystem/episodeofcare-type"
+# US Core 5.0.1: the profiles declared in meta.profile where a resource conforms (checked by Medplum's validator in
+# the conformance tests, docs/fhir.md "US Core"), and its Condition category extension codes (health-concern).
+US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition"
+US_CORE_PATIENT = f"{US_CORE}/us-core-patient"
+US_CORE_MEDICATION_REQUEST = f"{US_CORE}/us-core-medicationrequest"
+US_CORE_BLOOD_PRESSURE = f"{US_CORE}/us-core-blood-pressure"
+US_CORE_CONDITION_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/condition-category"
 
 
 def own(path: str) -> str:

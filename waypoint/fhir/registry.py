@@ -48,6 +48,8 @@ class ResourceKind:
     parse_id: Callable[[str], Q | None] = by_pk()  # resource id -> the row(s) that may emit it (None: not ours)
     date_field: str | None = None  # lookup for the `date` search parameter (None: unsupported)
     code_q: Callable[[str | None, str], Q | None] | None = None  # (system, code) -> rows that may match; None: none
+    # The profiles its resources may declare in meta.profile (the CapabilityStatement's supportedProfile).
+    profiles: tuple[str, ...] = ()
 
     @property
     def record(self) -> RecordKind:

