@@ -1,7 +1,11 @@
-"""`Authorization: Bearer <token>` for the API."""
+"""`Authorization: Bearer <token>` for the API.
+
+The token, its user, their memberships and care teams are read in one query (`accounts.asking`), every request:
+a revoked or expired token, or a deactivated user, fails on the very next request."""
 
 from rest_framework import authentication, exceptions
 
+from .asking import load
 from .models import ApiToken, hash_token
 
 
@@ -18,10 +22,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         raw = raw.strip()
         if not raw:
             raise exceptions.AuthenticationFailed("The bearer token is missing.")
-        token = ApiToken.objects.usable().select_related("user").filter(digest=hash_token(raw)).first()
-        if token is None:
+        found = load(ApiToken.objects.usable().filter(digest=hash_token(raw)), "user")
+        if found is None:
             raise exceptions.AuthenticationFailed("The token is unknown, expired or revoked.")
-        return token.user, token
+        token, user = found
+        return user, token
 
     def authenticate_header(self, request) -> str:
         return self.keyword
