@@ -133,7 +133,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "waypoint.accounts.session_store.AuthenticationMiddleware",  # the session's user from its one query
     "waypoint.accounts.sessions.HtmxSignInRedirectMiddleware",
     "waypoint.accounts.typed_entries.KeepTypedEntriesMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -216,7 +216,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses sign-in while an account is locked out
-    "django.contrib.auth.backends.ModelBackend",
+    "waypoint.accounts.backends.ModelBackend",  # Django's, with the user read by the session's one query
 ]
 # Lockout (django-axes, accounts/lockout.py): after AXES_FAILURE_LIMIT failed sign-ins for one username from one
 # address, that username is refused from that address, even with the right password, for the cool-off time (a
@@ -282,6 +282,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # Sessions and cookies. HTTPS-only flags follow WAYPOINT_HTTPS (set it behind TLS in production; read above).
+# Database sessions with the user as a column: session, user, memberships and care teams in one query
+# (waypoint/accounts/session_store.py, accounts.asking).
+SESSION_ENGINE = "waypoint.accounts.session_store"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS

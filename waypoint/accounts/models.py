@@ -4,6 +4,7 @@ import zoneinfo
 from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -107,6 +108,20 @@ class CareTeam(models.Model):
 
     def covers(self, level_code: str) -> bool:
         return not self.levels or level_code in self.levels
+
+
+class BrowserSession(AbstractBaseSession):
+    """A browser's session (SESSION_ENGINE `waypoint.accounts.session_store`), with its signed-in user as a column
+    (none before sign-in), so that the session, its user, their memberships and care teams are read by one query
+    (accounts.asking), and a user's sessions are found without decoding every session."""
+
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .session_store import SessionStore
+
+        return SessionStore
 
 
 def hash_token(raw: str) -> str:

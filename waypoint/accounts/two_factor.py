@@ -30,7 +30,6 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_login_failed
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect
@@ -43,7 +42,7 @@ from waypoint.audit import trail as audit
 from waypoint.audit.models import AuditEvent
 
 from .demo import DEMO_SLUGS, is_demo_only
-from .models import Program, RecoveryCodeDevice, User
+from .models import BrowserSession, Program, RecoveryCodeDevice, User
 
 AUTHENTICATOR_NAME = "Authenticator app"
 PENDING_NAME = "pending"
@@ -259,7 +258,7 @@ def end_other_sessions(request, user) -> int:
     from .services import sessions_of
 
     others = [s.session_key for s in sessions_of(user) if s.session_key != request.session.session_key]
-    Session.objects.filter(session_key__in=others).delete()
+    BrowserSession.objects.filter(session_key__in=others).delete()
     return len(others)
 
 

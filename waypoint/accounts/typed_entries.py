@@ -57,10 +57,20 @@ def keep(*, acting_user: User, program, path: str, entries: dict[str, list[str]]
     return kept
 
 
-@transaction.atomic
 def take(*, acting_user: User, program, path: str) -> dict[str, list[str]] | None:
     """The entries kept for this user and form, once (they are deleted as they are given back); entries older
-    than the program's window are deleted unseen."""
+    than the program's window are deleted unseen.
+
+    Asked on every page a signed-in user opens: a read that needs no lock takes none. One plain SELECT finds
+    whether anything is kept for the user at all (nearly always nothing); only then the entries are taken (and
+    the old ones deleted) in a transaction, under a row lock."""
+    if not TypedEntries.objects.filter(user=acting_user).exists():
+        return None
+    return _take(acting_user=acting_user, program=program, path=path)
+
+
+@transaction.atomic
+def _take(*, acting_user: User, program, path: str) -> dict[str, list[str]] | None:
     TypedEntries.objects.filter(user=acting_user, kept_at__lt=timezone.now() - window(program)).delete()
     kept = TypedEntries.objects.select_for_update().filter(user=acting_user, path=path[:500]).first()
     if kept is None:

@@ -280,8 +280,8 @@ def export_figures(program, *, small: int, large: int, database_url: str) -> lis
             rate,
             floor["rows_per_second"],
             "resources/s",
-            ">= 0.05",
-            ratio is not None and ratio >= 0.05,
+            ">= 0.10",
+            ratio is not None and ratio >= 0.10,
             ratio,
             note=f"{big['resources']:,} Observations (COWS/SOWS totals and vital signs) of the newest "
             f"{large:,} assessments in {big['seconds']:.1f} s; floor: COPY of {floor['rows']:,} rows",

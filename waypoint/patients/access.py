@@ -16,6 +16,7 @@ from django.utils import timezone
 
 # Who a user is in a program moved to accounts.membership (the web plumbing needs it and sits below patients);
 # re-exported here, where the pages and services of every area import it.
+from waypoint.accounts.asking import care_team_ids
 from waypoint.accounts.membership import Viewer as Viewer
 from waypoint.accounts.membership import has_permission as has_permission
 from waypoint.accounts.membership import memberships as memberships
@@ -42,9 +43,15 @@ def visible_patients(user: Viewer, program: Program | None = None) -> QuerySet[P
             rule |= Q(program_id=membership.program_id)
         else:
             if team_ids is None:
-                # a subquery (no round trip of its own) on the membership table itself: `user.care_teams` would
-                # build a related manager on every call, which cost as much as the patient query it narrows
-                team_ids = CareTeam.members.through.objects.filter(user_id=member.id).values("careteam_id")
+                # the care teams read with the user by the request's one query (accounts.asking), else a subquery
+                # (no round trip of its own) on the membership table itself: `user.care_teams` would build a
+                # related manager on every call, which cost as much as the patient query it narrows
+                loaded = care_team_ids(member)
+                team_ids = (
+                    sorted(loaded)
+                    if loaded is not None
+                    else CareTeam.members.through.objects.filter(user_id=member.id).values("careteam_id")
+                )
             rule |= Q(program_id=membership.program_id, care_team_id__in=team_ids)
             emergency = EmergencyAccess.objects.filter(
                 user=member, program_id=membership.program_id, expires_at__gt=timezone.now()

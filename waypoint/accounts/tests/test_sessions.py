@@ -4,13 +4,13 @@ a new session id at sign-in, sign-out and deactivation ending every session and 
 import time
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from conftest import PASSWORD, api_client_for, make_user, verified_login
 from waypoint.accounts import program_settings, services
 from waypoint.accounts.models import ApiToken
+from waypoint.accounts.models import BrowserSession as Session
 from waypoint.accounts.roles import Role
 from waypoint.accounts.sessions import SEEN_AT, SIGNED_IN_AT
 from waypoint.privacy.models import AuditEvent
