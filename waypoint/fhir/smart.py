@@ -37,6 +37,7 @@ from waypoint.audit import trail as audit
 from waypoint.patients.access import has_permission
 
 from .models import ExternalClient, UsedAssertion
+from .search import supported_types
 
 GRANT_TYPE = "client_credentials"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -50,6 +51,7 @@ V1 = {"read": frozenset("rs"), "write": frozenset("cud"), "*": frozenset("cruds"
 SCOPE = re.compile(r"^system/(?P<type>\*|[A-Z][A-Za-z]{1,63})\.(?P<perms>read|write|\*|c?r?u?d?s?)$")
 PRIVATE_PARTS = ("d", "p", "q", "dp", "dq", "qi", "k")
 MAX_KEYS = 10
+MAX_SCOPES = 60  # scopes read from one request (every type served, twice over)
 
 
 @dataclass(frozen=True)
@@ -78,16 +80,19 @@ def parse_scopes(text: str) -> list[Scope]:
     return found
 
 
-def grant(asked: str, allowed: str) -> str:
-    """The scopes granted: each asked scope narrowed to what an allowed scope covers and to what is served."""
+def grant(asked: str, allowed: str, served_types: frozenset[str] | None = None) -> str:
+    """The scopes granted: each asked scope narrowed to what an allowed scope covers and to what is served (read and
+    search; of the types served, when given)."""
     granted: list[str] = []
-    for a in parse_scopes(asked):
+    for a in parse_scopes(asked)[:MAX_SCOPES]:
         for b in parse_scopes(allowed):
             if a.resource_type == "*":
                 resource_type = b.resource_type
             elif b.resource_type in ("*", a.resource_type):
                 resource_type = a.resource_type
             else:
+                continue
+            if served_types is not None and resource_type != "*" and resource_type not in served_types:
                 continue
             perms = a.perms & b.perms & SERVED
             if perms:
@@ -382,7 +387,7 @@ def _issue(form: Mapping[str, str], token_url: str) -> tuple[dict[str, Any], Ext
     asked = form.get("scope", "")
     if not asked.strip():
         raise TokenError("invalid_scope", "Ask for scopes, e.g. scope=system/Observation.rs.", client)
-    granted = grant(asked, client.allowed_scopes)
+    granted = grant(asked, client.allowed_scopes, frozenset(supported_types()) | {"Group"})
     if not granted:
         raise TokenError(
             "invalid_scope",
