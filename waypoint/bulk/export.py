@@ -25,13 +25,15 @@ from django.utils import timezone
 
 from waypoint.accounts.models import ProgramLevel
 from waypoint.accounts.scoping import program_scope
-from waypoint.fhir import registry
+from waypoint.fhir import codesystems, registry
 from waypoint.fhir.access import reader_for
+from waypoint.fhir.questionnaires import all_questionnaires
 from waypoint.fhir.versions import stamp
 
-from . import queue, storage
-from .groups import GROUP_ID, Group
+from . import queue, services, storage
+from .groups import GROUP_ID, Group, groups_of
 from .models import ExportFile, ExportJob
+from .params import DEFINITION_TYPES
 
 log = logging.getLogger(__name__)
 PATIENT_ANNOTATION = "wp_bulk_patient"
@@ -140,6 +142,29 @@ def commit(job, worker_id, lease, file, *, changes, release=None):
         setattr(file, name, value)
 
 
+def definitions(job: ExportJob, resource_type: str) -> list[dict]:
+    """The definitions of one type a system export carries (none with `_since`: they have no lastUpdated)."""
+    if job.level != ExportJob.Level.SYSTEM or job.since is not None:
+        return []
+    if resource_type == "Questionnaire":
+        return all_questionnaires()
+    if resource_type == "CodeSystem":
+        return codesystems.all_codesystems(job.program)
+    if resource_type == "Group":  # quantity: the members this requester may receive, as a Group read says
+        return [r for g in groups_of(job.program) if (r := services.group_resource(job.owner, g)) is not None]
+    return []
+
+
+def export_definitions(job, file, out, *, worker_id, lease, fsync):
+    """Written in one go (a few hundred lines at most), then marked done: a resumed job finds it done."""
+    data, count = encode(definitions(job, file.resource_type))
+    out.write(data)
+    out.flush()
+    if fsync:
+        os.fsync(out.fileno())
+    commit(job, worker_id, lease, file, changes={"bytes_written": len(data), "count": count, "done": True})
+
+
 def export_file(job, file, reader, group, *, worker_id, lease, page_size, pause, fsync, should_stop):
     path = storage.file_path(job, file.filename)
     kinds = kinds_of(job, file.resource_type)
@@ -154,6 +179,9 @@ def export_file(job, file, reader, group, *, worker_id, lease, page_size, pause,
             commit(job, worker_id, lease, file, changes={"kind_key": "", "last_pk": 0, "bytes_written": 0, "count": 0})
         out.truncate(file.bytes_written)
         out.seek(file.bytes_written)
+        if file.resource_type in DEFINITION_TYPES:
+            export_definitions(job, file, out, worker_id=worker_id, lease=lease, fsync=fsync)
+            return
         start = keys.index(file.kind_key) if file.kind_key else 0
         for position in range(start, len(kinds)):
             kind = kinds[position]

@@ -47,11 +47,17 @@ def parse_instant(value: str) -> datetime:
     return instant
 
 
+# What records reference and a receiver needs to read them: the instruments' Questionnaires, the project's
+# CodeSystems and the program's Groups. Definitions, not records: exported whole by a system export (no patient
+# compartment, no Part 2 label, no release), and not with `_since` (they carry no lastUpdated to compare).
+DEFINITION_TYPES = ("CodeSystem", "Group", "Questionnaire")
+
+
 def exportable_types(level: str) -> list[str]:
-    """Resource types of the registry this level exports: all of them for a system export, those in the
-    patient compartment (kinds tied to a patient) for Patient and Group exports."""
+    """Resource types this level exports: every type of the registry and the definitions for a system export,
+    those in the patient compartment (kinds tied to a patient) for Patient and Group exports."""
     if level == "system":
-        return registry.resource_types()
+        return sorted({*registry.resource_types(), *DEFINITION_TYPES})
     return sorted({kind.resource_type for kind in registry.KINDS.values() if kind.patient_field is not None})
 
 
