@@ -102,6 +102,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         date_param("effective-time", "When the dose was due or given"),
     ),
     "MedicationDispense": (ID, LAST_UPDATED, PATIENT, date_param("whenhandedover", "When the bottle was handed over")),
+    "AllergyIntolerance": (ID, LAST_UPDATED, PATIENT, date_param("date", "When the allergy entry was recorded")),
     "Questionnaire": (ID, Param("url", "uri", "The Questionnaire's canonical URL.")),
 }
 CONTROLS = ("_count", "_cursor", "_format")

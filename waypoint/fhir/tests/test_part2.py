@@ -28,6 +28,7 @@ TYPES = (
     "MedicationRequest",
     "MedicationAdministration",
     "MedicationDispense",
+    "AllergyIntolerance",
     "ServiceRequest",
 )
 
