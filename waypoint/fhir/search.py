@@ -113,6 +113,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         date_param("effective-time", "When the dose was due or given"),
     ),
     "MedicationDispense": (ID, LAST_UPDATED, PATIENT, date_param("whenhandedover", "When the bottle was handed over")),
+    "AllergyIntolerance": (ID, LAST_UPDATED, PATIENT, date_param("date", "When the allergy entry was recorded")),
     "Questionnaire": (ID, Param("url", "uri", "The Questionnaire's canonical URL.")),
     "CodeSystem": (ID, Param("url", "uri", "The CodeSystem's canonical URL (url|version accepted).")),
 }

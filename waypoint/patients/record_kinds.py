@@ -158,7 +158,7 @@ register(
             ("recorded_by", "Recorded by"),
         ),
         render=allergy_row,
-        not_in_fhir="no FHIR AllergyIntolerance mapping is written yet",
+        fhir_kinds=("allergy",),
         chart_section="waypoint.patients.allergies.allergy_header",
         not_seeded="the seed writes no structured allergy entries yet (its patients carry the free-text line)",
         position=4,

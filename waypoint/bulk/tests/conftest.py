@@ -15,7 +15,7 @@ from waypoint.accounts.roles import Role
 from waypoint.bulk import export
 from waypoint.bulk.models import ExportJob
 from waypoint.fhir import registry
-from waypoint.fhir.tests.conftest import moud, treatment_plans
+from waypoint.fhir.tests.conftest import allergies, moud, treatment_plans
 from waypoint.fhir.tests.validation import assert_valid
 from waypoint.patients import services
 from waypoint.privacy.services import record_consent
@@ -161,6 +161,7 @@ def population(program, north, team, other_team, nurse, north_nurse):
         cows_override_reason="COWS scored on the paper flowsheet during the outage",
     )
     take_home(on_team[1], nurse)
+    allergies(on_team[1], nurse)  # AllergyIntolerance
     on_team.append(
         services.register_patient(
             acting_user=nurse, program=program, care_team=team, **patient_fields(mrn="W-9", given_name="Never-admitted")

@@ -9,6 +9,6 @@ from importlib import import_module
 # In this order: the search API serves the kinds of one resource type in registration order.
 AREAS: tuple[str, ...] = ("patients", "episodes")  # episodes: EpisodeOfCare, and level-of-care stays (Encounter)
 AREAS += ("privacy", "screening", "withdrawal", "drug_screens", "treatment", "medication")
-AREAS += ("comfort", "dispensing", "aftercare")
+AREAS += ("comfort", "dispensing", "aftercare", "allergies")
 for area in AREAS:
     import_module(f"{__name__}.{area}")

@@ -16,6 +16,7 @@ from waypoint.fhir.models import ExternalClient
 from waypoint.medication import services as medication
 from waypoint.medication.models import Administration, MedicationOrder
 from waypoint.patients import services
+from waypoint.patients.allergy_models import Allergy
 from waypoint.patients.models import LevelOfCareStay, Patient
 from waypoint.privacy.models import Consent
 from waypoint.privacy.services import record_consent
@@ -98,6 +99,24 @@ def comfort_medications(patient, nurse, start=ADMITTED + timedelta(hours=1)):
     )  # fmt: skip
     wrong = comfort.give_dose(acting_user=nurse, patient=patient, line=line, at=start + timedelta(hours=7), dose="2")
     comfort.mark_entered_in_error(acting_user=nurse, dose=wrong, reason="charted on the wrong patient")
+
+
+def allergies(patient, nurse):
+    """Drug allergies: "no known drug allergies" at first, replaced by a drug allergy with its reaction; a class of
+    drugs with a severity but no described reaction; one entry marked entered in error."""
+    from waypoint.patients import allergies as allergy_services
+
+    allergy_services.record_allergy(acting_user=nurse, patient=patient, kind="none_known")
+    allergy_services.record_allergy(
+        acting_user=nurse, patient=patient, kind="drug", substance="Penicillin", reaction="hives", severity="moderate"
+    )
+    allergy_services.record_allergy(
+        acting_user=nurse, patient=patient, kind="drug_class", substance="Sulfonamides", severity="severe"
+    )
+    wrong = allergy_services.record_allergy(
+        acting_user=nurse, patient=patient, kind="drug", substance="Codeine", reaction="nausea", severity="unknown"
+    )
+    allergy_services.mark_allergy_in_error(acting_user=nurse, allergy=wrong, reason="another patient's allergy")
 
 
 def moud(patient, nurse, start=ADMITTED + timedelta(hours=1), cows_override_reason=""):
@@ -339,11 +358,13 @@ def _build_record(patient, nurse, discharge=True):
     treatment_plans(patient, nurse)
     moud(patient, nurse)
     comfort_medications(patient, nurse)
+    allergies(patient, nurse)
     dosing_window(patient, nurse)
     if discharge:  # the continuing-care plan and the follow-up contacts (a caller may add records first)
         episode = after_discharge(patient, nurse, episode)
     for model, names in (
         (ComfortOrder, ["recorded_at"]),
+        (Allergy, ["recorded_at"]),
         (Dose, ["recorded_at"]),
         (Patient, ["updated_at"]),
         (Assessment, ["recorded_at"]),
@@ -364,6 +385,7 @@ def _build_record(patient, nurse, discharge=True):
         (TreatmentPlan, "superseded_at"),
         (Administration, "status_changed_at"),
         (Dose, "status_changed_at"),
+        (Allergy, "status_changed_at"),
         (DrugScreen, "status_changed_at"),
     ):
         model.objects.filter(patient=patient, **{f"{name}__isnull": False}).update(**{name: RECORDED})

@@ -51,6 +51,7 @@ def test_metadata_is_public_and_lists_every_served_type_with_its_parameters(clie
         "MedicationRequest",
         "MedicationAdministration",
         "MedicationDispense",
+        "AllergyIntolerance",
         "ServiceRequest",
         "Group",
     }
@@ -58,6 +59,7 @@ def test_metadata_is_public_and_lists_every_served_type_with_its_parameters(clie
     assert served["MedicationRequest"] == {"_id", "_lastUpdated", "patient", "authoredon"}
     assert served["MedicationAdministration"] == {"_id", "_lastUpdated", "patient", "effective-time"}
     assert served["MedicationDispense"] == {"_id", "_lastUpdated", "patient", "whenhandedover"}
+    assert served["AllergyIntolerance"] == {"_id", "_lastUpdated", "patient", "date"}
 
 
 def test_a_nurse_reads_the_patient_and_the_read_is_audited(api, nurse, record):
@@ -211,7 +213,7 @@ def test_errors_are_operation_outcomes(api, nurse, record, client):
     assert "prefix" in issue(nurse_client.get("/fhir/Observation?date=ne2026-01-10"), 400, "not-supported")
     assert "patient" in issue(nurse_client.get("/fhir/Observation?patient=Maria"), 400, "invalid")
     assert "cursor" in issue(nurse_client.get("/fhir/Observation?_cursor=forged"), 400, "invalid")
-    assert "AllergyIntolerance" in issue(nurse_client.get("/fhir/AllergyIntolerance"), 404, "not-found")
+    assert "Immunization" in issue(nurse_client.get("/fhir/Immunization"), 404, "not-found")
     issue(nurse_client.get("/fhir/Patient/999999"), 404, "not-found")
     issue(nurse_client.post("/fhir/Patient", {}, format="json"), 405, "not-supported")
     issue(nurse_client.get("/fhir/Patient", HTTP_ACCEPT="application/xml"), 406, "not-supported")

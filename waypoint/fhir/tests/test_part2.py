@@ -29,6 +29,7 @@ TYPES = (
     "MedicationRequest",
     "MedicationAdministration",
     "MedicationDispense",
+    "AllergyIntolerance",
     "ServiceRequest",
 )
 

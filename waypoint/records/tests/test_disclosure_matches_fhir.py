@@ -168,7 +168,7 @@ NOT_IN_THE_FULL_RECORD = {  # made by their own areas' tests
     "dosing_holds",  # waypoint/dispensing/tests/test_take_homes.py renders it
     "guest_dosings",  # waypoint/dispensing/tests/test_guests_and_replacements.py renders it
     "call_backs",  # waypoint/dispensing/tests/test_calendar_call_backs.py renders it
-    "allergies",  # waypoint/patients/tests/test_allergies.py renders these
+    "ciwa_ar_monitoring",  # waypoint/withdrawal/tests/test_ciwa_ar_bands.py renders it
 }
 
 

@@ -125,6 +125,10 @@ def counts(apps, made) -> dict:
     }
 
 
+# Columns later migrations add (empty on rows made before them), not the move's business.
+ADDED_LATER = {("withdrawal", "assessment"): {"band_label", "band_source"}}  # withdrawal 0004: CIWA-Ar bands
+
+
 @pytest.mark.django_db(transaction=True)
 def test_moving_the_records_onto_the_clinical_record_base_keeps_every_row_and_value():
     executor = MigrationExecutor(connection)
@@ -140,7 +144,11 @@ def test_moving_the_records_onto_the_clinical_record_base_keeps_every_row_and_va
         rows = Rows(old)
         kinds = {kind.model for kind in discovery.load().values() if kind.model}
         for label in sorted(kinds):
-            rows.one(old.get_model(label))
+            try:
+                model = old.get_model(label)
+            except LookupError:  # a model made after the move (withdrawal.CiwaArMonitoring): nothing to carry over
+                continue
+            rows.one(model)
         # The corrections the data migration must carry over: a dose and a screen marked in error (and one not),
         # an assessment replaced by an amendment and one entered in error.
         user = rows.one(old.get_model("accounts", "User"))
@@ -167,7 +175,7 @@ def test_moving_the_records_onto_the_clinical_record_base_keeps_every_row_and_va
                 now = dict(after[key][pk])
                 for column, value in was.items():
                     assert now.pop(renamed.get(column, column)) == value, (key, pk, column)
-                added = set(now)
+                added = set(now) - ADDED_LATER.get(key, set())
                 if key in RENAMED:
                     assert added <= {"record_status"}, (key, added)
                 else:

@@ -184,3 +184,15 @@ def test_the_fhir_observation_carries_the_stored_band_as_text_and_validates(reco
     assert_valid(observation)
     assert observation["interpretation"] == [{"text": "moderate"}]  # the program's words, no invented code
     assert observation["note"][-1]["text"].endswith(BANDS["source"])
+
+
+def test_the_instruction_is_disclosed_with_every_column(nurse, admitted, patient):
+    from waypoint.records import discovery
+
+    kind = discovery.load()["ciwa_ar_monitoring"]
+    services.start_ciwa_ar(acting_user=nurse, patient=patient, reason="alcohol co-use")
+    services.stop_ciwa_ar(acting_user=nurse, patient=patient, reason="no alcohol use")
+    (row,) = kind.rows(patient, nurse)
+    rendered = kind.render(row)
+    assert list(rendered) == [key for key, _ in kind.columns]
+    assert (rendered["reason"], rendered["stop_reason"]) == ("alcohol co-use", "no alcohol use")
