@@ -27,14 +27,16 @@ QUEUE_PAGE_SIZE = 50
 @query_parameters("q", "show", "page")
 def queue_page(request):
     """The nurse's queue: the patients still to dose today (due, a split dose's next part, on hold), a page at a
-    time in name order; those dosed or with a take-home dose today folded into a count, listed with `show=done`.
-    The search runs in the database."""
+    time in name order; those dosed or with a take-home dose today folded into a count, listed with `show=done`
+    (everyone: `show=all`, and every match of a search). The search runs in the database."""
     from django.core.paginator import Paginator
 
     program = program_or_403(request)
     require(request.user, program.pk, MOUD_ADMINISTER)
     search = request.GET.get("q", "")
-    show = "done" if request.GET.get("show") == "done" else "due"
+    show = request.GET.get("show") if request.GET.get("show") in ("done", "all") else "due"
+    if search and show == "due":
+        show = "all"  # a search finds the patient whether still to dose or not (the row says which)
     visible = visible_patients(request.user, program)
     try:
         found = services.queue_entries(visible, program, search=search)
@@ -42,7 +44,7 @@ def queue_page(request):
         found, search_error = services.Queue([]), " ".join(error.message_dict.get("q", error.messages))
     else:
         search_error = ""
-    shown = [e for e in found.entries if e.done == (show == "done")]
+    shown = found.entries if show == "all" else [e for e in found.entries if e.done == (show == "done")]
     page = Paginator(shown, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = services.queue_rows(visible, program, list(page.object_list))
     record_read(request.user, "dispensing.queue.read", program=program, detail={"count": len(rows)})

@@ -88,8 +88,10 @@ def test_the_queue_folds_those_dosed_and_pages_those_still_to_dose(
     assert first.count('<tr class="') == 3 and "Page 1 of 2" in first and "?page=2" in first
     second = client.get(reverse("dispensing:queue"), {"page": 2}).content.decode()
     assert second.count('<tr class="') == 1 and "Pat05 Queue05" in second
-    found = client.get(reverse("dispensing:queue"), {"q": "Queue04"}).content.decode()
-    assert 'data-queue-patients="1"' in found and "Pat04 Queue04" in found  # searched in the database
+    found = client.get(reverse("dispensing:queue"), {"q": "Queue03"}).content.decode()
+    assert 'data-queue-patients="1"' in found and "Pat03 Queue03" in found  # searched in the database, dosed or not
+    everyone = client.get(reverse("dispensing:queue"), {"show": "all", "page": 2}).content.decode()
+    assert "Page 2 of 2" in everyone and everyone.count('<tr class="') == 3
 
 
 def printed_modules(svg: str) -> set[tuple[int, int]]:
