@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Iterable
 
 import orjson
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from .models import ResourceVersion
 
@@ -79,7 +79,7 @@ def stamp(program_id: int, resources: Iterable[dict]) -> list[dict]:
             break
         try:
             with transaction.atomic():
-                ResourceVersion.objects.bulk_create(new)
+                insert(new)
         except IntegrityError:
             continue  # numbered at the same time elsewhere: read the numbers again
         for row in new:
@@ -88,6 +88,27 @@ def stamp(program_id: int, resources: Iterable[dict]) -> list[dict]:
     if pending:
         raise RuntimeError("Could not number the versions of " + ", ".join(f"{t}/{i}" for t, i in pending))
     return resources
+
+
+COPY_COLUMNS = ("program_id", "resource_type", "resource_id", "version", "digest", "content", "created_at")
+
+
+def insert(rows: list[ResourceVersion]) -> None:
+    """Keep these new versions. On PostgreSQL by COPY: Django's bulk_create sends the contents as one jsonb array
+    literal, escaped character by character in Python (psycopg's array dumper), which took four fifths of a bulk
+    export's time; COPY sends each content as orjson text. A version numbered at the same moment elsewhere raises
+    IntegrityError, as bulk_create does."""
+    if connection.vendor != "postgresql" or len(rows) < 2:
+        ResourceVersion.objects.bulk_create(rows)
+        return
+    table = ResourceVersion._meta.db_table
+    statement = f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN"  # our own table and column names
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            content = orjson.dumps(row.content).decode()
+            copy.write_row(
+                (row.program_id, row.resource_type, row.resource_id, row.version, row.digest, content, row.created_at)
+            )
 
 
 def version_of(resource_type: str, resource_id: str, version: str) -> dict | None:

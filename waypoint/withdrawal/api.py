@@ -15,7 +15,7 @@ from waypoint.patients.api import program_from_query
 from waypoint.patients.records import RecordStatus
 from waypoint.patients.services import record_read
 from waypoint.scales import INSTRUMENTS, get_instrument
-from waypoint.web.api import ApiView, StrictSerializer, limit_of
+from waypoint.web.api import ApiView, FastJSONRenderer, StrictSerializer, limit_of
 from waypoint.web.query import date_time_problem
 
 from . import board, services
@@ -162,6 +162,7 @@ class NewestFirst(CursorPagination):
 
 class AssessmentListView(ApiView):
     pagination_class = NewestFirst  # documents the cursor envelope of the GET (drf-spectacular)
+    renderer_classes = [FastJSONRenderer]  # the flowsheet: up to 500 scores a page
 
     @extend_schema(
         responses=AssessmentSerializer(many=True),

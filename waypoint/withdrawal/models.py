@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -58,6 +59,10 @@ class Assessment(ClinicalRecord):
             # id last: the board's "newest two" (ORDER BY taken_at DESC, id DESC LIMIT 2) is a backward index walk
             models.Index(fields=["patient", "instrument", "record_status", "taken_at", "id"], name="assessment_series"),
             models.Index(fields=["program", "taken_at"], name="assessment_program_time"),
+            # the last update as FHIR reads it (`_since`, `_lastUpdated`, a bulk export's transaction time): with
+            # this index PostgreSQL knows how many rows a `_since` keeps (its statistics), so an export page
+            # (`id > last ORDER BY id LIMIT n`) walks the primary key for n rows instead of scanning the table
+            models.Index(Coalesce("status_changed_at", "recorded_at"), name="assessment_last_updated"),
         ]
 
     def __str__(self) -> str:

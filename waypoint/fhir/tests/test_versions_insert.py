@@ -1,0 +1,51 @@
+"""`versions.insert`: new versions are kept by COPY on PostgreSQL (bulk_create elsewhere) with the same rows, and a
+version numbered at the same moment elsewhere still raises IntegrityError, which `stamp` answers by reading the
+numbers again."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from waypoint.fhir import versions
+from waypoint.fhir.models import ResourceVersion
+
+
+def made(program, n, version=1):
+    return [
+        ResourceVersion(
+            program=program,
+            resource_type="Observation",
+            resource_id=f"cows-{n}-{i}",
+            version=version,
+            digest=f"{i:064d}",
+            content={"resourceType": "Observation", "id": f"cows-{n}-{i}", "note": [{"text": 'tab\there "q" \\ é'}]},
+        )
+        for i in range(3)
+    ]
+
+
+def test_new_versions_are_kept_whole(program):
+    rows = made(program, 1)
+    versions.insert(rows)
+    kept = list(ResourceVersion.objects.filter(resource_id__startswith="cows-1-").order_by("resource_id"))
+    assert [(r.program_id, r.resource_id, r.version, r.digest, r.content) for r in kept] == [
+        (program.pk, r.resource_id, 1, r.digest, r.content) for r in rows
+    ]
+    assert all(k.created_at == r.created_at for k, r in zip(kept, rows, strict=True))
+
+
+def test_a_version_numbered_elsewhere_meanwhile_raises_integrity_error(program):
+    versions.insert(made(program, 2))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        versions.insert(made(program, 2))
+    assert ResourceVersion.objects.filter(resource_id__startswith="cows-2-").count() == 3
+
+
+def test_stamp_numbers_a_changed_resource_after_the_last_kept(program):
+    first = versions.stamp(
+        program.pk, [{"resourceType": "Observation", "id": f"x-{i}", "valueInteger": i} for i in range(2)]
+    )
+    assert [r["meta"]["versionId"] for r in first] == ["1", "1"]
+    again = versions.stamp(
+        program.pk, [{"resourceType": "Observation", "id": f"x-{i}", "valueInteger": i + 1} for i in range(2)]
+    )
+    assert [r["meta"]["versionId"] for r in again] == ["2", "2"]
