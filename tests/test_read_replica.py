@@ -38,6 +38,8 @@ from conftest import api_client_for, make_program, make_user, patient_fields, ve
 from waypoint.accounts.models import ApiToken, CareTeam
 from waypoint.accounts.roles import Role
 from waypoint.bench.serve import free_port
+from waypoint.bulk import export
+from waypoint.bulk.models import ExportFile, ExportJob
 from waypoint.patients import services as patients
 from waypoint.patients.models import Patient
 from waypoint.records.replica import DEFAULT, REPLICA, primary_only, replica_reads, wait_for_replica
@@ -151,10 +153,11 @@ def streaming_pair(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def on_the_pair(streaming_pair, transactional_db):
+def on_the_pair(streaming_pair, transactional_db, settings, tmp_path):
     """`default` on the throwaway primary and `replica` on its replica, for one test; then back as they were (the
     test database itself is left as it was; `transactional_db` is asked for only so that pytest-django sets it up
     and lets the test reach a database)."""
+    settings.BULK_EXPORT_DIR = tmp_path / "exports"
     default = connections[DEFAULT]
     saved = {key: default.settings_dict[key] for key in ("HOST", "PORT")}
     default.close()
@@ -265,7 +268,23 @@ def test_reports_read_the_replica_and_every_read_that_must_see_a_write_reads_the
         assert on_the_primary & asking, f"{url}: who is asking was not read on the primary"
         assert on_the_primary <= primary_tables, f"{url}: read clinical tables on the primary: {on_the_primary}"
 
+    # While the replica lags, the bulk export's wait for it gives up (the run then reads the primary).
+    assert not wait_for_replica(timeout=0.2)
+
     # Replay resumes: once the replica has caught up, the search finds every patient.
     on_replica("SELECT pg_wal_replay_resume()")
     assert wait_for_replica(timeout=30)
     assert searched(api_client_for(nurse)) == 3
+
+    # The bulk export reads the replica, once it has replayed what the primary held when the run began.
+    intake = make_user("intake", program, Role.INTAKE)
+    exporter = api_client_for(intake)
+    started = exporter.get("/fhir/$export?_type=Patient", headers={"Prefer": "respond-async"})
+    assert started.status_code == 202, started.content[:500]
+    primary, read = CaptureQueriesContext(connections[DEFAULT]), CaptureQueriesContext(connections[REPLICA])
+    with primary, read:
+        for job in ExportJob.objects.filter(status=ExportJob.Status.QUEUED):
+            assert export.run(job) == ExportJob.Status.COMPLETE
+    assert "patients_patient" in tables_read(read)  # the exported rows (the release record, in its transaction,
+    assert {"bulk_exportjob", "bulk_exportfile"} <= tables_read(primary)  # checks their ids on the primary)
+    assert ExportFile.objects.get(resource_type="Patient").count == 3

@@ -30,7 +30,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Model
 
 DEFAULT = "default"
@@ -140,31 +140,10 @@ class ReplicaRouter:
         return db == DEFAULT  # the replica replays the primary's schema; it is never migrated itself
 
 
-def replay_lag() -> float | None:
-    """Seconds since the replica last replayed a transaction while the primary has more to send (0.0 when it has
-    replayed everything the primary wrote); None without a replica or when it cannot be asked."""
-    if not configured():
-        return None
-    try:
-        with connections[DEFAULT].cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_lsn()::text")
-            (primary_lsn,) = cursor.fetchone()
-        with connections[REPLICA].cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn,"
-                " EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())",
-                [primary_lsn],
-            )
-            caught_up, seconds = cursor.fetchone()
-    except Exception:  # noqa: BLE001 - a replica that cannot answer has no lag to show; reads then fail loudly
-        return None
-    return 0.0 if caught_up else float(seconds or 0.0)
-
-
 def wait_for_replica(timeout: float = 30.0, poll: float = 0.05) -> bool:
     """Wait until the replica has replayed everything the primary had written when this was called (a bulk
     export's snapshot must not miss rows committed before it began). True when it has (or there is no replica),
-    False after `timeout` seconds: the caller then reads the primary."""
+    False after `timeout` seconds or when the replica cannot be reached: the caller then reads the primary."""
     if not configured() or connections[DEFAULT].vendor != "postgresql":
         return True
     with connections[DEFAULT].cursor() as cursor:
@@ -172,9 +151,13 @@ def wait_for_replica(timeout: float = 30.0, poll: float = 0.05) -> bool:
         (target,) = cursor.fetchone()
     deadline = time.monotonic() + timeout
     while True:
-        with connections[REPLICA].cursor() as cursor:
-            cursor.execute("SELECT coalesce(pg_last_wal_replay_lsn() >= %s::pg_lsn, false)", [target])
-            (replayed,) = cursor.fetchone()
+        try:
+            with connections[REPLICA].cursor() as cursor:
+                cursor.execute("SELECT coalesce(pg_last_wal_replay_lsn() >= %s::pg_lsn, false)", [target])
+                (replayed,) = cursor.fetchone()
+        except DatabaseError:  # the replica is down or refuses: the caller reads the primary
+            connections[REPLICA].close()
+            return False
         if replayed:
             return True
         if time.monotonic() >= deadline:
