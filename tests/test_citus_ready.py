@@ -270,6 +270,17 @@ def test_no_reference_table_points_at_a_distributed_table():
                 assert label(field.related_model) not in distributed, f"{name}.{field.name} -> distributed table"
 
 
+def test_distributed_tables_point_only_at_distributed_or_reference_tables():
+    """A foreign key from a distributed table goes to a colocated distributed table or to a reference table (a row on
+    the coordinator only is not on the worker holding the shard)."""
+    distributed = {label(model) for model in CLINICAL} | set(ALSO_DISTRIBUTED) | set(CLINICAL_LINK_TABLES)
+    for name in distributed:
+        for field in apps.get_model(name)._meta.concrete_fields:
+            if field.is_relation:
+                target = label(field.related_model)
+                assert target in distributed | set(REFERENCE), f"{name}.{field.name} -> {target} (coordinator only)"
+
+
 def source_files() -> list[Path]:
     return [path for path in WAYPOINT.rglob("*.py") if "tests" not in path.parts and "migrations" not in path.parts]
 

@@ -196,6 +196,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The SQLite test database is a file, not memory, so that a `waypoint worker` started by a test as a
     # separate process works on the same data (tests/…/test_worker*.py).
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_waypoint.sqlite3")}
+# A streaming read replica of the PostgreSQL primary (docs/operations.md "A read replica"): reports, the outcomes
+# dashboard, FHIR search and the bulk export read it (waypoint/records/replica.py decides which reads may); every
+# write and every read that must see the user's own writes stays on the primary. Without it nothing changes.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL (a replica of it).")
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// address (a streaming replica).")
+    # the tests (if ever run with it) read the test database through both aliases
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["waypoint.records.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

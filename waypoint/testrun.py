@@ -25,6 +25,7 @@ def postgres_url() -> str | None:
 def pytest(label: str, database_url: str | None, args: list[str]) -> int:
     env = dict(os.environ, WAYPOINT_TESTING="1")
     env.pop("DATABASE_URL", None)
+    env.pop("DATABASE_REPLICA_URL", None)  # the replica test makes its own replica (tests/test_read_replica.py)
     if database_url:
         env["DATABASE_URL"] = database_url
     print(f"\n===== test suite on {label} =====", flush=True)

@@ -14,6 +14,7 @@ import fcntl
 import logging
 import os
 import time
+from contextlib import nullcontext
 from datetime import timedelta
 
 import orjson
@@ -29,6 +30,7 @@ from waypoint.fhir import codesystems, registry
 from waypoint.fhir.access import reader_for
 from waypoint.fhir.questionnaires import all_questionnaires
 from waypoint.fhir.versions import stamp
+from waypoint.records.replica import replica_reads, wait_for_replica
 
 from . import queue, services, storage
 from .groups import GROUP_ID, Group, groups_of
@@ -292,20 +294,25 @@ def _run_locked(job, worker_id, lease, page_size, pause, fsync, should_stop) -> 
         except PermissionDenied as exc:
             raise JobError(f"The requester may no longer export this program's records: {exc}") from None
         group = group_of(job)
-        for file in plan(job):
-            if not file.done:
-                export_file(
-                    job,
-                    file,
-                    reader,
-                    group,
-                    worker_id=worker_id,
-                    lease=lease,
-                    page_size=page_size,
-                    pause=pause,
-                    fsync=fsync,
-                    should_stop=should_stop,
-                )
+        # The rows are read from the read replica when there is one (docs/operations.md), once it has replayed
+        # everything committed before this run began, so that no row updated before the job's transactionTime is
+        # missed; a replica that does not catch up in time leaves the run on the primary.
+        source = replica_reads() if wait_for_replica() else nullcontext()
+        with source:
+            for file in plan(job):
+                if not file.done:
+                    export_file(
+                        job,
+                        file,
+                        reader,
+                        group,
+                        worker_id=worker_id,
+                        lease=lease,
+                        page_size=page_size,
+                        pause=pause,
+                        fsync=fsync,
+                        should_stop=should_stop,
+                    )
         with transaction.atomic():
             finished = ExportJob.objects.filter(
                 pk=job.pk, status=ExportJob.Status.RUNNING, lease_owner=worker_id

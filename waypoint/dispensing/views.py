@@ -12,6 +12,7 @@ from waypoint.accounts.roles import MOUD_ADMINISTER, MOUD_ORDER, STOCK_SIGN_OFF
 from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
 from waypoint.patients.services import record_read
 from waypoint.patients.views import add_errors, program_or_403
+from waypoint.records.replica import reads_from_replica
 from waypoint.web.query import query_parameters
 
 from . import services
@@ -633,6 +634,7 @@ REPORTS = {"daily": "Daily dosing", "missed": "Missed doses", "ledger": "Ledger 
 
 @require_GET
 @query_parameters("report", "day", "format")
+@reads_from_replica
 def reports(request):
     """The dosing reports as pages and CSV: daily dosing (a day), missed doses, the ledger by drug and lot."""
     from datetime import date

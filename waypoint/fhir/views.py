@@ -13,6 +13,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 
+from waypoint.records.replica import reads_from_replica
 from waypoint.web.middleware import current_program
 
 from . import http
@@ -107,6 +108,7 @@ class SearchView(FhirView):
     def scope_needed(self, **kwargs):
         return (kwargs["resource_type"], "s")
 
+    @reads_from_replica  # a search may lag the primary by the replica's replay lag (docs/operations.md)
     def get(self, request, resource_type):
         self.known_type(resource_type)
         reader = self.reader()

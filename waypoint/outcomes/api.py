@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from waypoint.accounts.roles import OUTCOMES_READ
 from waypoint.patients.access import memberships, require
 from waypoint.patients.services import record_read
+from waypoint.records.replica import reads_from_replica
 from waypoint.web.api import ApiView
 
 from . import figures
@@ -29,6 +30,7 @@ class OutcomesView(ApiView):
             404: OpenApiResponse(description="No such program of yours."),
         },
     )
+    @reads_from_replica
     def get(self, request):
         from django.http import Http404
         from django.utils import timezone

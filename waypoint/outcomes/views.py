@@ -10,6 +10,7 @@ from waypoint.accounts.roles import OUTCOMES_READ
 from waypoint.patients.access import require
 from waypoint.patients.services import record_read
 from waypoint.patients.views import program_or_403
+from waypoint.records.replica import reads_from_replica
 from waypoint.web.downloads import attachment, csv_writer
 from waypoint.web.query import query_parameters
 
@@ -50,6 +51,7 @@ def beside(result) -> tuple[str, str]:
 
 @require_GET
 @query_parameters("start", "end")
+@reads_from_replica
 def dashboard(request):
     program, form, period = _period(request)
     rows, charts, rates, survival = [], [], [], []
@@ -131,6 +133,7 @@ def dashboard(request):
 
 @require_GET
 @query_parameters("start", "end")
+@reads_from_replica
 def export_csv(request):
     program, form, period = _period(request)
     if period is None:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from waypoint.patients.access import visible_patients
 from waypoint.patients.views import program_or_403
+from waypoint.records.replica import reads_from_replica
 from waypoint.screening.models import ROUTE_LABELS
 from waypoint.web.downloads import attachment
 from waypoint.web.query import query_parameters
@@ -65,6 +66,7 @@ def _report(request):
 
 @require_GET
 @query_parameters("period", "state")
+@reads_from_replica
 def page(request):
     program, form, report = _report(request)
     if report is not None:
@@ -83,6 +85,7 @@ def page(request):
 
 @require_GET
 @query_parameters("period", "state")
+@reads_from_replica
 def download(request, fmt):
     program, form, report = _report(request)
     if report is None:
