@@ -98,7 +98,7 @@ def test_an_outside_client_walks_read_search_vread_conditional_read_and_a_bulk_e
             assert resource["resourceType"] == item["type"]
             searched = found.get((resource["resourceType"], resource["id"]))
             if searched is not None:  # the same version as read and search serve
-                assert resource["meta"]["versionId"] == searched["meta"]["versionId"]
+                assert resource.get("meta", {}).get("versionId") == searched.get("meta", {}).get("versionId")
                 assert resource == searched
             exported += 1
     assert exported
