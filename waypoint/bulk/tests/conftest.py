@@ -14,6 +14,7 @@ from tests.conftest import COWS
 from waypoint.accounts.roles import Role
 from waypoint.bulk import export
 from waypoint.bulk.models import ExportJob
+from waypoint.bulk.params import DEFINITION_TYPES
 from waypoint.fhir import registry
 from waypoint.fhir.tests.conftest import allergies, moud, treatment_plans
 from waypoint.fhir.tests.validation import assert_valid
@@ -246,5 +247,11 @@ def expected_counts(program, patient_ids=None, since=None, types=None, patient_c
     return counts
 
 
-def manifest_counts(manifest_body) -> dict[str, int]:
-    return {item["type"]: item["count"] for item in manifest_body["output"]}
+def manifest_counts(manifest_body, *, definitions: bool = False) -> dict[str, int]:
+    """Resources per type of the manifest: the records' types (what expected_counts counts); with `definitions`,
+    the Questionnaires, CodeSystems and Groups a system export adds as well."""
+    return {
+        item["type"]: item["count"]
+        for item in manifest_body["output"]
+        if definitions or item["type"] not in DEFINITION_TYPES
+    }
