@@ -256,6 +256,8 @@ def test_read_needs_r_and_search_needs_s(client, registered, rsa_key, consented)
     v1 = bearer(token_for(client, rsa_key, scope="system/*.read")["access_token"])
     assert v1.get(f"/fhir/Patient/{patient.pk}").status_code == 200
     assert v1.get("/fhir/Observation").status_code == 200
+    kick_off = v1.get("/fhir/$export", HTTP_PREFER="respond-async", HTTP_ACCEPT="application/fhir+json")
+    assert kick_off.status_code == 202, kick_off.content  # an export crosses types: system/*.read covers it
 
 
 def test_a_non_consented_record_is_not_released(client, registered, rsa_key, consented):
