@@ -256,6 +256,8 @@ def test_read_needs_r_and_search_needs_s(client, registered, rsa_key, consented)
     v1 = bearer(token_for(client, rsa_key, scope="system/*.read")["access_token"])
     assert v1.get(f"/fhir/Patient/{patient.pk}").status_code == 200
     assert v1.get("/fhir/Observation").status_code == 200
+    kick_off = v1.get("/fhir/$export", HTTP_PREFER="respond-async", HTTP_ACCEPT="application/fhir+json")
+    assert kick_off.status_code == 202, kick_off.content  # an export crosses types: system/*.read covers it
 
 
 def test_a_non_consented_record_is_not_released(client, registered, rsa_key, consented):
@@ -432,3 +434,36 @@ def test_an_outside_client_over_http_discovers_the_endpoint_gets_a_token_and_rea
         timeout=10,
     )  # fmt: skip
     assert replay.status_code == 401 and replay.json()["error"] == "invalid_client"
+
+
+def test_the_key_set_url_is_fetched_only_when_the_server_allows_it(
+    client, registered, privacy_officer, settings, monkeypatch
+):
+    """No network in tests: urlopen is replaced by the key set the system would publish."""
+    import io
+    import urllib.request
+
+    fresh = ec.generate_private_key(ec.SECP384R1())
+    published = json.dumps({"keys": [public_jwk(fresh, "ec-at-url")]}).encode()
+    opened = []
+
+    def urlopen(request, timeout):
+        opened.append(request.full_url)
+        return io.BytesIO(published)
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    smart.set_keys(
+        acting_user=privacy_officer,
+        client=registered,
+        jwks=registered.jwks,
+        jwks_url="https://riverside.example.org/jwks.json",
+    )
+    settings.SMART_JWKS_URL_FETCH = False
+    refused(ask(client, assertion(fresh, alg="ES384", kid="ec-at-url")), "invalid_client")
+    assert opened == []
+    settings.SMART_JWKS_URL_FETCH = True
+    assert ask(client, assertion(fresh, alg="ES384", kid="ec-at-url")).status_code == 200
+    assert opened == ["https://riverside.example.org/jwks.json"]
+    with pytest.raises(ValidationError) as error:
+        smart.set_keys(acting_user=privacy_officer, client=registered, jwks=registered.jwks, jwks_url="http://x.org/k")
+    assert "jwks_url" in error.value.message_dict
