@@ -49,7 +49,7 @@ def test_a_nurse_turns_ciwa_ar_on_and_scores_it_from_the_board(browser_page, liv
     for key, value in CIWA_12.items():
         page.locator(f"input[name={key}][value='{value}']").check()
     page.click("button:has-text('Save')")
-    expect(page.locator(".messages")).to_contain_text("CIWA-Ar 12 recorded (moderate (program bands:")
+    expect(page.locator(".messages")).to_contain_text("CIWA-Ar 12 recorded (moderate (program bands: Test protocol")
     assert Assessment.objects.get(instrument="ciwa-ar").band_label == "moderate"
     follow_nav(page, "Withdrawal board")
     cell = page.locator("table.board tbody tr", has_text="Maria Rivera").locator("td[data-label='CIWA-Ar']")
