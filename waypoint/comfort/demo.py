@@ -2,6 +2,9 @@
 shows it says "demo — not clinical guidance". A real program's medical director writes and signs its own."""
 
 import random
+from datetime import timedelta
+
+from django.utils import timezone
 
 from waypoint.patients.models import LevelOfCareStay
 from waypoint.withdrawal import board
@@ -39,11 +42,56 @@ def build(program, rng: random.Random) -> Protocol | None:
     stays = LevelOfCareStay.objects.filter(
         program=program, ended_at__isnull=True, level_code__in=board.board_levels(program)
     ).select_related("patient")
-    for stay in [s for s in stays.order_by("started_at") if s.patient.care_team_id in teams][:2]:
-        services.activate_order(
+    nurse = users.get("nurse")
+    for n, stay in enumerate([s for s in stays.order_by("started_at") if s.patient.care_team_id in teams][:2]):
+        order = services.activate_order(
             acting_user=prescriber,
             patient=stay.patient,
             entries={entry.pk: {} for entry in protocol.entries.all()},
             start_at=stay.started_at,
         )
+        if nurse is not None:
+            give_demo_doses(nurse, order, DEMO_DOSES[n % len(DEMO_DOSES)])
     return protocol
+
+
+# What the nurses did on the unit today (minutes before now), so the MAR and the board show doses given, held and
+# refused, follow-ups recorded, due and overdue. Each: (minutes ago, drug, status, dose mg or reason, follow-up
+# outcome and minutes after the dose, or None: not recorded yet).
+DEMO_DOSES = (
+    (
+        (300, "loperamide", "given", "4", ("eased", 45)),
+        (180, "ondansetron", "held", "Nausea settled before the dose; patient ate breakfast", None),
+        (120, "acetaminophen", "given", "500", None),  # follow-up overdue
+        (35, "loperamide", "given", "2", None),  # follow-up due
+    ),
+    (
+        (360, "trazodone", "refused", "Patient wants to try sleeping without it tonight", None),
+        (150, "clonidine", "held", "Systolic 88 on the vitals before the dose (protocol hold)", None),
+        (90, "ondansetron", "given", "4", ("unchanged", 45)),
+        (20, "acetaminophen", "given", "1000", None),  # follow-up due
+    ),
+)
+
+
+def give_demo_doses(nurse, order, plan) -> None:
+    """The plan's doses through the dose service (every check applies); those before the order's start are left out."""
+    lines = {line.entry.drug: line for line in order.lines.select_related("entry", "order")}
+    now = timezone.now().replace(second=0, microsecond=0)
+    for minutes, drug, status, value, follow_up in plan:
+        at = now - timedelta(minutes=minutes)
+        if at <= order.start_at or drug not in lines:
+            continue
+        given = status == "given"
+        dose = services.give_dose(
+            acting_user=nurse,
+            patient=order.patient,
+            line=lines[drug],
+            at=at,
+            dose=value if given else None,
+            status=status,
+            reason="" if given else value,
+        )
+        if follow_up is not None:
+            outcome, after = follow_up
+            services.record_follow_up(acting_user=nurse, dose=dose, outcome=outcome, at=at + timedelta(minutes=after))

@@ -241,7 +241,8 @@ class CiwaStatus:
 
 def ciwa_statuses(patient_ids, now: datetime, interval: timedelta) -> dict[int, CiwaStatus]:
     """Each patient's CIWA-Ar column, for those with CIWA-Ar turned on (one query, whatever their number): the
-    baseline is due when it was turned on, then every `interval` after the latest CIWA-Ar in force."""
+    baseline is due when it was turned on, then `interval` after the latest CIWA-Ar in force (never before it was
+    turned on)."""
     newest = (
         Assessment.objects.in_force()
         .filter(patient_id=OuterRef("patient_id"), instrument="ciwa-ar")
@@ -263,7 +264,8 @@ def ciwa_statuses(patient_ids, now: datetime, interval: timedelta) -> dict[int, 
         .values_list("patient_id", "started_at", "reason", "ciwa_total", "ciwa_at", "ciwa_label", "ciwa_source")
     )
     for patient_id, since, reason, total, taken_at, label, source in rows:
-        next_due = since if taken_at is None or taken_at < since else taken_at + interval
+        # a CIWA-Ar taken shortly before it was turned on (the form keeps whole minutes) counts for one interval
+        next_due = since if taken_at is None else max(since, taken_at + interval)
         found[patient_id] = CiwaStatus(
             since, reason, total, taken_at, label or "", source or "", next_due, now > next_due
         )

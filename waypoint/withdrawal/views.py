@@ -112,8 +112,8 @@ def record(request, pk, instrument):
                 request,
                 f"{definition.short_title} {assessment.total} recorded"
                 + (
-                    f" ({assessment.severity_label or assessment.band_words})."
-                    if assessment.severity_label or assessment.band_words
+                    f" ({assessment.band_words or assessment.severity_label})."
+                    if assessment.band_words or assessment.severity_label
                     else "."
                 ),
             )

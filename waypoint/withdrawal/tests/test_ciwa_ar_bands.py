@@ -196,3 +196,10 @@ def test_the_instruction_is_disclosed_with_every_column(nurse, admitted, patient
     rendered = kind.render(row)
     assert list(rendered) == [key for key, _ in kind.columns]
     assert (rendered["reason"], rendered["stop_reason"]) == ("alcohol co-use", "no alcohol use")
+
+
+def test_a_ciwa_ar_taken_in_the_minute_before_it_was_turned_on_counts(nurse, program, admitted, patient, record):
+    latest = record(patient, responses=CIWA_12, instrument="ciwa-ar", hours_ago=0.01)  # 36 s before
+    services.start_ciwa_ar(acting_user=nurse, patient=patient, reason="alcohol co-use")
+    [row] = board.build(program, visible_patients(nurse, program))
+    assert row.ciwa.next_due == latest.taken_at + timedelta(hours=4) and not row.ciwa.overdue
