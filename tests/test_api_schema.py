@@ -66,6 +66,14 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/treatment/templates/": "the body has the plan's shape (waypoint/treatment/plans.py)",
     "POST /api/v1/patients/{id}/allergies/": "a drug or class needs its name and severity; none known needs neither",
     "POST /api/v1/patients/{id}/allergies/{allergy_id}/entered-in-error/": "an entry is marked in error only once",
+    "POST /api/v1/dosing/bottles/return/": "the id scanned must be a bottle out of a patient the user may see",
+    "POST /api/v1/dosing/calendar/": "a closed day is today or later and not already on the calendar",
+    "POST /api/v1/patients/{id}/dosing/guests/": "a prescriber accepts a guest; the days in order, from today",
+    "POST /api/v1/patients/{id}/dosing/replacements/": "a dose given today to replace, or a lost bottle; the lot",
+    "POST /api/v1/patients/{id}/dosing/call-backs/": "the patient has take-home bottles out for the day",
+    "POST /api/v1/patients/{id}/dosing/call-backs/{call_back_id}/": "a call-back is recorded once",
+    "POST /api/v1/dosing/call-backs/": "an Idempotency-Key sent again comes with the same body (else 422)",
+    "POST /api/v1/dosing/calendar/bottles/": "an Idempotency-Key sent again comes with the same body (else 422)",
 }
 
 

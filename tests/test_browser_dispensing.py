@@ -88,18 +88,25 @@ def test_a_morning_at_the_dosing_window(browser_page, live_server, nurse, prescr
     page.select_option("#id_lot", str(lot.pk))
     page.click("button:has-text('Issue the bottles')")
     expect(page.locator("section.bottle-label")).to_have_count(2)
+    expect(page.locator("section.bottle-label .qr svg")).to_have_count(2)  # each bottle id as a QR code
     screenshot(page, "dispensing-labels")
     page.set_viewport_size({"width": 768, "height": 900})
     screenshot(page, "dispensing-labels-768")
     page.set_viewport_size({"width": 1280, "height": 900})
     first = TakeHomeBottle.objects.order_by("take_on").first()
-    page.goto(f"{live_server.url}/patients/{patient.pk}/dosing/take-homes/")
-    page.click(f"a[aria-label='Check in bottle {first.code}']")
+    follow_nav(page, "Dosing window")
+    expect(page.locator(".queue-switch")).to_contain_text("2 dosed or with a take-home dose today")
+    page.set_viewport_size({"width": 768, "height": 900})
+    screenshot(page, "dispensing-queue-folded-768")  # the dosed folded into a count, the held one left
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.click("a:has-text('Check in a returned bottle')")
+    page.fill("#id_code", first.code.lower())  # what the hand scanner types from the label's QR code
     page.select_option("#id_empty", "yes")
     page.click("button:has-text('Check in')")
-    expect(page.locator("body")).to_contain_text(f"Bottle {first.code} checked in")
+    expect(page.locator("body")).to_contain_text(f"Bottle {first.code} of {patient} checked in")
+    first.refresh_from_db()
+    assert first.returned_by == nurse
 
-    page.click("a:has-text('Dose page')")
     page.goto(f"{live_server.url}/dosing/ledger/count/")
     page.select_option("#id_lot", str(lot.pk))
     page.fill("#id_counted_mg", "9700")

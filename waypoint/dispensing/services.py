@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from waypoint.accounts.models import Program, User
@@ -199,6 +200,7 @@ class QueueEntry:
     patient_id: int
     order_id: int
     status: str
+    given: int = 0
 
     @property
     def done(self) -> bool:
@@ -207,8 +209,8 @@ class QueueEntry:
 
 @dataclass
 class Queue:
-    """Today's queue: every patient with a dosing order (searched, in name order) with their status, in five
-    queries whatever their number (`.values()` rows, the patients as a subquery, no list of ids sent back)."""
+    """Today's queue: every patient with a dosing order (searched, in name order) with their status, in one query
+    whatever their number (`.values()` rows, the patients as a subquery, no list of ids sent back)."""
 
     entries: list[QueueEntry]
 
@@ -227,42 +229,35 @@ class Queue:
 
 def queue_entries(patients: QuerySet[Patient], program: Program, at: datetime | None = None, search: str = "") -> Queue:
     """Every patient of `patients` (the user's visible ones) in the program with a dosing order in force, and today's
-    status; `search` as the patient list searches (name, MRN, birth date), refused over its limits on `q`."""
+    status; `search` as the patient list searches (name, MRN, birth date), refused over its limits on `q`. One query:
+    the orders in force with today's doses counted and the holds and bottles of today as correlated subqueries."""
     at = at or timezone.now()
     listed = queries.search(patients, search).filter(program=program)  # the project's one patient search
-    ids = listed.values("pk")
-    start, end = day_bounds(program, program_day(program, at))
-    orders: dict[int, tuple[int, int]] = {}
-    for order_id, patient_id, times in (
-        MedicationOrder.objects.filter(program=program, patient__in=ids)
-        .active_at(at)
-        .order_by("patient_id", "start_at", "id")
-        .values_list("pk", "patient_id", "times_per_day")
-    ):
-        orders[patient_id] = (order_id, times or 1)  # the newest order in force wins
-    given = dict(
+    today = program_day(program, at)
+    start, end = day_bounds(program, today)
+    given = (
         Administration.objects.in_force()
-        .filter(program=program, patient__in=ids, status=Administration.Status.GIVEN, at__gte=start, at__lt=end)
+        .filter(patient_id=OuterRef("patient_id"), status=Administration.Status.GIVEN, at__gte=start, at__lt=end)
+        .order_by()
         .values("patient_id")
         .annotate(n=Count("id"))
-        .values_list("patient_id", "n")
+        .values("n")
     )
-    held = set(
-        Hold.objects.filter(program=program, patient__in=ids, lifted_at__isnull=True).values_list(
-            "patient_id", flat=True
+    rows = (
+        MedicationOrder.objects.filter(program=program, patient__in=listed.values("pk"))
+        .active_at(at)
+        .annotate(
+            given=Coalesce(Subquery(given), 0),
+            held=Exists(Hold.objects.filter(patient_id=OuterRef("patient_id"), lifted_at__isnull=True)),
+            home=Exists(TakeHomeBottle.objects.filter(patient_id=OuterRef("patient_id"), take_on=today)),
         )
+        .order_by("patient__family_name", "patient__given_name", "patient_id", "start_at", "id")
+        .values_list("pk", "patient_id", "times_per_day", "given", "held", "home")
     )
-    home = set(
-        TakeHomeBottle.objects.filter(program=program, patient__in=ids, take_on=program_day(program, at)).values_list(
-            "patient_id", flat=True
-        )
-    )
-    entries = [
-        QueueEntry(pk, orders[pk][0], today_status(pk in held, pk in home, given.get(pk, 0), orders[pk][1]))
-        for pk in listed.order_by("family_name", "given_name", "pk").values_list("pk", flat=True)
-        if pk in orders
-    ]
-    return Queue(entries)
+    found: dict[int, QueueEntry] = {}
+    for order_id, patient_id, times, count, held, home in rows:  # the newest order in force wins, in name order
+        found[patient_id] = QueueEntry(patient_id, order_id, today_status(held, home, count, times or 1), count)
+    return Queue(list(found.values()))
 
 
 def queue_rows(
@@ -278,24 +273,11 @@ def queue_rows(
     orders = {o.pk: o for o in MedicationOrder.objects.filter(pk__in=[e.order_id for e in entries])}
     holds = active_holds(patient_ids)
     guests = guests_for(orders)
-    start, end = day_bounds(program, program_day(program, at))
-    given = {
-        row["patient_id"]: row["n"]
-        for row in Administration.objects.in_force()
-        .filter(
-            patient_id__in=patient_ids,
-            status=Administration.Status.GIVEN,
-            at__gte=start,
-            at__lt=end,
-        )
-        .values("patient_id")
-        .annotate(n=Count("id"))
-    }
     return [
         QueueRow(
             found[e.patient_id],
             orders[e.order_id],
-            given.get(e.patient_id, 0),
+            e.given,
             holds.get(e.patient_id, []),
             e.status == "Take-home today",
             guests.get(e.order_id),

@@ -161,3 +161,77 @@ def test_the_director_signs_off_a_discrepancy_from_the_ledger(clock, nurse, seco
     assert page(nurse).post(reverse("dispensing:count-sign-off", args=[count.pk])).status_code == 403
     boss.post(reverse("dispensing:count-sign-off", args=[count.pk]))
     assert StockCount.objects.get().signed_off_by == director
+
+
+WINDOW_MOVES = st.lists(
+    st.tuples(
+        st.sampled_from(["receipt", "dose", "spill", "waste"]),
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal("120"), places=2),
+    ),
+    max_size=10,
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(moves=WINDOW_MOVES)
+def test_the_balance_is_receipts_minus_every_dose_replacement_and_waste_whatever_the_sequence(
+    moves, clock, nurse, second_nurse, program, patient, order
+):
+    """The window's own outflows (the observed dose, a spill's replacement) among receipts and wastes, in any order,
+    one day after another: each outflow is refused only for want of stock, and the balance stays receipts minus
+    every outflow."""
+    from datetime import timedelta
+
+    lot_number = f"W{StockLot.objects.count()}"
+    received, out = Decimal("0"), Decimal("0")
+    lot = services.receive_stock(
+        acting_user=nurse,
+        program=program,
+        medication_code="methadone",
+        strength="10 mg/mL",
+        lot_number=lot_number,
+        quantity_mg=Decimal("1"),
+    ).lot
+    received += Decimal("1")
+    for kind, amount in moves:
+        if kind == "receipt":
+            services.receive_stock(
+                acting_user=nurse,
+                program=program,
+                medication_code="methadone",
+                strength="10 mg/mL",
+                lot_number=lot_number,
+                quantity_mg=amount,
+            )
+            received += amount
+            continue
+        if kind == "dose":
+            clock.shift(timedelta(days=1))  # one observed dose a day
+            amount = Decimal("60")  # the order's dose
+        if kind == "spill":
+            amount = min(amount, Decimal("60"))  # at most the ordered dose
+        try:
+            if kind == "dose":
+                services.dispense(acting_user=nurse, patient=patient, amount=amount, lot=lot)
+            elif kind == "spill":
+                services.replace_dose(
+                    acting_user=nurse, patient=patient, reason="spill", note="cup dropped", amount=amount, lot=lot
+                )
+            else:
+                services.record_outflow(
+                    acting_user=nurse, lot=lot, kind="waste", quantity_mg=amount, witness=second_nurse, note="wasted"
+                )
+        except ValidationError as error:
+            rules = set(error.message_dict)
+            short = amount > received - out
+            allowed = {"dose": {"lot"}, "waste": {"quantity"}, "spill": {"lot", "reason"}}[
+                kind
+            ]  # stock; no dose to replace
+            assert rules and rules <= allowed, rules
+            assert short == bool(rules & {"lot", "quantity"}), (rules, amount, received - out)
+        else:
+            out += amount
+        assert services.balance(lot) == received - out >= 0
+    entries = LedgerEntry.objects.filter(lot=lot)
+    outflow = sum((-e.quantity_mg for e in entries if e.kind != "receipt"), Decimal("0"))
+    assert outflow == out and services.balance(lot) == received - out
