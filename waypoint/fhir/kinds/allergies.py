@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce, Greatest
 from waypoint.patients.allergy_models import Allergy
 from waypoint.patients.records import RecordStatus
 
-from ..codes import concept, instant, meta, prune, reference
+from ..codes import concept, episode_extension, instant, meta, prune, reference
 from ..registry import ResourceKind, by_pk, register
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
@@ -77,14 +77,13 @@ def allergy_resource(allergy: Allergy) -> list[dict]:
                 {
                     "resourceType": "AllergyIntolerance",
                     "id": f"allergy-{allergy.pk}",
+                    # the episode as an EpisodeOfCare: AllergyIntolerance.encounter takes an Encounter only
+                    "extension": episode_extension(allergy.episode_id),
                     "meta": meta(cast(Any, allergy).last_updated, part2=True),  # annotated by the queryset
                     **statuses(allergy),
                     "category": ["medication"],
                     "code": code(allergy),
                     "patient": reference("Patient", allergy.patient_id),
-                    "encounter": reference("Encounter", f"episode-{allergy.episode_id}")
-                    if allergy.episode_id
-                    else None,
                     "recordedDate": instant(allergy.recorded_at),
                     "recorder": {"display": str(allergy.recorded_by)},
                     "reaction": reaction,
