@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('withdrawal', '0004_assessment_last_updated_index'),
-        ('withdrawal', '0004_ciwa_ar_bands_and_monitoring'),
+        ("withdrawal", "0004_assessment_last_updated_index"),
+        ("withdrawal", "0004_ciwa_ar_bands_and_monitoring"),
     ]
 
-    operations = [
-    ]
+    operations = []
