@@ -203,3 +203,13 @@ def test_a_ciwa_ar_taken_in_the_minute_before_it_was_turned_on_counts(nurse, pro
     services.start_ciwa_ar(acting_user=nurse, patient=patient, reason="alcohol co-use")
     [row] = board.build(program, visible_patients(nurse, program))
     assert row.ciwa.next_due == latest.taken_at + timedelta(hours=4) and not row.ciwa.overdue
+
+
+def test_the_chart_header_gives_the_stored_band_and_the_next_ciwa_ar_due(
+    page, nurse, program, admitted, patient, record
+):
+    program_settings.change(program, KEY, BANDS, acting_user=nurse)
+    services.start_ciwa_ar(acting_user=nurse, patient=patient, reason="alcohol co-use")
+    record(patient, responses=CIWA_12, instrument="ciwa-ar", hours_ago=0.1)
+    chart = page(nurse).get(f"/patients/{patient.pk}/").content.decode()
+    assert f"moderate (program bands: {BANDS['source']})" in chart and "CIWA-Ar next due" in chart
