@@ -13,7 +13,7 @@ from waypoint.accounts.roles import MOUD_ADMINISTER
 from waypoint.patients.access import access_patient, access_record, require, visible_patients
 from waypoint.patients.api import program_from_query
 from waypoint.patients.services import record_read
-from waypoint.web.api import ApiView, StrictSerializer
+from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
 from . import services
 from .models import CallBack, ClosedDay, GuestDosing, Hold, ReplacementDose, StockLot, TakeHomeBottle
@@ -183,7 +183,11 @@ class ReplacementIn(StrictSerializer):
     amount = serializers.DecimalField(max_digits=9, decimal_places=2, help_text="The dose given again, in mg.")
     lot = serializers.IntegerField(help_text="The stock lot it is poured from.")
     bottle = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=40, help_text="The lost bottle's id (lost take-home)."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limit_of(TakeHomeBottle, "code"),
+        help_text="The lost bottle's id (lost take-home).",
     )
     second_username = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
     second_password = serializers.CharField(
@@ -236,7 +240,9 @@ class ClosedDayBottlesIn(StrictSerializer):
 
 
 class BottleReturnIn(StrictSerializer):
-    code = serializers.CharField(max_length=40, help_text="The bottle id, as scanned from its label's QR code.")
+    code = serializers.CharField(
+        max_length=limit_of(TakeHomeBottle, "code"), help_text="The bottle id, as scanned from its label's QR code."
+    )
     empty = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
