@@ -74,6 +74,8 @@ UNIQUE_WITHOUT_PROGRAM = {
     "treatment.TreatmentPlan: one_draft_plan": "one draft per episode; " + ONE_PARENT,
     "treatment.TreatmentPlan: one_plan_in_force": "one plan in force per episode; " + ONE_PARENT,
     "withdrawal.Assessment: replaces": "an assessment version is replaced once; " + ONE_PARENT,
+    "withdrawal.CiwaArMonitoring: ciwa_ar_monitoring_one_open": "one open CIWA-Ar monitoring per patient; "
+    + ONE_PARENT,
 }
 
 # Tables distributed by program besides the clinical ones (their program column, and why they go with the program).
@@ -111,6 +113,8 @@ REFERENCE = {
 # idempotency keys, the audit trail's verifications and checkpoints.
 COORDINATOR = {
     "sessions.Session": "sessions",
+    "accounts.BrowserSession": "sessions (with their user as a column, for the one who-is-asking query)",
+    "fhir.UsedAssertion": "SMART client assertions already used (replay refusal), kept until they expire",
     "axes.AccessAttempt": "sign-in lockouts",
     "axes.AccessAttemptExpiration": "sign-in lockouts",
     "axes.AccessFailureLog": "sign-in failures",
@@ -140,6 +144,8 @@ CROSS_PROGRAM = {
 # Raw SQL (outside the ORM and so outside the program scope), and why it stays correct under Citus.
 RAW_SQL = {
     "waypoint/audit/sequencer.py": "seals one program's chain at a time (WHERE program_id = ...): one shard",
+    "waypoint/fhir/versions.py": "COPY of new resource versions, each row with its program_id: one shard per "
+    "program (the rows of one export are one program's)",
     "waypoint/records/replica.py": "asks the primary and the replica for their WAL positions: no table",
     "waypoint/site/views.py": "the health check's SELECT 1: no table",
     "waypoint/privacy/management/commands/flush.py": "the test suite's flush of the append-only audit table",

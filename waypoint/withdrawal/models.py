@@ -36,9 +36,10 @@ class Assessment(ClinicalRecord):
     total = models.PositiveSmallIntegerField()
     severity = models.CharField(max_length=24, blank=True)
     # The program's band for an instrument that has none of its own (CIWA-Ar), as set when it was recorded: a later
-    # change of the program's bands never relabels it. Empty: no bands were set by the program.
-    band_label = models.CharField(max_length=60, blank=True)
-    band_source = models.CharField(max_length=200, blank=True)
+    # change of the program's bands never relabels it. Empty: no bands were set by the program (also the database's
+    # default, for the rows the seed and the benchmark load by COPY without naming these columns).
+    band_label = models.CharField(max_length=60, blank=True, default="", db_default="")
+    band_source = models.CharField(max_length=200, blank=True, default="", db_default="")
     derived = models.JSONField(default=list, blank=True)  # item keys derived from vitals
     pulse_bpm = models.PositiveSmallIntegerField(null=True, blank=True)
     systolic_mmhg = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -121,14 +122,14 @@ class CiwaArMonitoring(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="ciwa_ar_monitoring")
-    reason = models.CharField(max_length=200)
+    reason = models.TextField()
     started_at = models.DateTimeField()
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     stopped_at = models.DateTimeField(null=True, blank=True)
     stopped_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    stop_reason = models.CharField(max_length=200, blank=True)
+    stop_reason = models.TextField(blank=True)
 
     objects = program_scoped()
 

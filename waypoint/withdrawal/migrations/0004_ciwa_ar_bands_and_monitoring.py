@@ -18,21 +18,21 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='assessment',
             name='band_label',
-            field=models.CharField(blank=True, max_length=60),
+            field=models.CharField(blank=True, db_default='', default='', max_length=60),
         ),
         migrations.AddField(
             model_name='assessment',
             name='band_source',
-            field=models.CharField(blank=True, max_length=200),
+            field=models.CharField(blank=True, db_default='', default='', max_length=200),
         ),
         migrations.CreateModel(
             name='CiwaArMonitoring',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=200)),
+                ('reason', models.TextField()),
                 ('started_at', models.DateTimeField()),
                 ('stopped_at', models.DateTimeField(blank=True, null=True)),
-                ('stop_reason', models.CharField(blank=True, max_length=200)),
+                ('stop_reason', models.TextField(blank=True)),
                 ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ciwa_ar_monitoring', to='patients.patient')),
                 ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.program')),
                 ('started_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
