@@ -602,6 +602,10 @@ class CountIn(StrictSerializer):
     )
 
 
+class SignOffIn(StrictSerializer):
+    """Nothing to give: the director's sign-off is theirs and now."""
+
+
 def _program_lot(program, pk):
     """A stock lot of this program: another program's lot (or none) is 404."""
     return get_object_or_404(StockLot, pk=pk, program=program)
@@ -772,11 +776,14 @@ class CountListView(ApiView):
 
 
 class CountSignOffView(ApiView):
-    @extend_schema(request=None, responses={200: CountOut, **ERRORS}, parameters=[OpenApiParameter("program", str)])
+    @extend_schema(
+        request=SignOffIn, responses={200: CountOut, **ERRORS}, parameters=[OpenApiParameter("program", str)]
+    )
     def post(self, request, count_id):
-        """The director signs off a count (after reading its investigation note). 400 names `count` (already
-        signed off)."""
+        """The director signs off a count (after reading its investigation note); the body is empty (`{}`). 400
+        names `count` (already signed off)."""
         program = program_from_query(request)
         require(request.user, program.pk, STOCK_SIGN_OFF)
+        SignOffIn(data=request.data).is_valid(raise_exception=True)
         found = get_object_or_404(StockCount, pk=count_id, program=program)
         return Response(CountOut(services.sign_off_count(acting_user=request.user, count=found)).data)
