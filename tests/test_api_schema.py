@@ -74,6 +74,12 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/patients/{id}/dosing/call-backs/{call_back_id}/": "a call-back is recorded once",
     "POST /api/v1/dosing/call-backs/": "an Idempotency-Key sent again comes with the same body (else 422)",
     "POST /api/v1/dosing/calendar/bottles/": "an Idempotency-Key sent again comes with the same body (else 422)",
+    "POST /api/v1/patients/{id}/dosing/take-home-decisions/": "a prescriber signs; the days within the program's tier",
+    "POST /api/v1/patients/{id}/dosing/take-home-bottles/": "a signed decision allowing the days, after today; the lot",
+    "GET /api/v1/dosing/ledger/": "the lot asked for is one of the program's (else 404)",
+    "POST /api/v1/dosing/ledger/": "a lot of the program holding the quantity; a witness for waste and spills",
+    "POST /api/v1/dosing/counts/": "a lot of the program; a second counter with their password; a note when it differs",
+    "POST /api/v1/dosing/counts/{count_id}/sign-off/": "the director signs off a count of the program once",
 }
 
 

@@ -440,6 +440,14 @@ def call_back(ctx):
     return found.pk
 
 
+def take_home_decision(ctx):
+    """A take-home decision's body: no take-home days yet, every federal criterion answered (an order first)."""
+    from waypoint.dispensing.services import CRITERIA
+
+    moud_order(ctx)
+    return {"days": 0, "criteria": dict.fromkeys(CRITERIA, True), "basis": "not yet stable"}
+
+
 def patient_photo(ctx):
     """The patient's identity photo (a PNG header is enough; no audit line)."""
     from waypoint.dispensing.models import PatientPhoto
@@ -1209,6 +1217,42 @@ MATRIX = {
         api=True,
         extra=["?program=harbor"],
         data=lambda ctx: {"code": bottle_code(ctx), "empty": True},
+    ),
+    "dispensing-api:take-home-decisions": Case(
+        "POST",
+        api_patient("dosing/take-home-decisions/"),
+        {"prescriber": 201},
+        API_DENIED | {"intake": 403, "nurse": 403},  # a practitioner signs; a nurse reads the decisions only
+        api=True,
+        data=take_home_decision,
+    ),
+    "dispensing-api:take-home-bottles": Case(
+        "GET", api_patient("dosing/take-home-bottles/"), {"nurse": 200}, API_DENIED | {"intake": 403}, api=True
+    ),
+    "dispensing-api:ledger": Case(
+        "GET",
+        lambda ctx: "/api/v1/dosing/ledger/",
+        {"nurse": 200, "director": 200},
+        {"north_nurse": 404, "counselor_off_team": 403, "intake": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+        extra=["?program=harbor"],
+    ),
+    "dispensing-api:counts": Case(
+        "GET",
+        lambda ctx: "/api/v1/dosing/counts/",
+        {"nurse": 200, "director": 200},
+        {"north_nurse": 404, "counselor_off_team": 403, "intake": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+        extra=["?program=harbor"],
+    ),
+    "dispensing-api:count-sign-off": Case(
+        "POST",
+        lambda ctx: f"/api/v1/dosing/counts/{stock_count(ctx)}/sign-off/",
+        {"director": 200},
+        {"north_nurse": 404, "nurse": 403, "intake": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+        extra=["?program=harbor"],
+        data=lambda ctx: {},
     ),
     "dispensing:bottle-scan": Case(
         "GET", lambda ctx: reverse("dispensing:bottle-scan"), {"nurse": 200}, DOSING_PROGRAM_DENIED

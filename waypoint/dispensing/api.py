@@ -5,18 +5,30 @@ the pages: a refusal is a 400 naming the rule (`order`, `hold`, `already_given`,
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from waypoint.accounts.roles import MOUD_ADMINISTER
-from waypoint.patients.access import access_patient, access_record, require, visible_patients
+from waypoint.accounts.roles import MOUD_ADMINISTER, STOCK_SIGN_OFF
+from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
 from waypoint.patients.api import program_from_query
 from waypoint.patients.services import record_read
 from waypoint.web.api import ApiView, StrictSerializer, limit_of
 
 from . import services
-from .models import CallBack, ClosedDay, GuestDosing, Hold, ReplacementDose, StockLot, TakeHomeBottle
+from .models import (
+    CallBack,
+    ClosedDay,
+    GuestDosing,
+    Hold,
+    LedgerEntry,
+    ReplacementDose,
+    StockCount,
+    StockLot,
+    TakeHomeBottle,
+    TakeHomeDecision,
+)
 
 ERRORS = {
     400: OpenApiResponse(description="Refused: the body names the rule and why; nothing is saved."),
@@ -477,3 +489,301 @@ class BottleReturnView(ApiView):
                 "note": bottle.return_note,
             }
         )
+
+
+# --- take-home decisions and bottles, the stock ledger, counts -----------------------------------------------------
+
+
+class DecisionOut(serializers.ModelSerializer):
+    signed_by = serializers.CharField(source="signed_by.username")
+
+    class Meta:
+        model = TakeHomeDecision
+        fields = ["id", "days", "criteria", "basis", "day_of_treatment", "tier", "signed_by", "signed_at"]
+
+
+class CriteriaIn(StrictSerializer):
+    no_active_sud_or_risk = serializers.BooleanField(help_text=services.CRITERIA["no_active_sud_or_risk"])
+    regular_attendance = serializers.BooleanField(help_text=services.CRITERIA["regular_attendance"])
+    no_serious_behavior = serializers.BooleanField(help_text=services.CRITERIA["no_serious_behavior"])
+    no_recent_diversion = serializers.BooleanField(help_text=services.CRITERIA["no_recent_diversion"])
+    safe_transport_storage = serializers.BooleanField(help_text=services.CRITERIA["safe_transport_storage"])
+    other_director_criteria = serializers.BooleanField(help_text=services.CRITERIA["other_director_criteria"])
+
+
+class DecisionIn(StrictSerializer):
+    days = serializers.IntegerField(min_value=0, help_text="Take-home days allowed (within the program's tier).")
+    criteria = CriteriaIn(help_text="Each of the six federal criteria answered: true (met) or false (not met).")
+    basis = serializers.CharField(allow_blank=True, max_length=4000, help_text="The basis of the decision.")
+
+
+class BottleOut(serializers.ModelSerializer):
+    issued_by = serializers.CharField(source="issued_by.username")
+
+    class Meta:
+        model = TakeHomeBottle
+        fields = ["id", "code", "take_on", "dose", "lot", "order", "decision", "issued_by", "issued_at", "returned_at"]
+
+
+class BottlesIn(StrictSerializer):
+    days = serializers.ListField(
+        child=serializers.DateField(), max_length=31, help_text="The days to take the doses home for (after today)."
+    )
+    lot = serializers.IntegerField(help_text="The stock lot the bottles are poured from.")
+
+
+class LotOut(serializers.ModelSerializer):
+    balance_mg = serializers.SerializerMethodField(help_text="The sum of the lot's ledger entries (never typed).")
+
+    class Meta:
+        model = StockLot
+        fields = ["id", "medication", "strength", "lot_number", "expires_on", "balance_mg"]
+
+    def get_balance_mg(self, lot) -> str:
+        return str(services.balance(lot))
+
+
+class EntryOut(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username")
+    witness = serializers.CharField(source="witness.username", default=None)
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["id", "lot", "kind", "quantity_mg", "at", "by", "witness", "bottle", "note"]
+
+
+class EntryIn(StrictSerializer):
+    kind = serializers.ChoiceField(
+        choices=["receipt", "waste", "spill", "transfer", "adjustment"],
+        help_text="receipt (stock in); waste or spill (witnessed); transfer out; adjustment (down, with the reason).",
+    )
+    quantity_mg = serializers.DecimalField(max_digits=10, decimal_places=2, help_text="The amount in mg (positive).")
+    lot = serializers.IntegerField(required=False, help_text="The stock lot (outflows).")
+    medication = serializers.CharField(required=False, default="", allow_blank=True, max_length=32)
+    strength = serializers.CharField(required=False, default="", allow_blank=True, max_length=40)
+    lot_number = serializers.CharField(required=False, default="", allow_blank=True, max_length=40)
+    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+    witness_username = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
+    witness_password = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200, write_only=True, style={"input_type": "password"}
+    )
+
+
+class CountOut(serializers.ModelSerializer):
+    counted_by = serializers.CharField(source="counted_by.username")
+    second_counter = serializers.CharField(source="second_counter.username")
+    signed_off_by = serializers.CharField(source="signed_off_by.username", default=None)
+    discrepancy_mg = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = StockCount
+        fields = [
+            "id",
+            "lot",
+            "counted_mg",
+            "expected_mg",
+            "discrepancy_mg",
+            "counted_by",
+            "second_counter",
+            "at",
+            "investigation_note",
+            "signed_off_by",
+            "signed_off_at",
+        ]
+
+
+class CountIn(StrictSerializer):
+    lot = serializers.IntegerField()
+    counted_mg = serializers.DecimalField(max_digits=10, decimal_places=2, help_text="What the two users counted.")
+    second_username = serializers.CharField(max_length=150, help_text="The second counter, who signs with a password.")
+    second_password = serializers.CharField(max_length=200, write_only=True, style={"input_type": "password"})
+    investigation_note = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=4000, help_text="Needed when the count differs."
+    )
+
+
+class SignOffIn(StrictSerializer):
+    """Nothing to give: the director's sign-off is theirs and now."""
+
+
+def _program_lot(program, pk):
+    """A stock lot of this program: another program's lot (or none) is 404."""
+    return get_object_or_404(StockLot, pk=pk, program=program)
+
+
+class DecisionListView(ApiView):
+    @extend_schema(responses={200: DecisionOut(many=True), **ERRORS})
+    def get(self, request, pk):
+        """The patient's signed take-home decisions, newest first (the first is in force)."""
+        patient = access_patient(request.user, pk)
+        require(request.user, patient.program_id, MOUD_ADMINISTER)
+        record_read(request.user, "dispensing.take_homes.read", patient=patient)
+        rows = TakeHomeDecision.objects.filter(patient=patient).select_related("signed_by")
+        return Response(DecisionOut(rows, many=True).data)
+
+    @extend_schema(request=DecisionIn, responses={201: DecisionOut, **ERRORS})
+    def post(self, request, pk):
+        """A practitioner signs the take-home decision: the days, each federal criterion answered, the basis. 400
+        names `days` (above the program's tier for this day of treatment, naming the tier), `criteria` or `basis`."""
+        patient = access_patient(request.user, pk)
+        serializer = DecisionIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        decision = services.sign_take_home_decision(
+            acting_user=request.user,
+            patient=patient,
+            days=data["days"],
+            criteria=dict(data["criteria"]),
+            basis=data["basis"],
+        )
+        return Response(DecisionOut(decision).data, status=status.HTTP_201_CREATED)
+
+
+class BottleListView(ApiView):
+    @extend_schema(responses={200: BottleOut(many=True), **ERRORS})
+    def get(self, request, pk):
+        """The patient's take-home bottles, latest day first (at most 60)."""
+        patient = access_patient(request.user, pk)
+        require(request.user, patient.program_id, MOUD_ADMINISTER)
+        record_read(request.user, "dispensing.take_homes.read", patient=patient)
+        rows = TakeHomeBottle.objects.filter(patient=patient).select_related("issued_by").order_by("-take_on")[:60]
+        return Response(BottleOut(rows, many=True).data)
+
+    @extend_schema(request=BottlesIn, responses={201: BottleOut(many=True), **ERRORS})
+    def post(self, request, pk):
+        """Issue one labelled bottle of the ordered dose per day, each an outflow of the lot. 400 names `order`,
+        `hold`, `days` (no signed decision, more days than it allows, a day not after today or already issued),
+        `safe_storage` (education not recorded) or `lot`."""
+        patient = access_patient(request.user, pk)
+        require(request.user, patient.program_id, MOUD_ADMINISTER)
+        serializer = BottlesIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lot = StockLot.objects.filter(pk=serializer.validated_data["lot"], program_id=patient.program_id).first()
+        bottles = services.issue_bottles(
+            acting_user=request.user, patient=patient, days=serializer.validated_data["days"], lot=lot
+        )
+        return Response(BottleOut(bottles, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class LedgerView(ApiView):
+    @extend_schema(
+        responses={200: dict, **ERRORS},
+        parameters=[
+            OpenApiParameter("program", str),
+            OpenApiParameter("lot", int, description="One lot's entries only."),
+            OpenApiParameter("medication", str, description="One medication's lots only."),
+        ],
+    )
+    def get(self, request):
+        """The program's stock lots, each with its balance (the sum of its entries, never typed), and the latest
+        200 ledger entries (of one lot or medication if asked)."""
+        program = program_from_query(request)
+        if not has_permission(request.user, program.pk, STOCK_SIGN_OFF):
+            require(request.user, program.pk, MOUD_ADMINISTER)
+        lots = StockLot.objects.filter(program=program)
+        if medication := request.query_params.get("medication"):
+            lots = lots.filter(medication=medication)
+        if (lot_id := request.query_params.get("lot")) is not None:
+            if not lot_id.isdigit():
+                raise DjangoValidationError({"lot": "Give the lot's id."})
+            lots = lots.filter(pk=_program_lot(program, int(lot_id)).pk)
+        entries = (
+            LedgerEntry.objects.filter(program=program, lot__in=lots)
+            .select_related("by", "witness")
+            .order_by("-at", "-id")[:200]
+        )
+        record_read(request.user, "dispensing.ledger.read", program=program)
+        return Response(
+            {
+                "program": program.slug,
+                "lots": LotOut(lots, many=True).data,
+                "entries": EntryOut(entries, many=True).data,
+            }
+        )
+
+    @extend_schema(request=EntryIn, responses={201: EntryOut, **ERRORS}, parameters=[OpenApiParameter("program", str)])
+    def post(self, request):
+        """Record a receipt (`medication`, `strength`, `lot_number`) or an outflow of a `lot` other than a dose:
+        waste or spill (witnessed by a second user who may dispense: `witness_username`, `witness_password`),
+        transfer or a downward adjustment, each with the `note`. 400 names `kind`, `quantity` (never more than the
+        lot holds), `witness`, `note`, `medication`, `strength` or `lot_number`; another program's lot is 404."""
+        program = program_from_query(request)
+        require(request.user, program.pk, MOUD_ADMINISTER)
+        serializer = EntryIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["kind"] == "receipt":
+            entry = services.receive_stock(
+                acting_user=request.user,
+                program=program,
+                medication_code=data["medication"],
+                strength=data["strength"],
+                lot_number=data["lot_number"],
+                quantity_mg=data["quantity_mg"],
+                note=data["note"],
+            )
+        else:
+            if "lot" not in data:
+                raise DjangoValidationError({"lot": "Choose the stock lot."})
+            lot = _program_lot(program, data["lot"])
+            witness = _second_user(request, data["witness_username"], data["witness_password"], "witness")
+            entry = services.record_outflow(
+                acting_user=request.user,
+                lot=lot,
+                kind=data["kind"],
+                quantity_mg=data["quantity_mg"],
+                witness=witness,
+                note=data["note"],
+            )
+        return Response(EntryOut(entry).data, status=status.HTTP_201_CREATED)
+
+
+class CountListView(ApiView):
+    @extend_schema(responses={200: CountOut(many=True), **ERRORS}, parameters=[OpenApiParameter("program", str)])
+    def get(self, request):
+        """The program's recorded counts, newest first (50): each with the expected balance taken when it was
+        recorded, the discrepancy and its sign-off."""
+        program = program_from_query(request)
+        if not has_permission(request.user, program.pk, STOCK_SIGN_OFF):
+            require(request.user, program.pk, MOUD_ADMINISTER)
+        rows = StockCount.objects.filter(program=program).select_related(
+            "counted_by", "second_counter", "signed_off_by"
+        )[:50]
+        record_read(request.user, "dispensing.count.read", program=program)
+        return Response(CountOut(rows, many=True).data)
+
+    @extend_schema(request=CountIn, responses={201: CountOut, **ERRORS}, parameters=[OpenApiParameter("program", str)])
+    def post(self, request):
+        """A blind count by two users: the expected balance is taken only once the count is recorded, and is in
+        the answer (never before). 400 names `counted_mg`, `second_counter` (another user who may dispense, with
+        their password) or `investigation_note` (the count differs: the note is needed, without the expected
+        figure); another program's lot is 404."""
+        program = program_from_query(request)
+        require(request.user, program.pk, MOUD_ADMINISTER)
+        serializer = CountIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        lot = _program_lot(program, data["lot"])
+        second = _second_user(request, data["second_username"], data["second_password"], "second_counter")
+        found = services.record_count(
+            acting_user=request.user,
+            lot=lot,
+            counted_mg=data["counted_mg"],
+            second_counter=second,
+            investigation_note=data["investigation_note"],
+        )
+        return Response(CountOut(found).data, status=status.HTTP_201_CREATED)
+
+
+class CountSignOffView(ApiView):
+    @extend_schema(
+        request=SignOffIn, responses={200: CountOut, **ERRORS}, parameters=[OpenApiParameter("program", str)]
+    )
+    def post(self, request, count_id):
+        """The director signs off a count (after reading its investigation note); the body is empty (`{}`). 400
+        names `count` (already signed off)."""
+        program = program_from_query(request)
+        require(request.user, program.pk, STOCK_SIGN_OFF)
+        SignOffIn(data=request.data).is_valid(raise_exception=True)
+        found = get_object_or_404(StockCount, pk=count_id, program=program)
+        return Response(CountOut(services.sign_off_count(acting_user=request.user, count=found)).data)

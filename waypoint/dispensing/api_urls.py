@@ -18,5 +18,10 @@ urlpatterns = [
     path("dosing/call-backs/", api.CallBackListView.as_view(), name="call-backs"),
     path("dosing/calendar/", api.CalendarView.as_view(), name="calendar"),
     path("dosing/calendar/bottles/", api.ClosedDayBottlesView.as_view(), name="closed-day-bottles"),
+    path("patients/<int:pk>/dosing/take-home-decisions/", api.DecisionListView.as_view(), name="take-home-decisions"),
+    path("patients/<int:pk>/dosing/take-home-bottles/", api.BottleListView.as_view(), name="take-home-bottles"),
+    path("dosing/ledger/", api.LedgerView.as_view(), name="ledger"),
+    path("dosing/counts/", api.CountListView.as_view(), name="counts"),
+    path("dosing/counts/<int:count_id>/sign-off/", api.CountSignOffView.as_view(), name="count-sign-off"),
     path("dosing/bottles/return/", api.BottleReturnView.as_view(), name="bottle-return"),
 ]

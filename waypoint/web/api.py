@@ -6,7 +6,7 @@ import orjson
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, RawPostDataException
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
@@ -141,7 +141,11 @@ class ApiView(APIView):
             raise exceptions.ValidationError(
                 {idempotency.HEADER: ["Give 1 to 255 visible ASCII characters (a UUID is a good key)."]}
             )
-        digest = idempotency.request_hash(request.method, request.get_full_path(), request._request.body)
+        try:
+            body = request._request.body
+        except RawPostDataException:  # a form body already read (the page forms' token middleware): hash its fields
+            body = request._request.POST.urlencode().encode()
+        digest = idempotency.request_hash(request.method, request.get_full_path(), body)
         try:
             self.submission = idempotency.claim(request.user, f"api:{key}", digest)
         except idempotency.KeyReused:
