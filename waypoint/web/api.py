@@ -144,7 +144,9 @@ class ApiView(APIView):
         try:
             body = request._request.body
         except RawPostDataException:  # a form body already read (the page forms' token middleware): hash its fields
-            body = request._request.POST.urlencode().encode()
+            form = request._request
+            files = sorted((name, f.name, f.size) for name, f in form.FILES.items())  # another file: another request
+            body = form.POST.urlencode().encode() + repr(files).encode()
         digest = idempotency.request_hash(request.method, request.get_full_path(), body)
         try:
             self.submission = idempotency.claim(request.user, f"api:{key}", digest)
