@@ -61,15 +61,11 @@ GROUPS: tuple[tuple[str, tuple[Link, ...]], ...] = (
             Link("Consents to renew", "regulatory:review", roles.PRIVACY_REPORTS),
             Link("Breach register", "regulatory:breaches", roles.PRIVACY_REPORTS),
             Link("Central registry reports", "regulatory:registry-reports", roles.PRIVACY_REPORTS),
-        ),
-    ),
-    (
-        "Administration",
-        (
-            Link("Program settings", "accounts:settings", roles.SETTINGS_MANAGE),
+            # who may receive records over FHIR: a disclosure matter (administrators see it here too)
             Link("External systems (FHIR)", "fhir-clients:list", roles.FHIR_CLIENT_KEYS),
         ),
     ),
+    ("Administration", (Link("Program settings", "accounts:settings", roles.SETTINGS_MANAGE),)),
 )
 
 
