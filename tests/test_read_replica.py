@@ -255,7 +255,7 @@ def test_reports_read_the_replica_and_every_read_that_must_see_a_write_reads_the
         (director_pages, f"/reports/teds/?period={month}&state=sample"),
         (api_client_for(director), f"/api/v1/outcomes/?{period}"),
     ]
-    asking = {"django_session", "accounts_user", "accounts_membership", "accounts_apitoken"}
+    asking = {"accounts_browsersession", "accounts_user", "accounts_membership", "accounts_apitoken"}
     primary_tables = primary_only_tables()
     for client, url in reports:
         primary, read = CaptureQueriesContext(connections[DEFAULT]), CaptureQueriesContext(connections[REPLICA])
