@@ -115,6 +115,7 @@ COORDINATOR = {
     "sessions.Session": "sessions",
     "accounts.BrowserSession": "sessions (with their user as a column, for the one who-is-asking query)",
     "fhir.UsedAssertion": "SMART client assertions already used (replay refusal), kept until they expire",
+    "fhir.RefusedTokenRequest": "refused SMART token requests per address, kept for the cool-off time (throttle)",
     "axes.AccessAttempt": "sign-in lockouts",
     "axes.AccessAttemptExpiration": "sign-in lockouts",
     "axes.AccessFailureLog": "sign-in failures",

@@ -331,6 +331,12 @@ REST_FRAMEWORK = {
 # SMART Backend Services: fetch an external system's key set from its registered jwks_url (https) when a
 # client assertion names a key not stored. Off by default: the key set stored at registration is enough.
 SMART_JWKS_URL_FETCH = env_bool("WAYPOINT_SMART_JWKS_URL_FETCH", False)
+# The token endpoint answers no one: past SMART_TOKEN_FAILURES refused token requests from one address within
+# SMART_TOKEN_COOLOFF_MINUTES, that address's requests are answered 429 (Retry-After) without being checked, so a
+# flood of bad assertions neither costs a signature check (or a key-set fetch) each nor fills the audit trail.
+# 20 is well above a misconfigured client's retries.
+SMART_TOKEN_FAILURES = env_int("WAYPOINT_SMART_TOKEN_FAILURES", 20)
+SMART_TOKEN_COOLOFF_MINUTES = env_float("WAYPOINT_SMART_TOKEN_COOLOFF_MINUTES", 15)
 # How long an Idempotency-Key (API) or form token (pages) is remembered: the window in which a retry is
 # recognised as one. 24 hours covers a client that lost its connection overnight (waypoint.reliability).
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)

@@ -168,6 +168,7 @@ PARTS = {
     "take_home": "take-home bottle",
     "take_home_decision": "take-home decision",
     "task": "task",
+    "throttle": "token requests paused (too many refused)",
     "timeout": "timed out",
     "token": "access token",
     "trail": "trail",

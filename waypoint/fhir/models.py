@@ -76,3 +76,17 @@ class UsedAssertion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id}: {self.jti}"
+
+
+class RefusedTokenRequest(models.Model):
+    """A refused request at the SMART token endpoint, kept for the cool-off time: past the limit, an address's token
+    requests are answered 429 without being checked (waypoint.fhir.smart.throttle). Not clinical data."""
+
+    address = models.GenericIPAddressField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["address", "at"], name="fhir_refused_token_at")]
+
+    def __str__(self) -> str:
+        return f"{self.address} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -36,7 +36,7 @@ from waypoint.accounts.roles import FHIR_CLIENT_KEYS
 from waypoint.audit import trail as audit
 from waypoint.patients.access import has_permission
 
-from .models import ExternalClient, UsedAssertion
+from .models import ExternalClient, RefusedTokenRequest, UsedAssertion
 from .search import supported_types
 
 GRANT_TYPE = "client_credentials"
@@ -344,9 +344,60 @@ def _once(client: ExternalClient, jti: str, exp: float, now: datetime) -> None:
         raise TokenError("invalid_client", "This assertion's jti was used before (replay refused).", client) from exc
 
 
-def issue_token(form: Mapping[str, str], *, token_url: str) -> dict[str, Any]:
-    """Answer a token request (the form of POST /auth/token): the access token, or TokenError. Audited either way:
-    `fhir.smart.token` (outcome success or denied, with the error)."""
+class Throttled(Exception):
+    """Too many refused token requests from one address: answered 429 with Retry-After, nothing checked."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+    def body(self) -> dict[str, str]:
+        minutes = settings.SMART_TOKEN_COOLOFF_MINUTES
+        return {
+            "error": "invalid_request",
+            "error_description": f"Too many refused token requests from this address in {minutes:g} minutes: "
+            f"try again in {self.retry_after} seconds with a valid client assertion.",
+        }
+
+
+def throttle(address: str, now: datetime) -> None:
+    """Raise Throttled when this address made SMART_TOKEN_FAILURES refused token requests within the cool-off time
+    (one indexed read: a throttled request writes nothing, so a flood cannot fill the audit trail)."""
+    since = now - timedelta(minutes=settings.SMART_TOKEN_COOLOFF_MINUTES)
+    limit = settings.SMART_TOKEN_FAILURES
+    newest = list(
+        RefusedTokenRequest.objects.filter(address=address, at__gte=since)
+        .order_by("-at")
+        .values_list("at", flat=True)[:limit]
+    )
+    if len(newest) >= limit:
+        # open again when the oldest of the newest `limit` refusals leaves the cool-off window
+        raise Throttled(max(1, int((newest[-1] - since).total_seconds()) + 1))
+
+
+def _remember_refusal(address: str, client: ExternalClient | None, now: datetime) -> None:
+    """Keep this refusal for the cool-off time (older ones are dropped); the refusal that reaches the limit is
+    audited as the start of the throttle, once."""
+    cooloff = timedelta(minutes=settings.SMART_TOKEN_COOLOFF_MINUTES)
+    RefusedTokenRequest.objects.filter(at__lt=now - cooloff).delete()
+    RefusedTokenRequest.objects.create(address=address, at=now)
+    refused = RefusedTokenRequest.objects.filter(address=address, at__gte=now - cooloff).count()
+    if refused == settings.SMART_TOKEN_FAILURES:
+        audit.record(
+            client.user if client else None,
+            "fhir.smart.throttle",
+            program=client.program if client else None,
+            obj=client,
+            outcome="denied",
+            detail={"address": address, "refused": refused, "minutes": settings.SMART_TOKEN_COOLOFF_MINUTES},
+        )
+
+
+def issue_token(form: Mapping[str, str], *, token_url: str, address: str) -> dict[str, Any]:
+    """Answer a token request (the form of POST /auth/token) from `address`: the access token, TokenError, or
+    Throttled after too many refusals from that address. Audited: `fhir.smart.token` (outcome success or denied,
+    with the error); a throttle's start as `fhir.smart.throttle` (the throttled requests themselves are not)."""
+    throttle(address, timezone.now())
     client: ExternalClient | None = None
     try:
         with transaction.atomic():
@@ -361,14 +412,20 @@ def issue_token(form: Mapping[str, str], *, token_url: str) -> dict[str, Any]:
         return answer
     except TokenError as exc:
         client = exc.client
-        audit.record(
-            client.user if client else None,
-            "fhir.smart.token",
-            program=client.program if client else None,
-            obj=client,
-            outcome="denied",
-            detail={"error": exc.error, "reason": exc.description, "client_id": str(form.get("client_id", ""))[:200]},
-        )
+        with transaction.atomic():
+            audit.record(
+                client.user if client else None,
+                "fhir.smart.token",
+                program=client.program if client else None,
+                obj=client,
+                outcome="denied",
+                detail={
+                    "error": exc.error,
+                    "reason": exc.description,
+                    "client_id": str(form.get("client_id", ""))[:200],
+                },
+            )
+            _remember_refusal(address, client, timezone.now())
         raise
 
 

@@ -3,6 +3,7 @@ discovery document (/.well-known/smart-configuration, also under /fhir/). Neithe
 
 from __future__ import annotations
 
+from axes.helpers import get_client_ip_address
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
@@ -32,7 +33,10 @@ def token(request: HttpRequest) -> JsonResponse:
         )
     form = {key: request.POST.get(key, "") for key in request.POST}
     try:
-        answer = smart.issue_token(form, token_url=token_url(request))
+        answer = smart.issue_token(form, token_url=token_url(request), address=get_client_ip_address(request))
+    except smart.Throttled as exc:
+        headers = {**NO_STORE, "Retry-After": str(exc.retry_after)}
+        return JsonResponse(exc.body(), status=429, headers=headers)
     except smart.TokenError as exc:
         headers = dict(NO_STORE)
         if exc.status == 401:

@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 from waypoint.accounts.models import ApiToken
 from waypoint.accounts.services import deactivate
 from waypoint.fhir import smart
-from waypoint.fhir.models import ExternalClient, UsedAssertion
+from waypoint.fhir.models import ExternalClient, RefusedTokenRequest, UsedAssertion
 from waypoint.patients import services as patients
 from waypoint.privacy.models import AuditEvent, Disclosure
 from waypoint.withdrawal import services as withdrawal
@@ -215,6 +215,48 @@ def test_every_refusal_is_audited_with_its_error(client, registered, rsa_key):
     event = AuditEvent.objects.get(action="fhir.smart.token", outcome="denied")
     assert event.detail["error"] == "invalid_client" and "aud" in event.detail["reason"]
     assert event.actor == registered.user and event.program_id == registered.program_id
+
+
+def test_an_address_past_the_refusal_limit_is_answered_429_unchecked_until_the_cool_off_ends(
+    client, registered, rsa_key, settings
+):
+    settings.SMART_TOKEN_FAILURES = 3
+    settings.SMART_TOKEN_COOLOFF_MINUTES = 15
+    started = timezone.now()
+    with time_machine.travel(started, tick=False):
+        for _ in range(2):
+            refused(ask(client, assertion(rsa_key, aud="http://elsewhere/token")), "invalid_client")
+        assert not AuditEvent.objects.filter(action="fhir.smart.throttle").exists()
+        refused(ask(client, assertion(rsa_key, aud="http://elsewhere/token")), "invalid_client")  # the third: limit
+        # from now on even a valid assertion is not looked at: 429, nothing written, nothing audited
+        audited = AuditEvent.objects.count()
+        tokens = ApiToken.objects.count()
+        throttled = ask(client, assertion(rsa_key))
+        assert throttled.status_code == 429
+        assert (
+            throttled.json()["error"] == "invalid_request"
+            and "Too many refused" in throttled.json()["error_description"]
+        )
+        assert throttled["Retry-After"] == str(15 * 60 + 1) and "no-store" in throttled["Cache-Control"]
+        assert AuditEvent.objects.count() == audited and ApiToken.objects.count() == tokens
+        assert RefusedTokenRequest.objects.count() == 3
+    start = AuditEvent.objects.get(action="fhir.smart.throttle")  # the throttle's start, audited once
+    assert start.outcome == "denied" and start.detail["refused"] == 3 and start.detail["address"] == "127.0.0.1"
+    with time_machine.travel(started + timedelta(minutes=14, seconds=59), tick=False):
+        assert ask(client, assertion(rsa_key)).status_code == 429
+    with time_machine.travel(started + timedelta(minutes=15, seconds=1), tick=False):
+        assert ask(client, assertion(rsa_key)).status_code == 200
+        refused(ask(client, assertion(rsa_key, aud="http://elsewhere/token")), "invalid_client")
+        assert RefusedTokenRequest.objects.count() == 1  # the old refusals are dropped
+
+
+def test_another_address_is_not_throttled_by_one_that_is(client, registered, rsa_key, settings):
+    settings.SMART_TOKEN_FAILURES = 2
+    for _ in range(2):
+        refused(ask(client, assertion(rsa_key, aud="http://elsewhere/token")), "invalid_client")
+    assert ask(client, assertion(rsa_key)).status_code == 429
+    elsewhere = APIClient(REMOTE_ADDR="10.0.0.7")
+    assert ask(elsewhere, assertion(rsa_key)).status_code == 200
 
 
 # --- what the token reaches ------------------------------------------------------------------------------------
