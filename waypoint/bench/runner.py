@@ -43,7 +43,10 @@ def _profile(label: str, fn, root: Path) -> None:
     profiler.start()
     fn()
     profiler.stop()
-    (root / "bench" / "results" / f"profile-{label}.txt").write_text(profiler.output_text(unicode=False, color=False))
+    text = profiler.output_text(unicode=False, color=False)
+    # paths relative to the repository: the committed profile does not name the machine's checkout
+    text = text.replace(f"{Path(__file__).resolve().parents[2]}/", "")
+    (root / "bench" / "results" / f"profile-{label}.txt").write_text(text)
 
 
 PG_ONLY = "not measured: PostgreSQL only (raw COPY / psycopg floor)"
