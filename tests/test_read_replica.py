@@ -17,12 +17,14 @@ Runs once, in the suite's PostgreSQL pass; with CI=true the server binaries must
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -198,7 +200,22 @@ def primary_only_tables() -> set[str]:
     return {model._meta.db_table for model in apps.get_models(include_auto_created=True) if primary_only(model)}
 
 
-def test_reports_read_the_replica_and_every_read_that_must_see_a_write_reads_the_primary(on_the_pair):
+def wait_until_received(timeout: float = 30.0) -> None:
+    """Until the replica has received (not replayed) everything the primary has written so far."""
+    with connections[DEFAULT].cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        (target,) = cursor.fetchone()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute("SELECT coalesce(pg_last_wal_receive_lsn() >= %s::pg_lsn, false)", [target])
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the replica did not receive the primary's writes")
+
+
+def test_reports_read_the_replica_and_every_read_that_must_see_a_write_reads_the_primary(on_the_pair, settings):
     program = make_program("harbor", "Harbor Recovery")
     team = CareTeam.objects.create(program=program, name="Harbor team")
     nurse = make_user("nurse", program, Role.NURSE, team)
@@ -257,6 +274,14 @@ def test_reports_read_the_replica_and_every_read_that_must_see_a_write_reads_the
     ]
     asking = {"accounts_browsersession", "accounts_user", "accounts_membership", "accounts_apitoken"}
     primary_tables = primary_only_tables()
+    # A report page says when the copy it read is behind (here: any lag at all; 10 seconds by default).
+    wait_until_received()
+    daily = "/dosing/reports/?report=daily"
+    assert "replica-behind" not in nurse_pages.get(daily).content.decode()
+    settings.REPLICA_LAG_NOTE_SECONDS = 0
+    page = nurse_pages.get(daily).content.decode()
+    assert "Read from the reporting copy of the record, which is" in page and "may be missing here" in page
+    settings.REPLICA_LAG_NOTE_SECONDS = 10
     for client, url in reports:
         primary, read = CaptureQueriesContext(connections[DEFAULT]), CaptureQueriesContext(connections[REPLICA])
         with primary, read:
@@ -288,3 +313,29 @@ def test_reports_read_the_replica_and_every_read_that_must_see_a_write_reads_the
     assert "patients_patient" in tables_read(read)  # the exported rows (the release record, in its transaction,
     assert {"bulk_exportjob", "bulk_exportfile"} <= tables_read(primary)  # checks their ids on the primary)
     assert ExportFile.objects.get(resource_type="Patient").count == 3
+
+
+def test_a_search_reads_the_primary_when_the_replica_fails_to_answer(on_the_pair):
+    # the pair's primary keeps the rows of the test before (it is not the test database pytest-django resets)
+    program = make_program("bay", "Bay Recovery")
+    team = CareTeam.objects.create(program=program, name="Bay team")
+    nurse = make_user("bay-nurse", program, Role.NURSE, team)
+    patients.register_patient(acting_user=nurse, program=program, care_team=team, **patient_fields(mrn="B-1"))
+    assert wait_for_replica(timeout=30)
+    fhir = api_client_for(nurse)
+    # The replica's session is left in a failed transaction (below Django, so Django does not know): its next
+    # statement, the request's question how far behind it is, is answered with an error, as from a replica that is
+    # shutting down. (The test cannot open a new connection to the replica: pytest-django allows only this one.)
+    replica = connections[REPLICA]
+    replica.settings_dict["CONN_HEALTH_CHECKS"] = False
+    raw = replica.connection
+    with contextlib.suppress(psycopg.errors.DivisionByZero):
+        raw.execute("BEGIN")
+        raw.execute("SELECT 1/0")
+    primary = CaptureQueriesContext(connections[DEFAULT])
+    with primary:
+        response = fhir.get("/fhir/Patient", HTTP_ACCEPT="application/fhir+json")
+    assert response.status_code == 200, response.content[:500]
+    assert [entry["resource"]["resourceType"] for entry in response.json()["entry"]].count("Patient") == 1
+    assert "patients_patient" in tables_read(primary)  # read on the primary instead
+    assert replica.connection is None  # the failed connection was let go

@@ -163,6 +163,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "waypoint.web.context.program",
+                "waypoint.web.context.replica",
                 "waypoint.accounts.sessions.idle_warning",
                 "waypoint.site.navigation.navigation",
             ],
@@ -212,6 +213,8 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     # the tests (if ever run with it) read the test database through both aliases
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["waypoint.records.replica.ReplicaRouter"]
+# A page that read the replica says so when it was more than this many seconds behind the primary.
+REPLICA_LAG_NOTE_SECONDS = env_float("WAYPOINT_REPLICA_LAG_NOTE_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

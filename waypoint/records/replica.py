@@ -17,12 +17,17 @@ A replica is a little behind the primary (its replay lag), so a read goes to it 
   checkpoint: nothing a report reads back). After any other write the block reads the primary to its end, so a
   request always sees its own writes.
 
+The first read a block sends to the replica asks the replica how far behind it is (`replica_lag`; pages that read it
+say so when it is more than settings.REPLICA_LAG_NOTE_SECONDS behind, waypoint.web.context.replica). A replica that
+cannot be reached is not an outage: that block reads the primary, and a warning is logged.
+
 Writes always go to the primary. The router is `waypoint.records.replica.ReplicaRouter` (settings.DATABASE_ROUTERS).
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -73,9 +78,23 @@ def configured() -> bool:
     return REPLICA in connections.settings
 
 
+logger = logging.getLogger(__name__)
+
+# Seconds since the newest transaction the replica replayed, or 0 when it has replayed all it received (an idle
+# primary sends nothing: the replica is then not behind, however old its last transaction). NULL when the server
+# is not replaying at all (not a replica): counted as 0.
+LAG_SQL = """
+    SELECT CASE WHEN pg_last_wal_receive_lsn() IS NULL OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
+                THEN 0
+                ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END
+"""
+
+
 @dataclass
 class _Block:
     wrote: bool = False
+    lag: float | None = None  # seconds behind, once the block's first replica read asked
+    unreachable: bool = False
 
 
 _block: ContextVar[_Block | None] = ContextVar("waypoint_replica_reads", default=None)
@@ -115,7 +134,29 @@ def reading_alias(model: type[Model]) -> str:
         return DEFAULT
     if connections[DEFAULT].in_atomic_block:
         return DEFAULT
-    return REPLICA
+    if block.lag is None and not block.unreachable:
+        _ask_the_replica(block)
+    return DEFAULT if block.unreachable else REPLICA
+
+
+def _ask_the_replica(block: _Block) -> None:
+    """The block's first replica read: how far behind is it? If it cannot answer, the block reads the primary."""
+    try:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute(LAG_SQL)
+            (lag,) = cursor.fetchone()
+        block.lag = max(0.0, float(lag or 0))
+    except DatabaseError:
+        connections[REPLICA].close()
+        block.unreachable = True
+        logger.warning("The read replica cannot be reached: this request reads the primary.", exc_info=True)
+
+
+def replica_lag() -> float | None:
+    """How many seconds behind the primary the replica was when this block first read it; None when nothing in
+    this block was read from a replica (no block, no replica, or it could not be reached)."""
+    block = _block.get()
+    return None if block is None or block.unreachable else block.lag
 
 
 class ReplicaRouter:
