@@ -30,6 +30,7 @@ from waypoint.patients.access import has_permission, require
 from waypoint.patients.models import Episode, Patient
 from waypoint.patients.recording import write_timeline
 
+from . import photos
 from . import settings as rules
 from .models import (
     CallBack,
@@ -165,6 +166,11 @@ class QueueRow:
     guest: GuestDosing | None = None
 
     @property
+    def photo_id(self) -> int | None:
+        """The patient's current identity photo (its small copy is what the row shows), or None: no photo."""
+        return getattr(self.patient, "current_photo_id", None)
+
+    @property
     def parts(self) -> int:
         return self.order.times_per_day or 1
 
@@ -263,13 +269,16 @@ def queue_entries(patients: QuerySet[Patient], program: Program, at: datetime | 
 def queue_rows(
     patients: QuerySet[Patient], program: Program, entries: list[QueueEntry], at: datetime | None = None
 ) -> list[QueueRow]:
-    """The rows shown (one page of the queue): the patients, orders, holds (who set them) and guest dosings, in four
-    queries whatever their number."""
+    """The rows shown (one page of the queue): the patients (with their current photo's id, not the photo),
+    orders, holds (who set them) and guest dosings, in four queries whatever their number."""
     at = at or timezone.now()
     if not entries:
         return []
     patient_ids = [e.patient_id for e in entries]
-    found = {p.pk: p for p in patients.filter(pk__in=patient_ids)}
+    newest_photo = PatientPhoto.objects.filter(patient_id=OuterRef("pk")).order_by("-taken_at", "-id").values("pk")
+    found = {
+        p.pk: p for p in patients.filter(pk__in=patient_ids).annotate(current_photo_id=Subquery(newest_photo[:1]))
+    }
     orders = {o.pk: o for o in MedicationOrder.objects.filter(pk__in=[e.order_id for e in entries])}
     holds = active_holds(patient_ids)
     guests = guests_for(orders)
@@ -1401,13 +1410,19 @@ def record_photo(*, acting_user: User, patient: Patient, data: bytes, at_intake:
     if len(data) > PHOTO_MAX_BYTES:
         raise ValidationError({"photo": "The photo is larger than 2 MB: take it again at a smaller size."})
     found = photo_kind(data)
-    if found is None:
+    small = photos.small_copy(data, found[0]) if found else None
+    if found is None or small is None:
         raise ValidationError(
             {"photo": f"The photo must be a JPEG or PNG image (at most {PHOTO_MAX_SIDE} pixels a side)."}
         )
     kind, width, height = found
     photo = PatientPhoto.objects.create(
-        program_id=patient.program_id, patient=patient, image=data, content_type=kind, taken_by=acting_user
+        program_id=patient.program_id,
+        patient=patient,
+        image=data,
+        content_type=kind,
+        small=small,
+        taken_by=acting_user,
     )
     audit.record(
         acting_user,
@@ -1425,4 +1440,4 @@ def store_intake_photo(acting_user: User, patient: Patient, data: bytes) -> Pati
 
 
 def current_photo(patient: Patient) -> PatientPhoto | None:
-    return PatientPhoto.objects.filter(patient=patient).defer("image").first()
+    return PatientPhoto.objects.filter(patient=patient).defer("image", "small").first()

@@ -734,17 +734,37 @@ def photo_new(request, pk):
     )
 
 
-@require_GET
-def photo(request, pk, photo_id):
-    """The photo itself, only to staff who may dispense; every read audited."""
+def _photo(request, pk, photo_id, small: bool):
+    """A photo, only to staff who may dispense; every read audited. Another program's or patient's is 404."""
     from django.http import HttpResponse
 
     from .models import PatientPhoto
+    from .photos import SMALL_TYPE
 
     patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, MOUD_ADMINISTER)
-    found = access_record(patient, PatientPhoto, photo_id)
-    record_read(request.user, "dispensing.photo.read", patient=patient, detail={"photo": found.pk})
-    response = HttpResponse(bytes(found.image), content_type=found.content_type)
+    found = access_record(patient, PatientPhoto.objects.defer("image" if small else "small"), photo_id)
+    record_read(
+        request.user,
+        "dispensing.photo.read",
+        patient=patient,
+        detail={"photo": found.pk, **({"copy": "small"} if small else {})},
+    )
+    if small and found.small:
+        response = HttpResponse(bytes(found.small), content_type=SMALL_TYPE)
+    else:  # the full photo (and for a photo kept from before the small copies, whose image did not decode)
+        response = HttpResponse(bytes(found.image), content_type=found.content_type)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_GET
+def photo(request, pk, photo_id):
+    """The photo itself (the dose page)."""
+    return _photo(request, pk, photo_id, small=False)
+
+
+@require_GET
+def photo_small(request, pk, photo_id):
+    """The photo's small square copy (each row of the queue, loaded by the browser as the row comes into view)."""
+    return _photo(request, pk, photo_id, small=True)
