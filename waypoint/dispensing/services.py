@@ -276,9 +276,7 @@ def queue_rows(
         return []
     patient_ids = [e.patient_id for e in entries]
     newest_photo = PatientPhoto.objects.filter(patient_id=OuterRef("pk")).order_by("-taken_at", "-id").values("pk")
-    found = {
-        p.pk: p for p in patients.filter(pk__in=patient_ids).annotate(current_photo_id=Subquery(newest_photo[:1]))
-    }
+    found = {p.pk: p for p in patients.filter(pk__in=patient_ids).annotate(current_photo_id=Subquery(newest_photo[:1]))}
     orders = {o.pk: o for o in MedicationOrder.objects.filter(pk__in=[e.order_id for e in entries])}
     holds = active_holds(patient_ids)
     guests = guests_for(orders)

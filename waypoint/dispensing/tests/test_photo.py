@@ -12,10 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from conftest import patient_fields
 from waypoint.dispensing import services
 from waypoint.dispensing.models import PatientPhoto
 from waypoint.patients.models import Patient
-from conftest import patient_fields
 from waypoint.privacy.models import AuditEvent
 
 
