@@ -1,7 +1,6 @@
 """The dosing window's pages: the queue, the dose, holds, take-home labels, the ledger and the blind count."""
 
 from django.contrib import messages
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,6 +19,7 @@ from .forms import CountForm, DoseForm, HoldForm, LiftForm
 from .labels import bottle_qr_svg
 from .models import Hold, LedgerEntry, StockCount, StockLot, TakeHomeBottle
 from .settings import pump_for
+from .signers import second_user
 
 QUEUE_PAGE_SIZE = 50
 
@@ -203,30 +203,37 @@ def count(request):
     form = CountForm(request.POST or None, program=program)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        second = authenticate(request, username=data["second_username"], password=data["second_password"])
-        if second is None:
-            form.add_error("second_password", "The second counter's user name or password is wrong.")
+        try:
+            second = second_user(
+                request,
+                data["second_username"],  # required by the form
+                data["second_password"],
+                acting_user=request.user,
+                action="dispensing.count",
+                field="second_password",
+                who="second counter",
+                program=program,
+                obj=data["lot"],
+            )
+            result = services.record_count(
+                acting_user=request.user,
+                lot=data["lot"],
+                counted_mg=data["counted_mg"],
+                second_counter=second,
+                investigation_note=data["investigation_note"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
         else:
-            try:
-                result = services.record_count(
-                    acting_user=request.user,
-                    lot=data["lot"],
-                    counted_mg=data["counted_mg"],
-                    second_counter=second,
-                    investigation_note=data["investigation_note"],
+            if result.discrepancy_mg:
+                messages.warning(
+                    request,
+                    f"Count recorded with a discrepancy of {result.discrepancy_mg} mg "
+                    f"(expected {result.expected_mg} mg): it awaits the director's sign-off.",
                 )
-            except ValidationError as error:
-                add_errors(form, error)
             else:
-                if result.discrepancy_mg:
-                    messages.warning(
-                        request,
-                        f"Count recorded with a discrepancy of {result.discrepancy_mg} mg "
-                        f"(expected {result.expected_mg} mg): it awaits the director's sign-off.",
-                    )
-                else:
-                    messages.success(request, "Count recorded: it matches the ledger.")
-                return redirect("dispensing:ledger")
+                messages.success(request, "Count recorded: it matches the ledger.")
+            return redirect("dispensing:ledger")
     return render(request, "dispensing/count.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -334,7 +341,12 @@ def bottle_scan(request):
     form = ScanReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            bottle = services.find_bottle(visible_patients(request.user, program), program, form.cleaned_data["code"])
+            bottle = services.find_bottle(
+                acting_user=request.user,
+                patients=visible_patients(request.user, program),
+                program=program,
+                code=form.cleaned_data["code"],
+            )
             services.return_bottle(
                 acting_user=request.user,
                 bottle=bottle,
@@ -382,26 +394,31 @@ def ledger_entry(request):
             return redirect("dispensing:ledger")
     if action == "outflow" and outflow.is_valid():
         data = outflow.cleaned_data
-        witness = None
-        if data["witness_username"]:
-            witness = authenticate(request, username=data["witness_username"], password=data["witness_password"])
-            if witness is None:
-                outflow.add_error("witness_password", "The witness's user name or password is wrong.")
-        if not outflow.errors:
-            try:
-                services.record_outflow(
-                    acting_user=request.user,
-                    lot=data["lot"],
-                    kind=data["kind"],
-                    quantity_mg=data["quantity_mg"],
-                    witness=witness,
-                    note=data["note"],
-                )
-            except ValidationError as error:
-                add_errors(outflow, error)
-            else:
-                messages.success(request, "Recorded in the ledger.")
-                return redirect("dispensing:ledger")
+        try:
+            witness = second_user(
+                request,
+                data["witness_username"],
+                data["witness_password"],
+                acting_user=request.user,
+                action="dispensing.ledger.outflow",
+                field="witness_password",
+                who="witness",
+                program=program,
+                obj=data["lot"],
+            )
+            services.record_outflow(
+                acting_user=request.user,
+                lot=data["lot"],
+                kind=data["kind"],
+                quantity_mg=data["quantity_mg"],
+                witness=witness,
+                note=data["note"],
+            )
+        except ValidationError as error:
+            add_errors(outflow, error)
+        else:
+            messages.success(request, "Recorded in the ledger.")
+            return redirect("dispensing:ledger")
     return render(
         request,
         "dispensing/ledger_entry.html",
@@ -472,28 +489,32 @@ def replacement_new(request, pk):
     form = ReplacementForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        second = None
-        if data["second_username"]:
-            second = authenticate(request, username=data["second_username"], password=data["second_password"])
-            if second is None:
-                form.add_error("second_password", "The second signer's user name or password is wrong.")
-        if not form.errors:
-            try:
-                services.replace_dose(
-                    acting_user=request.user,
-                    patient=patient,
-                    reason=data["reason"],
-                    note=data["note"],
-                    amount=data["amount"],
-                    lot=data["lot"],
-                    bottle=data["bottle"],
-                    second_signer=second,
-                )
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
-                messages.success(request, f"Replacement dose given: {patient}.")
-                return redirect("dispensing:queue")
+        try:
+            second = second_user(
+                request,
+                data["second_username"],
+                data["second_password"],
+                acting_user=request.user,
+                action="dispensing.replacement",
+                field="second_password",
+                who="second signer",
+                patient=patient,
+            )
+            services.replace_dose(
+                acting_user=request.user,
+                patient=patient,
+                reason=data["reason"],
+                note=data["note"],
+                amount=data["amount"],
+                lot=data["lot"],
+                bottle=data["bottle"],
+                second_signer=second,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Replacement dose given: {patient}.")
+            return redirect("dispensing:queue")
     return render(
         request,
         "dispensing/form.html",
