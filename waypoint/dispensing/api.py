@@ -4,7 +4,6 @@ the pages: a refusal is a 400 naming the rule (`order`, `hold`, `already_given`,
 
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -706,7 +705,7 @@ class LedgerView(ApiView):
             lots = lots.filter(medication=medication)
         if (lot_id := request.query_params.get("lot")) is not None:
             if not lot_id.isdigit():
-                raise DjangoValidationError({"lot": "Give the lot's id."})
+                services.refused(request.user, "dispensing.ledger.read", {"lot": "Give the lot's id."}, program=program)
             lots = lots.filter(pk=_program_lot(program, int(lot_id)).pk)
         entries = (
             LedgerEntry.objects.filter(program=program, lot__in=lots)

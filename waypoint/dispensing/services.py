@@ -109,13 +109,13 @@ def _refuse(
     obj: Any = None,
 ) -> NoReturn:
     """Audit the refusal (in its own transaction: the refused change itself saves nothing) and raise it."""
-    _audit_refusal(acting_user, action, errors, patient=patient, program=program, obj=obj)
+    audit_refusal(acting_user, action, errors, patient=patient, program=program, obj=obj)
     refusal = ValidationError(errors)
     refusal.audited = True  # type: ignore[attr-defined]  # read by refusals_audited: once is enough
     raise refusal
 
 
-def _audit_refusal(acting_user: User, action: str, errors: dict[str, Any], **where: Any) -> None:
+def audit_refusal(acting_user: User, action: str, errors: dict[str, Any], **where: Any) -> None:
     """One event with outcome denied naming the first rule and its words (never what was typed for a password)."""
     rule = next(iter(errors))
     why = errors[rule]
@@ -143,7 +143,7 @@ def refusals_audited(action: str, where: Callable[[dict[str, Any]], dict[str, An
             except ValidationError as refusal:
                 if not getattr(refusal, "audited", False):
                     errors = refusal.message_dict if hasattr(refusal, "error_dict") else {"__all__": refusal.messages}
-                    _audit_refusal(kwargs["acting_user"], action, errors, **where(kwargs))
+                    audit_refusal(kwargs["acting_user"], action, errors, **where(kwargs))
                     refusal.audited = True  # type: ignore[attr-defined]
                 raise
 

@@ -43,12 +43,14 @@ def queue_page(request):
         found = services.queue_entries(visible, program, search=search)
     except ValidationError as error:
         found, search_error = services.Queue([]), " ".join(error.message_dict.get("q", error.messages))
+        services.audit_refusal(request.user, "dispensing.queue.read", {"q": search_error}, program=program)
     else:
         search_error = ""
     shown = found.entries if show == "all" else [e for e in found.entries if e.done == (show == "done")]
     page = Paginator(shown, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = services.queue_rows(visible, program, list(page.object_list))
-    record_read(request.user, "dispensing.queue.read", program=program, detail={"count": len(rows)})
+    if not search_error:  # a refused search read nothing (its refusal is audited above)
+        record_read(request.user, "dispensing.queue.read", program=program, detail={"count": len(rows)})
     return render(
         request,
         "dispensing/queue.html",
@@ -676,6 +678,8 @@ def reports(request):
     try:
         day = date.fromisoformat(request.GET.get("day", "") or today.isoformat())
     except ValueError:
+        refusal = {"day": "Give a date as YYYY-MM-DD."}
+        services.audit_refusal(request.user, f"dispensing.report.{report}", refusal, program=program)
         return HttpResponse("day: give a date as YYYY-MM-DD.", status=400, content_type="text/plain; charset=utf-8")
     visible = visible_patients(request.user, program)
     kinds = LedgerEntry.Kind.choices

@@ -225,3 +225,16 @@ def test_a_refusal_the_checks_name_is_audited_once_not_again_on_its_way_out(cloc
     with pytest.raises(ValidationError, match="No active MOUD order"):
         services.dispense(acting_user=nurse, patient=patient, amount="60", lot=lot)
     assert refusal("dispensing.dose", "order").patient_id == patient.pk
+
+
+def test_a_refused_search_report_day_or_ledger_lot_is_audited_and_reads_nothing(
+    clock, nurse, program, patient, order, lot, page, api
+):
+    too_long = page(nurse).get(reverse("dispensing:queue"), {"q": "x" * 101})
+    assert too_long.status_code == 400 and "Dose Maria Rivera" not in too_long.content.decode()
+    assert refusal("dispensing.queue.read", "q").program_id == program.pk
+    assert not AuditEvent.objects.filter(action="dispensing.queue.read", outcome=AuditEvent.Outcome.SUCCESS).exists()
+    bad_day = page(nurse).get(reverse("dispensing:reports"), {"report": "daily", "day": "yesterday"})
+    assert bad_day.status_code == 400 and refusal("dispensing.report.daily", "day").program_id == program.pk
+    bad_lot = api(nurse).get(reverse("dispensing-api:ledger"), {"lot": "A123"})
+    assert bad_lot.status_code == 400 and refusal("dispensing.ledger.read", "lot").program_id == program.pk
