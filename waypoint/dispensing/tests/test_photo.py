@@ -1,6 +1,6 @@
 """The patient's photo: taken at intake on the registration form (camera or file: a JPEG or PNG of at most 2 MB,
-checked as an image), stored with the record, shown on the dose page only to staff with the dispensing permission,
-every read and every photo taken audited."""
+decoded as an image), stored with the record with its small square copy, shown on the dose page and (small, loaded
+apart) on each queue row only to staff with the dispensing permission, every read and every photo taken audited."""
 
 import struct
 import zlib
