@@ -21,6 +21,22 @@ from waypoint.patients import services as patients
 pytestmark = pytest.mark.browser
 
 
+def portrait():
+    """A synthetic identity photo (a head and shoulders drawn on a plain background), as a JPEG."""
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (300, 400), (214, 226, 236))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((40, 260, 260, 480), fill=(52, 84, 122))  # shoulders
+    draw.ellipse((95, 80, 205, 215), fill=(196, 146, 112))  # face
+    draw.ellipse((88, 60, 212, 130), fill=(60, 44, 34))  # hair
+    out = BytesIO()
+    image.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
 def test_a_morning_at_the_dosing_window(browser_page, live_server, nurse, prescriber, patient, program, team):
     second = make_user("nurse2", program, Role.NURSE, team)
     start = timezone.now() - timedelta(days=1)
@@ -49,6 +65,7 @@ def test_a_morning_at_the_dosing_window(browser_page, live_server, nurse, prescr
         quantity_mg="10000",
     ).lot
     services.set_hold(acting_user=nurse, patient=people[2], kind="clinical", reason="Breath alcohol 0.05 at the window")
+    services.record_photo(acting_user=nurse, patient=people[1], data=portrait())  # the others: no photo
     services.record_safe_storage(acting_user=nurse, patient=patient, note="Lock box at home, shown the bottle cap")
     services.sign_take_home_decision(
         acting_user=prescriber,
@@ -62,6 +79,10 @@ def test_a_morning_at_the_dosing_window(browser_page, live_server, nurse, prescr
     sign_in(page, live_server, nurse.username)
     follow_nav(page, "Dosing window")
     expect(page.locator("main h2")).to_contain_text("2 due, 1 on hold, of 3")
+    photo = page.locator("img.id-photo")
+    expect(photo).to_have_attribute("alt", "Photo of Sam Okafor")
+    expect(photo).to_have_js_property("naturalWidth", 96)  # the small copy, loaded by its own request
+    expect(page.locator(".id-photo.none")).to_have_count(2)
     screenshot(page, "dispensing-queue")
     for width, name in ((768, "dispensing-queue-768"), (390, "dispensing-queue-390")):
         page.set_viewport_size({"width": width, "height": 900})

@@ -509,6 +509,7 @@ NOT_LISTS = {
     "dispensing:guest-new": "form",
     "dispensing:photo-new": "form",
     "dispensing:photo": "one patient's photo (matrix: 404 elsewhere, 403 without the dispensing permission)",
+    "dispensing:photo-small": "one patient's photo, small (matrix: as dispensing:photo)",
     "dispensing:inventory": "the program's stock by lot, no patient",
     "dispensing:call-back-record": "form",
     "dispensing:call-backs": "call-backs of the visible patients only (the queue's scope); empty without bottles out",

@@ -1336,6 +1336,12 @@ MATRIX = {
         {"nurse": 200},
         PAGE_DENIED | {"intake": 403},
     ),
+    "dispensing:photo-small": Case(
+        "GET",
+        lambda ctx: reverse("dispensing:photo-small", args=[ctx.patient.pk, patient_photo(ctx)]),
+        {"nurse": 200},
+        PAGE_DENIED | {"intake": 403},
+    ),
     "dispensing:hold-lift": Case(
         "POST",
         lambda ctx: reverse("dispensing:hold-lift", args=[ctx.patient.pk, dosing_hold(ctx)]),

@@ -120,6 +120,7 @@ PARTS = {
     "observed": "observed dose",
     "open": "opened",
     "order": "order",
+    "outflow": "stock out (not a dose)",
     "overdose": "overdose",
     "passkey": "passkey",
     "patient": "patient",

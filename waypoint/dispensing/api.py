@@ -4,7 +4,6 @@ the pages: a refusal is a 400 naming the rule (`order`, `hold`, `already_given`,
 
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -259,16 +258,20 @@ class BottleReturnIn(StrictSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-def _second_user(request, username: str, password: str, field: str):
-    """The second staff member signs with their user name and password, as on the page."""
-    from django.contrib.auth import authenticate
+def _second_user(request, username: str, password: str, field: str, action: str, **where):
+    """The second staff member signs with their user name and password, as on the page (a wrong one audited)."""
+    from .signers import second_user
 
-    if not username:
-        return None
-    user = authenticate(request._request, username=username, password=password)
-    if user is None:
-        raise DjangoValidationError({field: "The second signer's user name or password is wrong."})
-    return user
+    return second_user(
+        request._request,
+        username,
+        password,
+        acting_user=request.user,
+        action=action,
+        field=field,
+        who="second signer",
+        **where,
+    )
 
 
 class GuestListView(ApiView):
@@ -320,7 +323,14 @@ class ReplacementListView(ApiView):
         serializer = ReplacementIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        second = _second_user(request, data["second_username"], data["second_password"], "second_signer")
+        second = _second_user(
+            request,
+            data["second_username"],
+            data["second_password"],
+            "second_signer",
+            "dispensing.replacement",
+            patient=patient,
+        )
         lot = StockLot.objects.filter(pk=data["lot"], program_id=patient.program_id).first()
         bottle = (
             TakeHomeBottle.objects.filter(patient=patient, code=data["bottle"].strip().upper()).first()
@@ -328,7 +338,12 @@ class ReplacementListView(ApiView):
             else None
         )
         if data["bottle"].strip() and bottle is None:
-            raise DjangoValidationError({"bottle": "No such take-home bottle of this patient."})
+            services.refused(
+                request.user,
+                "dispensing.replacement",
+                {"bottle": "No such take-home bottle of this patient."},
+                patient=patient,
+            )
         replacement = services.replace_dose(
             acting_user=request.user,
             patient=patient,
@@ -478,7 +493,12 @@ class BottleReturnView(ApiView):
         serializer = BottleReturnIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        bottle = services.find_bottle(visible_patients(request.user, program), program, data["code"])
+        bottle = services.find_bottle(
+            acting_user=request.user,
+            patients=visible_patients(request.user, program),
+            program=program,
+            code=data["code"],
+        )
         bottle = services.return_bottle(acting_user=request.user, bottle=bottle, empty=data["empty"], note=data["note"])
         return Response(
             {
@@ -685,7 +705,7 @@ class LedgerView(ApiView):
             lots = lots.filter(medication=medication)
         if (lot_id := request.query_params.get("lot")) is not None:
             if not lot_id.isdigit():
-                raise DjangoValidationError({"lot": "Give the lot's id."})
+                services.refused(request.user, "dispensing.ledger.read", {"lot": "Give the lot's id."}, program=program)
             lots = lots.filter(pk=_program_lot(program, int(lot_id)).pk)
         entries = (
             LedgerEntry.objects.filter(program=program, lot__in=lots)
@@ -724,9 +744,19 @@ class LedgerView(ApiView):
             )
         else:
             if "lot" not in data:
-                raise DjangoValidationError({"lot": "Choose the stock lot."})
+                services.refused(
+                    request.user, "dispensing.ledger.outflow", {"lot": "Choose the stock lot."}, program=program
+                )
             lot = _program_lot(program, data["lot"])
-            witness = _second_user(request, data["witness_username"], data["witness_password"], "witness")
+            witness = _second_user(
+                request,
+                data["witness_username"],
+                data["witness_password"],
+                "witness",
+                "dispensing.ledger.outflow",
+                program=program,
+                obj=lot,
+            )
             entry = services.record_outflow(
                 acting_user=request.user,
                 lot=lot,
@@ -764,7 +794,15 @@ class CountListView(ApiView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         lot = _program_lot(program, data["lot"])
-        second = _second_user(request, data["second_username"], data["second_password"], "second_counter")
+        second = _second_user(
+            request,
+            data["second_username"],
+            data["second_password"],
+            "second_counter",
+            "dispensing.count",
+            program=program,
+            obj=lot,
+        )
         found = services.record_count(
             acting_user=request.user,
             lot=lot,

@@ -357,6 +357,7 @@ class PatientPhoto(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="dosing_photos")
     image = models.BinaryField()
     content_type = models.CharField(max_length=20)
+    small = models.BinaryField(default=b"", editable=False)  # photos.small_copy: the queue's thumbnail (a JPEG)
     taken_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     taken_at = models.DateTimeField(default=timezone.now)
 

@@ -3,13 +3,14 @@ ValidationError keyed by the field or rule (`order`, `hold`, `already_given`, `d
 `basis`, `quantity`, `witness`, `second_counter`, `investigation_note`, ...) and is itself audited (outcome denied,
 the rule in the detail); nothing of a refused change is saved."""
 
+import functools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +31,7 @@ from waypoint.patients.access import has_permission, require
 from waypoint.patients.models import Episode, Patient
 from waypoint.patients.recording import write_timeline
 
+from . import photos
 from . import settings as rules
 from .models import (
     CallBack,
@@ -49,6 +51,7 @@ from .models import (
 from .pump import Pump, PumpError, concentration, volume_for
 
 DENIED = AuditEvent.Outcome.DENIED
+F = TypeVar("F", bound=Callable[..., Any])
 
 # The six federal criteria a take-home decision considers (42 CFR 8.12(i), shared/reference/), each answered.
 CRITERIA = {
@@ -106,18 +109,66 @@ def _refuse(
     obj: Any = None,
 ) -> NoReturn:
     """Audit the refusal (in its own transaction: the refused change itself saves nothing) and raise it."""
+    audit_refusal(acting_user, action, errors, patient=patient, program=program, obj=obj)
+    refusal = ValidationError(errors)
+    refusal.audited = True  # type: ignore[attr-defined]  # read by refusals_audited: once is enough
+    raise refusal
+
+
+def audit_refusal(acting_user: User, action: str, errors: dict[str, Any], **where: Any) -> None:
+    """One event with outcome denied naming the first rule and its words (never what was typed for a password)."""
     rule = next(iter(errors))
+    why = errors[rule]
+    words = " ".join(str(m) for m in why) if isinstance(why, list | tuple) else str(why)
     with transaction.atomic():
-        audit.record(
-            acting_user,
-            action,
-            patient=patient,
-            program=program,
-            obj=obj,
-            outcome=DENIED,
-            detail={"rule": rule, "why": str(errors[rule])[:500]},
-        )
-    raise ValidationError(errors)
+        audit.record(acting_user, action, outcome=DENIED, detail={"rule": rule, "why": words[:500]}, **where)
+
+
+def refused(acting_user: User, action: str, errors: dict[str, str], **where: Any) -> NoReturn:
+    """A refusal the page or the API decides before the service (a second user's password, an unknown bottle id):
+    audited as the refused change, like the service's own."""
+    _refuse(acting_user, action, errors, **where)
+
+
+def refusals_audited(action: str, where: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[F], F]:
+    """Every refusal of the change is audited once: those its checks name (`_refuse`, audited already), and those
+    raised inside its transaction (under a row lock, or by another app's rules, e.g. the medication's ceilings),
+    which roll the change back and are audited after it. `where(kwargs)` names the patient, program or record."""
+
+    def decorate(change: F) -> F:
+        @functools.wraps(change)
+        def refusing(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return change(*args, **kwargs)
+            except ValidationError as refusal:
+                if not getattr(refusal, "audited", False):
+                    errors = refusal.message_dict if hasattr(refusal, "error_dict") else {"__all__": refusal.messages}
+                    audit_refusal(kwargs["acting_user"], action, errors, **where(kwargs))
+                    refusal.audited = True  # type: ignore[attr-defined]
+                raise
+
+        return cast(F, refusing)
+
+    return decorate
+
+
+def _of_patient(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {"patient": kwargs["patient"]}
+
+
+def _of_program(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {"program": kwargs["program"]}
+
+
+def _of(name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The record the change is about (a hold, a bottle, a lot, a count, a call-back): its patient, else its program."""
+
+    def where(kwargs: dict[str, Any]) -> dict[str, Any]:
+        record = kwargs[name]
+        owner = {"patient": record.patient} if hasattr(record, "patient_id") else {"program": record.program}
+        return owner | {"obj": record}
+
+    return where
 
 
 # --- the queue ---------------------------------------------------------------------------------------------
@@ -163,6 +214,11 @@ class QueueRow:
     holds: list[Hold]
     take_home_today: bool
     guest: GuestDosing | None = None
+
+    @property
+    def photo_id(self) -> int | None:
+        """The patient's current identity photo (its small copy is what the row shows), or None: no photo."""
+        return getattr(self.patient, "current_photo_id", None)
 
     @property
     def parts(self) -> int:
@@ -263,13 +319,14 @@ def queue_entries(patients: QuerySet[Patient], program: Program, at: datetime | 
 def queue_rows(
     patients: QuerySet[Patient], program: Program, entries: list[QueueEntry], at: datetime | None = None
 ) -> list[QueueRow]:
-    """The rows shown (one page of the queue): the patients, orders, holds (who set them) and guest dosings, in four
-    queries whatever their number."""
+    """The rows shown (one page of the queue): the patients (with their current photo's id, not the photo),
+    orders, holds (who set them) and guest dosings, in four queries whatever their number."""
     at = at or timezone.now()
     if not entries:
         return []
     patient_ids = [e.patient_id for e in entries]
-    found = {p.pk: p for p in patients.filter(pk__in=patient_ids)}
+    newest_photo = PatientPhoto.objects.filter(patient_id=OuterRef("pk")).order_by("-taken_at", "-id").values("pk")
+    found = {p.pk: p for p in patients.filter(pk__in=patient_ids).annotate(current_photo_id=Subquery(newest_photo[:1]))}
     orders = {o.pk: o for o in MedicationOrder.objects.filter(pk__in=[e.order_id for e in entries])}
     holds = active_holds(patient_ids)
     guests = guests_for(orders)
@@ -349,6 +406,7 @@ def hold_message(hold: Hold) -> str:
     return f"{hold.get_kind_display()} set by {hold.set_by} at {when}: {hold.reason}. {hold.how_to_lift}"
 
 
+@refusals_audited("dispensing.hold.set", _of_patient)
 @transaction.atomic
 def set_hold(*, acting_user: User, patient: Patient, kind: str, reason: str) -> Hold:
     """A nurse or prescriber puts a clinical or administrative hold on the patient's doses (e.g. a positive breath
@@ -370,6 +428,7 @@ def set_hold(*, acting_user: User, patient: Patient, kind: str, reason: str) -> 
     return hold
 
 
+@refusals_audited("dispensing.hold.lift", _of("hold"))
 def lift_hold(*, acting_user: User, hold: Hold, note: str) -> Hold:
     """Lift a hold: a clinical or missed-dose hold by a prescriber after reassessment, an administrative one by a
     nurse or prescriber; with a note. A refusal is audited."""
@@ -472,6 +531,7 @@ def check_dose(
     return errors, order
 
 
+@refusals_audited("dispensing.dose", _of_patient)
 def dispense(
     *,
     acting_user: User,
@@ -627,6 +687,7 @@ def _dispense(
 # --- take-home doses ---------------------------------------------------------------------------------------
 
 
+@refusals_audited("dispensing.take_home_decision", _of_patient)
 def sign_take_home_decision(
     *,
     acting_user: User,
@@ -689,6 +750,7 @@ def sign_take_home_decision(
     return decision
 
 
+@refusals_audited("dispensing.bottles.issue", _of_patient)
 def issue_bottles(
     *, acting_user: User, patient: Patient, days: list[date], lot: StockLot | None
 ) -> list[TakeHomeBottle]:
@@ -771,6 +833,7 @@ def issue_bottles(
     return bottles
 
 
+@refusals_audited("dispensing.bottle.return", _of("bottle"))
 @transaction.atomic
 def return_bottle(*, acting_user: User, bottle: TakeHomeBottle, empty: bool, note: str = "") -> TakeHomeBottle:
     """A returned bottle is checked in: empty or not (what was in it, in the note)."""
@@ -794,7 +857,8 @@ def return_bottle(*, acting_user: User, bottle: TakeHomeBottle, empty: bool, not
     return bottle
 
 
-def find_bottle(patients: QuerySet[Patient], program: Program, code: str) -> TakeHomeBottle:
+@refusals_audited("dispensing.bottle.return", _of_program)
+def find_bottle(*, acting_user: User, patients: QuerySet[Patient], program: Program, code: str) -> TakeHomeBottle:
     """The bottle whose id was typed or scanned from its label's QR code (spaces and case forgiven), among the
     patients the user may see in the program; any other id is refused on `code` (the same words for a bottle of
     another program as for none)."""
@@ -821,6 +885,7 @@ def balance(lot: StockLot) -> Decimal:
     return Decimal(str(total or 0)).quantize(CENT)
 
 
+@refusals_audited("dispensing.ledger.receipt", _of_program)
 @transaction.atomic
 def receive_stock(
     *,
@@ -868,6 +933,7 @@ def _second_user(other: User | None, acting_user: User, program_id: int) -> bool
 WITNESSED = (LedgerEntry.Kind.WASTE, LedgerEntry.Kind.SPILL)
 
 
+@refusals_audited("dispensing.ledger.outflow", _of("lot"))
 def record_outflow(
     *,
     acting_user: User,
@@ -914,6 +980,7 @@ def record_outflow(
     return entry
 
 
+@refusals_audited("dispensing.count", _of("lot"))
 def record_count(
     *,
     acting_user: User,
@@ -963,6 +1030,7 @@ def record_count(
     return count
 
 
+@refusals_audited("dispensing.count.sign_off", _of("count"))
 @transaction.atomic
 def sign_off_count(*, acting_user: User, count: StockCount) -> StockCount:
     require(acting_user, count.program_id, STOCK_SIGN_OFF)
@@ -987,6 +1055,7 @@ def _text(value: Any, field: str, message: str, errors: dict[str, str], limit: i
     return text
 
 
+@refusals_audited("dispensing.guest", _of_patient)
 def accept_guest(
     *,
     acting_user: User,
@@ -1068,6 +1137,7 @@ def guests_for(order_ids: Iterable[int]) -> dict[int, GuestDosing]:
     return {g.order_id: g for g in GuestDosing.objects.filter(order_id__in=list(order_ids))}
 
 
+@refusals_audited("dispensing.replacement", _of_patient)
 def replace_dose(
     *,
     acting_user: User,
@@ -1168,6 +1238,7 @@ def replace_dose(
 # --- the program calendar, safe storage, call-backs ---------------------------------------------------------
 
 
+@refusals_audited("dispensing.calendar.closed_day", _of_program)
 @transaction.atomic
 def add_closed_day(*, acting_user: User, program: Program, day: date | None, kind: str, name: str) -> ClosedDay:
     """A holiday or closure on the program calendar (from today on; one entry per day)."""
@@ -1269,6 +1340,7 @@ def bottles_out(patient_ids: Iterable[int], day: date) -> dict[int, list[TakeHom
     return found
 
 
+@refusals_audited("dispensing.call_back.schedule", _of_patient)
 @transaction.atomic
 def schedule_call_back(*, acting_user: User, patient: Patient, due_on: date | None) -> CallBack:
     """Call a patient back to bring their take-home bottles (those to be taken on the day or later)."""
@@ -1298,6 +1370,7 @@ def schedule_call_back(*, acting_user: User, patient: Patient, due_on: date | No
     return call_back
 
 
+@refusals_audited("dispensing.call_back.schedule", _of_program)
 def schedule_random_call_backs(
     *, acting_user: User, program: Program, patients: QuerySet[Patient], due_on: date, count: int
 ) -> list[CallBack]:
@@ -1315,6 +1388,7 @@ def schedule_random_call_backs(
     return [schedule_call_back(acting_user=acting_user, patient=found[pk], due_on=due_on) for pk in chosen]
 
 
+@refusals_audited("dispensing.call_back.record", _of("call_back"))
 @transaction.atomic
 def record_call_back(*, acting_user: User, call_back: CallBack, brought_back: bool, note: str = "") -> CallBack:
     """The call-back's result: the bottles brought back (and found as they should be) or not, with what was
@@ -1391,6 +1465,7 @@ def photo_kind(data: bytes) -> tuple[str, int, int] | None:
     return kind, size[0], size[1]
 
 
+@refusals_audited("dispensing.photo.create", _of_patient)
 @transaction.atomic
 def record_photo(*, acting_user: User, patient: Patient, data: bytes, at_intake: bool = False) -> PatientPhoto:
     """The identity photo: a JPEG or PNG of at most 2 MB, stored with the record. Taken at registration by whoever
@@ -1401,13 +1476,19 @@ def record_photo(*, acting_user: User, patient: Patient, data: bytes, at_intake:
     if len(data) > PHOTO_MAX_BYTES:
         raise ValidationError({"photo": "The photo is larger than 2 MB: take it again at a smaller size."})
     found = photo_kind(data)
-    if found is None:
+    small = photos.small_copy(data, found[0]) if found else None
+    if found is None or small is None:
         raise ValidationError(
             {"photo": f"The photo must be a JPEG or PNG image (at most {PHOTO_MAX_SIDE} pixels a side)."}
         )
     kind, width, height = found
     photo = PatientPhoto.objects.create(
-        program_id=patient.program_id, patient=patient, image=data, content_type=kind, taken_by=acting_user
+        program_id=patient.program_id,
+        patient=patient,
+        image=data,
+        content_type=kind,
+        small=small,
+        taken_by=acting_user,
     )
     audit.record(
         acting_user,
@@ -1425,4 +1506,4 @@ def store_intake_photo(acting_user: User, patient: Patient, data: bytes) -> Pati
 
 
 def current_photo(patient: Patient) -> PatientPhoto | None:
-    return PatientPhoto.objects.filter(patient=patient).defer("image").first()
+    return PatientPhoto.objects.filter(patient=patient).defer("image", "small").first()

@@ -35,5 +35,6 @@ urlpatterns += [
 urlpatterns += [
     path("patients/<int:pk>/dosing/photo/new/", views.photo_new, name="photo-new"),
     path("patients/<int:pk>/dosing/photo/<int:photo_id>/", views.photo, name="photo"),
+    path("patients/<int:pk>/dosing/photo/<int:photo_id>/small/", views.photo_small, name="photo-small"),
 ]
 urlpatterns.append(path("dosing/bottles/return/", views.bottle_scan, name="bottle-scan"))

@@ -1,7 +1,6 @@
 """The dosing window's pages: the queue, the dose, holds, take-home labels, the ledger and the blind count."""
 
 from django.contrib import messages
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,6 +19,7 @@ from .forms import CountForm, DoseForm, HoldForm, LiftForm
 from .labels import bottle_qr_svg
 from .models import Hold, LedgerEntry, StockCount, StockLot, TakeHomeBottle
 from .settings import pump_for
+from .signers import second_user
 
 QUEUE_PAGE_SIZE = 50
 
@@ -43,12 +43,14 @@ def queue_page(request):
         found = services.queue_entries(visible, program, search=search)
     except ValidationError as error:
         found, search_error = services.Queue([]), " ".join(error.message_dict.get("q", error.messages))
+        services.audit_refusal(request.user, "dispensing.queue.read", {"q": search_error}, program=program)
     else:
         search_error = ""
     shown = found.entries if show == "all" else [e for e in found.entries if e.done == (show == "done")]
     page = Paginator(shown, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = services.queue_rows(visible, program, list(page.object_list))
-    record_read(request.user, "dispensing.queue.read", program=program, detail={"count": len(rows)})
+    if not search_error:  # a refused search read nothing (its refusal is audited above)
+        record_read(request.user, "dispensing.queue.read", program=program, detail={"count": len(rows)})
     return render(
         request,
         "dispensing/queue.html",
@@ -203,30 +205,37 @@ def count(request):
     form = CountForm(request.POST or None, program=program)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        second = authenticate(request, username=data["second_username"], password=data["second_password"])
-        if second is None:
-            form.add_error("second_password", "The second counter's user name or password is wrong.")
+        try:
+            second = second_user(
+                request,
+                data["second_username"],  # required by the form
+                data["second_password"],
+                acting_user=request.user,
+                action="dispensing.count",
+                field="second_password",
+                who="second counter",
+                program=program,
+                obj=data["lot"],
+            )
+            result = services.record_count(
+                acting_user=request.user,
+                lot=data["lot"],
+                counted_mg=data["counted_mg"],
+                second_counter=second,
+                investigation_note=data["investigation_note"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
         else:
-            try:
-                result = services.record_count(
-                    acting_user=request.user,
-                    lot=data["lot"],
-                    counted_mg=data["counted_mg"],
-                    second_counter=second,
-                    investigation_note=data["investigation_note"],
+            if result.discrepancy_mg:
+                messages.warning(
+                    request,
+                    f"Count recorded with a discrepancy of {result.discrepancy_mg} mg "
+                    f"(expected {result.expected_mg} mg): it awaits the director's sign-off.",
                 )
-            except ValidationError as error:
-                add_errors(form, error)
             else:
-                if result.discrepancy_mg:
-                    messages.warning(
-                        request,
-                        f"Count recorded with a discrepancy of {result.discrepancy_mg} mg "
-                        f"(expected {result.expected_mg} mg): it awaits the director's sign-off.",
-                    )
-                else:
-                    messages.success(request, "Count recorded: it matches the ledger.")
-                return redirect("dispensing:ledger")
+                messages.success(request, "Count recorded: it matches the ledger.")
+            return redirect("dispensing:ledger")
     return render(request, "dispensing/count.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -334,7 +343,12 @@ def bottle_scan(request):
     form = ScanReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            bottle = services.find_bottle(visible_patients(request.user, program), program, form.cleaned_data["code"])
+            bottle = services.find_bottle(
+                acting_user=request.user,
+                patients=visible_patients(request.user, program),
+                program=program,
+                code=form.cleaned_data["code"],
+            )
             services.return_bottle(
                 acting_user=request.user,
                 bottle=bottle,
@@ -382,26 +396,31 @@ def ledger_entry(request):
             return redirect("dispensing:ledger")
     if action == "outflow" and outflow.is_valid():
         data = outflow.cleaned_data
-        witness = None
-        if data["witness_username"]:
-            witness = authenticate(request, username=data["witness_username"], password=data["witness_password"])
-            if witness is None:
-                outflow.add_error("witness_password", "The witness's user name or password is wrong.")
-        if not outflow.errors:
-            try:
-                services.record_outflow(
-                    acting_user=request.user,
-                    lot=data["lot"],
-                    kind=data["kind"],
-                    quantity_mg=data["quantity_mg"],
-                    witness=witness,
-                    note=data["note"],
-                )
-            except ValidationError as error:
-                add_errors(outflow, error)
-            else:
-                messages.success(request, "Recorded in the ledger.")
-                return redirect("dispensing:ledger")
+        try:
+            witness = second_user(
+                request,
+                data["witness_username"],
+                data["witness_password"],
+                acting_user=request.user,
+                action="dispensing.ledger.outflow",
+                field="witness_password",
+                who="witness",
+                program=program,
+                obj=data["lot"],
+            )
+            services.record_outflow(
+                acting_user=request.user,
+                lot=data["lot"],
+                kind=data["kind"],
+                quantity_mg=data["quantity_mg"],
+                witness=witness,
+                note=data["note"],
+            )
+        except ValidationError as error:
+            add_errors(outflow, error)
+        else:
+            messages.success(request, "Recorded in the ledger.")
+            return redirect("dispensing:ledger")
     return render(
         request,
         "dispensing/ledger_entry.html",
@@ -472,28 +491,32 @@ def replacement_new(request, pk):
     form = ReplacementForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        second = None
-        if data["second_username"]:
-            second = authenticate(request, username=data["second_username"], password=data["second_password"])
-            if second is None:
-                form.add_error("second_password", "The second signer's user name or password is wrong.")
-        if not form.errors:
-            try:
-                services.replace_dose(
-                    acting_user=request.user,
-                    patient=patient,
-                    reason=data["reason"],
-                    note=data["note"],
-                    amount=data["amount"],
-                    lot=data["lot"],
-                    bottle=data["bottle"],
-                    second_signer=second,
-                )
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
-                messages.success(request, f"Replacement dose given: {patient}.")
-                return redirect("dispensing:queue")
+        try:
+            second = second_user(
+                request,
+                data["second_username"],
+                data["second_password"],
+                acting_user=request.user,
+                action="dispensing.replacement",
+                field="second_password",
+                who="second signer",
+                patient=patient,
+            )
+            services.replace_dose(
+                acting_user=request.user,
+                patient=patient,
+                reason=data["reason"],
+                note=data["note"],
+                amount=data["amount"],
+                lot=data["lot"],
+                bottle=data["bottle"],
+                second_signer=second,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Replacement dose given: {patient}.")
+            return redirect("dispensing:queue")
     return render(
         request,
         "dispensing/form.html",
@@ -655,6 +678,8 @@ def reports(request):
     try:
         day = date.fromisoformat(request.GET.get("day", "") or today.isoformat())
     except ValueError:
+        refusal = {"day": "Give a date as YYYY-MM-DD."}
+        services.audit_refusal(request.user, f"dispensing.report.{report}", refusal, program=program)
         return HttpResponse("day: give a date as YYYY-MM-DD.", status=400, content_type="text/plain; charset=utf-8")
     visible = visible_patients(request.user, program)
     kinds = LedgerEntry.Kind.choices
@@ -734,17 +759,37 @@ def photo_new(request, pk):
     )
 
 
-@require_GET
-def photo(request, pk, photo_id):
-    """The photo itself, only to staff who may dispense; every read audited."""
+def _photo(request, pk, photo_id, small: bool):
+    """A photo, only to staff who may dispense; every read audited. Another program's or patient's is 404."""
     from django.http import HttpResponse
 
     from .models import PatientPhoto
+    from .photos import SMALL_TYPE
 
     patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, MOUD_ADMINISTER)
-    found = access_record(patient, PatientPhoto, photo_id)
-    record_read(request.user, "dispensing.photo.read", patient=patient, detail={"photo": found.pk})
-    response = HttpResponse(bytes(found.image), content_type=found.content_type)
+    found = access_record(patient, PatientPhoto.objects.defer("image" if small else "small"), photo_id)
+    record_read(
+        request.user,
+        "dispensing.photo.read",
+        patient=patient,
+        detail={"photo": found.pk, **({"copy": "small"} if small else {})},
+    )
+    if small and found.small:
+        response = HttpResponse(bytes(found.small), content_type=SMALL_TYPE)
+    else:  # the full photo (and for a photo kept from before the small copies, whose image did not decode)
+        response = HttpResponse(bytes(found.image), content_type=found.content_type)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_GET
+def photo(request, pk, photo_id):
+    """The photo itself (the dose page)."""
+    return _photo(request, pk, photo_id, small=False)
+
+
+@require_GET
+def photo_small(request, pk, photo_id):
+    """The photo's small square copy (each row of the queue, loaded by the browser as the row comes into view)."""
+    return _photo(request, pk, photo_id, small=True)
