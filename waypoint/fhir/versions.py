@@ -145,11 +145,30 @@ def insert(program_id: int, rows: list[NewVersion]) -> None:
         return
     table = ResourceVersion._meta.db_table
     statement = f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN"  # our own table and column names
-    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(
-                (program_id, row.resource_type, row.resource_id, row.version, row.digest, row.text.decode(), now)
+    head = f"{program_id}\t".encode()
+    tail = f"\t{now.isoformat()}\n".encode()
+    lines = [
+        b"".join(
+            (
+                head,
+                copy_field(row.resource_type),
+                copy_field(row.resource_id),
+                f"{row.version}\t{row.digest}\t".encode(),
+                row.text.replace(b"\\", b"\\\\"),  # JSON holds no raw control character: only backslashes to double
+                tail,
             )
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
+        copy.write(b"".join(lines))
+
+
+def copy_field(text: str) -> bytes:
+    """A text field of COPY's text format, with its tab: backslash and the characters that end a field or a row
+    escaped (psycopg's `write_row` does the same for any value, a fifth of the ledger's time)."""
+    escaped = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return f"{escaped}\t".encode()
 
 
 def version_of(resource_type: str, resource_id: str, version: str) -> dict | None:
