@@ -24,20 +24,10 @@ from .models import ResourceVersion
 ATTEMPTS = 5  # another request numbering the same resource at the same moment: read the numbers again
 
 
-def content_of(resource: dict) -> dict:
-    """What a version keeps and its digest covers: the resource without `meta.versionId` (and without an empty meta)."""
-    meta = {k: v for k, v in resource.get("meta", {}).items() if k != "versionId"}
-    return {k: v for k, v in resource.items() if k != "meta"} | ({"meta": meta} if meta else {})
-
-
 def canonical(content: dict) -> bytes:
     """The content as JSON with sorted keys: what its digest is taken of, and what COPY sends (jsonb keeps no key
     order, so the kept content is the same)."""
     return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
-
-
-def digest(resource: dict) -> str:
-    return hashlib.sha256(canonical(content_of(resource))).hexdigest()
 
 
 LATEST_SQL = (
@@ -71,7 +61,8 @@ def _latest(program_id: int, keys: set[tuple[str, str]]) -> dict[tuple[str, str]
 
 @dataclass(slots=True)
 class NewVersion:
-    """A version to keep: the resource's content (`content_of`) and that content as canonical JSON."""
+    """A version to keep: the resource's content (without its versionId: the resource itself before it is numbered)
+    and that content as canonical JSON."""
 
     resource_type: str
     resource_id: str
@@ -86,25 +77,26 @@ def stamp(program_id: int, resources: Iterable[dict]) -> list[dict]:
     changed since the last one kept."""
     resources = list(resources)
     pending = {}
-    floors = {}
     for resource in resources:
-        key = (resource["resourceType"], resource["id"])
-        floor = str(resource.get("meta", {}).get("versionId", ""))
-        floors[key] = int(floor) if floor.isdigit() else 0
-        content = content_of(resource)
-        resource["meta"] = content.get("meta", {})  # without versionId: a copy, since meta may be shared
+        meta = dict(resource.get("meta") or ())  # a copy: the resources of one record may share their meta
+        floor = str(meta.pop("versionId", ""))
+        resource["meta"] = meta
+        # What a version keeps and its digest covers: the resource without meta.versionId (nor an empty meta).
+        content = resource if meta else {k: v for k, v in resource.items() if k != "meta"}
         text = canonical(content)
-        pending[key] = (resource, content, text, hashlib.sha256(text).hexdigest())
+        sha = hashlib.sha256(text).hexdigest()
+        pending[(resource["resourceType"], resource["id"])] = (resource, content, text, sha, floor)
     for _ in range(ATTEMPTS):
         latest = _latest(program_id, set(pending))
         new = []
-        for key, (resource, content, text, sha) in list(pending.items()):
+        for key, (resource, content, text, sha, floor) in list(pending.items()):
             version, known = latest.get(key, (0, ""))
             if known == sha:
                 resource["meta"] = {"versionId": str(version)} | resource["meta"]
                 del pending[key]
             else:
-                new.append(NewVersion(key[0], key[1], max(version + 1, floors[key]), sha, content, text))
+                number = max(version + 1, int(floor) if floor.isdigit() else 0)
+                new.append(NewVersion(key[0], key[1], number, sha, content, text))
         if not new:
             break
         try:
