@@ -80,7 +80,7 @@ class ReadTogether:
     """Kinds of one resource type that map the same rows, e.g. an assessment's total and its vital signs: the bulk
     export reads each row once for all of them and checkpoints that reading under `key`. The rows of the first kind
     hold those of every other, and each other kind's mapping gives nothing for a row outside its own rows (tested
-    for each declaration: waypoint/bulk/tests/test_read_together.py)."""
+    for each declaration: waypoint/fhir/tests/test_read_together.py)."""
 
     key: str
     kinds: tuple[str, ...]
