@@ -15,7 +15,9 @@ import logging
 import os
 import time
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import orjson
 from django.conf import settings
@@ -70,11 +72,26 @@ def patient_lookup(kind: registry.ResourceKind) -> str:
     return kind.patient_field or "pk"
 
 
-def kinds_of(job: ExportJob, resource_type: str) -> list[registry.ResourceKind]:
-    kinds = registry.kinds_for(resource_type)
+@dataclass(frozen=True)
+class Reading:
+    """One pass over rows, checkpointed under `key`: one kind, or kinds read together (`registry.ReadTogether`),
+    whose rows are those of the first."""
+
+    key: str
+    kinds: tuple[registry.ResourceKind, ...]
+
+
+def readings_of(job: ExportJob, resource_type: str) -> list[Reading]:
+    kinds = {kind.key: kind for kind in registry.kinds_for(resource_type)}
     if job.level != ExportJob.Level.SYSTEM:
-        kinds = [kind for kind in kinds if kind.patient_field is not None]
-    return sorted(kinds, key=lambda kind: kind.key)
+        kinds = {key: kind for key, kind in kinds.items() if kind.patient_field is not None}
+    readings = []
+    for together in registry.together_for(resource_type):
+        parts = tuple(kinds.pop(key) for key in together.kinds if key in kinds)
+        if parts:
+            readings.append(Reading(together.key, parts))
+    readings += [Reading(kind.key, (kind,)) for kind in kinds.values()]
+    return sorted(readings, key=lambda reading: reading.key)
 
 
 def group_of(job: ExportJob) -> Group | None:
@@ -109,6 +126,22 @@ def page_query(job, reader, kind, group):
     if kind.patient_field is not None:
         rows = rows.annotate(**{PATIENT_ANNOTATION: F(patient_lookup(kind))})
     return rows.order_by("pk")
+
+
+def read_page(rows, kind, last_pk, page_size) -> list[tuple[int, int | None, Any]]:
+    """(pk, patient id, row) of the next page: light rows made from `.values_list` where the kind declares them
+    (`ResourceKind.export_row`), else model instances."""
+    rows = rows.filter(pk__gt=last_pk)
+    patient = kind.patient_field is not None
+    if kind.export_row is None:
+        return [(row.pk, getattr(row, PATIENT_ANNOTATION) if patient else None, row) for row in rows[:page_size]]
+    make, width = kind.export_row, len(kind.export_columns)
+    columns = (*kind.export_columns, PATIENT_ANNOTATION) if patient else kind.export_columns
+    page = []
+    for values in rows.values_list(*columns)[:page_size]:  # the patient id last: the light row reads the others
+        row = make(values)
+        page.append((row.pk, values[width] if patient else None, row))
+    return page
 
 
 def encode(resources) -> tuple[bytes, int]:
@@ -169,8 +202,8 @@ def export_definitions(job, file, out, *, worker_id, lease, fsync):
 
 def export_file(job, file, reader, group, *, worker_id, lease, page_size, pause, fsync, should_stop):
     path = storage.file_path(job, file.filename)
-    kinds = kinds_of(job, file.resource_type)
-    keys = [kind.key for kind in kinds]
+    readings = readings_of(job, file.resource_type)
+    keys = [reading.key for reading in readings]
     if file.kind_key and file.kind_key not in keys:
         raise JobError(f"The server's mapping {file.kind_key!r} changed during the export; start a new export.")
     with os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+b") as out:  # the service user only
@@ -185,15 +218,16 @@ def export_file(job, file, reader, group, *, worker_id, lease, page_size, pause,
             export_definitions(job, file, out, worker_id=worker_id, lease=lease, fsync=fsync)
             return
         start = keys.index(file.kind_key) if file.kind_key else 0
-        for position in range(start, len(kinds)):
-            kind = kinds[position]
-            if file.kind_key != kind.key:
-                commit(job, worker_id, lease, file, changes={"kind_key": kind.key, "last_pk": 0})
-            if reader.may_receive(kind):
-                export_kind(
+        for position in range(start, len(readings)):
+            reading = readings[position]
+            if file.kind_key != reading.key:
+                commit(job, worker_id, lease, file, changes={"kind_key": reading.key, "last_pk": 0})
+            kinds = tuple(kind for kind in reading.kinds if reader.may_receive(kind))
+            if kinds:
+                export_reading(
                     job,
                     file,
-                    kind,
+                    kinds,
                     reader,
                     group,
                     out,
@@ -207,33 +241,46 @@ def export_file(job, file, reader, group, *, worker_id, lease, page_size, pause,
         commit(job, worker_id, lease, file, changes={"done": True})
 
 
-def export_kind(job, file, kind, reader, group, out, *, worker_id, lease, page_size, pause, fsync, should_stop):
-    rows = page_query(job, reader, kind, group)
+def export_reading(job, file, kinds, reader, group, out, *, worker_id, lease, page_size, pause, fsync, should_stop):
+    """Page through the rows of the first kind; each row is mapped by every kind, each released to its patients."""
+    rows = page_query(job, reader, kinds[0], group)
     while True:
         if should_stop is not None and should_stop():
             raise Interrupted()
-        page = list(rows.filter(pk__gt=file.last_pk)[:page_size])
+        page = read_page(rows, kinds[0], file.last_pk, page_size)
         if not page:
             return
-        data, count = encode(stamp(job.program_id, [resource for row in page for resource in kind.to_resources(row)]))
+        resources = []
+        released: dict[str, tuple[registry.ResourceKind, set[int]]] = {}
+        for _, patient, row in page:
+            for kind in kinds:
+                mapped = kind.to_resources(row)
+                if patient is not None and (mapped or kind is kinds[0]):  # a row of the first kind is one of its own
+                    released.setdefault(kind.key, (kind, set()))[1].add(patient)
+                resources.extend(mapped)
+        data, count = encode(stamp(job.program_id, resources))
         out.write(data)
         out.flush()
         if fsync:
             os.fsync(out.fileno())
         if pause:
             time.sleep(pause)  # throttle (spares the database); also widens the crash window in tests
-        patients = {getattr(row, PATIENT_ANNOTATION) for row in page} if kind.patient_field is not None else set()
+
+        def release(released=released):
+            for kind, patients in released.values():
+                reader.record_release(kind, patients)
+
         commit(
             job,
             worker_id,
             lease,
             file,
             changes={
-                "last_pk": page[-1].pk,
+                "last_pk": page[-1][0],
                 "bytes_written": file.bytes_written + len(data),
                 "count": file.count + count,
             },
-            release=lambda kind=kind, patients=patients: reader.record_release(kind, patients),
+            release=release,
         )
 
 

@@ -43,7 +43,9 @@ class ResourceVersion(models.Model):
     answers the content of each version served. A derived record of what was sent, not clinical data: it is
     never edited, and a change of the record itself is audited by the service that made it."""
 
-    program = models.ForeignKey("accounts.Program", on_delete=models.PROTECT, related_name="+")
+    # Every read names the resource (`fhir_version_unique` serves it, newest version first too): no index of its own
+    # on the program, nor a second one on (type, id, version), which every export's thousands of new rows maintained.
+    program = models.ForeignKey("accounts.Program", on_delete=models.PROTECT, related_name="+", db_index=False)
     resource_type = models.CharField(max_length=64)
     resource_id = models.CharField(max_length=64)
     version = models.PositiveIntegerField()
@@ -57,7 +59,6 @@ class ResourceVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["resource_type", "resource_id", "version"], name="fhir_version_unique")
         ]
-        indexes = [models.Index(fields=["resource_type", "resource_id", "-version"], name="fhir_version_latest")]
 
     def __str__(self) -> str:
         return f"{self.resource_type}/{self.resource_id}/_history/{self.version}"

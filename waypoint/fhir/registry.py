@@ -50,6 +50,11 @@ class ResourceKind:
     code_q: Callable[[str | None, str], Q | None] | None = None  # (system, code) -> rows that may match; None: none
     # The profiles its resources may declare in meta.profile (the CapabilityStatement's supportedProfile).
     profiles: tuple[str, ...] = ()
+    # The bulk export may read its rows as `.values_list(*export_columns)` tuples, each made into a light row by
+    # `export_row(values)` that `to_resources` maps as it maps a model instance (the row must have `pk`); building
+    # model instances was a third of an export's time. None: model instances.
+    export_columns: tuple[str, ...] = ()
+    export_row: Callable[[tuple], Any] | None = None
 
     @property
     def record(self) -> RecordKind:
@@ -70,7 +75,19 @@ class ResourceKind:
         return self.record.information_kind
 
 
+@dataclass(frozen=True)
+class ReadTogether:
+    """Kinds of one resource type that map the same rows, e.g. an assessment's total and its vital signs: the bulk
+    export reads each row once for all of them and checkpoints that reading under `key`. The rows of the first kind
+    hold those of every other, and each other kind's mapping gives nothing for a row outside its own rows (tested
+    for each declaration: waypoint/fhir/tests/test_read_together.py)."""
+
+    key: str
+    kinds: tuple[str, ...]
+
+
 KINDS: dict[str, ResourceKind] = {}
+TOGETHER: dict[str, ReadTogether] = {}
 
 
 def register(kind: ResourceKind) -> ResourceKind:
@@ -78,6 +95,19 @@ def register(kind: ResourceKind) -> ResourceKind:
         raise ValueError(f"FHIR resource kind {kind.key!r} is registered twice")
     KINDS[kind.key] = kind
     return kind
+
+
+def read_together(key: str, *kinds: str) -> ReadTogether:
+    if key in KINDS or key in TOGETHER or any(kind not in KINDS for kind in kinds) or len(kinds) < 2:
+        raise ValueError(f"Read together {key!r}: a new key, and two or more registered kinds")
+    if len({KINDS[kind].resource_type for kind in kinds}) > 1:
+        raise ValueError(f"Read together {key!r}: kinds of one resource type only")
+    TOGETHER[key] = ReadTogether(key, kinds)
+    return TOGETHER[key]
+
+
+def together_for(resource_type: str) -> list[ReadTogether]:
+    return [together for together in TOGETHER.values() if KINDS[together.kinds[0]].resource_type == resource_type]
 
 
 def kinds_for(resource_type: str) -> list[ResourceKind]:

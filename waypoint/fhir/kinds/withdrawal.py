@@ -39,7 +39,7 @@ from ..codes import (
 )
 from ..models import ResourceVersion
 from ..questionnaires import answer_coding, questionnaire_url
-from ..registry import ResourceKind, register
+from ..registry import ResourceKind, read_together, register
 from ..versions import stamp
 
 ID = re.compile(r"(?P<code>[a-z][a-z-]*)-(?P<pk>[1-9][0-9]{0,17})")
@@ -159,9 +159,20 @@ class Shared:
     when it is not. The constant parts (codes, categories, labels) are built once per instrument and shared
     between resources, which nothing mutates after mapping."""
 
-    __slots__ = ("meta", "subject", "episode", "status", "effective", "issued", "performer")
+    __slots__ = ("first", "meta", "subject", "episode", "status", "effective", "issued", "performer")
+
+    @staticmethod
+    def of(assessment: Assessment) -> Shared:
+        """Built once per light row of the bulk export, which maps a row's total and vital signs one after the other
+        (a model instance may change between two mappings: built each time)."""
+        if not isinstance(assessment, ObservedRow):
+            return Shared(assessment)
+        if assessment.shared is None:
+            assessment.shared = Shared(assessment)
+        return assessment.shared
 
     def __init__(self, assessment: Assessment):
+        self.first = first_version_pk(assessment)
         self.meta = {
             "versionId": str(assessment.version),
             "lastUpdated": instant(assessment.status_changed_at or assessment.recorded_at),
@@ -197,8 +208,8 @@ def total_codes(code: str) -> tuple[dict, dict[str, list[dict]]]:
 
 
 def total_resource(assessment: Assessment) -> list[dict]:
-    shared = Shared(assessment)
-    key = f"{assessment.instrument}-{first_version_pk(assessment)}"
+    shared = Shared.of(assessment)
+    key = f"{assessment.instrument}-{shared.first}"
     code, bands = total_codes(assessment.instrument)
     out = shared.head(key)
     out["status"] = shared.status
@@ -271,13 +282,20 @@ BP_PARTS = (
 
 
 def vitals_resources(assessment: Assessment) -> list[dict]:
-    shared = Shared(assessment)
-    first = first_version_pk(assessment)
+    values = [(vital, value) for vital in VITALS if (value := getattr(assessment, vital.field)) is not None]
+    components = [
+        {"code": code, "valueQuantity": quantity(value)}
+        for _, field, code in BP_PARTS
+        if (value := getattr(assessment, field)) is not None
+    ]
+    if not values and not components:
+        return []
+    shared = Shared.of(assessment)
     out = []
 
     def observation(part, code, profile, name, value):
         declared = shared.meta | {"profile": [profile]} if profile else shared.meta
-        resource = shared.head(f"vitals-{first}-{part}", declared)
+        resource = shared.head(f"vitals-{shared.first}-{part}", declared)
         resource["status"] = shared.status
         resource["category"] = [VITAL_SIGNS]
         resource["code"] = code
@@ -287,17 +305,10 @@ def vitals_resources(assessment: Assessment) -> list[dict]:
         resource[name] = value
         return resource
 
-    for vital in VITALS:
-        value = getattr(assessment, vital.field)
-        if value is not None:
-            out.append(
-                observation(vital.part, VITAL_CODES[vital.part], vital.profile, "valueQuantity", quantity(value, vital))
-            )
-    components = [
-        {"code": code, "valueQuantity": quantity(value)}
-        for _, field, code in BP_PARTS
-        if (value := getattr(assessment, field)) is not None
-    ]
+    for vital, value in values:
+        out.append(
+            observation(vital.part, VITAL_CODES[vital.part], vital.profile, "valueQuantity", quantity(value, vital))
+        )
     if components:
         both = len(components) == len(BP_PARTS)
         out.append(observation("bp", BP_CODE, BP_PROFILE if both else None, "component", components))
@@ -372,6 +383,27 @@ def observed():
     return assessments().only(*OBSERVATION_FIELDS)
 
 
+RECORDED_BY = ("recorded_by__username", "recorded_by__first_name", "recorded_by__last_name")
+ROW_FIELDS = ("pk", *(field for field in OBSERVATION_FIELDS if field not in RECORDED_BY))
+
+
+class ObservedRow:
+    """An assessment as its Observations read it, from one `.values_list(*ROW_FIELDS, *RECORDED_BY)` row of the bulk
+    export: the attributes of the model that the mappings read, `recorded_by` as the user's name (`str(user)`)."""
+
+    __slots__ = (*ROW_FIELDS, "recorded_by", "shared")
+
+    def __init__(self, values: tuple):
+        for name, value in zip(ROW_FIELDS, values, strict=False):
+            setattr(self, name, value)
+        username, first_name, last_name = values[len(ROW_FIELDS) : len(ROW_FIELDS) + 3]
+        self.recorded_by = f"{first_name} {last_name}".strip() or username  # User.get_full_name() or username
+        self.shared: Shared | None = None
+
+
+ROW: dict[str, Any] = {"export_columns": (*ROW_FIELDS, *RECORDED_BY), "export_row": ObservedRow}
+
+
 def with_vitals():
     return observed().filter(
         Q(pulse_bpm__isnull=False)
@@ -399,6 +431,7 @@ register(
         parse_id=by_instrument_key,
         code_q=instrument_code,
         **SHARED,
+        **ROW,
     )
 )
 register(
@@ -411,8 +444,12 @@ register(
         code_q=vital_code,
         profiles=tuple(vital.profile for vital in VITALS) + (BP_PROFILE,),
         **SHARED,
+        **ROW,
     )
 )
+# The bulk export reads each assessment once for its total and its vital signs (every vital-sign row is a row of
+# the totals; a row without vital signs maps to none).
+read_together("assessment-observations", "assessment-total", "vital-signs")
 register(
     ResourceKind(
         key="assessment-response",
