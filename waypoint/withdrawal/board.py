@@ -1,8 +1,8 @@
 """The withdrawal board: who in withdrawal management needs a nurse now.
 
 A fixed number of queries whatever the number of patients and however long their histories: the stays on
-the board with the ids of each patient's last two current COWS (one query, two index probes per patient),
-those COWS (one), the program's settings (one), and one query per registered dose source.
+the board with each patient's last two current COWS (one query, two index probes per patient), the program's
+settings (one), and one query per registered dose, note and CIWA-Ar source.
 
 Order: most urgent first by URGENCY_RULE (severity, alerts and lateness together, shown on the page in those words).
 
@@ -13,13 +13,14 @@ withdrawal.post_dose_interval_hours / withdrawal.post_dose_window_hours) and the
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import JSONField, OuterRef, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
-from waypoint.patients.models import LevelOfCareStay, Patient
+from waypoint.patients.models import LevelOfCareStay
 from waypoint.placement.levels import levels_of
 from waypoint.scales import INSTRUMENTS
 
@@ -123,7 +124,6 @@ def board_levels(program) -> list[str]:
     return [level.code for level in levels_of(program.asam_edition) if level.is_withdrawal_management]
 
 
-BOARD_FIELDS = ("id", "patient_id", "instrument", "taken_at", "total", "severity")
 STAY_FIELDS = (
     "id",
     "patient_id",
@@ -176,46 +176,40 @@ class BoardStay:
 
 
 def _newest_cows(patient):
-    """The ids of a patient's COWS in force, newest first, correlated to `patient` (an OuterRef).
+    """A patient's COWS in force, newest first, correlated to `patient` (an OuterRef).
 
     `ORDER BY taken_at DESC, id DESC LIMIT 1 (OFFSET 1)` walks the index `assessment_series`
     (patient, instrument, status, taken_at, id) backwards and stops after two rows: two index probes per
     patient, whatever the length of the patient's history (a window over all their scores would grow).
     """
-    return (
-        Assessment.objects.in_force()
-        .filter(patient_id=patient, instrument="cows")
-        .order_by("-taken_at", "-id")
-        .values("pk")
+    return Assessment.objects.in_force().filter(patient_id=patient, instrument="cows").order_by("-taken_at", "-id")
+
+
+def with_newest_two_cows(stays):
+    """The stays, each with its patient's two newest COWS in force read in the same query (`cows_first`,
+    `cows_second`: one JSON object each, or None), so the board is one round trip for stays and scores."""
+    newest = _newest_cows(OuterRef("patient_id")).values(
+        score=JSONObject(id="id", taken_at="taken_at", total="total", severity="severity")
+    )
+    return stays.annotate(
+        cows_first=Subquery(newest[:1], output_field=JSONField()),
+        cows_second=Subquery(newest[1:2], output_field=JSONField()),
     )
 
 
-def _by_patient(assessment_ids) -> dict[int, list[Score]]:
-    """Those assessments, grouped by patient, newest first."""
-    found: dict[int, list[Score]] = {}
-    if assessment_ids:
-        for values in (
-            Assessment.objects.filter(pk__in=assessment_ids).order_by("-taken_at", "-id").values_list(*BOARD_FIELDS)
-        ):
-            score = Score(*values)
-            found.setdefault(score.patient_id, []).append(score)
-    return found
+def _score(patient_id: int, found: dict | None) -> "Score | None":
+    """A COWS read as JSON by `with_newest_two_cows` (PostgreSQL writes its time with the offset, SQLite in UTC)."""
+    if found is None:
+        return None
+    taken_at = datetime.fromisoformat(found["taken_at"])
+    if taken_at.tzinfo is None:
+        taken_at = taken_at.replace(tzinfo=UTC)
+    return Score(found["id"], patient_id, "cows", taken_at, found["total"], found["severity"])
 
 
-def latest_two_cows(patient_ids) -> dict[int, list[Score]]:
-    """Each patient's two newest COWS in force, newest first."""
-    ids = list(patient_ids)
-    if not ids:
-        return {}
-    newest = _newest_cows(OuterRef("pk"))
-    pairs = (
-        # sanctioned (not visible_patients): ids the caller took from visible_patients
-        Patient.objects.filter(pk__in=ids)
-        .order_by()
-        .annotate(first=Subquery(newest[:1]), second=Subquery(newest[1:2]))
-        .values_list("first", "second")
-    )
-    return _by_patient([pk for pair in pairs for pk in pair if pk is not None])
+def _scores(patient_id: int, first: dict | None, second: dict | None) -> list[Score]:
+    """The newest two, newest first (none, one or two)."""
+    return [score for score in (_score(patient_id, first), _score(patient_id, second)) if score is not None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,23 +382,18 @@ def row_for(program, stay, cows: list[Score], doses: list[Dose], now: datetime, 
 
 def build(program, visible_patients, now: datetime | None = None) -> list[BoardRow]:
     now = now or timezone.now()
-    newest = _newest_cows(OuterRef("patient_id"))
-    found = (
+    found = with_newest_two_cows(
         LevelOfCareStay.objects.filter(
             program=program, ended_at__isnull=True, level_code__in=board_levels(program), patient__in=visible_patients
-        )
-        .order_by("started_at", "id")
-        .annotate(cows_first=Subquery(newest[:1]), cows_second=Subquery(newest[1:2]))
-        .values_list(*STAY_FIELDS, "cows_first", "cows_second")
-    )
-    stays, wanted = [], []
+        ).order_by("started_at", "id")
+    ).values_list(*STAY_FIELDS, "cows_first", "cows_second")
+    stays, cows = [], {}
     for pk, patient_id, level_code, started_at, mrn, given, preferred, family, first, second in found:
         stays.append(
             BoardStay(pk, patient_id, level_code, started_at, BoardPatient(patient_id, mrn, given, preferred, family))
         )
-        wanted += [id_ for id_ in (first, second) if id_ is not None]
+        cows[patient_id] = _scores(patient_id, first, second)
     ids = [stay.patient_id for stay in stays]
-    cows = _by_patient(wanted)
     doses, rules = recent_doses(ids), Rules.of(program)
     rows = [
         row_for(program, stay, cows.get(stay.patient_id, []), doses.get(stay.patient_id, []), now, rules)
@@ -428,7 +417,9 @@ def most_urgent_first(row: BoardRow) -> tuple:
 def for_patient(program, patient, now: datetime | None = None) -> BoardRow | None:
     """The board's view of one patient (for the chart header), or None when not in withdrawal management."""
     stay = (
-        LevelOfCareStay.objects.filter(patient=patient, ended_at__isnull=True, level_code__in=board_levels(program))
+        with_newest_two_cows(
+            LevelOfCareStay.objects.filter(patient=patient, ended_at__isnull=True, level_code__in=board_levels(program))
+        )
         .select_related("patient")
         .first()
     )
@@ -439,7 +430,7 @@ def for_patient(program, patient, now: datetime | None = None) -> BoardRow | Non
     row = row_for(
         program,
         stay,
-        latest_two_cows([patient.pk]).get(patient.pk, []),
+        _scores(patient.pk, stay.cows_first, stay.cows_second),
         recent_doses([patient.pk]).get(patient.pk, []),
         now,
         rules,
