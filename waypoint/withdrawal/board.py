@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from django.db.models import JSONField, OuterRef, Subquery
+from django.db.models import F, JSONField, OuterRef, Subquery
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from waypoint.patients.models import LevelOfCareStay
 from waypoint.placement.levels import levels_of
 from waypoint.scales import INSTRUMENTS
+from waypoint.web.ids import AmongIds
 
 from . import settings as protocol
 from .models import Assessment, CiwaArMonitoring
@@ -197,13 +198,19 @@ def with_newest_two_cows(stays):
     )
 
 
+def json_time(value: str | None) -> datetime | None:
+    """A time read inside a JSON object (JSONObject): PostgreSQL writes it with its offset, SQLite in UTC without."""
+    if value is None:
+        return None
+    found = datetime.fromisoformat(value)
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+
 def _score(patient_id: int, found: dict | None) -> "Score | None":
-    """A COWS read as JSON by `with_newest_two_cows` (PostgreSQL writes its time with the offset, SQLite in UTC)."""
+    """A COWS read as JSON by `with_newest_two_cows`."""
     if found is None:
         return None
-    taken_at = datetime.fromisoformat(found["taken_at"])
-    if taken_at.tzinfo is None:
-        taken_at = taken_at.replace(tzinfo=UTC)
+    taken_at = cast(datetime, json_time(found["taken_at"]))
     return Score(found["id"], patient_id, "cows", taken_at, found["total"], found["severity"])
 
 
@@ -242,26 +249,31 @@ def ciwa_statuses(patient_ids, now: datetime, interval: timedelta) -> dict[int, 
         .filter(patient_id=OuterRef("patient_id"), instrument="ciwa-ar")
         # id last, as the board's COWS: a backward walk of the index assessment_series
         .order_by("-taken_at", "-id")
+        .values(found=JSONObject(total="total", taken_at="taken_at", label="band_label", source="band_source"))
     )
     found: dict[int, CiwaStatus] = {}
     ids = list(patient_ids)
     if not ids:
         return found
     rows = (
-        CiwaArMonitoring.objects.filter(patient_id__in=ids, stopped_at__isnull=True)
-        .annotate(
-            ciwa_total=Subquery(newest.values("total")[:1]),
-            ciwa_at=Subquery(newest.values("taken_at")[:1]),
-            ciwa_label=Subquery(newest.values("band_label")[:1]),
-            ciwa_source=Subquery(newest.values("band_source")[:1]),
-        )
-        .values_list("patient_id", "started_at", "reason", "ciwa_total", "ciwa_at", "ciwa_label", "ciwa_source")
+        CiwaArMonitoring.objects.filter(AmongIds(F("patient_id"), ids), stopped_at__isnull=True)
+        .annotate(latest=Subquery(newest[:1], output_field=JSONField()))
+        .values_list("patient_id", "started_at", "reason", "latest")
     )
-    for patient_id, since, reason, total, taken_at, label, source in rows:
+    for patient_id, since, reason, latest in rows:
+        latest = latest or {}
+        total, taken_at = latest.get("total"), json_time(latest.get("taken_at"))
         # a CIWA-Ar taken shortly before it was turned on (the form keeps whole minutes) counts for one interval
         next_due = since if taken_at is None else max(since, taken_at + interval)
         found[patient_id] = CiwaStatus(
-            since, reason, total, taken_at, label or "", source or "", next_due, now > next_due
+            since,
+            reason,
+            total,
+            taken_at,
+            latest.get("label") or "",
+            latest.get("source") or "",
+            next_due,
+            now > next_due,
         )
     return found
 
