@@ -137,7 +137,7 @@ MIDDLEWARE = [
     "waypoint.accounts.sessions.HtmxSignInRedirectMiddleware",
     "waypoint.accounts.typed_entries.KeepTypedEntriesMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "waypoint.accounts.session_store.SecondFactorMiddleware",  # django-otp's, the device from the session's query
     "waypoint.web.middleware.ProgramContextMiddleware",
     "waypoint.accounts.sessions.SessionTimeoutMiddleware",
     "waypoint.accounts.two_factor.TwoFactorRequiredMiddleware",

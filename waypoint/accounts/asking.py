@@ -31,22 +31,37 @@ def _instance(model: type[Model], columns: list[tuple[str, str]], row: dict[str,
     return model.from_db(db, [name for name, _ in columns], [row[lookup] for _, lookup in columns])
 
 
-def load(rows: QuerySet[Any], user_path: str) -> tuple[Any, User | None] | None:
+def _related(model: type[Model], names: tuple[str, ...]) -> dict[str, tuple[type[Model], list[tuple[str, str]]]]:
+    """For each of the row's own foreign keys in `names`: the model it leads to and that model's columns."""
+    found = {}
+    for name in names:
+        target = cast(type[Model], model._meta.get_field(name).related_model)
+        found[name] = (target, _columns(target, f"{name}__"))
+    return found
+
+
+def load(rows: QuerySet[Any], user_path: str, also: tuple[str, ...] = ()) -> tuple[Any, User | None] | None:
     """The one round trip. `rows`: a queryset of at most one row (a token, a session) whose `user_path` leads to
-    its User. Returns (that row's instance, its user with memberships, programs and care-team ids), or None when
-    there is no such row; the user is None when the row has none (a session before sign-in)."""
+    its User; `also`: more of the row's foreign keys read in the same query (a session's second factor), each set on
+    the instance (None when empty). Returns (that row's instance, its user with memberships, programs and care-team
+    ids), or None when there is no such row; the user is None when the row has none (a session before sign-in)."""
     prefix = f"{user_path}__"
     own = _columns(rows.model, "")
+    related = _related(rows.model, also)
     user_columns = _columns(User, prefix)
     membership_columns = _columns(Membership, f"{prefix}memberships__")
     program_columns = _columns(Program, f"{prefix}memberships__program__")
     team = f"{prefix}care_teams"
-    lookups = [lookup for group in (own, user_columns, membership_columns, program_columns) for _, lookup in group]
+    groups = [own, *(columns for _, columns in related.values()), user_columns, membership_columns, program_columns]
+    lookups = [lookup for group in groups for _, lookup in group]
     found = list(rows.values(*lookups, team).order_by())
     if not found:
         return None
     db = rows.db
     instance = _instance(rows.model, own, found[0], db)
+    for name, (target, columns) in related.items():
+        value = _instance(target, columns, found[0], db) if found[0][f"{name}__id"] is not None else None
+        rows.model._meta.get_field(name).set_cached_value(instance, value)
     if found[0][f"{prefix}id"] is None:  # a session before sign-in: nobody
         return instance, None
     user = cast(User, _instance(User, user_columns, found[0], db))

@@ -116,6 +116,19 @@ class BrowserSession(AbstractBaseSession):
     (accounts.asking), and a user's sessions are found without decoding every session."""
 
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # The second factor this session passed (django-otp keeps it in the session data as a persistent id), as a column
+    # per kind of device so the one query reads it too; removing the device clears it (the session is then unverified).
+    totp_device = models.ForeignKey(
+        "otp_totp.TOTPDevice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recovery_codes = models.ForeignKey(
+        "accounts.RecoveryCodeDevice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    passkey = models.ForeignKey(
+        "django_otp_webauthn.WebAuthnCredential", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    SECOND_FACTORS = ("totp_device", "recovery_codes", "passkey")
 
     @classmethod
     def get_session_store_class(cls):

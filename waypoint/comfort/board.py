@@ -3,10 +3,12 @@ patient's comfort doses of the last 24 hours and every follow-up not yet recorde
 
 from datetime import timedelta
 
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from waypoint.medication.catalog import ROUTES, dose_text
+from waypoint.web.ids import AmongIds
 from waypoint.withdrawal.board import Note
 
 from . import catalog
@@ -19,7 +21,7 @@ def board_notes(patient_ids, now) -> dict[int, list[Note]]:
     found: dict[int, list[Note]] = {}
     rows = (
         Dose.objects.in_force()
-        .filter(patient_id__in=list(patient_ids), status=Dose.Status.GIVEN, at__gte=now - RECENT)
+        .filter(AmongIds(F("patient_id"), patient_ids), status=Dose.Status.GIVEN, at__gte=now - RECENT)
         .order_by("-at", "-id")
         .values_list("pk", "patient_id", "drug", "dose_mg", "entry__route", "at", "follow_up_due_at", "follow_up_at")
     )

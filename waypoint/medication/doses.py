@@ -7,8 +7,10 @@ after a dose (program settings withdrawal.post_dose_*) and the flowsheet chart m
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
+from waypoint.web.ids import AmongIds
 from waypoint.withdrawal.board import Dose
 from waypoint.withdrawal.models import Assessment
 
@@ -23,7 +25,11 @@ def given_doses(patient_ids) -> dict[int, list[Dose]]:
     found: dict[int, list[Dose]] = {}
     rows = (
         Administration.objects.in_force()
-        .filter(patient_id__in=list(patient_ids), status=Administration.Status.GIVEN, at__gte=timezone.now() - RECENT)
+        .filter(
+            AmongIds(F("patient_id"), patient_ids),
+            status=Administration.Status.GIVEN,
+            at__gte=timezone.now() - RECENT,
+        )
         .order_by("-at", "-id")  # plain tuples, not models: the board reads this for every patient
         .values_list("patient_id", "at", "order__medication", "dose", "order__dose", "unit", "order__route")
     )

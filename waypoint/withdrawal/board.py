@@ -1,8 +1,8 @@
 """The withdrawal board: who in withdrawal management needs a nurse now.
 
 A fixed number of queries whatever the number of patients and however long their histories: the stays on
-the board with the ids of each patient's last two current COWS (one query, two index probes per patient),
-those COWS (one), the program's settings (one), and one query per registered dose source.
+the board with each patient's last two current COWS (one query, two index probes per patient), the program's
+settings (one), and one query per registered dose, note and CIWA-Ar source.
 
 Order: most urgent first by URGENCY_RULE (severity, alerts and lateness together, shown on the page in those words).
 
@@ -13,15 +13,17 @@ withdrawal.post_dose_interval_hours / withdrawal.post_dose_window_hours) and the
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, JSONField, OuterRef, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
-from waypoint.patients.models import LevelOfCareStay, Patient
+from waypoint.patients.models import LevelOfCareStay
 from waypoint.placement.levels import levels_of
 from waypoint.scales import INSTRUMENTS
+from waypoint.web.ids import AmongIds
 
 from . import settings as protocol
 from .models import Assessment, CiwaArMonitoring
@@ -123,7 +125,6 @@ def board_levels(program) -> list[str]:
     return [level.code for level in levels_of(program.asam_edition) if level.is_withdrawal_management]
 
 
-BOARD_FIELDS = ("id", "patient_id", "instrument", "taken_at", "total", "severity")
 STAY_FIELDS = (
     "id",
     "patient_id",
@@ -176,46 +177,46 @@ class BoardStay:
 
 
 def _newest_cows(patient):
-    """The ids of a patient's COWS in force, newest first, correlated to `patient` (an OuterRef).
+    """A patient's COWS in force, newest first, correlated to `patient` (an OuterRef).
 
     `ORDER BY taken_at DESC, id DESC LIMIT 1 (OFFSET 1)` walks the index `assessment_series`
     (patient, instrument, status, taken_at, id) backwards and stops after two rows: two index probes per
     patient, whatever the length of the patient's history (a window over all their scores would grow).
     """
-    return (
-        Assessment.objects.in_force()
-        .filter(patient_id=patient, instrument="cows")
-        .order_by("-taken_at", "-id")
-        .values("pk")
+    return Assessment.objects.in_force().filter(patient_id=patient, instrument="cows").order_by("-taken_at", "-id")
+
+
+def with_newest_two_cows(stays):
+    """The stays, each with its patient's two newest COWS in force read in the same query (`cows_first`,
+    `cows_second`: one JSON object each, or None), so the board is one round trip for stays and scores."""
+    newest = _newest_cows(OuterRef("patient_id")).values(
+        score=JSONObject(id="id", taken_at="taken_at", total="total", severity="severity")
+    )
+    return stays.annotate(
+        cows_first=Subquery(newest[:1], output_field=JSONField()),
+        cows_second=Subquery(newest[1:2], output_field=JSONField()),
     )
 
 
-def _by_patient(assessment_ids) -> dict[int, list[Score]]:
-    """Those assessments, grouped by patient, newest first."""
-    found: dict[int, list[Score]] = {}
-    if assessment_ids:
-        for values in (
-            Assessment.objects.filter(pk__in=assessment_ids).order_by("-taken_at", "-id").values_list(*BOARD_FIELDS)
-        ):
-            score = Score(*values)
-            found.setdefault(score.patient_id, []).append(score)
-    return found
+def json_time(value: str | None) -> datetime | None:
+    """A time read inside a JSON object (JSONObject): PostgreSQL writes it with its offset, SQLite in UTC without."""
+    if value is None:
+        return None
+    found = datetime.fromisoformat(value)
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
 
 
-def latest_two_cows(patient_ids) -> dict[int, list[Score]]:
-    """Each patient's two newest COWS in force, newest first."""
-    ids = list(patient_ids)
-    if not ids:
-        return {}
-    newest = _newest_cows(OuterRef("pk"))
-    pairs = (
-        # sanctioned (not visible_patients): ids the caller took from visible_patients
-        Patient.objects.filter(pk__in=ids)
-        .order_by()
-        .annotate(first=Subquery(newest[:1]), second=Subquery(newest[1:2]))
-        .values_list("first", "second")
-    )
-    return _by_patient([pk for pair in pairs for pk in pair if pk is not None])
+def _score(patient_id: int, found: dict | None) -> "Score | None":
+    """A COWS read as JSON by `with_newest_two_cows`."""
+    if found is None:
+        return None
+    taken_at = cast(datetime, json_time(found["taken_at"]))
+    return Score(found["id"], patient_id, "cows", taken_at, found["total"], found["severity"])
+
+
+def _scores(patient_id: int, first: dict | None, second: dict | None) -> list[Score]:
+    """The newest two, newest first (none, one or two)."""
+    return [score for score in (_score(patient_id, first), _score(patient_id, second)) if score is not None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,26 +249,31 @@ def ciwa_statuses(patient_ids, now: datetime, interval: timedelta) -> dict[int, 
         .filter(patient_id=OuterRef("patient_id"), instrument="ciwa-ar")
         # id last, as the board's COWS: a backward walk of the index assessment_series
         .order_by("-taken_at", "-id")
+        .values(found=JSONObject(total="total", taken_at="taken_at", label="band_label", source="band_source"))
     )
     found: dict[int, CiwaStatus] = {}
     ids = list(patient_ids)
     if not ids:
         return found
     rows = (
-        CiwaArMonitoring.objects.filter(patient_id__in=ids, stopped_at__isnull=True)
-        .annotate(
-            ciwa_total=Subquery(newest.values("total")[:1]),
-            ciwa_at=Subquery(newest.values("taken_at")[:1]),
-            ciwa_label=Subquery(newest.values("band_label")[:1]),
-            ciwa_source=Subquery(newest.values("band_source")[:1]),
-        )
-        .values_list("patient_id", "started_at", "reason", "ciwa_total", "ciwa_at", "ciwa_label", "ciwa_source")
+        CiwaArMonitoring.objects.filter(AmongIds(F("patient_id"), ids), stopped_at__isnull=True)
+        .annotate(latest=Subquery(newest[:1], output_field=JSONField()))
+        .values_list("patient_id", "started_at", "reason", "latest")
     )
-    for patient_id, since, reason, total, taken_at, label, source in rows:
+    for patient_id, since, reason, latest in rows:
+        latest = latest or {}
+        total, taken_at = latest.get("total"), json_time(latest.get("taken_at"))
         # a CIWA-Ar taken shortly before it was turned on (the form keeps whole minutes) counts for one interval
         next_due = since if taken_at is None else max(since, taken_at + interval)
         found[patient_id] = CiwaStatus(
-            since, reason, total, taken_at, label or "", source or "", next_due, now > next_due
+            since,
+            reason,
+            total,
+            taken_at,
+            latest.get("label") or "",
+            latest.get("source") or "",
+            next_due,
+            now > next_due,
         )
     return found
 
@@ -388,23 +394,18 @@ def row_for(program, stay, cows: list[Score], doses: list[Dose], now: datetime, 
 
 def build(program, visible_patients, now: datetime | None = None) -> list[BoardRow]:
     now = now or timezone.now()
-    newest = _newest_cows(OuterRef("patient_id"))
-    found = (
+    found = with_newest_two_cows(
         LevelOfCareStay.objects.filter(
             program=program, ended_at__isnull=True, level_code__in=board_levels(program), patient__in=visible_patients
-        )
-        .order_by("started_at", "id")
-        .annotate(cows_first=Subquery(newest[:1]), cows_second=Subquery(newest[1:2]))
-        .values_list(*STAY_FIELDS, "cows_first", "cows_second")
-    )
-    stays, wanted = [], []
+        ).order_by("started_at", "id")
+    ).values_list(*STAY_FIELDS, "cows_first", "cows_second")
+    stays, cows = [], {}
     for pk, patient_id, level_code, started_at, mrn, given, preferred, family, first, second in found:
         stays.append(
             BoardStay(pk, patient_id, level_code, started_at, BoardPatient(patient_id, mrn, given, preferred, family))
         )
-        wanted += [id_ for id_ in (first, second) if id_ is not None]
+        cows[patient_id] = _scores(patient_id, first, second)
     ids = [stay.patient_id for stay in stays]
-    cows = _by_patient(wanted)
     doses, rules = recent_doses(ids), Rules.of(program)
     rows = [
         row_for(program, stay, cows.get(stay.patient_id, []), doses.get(stay.patient_id, []), now, rules)
@@ -428,7 +429,9 @@ def most_urgent_first(row: BoardRow) -> tuple:
 def for_patient(program, patient, now: datetime | None = None) -> BoardRow | None:
     """The board's view of one patient (for the chart header), or None when not in withdrawal management."""
     stay = (
-        LevelOfCareStay.objects.filter(patient=patient, ended_at__isnull=True, level_code__in=board_levels(program))
+        with_newest_two_cows(
+            LevelOfCareStay.objects.filter(patient=patient, ended_at__isnull=True, level_code__in=board_levels(program))
+        )
         .select_related("patient")
         .first()
     )
@@ -439,7 +442,7 @@ def for_patient(program, patient, now: datetime | None = None) -> BoardRow | Non
     row = row_for(
         program,
         stay,
-        latest_two_cows([patient.pk]).get(patient.pk, []),
+        _scores(patient.pk, stay.cows_first, stay.cows_second),
         recent_doses([patient.pk]).get(patient.pk, []),
         now,
         rules,

@@ -4,22 +4,26 @@ ended membership or a removal from a care team takes effect on the very next req
 
 import re
 
+import django_otp
 import pytest
 from django.db import connection
+from django.http import HttpRequest
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import make_user, verified_login
 from tests.conftest import COWS
-from waypoint.accounts.models import ApiToken, Membership
+from waypoint.accounts.models import ApiToken, BrowserSession, Membership, RecoveryCodeDevice
 from waypoint.accounts.roles import Role
 
 # A query that asks who is asking: one FROM a token, session, user, membership or care-team table. (Clinical
 # queries may JOIN the user table, e.g. a flowsheet row's recording user: those are not counted.)
 WHO = re.compile(
     r'\bFROM "(accounts_apitoken|accounts_browsersession|django_session|accounts_user|accounts_membership'
-    r'|accounts_careteam_members|accounts_careteam|accounts_program)"'
+    r"|accounts_careteam_members|accounts_careteam|accounts_program"
+    r'|otp_totp_totpdevice|accounts_recoverycodedevice|django_otp_webauthn_webauthncredential)"'
 )
 
 
@@ -78,6 +82,54 @@ def test_a_signed_in_page_asks_who_is_asking_once(patient, nurse):
     assert len(asked) == 1, asked
     for table in ("accounts_browsersession", "accounts_user", "accounts_membership", "accounts_program"):
         assert f'"{table}"' in asked[0]
+    assert '"otp_totp_totpdevice"' in asked[0]  # the second factor the session passed, read with it
+
+
+def one_page_request(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    return response, who_queries(captured)
+
+
+def test_a_session_passed_with_a_recovery_code_reads_that_device_with_the_session(patient, nurse):
+    client = Client()
+    client.force_login(nurse)
+    session = client.session
+    request = HttpRequest()
+    request.session, request.user = session, nurse
+    codes = RecoveryCodeDevice.objects.create(user=nurse, name="Recovery codes", confirmed=True)
+    django_otp.login(request, codes)
+    session.save()
+    url = f"/patients/{patient.pk}/"
+    assert client.get(url).status_code == 200
+    response, asked = one_page_request(client, url)
+    assert response.status_code == 200
+    assert len(asked) == 1 and '"accounts_recoverycodedevice"' in asked[0], asked
+
+
+def test_a_removed_authenticator_takes_effect_on_the_very_next_request(patient, nurse):
+    page = verified_login(Client(), nurse)
+    assert page.get(f"/patients/{patient.pk}/").status_code == 200
+    TOTPDevice.objects.filter(user=nurse).delete()
+    response = page.get(f"/patients/{patient.pk}/")
+    assert response.status_code == 302 and response.url.startswith("/account/two-factor/")  # to set up a new one
+
+
+def test_an_unconfirmed_authenticator_no_longer_passes_on_the_very_next_request(patient, nurse):
+    page = verified_login(Client(), nurse)
+    assert page.get(f"/patients/{patient.pk}/").status_code == 200
+    TOTPDevice.objects.filter(user=nurse).update(confirmed=False)
+    response = page.get(f"/patients/{patient.pk}/")
+    assert response.status_code == 302 and response.url.startswith("/account/two-factor/")
+
+
+def test_a_session_saved_before_the_device_columns_still_finds_its_device(patient, nurse):
+    """Sessions saved before migration accounts 0009 name their device only in the session data: django-otp reads it."""
+    page = verified_login(Client(), nurse)
+    BrowserSession.objects.filter(user=nurse).update(totp_device=None)
+    response, asked = one_page_request(page, f"/patients/{patient.pk}/")
+    assert response.status_code == 200
+    assert len(asked) == 2 and '"otp_totp_totpdevice"' in asked[1], asked
 
 
 def test_a_revoked_token_fails_on_the_very_next_request(patient, nurse):

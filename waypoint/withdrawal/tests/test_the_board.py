@@ -40,7 +40,9 @@ def admit_many(program, team, nurse, count, record, first=0):
 
 
 def board_queries(client):
-    """Queries of one whole request of the board page (session, access, board, audit, template)."""
+    """Queries of one whole request of the board page (session, access, board, audit, template). A request just
+    before it starts the session's clocks (accounts/sessions.py), so neither request counted writes the session."""
+    client.get("/withdrawal/board/")
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/withdrawal/board/")
     assert response.status_code == 200
@@ -146,3 +148,15 @@ def test_the_chart_header_carries_the_withdrawal_alerts(page, nurse, admitted, p
 def test_the_board_refreshes_in_place_with_htmx(page, nurse, admitted):
     response = page(nurse).get("/withdrawal/board/", headers={"HX-Request": "true"})
     assert b"<html" not in response.content and b'<table class="board">' in response.content
+
+
+def test_the_two_newest_cows_are_read_with_the_stays_not_in_a_query_of_their_own(program, team, nurse, record, page):
+    client = page(nurse)
+    admit_many(program, team, nurse, 3, record)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/withdrawal/board/")
+    assert response.status_code == 200 and response.content.decode().count(">Score COWS<") == 3
+    own = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "withdrawal_assessment"."id"')]
+    assert own == []
+    [stays] = [q["sql"] for q in queries.captured_queries if 'FROM "patients_levelofcarestay"' in q["sql"]][:1]
+    assert '"withdrawal_assessment"' in stays
