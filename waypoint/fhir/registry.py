@@ -50,6 +50,14 @@ class ResourceKind:
     code_q: Callable[[str | None, str], Q | None] | None = None  # (system, code) -> rows that may match; None: none
     # The profiles its resources may declare in meta.profile (the CapabilityStatement's supportedProfile).
     profiles: tuple[str, ...] = ()
+    # Which of the program's staff may receive it: (user, program id) -> bool; None: every staff reader.
+    readers: Callable[[Any, int], bool] | None = None
+
+    @property
+    def program_level(self) -> bool:
+        """A record of the program itself, naming no patient (e.g. a stock receipt): no Part 2 label, no consent,
+        no kind of clinical record; served to the program's staff only, and never in a Patient or Group export."""
+        return self.patient_field is None
 
     @property
     def record(self) -> RecordKind:
@@ -62,12 +70,12 @@ class ResourceKind:
     @property
     def part2(self) -> bool:
         """Holds SUD information: security-labelled, consent-gated (as its record kind declares)."""
-        return self.record.part2
+        return not self.program_level and self.record.part2
 
     @property
     def information_kind(self) -> str:
-        """The consent's kind of information that covers it (as its record kind declares)."""
-        return self.record.information_kind
+        """The consent's kind of information that covers it (as its record kind declares; none: program-level)."""
+        return "" if self.program_level else self.record.information_kind
 
 
 KINDS: dict[str, ResourceKind] = {}
