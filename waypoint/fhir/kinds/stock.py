@@ -83,7 +83,7 @@ def movement_resource(entry: LedgerEntry) -> list[dict]:
     words = entry.get_kind_display()
     inward = entry.quantity_mg > 0
     who = {"display": str(entry.by)}
-    extensions = [{"url": NOTE, "valueString": entry.note}] if entry.note else []
+    extensions: list[dict] = [{"url": NOTE, "valueString": entry.note}] if entry.note else []
     if entry.witness_id:
         extensions.append({"url": WITNESS, "valueReference": {"display": str(entry.witness)}})
     return [
