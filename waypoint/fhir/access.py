@@ -77,6 +77,9 @@ class StaffReader(Reader):
     @transaction.atomic
     def record_release(self, kind: ResourceKind, patient_ids: set[int]) -> None:
         detail = {"kind": kind.key, "resource_type": kind.resource_type}
+        if kind.program_level:  # the program's own records (its stock ledger): one read event, no patient
+            audit.record(self.user, "fhir.read", program=self.program, detail=detail)
+            return
         if not patient_ids:
             return
         ids = list(

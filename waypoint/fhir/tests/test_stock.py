@@ -52,6 +52,16 @@ def test_the_ledgers_movements_without_a_patient_are_supply_deliveries_of_the_lo
         assert read.status_code == 200 and json.loads(read.content) == resource
 
 
+def test_each_read_of_the_stock_is_audited_naming_the_program_and_no_patient(api, nurse, record, program):
+    from waypoint.privacy.models import AuditEvent
+
+    before = AuditEvent.objects.filter(action="fhir.read", detail__kind="stock-movement").count()
+    [movement, *_] = search(api(nurse), "/fhir/SupplyDelivery")
+    api(nurse).get(f"/fhir/SupplyDelivery/{movement['id']}")
+    events = AuditEvent.objects.filter(action="fhir.read", detail__kind="stock-movement").order_by("id")[before:]
+    assert [(e.program_id, e.patient_id, e.actor_id) for e in events] == [(program.pk, None, nurse.pk)] * 2
+
+
 def test_a_blind_count_is_an_observation_of_the_lot_with_its_expected_balance_and_discrepancy(api, nurse, record):
     [count] = search(api(nurse), f"/fhir/Observation?code={COUNTS}|stock-count")
     assert count["valueQuantity"]["value"] == 3977.5
