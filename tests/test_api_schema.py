@@ -78,8 +78,11 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/patients/{id}/dosing/take-home-bottles/": "a signed decision allowing the days, after today; the lot",
     "GET /api/v1/dosing/ledger/": "the lot asked for is one of the program's (else 404)",
     "POST /api/v1/dosing/ledger/": "a lot of the program holding the quantity; a witness for waste and spills",
-    "POST /api/v1/dosing/counts/": "a lot of the program; a second counter with their password; a note when it differs",
-    "POST /api/v1/dosing/counts/{count_id}/sign-off/": "the director signs off a count of the program once",
+    "POST /api/v1/dosing/counts/": "a lot of the program; a second counter with their password",
+    "POST /api/v1/dosing/counts/{count_id}/sign-off/": "the director signs off a count of the program once, its "
+    "investigation note first when it differs",
+    "POST /api/v1/dosing/counts/{count_id}/investigation/": "a count of the program that differs, its note not yet "
+    "written",
 }
 
 

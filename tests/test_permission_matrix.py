@@ -429,6 +429,26 @@ def stock_count(ctx):
     return ctx.stock_count.pk
 
 
+def count_to_investigate(ctx, name):
+    """A count that differs from the ledger, its investigation note still to write (one per case; no audit line)."""
+    from decimal import Decimal
+
+    from waypoint.dispensing.models import StockCount, StockLot
+
+    if getattr(ctx, name, None) is None:
+        lot = StockLot.objects.create(program=ctx.program, medication="methadone", strength="10 mg/mL", lot_number=name)
+        count = StockCount.objects.create(
+            program=ctx.program,
+            lot=lot,
+            counted_mg=Decimal("90"),
+            expected_mg=Decimal("100"),
+            counted_by=ctx.nurse,
+            second_counter=ctx.nurse,
+        )
+        setattr(ctx, name, count)
+    return getattr(ctx, name).pk
+
+
 def call_back(ctx):
     """A call-back of the patient, waiting for its result (no audit line)."""
     from waypoint.dispensing.models import CallBack
@@ -1254,6 +1274,15 @@ MATRIX = {
         extra=["?program=harbor"],
         data=lambda ctx: {},
     ),
+    "dispensing-api:count-investigation": Case(
+        "POST",
+        lambda ctx: f"/api/v1/dosing/counts/{count_to_investigate(ctx, 'api-count')}/investigation/",
+        {"nurse": 200},
+        {"north_nurse": 404, "director": 403, "intake": 403, "kiosk": 401, "anonymous": 401},
+        api=True,
+        extra=["?program=harbor"],
+        data=lambda ctx: {"investigation_note": "recounted; the pump log checked"},
+    ),
     "dispensing:bottle-scan": Case(
         "GET", lambda ctx: reverse("dispensing:bottle-scan"), {"nurse": 200}, DOSING_PROGRAM_DENIED
     ),
@@ -1279,6 +1308,13 @@ MATRIX = {
         lambda ctx: reverse("dispensing:count-sign-off", args=[stock_count(ctx)]),
         {"director": 302},
         {"nurse": 403, "intake": 403, "anonymous": 302},
+    ),
+    "dispensing:count-investigation": Case(
+        "POST",
+        lambda ctx: reverse("dispensing:count-investigation", args=[count_to_investigate(ctx, "page-count")]),
+        {"nurse": 302},
+        {"director": 403, "intake": 403, "anonymous": 302},
+        data=lambda ctx: {"investigation_note": "recounted; the pump log checked"},
     ),
     "dispensing:count": Case("GET", lambda ctx: reverse("dispensing:count"), {"nurse": 200}, DOSING_PROGRAM_DENIED),
     "dispensing:dose": Case(

@@ -105,6 +105,7 @@ PARTS = {
     "held": "held",
     "history": "history",
     "hold": "hold",
+    "investigation": "investigation note written",
     "issue": "issued",
     "keep": "kept",
     "keys": "public keys",

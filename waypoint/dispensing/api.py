@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from waypoint.accounts.roles import MOUD_ADMINISTER, STOCK_SIGN_OFF
-from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
+from waypoint.patients.access import access_patient, access_record, require, visible_patients
 from waypoint.patients.api import program_from_query
 from waypoint.patients.services import record_read
 from waypoint.web.api import ApiView, StrictSerializer, limit_of
@@ -114,7 +114,7 @@ class DoseView(ApiView):
                 "lot": window.lot_id,
                 "part": window.part,
                 "of_parts": window.of_parts,
-                "balance_mg": str(services.balance(window.lot)),
+                "balance_mg": _mg(services.shown_balance(request.user, window.lot)),
             },
             status=status.HTTP_201_CREATED,
         )
@@ -552,15 +552,22 @@ class BottlesIn(StrictSerializer):
     lot = serializers.IntegerField(help_text="The stock lot the bottles are poured from.")
 
 
+def _mg(value) -> str | None:
+    return None if value is None else str(value)
+
+
 class LotOut(serializers.ModelSerializer):
-    balance_mg = serializers.SerializerMethodField(help_text="The sum of the lot's ledger entries (never typed).")
+    balance_mg = serializers.SerializerMethodField(
+        help_text="The sum of the lot's ledger entries (never typed); null to a user who may count (blind counts: "
+        "only the director, who does not dispense, sees balances)."
+    )
 
     class Meta:
         model = StockLot
         fields = ["id", "medication", "strength", "lot_number", "expires_on", "balance_mg"]
 
-    def get_balance_mg(self, lot) -> str:
-        return str(services.balance(lot))
+    def get_balance_mg(self, lot) -> str | None:
+        return _mg(services.shown_balance(self.context["user"], lot))
 
 
 class EntryOut(serializers.ModelSerializer):
@@ -618,8 +625,17 @@ class CountIn(StrictSerializer):
     second_username = serializers.CharField(max_length=150, help_text="The second counter, who signs with a password.")
     second_password = serializers.CharField(max_length=200, write_only=True, style={"input_type": "password"})
     investigation_note = serializers.CharField(
-        required=False, default="", allow_blank=True, max_length=4000, help_text="Needed when the count differs."
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=4000,
+        help_text="Optional: the count is recorded whether or not it matches; a discrepancy's note can be written "
+        "once the count shows it (`investigation/`).",
     )
+
+
+class InvestigationIn(StrictSerializer):
+    investigation_note = serializers.CharField(max_length=4000, help_text="What was checked, what was found.")
 
 
 class SignOffIn(StrictSerializer):
@@ -695,10 +711,10 @@ class LedgerView(ApiView):
         ],
     )
     def get(self, request):
-        """The program's stock lots, each with its balance (the sum of its entries, never typed), and the latest
-        200 ledger entries (of one lot or medication if asked)."""
+        """The program's stock lots, each with its balance (the sum of its entries, never typed; null to a user who
+        may count: blind counts), and the latest 200 ledger entries (of one lot or medication if asked)."""
         program = program_from_query(request)
-        if not has_permission(request.user, program.pk, STOCK_SIGN_OFF):
+        if not services.may_read_ledger(request.user, program.pk):
             require(request.user, program.pk, MOUD_ADMINISTER)
         lots = StockLot.objects.filter(program=program)
         if medication := request.query_params.get("medication"):
@@ -716,7 +732,7 @@ class LedgerView(ApiView):
         return Response(
             {
                 "program": program.slug,
-                "lots": LotOut(lots, many=True).data,
+                "lots": LotOut(lots, many=True, context={"user": request.user}).data,
                 "entries": EntryOut(entries, many=True).data,
             }
         )
@@ -774,7 +790,7 @@ class CountListView(ApiView):
         """The program's recorded counts, newest first (50): each with the expected balance taken when it was
         recorded, the discrepancy and its sign-off."""
         program = program_from_query(request)
-        if not has_permission(request.user, program.pk, STOCK_SIGN_OFF):
+        if not services.may_read_ledger(request.user, program.pk):
             require(request.user, program.pk, MOUD_ADMINISTER)
         rows = StockCount.objects.filter(program=program).select_related(
             "counted_by", "second_counter", "signed_off_by"
@@ -784,10 +800,10 @@ class CountListView(ApiView):
 
     @extend_schema(request=CountIn, responses={201: CountOut, **ERRORS}, parameters=[OpenApiParameter("program", str)])
     def post(self, request):
-        """A blind count by two users: the expected balance is taken only once the count is recorded, and is in
-        the answer (never before). 400 names `counted_mg`, `second_counter` (another user who may dispense, with
-        their password) or `investigation_note` (the count differs: the note is needed, without the expected
-        figure); another program's lot is 404."""
+        """A blind count by two users: recorded as counted, whether or not it matches; the expected balance is
+        taken only then and is in the answer (never before: a user who may count sees no balance anywhere). 400
+        names `counted_mg` or `second_counter` (another user who may dispense, with their password); another
+        program's lot is 404. A discrepancy then needs its investigation note before the director's sign-off."""
         program = program_from_query(request)
         require(request.user, program.pk, MOUD_ADMINISTER)
         serializer = CountIn(data=request.data)
@@ -813,13 +829,31 @@ class CountListView(ApiView):
         return Response(CountOut(found).data, status=status.HTTP_201_CREATED)
 
 
+class CountInvestigationView(ApiView):
+    @extend_schema(
+        request=InvestigationIn, responses={200: CountOut, **ERRORS}, parameters=[OpenApiParameter("program", str)]
+    )
+    def post(self, request, count_id):
+        """Write the investigation note of a count's discrepancy, once, after the count is recorded. 400 names
+        `investigation_note` (empty) or `count` (it matches the ledger, or its note is already written); another
+        program's count is 404."""
+        program = program_from_query(request)
+        require(request.user, program.pk, MOUD_ADMINISTER)
+        serializer = InvestigationIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        found = get_object_or_404(StockCount, pk=count_id, program=program)
+        note = serializer.validated_data["investigation_note"]
+        written = services.write_investigation_note(acting_user=request.user, count=found, note=note)
+        return Response(CountOut(written).data)
+
+
 class CountSignOffView(ApiView):
     @extend_schema(
         request=SignOffIn, responses={200: CountOut, **ERRORS}, parameters=[OpenApiParameter("program", str)]
     )
     def post(self, request, count_id):
         """The director signs off a count (after reading its investigation note); the body is empty (`{}`). 400
-        names `count` (already signed off)."""
+        names `count` (already signed off, or a discrepancy without its investigation note)."""
         program = program_from_query(request)
         require(request.user, program.pk, STOCK_SIGN_OFF)
         SignOffIn(data=request.data).is_valid(raise_exception=True)

@@ -23,5 +23,10 @@ urlpatterns = [
     path("dosing/ledger/", api.LedgerView.as_view(), name="ledger"),
     path("dosing/counts/", api.CountListView.as_view(), name="counts"),
     path("dosing/counts/<int:count_id>/sign-off/", api.CountSignOffView.as_view(), name="count-sign-off"),
+    path(
+        "dosing/counts/<int:count_id>/investigation/",
+        api.CountInvestigationView.as_view(),
+        name="count-investigation",
+    ),
     path("dosing/bottles/return/", api.BottleReturnView.as_view(), name="bottle-return"),
 ]

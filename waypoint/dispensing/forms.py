@@ -33,9 +33,6 @@ class CountForm(forms.Form):
     counted_mg = forms.DecimalField(label="Counted (mg)", max_digits=12, decimal_places=2)
     second_username = forms.CharField(label="Second counter's user name")
     second_password = forms.CharField(label="Second counter's password", widget=forms.PasswordInput)
-    investigation_note = forms.CharField(
-        label="Investigation note (when the count differs)", required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
 
     def __init__(self, *args, program=None, **kwargs):
         super().__init__(*args, **kwargs)

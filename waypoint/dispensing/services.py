@@ -470,8 +470,8 @@ def _lift(acting_user: User, hold: Hold, note: str) -> Hold:
 
 
 def _short(lot: StockLot, amount: Decimal) -> str:
-    held = catalog.dose_text(balance(lot))
-    return f"Lot {lot.lot_number} holds {held} mg, less than {catalog.dose_text(amount)} mg."
+    """Never the balance itself: whoever reads it may be one who counts (see `sees_balances`)."""
+    return f"Lot {lot.lot_number} holds less than {catalog.dose_text(amount)} mg."
 
 
 def _lot(
@@ -878,6 +878,23 @@ def find_bottle(*, acting_user: User, patients: QuerySet[Patient], program: Prog
 # --- the ledger --------------------------------------------------------------------------------------------
 
 
+def may_read_ledger(user: User, program_id: int) -> bool:
+    """The ledger's readers: staff who may dispense (and so count), and the director who signs counts off."""
+    return has_permission(user, program_id, MOUD_ADMINISTER) or has_permission(user, program_id, STOCK_SIGN_OFF)
+
+
+def sees_balances(user: User, program_id: int) -> bool:
+    """Blind counts: anyone who may count (every user who may dispense) never sees a lot's expected balance, on no
+    page, report or API answer; only the director who signs counts off and does not dispense does. A counter sees
+    the expected balance of a count once it is recorded (with its discrepancy), never before."""
+    return has_permission(user, program_id, STOCK_SIGN_OFF) and not has_permission(user, program_id, MOUD_ADMINISTER)
+
+
+def shown_balance(user: User, lot: StockLot) -> Decimal | None:
+    """The lot's balance as this user may see it: None for one who counts."""
+    return balance(lot) if sees_balances(user, lot.program_id) else None
+
+
 def balance(lot: StockLot) -> Decimal:
     """The lot's balance in mg: the sum of its ledger entries (never typed)."""
     total = LedgerEntry.objects.filter(lot=lot).aggregate(total=Sum("quantity_mg"))["total"]
@@ -989,8 +1006,10 @@ def record_count(
     second_counter: User | None,
     investigation_note: str = "",
 ) -> StockCount:
-    """A blind count by two users: the expected balance is taken here, after they counted; a discrepancy needs an
-    investigation note (and later the director's sign-off). Refusals audited."""
+    """A blind count by two users: the expected balance is taken here, after they counted, and the count is recorded
+    as counted whether or not it matches (a refusal for a difference would tell the counters the count is off before
+    it is recorded). A discrepancy then needs its investigation note (now or later, `write_investigation_note`) before
+    the director signs it off. Refusals audited."""
     require(acting_user, lot.program_id, MOUD_ADMINISTER)
     errors: dict[str, str] = {}
     try:
@@ -1003,10 +1022,6 @@ def record_count(
     if not _second_user(second_counter, acting_user, lot.program_id):
         errors["second_counter"] = "A count is made by two users: the second must be another user who may dispense."
     expected = balance(lot)
-    if counted is not None and counted != expected and not (investigation_note or "").strip():
-        errors["investigation_note"] = (
-            "The count differs from the ledger: write the investigation note (what was checked, what was found)."
-        )
     if errors:
         _refuse(acting_user, "dispensing.count", errors, program=lot.program, obj=lot)
     assert counted is not None and second_counter is not None  # else refused above
@@ -1030,13 +1045,52 @@ def record_count(
     return count
 
 
-@refusals_audited("dispensing.count.sign_off", _of("count"))
-@transaction.atomic
-def sign_off_count(*, acting_user: User, count: StockCount) -> StockCount:
-    require(acting_user, count.program_id, STOCK_SIGN_OFF)
-    count = StockCount.objects.select_for_update().get(pk=count.pk)
+@refusals_audited("dispensing.count.investigation", _of("count"))
+def write_investigation_note(*, acting_user: User, count: StockCount, note: str) -> StockCount:
+    """The investigation of a count's discrepancy (what was checked, what was found), written once by a user who may
+    dispense, before the director signs the count off. Refusals audited."""
+    require(acting_user, count.program_id, MOUD_ADMINISTER)
+    errors: dict[str, str] = {}
+    if not count.discrepancy_mg:
+        errors["count"] = "This count matches the ledger: there is nothing to investigate."
+    elif count.investigation_note:
+        errors["count"] = "The investigation note of this count is already written."
+    if not (note or "").strip():
+        errors["investigation_note"] = "Write the investigation note: what was checked, what was found."
+    if errors:
+        _refuse(acting_user, "dispensing.count.investigation", errors, program=count.program, obj=count)
+    with transaction.atomic():
+        locked = StockCount.objects.select_for_update().get(pk=count.pk)
+        if locked.investigation_note:
+            raise ValidationError({"count": "The investigation note of this count is already written."})
+        locked.investigation_note = note.strip()
+        locked.save(update_fields=["investigation_note"])
+        audit.record(acting_user, "dispensing.count.investigation", program=locked.program, obj=locked)
+    return locked
+
+
+def _sign_off_refusal(count: StockCount) -> dict[str, str]:
     if count.signed_off_at is not None:
-        raise ValidationError({"count": "This count is already signed off."})
+        return {"count": "This count is already signed off."}
+    if count.discrepancy_mg and not count.investigation_note:
+        return {"count": "This count differs from the ledger: its investigation note comes first."}
+    return {}
+
+
+@refusals_audited("dispensing.count.sign_off", _of("count"))
+def sign_off_count(*, acting_user: User, count: StockCount) -> StockCount:
+    """The director's sign-off of a count, after its investigation note when it differs. Refusals audited."""
+    require(acting_user, count.program_id, STOCK_SIGN_OFF)
+    if errors := _sign_off_refusal(count):
+        _refuse(acting_user, "dispensing.count.sign_off", errors, program=count.program, obj=count)
+    with transaction.atomic():
+        return _sign_off(acting_user, count)
+
+
+def _sign_off(acting_user: User, count: StockCount) -> StockCount:
+    count = StockCount.objects.select_for_update().get(pk=count.pk)
+    if errors := _sign_off_refusal(count):  # changed since it was read
+        raise ValidationError(errors)
     count.signed_off_by, count.signed_off_at = acting_user, timezone.now()
     count.save(update_fields=["signed_off_by", "signed_off_at"])
     audit.record(acting_user, "dispensing.count.sign_off", program=count.program, obj=count)

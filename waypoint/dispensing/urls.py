@@ -18,6 +18,9 @@ urlpatterns += [
 ]
 urlpatterns.append(path("dosing/ledger/entries/new/", views.ledger_entry, name="ledger-entry"))
 urlpatterns.append(path("dosing/ledger/counts/<int:count_id>/sign-off/", views.count_sign_off, name="count-sign-off"))
+urlpatterns.append(
+    path("dosing/ledger/counts/<int:count_id>/investigation/", views.count_investigation, name="count-investigation")
+)
 urlpatterns += [
     path("patients/<int:pk>/dosing/guest/new/", views.guest_new, name="guest-new"),
     path("patients/<int:pk>/dosing/replacements/new/", views.replacement_new, name="replacement-new"),

@@ -174,12 +174,19 @@ def labels(request, pk):
     )
 
 
+def ledger_reader_or_403(request):
+    """The program, for the ledger's readers: dispensing staff, or the director who signs counts off."""
+    program = program_or_403(request)
+    if not services.may_read_ledger(request.user, program.pk):
+        require(request.user, program.pk, MOUD_ADMINISTER)  # raises, naming the permission
+    return program
+
+
 @require_GET
 def ledger(request):
-    program = program_or_403(request)
+    """Balances only to those who never count (services.sees_balances): a counter sees none, ever."""
+    program = ledger_reader_or_403(request)
     can_sign_off = has_permission(request.user, program.pk, STOCK_SIGN_OFF)
-    if not can_sign_off:
-        require(request.user, program.pk, MOUD_ADMINISTER)  # dispensing staff, or the director who signs counts off
     lots = list(StockLot.objects.filter(program=program))
     entries = list(
         LedgerEntry.objects.filter(program=program).select_related("lot", "by", "witness").order_by("-at", "-id")[:200]
@@ -189,10 +196,11 @@ def ledger(request):
         request,
         "dispensing/ledger.html",
         {
-            "lots": [(lot, services.balance(lot)) for lot in lots],
+            "lots": [(lot, services.shown_balance(request.user, lot)) for lot in lots],
             "entries": entries,
             "counts": counts,
             "can_sign_off": can_sign_off,
+            "can_investigate": has_permission(request.user, program.pk, MOUD_ADMINISTER),
         },
     )
 
@@ -222,7 +230,6 @@ def count(request):
                 lot=data["lot"],
                 counted_mg=data["counted_mg"],
                 second_counter=second,
-                investigation_note=data["investigation_note"],
             )
         except ValidationError as error:
             add_errors(form, error)
@@ -231,7 +238,8 @@ def count(request):
                 messages.warning(
                     request,
                     f"Count recorded with a discrepancy of {result.discrepancy_mg} mg "
-                    f"(expected {result.expected_mg} mg): it awaits the director's sign-off.",
+                    f"(expected {result.expected_mg} mg): write its investigation note below, then it awaits "
+                    "the director's sign-off.",
                 )
             else:
                 messages.success(request, "Count recorded: it matches the ledger.")
@@ -427,6 +435,23 @@ def ledger_entry(request):
         {"receipt": receipt, "outflow": outflow},
         status=400 if receipt.errors or outflow.errors else 200,
     )
+
+
+@require_POST
+def count_investigation(request, count_id):
+    """The investigation note of a count's discrepancy, written once after the count is recorded."""
+    program = program_or_403(request)
+    require(request.user, program.pk, MOUD_ADMINISTER)
+    found = get_object_or_404(StockCount, pk=count_id, program=program)
+    try:
+        services.write_investigation_note(
+            acting_user=request.user, count=found, note=request.POST.get("investigation_note", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Investigation note of the count of lot {found.lot.lot_number} written.")
+    return redirect("dispensing:ledger")
 
 
 @require_POST
@@ -670,10 +695,13 @@ def reports(request):
     from .models import LedgerEntry
 
     program = program_or_403(request)
-    require(request.user, program.pk, MOUD_ADMINISTER)
     report = request.GET.get("report", "daily")
     if report not in REPORTS:
         report = "daily"
+    if report == "ledger":
+        ledger_reader_or_403(request)
+    else:
+        require(request.user, program.pk, MOUD_ADMINISTER)
     today = program.today()
     try:
         day = date.fromisoformat(request.GET.get("day", "") or today.isoformat())
@@ -697,13 +725,17 @@ def reports(request):
         header = ["MRN", "patient", "order", "consecutive days missed", "last dose"]
         lines = [[r.patient.mrn, str(r.patient), r.order.label, r.days, r.last_dose or ""] for r in missed]
     else:
+        # Blind counts: the sums by movement add up to the balance, so one who counts sees the lots only.
+        sees = services.sees_balances(request.user, program.pk)
+        if not sees:
+            kinds = []
         lots = built.ledger_by_lot(program)
-        context |= {"lots": lots}
-        header = ["medication", "strength", "lot", *[words for _, words in kinds], "balance mg"]
+        context |= {"lots": lots, "kinds": kinds, "sees_balances": sees}
+        header = ["medication", "strength", "lot", *[words for _, words in kinds], *(["balance mg"] if sees else [])]
         lines = [
             [line.lot.get_medication_display(), line.lot.strength, line.lot.lot_number]
             + [line.by_kind[k] for k, _ in kinds]
-            + [line.balance]
+            + ([line.balance] if sees else [])
             for line in lots
         ]
     record_read(request.user, f"dispensing.report.{report}", program=program, detail={"rows": len(lines)})
@@ -724,12 +756,14 @@ def inventory(request):
     last count, and the lines the people taking the inventory fill in and sign."""
     from . import reports as built
 
-    program = program_or_403(request)
-    can_sign_off = has_permission(request.user, program.pk, STOCK_SIGN_OFF)
-    if not can_sign_off:
-        require(request.user, program.pk, MOUD_ADMINISTER)
+    program = ledger_reader_or_403(request)
     lots = built.ledger_by_lot(program)
-    return render(request, "dispensing/inventory.html", {"lots": lots, "program": program, "now": timezone.now()})
+    sees = services.sees_balances(request.user, program.pk)  # those who count fill in the count, blind
+    return render(
+        request,
+        "dispensing/inventory.html",
+        {"lots": lots, "program": program, "now": timezone.now(), "sees_balances": sees},
+    )
 
 
 @require_http_methods(["GET", "POST"])

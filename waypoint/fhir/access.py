@@ -2,12 +2,14 @@
 bulk export: both ask `reader_for(user, program)` and go only through the Reader it returns.
 
 - Program staff whose role may read charts: the program's patients they may see (`visible_patients`), every
-  kind; each release is an audit read event per patient ("fhir.read").
+  kind (a program-level kind only to the staff its `readers` names: the stock ledger to those who may dispense
+  and the director); each release is an audit read event per patient ("fhir.read").
 - A registered external system (role `external_system`, an `ExternalClient` row naming its recipient name and
   purpose): for a Part 2 kind, only the patients with an active consent covering that recipient, purpose and
-  the kind's information (42 CFR 2.31; counseling notes only when named); a kind without an information kind
-  is never released to it. Each release is a `Disclosure` per patient carrying the 2.32 notice, audited
-  ("disclosure.create"), exactly as `privacy.services.disclose` logs a printed one.
+  the kind's information (42 CFR 2.31; counseling notes only when named); a kind without an information kind,
+  or a program-level kind naming no patient (the stock ledger), is never released to it. Each release is a
+  `Disclosure` per patient carrying the 2.32 notice, audited ("disclosure.create"), exactly as
+  `privacy.services.disclose` logs a printed one.
 - Anyone else: PermissionDenied.
 """
 
@@ -67,7 +69,7 @@ class Reader:
 
 class StaffReader(Reader):
     def may_receive(self, kind: ResourceKind) -> bool:
-        return True
+        return kind.readers is None or kind.readers(self.user, self.program.pk)
 
     def patients(self, kind: ResourceKind) -> QuerySet[Patient]:
         return visible_patients(self.user, self.program)
@@ -75,6 +77,9 @@ class StaffReader(Reader):
     @transaction.atomic
     def record_release(self, kind: ResourceKind, patient_ids: set[int]) -> None:
         detail = {"kind": kind.key, "resource_type": kind.resource_type}
+        if kind.program_level:  # the program's own records (its stock ledger): one read event, no patient
+            audit.record(self.user, "fhir.read", program=self.program, detail=detail)
+            return
         if not patient_ids:
             return
         ids = list(
@@ -101,7 +106,8 @@ class ExternalReader(Reader):
         return self.client.purpose
 
     def may_receive(self, kind: ResourceKind) -> bool:
-        return not kind.part2 or bool(kind.information_kind)
+        """Patients' records under their consents; never the program's own records (its stock ledger)."""
+        return not kind.program_level and (not kind.part2 or bool(kind.information_kind))
 
     def covered_patient_ids(self, information_kind: str) -> set[int]:
         """Patients of the program with an active consent that covers this client for this kind of information."""

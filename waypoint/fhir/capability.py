@@ -20,11 +20,13 @@ def _documentation(resource_type: str) -> str:
         )
     if not kinds:
         return "One per clinical instrument, generated from its declaration; definitions, not patient data."
-    parts = [
-        f"{k.key}{' (42 CFR Part 2: security-labelled, consent-gated for external systems)' if k.part2 else ''}"
-        for k in kinds
-    ]
-    return "Kinds of record: " + "; ".join(parts) + "."
+    return "Kinds of record: " + "; ".join(f"{k.key}{_label(k)}" for k in kinds) + "."
+
+
+def _label(kind) -> str:
+    if kind.program_level:
+        return " (the program's own, no patient: staff only, in the system-level $export, not in a Patient export)"
+    return " (42 CFR Part 2: security-labelled, consent-gated for external systems)" if kind.part2 else ""
 
 
 BULK_DATA = "http://hl7.org/fhir/uv/bulkdata"

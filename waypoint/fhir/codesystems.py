@@ -21,7 +21,7 @@ from functools import partial
 
 from waypoint.comfort import catalog as comfort_catalog
 from waypoint.comfort.models import Dose
-from waypoint.dispensing.models import ReplacementDose
+from waypoint.dispensing.models import LedgerEntry, ReplacementDose
 from waypoint.drug_screens import rules
 from waypoint.medication import catalog as moud_catalog
 from waypoint.medication.models import Administration, Phase
@@ -34,7 +34,7 @@ from waypoint.treatment.models import TreatmentPlan
 from waypoint.treatment.settings import modality_labels
 
 from .codes import CANONICAL, INSTRUMENTS_SYSTEM, own
-from .kinds import comfort, dispensing, drug_screens, medication, privacy
+from .kinds import comfort, dispensing, drug_screens, medication, privacy, stock
 from .kinds.screening import screen_system
 from .kinds.treatment import modality_system
 from .questionnaires import answer_system
@@ -215,6 +215,19 @@ def _definitions() -> list[Definition]:
             "Replacement dose reasons",
             "Why a dose was replaced at the dosing window.",
             lambda: _choices(ReplacementDose.Reason.choices),
+        ),
+        Definition(
+            stock.MOVEMENTS,
+            "Controlled-substance stock movements",
+            "The ledger entries of the program's stock that name no patient (receipts, transfers, wastes, spills, "
+            "adjustments).",
+            lambda: [(c, words) for c, words in _choices(LedgerEntry.Kind.choices) if c in stock.MOVEMENT_KINDS],
+        ),
+        Definition(
+            stock.COUNTS,
+            "Controlled-substance stock counts",
+            "A blind count of a stock lot by two users and what it is compared with.",
+            lambda: list(stock.COUNT_CODES),
         ),
     ]
     return out

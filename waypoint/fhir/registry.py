@@ -55,6 +55,14 @@ class ResourceKind:
     # model instances was a third of an export's time. None: model instances.
     export_columns: tuple[str, ...] = ()
     export_row: Callable[[tuple], Any] | None = None
+    # Which of the program's staff may receive it: (user, program id) -> bool; None: every staff reader.
+    readers: Callable[[Any, int], bool] | None = None
+
+    @property
+    def program_level(self) -> bool:
+        """A record of the program itself, naming no patient (e.g. a stock receipt): no Part 2 label, no consent,
+        no kind of clinical record; served to the program's staff only, and never in a Patient or Group export."""
+        return self.patient_field is None
 
     @property
     def record(self) -> RecordKind:
@@ -67,12 +75,12 @@ class ResourceKind:
     @property
     def part2(self) -> bool:
         """Holds SUD information: security-labelled, consent-gated (as its record kind declares)."""
-        return self.record.part2
+        return not self.program_level and self.record.part2
 
     @property
     def information_kind(self) -> str:
-        """The consent's kind of information that covers it (as its record kind declares)."""
-        return self.record.information_kind
+        """The consent's kind of information that covers it (as its record kind declares; none: program-level)."""
+        return "" if self.program_level else self.record.information_kind
 
 
 @dataclass(frozen=True)

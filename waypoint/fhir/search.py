@@ -92,7 +92,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         LAST_UPDATED,
         PATIENT,
         CODE,
-        date_param("date", "When the assessment was taken or the urine specimen collected"),
+        date_param("date", "When the assessment was taken, the urine specimen collected or the stock counted"),
     ),
     "QuestionnaireResponse": (ID, LAST_UPDATED, PATIENT, date_param("authored", "When the assessment was taken")),
     "Condition": (ID, LAST_UPDATED, PATIENT, CODE, date_param("recorded-date", "When the screen was taken")),
@@ -114,6 +114,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
     ),
     "MedicationDispense": (ID, LAST_UPDATED, PATIENT, date_param("whenhandedover", "When the bottle was handed over")),
     "AllergyIntolerance": (ID, LAST_UPDATED, PATIENT, date_param("date", "When the allergy entry was recorded")),
+    "SupplyDelivery": (ID, LAST_UPDATED),  # the program's stock movements: no patient
     "Questionnaire": (ID, Param("url", "uri", "The Questionnaire's canonical URL.")),
     "CodeSystem": (ID, Param("url", "uri", "The CodeSystem's canonical URL (url|version accepted).")),
 }

@@ -227,12 +227,15 @@ def fetch_resources(client, manifest_body) -> dict[str, list[dict]]:
     return found
 
 
-def expected_counts(program, patient_ids=None, since=None, types=None, patient_compartment=False):
+def expected_counts(program, patient_ids=None, since=None, types=None, patient_compartment=False, user=None):
     """Resources per type counted from the database and the registry's mappings, independently of the export
-    (no reader, no paging): every row of every kind in the program, optionally for some patients only."""
+    (no reader, no paging): every row of every kind in the program, optionally for some patients only; with a
+    `user`, without the kinds kept to some staff (the stock ledger's readers) that this user is not among."""
     counts = {}
     for kind in registry.KINDS.values():
         if types is not None and kind.resource_type not in types:
+            continue
+        if user is not None and kind.readers is not None and not kind.readers(user, program.pk):
             continue
         if patient_compartment and kind.patient_field is None:
             continue

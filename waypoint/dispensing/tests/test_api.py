@@ -16,7 +16,7 @@ def test_queue_dose_and_hold_over_the_api(clock, nurse, patient, order, lot, api
     assert refused.status_code == 400 and "differs from the order" in refused.json()["dose"][0]
     assert not Administration.objects.exists() and LedgerEntry.objects.count() == 1
     given = client.post(f"/api/v1/patients/{patient.pk}/dosing/doses/", {"amount": "60", "lot": lot.pk}, format="json")
-    assert given.status_code == 201 and given.json()["balance_mg"] == "9940.00"
+    assert given.status_code == 201 and given.json()["balance_mg"] is None  # she may count the lot: blind
     again = client.post(f"/api/v1/patients/{patient.pk}/dosing/doses/", {"amount": "60", "lot": lot.pk}, format="json")
     assert again.status_code == 400 and list(again.json()) == ["already_given"]
     hold = client.post(

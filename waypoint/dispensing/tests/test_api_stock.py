@@ -72,7 +72,9 @@ def test_take_home_bottles_over_the_api(clock, prescriber, nurse, intake, north_
     assert TakeHomeBottle.objects.count() == 2
 
 
-def test_the_ledger_over_the_api_the_balance_derived(clock, nurse, second_nurse, intake, north_nurse, lot, api, north):
+def test_the_ledger_over_the_api_the_balance_derived(
+    clock, nurse, second_nurse, director, intake, north_nurse, lot, api, north
+):
     url = "/api/v1/dosing/ledger/"
     received = api(nurse).post(
         url,
@@ -114,7 +116,8 @@ def test_the_ledger_over_the_api_the_balance_derived(clock, nurse, second_nurse,
     )
     assert adjusted.status_code == 201
     ledger = api(nurse).get(url, {"lot": lot.pk}).json()
-    assert [(x["lot_number"], x["balance_mg"]) for x in ledger["lots"]] == [("A123", "9975.00")]
+    assert [(x["lot_number"], x["balance_mg"]) for x in ledger["lots"]] == [("A123", None)]  # she may count it
+    assert [x["balance_mg"] for x in api(director).get(url, {"lot": lot.pk}).json()["lots"]] == ["9975.00"]
     assert [e["kind"] for e in ledger["entries"]] == ["adjustment", "spill", "receipt"]
     typed = api(nurse).post(
         url, {"kind": "adjustment", "lot": lot.pk, "quantity_mg": "5", "note": "x", "balance_mg": "1"}, format="json"
@@ -144,16 +147,32 @@ def test_a_blind_count_by_two_users_and_the_directors_sign_off(
     count = {"lot": lot.pk, "counted_mg": "9990", "second_username": "nurse2", "second_password": PASSWORD}
     # nothing the counting user reads before the count carries the expected figure
     assert "10000" not in api(nurse).get(url).content.decode()
-    short = api(nurse).post(url, count, format="json")
-    assert short.status_code == 400 and "investigation_note" in short.json() and last_denied("investigation_note")
-    assert "10000" not in short.content.decode() and not StockCount.objects.exists()
-    alone = api(nurse).post(url, count | {"second_username": "nurse", "investigation_note": "x"}, format="json")
+    assert [x["balance_mg"] for x in api(nurse).get("/api/v1/dosing/ledger/").json()["lots"]] == [None]
+    alone = api(nurse).post(url, count | {"second_username": "nurse"}, format="json")
     assert alone.status_code == 400 and "second_counter" in alone.json() and not StockCount.objects.exists()
-    recorded = api(nurse).post(url, count | {"investigation_note": "recounted; a cup was spilled"}, format="json")
+    assert "10000" not in alone.content.decode()
+    recorded = api(nurse).post(url, count, format="json")  # recorded as counted, though it differs
     assert recorded.status_code == 201, recorded.content
     body = recorded.json()
     assert (body["expected_mg"], body["discrepancy_mg"], body["second_counter"]) == ("10000.00", "-10.00", "nurse2")
     sign_off = f"/api/v1/dosing/counts/{body['id']}/sign-off/"
+    first = api(director).post(sign_off)
+    assert first.status_code == 400 and "investigation note comes first" in first.json()["count"][0]
+    assert last_denied("count")
+    investigation = f"/api/v1/dosing/counts/{body['id']}/investigation/"
+    assert api(director).post(investigation, {"investigation_note": "x"}, format="json").status_code == 403
+    assert (
+        api(north_nurse)
+        .post(investigation, {"investigation_note": "x"}, format="json", QUERY_STRING="program=harbor")
+        .status_code
+        == 404
+    )
+    empty = api(nurse).post(investigation, {"investigation_note": ""}, format="json")
+    assert empty.status_code == 400 and "investigation_note" in empty.json()
+    noted = api(second_nurse).post(investigation, {"investigation_note": "recounted; a cup was spilled"}, format="json")
+    assert noted.status_code == 200 and noted.json()["investigation_note"] == "recounted; a cup was spilled"
+    again = api(nurse).post(investigation, {"investigation_note": "other"}, format="json")
+    assert again.status_code == 400 and "count" in again.json() and last_denied("count")
     assert api(nurse).post(sign_off).status_code == 403
     assert api(north_nurse).post(sign_off, QUERY_STRING="program=harbor").status_code == 404
     signed = api(director).post(sign_off)

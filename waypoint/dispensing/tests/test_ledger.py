@@ -15,6 +15,12 @@ from waypoint.dispensing import services
 from waypoint.dispensing.models import LedgerEntry, StockCount, StockLot
 from waypoint.privacy.models import AuditEvent
 
+
+def last_denied(rule, action=None):
+    event = AuditEvent.objects.order_by("-id").first()
+    return event.outcome == "denied" and event.detail["rule"] == rule and action in (None, event.action)
+
+
 MOVES = st.lists(
     st.tuples(
         st.sampled_from(["receipt", "waste", "spill", "transfer", "adjustment"]),
@@ -87,39 +93,91 @@ def test_a_blind_count_by_two_users_with_a_discrepancy(clock, nurse, second_nurs
         services.record_count(acting_user=nurse, lot=lot, counted_mg="10000", second_counter=nurse)
     assert "second_counter" in caught.value.message_dict
     assert services.record_count(acting_user=nurse, lot=lot, counted_mg="10000", second_counter=second_nurse)
-    with pytest.raises(ValidationError) as caught:
-        services.record_count(acting_user=nurse, lot=lot, counted_mg="9990", second_counter=second_nurse)
-    assert "investigation_note" in caught.value.message_dict
-    count = services.record_count(
-        acting_user=nurse,
-        lot=lot,
-        counted_mg="9990",
-        second_counter=second_nurse,
-        investigation_note="Pump log checked; 10 mg unaccounted for",
-    )
-    assert (count.expected_mg, count.discrepancy_mg) == (Decimal("10000"), Decimal("-10"))
+    # recorded as counted: refusing a count that differs would tell the counters it is off before it is recorded
+    count = services.record_count(acting_user=nurse, lot=lot, counted_mg="9990", second_counter=second_nurse)
+    assert (count.expected_mg, count.discrepancy_mg, count.investigation_note) == (Decimal("10000"), Decimal("-10"), "")
     with pytest.raises(PermissionDenied):
         services.sign_off_count(acting_user=nurse, count=count)
+    with pytest.raises(ValidationError, match="investigation note comes first"):
+        services.sign_off_count(acting_user=director, count=count)
+    assert last_denied("count", "dispensing.count.sign_off")
+    with pytest.raises(PermissionDenied):
+        services.write_investigation_note(acting_user=director, count=count, note="the director does not count")
+    with pytest.raises(ValidationError) as caught:
+        services.write_investigation_note(acting_user=second_nurse, count=count, note="  ")
+    assert "investigation_note" in caught.value.message_dict and last_denied("investigation_note")
+    services.write_investigation_note(acting_user=second_nurse, count=count, note="Pump log checked; 10 mg missing")
+    with pytest.raises(ValidationError, match="already written"):
+        services.write_investigation_note(acting_user=nurse, count=count, note="another story")
+    count.refresh_from_db()
+    assert count.investigation_note == "Pump log checked; 10 mg missing"
     assert services.sign_off_count(acting_user=director, count=count).signed_off_by == director
+    matching = StockCount.objects.get(counted_mg=Decimal("10000"))
+    with pytest.raises(ValidationError, match="nothing to investigate"):
+        services.write_investigation_note(acting_user=nurse, count=matching, note="nothing")
 
 
 def test_the_count_page_is_blind_and_takes_the_second_users_password(clock, nurse, second_nurse, lot, page):
     client = page(nurse)
     form = client.get(reverse("dispensing:count")).content.decode()
     assert "10000" not in form  # the expected balance is not shown before counting
-    base = {"lot": lot.pk, "counted_mg": "9990", "second_username": "nurse2", "investigation_note": ""}
+    base = {"lot": lot.pk, "counted_mg": "9990", "second_username": "nurse2"}
     wrong = client.post(reverse("dispensing:count"), base | {"second_password": "nope"})
     assert wrong.status_code == 400 and "password is wrong" in wrong.content.decode()
-    missing = client.post(reverse("dispensing:count"), base | {"second_password": PASSWORD})
-    assert missing.status_code == 400 and "investigation note" in missing.content.decode()
     assert not StockCount.objects.exists()
-    done = client.post(
-        reverse("dispensing:count"),
-        base | {"second_password": PASSWORD, "investigation_note": "recounted twice"},
-        follow=True,
+    done = client.post(reverse("dispensing:count"), base | {"second_password": PASSWORD}, follow=True)
+    shown = done.content.decode()
+    assert "discrepancy of -10" in shown and "expected 10000" in shown  # once recorded, never before
+    count = StockCount.objects.get()
+    assert count.second_counter == second_nurse and "Write the investigation note" in shown
+    client.post(reverse("dispensing:count-investigation", args=[count.pk]), {"investigation_note": "recounted twice"})
+    count.refresh_from_db()
+    assert count.investigation_note == "recounted twice"
+
+
+def test_no_page_shows_one_who_counts_a_lots_balance_and_the_director_sees_it(
+    clock, nurse, prescriber, second_nurse, director, lot, page
+):
+    services.record_outflow(acting_user=nurse, lot=lot, kind="waste", quantity_mg="2.5", witness=second_nurse, note="x")
+    pages = [
+        reverse("dispensing:ledger"),
+        reverse("dispensing:reports") + "?report=ledger",
+        reverse("dispensing:reports") + "?report=ledger&format=csv",
+        reverse("dispensing:inventory"),
+    ]
+    for counter in (nurse, prescriber):  # everyone who may dispense may count
+        for url in pages:
+            answer = page(counter).get(url)
+            assert answer.status_code == 200 and "9997.5" not in answer.content.decode(), (counter, url)
+    assert "Not shown to those who count" in page(nurse).get(pages[0]).content.decode()
+    for url in pages:
+        assert "9997.50" in page(director).get(url).content.decode(), url
+    refused = page(nurse).post(
+        reverse("dispensing:ledger-entry"),
+        {"action": "outflow", "out-lot": lot.pk, "out-kind": "transfer", "out-quantity_mg": "20000", "out-note": "x"},
     )
-    assert "discrepancy of -10" in done.content.decode()
-    assert StockCount.objects.get().second_counter == second_nurse
+    assert refused.status_code == 400 and "less than 20000" in refused.content.decode()
+    assert "9997.5" not in refused.content.decode()
+
+
+def test_the_investigation_note_is_written_after_the_count_and_the_sign_off_waits_for_it(
+    clock, nurse, second_nurse, director, lot, page, north_nurse
+):
+    count = services.record_count(acting_user=nurse, lot=lot, counted_mg="9990", second_counter=second_nurse)
+    boss = page(director)
+    assert "Awaiting the investigation note" in boss.get(reverse("dispensing:ledger")).content.decode()
+    boss.post(reverse("dispensing:count-sign-off", args=[count.pk]))
+    count.refresh_from_db()
+    assert count.signed_off_at is None and last_denied("count", "dispensing.count.sign_off")
+    url = reverse("dispensing:count-investigation", args=[count.pk])
+    assert boss.post(url, {"investigation_note": "x"}).status_code == 403  # the director does not count
+    assert page(north_nurse).post(url, {"investigation_note": "x"}).status_code in (403, 404)
+    page(nurse).post(url, {"investigation_note": ""})
+    assert last_denied("investigation_note", "dispensing.count.investigation")
+    page(nurse).post(url, {"investigation_note": "Pump log: a 10 mg pour unrecorded"})
+    boss.post(reverse("dispensing:count-sign-off", args=[count.pk]))
+    count.refresh_from_db()
+    assert (count.investigation_note, count.signed_off_by) == ("Pump log: a 10 mg pour unrecorded", director)
 
 
 def test_a_receipt_and_a_witnessed_waste_from_the_page(clock, nurse, second_nurse, program, page):
@@ -148,7 +206,7 @@ def test_a_receipt_and_a_witnessed_waste_from_the_page(clock, nurse, second_nurs
     client.post(url, waste | {"out-witness_username": "nurse2", "out-witness_password": PASSWORD})
     assert services.balance(lot) == Decimal("497.5")
     ledger = client.get(reverse("dispensing:ledger")).content.decode()
-    assert "497.5" in ledger and "Waste (witnessed)" in ledger
+    assert "Waste (witnessed)" in ledger and "497.5" not in ledger  # the nurse may count it: no balance
 
 
 def test_the_director_signs_off_a_discrepancy_from_the_ledger(clock, nurse, second_nurse, director, lot, page):

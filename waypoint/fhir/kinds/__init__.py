@@ -10,5 +10,6 @@ from importlib import import_module
 AREAS: tuple[str, ...] = ("patients", "episodes")  # episodes: EpisodeOfCare, and level-of-care stays (Encounter)
 AREAS += ("privacy", "screening", "withdrawal", "drug_screens", "treatment", "medication")
 AREAS += ("comfort", "dispensing", "aftercare", "allergies")
+AREAS += ("stock",)  # the program's controlled-substance stock: no patient
 for area in AREAS:
     import_module(f"{__name__}.{area}")

@@ -202,6 +202,7 @@ def dosing_window(patient, nurse):
         lot_number="M-100",
         quantity_mg="5000",
     ).lot
+    stock(nurse, second, lot)
     dispensing.dispense(acting_user=nurse, patient=patient, amount="60", lot=lot, at=RECORDED - timedelta(hours=1))
     dispensing.replace_dose(
         acting_user=nurse,
@@ -225,6 +226,30 @@ def dosing_window(patient, nurse):
     )
     dispensing.return_bottle(acting_user=nurse, bottle=bottle, empty=True)
     type(bottle).objects.filter(pk=bottle.pk).update(code="B0000000001")  # the code is random: fixed for the golden
+
+
+def stock(nurse, second, lot):
+    """The program's stock, naming no patient: a witnessed waste, a transfer out, and a blind count that found
+    10 mg short, investigated and signed off by the director."""
+    from waypoint.dispensing import services as dispensing
+
+    type(lot).objects.filter(pk=lot.pk).update(expires_on=date(2027, 6, 30))
+    lot.refresh_from_db()
+    dispensing.record_outflow(
+        acting_user=nurse, lot=lot, kind="waste", quantity_mg="12.5", witness=second, note="Dropped cup, wasted"
+    )
+    dispensing.record_outflow(
+        acting_user=nurse, lot=lot, kind="transfer", quantity_mg="1000", note="To the north clinic"
+    )
+    count = dispensing.record_count(
+        acting_user=nurse,
+        lot=lot,
+        counted_mg="3977.5",
+        second_counter=second,
+        investigation_note="Recounted: one 10 mg dose poured and not recorded",
+    )
+    director = User.objects.get(username="fhir-director")
+    dispensing.sign_off_count(acting_user=director, count=count)
 
 
 def after_discharge(patient, nurse, episode):

@@ -53,6 +53,7 @@ def test_metadata_is_public_and_lists_every_served_type_with_its_parameters(clie
         "MedicationDispense",
         "AllergyIntolerance",
         "ServiceRequest",
+        "SupplyDelivery",
         "Group",
     }
     assert served["Observation"] == {"_id", "_lastUpdated", "patient", "code", "date"}
@@ -60,6 +61,7 @@ def test_metadata_is_public_and_lists_every_served_type_with_its_parameters(clie
     assert served["MedicationAdministration"] == {"_id", "_lastUpdated", "patient", "effective-time"}
     assert served["MedicationDispense"] == {"_id", "_lastUpdated", "patient", "whenhandedover"}
     assert served["AllergyIntolerance"] == {"_id", "_lastUpdated", "patient", "date"}
+    assert served["SupplyDelivery"] == {"_id", "_lastUpdated"}  # the program's stock: no patient
 
 
 def test_a_nurse_reads_the_patient_and_the_read_is_audited(api, nurse, record):
@@ -90,6 +92,7 @@ def test_search_observations_by_patient_code_and_date(api, nurse, record):
     assert [(e["resource"]["code"]["text"], e["resource"]["status"]) for e in later] == [
         ("Urine drug screen", "entered-in-error"),
         ("What a follow-up contact after discharge learned", "final"),  # on the day after discharge
+        ("Blind count of a stock lot", "final"),  # the program's stock, counted at RECORDED
     ]
     assert len(ids(body(client.get("/fhir/Observation?date=ge2026-01-10&date=le2026-01-10")))) > 5
     assert ids(body(client.get("/fhir/Observation?date=lt2026-01-10"))) == []
@@ -255,10 +258,11 @@ def test_search_by_id_and_last_updated(api, nurse, record):
     assert sorted(ids(body(client.get(f"/fhir/Encounter?_id={','.join(wanted)},episode-{episode.pk}")))) == wanted
     assert ids(body(client.get(f"/fhir/EpisodeOfCare?_id=episode-{episode.pk}"))) == [f"episode-{episode.pk}"]
     assert ids(body(client.get("/fhir/EpisodeOfCare?_id=episode-999999"))) == []
-    # assessments (11 Observations) and drug screens (2) were last updated 2026-01-12T09:30Z (conftest.RECORDED)
-    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=2026-01-12")))) == 14  # 13 + follow-up findings
+    # assessments (11 Observations), drug screens (2) and the stock count were last updated 2026-01-12T09:30Z
+    # (conftest.RECORDED)
+    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=2026-01-12")))) == 15  # + follow-up findings
     assert ids(body(client.get("/fhir/Observation?_lastUpdated=gt2026-01-12T09:30:00Z"))) == []
-    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=ge2026-01-12T09:30:00Z")))) == 14
+    assert len(ids(body(client.get("/fhir/Observation?_lastUpdated=ge2026-01-12T09:30:00Z")))) == 15
     assert ids(body(client.get("/fhir/Observation?_lastUpdated=lt2026-01-12T09:30:00%2B00:00"))) == []
     assert ids(body(client.get(f"/fhir/Patient?_lastUpdated=le2026-01&_id={record['patient'].pk}"))) == [
         str(record["patient"].pk)

@@ -82,6 +82,9 @@ def released_by_fhir(user, patient) -> dict[str, set[int]]:
     reader = ExternalReader(user, patient.program, ExternalClient.objects.get(user=user))
     released: dict[str, set[int]] = {}
     for fhir_kind in FHIR_KINDS.values():
+        if fhir_kind.program_level:  # no patient's record: never released to an external system (test below)
+            assert not reader.rows(fhir_kind).exists()
+            continue
         record = fhir_kind.record
         if fhir_kind.key not in record.fhir_kinds:
             continue  # provenance: about the records, not the records themselves

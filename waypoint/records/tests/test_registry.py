@@ -78,13 +78,24 @@ def test_each_kind_names_fhir_kinds_that_exist_and_read_the_same_rows_or_says_wh
     assert kind.fhir_kinds or kind.not_in_fhir
 
 
-def test_every_fhir_kind_carries_exactly_one_kind_of_record():
+def test_every_fhir_kind_of_patients_carries_exactly_one_kind_of_record_and_a_program_level_kind_none():
     claims = {key: [k.key for k in KINDS.values() if key in k.fhir_kinds + k.fhir_provenance] for key in FHIR_KINDS}
-    assert {key: owners for key, owners in claims.items() if len(owners) != 1} == {}
+    owners_wanted = {key: 0 if kind.program_level else 1 for key, kind in FHIR_KINDS.items()}
+    wrong = {key: owners for key, owners in claims.items() if len(owners) != owners_wanted[key]}
+    assert wrong == {}
+    assert {key for key, kind in FHIR_KINDS.items() if kind.program_level} == {"stock-movement", "stock-count"}
+
+
+def test_a_program_level_fhir_kind_is_no_patients_record_so_neither_labelled_nor_consented():
+    for fhir_kind in FHIR_KINDS.values():
+        if fhir_kind.program_level:
+            assert (fhir_kind.part2, fhir_kind.information_kind) == (False, "")
+            with pytest.raises(LookupError):
+                assert fhir_kind.record is None
 
 
 def test_fhir_labels_and_consents_follow_the_record_kind():
-    for fhir_kind in FHIR_KINDS.values():
+    for fhir_kind in [kind for kind in FHIR_KINDS.values() if not kind.program_level]:
         assert (fhir_kind.part2, fhir_kind.information_kind) == (
             fhir_kind.record.part2,
             fhir_kind.record.information_kind,
