@@ -12,6 +12,7 @@ its user, and LEFT JOINs the user's memberships, their programs and the user's c
 
 from __future__ import annotations
 
+import functools
 from typing import Any, cast
 
 from django.db.models import Model, QuerySet
@@ -22,9 +23,24 @@ MEMBERSHIPS = "_waypoint_memberships"  # the per-request caches on the user inst
 CARE_TEAMS = "_waypoint_care_team_ids"
 
 
+@functools.cache
 def _columns(model: type[Model], prefix: str) -> list[tuple[str, str]]:
-    """(attname, the values() lookup reaching it from the queried model) for every concrete column."""
+    """(attname, the values() lookup reaching it from the queried model) for every concrete column (the models'
+    columns do not change while the process runs: listed once, not on every request)."""
     return [(field.attname, f"{prefix}{field.attname}") for field in model._meta.concrete_fields]
+
+
+@functools.cache
+def _lookups(model: type[Model], user_path: str) -> list[str]:
+    """The values() lookups of the one query: the row's own columns, its user's, memberships' and programs'."""
+    prefix = f"{user_path}__"
+    groups = (
+        _columns(model, ""),
+        _columns(User, prefix),
+        _columns(Membership, f"{prefix}memberships__"),
+        _columns(Program, f"{prefix}memberships__program__"),
+    )
+    return [lookup for group in groups for _, lookup in group]
 
 
 def _instance(model: type[Model], columns: list[tuple[str, str]], row: dict[str, Any], db: str) -> Any:
@@ -41,8 +57,7 @@ def load(rows: QuerySet[Any], user_path: str) -> tuple[Any, User | None] | None:
     membership_columns = _columns(Membership, f"{prefix}memberships__")
     program_columns = _columns(Program, f"{prefix}memberships__program__")
     team = f"{prefix}care_teams"
-    lookups = [lookup for group in (own, user_columns, membership_columns, program_columns) for _, lookup in group]
-    found = list(rows.values(*lookups, team).order_by())
+    found = list(rows.values(*_lookups(rows.model, user_path), team).order_by())
     if not found:
         return None
     db = rows.db

@@ -164,28 +164,30 @@ class NewestFirst(CursorPagination):
     max_page_size = 500
 
 
-def narrowed(rows, params):
-    """The assessments the list's parameters ask for (instrument, since, until, status: final unless another is
-    asked); a parameter that is not understood is a ValidationError naming it."""
+def narrowed(params) -> dict:
+    """The filter of the assessments the list's parameters ask for (instrument, since, until, status: final unless
+    another is asked), as one filter() (each filter() copies the query); a parameter not understood is a
+    ValidationError naming it."""
     unknown = sorted(set(params) - {"instrument", "since", "until", "status", "cursor", "page_size"})
     if unknown:
         raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+    wanted = {}
     if "instrument" in params:
         if params["instrument"] not in INSTRUMENTS:
             raise ValidationError({"instrument": [f"Unknown instrument; known: {', '.join(INSTRUMENTS)}."]})
-        rows = rows.filter(instrument=params["instrument"])
+        wanted["instrument"] = params["instrument"]
     for name, lookup in (("since", "taken_at__gte"), ("until", "taken_at__lt")):
         if name in params:
             when, problem = date_time_problem(params[name], offset_required=True)
             if problem:
                 raise ValidationError({name: [problem]})
-            rows = rows.filter(**{lookup: when})
-    wanted = params.get("status", "final")
-    if wanted != "all":
-        if wanted not in RecordStatus.values:
+            wanted[lookup] = when
+    status = params.get("status", "final")
+    if status != "all":
+        if status not in RecordStatus.values:
             raise ValidationError({"status": ["Expected final, amended, entered_in_error or all."]})
-        rows = rows.filter(record_status=wanted)
-    return rows
+        wanted["record_status"] = status
+    return wanted
 
 
 class AssessmentListView(ApiView):
@@ -205,10 +207,11 @@ class AssessmentListView(ApiView):
         """A patient's assessments, newest first."""
         paginator = NewestFirst()
         try:
-            rows = narrowed(Assessment.objects.filter(patient_id=pk), request.query_params)
+            wanted = narrowed(request.query_params)
             # the patient is found in the page's own query: a patient the user may not see has no rows to show
             visible = visible_patients(request.user).filter(pk=pk).values("pk")
-            rows = rows.filter(patient_id__in=visible).values(*LIST_COLUMNS, "program_id", **STORED_JSON)
+            rows = Assessment.objects.filter(patient_id=pk, patient_id__in=visible, **wanted)
+            rows = rows.values(*LIST_COLUMNS, "program_id", **STORED_JSON)
             page = paginator.paginate_queryset(rows, request, view=self)
         except (ValidationError, NotFound):  # a bad parameter or cursor
             access_patient(request.user, pk)  # a patient the user may not see is not found, whatever was asked
