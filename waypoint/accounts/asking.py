@@ -52,12 +52,13 @@ def load(rows: QuerySet[Any], user_path: str) -> tuple[Any, User | None] | None:
     its User. Returns (that row's instance, its user with memberships, programs and care-team ids), or None when
     there is no such row; the user is None when the row has none (a session before sign-in)."""
     prefix = f"{user_path}__"
-    own = _columns(rows.model, "")
+    model = cast(type[Model], rows.model)
+    own = _columns(model, "")
     user_columns = _columns(User, prefix)
     membership_columns = _columns(Membership, f"{prefix}memberships__")
     program_columns = _columns(Program, f"{prefix}memberships__program__")
     team = f"{prefix}care_teams"
-    found = list(rows.values(*_lookups(rows.model, user_path), team).order_by())
+    found = list(rows.values(*_lookups(model, user_path), team).order_by())
     if not found:
         return None
     db = rows.db
