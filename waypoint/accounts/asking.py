@@ -12,6 +12,7 @@ its user, and LEFT JOINs the user's memberships, their programs and the user's c
 
 from __future__ import annotations
 
+import functools
 from typing import Any, cast
 
 from django.db.models import Model, QuerySet
@@ -22,15 +23,33 @@ MEMBERSHIPS = "_waypoint_memberships"  # the per-request caches on the user inst
 CARE_TEAMS = "_waypoint_care_team_ids"
 
 
+@functools.cache
 def _columns(model: type[Model], prefix: str) -> list[tuple[str, str]]:
-    """(attname, the values() lookup reaching it from the queried model) for every concrete column."""
+    """(attname, the values() lookup reaching it from the queried model) for every concrete column (the models'
+    columns do not change while the process runs: listed once, not on every request)."""
     return [(field.attname, f"{prefix}{field.attname}") for field in model._meta.concrete_fields]
+
+
+@functools.cache
+def _lookups(model: type[Model], user_path: str, also: tuple[str, ...]) -> list[str]:
+    """The values() lookups of the one query: the row's own columns, those of its foreign keys in `also`, its
+    user's, memberships' and programs' (listed once per process, not on every request)."""
+    prefix = f"{user_path}__"
+    groups = (
+        _columns(model, ""),
+        *(columns for _, columns in _related(model, also).values()),
+        _columns(User, prefix),
+        _columns(Membership, f"{prefix}memberships__"),
+        _columns(Program, f"{prefix}memberships__program__"),
+    )
+    return [lookup for group in groups for _, lookup in group]
 
 
 def _instance(model: type[Model], columns: list[tuple[str, str]], row: dict[str, Any], db: str) -> Any:
     return model.from_db(db, [name for name, _ in columns], [row[lookup] for _, lookup in columns])
 
 
+@functools.cache
 def _related(model: type[Model], names: tuple[str, ...]) -> dict[str, tuple[type[Model], list[tuple[str, str]]]]:
     """For each of the row's own foreign keys in `names`: the model it leads to and that model's columns."""
     found = {}
@@ -46,15 +65,14 @@ def load(rows: QuerySet[Any], user_path: str, also: tuple[str, ...] = ()) -> tup
     the instance (None when empty). Returns (that row's instance, its user with memberships, programs and care-team
     ids), or None when there is no such row; the user is None when the row has none (a session before sign-in)."""
     prefix = f"{user_path}__"
-    own = _columns(rows.model, "")
-    related = _related(rows.model, also)
+    model = cast(type[Model], rows.model)
+    own = _columns(model, "")
+    related = _related(model, also)
     user_columns = _columns(User, prefix)
     membership_columns = _columns(Membership, f"{prefix}memberships__")
     program_columns = _columns(Program, f"{prefix}memberships__program__")
     team = f"{prefix}care_teams"
-    groups = [own, *(columns for _, columns in related.values()), user_columns, membership_columns, program_columns]
-    lookups = [lookup for group in groups for _, lookup in group]
-    found = list(rows.values(*lookups, team).order_by())
+    found = list(rows.values(*_lookups(model, user_path, also), team).order_by())
     if not found:
         return None
     db = rows.db

@@ -89,27 +89,36 @@ def record(
     outcome: str = AuditEvent.Outcome.SUCCESS,
     detail: dict | None = None,
 ) -> AuditEvent:
-    """Write one event, in the current transaction (one is opened if none is; no savepoint: if it fails, the
-    transaction fails with it): one INSERT, sealed later."""
+    """Write one event, in the current transaction (no savepoint: if it fails, the transaction fails with it): one
+    INSERT, sealed later. Outside a transaction on PostgreSQL (an audited read) the INSERT is a transaction of its
+    own: one round trip instead of BEGIN, INSERT and COMMIT. SQLite seals inline, in a transaction opened for it."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _insert(actor, action, patient=patient, obj=obj, program=program, outcome=outcome, detail=detail)
     with transaction.atomic(savepoint=False):
-        program_id = program.pk if program is not None else getattr(patient, "program_id", None)
-        event = AuditEvent(
-            at=timezone.now(),
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_name=getattr(actor, "username", "") or "system",
-            program_id=program_id,
-            action=action,
-            patient_id=getattr(patient, "pk", None),
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            outcome=outcome,
-            channel=current_channel.get(),
-            detail=detail or {},
-        )
-        event.save()
-        _remember([event])
+        event = _insert(actor, action, patient=patient, obj=obj, program=program, outcome=outcome, detail=detail)
         _seal_inline()
         return event
+
+
+def _insert(actor, action: str, *, patient, obj, program, outcome: str, detail: dict | None) -> AuditEvent:
+    """The event's one INSERT (autocommitted when no transaction is open: a single statement is atomic)."""
+    program_id = program.pk if program is not None else getattr(patient, "program_id", None)
+    event = AuditEvent(
+        at=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=getattr(actor, "username", "") or "system",
+        program_id=program_id,
+        action=action,
+        patient_id=getattr(patient, "pk", None),
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        outcome=outcome,
+        channel=current_channel.get(),
+        detail=detail or {},
+    )
+    event.save()
+    _remember([event])
+    return event
 
 
 def record_many(actor, action: str, *, patient_ids, program, detail: dict | None = None) -> list[AuditEvent]:

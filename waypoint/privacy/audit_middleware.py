@@ -46,10 +46,12 @@ class AccessAuditMiddleware:
 
 
 def record_what_the_view_did_not(request, response, user, recorded: list) -> None:
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
-        return  # not one of the application's URLs: nothing was there to refuse or read
+    match = getattr(request, "resolver_match", None)  # the handler's own resolution of this URL, when it matched
+    if match is None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return  # not one of the application's URLs: nothing was there to refuse or read
     status = response.status_code
     if status in (403, 404):
         if not any(outcome == AuditEvent.Outcome.DENIED for _, outcome in recorded):

@@ -1,5 +1,7 @@
 """Shared API plumbing: error bodies that name the field, strict input, bearer-token views."""
 
+import json
+import re
 from contextlib import ExitStack
 
 import orjson
@@ -49,6 +51,27 @@ class FastJSONRenderer(JSONRenderer):
         if data is None:
             return b""
         return orjson.dumps(data, default=self._drf.default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+
+
+# A JSON column's text as the database writes it (PostgreSQL's jsonb output, or the text Django stored on SQLite: both
+# put one space after each `:` and `,`) when it is a flat object of plain keys to whole numbers (an instrument's
+# responses) or a flat list of plain keys (the items derived from vital signs): no space can stand inside it but
+# those, so without them it is exactly what JSONRenderer would write after decoding it.
+_PLAIN_KEY = r'"[A-Za-z0-9_-]+"'
+_WHOLE = r"(?:0|-?[1-9][0-9]{0,14})"
+_FLAT_JSON = re.compile(
+    rf"\{{(?:{_PLAIN_KEY}: {_WHOLE}(?:, {_PLAIN_KEY}: {_WHOLE})*)?\}}|\[(?:{_PLAIN_KEY}(?:, {_PLAIN_KEY})*)?\]"
+)
+
+
+def stored_json(text: str | None):
+    """A JSON column read as text, for FastJSONRenderer: embedded as it is (an orjson.Fragment, not decoded only to be
+    encoded again) when it is flat (above), else decoded as Django's JSONField would (same values, same bytes out)."""
+    if text is None:
+        return None
+    if _FLAT_JSON.fullmatch(text):
+        return orjson.Fragment(text.replace(" ", ""))
+    return json.loads(text)
 
 
 _DOCUMENTED: dict[tuple[type, str], frozenset[str]] = {}

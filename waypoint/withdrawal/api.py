@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -12,10 +14,11 @@ from rest_framework.response import Response
 from waypoint.accounts.roles import CHART_READ
 from waypoint.patients.access import access_patient, access_record, require, visible_patients
 from waypoint.patients.api import program_from_query
+from waypoint.patients.models import Patient
 from waypoint.patients.records import RecordStatus
 from waypoint.patients.services import record_read
 from waypoint.scales import INSTRUMENTS, get_instrument
-from waypoint.web.api import ApiView, FastJSONRenderer, StrictSerializer, limit_of
+from waypoint.web.api import ApiView, FastJSONRenderer, StrictSerializer, limit_of, stored_json
 from waypoint.web.query import date_time_problem
 
 from . import board, services
@@ -70,12 +73,10 @@ LIST_COLUMNS = (
     "instrument",
     "instrument_version",
     "taken_at",
-    "responses",
     "total",
     "severity",
     "band_label",
     "band_source",
-    "derived",
     *(vital.key for vital in VITALS),
     "note",
     "reporter",
@@ -88,6 +89,8 @@ LIST_COLUMNS = (
     "replaces_id",
     "change_reason",
 )
+# the JSON columns read as text and embedded in the answer as they are (web.api.stored_json), not decoded and encoded
+STORED_JSON = {"responses_text": Cast("responses", TextField()), "derived_text": Cast("derived", TextField())}
 _BAND_LABELS = {(code, band.code): band.label for code, instrument in INSTRUMENTS.items() for band in instrument.bands}
 
 
@@ -98,7 +101,8 @@ def _iso(value, tz) -> str:
 
 
 def assessment_json(row: dict, tz=None) -> dict:
-    """AssessmentSerializer's output for one row of `.values(*LIST_COLUMNS)`, without building a model instance.
+    """AssessmentSerializer's output for one row of `.values(*LIST_COLUMNS, **STORED_JSON)`, without building a model
+    instance.
 
     A list of 200 scores spent most of its time in the ModelSerializer; this writes the same keys, in the same
     order, with the same values (a test compares the two on every kind of row)."""
@@ -110,12 +114,12 @@ def assessment_json(row: dict, tz=None) -> dict:
         "instrument": row["instrument"],
         "instrument_version": row["instrument_version"],
         "taken_at": _iso(row["taken_at"], tz),
-        "responses": row["responses"],
+        "responses": stored_json(row["responses_text"]),
         "total": row["total"],
         "severity": row["severity"] or None,
         "severity_label": _BAND_LABELS.get((row["instrument"], row["severity"]), "") or row["band_label"],
         "band_source": row["band_source"],
-        "derived": row["derived"],
+        "derived": stored_json(row["derived_text"]),
         "vitals": {vital.key: row[vital.key] for vital in VITALS if row[vital.key] is not None},
         "note": row["note"],
         "reporter": row["reporter"],
@@ -160,6 +164,32 @@ class NewestFirst(CursorPagination):
     max_page_size = 500
 
 
+def narrowed(params) -> dict:
+    """The filter of the assessments the list's parameters ask for (instrument, since, until, status: final unless
+    another is asked), as one filter() (each filter() copies the query); a parameter not understood is a
+    ValidationError naming it."""
+    unknown = sorted(set(params) - {"instrument", "since", "until", "status", "cursor", "page_size"})
+    if unknown:
+        raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+    wanted = {}
+    if "instrument" in params:
+        if params["instrument"] not in INSTRUMENTS:
+            raise ValidationError({"instrument": [f"Unknown instrument; known: {', '.join(INSTRUMENTS)}."]})
+        wanted["instrument"] = params["instrument"]
+    for name, lookup in (("since", "taken_at__gte"), ("until", "taken_at__lt")):
+        if name in params:
+            when, problem = date_time_problem(params[name], offset_required=True)
+            if problem:
+                raise ValidationError({name: [problem]})
+            wanted[lookup] = when
+    status = params.get("status", "final")
+    if status != "all":
+        if status not in RecordStatus.values:
+            raise ValidationError({"status": ["Expected final, amended, entered_in_error or all."]})
+        wanted["record_status"] = status
+    return wanted
+
+
 class AssessmentListView(ApiView):
     pagination_class = NewestFirst  # documents the cursor envelope of the GET (drf-spectacular)
     renderer_classes = [FastJSONRenderer]  # the flowsheet: up to 500 scores a page
@@ -175,30 +205,20 @@ class AssessmentListView(ApiView):
     )
     def get(self, request, pk):
         """A patient's assessments, newest first."""
-        patient = access_patient(request.user, pk)
-        require(request.user, patient.program_id, CHART_READ)
-        rows = Assessment.objects.filter(patient=patient).values(*LIST_COLUMNS)
-        params = request.query_params
-        unknown = sorted(set(params) - {"instrument", "since", "until", "status", "cursor", "page_size"})
-        if unknown:
-            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
-        if "instrument" in params:
-            if params["instrument"] not in INSTRUMENTS:
-                raise ValidationError({"instrument": [f"Unknown instrument; known: {', '.join(INSTRUMENTS)}."]})
-            rows = rows.filter(instrument=params["instrument"])
-        for name, lookup in (("since", "taken_at__gte"), ("until", "taken_at__lt")):
-            if name in params:
-                when, problem = date_time_problem(params[name], offset_required=True)
-                if problem:
-                    raise ValidationError({name: [problem]})
-                rows = rows.filter(**{lookup: when})
-        wanted = params.get("status", "final")
-        if wanted != "all":
-            if wanted not in RecordStatus.values:
-                raise ValidationError({"status": ["Expected final, amended, entered_in_error or all."]})
-            rows = rows.filter(record_status=wanted)
         paginator = NewestFirst()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        try:
+            wanted = narrowed(request.query_params)
+            # the patient is found in the page's own query: a patient the user may not see has no rows to show
+            visible = visible_patients(request.user).filter(pk=pk).values("pk")
+            rows = Assessment.objects.filter(patient_id=pk, patient_id__in=visible, **wanted)
+            rows = rows.values(*LIST_COLUMNS, "program_id", **STORED_JSON)
+            page = paginator.paginate_queryset(rows, request, view=self)
+        except (ValidationError, NotFound):  # a bad parameter or cursor
+            access_patient(request.user, pk)  # a patient the user may not see is not found, whatever was asked
+            raise
+        # nothing to show: the patient may have no such scores yet, or may not be the user's to see (404)
+        patient = Patient(pk=pk, program_id=page[0]["program_id"]) if page else access_patient(request.user, pk)
+        require(request.user, patient.program_id, CHART_READ)
         record_read(request.user, "assessment.list", patient=patient, detail={"count": len(page)})
         tz = timezone.get_current_timezone()
         return paginator.get_paginated_response([assessment_json(row, tz) for row in page])

@@ -79,6 +79,37 @@ def test_sealing_signs_a_checkpoint_of_each_chain_it_extended(nurse, patient, pr
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_audited_read_outside_a_transaction_is_one_insert_committed_at_once(nurse, patient, program):
+    """PostgreSQL: a read's event is a transaction of its own (one statement: no BEGIN, no COMMIT), visible to
+    another connection at once, stamped with its transaction for the sequencer. SQLite: sealed inline, as before."""
+    from django.test.utils import CaptureQueriesContext
+
+    assert not connection.in_atomic_block
+    with CaptureQueriesContext(connection) as queries:
+        event = audit.record(nurse, "patient.chart.read", patient=patient)
+    statements = [q["sql"] for q in queries.captured_queries]
+    if not on_postgres():  # one transaction opened for the INSERT and the inline seal
+        assert statements[0] == "BEGIN IMMEDIATE" and statements[-1] == "COMMIT", statements
+        assert AuditEvent.objects.get(pk=event.pk).hash is not None
+        return
+    assert len(statements) == 1 and statements[0].startswith('INSERT INTO "privacy_auditevent"'), statements
+    seen = {}
+
+    def look():
+        try:
+            seen["xid"] = AuditEvent.objects.filter(pk=event.pk).values_list("xid", flat=True).first()
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=look)  # its own connection: sees only what was committed
+    other.start()
+    other.join(30)
+    assert seen["xid"] is not None
+    assert sequencer.seal_all() >= 1 and AuditEvent.objects.get(pk=event.pk).hash is not None
+    assert audit.verify().intact
+
+
+@pytest.mark.django_db(transaction=True)
 def test_an_event_whose_transaction_is_still_in_flight_is_never_sealed_past(nurse, patient, program):
     """Two real connections: the first takes the lower id but commits later. The sequencer must not seal the
     second's event (a higher id, committed) while the first may still commit below it; then it seals both."""

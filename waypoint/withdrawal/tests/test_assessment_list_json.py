@@ -2,6 +2,9 @@
 
 from decimal import Decimal
 
+from rest_framework.renderers import JSONRenderer
+
+from waypoint.audit.models import AuditEvent
 from waypoint.withdrawal import services
 
 from .conftest import COWS_MILD, COWS_SEVERE
@@ -54,3 +57,38 @@ def test_the_list_pages_by_cursor_with_value_rows(patient, nurse, record, api):
     third = client.get(second["next"]).json()
     ids = [row["id"] for page in (first, second, third) for row in page["results"]]
     assert len(ids) == 7 == len(set(ids)) and third["next"] is None
+
+
+def test_the_list_is_written_compact_with_its_json_columns_embedded_as_stored(patient, nurse, record, api):
+    """`responses` and `derived` are read as the database's text and embedded without decoding: the bytes are still
+    exactly what DRF's JSONRenderer writes for the decoded values (no space left over from the stored text)."""
+    record(patient, {k: v for k, v in COWS_SEVERE.items() if k != "resting_pulse"}, vitals={"pulse_bpm": 118})
+    record(patient, hours_ago=3)
+    response = api(nurse).get(f"/api/v1/patients/{patient.pk}/assessments/")
+    rows = response.json()["results"]
+    assert [row["derived"] for row in rows] == [["resting_pulse"], []]
+    assert "resting_pulse" in rows[0]["responses"]  # scored from the measured pulse
+    assert response.content == JSONRenderer().render(response.json())
+
+
+def test_a_patient_the_user_may_not_see_is_not_found_whatever_is_asked(
+    patient, nurse, counselor_off_team, north_patient, record, api
+):
+    record(patient, hours_ago=2)
+    off_team = api(counselor_off_team)
+    for query in ("", "?status=all", "?instrument=nope", "?since=yesterday", "?cursor=broken"):
+        assert off_team.get(f"/api/v1/patients/{patient.pk}/assessments/{query}").status_code == 404, query
+        assert api(nurse).get(f"/api/v1/patients/{north_patient.pk}/assessments/{query}").status_code == 404, query
+    assert api(nurse).get(f"/api/v1/patients/{patient.pk}/assessments/?instrument=nope").status_code == 400
+
+
+def test_a_visible_patient_without_scores_is_an_empty_page_and_the_read_is_audited(patient, nurse, api):
+    answer = api(nurse).get(f"/api/v1/patients/{patient.pk}/assessments/")
+    assert answer.status_code == 200 and answer.json()["results"] == []
+    event = AuditEvent.objects.filter(action="assessment.list").latest("id")
+    assert (event.patient_id, event.program_id, event.actor_id, event.detail) == (
+        patient.pk,
+        patient.program_id,
+        nurse.pk,
+        {"count": 0},
+    )
