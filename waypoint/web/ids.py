@@ -23,4 +23,5 @@ class AmongIds(Lookup):
         if connection.vendor == "postgresql":
             # the array's text form ('{1,2,3}', whole numbers only): psycopg dumps a list item by item in Python
             return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, "{" + ",".join(map(str, self.rhs)) + "}"]
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(self.rhs)]
+        # lhs is the column Django compiled; the ids are a parameter (whole numbers, get_prep_lookup)
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(self.rhs)]  # nosec B608
