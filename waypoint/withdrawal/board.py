@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from django.db.models import F, Func, JSONField, OuterRef, Subquery, TextField
+from django.db.models import Exists, F, Func, JSONField, OuterRef, Subquery, TextField
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 
@@ -414,13 +414,31 @@ def build(program, visible_patients, now: datetime | None = None) -> list[BoardR
         LevelOfCareStay.objects.filter(
             program=program, ended_at__isnull=True, level_code__in=board_levels(program), patient__in=visible_patients
         ).order_by("started_at", "id")
-    ).values_list(*STAY_FIELDS, "cows_first", "cows_second")
-    stays, cows = [], {}
-    for pk, patient_id, level_code, started_at, mrn, given, preferred, family, first, second in found:
+    ).annotate(
+        # whether CIWA-Ar is on (a probe of the index of open instructions): the CIWA-Ar column's query then asks
+        # only for those patients, and is not sent at all while nobody on the board has CIWA-Ar on
+        ciwa_on=Exists(CiwaArMonitoring.objects.filter(patient_id=OuterRef("patient_id"), stopped_at__isnull=True))
+    )
+    stays, cows, with_ciwa = [], {}, []
+    for (
+        pk,
+        patient_id,
+        level_code,
+        started_at,
+        mrn,
+        given,
+        preferred,
+        family,
+        first,
+        second,
+        ciwa_on,
+    ) in found.values_list(*STAY_FIELDS, "cows_first", "cows_second", "ciwa_on"):
         stays.append(
             BoardStay(pk, patient_id, level_code, started_at, BoardPatient(patient_id, mrn, given, preferred, family))
         )
         cows[patient_id] = _scores(patient_id, first, second)
+        if ciwa_on:
+            with_ciwa.append(patient_id)
     ids = [stay.patient_id for stay in stays]
     doses, rules = recent_doses(ids), Rules.of(program)
     rows = [
@@ -428,7 +446,7 @@ def build(program, visible_patients, now: datetime | None = None) -> list[BoardR
         for stay in stays
     ]
     by_patient = {row.stay.patient_id: row for row in rows}
-    for patient_id, ciwa in ciwa_statuses(ids, now, rules.ciwa_interval).items():
+    for patient_id, ciwa in ciwa_statuses(with_ciwa, now, rules.ciwa_interval).items():
         by_patient[patient_id].ciwa = ciwa
     for source in NOTE_SOURCES:
         for patient_id, notes in source(ids, now).items():
