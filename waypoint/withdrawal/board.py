@@ -1,8 +1,9 @@
 """The withdrawal board: who in withdrawal management needs a nurse now.
 
 A fixed number of queries whatever the number of patients and however long their histories: the stays on
-the board with each patient's last two current COWS (one query, two index probes per patient), the program's
-settings (one), and one query per registered dose, note and CIWA-Ar source.
+the board with each patient's last two current COWS and whether CIWA-Ar is on (one query, two index probes per
+patient), the program's settings (one), one query per registered note source, one per dose source while the program
+shortens the interval after a dose (`Rules.after_doses`), and the CIWA-Ar column's while someone has CIWA-Ar on.
 
 Order: most urgent first by URGENCY_RULE (severity, alerts and lateness together, shown on the page in those words).
 
@@ -13,7 +14,7 @@ withdrawal.post_dose_interval_hours / withdrawal.post_dose_window_hours) and the
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import cast
 
 from django.db.models import Exists, F, Func, JSONField, OuterRef, Subquery, TextField
@@ -304,6 +305,13 @@ class Rules:
     rise: int | None
     threshold: int | None
     ciwa_interval: timedelta  # the program's CIWA-Ar interval, else its COWS interval
+    tz: tzinfo  # the time zone the alerts give times in: the active one when the rules are read (the program's)
+
+    @property
+    def after_doses(self) -> bool:
+        """Whether doses count at all: only while the program shortens the interval after a dose (both settings set,
+        `due_at`); otherwise the board does not ask the dose sources."""
+        return bool(self.post_dose_interval and self.post_dose_window)
 
     @classmethod
     def of(cls, program) -> "Rules":
@@ -318,6 +326,7 @@ class Rules:
                 timedelta,
                 hours(protocol.CIWA_AR_INTERVAL_HOURS, program) or hours(protocol.ASSESSMENT_INTERVAL_HOURS, program),
             ),
+            tz=timezone.get_current_timezone(),
         )
 
 
@@ -332,7 +341,7 @@ def alerts_for(
     rules = rules or Rules.of(program)
     alerts = []
     if overdue:
-        alerts.append(Alert("overdue", f"COWS overdue since {timezone.localtime(next_due):%H:%M}"))
+        alerts.append(Alert("overdue", f"COWS overdue since {next_due.astimezone(rules.tz):%H:%M}"))
     if latest is not None and latest.severity == "severe":
         alerts.append(Alert("severe", f"Severe withdrawal (COWS {latest.total})"))
     rise = rules.rise
@@ -440,7 +449,8 @@ def build(program, visible_patients, now: datetime | None = None) -> list[BoardR
         if ciwa_on:
             with_ciwa.append(patient_id)
     ids = [stay.patient_id for stay in stays]
-    doses, rules = recent_doses(ids), Rules.of(program)
+    rules = Rules.of(program)
+    doses = recent_doses(ids) if rules.after_doses else {}
     rows = [
         row_for(program, stay, cows.get(stay.patient_id, []), doses.get(stay.patient_id, []), now, rules)
         for stay in stays
@@ -477,7 +487,7 @@ def for_patient(program, patient, now: datetime | None = None) -> BoardRow | Non
         program,
         stay,
         _scores(patient.pk, stay.cows_first, stay.cows_second),
-        recent_doses([patient.pk]).get(patient.pk, []),
+        recent_doses([patient.pk]).get(patient.pk, []) if rules.after_doses else [],
         now,
         rules,
     )
