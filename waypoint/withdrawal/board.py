@@ -261,6 +261,10 @@ def ciwa_statuses(patient_ids, now: datetime, interval: timedelta) -> dict[int, 
     """Each patient's CIWA-Ar column, for those with CIWA-Ar turned on (one query, whatever their number): the
     baseline is due when it was turned on, then `interval` after the latest CIWA-Ar in force (never before it was
     turned on)."""
+    found: dict[int, CiwaStatus] = {}
+    ids = list(patient_ids)
+    if not ids:
+        return found  # before building the query: nobody with CIWA-Ar on is the usual board
     newest = (
         Assessment.objects.in_force()
         .filter(patient_id=OuterRef("patient_id"), instrument="ciwa-ar")
@@ -268,10 +272,6 @@ def ciwa_statuses(patient_ids, now: datetime, interval: timedelta) -> dict[int, 
         .order_by("-taken_at", "-id")
         .values(found=JSONObject(total="total", taken_at="taken_at", label="band_label", source="band_source"))
     )
-    found: dict[int, CiwaStatus] = {}
-    ids = list(patient_ids)
-    if not ids:
-        return found
     rows = (
         CiwaArMonitoring.objects.filter(AmongIds(F("patient_id"), ids), stopped_at__isnull=True)
         .annotate(latest=Subquery(newest[:1], output_field=JSONField()))
