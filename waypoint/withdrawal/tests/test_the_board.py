@@ -213,3 +213,21 @@ def test_the_ciwa_ar_column_is_asked_for_only_while_someone_on_the_board_has_ciw
     assert rows[calm.pk].ciwa is None and rows[drinking.pk].ciwa.reason == "alcohol co-use"
     services.stop_ciwa_ar(acting_user=nurse, patient=drinking, reason="no alcohol use")
     assert ciwa_queries() == (0, 0)
+
+
+def test_the_two_newest_are_the_latest_times_then_the_later_entry_at_the_same_time(
+    program, nurse, admitted, patient, record
+):
+    """Both newest COWS come from one subquery whose aggregate need not keep their order (board._FirstTwo): the board
+    orders them as the query picks them, the latest time first and, at the same time, the later entry first."""
+    from waypoint.withdrawal import services
+
+    record(patient, COWS_SEVERE, hours_ago=3)  # the oldest of three: not read
+    at = timezone.now() - timedelta(hours=1)
+    first, second = (
+        services.record_assessment(acting_user=nurse, patient=patient, instrument="cows", responses=r, taken_at=at)
+        for r in (COWS_MILD, cows(COWS_MILD, anxiety_irritability=2))
+    )
+    [row] = board.build(program, visible_patients(nurse, program))
+    assert (row.latest.id, row.previous.id) == (second.pk, first.pk) and row.change == 2
+    assert board.for_patient(program, patient).latest.id == second.pk
