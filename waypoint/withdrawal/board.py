@@ -15,7 +15,7 @@ withdrawal.post_dose_interval_hours / withdrawal.post_dose_window_hours) and the
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import cast
+from typing import NamedTuple, cast
 
 from django.db.models import Exists, F, Func, JSONField, OuterRef, Subquery, TextField
 from django.db.models.functions import Cast, JSONObject
@@ -139,9 +139,12 @@ STAY_FIELDS = (
 _BAND_LABELS = {(code, band.code): band.label for code, instrument in INSTRUMENTS.items() for band in instrument.bands}
 
 
-@dataclass(frozen=True, slots=True)
-class Score:
-    """What the board and the chart header show of one COWS (read with `.values()`: no model instance)."""
+# Score, BoardPatient and BoardStay are named tuples: immutable records built some 1,500 times per board, which a named
+# tuple builds in about half the time of a frozen dataclass (that sets each field through object.__setattr__).
+
+
+class Score(NamedTuple):
+    """What the board and the chart header show of one COWS (read as text by the stays query: no model instance)."""
 
     id: int
     patient_id: int
@@ -155,8 +158,7 @@ class Score:
         return _BAND_LABELS.get((self.instrument, self.severity), "")
 
 
-@dataclass(frozen=True, slots=True)
-class BoardPatient:
+class BoardPatient(NamedTuple):
     pk: int
     mrn: str
     given_name: str
@@ -168,8 +170,7 @@ class BoardPatient:
         return f"{self.preferred_name or self.given_name} {self.family_name}"
 
 
-@dataclass(frozen=True, slots=True)
-class BoardStay:
+class BoardStay(NamedTuple):
     id: int
     patient_id: int
     level_code: str
@@ -180,9 +181,9 @@ class BoardStay:
 def _newest_cows(patient):
     """A patient's COWS in force, newest first, correlated to `patient` (an OuterRef).
 
-    `ORDER BY taken_at DESC, id DESC LIMIT 1 (OFFSET 1)` walks the index `assessment_series`
-    (patient, instrument, status, taken_at, id) backwards and stops after two rows: two index probes per
-    patient, whatever the length of the patient's history (a window over all their scores would grow).
+    `ORDER BY taken_at DESC, id DESC LIMIT 2` walks the index `assessment_series` (patient, instrument, status,
+    taken_at, id) backwards and stops after two rows: one short walk per patient, whatever the length of the
+    patient's history (a window over all their scores would grow).
     """
     return Assessment.objects.in_force().filter(patient_id=patient, instrument="cows").order_by("-taken_at", "-id")
 
@@ -234,19 +235,28 @@ def json_time(value: str | None) -> datetime | None:
     return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
 
 
-def _score(patient_id: int, found: str) -> "Score":
-    """A COWS as `_Packed` writes it."""
-    pk, total, severity, taken_at = found.split("|")
-    return Score(int(pk), patient_id, "cows", cast(datetime, json_time(taken_at)), int(total), severity)
-
-
 def _scores(patient_id: int, newest: str | None) -> list[Score]:
-    """The newest two read by `with_newest_two_cows`, newest first (none, one or two): ordered here as the query
-    orders them (latest time, then highest id), since the aggregate that joined them need not keep that order."""
+    """The newest two read by `with_newest_two_cows` (each as `_Packed` writes it), newest first (none, one or two):
+    ordered here as the query picks them (latest time, then highest id), since the aggregate that joined them need
+    not keep that order."""
     if newest is None:
         return []
-    scores = [_score(patient_id, found) for found in newest.split(";")]
-    scores.sort(key=lambda score: (score.taken_at, score.id), reverse=True)
+    scores = []
+    for found in newest.split(";"):
+        pk, total, severity, taken = found.split("|")
+        taken_at = datetime.fromisoformat(taken)  # json_time, inline: 1,000 times per board
+        scores.append(
+            Score(
+                int(pk),
+                patient_id,
+                "cows",
+                taken_at if taken_at.tzinfo else taken_at.replace(tzinfo=UTC),
+                int(total),
+                severity,
+            )
+        )
+    if len(scores) == 2 and (scores[0].taken_at, scores[0].id) < (scores[1].taken_at, scores[1].id):
+        scores.reverse()
     return scores
 
 
