@@ -7,7 +7,7 @@ from typing import cast
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 
-from waypoint.accounts.models import ProgramLevel
+from waypoint.accounts.models import CareTeam, ProgramLevel
 from waypoint.placement.levels import level
 
 from .models import Episode, LevelOfCareStay, Patient
@@ -190,16 +190,28 @@ def census_range(program, start_text: str | None, end_text: str | None) -> tuple
     return start, end
 
 
+def _may_be_unassigned(program) -> QuerySet[LevelOfCareStay]:
+    """Open stays of patients on no care team or on a team that covers only some levels: the candidates `unassigned`
+    checks one by one (a team's levels are a JSON list: Django's `contains` on it does not work on SQLite)."""
+    return LevelOfCareStay.objects.filter(program=program, ended_at__isnull=True).filter(
+        Q(patient__care_team__isnull=True) | ~Q(patient__care_team__levels=[])
+    )
+
+
 def unassigned(program) -> list[LevelOfCareStay]:
     """Open stays of patients on no care team, or on a team that does not cover the stay's level: patients the
     staff who must care for them cannot see. The service prevents them (`services.team_for_level`); this work
     list catches anything that slips through (data from before the rule, a team's levels changed since)."""
-    stays = (
-        LevelOfCareStay.objects.filter(program=program, ended_at__isnull=True)
-        .filter(Q(patient__care_team__isnull=True) | ~Q(patient__care_team__levels=[]))
-        .select_related("patient", "patient__care_team")
-        .order_by("started_at", "id")
-    )
+    stays = _may_be_unassigned(program).select_related("patient", "patient__care_team").order_by("started_at", "id")
     return [
         stay for stay in stays if stay.patient.care_team is None or not stay.patient.care_team.covers(stay.level_code)
     ]
+
+
+def unassigned_count(program) -> int:
+    """How many `unassigned` lists, by the same rule (`CareTeam.covers`), reading two columns instead of the stays,
+    patients and teams: the board shows this count on every refresh."""
+    candidates = _may_be_unassigned(program).values_list(
+        "level_code", "patient__care_team_id", "patient__care_team__levels"
+    )
+    return sum(1 for code, team, levels in candidates if team is None or not CareTeam(levels=levels).covers(code))

@@ -18,7 +18,7 @@ from waypoint.accounts.scoping import program_scope, scopes_disabled
 from waypoint.accounts.sessions import clear_site_data
 from waypoint.patients import views as patient_views
 from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
-from waypoint.patients.queries import unassigned as unassigned_stays
+from waypoint.patients.queries import unassigned_count
 from waypoint.patients.services import record_read
 from waypoint.patients.views import program_or_403
 from waypoint.scales import INSTRUMENTS, get_instrument
@@ -214,7 +214,7 @@ def board_page(request):
     rows = board.build(program, visible_patients(request.user, program))
     record_read(request.user, "withdrawal.board.read", program=program, detail={"count": len(rows)})
     # The charge nurse's alarm: admitted patients no covering team looks after (named on the work list it links to).
-    unassigned = len(unassigned_stays(program)) if has_permission(request.user, program.pk, CENSUS_READ) else 0
+    unassigned = unassigned_count(program) if has_permission(request.user, program.pk, CENSUS_READ) else 0
     template = "withdrawal/_board_rows.html" if request.htmx else "withdrawal/board.html"
     return render(
         request,

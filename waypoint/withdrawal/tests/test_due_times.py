@@ -83,3 +83,28 @@ def test_the_flowsheet_chart_marks_the_doses(page, nurse, admitted, patient, rec
     record(patient, COWS_MILD, hours_ago=2)
     html = page(nurse).get(f"/patients/{patient.pk}/withdrawal/").content.decode()
     assert "buprenorphine 4 mg SL" in html
+
+
+def test_the_board_asks_for_doses_only_while_the_program_shortens_the_interval_after_one(
+    program, nurse, admitted, patient, record
+):
+    asked = []
+
+    def source(patient_ids):
+        asked.append(list(patient_ids))
+        return {}
+
+    board.DOSE_SOURCES.append(source)
+    try:
+        record(patient, COWS_MILD, hours_ago=1)
+        board.build(program, visible_patients(nurse, program))
+        board.for_patient(program, patient)
+        program_settings.change(program, "withdrawal.post_dose_interval_hours", 2, acting_user=nurse)
+        board.build(program, visible_patients(nurse, program))  # the window is not set: still off
+        assert asked == []
+        program_settings.change(program, "withdrawal.post_dose_window_hours", 8, acting_user=nurse)
+        board.build(program, visible_patients(nurse, program))
+        board.for_patient(program, patient)
+        assert asked == [[patient.pk], [patient.pk]]
+    finally:
+        board.DOSE_SOURCES.remove(source)

@@ -160,3 +160,74 @@ def test_the_two_newest_cows_are_read_with_the_stays_not_in_a_query_of_their_own
     assert own == []
     [stays] = [q["sql"] for q in queries.captured_queries if 'FROM "patients_levelofcarestay"' in q["sql"]][:1]
     assert '"withdrawal_assessment"' in stays
+
+
+@pytest.mark.parametrize("microsecond", [0, 123456], ids=["at a whole second", "to the microsecond"])
+def test_the_two_newest_cows_are_read_exactly_as_recorded(program, nurse, admitted, patient, microsecond):
+    """The stays query reads each COWS as one text (board._Packed): id, total, band and time come back unchanged on
+    either database, whether or not the time has a fraction of a second."""
+    from waypoint.withdrawal import services
+
+    base = timezone.now().replace(microsecond=microsecond)
+    earlier, latest = (
+        services.record_assessment(
+            acting_user=nurse,
+            patient=patient,
+            instrument="cows",
+            responses=responses,
+            taken_at=base - timedelta(hours=h),
+        )
+        for responses, h in ((COWS_MILD, 2), (COWS_SEVERE, 1))
+    )
+    [row] = board.build(program, visible_patients(nurse, program))
+    expected = [
+        board.Score(found.pk, patient.pk, "cows", found.taken_at, found.total, found.severity)
+        for found in (latest, earlier)
+    ]
+    assert [row.latest, row.previous] == expected
+    assert row.latest.taken_at.utcoffset() == timedelta(0) and row.latest.taken_at.microsecond == microsecond
+    assert (row.latest.severity_label, row.change) == ("severe", latest.total - earlier.total)
+
+
+def test_the_ciwa_ar_column_is_asked_for_only_while_someone_on_the_board_has_ciwa_ar_on(
+    program, team, nurse, record, page
+):
+    from waypoint.withdrawal import services
+
+    client = page(nurse)
+    calm, drinking = admit_many(program, team, nurse, 2, record)
+
+    def ciwa_queries():
+        client.get("/withdrawal/board/")
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/withdrawal/board/").content.decode()
+        own = [
+            q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "withdrawal_ciwaarmonitoring"')
+        ]
+        return len(own), html.count("Score CIWA-Ar")
+
+    assert ciwa_queries() == (0, 0)
+    services.start_ciwa_ar(acting_user=nurse, patient=drinking, reason="alcohol co-use")
+    assert ciwa_queries() == (1, 1)
+    rows = {row.patient.pk: row for row in board.build(program, visible_patients(nurse, program))}
+    assert rows[calm.pk].ciwa is None and rows[drinking.pk].ciwa.reason == "alcohol co-use"
+    services.stop_ciwa_ar(acting_user=nurse, patient=drinking, reason="no alcohol use")
+    assert ciwa_queries() == (0, 0)
+
+
+def test_the_two_newest_are_the_latest_times_then_the_later_entry_at_the_same_time(
+    program, nurse, admitted, patient, record
+):
+    """Both newest COWS come from one subquery whose aggregate need not keep their order (board._FirstTwo): the board
+    orders them as the query picks them, the latest time first and, at the same time, the later entry first."""
+    from waypoint.withdrawal import services
+
+    record(patient, COWS_SEVERE, hours_ago=3)  # the oldest of three: not read
+    at = timezone.now() - timedelta(hours=1)
+    first, second = (
+        services.record_assessment(acting_user=nurse, patient=patient, instrument="cows", responses=r, taken_at=at)
+        for r in (COWS_MILD, cows(COWS_MILD, anxiety_irritability=2))
+    )
+    [row] = board.build(program, visible_patients(nurse, program))
+    assert (row.latest.id, row.previous.id) == (second.pk, first.pk) and row.change == 2
+    assert board.for_patient(program, patient).latest.id == second.pk
