@@ -113,7 +113,7 @@ def _statement(alias: str) -> _Statement:
         columns.extend(f"CAST({_column(name, qn)} AS text)" for name in JSON_AS_TEXT.values())
         joined = f"{_column('recorded_by', qn)} = {_USERS}.{qn(_db_column(user, user._meta.pk.name))}"
         select = (
-            f"SELECT {', '.join(columns)} FROM {qn(Assessment._meta.db_table)} {_ROWS} "  # nosec B608: the models' names
+            f"SELECT {', '.join(columns)} FROM {qn(Assessment._meta.db_table)} {_ROWS} "  # nosec B608  # the models' own names
             f"INNER JOIN {qn(user._meta.db_table)} {_USERS} ON {joined}"
         )
         _STATEMENTS[alias] = _Statement(select=select, converters=tuple(converters))
