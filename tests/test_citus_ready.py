@@ -149,6 +149,9 @@ RAW_SQL = {
     "latest ones WHERE program_id = ...: one shard per program (the rows of one export are one program's)",
     "waypoint/records/replica.py": "asks the primary and the replica for their WAL positions: no table",
     "waypoint/site/views.py": "the health check's SELECT 1: no table",
+    "waypoint/withdrawal/list_rows.py": "the flowsheet API's page: one patient's assessments WHERE program_id IN (the "
+    "programs in scope, read as the scoped manager reads them) AND patient_id = ..., the visibility rule a subquery "
+    "the ORM compiles (scoped too): pruned to the patient's shard like the ORM query it replaced",
     "waypoint/privacy/management/commands/flush.py": "the test suite's flush of the append-only audit table",
     "waypoint/seed/load.py": "COPY of one program's synthetic rows: one shard",
     "waypoint/seed/run.py": "the seed's sequence resets after its COPY",

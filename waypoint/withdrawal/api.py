@@ -1,9 +1,8 @@
 """REST API for withdrawal assessments, the instruments' definitions and the board."""
 
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import TextField
-from django.db.models.functions import Cast
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -22,6 +21,7 @@ from waypoint.web.api import ApiView, FastJSONRenderer, StrictSerializer, limit_
 from waypoint.web.query import date_time_problem
 
 from . import board, services
+from .list_rows import PageRows
 from .models import Assessment
 from .vitals import VITALS
 
@@ -66,31 +66,6 @@ class AssessmentSerializer(serializers.ModelSerializer):
         return assessment.severity or None
 
 
-LIST_COLUMNS = (
-    "id",
-    "patient_id",
-    "episode_id",
-    "instrument",
-    "instrument_version",
-    "taken_at",
-    "total",
-    "severity",
-    "band_label",
-    "band_source",
-    *(vital.key for vital in VITALS),
-    "note",
-    "reporter",
-    "source",
-    "late_entry_reason",
-    "recorded_by__username",
-    "recorded_at",
-    "record_status",
-    "version",
-    "replaces_id",
-    "change_reason",
-)
-# the JSON columns read as text and embedded in the answer as they are (web.api.stored_json), not decoded and encoded
-STORED_JSON = {"responses_text": Cast("responses", TextField()), "derived_text": Cast("derived", TextField())}
 _BAND_LABELS = {(code, band.code): band.label for code, instrument in INSTRUMENTS.items() for band in instrument.bands}
 
 
@@ -101,8 +76,8 @@ def _iso(value, tz) -> str:
 
 
 def assessment_json(row: dict, tz=None) -> dict:
-    """AssessmentSerializer's output for one row of `.values(*LIST_COLUMNS, **STORED_JSON)`, without building a model
-    instance.
+    """AssessmentSerializer's output for one row of the list's page query (list_rows.PageRows), without building a
+    model instance.
 
     A list of 200 scores spent most of its time in the ModelSerializer; this writes the same keys, in the same
     order, with the same values (a test compares the two on every kind of row)."""
@@ -163,6 +138,10 @@ class NewestFirst(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def paginate_rows(self, rows: PageRows, request, view) -> list[dict]:
+        """DRF's cursor paging of the list's page query, which answers what the paginator asks of a queryset."""
+        return super().paginate_queryset(cast("QuerySet[Any]", rows), request, view) or []
+
 
 def narrowed(params) -> dict:
     """The filter of the assessments the list's parameters ask for (instrument, since, until, status: final unless
@@ -210,9 +189,7 @@ class AssessmentListView(ApiView):
             wanted = narrowed(request.query_params)
             # the patient is found in the page's own query: a patient the user may not see has no rows to show
             visible = visible_patients(request.user).filter(pk=pk).values("pk")
-            rows = Assessment.objects.filter(patient_id=pk, patient_id__in=visible, **wanted)
-            rows = rows.values(*LIST_COLUMNS, "program_id", **STORED_JSON)
-            page = paginator.paginate_queryset(rows, request, view=self)
+            page = paginator.paginate_rows(PageRows(pk, visible).filter(**wanted), request, view=self)
         except (ValidationError, NotFound):  # a bad parameter or cursor
             access_patient(request.user, pk)  # a patient the user may not see is not found, whatever was asked
             raise
