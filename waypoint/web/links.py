@@ -24,8 +24,8 @@ class Link:
     parts: tuple[str, ...]
 
     def __init__(self, name: str, *args: object) -> None:
-        placeholders = []
-        filled = []
+        placeholders: list[str] = []
+        filled: list[object] = []
         for arg in args:
             if arg is ID:
                 placeholders.append(str(_FIRST_PLACEHOLDER + len(placeholders)))
@@ -33,7 +33,7 @@ class Link:
             else:
                 filled.append(arg)
         url = reverse(name, args=filled)
-        parts = []
+        parts: list[str] = []
         for placeholder in placeholders:
             head, url = url.split(placeholder, 1)
             parts.append(head)
