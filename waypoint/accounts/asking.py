@@ -8,13 +8,22 @@ its user, and LEFT JOINs the user's memberships, their programs and the user's c
 (membership, care team), a handful for any real user, folded back into model instances here.
 
 `membership.memberships(user)` and `patients.access.visible_patients` use what was loaded instead of asking again.
+
+The SELECT names some hundred columns (the row's, its user's, memberships', programs'), and building it through the
+ORM (`values()` of every lookup, then compiling) cost more than running it. It is compiled once per process for each
+shape of question (`_prepared`): a request compiles only its WHERE clause (a few conditions: the token's digest or
+the session key, the time now) and runs the SQL compiled before for that same WHERE text, with that WHERE's
+parameters. Everything else is the ORM's own: its SQL, its joins, its converters of the values read.
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any, cast
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connections
 from django.db.models import Model, QuerySet
 
 from .models import Membership, Program, User
@@ -59,6 +68,54 @@ def _related(model: type[Model], names: tuple[str, ...]) -> dict[str, tuple[type
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """One shape of the question, compiled: its SQL and the converters of its columns (position: functions)."""
+
+    sql: str
+    converters: dict[int, tuple[list[Any], Any]]
+
+
+_PREPARED: dict[tuple, _Prepared] = {}
+
+
+def _prepared_rows(rows: QuerySet[Any], lookups: list[str]) -> list[dict[str, Any]]:
+    """`rows.values(*lookups)` without the ORM's per-request cost: the WHERE clause is compiled (its text is the
+    key, its parameters are this request's), the rest of the SELECT was compiled when that key was first seen. The
+    SELECT adds no parameter of its own (plain columns and joins), so the WHERE's are all of them: checked when it
+    is compiled, else the query runs through the ORM as before (nothing cached)."""
+    db = rows.db
+    connection = connections[db]
+    try:
+        where_sql, where_params = rows.query.get_compiler(db).compile(rows.query.where)
+    except (EmptyResultSet, FullResultSet):  # no WHERE to key on (never asked so): the ORM's own way
+        return list(rows.values(*lookups).order_by())
+    key = (rows.model, tuple(lookups), db, connection.vendor, where_sql)
+    prepared = _PREPARED.get(key)
+    if prepared is None:
+        compiler = rows.values_list(*lookups).order_by().query.get_compiler(db)
+        sql, params = compiler.as_sql()
+        if list(params) != list(where_params):  # the SELECT has parameters of its own: no shortcut for this shape
+            return list(rows.values(*lookups).order_by())
+        converters = compiler.get_converters([column for column, _, _ in compiler.select])
+        prepared = _PREPARED[key] = _Prepared(sql, converters)
+    with connection.cursor() as cursor:
+        cursor.execute(prepared.sql, where_params)
+        found = cursor.fetchall()
+    return [dict(zip(lookups, _converted(row, prepared.converters, connection), strict=True)) for row in found]
+
+
+def _converted(row: tuple, converters: dict[int, tuple[list[Any], Any]], connection: Any) -> list[Any]:
+    """A row's values as the ORM hands them (dates from SQLite's text, JSON decoded...), by the converters it chose."""
+    values = list(row)
+    for position, (functions, expression) in converters.items():
+        value = values[position]
+        for function in functions:
+            value = function(value, expression, connection)
+        values[position] = value
+    return values
+
+
 def load(rows: QuerySet[Any], user_path: str, also: tuple[str, ...] = ()) -> tuple[Any, User | None] | None:
     """The one round trip. `rows`: a queryset of at most one row (a token, a session) whose `user_path` leads to
     its User; `also`: more of the row's foreign keys read in the same query (a session's second factor), each set on
@@ -72,7 +129,7 @@ def load(rows: QuerySet[Any], user_path: str, also: tuple[str, ...] = ()) -> tup
     membership_columns = _columns(Membership, f"{prefix}memberships__")
     program_columns = _columns(Program, f"{prefix}memberships__program__")
     team = f"{prefix}care_teams"
-    found = list(rows.values(*_lookups(model, user_path, also), team).order_by())
+    found = _prepared_rows(rows, [*_lookups(model, user_path, also), team])
     if not found:
         return None
     db = rows.db

@@ -257,6 +257,7 @@ class QueueEntry:
     order_id: int
     status: str
     given: int = 0
+    guest: bool = False  # the order is a guest patient's (its sending program's details are read for the page only)
 
     @property
     def done(self) -> bool:
@@ -306,33 +307,45 @@ def queue_entries(patients: QuerySet[Patient], program: Program, at: datetime | 
             given=Coalesce(Subquery(given), 0),
             held=Exists(Hold.objects.filter(patient_id=OuterRef("patient_id"), lifted_at__isnull=True)),
             home=Exists(TakeHomeBottle.objects.filter(patient_id=OuterRef("patient_id"), take_on=today)),
+            guest=Exists(GuestDosing.objects.filter(order_id=OuterRef("pk"))),
         )
         .order_by("patient__family_name", "patient__given_name", "patient_id", "start_at", "id")
-        .values_list("pk", "patient_id", "times_per_day", "given", "held", "home")
+        .values_list("pk", "patient_id", "times_per_day", "given", "held", "home", "guest")
     )
     found: dict[int, QueueEntry] = {}
-    for order_id, patient_id, times, count, held, home in rows:  # the newest order in force wins, in name order
-        found[patient_id] = QueueEntry(patient_id, order_id, today_status(held, home, count, times or 1), count)
+    for order_id, patient_id, times, count, held, home, guest in rows:  # the newest order in force wins, by name
+        status = today_status(held, home, count, times or 1)
+        found[patient_id] = QueueEntry(patient_id, order_id, status, count, guest)
     return Queue(list(found.values()))
 
 
 def queue_rows(
     patients: QuerySet[Patient], program: Program, entries: list[QueueEntry], at: datetime | None = None
 ) -> list[QueueRow]:
-    """The rows shown (one page of the queue): the patients (with their current photo's id, not the photo),
-    orders, holds (who set them) and guest dosings, in four queries whatever their number."""
+    """The rows shown (one page of the queue): the orders with their patients (and each patient's current photo's
+    id, not the photo) in one query; the holds (who set them) of the patients the queue found on hold and the guest
+    dosings of the orders it found a guest's, only when the page has any: one to three queries whatever their
+    number."""
     at = at or timezone.now()
     if not entries:
         return []
-    patient_ids = [e.patient_id for e in entries]
-    newest_photo = PatientPhoto.objects.filter(patient_id=OuterRef("pk")).order_by("-taken_at", "-id").values("pk")
-    found = {p.pk: p for p in patients.filter(pk__in=patient_ids).annotate(current_photo_id=Subquery(newest_photo[:1]))}
-    orders = {o.pk: o for o in MedicationOrder.objects.filter(pk__in=[e.order_id for e in entries])}
-    holds = active_holds(patient_ids)
-    guests = guests_for(orders)
+    newest_photo = PatientPhoto.objects.filter(patient_id=OuterRef("patient_id")).order_by("-taken_at", "-id")
+    orders = {
+        order.pk: order
+        for order in MedicationOrder.objects.filter(
+            pk__in=[e.order_id for e in entries], patient__in=patients.values("pk")
+        )
+        .select_related("patient")
+        .annotate(current_photo_id=Subquery(newest_photo.values("pk")[:1]))
+    }
+    for order in orders.values():
+        order.patient.current_photo_id = order.current_photo_id  # type: ignore[attr-defined]
+    held = [e.patient_id for e in entries if e.status == "On hold"]
+    holds = active_holds(held) if held else {}
+    guests = guests_for([e.order_id for e in entries if e.guest]) if any(e.guest for e in entries) else {}
     return [
         QueueRow(
-            found[e.patient_id],
+            orders[e.order_id].patient,
             orders[e.order_id],
             e.given,
             holds.get(e.patient_id, []),
@@ -340,6 +353,7 @@ def queue_rows(
             guests.get(e.order_id),
         )
         for e in entries
+        if e.order_id in orders  # a patient no longer visible (e.g. off the team since the queue was read): not shown
     ]
 
 

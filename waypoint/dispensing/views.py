@@ -14,7 +14,7 @@ from waypoint.patients.views import add_errors, program_or_403
 from waypoint.records.replica import reads_from_replica
 from waypoint.web.query import query_parameters
 
-from . import services
+from . import queue_html, services
 from .forms import CountForm, DoseForm, HoldForm, LiftForm
 from .labels import bottle_qr_svg
 from .models import Hold, LedgerEntry, StockCount, StockLot, TakeHomeBottle
@@ -51,18 +51,19 @@ def queue_page(request):
     rows = services.queue_rows(visible, program, list(page.object_list))
     if not search_error:  # a refused search read nothing (its refusal is audited above)
         record_read(request.user, "dispensing.queue.read", program=program, detail={"count": len(rows)})
+    can_order = has_permission(request.user, program.pk, MOUD_ORDER)
     return render(
         request,
         "dispensing/queue.html",
         {
             "rows": rows,
+            "rows_html": queue_html.rows_html(rows, can_order=can_order),
             "page": page,
             "show": show,
             "queue": found,
             "total": len(found.entries),
             "search": search[:200],
             "search_error": search_error,
-            "can_order": has_permission(request.user, program.pk, MOUD_ORDER),
             "today": program.today(),
         },
         status=400 if search_error else 200,

@@ -13,12 +13,12 @@ from functools import lru_cache
 from html import escape
 from typing import Any, NamedTuple
 
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
 
-_PLACEHOLDER = 987654321
+from waypoint.web.links import ID, Link
+
 # The same escape, remembered for the few values every row repeats (severity codes and labels, levels, alert codes).
 _word = lru_cache(maxsize=512)(escape)
 LATE_WORDS = {1: "just overdue", 2: "overdue", 3: "an assessment missed"}
@@ -93,9 +93,9 @@ class _Page(NamedTuple):
 
     tz: Any
     language: str | None
-    flowsheet: str
-    record: str
-    record_ciwa: str
+    flowsheet: Link
+    record: Link
+    record_ciwa: Link
     with_ciwa: bool
 
 
@@ -117,11 +117,6 @@ def _shown(row, with_ciwa: bool) -> _Shown:
         tuple(row.notes),
         row.ciwa if with_ciwa else None,
     )
-
-
-def _link(pattern: str, pk: int) -> str:
-    head, tail = pattern.split(str(_PLACEHOLDER), 1)
-    return f"{head}{int(pk)}{tail}"
 
 
 @lru_cache(maxsize=64)
@@ -171,14 +166,14 @@ def _row_html(page: _Page, shown: _Shown) -> str:
     pk = shown.patient_id
     return (
         f'<tr class="{f"overdue late-{shown.lateness}" if shown.overdue else ""}" data-urgency="{shown.urgency}">'
-        f'<td><a href="{_link(page.flowsheet, pk)}">{escape(shown.name)}</a><br>'
+        f'<td><a href="{page.flowsheet(pk)}">{escape(shown.name)}</a><br>'
         f'<span class="muted">{escape(shown.mrn)}</span></td>'
         f'<td data-label="Level">{_word(shown.level_code)}</td><td data-label="Latest COWS">{score}</td>'
         f'<td class="num" data-label="Change">{change_text}</td><td data-label="Taken">{taken}</td>'
         f'<td data-label="Next due">{due}</td>'
-        + (_ciwa_cell(shown.ciwa, dates, _link(page.record_ciwa, pk)) if page.with_ciwa else "")
+        + (_ciwa_cell(shown.ciwa, dates, page.record_ciwa(pk)) if page.with_ciwa else "")
         + f'<td class="alerts-cell"><ul class="alerts">{alerts}</ul></td>'
-        f'<td class="action"><a class="button" href="{_link(page.record, pk)}">Score COWS</a></td></tr>'
+        f'<td class="action"><a class="button" href="{page.record(pk)}">Score COWS</a></td></tr>'
     )
 
 
@@ -189,9 +184,9 @@ def rows_html(rows) -> SafeString:
     page = _Page(
         timezone.get_current_timezone(),
         translation.get_language(),
-        reverse("withdrawal:flowsheet", args=[_PLACEHOLDER]),
-        reverse("withdrawal:record", args=[_PLACEHOLDER, "cows"]),
-        reverse("withdrawal:record", args=[_PLACEHOLDER, "ciwa-ar"]),
+        Link("withdrawal:flowsheet", ID),
+        Link("withdrawal:record", ID, "cows"),
+        Link("withdrawal:record", ID, "ciwa-ar"),
         with_ciwa,
     )
     out = [_row_html(page, _shown(row, with_ciwa)) for row in rows]

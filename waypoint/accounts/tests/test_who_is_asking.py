@@ -211,6 +211,30 @@ def test_a_user_of_two_programs_on_two_teams_is_read_whole(patient, nurse, north
     assert len(user._waypoint_care_team_ids) == 2
 
 
+def test_the_question_compiled_once_answers_each_request_with_its_own_values(nurse, program):
+    """The SELECT is compiled once per shape of question (`asking._prepared_rows`); each request's own token and
+    time are its parameters: a second user's token finds that user, the first's still the first, an unknown or a
+    revoked token nobody; and the rows are those the ORM's own `values()` reads."""
+    from waypoint.accounts.asking import _lookups, _prepared_rows, load
+    from waypoint.accounts.models import hash_token
+
+    other = make_user("other-nurse", program, Role.NURSE)
+    first, first_raw = ApiToken.issue(nurse)
+    second, second_raw = ApiToken.issue(other)
+
+    def asked(raw):
+        return ApiToken.objects.usable().filter(digest=hash_token(raw))
+
+    for _ in range(2):  # the second round runs the compiled SQL only
+        assert load(asked(second_raw), "user")[1].pk == other.pk
+        assert load(asked(first_raw), "user")[1].pk == nurse.pk
+        assert load(asked("not-a-token"), "user") is None
+    lookups = [*_lookups(ApiToken, "user", ()), "user__care_teams"]
+    assert _prepared_rows(asked(first_raw), lookups) == list(asked(first_raw).values(*lookups).order_by())
+    ApiToken.objects.filter(pk=second.pk).update(revoked_at=timezone.now())
+    assert load(asked(second_raw), "user") is None
+
+
 def test_a_user_of_no_program_authenticates_and_sees_nothing(patient, program):
     lone = make_user("lone", program, Role.NURSE)
     Membership.objects.filter(user=lone).delete()

@@ -75,6 +75,25 @@ def test_a_patient_on_hold_shows_the_hold_in_the_queue_instead_of_a_dose_button(
     assert ">Lift the hold</a>" in page(prescriber).get(reverse("dispensing:queue")).content.decode()
 
 
+def test_the_queue_rows_escape_what_was_typed_and_a_nurse_lifts_an_administrative_hold(
+    clock, nurse, patient, order, lot, page
+):
+    """The queue's rows are written in Python (`dispensing.queue_html`): a name or a hold reason typed with markup
+    shows as text, never as markup; the nurse gets a lift link for an administrative hold only, pointing at it."""
+    from waypoint.dispensing import services
+
+    patient.family_name = "Rivera<script>alert(1)</script>"
+    patient.save(update_fields=["family_name"])
+    hold = services.set_hold(acting_user=nurse, patient=patient, kind="administrative", reason='Fee unpaid "<b>"')
+    queue = page(nurse).get(reverse("dispensing:queue")).content.decode()
+    assert "<script>alert(1)" not in queue and "Rivera&lt;script&gt;alert(1)&lt;/script&gt;" in queue
+    assert "Fee unpaid &quot;&lt;b&gt;&quot;" in queue and "<b>" not in queue.split("<main")[-1]
+    lift = reverse("dispensing:hold-lift", args=[patient.pk, hold.pk])
+    assert f'<a href="{lift}" aria-label="Lift the hold on Maria Rivera&lt;script&gt;' in queue
+    assert "A nurse or prescriber lifts it once the administrative matter is settled." in queue
+    assert 'class="button"' not in queue.split("dosing-queue")[-1]  # no Dose button while held
+
+
 def test_the_queue_searches_as_the_patient_list_does_and_refuses_a_search_over_its_limit(
     clock, nurse, patient, order, lot, page
 ):
