@@ -149,6 +149,8 @@ RAW_SQL = {
     "latest ones WHERE program_id = ...: one shard per program (the rows of one export are one program's)",
     "waypoint/records/replica.py": "asks the primary and the replica for their WAL positions: no table",
     "waypoint/site/views.py": "the health check's SELECT 1: no table",
+    "waypoint/accounts/asking.py": "who is asking, the ORM's own SELECT compiled once: a token or session with its "
+    "user, memberships, programs and care teams, all reference tables (accounts), no clinical table",
     "waypoint/privacy/management/commands/flush.py": "the test suite's flush of the append-only audit table",
     "waypoint/seed/load.py": "COPY of one program's synthetic rows: one shard",
     "waypoint/seed/run.py": "the seed's sequence resets after its COPY",
