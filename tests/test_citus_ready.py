@@ -152,6 +152,8 @@ RAW_SQL = {
     "waypoint/withdrawal/list_rows.py": "the flowsheet API's page: one patient's assessments WHERE program_id IN (the "
     "programs in scope, read as the scoped manager reads them) AND patient_id = ..., the visibility rule a subquery "
     "the ORM compiles (scoped too): pruned to the patient's shard like the ORM query it replaced",
+    "waypoint/accounts/asking.py": "who is asking, the ORM's own SELECT compiled once: a token or session with its "
+    "user, memberships, programs and care teams, all reference tables (accounts), no clinical table",
     "waypoint/privacy/management/commands/flush.py": "the test suite's flush of the append-only audit table",
     "waypoint/seed/load.py": "COPY of one program's synthetic rows: one shard",
     "waypoint/seed/run.py": "the seed's sequence resets after its COPY",
