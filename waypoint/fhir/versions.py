@@ -30,9 +30,16 @@ def canonical(content: dict) -> bytes:
     return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
 
 
+# One probe of the unique index (type, id, version) per resource, newest version first. The earlier form
+# (`resource_type = ANY(%s) AND resource_id = ANY(%s)`) was planned from the table's statistics: on a ledger not yet
+# analyzed (a new database, or one an export has just filled) PostgreSQL took a list of thousands of ids to match
+# every row and scanned the whole ledger for each page, so an export's time grew with the square of its resources
+# (21 of 56 s for 264,510 Observations). A LATERAL probe with LIMIT 1 is an index lookup whatever the statistics.
 LATEST_SQL = (
-    "SELECT resource_type, resource_id, version, digest FROM fhir_resourceversion "
-    "WHERE program_id = %s AND resource_type = ANY(%s) AND resource_id = ANY(%s)"
+    "SELECT k.resource_type, k.resource_id, v.version, v.digest FROM unnest(%s::text[], %s::text[]) "
+    "AS k (resource_type, resource_id) CROSS JOIN LATERAL (SELECT version, digest FROM fhir_resourceversion "
+    "WHERE resource_type = k.resource_type AND resource_id = k.resource_id AND program_id = %s "
+    "ORDER BY version DESC LIMIT 1) AS v"
 )
 
 
@@ -42,15 +49,16 @@ def _latest(program_id: int, keys: set[tuple[str, str]]) -> dict[tuple[str, str]
     found: dict[tuple[str, str], tuple[int, str]] = {}
     if not keys:
         return found
-    types = sorted({t for t, _ in keys})
-    ids = sorted({i for _, i in keys})
     if connection.vendor == "postgresql":
+        types, ids = zip(*keys, strict=True)
         with connection.cursor() as cursor:
-            cursor.execute(LATEST_SQL, [program_id, types, ids])
+            cursor.execute(LATEST_SQL, [list(types), list(ids), program_id])
             rows = cursor.fetchall()
     else:
         rows = ResourceVersion.objects.filter(
-            program_id=program_id, resource_type__in=types, resource_id__in=ids
+            program_id=program_id,
+            resource_type__in={t for t, _ in keys},
+            resource_id__in={i for _, i in keys},
         ).values_list("resource_type", "resource_id", "version", "digest")
     for resource_type, resource_id, version, sha in rows:
         key = (resource_type, resource_id)

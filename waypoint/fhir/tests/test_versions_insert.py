@@ -49,3 +49,17 @@ def test_stamp_numbers_a_changed_resource_after_the_last_kept(program):
         program.pk, [{"resourceType": "Observation", "id": f"x-{i}", "valueInteger": i + 1} for i in range(2)]
     )
     assert [r["meta"]["versionId"] for r in again] == ["2", "2"]
+
+
+def test_the_latest_version_is_read_per_resource_and_within_the_program(program):
+    versions.insert(program.pk, made(3, version=1))
+    versions.insert(program.pk, made(3, version=2)[:2])
+    versions.insert(program.pk, [versions.NewVersion("Patient", "cows-3-0", 4, "p" * 64, {}, b"{}")])
+    keys = {("Observation", f"cows-3-{i}") for i in range(4)} | {("Patient", "cows-3-0"), ("Patient", "none")}
+    assert versions._latest(program.pk, keys) == {
+        ("Observation", "cows-3-0"): (2, f"{0:064d}"),
+        ("Observation", "cows-3-1"): (2, f"{1:064d}"),
+        ("Observation", "cows-3-2"): (1, f"{2:064d}"),
+        ("Patient", "cows-3-0"): (4, "p" * 64),
+    }
+    assert versions._latest(program.pk + 1000, keys) == {}
