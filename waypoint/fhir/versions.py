@@ -25,8 +25,7 @@ ATTEMPTS = 5  # another request numbering the same resource at the same moment: 
 
 
 def canonical(content: dict) -> bytes:
-    """The content as JSON with sorted keys: what its digest is taken of, and what COPY sends (jsonb keeps no key
-    order, so the kept content is the same)."""
+    """The content as JSON with sorted keys: what its digest is taken of, and the text a version keeps."""
     return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
 
 
@@ -70,13 +69,12 @@ def _latest(program_id: int, keys: set[tuple[str, str]]) -> dict[tuple[str, str]
 @dataclass(slots=True)
 class NewVersion:
     """A version to keep: the resource's content (without its versionId: the resource itself before it is numbered)
-    and that content as canonical JSON."""
+    as canonical JSON, and that text's digest."""
 
     resource_type: str
     resource_id: str
     version: int
     digest: str
-    content: dict
     text: bytes
 
 
@@ -93,18 +91,18 @@ def stamp(program_id: int, resources: Iterable[dict]) -> list[dict]:
         content = resource if meta else {k: v for k, v in resource.items() if k != "meta"}
         text = canonical(content)
         sha = hashlib.sha256(text).hexdigest()
-        pending[(resource["resourceType"], resource["id"])] = (resource, content, text, sha, floor)
+        pending[(resource["resourceType"], resource["id"])] = (resource, text, sha, floor)
     for _ in range(ATTEMPTS):
         latest = _latest(program_id, set(pending))
         new = []
-        for key, (resource, content, text, sha, floor) in list(pending.items()):
+        for key, (resource, text, sha, floor) in list(pending.items()):
             version, known = latest.get(key, (0, ""))
             if known == sha:
                 resource["meta"] = {"versionId": str(version)} | resource["meta"]
                 del pending[key]
             else:
                 number = max(version + 1, int(floor) if floor.isdigit() else 0)
-                new.append(NewVersion(key[0], key[1], number, sha, content, text))
+                new.append(NewVersion(key[0], key[1], number, sha, text))
         if not new:
             break
         try:
@@ -125,9 +123,9 @@ COPY_COLUMNS = ("program_id", "resource_type", "resource_id", "version", "digest
 
 def insert(program_id: int, rows: list[NewVersion]) -> None:
     """Keep these new versions, all made now. On PostgreSQL by COPY: Django's bulk_create sends the contents as one
-    jsonb array literal, escaped character by character in Python (psycopg's array dumper), which took four fifths
-    of a bulk export's time; COPY sends each content as the JSON text its digest was taken of. A version numbered at
-    the same moment elsewhere raises IntegrityError, as bulk_create does."""
+    array literal, escaped character by character in Python (psycopg's array dumper), which took four fifths of a
+    bulk export's time; COPY sends each content as the JSON text its digest was taken of, kept as it is. A version
+    numbered at the same moment elsewhere raises IntegrityError, as bulk_create does."""
     now = timezone.now()
     if connection.vendor != "postgresql" or len(rows) < 2:
         ResourceVersion.objects.bulk_create(
@@ -137,7 +135,7 @@ def insert(program_id: int, rows: list[NewVersion]) -> None:
                 resource_id=row.resource_id,
                 version=row.version,
                 digest=row.digest,
-                content=row.content,
+                content=row.text.decode(),
                 created_at=now,
             )
             for row in rows
@@ -180,6 +178,6 @@ def version_of(resource_type: str, resource_id: str, version: str) -> dict | Non
     ).first()
     if row is None:
         return None
-    content = row.content
+    content = orjson.loads(row.content)
     content["meta"] = {"versionId": str(row.version)} | content.get("meta", {})
     return content
