@@ -4,7 +4,7 @@ numbers again."""
 
 import orjson
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from waypoint.fhir import versions
@@ -63,3 +63,9 @@ def test_the_latest_version_is_read_per_resource_and_within_the_program(program)
         ("Patient", "cows-3-0"): (4, "p" * 64),
     }
     assert versions._latest(program.pk + 1000, keys) == {}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL statement sends the ids as one text")
+def test_an_id_with_a_space_is_refused_rather_than_read_as_two(program):
+    with pytest.raises(ValueError, match="holds a space"):
+        versions._latest(program.pk, {("Observation", "cows-1 cows-2")})
