@@ -56,7 +56,10 @@ def _latest(program_id: int, keys: set[tuple[str, str]]) -> dict[tuple[str, str]
         types, ids = " ".join(t for t, _ in pairs), " ".join(i for _, i in pairs)
         if types.count(" ") != len(pairs) - 1 or ids.count(" ") != len(pairs) - 1:
             raise ValueError("A FHIR resource type or id holds a space.")
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Planned without statistics (a new ledger), the probes look costly enough for PostgreSQL to compile the
+            # statement (JIT) for each page, which took longer than running it (40 ms against 29 for 2,640 probes).
+            cursor.execute("SET LOCAL jit = off")
             cursor.execute(LATEST_SQL, [types, ids, program_id])
             rows = cursor.fetchall()
     else:
