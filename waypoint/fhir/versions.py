@@ -59,6 +59,7 @@ def _latest(program_id: int, keys: set[tuple[str, str]]) -> dict[tuple[str, str]
         with transaction.atomic(), connection.cursor() as cursor:
             # Planned without statistics (a new ledger), the probes look costly enough for PostgreSQL to compile the
             # statement (JIT) for each page, which took longer than running it (40 ms against 29 for 2,640 probes).
+            # Inside a request's transaction the setting holds until that transaction ends.
             cursor.execute("SET LOCAL jit = off")
             cursor.execute(LATEST_SQL, [types, ids, program_id])
             rows = cursor.fetchall()
