@@ -11,10 +11,12 @@ committed pk, so no resource is lost or written twice. Rows are bounded by the j
 from __future__ import annotations
 
 import fcntl
+import gc
 import logging
 import os
 import time
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -241,47 +243,77 @@ def export_file(job, file, reader, group, *, worker_id, lease, page_size, pause,
         commit(job, worker_id, lease, file, changes={"done": True})
 
 
+@contextmanager
+def collected_once() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for one page and run once at its end, on what the page left.
+
+    A page's thousands of resources (dicts and lists, freed by their reference counts when the page is done) are
+    alive long enough for the automatic collector to move them to its oldest generation, and then to walk every
+    object of the process again and again: 28 % of an export's CPU time (5.9 s for 89,507 resources, of which 1.1 s
+    in 15 full collections). Memory stays bounded: the collection at the end of each page frees any cycle made in it.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
+
+
 def export_reading(job, file, kinds, reader, group, out, *, worker_id, lease, page_size, pause, fsync, should_stop):
     """Page through the rows of the first kind; each row is mapped by every kind, each released to its patients."""
     rows = page_query(job, reader, kinds[0], group)
     while True:
-        if should_stop is not None and should_stop():
-            raise Interrupted()
-        page = read_page(rows, kinds[0], file.last_pk, page_size)
-        if not page:
-            return
-        resources = []
-        released: dict[str, tuple[registry.ResourceKind, set[int]]] = {}
-        for _, patient, row in page:
-            for kind in kinds:
-                mapped = kind.to_resources(row)
-                if patient is not None and (mapped or kind is kinds[0]):  # a row of the first kind is one of its own
-                    released.setdefault(kind.key, (kind, set()))[1].add(patient)
-                resources.extend(mapped)
-        data, count = encode(stamp(job.program_id, resources))
-        out.write(data)
-        out.flush()
-        if fsync:
-            os.fsync(out.fileno())
-        if pause:
-            time.sleep(pause)  # throttle (spares the database); also widens the crash window in tests
+        with collected_once():
+            if not export_page(
+                job, file, kinds, reader, rows, out, worker_id, lease, page_size, pause, fsync, should_stop
+            ):
+                return
 
-        def release(released=released):
-            for kind, patients in released.values():
-                reader.record_release(kind, patients)
 
-        commit(
-            job,
-            worker_id,
-            lease,
-            file,
-            changes={
-                "last_pk": page[-1][0],
-                "bytes_written": file.bytes_written + len(data),
-                "count": file.count + count,
-            },
-            release=release,
-        )
+def export_page(job, file, kinds, reader, rows, out, worker_id, lease, page_size, pause, fsync, should_stop) -> bool:
+    """Read, map, write and checkpoint the next page; False when there is none left."""
+    if should_stop is not None and should_stop():
+        raise Interrupted()
+    page = read_page(rows, kinds[0], file.last_pk, page_size)
+    if not page:
+        return False
+    resources = []
+    released: dict[str, tuple[registry.ResourceKind, set[int]]] = {}
+    for _, patient, row in page:
+        for kind in kinds:
+            mapped = kind.to_resources(row)
+            if patient is not None and (mapped or kind is kinds[0]):  # a row of the first kind is one of its own
+                released.setdefault(kind.key, (kind, set()))[1].add(patient)
+            resources.extend(mapped)
+    data, count = encode(stamp(job.program_id, resources))
+    out.write(data)
+    out.flush()
+    if fsync:
+        os.fsync(out.fileno())
+    if pause:
+        time.sleep(pause)  # throttle (spares the database); also widens the crash window in tests
+
+    def release(released=released):
+        for kind, patients in released.values():
+            reader.record_release(kind, patients)
+
+    commit(
+        job,
+        worker_id,
+        lease,
+        file,
+        changes={
+            "last_pk": page[-1][0],
+            "bytes_written": file.bytes_written + len(data),
+            "count": file.count + count,
+        },
+        release=release,
+    )
+    return True
 
 
 def fail(job: ExportJob, worker_id: str, message: str) -> None:

@@ -45,12 +45,20 @@ class ResourceVersion(models.Model):
 
     # Every read names the resource (`fhir_version_unique` serves it, newest version first too): no index of its own
     # on the program, nor a second one on (type, id, version), which every export's thousands of new rows maintained.
-    program = models.ForeignKey("accounts.Program", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # No database constraint either: PostgreSQL checks a foreign key row by row (a query each at commit), about a
+    # fifth of what a first export's versions cost the database; every version is written by `versions.insert` for
+    # the program in scope of the request or export that served it, and a program is never deleted (PROTECT).
+    program = models.ForeignKey(
+        "accounts.Program", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     resource_type = models.CharField(max_length=64)
     resource_id = models.CharField(max_length=64)
     version = models.PositiveIntegerField()
     digest = models.CharField(max_length=64)  # sha256 of the content without meta.versionId
-    content = models.JSONField()
+    # The content as served, without meta.versionId: the canonical JSON (sorted keys) its digest was taken of, kept
+    # as text. Nothing queries inside it, and jsonb parsed every content on insert, about a third of what a bulk
+    # export's ledger cost the database (every resource of a first export is a new version).
+    content = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = program_scoped()
