@@ -326,7 +326,6 @@ def queue_rows(
     id, not the photo) in one query; the holds (who set them) of the patients the queue found on hold and the guest
     dosings of the orders it found a guest's, only when the page has any: one to three queries whatever their
     number."""
-    at = at or timezone.now()
     if not entries:
         return []
     newest_photo = PatientPhoto.objects.filter(patient_id=OuterRef("patient_id")).order_by("-taken_at", "-id")
@@ -341,8 +340,9 @@ def queue_rows(
     for order in orders.values():
         order.patient.current_photo_id = order.current_photo_id  # type: ignore[attr-defined]
     held = [e.patient_id for e in entries if e.status == "On hold"]
+    guest_orders = [e.order_id for e in entries if e.guest]
     holds = active_holds(held) if held else {}
-    guests = guests_for([e.order_id for e in entries if e.guest]) if any(e.guest for e in entries) else {}
+    guests = guests_for(guest_orders) if guest_orders else {}
     return [
         QueueRow(
             orders[e.order_id].patient,
