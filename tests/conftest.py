@@ -61,7 +61,7 @@ def ctx(program, patient, nurse, counselor_off_team, north_nurse, privacy_office
         purposes=["treatment"],
         expiry="none",
         signed_by="Maria Rivera",
-        signed_on=timezone.localdate(),
+        signed_on=program.today(),  # the program's day, not the server's UTC date
         right_to_revoke_explained=True,
     )
     naloxone_and_education(patient, nurse, timezone.now() - timedelta(hours=2))  # transitions require them

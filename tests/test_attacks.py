@@ -91,7 +91,7 @@ def poisoned(ctx, nurse, counselor_off_team, administrator):
         signed_by=PAYLOAD,
         signer_is_patient=False,
         representative_authority=PAYLOAD,
-        signed_on=timezone.localdate(),
+        signed_on=ctx.patient.program.today(),
         right_to_revoke_explained=True,
     )
     privacy.disclose(

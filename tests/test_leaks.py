@@ -150,7 +150,7 @@ def rich_record(patient, user, marker):
         purposes=["treatment"],
         expiry="none",
         signed_by=f"{patient.given_name} {patient.family_name}",
-        signed_on=timezone.localdate(),
+        signed_on=patient.program.today(),
         right_to_revoke_explained=True,
     )
     privacy.disclose(
@@ -744,7 +744,7 @@ def test_the_outcome_figures_count_only_the_readers_program(world, program, dire
     from waypoint.drug_screens.models import DrugScreen
     from waypoint.patients.models import Episode
 
-    today = timezone.localdate()
+    today = program.today()
     query = {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()}
     body = api(director).get("/api/v1/outcomes/", query).json()
     figures = {figure["key"]: figure for figure in body["figures"]}

@@ -508,7 +508,7 @@ def take_home_bottle(ctx):
             decision=decision,
             lot=lot,
             dose=Decimal("8"),
-            take_on=timezone.localdate() + timedelta(days=1),
+            take_on=ctx.program.today() + timedelta(days=1),
             issued_by=ctx.nurse,
         )
     return ctx.bottle.pk
@@ -563,7 +563,7 @@ def aftercare_plan(ctx):
         plan = ContinuingCarePlan.objects.create(
             **common, episode=ctx.episode, asam_edition=3, crisis_contacts="911", recorded_by=ctx.nurse
         )
-        ctx.follow_up = FollowUp.objects.create(**common, plan=plan, days_after=7, due_on=timezone.localdate())
+        ctx.follow_up = FollowUp.objects.create(**common, plan=plan, days_after=7, due_on=ctx.program.today())
         contact = FollowUpContact.objects.create(
             **common, follow_up=ctx.follow_up, at=timezone.now(), method="phone", reached=True, recorded_by=ctx.nurse
         )
@@ -1844,7 +1844,7 @@ def breach_id(ctx):
     breach = Breach.objects.filter(program=ctx.program).first() or Breach.objects.create(
         program=ctx.program,
         title="Lost laptop",
-        discovered_on=timezone.localdate(),
+        discovered_on=ctx.program.today(),
         description="lost",
         information_involved="charts",
         window_start=timezone.now() - timedelta(days=3),

@@ -7,8 +7,6 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
-
 from .models import OBJECTIVE_STATUS_LABELS, Attendance, ProgressNote, RosterEntry, Session, TreatmentPlan
 
 ATTENDED = tuple(Attendance.ATTENDED)
@@ -87,7 +85,7 @@ def plan_objective_status(patient, today=None) -> dict:
     Returns {"plan": the plan or None, "objectives": [{id, text, goal, problem, target_date, status,
     status_label, status_at, overdue}], "counts": {status: n}}.
     """
-    today = today or timezone.localdate()
+    today = today or patient.program.today()
     episode = (
         patient.episodes.filter(discharged_at__isnull=True).first() or patient.episodes.order_by("-admitted_at").first()
     )

@@ -169,7 +169,7 @@ def start_plan(
     if template is not None:
         if template.program_id != patient.program_id or not template.active:
             raise ValidationError({"template": "Not a template of this program."})
-        body = plans.from_template(template.body, timezone.localdate())
+        body = plans.from_template(template.body, patient.program.today())
         if responsible is not None:
             for problem in body["problems"]:
                 for intervention in problem["interventions"]:

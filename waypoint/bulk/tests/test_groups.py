@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-from django.utils import timezone
 
 from waypoint.fhir.tests.conftest import register_external
 from waypoint.fhir.tests.validation import assert_valid
@@ -62,7 +61,9 @@ def test_another_programs_group_is_404_and_absent_from_search(api, nurse, north)
 
 def test_an_external_systems_group_counts_the_members_whose_records_it_may_receive(api, nurse, population):
     for consent in Consent.objects.all():
-        revoke_consent(acting_user=nurse, consent=consent, revoked_on=timezone.localdate(), note="written revocation")
+        revoke_consent(
+            acting_user=nurse, consent=consent, revoked_on=consent.program.today(), note="written revocation"
+        )
     patient = population.on_team[0]
     record_consent(
         acting_user=nurse,

@@ -4,7 +4,6 @@ covering it (recipient, purpose, kind of information) allows, and every patient'
 import json
 
 import pytest
-from django.utils import timezone
 
 from waypoint.bulk.params import DEFINITION_TYPES
 from waypoint.fhir.tests.conftest import RECIPIENT, register_external
@@ -35,7 +34,9 @@ def subjects(resources: dict[str, list[dict]]) -> set[str]:
 
 def revoke_all(nurse):
     for consent in Consent.objects.all():
-        revoke_consent(acting_user=nurse, consent=consent, revoked_on=timezone.localdate(), note="written revocation")
+        revoke_consent(
+            acting_user=nurse, consent=consent, revoked_on=consent.program.today(), note="written revocation"
+        )
 
 
 def test_without_consent_an_external_system_exports_no_part2_resource(api, nurse, population):
@@ -98,7 +99,7 @@ def test_a_consent_naming_only_medication_exports_only_orders_and_doses(api, nur
         purposes=["treatment"],
         expiry="none",
         signed_by="Ana Rivera",
-        signed_on=timezone.localdate(),
+        signed_on=patient.program.today(),
         right_to_revoke_explained=True,
     )
     external = register_external(population.program)

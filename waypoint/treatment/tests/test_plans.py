@@ -28,7 +28,7 @@ def test_a_plan_starts_from_the_template_with_target_dates_and_the_chosen_staff(
     assert plan.template_name == "Residential" and plan.status == "draft" and plan.version == 1
     assert problem["diagnosis"] == "F11.20"
     objective = problem["goals"][0]["objectives"][0]
-    assert objective["target_date"] == (timezone.localdate() + timedelta(days=14)).isoformat()
+    assert objective["target_date"] == (patient.program.today() + timedelta(days=14)).isoformat()
     assert [(i["modality_label"], i["responsible_name"]) for i in problem["interventions"]] == [
         ("Group therapy", "Team-Counselor"),
         ("Cognitive behavioral therapy", "Team-Counselor"),

@@ -224,7 +224,7 @@ def test_counseling_notes_are_disclosed_only_under_a_consent_naming_them(signed_
         purposes=["treatment"],
         expiry="none",
         signed_by="Maria Rivera",
-        signed_on=timezone.localdate(),
+        signed_on=patient.program.today(),
         right_to_revoke_explained=True,
     )
     with pytest.raises(ValidationError) as caught:
@@ -255,7 +255,7 @@ def test_the_disclosed_record_prints_counseling_notes_only_when_the_disclosure_n
             purposes=["treatment"],
             expiry="none",
             signed_by="Maria Rivera",
-            signed_on=timezone.localdate(),
+            signed_on=patient.program.today(),
             right_to_revoke_explained=True,
         )
     url = reverse("privacy:disclose", args=[patient.pk])
