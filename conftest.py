@@ -27,6 +27,21 @@ AXE = os.path.join(os.path.dirname(__file__), "node_modules", "axe-core", "axe.m
 WCAG_21_AA = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def clock_at_a_chosen_hour():
+    """WAYPOINT_TEST_CLOCK (an ISO time, e.g. 2026-12-08T05:20Z: twenty past midnight in New York) runs the suite
+    with the clock moved there and ticking, to find a test that holds only at some hours of the day. Unset (CI),
+    the clock is the machine's."""
+    at = os.environ.get("WAYPOINT_TEST_CLOCK")
+    if not at:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(at, tick=True):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def unscoped_test_body():
     """Fixtures and test bodies build and check rows of any program without a program scope. Requests made by a
