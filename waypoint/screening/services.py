@@ -126,7 +126,7 @@ def record_history(*, acting_user: User, patient: Patient, uses: list[Any], **fi
         prior = 0
     recent = fields.get("most_recent_overdose")
     if recent is not None:
-        if recent > timezone.localdate():
+        if recent > patient.program.today():  # the program's day, also for an API call (no time zone active)
             errors["most_recent_overdose"] = "This date is in the future."
         elif prior == 0:
             errors["most_recent_overdose"] = "A most recent overdose is given but no prior overdoses are counted."
@@ -199,7 +199,7 @@ def record_screen(*, acting_user: User, patient: Patient, answers: object, taken
     require(acting_user, patient.program_id, EPISODE_MANAGE)
     _not_future(taken_at, "taken_at")
     try:
-        clean = complications.validate(SCREEN, _answers_from(answers), today=timezone.localdate())
+        clean = complications.validate(SCREEN, _answers_from(answers), today=patient.program.today())
     except complications.ScreenError as error:
         raise ValidationError(error.errors) from error
     stored = {
@@ -530,7 +530,3 @@ def naloxone_transition_check(episode: Episode, kind: str) -> dict[str, str]:
         return {}
     what = "discharge" if kind == "discharge" else "change of level of care"
     return {"naloxone": f"Before this {what}, record {' and '.join(missing)} in this episode."}
-
-
-def today() -> date:
-    return timezone.localdate()

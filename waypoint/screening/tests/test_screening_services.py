@@ -1,9 +1,10 @@
 """Screening services: history validation, screen -> follow-ups, follow-up lifecycle, naloxone at
 transitions (the discharge refusal), derived loss of tolerance, events on the timeline, access."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -49,6 +50,32 @@ def test_it_refuses_contradictions(patient, nurse):
             shared_equipment=True,
         )
     assert set(caught.value.message_dict) == {"naloxone_used", "shared_equipment"}
+
+
+def test_the_most_recent_overdose_is_checked_against_the_programs_day_not_the_servers(patient, nurse):
+    """At 9 pm in New York the server's UTC date is already tomorrow; an API call (no time zone active) must still
+    refuse an overdose dated tomorrow in the program's day, and take one dated today."""
+    evening = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)  # 21:00 on 7 December in New York
+    with time_machine.travel(evening, tick=False):
+        today = patient.program.today()
+        assert today == date(2026, 12, 7) and timezone.localdate() == date(2026, 12, 8)
+        with pytest.raises(ValidationError) as caught:
+            services.record_history(
+                acting_user=nurse,
+                patient=patient,
+                uses=[{"substance": "heroin"}],
+                prior_overdoses=1,
+                most_recent_overdose=today + timedelta(days=1),
+            )
+        assert caught.value.message_dict == {"most_recent_overdose": ["This date is in the future."]}
+        kept = services.record_history(
+            acting_user=nurse,
+            patient=patient,
+            uses=[{"substance": "heroin"}],
+            prior_overdoses=1,
+            most_recent_overdose=today,
+        )
+        assert kept.most_recent_overdose == today
 
 
 def test_a_history_update_is_a_new_version(patient, nurse):
