@@ -1439,6 +1439,7 @@ def schedule_call_back(*, acting_user: User, patient: Patient, due_on: date | No
 
 
 @refusals_audited("dispensing.call_back.schedule", _of_program)
+@transaction.atomic  # the whole draw or none of it: a refused call-back leaves no half-made draw
 def schedule_random_call_backs(
     *, acting_user: User, program: Program, patients: QuerySet[Patient], due_on: date, count: int
 ) -> list[CallBack]:

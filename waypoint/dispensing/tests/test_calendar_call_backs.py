@@ -13,7 +13,7 @@ from waypoint.dispensing import services
 from waypoint.dispensing.models import CallBack, TakeHomeBottle
 from waypoint.patients.access import visible_patients
 
-from .conftest import MORNING
+from .conftest import MORNING, order_methadone
 
 TUESDAY = MORNING.date()  # 2026-03-10
 
@@ -119,6 +119,38 @@ def test_a_call_back_is_drawn_among_patients_with_bottles_out_recorded_and_on_th
     chart = page(nurse).get(reverse("patients:chart", args=[patient.pk])).content.decode()
     assert "Call-back 2026-03-10: not brought back" in chart and "Said they were at work" in chart
     assert "Safe-storage education given 2026-03-10" in chart
+
+
+def test_a_random_draw_is_scheduled_whole_or_not_at_all(
+    clock, nurse, prescriber, program, patient, order, lot, educated, team, monkeypatch
+):
+    """A draw whose second call-back is refused (e.g. another nurse called that patient back a moment before) leaves
+    no call-back of the draw behind: the nurse draws again, not a half-made draw."""
+    from conftest import patient_fields
+    from waypoint.patients import services as patients
+
+    ana = patients.register_patient(
+        acting_user=nurse, program=program, care_team=team, **patient_fields(mrn="W-1002", given_name="Ana")
+    )
+    order_methadone(prescriber, ana)
+    services.record_safe_storage(acting_user=nurse, patient=ana, note="Lock box")
+    for someone in (patient, ana):
+        decide(prescriber, someone, 2)
+        services.issue_bottles(acting_user=nurse, patient=someone, days=[TUESDAY + timedelta(days=1)], lot=lot)
+    schedule, calls = services.schedule_call_back, []
+
+    def second_one_refused(**kwargs):
+        calls.append(kwargs["patient"])
+        if len(calls) == 2:
+            raise ValidationError({"due_on": f"{kwargs['patient']} already has a call-back waiting to be recorded."})
+        return schedule(**kwargs)
+
+    monkeypatch.setattr(services, "schedule_call_back", second_one_refused)
+    with pytest.raises(ValidationError, match="already has a call-back waiting"):
+        services.schedule_random_call_backs(
+            acting_user=nurse, program=program, patients=visible_patients(nurse, program), due_on=TUESDAY, count=2
+        )
+    assert len(calls) == 2 and not CallBack.objects.exists()
 
 
 def test_the_calendar_and_call_back_pages(clock, nurse, prescriber, program, patient, order, lot, educated, page):
