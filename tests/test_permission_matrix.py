@@ -1359,7 +1359,9 @@ MATRIX = {
     "dispensing:safe-storage": Case(
         "POST", patient_url("dispensing:safe-storage"), {"nurse": 302}, PAGE_DENIED | {"intake": 403}
     ),
-    "dispensing:reports": Case("GET", lambda ctx: reverse("dispensing:reports"), {"nurse": 200}, DOSING_PROGRAM_DENIED),
+    "dispensing:reports": Case(
+        "GET", lambda ctx: reverse("dispensing:reports"), {"nurse": 200, "director": 200}, DOSING_PROGRAM_DENIED
+    ),
     "dispensing:inventory": Case(
         "GET", lambda ctx: reverse("dispensing:inventory"), {"nurse": 200, "director": 200}, DOSING_PROGRAM_DENIED
     ),

@@ -176,7 +176,8 @@ def labels(request, pk):
 
 
 def ledger_reader_or_403(request):
-    """The program, for the ledger's readers: dispensing staff, or the director who signs counts off."""
+    """The program, for the readers of the ledger and the dosing reports: dispensing staff, or the director who signs
+    counts off and oversees the dosing window (the daily report, the missed doses)."""
     program = program_or_403(request)
     if not services.may_read_ledger(request.user, program.pk):
         require(request.user, program.pk, MOUD_ADMINISTER)  # raises, naming the permission
@@ -695,14 +696,10 @@ def reports(request):
     from . import reports as built
     from .models import LedgerEntry
 
-    program = program_or_403(request)
+    program = ledger_reader_or_403(request)  # the director who oversees dispensing reads every report too
     report = request.GET.get("report", "daily")
     if report not in REPORTS:
         report = "daily"
-    if report == "ledger":
-        ledger_reader_or_403(request)
-    else:
-        require(request.user, program.pk, MOUD_ADMINISTER)
     today = program.today()
     try:
         day = date.fromisoformat(request.GET.get("day", "") or today.isoformat())

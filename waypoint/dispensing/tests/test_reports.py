@@ -56,6 +56,23 @@ def test_the_daily_report_and_the_missed_list(clock, nurse, prescriber, program,
     assert [(r.patient, r.days) for r in missed] == [(absent, 20)]  # its order began 20 days ago, never dosed
 
 
+def test_the_director_reads_the_daily_report_and_the_missed_doses_and_finds_them_in_the_bar(
+    clock, nurse, director, counselor_off_team, prescriber, program, team, patient, order, lot, page
+):
+    """The director oversees the dosing window without dosing: the daily report and the missed-dose list (every
+    patient of the program), reached from the navigation bar; a counselor, who neither doses nor oversees, is
+    refused."""
+    absent = another(nurse, program, team, prescriber, "W-4004", "Ana")
+    services.dispense(acting_user=nurse, patient=patient, amount="60", lot=lot)
+    director_page = page(director)
+    daily = director_page.get(reverse("dispensing:reports"), {"report": "daily"}).content.decode()
+    assert "Maria Rivera" in daily and "Ana Rivera" in daily and "Given" in daily
+    missed = director_page.get(reverse("dispensing:reports"), {"report": "missed", "format": "csv"}).content.decode()
+    assert missed.splitlines()[0].startswith("MRN,patient") and f"{absent.mrn},Ana Rivera ({absent.mrn})" in missed
+    assert reverse("dispensing:reports") in director_page.get(reverse("outcomes:dashboard")).content.decode()
+    assert page(counselor_off_team).get(reverse("dispensing:reports"), {"report": "daily"}).status_code == 403
+
+
 def test_the_ledger_by_lot_sums_each_movement_to_the_balance_and_the_csv_matches(
     clock, nurse, second_nurse, director, program, patient, order, lot, page
 ):
