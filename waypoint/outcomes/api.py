@@ -44,7 +44,7 @@ class OutcomesView(ApiView):
             raise ValidationError({"program": ["You belong to several programs: name one (slug)."]})
         program = chosen[0]
         require(request.user, program.pk, OUTCOMES_READ)
-        form, period_data = period_from(request.query_params)
+        form, period_data = period_from(request.query_params, program)
         if period_data is None:
             raise ValidationError({k: list(v) for k, v in form.errors.items()})
         period = figures.Period(program, period_data["start"], period_data["end"], timezone.now())

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django import forms
-from django.utils import timezone
 
 MAX_DAYS = 731
 
@@ -21,12 +20,13 @@ class PeriodForm(forms.Form):
         return data
 
 
-def default_period() -> dict:
-    today = timezone.localdate()
+def default_period(program) -> dict:
+    """The last 90 days up to the program's day (its time zone: also for an API call, where none is active)."""
+    today = program.today()
     return {"start": today - timedelta(days=89), "end": today}
 
 
-def period_from(query) -> tuple[PeriodForm, dict | None]:
+def period_from(query, program) -> tuple[PeriodForm, dict | None]:
     """The period asked for in the query string (default: the last 90 days), or None with the form's errors."""
-    form = PeriodForm(query if ("start" in query or "end" in query) else default_period())
+    form = PeriodForm(query if ("start" in query or "end" in query) else default_period(program))
     return form, (form.cleaned_data if form.is_valid() else None)

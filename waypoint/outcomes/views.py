@@ -21,7 +21,7 @@ from .forms import period_from
 def _period(request):
     program = program_or_403(request)
     require(request.user, program.pk, OUTCOMES_READ)
-    form, chosen = period_from(request.GET)
+    form, chosen = period_from(request.GET, program)
     period = figures.Period(program, chosen["start"], chosen["end"], timezone.now()) if chosen else None
     return program, form, period
 

@@ -17,10 +17,11 @@ B+k. The period is B .. B+27 inclusive (four whole weeks). Levels: 3.7-WM (withd
              S5 P4 B+40 fentanyl+ (after the period).
 """
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from conftest import continuing_care_plan, patient_fields
@@ -230,4 +231,10 @@ def test_only_the_director_reads_outcomes(page, api, nurse, intake, director):
     assert page(intake).get("/outcomes/export.csv").status_code == 403
     assert api(nurse).get("/api/v1/outcomes/").status_code == 403
     assert page(director).get("/outcomes/").status_code == 200
-    assert timezone.localdate()  # the default period (last 90 days) renders without a query
+
+
+def test_the_default_period_ends_on_the_programs_day_also_over_the_api(api, director, program):
+    """At 9 pm in New York the server's date is already tomorrow: the last 90 days end on the program's day."""
+    with time_machine.travel(datetime(2026, 12, 8, 2, 0, tzinfo=UTC), tick=False):
+        body = api(director).get("/api/v1/outcomes/").json()
+    assert (body["start"], body["end"]) == ("2026-09-09", "2026-12-07")
