@@ -4,7 +4,7 @@ user may see (the lists themselves say who; the count names nobody)."""
 from waypoint.aftercare.models import ReEngagementTask
 from waypoint.aftercare.services import work_list as after_discharge_lists
 from waypoint.patients.access import visible_patients
-from waypoint.patients.queries import unassigned
+from waypoint.patients.queries import unassigned_count
 from waypoint.screening.models import FollowUp
 from waypoint.treatment.due import due_for
 
@@ -31,4 +31,4 @@ def plan_reviews(user, program) -> int:
 
 def on_no_care_team(user, program) -> int:
     """Admitted patients no team covering their level looks after (the list names them to every clinician)."""
-    return len(unassigned(program))
+    return unassigned_count(program)  # the list's own rule, counted without reading the patients it would name
