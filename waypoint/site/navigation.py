@@ -46,9 +46,8 @@ GROUPS: tuple[tuple[str, tuple[Link, ...]], ...] = (
         "Program",
         (
             Link("Outcomes", "outcomes:dashboard", roles.OUTCOMES_READ),
-            Link(
-                "Dosing reports", "dispensing:reports", roles.STOCK_SIGN_OFF
-            ),  # the director (staff: the window's bar)
+            # the director, who oversees the dosing window (its staff reach the reports from the window's bar)
+            Link("Dosing reports", "dispensing:reports", roles.STOCK_SIGN_OFF),
             Link("Census", "patients:census", roles.CENSUS_READ),
             Link("Waitlist", "placements:waitlist", roles.REFERRAL_READ),
             Link("Placement rules", "placements:rule-table", roles.CENSUS_READ),
