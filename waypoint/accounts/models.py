@@ -1,7 +1,7 @@
 import hashlib
 import secrets
 import zoneinfo
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
@@ -42,6 +42,10 @@ class Program(models.Model):
         """The program's calendar day now (its time zone, not the server's UTC date): what "today" means for a
         consent's dates, a dose day or a follow-up due, also in the hours after the program's midnight."""
         return timezone.localdate(timezone=self.tz)
+
+    def day_of(self, at: datetime) -> date:
+        """The program's calendar day at the instant `at` (its time zone): the day a dose or a plan falls on."""
+        return at.astimezone(self.tz).date()
 
 
 class ProgramLevel(models.Model):

@@ -72,7 +72,7 @@ def _when(at: datetime, program: Program | None = None) -> str:
 
 
 def program_day(program: Program, at: datetime) -> date:
-    return at.astimezone(ZoneInfo(program.time_zone)).date()
+    return program.day_of(at)
 
 
 def day_bounds(program: Program, day: date) -> tuple[datetime, datetime]:

@@ -21,7 +21,7 @@ CONTROLLED = AGONISTS  # methadone, buprenorphine, buprenorphine-naloxone
 
 
 def program_day(program, at: datetime):
-    return timezone.localtime(at, program.tz).date()
+    return program.day_of(at)
 
 
 def current_check(patient, at: datetime) -> PdmpCheck | None:

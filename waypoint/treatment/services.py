@@ -612,7 +612,7 @@ def save_template(
 
 @transaction.atomic
 def template_from_plan(*, acting_user: User, plan: TreatmentPlan, name: str, level_codes: list[str]) -> PlanTemplate:
-    start = timezone.localtime(plan.created_at, plan.patient.program.tz).date()  # the day start_plan counted from
+    start = plan.patient.program.day_of(plan.created_at)  # the day start_plan counted from
     return save_template(
         acting_user=acting_user,
         program=plan.patient.program,
