@@ -66,6 +66,10 @@ class Reader:
     def record_release(self, kind: ResourceKind, patient_ids: set[int]) -> list[Disclosure] | None:
         raise NotImplementedError
 
+    def confirm_release(self, kind: ResourceKind, patient_ids: set[int]) -> None:
+        """PermissionDenied unless these patients' records of this kind may still go to this client (a bulk export
+        asks for every page, also of patients whose release this run has recorded already)."""
+
 
 class StaffReader(Reader):
     def may_receive(self, kind: ResourceKind) -> bool:
@@ -130,17 +134,13 @@ class ExternalReader(Reader):
             return everyone.none()
         return everyone.filter(pk__in=self.covered_patient_ids(kind.information_kind))
 
-    @transaction.atomic
-    def record_release(self, kind: ResourceKind, patient_ids: set[int]) -> list[Disclosure]:
-        """One Disclosure per patient, under the consent that covers it, with the program's Part 2 notice."""
-        if not patient_ids:
-            return []
-        notice = privacy_settings.PART2_NOTICE.get(self.program)
+    def covering_consents(self, kind: ResourceKind, patient_ids: set[int]) -> list[tuple[Patient, Consent]]:
+        """Each patient (in id order) with the active consent that covers this release; PermissionDenied when one has
+        none: the rows were chosen by consent, and a revocation since then refuses the release."""
         information = kind.information_kind or ""
-        made = []
-        # sanctioned (not visible_patients): the patients whose records were just released
-        patients = Patient.objects.filter(pk__in=patient_ids, program=self.program).order_by("pk")
-        for patient in patients:
+        found = []
+        # sanctioned (not visible_patients): the patients whose records are being released
+        for patient in Patient.objects.filter(pk__in=patient_ids, program=self.program).order_by("pk"):
             consent = next(
                 (
                     c
@@ -149,8 +149,23 @@ class ExternalReader(Reader):
                 ),
                 None,
             )
-            if consent is None:  # the rows were scoped by consent: a revocation since then refuses the release
+            if consent is None:
                 raise PermissionDenied(f"No active consent covers the release of {kind.key} of patient {patient.pk}.")
+            found.append((patient, consent))
+        return found
+
+    def confirm_release(self, kind: ResourceKind, patient_ids: set[int]) -> None:
+        self.covering_consents(kind, patient_ids)
+
+    @transaction.atomic
+    def record_release(self, kind: ResourceKind, patient_ids: set[int]) -> list[Disclosure]:
+        """One Disclosure per patient, under the consent that covers it, with the program's Part 2 notice."""
+        if not patient_ids:
+            return []
+        notice = privacy_settings.PART2_NOTICE.get(self.program)
+        information = kind.information_kind or ""
+        made = []
+        for patient, consent in self.covering_consents(kind, patient_ids):
             disclosure = Disclosure.objects.create(
                 program=self.program,
                 patient=patient,

@@ -10,6 +10,7 @@ from waypoint.bulk.models import ExportJob
 from waypoint.bulk.params import DEFINITION_TYPES
 from waypoint.fhir import registry
 from waypoint.privacy.models import AuditEvent
+from waypoint.withdrawal.models import Assessment
 
 from .conftest import (
     expected_counts,
@@ -153,6 +154,23 @@ def test_every_page_released_is_audited_with_its_patients(api, intake, populatio
     released = [event.patient_id for event in releases]
     assert sorted(released) == sorted(p.pk for p in population.on_team + population.off_team)
     assert all(event.actor == intake and event.detail["resource_type"] == "Patient" for event in releases)
+
+
+def test_a_patients_scores_on_many_pages_are_released_once_per_kind_in_a_run(api, intake, population):
+    """A page a row: the patients' several COWS scores fill several pages, each with its total and its vital signs
+    (two kinds read together); each patient's release of each kind is one audit event all the same."""
+    client = api(intake)
+    kick_off(client, "/fhir/$export?_type=Observation")
+    before = AuditEvent.objects.filter(action="fhir.read").count()
+    run_queued(page_size=1)
+    releases = list(AuditEvent.objects.filter(action="fhir.read").order_by("id")[before:])
+    by_kind: dict[str, list[int]] = {}
+    for event in releases:
+        by_kind.setdefault(event.detail["kind"], []).append(event.patient_id)
+    scored = Assessment.objects.filter(program=population.program).values_list("patient_id", flat=True)
+    assert sorted(by_kind["assessment-total"]) == sorted(set(scored))  # each once, however many pages held them
+    assert len(scored) > len(set(scored))  # some patient has scores on several pages
+    assert all(len(patients) == len(set(patients)) for patients in by_kind.values())
 
 
 def test_status_is_202_with_progress_until_the_job_is_done(api, intake, population):

@@ -2,15 +2,22 @@
 covering it (recipient, purpose, kind of information) allows, and every patient's release is a disclosure."""
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
+from tests.conftest import COWS
+from waypoint.bulk import export
+from waypoint.bulk.models import ExportJob
 from waypoint.bulk.params import DEFINITION_TYPES
 from waypoint.fhir.tests.conftest import RECIPIENT, register_external
 from waypoint.fhir.tests.validation import assert_valid
-from waypoint.privacy.models import Consent, Disclosure
+from waypoint.privacy.models import AuditEvent, Consent, Disclosure
 from waypoint.privacy.services import record_consent, revoke_consent
 from waypoint.privacy.settings import SHORT_NOTICE
+from waypoint.withdrawal import services as withdrawal
 
 from .conftest import expected_counts, fetch_resources, kick_off, manifest, manifest_counts, run_queued
 
@@ -53,6 +60,14 @@ def test_without_consent_an_external_system_exports_no_part2_resource(api, nurse
 
 def test_with_consent_only_the_consenting_patients_records_are_exported_and_disclosed(api, nurse, population):
     consented = population.on_team[0]  # signed a consent for Riverside Primary Care, treatment, all SUD records
+    for hours in (2, 1):  # scores on more pages than one
+        withdrawal.record_assessment(
+            acting_user=nurse,
+            patient=consented,
+            instrument="cows",
+            responses=COWS,
+            taken_at=timezone.now() - timedelta(hours=hours),
+        )
     external = register_external(population.program)
     client = api(external)
     started = kick_off(client, "/fhir/$export")
@@ -84,6 +99,9 @@ def test_with_consent_only_the_consenting_patients_records_are_exported_and_disc
         d.recipient == RECIPIENT and d.purpose == "treatment" and d.channel == "fhir" and d.notice == SHORT_NOTICE
         for d in disclosures
     )
+    # pages of two rows: the patient's scores span pages, and each kind is disclosed to the recipient once
+    kinds = [e.detail["kind"] for e in AuditEvent.objects.filter(action="disclosure.create", actor=external)]
+    assert kinds.count("assessment-total") == 1 and len(kinds) == len(set(kinds)) == disclosures.count()
 
 
 def test_a_consent_naming_only_medication_exports_only_orders_and_doses(api, nurse, population):
@@ -146,3 +164,33 @@ def test_an_external_export_without_part2_records_carries_no_notice(api, nurse, 
     run_queued(page_size=2)
     body = manifest(client, started)
     assert "extension" not in body and body["error"] == []
+
+
+def test_a_consent_revoked_during_an_export_stops_it_at_the_next_page_of_the_patient(api, nurse, population):
+    """The release of each kind is disclosed once a run, but every page of the patient asks the consent again."""
+    consented = population.on_team[0]
+    for hours in (3, 2, 1):
+        withdrawal.record_assessment(
+            acting_user=nurse,
+            patient=consented,
+            instrument="cows",
+            responses=COWS,
+            taken_at=timezone.now() - timedelta(hours=hours),
+        )
+    external = register_external(population.program)
+    kick_off(api(external), "/fhir/$export?_type=Observation")
+    job = ExportJob.objects.get()
+    scores_disclosed = AuditEvent.objects.filter(action="disclosure.create", detail__kind="assessment-total")
+
+    def revoked_after_the_first_page_of_scores():
+        if scores_disclosed.exists() and not Consent.objects.filter(revoked_on__isnull=False).exists():
+            revoke_all(nurse)
+        return False
+
+    with pytest.raises(PermissionDenied, match=f"patient {consented.pk}"):
+        export.run(job, page_size=1, should_stop=revoked_after_the_first_page_of_scores)
+    assert scores_disclosed.count() == 1
+    scores = job.files.get(resource_type="Observation")
+    assert (
+        scores.kind_key == "assessment-observations" and scores.count == 1
+    )  # the first page: one score (no vital signs)
