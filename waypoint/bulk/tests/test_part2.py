@@ -191,6 +191,5 @@ def test_a_consent_revoked_during_an_export_stops_it_at_the_next_page_of_the_pat
         export.run(job, page_size=1, should_stop=revoked_after_the_first_page_of_scores)
     assert scores_disclosed.count() == 1
     scores = job.files.get(resource_type="Observation")
-    assert (
-        scores.kind_key == "assessment-observations" and scores.count == 1
-    )  # the first page: one score (no vital signs)
+    # committed: the first page of scores only (one score, no vital signs)
+    assert scores.kind_key == "assessment-observations" and scores.count == 1
