@@ -319,9 +319,7 @@ def queue_entries(patients: QuerySet[Patient], program: Program, at: datetime | 
     return Queue(list(found.values()))
 
 
-def queue_rows(
-    patients: QuerySet[Patient], program: Program, entries: list[QueueEntry], at: datetime | None = None
-) -> list[QueueRow]:
+def queue_rows(patients: QuerySet[Patient], entries: list[QueueEntry]) -> list[QueueRow]:
     """The rows shown (one page of the queue): the orders with their patients (and each patient's current photo's
     id, not the photo) in one query; the holds (who set them) of the patients the queue found on hold and the guest
     dosings of the orders it found a guest's, only when the page has any: one to three queries whatever their
@@ -362,7 +360,7 @@ def queue(
 ) -> list[QueueRow]:
     """The whole queue as rows (the API, the closed-day bottles): `queue_entries` then `queue_rows` of them all."""
     at = at or timezone.now()
-    return queue_rows(patients, program, queue_entries(patients, program, at, search).entries, at)
+    return queue_rows(patients, queue_entries(patients, program, at, search).entries)
 
 
 # --- holds -------------------------------------------------------------------------------------------------

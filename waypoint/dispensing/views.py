@@ -48,7 +48,7 @@ def queue_page(request):
         search_error = ""
     shown = found.entries if show == "all" else [e for e in found.entries if e.done == (show == "done")]
     page = Paginator(shown, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = services.queue_rows(visible, program, list(page.object_list))
+    rows = services.queue_rows(visible, list(page.object_list))
     if not search_error:  # a refused search read nothing (its refusal is audited above)
         record_read(request.user, "dispensing.queue.read", program=program, detail={"count": len(rows)})
     can_order = has_permission(request.user, program.pk, MOUD_ORDER)
