@@ -15,7 +15,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
+from django.db.models import Field
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from .models import AuditEvent
@@ -100,6 +102,38 @@ def record(
         return event
 
 
+# The event's INSERT as Django's compiler writes it for Model.save() (every column but the id, the id returned),
+# compiled once per database: save() built and compiled the same statement again for every event (an audited read
+# of a flowsheet spent a tenth of its time in it). The values still go through each field's own preparation.
+_INSERTS: dict[str, tuple[str, tuple[Field, ...]]] = {}
+
+
+def _insert_statement(alias: str) -> tuple[str, tuple[Field, ...]]:
+    if alias not in _INSERTS:
+        meta = AuditEvent._meta
+        fields = tuple(field for field in meta.local_concrete_fields if field is not meta.pk)
+        query = InsertQuery(AuditEvent)
+        query.insert_values(fields, [AuditEvent()])
+        compiler = query.get_compiler(using=alias)
+        compiler.returning_fields = [meta.pk]
+        [(statement, _)] = compiler.as_sql()
+        _INSERTS[alias] = (statement, fields)
+    return _INSERTS[alias]
+
+
+def _save(event: AuditEvent) -> None:
+    """`event.save()` in one prepared statement: the same INSERT, the same values, the id read back."""
+    alias = router.db_for_write(AuditEvent)
+    database = connections[alias]
+    statement, fields = _insert_statement(alias)
+    params = [field.get_db_prep_save(field.pre_save(event, True), connection=database) for field in fields]
+    with database.cursor() as cursor:
+        cursor.execute(statement, params)
+        returned = database.ops.fetch_returned_insert_columns(cursor, [AuditEvent._meta.pk])
+    event.pk = returned[0]
+    event._state.adding, event._state.db = False, alias
+
+
 def _insert(actor, action: str, *, patient, obj, program, outcome: str, detail: dict | None) -> AuditEvent:
     """The event's one INSERT (autocommitted when no transaction is open: a single statement is atomic)."""
     program_id = program.pk if program is not None else getattr(patient, "program_id", None)
@@ -116,7 +150,7 @@ def _insert(actor, action: str, *, patient, obj, program, outcome: str, detail: 
         channel=current_channel.get(),
         detail=detail or {},
     )
-    event.save()
+    _save(event)
     _remember([event])
     return event
 

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
+from django.test.utils import CaptureQueriesContext
 
 from waypoint.audit import sequencer
 from waypoint.audit import trail as audit
@@ -35,6 +36,35 @@ def test_reading_a_chart_is_audited_with_who_what_and_channel(page, nurse, patie
 def test_reading_through_the_api_is_audited_as_api(api, nurse, patient):
     api(nurse).get(f"/api/v1/patients/{patient.pk}/")
     assert AuditEvent.objects.filter(action="patient.read", patient_id=patient.pk, channel="api").count() == 1
+
+
+def test_an_event_is_written_as_model_save_writes_it(nurse, patient):
+    """`record` sends the INSERT compiled once; the row is the one `AuditEvent.save()` writes for the same event."""
+    detail = {"reason": "Zoë's chart — “urgent”", "count": 3, "nested": {"items": [1, "two"]}}
+    with transaction.atomic(), CaptureQueriesContext(connection) as sent:
+        recorded = audit.record(nurse, "patient.read", patient=patient, obj=patient, detail=detail)
+    assert [q["sql"].split(" (")[0] for q in sent.captured_queries if q["sql"].startswith("INSERT")] == [
+        f'INSERT INTO "{AuditEvent._meta.db_table}"'
+    ]
+    saved = AuditEvent(
+        at=recorded.at,
+        actor=nurse,
+        actor_name=nurse.username,
+        program_id=patient.program_id,
+        action="patient.read",
+        patient_id=patient.pk,
+        object_type="patients.patient",
+        object_id=str(patient.pk),
+        outcome="success",
+        channel=recorded.channel,
+        detail=detail,
+    )
+    saved.save()
+    columns = ("at", "actor_id", "actor_name", "program_id", "action", "patient_id", "object_type", "object_id")
+    columns += ("outcome", "channel", "detail")
+    written = AuditEvent.objects.filter(pk__in=[recorded.pk, saved.pk]).order_by("pk").values_list(*columns)
+    assert written[0] == written[1] == tuple(getattr(saved, name) for name in columns)
+    assert recorded.pk < saved.pk and not recorded._state.adding
 
 
 def test_a_change_and_its_event_roll_back_together(nurse, patient):
