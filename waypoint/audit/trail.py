@@ -129,7 +129,7 @@ def _save(event: AuditEvent) -> None:
     params = [field.get_db_prep_save(field.pre_save(event, True), connection=database) for field in fields]
     with database.cursor() as cursor:
         cursor.execute(statement, params)
-        returned = database.ops.fetch_returned_insert_columns(cursor, [AuditEvent._meta.pk])
+        returned = cursor.fetchone()  # RETURNING the id
     event.pk = returned[0]
     event._state.adding, event._state.db = False, alias
 
