@@ -198,6 +198,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool(
         "DATABASE_SERVER_SIDE_BINDING", True
     )
+    # The planner's price of reading a page out of order (PostgreSQL's default, 4, prices a spinning disk): the
+    # database's working set sits in memory or on SSD, where a random read costs about a sequential one (PostgreSQL's
+    # documentation suggests 1.1 for SSD). At the default the board, with 42,010 patients, hashed every patient of
+    # the program to join 500 stays to their names (docs/performance.md "The board at full scale"). Empty: the server's.
+    random_page_cost = os.environ.get("DATABASE_RANDOM_PAGE_COST", "1.1").strip()
+    if random_page_cost:
+        float(random_page_cost)  # a number, or the settings fail to load here, naming nothing else
+        DATABASES["default"]["OPTIONS"]["options"] = f"-c random_page_cost={random_page_cost}"
 if env_bool("WAYPOINT_TESTING"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # live-server threads must not hold the test database open
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -218,6 +226,8 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"].setdefault("OPTIONS", {})["server_side_binding"] = DATABASES["default"]["OPTIONS"][
         "server_side_binding"
     ]
+    if "options" in DATABASES["default"]["OPTIONS"]:  # the replica plans the same reads the same way
+        DATABASES["replica"]["OPTIONS"]["options"] = DATABASES["default"]["OPTIONS"]["options"]
     if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// address (a streaming replica).")
     # the tests (if ever run with it) read the test database through both aliases
