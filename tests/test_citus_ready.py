@@ -145,6 +145,8 @@ CROSS_PROGRAM = {
 # Raw SQL (outside the ORM and so outside the program scope), and why it stays correct under Citus.
 RAW_SQL = {
     "waypoint/audit/sequencer.py": "seals one program's chain at a time (WHERE program_id = ...): one shard",
+    "waypoint/audit/trail.py": "an audit event's INSERT as Django's compiler writes it for save(), its program_id "
+    "among the values: routed to that program's shard (an event of no program: the exception docs/scale-out.md lists)",
     "waypoint/fhir/versions.py": "COPY of new resource versions, each row with its program_id, and the read of the "
     "latest ones WHERE program_id = ...: one shard per program (the rows of one export are one program's)",
     "waypoint/records/replica.py": "asks the primary and the replica for their WAL positions: no table",
