@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +29,19 @@ def buprenorphine(prescriber, patient, at):
         times_per_day=1,
         start_at=at,
     )
+
+
+@pytest.fixture(autouse=True)
+def an_hour_into_the_programs_day(program):
+    """These tests put an encounter, a PDMP check and an order in the last half hour and expect one program day. In the
+    program's first hour after midnight the half hour reaches back into the day before (CI at 05:12 UTC failed so):
+    then the clock moves forward to 01:00 there, still ticking; never back, so nothing made before is in its future."""
+    here = timezone.localtime(timezone=program.tz)
+    if here.hour >= 1:
+        yield
+        return
+    with time_machine.travel(here.replace(hour=1, minute=0, second=0, microsecond=0), tick=True):
+        yield
 
 
 @pytest.fixture
