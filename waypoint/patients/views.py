@@ -207,23 +207,22 @@ def _episode_form(request, pk, form_class, *, episode_id=None):
 @require_http_methods(["GET", "POST"])
 def episode_admit(request, pk):
     patient, _, form = _episode_form(request, pk, AdmitForm)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.admit(
-                acting_user=request.user,
-                patient=patient,
-                admitted_at=data["admitted_at"],
-                level_code=data["level_of_care"],
-                reason=data["reason"],
-                capacity_override_reason=data["capacity_override_reason"],
-                care_team=data["care_team"],
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"{patient.display_name} admitted.")
-            return redirect(patient)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.admit(
+            acting_user=request.user,
+            patient=patient,
+            admitted_at=data["admitted_at"],
+            level_code=data["level_of_care"],
+            reason=data["reason"],
+            capacity_override_reason=data["capacity_override_reason"],
+            care_team=data["care_team"],
+        ),
+        success=f"{patient.display_name} admitted.",
+        then=patient.get_absolute_url(),
+    ):
+        return done
     return render(
         request, "patients/episode_form.html", {"form": form, "patient": patient, "title": "Admit", "submit": "Admit"}
     )
@@ -273,22 +272,21 @@ def episode_transfer(request, pk, episode_id):
 @require_http_methods(["GET", "POST"])
 def episode_discharge(request, pk, episode_id):
     patient, episode, form = _episode_form(request, pk, DischargeForm, episode_id=episode_id)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.discharge(
-                acting_user=request.user,
-                episode=episode,
-                discharged_at=data["discharged_at"],
-                reason=data["reason"],
-                note=data["note"],
-                plan={k: v for k, v in data.items() if k not in DischargeForm.base_fields} or None,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"{patient.display_name} discharged.")
-            return redirect(patient)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.discharge(
+            acting_user=request.user,
+            episode=episode,
+            discharged_at=data["discharged_at"],
+            reason=data["reason"],
+            note=data["note"],
+            plan={k: v for k, v in data.items() if k not in DischargeForm.base_fields} or None,
+        ),
+        success=f"{patient.display_name} discharged.",
+        then=patient.get_absolute_url(),
+    ):
+        return done
     return render(
         request,
         "patients/episode_form.html",
