@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from waypoint.accounts.roles import MOUD_ADMINISTER, MOUD_ORDER, STOCK_SIGN_OFF
 from waypoint.patients.access import access_patient, access_record, has_permission, require, visible_patients
 from waypoint.patients.services import record_read
-from waypoint.patients.views import add_errors, program_or_403
+from waypoint.patients.views import add_errors, program_or_403, save_and_redirect
 from waypoint.records.replica import reads_from_replica
 from waypoint.web.query import query_parameters
 
@@ -119,14 +120,14 @@ def hold_new(request, pk):
     patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, MOUD_ADMINISTER)
     form = HoldForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.set_hold(acting_user=request.user, patient=patient, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"Hold set on {patient}'s doses.")
-            return redirect("dispensing:dose", pk=patient.pk)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.set_hold(acting_user=request.user, patient=patient, **data),
+        success=f"Hold set on {patient}'s doses.",
+        then=reverse("dispensing:dose", args=[patient.pk]),
+    ):
+        return done
     return render(
         request,
         "dispensing/form.html",
@@ -141,14 +142,14 @@ def hold_lift(request, pk, hold_id):
     hold = access_record(patient, Hold, hold_id)
     require(request.user, patient.program_id, MOUD_ADMINISTER)
     form = LiftForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.lift_hold(acting_user=request.user, hold=hold, note=form.cleaned_data["note"])
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, "Hold lifted.")
-            return redirect("dispensing:dose", pk=patient.pk)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.lift_hold(acting_user=request.user, hold=hold, note=data["note"]),
+        success="Hold lifted.",
+        then=reverse("dispensing:dose", args=[patient.pk]),
+    ):
+        return done
     return render(
         request,
         "dispensing/form.html",
@@ -267,33 +268,34 @@ def take_homes(request, pk):
         request.POST if request.POST.get("action") == "decide" else None, criteria=services.CRITERIA
     )
     issue_form = IssueForm(request.POST if request.POST.get("action") == "issue" else None, program=patient.program)
-    if request.method == "POST" and request.POST.get("action") == "decide" and decision_form.is_valid():
-        data = decision_form.cleaned_data
-        try:
-            services.sign_take_home_decision(
-                acting_user=request.user,
-                patient=patient,
-                days=data["days"],
-                basis=data["basis"],
-                criteria={key: data[key] == "yes" for key in services.CRITERIA},
-            )
-        except ValidationError as error:
-            add_errors(decision_form, error)
-        else:
-            messages.success(request, "Take-home decision signed.")
-            return redirect("dispensing:take-homes", pk=patient.pk)
-    if request.method == "POST" and request.POST.get("action") == "issue" and issue_form.is_valid():
+    if done := save_and_redirect(  # each form is bound only when the POST is its action
+        request,
+        decision_form,
+        lambda data: services.sign_take_home_decision(
+            acting_user=request.user,
+            patient=patient,
+            days=data["days"],
+            basis=data["basis"],
+            criteria={key: data[key] == "yes" for key in services.CRITERIA},
+        ),
+        success="Take-home decision signed.",
+        then=reverse("dispensing:take-homes", args=[patient.pk]),
+    ):
+        return done
+
+    def issue_bottles(data):
         today = services.program_day(patient.program, timezone.now())
-        days = [today + timedelta(days=n) for n in range(1, issue_form.cleaned_data["days"] + 1)]
-        try:
-            bottles = services.issue_bottles(
-                acting_user=request.user, patient=patient, days=days, lot=issue_form.cleaned_data["lot"]
-            )
-        except ValidationError as error:
-            add_errors(issue_form, error)
-        else:
-            messages.success(request, f"{len(bottles)} take-home bottles issued: print their labels.")
-            return redirect("dispensing:labels", pk=patient.pk)
+        days = [today + timedelta(days=n) for n in range(1, data["days"] + 1)]
+        return services.issue_bottles(acting_user=request.user, patient=patient, days=days, lot=data["lot"])
+
+    if done := save_and_redirect(
+        request,
+        issue_form,
+        issue_bottles,
+        success=lambda bottles: f"{len(bottles)} take-home bottles issued: print their labels.",
+        then=reverse("dispensing:labels", args=[patient.pk]),
+    ):
+        return done
     decision = TakeHomeDecision.objects.filter(patient=patient).select_related("signed_by").first()
     bottles = list(TakeHomeBottle.objects.filter(patient=patient).select_related("order").order_by("-take_on")[:60])
     record_read(request.user, "dispensing.take_homes.read", patient=patient)
@@ -322,19 +324,16 @@ def bottle_return(request, pk, bottle_id):
     bottle = access_record(patient, TakeHomeBottle, bottle_id)
     require(request.user, patient.program_id, MOUD_ADMINISTER)
     form = ReturnForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.return_bottle(
-                acting_user=request.user,
-                bottle=bottle,
-                empty=form.cleaned_data["empty"] == "yes",
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"Bottle {bottle.code} checked in.")
-            return redirect("dispensing:take-homes", pk=patient.pk)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.return_bottle(
+            acting_user=request.user, bottle=bottle, empty=data["empty"] == "yes", note=data["note"]
+        ),
+        success=f"Bottle {bottle.code} checked in.",
+        then=reverse("dispensing:take-homes", args=[patient.pk]),
+    ):
+        return done
     return render(
         request,
         "dispensing/form.html",
@@ -351,25 +350,26 @@ def bottle_scan(request):
     program = program_or_403(request)
     require(request.user, program.pk, MOUD_ADMINISTER)
     form = ScanReturnForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            bottle = services.find_bottle(
-                acting_user=request.user,
-                patients=visible_patients(request.user, program),
-                program=program,
-                code=form.cleaned_data["code"],
-            )
-            services.return_bottle(
-                acting_user=request.user,
-                bottle=bottle,
-                empty=form.cleaned_data["empty"] == "yes",
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            add_errors(form, error, field_of=lambda key: "code" if key == "bottle" else key)
-        else:
-            messages.success(request, f"Bottle {bottle.code} of {bottle.patient} checked in.")
-            return redirect("dispensing:bottle-scan")
+
+    def check_in(data):
+        bottle = services.find_bottle(
+            acting_user=request.user,
+            patients=visible_patients(request.user, program),
+            program=program,
+            code=data["code"],
+        )
+        services.return_bottle(acting_user=request.user, bottle=bottle, empty=data["empty"] == "yes", note=data["note"])
+        return bottle
+
+    if done := save_and_redirect(
+        request,
+        form,
+        check_in,
+        success=lambda bottle: f"Bottle {bottle.code} of {bottle.patient} checked in.",
+        then="dispensing:bottle-scan",
+        field_of=lambda key: "code" if key == "bottle" else key,
+    ):
+        return done
     return render(
         request,
         "dispensing/form.html",
@@ -389,48 +389,47 @@ def ledger_entry(request):
     action = request.POST.get("action")
     receipt = ReceiptForm(request.POST if action == "receipt" else None, prefix="in")
     outflow = OutflowForm(request.POST if action == "outflow" else None, program=program, prefix="out")
-    if action == "receipt" and receipt.is_valid():
-        try:
-            services.receive_stock(
-                acting_user=request.user,
-                program=program,
-                medication_code=receipt.cleaned_data["medication"],
-                strength=receipt.cleaned_data["strength"],
-                lot_number=receipt.cleaned_data["lot_number"],
-                quantity_mg=receipt.cleaned_data["quantity_mg"],
-            )
-        except ValidationError as error:
-            add_errors(receipt, error)
-        else:
-            messages.success(request, "Receipt recorded.")
-            return redirect("dispensing:ledger")
-    if action == "outflow" and outflow.is_valid():
-        data = outflow.cleaned_data
-        try:
-            witness = second_user(
-                request,
-                data["witness_username"],
-                data["witness_password"],
-                acting_user=request.user,
-                action="dispensing.ledger.outflow",
-                field="witness_password",
-                who="witness",
-                program=program,
-                obj=data["lot"],
-            )
-            services.record_outflow(
-                acting_user=request.user,
-                lot=data["lot"],
-                kind=data["kind"],
-                quantity_mg=data["quantity_mg"],
-                witness=witness,
-                note=data["note"],
-            )
-        except ValidationError as error:
-            add_errors(outflow, error)
-        else:
-            messages.success(request, "Recorded in the ledger.")
-            return redirect("dispensing:ledger")
+    if done := save_and_redirect(  # each form is bound only when the POST is its action
+        request,
+        receipt,
+        lambda data: services.receive_stock(
+            acting_user=request.user,
+            program=program,
+            medication_code=data["medication"],
+            strength=data["strength"],
+            lot_number=data["lot_number"],
+            quantity_mg=data["quantity_mg"],
+        ),
+        success="Receipt recorded.",
+        then="dispensing:ledger",
+    ):
+        return done
+
+    def record_outflow(data):
+        witness = second_user(
+            request,
+            data["witness_username"],
+            data["witness_password"],
+            acting_user=request.user,
+            action="dispensing.ledger.outflow",
+            field="witness_password",
+            who="witness",
+            program=program,
+            obj=data["lot"],
+        )
+        services.record_outflow(
+            acting_user=request.user,
+            lot=data["lot"],
+            kind=data["kind"],
+            quantity_mg=data["quantity_mg"],
+            witness=witness,
+            note=data["note"],
+        )
+
+    if done := save_and_redirect(
+        request, outflow, record_outflow, success="Recorded in the ledger.", then="dispensing:ledger"
+    ):
+        return done
     return render(
         request,
         "dispensing/ledger_entry.html",
@@ -479,26 +478,25 @@ def guest_new(request, pk):
     patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, MOUD_ORDER)
     form = GuestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.accept_guest(
-                acting_user=request.user,
-                patient=patient,
-                sending_program=data["sending_program"],
-                sending_contact=data["sending_contact"],
-                medication_code=data["medication"],
-                dose=data["dose"],
-                last_dose_on=data["last_dose_on"],
-                first_day=data["first_day"],
-                last_day=data["last_day"],
-                note=data["note"],
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"{patient} is dosed here as a guest.")
-            return redirect("dispensing:dose", pk=patient.pk)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.accept_guest(
+            acting_user=request.user,
+            patient=patient,
+            sending_program=data["sending_program"],
+            sending_contact=data["sending_contact"],
+            medication_code=data["medication"],
+            dose=data["dose"],
+            last_dose_on=data["last_dose_on"],
+            first_day=data["first_day"],
+            last_day=data["last_day"],
+            note=data["note"],
+        ),
+        success=f"{patient} is dosed here as a guest.",
+        then=reverse("dispensing:dose", args=[patient.pk]),
+    ):
+        return done
     return render(
         request,
         "dispensing/form.html",
@@ -516,34 +514,33 @@ def replacement_new(request, pk):
     patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, MOUD_ADMINISTER)
     form = ReplacementForm(request.POST or None, patient=patient)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            second = second_user(
-                request,
-                data["second_username"],
-                data["second_password"],
-                acting_user=request.user,
-                action="dispensing.replacement",
-                field="second_password",
-                who="second signer",
-                patient=patient,
-            )
-            services.replace_dose(
-                acting_user=request.user,
-                patient=patient,
-                reason=data["reason"],
-                note=data["note"],
-                amount=data["amount"],
-                lot=data["lot"],
-                bottle=data["bottle"],
-                second_signer=second,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"Replacement dose given: {patient}.")
-            return redirect("dispensing:queue")
+
+    def give_replacement(data):
+        second = second_user(
+            request,
+            data["second_username"],
+            data["second_password"],
+            acting_user=request.user,
+            action="dispensing.replacement",
+            field="second_password",
+            who="second signer",
+            patient=patient,
+        )
+        services.replace_dose(
+            acting_user=request.user,
+            patient=patient,
+            reason=data["reason"],
+            note=data["note"],
+            amount=data["amount"],
+            lot=data["lot"],
+            bottle=data["bottle"],
+            second_signer=second,
+        )
+
+    if done := save_and_redirect(
+        request, form, give_replacement, success=f"Replacement dose given: {patient}.", then="dispensing:queue"
+    ):
+        return done
     return render(
         request,
         "dispensing/form.html",
@@ -568,14 +565,14 @@ def calendar(request):
     bottles_form = ClosedDayBottlesForm(request.POST if action == "bottles" else None, program=program)
     refused: dict = {}
     issued: dict = {}
-    if action == "add" and form.is_valid():
-        try:
-            services.add_closed_day(acting_user=request.user, program=program, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, "Closed day added to the calendar.")
-            return redirect("dispensing:calendar")
+    if done := save_and_redirect(  # bound only when the POST adds a closed day
+        request,
+        form,
+        lambda data: services.add_closed_day(acting_user=request.user, program=program, **data),
+        success="Closed day added to the calendar.",
+        then="dispensing:calendar",
+    ):
+        return done
     if action == "bottles" and bottles_form.is_valid():
         issued, refused = services.closed_day_bottles(
             acting_user=request.user,
@@ -610,20 +607,20 @@ def call_backs(request):
     program = program_or_403(request)
     require(request.user, program.pk, MOUD_ADMINISTER)
     form = RandomCallBackForm(request.POST or None, initial={"due_on": program.today(), "count": 1})
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = services.schedule_random_call_backs(
-                acting_user=request.user,
-                program=program,
-                patients=visible_patients(request.user, program),
-                due_on=form.cleaned_data["due_on"],
-                count=form.cleaned_data["count"],
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"{len(made)} patients called back: " + ", ".join(str(c.patient) for c in made))
-            return redirect("dispensing:call-backs")
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.schedule_random_call_backs(
+            acting_user=request.user,
+            program=program,
+            patients=visible_patients(request.user, program),
+            due_on=data["due_on"],
+            count=data["count"],
+        ),
+        success=lambda made: f"{len(made)} patients called back: " + ", ".join(str(c.patient) for c in made),
+        then="dispensing:call-backs",
+    ):
+        return done
     visible = visible_patients(request.user, program)
     rows = list(
         CallBack.objects.filter(program=program, patient__in=visible).select_related("patient", "recorded_by")[:100]
@@ -643,19 +640,16 @@ def call_back_record(request, pk, call_back_id):
     found = access_record(patient, CallBack, call_back_id)
     require(request.user, patient.program_id, MOUD_ADMINISTER)
     form = CallBackResultForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_call_back(
-                acting_user=request.user,
-                call_back=found,
-                brought_back=form.cleaned_data["brought_back"] == "yes",
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"Call-back of {patient} recorded.")
-            return redirect("dispensing:call-backs")
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.record_call_back(
+            acting_user=request.user, call_back=found, brought_back=data["brought_back"] == "yes", note=data["note"]
+        ),
+        success=f"Call-back of {patient} recorded.",
+        then="dispensing:call-backs",
+    ):
+        return done
     return render(
         request,
         "dispensing/form.html",
@@ -772,17 +766,16 @@ def photo_new(request, pk):
     patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, MOUD_ADMINISTER)
     form = PhotoForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["photo"]
-        try:
-            services.record_photo(
-                acting_user=request.user, patient=patient, data=upload.read(services.PHOTO_MAX_BYTES + 1)
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"Photo of {patient} saved.")
-            return redirect("dispensing:dose", pk=patient.pk)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.record_photo(
+            acting_user=request.user, patient=patient, data=data["photo"].read(services.PHOTO_MAX_BYTES + 1)
+        ),
+        success=f"Photo of {patient} saved.",
+        then=reverse("dispensing:dose", args=[patient.pk]),
+    ):
+        return done
     return render(
         request,
         "dispensing/photo_form.html",

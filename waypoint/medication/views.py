@@ -4,13 +4,14 @@ ordering and stopping (prescribers), recording a dose (nurses and prescribers)."
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from waypoint.accounts.roles import CHART_READ, MOUD_ADMINISTER, MOUD_ORDER
 from waypoint.patients.access import access_patient, access_record, has_permission, require
 from waypoint.patients.services import record_read
-from waypoint.patients.views import add_errors
+from waypoint.patients.views import save_and_redirect
 from waypoint.withdrawal import charts_data
 from waypoint.withdrawal.models import Assessment
 
@@ -76,14 +77,14 @@ def order_new(request, pk):
     patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, MOUD_ORDER)
     form = OrderForm(request.POST or None, initial={"start_at": _now_local()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            order = services.order_medication(acting_user=request.user, patient=patient, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"Ordered: {order.label}, {order.schedule}.")
-            return redirect("medication:page", pk=patient.pk)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.order_medication(acting_user=request.user, patient=patient, **data),
+        success=lambda order: f"Ordered: {order.label}, {order.schedule}.",
+        then=reverse("medication:page", args=[patient.pk]),
+    ):
+        return done
     return render(
         request,
         "medication/form.html",
@@ -103,14 +104,14 @@ def order_stop(request, pk, order_id):
     order = access_record(patient, MedicationOrder, order_id)
     require(request.user, patient.program_id, MOUD_ORDER)
     form = StopForm(request.POST or None, initial={"stop_at": _now_local()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.stop_order(acting_user=request.user, order=order, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"Stopped: {order.label}.")
-            return redirect("medication:page", pk=patient.pk)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.stop_order(acting_user=request.user, order=order, **data),
+        success=f"Stopped: {order.label}.",
+        then=reverse("medication:page", args=[patient.pk]),
+    ):
+        return done
     return render(
         request,
         "medication/form.html",
@@ -128,18 +129,19 @@ def administer(request, pk):
     if len(active) == 1:
         initial |= {"order": str(active[0].pk), "dose": active[0].dose}
     form = AdministrationForm(request.POST or None, orders=orders, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("order")
-        try:
-            record = services.record_administration(
-                acting_user=request.user, patient=patient, order=form.chosen_order(), **data
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"{record.get_status_display()}: {record.label}.")
-            return redirect("medication:page", pk=patient.pk)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.record_administration(
+            acting_user=request.user,
+            patient=patient,
+            order=form.chosen_order(),
+            **{name: value for name, value in data.items() if name != "order"},  # the order chosen, not its id
+        ),
+        success=lambda record: f"{record.get_status_display()}: {record.label}.",
+        then=reverse("medication:page", args=[patient.pk]),
+    ):
+        return done
     return render(
         request,
         "medication/form.html",

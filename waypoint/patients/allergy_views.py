@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waypoint.accounts.roles import CHART_READ, PATIENT_EDIT
@@ -13,7 +14,7 @@ from . import allergies
 from .access import access_patient, access_record, has_permission, require
 from .allergy_models import Allergy
 from .services import record_read
-from .views import add_errors
+from .views import save_and_redirect
 
 
 class AllergyForm(forms.Form):
@@ -42,14 +43,14 @@ def allergy_page(request, pk):
     form = AllergyForm(request.POST or None)
     if request.method == "POST":
         require(request.user, patient.program_id, PATIENT_EDIT)
-        if form.is_valid():
-            try:
-                allergy = allergies.record_allergy(acting_user=request.user, patient=patient, **form.cleaned_data)
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
-                messages.success(request, f"Recorded: {allergy}.")
-                return redirect("patients:allergies", pk=patient.pk)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: allergies.record_allergy(acting_user=request.user, patient=patient, **data),
+        success=lambda allergy: f"Recorded: {allergy}.",
+        then=reverse("patients:allergies", args=[patient.pk]),
+    ):
+        return done
     state, _entries = allergies.allergy_state(patient)
     rows = list(Allergy.objects.filter(patient=patient).select_related("recorded_by").order_by("-recorded_at", "-id"))
     record_read(request.user, "patient.allergy.read", patient=patient)

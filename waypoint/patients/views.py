@@ -1,10 +1,14 @@
 """Pages: parse the form, find the patient through the access scope, call the service, render."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -30,6 +34,31 @@ def add_errors(form, error: ValidationError, field_of=lambda key: key) -> None:
             form.add_error(name, messages_)
         else:
             form.add_error(None, [f"{key}: {m}" if name != key else m for m in messages_])
+
+
+def save_and_redirect(
+    request,
+    form,
+    save: Callable[[dict], Any],
+    *,
+    success: str | Callable[[Any], str],
+    then: str | Callable[[Any], str],
+    field_of: Callable[[str], str] = lambda key: key,
+) -> HttpResponseRedirect | None:
+    """A form page's POST: when the form is valid, `save(form.cleaned_data)` calls the service; when the service
+    refuses (ValidationError), its errors go next to the form's fields (`add_errors`, with `field_of`). When it
+    saves, the page shows `success` and this returns the redirect to `then` (a URL or a page's name); either may be
+    a function of what the service returned. None on a GET, a form with errors or a refusal: the view renders its
+    page, the form with its errors."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        saved = save(form.cleaned_data)
+    except ValidationError as error:
+        add_errors(form, error, field_of)
+        return None
+    messages.success(request, success(saved) if callable(success) else success)
+    return redirect(then(saved) if callable(then) else then)
 
 
 @require_GET
@@ -178,23 +207,22 @@ def _episode_form(request, pk, form_class, *, episode_id=None):
 @require_http_methods(["GET", "POST"])
 def episode_admit(request, pk):
     patient, _, form = _episode_form(request, pk, AdmitForm)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.admit(
-                acting_user=request.user,
-                patient=patient,
-                admitted_at=data["admitted_at"],
-                level_code=data["level_of_care"],
-                reason=data["reason"],
-                capacity_override_reason=data["capacity_override_reason"],
-                care_team=data["care_team"],
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"{patient.display_name} admitted.")
-            return redirect(patient)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.admit(
+            acting_user=request.user,
+            patient=patient,
+            admitted_at=data["admitted_at"],
+            level_code=data["level_of_care"],
+            reason=data["reason"],
+            capacity_override_reason=data["capacity_override_reason"],
+            care_team=data["care_team"],
+        ),
+        success=f"{patient.display_name} admitted.",
+        then=patient.get_absolute_url(),
+    ):
+        return done
     return render(
         request, "patients/episode_form.html", {"form": form, "patient": patient, "title": "Admit", "submit": "Admit"}
     )
@@ -244,22 +272,21 @@ def episode_transfer(request, pk, episode_id):
 @require_http_methods(["GET", "POST"])
 def episode_discharge(request, pk, episode_id):
     patient, episode, form = _episode_form(request, pk, DischargeForm, episode_id=episode_id)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.discharge(
-                acting_user=request.user,
-                episode=episode,
-                discharged_at=data["discharged_at"],
-                reason=data["reason"],
-                note=data["note"],
-                plan={k: v for k, v in data.items() if k not in DischargeForm.base_fields} or None,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"{patient.display_name} discharged.")
-            return redirect(patient)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.discharge(
+            acting_user=request.user,
+            episode=episode,
+            discharged_at=data["discharged_at"],
+            reason=data["reason"],
+            note=data["note"],
+            plan={k: v for k, v in data.items() if k not in DischargeForm.base_fields} or None,
+        ),
+        success=f"{patient.display_name} discharged.",
+        then=patient.get_absolute_url(),
+    ):
+        return done
     return render(
         request,
         "patients/episode_form.html",

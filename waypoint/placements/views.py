@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,7 +21,7 @@ from waypoint.audit import trail as audit
 from waypoint.patients import views as patient_views
 from waypoint.patients.access import access_patient, has_permission, require
 from waypoint.patients.services import record_read
-from waypoint.patients.views import program_or_403
+from waypoint.patients.views import program_or_403, save_and_redirect
 from waypoint.placement import rules
 
 from . import referrals, rule_tables, services
@@ -42,28 +43,26 @@ def placement(request, pk):
     form = form_class(request.POST or None, initial={"at": timezone.localtime().replace(second=0, microsecond=0)})
     if request.method == "POST":
         require(request.user, patient.program_id, EPISODE_MANAGE)
-        if form.is_valid():
-            data = form.cleaned_data
-            ratings = {key: data[f"rating_{key}"] for key in services.KEYS if data[f"rating_{key}"] not in ("", None)}
-            notes = {key: data[f"note_{key}"] for key in services.KEYS}
-            try:
-                saved = services.record_placement(
-                    acting_user=request.user,
-                    patient=patient,
-                    ratings=ratings,
-                    notes=notes,
-                    decided_level=data["decided_level"],
-                    reason=data["reason"],
-                    reason_text=data["reason_text"],
-                    at=data["at"],
-                )
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
-                messages.success(
-                    request, f"Placement recorded: level {saved.decided_level} (recommended {saved.recommended_level})."
-                )
-                return redirect("placements:placement", pk=patient.pk)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: services.record_placement(
+            acting_user=request.user,
+            patient=patient,
+            ratings={key: data[f"rating_{key}"] for key in services.KEYS if data[f"rating_{key}"] not in ("", None)},
+            notes={key: data[f"note_{key}"] for key in services.KEYS},
+            decided_level=data["decided_level"],
+            reason=data["reason"],
+            reason_text=data["reason_text"],
+            at=data["at"],
+        ),
+        success=lambda saved: (
+            f"Placement recorded: level {saved.decided_level} (recommended {saved.recommended_level})."
+        ),
+        then=reverse("placements:placement", args=[patient.pk]),
+        field_of=field_for,
+    ):
+        return done
     history = list(PlacementAssessment.objects.filter(patient=patient).select_related("decided_by")[:20])
     record_read(request.user, "placement.list", patient=patient, detail={"count": len(history)})
     rating_rows = [(form[f"rating_{key}"], form[f"note_{key}"]) for key in services.KEYS]
@@ -165,19 +164,17 @@ def rule_table_edit(request):
     require(request.user, program.pk, SETTINGS_MANAGE)
     table, version = rule_tables.table_in_force(program)
     form = RuleTableForm(request.POST or None, initial={"table": rule_tables.pretty(table)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = rule_tables.save_version(
-                acting_user=request.user,
-                program=program,
-                table=form.cleaned_data["table"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"Rule table version {saved.number} saved; it is in force from now on.")
-            return redirect("placements:rule-table")
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: rule_tables.save_version(
+            acting_user=request.user, program=program, table=data["table"], note=data["note"]
+        ),
+        success=lambda saved: f"Rule table version {saved.number} saved; it is in force from now on.",
+        then="placements:rule-table",
+        field_of=field_for,
+    ):
+        return done
     return render(
         request,
         "placements/rule_table_edit.html",
@@ -258,14 +255,15 @@ def referral_new(request):
     form = referral_form(program)(
         request.POST or None, initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            referral = referrals.create_referral(acting_user=request.user, program=program, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"Referral of {referral.name} recorded.")
-            return redirect("placements:referral", referral_id=referral.pk)
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: referrals.create_referral(acting_user=request.user, program=program, **data),
+        success=lambda referral: f"Referral of {referral.name} recorded.",
+        then=lambda referral: reverse("placements:referral", kwargs={"referral_id": referral.pk}),
+        field_of=field_for,
+    ):
+        return done
     return render(request, "placements/referral_new.html", {"form": form})
 
 
@@ -322,14 +320,15 @@ def referral_close(request, referral_id):
     referral = find_referral(request, referral_id)
     require(request.user, referral.program_id, REFERRAL_WRITE)
     form = CloseReferralForm(request.POST)
-    if form.is_valid():
-        try:
-            referrals.close_referral(acting_user=request.user, referral=referral, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, "Referral closed.")
-            return redirect("placements:waitlist")
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: referrals.close_referral(acting_user=request.user, referral=referral, **data),
+        success="Referral closed.",
+        then="placements:waitlist",
+        field_of=field_for,
+    ):
+        return done
     return render(request, "placements/referral.html", _detail_context(request, referral, close_form=form), status=400)
 
 

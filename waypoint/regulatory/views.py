@@ -15,7 +15,7 @@ from waypoint.accounts.roles import CHART_READ, EPISODE_MANAGE, MOUD_ORDER, PRIV
 from waypoint.audit import trail as audit
 from waypoint.patients.access import access_patient, access_record, require
 from waypoint.patients.models import Patient
-from waypoint.patients.views import add_errors, program_or_403
+from waypoint.patients.views import add_errors, program_or_403, save_and_redirect
 from waypoint.privacy.models import Consent, InformationKind
 from waypoint.web.downloads import attachment
 from waypoint.withdrawal.views import current_kiosk, kiosk_scope
@@ -99,28 +99,29 @@ def text_revise(request, pk):
             "recipients": "\n".join(old.terms["recipients"]),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def revise(data):
         terms = old.terms | {
             "information_description": data["information_description"],
             "recipients": data["recipients"].splitlines(),
         }
-        try:
-            new = services.revise_consent_text(
-                acting_user=request.user,
-                text=old,
-                title=data["title"],
-                body=data["body"],
-                terms=terms,
-                note=data["change_note"],
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(
-                request, f"Version {new.version} saved. Consents signed on earlier versions need a new signature."
-            )
-            return redirect("regulatory:text", pk=new.pk)
+        return services.revise_consent_text(
+            acting_user=request.user,
+            text=old,
+            title=data["title"],
+            body=data["body"],
+            terms=terms,
+            note=data["change_note"],
+        )
+
+    if done := save_and_redirect(
+        request,
+        form,
+        revise,
+        success=lambda new: f"Version {new.version} saved. Consents signed on earlier versions need a new signature.",
+        then=lambda new: reverse("regulatory:text", args=[new.pk]),
+    ):
+        return done
     return render(
         request,
         "regulatory/form.html",
@@ -356,26 +357,30 @@ def pdmp_checks(request, pk):
     telemedicine_form = TelemedicineForm(
         request.POST if telemedicine_post else None, initial={"at": timezone.localtime(timezone=program.tz)}
     )
-    if check_post and form.is_valid():
-        data = dict(form.cleaned_data)
-        upload = data.pop("report_file")
+
+    def record_check(data):
+        fields = dict(data)
+        upload = fields.pop("report_file")
         if upload is not None:  # read one byte past the limit at most: the service refuses a larger file
-            data |= {"report_file": upload.read(pdmp.MAX_REPORT_BYTES + 1), "report_file_name": upload.name}
-        try:
-            pdmp.record_check(acting_user=request.user, patient=patient, **data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, "PDMP check recorded.")
-            return redirect("regulatory:pdmp", pk=patient.pk)
-    if telemedicine_post and telemedicine_form.is_valid():
-        try:
-            telemedicine.record_encounter(acting_user=request.user, patient=patient, **telemedicine_form.cleaned_data)
-        except ValidationError as error:
-            add_errors(telemedicine_form, error)
-        else:
-            messages.success(request, "Telemedicine encounter recorded: a buprenorphine order written today uses it.")
-            return redirect("regulatory:pdmp", pk=patient.pk)
+            fields |= {"report_file": upload.read(pdmp.MAX_REPORT_BYTES + 1), "report_file_name": upload.name}
+        pdmp.record_check(acting_user=request.user, patient=patient, **fields)
+
+    if done := save_and_redirect(  # each form is bound only when the POST is for it
+        request,
+        form,
+        record_check,
+        success="PDMP check recorded.",
+        then=reverse("regulatory:pdmp", args=[patient.pk]),
+    ):
+        return done
+    if done := save_and_redirect(
+        request,
+        telemedicine_form,
+        lambda data: telemedicine.record_encounter(acting_user=request.user, patient=patient, **data),
+        success="Telemedicine encounter recorded: a buprenorphine order written today uses it.",
+        then=reverse("regulatory:pdmp", args=[patient.pk]),
+    ):
+        return done
     rule, days = policy.PDMP_RULE.get(program), policy.PDMP_DAYS.get(program)
     return render(
         request,
@@ -407,14 +412,14 @@ def dual_enrollment(request, pk):
     patient = access_patient(request.user, pk)
     require(request.user, patient.program_id, EPISODE_MANAGE)
     form = DualEnrollmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            registry.record_dual_enrollment(acting_user=request.user, patient=patient, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, "The answer about another opioid treatment program is recorded.")
-            return redirect(patient.get_absolute_url())
+    if done := save_and_redirect(
+        request,
+        form,
+        lambda data: registry.record_dual_enrollment(acting_user=request.user, patient=patient, **data),
+        success="The answer about another opioid treatment program is recorded.",
+        then=patient.get_absolute_url(),
+    ):
+        return done
     return render(request, "regulatory/dual_enrollment.html", {"patient": patient, "form": form})
 
 
