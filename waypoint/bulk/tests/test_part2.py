@@ -39,6 +39,18 @@ def subjects(resources: dict[str, list[dict]]) -> set[str]:
     return out
 
 
+def scored(nurse, patient, *, hours_ago):
+    """A COWS score of the patient so many hours ago, for each."""
+    for hours in hours_ago:
+        withdrawal.record_assessment(
+            acting_user=nurse,
+            patient=patient,
+            instrument="cows",
+            responses=COWS,
+            taken_at=timezone.now() - timedelta(hours=hours),
+        )
+
+
 def revoke_all(nurse):
     for consent in Consent.objects.all():
         revoke_consent(
@@ -60,14 +72,7 @@ def test_without_consent_an_external_system_exports_no_part2_resource(api, nurse
 
 def test_with_consent_only_the_consenting_patients_records_are_exported_and_disclosed(api, nurse, population):
     consented = population.on_team[0]  # signed a consent for Riverside Primary Care, treatment, all SUD records
-    for hours in (2, 1):  # scores on more pages than one
-        withdrawal.record_assessment(
-            acting_user=nurse,
-            patient=consented,
-            instrument="cows",
-            responses=COWS,
-            taken_at=timezone.now() - timedelta(hours=hours),
-        )
+    scored(nurse, consented, hours_ago=(2, 1))  # scores on more pages than one
     external = register_external(population.program)
     client = api(external)
     started = kick_off(client, "/fhir/$export")
@@ -169,14 +174,7 @@ def test_an_external_export_without_part2_records_carries_no_notice(api, nurse, 
 def test_a_consent_revoked_during_an_export_stops_it_at_the_next_page_of_the_patient(api, nurse, population):
     """The release of each kind is disclosed once a run, but every page of the patient asks the consent again."""
     consented = population.on_team[0]
-    for hours in (3, 2, 1):
-        withdrawal.record_assessment(
-            acting_user=nurse,
-            patient=consented,
-            instrument="cows",
-            responses=COWS,
-            taken_at=timezone.now() - timedelta(hours=hours),
-        )
+    scored(nurse, consented, hours_ago=(3, 2, 1))
     external = register_external(population.program)
     kick_off(api(external), "/fhir/$export?_type=Observation")
     job = ExportJob.objects.get()
