@@ -1,5 +1,6 @@
 """Every form lists its problems at the top, each in words with a link to its field."""
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 
@@ -24,3 +25,10 @@ def test_a_cows_without_scores_names_each_item_by_its_title_in_clinical_words(pa
     assert runny_nose in summary
     assert "Resting pulse rate</a>: No score chosen: choose 0, 1, 2 or 4, or enter the measured pulse" in summary
     assert "runny_nose_tearing;" not in summary and "allowed:" not in summary
+
+
+def test_the_heading_reads_as_a_sentence_for_one_problem_and_for_several():
+    one = render_to_string("web/_error_summary.html", {"problems": [{"label": "Dose", "message": "Too high."}]})
+    assert '<h2 id="error-summary-title">One entry needs your attention</h2>' in one
+    two = render_to_string("web/_error_summary.html", {"problems": [{"message": "A."}, {"message": "B."}]})
+    assert '<h2 id="error-summary-title">2 entries need your attention</h2>' in two
