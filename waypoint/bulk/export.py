@@ -281,10 +281,10 @@ def export_page(
     """Read, map, write and checkpoint the next page; False when there is none left.
 
     The release of a kind of a patient's records is recorded once per run, with the checkpoint of the first page
-    that holds them (`recorded`: the (kind, patient) pairs already committed by this run). A page of assessments
-    holds several hundred patients, and every page recorded them all again: a hundred audit events (or, to an
-    external system, Part 2 disclosures) per patient for one export, which told the privacy officer nothing more
-    and cost the export a tenth of its time. A resumed run records its patients again: at least once, never none.
+    that holds them (`recorded`: the (kind, patient) pairs already committed by this run). A patient's records
+    run over many pages, and every page recorded them again: a hundred audit events (or, to an
+    external system, Part 2 disclosures) per patient for one export, which told the privacy officer nothing more.
+    A resumed run records its patients again: at least once, never none.
     A program-level kind (the stock ledger) is one read event naming no patient, as a FHIR search of it is."""
     if should_stop is not None and should_stop():
         raise Interrupted()
@@ -309,9 +309,10 @@ def export_page(
 
     def release(released=released):
         for kind, patients in released.values():
-            named = {patient for patient in patients if patient is not None}
-            reader.confirm_release(kind, named)  # an external system: a consent revoked since the run began
             new = {patient for patient in patients if (kind.key, patient) not in recorded}
+            # patients this run recorded already: an external system's consents are asked again (a revocation since);
+            # the new ones are asked by record_release itself
+            reader.confirm_release(kind, {patient for patient in patients - new if patient is not None})
             if new:  # a program-level kind: one event naming no patient
                 reader.record_release(kind, {patient for patient in new if patient is not None})
 

@@ -68,7 +68,8 @@ class Reader:
 
     def confirm_release(self, kind: ResourceKind, patient_ids: set[int]) -> None:
         """PermissionDenied unless these patients' records of this kind may still go to this client (a bulk export
-        asks for every page, also of patients whose release this run has recorded already)."""
+        asks on each later page of patients whose release this run has recorded already; `record_release` asks for
+        the others)."""
 
 
 class StaffReader(Reader):
